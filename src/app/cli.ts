@@ -1,0 +1,210 @@
+import { Command, CommanderError } from "commander";
+import cliProgress from "cli-progress";
+import { ConfigError, loadConfig } from "../platform/config.js";
+import { DataDirLockedError } from "../platform/db/lock.js";
+import { DomainError } from "../platform/errors.js";
+import { createLogger } from "../platform/logger.js";
+import { importEtablissements, importLegalRepresentatives, importTaxServices, importUnitesLegales, type ImportReport } from "../modules/companies/index.js";
+import { verifyJournal } from "../modules/journal/index.js";
+import { createAgent, totpNow } from "../modules/backoffice/index.js";
+import { createContext, type AppContext } from "./context.js";
+import { startBackgroundWork } from "./worker.js";
+import { DEMO_AGENTS } from "./demo.js";
+
+const out = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
+
+/** Opens the context for one command and always closes it. Operator commands log only warnings. */
+async function withContext<T>(run: (ctx: AppContext) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const ctx = await createContext(config, { logger: createLogger(process.env.LOG_LEVEL ?? "warn") });
+  try {
+    return await run(ctx);
+  } finally {
+    await ctx.close();
+  }
+}
+
+function progressBar(label: string) {
+  if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
+  const bar = new cliProgress.SingleBar(
+    { format: `${label} [{bar}] {percentage}% | {rows} lignes | {eta_formatted}`, stream: process.stderr, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update: (read: number, total: number, rows: number) => {
+      if (!started) {
+        bar.start(total, 0, { rows: 0 });
+        started = true;
+      }
+      bar.update(read, { rows });
+    },
+    stop: () => started && bar.stop(),
+  };
+}
+
+function printReport(report: ImportReport, seconds: number) {
+  out(`${report.file} : ${report.imported} lignes importées, ${report.rejected} rejetées (${seconds.toFixed(1)} s).`);
+  for (const r of report.rejections) out(`  ligne ${r.line} : ${r.reason}`);
+  if (report.rejected > report.rejections.length) out(`  … et ${report.rejected - report.rejections.length} autres rejets.`);
+}
+
+async function timedImport(label: string, run: (onProgress: (read: number, total: number, rows: number) => void) => Promise<ImportReport>) {
+  const bar = progressBar(label);
+  const t0 = performance.now();
+  try {
+    const report = await run(bar.update);
+    bar.stop();
+    printReport(report, (performance.now() - t0) / 1000);
+    return report;
+  } catch (error) {
+    bar.stop();
+    throw error;
+  }
+}
+
+export function buildCli(): Command {
+  const program = new Command()
+    .name("npm run cli --")
+    .description("Commandes d'exploitation de Messagerie Pro")
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command("migrate")
+    .description("Applique les migrations de la base de données")
+    .action(() => withContext(async () => out("Base de données à jour.")));
+
+  program
+    .command("import-sirene")
+    .description("Importe les fichiers stock SIRENE de l'INSEE (StockUniteLegale, StockEtablissement)")
+    .option("--unites <fichier>", "fichier StockUniteLegale_utf8.csv")
+    .option("--etablissements <fichier>", "fichier StockEtablissement_utf8.csv")
+    .action((opts: { unites?: string; etablissements?: string }) =>
+      withContext(async (ctx) => {
+        if (!opts.unites && !opts.etablissements) throw new DomainError("invalid", "missing_file", "Indiquez --unites FICHIER et/ou --etablissements FICHIER.");
+        let rejected = 0;
+        if (opts.unites) rejected += (await timedImport("Unités légales", (p) => importUnitesLegales(ctx.db, opts.unites!, ctx.clock.now(), p))).rejected;
+        if (opts.etablissements) rejected += (await timedImport("Établissements", (p) => importEtablissements(ctx.db, opts.etablissements!, ctx.clock.now(), p))).rejected;
+        if (rejected > 0) process.exitCode = 2;
+      }),
+    );
+
+  program
+    .command("import-services")
+    .description("Importe les services des impôts et leur compétence (code,type,name,address,postalCode,city,competence)")
+    .argument("<fichier>", "fichier CSV")
+    .action((file: string) =>
+      withContext(async (ctx) => {
+        const report = await timedImport("Services", () => importTaxServices(ctx.db, file, ctx.clock.now()));
+        if (report.rejected > 0) process.exitCode = 2;
+      }),
+    );
+
+  program
+    .command("import-representatives")
+    .description("Importe les noms des représentants légaux (siren,firstName,lastName)")
+    .argument("<fichier>", "fichier CSV")
+    .action((file: string) =>
+      withContext(async (ctx) => {
+        const report = await timedImport("Représentants", () => importLegalRepresentatives(ctx.db, file));
+        if (report.rejected > 0) process.exitCode = 2;
+      }),
+    );
+
+  program
+    .command("create-agent")
+    .description("Crée un agent ; le mot de passe et le secret TOTP sont générés et affichés s'ils ne sont pas fournis")
+    .requiredOption("--email <courriel>", "adresse électronique de l'agent")
+    .requiredOption("--name <nom>", "nom complet")
+    .requiredOption("--service <code...>", "code(s) du ou des services de l'agent")
+    .option("--supervisor", "l'agent est superviseur de ses services", false)
+    .option("--password <mot de passe>", "mot de passe (sinon généré)")
+    .option("--totp-secret <base32>", "secret TOTP (sinon généré)")
+    .action((opts: { email: string; name: string; service: string[]; supervisor: boolean; password?: string; totpSecret?: string }) =>
+      withContext(async (ctx) => {
+        const agent = await createAgent(ctx, {
+          email: opts.email,
+          name: opts.name,
+          services: opts.service,
+          isSupervisor: opts.supervisor,
+          password: opts.password,
+          totpSecret: opts.totpSecret,
+        });
+        out(`Agent créé : ${agent.email} (${agent.id})`);
+        if (!opts.password) out(`Mot de passe : ${agent.password}`);
+        if (!opts.totpSecret) {
+          out(`Secret TOTP : ${agent.totpSecret}`);
+          out(`URI otpauth : ${agent.otpauthUri}`);
+        }
+        if (!opts.password || !opts.totpSecret) out("Transmettez-les à l'agent par un canal sûr : ils ne seront plus affichés.");
+      }),
+    );
+
+  const journal = program.command("journal").description("Journal d'audit");
+  journal
+    .command("verify")
+    .description("Vérifie la chaîne d'empreintes du journal et nomme le premier maillon rompu")
+    .action(() =>
+      withContext(async (ctx) => {
+        const verdict = await verifyJournal(ctx.db);
+        if (verdict.ok) {
+          out(`Journal intègre : ${verdict.entries} entrées, dernière empreinte ${verdict.lastHash}.`);
+        } else {
+          out(`Journal ROMPU à l'entrée ${verdict.brokenSeq} : ${verdict.reason} (${verdict.entries} entrées valides avant).`);
+          process.exitCode = 1;
+        }
+      }),
+    );
+
+  program
+    .command("worker")
+    .description("Lance seul le travail de fond (envoi des courriels, nettoyage), pour un déploiement à plusieurs processus")
+    .action(async () => {
+      const config = loadConfig();
+      const ctx = await createContext(config);
+      const stop = startBackgroundWork(ctx);
+      out("Worker démarré (Ctrl+C pour arrêter).");
+      await new Promise<void>((resolve) => {
+        process.once("SIGINT", resolve);
+        process.once("SIGTERM", resolve);
+      });
+      await stop();
+      await ctx.close();
+    });
+
+  program
+    .command("demo-totp")
+    .description("Affiche le code TOTP du moment d'un agent de démonstration (hors production)")
+    .argument("<courriel>", "adresse d'un agent de démonstration")
+    .action(async (email: string) => {
+      const config = loadConfig();
+      if (config.isProduction) throw new DomainError("forbidden", "not_in_production", "Commande indisponible en production.");
+      const agent = DEMO_AGENTS.find((a) => a.email === email.toLowerCase());
+      if (!agent) throw new DomainError("not_found", "unknown_demo_agent", `Agent de démonstration inconnu : ${email}. Agents : ${DEMO_AGENTS.map((a) => a.email).join(", ")}`);
+      out(await totpNow(agent.totpSecret, new Date()));
+    });
+
+  return program;
+}
+
+async function run() {
+  try {
+    await buildCli().parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode;
+      return;
+    }
+    if (error instanceof ConfigError || error instanceof DataDirLockedError || error instanceof DomainError) {
+      process.stderr.write(`Erreur : ${error.message}\n`);
+    } else {
+      process.stderr.write(`Erreur inattendue : ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+    process.exitCode = 1;
+  }
+}
+
+await run();

@@ -1,0 +1,73 @@
+import { sql, type Kysely } from "kysely";
+import type { Config } from "../platform/config.js";
+import { createLogger, type Logger } from "../platform/logger.js";
+import { openDatabase, type Database } from "../platform/db/database.js";
+import { migrate } from "../platform/db/migrate.js";
+import type { DB } from "../platform/db/schema.js";
+import { systemClock, type Clock } from "../platform/clock.js";
+import { createSealer, type Sealer } from "../platform/crypto.js";
+import { createWorker, type Worker } from "../platform/outbox.js";
+import { catcherTransport, mailOutboxHandler, MAIL_OUTBOX_KIND, smtpTransport, type MailTransport } from "../modules/mail/index.js";
+import { createPasswordHasher, type PasswordHasher } from "../modules/spaces/index.js";
+
+/** Everything the composition roots (server, worker, CLI) share. */
+export type AppContext = {
+  config: Config;
+  logger: Logger;
+  database: Database;
+  db: Kysely<DB>;
+  clock: Clock;
+  hasher: PasswordHasher;
+  sealer: Sealer;
+  mailTransport: MailTransport;
+  worker: Worker;
+  close(): Promise<void>;
+};
+
+export type ContextOverrides = { clock?: Clock; logger?: Logger; mailTransport?: MailTransport; database?: Database };
+
+/** Refuses a production database that could lose committed data (product §12). */
+async function assertDurable(db: Kysely<DB>): Promise<void> {
+  const fsync = (await sql<{ fsync: string }>`SHOW fsync`.execute(db)).rows[0]?.fsync;
+  const syncCommit = (await sql<{ synchronous_commit: string }>`SHOW synchronous_commit`.execute(db)).rows[0]?.synchronous_commit;
+  const problems: string[] = [];
+  if (fsync !== "on") problems.push(`fsync = ${fsync}`);
+  if (syncCommit === "off") problems.push(`synchronous_commit = ${syncCommit}`);
+  if (problems.length > 0) {
+    throw new Error(`PostgreSQL n'est pas durable (${problems.join(", ")}) : démarrage refusé en production.`);
+  }
+}
+
+/** Opens the database, applies migrations and builds the shared services. */
+export async function createContext(config: Config, overrides: ContextOverrides = {}): Promise<AppContext> {
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const clock = overrides.clock ?? systemClock;
+  const database =
+    overrides.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize }));
+  try {
+    await migrate(database.db);
+    if (config.isProduction) await assertDurable(database.db);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const db = database.db;
+  const mailTransport = overrides.mailTransport ?? (config.smtpUrl ? smtpTransport(config.smtpUrl, config.mailFrom) : catcherTransport(db, clock));
+  const worker = createWorker({ db, clock, logger, handlers: { [MAIL_OUTBOX_KIND]: mailOutboxHandler(mailTransport) } });
+  return {
+    config,
+    logger,
+    database,
+    db,
+    clock,
+    hasher: createPasswordHasher(config.argon2Concurrency),
+    sealer: createSealer(config.encryptionKey),
+    mailTransport,
+    worker,
+    async close() {
+      await worker.stop();
+      mailTransport.close();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,134 @@
+import type { Kysely } from "kysely";
+import type { DB } from "../platform/db/schema.js";
+import type { Clock } from "../platform/clock.js";
+import type { Sealer } from "../platform/crypto.js";
+import { upsertCompanies, upsertEstablishments, upsertTaxService, setLegalRepresentatives, withLuhnKey } from "../modules/companies/index.js";
+import { createSpace, verifySpaceEmail, type PasswordHasher } from "../modules/spaces/index.js";
+import { createAgent } from "../modules/backoffice/index.js";
+
+/**
+ * Factories shared by the demo data set and the tests: they go through the modules' own use cases, so demo and
+ * test data obey the same rules as real data.
+ */
+export type FactoryDeps = { db: Kysely<DB>; clock: Clock; hasher: PasswordHasher; sealer: Sealer };
+
+export type TaxServiceSpec = {
+  code: string;
+  type: "SIE" | "SIP" | "CDIF" | "PCE" | "CC";
+  name: string;
+  address: string;
+  postalCode: string;
+  city: string;
+  competence: string[];
+};
+
+export async function makeTaxService(deps: Pick<FactoryDeps, "db" | "clock">, spec: TaxServiceSpec): Promise<void> {
+  await upsertTaxService(deps.db, spec, deps.clock.now());
+}
+
+export type CompanySpec = {
+  siren: string;
+  name: string;
+  isActive?: boolean;
+  legalForm?: string;
+  streetNumber?: string;
+  streetType?: string;
+  streetName: string;
+  postalCode: string;
+  communeName: string;
+  communeCode: string;
+  legalRepresentative?: { firstName: string; lastName: string };
+};
+
+/** A company and its head-office establishment (NIC 00011), as a SIRENE import would store them. */
+export async function makeCompany(deps: Pick<FactoryDeps, "db" | "clock">, spec: CompanySpec): Promise<void> {
+  const now = deps.clock.now();
+  const nic = siretNic(spec.siren);
+  await upsertCompanies(deps.db, [
+    {
+      siren: spec.siren,
+      name: spec.name,
+      acronym: null,
+      legal_form: spec.legalForm ?? "5499",
+      is_active: spec.isActive ?? true,
+      diffusion: "O",
+      head_office_nic: nic,
+      legal_rep_first_name: null,
+      legal_rep_last_name: null,
+      updated_at: now,
+    },
+  ]);
+  await upsertEstablishments(deps.db, [
+    {
+      siret: spec.siren + nic,
+      siren: spec.siren,
+      nic,
+      is_head_office: true,
+      is_active: spec.isActive ?? true,
+      address_complement: null,
+      street_number: spec.streetNumber ?? null,
+      street_repetition: null,
+      street_type: spec.streetType ?? null,
+      street_name: spec.streetName,
+      special_distribution: null,
+      postal_code: spec.postalCode,
+      commune_name: spec.communeName,
+      commune_code: spec.communeCode,
+      cedex_code: null,
+      cedex_name: null,
+      foreign_country_code: null,
+      foreign_country_name: null,
+      foreign_commune_name: null,
+      updated_at: now,
+    },
+  ]);
+  if (spec.legalRepresentative) await setLegalRepresentatives(deps.db, [{ siren: spec.siren, ...spec.legalRepresentative }]);
+}
+
+/** A NIC that makes a valid SIRET with this SIREN (the 4 first digits 0001, then the key). */
+export function siretNic(siren: string): string {
+  for (let i = 10; i < 100; i++) {
+    const nic = `000${String(i).padStart(2, "0")}`;
+    if (withLuhnKey(siren + nic.slice(0, 4)) === siren + nic) return nic;
+  }
+  throw new Error(`no NIC for ${siren}`);
+}
+
+export type SpaceSpec = { email: string; password: string; firstName: string; lastName: string; phone?: string; siren: string };
+
+/**
+ * An active expert-mode space: created through the use case, then verified with the code read from the mail
+ * that the creation queued (the same path a person takes).
+ */
+export async function makeActiveSpace(deps: FactoryDeps, spec: SpaceSpec): Promise<{ spaceId: string; subscriberNumber: string }> {
+  const created = await createSpace(deps, {
+    mode: "expert",
+    connectionEmail: spec.email,
+    password: spec.password,
+    firstName: spec.firstName,
+    lastName: spec.lastName,
+    phone: spec.phone ?? "01 23 45 67 89",
+    siren: spec.siren,
+  });
+  const code = await readQueuedCode(deps.db, spec.email, /code de validation : ([0-9A-Z]{4}-[0-9A-Z]{4})/i);
+  await verifySpaceEmail(deps, { connectionEmail: spec.email, code });
+  return created;
+}
+
+/** Reads a code from the latest queued (or delivered) mail to an address. */
+export async function readQueuedCode(db: Kysely<DB>, to: string, pattern: RegExp): Promise<string> {
+  const rows = await db.selectFrom("outbox").select(["payload"]).where("kind", "=", "mail").orderBy("id", "desc").limit(50).execute();
+  for (const row of rows) {
+    const mail = row.payload as { to?: string; text?: string };
+    if (mail.to?.toLowerCase() !== to.toLowerCase()) continue;
+    const match = mail.text?.match(pattern);
+    if (match?.[1]) return match[1];
+  }
+  throw new Error(`no mail with a code for ${to}`);
+}
+
+export type AgentSpec = { email: string; name: string; services: string[]; isSupervisor?: boolean; password: string; totpSecret: string };
+
+export async function makeAgent(deps: FactoryDeps, spec: AgentSpec) {
+  return createAgent(deps, { ...spec, isSupervisor: spec.isSupervisor ?? false });
+}

@@ -1,0 +1,44 @@
+import { fileURLToPath } from "node:url";
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { sql } from "kysely";
+import { createHttpServer } from "../platform/http/server.js";
+import { cookieNames } from "../platform/http/auth.js";
+import { spacesRoutes } from "../modules/spaces/index.js";
+import { backofficeRoutes } from "../modules/backoffice/index.js";
+import { devMailRoutes } from "../modules/mail/index.js";
+import { devLetterRoutes } from "../modules/letters/index.js";
+import type { AppContext } from "./context.js";
+
+export const WEB_DIST = fileURLToPath(new URL("../../dist/web", import.meta.url));
+
+/** The web server: API routes of every module, the development catchers outside production, the web UI. */
+export async function buildHttpApp(ctx: AppContext, options: { webDir?: string } = {}): Promise<FastifyInstance> {
+  const secureCookies = ctx.config.isProduction;
+  const app = await createHttpServer({
+    logger: ctx.logger,
+    db: ctx.db,
+    clock: ctx.clock,
+    secureCookies,
+    apiRatePerMinute: ctx.config.apiRatePerMinute,
+    webDir: options.webDir ?? WEB_DIST,
+  });
+  const cookies = cookieNames(secureCookies);
+  const common = { db: ctx.db, clock: ctx.clock, hasher: ctx.hasher, cookies, secureCookies, signInRatePerMinute: ctx.config.signInRatePerMinute };
+
+  app.get(
+    "/api/v1/health",
+    { schema: { tags: ["platform"], summary: "Liveness and database reachability", response: { 200: z.object({ status: z.literal("ok"), database: z.string() }) } } },
+    async () => {
+      await sql`SELECT 1`.execute(ctx.db);
+      return { status: "ok" as const, database: ctx.database.kind };
+    },
+  );
+  await app.register(spacesRoutes(common));
+  await app.register(backofficeRoutes({ ...common, sealer: ctx.sealer }));
+  if (!ctx.config.isProduction) {
+    await app.register(devMailRoutes({ db: ctx.db }));
+    await app.register(devLetterRoutes({ db: ctx.db }));
+  }
+  return app;
+}

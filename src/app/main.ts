@@ -1,0 +1,49 @@
+import { ConfigError, loadConfig } from "../platform/config.js";
+import { DataDirLockedError } from "../platform/db/lock.js";
+import { createContext } from "./context.js";
+import { buildHttpApp } from "./http.js";
+import { demoAccountsText, loadDemoData } from "./demo.js";
+import { startBackgroundWork } from "./worker.js";
+
+/** `npm start`: migrations, demo data on an empty database, the worker and the web server. */
+async function main() {
+  const startedAt = performance.now();
+  const config = loadConfig();
+  const ctx = await createContext(config);
+  if (config.demoData && (await loadDemoData(ctx))) ctx.logger.info("demo data loaded");
+  const stopBackground = config.runWorker ? startBackgroundWork(ctx) : async () => {};
+  const app = await buildHttpApp(ctx);
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const url = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`;
+  const readyMs = Math.round(performance.now() - startedAt);
+  ctx.logger.info({ url, database: ctx.database.kind, readyMs }, "Messagerie Pro is ready");
+  if (!config.isProduction) {
+    process.stdout.write(`\nMessagerie Pro est prête : ${url}  (base ${ctx.database.kind}, ${readyMs} ms)\n`);
+    process.stdout.write(`API : ${url}/api/docs — courriels de test : ${url}/dev/mail — courriers : ${url}/dev/letters\n\n`);
+    if (config.demoData) process.stdout.write(`${demoAccountsText(url)}\n\n`);
+  }
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    ctx.logger.info({ signal }, "shutting down");
+    await app.close();
+    await stopBackground();
+    await ctx.close();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof DataDirLockedError) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    process.stderr.write(`Démarrage impossible : ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+  process.exit(1);
+});

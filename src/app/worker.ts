@@ -1,0 +1,26 @@
+import { purgeExpiredSessions } from "../platform/sessions.js";
+import { purgeUnverifiedSpaces } from "../modules/spaces/index.js";
+import type { AppContext } from "./context.js";
+
+const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
+
+/** Periodic clean-up: unverified spaces after 7 days, expired sessions. Safe to run in several processes. */
+export async function runHousekeeping(ctx: AppContext): Promise<{ spaces: number; sessions: number }> {
+  const spaces = await purgeUnverifiedSpaces(ctx);
+  const sessions = await purgeExpiredSessions(ctx.db, ctx.clock.now());
+  return { spaces, sessions };
+}
+
+/** Starts the outbox worker and the housekeeping timer; returns a function that stops both. */
+export function startBackgroundWork(ctx: AppContext): () => Promise<void> {
+  ctx.worker.start();
+  const tick = () =>
+    runHousekeeping(ctx).catch((error: unknown) => ctx.logger.error({ err: error instanceof Error ? error.message : String(error) }, "housekeeping failed"));
+  const timer = setInterval(tick, HOUSEKEEPING_EVERY_MS);
+  timer.unref();
+  void tick();
+  return async () => {
+    clearInterval(timer);
+    await ctx.worker.stop();
+  };
+}

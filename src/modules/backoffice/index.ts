@@ -1,0 +1,3 @@
+export { backofficeRoutes, type BackofficeRoutesDeps } from "./backoffice.routes.js";
+export { createAgent, signInAgent, getAgent, listAgents, type AgentsDeps, type AgentView, type CreateAgentInput } from "./agents.service.js";
+export { totpNow, verifyTotp, newTotpSecret } from "./agents.totp.js";

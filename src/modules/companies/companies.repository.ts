@@ -1,0 +1,116 @@
+import { sql } from "kysely";
+import type { Executor } from "../../platform/db/database.js";
+import type { NewRow } from "../../platform/db/schema.js";
+
+export async function upsertCompanies(db: Executor, rows: NewRow<"companies">[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insertInto("companies")
+    .values(rows)
+    .onConflict((oc) =>
+      oc.column("siren").doUpdateSet((eb) => ({
+        name: eb.ref("excluded.name"),
+        acronym: eb.ref("excluded.acronym"),
+        legal_form: eb.ref("excluded.legal_form"),
+        is_active: eb.ref("excluded.is_active"),
+        diffusion: eb.ref("excluded.diffusion"),
+        head_office_nic: eb.ref("excluded.head_office_nic"),
+        updated_at: eb.ref("excluded.updated_at"),
+      })),
+    )
+    .execute();
+}
+
+const ESTABLISHMENT_COLUMNS = [
+  "siren", "nic", "is_head_office", "is_active", "address_complement", "street_number", "street_repetition", "street_type",
+  "street_name", "special_distribution", "postal_code", "commune_name", "commune_code", "cedex_code", "cedex_name",
+  "foreign_country_code", "foreign_country_name", "foreign_commune_name", "updated_at",
+] as const;
+
+export async function upsertEstablishments(db: Executor, rows: NewRow<"establishments">[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insertInto("establishments")
+    .values(rows)
+    .onConflict((oc) =>
+      oc.column("siret").doUpdateSet((eb) =>
+        Object.fromEntries(ESTABLISHMENT_COLUMNS.map((c) => [c, eb.ref(`excluded.${c}`)])) as Record<(typeof ESTABLISHMENT_COLUMNS)[number], never>,
+      ),
+    )
+    .execute();
+}
+
+export async function setLegalRepresentatives(db: Executor, rows: { siren: string; firstName: string; lastName: string }[]): Promise<number> {
+  let n = 0;
+  for (const r of rows) {
+    const res = await db
+      .updateTable("companies")
+      .set({ legal_rep_first_name: r.firstName, legal_rep_last_name: r.lastName })
+      .where("siren", "=", r.siren)
+      .executeTakeFirst();
+    n += Number(res.numUpdatedRows);
+  }
+  return n;
+}
+
+export async function upsertTaxService(
+  db: Executor,
+  s: { code: string; type: "SIE" | "SIP" | "CDIF" | "PCE" | "CC"; name: string; address: string; postalCode: string; city: string; competence: string[] },
+  now: Date,
+): Promise<void> {
+  await db
+    .insertInto("tax_services")
+    .values({ code: s.code, type: s.type, name: s.name, address: s.address, postal_code: s.postalCode, city: s.city, updated_at: now })
+    .onConflict((oc) =>
+      oc.column("code").doUpdateSet({ type: s.type, name: s.name, address: s.address, postal_code: s.postalCode, city: s.city, updated_at: now }),
+    )
+    .execute();
+  await db.deleteFrom("tax_service_competences").where("service_code", "=", s.code).execute();
+  if (s.competence.length > 0) {
+    await db
+      .insertInto("tax_service_competences")
+      .values([...new Set(s.competence)].map((area) => ({ service_code: s.code, area_code: area })))
+      .execute();
+  }
+}
+
+export async function findTaxService(db: Executor, code: string) {
+  return db.selectFrom("tax_services").selectAll().where("code", "=", code).executeTakeFirst();
+}
+
+export async function findCompany(db: Executor, siren: string) {
+  return db.selectFrom("companies").selectAll().where("siren", "=", siren).executeTakeFirst();
+}
+
+export async function findHeadOffice(db: Executor, siren: string) {
+  return db
+    .selectFrom("establishments")
+    .selectAll()
+    .where("siren", "=", siren)
+    .where("is_head_office", "=", true)
+    .orderBy("is_active", "desc")
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/**
+ * The service of a given type competent for a commune: a service listing the commune itself beats one listing
+ * its department.
+ */
+export async function findCompetentService(db: Executor, type: string, communeCode: string, departmentCode: string) {
+  return db
+    .selectFrom("tax_service_competences as c")
+    .innerJoin("tax_services as s", "s.code", "c.service_code")
+    .select(["s.code", "s.name", "s.type"])
+    .where("s.type", "=", type as "SIE")
+    .where("c.area_code", "in", [communeCode, departmentCode])
+    .orderBy(sql`CASE WHEN c.area_code = ${communeCode} THEN 0 ELSE 1 END`)
+    .orderBy("s.code")
+    .limit(1)
+    .executeTakeFirst();
+}
+
+export async function countCompanies(db: Executor): Promise<number> {
+  const r = await db.selectFrom("companies").select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow();
+  return Number(r.n);
+}

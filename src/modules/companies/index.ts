@@ -1,0 +1,23 @@
+export { isValidSiren, isValidSiret, luhnValid, withLuhnKey, departmentOf } from "./companies.identifiers.js";
+export {
+  getCompany,
+  findManagingSie,
+  taxServiceExists,
+  countCompanies,
+  upsertCompanies,
+  upsertEstablishments,
+  upsertTaxService,
+  setLegalRepresentatives,
+  type CompanySummary,
+} from "./companies.service.js";
+export {
+  importUnitesLegales,
+  importEtablissements,
+  importTaxServices,
+  importLegalRepresentatives,
+  legalUnitName,
+  UNITE_LEGALE_COLUMNS,
+  ETABLISSEMENT_COLUMNS,
+  type ImportReport,
+  type RejectedRow,
+} from "./companies.import.js";

@@ -1,0 +1,105 @@
+import { sha256Hex } from "../../platform/crypto.js";
+import type { Executor, Tx } from "../../platform/db/database.js";
+import type { Row } from "../../platform/db/schema.js";
+import * as repo from "./journal.repository.js";
+
+export const GENESIS_HASH = "0".repeat(64);
+
+export type Actor =
+  | { kind: "person"; id: string }
+  | { kind: "agent"; id: string }
+  | { kind: "operator"; id?: string }
+  | { kind: "system" }
+  | { kind: "anonymous"; id?: string };
+
+export type JournalEvent = {
+  actor: Actor;
+  /** dotted verb, e.g. `space.created`, `session.sign_in_failed`. */
+  action: string;
+  subject?: { type: string; id: string };
+  /** Facts worth keeping. Never a password, a code or a token. */
+  data?: Record<string, unknown>;
+};
+
+/** JSON with keys sorted at every level: the same content always gives the same bytes. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value ?? null);
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+}
+
+type HashedContent = Pick<Row<"journal">, "seq" | "at" | "actor_kind" | "actor_id" | "action" | "subject_type" | "subject_id" | "data">;
+
+/** The hash of an entry: SHA-256 over the previous hash and the canonical form of the entry's own content. */
+export function entryHash(prevHash: string, e: HashedContent): string {
+  return sha256Hex(
+    `${prevHash}\n${canonicalJson({
+      seq: String(e.seq),
+      at: new Date(e.at).toISOString(),
+      actorKind: e.actor_kind,
+      actorId: e.actor_id,
+      action: e.action,
+      subjectType: e.subject_type,
+      subjectId: e.subject_id,
+      data: e.data,
+    })}`,
+  );
+}
+
+/**
+ * Appends an entry to the journal inside the caller's transaction, so that the entry exists exactly when the
+ * change it records does.
+ */
+export async function appendJournal(tx: Tx, at: Date, event: JournalEvent): Promise<void> {
+  await repo.lockChain(tx);
+  const last = await repo.findLastEntry(tx);
+  const seq = String(last ? BigInt(last.seq) + 1n : 1n);
+  const prevHash = last?.hash ?? GENESIS_HASH;
+  const content: HashedContent = {
+    seq,
+    at,
+    actor_kind: event.actor.kind,
+    actor_id: "id" in event.actor && event.actor.id ? event.actor.id : null,
+    action: event.action,
+    subject_type: event.subject?.type ?? null,
+    subject_id: event.subject?.id ?? null,
+    data: event.data ?? {},
+  };
+  const hash = entryHash(prevHash, content);
+  await repo.insertEntry(tx, { ...content, data: JSON.stringify(content.data), prev_hash: prevHash, hash });
+}
+
+export type ChainVerdict =
+  | { ok: true; entries: number; lastHash: string }
+  | { ok: false; entries: number; brokenSeq: string; reason: string };
+
+/** Walks the whole chain in order and names the first entry whose link or content does not match. */
+export async function verifyJournal(db: Executor, pageSize = 5_000): Promise<ChainVerdict> {
+  let prevHash = GENESIS_HASH;
+  let expectedSeq = 1n;
+  let count = 0;
+  let after = "0";
+  for (;;) {
+    const page = await repo.listEntriesAfter(db, after, pageSize);
+    for (const e of page) {
+      if (BigInt(e.seq) !== expectedSeq) {
+        return { ok: false, entries: count, brokenSeq: String(expectedSeq), reason: `entrée ${expectedSeq} manquante` };
+      }
+      if (e.prev_hash !== prevHash) {
+        return { ok: false, entries: count, brokenSeq: e.seq, reason: "lien vers l'entrée précédente rompu" };
+      }
+      if (entryHash(prevHash, e) !== e.hash) {
+        return { ok: false, entries: count, brokenSeq: e.seq, reason: "contenu modifié (empreinte différente)" };
+      }
+      prevHash = e.hash;
+      expectedSeq++;
+      count++;
+    }
+    if (page.length < pageSize) return { ok: true, entries: count, lastHash: prevHash };
+    after = page[page.length - 1]!.seq;
+  }
+}

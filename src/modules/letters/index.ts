@@ -1,0 +1,1 @@
+export { devLetterRoutes } from "./letters.routes.js";

@@ -1,0 +1,110 @@
+import { z } from "zod";
+
+/** Boolean flags read from the environment: "1", "true", "yes" / "0", "false", "no". */
+const flag = (fallback: boolean) =>
+  z
+    .enum(["1", "0", "true", "false", "yes", "no"])
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v === "1" || v === "true" || v === "yes"));
+
+const secret = z.string().min(32, "doit contenir au moins 32 caractères");
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Public base URL, used in e-mails and letters. */
+  PUBLIC_URL: z.url().optional(),
+  /** Embedded PGlite data folder, used when DATABASE_URL is not set. */
+  DATA_DIR: z.string().min(1).default("./data"),
+  /** A real PostgreSQL server; required in production. */
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "doit être une URL postgres://").optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** SMTP server (smtp:// or smtps://); without it mails go to the built-in mail catcher. */
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, "doit être une URL smtp:// ou smtps://").optional(),
+  MAIL_FROM: z.string().min(3).default("Messagerie Pro <ne-pas-repondre@messagerie-pro.localhost>"),
+  /** Key (≥ 32 characters) that encrypts agents' TOTP secrets and letters at rest. */
+  ENCRYPTION_KEY: secret.optional(),
+  /** Loads the demo data set on an empty database. */
+  DEMO_DATA: flag(true),
+  /** Runs the background worker inside the server process. */
+  RUN_WORKER: flag(true),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Number of argon2 hashes computed at once (bounded concurrency). */
+  ARGON2_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /** Sign-in attempts per IP address per minute. */
+  SIGNIN_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  /** General API requests per IP address per minute. */
+  API_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
+});
+
+export type Config = {
+  env: "development" | "production" | "test";
+  isProduction: boolean;
+  host: string;
+  port: number;
+  publicUrl: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  encryptionKey: string;
+  demoData: boolean;
+  runWorker: boolean;
+  logLevel: string;
+  argon2Concurrency: number;
+  signInRatePerMinute: number;
+  apiRatePerMinute: number;
+};
+
+/** A configuration problem, worded for the operator who starts the server. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Configuration invalide :\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Development-only key: it protects nothing, so production refuses to run without a real one. */
+const DEVELOPMENT_ENCRYPTION_KEY = "development-only-key-not-secret-0123456789";
+
+/**
+ * Reads and validates the configuration from environment variables.
+ * Throws a ConfigError listing every problem at once.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")} : ${i.message}`));
+  }
+  const e = parsed.data;
+  const isProduction = e.NODE_ENV === "production";
+  const problems: string[] = [];
+  if (isProduction) {
+    if (!e.DATABASE_URL) problems.push("DATABASE_URL est obligatoire en production");
+    if (!e.SMTP_URL) problems.push("SMTP_URL est obligatoire en production");
+    if (!e.ENCRYPTION_KEY) problems.push("ENCRYPTION_KEY est obligatoire en production");
+    if (!e.PUBLIC_URL) problems.push("PUBLIC_URL est obligatoire en production");
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    env: e.NODE_ENV,
+    isProduction,
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST === "0.0.0.0" ? "localhost" : e.HOST}:${e.PORT}`).replace(/\/$/, ""),
+    dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    encryptionKey: e.ENCRYPTION_KEY ?? DEVELOPMENT_ENCRYPTION_KEY,
+    demoData: isProduction ? false : e.DEMO_DATA,
+    runWorker: e.RUN_WORKER,
+    logLevel: e.LOG_LEVEL,
+    argon2Concurrency: e.ARGON2_CONCURRENCY,
+    signInRatePerMinute: e.SIGNIN_RATE_PER_MINUTE,
+    apiRatePerMinute: e.API_RATE_PER_MINUTE,
+  };
+}

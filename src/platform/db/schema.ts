@@ -1,0 +1,176 @@
+import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
+
+/** timestamptz: read as Date, written as Date or ISO string. */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** jsonb column. */
+type Json<T = unknown> = ColumnType<T, string, string>;
+
+export interface TaxServicesTable {
+  code: string;
+  type: "SIE" | "SIP" | "CDIF" | "PCE" | "CC";
+  name: string;
+  address: string;
+  postal_code: string;
+  city: string;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+export interface TaxServiceCompetencesTable {
+  service_code: string;
+  area_code: string;
+}
+export interface CompaniesTable {
+  siren: string;
+  name: string;
+  acronym: string | null;
+  legal_form: string | null;
+  is_active: boolean;
+  diffusion: ColumnType<string, string | undefined, string>;
+  head_office_nic: string | null;
+  legal_rep_first_name: string | null;
+  legal_rep_last_name: string | null;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+export interface EstablishmentsTable {
+  siret: string;
+  siren: string;
+  nic: string;
+  is_head_office: boolean;
+  is_active: boolean;
+  address_complement: string | null;
+  street_number: string | null;
+  street_repetition: string | null;
+  street_type: string | null;
+  street_name: string | null;
+  special_distribution: string | null;
+  postal_code: string | null;
+  commune_name: string | null;
+  commune_code: string | null;
+  cedex_code: string | null;
+  cedex_name: string | null;
+  foreign_country_code: string | null;
+  foreign_country_name: string | null;
+  foreign_commune_name: string | null;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+export interface SpacesTable {
+  id: string;
+  subscriber_number: string;
+  mode: "simplified" | "expert";
+  connection_email: string;
+  password_hash: string;
+  first_name: string;
+  last_name: string;
+  phone: string;
+  entity_siren: string;
+  status: "pending_email_verification" | "active";
+  created_at: Timestamp;
+  verified_at: Timestamp | null;
+}
+export interface CodeTable {
+  space_id: string;
+  code_hash: string;
+  expires_at: Timestamp;
+  attempts: Generated<number>;
+}
+export interface DevicesTable {
+  token_hash: string;
+  space_id: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  last_used_at: Timestamp;
+}
+export interface AgentsTable {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string;
+  totp_secret_sealed: string;
+  /** bigint arrives as a string from node-postgres. */
+  last_totp_step: ColumnType<string, string | number | undefined, string | number>;
+  is_supervisor: Generated<boolean>;
+  created_at: Timestamp;
+}
+export interface AgentServicesTable {
+  agent_id: string;
+  service_code: string;
+}
+export interface SignInThrottleTable {
+  kind: "person" | "agent";
+  identifier: string;
+  failures: number;
+  locked_until: Timestamp | null;
+  last_failure_at: Timestamp;
+}
+export interface SessionsTable {
+  token_hash: string;
+  kind: "person" | "agent";
+  subject_id: string;
+  csrf_token: string;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  idle_expires_at: Timestamp;
+  absolute_expires_at: Timestamp;
+}
+export interface JournalTable {
+  seq: ColumnType<string, string | number, never>;
+  at: Timestamp;
+  actor_kind: "person" | "agent" | "operator" | "system" | "anonymous";
+  actor_id: string | null;
+  action: string;
+  subject_type: string | null;
+  subject_id: string | null;
+  data: Json<Record<string, unknown>>;
+  prev_hash: string;
+  hash: string;
+}
+export interface OutboxTable {
+  id: Generated<string>;
+  kind: string;
+  payload: Json<Record<string, unknown>>;
+  status: Generated<"pending" | "done" | "dead">;
+  attempts: Generated<number>;
+  run_after: Timestamp;
+  last_error: string | null;
+  created_at: Timestamp;
+  done_at: Timestamp | null;
+}
+export interface CaughtMailsTable {
+  id: Generated<string>;
+  to_addr: string;
+  subject: string;
+  text: string;
+  html: string | null;
+  sent_at: Timestamp;
+}
+export interface CaughtLettersTable {
+  id: Generated<string>;
+  siren: string;
+  kind: string;
+  address_lines: Json<string[]>;
+  fields: Json<Record<string, unknown>>;
+  pdf: Buffer | null;
+  edited_at: Timestamp;
+}
+
+/** Every table of the database, as Kysely sees it. */
+export interface DB {
+  tax_services: TaxServicesTable;
+  tax_service_competences: TaxServiceCompetencesTable;
+  companies: CompaniesTable;
+  establishments: EstablishmentsTable;
+  spaces: SpacesTable;
+  space_email_codes: CodeTable;
+  device_challenges: CodeTable;
+  devices: DevicesTable;
+  agents: AgentsTable;
+  agent_services: AgentServicesTable;
+  sessions: SessionsTable;
+  sign_in_throttle: SignInThrottleTable;
+  journal: JournalTable;
+  outbox: OutboxTable;
+  caught_mails: CaughtMailsTable;
+  caught_letters: CaughtLettersTable;
+}
+
+export type Row<T extends keyof DB> = Selectable<DB[T]>;
+export type NewRow<T extends keyof DB> = Insertable<DB[T]>;

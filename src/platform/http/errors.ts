@@ -1,0 +1,83 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
+import { DomainError, type ErrorKind } from "../errors.js";
+
+export const STATUS_OF_KIND: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  gone: 410,
+  too_large: 413,
+  unsupported_type: 415,
+  refused: 422,
+  rate_limited: 429,
+  unavailable: 503,
+};
+
+export type ErrorBody = { error: { code: string; message: string; requestId: string; details?: Record<string, unknown> } };
+
+/** node-postgres / PGlite failures that mean "the database is not reachable right now". */
+const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "57P01", "57P02", "57P03", "08000", "08003", "08006", "53300"]);
+
+function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  return (
+    (typeof e.code === "string" && UNAVAILABLE_CODES.has(e.code)) ||
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e.message ?? "")
+  );
+}
+
+/** Fastify's own 4xx errors, given stable codes and French messages. */
+function fastifyClientError(error: FastifyError): { status: number; code: string; message: string } | null {
+  const status = error.statusCode ?? 500;
+  if (status < 400 || status >= 500) return null;
+  switch (error.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return { status: 413, code: "payload_too_large", message: "Le corps de la requête est trop volumineux." };
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return { status: 415, code: "unsupported_media_type", message: "Type de contenu non pris en charge : envoyez du JSON." };
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return { status: 400, code: "malformed_json", message: "Le corps JSON est vide." };
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+      return { status: 400, code: "malformed_request", message: "En-tête Content-Length invalide." };
+    default:
+      if (error instanceof SyntaxError || /JSON/i.test(error.message)) {
+        return { status: 400, code: "malformed_json", message: "Le corps de la requête n'est pas un JSON valide." };
+      }
+      return { status, code: status === 429 ? "rate_limited" : "bad_request", message: "Requête invalide." };
+  }
+}
+
+/**
+ * The single place where failures become HTTP answers: a coded body with the request id, never a stack trace.
+ */
+export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const requestId = request.id;
+  const send = (status: number, code: string, message: string, details?: Record<string, unknown>) => {
+    const body: ErrorBody = { error: { code, message, requestId, ...(details ? { details } : {}) } };
+    return reply.status(status).type("application/json; charset=utf-8").send(body);
+  };
+
+  if (error instanceof DomainError) {
+    if (error.retryAfterSeconds) reply.header("Retry-After", String(error.retryAfterSeconds));
+    return send(STATUS_OF_KIND[error.kind], error.code, error.message, error.details);
+  }
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const issues = error.validation.map((v) => ({
+      field: [error.validationContext, ...String(v.instancePath).split("/").filter(Boolean)].join("."),
+      message: v.message ?? "valeur invalide",
+    }));
+    return send(400, "invalid_request", "La requête contient des champs manquants ou invalides.", { issues });
+  }
+  if (isDatabaseUnavailable(error)) {
+    request.log.error({ err: error }, "database unavailable");
+    reply.header("Retry-After", "5");
+    return send(503, "service_unavailable", "Le service est momentanément indisponible ; réessayez dans quelques secondes.");
+  }
+  const client = fastifyClientError(error);
+  if (client) return send(client.status, client.code, client.message);
+  request.log.error({ err: error }, "unexpected error");
+  return send(500, "internal_error", "Une erreur inattendue s'est produite. Communiquez l'identifiant de requête au support.");
+}

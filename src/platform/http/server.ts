@@ -1,0 +1,140 @@
+import { randomUUID } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import Fastify, { type FastifyInstance } from "fastify";
+import fastifyCookie from "@fastify/cookie";
+import fastifyHelmet from "@fastify/helmet";
+import fastifyRateLimit from "@fastify/rate-limit";
+import fastifyStatic from "@fastify/static";
+import fastifySwagger from "@fastify/swagger";
+import fastifySwaggerUi from "@fastify/swagger-ui";
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import type { Logger } from "../logger.js";
+import type { Executor } from "../db/database.js";
+import type { Clock } from "../clock.js";
+import { errorHandler, type ErrorBody } from "./errors.js";
+import { cookieNames, sessionHook, type CookieNames } from "./auth.js";
+
+export type HttpOptions = {
+  logger: Logger;
+  db: Executor;
+  clock: Clock;
+  /** Secure cookies with the `__Host-` prefix (production, behind TLS). */
+  secureCookies: boolean;
+  apiRatePerMinute: number;
+  /** Folder of the built web UI (index.html and assets); the UI is not served when absent. */
+  webDir?: string;
+};
+
+export type App = FastifyInstance & { cookieNames: CookieNames };
+
+/** JSON bodies larger than this are refused with 413 (uploads have their own limits). */
+export const JSON_BODY_LIMIT = 64 * 1024;
+
+/**
+ * Builds the Fastify instance every route is registered on: zod validation and serialisation, request ids,
+ * coded errors, security headers, rate limits, cookies and sessions, OpenAPI 3.1.
+ */
+export async function createHttpServer(options: HttpOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    genReqId: () => randomUUID(),
+    bodyLimit: JSON_BODY_LIMIT,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        // The DSFR sets inline style attributes; scripts stay strictly same-origin.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", "data:"],
+        fontSrc: ["'self'", "data:"],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+      },
+    },
+    referrerPolicy: { policy: "no-referrer" },
+    crossOriginEmbedderPolicy: false,
+    hsts: options.secureCookies,
+  });
+
+  await app.register(fastifyRateLimit, {
+    global: true,
+    max: options.apiRatePerMinute,
+    timeWindow: 60_000,
+    errorResponseBuilder: (request, context) => {
+      const body: ErrorBody & { statusCode: number } = {
+        statusCode: 429,
+        error: {
+          code: "rate_limited",
+          message: `Trop de requêtes ; réessayez dans ${Math.ceil(context.ttl / 1000)} s.`,
+          requestId: request.id,
+        },
+      };
+      return body;
+    },
+  });
+
+  await app.register(fastifyCookie);
+  const names = cookieNames(options.secureCookies);
+  app.decorate("cookieNames", names);
+  app.decorateRequest("personSession", null);
+  app.decorateRequest("agentSession", null);
+  app.addHook("preValidation", sessionHook({ db: options.db, clock: options.clock, cookies: names }));
+
+  app.addHook("onSend", async (request, reply, payload) => {
+    reply.header("X-Request-Id", request.id);
+    if (request.url.startsWith("/api/")) reply.header("Cache-Control", "no-store");
+    return payload;
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "Messagerie Pro API",
+        description: "API de la messagerie sécurisée de l'espace professionnel.",
+        version: "1.0.0",
+      },
+      components: {
+        securitySchemes: {
+          session: { type: "apiKey", in: "cookie", name: names.person },
+          agentSession: { type: "apiKey", in: "cookie", name: names.agent },
+          csrf: { type: "apiKey", in: "header", name: "X-CSRF-Token" },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: "/api/docs", staticCSP: true });
+  app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+
+  if (options.webDir && existsSync(join(options.webDir, "index.html"))) {
+    const indexHtml = readFileSync(join(options.webDir, "index.html"), "utf8");
+    await app.register(fastifyStatic, { root: options.webDir, prefix: "/", index: false, wildcard: false });
+    // Client-side routes (/, /connexion, /dev/mail…) all answer the application shell.
+    app.setNotFoundHandler((request, reply) => {
+      if (request.method === "GET" && !request.url.startsWith("/api/")) {
+        return reply.type("text/html; charset=utf-8").header("Cache-Control", "no-cache").send(indexHtml);
+      }
+      return notFoundRoute(request.id, reply);
+    });
+  } else {
+    app.setNotFoundHandler((request, reply) => notFoundRoute(request.id, reply));
+  }
+  return app as unknown as FastifyInstance;
+}
+
+function notFoundRoute(requestId: string, reply: { status(n: number): { send(b: ErrorBody): unknown } }) {
+  return reply.status(404).send({ error: { code: "route_not_found", message: "Cette adresse n'existe pas.", requestId } });
+}
