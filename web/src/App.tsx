@@ -1,0 +1,92 @@
+import { Header } from "@codegouvfr/react-dsfr/Header";
+import { Footer } from "@codegouvfr/react-dsfr/Footer";
+import { SkipLinks } from "@codegouvfr/react-dsfr/SkipLinks";
+import { Navigate, Route, Routes, useLocation, useNavigate } from "react-router";
+import { SessionProvider, useSession } from "./session";
+import { Home } from "./pages/Home";
+import { CreateSpace } from "./pages/CreateSpace";
+import { VerifySpace } from "./pages/VerifySpace";
+import { SignIn } from "./pages/SignIn";
+import { DeviceCode } from "./pages/DeviceCode";
+import { MySpace } from "./pages/MySpace";
+import { AgentSignIn } from "./pages/AgentSignIn";
+import { AgentHome } from "./pages/AgentHome";
+import { DevMail } from "./pages/DevMail";
+import { DevLetters } from "./pages/DevLetters";
+import { NotFound } from "./pages/NotFound";
+
+function Layout() {
+  const { person, agent, signOut, agentSignOut } = useSession();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const inBackOffice = location.pathname.startsWith("/agent");
+  const quickAccessItems = inBackOffice
+    ? agent
+      ? [
+          { iconId: "fr-icon-user-line" as const, text: agent.name, linkProps: { to: "/agent" } },
+          { iconId: "fr-icon-logout-box-r-line" as const, text: "Se déconnecter", buttonProps: { onClick: () => void agentSignOut().then(() => navigate("/agent/connexion")) } },
+        ]
+      : [{ iconId: "fr-icon-lock-line" as const, text: "Connexion agent", linkProps: { to: "/agent/connexion" } }]
+    : person
+      ? [
+          { iconId: "fr-icon-account-circle-line" as const, text: "Mon espace", linkProps: { to: "/mon-espace" } },
+          { iconId: "fr-icon-logout-box-r-line" as const, text: "Se déconnecter", buttonProps: { onClick: () => void signOut().then(() => navigate("/")) } },
+        ]
+      : [
+          { iconId: "fr-icon-add-circle-line" as const, text: "Créer mon espace", linkProps: { to: "/creer-un-espace" } },
+          { iconId: "fr-icon-lock-line" as const, text: "Se connecter", linkProps: { to: "/connexion" } },
+        ];
+  return (
+    <>
+      <SkipLinks links={[{ anchor: "#contenu", label: "Contenu" }, { anchor: "#pied-de-page", label: "Pied de page" }]} />
+      <Header
+        brandTop={
+          <>
+            RÉPUBLIQUE
+            <br />
+            FRANÇAISE
+          </>
+        }
+        serviceTitle={inBackOffice ? "Messagerie Pro — espace agent" : "Messagerie Pro"}
+        serviceTagline={inBackOffice ? "Traitement des demandes des professionnels" : "La messagerie sécurisée de votre espace professionnel"}
+        homeLinkProps={{ to: inBackOffice ? "/agent" : "/", title: "Accueil — Messagerie Pro" }}
+        quickAccessItems={quickAccessItems}
+      />
+      <main id="contenu" role="main" tabIndex={-1}>
+        <Routes>
+          <Route path="/" element={<Home />} />
+          <Route path="/creer-un-espace" element={<CreateSpace />} />
+          <Route path="/valider-mon-adresse" element={<VerifySpace />} />
+          <Route path="/connexion" element={<SignIn />} />
+          <Route path="/connexion/appareil" element={<DeviceCode />} />
+          <Route path="/mon-espace" element={<MySpace />} />
+          <Route path="/agent" element={<AgentHome />} />
+          <Route path="/agent/connexion" element={<AgentSignIn />} />
+          <Route path="/dev/mail" element={<DevMail />} />
+          <Route path="/dev/letters" element={<DevLetters />} />
+          <Route path="/deconnexion" element={<Navigate to="/" replace />} />
+          <Route path="*" element={<NotFound />} />
+        </Routes>
+      </main>
+      <div id="pied-de-page">
+        <Footer
+          accessibility="partially compliant"
+          contentDescription="Messagerie Pro permet aux entreprises, et aux personnes qui agissent pour elles, de déposer des demandes auprès de l'administration fiscale et d'en suivre le traitement."
+          bottomItems={[
+            { text: "Documentation de l'API", linkProps: { href: "/api/docs" } },
+            { text: "Courriels de test", linkProps: { to: "/dev/mail" } },
+            { text: "Courriers de test", linkProps: { to: "/dev/letters" } },
+          ]}
+        />
+      </div>
+    </>
+  );
+}
+
+export function App() {
+  return (
+    <SessionProvider>
+      <Layout />
+    </SessionProvider>
+  );
+}

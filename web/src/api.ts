@@ -1,0 +1,44 @@
+/** The error body of every API failure (api.md). */
+export type ApiErrorBody = { error: { code: string; message: string; requestId: string; details?: Record<string, unknown> } };
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly requestId: string | undefined,
+    readonly details: Record<string, unknown> | undefined,
+  ) {
+    super(message);
+  }
+}
+
+let csrfToken: string | undefined;
+
+/** Remembers the CSRF token returned by sign-in or GET /session; sent with every state-changing call. */
+export function setCsrfToken(token: string | undefined) {
+  csrfToken = token;
+}
+
+/** Calls the public API of api.md; throws ApiError with the server's coded message. */
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  let response: Response;
+  try {
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin" });
+  } catch {
+    throw new ApiError(0, "network_error", "Le service est injoignable. Vérifiez votre connexion puis réessayez.", undefined, undefined);
+  }
+  if (response.status === 204) return undefined as T;
+  const data = (await response.json().catch(() => undefined)) as unknown;
+  if (!response.ok) {
+    const e = (data as ApiErrorBody | undefined)?.error;
+    throw new ApiError(response.status, e?.code ?? "unknown_error", e?.message ?? `Erreur ${response.status}.`, e?.requestId, e?.details);
+  }
+  return data as T;
+}
+
+export type Person = { id: string; firstName: string; lastName: string; connectionEmail: string; subscriberNumber: string };
+export type Agent = { id: string; email: string; name: string; isSupervisor: boolean; services: { code: string; name: string; type: string }[] };

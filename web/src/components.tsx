@@ -1,0 +1,58 @@
+import { useEffect, useRef, type ReactNode } from "react";
+import { Alert } from "@codegouvfr/react-dsfr/Alert";
+import { ApiError } from "./api";
+
+/** A page: sets the document title and moves the focus to its heading, so screen readers announce it. */
+export function Page({ title, children, lead }: { title: string; children: ReactNode; lead?: ReactNode }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    document.title = `${title} — Messagerie Pro`;
+    heading.current?.focus();
+  }, [title]);
+  return (
+    <div className="fr-container fr-my-6w">
+      <h1 ref={heading} tabIndex={-1}>
+        {title}
+      </h1>
+      {lead && <p className="fr-text--lead">{lead}</p>}
+      {children}
+    </div>
+  );
+}
+
+/** A narrow column for forms. */
+export function FormColumn({ children }: { children: ReactNode }) {
+  return (
+    <div className="fr-grid-row">
+      <div className="fr-col-12 fr-col-md-8 fr-col-lg-6">{children}</div>
+    </div>
+  );
+}
+
+/** Shows an API failure with its message and request id (to quote to the support). */
+export function ErrorAlert({ error }: { error: unknown }) {
+  if (!error) return null;
+  const message = error instanceof Error ? error.message : String(error);
+  const requestId = error instanceof ApiError ? error.requestId : undefined;
+  return (
+    <div role="alert" className="fr-mb-3w">
+      <Alert
+        severity="error"
+        small
+        description={
+          <>
+            {message}
+            {requestId && <span className="fr-text--xs fr-ml-1w">(identifiant : {requestId})</span>}
+          </>
+        }
+      />
+    </div>
+  );
+}
+
+/** Reads the named field errors of a 400 answer (details.issues). */
+export function fieldErrors(error: unknown): Record<string, string> {
+  if (!(error instanceof ApiError) || error.code !== "invalid_request") return {};
+  const issues = (error.details?.issues ?? []) as { field: string; message: string }[];
+  return Object.fromEntries(issues.map((i) => [i.field.replace(/^body\./, ""), i.message]));
+}

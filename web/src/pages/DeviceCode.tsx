@@ -1,0 +1,62 @@
+import { useState, type FormEvent } from "react";
+import { Link, useLocation, useNavigate } from "react-router";
+import { Input } from "@codegouvfr/react-dsfr/Input";
+import { Button } from "@codegouvfr/react-dsfr/Button";
+import { Alert } from "@codegouvfr/react-dsfr/Alert";
+import { api, ApiError, type Person } from "../api";
+import { ErrorAlert, FormColumn, Page } from "../components";
+import { useSession } from "../session";
+
+export function DeviceCode() {
+  const navigate = useNavigate();
+  const location = useLocation();
+  const { signedIn } = useSession();
+  const email = (location.state as { email?: string } | null)?.email;
+  const [code, setCode] = useState("");
+  const [error, setError] = useState<unknown>();
+
+  if (!email) {
+    return (
+      <Page title="Code de connexion">
+        <p>
+          Commencez par vous <Link to="/connexion">connecter</Link> avec votre adresse et votre mot de passe.
+        </p>
+      </Page>
+    );
+  }
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setError(undefined);
+    try {
+      const reply = await api<{ csrfToken: string; person: Person }>("POST", "/api/v1/session/device", { email, code });
+      signedIn(reply.person, reply.csrfToken);
+      navigate("/mon-espace");
+    } catch (err) {
+      setError(err);
+    }
+  }
+  const attemptsLeft = error instanceof ApiError ? (error.details?.attemptsLeft as number | undefined) : undefined;
+  return (
+    <Page title="Connexion depuis un nouvel appareil">
+      <FormColumn>
+        <Alert
+          severity="info"
+          small
+          className="fr-mb-3w"
+          description={`Nous ne reconnaissons pas cet appareil. Un code à 6 chiffres, valable 30 minutes, a été envoyé à ${email}.`}
+        />
+        <ErrorAlert error={error} />
+        {attemptsLeft !== undefined && <p className="fr-error-text">Il vous reste {attemptsLeft} essai(s).</p>}
+        <form onSubmit={submit} noValidate>
+          <Input
+            label="Code de connexion"
+            hintText="6 chiffres. Cet appareil sera ensuite reconnu pendant 6 mois."
+            nativeInputProps={{ inputMode: "numeric", autoComplete: "one-time-code", required: true, value: code, onChange: (e) => setCode(e.target.value) }}
+          />
+          <Button type="submit">Valider</Button>
+        </form>
+      </FormColumn>
+    </Page>
+  );
+}

@@ -1,0 +1,66 @@
+import { useState, type FormEvent } from "react";
+import { Link, useSearchParams } from "react-router";
+import { Input } from "@codegouvfr/react-dsfr/Input";
+import { Button } from "@codegouvfr/react-dsfr/Button";
+import { Alert } from "@codegouvfr/react-dsfr/Alert";
+import { api, ApiError } from "../api";
+import { ErrorAlert, FormColumn, Page } from "../components";
+
+export function VerifySpace() {
+  const [params] = useSearchParams();
+  const [email, setEmail] = useState(params.get("email") ?? "");
+  const [code, setCode] = useState("");
+  const [error, setError] = useState<unknown>();
+  const [done, setDone] = useState(false);
+  const subscriber = params.get("abonne");
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setError(undefined);
+    try {
+      await api("POST", "/api/v1/spaces/verify", { connectionEmail: email, code });
+      setDone(true);
+    } catch (err) {
+      setError(err);
+    }
+  }
+
+  if (done) {
+    return (
+      <Page title="Votre espace est activé">
+        <Alert severity="success" title="Adresse validée" description="Votre adresse de connexion est validée : vous pouvez vous connecter." />
+        <p className="fr-mt-3w">
+          <Link className="fr-btn" to="/connexion">
+            Se connecter
+          </Link>
+        </p>
+      </Page>
+    );
+  }
+  const attemptsLeft = error instanceof ApiError ? (error.details?.attemptsLeft as number | undefined) : undefined;
+  return (
+    <Page title="Valider mon adresse de connexion">
+      <FormColumn>
+        {subscriber && (
+          <Alert
+            severity="info"
+            small
+            className="fr-mb-3w"
+            description={`Votre espace est créé (numéro d'abonné ${subscriber}). Un code de validation vous a été envoyé par courriel ; il est valable 48 heures.`}
+          />
+        )}
+        <ErrorAlert error={error} />
+        {attemptsLeft !== undefined && <p className="fr-error-text">Il vous reste {attemptsLeft} essai(s).</p>}
+        <form onSubmit={submit} noValidate>
+          <Input label="Adresse électronique de connexion" nativeInputProps={{ type: "email", autoComplete: "email", required: true, value: email, onChange: (e) => setEmail(e.target.value) }} />
+          <Input
+            label="Code de validation"
+            hintText="8 caractères, au format XXXX-XXXX."
+            nativeInputProps={{ required: true, autoComplete: "one-time-code", value: code, onChange: (e) => setCode(e.target.value), spellCheck: false }}
+          />
+          <Button type="submit">Valider</Button>
+        </form>
+      </FormColumn>
+    </Page>
+  );
+}

@@ -1,0 +1,77 @@
+import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from "react";
+import { api, ApiError, setCsrfToken, type Agent, type Person } from "./api";
+
+type SessionState = {
+  /** undefined while loading, null when signed out. */
+  person: Person | null | undefined;
+  agent: Agent | null | undefined;
+  signedIn(person: Person, csrfToken: string): void;
+  agentSignedIn(agent: Agent, csrfToken: string): void;
+  signOut(): Promise<void>;
+  agentSignOut(): Promise<void>;
+};
+
+const SessionContext = createContext<SessionState | undefined>(undefined);
+
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const [person, setPerson] = useState<Person | null | undefined>(undefined);
+  const [agent, setAgent] = useState<Agent | null | undefined>(undefined);
+  const [agentCsrf, setAgentCsrf] = useState<string | undefined>();
+  const [personCsrf, setPersonCsrf] = useState<string | undefined>();
+
+  useEffect(() => {
+    api<{ person: Person; csrfToken: string }>("GET", "/api/v1/session")
+      .then((s) => {
+        setPerson(s.person);
+        setPersonCsrf(s.csrfToken);
+        setCsrfToken(s.csrfToken);
+      })
+      .catch(() => setPerson(null));
+    api<{ agent: Agent; csrfToken: string }>("GET", "/api/v1/backoffice/session")
+      .then((s) => {
+        setAgent(s.agent);
+        setAgentCsrf(s.csrfToken);
+      })
+      .catch(() => setAgent(null));
+  }, []);
+
+  const signedIn = useCallback((p: Person, token: string) => {
+    setPerson(p);
+    setPersonCsrf(token);
+    setCsrfToken(token);
+  }, []);
+  const agentSignedIn = useCallback((a: Agent, token: string) => {
+    setAgent(a);
+    setAgentCsrf(token);
+  }, []);
+  const signOut = useCallback(async () => {
+    setCsrfToken(personCsrf);
+    try {
+      await api("DELETE", "/api/v1/session");
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 401)) throw e;
+    }
+    setPerson(null);
+    setCsrfToken(undefined);
+  }, [personCsrf]);
+  const agentSignOut = useCallback(async () => {
+    setCsrfToken(agentCsrf);
+    try {
+      await api("DELETE", "/api/v1/backoffice/session");
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 401)) throw e;
+    }
+    setAgent(null);
+    setCsrfToken(personCsrf);
+  }, [agentCsrf, personCsrf]);
+
+  return (
+    <SessionContext.Provider value={{ person, agent, signedIn, agentSignedIn, signOut, agentSignOut }}>{children}</SessionContext.Provider>
+  );
+}
+
+export function useSession(): SessionState {
+  const s = useContext(SessionContext);
+  if (!s) throw new Error("useSession outside SessionProvider");
+  return s;
+}
