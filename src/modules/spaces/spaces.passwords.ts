@@ -36,6 +36,25 @@ function fold(s: string): string {
   return s.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
 }
 
+/** Digits that only go up or down by one (123456789012, 987654…). */
+function isDigitRun(s: string): boolean {
+  if (!/^\d+$/.test(s)) return false;
+  const step = (i: number) => (Number(s[i + 1]) - Number(s[i]) + 10) % 10;
+  const first = step(0);
+  return (first === 1 || first === 9) && [...s.slice(1, -1)].every((_, i) => step(i + 1) === first);
+}
+
+/**
+ * A password is common when it is in the list, or is a listed password with digits and symbols added before or
+ * after it ("Password2026!"), or is one repeated character or a run of digits.
+ */
+function isCommon(password: string): boolean {
+  const lower = password.toLowerCase();
+  const list = commonPasswords();
+  const core = lower.replace(/^[^\p{L}]+/u, "").replace(/[^\p{L}]+$/u, "");
+  return list.has(lower) || (core.length >= 4 && list.has(core)) || new Set(lower).size === 1 || isDigitRun(lower);
+}
+
 /**
  * Checks a password against the rules of product §13: 12–128 characters (Unicode code points), no composition
  * rule, not among the most common, not containing the SIREN, the company name, the e-mail or the person's names.
@@ -47,7 +66,7 @@ export function checkPassword(password: string, context: PasswordContext = {}): 
   if (length > PASSWORD_MAX_LENGTH) problems.push("too_long");
   const folded = fold(password);
   const squeezed = folded.replace(/[\s._-]/g, "");
-  if (commonPasswords().has(password.toLowerCase())) problems.push("too_common");
+  if (isCommon(password)) problems.push("too_common");
   if (context.siren && squeezed.includes(context.siren)) problems.push("contains_siren");
   if (context.companyName) {
     const name = fold(context.companyName).replace(/[\s._-]/g, "");

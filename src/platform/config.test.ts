@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.js";
+
+describe("loadConfig", () => {
+  it("defaults to the embedded database on 127.0.0.1:3000 with demo data", () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ host: "127.0.0.1", port: 3000, dataDir: "./data", databaseUrl: undefined, demoData: true, isProduction: false });
+  });
+  it("lists every missing production setting in one readable error", () => {
+    try {
+      loadConfig({ NODE_ENV: "production" });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const message = (error as Error).message;
+      for (const name of ["DATABASE_URL", "SMTP_URL", "ENCRYPTION_KEY", "PUBLIC_URL"]) expect(message).toContain(name);
+    }
+  });
+  it("names malformed values", () => {
+    expect(() => loadConfig({ PORT: "abc" })).toThrow(/PORT/);
+    expect(() => loadConfig({ DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig({ DEMO_DATA: "peut-être" })).toThrow(/DEMO_DATA/);
+  });
+  it("never loads demo data in production", () => {
+    const c = loadConfig({
+      NODE_ENV: "production",
+      DATABASE_URL: "postgres://u@h/db",
+      SMTP_URL: "smtp://h:25",
+      ENCRYPTION_KEY: "k".repeat(40),
+      PUBLIC_URL: "https://messagerie.example",
+      DEMO_DATA: "1",
+    });
+    expect(c.demoData).toBe(false);
+  });
+});

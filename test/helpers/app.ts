@@ -1,0 +1,116 @@
+import type { FastifyInstance, LightMyRequestResponse } from "fastify";
+import { loadConfig } from "../../src/platform/config.js";
+import { manualClock } from "../../src/platform/clock.js";
+import { createLogger } from "../../src/platform/logger.js";
+import { createContext, type AppContext } from "../../src/app/context.js";
+import { buildHttpApp } from "../../src/app/http.js";
+import { DEMO_SERVICES, SEED } from "../../src/app/demo.js";
+import { makeCompany, makeTaxService } from "../../src/app/factories.js";
+import { openTestDatabase } from "./db.js";
+
+export type TestApp = {
+  ctx: AppContext;
+  app: FastifyInstance;
+  clock: ReturnType<typeof manualClock>;
+  close(): Promise<void>;
+};
+
+/**
+ * The real application on a fresh database with a manual clock. Rate limits are raised (many sign-ins come from
+ * one address in tests); the tests of the limits lower them explicitly.
+ */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const clock = manualClock(new Date("2026-11-28T09:00:00.000Z"));
+  const database = await openTestDatabase();
+  const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", SIGNIN_RATE_PER_MINUTE: "10000", API_RATE_PER_MINUTE: "100000", ...env });
+  const ctx = await createContext(config, { clock, database, logger: createLogger("silent") });
+  const app = await buildHttpApp(ctx, { webDir: "/nonexistent" });
+  await app.ready();
+  return {
+    ctx,
+    app,
+    clock,
+    async close() {
+      await app.close();
+      await ctx.close();
+    },
+  };
+}
+
+/** The seed's reference data: the three demo services and the three seed companies. */
+export async function seedReferenceData(ctx: AppContext): Promise<void> {
+  for (const s of DEMO_SERVICES) await makeTaxService(ctx, s);
+  await makeCompany(ctx, { ...SEED.martin, streetNumber: "24", streetType: "RUE", streetName: "DE LA ROQUETTE", postalCode: "75011", communeName: "PARIS 11", communeCode: "75111" });
+  await makeCompany(ctx, { ...SEED.gestion, streetNumber: "8", streetType: "PL", streetName: "BELLECOUR", postalCode: "69002", communeName: "LYON 2E", communeCode: "69382" });
+  await makeCompany(ctx, { ...SEED.concurrence, streetNumber: "3", streetType: "BD", streetName: "VOLTAIRE", postalCode: "75011", communeName: "PARIS 11", communeCode: "75111" });
+}
+
+/** A minimal cookie jar over `inject` responses. */
+export class CookieJar {
+  private cookies = new Map<string, string>();
+  csrf: string | undefined;
+  store(res: LightMyRequestResponse) {
+    for (const c of res.cookies as { name: string; value: string; maxAge?: number; expires?: Date }[]) {
+      if (c.value === "" || (c.expires && c.expires.getTime() <= Date.now() && c.maxAge === undefined)) this.cookies.delete(c.name);
+      else this.cookies.set(c.name, c.value);
+    }
+    const body = safeJson(res.body) as { csrfToken?: string } | undefined;
+    if (body?.csrfToken) this.csrf = body.csrfToken;
+  }
+  header(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+  }
+  get(name: string) {
+    return this.cookies.get(name);
+  }
+  delete(name: string) {
+    this.cookies.delete(name);
+  }
+}
+
+export function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Sends a JSON request with the jar's cookies and CSRF token, and stores what comes back. */
+export async function call(
+  app: FastifyInstance,
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
+  url: string,
+  options: { body?: unknown; jar?: CookieJar; csrf?: string | false; rawBody?: string; headers?: Record<string, string> } = {},
+) {
+  const headers: Record<string, string> = { ...(options.headers ?? {}) };
+  if (options.jar) headers.cookie = options.jar.header();
+  const csrf = options.csrf === false ? undefined : (options.csrf ?? options.jar?.csrf);
+  if (csrf && method !== "GET") headers["x-csrf-token"] = csrf;
+  let payload: string | undefined;
+  if (options.rawBody !== undefined) {
+    payload = options.rawBody;
+    headers["content-type"] ??= "application/json";
+  } else if (options.body !== undefined) {
+    payload = JSON.stringify(options.body);
+    headers["content-type"] = "application/json";
+  }
+  const res = await app.inject({ method, url, headers, ...(payload !== undefined ? { payload } : {}) });
+  options.jar?.store(res);
+  return { status: res.statusCode, body: safeJson(res.body) as Record<string, any>, headers: res.headers, raw: res };
+}
+
+/** Delivers the queued mails and returns the latest one to an address. */
+export async function lastMailTo(t: TestApp, to: string): Promise<{ subject: string; text: string }> {
+  await t.ctx.worker.drain();
+  const res = await call(t.app, "GET", `/api/v1/dev/mails?to=${encodeURIComponent(to)}`);
+  const mail = res.body.items[0];
+  if (!mail) throw new Error(`no mail to ${to}`);
+  return mail;
+}
+
+/** Counts rows of a table (to check that a refused request wrote nothing). */
+export async function countRows(t: TestApp, table: "spaces" | "journal" | "outbox" | "sessions" | "devices" | "agents"): Promise<number> {
+  const r = await t.ctx.db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
