@@ -45,6 +45,8 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
+  // The API speaks JSON (uploads will add multipart): a text/plain body is refused with 415, not parsed.
+  app.removeContentTypeParser("text/plain");
 
   await app.register(fastifyHelmet, {
     contentSecurityPolicy: {
