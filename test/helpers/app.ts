@@ -19,12 +19,12 @@ export type TestApp = {
  * The real application on a fresh database with a manual clock. Rate limits are raised (many sign-ins come from
  * one address in tests); the tests of the limits lower them explicitly.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const clock = manualClock(new Date("2026-11-28T09:00:00.000Z"));
+export async function startTestApp(env: Record<string, string> = {}, options: { webDir?: string; clock?: ReturnType<typeof manualClock> } = {}): Promise<TestApp> {
+  const clock = options.clock ?? manualClock(new Date("2026-11-28T09:00:00.000Z"));
   const database = await openTestDatabase();
   const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", SIGNIN_RATE_PER_MINUTE: "10000", API_RATE_PER_MINUTE: "100000", ...env });
   const ctx = await createContext(config, { clock, database, logger: createLogger("silent") });
-  const app = await buildHttpApp(ctx, { webDir: "/nonexistent" });
+  const app = await buildHttpApp(ctx, { webDir: options.webDir ?? "/nonexistent" });
   await app.ready();
   return {
     ctx,

@@ -20,17 +20,22 @@ function Layout() {
   const navigate = useNavigate();
   const location = useLocation();
   const inBackOffice = location.pathname.startsWith("/agent");
+  // Leave the protected page first, so that it does not redirect to the sign-in page once the session is gone.
+  const signOutTo = (end: () => Promise<void>, to: string) => {
+    navigate(to);
+    void end();
+  };
   const quickAccessItems = inBackOffice
     ? agent
       ? [
           { iconId: "fr-icon-user-line" as const, text: agent.name, linkProps: { to: "/agent" } },
-          { iconId: "fr-icon-logout-box-r-line" as const, text: "Se déconnecter", buttonProps: { onClick: () => void agentSignOut().then(() => navigate("/agent/connexion")) } },
+          { iconId: "fr-icon-logout-box-r-line" as const, text: "Se déconnecter", buttonProps: { onClick: () => signOutTo(agentSignOut, "/agent/connexion") } },
         ]
       : [{ iconId: "fr-icon-lock-line" as const, text: "Connexion agent", linkProps: { to: "/agent/connexion" } }]
     : person
       ? [
           { iconId: "fr-icon-account-circle-line" as const, text: "Mon espace", linkProps: { to: "/mon-espace" } },
-          { iconId: "fr-icon-logout-box-r-line" as const, text: "Se déconnecter", buttonProps: { onClick: () => void signOut().then(() => navigate("/")) } },
+          { iconId: "fr-icon-logout-box-r-line" as const, text: "Se déconnecter", buttonProps: { onClick: () => signOutTo(signOut, "/") } },
         ]
       : [
           { iconId: "fr-icon-add-circle-line" as const, text: "Créer mon espace", linkProps: { to: "/creer-un-espace" } },

@@ -2,12 +2,19 @@ import { useEffect, useRef, type ReactNode } from "react";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { ApiError } from "./api";
 
-/** A page: sets the document title and moves the focus to its heading, so screen readers announce it. */
+/** The first page of a visit keeps the browser's own focus order (skip links first). */
+let isFirstPage = true;
+
+/**
+ * A page: sets the document title and, after a client-side navigation, moves the focus to its heading so that
+ * screen readers announce the new page.
+ */
 export function Page({ title, children, lead }: { title: string; children: ReactNode; lead?: ReactNode }) {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     document.title = `${title} — Messagerie Pro`;
-    heading.current?.focus();
+    if (isFirstPage) isFirstPage = false;
+    else heading.current?.focus();
   }, [title]);
   return (
     <div className="fr-container fr-my-6w">

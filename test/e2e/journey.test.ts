@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { generate } from "otplib";
+import { seedReferenceData, startTestApp, type TestApp } from "../helpers/app.js";
+import { makeAgent } from "../../src/app/factories.js";
+import { WEB_DIST } from "../../src/app/http.js";
+import { manualClock } from "../../src/platform/clock.js";
+
+const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const PASSWORD = "Vingt-Trois-Lapins-Bleus";
+const AGENT_SECRET = "KRSXG5CTMVRXEZLUKN2XAZLSONUW4Z3B";
+
+let t: TestApp;
+let browser: Browser;
+let base: string;
+const cspViolations: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(join(WEB_DIST, "index.html"))) throw new Error("the web UI is not built: run `npm run build:web` first");
+  // Real time: the browser and the server must agree on the clock for sessions and TOTP.
+  const clock = manualClock(new Date());
+  setInterval(() => clock.set(new Date()), 200).unref();
+  t = await startTestApp({}, { webDir: WEB_DIST, clock });
+  await seedReferenceData(t.ctx);
+  await makeAgent(t.ctx, { email: "agent.paris11@dgfip.test", name: "Paul Agent", services: ["SIE-75111"], password: "Guichet-Fiscal-Solide-42", totpSecret: AGENT_SECRET });
+  t.ctx.worker.start();
+  await t.app.listen({ host: "127.0.0.1", port: 0 });
+  base = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: CHROMIUM_ARGS });
+});
+afterAll(async () => {
+  await browser?.close();
+  await t?.close();
+});
+
+async function newPage(): Promise<Page> {
+  const page = await browser.newPage({ locale: "fr-FR" });
+  page.on("console", (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
+  return page;
+}
+
+/** Reads a code from the mail catcher page, as a newcomer would. */
+async function codeFromMailCatcher(page: Page, to: string, pattern: RegExp): Promise<string> {
+  await page.goto(`${base}/dev/mail`);
+  await page.getByLabel("Destinataire").fill(to);
+  await page.getByRole("button", { name: "Filtrer" }).click();
+  for (let i = 0; i < 50; i++) {
+    const text = await page.locator("article pre").first().textContent({ timeout: 500 }).catch(() => null);
+    const match = text?.match(pattern);
+    if (match?.[1]) return match[1];
+    await page.waitForTimeout(200);
+  }
+  throw new Error(`no code for ${to} in the mail catcher`);
+}
+
+describe("browser journeys", () => {
+  it("creates an expert space, verifies it, signs in from a new device and reaches an empty « mon espace »", async () => {
+    const page = await newPage();
+    const email = "lila.rosemonde@gestion.com";
+    await page.goto(base);
+    await page.getByRole("heading", { level: 1 }).waitFor();
+    await page.getByRole("link", { name: "Créer mon espace professionnel" }).first().click();
+    await page.waitForURL(`${base}/creer-un-espace`);
+    expect(await page.title()).toContain("Créer mon espace professionnel");
+
+    await page.getByLabel(/^Adresse électronique de connexion/).fill(email);
+    await page.getByLabel(/^Mot de passe/).fill(PASSWORD);
+    await page.getByLabel("Prénom").fill("Lila");
+    await page.getByLabel("Nom", { exact: true }).fill("Rosemonde");
+    await page.getByLabel("Téléphone").fill("04 72 00 00 00");
+    await page.getByLabel("SIREN de l'entité à laquelle vous appartenez").fill("845 123 900");
+    await page.getByRole("button", { name: "Créer mon espace" }).click();
+    await page.waitForURL(/\/valider-mon-adresse/);
+    await page.getByText(/numéro d'abonné \d{14}/).waitFor();
+
+    const code = await codeFromMailCatcher(page, email, /code de validation : ([0-9A-Z]{4}-[0-9A-Z]{4})/);
+    await page.goto(`${base}/valider-mon-adresse?email=${encodeURIComponent(email)}`);
+    await page.getByLabel("Code de validation").fill(code.toLowerCase());
+    await page.getByRole("button", { name: "Valider" }).click();
+    await page.getByRole("heading", { name: "Votre espace est activé" }).waitFor();
+
+    await page.getByRole("link", { name: "Se connecter" }).last().click();
+    await page.getByLabel("Adresse électronique de connexion").fill(email);
+    await page.getByLabel("Mot de passe", { exact: true }).fill("mauvais-mot-de-passe");
+    await page.getByRole("button", { name: "Se connecter" }).click();
+    await page.getByRole("alert").getByText("Adresse électronique ou mot de passe incorrect.").waitFor();
+    await page.getByLabel("Mot de passe", { exact: true }).fill(PASSWORD);
+    await page.getByRole("button", { name: "Se connecter" }).click();
+    await page.waitForURL(`${base}/connexion/appareil`);
+
+    // The device code arrives by mail; the page keeps the address in its state, so open the catcher in another tab.
+    const mailTab = await newPage();
+    const deviceCode = await codeFromMailCatcher(mailTab, email, /Code de connexion : (\d{6})/);
+    await mailTab.close();
+    await page.getByLabel("Code de connexion").fill(deviceCode);
+    await page.getByRole("button", { name: "Valider" }).click();
+    await page.waitForURL(`${base}/mon-espace`);
+    await page.getByText("Aucune entreprise", { exact: true }).waitFor();
+    await page.getByText(email).waitFor();
+
+    // Signing out ends the session; « mon espace » then sends back to the sign-in page.
+    await page.getByRole("button", { name: "Se déconnecter" }).click();
+    await page.waitForURL(`${base}/`);
+    await page.goto(`${base}/mon-espace`);
+    await page.waitForURL(`${base}/connexion`);
+
+    // The device is remembered: the next sign-in needs no code.
+    await page.getByLabel("Adresse électronique de connexion").fill(email);
+    await page.getByLabel("Mot de passe", { exact: true }).fill(PASSWORD);
+    await page.getByRole("button", { name: "Se connecter" }).click();
+    await page.waitForURL(`${base}/mon-espace`);
+    await page.close();
+  });
+
+  it("signs an agent in with password and TOTP to the back-office home", async () => {
+    const page = await newPage();
+    await page.goto(`${base}/agent/connexion`);
+    await page.getByLabel("Adresse électronique professionnelle").fill("agent.paris11@dgfip.test");
+    await page.getByLabel("Mot de passe", { exact: true }).fill("Guichet-Fiscal-Solide-42");
+    await page.getByLabel("Code de votre application d'authentification").fill(await generate({ secret: AGENT_SECRET }));
+    await page.getByRole("button", { name: "Se connecter" }).click();
+    await page.waitForURL(`${base}/agent`);
+    await page.getByText("SIE Paris 11e").waitFor();
+    await page.getByText("Aucune demande à traiter").waitFor();
+    await page.close();
+  });
+
+  it("is usable with the keyboard alone and breaks no Content-Security-Policy rule", async () => {
+    const page = await newPage();
+    await page.goto(`${base}/connexion`);
+    // The first Tab reaches the skip links: the content can be reached without the mouse.
+    await page.keyboard.press("Tab");
+    const focused = await page.evaluate(() => document.activeElement?.textContent ?? "");
+    expect(focused).toContain("Contenu");
+    // Every input of the sign-in form has a label.
+    const unlabelled = await page.$$eval("main input", (inputs) => inputs.filter((i) => !(i as HTMLInputElement).labels?.length).length);
+    expect(unlabelled).toBe(0);
+    expect(await page.getAttribute("html", "lang")).toBe("fr");
+    await page.close();
+    expect(cspViolations).toEqual([]);
+  });
+});
