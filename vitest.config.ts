@@ -1,5 +1,8 @@
 import { defineConfig } from "vitest/config";
 
+/** CI asks for a JSON report as well (TEST_REPORT=path) to print its own summary line. */
+const report = process.env.TEST_REPORT;
+
 export default defineConfig({
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
@@ -8,5 +11,7 @@ export default defineConfig({
     // PGlite instances and Chromium are heavy: two workers on two cores.
     maxWorkers: 2,
     fileParallelism: true,
+    reporters: report ? ["default", "json"] : ["default"],
+    ...(report ? { outputFile: { json: report } } : {}),
   },
 });
