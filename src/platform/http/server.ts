@@ -13,7 +13,7 @@ import type { Logger } from "../logger.js";
 import type { Executor } from "../db/database.js";
 import type { Clock } from "../clock.js";
 import { errorHandler, type ErrorBody } from "./errors.js";
-import { cookieNames, sessionHook, type CookieNames } from "./auth.js";
+import { cookieNames, sessionHook } from "./auth.js";
 
 export type HttpOptions = {
   logger: Logger;
@@ -25,8 +25,6 @@ export type HttpOptions = {
   /** Folder of the built web UI (index.html and assets); the UI is not served when absent. */
   webDir?: string;
 };
-
-export type App = FastifyInstance & { cookieNames: CookieNames };
 
 /** JSON bodies larger than this are refused with 413 (uploads have their own limits). */
 export const JSON_BODY_LIMIT = 64 * 1024;
@@ -89,7 +87,6 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
 
   await app.register(fastifyCookie);
   const names = cookieNames(options.secureCookies);
-  app.decorate("cookieNames", names);
   app.decorateRequest("personSession", null);
   app.decorateRequest("agentSession", null);
   app.addHook("preValidation", sessionHook({ db: options.db, clock: options.clock, cookies: names }));

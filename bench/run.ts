@@ -1,0 +1,192 @@
+/**
+ * `npm run bench`: figures for the foundation, each compared with a baseline measured in the same run.
+ * Uses a fresh database on the PostgreSQL server named by DATABASE_URL when set, else an embedded PGlite.
+ * Prints a table and writes bench/results/<date>.json.
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import autocannon from "autocannon";
+import pg from "pg";
+import { sql } from "kysely";
+import { loadConfig } from "../src/platform/config.js";
+import { createLogger } from "../src/platform/logger.js";
+import { openDatabase, type Database } from "../src/platform/db/database.js";
+import { createContext } from "../src/app/context.js";
+import { buildHttpApp } from "../src/app/http.js";
+import { makeActiveSpace, makeCompany, makeTaxService } from "../src/app/factories.js";
+import { DEMO_SERVICES, SEED } from "../src/app/demo.js";
+import { createPasswordHasher, signIn, verifyDevice } from "../src/modules/spaces/index.js";
+import { readQueuedCode } from "../src/app/factories.js";
+
+const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const ROOT = new URL("..", import.meta.url).pathname;
+
+type Row = { name: string; value: string; baseline?: string; ratio?: string };
+const rows: Row[] = [];
+const results: Record<string, unknown> = {};
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** A fresh database for the run: a new database on the server, or a PGlite in a temporary folder. */
+async function benchDatabase(): Promise<{ database: Database; drop(): Promise<void> }> {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    const database = await openDatabase({ dataDir: mkdtempSync(join(tmpdir(), "mp-bench-")) });
+    return { database, drop: async () => {} };
+  }
+  const name = `mp_bench_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  const database = await openDatabase({ url: u.toString(), poolSize: 20 });
+  return {
+    database,
+    drop: async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+async function load(url: string, headers: Record<string, string> = {}) {
+  const times: number[] = [];
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, headers }, (error, r) => (error ? reject(error) : resolve(r)));
+    instance.on("response", (_client, _status, _bytes, responseTime) => times.push(responseTime));
+  });
+  times.sort((a, b) => a - b);
+  return {
+    rps: result.requests.average,
+    p50: percentile(times, 50),
+    p95: percentile(times, 95),
+    p99: percentile(times, 99),
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+async function benchHttp() {
+  const { database, drop } = await benchDatabase();
+  const config = loadConfig({ ...process.env, NODE_ENV: "test", LOG_LEVEL: "silent", API_RATE_PER_MINUTE: "100000000", SIGNIN_RATE_PER_MINUTE: "100000000", DATABASE_URL: "" });
+  const ctx = await createContext(config, { database, logger: createLogger("silent") });
+  try {
+    for (const s of DEMO_SERVICES) await makeTaxService(ctx, s);
+    await makeCompany(ctx, { ...SEED.gestion, streetName: "BELLECOUR", postalCode: "69002", communeName: "LYON", communeCode: "69382" });
+    const email = "bench@gestion.com";
+    const password = "Vingt-Trois-Lapins-Bleus";
+    const { spaceId } = await makeActiveSpace(ctx, { email, password, firstName: "Banc", lastName: "Essai", siren: SEED.gestion.siren });
+    // Sign in through the new-device code, as a person does.
+    await signIn(ctx, { email, password, ip: "127.0.0.1" });
+    const code = await readQueuedCode(ctx.db, email, /Code de connexion : (\d{6})/);
+    const session = await verifyDevice(ctx, { email, code, ip: "127.0.0.1" });
+
+    const app = await buildHttpApp(ctx, { webDir: "/nonexistent" });
+    // Baselines for the comparison, through the same server and the same pool.
+    app.get("/bench/constant", async () => ({ ok: true }));
+    app.get("/bench/select", async () => {
+      const row = await ctx.db.selectFrom("spaces").select(["id", "first_name"]).where("id", "=", spaceId).executeTakeFirst();
+      return { ok: row !== undefined };
+    });
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    const constant = await load(`${base}/bench/constant`);
+    const select = await load(`${base}/bench/select`);
+    const authenticated = await load(`${base}/api/v1/session`, { cookie: `mp_session=${session.token}` });
+    await app.close();
+    if (authenticated.non2xx > 0) throw new Error(`GET /api/v1/session answered ${authenticated.non2xx} non-2xx`);
+    results.http = { constant, select, authenticated, connections: CONNECTIONS, durationS: DURATION_S };
+    const fmt = (r: typeof constant) => `${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p95 ${r.p95} ms, p99 ${r.p99} ms`;
+    rows.push({ name: "bare route, constant", value: fmt(constant) });
+    rows.push({ name: "bare route, one primary-key SELECT", value: fmt(select), baseline: "constant", ratio: (select.rps / constant.rps).toFixed(2) });
+    rows.push({
+      name: "authenticated GET /api/v1/session",
+      value: fmt(authenticated),
+      baseline: "one-SELECT route (target ≥ 0.5)",
+      ratio: (authenticated.rps / select.rps).toFixed(2),
+    });
+
+    // Sign-ins per second (argon2-bound), against raw argon2 verifications at the same concurrency.
+    const hasher = createPasswordHasher(config.argon2Concurrency);
+    const hash = await hasher.hash(password);
+    const n = 60;
+    let t0 = performance.now();
+    await Promise.all(Array.from({ length: 4 }, async () => {
+      for (let i = 0; i < n / 4; i++) await hasher.verify(hash, password);
+    }));
+    const verifyRate = n / ((performance.now() - t0) / 1000);
+    t0 = performance.now();
+    await Promise.all(Array.from({ length: 4 }, async () => {
+      for (let i = 0; i < n / 4; i++) {
+        const r = await signIn(ctx, { email, password, deviceToken: session.deviceToken, ip: "127.0.0.1" });
+        if (r.status !== "authenticated") throw new Error("sign-in did not authenticate");
+      }
+    }));
+    const signInRate = n / ((performance.now() - t0) / 1000);
+    results.signIn = { signInsPerSecond: signInRate, argon2VerifiesPerSecond: verifyRate, concurrency: config.argon2Concurrency };
+    rows.push({ name: "argon2id verifications (m=19 MiB, t=2, p=1)", value: `${verifyRate.toFixed(1)} /s` });
+    rows.push({ name: "complete sign-ins (remembered device)", value: `${signInRate.toFixed(1)} /s`, baseline: "argon2 verifications", ratio: (signInRate / verifyRate).toFixed(2) });
+    await sql`SELECT 1`.execute(ctx.db);
+  } finally {
+    await ctx.close();
+    await drop();
+  }
+}
+
+/** Time from `node src/app/main.ts` to a healthy server on an empty data folder (migrations + demo data). */
+async function benchStartup() {
+  const dataDir = mkdtempSync(join(tmpdir(), "mp-start-"));
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const t0 = performance.now();
+  const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src/app/main.ts")], {
+    cwd: ROOT,
+    env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: "", PORT: String(port), LOG_LEVEL: "warn", NODE_ENV: "development" },
+    stdio: "ignore",
+  });
+  try {
+    for (;;) {
+      if (performance.now() - t0 > 120_000) throw new Error("the server did not start within 120 s");
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/api/v1/health`);
+        if (res.ok) break;
+      } catch {
+        /* not up yet */
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const ms = performance.now() - t0;
+    results.startup = { emptyDataFolderMs: ms };
+    rows.push({ name: "npm start on an empty data folder (PGlite, demo data)", value: `${(ms / 1000).toFixed(1)} s to a healthy server` });
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+  }
+}
+
+async function main() {
+  const engine = process.env.DATABASE_URL ? "PostgreSQL server" : "embedded PGlite";
+  process.stdout.write(`Messagerie Pro benchmarks — ${engine}, ${CONNECTIONS} connections × ${DURATION_S} s per route\n\n`);
+  await benchHttp();
+  await benchStartup();
+  const w = Math.max(...rows.map((r) => r.name.length));
+  for (const r of rows) {
+    process.stdout.write(`${r.name.padEnd(w)}  ${r.value}${r.ratio ? `   ratio ${r.ratio} vs ${r.baseline}` : ""}\n`);
+  }
+  mkdirSync(join(ROOT, "bench/results"), { recursive: true });
+  const file = join(ROOT, "bench/results", `${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+  writeFileSync(file, JSON.stringify({ engine, at: new Date().toISOString(), ...results }, null, 2));
+  process.stdout.write(`\nwritten to ${file}\n`);
+}
+
+await main();
