@@ -107,7 +107,8 @@ async function benchHttp() {
     await app.close();
     if (authenticated.non2xx > 0) throw new Error(`GET /api/v1/session answered ${authenticated.non2xx} non-2xx`);
     results.http = { constant, select, authenticated, connections: CONNECTIONS, durationS: DURATION_S };
-    const fmt = (r: typeof constant) => `${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p95 ${r.p95} ms, p99 ${r.p99} ms`;
+    const ms = (v: number) => v.toFixed(2);
+    const fmt = (r: typeof constant) => `${Math.round(r.rps)} req/s, p50 ${ms(r.p50)} ms, p95 ${ms(r.p95)} ms, p99 ${ms(r.p99)} ms`;
     rows.push({ name: "bare route, constant", value: fmt(constant) });
     rows.push({ name: "bare route, one primary-key SELECT", value: fmt(select), baseline: "constant", ratio: (select.rps / constant.rps).toFixed(2) });
     rows.push({

@@ -18,8 +18,10 @@ export const REDACTED_PATHS = [
   "res.headers['set-cookie']",
 ];
 
-export function createLogger(level: string): Logger {
-  return pino({ level, redact: { paths: REDACTED_PATHS, censor: "[masqué]" } });
+/** The application logger (JSON lines on stdout, or on `destination`). */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  const options = { level, redact: { paths: REDACTED_PATHS, censor: "[masqué]" } };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export type { Logger };

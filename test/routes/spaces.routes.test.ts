@@ -323,3 +323,23 @@ describe("sign-in, device code and sessions", () => {
     expect(JSON.stringify(rows)).not.toContain(PASSWORD);
   });
 });
+
+describe("bad inputs of the sign-in routes", () => {
+  it.each([
+    ["POST", "/api/v1/session", { rawBody: "{" }, 400, "malformed_json"],
+    ["POST", "/api/v1/session", { body: { email: "x@y.fr" } }, 400, "invalid_request"],
+    ["POST", "/api/v1/session", { body: { email: 12, password: "x" } }, 400, "invalid_request"],
+    ["POST", "/api/v1/session", { body: { email: "x@y.fr", password: "p".repeat(2000) } }, 400, "invalid_request"],
+    ["POST", "/api/v1/session/device", { rawBody: "[]" }, 400, "invalid_request"],
+    ["POST", "/api/v1/session/device", { body: { email: "x@y.fr", code: "12ab56" } }, 400, "invalid_code_format"],
+    ["POST", "/api/v1/session/device", { body: { email: "x@y.fr", code: "1234567" } }, 400, "invalid_code_format"],
+    ["POST", "/api/v1/session/device", { body: { email: "nobody@y.fr", code: "123456" } }, 410, "device_code_expired"],
+    ["POST", "/api/v1/spaces/verify", { rawBody: "null" }, 400, "invalid_request"],
+  ] as const)("%s %s refuses %j", async (method, url, options, status, code) => {
+    const before = [await countRows(t, "sessions"), await countRows(t, "devices"), await countRows(t, "spaces")];
+    const res = await call(t.app, method, url, options as { body?: unknown; rawBody?: string });
+    expect(res.status).toBe(status);
+    expect(res.body.error.code).toBe(code);
+    expect([await countRows(t, "sessions"), await countRows(t, "devices"), await countRows(t, "spaces")]).toEqual(before);
+  });
+});
