@@ -7,13 +7,12 @@ import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
 import autocannon from "autocannon";
-import pg from "pg";
 import { sql } from "kysely";
 import { loadConfig } from "../src/platform/config.js";
 import { createLogger } from "../src/platform/logger.js";
-import { openDatabase, type Database } from "../src/platform/db/database.js";
+import type { Database } from "../src/platform/db/database.js";
+import { openFreshDatabase } from "../test/helpers/db.js";
 import { createContext } from "../src/app/context.js";
 import { buildHttpApp } from "../src/app/http.js";
 import { makeActiveSpace, makeCompany, makeTaxService } from "../src/app/factories.js";
@@ -35,29 +34,8 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** A fresh database for the run: a new database on the server, or a PGlite in a temporary folder. */
-async function benchDatabase(): Promise<{ database: Database; drop(): Promise<void> }> {
-  const url = process.env.DATABASE_URL;
-  if (!url) {
-    const database = await openDatabase({ dataDir: mkdtempSync(join(tmpdir(), "mp-bench-")) });
-    return { database, drop: async () => {} };
-  }
-  const name = `mp_bench_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  const database = await openDatabase({ url: u.toString(), poolSize: 20 });
-  return {
-    database,
-    drop: async () => {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+function benchDatabase(): Promise<Database> {
+  return openFreshDatabase(process.env.DATABASE_URL, { dataDir: mkdtempSync(join(tmpdir(), "mp-bench-")), prefix: "mp_bench" });
 }
 
 async function load(url: string, headers: Record<string, string> = {}) {
@@ -78,7 +56,7 @@ async function load(url: string, headers: Record<string, string> = {}) {
 }
 
 async function benchHttp() {
-  const { database, drop } = await benchDatabase();
+  const database = await benchDatabase();
   const config = loadConfig({ ...process.env, NODE_ENV: "test", LOG_LEVEL: "silent", API_RATE_PER_MINUTE: "100000000", SIGNIN_RATE_PER_MINUTE: "100000000", DATABASE_URL: "" });
   const ctx = await createContext(config, { database, logger: createLogger("silent") });
   try {
@@ -141,7 +119,6 @@ async function benchHttp() {
     await sql`SELECT 1`.execute(ctx.db);
   } finally {
     await ctx.close();
-    await drop();
   }
 }
 

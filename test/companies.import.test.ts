@@ -2,18 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { migrate } from "../src/platform/db/migrate.js";
 import type { Database } from "../src/platform/db/database.js";
 import { findManagingSie, importEtablissements, importTaxServices, importUnitesLegales } from "../src/modules/companies/index.js";
 import { DomainError } from "../src/platform/errors.js";
-import { openTestDatabase } from "./helpers/db.js";
+import { openMigratedTestDatabase } from "./helpers/db.js";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
 const now = new Date("2026-11-28T09:00:00Z");
 let database: Database;
 beforeAll(async () => {
-  database = await openTestDatabase();
-  await migrate(database.db);
+  database = await openMigratedTestDatabase();
 });
 afterAll(async () => database.close());
 

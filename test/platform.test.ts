@@ -5,14 +5,13 @@ import { createWorker, enqueue, retryDelayMs } from "../src/platform/outbox.js";
 import { createLogger } from "../src/platform/logger.js";
 import { manualClock } from "../src/platform/clock.js";
 import { migrate } from "../src/platform/db/migrate.js";
-import { openTestDatabase } from "./helpers/db.js";
+import { openMigratedTestDatabase } from "./helpers/db.js";
 import type { Database } from "../src/platform/db/database.js";
 
 let database: Database;
 const clock = manualClock(new Date("2026-11-28T09:00:00Z"));
 beforeAll(async () => {
-  database = await openTestDatabase();
-  await migrate(database.db);
+  database = await openMigratedTestDatabase();
 });
 afterAll(async () => database.close());
 

@@ -2,13 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer } from "node:net";
 import { SMTPServer } from "smtp-server";
 import { simpleParser, type ParsedMail } from "mailparser";
-import { migrate } from "../src/platform/db/migrate.js";
 import type { Database } from "../src/platform/db/database.js";
 import { createWorker, retryDelayMs } from "../src/platform/outbox.js";
 import { createLogger } from "../src/platform/logger.js";
 import { manualClock } from "../src/platform/clock.js";
 import { deviceCodeMail, mailOutboxHandler, queueMail, smtpTransport } from "../src/modules/mail/index.js";
-import { openTestDatabase } from "./helpers/db.js";
+import { openMigratedTestDatabase } from "./helpers/db.js";
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -35,8 +34,7 @@ function startSmtp(port: number, received: ParsedMail[]): Promise<SMTPServer> {
 
 let database: Database;
 beforeAll(async () => {
-  database = await openTestDatabase();
-  await migrate(database.db);
+  database = await openMigratedTestDatabase();
 });
 afterAll(async () => database.close());
 

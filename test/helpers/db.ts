@@ -1,22 +1,22 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { openDatabase, type Database } from "../../src/platform/db/database.js";
+import { migrate } from "../../src/platform/db/migrate.js";
 
 /**
- * A fresh, empty database for one test file: a new database on the PostgreSQL server named by
- * TEST_DATABASE_URL (dropped afterwards), or an in-memory PGlite.
+ * A fresh, empty database: a new database on the PostgreSQL server reached through `adminUrl` (dropped on
+ * close), or an embedded PGlite (`dataDir`, in memory by default).
  */
-export async function openTestDatabase(): Promise<Database & { kind: "pglite" | "postgres" }> {
-  const adminUrl = process.env.TEST_DATABASE_URL;
-  if (!adminUrl) return openDatabase({ dataDir: "memory://" });
-  const name = `mp_test_${randomBytes(6).toString("hex")}`;
+export async function openFreshDatabase(adminUrl: string | undefined, options: { dataDir?: string; prefix?: string } = {}): Promise<Database> {
+  if (!adminUrl) return openDatabase({ dataDir: options.dataDir ?? "memory://" });
+  const name = `${options.prefix ?? "mp_test"}_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const database = await openDatabase({ url: url.toString(), poolSize: 10 });
+  const database = await openDatabase({ url: url.toString(), poolSize: 20 });
   return {
     ...database,
     async close() {
@@ -27,4 +27,16 @@ export async function openTestDatabase(): Promise<Database & { kind: "pglite" | 
       await again.end();
     },
   };
+}
+
+/** A fresh database for one test file: on the server of TEST_DATABASE_URL when set, else an in-memory PGlite. */
+export function openTestDatabase(): Promise<Database> {
+  return openFreshDatabase(process.env.TEST_DATABASE_URL);
+}
+
+/** The same, with the migrations applied. */
+export async function openMigratedTestDatabase(): Promise<Database> {
+  const database = await openTestDatabase();
+  await migrate(database.db);
+  return database;
 }

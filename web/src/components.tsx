@@ -1,4 +1,4 @@
-import { useEffect, useRef, type ReactNode } from "react";
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { ApiError } from "./api";
 
@@ -62,4 +62,26 @@ export function fieldErrors(error: unknown): Record<string, string> {
   if (!(error instanceof ApiError) || error.code !== "invalid_request") return {};
   const issues = (error.details?.issues ?? []) as { field: string; message: string }[];
   return Object.fromEntries(issues.map((i) => [i.field.replace(/^body\./, ""), i.message]));
+}
+
+/**
+ * Runs a form's action: prevents the page reload, tracks the busy state (to disable the button) and keeps the
+ * last error to show.
+ */
+export function useAction(action: () => Promise<void>) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const run = async (e?: FormEvent) => {
+    e?.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await action();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { run, busy, error };
 }

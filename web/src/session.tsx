@@ -11,6 +11,16 @@ type SessionState = {
   agentSignOut(): Promise<void>;
 };
 
+/** Deletes a session with its own CSRF token; an already expired session (401) is fine. */
+async function endSession(path: string, csrf: string | undefined) {
+  setCsrfToken(csrf);
+  try {
+    await api("DELETE", path);
+  } catch (e) {
+    if (!(e instanceof ApiError && e.status === 401)) throw e;
+  }
+}
+
 const SessionContext = createContext<SessionState | undefined>(undefined);
 
 export function SessionProvider({ children }: { children: ReactNode }) {
@@ -45,22 +55,12 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setAgentCsrf(token);
   }, []);
   const signOut = useCallback(async () => {
-    setCsrfToken(personCsrf);
-    try {
-      await api("DELETE", "/api/v1/session");
-    } catch (e) {
-      if (!(e instanceof ApiError && e.status === 401)) throw e;
-    }
+    await endSession("/api/v1/session", personCsrf);
     setPerson(null);
     setCsrfToken(undefined);
   }, [personCsrf]);
   const agentSignOut = useCallback(async () => {
-    setCsrfToken(agentCsrf);
-    try {
-      await api("DELETE", "/api/v1/backoffice/session");
-    } catch (e) {
-      if (!(e instanceof ApiError && e.status === 401)) throw e;
-    }
+    await endSession("/api/v1/backoffice/session", agentCsrf);
     setAgent(null);
     setCsrfToken(personCsrf);
   }, [agentCsrf, personCsrf]);

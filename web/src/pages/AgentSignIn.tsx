@@ -1,39 +1,27 @@
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { useNavigate } from "react-router";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { PasswordInput } from "@codegouvfr/react-dsfr/blocks/PasswordInput";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { api, type Agent } from "../api";
-import { ErrorAlert, FormColumn, Page } from "../components";
+import { ErrorAlert, FormColumn, Page, useAction } from "../components";
 import { useSession } from "../session";
 
 export function AgentSignIn() {
   const navigate = useNavigate();
   const { agentSignedIn } = useSession();
   const [form, setForm] = useState({ email: "", password: "", totp: "" });
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const reply = await api<{ csrfToken: string; agent: Agent }>("POST", "/api/v1/backoffice/session", form);
-      agentSignedIn(reply.agent, reply.csrfToken);
-      navigate("/agent");
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { run: submit, busy, error } = useAction(async () => {
+    const reply = await api<{ csrfToken: string; agent: Agent }>("POST", "/api/v1/backoffice/session", form);
+    agentSignedIn(reply.agent, reply.csrfToken);
+    navigate("/agent");
+  });
 
   return (
     <Page title="Connexion à l'espace agent">
       <FormColumn>
         <ErrorAlert error={error} />
-        <form onSubmit={submit} noValidate>
+        <form onSubmit={(e) => void submit(e)} noValidate>
           <Input label="Adresse électronique professionnelle" nativeInputProps={{ type: "email", autoComplete: "username", required: true, value: form.email, onChange: (e) => setForm({ ...form, email: e.target.value }) }} />
           <PasswordInput label="Mot de passe" nativeInputProps={{ autoComplete: "current-password", required: true, value: form.password, onChange: (e) => setForm({ ...form, password: e.target.value }) }} />
           <Input

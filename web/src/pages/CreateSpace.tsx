@@ -1,44 +1,32 @@
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { useNavigate } from "react-router";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { PasswordInput } from "@codegouvfr/react-dsfr/blocks/PasswordInput";
 import { RadioButtons } from "@codegouvfr/react-dsfr/RadioButtons";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { api, ApiError } from "../api";
-import { ErrorAlert, fieldErrors, FormColumn, Page } from "../components";
+import { ErrorAlert, fieldErrors, FormColumn, Page, useAction } from "../components";
 
 type Created = { spaceId: string; subscriberNumber: string; status: string };
 
 export function CreateSpace() {
   const navigate = useNavigate();
   const [form, setForm] = useState({ connectionEmail: "", password: "", firstName: "", lastName: "", phone: "", siren: "" });
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { run: submit, busy, error } = useAction(async () => {
+    const created = await api<Created>("POST", "/api/v1/spaces", { mode: "expert", ...form, siren: form.siren.replace(/\s/g, "") });
+    navigate(`/valider-mon-adresse?email=${encodeURIComponent(form.connectionEmail)}&abonne=${created.subscriberNumber}`);
+  });
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
   const fields = fieldErrors(error);
   const passwordProblem = error instanceof ApiError && error.code === "weak_password" ? error.message : fields.password;
   const sirenProblem = error instanceof ApiError && (error.code === "unknown_company" || error.code === "ceased_company") ? error.message : fields.siren;
   const state = (msg: string | undefined) => (msg ? { state: "error" as const, stateRelatedMessage: msg } : {});
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const created = await api<Created>("POST", "/api/v1/spaces", { mode: "expert", ...form, siren: form.siren.replace(/\s/g, "") });
-      navigate(`/valider-mon-adresse?email=${encodeURIComponent(form.connectionEmail)}&abonne=${created.subscriberNumber}`);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  }
-
   const globalError = error && !passwordProblem && !sirenProblem && Object.keys(fields).length === 0 ? error : undefined;
   return (
     <Page title="Créer mon espace professionnel">
       <FormColumn>
-        <form onSubmit={submit} noValidate>
+        <form onSubmit={(e) => void submit(e)} noValidate>
           <RadioButtons
             legend="Mode de création"
             name="mode"

@@ -1,10 +1,10 @@
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { Link, useLocation, useNavigate } from "react-router";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { api, ApiError, type Person } from "../api";
-import { ErrorAlert, FormColumn, Page } from "../components";
+import { ErrorAlert, FormColumn, Page, useAction } from "../components";
 import { useSession } from "../session";
 
 export function DeviceCode() {
@@ -13,7 +13,11 @@ export function DeviceCode() {
   const { signedIn } = useSession();
   const email = (location.state as { email?: string } | null)?.email;
   const [code, setCode] = useState("");
-  const [error, setError] = useState<unknown>();
+  const { run: submit, busy, error } = useAction(async () => {
+    const reply = await api<{ csrfToken: string; person: Person }>("POST", "/api/v1/session/device", { email, code });
+    signedIn(reply.person, reply.csrfToken);
+    navigate("/mon-espace");
+  });
 
   if (!email) {
     return (
@@ -25,17 +29,6 @@ export function DeviceCode() {
     );
   }
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setError(undefined);
-    try {
-      const reply = await api<{ csrfToken: string; person: Person }>("POST", "/api/v1/session/device", { email, code });
-      signedIn(reply.person, reply.csrfToken);
-      navigate("/mon-espace");
-    } catch (err) {
-      setError(err);
-    }
-  }
   const attemptsLeft = error instanceof ApiError ? (error.details?.attemptsLeft as number | undefined) : undefined;
   return (
     <Page title="Connexion depuis un nouvel appareil">
@@ -48,13 +41,15 @@ export function DeviceCode() {
         />
         <ErrorAlert error={error} />
         {attemptsLeft !== undefined && <p className="fr-error-text">Il vous reste {attemptsLeft} essai(s).</p>}
-        <form onSubmit={submit} noValidate>
+        <form onSubmit={(e) => void submit(e)} noValidate>
           <Input
             label="Code de connexion"
             hintText="6 chiffres. Cet appareil sera ensuite reconnu pendant 6 mois."
             nativeInputProps={{ inputMode: "numeric", autoComplete: "one-time-code", required: true, value: code, onChange: (e) => setCode(e.target.value) }}
           />
-          <Button type="submit">Valider</Button>
+          <Button type="submit" disabled={busy}>
+            Valider
+          </Button>
         </form>
       </FormColumn>
     </Page>

@@ -1,10 +1,10 @@
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { Link, useNavigate } from "react-router";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { PasswordInput } from "@codegouvfr/react-dsfr/blocks/PasswordInput";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { api, type Person } from "../api";
-import { ErrorAlert, FormColumn, Page } from "../components";
+import { ErrorAlert, FormColumn, Page, useAction } from "../components";
 import { useSession } from "../session";
 
 type SignInReply = { status: "authenticated"; csrfToken: string; person: Person } | { status: "device_verification_required" };
@@ -14,33 +14,21 @@ export function SignIn() {
   const { signedIn } = useSession();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const reply = await api<SignInReply>("POST", "/api/v1/session", { email, password });
-      if (reply.status === "device_verification_required") {
-        navigate("/connexion/appareil", { state: { email } });
-      } else {
-        signedIn(reply.person, reply.csrfToken);
-        navigate("/mon-espace");
-      }
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
+  const { run: submit, busy, error } = useAction(async () => {
+    const reply = await api<SignInReply>("POST", "/api/v1/session", { email, password });
+    if (reply.status === "device_verification_required") {
+      navigate("/connexion/appareil", { state: { email } });
+    } else {
+      signedIn(reply.person, reply.csrfToken);
+      navigate("/mon-espace");
     }
-  }
+  });
 
   return (
     <Page title="Se connecter à mon espace professionnel">
       <FormColumn>
         <ErrorAlert error={error} />
-        <form onSubmit={submit} noValidate>
+        <form onSubmit={(e) => void submit(e)} noValidate>
           <Input label="Adresse électronique de connexion" nativeInputProps={{ type: "email", autoComplete: "username", required: true, value: email, onChange: (e) => setEmail(e.target.value) }} />
           <PasswordInput label="Mot de passe" nativeInputProps={{ autoComplete: "current-password", required: true, value: password, onChange: (e) => setPassword(e.target.value) }} />
           <Button type="submit" disabled={busy}>

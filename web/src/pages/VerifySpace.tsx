@@ -1,29 +1,22 @@
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { api, ApiError } from "../api";
-import { ErrorAlert, FormColumn, Page } from "../components";
+import { ErrorAlert, FormColumn, Page, useAction } from "../components";
 
 export function VerifySpace() {
   const [params] = useSearchParams();
   const [email, setEmail] = useState(params.get("email") ?? "");
   const [code, setCode] = useState("");
-  const [error, setError] = useState<unknown>();
   const [done, setDone] = useState(false);
   const subscriber = params.get("abonne");
 
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    setError(undefined);
-    try {
-      await api("POST", "/api/v1/spaces/verify", { connectionEmail: email, code });
-      setDone(true);
-    } catch (err) {
-      setError(err);
-    }
-  }
+  const { run: submit, busy, error } = useAction(async () => {
+    await api("POST", "/api/v1/spaces/verify", { connectionEmail: email, code });
+    setDone(true);
+  });
 
   if (done) {
     return (
@@ -51,14 +44,16 @@ export function VerifySpace() {
         )}
         <ErrorAlert error={error} />
         {attemptsLeft !== undefined && <p className="fr-error-text">Il vous reste {attemptsLeft} essai(s).</p>}
-        <form onSubmit={submit} noValidate>
+        <form onSubmit={(e) => void submit(e)} noValidate>
           <Input label="Adresse électronique de connexion" nativeInputProps={{ type: "email", autoComplete: "email", required: true, value: email, onChange: (e) => setEmail(e.target.value) }} />
           <Input
             label="Code de validation"
             hintText="8 caractères, au format XXXX-XXXX."
             nativeInputProps={{ required: true, autoComplete: "one-time-code", value: code, onChange: (e) => setCode(e.target.value), spellCheck: false }}
           />
-          <Button type="submit">Valider</Button>
+          <Button type="submit" disabled={busy}>
+            Valider
+          </Button>
         </form>
       </FormColumn>
     </Page>
