@@ -38,7 +38,7 @@ export async function buildHttpApp(ctx: AppContext, options: { webDir?: string }
   await app.register(backofficeRoutes({ ...common, sealer: ctx.sealer }));
   if (!ctx.config.isProduction) {
     await app.register(devMailRoutes({ db: ctx.db }));
-    await app.register(devLetterRoutes({ db: ctx.db }));
+    await app.register(devLetterRoutes({ db: ctx.db, sealer: ctx.sealer }));
   }
   return app;
 }

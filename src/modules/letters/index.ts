@@ -1,1 +1,19 @@
 export { devLetterRoutes } from "./letters.routes.js";
+export {
+  issueLetter,
+  letterRenderHandler,
+  voidPendingLettersOf,
+  writePrintBatch,
+  markBatchPosted,
+  markLetterReturned,
+  lettersOfAdhesion,
+  listLetterViews,
+  letterPdf,
+  maskCodes,
+  LETTER_RENDER_KIND,
+  type LettersDeps,
+  type NewLetter,
+  type BatchResult,
+} from "./letters.service.js";
+export { addressBlock, postalCase, MAX_LINES, MAX_LINE_LENGTH, type PostalAddress } from "./letters.address.js";
+export { renderLetterPdf, type ActivationLetterFields, type EmailChangeNoticeFields, type LetterDocument } from "./letters.render.js";

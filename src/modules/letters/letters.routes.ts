@@ -1,47 +1,58 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import type { Executor } from "../../platform/db/database.js";
-import { listCaughtLetters } from "./letters.repository.js";
+import type { LettersDeps } from "./letters.service.js";
+import { letterPdf, listLetterViews } from "./letters.service.js";
 
-const caughtLetter = z.object({
+const letterSchema = z.object({
   id: z.string(),
+  number: z.string(),
   siren: z.string(),
   kind: z.enum(["activation", "email_change_notice"]),
+  status: z.string(),
   addressLines: z.array(z.string()),
   fields: z.record(z.string(), z.unknown()),
   editedAt: z.string(),
-  pdfUrl: z.string().nullable(),
+  pdfUrl: z.string(),
 });
 
 /** Development letter box API (never registered in production). */
-export function devLetterRoutes(deps: { db: Executor }): FastifyPluginAsyncZod {
+export function devLetterRoutes(deps: Pick<LettersDeps, "db" | "sealer">): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       "/api/v1/dev/letters",
       {
         schema: {
           tags: ["dev"],
-          summary: "Letters captured by the development letter box, newest first",
+          summary: "Letters kept by the development letter box, newest first, with their fields (codes included until posted)",
           querystring: z.object({
             siren: z.string().regex(/^\d{9}$/, "SIREN : 9 chiffres").optional(),
             limit: z.coerce.number().int().min(1).max(500).default(100),
           }),
-          response: { 200: z.object({ items: z.array(caughtLetter) }) },
+          response: { 200: z.object({ items: z.array(letterSchema) }) },
         },
       },
       async (req) => {
-        const rows = await listCaughtLetters(deps.db, req.query.siren, req.query.limit);
+        const letters = await listLetterViews(deps, req.query.siren, req.query.limit);
         return {
-          items: rows.map((r) => ({
-            id: r.id,
-            siren: r.siren,
-            kind: r.kind as "activation" | "email_change_notice",
-            addressLines: r.address_lines,
-            fields: r.fields,
-            editedAt: r.edited_at.toISOString(),
-            pdfUrl: r.pdf ? `/api/v1/dev/letters/${r.id}/pdf` : null,
-          })),
+          items: letters.map((l) => ({ ...l, editedAt: l.editedAt.toISOString(), pdfUrl: `/api/v1/dev/letters/${l.id}/pdf` })),
         };
+      },
+    );
+    app.get(
+      "/api/v1/dev/letters/:id/pdf",
+      {
+        schema: {
+          tags: ["dev"],
+          summary: "The PDF of a letter of the development letter box",
+          params: z.object({ id: z.uuid() }),
+        },
+      },
+      async (req, reply) => {
+        const pdf = await letterPdf(deps, req.params.id);
+        return reply
+          .type("application/pdf")
+          .header("Content-Disposition", `attachment; filename="courrier-${req.params.id.slice(0, 8)}.pdf"`)
+          .send(pdf);
       },
     );
   };

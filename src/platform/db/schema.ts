@@ -142,14 +142,114 @@ export interface CaughtMailsTable {
   html: string | null;
   sent_at: Timestamp;
 }
-export interface CaughtLettersTable {
-  id: Generated<string>;
+export interface CompanyEmailsTable {
   siren: string;
-  kind: string;
+  email: string;
+  verified_at: Timestamp;
+  updated_at: Timestamp;
+}
+export interface CompanyEmailLinksTable {
+  id: string;
+  token_hash: string;
+  siren: string;
+  email: string;
+  purpose: "adhesion" | "change";
+  requested_by: string;
+  adhesion_id: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  consumed_at: Timestamp | null;
+}
+export type AdhesionStatus = "awaiting_company_email" | "letter_issued" | "active" | "cancelled" | "opposed" | "expired" | "voided";
+export interface AdhesionsTable {
+  id: string;
+  space_id: string;
+  siren: string;
+  origin: "simplified" | "expert";
+  quality: "legal_representative" | "mandated";
+  services: Json<string[]>;
+  declared_email: string | null;
+  status: AdhesionStatus;
+  created_at: Timestamp;
+  letter_issued_at: Timestamp | null;
+  activated_at: Timestamp | null;
+  ended_at: Timestamp | null;
+  code_hash: string | null;
+  code_expires_at: Timestamp | null;
+  code_attempts: Generated<number>;
+  opposition_hash: string | null;
+}
+export type LetterStatus = "edited" | "printed" | "posted" | "returned" | "voided";
+export interface LettersTable {
+  id: string;
+  number: Generated<string>;
+  siren: string;
+  adhesion_id: string | null;
+  kind: "activation" | "email_change_notice";
+  status: LetterStatus;
   address_lines: Json<string[]>;
-  fields: Json<Record<string, unknown>>;
-  pdf: Buffer | null;
+  content_sealed: string;
+  pdf_sealed: string | null;
   edited_at: Timestamp;
+  rendered_at: Timestamp | null;
+  batch_id: string | null;
+  printed_at: Timestamp | null;
+  posted_at: Timestamp | null;
+  returned_at: Timestamp | null;
+}
+export interface PrintBatchesTable {
+  id: string;
+  for_date: ColumnType<Date, string, string>;
+  letters: number;
+  pdf_path: string;
+  manifest_path: string;
+  created_at: Timestamp;
+  posted_at: Timestamp | null;
+}
+export interface OppositionsTable {
+  id: string;
+  adhesion_id: string;
+  siren: string;
+  requester_space_id: string;
+  created_at: Timestamp;
+  ip: string | null;
+}
+export interface OppositionFailuresTable {
+  siren: string;
+  day: ColumnType<Date, string, string>;
+  failures: number;
+}
+export interface AdhesionBlocksTable {
+  space_id: string;
+  siren: string;
+  until: Timestamp;
+  reason: string;
+}
+export interface TaxOfficeAlertsTable {
+  id: string;
+  siren: string;
+  service_code: string | null;
+  kind: string;
+  adhesion_id: string | null;
+  data: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+  handled_at: Timestamp | null;
+}
+export interface RightsTable {
+  id: string;
+  space_id: string;
+  siren: string;
+  service: string;
+  role: "administrator" | "deputy" | "delegate";
+  tax_scope: Json<string[]> | null;
+  state: "active" | "suspended" | "revoked";
+  valid_from: Timestamp;
+  valid_until: Timestamp | null;
+  adhesion_id: string | null;
+  granted_by_right: string | null;
+  granted_by_space: string | null;
+  created_at: Timestamp;
+  revoked_at: Timestamp | null;
 }
 
 /** Every table of the database, as Kysely sees it. */
@@ -169,7 +269,16 @@ export interface DB {
   journal: JournalTable;
   outbox: OutboxTable;
   caught_mails: CaughtMailsTable;
-  caught_letters: CaughtLettersTable;
+  company_emails: CompanyEmailsTable;
+  company_email_links: CompanyEmailLinksTable;
+  adhesions: AdhesionsTable;
+  letters: LettersTable;
+  print_batches: PrintBatchesTable;
+  oppositions: OppositionsTable;
+  opposition_failures: OppositionFailuresTable;
+  adhesion_blocks: AdhesionBlocksTable;
+  tax_office_alerts: TaxOfficeAlertsTable;
+  rights: RightsTable;
 }
 
 export type Row<T extends keyof DB> = Selectable<DB[T]>;

@@ -1,0 +1,182 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import PDFDocument from "pdfkit";
+import * as fontkit from "fontkit";
+
+/** What an activation letter says (product §5). Codes are printed grouped (`XXXX-XXXX-XXXX`). */
+export type ActivationLetterFields = {
+  companyName: string;
+  siren: string;
+  requester: { fullName: string; connectionEmail: string; entityName: string; entitySiren: string };
+  quality: string;
+  services: string[];
+  companyEmail: string | null;
+  activationCode: string;
+  validUntil: string;
+  oppositionCode: string;
+  oppositionUrl: string;
+};
+
+/** What the notice of a company e-mail change says (product §6). */
+export type EmailChangeNoticeFields = {
+  companyName: string;
+  siren: string;
+  oldEmail: string | null;
+  newEmail: string;
+  changedBy: { fullName: string; connectionEmail: string };
+  changedAt: string;
+};
+
+export type LetterDocument =
+  | { kind: "activation"; number: string; editedAt: string; addressLines: string[]; fields: ActivationLetterFields }
+  | { kind: "email_change_notice"; number: string; editedAt: string; addressLines: string[]; fields: EmailChangeNoticeFields };
+
+/** The State's typeface (Marianne), shipped with the DSFR package: full Unicode, unlike PDF's standard fonts. */
+function loadFonts() {
+  const require = createRequire(import.meta.url);
+  const dir = join(dirname(require.resolve("@codegouvfr/react-dsfr/package.json")), "dsfr", "fonts");
+  // Parsed once and shared by every document: parsing the font per letter would cost more than drawing it.
+  const open = (file: string) => withLayoutCache(fontkit.create(readFileSync(join(dir, file))) as unknown as ShapingFont) as unknown as Buffer;
+  return { regular: open("Marianne-Regular.woff"), bold: open("Marianne-Bold.woff") };
+}
+let fonts: ReturnType<typeof loadFonts> | undefined;
+
+type Position = Record<string, number>;
+type GlyphRun = { glyphs: unknown[]; positions: Position[] };
+type ShapingFont = { layout(text: string, features?: unknown): GlyphRun };
+
+/**
+ * Letters repeat the same words; shaping a word (OpenType layout) costs far more than drawing it. This font wraps
+ * the shared fontkit font and remembers the shaping of each word. pdfkit scales the positions it receives in
+ * place, so every call gets fresh copies of them.
+ */
+function withLayoutCache(font: ShapingFont): ShapingFont {
+  const cache = new Map<string, GlyphRun>();
+  const layout = (text: string, features?: unknown): GlyphRun => {
+    const key = features === undefined ? text : `${JSON.stringify(features)}\u0000${text}`;
+    let run = cache.get(key);
+    if (!run) {
+      const shaped = font.layout(text, features);
+      run = { glyphs: shaped.glyphs, positions: shaped.positions.map((p) => ({ ...p })) };
+      if (cache.size > 50_000) cache.clear();
+      cache.set(key, run);
+    }
+    const positions = run.positions.map((p) => ({ ...p }));
+    return {
+      glyphs: run.glyphs,
+      positions,
+      get advanceWidth() {
+        return positions.reduce((sum, p) => sum + (p.xAdvance ?? 0), 0);
+      },
+    } as GlyphRun;
+  };
+  return new Proxy(font, {
+    get(target, property, receiver) {
+      if (property === "layout") return layout;
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+const MM = 72 / 25.4;
+const parisDate = (iso: string) => new Date(iso).toLocaleDateString("fr-FR", { timeZone: "Europe/Paris", day: "numeric", month: "long", year: "numeric" });
+
+/** Creates a PDF document for letters, with the fonts registered. */
+export function newLetterDocument(): PDFKit.PDFDocument {
+  fonts ??= loadFonts();
+  const doc = new PDFDocument({ size: "A4", margin: 20 * MM, autoFirstPage: false, info: { Title: "Courrier", Author: "Messagerie Pro" } });
+  doc.registerFont("regular", fonts.regular);
+  doc.registerFont("bold", fonts.bold);
+  return doc;
+}
+
+/** Draws one letter on a new A4 page: sender, window-envelope address block, then the body. */
+export function drawLetter(doc: PDFKit.PDFDocument, letter: LetterDocument): void {
+  doc.addPage();
+  const left = 20 * MM;
+  const width = 170 * MM;
+  doc.font("bold").fontSize(10).text("RÉPUBLIQUE FRANÇAISE", left, 15 * MM);
+  doc.font("regular").fontSize(9).text("Direction générale des Finances publiques\nEspace professionnel — adhésions aux services en ligne", left, 21 * MM);
+
+  // Window of a DL envelope (NF Z 10-011): 100 × 45 mm, 20 mm from the right edge, 50 mm from the top.
+  doc.font("regular").fontSize(10).text(letter.addressLines.join("\n"), 110 * MM, 50 * MM, { width: 90 * MM, lineGap: 1 });
+
+  doc.font("regular").fontSize(10).text(`Le ${parisDate(letter.editedAt)}`, left, 100 * MM, { width, align: "right" });
+  doc.fontSize(8).fillColor("#555").text(`Courrier n° ${letter.number} — SIREN ${letter.fields.siren}`, left, 100 * MM);
+  doc.fillColor("#000").moveDown(2);
+  if (letter.kind === "activation") drawActivation(doc, letter.fields, left, width);
+  else drawEmailChangeNotice(doc, letter.fields, left, width);
+}
+
+function drawActivation(doc: PDFKit.PDFDocument, f: ActivationLetterFields, left: number, width: number) {
+  doc.font("bold").fontSize(12).text("Objet : code d'activation des services en ligne de votre entreprise", left, undefined, { width });
+  doc.moveDown(0.8).font("regular").fontSize(10);
+  doc.text(`Madame, Monsieur,`, { width });
+  doc.moveDown(0.5);
+  doc.text(
+    `Une personne a demandé, depuis son espace professionnel, à agir pour le compte de l'entreprise ${f.companyName} (SIREN ${f.siren}). Vérifiez son identité avant de lui remettre le code ci-dessous : il lui donnera accès aux services demandés.`,
+    { width },
+  );
+  doc.moveDown(0.6);
+  const row = (label: string, value: string) => {
+    doc.font("bold").text(`${label} : `, { continued: true, width }).font("regular").text(value, { width });
+  };
+  row("Demandeur", `${f.requester.fullName} (${f.requester.connectionEmail})`);
+  row("Entité du demandeur", `${f.requester.entityName} (SIREN ${f.requester.entitySiren})`);
+  row("Qualité déclarée", f.quality);
+  row("Services demandés", f.services.join(", "));
+  row("Adresse électronique de l'entreprise", f.companyEmail ?? "aucune déclarée");
+  if (f.companyEmail) {
+    doc.fontSize(9).text("C'est à cette adresse que l'administration écrira à votre entreprise.", { width }).fontSize(10);
+  }
+  doc.moveDown(0.8);
+  const boxTop = doc.y;
+  doc.rect(left, boxTop, width, 24 * MM).lineWidth(1).stroke();
+  doc.font("regular").fontSize(10).text("Code d'activation", left + 5 * MM, boxTop + 3 * MM);
+  doc.font("bold").fontSize(20).text(f.activationCode, left + 5 * MM, boxTop + 8.5 * MM, { characterSpacing: 2 });
+  doc.font("regular").fontSize(9).text(`Valable jusqu'au ${parisDate(f.validUntil)}. Après 5 saisies erronées, il est annulé.`, left + 5 * MM, boxTop + 17.5 * MM);
+  doc.y = boxTop + 28 * MM;
+  doc.x = left;
+  doc.font("bold").fontSize(11).text("Vous n'êtes pas à l'origine de cette demande, ou vous ne connaissez pas cette personne ?", left, undefined, { width });
+  doc.moveDown(0.3).font("regular").fontSize(10);
+  doc.text(
+    `Rendez-vous sur ${f.oppositionUrl} et saisissez votre SIREN et le code d'opposition ci-dessous : la demande sera annulée et personne n'aura accès à votre entreprise. Votre service des impôts en sera informé.`,
+    { width },
+  );
+  doc.moveDown(0.4).font("bold").fontSize(14).text(`Code d'opposition : ${f.oppositionCode}`, { width, characterSpacing: 1 });
+  doc.moveDown(1).font("regular").fontSize(8).fillColor("#555").text("Ne communiquez jamais ces codes par téléphone ou par courriel : l'administration ne vous les demandera pas.", { width });
+  doc.fillColor("#000");
+}
+
+function drawEmailChangeNotice(doc: PDFKit.PDFDocument, f: EmailChangeNoticeFields, left: number, width: number) {
+  doc.font("bold").fontSize(12).text("Objet : changement de l'adresse électronique de votre entreprise", left, undefined, { width });
+  doc.moveDown(0.8).font("regular").fontSize(10);
+  doc.text("Madame, Monsieur,", { width });
+  doc.moveDown(0.5);
+  doc.text(
+    `L'adresse électronique de l'entreprise ${f.companyName} (SIREN ${f.siren}) a été changée le ${parisDate(f.changedAt)} par ${f.changedBy.fullName} (${f.changedBy.connectionEmail}).`,
+    { width },
+  );
+  doc.moveDown(0.5);
+  doc.font("bold").text("Ancienne adresse : ", { continued: true }).font("regular").text(f.oldEmail ?? "aucune");
+  doc.font("bold").text("Nouvelle adresse : ", { continued: true }).font("regular").text(f.newEmail);
+  doc.moveDown(0.5);
+  doc.text("C'est désormais à cette adresse que l'administration écrira à votre entreprise. Si vous n'êtes pas à l'origine de ce changement, contactez votre service des impôts des entreprises.", { width });
+}
+
+/** One letter as a one-page PDF. */
+export async function renderLetterPdf(letter: LetterDocument): Promise<Buffer> {
+  const doc = newLetterDocument();
+  const chunks: Buffer[] = [];
+  doc.on("data", (c: Buffer) => chunks.push(c));
+  const done = new Promise<void>((resolve, reject) => {
+    doc.on("end", resolve);
+    doc.on("error", reject);
+  });
+  drawLetter(doc, letter);
+  doc.end();
+  await done;
+  return Buffer.concat(chunks);
+}
