@@ -5,7 +5,8 @@ import { DataDirLockedError } from "../platform/db/lock.js";
 import { DomainError } from "../platform/errors.js";
 import { createLogger } from "../platform/logger.js";
 import { importEtablissements, importLegalRepresentatives, importTaxServices, importUnitesLegales, type ImportReport } from "../modules/companies/index.js";
-import { verifyJournal } from "../modules/journal/index.js";
+import { appendJournal, verifyJournal } from "../modules/journal/index.js";
+import { markBatchPosted, markLetterReturned, writePrintBatch } from "../modules/letters/index.js";
 import { createAgent, totpNow } from "../modules/backoffice/index.js";
 import { createContext, type AppContext } from "./context.js";
 import { startBackgroundWork } from "./worker.js";
@@ -140,6 +141,55 @@ export function buildCli(): Command {
           out(`URI otpauth : ${agent.otpauthUri}`);
         }
         if (!opts.password || !opts.totpSecret) out("Transmettez-les à l'agent par un canal sûr : ils ne seront plus affichés.");
+      }),
+    );
+
+  const letters = program.command("letters").description("Courriers : lots d'impression, envoi, retours");
+  letters
+    .command("batch")
+    .description("Écrit le lot d'impression des courriers édités jusqu'à la date (un PDF et un manifeste CSV) et les marque imprimés")
+    .requiredOption("--date <AAAA-MM-JJ>", "dernier jour d'édition des courriers du lot (UTC)")
+    .option("--out <dossier>", "dossier où écrire le lot", "./lots")
+    .action((opts: { date: string; out: string }) =>
+      withContext(async (ctx) => {
+        const batch = await writePrintBatch(ctx, opts.date, opts.out);
+        await ctx.db.transaction().execute((tx) =>
+          appendJournal(tx, ctx.clock.now(), { actor: { kind: "operator" }, action: "letters.batch_printed", subject: { type: "print_batch", id: batch.batchId }, data: { date: opts.date, letters: batch.letters } }),
+        );
+        out(`Lot ${batch.batchId} : ${batch.letters} courrier(s).`);
+        out(`  PDF       : ${batch.pdfPath}`);
+        out(`  manifeste : ${batch.manifestPath}`);
+        out(`Après l'envoi : npm run cli -- letters posted ${batch.batchId}`);
+      }),
+    );
+  letters
+    .command("posted")
+    .description("Marque un lot comme posté : seule une copie aux codes masqués est conservée")
+    .argument("<lot>", "identifiant du lot")
+    .action((batchId: string) =>
+      withContext(async (ctx) => {
+        if (!/^[0-9a-f-]{36}$/.test(batchId)) throw new DomainError("invalid", "invalid_batch", `Identifiant de lot invalide : ${batchId}`);
+        const n = await ctx.db.transaction().execute(async (tx) => {
+          const count = await markBatchPosted(ctx, batchId, tx);
+          await appendJournal(tx, ctx.clock.now(), { actor: { kind: "operator" }, action: "letters.batch_posted", subject: { type: "print_batch", id: batchId }, data: { letters: count } });
+          return count;
+        });
+        out(`Lot ${batchId} posté : ${n} courrier(s) ; les codes ne sont plus conservés en clair.`);
+      }),
+    );
+  letters
+    .command("returned")
+    .description("Enregistre le retour d'un courrier non distribué (NPAI)")
+    .argument("<courrier>", "identifiant du courrier")
+    .action((letterId: string) =>
+      withContext(async (ctx) => {
+        if (!/^[0-9a-f-]{36}$/.test(letterId)) throw new DomainError("invalid", "invalid_letter", `Identifiant de courrier invalide : ${letterId}`);
+        const row = await ctx.db.transaction().execute(async (tx) => {
+          const r = await markLetterReturned(ctx, letterId, tx);
+          await appendJournal(tx, ctx.clock.now(), { actor: { kind: "operator" }, action: "letter.returned", subject: { type: "letter", id: letterId }, data: { siren: r.siren, adhesionId: r.adhesion_id } });
+          return r;
+        });
+        out(`Courrier ${letterId} (SIREN ${row.siren}) enregistré comme retourné (NPAI).`);
       }),
     );
 

@@ -9,6 +9,7 @@ import { createSealer, type Sealer } from "../platform/crypto.js";
 import { createWorker, type Worker } from "../platform/outbox.js";
 import { catcherTransport, mailOutboxHandler, MAIL_OUTBOX_KIND, smtpTransport, type MailTransport } from "../modules/mail/index.js";
 import { createPasswordHasher, type PasswordHasher } from "../modules/spaces/index.js";
+import { LETTER_RENDER_KIND, letterRenderHandler } from "../modules/letters/index.js";
 
 /** Everything the composition roots (server, worker, CLI) share. */
 export type AppContext = {
@@ -53,7 +54,13 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   }
   const db = database.db;
   const mailTransport = overrides.mailTransport ?? (config.smtpUrl ? smtpTransport(config.smtpUrl, config.mailFrom) : catcherTransport(db, clock));
-  const worker = createWorker({ db, clock, logger, handlers: { [MAIL_OUTBOX_KIND]: mailOutboxHandler(mailTransport) } });
+  const sealer = createSealer(config.encryptionKey);
+  const worker = createWorker({
+    db,
+    clock,
+    logger,
+    handlers: { [MAIL_OUTBOX_KIND]: mailOutboxHandler(mailTransport), [LETTER_RENDER_KIND]: letterRenderHandler({ db, clock, sealer }) },
+  });
   return {
     config,
     logger,
@@ -61,7 +68,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     db,
     clock,
     hasher: createPasswordHasher(config.argon2Concurrency),
-    sealer: createSealer(config.encryptionKey),
+    sealer,
     mailTransport,
     worker,
     async close() {

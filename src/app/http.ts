@@ -8,6 +8,8 @@ import { spacesRoutes } from "../modules/spaces/index.js";
 import { backofficeRoutes } from "../modules/backoffice/index.js";
 import { devMailRoutes } from "../modules/mail/index.js";
 import { devLetterRoutes } from "../modules/letters/index.js";
+import { adhesionsRoutes, createSimplifiedSpace, type AdhesionsDeps } from "../modules/adhesions/index.js";
+import { adhesionRightsPort, rightsRoutes } from "../modules/rights/index.js";
 import type { AppContext } from "./context.js";
 
 export const WEB_DIST = fileURLToPath(new URL("../../dist/web", import.meta.url));
@@ -34,7 +36,10 @@ export async function buildHttpApp(ctx: AppContext, options: { webDir?: string }
       return { status: "ok" as const, database: ctx.database.kind };
     },
   );
-  await app.register(spacesRoutes(common));
+  const adhesionsDeps: AdhesionsDeps = { db: ctx.db, clock: ctx.clock, hasher: ctx.hasher, sealer: ctx.sealer, publicUrl: ctx.config.publicUrl, rights: adhesionRightsPort };
+  await app.register(spacesRoutes({ ...common, createSimplifiedSpace: (input) => createSimplifiedSpace(adhesionsDeps, input) }));
+  await app.register(adhesionsRoutes({ ...adhesionsDeps, oppositionRatePerMinute: ctx.config.signInRatePerMinute }));
+  await app.register(rightsRoutes({ db: ctx.db, clock: ctx.clock }));
   await app.register(backofficeRoutes({ ...common, sealer: ctx.sealer }));
   if (!ctx.config.isProduction) {
     await app.register(devMailRoutes({ db: ctx.db }));

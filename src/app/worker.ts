@@ -1,14 +1,19 @@
 import { purgeExpiredSessions } from "../platform/sessions.js";
 import { purgeUnverifiedSpaces } from "../modules/spaces/index.js";
+import { expireAdhesions } from "../modules/adhesions/index.js";
 import type { AppContext } from "./context.js";
 
 const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
 
-/** Periodic clean-up: unverified spaces after 7 days, expired sessions. Safe to run in several processes. */
-export async function runHousekeeping(ctx: AppContext): Promise<{ spaces: number; sessions: number }> {
+/**
+ * Periodic clean-up: adhesions whose code or link ran out, unverified spaces after 7 days, expired sessions.
+ * Safe to run in several processes.
+ */
+export async function runHousekeeping(ctx: AppContext): Promise<{ adhesions: number; spaces: number; sessions: number }> {
+  const adhesions = await expireAdhesions(ctx);
   const spaces = await purgeUnverifiedSpaces(ctx);
   const sessions = await purgeExpiredSessions(ctx.db, ctx.clock.now());
-  return { spaces, sessions };
+  return { adhesions, spaces, sessions };
 }
 
 /** Starts the outbox worker and the housekeeping timer; returns a function that stops both. */

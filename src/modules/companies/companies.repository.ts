@@ -114,3 +114,13 @@ export async function countCompanies(db: Executor): Promise<number> {
   const r = await db.selectFrom("companies").select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow();
   return Number(r.n);
 }
+
+/** Companies and their head-office address in one query (lists of up to thousands of companies). */
+export async function findCompaniesWithHeadOffice(db: Executor, sirens: string[]) {
+  return db
+    .selectFrom("companies as c")
+    .leftJoin("establishments as e", (join) => join.onRef("e.siren", "=", "c.siren").on("e.is_head_office", "=", true))
+    .select(["c.siren", "c.name", "c.is_active", "e.street_number", "e.street_repetition", "e.street_type", "e.street_name", "e.postal_code", "e.commune_name"])
+    .where("c.siren", "in", sirens)
+    .execute();
+}

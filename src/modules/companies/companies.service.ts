@@ -18,6 +18,81 @@ export async function findManagingSie(db: Executor, siren: string): Promise<{ co
   return service ? { code: service.code, name: service.name } : undefined;
 }
 
+/** The registered address: the head-office establishment of the reference data, never anything typed by a user. */
+export type RegisteredAddress = {
+  complement: string | null;
+  streetNumber: string | null;
+  repetition: string | null;
+  streetType: string | null;
+  streetName: string | null;
+  specialDistribution: string | null;
+  postalCode: string | null;
+  communeName: string | null;
+  communeCode: string | null;
+  cedexCode: string | null;
+  cedexName: string | null;
+  foreignCommune: string | null;
+  foreignCountry: string | null;
+};
+
+export type CompanyDetails = CompanySummary & {
+  acronym: string | null;
+  legalRepresentative: { firstName: string | null; lastName: string } | null;
+  address: RegisteredAddress | null;
+};
+
+function toAddress(e: NonNullable<Awaited<ReturnType<typeof repo.findHeadOffice>>>): RegisteredAddress {
+  return {
+    complement: e.address_complement,
+    streetNumber: e.street_number,
+    repetition: e.street_repetition,
+    streetType: e.street_type,
+    streetName: e.street_name,
+    specialDistribution: e.special_distribution,
+    postalCode: e.postal_code,
+    communeName: e.commune_name,
+    communeCode: e.commune_code,
+    cedexCode: e.cedex_code,
+    cedexName: e.cedex_name,
+    foreignCommune: e.foreign_commune_name,
+    foreignCountry: e.foreign_country_name,
+  };
+}
+
+/** A company with its registered address and legal representative, or undefined. */
+export async function getCompanyDetails(db: Executor, siren: string): Promise<CompanyDetails | undefined> {
+  const c = await repo.findCompany(db, siren);
+  if (!c) return undefined;
+  const head = await repo.findHeadOffice(db, siren);
+  return {
+    siren: c.siren,
+    name: c.name,
+    isActive: c.is_active,
+    acronym: c.acronym,
+    legalRepresentative: c.legal_rep_last_name ? { firstName: c.legal_rep_first_name, lastName: c.legal_rep_last_name } : null,
+    address: head ? toAddress(head) : null,
+  };
+}
+
+/** Several companies at once, with a one-line address (lists). */
+export async function getCompanies(db: Executor, sirens: string[]): Promise<Map<string, CompanySummary & { addressLine: string | null }>> {
+  if (sirens.length === 0) return new Map();
+  const rows = await repo.findCompaniesWithHeadOffice(db, sirens);
+  return new Map(
+    rows.map((r) => [
+      r.siren,
+      {
+        siren: r.siren,
+        name: r.name,
+        isActive: r.is_active,
+        addressLine: [[r.street_number, r.street_repetition, r.street_type, r.street_name].filter(Boolean).join(" "), [r.postal_code, r.commune_name].filter(Boolean).join(" ")]
+          .filter(Boolean)
+          .join(", ") || null,
+      },
+    ]),
+  );
+}
+
 export async function taxServiceExists(db: Executor, code: string): Promise<boolean> {
   return (await repo.findTaxService(db, code)) !== undefined;
 }

@@ -1,6 +1,10 @@
 export { isValidSiren, isValidSiret, luhnValid, withLuhnKey, departmentOf } from "./companies.identifiers.js";
 export {
   getCompany,
+  getCompanyDetails,
+  getCompanies,
+  type CompanyDetails,
+  type RegisteredAddress,
   findManagingSie,
   taxServiceExists,
   countCompanies,

@@ -40,3 +40,45 @@ export function deviceCodeMail(p: { to: string; firstName: string; code: string;
     "Si vous n'êtes pas à l'origine de cette connexion, ne communiquez ce code à personne et changez votre mot de passe.",
   ]);
 }
+
+/** The 72-hour link that verifies a company e-mail address (product §6). */
+export function companyEmailLinkMail(p: {
+  to: string;
+  companyName: string;
+  siren: string;
+  link: string;
+  expiresAt: Date;
+  purpose: "adhesion" | "change";
+  requester: string;
+}): Mail {
+  return build(p.to, "Vérification de l'adresse électronique de votre entreprise", [
+    "Bonjour,",
+    p.purpose === "adhesion"
+      ? `${p.requester} a déclaré cette adresse comme adresse électronique de l'entreprise ${p.companyName} (SIREN ${p.siren}) en demandant l'accès à ses services en ligne.`
+      : `${p.requester} demande que cette adresse devienne l'adresse électronique de l'entreprise ${p.companyName} (SIREN ${p.siren}).`,
+    `Pour confirmer cette adresse, ouvrez le lien ci-dessous puis cliquez sur « Confirmer l'adresse » avant le ${parisDateTime(p.expiresAt)} :`,
+    p.link,
+    p.purpose === "adhesion"
+      ? "Une fois l'adresse confirmée, un courrier portant un code d'activation sera envoyé à l'adresse postale de l'entreprise."
+      : "Une fois l'adresse confirmée, l'ancienne adresse sera prévenue et un courrier sera envoyé à l'adresse postale de l'entreprise.",
+    "Si vous n'êtes pas concerné par cette demande, ignorez ce message : rien ne sera fait sans votre confirmation.",
+  ]);
+}
+
+/** Tells the requester that the company stopped the adhesion (opposition). */
+export function oppositionNoticeMail(p: { to: string; firstName: string; companyName: string; siren: string; blockedUntil: Date }): Mail {
+  return build(p.to, "Votre demande d'adhésion a été refusée par l'entreprise", [
+    `Bonjour ${p.firstName},`,
+    `L'entreprise ${p.companyName} (SIREN ${p.siren}) s'est opposée à votre demande d'adhésion à ses services en ligne. La demande est annulée et son code d'activation n'est plus valable.`,
+    `Vous ne pourrez pas présenter de nouvelle demande pour cette entreprise avant le ${p.blockedUntil.toLocaleDateString("fr-FR", { timeZone: "Europe/Paris" })}. Son service des impôts en a été informé.`,
+  ]);
+}
+
+/** Tells the former company address that the company e-mail address changed (product §6). */
+export function companyEmailChangedMail(p: { to: string; companyName: string; siren: string; newEmail: string; changedBy: string }): Mail {
+  return build(p.to, "L'adresse électronique de votre entreprise a changé", [
+    "Bonjour,",
+    `L'adresse électronique de l'entreprise ${p.companyName} (SIREN ${p.siren}) est désormais ${p.newEmail}, à la demande de ${p.changedBy}. Cette adresse-ci ne recevra plus les messages de l'administration.`,
+    "Un courrier le confirme à l'adresse postale de l'entreprise. Si vous n'êtes pas à l'origine de ce changement, contactez votre service des impôts des entreprises.",
+  ]);
+}

@@ -84,3 +84,12 @@ export async function deleteUnverifiedSpaces(db: Executor, before: Date): Promis
     .execute();
   return rows.map((r) => r.id);
 }
+
+export async function findSpacesByIds(db: Executor, ids: string[]) {
+  if (ids.length === 0) return [];
+  return db
+    .selectFrom("spaces")
+    .select(["id", "first_name", "last_name", "connection_email", "entity_siren", "subscriber_number", "status"])
+    .where("id", "in", ids)
+    .execute();
+}

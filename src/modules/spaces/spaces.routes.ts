@@ -6,7 +6,13 @@ import { closeSession } from "../../platform/sessions.js";
 import * as schema from "./spaces.schema.js";
 import * as service from "./spaces.service.js";
 
-export type SpacesRoutesDeps = service.SpacesDeps & { cookies: CookieNames; secureCookies: boolean; signInRatePerMinute: number };
+export type SpacesRoutesDeps = service.SpacesDeps & {
+  cookies: CookieNames;
+  secureCookies: boolean;
+  signInRatePerMinute: number;
+  /** Simplified mode needs the adhesion of the company: provided by the adhesions module (which comes later). */
+  createSimplifiedSpace?: (input: service.CreateSpaceInput) => Promise<{ spaceId: string; subscriberNumber: string; status: "pending_email_verification" }>;
+};
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, schema.errorReply]));
 
@@ -25,7 +31,11 @@ export function spacesRoutes(deps: SpacesRoutesDeps): FastifyPluginAsyncZod {
           response: { 201: schema.createSpaceReply, ...errors(400, 409, 422, 429) },
         },
       },
-      async (req, reply) => reply.status(201).send(await service.createSpace(deps, req.body)),
+      async (req, reply) => {
+        const created =
+          req.body.mode === "simplified" && deps.createSimplifiedSpace ? await deps.createSimplifiedSpace(req.body) : await service.createSpace(deps, req.body);
+        return reply.status(201).send(created);
+      },
     );
 
     app.post(

@@ -1,6 +1,7 @@
 import { randomInt, randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { DB } from "../../platform/db/schema.js";
+import type { Tx } from "../../platform/db/database.js";
 import type { Clock } from "../../platform/clock.js";
 import { DAY, HOUR, MINUTE } from "../../platform/clock.js";
 import { DomainError } from "../../platform/errors.js";
@@ -58,70 +59,104 @@ export type CreateSpaceInput = {
   companyEmail?: string | undefined;
 };
 
+/** Checks the password rules of product §13 in the context of the space, or throws 422 `weak_password`. */
+export function assertPasswordAccepted(password: string, context: Parameters<typeof checkPassword>[1]): void {
+  const problems = checkPassword(password, context);
+  if (problems.length > 0) {
+    throw new DomainError("refused", "weak_password", problems.map((p) => PASSWORD_PROBLEM_MESSAGES[p]).join(" "), { problems });
+  }
+}
+
+export type PendingSpaceInput = Omit<CreateSpaceInput, "companyEmail" | "password"> & { passwordHash: string; sendVerificationCode: boolean };
+
+/**
+ * Opens a space waiting for its connection address to be verified, in the caller's transaction: a pending space
+ * for the same address is replaced (the creation restarts); an active one is a 409. When asked, the 8-character
+ * code (48 h) is e-mailed to the connection address.
+ */
+export async function openPendingSpace(tx: Tx, now: Date, input: PendingSpaceInput): Promise<{ spaceId: string; subscriberNumber: string; status: "pending_email_verification" }> {
+  const email = normaliseEmail(input.connectionEmail);
+  const existing = await repo.findSpaceByEmail(tx, email);
+  if (existing?.status === "active") throw errors.connectionEmailTaken();
+  if (existing) {
+    await repo.deleteSpace(tx, existing.id);
+    await appendJournal(tx, now, { actor: { kind: "anonymous" }, action: "space.creation_restarted", subject: { type: "space", id: existing.id } });
+  }
+  const id = randomUUID();
+  const subscriberNumber = await newSubscriberNumber(tx);
+  await repo.insertSpace(tx, {
+    id,
+    subscriber_number: subscriberNumber,
+    mode: input.mode,
+    connection_email: email,
+    password_hash: input.passwordHash,
+    first_name: input.firstName.trim(),
+    last_name: input.lastName.trim(),
+    phone: input.phone.trim(),
+    entity_siren: input.siren,
+    status: "pending_email_verification",
+    created_at: now,
+    verified_at: null,
+  });
+  if (input.sendVerificationCode) {
+    const code = randomCrockford(SPACE_RULES.emailCodeLength);
+    const expiresAt = new Date(now.getTime() + SPACE_RULES.emailCodeValidityMs);
+    await repo.putCode(tx, "space_email_codes", id, hashCode(EMAIL_CODE, id, code), expiresAt);
+    await queueMail(tx, now, spaceVerificationCodeMail({ to: email, firstName: input.firstName.trim(), code: formatGrouped(code), expiresAt, subscriberNumber }));
+  }
+  await appendJournal(tx, now, {
+    actor: { kind: "anonymous" },
+    action: "space.created",
+    subject: { type: "space", id },
+    data: { mode: input.mode, connectionEmail: email, entitySiren: input.siren, subscriberNumber },
+  });
+  return { spaceId: id, subscriberNumber, status: "pending_email_verification" };
+}
+
+/** Runs a space creation, turning a race on the unique address into the same 409 as a plain duplicate. */
+export async function inCreationTransaction<T>(db: Kysely<DB>, work: (tx: Tx) => Promise<T>): Promise<T> {
+  try {
+    return await db.transaction().execute(work);
+  } catch (error) {
+    if ((error as { code?: string }).code === "23505") throw errors.connectionEmailTaken();
+    throw error;
+  }
+}
+
 /**
  * Creates a professional space in expert mode (product §3): the space waits for its connection address to be
- * verified with an 8-character code e-mailed for 48 hours. A pending space for the same address is replaced
- * (the creation restarts).
+ * verified with an 8-character code e-mailed for 48 hours.
  */
 export async function createSpace(deps: SpacesDeps, input: CreateSpaceInput) {
   if (input.mode === "simplified") throw errors.simplifiedModeUnavailable();
-  const email = normaliseEmail(input.connectionEmail);
   const company = await getCompany(deps.db, input.siren);
   if (!company) throw errors.unknownCompany(input.siren);
   if (!company.isActive) throw errors.ceasedCompany(input.siren);
-  const problems = checkPassword(input.password, {
-    email,
+  assertPasswordAccepted(input.password, {
+    email: normaliseEmail(input.connectionEmail),
     siren: input.siren,
     companyName: company.name,
     firstName: input.firstName,
     lastName: input.lastName,
   });
-  if (problems.length > 0) {
-    throw new DomainError("refused", "weak_password", problems.map((p) => PASSWORD_PROBLEM_MESSAGES[p]).join(" "), { problems });
-  }
   const passwordHash = await deps.hasher.hash(input.password);
   const now = deps.clock.now();
-  const code = randomCrockford(SPACE_RULES.emailCodeLength);
-  const expiresAt = new Date(now.getTime() + SPACE_RULES.emailCodeValidityMs);
-  try {
-    return await deps.db.transaction().execute(async (tx) => {
-      const existing = await repo.findSpaceByEmail(tx, email);
-      if (existing?.status === "active") throw errors.connectionEmailTaken();
-      if (existing) {
-        await repo.deleteSpace(tx, existing.id);
-        await appendJournal(tx, now, { actor: { kind: "anonymous" }, action: "space.creation_restarted", subject: { type: "space", id: existing.id } });
-      }
-      const id = randomUUID();
-      const subscriberNumber = await newSubscriberNumber(tx);
-      await repo.insertSpace(tx, {
-        id,
-        subscriber_number: subscriberNumber,
-        mode: input.mode,
-        connection_email: email,
-        password_hash: passwordHash,
-        first_name: input.firstName.trim(),
-        last_name: input.lastName.trim(),
-        phone: input.phone.trim(),
-        entity_siren: input.siren,
-        status: "pending_email_verification",
-        created_at: now,
-        verified_at: null,
-      });
-      await repo.putCode(tx, "space_email_codes", id, hashCode(EMAIL_CODE, id, code), expiresAt);
-      await queueMail(tx, now, spaceVerificationCodeMail({ to: email, firstName: input.firstName.trim(), code: formatGrouped(code), expiresAt, subscriberNumber }));
-      await appendJournal(tx, now, {
-        actor: { kind: "anonymous" },
-        action: "space.created",
-        subject: { type: "space", id },
-        data: { mode: input.mode, connectionEmail: email, entitySiren: input.siren, subscriberNumber },
-      });
-      return { spaceId: id, subscriberNumber, status: "pending_email_verification" as const };
-    });
-  } catch (error) {
-    // Two creations for one address at the same instant: the unique index lets one through.
-    if ((error as { code?: string }).code === "23505") throw errors.connectionEmailTaken();
-    throw error;
-  }
+  return inCreationTransaction(deps.db, (tx) => openPendingSpace(tx, now, { ...input, passwordHash, sendVerificationCode: true }));
+}
+
+/** Activates a pending space whose connection address a confirmed link just proved (simplified mode). */
+export async function activateSpaceByLink(tx: Tx, spaceId: string, now: Date): Promise<boolean> {
+  const space = await repo.findSpaceById(tx, spaceId);
+  if (!space || space.status === "active") return false;
+  await repo.activateSpace(tx, spaceId, now);
+  await repo.deleteCode(tx, "space_email_codes", spaceId);
+  await appendJournal(tx, now, { actor: { kind: "person", id: spaceId }, action: "space.email_verified", subject: { type: "space", id: spaceId }, data: { by: "company_email_link" } });
+  return true;
+}
+
+/** The people behind some spaces (names for letters, lists). */
+export async function getSpaces(db: Kysely<DB> | Tx, ids: string[]) {
+  return repo.findSpacesByIds(db, ids);
 }
 
 /** Parses a typed Crockford code of a given length, or throws a 400 without consuming an attempt. */

@@ -216,7 +216,8 @@ export interface OppositionsTable {
 }
 export interface OppositionFailuresTable {
   siren: string;
-  day: ColumnType<Date, string, string>;
+  /** A calendar day (YYYY-MM-DD); compared as text, never read back. */
+  day: string;
   failures: number;
 }
 export interface AdhesionBlocksTable {

@@ -1,0 +1,42 @@
+import { DomainError } from "../../platform/errors.js";
+
+export const adhesionNotFound = () => new DomainError("not_found", "not_found", "Adhésion introuvable.");
+
+export const companyAlreadyAdhered = (siren: string) =>
+  new DomainError(
+    "refused",
+    "company_already_adhered",
+    `L'entreprise ${siren} a déjà adhéré aux services en ligne : le mode simplifié n'est plus possible. Créez un espace en mode expert, puis demandez une adhésion.`,
+    { siren },
+  );
+
+export const adhesionPending = () =>
+  new DomainError("conflict", "adhesion_pending", "Vous avez déjà une demande d'adhésion en cours pour cette entreprise : saisissez le code reçu, ou annulez-la.");
+
+export const companyEmailRequired = () =>
+  new DomainError("refused", "company_email_required", "L'entreprise n'a pas encore d'adresse électronique vérifiée : indiquez-la pour adhérer à la messagerie.");
+
+export const blockedByOpposition = (until: Date) =>
+  new DomainError(
+    "refused",
+    "adhesion_blocked",
+    `L'entreprise s'est opposée à votre précédente demande : vous ne pouvez pas adhérer à ses services avant le ${until.toLocaleDateString("fr-FR", { timeZone: "Europe/Paris" })}.`,
+    { until: until.toISOString() },
+  );
+
+export const tooManyPendingAdhesions = (retryAfterSeconds: number) =>
+  new DomainError(
+    "rate_limited",
+    "too_many_pending_adhesions",
+    "Vous avez déjà 3 demandes d'adhésion en attente pour des entreprises hors de votre portefeuille depuis 24 heures. Réessayez plus tard.",
+    { retryAfterSeconds },
+    retryAfterSeconds,
+  );
+
+export const letterQuotaReached = (nextAt: Date) =>
+  new DomainError(
+    "refused",
+    "letter_quota_reached",
+    `Cette entreprise a déjà reçu 3 courriers d'activation en 30 jours : une nouvelle demande sera possible à partir du ${nextAt.toLocaleDateString("fr-FR", { timeZone: "Europe/Paris" })}.`,
+    { nextPossibleAt: nextAt.toISOString() },
+  );

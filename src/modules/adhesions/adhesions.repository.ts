@@ -1,0 +1,166 @@
+import { sql } from "kysely";
+import type { Executor } from "../../platform/db/database.js";
+import type { AdhesionStatus, NewRow, Row } from "../../platform/db/schema.js";
+
+export const PENDING: AdhesionStatus[] = ["awaiting_company_email", "letter_issued"];
+
+export async function insertAdhesion(db: Executor, row: NewRow<"adhesions">): Promise<void> {
+  await db.insertInto("adhesions").values(row).execute();
+}
+
+export async function findAdhesion(db: Executor, id: string) {
+  return db.selectFrom("adhesions").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+/** Locks the adhesion row for the rest of the transaction (activation attempts are serialised on it). */
+export async function lockAdhesion(db: Executor, id: string) {
+  return db.selectFrom("adhesions").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
+}
+
+export async function listAdhesionsOf(db: Executor, spaceId: string) {
+  return db.selectFrom("adhesions").selectAll().where("space_id", "=", spaceId).orderBy("created_at", "desc").limit(500).execute();
+}
+
+export async function updateAdhesion(db: Executor, id: string, set: Partial<Row<"adhesions">>): Promise<void> {
+  await db.updateTable("adhesions").set(set as never).where("id", "=", id).execute();
+}
+
+export async function hasActiveAdhesion(db: Executor, siren: string): Promise<boolean> {
+  const row = await db.selectFrom("adhesions").select("id").where("siren", "=", siren).where("status", "=", "active").limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function findPendingOf(db: Executor, spaceId: string, siren: string) {
+  return db.selectFrom("adhesions").select("id").where("space_id", "=", spaceId).where("siren", "=", siren).where("status", "in", PENDING).executeTakeFirst();
+}
+
+/** The person's pending adhesions created since `since`, with their SIREN. */
+export async function recentPendingOf(db: Executor, spaceId: string, since: Date) {
+  return db
+    .selectFrom("adhesions")
+    .select(["siren", "created_at"])
+    .where("space_id", "=", spaceId)
+    .where("status", "in", PENDING)
+    .where("created_at", ">=", since)
+    .orderBy("created_at")
+    .execute();
+}
+
+/**
+ * Letters sent (or about to be) to a SIREN since `since`: activation letters issued plus adhesions still waiting
+ * for their company e-mail link, whose letter will follow. Returns their dates, oldest first.
+ */
+export async function lettersPromisedTo(db: Executor, siren: string, since: Date): Promise<Date[]> {
+  const rows = await sql<{ at: Date }>`
+    SELECT coalesce(letter_issued_at, created_at) AS at FROM adhesions
+    WHERE siren = ${siren}
+      AND ((letter_issued_at IS NOT NULL AND letter_issued_at >= ${since})
+        OR (status = 'awaiting_company_email' AND created_at >= ${since}))
+    ORDER BY 1`.execute(db);
+  return rows.rows.map((r) => new Date(r.at));
+}
+
+export async function findBlock(db: Executor, spaceId: string, siren: string, now: Date) {
+  return db.selectFrom("adhesion_blocks").select("until").where("space_id", "=", spaceId).where("siren", "=", siren).where("until", ">", now).executeTakeFirst();
+}
+
+export async function putBlock(db: Executor, spaceId: string, siren: string, until: Date, reason: string): Promise<void> {
+  await db
+    .insertInto("adhesion_blocks")
+    .values({ space_id: spaceId, siren, until, reason })
+    .onConflict((oc) => oc.columns(["space_id", "siren"]).doUpdateSet({ until, reason }))
+    .execute();
+}
+
+export async function findByOppositionHash(db: Executor, siren: string, hash: string) {
+  return db.selectFrom("adhesions").selectAll().where("siren", "=", siren).where("opposition_hash", "=", hash).forUpdate().executeTakeFirst();
+}
+
+export async function oppositionFailuresToday(db: Executor, siren: string, day: string): Promise<number> {
+  const row = await db.selectFrom("opposition_failures").select("failures").where("siren", "=", siren).where("day", "=", day).executeTakeFirst();
+  return row?.failures ?? 0;
+}
+
+export async function addOppositionFailure(db: Executor, siren: string, day: string): Promise<number> {
+  const res = await sql<{ failures: number }>`
+    INSERT INTO opposition_failures (siren, day, failures) VALUES (${siren}, ${day}, 1)
+    ON CONFLICT (siren, day) DO UPDATE SET failures = opposition_failures.failures + 1
+    RETURNING failures`.execute(db);
+  return res.rows[0]!.failures;
+}
+
+export async function insertOpposition(db: Executor, row: NewRow<"oppositions">): Promise<void> {
+  await db.insertInto("oppositions").values(row).execute();
+}
+
+export async function insertAlert(db: Executor, row: NewRow<"tax_office_alerts">): Promise<void> {
+  await db.insertInto("tax_office_alerts").values(row).execute();
+}
+
+// Company e-mail addresses ------------------------------------------------------------------------------
+
+export async function findCompanyEmail(db: Executor, siren: string) {
+  return db.selectFrom("company_emails").selectAll().where("siren", "=", siren).executeTakeFirst();
+}
+
+export async function findCompanyEmails(db: Executor, sirens: string[]) {
+  if (sirens.length === 0) return [];
+  return db.selectFrom("company_emails").select(["siren", "email"]).where("siren", "in", sirens).execute();
+}
+
+export async function setCompanyEmail(db: Executor, siren: string, email: string, at: Date): Promise<void> {
+  await db
+    .insertInto("company_emails")
+    .values({ siren, email, verified_at: at, updated_at: at })
+    .onConflict((oc) => oc.column("siren").doUpdateSet({ email, verified_at: at, updated_at: at }))
+    .execute();
+}
+
+export async function insertLink(db: Executor, row: NewRow<"company_email_links">): Promise<void> {
+  await db.insertInto("company_email_links").values(row).execute();
+}
+
+export async function lockLinkByHash(db: Executor, tokenHash: string) {
+  return db.selectFrom("company_email_links").selectAll().where("token_hash", "=", tokenHash).forUpdate().executeTakeFirst();
+}
+
+export async function findLinkByHash(db: Executor, tokenHash: string) {
+  return db.selectFrom("company_email_links").selectAll().where("token_hash", "=", tokenHash).executeTakeFirst();
+}
+
+export async function consumeLink(db: Executor, id: string, at: Date): Promise<void> {
+  await db.updateTable("company_email_links").set({ consumed_at: at }).where("id", "=", id).execute();
+}
+
+/** Pending change of address for a company (the latest unconsumed, unexpired link of purpose change). */
+export async function pendingChangeOf(db: Executor, siren: string, now: Date) {
+  return db
+    .selectFrom("company_email_links")
+    .select(["email", "expires_at", "created_at"])
+    .where("siren", "=", siren)
+    .where("purpose", "=", "change")
+    .where("consumed_at", "is", null)
+    .where("expires_at", ">", now)
+    .orderBy("created_at", "desc")
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** Adhesions whose activation code or company-e-mail link has run out (housekeeping). */
+export async function expireStale(db: Executor, now: Date, linkLifetimeMs: number) {
+  const codes = await db
+    .updateTable("adhesions")
+    .set({ status: "expired", ended_at: now, code_hash: null })
+    .where("status", "=", "letter_issued")
+    .where("code_expires_at", "<=", now)
+    .returning(["id", "space_id", "siren"])
+    .execute();
+  const links = await db
+    .updateTable("adhesions")
+    .set({ status: "expired", ended_at: now })
+    .where("status", "=", "awaiting_company_email")
+    .where("created_at", "<=", new Date(now.getTime() - linkLifetimeMs))
+    .returning(["id", "space_id", "siren"])
+    .execute();
+  return [...codes, ...links];
+}

@@ -1,0 +1,21 @@
+export {
+  createSimplifiedSpace,
+  requestAdhesion,
+  listAdhesions,
+  getAdhesion,
+  activateAdhesion,
+  cancelAdhesion,
+  opposeAdhesion,
+  describeCompanyEmailLink,
+  confirmCompanyEmail,
+  requestCompanyEmailChange,
+  companyEmailOf,
+  companyEmailsOf,
+  expireAdhesions,
+  ADHESION_RULES,
+  type AdhesionsDeps,
+  type AdhesionView,
+} from "./adhesions.service.js";
+export { SERVICE_CATALOGUE, SERVICE_CODES, serviceLabel, orderedServices, QUALITY_LABELS, type ServiceCode, type Quality } from "./adhesions.catalogue.js";
+export type { RightsPort } from "./adhesions.ports.js";
+export { adhesionsRoutes } from "./adhesions.routes.js";

@@ -1,0 +1,54 @@
+import { expect } from "vitest";
+import { makeActiveSpace, makeCompany, siretNic } from "../../src/app/factories.js";
+import { withLuhnKey } from "../../src/modules/companies/index.js";
+import { call, CookieJar, lastMailTo, type TestApp } from "./app.js";
+
+export const PASSWORD = "Vingt-Trois-Lapins-Bleus";
+
+let counter = 0;
+/** A new active person (expert space) belonging to an entity, signed in through the new-device code. */
+export async function signedInPerson(t: TestApp, options: { email?: string; siren: string; firstName?: string; lastName?: string }) {
+  const email = options.email ?? `personne${++counter}.${Date.now()}@exemple.fr`;
+  const { spaceId } = await makeActiveSpace(t.ctx, { email, password: PASSWORD, firstName: options.firstName ?? "Camille", lastName: options.lastName ?? "Martin", siren: options.siren });
+  const jar = await signIn(t, email);
+  return { email, spaceId, jar };
+}
+
+/** Signs in through the new-device code; returns the jar. */
+export async function signIn(t: TestApp, email: string, password = PASSWORD): Promise<CookieJar> {
+  const jar = new CookieJar();
+  const first = await call(t.app, "POST", "/api/v1/session", { body: { email, password }, jar });
+  if (first.body.status === "authenticated") return jar;
+  expect(first.body.status).toBe("device_verification_required");
+  const mail = await lastMailTo(t, email);
+  const code = mail.text.match(/Code de connexion : (\d{6})/)?.[1];
+  if (!code) throw new Error(`no device code in the last mail to ${email}: ${mail.subject}`);
+  const done = await call(t.app, "POST", "/api/v1/session/device", { body: { email, code }, jar });
+  expect(done.status).toBe(200);
+  return jar;
+}
+
+let sirenCounter = 0;
+/** A new active company in Paris 11e (managed by SIE-75111) with a valid SIREN. */
+export async function newCompany(t: TestApp, name = "SOCIETE TEST", over: Partial<Parameters<typeof makeCompany>[1]> = {}): Promise<string> {
+  const siren = withLuhnKey(String(40_000_000 + Math.floor(Math.random() * 9_000_000) + ++sirenCounter));
+  await makeCompany(t.ctx, { siren, name, streetNumber: "10", streetType: "RUE", streetName: "OBERKAMPF", postalCode: "75011", communeName: "PARIS 11", communeCode: "75111", ...over });
+  expect(siretNic(siren)).toMatch(/^\d{5}$/);
+  return siren;
+}
+
+/** The company-address link of the latest mail to an address: its token. */
+export async function linkTokenFor(t: TestApp, to: string): Promise<string> {
+  const mail = await lastMailTo(t, to);
+  const m = mail.text.match(/company-email\/confirm\?token=([A-Za-z0-9_-]+)/);
+  if (!m) throw new Error(`no company e-mail link in the last mail to ${to}`);
+  return m[1]!;
+}
+
+/** The codes printed on the latest letter to a SIREN, read from the letter box. */
+export async function letterCodes(t: TestApp, siren: string): Promise<{ activationCode: string; oppositionCode: string; letter: Record<string, any> }> {
+  const res = await call(t.app, "GET", `/api/v1/dev/letters?siren=${siren}`);
+  const letter = res.body.items.find((l: { kind: string }) => l.kind === "activation");
+  if (!letter) throw new Error(`no activation letter for ${siren}`);
+  return { activationCode: letter.fields.activationCode, oppositionCode: letter.fields.oppositionCode, letter };
+}
