@@ -59,7 +59,8 @@ export function createWorker(options: WorkerOptions) {
         SELECT id FROM outbox WHERE status = 'pending' AND run_after <= ${now}
         ORDER BY run_after, id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)
       RETURNING id, kind, payload, attempts`.execute(db);
-    return rows.rows;
+    // RETURNING follows no order: deliver in the order the rows were written (a code mail before a later one).
+    return rows.rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
   }
 
   async function settle(job: OutboxJob, error: unknown): Promise<void> {
