@@ -1,61 +1,30 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { generate } from "otplib";
-import { seedReferenceData, startTestApp, type TestApp } from "../helpers/app.js";
+import { seedReferenceData } from "../helpers/app.js";
+import { fromMailCatcher, startBrowserApp, type BrowserApp } from "../helpers/browser.js";
 import { makeAgent } from "../../src/app/factories.js";
 import { WEB_DIST } from "../../src/app/http.js";
-import { manualClock } from "../../src/platform/clock.js";
 
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const PASSWORD = "Vingt-Trois-Lapins-Bleus";
 const AGENT_SECRET = "KRSXG5CTMVRXEZLUKN2XAZLSONUW4Z3B";
 
-let t: TestApp;
-let browser: Browser;
+let app: BrowserApp;
 let base: string;
-const cspViolations: string[] = [];
 
 beforeAll(async () => {
   if (!existsSync(join(WEB_DIST, "index.html"))) throw new Error("the web UI is not built: run `npm run build:web` first");
-  // Real time: the browser and the server must agree on the clock for sessions and TOTP.
-  const clock = manualClock(new Date());
-  setInterval(() => clock.set(new Date()), 200).unref();
-  t = await startTestApp({}, { webDir: WEB_DIST, clock });
-  await seedReferenceData(t.ctx);
-  await makeAgent(t.ctx, { email: "agent.paris11@dgfip.test", name: "Paul Agent", services: ["SIE-75111"], password: "Guichet-Fiscal-Solide-42", totpSecret: AGENT_SECRET });
-  t.ctx.worker.start();
-  await t.app.listen({ host: "127.0.0.1", port: 0 });
-  base = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  app = await startBrowserApp();
+  base = app.base;
+  await seedReferenceData(app.ctx);
+  await makeAgent(app.ctx, { email: "agent.paris11@dgfip.test", name: "Paul Agent", services: ["SIE-75111"], password: "Guichet-Fiscal-Solide-42", totpSecret: AGENT_SECRET });
 });
-afterAll(async () => {
-  await browser?.close();
-  await t?.close();
-});
+afterAll(async () => app?.stop());
 
-async function newPage(): Promise<Page> {
-  const page = await browser.newPage({ locale: "fr-FR" });
-  page.on("console", (m) => {
-    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
-  });
-  return page;
-}
-
-/** Reads a code from the mail catcher page, as a newcomer would. */
-async function codeFromMailCatcher(page: Page, to: string, pattern: RegExp): Promise<string> {
-  await page.goto(`${base}/dev/mail`);
-  await page.getByLabel("Destinataire").fill(to);
-  await page.getByRole("button", { name: "Filtrer" }).click();
-  for (let i = 0; i < 50; i++) {
-    const text = await page.locator("article pre").first().textContent({ timeout: 500 }).catch(() => null);
-    const match = text?.match(pattern);
-    if (match?.[1]) return match[1];
-    await page.waitForTimeout(200);
-  }
-  throw new Error(`no code for ${to} in the mail catcher`);
-}
+const newPage = (): Promise<Page> => app.newPage();
+const codeFromMailCatcher = (_page: Page, to: string, pattern: RegExp) => fromMailCatcher(app, to, pattern);
 
 describe("browser journeys", () => {
   it("creates an expert space, verifies it, signs in from a new device and reaches an empty « mon espace »", async () => {
@@ -78,7 +47,6 @@ describe("browser journeys", () => {
     await page.getByText(/numéro d'abonné \d{14}/).waitFor();
 
     const code = await codeFromMailCatcher(page, email, /code de validation : ([0-9A-Z]{4}-[0-9A-Z]{4})/);
-    await page.goto(`${base}/valider-mon-adresse?email=${encodeURIComponent(email)}`);
     await page.getByLabel("Code de validation").fill(code.toLowerCase());
     await page.getByRole("button", { name: "Valider" }).click();
     await page.getByRole("heading", { name: "Votre espace est activé" }).waitFor();
@@ -92,10 +60,8 @@ describe("browser journeys", () => {
     await page.getByRole("button", { name: "Se connecter" }).click();
     await page.waitForURL(`${base}/connexion/appareil`);
 
-    // The device code arrives by mail; the page keeps the address in its state, so open the catcher in another tab.
-    const mailTab = await newPage();
-    const deviceCode = await codeFromMailCatcher(mailTab, email, /Code de connexion : (\d{6})/);
-    await mailTab.close();
+    // The device code arrives by mail; the page keeps the address in its state, so the catcher opens in another tab.
+    const deviceCode = await codeFromMailCatcher(page, email, /Code de connexion : (\d{6})/);
     await page.getByLabel("Code de connexion").fill(deviceCode);
     await page.getByRole("button", { name: "Valider" }).click();
     await page.waitForURL(`${base}/mon-espace`);
@@ -141,6 +107,6 @@ describe("browser journeys", () => {
     expect(unlabelled).toBe(0);
     expect(await page.getAttribute("html", "lang")).toBe("fr");
     await page.close();
-    expect(cspViolations).toEqual([]);
+    expect(app.cspViolations).toEqual([]);
   });
 });

@@ -14,6 +14,10 @@ import { AgentHome } from "./pages/AgentHome";
 import { DevMail } from "./pages/DevMail";
 import { DevLetters } from "./pages/DevLetters";
 import { NotFound } from "./pages/NotFound";
+import { Adhere } from "./pages/Adhere";
+import { ConfirmCompanyEmail } from "./pages/ConfirmCompanyEmail";
+import { Opposition } from "./pages/Opposition";
+import { CompanyPage } from "./pages/CompanyPage";
 
 function Layout() {
   const { person, agent, signOut, agentSignOut } = useSession();
@@ -65,6 +69,10 @@ function Layout() {
           <Route path="/connexion" element={<SignIn />} />
           <Route path="/connexion/appareil" element={<DeviceCode />} />
           <Route path="/mon-espace" element={<MySpace />} />
+          <Route path="/adherer" element={<Adhere />} />
+          <Route path="/entreprises/:siren" element={<CompanyPage />} />
+          <Route path="/company-email/confirm" element={<ConfirmCompanyEmail />} />
+          <Route path="/opposition" element={<Opposition />} />
           <Route path="/agent" element={<AgentHome />} />
           <Route path="/agent/connexion" element={<AgentSignIn />} />
           <Route path="/dev/mail" element={<DevMail />} />
@@ -78,6 +86,7 @@ function Layout() {
           accessibility="partially compliant"
           contentDescription="Messagerie Pro permet aux entreprises, et aux personnes qui agissent pour elles, de déposer des demandes auprès de l'administration fiscale et d'en suivre le traitement."
           bottomItems={[
+            { text: "S'opposer à une demande d'adhésion", linkProps: { to: "/opposition" } },
             { text: "Documentation de l'API", linkProps: { href: "/api/docs" } },
             { text: "Courriels de test", linkProps: { to: "/dev/mail" } },
             { text: "Courriers de test", linkProps: { to: "/dev/letters" } },

@@ -42,3 +42,37 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
 
 export type Person = { id: string; firstName: string; lastName: string; connectionEmail: string; subscriberNumber: string };
 export type Agent = { id: string; email: string; name: string; isSupervisor: boolean; services: { code: string; name: string; type: string }[] };
+
+export type Service = { code: string; label: string; taxes: string[] | null };
+export type AdhesionStatus = "awaiting_company_email" | "letter_issued" | "active" | "cancelled" | "opposed" | "expired" | "voided";
+export type Adhesion = {
+  id: string;
+  siren: string;
+  companyName: string;
+  origin: "simplified" | "expert";
+  quality: "legal_representative" | "mandated";
+  services: string[];
+  declaredCompanyEmail: string | null;
+  status: AdhesionStatus;
+  createdAt: string;
+  letterIssuedAt: string | null;
+  codeExpiresAt: string | null;
+  attemptsLeft: number | null;
+  activatedAt: string | null;
+  endedAt: string | null;
+  letters: { number: string; status: string; editedAt: string; postedAt: string | null }[];
+};
+export type Company = {
+  siren: string;
+  name: string;
+  address: string | null;
+  companyEmail: string | null;
+  pendingCompanyEmail?: string | null;
+  myRights: { service: string; role: string; taxScope: string[] | null; state: string; validUntil: string | null }[];
+};
+
+/** Paris date, long form: « 28 novembre 2026 ». */
+export const frenchDate = (iso: string) => new Date(iso).toLocaleDateString("fr-FR", { timeZone: "Europe/Paris", day: "numeric", month: "long", year: "numeric" });
+
+export const ROLE_LABELS: Record<string, string> = { administrator: "administrateur", deputy: "administrateur suppléant", delegate: "délégataire" };
+export const QUALITY_LABELS: Record<string, string> = { legal_representative: "représentant légal", mandated: "personne mandatée" };

@@ -3,26 +3,35 @@ import { useNavigate } from "react-router";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { PasswordInput } from "@codegouvfr/react-dsfr/blocks/PasswordInput";
 import { RadioButtons } from "@codegouvfr/react-dsfr/RadioButtons";
+import { Checkbox } from "@codegouvfr/react-dsfr/Checkbox";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { api, ApiError } from "../api";
 import { ErrorAlert, fieldErrors, FormColumn, Page, useAction } from "../components";
 
 type Created = { spaceId: string; subscriberNumber: string; status: string };
+type Mode = "expert" | "simplified";
+
+const RULE_ERRORS = ["unknown_company", "ceased_company", "company_already_adhered"];
 
 export function CreateSpace() {
   const navigate = useNavigate();
-  const [form, setForm] = useState({ connectionEmail: "", password: "", firstName: "", lastName: "", phone: "", siren: "" });
-  const { run: submit, busy, error } = useAction(async () => {
-    const created = await api<Created>("POST", "/api/v1/spaces", { mode: "expert", ...form, siren: form.siren.replace(/\s/g, "") });
-    navigate(`/valider-mon-adresse?email=${encodeURIComponent(form.connectionEmail)}&abonne=${created.subscriberNumber}`);
-  });
+  const [mode, setMode] = useState<Mode>("expert");
+  const [sameAddress, setSameAddress] = useState(true);
+  const [form, setForm] = useState({ connectionEmail: "", companyEmail: "", password: "", firstName: "", lastName: "", phone: "", siren: "" });
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
+  const { run: submit, busy, error } = useAction(async () => {
+    const companyEmail = mode === "simplified" ? (sameAddress ? form.connectionEmail : form.companyEmail) : undefined;
+    const created = await api<Created>("POST", "/api/v1/spaces", { mode, ...form, companyEmail, siren: form.siren.replace(/\s/g, "") });
+    const params = new URLSearchParams({ email: form.connectionEmail, abonne: created.subscriberNumber, mode });
+    if (mode === "simplified") params.set("entreprise", companyEmail ?? "");
+    navigate(`/valider-mon-adresse?${params.toString()}`);
+  });
   const fields = fieldErrors(error);
   const passwordProblem = error instanceof ApiError && error.code === "weak_password" ? error.message : fields.password;
-  const sirenProblem = error instanceof ApiError && (error.code === "unknown_company" || error.code === "ceased_company") ? error.message : fields.siren;
+  const sirenProblem = error instanceof ApiError && RULE_ERRORS.includes(error.code) ? error.message : fields.siren;
   const state = (msg: string | undefined) => (msg ? { state: "error" as const, stateRelatedMessage: msg } : {});
-
   const globalError = error && !passwordProblem && !sirenProblem && Object.keys(fields).length === 0 ? error : undefined;
+
   return (
     <Page title="Créer mon espace professionnel">
       <FormColumn>
@@ -32,24 +41,51 @@ export function CreateSpace() {
             name="mode"
             options={[
               {
-                label: "Mode expert",
-                hintText: "Pour les personnes qui agissent pour une ou plusieurs entreprises : experts-comptables, salariés, dirigeants de groupe.",
-                nativeInputProps: { value: "expert", defaultChecked: true },
+                label: "Mode simplifié",
+                hintText: "Pour votre propre entreprise, qui n'a encore adhéré à aucun service en ligne : vous deviendrez administrateur de tous ses services.",
+                nativeInputProps: { value: "simplified", checked: mode === "simplified", onChange: () => setMode("simplified") },
               },
               {
-                label: "Mode simplifié",
-                hintText: "Pour créer l'espace de votre propre entreprise : bientôt disponible.",
-                nativeInputProps: { value: "simplified", disabled: true },
+                label: "Mode expert",
+                hintText: "Pour les personnes qui agissent pour une ou plusieurs entreprises : experts-comptables, salariés, dirigeants de groupe.",
+                nativeInputProps: { value: "expert", checked: mode === "expert", onChange: () => setMode("expert") },
               },
             ]}
           />
           <ErrorAlert error={globalError} />
           <Input
+            label={mode === "simplified" ? "SIREN de votre entreprise" : "SIREN de l'entité à laquelle vous appartenez"}
+            hintText={mode === "simplified" ? "9 chiffres. Le courrier d'activation sera envoyé à l'adresse de son siège." : "9 chiffres, par exemple celui de votre cabinet."}
+            nativeInputProps={{ inputMode: "numeric", required: true, value: form.siren, onChange: set("siren") }}
+            {...state(sirenProblem)}
+          />
+          <Input
             label="Adresse électronique de connexion"
-            hintText="Votre adresse personnelle : elle vous identifie. Un code de validation y sera envoyé."
+            hintText="Votre adresse personnelle : elle vous identifie."
             nativeInputProps={{ type: "email", autoComplete: "email", required: true, value: form.connectionEmail, onChange: set("connectionEmail") }}
             {...state(fields.connectionEmail)}
           />
+          {mode === "simplified" && (
+            <>
+              <Checkbox
+                options={[
+                  {
+                    label: "C'est aussi l'adresse électronique de l'entreprise",
+                    hintText: "L'adresse à laquelle l'administration écrira à l'entreprise. Elle sera imprimée sur le courrier envoyé au siège.",
+                    nativeInputProps: { checked: sameAddress, onChange: (e) => setSameAddress(e.target.checked) },
+                  },
+                ]}
+              />
+              {!sameAddress && (
+                <Input
+                  label="Adresse électronique de l'entreprise"
+                  hintText="Un lien valable 72 heures y sera envoyé pour la vérifier."
+                  nativeInputProps={{ type: "email", required: true, value: form.companyEmail, onChange: set("companyEmail") }}
+                  {...state(fields.companyEmail)}
+                />
+              )}
+            </>
+          )}
           <PasswordInput
             label="Mot de passe"
             hintText="12 caractères au moins. Évitez les mots de passe courants, votre nom, votre adresse ou le SIREN."
@@ -58,17 +94,7 @@ export function CreateSpace() {
           />
           <Input label="Prénom" nativeInputProps={{ autoComplete: "given-name", required: true, value: form.firstName, onChange: set("firstName") }} {...state(fields.firstName)} />
           <Input label="Nom" nativeInputProps={{ autoComplete: "family-name", required: true, value: form.lastName, onChange: set("lastName") }} {...state(fields.lastName)} />
-          <Input
-            label="Téléphone"
-            nativeInputProps={{ type: "tel", autoComplete: "tel", required: true, value: form.phone, onChange: set("phone") }}
-            {...state(fields.phone)}
-          />
-          <Input
-            label="SIREN de l'entité à laquelle vous appartenez"
-            hintText="9 chiffres, par exemple celui de votre cabinet."
-            nativeInputProps={{ inputMode: "numeric", required: true, value: form.siren, onChange: set("siren") }}
-            {...state(sirenProblem)}
-          />
+          <Input label="Téléphone" nativeInputProps={{ type: "tel", autoComplete: "tel", required: true, value: form.phone, onChange: set("phone") }} {...state(fields.phone)} />
           <Button type="submit" disabled={busy}>
             Créer mon espace
           </Button>

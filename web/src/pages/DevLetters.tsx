@@ -3,7 +3,31 @@ import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { api } from "../api";
 import { ErrorAlert, Page } from "../components";
 
-type Letter = { id: string; siren: string; kind: string; addressLines: string[]; fields: Record<string, unknown>; editedAt: string; pdfUrl: string | null };
+type Letter = { id: string; number: string; siren: string; kind: string; status: string; addressLines: string[]; fields: Record<string, unknown>; editedAt: string; pdfUrl: string | null };
+
+const FIELD_LABELS: Record<string, string> = {
+  activationCode: "Code d'activation",
+  oppositionCode: "Code d'opposition",
+  validUntil: "Valable jusqu'au",
+  requester: "Demandeur",
+  quality: "Qualité déclarée",
+  services: "Services demandés",
+  companyEmail: "Adresse électronique de l'entreprise",
+  companyName: "Entreprise",
+  siren: "SIREN",
+  oppositionUrl: "Page d'opposition",
+  oldEmail: "Ancienne adresse",
+  newEmail: "Nouvelle adresse",
+  changedBy: "Changée par",
+  changedAt: "Le",
+};
+
+function show(v: unknown): string {
+  if (Array.isArray(v)) return v.join(", ");
+  if (v && typeof v === "object") return Object.values(v as Record<string, unknown>).filter(Boolean).join(" — ");
+  if (typeof v === "string" && /^\d{4}-\d{2}-\d{2}T/.test(v)) return new Date(v).toLocaleDateString("fr-FR", { timeZone: "Europe/Paris" });
+  return String(v ?? "");
+}
 
 export function DevLetters() {
   const [items, setItems] = useState<Letter[] | undefined>();
@@ -18,14 +42,14 @@ export function DevLetters() {
       {items?.map((l) => (
         <article key={l.id} className="fr-card fr-p-3w fr-mb-3w">
           <h2 className="fr-h5">
-            Courrier {l.kind === "activation" ? "d'activation" : "de changement d'adresse"} — SIREN {l.siren}
+            Courrier n° {l.number} {l.kind === "activation" ? "d'activation" : "de changement d'adresse"} — SIREN {l.siren} ({l.status})
           </h2>
           <address style={{ whiteSpace: "pre-line" }}>{l.addressLines.join("\n")}</address>
           <dl>
             {Object.entries(l.fields).map(([k, v]) => (
-              <div key={k}>
-                <dt className="fr-text--bold">{k}</dt>
-                <dd>{typeof v === "string" ? v : JSON.stringify(v)}</dd>
+              <div key={k} data-field={k}>
+                <dt className="fr-text--bold">{FIELD_LABELS[k] ?? k}</dt>
+                <dd>{show(v)}</dd>
               </div>
             ))}
           </dl>

@@ -1,26 +1,155 @@
-import { Navigate } from "react-router";
+import { useCallback, useEffect, useState } from "react";
+import { Link, Navigate } from "react-router";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
-import { Page } from "../components";
+import { Badge } from "@codegouvfr/react-dsfr/Badge";
+import { Button } from "@codegouvfr/react-dsfr/Button";
+import { Input } from "@codegouvfr/react-dsfr/Input";
+import { api, ApiError, frenchDate, ROLE_LABELS, type Adhesion, type Company } from "../api";
+import { ErrorAlert, Page, useAction } from "../components";
+import { serviceLabel, useCatalogue } from "../catalogue";
 import { useSession } from "../session";
+
+const STATUS: Record<Adhesion["status"], { label: string; severity: "info" | "success" | "warning" | "error" | "new" }> = {
+  awaiting_company_email: { label: "Adresse de l'entreprise à confirmer", severity: "warning" },
+  letter_issued: { label: "Courrier envoyé", severity: "info" },
+  active: { label: "Active", severity: "success" },
+  cancelled: { label: "Annulée", severity: "new" },
+  opposed: { label: "Refusée par l'entreprise", severity: "error" },
+  expired: { label: "Expirée", severity: "new" },
+  voided: { label: "Code annulé", severity: "error" },
+};
+
+/** What the person has to do next for an adhesion, in plain words. */
+function nextStep(a: Adhesion): string {
+  switch (a.status) {
+    case "awaiting_company_email":
+      return `Un lien a été envoyé le ${frenchDate(a.createdAt)} à ${a.declaredCompanyEmail ?? "l'adresse de l'entreprise"} : il doit être confirmé (72 heures) pour que le courrier d'activation parte.`;
+    case "letter_issued":
+      return `Un courrier a été envoyé le ${frenchDate(a.letterIssuedAt!)} à l'adresse de l'entreprise ; saisissez le code reçu avant le ${frenchDate(a.codeExpiresAt!)}.`;
+    case "active":
+      return `Active depuis le ${frenchDate(a.activatedAt!)}.`;
+    case "opposed":
+      return "L'entreprise s'est opposée à cette demande.";
+    case "voided":
+      return "Le code a été saisi 5 fois de façon erronée : présentez une nouvelle demande.";
+    case "expired":
+      return "Le délai est dépassé : présentez une nouvelle demande.";
+    default:
+      return "Demande annulée.";
+  }
+}
+
+function ActivationForm({ adhesion, onDone }: { adhesion: Adhesion; onDone: () => void }) {
+  const [code, setCode] = useState("");
+  const { run, busy, error } = useAction(async () => {
+    await api("POST", `/api/v1/adhesions/${adhesion.id}/activate`, { code });
+    onDone();
+  });
+  const attemptsLeft = error instanceof ApiError ? (error.details?.attemptsLeft as number | undefined) : undefined;
+  return (
+    <form onSubmit={(e) => void run(e)} noValidate className="fr-mt-2w">
+      <ErrorAlert error={error} />
+      <Input
+        label={`Code d'activation reçu par courrier — ${adhesion.companyName}`}
+        hintText={`12 caractères, au format XXXX-XXXX-XXXX. Essais restants : ${attemptsLeft ?? adhesion.attemptsLeft ?? 5}.`}
+        nativeInputProps={{ value: code, onChange: (e) => setCode(e.target.value), autoComplete: "off", spellCheck: false }}
+      />
+      <Button type="submit" disabled={busy}>
+        Activer
+      </Button>
+    </form>
+  );
+}
 
 export function MySpace() {
   const { person } = useSession();
+  const catalogue = useCatalogue();
+  const [companies, setCompanies] = useState<Company[] | undefined>();
+  const [adhesions, setAdhesions] = useState<Adhesion[] | undefined>();
+  const [error, setError] = useState<unknown>();
+  const load = useCallback(() => {
+    Promise.all([api<{ items: Company[] }>("GET", "/api/v1/companies"), api<{ items: Adhesion[] }>("GET", "/api/v1/adhesions")]).then(
+      ([c, a]) => {
+        setCompanies(c.items);
+        setAdhesions(a.items);
+      },
+      setError,
+    );
+  }, []);
+  useEffect(() => {
+    if (person) load();
+  }, [person, load]);
+
   if (person === undefined) return <Page title="Mon espace">Chargement…</Page>;
   if (person === null) return <Navigate to="/connexion" replace />;
+
+  const cancel = async (a: Adhesion) => {
+    try {
+      await api("DELETE", `/api/v1/adhesions/${a.id}`);
+      load();
+    } catch (e) {
+      setError(e);
+    }
+  };
+
   return (
     <Page title="Mon espace" lead={`Bonjour ${person.firstName} ${person.lastName}.`}>
-      <dl className="fr-mb-4w">
-        <dt className="fr-text--bold">Adresse électronique de connexion</dt>
-        <dd>{person.connectionEmail}</dd>
-        <dt className="fr-text--bold fr-mt-2w">Numéro d'abonné</dt>
-        <dd>{person.subscriberNumber}</dd>
-      </dl>
-      <h2>Mes entreprises</h2>
-      <Alert
-        severity="info"
-        title="Aucune entreprise"
-        description="Votre espace ne donne encore accès à aucune entreprise. Pour agir pour une entreprise, adhérez à ses services : un code d'activation sera envoyé par courrier à son adresse."
-      />
+      <p className="fr-text--sm">
+        Adresse de connexion : <strong>{person.connectionEmail}</strong> — numéro d'abonné <strong>{person.subscriberNumber}</strong>
+      </p>
+      <ErrorAlert error={error} />
+      <div className="fr-grid-row fr-grid-row--middle fr-mb-2w">
+        <h2 className="fr-col fr-mb-0">Mes entreprises</h2>
+        <Link className="fr-btn fr-btn--secondary fr-icon-add-line fr-btn--icon-left" to="/adherer">
+          Adhérer à un service
+        </Link>
+      </div>
+      {companies && companies.length === 0 && (
+        <Alert
+          severity="info"
+          title="Aucune entreprise"
+          description="Votre espace ne donne encore accès à aucune entreprise. Pour agir pour une entreprise, adhérez à ses services : un code d'activation sera envoyé par courrier à son adresse."
+        />
+      )}
+      {companies?.map((c) => (
+        <section key={c.siren} className="fr-card fr-p-3w fr-mb-2w" aria-labelledby={`c-${c.siren}`}>
+          <h3 id={`c-${c.siren}`} className="fr-h5 fr-mb-1w">
+            <Link to={`/entreprises/${c.siren}`}>{c.name}</Link> <span className="fr-text--sm">SIREN {c.siren}</span>
+          </h3>
+          {c.address && <p className="fr-text--sm fr-mb-1w">{c.address}</p>}
+          <p className="fr-text--sm fr-mb-1w">Adresse électronique de l'entreprise : {c.companyEmail ?? "aucune"}</p>
+          <ul className="fr-badges-group" aria-label={`Services détenus pour ${c.name}`}>
+            {c.myRights.map((r) => (
+              <li key={`${r.service}-${r.role}`}>
+                <Badge small severity="success" noIcon>
+                  {serviceLabel(catalogue, r.service)} ({ROLE_LABELS[r.role] ?? r.role})
+                </Badge>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ))}
+
+      <h2 className="fr-mt-6w">Mes demandes d'adhésion</h2>
+      {adhesions && adhesions.length === 0 && <p>Aucune demande d'adhésion.</p>}
+      {adhesions?.map((a) => (
+        <section key={a.id} className="fr-card fr-p-3w fr-mb-2w" aria-labelledby={`a-${a.id}`}>
+          <h3 id={`a-${a.id}`} className="fr-h6 fr-mb-1w">
+            {a.companyName} <span className="fr-text--sm">SIREN {a.siren}</span>{" "}
+            <Badge small severity={STATUS[a.status].severity}>
+              {STATUS[a.status].label}
+            </Badge>
+          </h3>
+          <p className="fr-text--sm fr-mb-1w">Services : {a.services.map((s) => serviceLabel(catalogue, s)).join(", ")}</p>
+          <p className="fr-mb-1w">{nextStep(a)}</p>
+          {a.status === "letter_issued" && <ActivationForm adhesion={a} onDone={load} />}
+          {(a.status === "letter_issued" || a.status === "awaiting_company_email") && (
+            <Button priority="tertiary" size="small" className="fr-mt-1w" onClick={() => void cancel(a)}>
+              Annuler cette demande
+            </Button>
+          )}
+        </section>
+      ))}
     </Page>
   );
 }

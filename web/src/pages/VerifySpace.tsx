@@ -12,6 +12,8 @@ export function VerifySpace() {
   const [code, setCode] = useState("");
   const [done, setDone] = useState(false);
   const subscriber = params.get("abonne");
+  const companyAddress = params.get("entreprise");
+  const linkOnly = params.get("mode") === "simplified" && companyAddress?.trim().toLowerCase() === email.trim().toLowerCase();
 
   const { run: submit, busy, error } = useAction(async () => {
     await api("POST", "/api/v1/spaces/verify", { connectionEmail: email, code });
@@ -31,6 +33,20 @@ export function VerifySpace() {
     );
   }
   const attemptsLeft = error instanceof ApiError ? (error.details?.attemptsLeft as number | undefined) : undefined;
+  if (linkOnly) {
+    return (
+      <Page title="Confirmez l'adresse de votre entreprise">
+        <Alert
+          severity="info"
+          title={`Espace créé (numéro d'abonné ${subscriber ?? ""})`}
+          description={`Un lien valable 72 heures a été envoyé à ${email}. Ouvrez-le et confirmez l'adresse : cela valide aussi votre adresse de connexion, et le courrier portant le code d'activation partira à l'adresse du siège de l'entreprise.`}
+        />
+        <p className="fr-mt-3w">
+          Une fois le lien confirmé, <Link to="/connexion">connectez-vous</Link> pour suivre votre adhésion.
+        </p>
+      </Page>
+    );
+  }
   return (
     <Page title="Valider mon adresse de connexion">
       <FormColumn>
@@ -39,7 +55,7 @@ export function VerifySpace() {
             severity="info"
             small
             className="fr-mb-3w"
-            description={`Votre espace est créé (numéro d'abonné ${subscriber}). Un code de validation vous a été envoyé par courriel ; il est valable 48 heures.`}
+            description={`Votre espace est créé (numéro d'abonné ${subscriber}). Un code de validation vous a été envoyé par courriel ; il est valable 48 heures.${companyAddress ? ` Un lien a aussi été envoyé à ${companyAddress} pour vérifier l'adresse de l'entreprise.` : ""}`}
           />
         )}
         <ErrorAlert error={error} />

@@ -1,0 +1,108 @@
+import { createServer } from "node:net";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { manualClock } from "../../src/platform/clock.js";
+import { WEB_DIST } from "../../src/app/http.js";
+import { startTestApp, type TestApp } from "./app.js";
+
+const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export type BrowserApp = TestApp & { base: string; browser: Browser; cspViolations: string[]; newPage(): Promise<Page>; stop(): Promise<void> };
+
+/**
+ * The application served over HTTP with the built UI, on real time (browser and server must agree on the clock),
+ * with PUBLIC_URL pointing at itself so that mailed links work, and a headless Chromium.
+ */
+export async function startBrowserApp(): Promise<BrowserApp> {
+  const clock = manualClock(new Date());
+  const timer = setInterval(() => clock.set(new Date()), 200);
+  timer.unref();
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const t = await startTestApp({ PUBLIC_URL: base }, { webDir: WEB_DIST, clock });
+  t.ctx.worker.start();
+  await t.app.listen({ host: "127.0.0.1", port });
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  const cspViolations: string[] = [];
+  return {
+    ...t,
+    base,
+    browser,
+    cspViolations,
+    async newPage() {
+      const page = await browser.newPage({ locale: "fr-FR" });
+      page.on("console", (m) => {
+        if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+      });
+      return page;
+    },
+    async stop() {
+      clearInterval(timer);
+      await browser.close();
+      await t.close();
+    },
+  };
+}
+
+/** Reads a value from the latest mail to an address, through the mail catcher page, as a newcomer would. */
+export async function fromMailCatcher(app: BrowserApp, to: string, pattern: RegExp): Promise<string> {
+  const page = await app.newPage();
+  try {
+    await page.goto(`${app.base}/dev/mail`);
+    await page.getByLabel("Destinataire").fill(to);
+    await page.getByRole("button", { name: "Filtrer" }).click();
+    for (let i = 0; i < 50; i++) {
+      const text = await page.locator("article pre").first().textContent({ timeout: 500 }).catch(() => null);
+      const match = text?.match(pattern);
+      if (match?.[1]) return match[1];
+      await page.waitForTimeout(200);
+    }
+    throw new Error(`nothing matching ${pattern} for ${to} in the mail catcher`);
+  } finally {
+    await page.close();
+  }
+}
+
+/** Reads a field of the latest letter to a SIREN from the letter box page. */
+export async function fromLetterBox(app: BrowserApp, siren: string, field: "activationCode" | "oppositionCode" | "requester"): Promise<string> {
+  const page = await app.newPage();
+  try {
+    for (let i = 0; i < 25; i++) {
+      await page.goto(`${app.base}/dev/letters`);
+      const article = page.locator("article", { hasText: `SIREN ${siren}` }).first();
+      const value = await article.locator(`[data-field="${field}"] dd`).textContent({ timeout: 1000 }).catch(() => null);
+      if (value) return value.trim();
+      await page.waitForTimeout(200);
+    }
+    throw new Error(`no letter for ${siren} in the letter box`);
+  } finally {
+    await page.close();
+  }
+}
+
+/** Signs in through the UI, entering the new-device code read in the mail catcher. */
+export async function signInThroughUi(app: BrowserApp, page: Page, email: string, password: string): Promise<void> {
+  await page.goto(`${app.base}/connexion`);
+  await page.getByLabel(/^Adresse électronique de connexion/).fill(email);
+  await page.getByLabel("Mot de passe", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Se connecter" }).click();
+  await page.waitForURL(/\/connexion\/appareil|\/mon-espace/);
+  if (page.url().endsWith("/connexion/appareil")) {
+    const code = await fromMailCatcher(app, email, /Code de connexion : (\d{6})/);
+    await page.getByLabel("Code de connexion").fill(code);
+    await page.getByRole("button", { name: "Valider" }).click();
+  }
+  try {
+    await page.waitForURL(`${app.base}/mon-espace`, { timeout: 10_000 });
+  } catch (error) {
+    throw new Error(`sign-in of ${email} did not reach « mon espace »: ${(await page.locator("main").textContent())?.slice(0, 500)}`, { cause: error });
+  }
+}

@@ -1,0 +1,77 @@
+import { useState } from "react";
+import { Navigate, useNavigate } from "react-router";
+import { Input } from "@codegouvfr/react-dsfr/Input";
+import { RadioButtons } from "@codegouvfr/react-dsfr/RadioButtons";
+import { Checkbox } from "@codegouvfr/react-dsfr/Checkbox";
+import { Button } from "@codegouvfr/react-dsfr/Button";
+import { api, ApiError } from "../api";
+import { ErrorAlert, fieldErrors, FormColumn, Page, useAction } from "../components";
+import { useCatalogue } from "../catalogue";
+import { useSession } from "../session";
+
+export function Adhere() {
+  const { person } = useSession();
+  const navigate = useNavigate();
+  const catalogue = useCatalogue();
+  const [siren, setSiren] = useState("");
+  const [quality, setQuality] = useState<"legal_representative" | "mandated">("mandated");
+  const [services, setServices] = useState<string[]>(["messagerie"]);
+  const [companyEmail, setCompanyEmail] = useState("");
+  const { run, busy, error } = useAction(async () => {
+    await api("POST", "/api/v1/adhesions", {
+      siren: siren.replace(/\s/g, ""),
+      quality,
+      services,
+      ...(services.includes("messagerie") && companyEmail.trim() ? { companyEmail: companyEmail.trim() } : {}),
+    });
+    navigate("/mon-espace");
+  });
+  if (person === null) return <Navigate to="/connexion" replace />;
+  const fields = fieldErrors(error);
+  const sirenError = error instanceof ApiError && ["unknown_company", "ceased_company", "adhesion_blocked", "letter_quota_reached", "adhesion_pending"].includes(error.code) ? error.message : fields.siren;
+  const emailError = error instanceof ApiError && error.code === "company_email_required" ? error.message : fields.companyEmail;
+  const toggle = (code: string, on: boolean) => setServices(on ? [...services, code] : services.filter((s) => s !== code));
+  return (
+    <Page title="Adhérer aux services en ligne d'une entreprise" lead="Un courrier portant un code d'activation sera envoyé à l'adresse du siège de l'entreprise : elle saura que vous demandez à agir pour elle.">
+      <FormColumn>
+        <ErrorAlert error={error && !sirenError && !emailError && Object.keys(fields).length === 0 ? error : undefined} />
+        <form onSubmit={(e) => void run(e)} noValidate>
+          <Input
+            label="SIREN de l'entreprise"
+            hintText="9 chiffres."
+            nativeInputProps={{ inputMode: "numeric", value: siren, onChange: (e) => setSiren(e.target.value) }}
+            {...(sirenError ? { state: "error" as const, stateRelatedMessage: sirenError } : {})}
+          />
+          <RadioButtons
+            legend="Votre qualité"
+            name="quality"
+            options={[
+              { label: "Représentant légal de l'entreprise", nativeInputProps: { checked: quality === "legal_representative", onChange: () => setQuality("legal_representative") } },
+              { label: "Personne mandatée (expert-comptable, salarié…)", nativeInputProps: { checked: quality === "mandated", onChange: () => setQuality("mandated") } },
+            ]}
+          />
+          <Checkbox
+            legend="Services demandés"
+            state={fields.services ? "error" : "default"}
+            stateRelatedMessage={fields.services ? "Choisissez au moins un service." : undefined}
+            options={catalogue.map((s) => ({
+              label: s.label,
+              nativeInputProps: { name: "services", value: s.code, checked: services.includes(s.code), onChange: (e) => toggle(s.code, e.target.checked) },
+            }))}
+          />
+          {services.includes("messagerie") && (
+            <Input
+              label="Adresse électronique de l'entreprise"
+              hintText="Nécessaire si l'entreprise n'en a pas encore de vérifiée : un lien valable 72 heures y sera envoyé, puis l'adresse sera imprimée sur le courrier."
+              nativeInputProps={{ type: "email", value: companyEmail, onChange: (e) => setCompanyEmail(e.target.value) }}
+              {...(emailError ? { state: "error" as const, stateRelatedMessage: emailError } : {})}
+            />
+          )}
+          <Button type="submit" disabled={busy}>
+            Envoyer la demande
+          </Button>
+        </form>
+      </FormColumn>
+    </Page>
+  );
+}
