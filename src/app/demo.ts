@@ -1,5 +1,5 @@
 import { countCompanies, withLuhnKey } from "../modules/companies/index.js";
-import { makeActiveSpace, makeAgent, makeCompany, makeTaxService, type FactoryDeps, type TaxServiceSpec } from "./factories.js";
+import { makeActiveSpace, makeAgent, makeCompany, makeSimplifiedAdministrator, makeTaxService, type FactoryDeps, type TaxServiceSpec } from "./factories.js";
 
 /** The password of every demo person (demo data only; never in production). */
 export const DEMO_PASSWORD = "Messagerie-Demo-2026";
@@ -18,7 +18,7 @@ export const DEMO_SERVICES: TaxServiceSpec[] = [
 ];
 
 export const DEMO_PEOPLE = [
-  { email: "robert.lambda@martindistribution.com", firstName: "Robert", lastName: "Lambda", siren: SEED.martin.siren, role: "représentant légal de Martin distribution" },
+  { email: "robert.lambda@martindistribution.com", firstName: "Robert", lastName: "Lambda", siren: SEED.martin.siren, role: "représentant légal, administrateur de Martin distribution" },
   { email: "cabinet.comptable@gestion.com", firstName: "Claire", lastName: "Vasseur", siren: SEED.gestion.siren, role: "cheffe comptable du cabinet GESTION" },
   { email: "lila.rosemonde@gestion.com", firstName: "Lila", lastName: "Rosemonde", siren: SEED.gestion.siren, role: "employée du cabinet GESTION" },
 ];
@@ -57,7 +57,7 @@ const PLACES = [
 export const GENERATED_COMPANIES = 300;
 
 /** Loads the demo data set (product §11) on an empty database. Returns false when data was already there. */
-export async function loadDemoData(deps: FactoryDeps): Promise<boolean> {
+export async function loadDemoData(deps: FactoryDeps & { publicUrl: string }): Promise<boolean> {
   if ((await countCompanies(deps.db)) > 0) return false;
   for (const s of DEMO_SERVICES) await makeTaxService(deps, s);
   await makeCompany(deps, {
@@ -91,7 +91,12 @@ export async function loadDemoData(deps: FactoryDeps): Promise<boolean> {
       ...place,
     });
   }
-  for (const p of DEMO_PEOPLE) await makeActiveSpace(deps, { ...p, password: DEMO_PASSWORD });
+  // Robert Lambda made Martin distribution's space in simplified mode: he administers all its services, and
+  // robert.lambda@martindistribution.com is also the company e-mail address. The accounting firm's people have
+  // expert spaces without companies yet: the head accountant can adhere to Martin distribution (a letter follows).
+  const [robert, ...others] = DEMO_PEOPLE;
+  await makeSimplifiedAdministrator(deps, { ...robert!, password: DEMO_PASSWORD });
+  for (const p of others) await makeActiveSpace(deps, { ...p, password: DEMO_PASSWORD });
   for (const a of DEMO_AGENTS) await makeAgent(deps, { ...a, password: DEMO_AGENT_PASSWORD });
   return true;
 }

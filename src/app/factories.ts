@@ -5,6 +5,9 @@ import type { Sealer } from "../platform/crypto.js";
 import { upsertCompanies, upsertEstablishments, upsertTaxService, setLegalRepresentatives, withLuhnKey } from "../modules/companies/index.js";
 import { createSpace, verifySpaceEmail, type PasswordHasher } from "../modules/spaces/index.js";
 import { createAgent } from "../modules/backoffice/index.js";
+import { activateAdhesion, confirmCompanyEmail, createSimplifiedSpace, type AdhesionsDeps } from "../modules/adhesions/index.js";
+import { listLetterViews } from "../modules/letters/index.js";
+import { adhesionRightsPort } from "../modules/rights/index.js";
 
 /**
  * Factories shared by the demo data set and the tests: they go through the modules' own use cases, so demo and
@@ -131,4 +134,31 @@ export type AgentSpec = { email: string; name: string; services: string[]; isSup
 
 export async function makeAgent(deps: FactoryDeps, spec: AgentSpec) {
   return createAgent(deps, { ...spec, isSupervisor: spec.isSupervisor ?? false });
+}
+
+/**
+ * A company's own space made the way product §3 describes: simplified mode, the company-address link confirmed,
+ * the letter's code entered. The person ends up administrator of every service of the company.
+ */
+export async function makeSimplifiedAdministrator(deps: FactoryDeps & { publicUrl: string }, spec: SpaceSpec & { companyEmail?: string }) {
+  const adhesionsDeps: AdhesionsDeps = { ...deps, rights: adhesionRightsPort };
+  const companyEmail = spec.companyEmail ?? spec.email;
+  const created = await createSimplifiedSpace(adhesionsDeps, {
+    mode: "simplified",
+    connectionEmail: spec.email,
+    companyEmail,
+    password: spec.password,
+    firstName: spec.firstName,
+    lastName: spec.lastName,
+    phone: spec.phone ?? "01 23 45 67 89",
+    siren: spec.siren,
+  });
+  const token = await readQueuedCode(deps.db, companyEmail, /company-email\/confirm\?token=([A-Za-z0-9_-]+)/);
+  await confirmCompanyEmail(adhesionsDeps, token, "127.0.0.1");
+  if (companyEmail.toLowerCase() !== spec.email.toLowerCase()) {
+    await verifySpaceEmail(deps, { connectionEmail: spec.email, code: await readQueuedCode(deps.db, spec.email, /code de validation : ([0-9A-Z]{4}-[0-9A-Z]{4})/i) });
+  }
+  const [letter] = await listLetterViews(deps, spec.siren, 1);
+  await activateAdhesion(adhesionsDeps, created.spaceId, created.adhesionId, String(letter!.fields.activationCode));
+  return created;
 }

@@ -10,7 +10,7 @@ async function main() {
   const startedAt = performance.now();
   const config = loadConfig();
   const ctx = await createContext(config);
-  if (config.demoData && (await loadDemoData(ctx))) ctx.logger.info("demo data loaded");
+  if (config.demoData && (await loadDemoData({ ...ctx, publicUrl: config.publicUrl }))) ctx.logger.info("demo data loaded");
   const stopBackground = config.runWorker ? startBackgroundWork(ctx) : async () => {};
   const app = await buildHttpApp(ctx);
   await app.listen({ host: config.host, port: config.port });
