@@ -55,6 +55,16 @@ async function streamCsv(
   const report: ImportReport = { file, imported: 0, rejected: 0, rejections: [] };
   let batch: CsvRecord[] = [];
   let rows = 0;
+  // One batch is written while the next one is parsed: the database and the parser work side by side.
+  let inFlight: Promise<void> | undefined;
+  const write = async (records: CsvRecord[]) => {
+    await inFlight;
+    const p = flush(records).then(() => {
+      report.imported += records.length;
+    });
+    p.catch(() => {});
+    inFlight = p;
+  };
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: CsvRecord; info: { lines: number } }>) {
       rows++;
@@ -66,13 +76,13 @@ async function streamCsv(
       }
       batch.push(record);
       if (batch.length >= batchSize) {
-        await flush(batch);
-        report.imported += batch.length;
+        await write(batch);
         batch = [];
         onProgress?.(input.bytesRead, total, rows);
       }
     }
   } catch (error) {
+    await inFlight?.catch(() => {});
     if (error instanceof DomainError) throw error;
     const e = error as { code?: string; lines?: number; message?: string };
     if (e.code?.startsWith("CSV_")) {
@@ -80,8 +90,8 @@ async function streamCsv(
     }
     throw error;
   }
-  await flush(batch);
-  report.imported += batch.length;
+  await write(batch);
+  await inFlight;
   onProgress?.(total, total, rows);
   return report;
 }

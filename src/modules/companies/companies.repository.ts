@@ -2,42 +2,44 @@ import { sql } from "kysely";
 import type { Executor } from "../../platform/db/database.js";
 import type { NewRow } from "../../platform/db/schema.js";
 
+/**
+ * Inserts or updates companies in one statement: the rows travel as one array per column (`unnest`), which costs
+ * a fraction of a multi-row VALUES list with a parameter per cell.
+ */
 export async function upsertCompanies(db: Executor, rows: NewRow<"companies">[]): Promise<void> {
   if (rows.length === 0) return;
-  await db
-    .insertInto("companies")
-    .values(rows)
-    .onConflict((oc) =>
-      oc.column("siren").doUpdateSet((eb) => ({
-        name: eb.ref("excluded.name"),
-        acronym: eb.ref("excluded.acronym"),
-        legal_form: eb.ref("excluded.legal_form"),
-        is_active: eb.ref("excluded.is_active"),
-        diffusion: eb.ref("excluded.diffusion"),
-        head_office_nic: eb.ref("excluded.head_office_nic"),
-        updated_at: eb.ref("excluded.updated_at"),
-      })),
-    )
-    .execute();
+  const col = <K extends keyof NewRow<"companies">>(k: K) => rows.map((r) => r[k] ?? null);
+  await sql`
+    INSERT INTO companies (siren, name, acronym, legal_form, is_active, diffusion, head_office_nic, updated_at)
+    SELECT u.siren, u.name, u.acronym, u.legal_form, u.is_active, u.diffusion, u.head_office_nic, ${rows[0]!.updated_at ?? new Date()}
+    FROM unnest(${col("siren")}::text[], ${col("name")}::text[], ${col("acronym")}::text[], ${col("legal_form")}::text[],
+                ${col("is_active")}::boolean[], ${col("diffusion")}::text[], ${col("head_office_nic")}::text[])
+      AS u(siren, name, acronym, legal_form, is_active, diffusion, head_office_nic)
+    ON CONFLICT (siren) DO UPDATE SET
+      name = excluded.name, acronym = excluded.acronym, legal_form = excluded.legal_form, is_active = excluded.is_active,
+      diffusion = excluded.diffusion, head_office_nic = excluded.head_office_nic, updated_at = excluded.updated_at`.execute(db);
 }
 
-const ESTABLISHMENT_COLUMNS = [
-  "siren", "nic", "is_head_office", "is_active", "address_complement", "street_number", "street_repetition", "street_type",
-  "street_name", "special_distribution", "postal_code", "commune_name", "commune_code", "cedex_code", "cedex_name",
-  "foreign_country_code", "foreign_country_name", "foreign_commune_name", "updated_at",
+const ESTABLISHMENT_TEXT_COLUMNS = [
+  "address_complement", "street_number", "street_repetition", "street_type", "street_name", "special_distribution", "postal_code",
+  "commune_name", "commune_code", "cedex_code", "cedex_name", "foreign_country_code", "foreign_country_name", "foreign_commune_name",
 ] as const;
 
+/** Inserts or updates establishments in one statement (one array per column, as for companies). */
 export async function upsertEstablishments(db: Executor, rows: NewRow<"establishments">[]): Promise<void> {
   if (rows.length === 0) return;
-  await db
-    .insertInto("establishments")
-    .values(rows)
-    .onConflict((oc) =>
-      oc.column("siret").doUpdateSet((eb) =>
-        Object.fromEntries(ESTABLISHMENT_COLUMNS.map((c) => [c, eb.ref(`excluded.${c}`)])) as Record<(typeof ESTABLISHMENT_COLUMNS)[number], never>,
-      ),
-    )
-    .execute();
+  const col = <K extends keyof NewRow<"establishments">>(k: K) => rows.map((r) => r[k] ?? null);
+  const names = sql.join(ESTABLISHMENT_TEXT_COLUMNS.map((c) => sql.ref(c)));
+  const arrays = sql.join(ESTABLISHMENT_TEXT_COLUMNS.map((c) => sql`${col(c)}::text[]`));
+  const updates = sql.join(ESTABLISHMENT_TEXT_COLUMNS.map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`));
+  await sql`
+    INSERT INTO establishments (siret, siren, nic, is_head_office, is_active, ${names}, updated_at)
+    SELECT u.*, ${rows[0]!.updated_at ?? new Date()}::timestamptz
+    FROM unnest(${col("siret")}::text[], ${col("siren")}::text[], ${col("nic")}::text[], ${col("is_head_office")}::boolean[],
+                ${col("is_active")}::boolean[], ${arrays}) AS u
+    ON CONFLICT (siret) DO UPDATE SET
+      siren = excluded.siren, nic = excluded.nic, is_head_office = excluded.is_head_office, is_active = excluded.is_active,
+      ${updates}, updated_at = excluded.updated_at`.execute(db);
 }
 
 export async function setLegalRepresentatives(db: Executor, rows: { siren: string; firstName: string; lastName: string }[]): Promise<number> {
