@@ -19,6 +19,9 @@ import { makeActiveSpace, makeCompany, makeTaxService } from "../src/app/factori
 import { DEMO_SERVICES, SEED } from "../src/app/demo.js";
 import { createPasswordHasher, signIn, verifyDevice } from "../src/modules/spaces/index.js";
 import { readQueuedCode } from "../src/app/factories.js";
+import { migrate } from "../src/platform/db/migrate.js";
+import { benchLetterRendering, benchPrintBatch, seedLetters } from "./letters.js";
+import { benchSireneImport } from "./sirene.js";
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -152,11 +155,66 @@ async function benchStartup() {
   }
 }
 
+const KEY = "bench-sealing-key-0123456789-abcdefghij";
+
+async function benchLetters() {
+  const rendering = await benchLetterRendering();
+  results.letterRendering = rendering;
+  rows.push({
+    name: "activation letters rendered (one process, one core)",
+    value: `${rendering.lettersPerSecond.toFixed(0)} /s (target ≥ 100)`,
+    baseline: "one-line page",
+    ratio: (rendering.lettersPerSecond / rendering.baselinePerSecond).toFixed(2),
+  });
+  const database = await benchDatabase();
+  try {
+    await migrate(database.db);
+    const small = Number(process.env.BENCH_BATCH_SMALL ?? 1_000);
+    const large = Number(process.env.BENCH_BATCH_LETTERS ?? 10_000);
+    await seedLetters(database.db, small, KEY);
+    const first = await benchPrintBatch(database.db, KEY);
+    await seedLetters(database.db, large, KEY);
+    const second = await benchPrintBatch(database.db, KEY);
+    results.printBatch = { small: first, large: second };
+    const fmt = (b: typeof first) => `${b.letters} letters in ${b.seconds.toFixed(1)} s (${(b.letters / b.seconds).toFixed(0)} /s), peak RSS +${b.peakRssGrowthMb.toFixed(0)} MiB, retained heap +${b.peakHeapGrowthMb.toFixed(0)} MiB`;
+    rows.push({ name: `print batch of ${small.toLocaleString("en")} letters`, value: fmt(first) });
+    rows.push({
+      name: `print batch of ${large.toLocaleString("en")} letters`,
+      value: fmt(second),
+      baseline: `retained heap of the ${small.toLocaleString("en")}-letter batch`,
+      ratio: (Math.max(1, second.peakHeapGrowthMb) / Math.max(1, first.peakHeapGrowthMb)).toFixed(2),
+    });
+  } finally {
+    await database.close();
+  }
+}
+
+async function benchSirene() {
+  const database = await benchDatabase();
+  try {
+    await migrate(database.db);
+    const count = Number(process.env.BENCH_SIRENE_ROWS ?? 1_000_000);
+    const r = await benchSireneImport(database.db, count);
+    results.sireneImport = r;
+    rows.push({
+      name: `SIRENE import, ${r.rows.toLocaleString("en")} legal units`,
+      value: `${Math.round(r.rowsPerSecond).toLocaleString("en")} rows/s (target ≥ 50,000 on PostgreSQL), ${r.seconds.toFixed(1)} s, peak RSS +${r.peakRssGrowthMb.toFixed(0)} MiB`,
+      baseline: "CSV parsing alone",
+      ratio: (r.rowsPerSecond / r.parseRowsPerSecond).toFixed(2),
+    });
+  } finally {
+    await database.close();
+  }
+}
+
+const SECTIONS: Record<string, () => Promise<void>> = { http: benchHttp, startup: benchStartup, letters: benchLetters, sirene: benchSirene };
+
 async function main() {
   const engine = process.env.DATABASE_URL ? "PostgreSQL server" : "embedded PGlite";
-  process.stdout.write(`Messagerie Pro benchmarks — ${engine}, ${CONNECTIONS} connections × ${DURATION_S} s per route\n\n`);
-  await benchHttp();
-  await benchStartup();
+  const asked = process.argv.slice(2).filter((a) => a in SECTIONS);
+  const sections = asked.length > 0 ? asked : Object.keys(SECTIONS);
+  process.stdout.write(`Messagerie Pro benchmarks — ${engine} — ${sections.join(", ")}\n\n`);
+  for (const name of sections) await SECTIONS[name]!();
   const w = Math.max(...rows.map((r) => r.name.length));
   for (const r of rows) {
     process.stdout.write(`${r.name.padEnd(w)}  ${r.value}${r.ratio ? `   ratio ${r.ratio} vs ${r.baseline}` : ""}\n`);

@@ -37,21 +37,22 @@ async function streamCsv(
     throw new DomainError("invalid", "file_not_found", `Fichier introuvable : ${file}`);
   }
   const input = createReadStream(file);
-  const parser = input.pipe(
-    parse({
-      columns: (header: string[]) => {
-        const cleaned = header.map((h) => h.replace(/^\uFEFF/, "").trim());
-        const missing = required.filter((c) => !cleaned.includes(c));
-        if (missing.length > 0) {
-          throw new DomainError("invalid", "missing_columns", `Colonnes obligatoires absentes de ${file} : ${missing.join(", ")}`);
-        }
-        return cleaned;
-      },
-      relax_column_count: true,
-      skip_empty_lines: true,
-      info: true,
-    }),
-  );
+  // Records come as arrays (much cheaper than one object of 35 keys per row); only the columns used are picked.
+  const parser = input.pipe(parse({ relax_column_count: true, skip_empty_lines: true, info: true, bom: true }));
+  let columns: { name: string; index: number }[] | undefined;
+  const pick = (values: string[]): CsvRecord => {
+    const record: CsvRecord = {};
+    for (const c of columns!) record[c.name] = values[c.index] ?? "";
+    return record;
+  };
+  const readHeader = (values: string[]) => {
+    const header = values.map((h) => h.replace(/^\uFEFF/, "").trim());
+    const missing = required.filter((c) => !header.includes(c));
+    if (missing.length > 0) {
+      throw new DomainError("invalid", "missing_columns", `Colonnes obligatoires absentes de ${file} : ${missing.join(", ")}`);
+    }
+    columns = required.map((name) => ({ name, index: header.indexOf(name) }));
+  };
   const report: ImportReport = { file, imported: 0, rejected: 0, rejections: [] };
   let batch: CsvRecord[] = [];
   let rows = 0;
@@ -66,8 +67,13 @@ async function streamCsv(
     inFlight = p;
   };
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: CsvRecord; info: { lines: number } }>) {
+    for await (const { record: values, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (!columns) {
+        readHeader(values);
+        continue;
+      }
       rows++;
+      const record = pick(values);
       const verdict = toRow(record);
       if (!verdict.ok) {
         report.rejected++;
@@ -90,6 +96,7 @@ async function streamCsv(
     }
     throw error;
   }
+  if (!columns) throw new DomainError("invalid", "empty_file", `Le fichier ${file} est vide : il n'a pas même de ligne d'en-tête.`);
   await write(batch);
   await inFlight;
   onProgress?.(total, total, rows);

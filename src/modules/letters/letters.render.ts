@@ -59,7 +59,8 @@ function withLayoutCache(font: ShapingFont): ShapingFont {
     if (!run) {
       const shaped = font.layout(text, features);
       run = { glyphs: shaped.glyphs, positions: shaped.positions.map((p) => ({ ...p })) };
-      if (cache.size > 50_000) cache.clear();
+      // Codes, numbers and addresses are unique words: keep the cache small so that it does not grow with a batch.
+      if (cache.size > 5_000) cache.clear();
       cache.set(key, run);
     }
     const positions = run.positions.map((p) => ({ ...p }));
@@ -81,6 +82,12 @@ function withLayoutCache(font: ShapingFont): ShapingFont {
 }
 
 const MM = 72 / 25.4;
+
+/**
+ * Options for text met once (codes, numbers, e-mail addresses): pdfkit caches the shaping of every word of a
+ * document unless features are named, and a print batch of 10,000 letters would keep 10,000 codes in memory.
+ */
+const ONCE: { features: PDFKit.Mixins.OpenTypeFeatures[] } = { features: ["kern"] };
 const parisDate = (iso: string) => new Date(iso).toLocaleDateString("fr-FR", { timeZone: "Europe/Paris", day: "numeric", month: "long", year: "numeric" });
 
 /** Creates a PDF document for letters, with the fonts registered. */
@@ -101,10 +108,10 @@ export function drawLetter(doc: PDFKit.PDFDocument, letter: LetterDocument): voi
   doc.font("regular").fontSize(9).text("Direction générale des Finances publiques\nEspace professionnel — adhésions aux services en ligne", left, 21 * MM);
 
   // Window of a DL envelope (NF Z 10-011): 100 × 45 mm, 20 mm from the right edge, 50 mm from the top.
-  doc.font("regular").fontSize(10).text(letter.addressLines.join("\n"), 110 * MM, 50 * MM, { width: 90 * MM, lineGap: 1 });
+  doc.font("regular").fontSize(10).text(letter.addressLines.join("\n"), 110 * MM, 50 * MM, { width: 90 * MM, lineGap: 1, ...ONCE });
 
   doc.font("regular").fontSize(10).text(`Le ${parisDate(letter.editedAt)}`, left, 100 * MM, { width, align: "right" });
-  doc.fontSize(8).fillColor("#555").text(`Courrier n° ${letter.number} — SIREN ${letter.fields.siren}`, left, 100 * MM);
+  doc.fontSize(8).fillColor("#555").text(`Courrier n° ${letter.number} — SIREN ${letter.fields.siren}`, left, 100 * MM, ONCE);
   doc.fillColor("#000").moveDown(2);
   if (letter.kind === "activation") drawActivation(doc, letter.fields, left, width);
   else drawEmailChangeNotice(doc, letter.fields, left, width);
@@ -121,7 +128,7 @@ function drawActivation(doc: PDFKit.PDFDocument, f: ActivationLetterFields, left
   );
   doc.moveDown(0.6);
   const row = (label: string, value: string) => {
-    doc.font("bold").text(`${label} : `, { continued: true, width }).font("regular").text(value, { width });
+    doc.font("bold").text(`${label} : `, { continued: true, width }).font("regular").text(value, { width, ...ONCE });
   };
   row("Demandeur", `${f.requester.fullName} (${f.requester.connectionEmail})`);
   row("Entité du demandeur", `${f.requester.entityName} (SIREN ${f.requester.entitySiren})`);
@@ -135,7 +142,7 @@ function drawActivation(doc: PDFKit.PDFDocument, f: ActivationLetterFields, left
   const boxTop = doc.y;
   doc.rect(left, boxTop, width, 24 * MM).lineWidth(1).stroke();
   doc.font("regular").fontSize(10).text("Code d'activation", left + 5 * MM, boxTop + 3 * MM);
-  doc.font("bold").fontSize(20).text(f.activationCode, left + 5 * MM, boxTop + 8.5 * MM, { characterSpacing: 2 });
+  doc.font("bold").fontSize(20).text(f.activationCode, left + 5 * MM, boxTop + 8.5 * MM, { characterSpacing: 2, ...ONCE });
   doc.font("regular").fontSize(9).text(`Valable jusqu'au ${parisDate(f.validUntil)}. Après 5 saisies erronées, il est annulé.`, left + 5 * MM, boxTop + 17.5 * MM);
   doc.y = boxTop + 28 * MM;
   doc.x = left;
@@ -145,7 +152,7 @@ function drawActivation(doc: PDFKit.PDFDocument, f: ActivationLetterFields, left
     `Rendez-vous sur ${f.oppositionUrl} et saisissez votre SIREN et le code d'opposition ci-dessous : la demande sera annulée et personne n'aura accès à votre entreprise. Votre service des impôts en sera informé.`,
     { width },
   );
-  doc.moveDown(0.4).font("bold").fontSize(14).text(`Code d'opposition : ${f.oppositionCode}`, { width, characterSpacing: 1 });
+  doc.moveDown(0.4).font("bold").fontSize(14).text(`Code d'opposition : ${f.oppositionCode}`, { width, characterSpacing: 1, ...ONCE });
   doc.moveDown(1).font("regular").fontSize(8).fillColor("#555").text("Ne communiquez jamais ces codes par téléphone ou par courriel : l'administration ne vous les demandera pas.", { width });
   doc.fillColor("#000");
 }

@@ -143,16 +143,19 @@ export async function writePrintBatch(deps: LettersDeps, date: string, outDir: s
   const ids: string[] = [];
   for (;;) {
     const page = await repo.pageLettersToPrint(deps.db, before, after, pageSize);
+    let drawn = 0;
     for (const row of page) {
       const content = JSON.parse(deps.sealer.open(row.content_sealed)) as Content;
       drawLetter(doc, toDocument(row, content));
       count++;
+      if (++drawn % 50 === 0) while (pdfOut.writableNeedDrain) await new Promise<void>((r) => pdfOut.once("drain", () => r()));
       ids.push(row.id);
       const line = [String(count), row.number, row.id, row.siren, row.kind, row.address_lines.join(" / "), row.edited_at.toISOString()].map(csvField).join(",");
       if (!manifest.write(`${line}\n`)) await new Promise<void>((r) => manifest.once("drain", () => r()));
     }
-    // Let pdfkit's stream flush the finished pages before the next page of letters.
+    // Back-pressure: pdfkit pushes pages whatever the file can take; let them reach the disk before going on.
     await new Promise((r) => setImmediate(r));
+    while (pdfOut.writableNeedDrain || doc.readableLength > 0) await new Promise<void>((r) => pdfOut.once("drain", () => r()));
     if (page.length < pageSize) break;
     after = page[page.length - 1]!.number;
   }
