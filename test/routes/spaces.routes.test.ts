@@ -100,12 +100,6 @@ describe("POST /api/v1/spaces", () => {
     expect(res.body.error.code).toBe("ceased_company");
   });
 
-  it("refuses simplified mode until it opens, clearly", async () => {
-    const res = await call(t.app, "POST", "/api/v1/spaces", { body: newPerson({ mode: "simplified", companyEmail: "contact@gestion.com" }) });
-    expect(res.status).toBe(422);
-    expect(res.body.error.code).toBe("simplified_mode_unavailable");
-  });
-
   it("refuses a second space for a verified address (409) but restarts a pending creation", async () => {
     const body = await createVerified();
     const again = await call(t.app, "POST", "/api/v1/spaces", { body: { ...body, connectionEmail: body.connectionEmail.toUpperCase() } });
