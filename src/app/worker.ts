@@ -1,19 +1,22 @@
 import { purgeExpiredSessions } from "../platform/sessions.js";
 import { purgeUnverifiedSpaces } from "../modules/spaces/index.js";
 import { expireAdhesions } from "../modules/adhesions/index.js";
+import { runRightsHousekeeping } from "../modules/rights/index.js";
 import type { AppContext } from "./context.js";
 
 const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
 
 /**
- * Periodic clean-up: adhesions whose code or link ran out, unverified spaces after 7 days, expired sessions.
+ * Periodic clean-up: adhesions whose code or link ran out, delegation offers past 14 days, rights past their end
+ * date, rights records a year after revocation, unverified spaces after 7 days, expired sessions.
  * Safe to run in several processes.
  */
-export async function runHousekeeping(ctx: AppContext): Promise<{ adhesions: number; spaces: number; sessions: number }> {
+export async function runHousekeeping(ctx: AppContext): Promise<{ adhesions: number; rights: Awaited<ReturnType<typeof runRightsHousekeeping>>; spaces: number; sessions: number }> {
   const adhesions = await expireAdhesions(ctx);
+  const rights = await runRightsHousekeeping(ctx);
   const spaces = await purgeUnverifiedSpaces(ctx);
   const sessions = await purgeExpiredSessions(ctx.db, ctx.clock.now());
-  return { adhesions, spaces, sessions };
+  return { adhesions, rights, spaces, sessions };
 }
 
 /** Starts the outbox worker and the housekeeping timer; returns a function that stops both. */

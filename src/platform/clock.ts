@@ -20,3 +20,4 @@ export function manualClock(start = new Date()): Clock & { advance(ms: number): 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
+export const YEAR = 365 * DAY;

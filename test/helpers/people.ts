@@ -52,3 +52,29 @@ export async function letterCodes(t: TestApp, siren: string): Promise<{ activati
   if (!letter) throw new Error(`no activation letter for ${siren}`);
   return { activationCode: letter.fields.activationCode, oppositionCode: letter.fields.oppositionCode, letter };
 }
+
+/**
+ * A person who adhered to a company and entered the letter's code: administrator of the services asked. With
+ * `messagerie`, the company e-mail address (`companyEmail`) is confirmed first when the company has none.
+ */
+export async function activeAdministrator(
+  t: TestApp,
+  siren: string,
+  options: { quality?: "legal_representative" | "mandated"; services?: string[]; companyEmail?: string; entitySiren?: string; email?: string; firstName?: string; lastName?: string } = {},
+) {
+  const person = await signedInPerson(t, { siren: options.entitySiren ?? siren, ...(options.email ? { email: options.email } : {}), firstName: options.firstName, lastName: options.lastName });
+  const services = options.services ?? ["messagerie", "compte_fiscal", "tva_declarer", "tva_payer", "is_payer", "cfe", "ts_payer"];
+  const res = await call(t.app, "POST", "/api/v1/adhesions", {
+    jar: person.jar,
+    body: { siren, quality: options.quality ?? "mandated", services, ...(options.companyEmail ? { companyEmail: options.companyEmail } : {}) },
+  });
+  expect(res.status).toBe(201);
+  if (res.body.status === "awaiting_company_email") {
+    await call(t.app, "POST", "/api/v1/company-email/confirm", { body: { token: await linkTokenFor(t, options.companyEmail!) } });
+  }
+  const letters = (await call(t.app, "GET", `/api/v1/dev/letters?siren=${siren}`)).body.items as { fields: { activationCode: string; requester: { connectionEmail: string } } }[];
+  const letter = letters.find((l) => l.fields.requester?.connectionEmail === person.email)!;
+  const activated = await call(t.app, "POST", `/api/v1/adhesions/${res.body.id}/activate`, { jar: person.jar, body: { code: letter.fields.activationCode } });
+  expect(activated.status).toBe(200);
+  return person;
+}

@@ -26,3 +26,7 @@ export const QUALITY_LABELS: Record<Quality, string> = {
   legal_representative: "représentant légal",
   mandated: "personne mandatée",
 };
+
+/** Tax codes of product §8 (the messagerie's tax scope of a delegation uses them). */
+export const TAX_CODES = ["TVA", "IS", "CFE-CVAE", "TS", "PAS", "BIC-BNC", "TF", "AUTRE"] as const;
+export type TaxCode = (typeof TAX_CODES)[number];

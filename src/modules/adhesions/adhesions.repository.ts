@@ -164,3 +164,8 @@ export async function expireStale(db: Executor, now: Date, linkLifetimeMs: numbe
     .execute();
   return [...codes, ...links];
 }
+
+export async function findQualities(db: Executor, ids: string[]) {
+  if (ids.length === 0) return [];
+  return db.selectFrom("adhesions").select(["id", "quality"]).where("id", "in", ids).execute();
+}

@@ -563,3 +563,8 @@ export async function expireAdhesions(deps: Pick<AdhesionsDeps, "db" | "clock">)
     return ended.length;
   });
 }
+
+/** The quality declared on some adhesions (who is the legal representative among administrators). */
+export async function adhesionQualities(db: Kysely<DB> | Tx, ids: string[]): Promise<Map<string, Quality>> {
+  return new Map((await repo.findQualities(db, ids)).map((a) => [a.id, a.quality]));
+}

@@ -82,3 +82,26 @@ export function companyEmailChangedMail(p: { to: string; companyName: string; si
     "Un courrier le confirme à l'adresse postale de l'entreprise. Si vous n'êtes pas à l'origine de ce changement, contactez votre service des impôts des entreprises.",
   ]);
 }
+
+const ROLE_WORDS: Record<string, string> = { administrator: "administrateur", deputy: "administrateur suppléant", delegate: "délégataire" };
+
+/** Every new right on a company is told to the company e-mail address (product §7). */
+export function newRightMail(p: { to: string; companyName: string; siren: string; person: string; personEmail: string; role: string; services: string[]; taxScope: string[] | null; grantedBy: string | null; validUntil: Date | null }): Mail {
+  return build(p.to, "Nouvelle habilitation sur votre entreprise", [
+    "Bonjour,",
+    `${p.person} (${p.personEmail}) peut désormais agir pour l'entreprise ${p.companyName} (SIREN ${p.siren}) en tant que ${ROLE_WORDS[p.role] ?? p.role}.`,
+    `Services : ${p.services.join(", ")}${p.taxScope ? ` (messagerie limitée à : ${p.taxScope.join(", ")})` : ""}.`,
+    p.grantedBy ? `Habilitation accordée par ${p.grantedBy}.` : "Habilitation obtenue par adhésion, avec le code d'activation envoyé par courrier au siège.",
+    p.validUntil ? `Elle prend fin le ${p.validUntil.toLocaleDateString("fr-FR", { timeZone: "Europe/Paris" })}.` : "Elle n'a pas de date de fin.",
+    "Les administrateurs de l'entreprise voient toutes les personnes qui agissent pour elle dans leur espace professionnel (« Qui agit pour mon entreprise ») et peuvent y mettre fin.",
+  ]);
+}
+
+/** Tells a person that an habilitation is offered to them (they must accept it, product §7). */
+export function delegationOfferMail(p: { to: string; firstName: string; companyName: string; siren: string; from: string; role: string; services: string[]; expiresAt: Date }): Mail {
+  return build(p.to, "Une habilitation vous est proposée", [
+    `Bonjour ${p.firstName},`,
+    `${p.from} vous propose d'agir pour l'entreprise ${p.companyName} (SIREN ${p.siren}) en tant que ${ROLE_WORDS[p.role] ?? p.role}, pour : ${p.services.join(", ")}.`,
+    `Connectez-vous à votre espace professionnel pour l'accepter ou la refuser avant le ${p.expiresAt.toLocaleDateString("fr-FR", { timeZone: "Europe/Paris" })}. Sans réponse, la proposition expirera.`,
+  ]);
+}

@@ -1,2 +1,22 @@
-export { adhesionRightsPort, listMyCompanies, getMyCompany, type RightsDeps, type MyCompany, type MyRight } from "./rights.service.js";
+export {
+  adhesionRightsPort,
+  can,
+  listMyCompanies,
+  pageMyCompanies,
+  getMyCompany,
+  offerDelegation,
+  acceptDelegation,
+  declineDelegation,
+  setDelegationState,
+  revokeDelegation,
+  listDelegations,
+  listRepresentatives,
+  revokeRight,
+  runRightsHousekeeping,
+  DELEGATION_RULES,
+  type RightsDeps,
+  type MyCompany,
+  type MyRight,
+} from "./rights.service.js";
+export { decideGrant, can as canWithRights, isLive, mayRevoke, canManage, type HeldRight, type GrantRequest } from "./rights.policy.js";
 export { rightsRoutes } from "./rights.routes.js";

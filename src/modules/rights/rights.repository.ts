@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Executor } from "../../platform/db/database.js";
 import type { NewRow } from "../../platform/db/schema.js";
 
@@ -71,4 +72,157 @@ export async function holdsRole(db: Executor, spaceId: string, siren: string, se
     .limit(1)
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/** Every right of a person on a company, whatever their state (the policy decides). */
+export async function rightsOf(db: Executor, spaceId: string, siren: string) {
+  return db
+    .selectFrom("rights")
+    .select(["id", "service", "role", "tax_scope", "state", "valid_from", "valid_until", "adhesion_id", "granted_by_space"])
+    .where("space_id", "=", spaceId)
+    .where("siren", "=", siren)
+    .where("state", "<>", "revoked")
+    .execute();
+}
+
+/** The gate's query: one indexed lookup, read fresh on every call. */
+export async function liveRightFor(db: Executor, spaceId: string, siren: string, service: string, at: Date, tax?: string): Promise<boolean> {
+  let q = db
+    .selectFrom("rights")
+    .select("id")
+    .where("space_id", "=", spaceId)
+    .where("siren", "=", siren)
+    .where("service", "=", service)
+    .where("state", "=", "active")
+    .where("valid_from", "<=", at)
+    .where((eb) => eb.or([eb("valid_until", "is", null), eb("valid_until", ">", at)]));
+  if (tax !== undefined) q = q.where((eb) => eb.or([eb("tax_scope", "is", null), sql<boolean>`tax_scope ? ${tax}`]));
+  return (await q.limit(1).executeTakeFirst()) !== undefined;
+}
+
+/** The people holding the granter chain of a right (itself included): a grant to one of them would close a cycle. */
+export async function chainSpaces(db: Executor, rightId: string): Promise<string[]> {
+  const res = await sql<{ space_id: string }>`
+    WITH RECURSIVE chain AS (
+      SELECT id, space_id, granted_by_right, 1 AS depth FROM rights WHERE id = ${rightId}
+      UNION ALL
+      SELECT r.id, r.space_id, r.granted_by_right, c.depth + 1 FROM rights r JOIN chain c ON r.id = c.granted_by_right WHERE c.depth < 50
+    ) SELECT space_id FROM chain`.execute(db);
+  return res.rows.map((r) => r.space_id);
+}
+
+export async function insertOffer(db: Executor, row: NewRow<"delegation_offers">): Promise<void> {
+  await db.insertInto("delegation_offers").values(row).execute();
+}
+
+export async function lockOffer(db: Executor, id: string) {
+  return db.selectFrom("delegation_offers").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
+}
+
+export async function setOfferStatus(db: Executor, id: string, status: "accepted" | "declined" | "expired" | "cancelled" | "revoked", at: Date): Promise<void> {
+  await db.updateTable("delegation_offers").set({ status, decided_at: at }).where("id", "=", id).execute();
+}
+
+export async function offersOf(db: Executor, spaceId: string) {
+  return db
+    .selectFrom("delegation_offers")
+    .selectAll()
+    .where((eb) => eb.or([eb("to_space_id", "=", spaceId), eb("from_space_id", "=", spaceId)]))
+    .orderBy("created_at", "desc")
+    .limit(500)
+    .execute();
+}
+
+export async function rightsOfOffer(db: Executor, offerId: string) {
+  return db.selectFrom("rights").select(["id", "state", "suspended_by", "granted_by_right"]).where("offer_id", "=", offerId).execute();
+}
+
+/** All live-or-suspended descendants of some rights (the rights granted from them, transitively). */
+export async function descendantsOf(db: Executor, ids: string[]): Promise<{ id: string; state: string; suspended_by: string | null }[]> {
+  if (ids.length === 0) return [];
+  const res = await sql<{ id: string; state: string; suspended_by: string | null }>`
+    WITH RECURSIVE d AS (
+      SELECT id, state, suspended_by, 1 AS depth FROM rights WHERE granted_by_right = ANY(${ids}::uuid[]) AND state <> 'revoked'
+      UNION ALL
+      SELECT r.id, r.state, r.suspended_by, d.depth + 1 FROM rights r JOIN d ON r.granted_by_right = d.id WHERE r.state <> 'revoked' AND d.depth < 50
+    ) SELECT DISTINCT id, state, suspended_by FROM d`.execute(db);
+  return res.rows;
+}
+
+export async function revokeIds(db: Executor, ids: string[], at: Date): Promise<number> {
+  if (ids.length === 0) return 0;
+  const res = await db.updateTable("rights").set({ state: "revoked", revoked_at: at }).where("id", "in", ids).where("state", "<>", "revoked").executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}
+
+export async function suspendIds(db: Executor, ids: string[], by: string | null): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable("rights")
+    .set((eb) => ({ state: "suspended", suspended_by: by ?? eb.ref("id") }))
+    .where("id", "in", ids)
+    .where("state", "=", "active")
+    .execute();
+}
+
+export async function reactivateIds(db: Executor, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.updateTable("rights").set({ state: "active", suspended_by: null }).where("id", "in", ids).where("state", "=", "suspended").execute();
+}
+
+export async function findRight(db: Executor, id: string) {
+  return db.selectFrom("rights").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+/** Every person with a right on a company (who acts for it). */
+export async function rightsOnCompany(db: Executor, siren: string) {
+  return db
+    .selectFrom("rights")
+    .select(["id", "space_id", "service", "role", "tax_scope", "state", "valid_from", "valid_until", "granted_by_space", "created_at"])
+    .where("siren", "=", siren)
+    .where("state", "<>", "revoked")
+    .orderBy("created_at")
+    .execute();
+}
+
+export async function expireOffers(db: Executor, at: Date) {
+  return db.updateTable("delegation_offers").set({ status: "expired", decided_at: at }).where("status", "=", "offered").where("expires_at", "<=", at).returning(["id", "siren"]).execute();
+}
+
+/** Deletes the records of rights revoked before `before` (kept one year, product §7). */
+export async function purgeRevoked(db: Executor, before: Date) {
+  // Children are revoked with (or before) their parents, so they go in the same statement; the links from rights
+  // still kept are cleared first.
+  await db
+    .updateTable("rights")
+    .set({ granted_by_right: null })
+    .where("granted_by_right", "in", db.selectFrom("rights").select("id").where("state", "=", "revoked").where("revoked_at", "<", before))
+    .where((eb) => eb.or([eb("state", "<>", "revoked"), eb("revoked_at", ">=", before)]))
+    .execute();
+  return db.deleteFrom("rights").where("state", "=", "revoked").where("revoked_at", "<", before).returning(["id", "siren", "space_id"]).execute();
+}
+
+/** Live rights whose end date has passed (the expiry job journals them; the gate already ignores them). */
+export async function newlyExpired(db: Executor, since: Date, at: Date) {
+  return db.selectFrom("rights").select(["id", "siren", "space_id", "service"]).where("valid_until", ">", since).where("valid_until", "<=", at).where("state", "=", "active").execute();
+}
+
+const live = (at: Date) => (eb: import("kysely").ExpressionBuilder<import("../../platform/db/schema.js").DB, "rights">) =>
+  eb.and([eb("state", "=", "active"), eb("valid_from", "<=", at), eb.or([eb("valid_until", "is", null), eb("valid_until", ">", at)])]);
+
+/** The SIRENs where a person holds a live right, in order, after a cursor (keyset). */
+export async function sirensOf(db: Executor, spaceId: string, at: Date, limit: number, after?: string): Promise<string[]> {
+  let q = db.selectFrom("rights").select("siren").distinct().where("space_id", "=", spaceId).where(live(at));
+  if (after) q = q.where("siren", ">", after);
+  return (await q.orderBy("siren").limit(limit).execute()).map((r) => r.siren);
+}
+
+export async function liveRightsIn(db: Executor, spaceId: string, at: Date, sirens: string[]) {
+  return db
+    .selectFrom("rights")
+    .select(["siren", "service", "role", "tax_scope", "state", "valid_until"])
+    .where("space_id", "=", spaceId)
+    .where("siren", "in", sirens)
+    .where(live(at))
+    .execute();
 }

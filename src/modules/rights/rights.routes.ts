@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { requirePerson } from "../../platform/http/auth.js";
-import { errorReply, sirenField } from "../spaces/index.js";
-import { companyEmailOf } from "../adhesions/index.js";
+import { emailField, errorReply, sirenField } from "../spaces/index.js";
+import { companyEmailOf, SERVICE_CODES, TAX_CODES } from "../adhesions/index.js";
 import * as service from "./rights.service.js";
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorReply]));
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 const companySchema = z.object({
   siren: z.string(),
@@ -14,10 +15,28 @@ const companySchema = z.object({
   companyEmail: z.string().nullable(),
   myRights: z.array(z.object({ service: z.string(), role: z.string(), taxScope: z.array(z.string()).nullable(), state: z.string(), validUntil: z.string().nullable() })),
 });
+const toJson = (c: service.MyCompany) => ({ ...c, myRights: c.myRights.map((r) => ({ ...r, validUntil: iso(r.validUntil) })) });
 
-const toJson = (c: service.MyCompany) => ({ ...c, myRights: c.myRights.map((r) => ({ ...r, validUntil: r.validUntil ? r.validUntil.toISOString() : null })) });
+const personSchema = z.object({ firstName: z.string(), lastName: z.string(), connectionEmail: z.string() });
+const delegationSchema = z.object({
+  id: z.uuid(),
+  siren: z.string(),
+  companyName: z.string(),
+  direction: z.enum(["received", "given"]),
+  from: personSchema,
+  to: personSchema,
+  role: z.enum(["deputy", "delegate"]),
+  services: z.array(z.string()),
+  taxScope: z.array(z.string()).nullable(),
+  validUntil: z.string().nullable(),
+  status: z.string(),
+  rightsState: z.enum(["active", "suspended", "revoked"]).nullable(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+});
+const idParams = z.object({ id: z.uuid({ error: "identifiant invalide" }) });
 
-/** « Mes entreprises »: the companies where the person holds a right (api.md). */
+/** Rights and delegation (api.md): « mes entreprises », offers, suspension, revocation, who acts for a company. */
 export function rightsRoutes(deps: service.RightsDeps): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
@@ -25,13 +44,22 @@ export function rightsRoutes(deps: service.RightsDeps): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ["companies"],
-          summary: "Companies where I hold a right, with my rights",
+          summary: "Companies where I hold a right, with my rights, by SIREN (keyset pagination)",
           security: [{ session: [] }],
-          response: { 200: z.object({ items: z.array(companySchema) }), ...errors(401) },
+          querystring: z.object({
+            limit: z.coerce.number().int().min(1).max(100).default(50),
+            /** The `nextCursor` of the previous page. */
+            cursor: z.string().regex(/^\d{9}$/, "curseur invalide").optional(),
+          }),
+          response: { 200: z.object({ items: z.array(companySchema), nextCursor: z.string().nullable() }), ...errors(400, 401) },
         },
       },
-      async (req) => ({ items: (await service.listMyCompanies(deps, requirePerson(req).subjectId)).map(toJson) }),
+      async (req) => {
+        const page = await service.pageMyCompanies(deps, requirePerson(req).subjectId, req.query.limit, req.query.cursor);
+        return { items: page.items.map(toJson), nextCursor: page.nextCursor };
+      },
     );
+
     app.get(
       "/api/v1/companies/:siren",
       {
@@ -47,6 +75,166 @@ export function rightsRoutes(deps: service.RightsDeps): FastifyPluginAsyncZod {
         const company = await service.getMyCompany(deps, requirePerson(req).subjectId, req.params.siren);
         const email = await companyEmailOf(deps, req.params.siren);
         return { ...toJson(company), pendingCompanyEmail: email.pendingEmail };
+      },
+    );
+
+    app.post(
+      "/api/v1/companies/:siren/delegations",
+      {
+        schema: {
+          tags: ["rights"],
+          summary: "Offer a deputy role or a delegation on a company to another space",
+          security: [{ session: [], csrf: [] }],
+          params: z.object({ siren: sirenField }),
+          body: z.object({
+            /** Connection address of the person offered the right. */
+            email: emailField,
+            role: z.enum(["delegate", "deputy"]),
+            services: z.array(z.enum(SERVICE_CODES)).min(1).max(SERVICE_CODES.length),
+            /** With `messagerie`: the taxes its messagerie covers (absent: all). */
+            taxScope: z.array(z.enum(TAX_CODES)).min(1).max(TAX_CODES.length).optional(),
+            validUntil: z.iso.datetime({ offset: true }).optional(),
+          }),
+          response: { 201: z.object({ id: z.uuid(), status: z.literal("offered") }), ...errors(400, 401, 403, 404, 409, 422) },
+        },
+      },
+      async (req, reply) => {
+        const b = req.body;
+        const offered = await service.offerDelegation(deps, requirePerson(req).subjectId, req.params.siren, {
+          email: b.email,
+          role: b.role,
+          services: b.services,
+          taxScope: b.taxScope,
+          validUntil: b.validUntil ? new Date(b.validUntil) : undefined,
+        });
+        return reply.status(201).send(offered);
+      },
+    );
+
+    app.get(
+      "/api/v1/delegations",
+      {
+        schema: {
+          tags: ["rights"],
+          summary: "Offers made to me and by me",
+          security: [{ session: [] }],
+          response: { 200: z.object({ items: z.array(delegationSchema) }), ...errors(401) },
+        },
+      },
+      async (req) => ({
+        items: (await service.listDelegations(deps, requirePerson(req).subjectId)).map((d) => ({ ...d, validUntil: iso(d.validUntil), createdAt: d.createdAt.toISOString(), expiresAt: d.expiresAt.toISOString() })),
+      }),
+    );
+
+    for (const action of ["accept", "decline"] as const) {
+      app.post(
+        `/api/v1/delegations/:id/${action}`,
+        {
+          schema: {
+            tags: ["rights"],
+            summary: action === "accept" ? "Accept an offer made to me" : "Decline an offer made to me",
+            security: [{ session: [], csrf: [] }],
+            params: idParams,
+            response: { 200: z.object({ status: z.enum(["accepted", "declined"]) }), ...errors(400, 401, 404, 409, 410) },
+          },
+        },
+        async (req) => {
+          const spaceId = requirePerson(req).subjectId;
+          return action === "accept" ? service.acceptDelegation(deps, spaceId, req.params.id) : service.declineDelegation(deps, spaceId, req.params.id);
+        },
+      );
+    }
+
+    app.patch(
+      "/api/v1/delegations/:id",
+      {
+        schema: {
+          tags: ["rights"],
+          summary: "Suspend (« mettre en veille ») or reactivate a delegation; suspension cascades",
+          security: [{ session: [], csrf: [] }],
+          params: idParams,
+          body: z.object({ state: z.enum(["suspended", "active"]) }),
+          response: { 200: z.object({ status: z.enum(["suspended", "active"]) }), ...errors(400, 401, 403, 404, 409) },
+        },
+      },
+      async (req) => service.setDelegationState(deps, requirePerson(req).subjectId, req.params.id, req.body.state),
+    );
+
+    app.delete(
+      "/api/v1/delegations/:id",
+      {
+        schema: {
+          tags: ["rights"],
+          summary: "Withdraw an offer, or revoke a delegation (cascades)",
+          security: [{ session: [], csrf: [] }],
+          params: idParams,
+          response: { 204: z.null(), ...errors(400, 401, 403, 404, 409) },
+        },
+      },
+      async (req, reply) => {
+        await service.revokeDelegation(deps, requirePerson(req).subjectId, req.params.id);
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.get(
+      "/api/v1/companies/:siren/representatives",
+      {
+        schema: {
+          tags: ["rights"],
+          summary: "Who acts for my company (administrators and deputies only)",
+          security: [{ session: [] }],
+          params: z.object({ siren: sirenField }),
+          response: {
+            200: z.object({
+              items: z.array(
+                z.object({
+                  person: z.object({ firstName: z.string(), lastName: z.string(), connectionEmail: z.string(), entitySiren: z.string() }),
+                  rights: z.array(
+                    z.object({
+                      id: z.uuid(),
+                      service: z.string(),
+                      role: z.string(),
+                      taxScope: z.array(z.string()).nullable(),
+                      state: z.string(),
+                      since: z.string(),
+                      validUntil: z.string().nullable(),
+                      grantedBy: z.string().nullable(),
+                      /** Whether I may revoke it. */
+                      revocable: z.boolean(),
+                    }),
+                  ),
+                  lastActivityAt: z.string().nullable(),
+                }),
+              ),
+            }),
+            ...errors(400, 401, 403, 404),
+          },
+        },
+      },
+      async (req) => ({
+        items: (await service.listRepresentatives(deps, requirePerson(req).subjectId, req.params.siren)).map((r) => ({
+          ...r,
+          rights: r.rights.map((x) => ({ ...x, since: x.since.toISOString(), validUntil: iso(x.validUntil) })),
+          lastActivityAt: iso(r.lastActivityAt),
+        })),
+      }),
+    );
+
+    app.delete(
+      "/api/v1/companies/:siren/rights/:rightId",
+      {
+        schema: {
+          tags: ["rights"],
+          summary: "Revoke one right on the company (cascades to what was granted from it)",
+          security: [{ session: [], csrf: [] }],
+          params: z.object({ siren: sirenField, rightId: z.uuid({ error: "identifiant invalide" }) }),
+          response: { 204: z.null(), ...errors(400, 401, 403, 404) },
+        },
+      },
+      async (req, reply) => {
+        await service.revokeRight(deps, requirePerson(req).subjectId, req.params.siren, req.params.rightId);
+        return reply.status(204).send(null);
       },
     );
   };

@@ -89,7 +89,11 @@ export async function findSpacesByIds(db: Executor, ids: string[]) {
   if (ids.length === 0) return [];
   return db
     .selectFrom("spaces")
-    .select(["id", "first_name", "last_name", "connection_email", "entity_siren", "subscriber_number", "status"])
+    .select(["id", "first_name", "last_name", "connection_email", "entity_siren", "subscriber_number", "status", "last_sign_in_at"])
     .where("id", "in", ids)
     .execute();
+}
+
+export async function touchLastSignIn(db: Executor, id: string, at: Date): Promise<void> {
+  await db.updateTable("spaces").set({ last_sign_in_at: at }).where("id", "=", id).execute();
 }

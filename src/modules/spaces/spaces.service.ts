@@ -263,6 +263,7 @@ export async function signIn(deps: SpacesDeps, input: { email: string; password:
   return deps.db.transaction().execute(async (tx) => {
     await repo.touchDevice(tx, device.token_hash, now);
     const { token, csrfToken } = await openSession(tx, "person", space.id, now);
+    await repo.touchLastSignIn(tx, space.id, now);
     await appendJournal(tx, now, { actor: { kind: "person", id: space.id }, action: "session.signed_in", subject: { type: "space", id: space.id }, data: { ip: input.ip } });
     return { status: "authenticated" as const, token, csrfToken, person: personView(space) };
   });
@@ -295,6 +296,7 @@ export async function verifyDevice(deps: SpacesDeps, input: { email: string; cod
       last_used_at: now,
     });
     const { token, csrfToken } = await openSession(tx, "person", space.id, now);
+    await repo.touchLastSignIn(tx, space.id, now);
     await appendJournal(tx, now, { actor: { kind: "person", id: space.id }, action: "session.device_verified", subject: { type: "space", id: space.id }, data: { ip: input.ip } });
     await appendJournal(tx, now, { actor: { kind: "person", id: space.id }, action: "session.signed_in", subject: { type: "space", id: space.id }, data: { ip: input.ip } });
     return { status: "authenticated" as const, token, csrfToken, deviceToken, person: personView(space) };
@@ -322,4 +324,10 @@ export async function purgeUnverifiedSpaces(deps: Pick<SpacesDeps, "db" | "clock
     for (const id of ids) await appendJournal(tx, now, { actor: { kind: "system" }, action: "space.purged_unverified", subject: { type: "space", id } });
     return ids.length;
   });
+}
+
+/** The active space of a connection address, if any (a delegation is offered to a person by this address). */
+export async function findActiveSpaceByEmail(db: Kysely<DB> | Tx, email: string) {
+  const space = await repo.findSpaceByEmail(db, normaliseEmail(email));
+  return space?.status === "active" ? { id: space.id, firstName: space.first_name, lastName: space.last_name, connectionEmail: space.connection_email } : undefined;
 }

@@ -65,6 +65,7 @@ export interface SpacesTable {
   status: "pending_email_verification" | "active";
   created_at: Timestamp;
   verified_at: Timestamp | null;
+  last_sign_in_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 export interface CodeTable {
   space_id: string;
@@ -242,7 +243,7 @@ export interface RightsTable {
   siren: string;
   service: string;
   role: "administrator" | "deputy" | "delegate";
-  tax_scope: Json<string[]> | null;
+  tax_scope: ColumnType<string[] | null, string | null, string | null>;
   state: "active" | "suspended" | "revoked";
   valid_from: Timestamp;
   valid_until: Timestamp | null;
@@ -251,6 +252,23 @@ export interface RightsTable {
   granted_by_space: string | null;
   created_at: Timestamp;
   revoked_at: Timestamp | null;
+  offer_id: ColumnType<string | null, string | null | undefined, string | null>;
+  suspended_by: ColumnType<string | null, string | null | undefined, string | null>;
+}
+export type OfferStatus = "offered" | "accepted" | "declined" | "expired" | "cancelled" | "revoked";
+export interface DelegationOffersTable {
+  id: string;
+  siren: string;
+  from_space_id: string;
+  to_space_id: string;
+  role: "deputy" | "delegate";
+  services: Json<string[]>;
+  tax_scope: ColumnType<string[] | null, string | null, string | null>;
+  valid_until: Timestamp | null;
+  status: OfferStatus;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  decided_at: Timestamp | null;
 }
 
 /** Every table of the database, as Kysely sees it. */
@@ -280,6 +298,7 @@ export interface DB {
   adhesion_blocks: AdhesionBlocksTable;
   tax_office_alerts: TaxOfficeAlertsTable;
   rights: RightsTable;
+  delegation_offers: DelegationOffersTable;
 }
 
 export type Row<T extends keyof DB> = Selectable<DB[T]>;
