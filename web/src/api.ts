@@ -76,3 +76,26 @@ export const frenchDate = (iso: string) => new Date(iso).toLocaleDateString("fr-
 
 export const ROLE_LABELS: Record<string, string> = { administrator: "administrateur", deputy: "administrateur suppléant", delegate: "délégataire" };
 export const QUALITY_LABELS: Record<string, string> = { legal_representative: "représentant légal", mandated: "personne mandatée" };
+
+export type Delegation = {
+  id: string;
+  siren: string;
+  companyName: string;
+  direction: "received" | "given";
+  from: { firstName: string; lastName: string; connectionEmail: string };
+  to: { firstName: string; lastName: string; connectionEmail: string };
+  role: "deputy" | "delegate";
+  services: string[];
+  taxScope: string[] | null;
+  validUntil: string | null;
+  status: string;
+  rightsState: "active" | "suspended" | "revoked" | null;
+  createdAt: string;
+  expiresAt: string;
+};
+
+export type Representative = {
+  person: { firstName: string; lastName: string; connectionEmail: string; entitySiren: string };
+  rights: { id: string; service: string; role: string; taxScope: string[] | null; state: string; since: string; validUntil: string | null; grantedBy: string | null; revocable: boolean }[];
+  lastActivityAt: string | null;
+};

@@ -7,6 +7,7 @@ import { api, ROLE_LABELS, type Company } from "../api";
 import { ErrorAlert, FormColumn, Page, useAction } from "../components";
 import { serviceLabel, useCatalogue } from "../catalogue";
 import { useSession } from "../session";
+import { ManageRights } from "./ManageRights";
 
 export function CompanyPage() {
   const { siren = "" } = useParams();
@@ -66,6 +67,7 @@ export function CompanyPage() {
           </form>
         </FormColumn>
       )}
+      {company.myRights.some((r) => r.role === "administrator" || r.role === "deputy") && <ManageRights company={company} />}
     </Page>
   );
 }

@@ -8,6 +8,7 @@ import { api, ApiError, frenchDate, ROLE_LABELS, type Adhesion, type Company } f
 import { ErrorAlert, Page, useAction } from "../components";
 import { serviceLabel, useCatalogue } from "../catalogue";
 import { useSession } from "../session";
+import { Delegations } from "./Delegations";
 
 const STATUS: Record<Adhesion["status"], { label: string; severity: "info" | "success" | "warning" | "error" | "new" }> = {
   awaiting_company_email: { label: "Adresse de l'entreprise à confirmer", severity: "warning" },
@@ -129,6 +130,8 @@ export function MySpace() {
           </ul>
         </section>
       ))}
+
+      <Delegations onChange={load} />
 
       <h2 className="fr-mt-6w">Mes demandes d'adhésion</h2>
       {adhesions && adhesions.length === 0 && <p>Aucune demande d'adhésion.</p>}

@@ -1,0 +1,97 @@
+import { useCallback, useEffect, useState } from "react";
+import { Badge } from "@codegouvfr/react-dsfr/Badge";
+import { Button } from "@codegouvfr/react-dsfr/Button";
+import { api, frenchDate, ROLE_LABELS, type Delegation } from "../api";
+import { ErrorAlert } from "../components";
+import { serviceLabel, useCatalogue } from "../catalogue";
+
+const STATUS_LABELS: Record<string, string> = {
+  offered: "En attente de réponse",
+  accepted: "En vigueur",
+  declined: "Refusée",
+  expired: "Expirée",
+  cancelled: "Retirée",
+  revoked: "Révoquée",
+};
+
+function describe(d: Delegation, catalogue: ReturnType<typeof useCatalogue>): string {
+  const services = d.services.map((s) => serviceLabel(catalogue, s)).join(", ");
+  const scope = d.taxScope ? ` — messagerie limitée à ${d.taxScope.join(", ")}` : "";
+  const end = d.validUntil ? ` — jusqu'au ${frenchDate(d.validUntil)}` : "";
+  return `${ROLE_LABELS[d.role]} : ${services}${scope}${end}`;
+}
+
+/** Offers received (accept / decline) and given (suspend, reactivate, revoke), on « mon espace ». */
+export function Delegations({ onChange }: { onChange: () => void }) {
+  const catalogue = useCatalogue();
+  const [items, setItems] = useState<Delegation[] | undefined>();
+  const [error, setError] = useState<unknown>();
+  const load = useCallback(() => api<{ items: Delegation[] }>("GET", "/api/v1/delegations").then((r) => setItems(r.items), setError), []);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  const act = async (method: "POST" | "PATCH" | "DELETE", path: string, body?: unknown) => {
+    setError(undefined);
+    try {
+      await api(method, path, body);
+      await load();
+      onChange();
+    } catch (e) {
+      setError(e);
+    }
+  };
+  if (!items || items.length === 0) return null;
+  const received = items.filter((d) => d.direction === "received");
+  const given = items.filter((d) => d.direction === "given");
+  return (
+    <>
+      <h2 className="fr-mt-6w">Habilitations</h2>
+      <ErrorAlert error={error} />
+      {received.length > 0 && <h3 className="fr-h6">Proposées à moi</h3>}
+      {received.map((d) => (
+        <section key={d.id} className="fr-card fr-p-3w fr-mb-2w" aria-label={`Habilitation proposée par ${d.from.firstName} ${d.from.lastName} pour ${d.companyName}`}>
+          <p className="fr-mb-1w">
+            <strong>{d.companyName}</strong> (SIREN {d.siren}) — proposée par {d.from.firstName} {d.from.lastName} <Badge small>{STATUS_LABELS[d.status] ?? d.status}</Badge>
+          </p>
+          <p className="fr-text--sm fr-mb-1w">{describe(d, catalogue)}</p>
+          {d.status === "offered" && (
+            <>
+              <p className="fr-text--sm">À accepter avant le {frenchDate(d.expiresAt)}.</p>
+              <Button size="small" onClick={() => void act("POST", `/api/v1/delegations/${d.id}/accept`)}>
+                Accepter
+              </Button>{" "}
+              <Button size="small" priority="secondary" onClick={() => void act("POST", `/api/v1/delegations/${d.id}/decline`)}>
+                Refuser
+              </Button>
+            </>
+          )}
+        </section>
+      ))}
+      {given.length > 0 && <h3 className="fr-h6">Accordées par moi</h3>}
+      {given.map((d) => (
+        <section key={d.id} className="fr-card fr-p-3w fr-mb-2w" aria-label={`Habilitation accordée à ${d.to.firstName} ${d.to.lastName} pour ${d.companyName}`}>
+          <p className="fr-mb-1w">
+            <strong>{d.companyName}</strong> — à {d.to.firstName} {d.to.lastName} ({d.to.connectionEmail}){" "}
+            <Badge small severity={d.rightsState === "suspended" ? "warning" : "info"}>{d.rightsState === "suspended" ? "En veille" : (STATUS_LABELS[d.status] ?? d.status)}</Badge>
+          </p>
+          <p className="fr-text--sm fr-mb-1w">{describe(d, catalogue)}</p>
+          {d.status === "accepted" && d.rightsState === "active" && (
+            <Button size="small" priority="secondary" onClick={() => void act("PATCH", `/api/v1/delegations/${d.id}`, { state: "suspended" })}>
+              Mettre en veille
+            </Button>
+          )}
+          {d.status === "accepted" && d.rightsState === "suspended" && (
+            <Button size="small" priority="secondary" onClick={() => void act("PATCH", `/api/v1/delegations/${d.id}`, { state: "active" })}>
+              Réactiver
+            </Button>
+          )}{" "}
+          {(d.status === "accepted" || d.status === "offered") && (
+            <Button size="small" priority="tertiary" onClick={() => void act("DELETE", `/api/v1/delegations/${d.id}`)}>
+              {d.status === "offered" ? "Retirer la proposition" : "Révoquer"}
+            </Button>
+          )}
+        </section>
+      ))}
+    </>
+  );
+}

@@ -1,0 +1,162 @@
+import { useCallback, useEffect, useState } from "react";
+import { Input } from "@codegouvfr/react-dsfr/Input";
+import { RadioButtons } from "@codegouvfr/react-dsfr/RadioButtons";
+import { Select } from "@codegouvfr/react-dsfr/Select";
+import { Button } from "@codegouvfr/react-dsfr/Button";
+import { Alert } from "@codegouvfr/react-dsfr/Alert";
+import { api, frenchDate, ROLE_LABELS, type Company, type Representative } from "../api";
+import { ErrorAlert, FormColumn, useAction } from "../components";
+import { serviceLabel, useCatalogue } from "../catalogue";
+
+/** The UI bundles of product §7: what an accountant usually hands over. */
+const BUNDLES = [
+  { id: "tva", label: "Gestion de la TVA", services: ["tva_declarer", "tva_payer", "messagerie"], taxScope: ["TVA"] },
+  { id: "is", label: "Gestion de l'IS", services: ["is_payer", "messagerie"], taxScope: ["IS"] },
+  { id: "all", label: "Tous les services", services: [] as string[], taxScope: null },
+] as const;
+
+/** « Qui agit pour mon entreprise » and « donner une habilitation », for administrators and deputies. */
+export function ManageRights({ company }: { company: Company }) {
+  const catalogue = useCatalogue();
+  const [people, setPeople] = useState<Representative[] | undefined>();
+  const [listError, setListError] = useState<unknown>();
+  const load = useCallback(
+    () => api<{ items: Representative[] }>("GET", `/api/v1/companies/${company.siren}/representatives`).then((r) => setPeople(r.items), setListError),
+    [company.siren],
+  );
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const grantable = company.myRights.filter((r) => r.role === "administrator" || r.role === "deputy").map((r) => r.service);
+  const [bundle, setBundle] = useState<(typeof BUNDLES)[number]["id"]>("tva");
+  const [email, setEmail] = useState("");
+  const [role, setRole] = useState<"delegate" | "deputy">("delegate");
+  const [until, setUntil] = useState("");
+  const [offered, setOffered] = useState(false);
+  const chosen = BUNDLES.find((b) => b.id === bundle)!;
+  const wanted: readonly string[] = chosen.id === "all" ? grantable : chosen.services;
+  // In catalogue order, and only what this person may pass on.
+  const services = catalogue.map((c) => c.code).filter((code) => wanted.includes(code) && grantable.includes(code));
+  const offer = useAction(async () => {
+    await api("POST", `/api/v1/companies/${company.siren}/delegations`, {
+      email,
+      role,
+      services,
+      ...(chosen.taxScope && services.includes("messagerie") ? { taxScope: chosen.taxScope } : {}),
+      ...(until ? { validUntil: new Date(`${until}T23:59:59`).toISOString() } : {}),
+    });
+    setOffered(true);
+    setEmail("");
+  });
+  const [revokeError, setRevokeError] = useState<unknown>();
+  const revoke = async (ids: string[]) => {
+    setRevokeError(undefined);
+    try {
+      for (const id of ids) await api("DELETE", `/api/v1/companies/${company.siren}/rights/${id}`);
+    } catch (e) {
+      setRevokeError(e);
+    }
+    void load();
+  };
+
+  if (listError) return null;
+  return (
+    <>
+      <h2 className="fr-mt-6w" id="qui-agit">
+        Qui agit pour mon entreprise
+      </h2>
+      <ErrorAlert error={revokeError} />
+      {people && (
+        <div className="fr-table fr-table--bordered">
+          <table>
+            <caption className="fr-sr-only">Personnes habilitées pour {company.name}</caption>
+            <thead>
+              <tr>
+                <th scope="col">Personne</th>
+                <th scope="col">Entité</th>
+                <th scope="col">Habilitations</th>
+                <th scope="col">Dernière connexion</th>
+                <th scope="col">Action</th>
+              </tr>
+            </thead>
+            <tbody>
+              {people.map((p) => {
+                const revocable = p.rights.filter((r) => r.revocable).map((r) => r.id);
+                const name = `${p.person.firstName} ${p.person.lastName}`;
+                return (
+                  <tr key={p.person.connectionEmail} data-person={p.person.connectionEmail}>
+                    <td>
+                      {name}
+                      <br />
+                      <span className="fr-text--sm">{p.person.connectionEmail}</span>
+                    </td>
+                    <td>SIREN {p.person.entitySiren}</td>
+                    <td>
+                      <ul className="fr-mb-0">
+                        {p.rights.map((r) => (
+                          <li key={r.id} className="fr-text--sm">
+                            {serviceLabel(catalogue, r.service)} — {ROLE_LABELS[r.role] ?? r.role}
+                            {r.taxScope ? ` (${r.taxScope.join(", ")})` : ""}
+                            {r.state !== "active" ? ` — ${r.state === "suspended" ? "en veille" : r.state === "expired" ? "expirée" : r.state}` : ""}
+                            {` — depuis le ${frenchDate(r.since)}`}
+                            {r.validUntil ? `, jusqu'au ${frenchDate(r.validUntil)}` : ""}
+                            {r.grantedBy ? `, accordée par ${r.grantedBy}` : ", par adhésion"}
+                          </li>
+                        ))}
+                      </ul>
+                    </td>
+                    <td>{p.lastActivityAt ? frenchDate(p.lastActivityAt) : "jamais"}</td>
+                    <td>
+                      {revocable.length > 0 && (
+                        <Button size="small" priority="secondary" onClick={() => void revoke(revocable)} title={`Révoquer les habilitations de ${name}`}>
+                          Révoquer
+                        </Button>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+
+      <h2 className="fr-mt-6w">Donner une habilitation</h2>
+      <FormColumn>
+        <form onSubmit={(e) => void offer.run(e)} noValidate>
+          {offered && <Alert severity="success" small className="fr-mb-2w" description="Proposition envoyée : la personne doit l'accepter dans son espace (14 jours)." />}
+          <ErrorAlert error={offer.error} />
+          <Input
+            label="Adresse électronique de connexion de la personne"
+            hintText="Elle doit avoir un espace professionnel."
+            nativeInputProps={{ type: "email", value: email, onChange: (e) => setEmail(e.target.value) }}
+          />
+          <Select label="Habilitation" nativeSelectProps={{ value: bundle, onChange: (e) => setBundle(e.target.value as typeof bundle) }}>
+            {BUNDLES.map((b) => (
+              <option key={b.id} value={b.id}>
+                {b.label}
+              </option>
+            ))}
+          </Select>
+          <p className="fr-text--sm">
+            Services : {services.map((s) => serviceLabel(catalogue, s)).join(", ") || "aucun que vous puissiez déléguer"}
+            {chosen.taxScope && services.includes("messagerie") ? ` — messagerie limitée à ${chosen.taxScope.join(", ")}` : ""}
+          </p>
+          <RadioButtons
+            legend="Rôle"
+            name="role"
+            options={[
+              { label: "Délégataire", hintText: "Utilise les services ; ne peut pas déléguer.", nativeInputProps: { checked: role === "delegate", onChange: () => setRole("delegate") } },
+              { label: "Administrateur suppléant", hintText: "Gère aussi les habilitations, comme vous.", nativeInputProps: { checked: role === "deputy", onChange: () => setRole("deputy") } },
+            ]}
+          />
+          <Input label="Date de fin (facultative)" nativeInputProps={{ type: "date", value: until, onChange: (e) => setUntil(e.target.value) }} />
+          <Button type="submit" disabled={offer.busy || services.length === 0}>
+            Proposer l'habilitation
+          </Button>
+        </form>
+      </FormColumn>
+    </>
+  );
+}
