@@ -22,6 +22,7 @@ import { readQueuedCode } from "../src/app/factories.js";
 import { migrate } from "../src/platform/db/migrate.js";
 import { benchLetterRendering, benchPrintBatch, seedLetters } from "./letters.js";
 import { benchSireneImport } from "./sirene.js";
+import { benchRights } from "./rights.js";
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -207,7 +208,24 @@ async function benchSirene() {
   }
 }
 
-const SECTIONS: Record<string, () => Promise<void>> = { http: benchHttp, startup: benchStartup, letters: benchLetters, sirene: benchSirene };
+async function benchGate() {
+  const database = await benchDatabase();
+  const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent" });
+  const ctx = await createContext(config, { database, logger: createLogger("silent") });
+  try {
+    const r = await benchRights(ctx, Number(process.env.BENCH_PORTFOLIO ?? 5_000));
+    results.rights = r;
+    const ms = (p: { p50: number; p99: number }) => `p50 ${p.p50.toFixed(2)} ms, p99 ${p.p99.toFixed(2)} ms`;
+    rows.push({ name: "primary-key SELECT (baseline)", value: ms(r.baseline) });
+    rows.push({ name: `can() with rights on ${r.companies.toLocaleString("en")} companies`, value: `${ms(r.gate)} (target p99 ≤ 5 ms)`, baseline: "primary-key SELECT, p99", ratio: (r.gate.p99 / r.baseline.p99).toFixed(2) });
+    rows.push({ name: "« mes entreprises », first page of 50", value: ms(r.firstPage), baseline: "primary-key SELECT, p99", ratio: (r.firstPage.p99 / r.baseline.p99).toFixed(2) });
+    rows.push({ name: "« mes entreprises », later pages (cursor)", value: ms(r.laterPage), baseline: "primary-key SELECT, p99", ratio: (r.laterPage.p99 / r.baseline.p99).toFixed(2) });
+  } finally {
+    await ctx.close();
+  }
+}
+
+const SECTIONS: Record<string, () => Promise<void>> = { http: benchHttp, startup: benchStartup, rights: benchGate, letters: benchLetters, sirene: benchSirene };
 
 async function main() {
   const engine = process.env.DATABASE_URL ? "PostgreSQL server" : "embedded PGlite";
