@@ -271,6 +271,87 @@ export interface DelegationOffersTable {
   decided_at: Timestamp | null;
 }
 
+export type RequestStatus = "received" | "in_progress" | "awaiting_user" | "answered" | "closed";
+export interface RequestCountersTable {
+  service_code: string;
+  year: number;
+  last_value: number;
+}
+export interface RequestsTable {
+  id: string;
+  reference: string;
+  siren: string;
+  tax: string;
+  nature: string;
+  subject: string;
+  status: RequestStatus;
+  service_code: string;
+  author_space_id: string;
+  received_at: Timestamp;
+  last_activity_at: Timestamp;
+  answered_at: Timestamp | null;
+  first_answer_at: Timestamp | null;
+  closed_at: Timestamp | null;
+  archived_at: Timestamp | null;
+  legal_hold: Generated<boolean>;
+  version: Generated<number>;
+  search: ColumnType<string, never, never>;
+}
+export interface MessagesTable {
+  id: string;
+  request_id: string;
+  author_kind: "person" | "agent" | "system";
+  author_space_id: string | null;
+  author_agent_id: string | null;
+  body: string;
+  body_sha256: string;
+  created_at: Timestamp;
+  read_by_company_at: Timestamp | null;
+  read_by_company_space: string | null;
+  read_by_administration_at: Timestamp | null;
+  search: ColumnType<string, never, never>;
+}
+export interface UploadsTable {
+  id: string;
+  space_id: string;
+  name: string;
+  size: number;
+  media_type: string;
+  sha256: string;
+  content: Buffer;
+  scan_status: "clean" | "not_scanned" | "quarantined";
+  created_at: Timestamp;
+  attached_at: Timestamp | null;
+}
+export interface AttachmentsTable {
+  id: string;
+  message_id: string;
+  upload_id: string;
+  position: number;
+}
+export interface ReceiptsTable {
+  request_id: string;
+  pdf: Buffer;
+  created_at: Timestamp;
+}
+export interface IdempotencyKeysTable {
+  space_id: string;
+  key: string;
+  route: string;
+  status: number;
+  response: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+}
+export interface NotificationPreferencesTable {
+  space_id: string;
+  mode: "immediate" | "daily";
+}
+export interface PendingDigestsTable {
+  space_id: string;
+  request_id: string;
+  created_at: Timestamp;
+}
+
 /** Every table of the database, as Kysely sees it. */
 export interface DB {
   tax_services: TaxServicesTable;
@@ -299,6 +380,15 @@ export interface DB {
   tax_office_alerts: TaxOfficeAlertsTable;
   rights: RightsTable;
   delegation_offers: DelegationOffersTable;
+  request_counters: RequestCountersTable;
+  requests: RequestsTable;
+  messages: MessagesTable;
+  uploads: UploadsTable;
+  attachments: AttachmentsTable;
+  receipts: ReceiptsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  notification_preferences: NotificationPreferencesTable;
+  pending_digests: PendingDigestsTable;
 }
 
 export type Row<T extends keyof DB> = Selectable<DB[T]>;
