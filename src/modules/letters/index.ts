@@ -16,4 +16,4 @@ export {
   type BatchResult,
 } from "./letters.service.js";
 export { addressBlock, postalCase, MAX_LINES, MAX_LINE_LENGTH, type PostalAddress } from "./letters.address.js";
-export { renderLetterPdf, type ActivationLetterFields, type EmailChangeNoticeFields, type LetterDocument } from "./letters.render.js";
+export { renderLetterPdf, newLetterDocument, type ActivationLetterFields, type EmailChangeNoticeFields, type LetterDocument } from "./letters.render.js";
