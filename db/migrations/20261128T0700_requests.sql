@@ -50,6 +50,8 @@ CREATE INDEX requests_search ON requests USING gin (search);
 
 CREATE TABLE messages (
   id                      uuid PRIMARY KEY,
+  -- Order of the thread (several messages may share a timestamp).
+  seq                     bigserial NOT NULL,
   request_id              uuid NOT NULL REFERENCES requests (id) ON DELETE CASCADE,
   author_kind             text NOT NULL CHECK (author_kind IN ('person', 'agent', 'system')),
   author_space_id         uuid,
@@ -62,7 +64,7 @@ CREATE TABLE messages (
   read_by_administration_at timestamptz,
   search                  tsvector GENERATED ALWAYS AS (to_tsvector('messagerie_fr', body)) STORED
 );
-CREATE INDEX messages_request ON messages (request_id, created_at);
+CREATE INDEX messages_request ON messages (request_id, seq);
 CREATE INDEX messages_unread_company ON messages (request_id) WHERE author_kind <> 'person' AND read_by_company_at IS NULL;
 CREATE INDEX messages_search ON messages USING gin (search);
 

@@ -8,7 +8,9 @@ import { importEtablissements, importLegalRepresentatives, importTaxServices, im
 import { appendJournal, verifyJournal } from "../modules/journal/index.js";
 import { markBatchPosted, markLetterReturned, writePrintBatch } from "../modules/letters/index.js";
 import { createAgent, totpNow } from "../modules/backoffice/index.js";
-import { createContext, type AppContext } from "./context.js";
+import { createContext, loadReceiptKeys, type AppContext } from "./context.js";
+import { verifyReceipt } from "../modules/requests/index.js";
+import { readFileSync } from "node:fs";
 import { startBackgroundWork } from "./worker.js";
 import { DEMO_AGENTS } from "./demo.js";
 
@@ -208,6 +210,31 @@ export function buildCli(): Command {
         }
       }),
     );
+
+  program
+    .command("verify-receipt")
+    .description("Vérifie un accusé de réception signé, sans base de données : le fichier et la clé publique suffisent")
+    .argument("<fichier>", "accusé de réception (PDF)")
+    .option("--public-key <fichier.pem>", "clé publique (GET /api/v1/receipts/public-key) ; sinon celle de la configuration locale")
+    .action((file: string, opts: { publicKey?: string }) => {
+      let pdf: Buffer;
+      try {
+        pdf = readFileSync(file);
+      } catch {
+        throw new DomainError("invalid", "file_not_found", `Fichier illisible : ${file}`);
+      }
+      const publicKeyPem = opts.publicKey ? readFileSync(opts.publicKey, "utf8") : loadReceiptKeys(loadConfig()).publicKeyPem;
+      const verdict = verifyReceipt(pdf, publicKeyPem);
+      if (verdict.valid) {
+        const p = verdict.payload;
+        out(`VALIDE : accusé de réception ${p.reference}, reçu le ${p.receivedAt} par ${p.service.name} (${p.service.code}).`);
+        out(`  ${p.company.name} (SIREN ${p.company.siren}) — ${p.author.name} <${p.author.connectionEmail}>`);
+        out(`  message SHA-256 ${p.bodySha256}${p.attachments.length ? `, ${p.attachments.length} pièce(s) jointe(s)` : ""}`);
+      } else {
+        out(`INVALIDE : ${verdict.reason}.`);
+        process.exitCode = 1;
+      }
+    });
 
   program
     .command("worker")

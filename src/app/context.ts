@@ -10,6 +10,10 @@ import { createWorker, type Worker } from "../platform/outbox.js";
 import { catcherTransport, mailOutboxHandler, MAIL_OUTBOX_KIND, smtpTransport, type MailTransport } from "../modules/mail/index.js";
 import { createPasswordHasher, type PasswordHasher } from "../modules/spaces/index.js";
 import { LETTER_RENDER_KIND, letterRenderHandler } from "../modules/letters/index.js";
+import { receiptKeysFromPem, type ReceiptKeys } from "../modules/requests/index.js";
+import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { generateKeyPairSync } from "node:crypto";
 
 /** Everything the composition roots (server, worker, CLI) share. */
 export type AppContext = {
@@ -20,6 +24,7 @@ export type AppContext = {
   clock: Clock;
   hasher: PasswordHasher;
   sealer: Sealer;
+  receiptKeys: ReceiptKeys;
   mailTransport: MailTransport;
   worker: Worker;
   close(): Promise<void>;
@@ -36,6 +41,33 @@ async function assertDurable(db: Kysely<DB>): Promise<void> {
   if (syncCommit === "off") problems.push(`synchronous_commit = ${syncCommit}`);
   if (problems.length > 0) {
     throw new Error(`PostgreSQL n'est pas durable (${problems.join(", ")}) : démarrage refusé en production.`);
+  }
+}
+
+/**
+ * The key that signs receipts: from the configuration, or (outside production) generated once and kept in the
+ * data folder, so that receipts stay verifiable across restarts.
+ */
+export function loadReceiptKeys(config: Config): ReceiptKeys {
+  if (config.receiptSigningKey) return receiptKeysFromPem(config.receiptSigningKey);
+  const dir = resolve(config.dataDir);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, "receipt-signing-key.pem");
+  try {
+    return receiptKeysFromPem(readFileSync(file, "utf8"));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  const pem = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  try {
+    const fd = openSync(file, "wx", 0o600);
+    writeSync(fd, pem);
+    closeSync(fd);
+    return receiptKeysFromPem(pem);
+  } catch (error) {
+    // Another process wrote it first: use theirs.
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return receiptKeysFromPem(readFileSync(file, "utf8"));
+    throw error;
   }
 }
 
@@ -69,6 +101,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     clock,
     hasher: createPasswordHasher(config.argon2Concurrency),
     sealer,
+    receiptKeys: loadReceiptKeys(config),
     mailTransport,
     worker,
     async close() {

@@ -10,6 +10,7 @@ import { devMailRoutes } from "../modules/mail/index.js";
 import { devLetterRoutes } from "../modules/letters/index.js";
 import { adhesionsRoutes, createSimplifiedSpace, type AdhesionsDeps } from "../modules/adhesions/index.js";
 import { adhesionRightsPort, rightsRoutes } from "../modules/rights/index.js";
+import { requestsRoutes, type RequestsDeps } from "../modules/requests/index.js";
 import type { AppContext } from "./context.js";
 
 export const WEB_DIST = fileURLToPath(new URL("../../dist/web", import.meta.url));
@@ -40,7 +41,9 @@ export async function buildHttpApp(ctx: AppContext, options: { webDir?: string }
   await app.register(spacesRoutes({ ...common, createSimplifiedSpace: (input) => createSimplifiedSpace(adhesionsDeps, input) }));
   await app.register(adhesionsRoutes({ ...adhesionsDeps, oppositionRatePerMinute: ctx.config.signInRatePerMinute }));
   await app.register(rightsRoutes({ db: ctx.db, clock: ctx.clock }));
-  await app.register(backofficeRoutes({ ...common, sealer: ctx.sealer }));
+  const requestsDeps: RequestsDeps = { db: ctx.db, clock: ctx.clock, receiptKeys: ctx.receiptKeys };
+  await app.register(requestsRoutes(requestsDeps));
+  await app.register(backofficeRoutes({ ...common, sealer: ctx.sealer, requests: requestsDeps }));
   if (!ctx.config.isProduction) {
     await app.register(devMailRoutes({ db: ctx.db }));
     await app.register(devLetterRoutes({ db: ctx.db, sealer: ctx.sealer }));

@@ -2,6 +2,7 @@ import { purgeExpiredSessions } from "../platform/sessions.js";
 import { purgeUnverifiedSpaces } from "../modules/spaces/index.js";
 import { expireAdhesions } from "../modules/adhesions/index.js";
 import { runRightsHousekeeping } from "../modules/rights/index.js";
+import { autoCloseAnswered, sendDigests } from "../modules/requests/index.js";
 import type { AppContext } from "./context.js";
 
 const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
@@ -11,12 +12,14 @@ const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
  * date, rights records a year after revocation, unverified spaces after 7 days, expired sessions.
  * Safe to run in several processes.
  */
-export async function runHousekeeping(ctx: AppContext): Promise<{ adhesions: number; rights: Awaited<ReturnType<typeof runRightsHousekeeping>>; spaces: number; sessions: number }> {
+export async function runHousekeeping(ctx: AppContext) {
   const adhesions = await expireAdhesions(ctx);
   const rights = await runRightsHousekeeping(ctx);
+  const closed = await autoCloseAnswered(ctx);
+  const digests = await sendDigests(ctx);
   const spaces = await purgeUnverifiedSpaces(ctx);
   const sessions = await purgeExpiredSessions(ctx.db, ctx.clock.now());
-  return { adhesions, rights, spaces, sessions };
+  return { adhesions, rights, closed, digests, spaces, sessions };
 }
 
 /** Starts the outbox worker and the housekeeping timer; returns a function that stops both. */

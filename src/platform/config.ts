@@ -25,6 +25,8 @@ const envSchema = z.object({
   MAIL_FROM: z.string().min(3).default("Messagerie Pro <ne-pas-repondre@messagerie-pro.localhost>"),
   /** Key (≥ 32 characters) that encrypts agents' TOTP secrets and letters at rest. */
   ENCRYPTION_KEY: secret.optional(),
+  /** Ed25519 private key (PEM, PKCS#8) that signs receipts; generated in the data folder outside production. */
+  RECEIPT_SIGNING_KEY: z.string().min(40).optional(),
   /** Loads the demo data set on an empty database. */
   DEMO_DATA: flag(true),
   /** Runs the background worker inside the server process. */
@@ -50,6 +52,7 @@ export type Config = {
   smtpUrl: string | undefined;
   mailFrom: string;
   encryptionKey: string;
+  receiptSigningKey: string | undefined;
   demoData: boolean;
   runWorker: boolean;
   logLevel: string;
@@ -88,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.SMTP_URL) problems.push("SMTP_URL est obligatoire en production");
     if (!e.ENCRYPTION_KEY) problems.push("ENCRYPTION_KEY est obligatoire en production");
     if (!e.PUBLIC_URL) problems.push("PUBLIC_URL est obligatoire en production");
+    if (!e.RECEIPT_SIGNING_KEY) problems.push("RECEIPT_SIGNING_KEY est obligatoire en production");
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -102,6 +106,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     encryptionKey: e.ENCRYPTION_KEY ?? DEVELOPMENT_ENCRYPTION_KEY,
+    // Environment files often carry a PEM on one line with literal \n.
+    receiptSigningKey: e.RECEIPT_SIGNING_KEY?.replace(/\\n/g, "\n"),
     demoData: isProduction ? false : e.DEMO_DATA,
     runWorker: e.RUN_WORKER,
     logLevel: e.LOG_LEVEL,

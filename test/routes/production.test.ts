@@ -7,7 +7,10 @@ import { loadConfig } from "../../src/platform/config.js";
 import { openDatabase } from "../../src/platform/db/database.js";
 import { createLogger } from "../../src/platform/logger.js";
 
+import { generateKeyPairSync } from "node:crypto";
+
 const PRODUCTION_ENV = {
+  RECEIPT_SIGNING_KEY: generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
   NODE_ENV: "production",
   DATABASE_URL: "postgres://unused@127.0.0.1/unused",
   SMTP_URL: "smtp://127.0.0.1:2525",

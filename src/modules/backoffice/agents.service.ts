@@ -120,3 +120,8 @@ export async function journalAgentSignOut(deps: Pick<AgentsDeps, "db" | "clock">
 }
 
 export const listAgents = repo.listAgents;
+
+/** The codes of the services an agent belongs to (his requests are theirs). */
+export async function getAgentServiceCodes(deps: Pick<AgentsDeps, "db">, agentId: string): Promise<string[]> {
+  return (await repo.listAgentServices(deps.db, agentId)).map((s) => s.code);
+}

@@ -93,6 +93,12 @@ export async function getCompanies(db: Executor, sirens: string[]): Promise<Map<
   );
 }
 
+/** The service of a type (SIE, CDIF…) competent for a commune, a commune beating its department. */
+export async function findCompetentServiceOfType(db: Executor, type: "SIE" | "SIP" | "CDIF" | "PCE" | "CC", communeCode: string, departmentCode: string) {
+  const s = await repo.findCompetentService(db, type, communeCode, departmentCode);
+  return s ? { code: s.code, name: s.name } : undefined;
+}
+
 export async function taxServiceExists(db: Executor, code: string): Promise<boolean> {
   return (await repo.findTaxService(db, code)) !== undefined;
 }

@@ -6,6 +6,7 @@ export {
   type CompanyDetails,
   type RegisteredAddress,
   findManagingSie,
+  findCompetentServiceOfType,
   taxServiceExists,
   countCompanies,
   upsertCompanies,

@@ -11,7 +11,14 @@ export function smtpTransport(url: string, from: string): MailTransport {
   const transporter = nodemailer.createTransport(url);
   return {
     async send(mail) {
-      await transporter.sendMail({ from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
+      await transporter.sendMail({
+        from,
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        attachments: mail.attachments?.map((a) => ({ filename: a.filename, contentType: a.contentType, content: Buffer.from(a.contentBase64, "base64") })),
+      });
     },
     close: () => transporter.close(),
   };
@@ -23,7 +30,14 @@ export function catcherTransport(db: Executor, clock: Clock): MailTransport {
     async send(mail) {
       await db
         .insertInto("caught_mails")
-        .values({ to_addr: mail.to.toLowerCase(), subject: mail.subject, text: mail.text, html: mail.html ?? null, sent_at: clock.now() })
+        .values({
+          to_addr: mail.to.toLowerCase(),
+          subject: mail.subject,
+          // The catcher keeps the text; attachments are listed by name.
+          text: mail.attachments?.length ? `${mail.text}\n\n[pièces jointes : ${mail.attachments.map((a) => a.filename).join(", ")}]` : mail.text,
+          html: mail.html ?? null,
+          sent_at: clock.now(),
+        })
         .execute();
     },
     close: () => {},

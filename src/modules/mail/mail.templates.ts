@@ -1,5 +1,11 @@
 /** A mail ready to send. Never holds anything but what the recipient must read. */
-export type Mail = { to: string; subject: string; text: string; html?: string };
+export type Mail = {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+  attachments?: { filename: string; contentType: string; contentBase64: string }[];
+};
 
 const SIGNATURE = "\n\n--\nMessagerie Pro — espace professionnel\nCe message est envoyé automatiquement ; merci de ne pas y répondre.";
 
@@ -104,4 +110,29 @@ export function delegationOfferMail(p: { to: string; firstName: string; companyN
     `${p.from} vous propose d'agir pour l'entreprise ${p.companyName} (SIREN ${p.siren}) en tant que ${ROLE_WORDS[p.role] ?? p.role}, pour : ${p.services.join(", ")}.`,
     `Connectez-vous à votre espace professionnel pour l'accepter ou la refuser avant le ${p.expiresAt.toLocaleDateString("fr-FR", { timeZone: "Europe/Paris" })}. Sans réponse, la proposition expirera.`,
   ]);
+}
+
+/**
+ * The notification of product §8: no content, no attachment and no link to a sign-in page (anti-phishing); the
+ * person is told to go to the site.
+ */
+export function requestNotificationMail(p: { to: string; references: string[] }): Mail {
+  const one = p.references.length === 1;
+  return build(p.to, one ? `Nouveau message concernant votre demande ${p.references[0]}` : "Nouveaux messages dans votre messagerie sécurisée", [
+    "Bonjour,",
+    one
+      ? `Un nouveau message concernant votre demande ${p.references[0]} est disponible dans votre messagerie sécurisée.`
+      : `De nouveaux messages concernant vos demandes ${p.references.join(", ")} sont disponibles dans votre messagerie sécurisée.`,
+    "Pour le lire, connectez-vous à votre espace professionnel en saisissant vous-même l'adresse du site dans votre navigateur. Ce courriel ne contient aucun lien : méfiez-vous des messages qui vous invitent à cliquer pour vous connecter.",
+  ]);
+}
+
+/** The acknowledgement of receipt, sent to the author's connection address with its signed PDF. */
+export function receiptMail(p: { to: string; reference: string; companyName: string; receivedAt: Date; pdf: Buffer }): Mail {
+  const mail = build(p.to, `Accusé de réception de votre demande ${p.reference}`, [
+    "Bonjour,",
+    `Votre demande ${p.reference} pour l'entreprise ${p.companyName} a été reçue le ${parisDateTime(p.receivedAt)} (heure de Paris).`,
+    "L'accusé de réception signé est joint à ce courriel ; il reste téléchargeable dans votre messagerie sécurisée.",
+  ]);
+  return { ...mail, attachments: [{ filename: `accuse-reception-${p.reference}.pdf`, contentType: "application/pdf", contentBase64: p.pdf.toString("base64") }] };
 }

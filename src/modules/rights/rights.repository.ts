@@ -226,3 +226,15 @@ export async function liveRightsIn(db: Executor, spaceId: string, at: Date, sire
     .where(live(at))
     .execute();
 }
+
+/**
+ * The visibility of requests (product §8) as a condition on an outer query over `requests`: the person holds a
+ * live `messagerie` right on the request's company whose tax scope includes its tax (unscoped covers all).
+ */
+export function messagerieScope(spaceId: string, at: Date) {
+  return sql<boolean>`EXISTS (
+    SELECT 1 FROM rights g
+    WHERE g.space_id = ${spaceId} AND g.siren = requests.siren AND g.service = 'messagerie' AND g.state = 'active'
+      AND g.valid_from <= ${at} AND (g.valid_until IS NULL OR g.valid_until > ${at})
+      AND (g.tax_scope IS NULL OR g.tax_scope ? requests.tax))`;
+}

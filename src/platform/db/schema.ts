@@ -299,6 +299,7 @@ export interface RequestsTable {
 }
 export interface MessagesTable {
   id: string;
+  seq: Generated<string>;
   request_id: string;
   author_kind: "person" | "agent" | "system";
   author_space_id: string | null;

@@ -1,0 +1,20 @@
+export {
+  fileRequest,
+  listRequests,
+  getRequest,
+  postCompanyMessage,
+  closeRequest,
+  receiptOf,
+  getRequestForAgent,
+  postAgentMessage,
+  sendDigests,
+  autoCloseAnswered,
+  type RequestsDeps,
+  type RequestSummary,
+  type MessageView,
+} from "./requests.service.js";
+export { requestsRoutes, summaryJson, messageJson, deadlinesJson, summarySchema, messageSchema, detailSchema } from "./requests.routes.js";
+export { receiptKeysFromPem, signedReceipt, verifyReceipt, type ReceiptKeys, type ReceiptPayload, type ReceiptVerdict } from "./requests.receipts.js";
+export { transition, STATUS_LABELS, type RequestEvent } from "./requests.states.js";
+export { NATURES, NATURE_CODES, TAX_LABELS, LIMITS } from "./requests.catalogue.js";
+export { frenchHolidays, addWorkingDays, deadlinesFor } from "./requests.deadlines.js";

@@ -1,0 +1,115 @@
+import { sql } from "kysely";
+import type { Executor } from "../../platform/db/database.js";
+import type { NewRow, Row } from "../../platform/db/schema.js";
+
+/** The next number of a service's references for a year (row-locked counter: no gap between commits, no duplicate). */
+export async function nextReferenceNumber(db: Executor, serviceCode: string, year: number): Promise<number> {
+  const res = await sql<{ last_value: number }>`
+    INSERT INTO request_counters (service_code, year, last_value) VALUES (${serviceCode}, ${year}, 1)
+    ON CONFLICT (service_code, year) DO UPDATE SET last_value = request_counters.last_value + 1
+    RETURNING last_value`.execute(db);
+  return res.rows[0]!.last_value;
+}
+
+export async function insertRequest(db: Executor, row: NewRow<"requests">): Promise<void> {
+  await db.insertInto("requests").values(row).execute();
+}
+
+export async function insertMessage(db: Executor, row: NewRow<"messages">): Promise<void> {
+  await db.insertInto("messages").values(row).execute();
+}
+
+export async function insertReceipt(db: Executor, requestId: string, pdf: Buffer, at: Date): Promise<void> {
+  await db.insertInto("receipts").values({ request_id: requestId, pdf, created_at: at }).execute();
+}
+
+export async function findRequest(db: Executor, id: string) {
+  return db.selectFrom("requests").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+export async function lockRequest(db: Executor, id: string) {
+  return db.selectFrom("requests").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
+}
+
+export async function updateRequest(db: Executor, id: string, set: Partial<Row<"requests">>): Promise<void> {
+  await db.updateTable("requests").set(set as never).where("id", "=", id).execute();
+}
+
+export async function messagesOf(db: Executor, requestId: string) {
+  return db.selectFrom("messages").select(["id", "author_kind", "author_space_id", "author_agent_id", "body", "body_sha256", "created_at", "read_by_company_at", "read_by_administration_at"]).where("request_id", "=", requestId).orderBy("seq").execute();
+}
+
+export async function attachmentsOf(db: Executor, messageIds: string[]) {
+  if (messageIds.length === 0) return [];
+  return db
+    .selectFrom("attachments as a")
+    .innerJoin("uploads as u", "u.id", "a.upload_id")
+    .select(["a.id", "a.message_id", "a.position", "u.name", "u.size", "u.media_type", "u.sha256"])
+    .where("a.message_id", "in", messageIds)
+    .orderBy("a.position")
+    .execute();
+}
+
+/** Marks the administration's messages read by the company side (first read only); returns how many. */
+export async function markReadByCompany(db: Executor, requestId: string, spaceId: string, at: Date): Promise<number> {
+  const res = await db
+    .updateTable("messages")
+    .set({ read_by_company_at: at, read_by_company_space: spaceId })
+    .where("request_id", "=", requestId)
+    .where("author_kind", "<>", "person")
+    .where("read_by_company_at", "is", null)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}
+
+export async function markReadByAdministration(db: Executor, requestId: string, at: Date): Promise<number> {
+  const res = await db
+    .updateTable("messages")
+    .set({ read_by_administration_at: at })
+    .where("request_id", "=", requestId)
+    .where("author_kind", "=", "person")
+    .where("read_by_administration_at", "is", null)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}
+
+export async function findReceipt(db: Executor, requestId: string) {
+  return db.selectFrom("receipts").select(["pdf"]).where("request_id", "=", requestId).executeTakeFirst();
+}
+
+export async function findIdempotent(db: Executor, spaceId: string, key: string) {
+  return db.selectFrom("idempotency_keys").select(["route", "status", "response", "created_at"]).where("space_id", "=", spaceId).where("key", "=", key).executeTakeFirst();
+}
+
+/** Claims a key for this call (blocks while another transaction holds it); false when it was already used. */
+export async function claimIdempotencyKey(db: Executor, spaceId: string, key: string, route: string, at: Date): Promise<boolean> {
+  const res = await sql`
+    INSERT INTO idempotency_keys (space_id, key, route, status, response, created_at)
+    VALUES (${spaceId}, ${key}, ${route}, 0, '{}'::jsonb, ${at})
+    ON CONFLICT (space_id, key) DO NOTHING`.execute(db);
+  return Number(res.numAffectedRows ?? 0n) === 1;
+}
+
+export async function storeIdempotentResponse(db: Executor, spaceId: string, key: string, status: number, response: unknown): Promise<void> {
+  await db.updateTable("idempotency_keys").set({ status, response: JSON.stringify(response) }).where("space_id", "=", spaceId).where("key", "=", key).execute();
+}
+
+export async function purgeIdempotencyKeys(db: Executor, before: Date): Promise<void> {
+  await db.deleteFrom("idempotency_keys").where("created_at", "<", before).execute();
+}
+
+export async function unattachedUploads(db: Executor, spaceId: string, ids: string[]) {
+  if (ids.length === 0) return [];
+  return db.selectFrom("uploads").select(["id", "size", "scan_status"]).where("space_id", "=", spaceId).where("id", "in", ids).where("attached_at", "is", null).execute();
+}
+
+export async function attachUploads(db: Executor, messageId: string, ids: string[], at: Date, newId: () => string): Promise<void> {
+  if (ids.length === 0) return;
+  await db.insertInto("attachments").values(ids.map((upload_id, position) => ({ id: newId(), message_id: messageId, upload_id, position }))).execute();
+  await db.updateTable("uploads").set({ attached_at: at }).where("id", "in", ids).execute();
+}
+
+export async function uploadsById(db: Executor, ids: string[]) {
+  if (ids.length === 0) return [];
+  return db.selectFrom("uploads").select(["id", "name", "size", "media_type", "sha256"]).where("id", "in", ids).execute();
+}

@@ -1,0 +1,203 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { requirePerson } from "../../platform/http/auth.js";
+import { errorReply, sirenField } from "../spaces/index.js";
+import { LIMITS, NATURE_CODES, TAX_CODES } from "./requests.catalogue.js";
+import * as service from "./requests.service.js";
+
+const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorReply]));
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+const STATUSES = ["received", "in_progress", "awaiting_user", "answered", "closed"] as const;
+
+const serviceRef = z.object({ code: z.string(), name: z.string() });
+export const summarySchema = z.object({
+  id: z.uuid(),
+  reference: z.string(),
+  siren: z.string(),
+  companyName: z.string(),
+  tax: z.string(),
+  nature: z.string(),
+  subject: z.string(),
+  status: z.enum(STATUSES),
+  service: serviceRef,
+  receivedAt: z.string(),
+  lastActivityAt: z.string(),
+  unreadCount: z.number().int(),
+});
+export const messageSchema = z.object({
+  id: z.uuid(),
+  author: z.object({ kind: z.enum(["person", "agent", "system"]), displayName: z.string() }),
+  /** Plain text; line breaks kept; never to be rendered as HTML. */
+  body: z.string(),
+  attachments: z.array(z.object({ id: z.uuid(), name: z.string(), size: z.number().int(), mediaType: z.string(), sha256: z.string() })),
+  createdAt: z.string(),
+  readByCompanyAt: z.string().nullable(),
+  readByAdministrationAt: z.string().nullable(),
+});
+export const detailSchema = summarySchema.extend({
+  deadlines: z.object({ firstAnswer: z.string(), legal: z.string().nullable() }),
+  messages: z.array(messageSchema),
+});
+
+export const summaryJson = (r: service.RequestSummary) => ({ ...r, receivedAt: r.receivedAt.toISOString(), lastActivityAt: r.lastActivityAt.toISOString() });
+export const messageJson = (m: service.MessageView) => ({ ...m, createdAt: m.createdAt.toISOString(), readByCompanyAt: iso(m.readByCompanyAt), readByAdministrationAt: iso(m.readByAdministrationAt) });
+export const deadlinesJson = (d: { firstAnswer: Date; legal: Date | null }) => ({ firstAnswer: d.firstAnswer.toISOString(), legal: iso(d.legal) });
+
+const idParams = z.object({ id: z.uuid({ error: "identifiant de demande invalide" }) });
+const uploadIds = z.array(z.uuid()).max(LIMITS.attachmentsMax, `au plus ${LIMITS.attachmentsMax} pièces jointes`).default([]);
+/** Rejects bodies with only spaces; keeps line breaks. */
+const bodyField = z.string().max(LIMITS.bodyMax, `${LIMITS.bodyMax} caractères au plus`).refine((s) => s.trim().length > 0, "le message est vide");
+const idempotencyHeader = z.object({ "idempotency-key": z.string().min(8).max(128).regex(/^[\w-]+$/, "clé d'idempotence invalide").optional() });
+
+/** The messagerie, company side (api.md). */
+export function requestsRoutes(deps: service.RequestsDeps): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.post(
+      "/api/v1/requests",
+      {
+        schema: {
+          tags: ["requests"],
+          summary: "File a request (« Écrire »)",
+          security: [{ session: [], csrf: [] }],
+          headers: idempotencyHeader,
+          body: z.object({
+            siren: sirenField,
+            tax: z.enum(TAX_CODES),
+            nature: z.enum(NATURE_CODES),
+            subject: z.string().trim().min(1, "l'objet est vide").max(LIMITS.subjectMax, `${LIMITS.subjectMax} caractères au plus`),
+            body: bodyField,
+            uploadIds,
+          }),
+          response: {
+            201: z.object({ id: z.uuid(), reference: z.string(), status: z.literal("received"), receivedAt: z.string(), service: serviceRef, receiptUrl: z.string() }),
+            ...errors(400, 401, 403, 404, 409, 413, 422),
+          },
+        },
+      },
+      async (req, reply) => reply.status(201).send(await service.fileRequest(deps, requirePerson(req).subjectId, req.body, req.headers["idempotency-key"])),
+    );
+
+    app.get(
+      "/api/v1/requests",
+      {
+        schema: {
+          tags: ["requests"],
+          summary: "My inbox: every request I may see, by last activity (keyset pagination)",
+          security: [{ session: [] }],
+          querystring: z.object({
+            siren: sirenField.optional(),
+            status: z.enum(STATUSES).optional(),
+            tax: z.enum(TAX_CODES).optional(),
+            nature: z.enum(NATURE_CODES).optional(),
+            /** French full-text search over references, subjects and messages. */
+            q: z.string().trim().min(1).max(200).optional(),
+            /** Archived requests (4 years after closing) instead of the current ones. */
+            archived: z.enum(["true", "false"]).optional(),
+            limit: z.coerce.number().int().min(1).max(100).default(50),
+            cursor: z.string().max(200).optional(),
+          }),
+          response: { 200: z.object({ items: z.array(summarySchema), nextCursor: z.string().nullable() }), ...errors(400, 401) },
+        },
+      },
+      async (req) => {
+        const { limit, cursor, archived, ...filters } = req.query;
+        const page = await service.listRequests(deps, requirePerson(req).subjectId, { ...filters, archived: archived === "true" }, limit, cursor);
+        return { items: page.items.map(summaryJson), nextCursor: page.nextCursor };
+      },
+    );
+
+    app.get(
+      "/api/v1/requests/:id",
+      {
+        schema: {
+          tags: ["requests"],
+          summary: "A request and its thread (marks the administration's messages read)",
+          security: [{ session: [] }],
+          params: idParams,
+          response: { 200: detailSchema, ...errors(400, 401, 404) },
+        },
+      },
+      async (req) => {
+        const r = await service.getRequest(deps, requirePerson(req).subjectId, req.params.id);
+        return { ...summaryJson(r), deadlines: deadlinesJson(r.deadlines), messages: r.messages.map(messageJson) };
+      },
+    );
+
+    app.post(
+      "/api/v1/requests/:id/messages",
+      {
+        schema: {
+          tags: ["requests"],
+          summary: "Reply in a thread",
+          security: [{ session: [], csrf: [] }],
+          params: idParams,
+          headers: idempotencyHeader,
+          body: z.object({ body: bodyField, uploadIds }),
+          response: { 201: z.object({ id: z.uuid(), createdAt: z.string() }), ...errors(400, 401, 404, 409, 413, 422) },
+        },
+      },
+      async (req, reply) => reply.status(201).send(await service.postCompanyMessage(deps, requirePerson(req).subjectId, req.params.id, req.body, req.headers["idempotency-key"])),
+    );
+
+    app.post(
+      "/api/v1/requests/:id/close",
+      {
+        schema: {
+          tags: ["requests"],
+          summary: "Close a request",
+          security: [{ session: [], csrf: [] }],
+          params: idParams,
+          response: { 200: z.object({ status: z.literal("closed") }), ...errors(400, 401, 404, 409) },
+        },
+      },
+      async (req) => service.closeRequest(deps, requirePerson(req).subjectId, req.params.id),
+    );
+
+    app.get(
+      "/api/v1/requests/:id/receipt.pdf",
+      {
+        schema: { tags: ["requests"], summary: "The signed acknowledgement of receipt (PDF)", security: [{ session: [] }], params: idParams },
+      },
+      async (req, reply) => {
+        const r = await service.receiptOf(deps, requirePerson(req).subjectId, req.params.id);
+        return reply
+          .type("application/pdf")
+          .header("Content-Disposition", `attachment; filename="accuse-reception-${r.reference}.pdf"`)
+          .header("X-Content-Type-Options", "nosniff")
+          .send(r.pdf);
+      },
+    );
+
+    app.get(
+      "/api/v1/receipts/public-key",
+      { schema: { tags: ["requests"], summary: "The Ed25519 public key (PEM) that signs receipts" } },
+      async (_req, reply) => reply.type("application/x-pem-file").header("Cache-Control", "public, max-age=3600").send(deps.receiptKeys.publicKeyPem),
+    );
+
+    app.get(
+      "/api/v1/notification-preferences",
+      {
+        schema: {
+          tags: ["requests"],
+          summary: "How I am told about new messages: at once, or in a daily digest",
+          security: [{ session: [] }],
+          response: { 200: z.object({ mode: z.enum(["immediate", "daily"]) }), ...errors(401) },
+        },
+      },
+      async (req) => ({ mode: await service.notificationMode(deps, requirePerson(req).subjectId) }),
+    );
+    app.put(
+      "/api/v1/notification-preferences",
+      {
+        schema: {
+          tags: ["requests"],
+          summary: "Choose immediate notifications or a daily digest",
+          security: [{ session: [], csrf: [] }],
+          body: z.object({ mode: z.enum(["immediate", "daily"]) }),
+          response: { 200: z.object({ mode: z.enum(["immediate", "daily"]) }), ...errors(400, 401, 403) },
+        },
+      },
+      async (req) => service.setNotificationMode(deps, requirePerson(req).subjectId, req.body.mode),
+    );
+  };
+}

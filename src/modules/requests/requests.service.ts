@@ -1,0 +1,496 @@
+import { randomUUID } from "node:crypto";
+import { sql, type Kysely } from "kysely";
+import type { DB, RequestStatus, Row } from "../../platform/db/schema.js";
+import type { Tx } from "../../platform/db/database.js";
+import type { Clock } from "../../platform/clock.js";
+import { DAY } from "../../platform/clock.js";
+import { sha256Hex } from "../../platform/crypto.js";
+import { DomainError } from "../../platform/errors.js";
+import { departmentOf, findCompetentServiceOfType, findManagingSie, getCompanies, getCompanyDetails } from "../companies/index.js";
+import { getSpaces } from "../spaces/index.js";
+import { companyEmailsOf } from "../adhesions/index.js";
+import { can, messagerieScope } from "../rights/index.js";
+import { appendJournal } from "../journal/index.js";
+import { queueMail, requestNotificationMail, receiptMail } from "../mail/index.js";
+import * as repo from "./requests.repository.js";
+import { LIMITS, NATURES, natureAllowed, routedServiceType, TAX_LABELS } from "./requests.catalogue.js";
+import { deadlinesFor } from "./requests.deadlines.js";
+import { signedReceipt, type ReceiptKeys, type ReceiptPayload } from "./requests.receipts.js";
+import { transition, type RequestEvent } from "./requests.states.js";
+
+export type RequestsDeps = {
+  db: Kysely<DB>;
+  clock: Clock;
+  receiptKeys: ReceiptKeys;
+};
+
+const notFound = () => new DomainError("not_found", "not_found", "Demande introuvable.");
+const requestClosed = () => new DomainError("conflict", "request_closed", "Cette demande est clôturée : elle n'accepte plus de message. Déposez une nouvelle demande en citant sa référence.");
+
+export type RequestSummary = {
+  id: string;
+  reference: string;
+  siren: string;
+  companyName: string;
+  tax: string;
+  nature: string;
+  subject: string;
+  status: RequestStatus;
+  service: { code: string; name: string };
+  receivedAt: Date;
+  lastActivityAt: Date;
+  unreadCount: number;
+};
+
+/** The service a request goes to: the company's managing SIE, or the competent CDIF for taxes foncières. */
+async function routeRequest(db: Kysely<DB> | Tx, siren: string, tax: string, nature: string) {
+  const type = routedServiceType(tax, nature);
+  if (type === "SIE") return findManagingSie(db, siren);
+  const company = await getCompanyDetails(db, siren);
+  const commune = company?.address?.communeCode;
+  if (!commune) return findManagingSie(db, siren);
+  return (await findCompetentServiceOfType(db, type, commune, departmentOf(commune))) ?? findManagingSie(db, siren);
+}
+
+async function serviceNames(db: Kysely<DB> | Tx, codes: string[]): Promise<Map<string, string>> {
+  if (codes.length === 0) return new Map();
+  const rows = await db.selectFrom("tax_services").select(["code", "name"]).where("code", "in", codes).execute();
+  return new Map(rows.map((r) => [r.code, r.name]));
+}
+
+/** Runs a POST with an Idempotency-Key: a retry returns the first answer and creates nothing twice. */
+async function idempotent<T>(deps: RequestsDeps, spaceId: string, key: string | undefined, route: string, work: (tx: Tx) => Promise<T>): Promise<T> {
+  if (!key) return deps.db.transaction().execute(work);
+  const now = deps.clock.now();
+  const earlier = await repo.findIdempotent(deps.db, spaceId, key);
+  if (earlier && earlier.status !== 0) return replay<T>(earlier, route);
+  try {
+    return await deps.db.transaction().execute(async (tx) => {
+      if (!(await repo.claimIdempotencyKey(tx, spaceId, key, route, now))) throw new IdempotencyConflict();
+      const result = await work(tx);
+      await repo.storeIdempotentResponse(tx, spaceId, key, 201, result);
+      return result;
+    });
+  } catch (error) {
+    if (!(error instanceof IdempotencyConflict)) throw error;
+    const first = await repo.findIdempotent(deps.db, spaceId, key);
+    if (!first || first.status === 0) throw new DomainError("conflict", "idempotency_key_in_use", "Une requête avec cette clé d'idempotence est en cours ; réessayez.");
+    return replay<T>(first, route);
+  }
+}
+class IdempotencyConflict extends Error {}
+function replay<T>(earlier: { route: string; response: Record<string, unknown> }, route: string): T {
+  if (earlier.route !== route) throw new DomainError("conflict", "idempotency_key_reused", "Cette clé d'idempotence a déjà servi pour une autre opération.");
+  return earlier.response as T;
+}
+
+export type FileInput = { siren: string; tax: string; nature: string; subject: string; body: string; uploadIds: string[] };
+
+/** Links uploads to a message after checking they are the person's, unattached, clean, and within the limits. */
+async function attach(tx: Tx, spaceId: string, messageId: string, uploadIds: string[], at: Date) {
+  const ids = [...new Set(uploadIds)];
+  if (ids.length > LIMITS.attachmentsMax) throw new DomainError("refused", "too_many_attachments", `Au plus ${LIMITS.attachmentsMax} pièces jointes par message.`);
+  const found = await repo.unattachedUploads(tx, spaceId, ids);
+  if (found.length !== ids.length) throw new DomainError("refused", "unknown_upload", "Une pièce jointe est introuvable, déjà utilisée ou expirée : téléversez-la de nouveau.");
+  if (found.some((u) => u.scan_status === "quarantined")) throw new DomainError("refused", "upload_quarantined", "Une pièce jointe attend encore l'analyse antivirus : réessayez dans quelques minutes.");
+  const total = found.reduce((s, u) => s + u.size, 0);
+  if (total > LIMITS.attachmentsTotalBytes) throw new DomainError("too_large", "attachments_too_large", "Les pièces jointes dépassent 25 Mio au total.");
+  await repo.attachUploads(tx, messageId, ids, at, randomUUID);
+  return repo.uploadsById(tx, ids);
+}
+
+/**
+ * Files a request (product §8). One transaction commits the request, its first message, the attachment links, the
+ * signed receipt, the journal entry and the outbox rows; only then does the caller answer 201.
+ */
+export async function fileRequest(deps: RequestsDeps, spaceId: string, input: FileInput, idempotencyKey?: string) {
+  if (!natureAllowed(input.tax, input.nature)) {
+    throw new DomainError("refused", "nature_not_allowed", "Le remboursement d'un crédit de TVA ne se demande que pour la TVA.");
+  }
+  const now = deps.clock.now();
+  // Visibility: writing for a company and a tax needs a live messagerie right covering that tax; else 404.
+  if (!(await can(deps.db, { spaceId, siren: input.siren, service: "messagerie", tax: input.tax }, now))) {
+    throw new DomainError("not_found", "not_found", "Entreprise introuvable, ou vous n'avez pas accès à sa messagerie pour cet impôt.");
+  }
+  return idempotent(deps, spaceId, idempotencyKey, "POST /requests", async (tx) => {
+    const service = await routeRequest(tx, input.siren, input.tax, input.nature);
+    if (!service) throw new DomainError("refused", "no_competent_service", "Aucun service des impôts n'est compétent pour l'adresse de cette entreprise : contactez le centre de contact.");
+    const year = Number(new Intl.DateTimeFormat("fr-FR", { timeZone: "Europe/Paris", year: "numeric" }).format(now));
+    const number = await repo.nextReferenceNumber(tx, service.code, year);
+    const reference = `${year}-${service.code}-${String(number).padStart(7, "0")}`;
+    const id = randomUUID();
+    const messageId = randomUUID();
+    await repo.insertRequest(tx, {
+      id,
+      reference,
+      siren: input.siren,
+      tax: input.tax,
+      nature: input.nature,
+      subject: input.subject,
+      status: "received",
+      service_code: service.code,
+      author_space_id: spaceId,
+      received_at: now,
+      last_activity_at: now,
+      answered_at: null,
+      first_answer_at: null,
+      closed_at: null,
+      archived_at: null,
+    });
+    const bodySha256 = sha256Hex(input.body);
+    await repo.insertMessage(tx, { id: messageId, request_id: id, author_kind: "person", author_space_id: spaceId, author_agent_id: null, body: input.body, body_sha256: bodySha256, created_at: now, read_by_company_at: now, read_by_company_space: spaceId, read_by_administration_at: null });
+    const attachments = await attach(tx, spaceId, messageId, input.uploadIds, now);
+    const [author] = await getSpaces(tx, [spaceId]);
+    const company = (await getCompanies(tx, [input.siren])).get(input.siren);
+    const deadlines = deadlinesFor(input.nature, now);
+    const payload: ReceiptPayload = {
+      version: 1,
+      reference,
+      receivedAt: now.toISOString(),
+      service: { code: service.code, name: service.name },
+      author: { name: `${author!.first_name} ${author!.last_name}`, connectionEmail: author!.connection_email },
+      company: { siren: input.siren, name: company?.name ?? input.siren },
+      tax: `${input.tax} (${TAX_LABELS[input.tax] ?? input.tax})`,
+      nature: NATURES.find((n) => n.code === input.nature)?.label ?? input.nature,
+      subject: input.subject,
+      bodySha256,
+      attachments: attachments.map((a) => ({ name: a.name, size: a.size, mediaType: a.media_type, sha256: a.sha256 })),
+      firstAnswerTarget: deadlines.firstAnswer.toISOString(),
+      legalDeadline: deadlines.legal?.toISOString() ?? null,
+    };
+    const pdf = await signedReceipt(payload, deps.receiptKeys);
+    await repo.insertReceipt(tx, id, pdf, now);
+    await queueMail(tx, now, receiptMail({ to: author!.connection_email, reference, companyName: payload.company.name, receivedAt: now, pdf }));
+    await appendJournal(tx, now, {
+      actor: { kind: "person", id: spaceId },
+      action: "request.filed",
+      subject: { type: "request", id },
+      data: { reference, siren: input.siren, tax: input.tax, nature: input.nature, service: service.code, messageSha256: bodySha256, attachments: attachments.map((a) => a.sha256) },
+    });
+    await notifyChange(tx, id);
+    return { id, reference, status: "received" as const, receivedAt: now.toISOString(), service: { code: service.code, name: service.name }, receiptUrl: `/api/v1/requests/${id}/receipt.pdf` };
+  });
+}
+
+/** Live updates: other processes listening on this channel push `request.updated` to the people concerned. */
+async function notifyChange(tx: Tx, requestId: string): Promise<void> {
+  await sql`SELECT pg_notify('messagerie_requests', ${requestId})`.execute(tx);
+}
+
+/** A request the person may see (else 404, never 403). */
+async function visibleRequest(db: Kysely<DB> | Tx, spaceId: string, id: string, at: Date, lock = false): Promise<Row<"requests">> {
+  const r = lock ? await repo.lockRequest(db, id) : await repo.findRequest(db, id);
+  if (!r || !(await can(db, { spaceId, siren: r.siren, service: "messagerie", tax: r.tax }, at))) throw notFound();
+  return r;
+}
+
+export type ListFilters = { siren?: string | undefined; status?: RequestStatus | undefined; tax?: string | undefined; nature?: string | undefined; q?: string | undefined; archived?: boolean | undefined };
+
+/**
+ * A French full-text query: every word must match. Snowball's French stemmer gives « crédit » → cred but
+ * « crédits » → credit, so each word also matches its singular and plural forms. References match as words too.
+ */
+export function frenchQuery(text: string) {
+  const words = (text.match(/[\p{L}\p{N}][\p{L}\p{N}'-]*/gu) ?? []).slice(0, 10);
+  if (words.length === 0) return undefined;
+  return sql`(${sql.join(
+    words.map((w) => {
+      const forms = [...new Set([w, `${w}s`, w.replace(/s$/i, "")])].filter(Boolean);
+      return sql`(${sql.join(forms.map((f) => sql`plainto_tsquery('messagerie_fr', ${f})`), sql` || `)})`;
+    }),
+    sql` && `,
+  )})`;
+}
+
+function encodeCursor(at: Date, id: string): string {
+  return Buffer.from(JSON.stringify([at.toISOString(), id])).toString("base64url");
+}
+function decodeCursor(cursor: string): [Date, string] {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [string, string];
+    const d = new Date(at);
+    if (Number.isNaN(d.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) throw new Error("bad");
+    return [d, id];
+  } catch {
+    throw new DomainError("invalid", "invalid_cursor", "Curseur de pagination invalide.");
+  }
+}
+
+/**
+ * The inbox (« Suivre mes demandes »): every request the person may see, across companies and taxes, by last
+ * activity, keyset-paginated (no OFFSET), with French full-text search over references, subjects and messages.
+ */
+export async function listRequests(deps: RequestsDeps, spaceId: string, filters: ListFilters, limit: number, cursor?: string) {
+  const now = deps.clock.now();
+  let q = deps.db
+    .selectFrom("requests")
+    .select([
+      "requests.id",
+      "requests.reference",
+      "requests.siren",
+      "requests.tax",
+      "requests.nature",
+      "requests.subject",
+      "requests.status",
+      "requests.service_code",
+      "requests.received_at",
+      "requests.last_activity_at",
+      sql<number>`(SELECT count(*)::int FROM messages m WHERE m.request_id = requests.id AND m.author_kind <> 'person' AND m.read_by_company_at IS NULL)`.as("unread"),
+    ])
+    .where(messagerieScope(spaceId, now));
+  q = filters.archived ? q.where("requests.archived_at", "is not", null) : q.where("requests.archived_at", "is", null);
+  if (filters.siren) q = q.where("requests.siren", "=", filters.siren);
+  if (filters.status) q = q.where("requests.status", "=", filters.status);
+  if (filters.tax) q = q.where("requests.tax", "=", filters.tax);
+  if (filters.nature) q = q.where("requests.nature", "=", filters.nature);
+  const query = filters.q ? frenchQuery(filters.q) : undefined;
+  if (query) {
+    q = q.where(
+      sql<boolean>`(requests.search @@ ${query}
+        OR EXISTS (SELECT 1 FROM messages m WHERE m.request_id = requests.id AND m.search @@ ${query}))`,
+    );
+  }
+  if (cursor) {
+    const [at, id] = decodeCursor(cursor);
+    q = q.where(sql<boolean>`(requests.last_activity_at, requests.id) < (${at}, ${id}::uuid)`);
+  }
+  const rows = await q.orderBy("requests.last_activity_at", "desc").orderBy("requests.id", "desc").limit(limit + 1).execute();
+  const page = rows.slice(0, limit);
+  const companies = await getCompanies(deps.db, [...new Set(page.map((r) => r.siren))]);
+  const services = await serviceNames(deps.db, [...new Set(page.map((r) => r.service_code))]);
+  const items: RequestSummary[] = page.map((r) => ({
+    id: r.id,
+    reference: r.reference,
+    siren: r.siren,
+    companyName: companies.get(r.siren)?.name ?? r.siren,
+    tax: r.tax,
+    nature: r.nature,
+    subject: r.subject,
+    status: r.status,
+    service: { code: r.service_code, name: services.get(r.service_code) ?? r.service_code },
+    receivedAt: r.received_at,
+    lastActivityAt: r.last_activity_at,
+    unreadCount: r.unread,
+  }));
+  const last = page[page.length - 1];
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.last_activity_at, last.id) : null };
+}
+
+export type MessageView = {
+  id: string;
+  author: { kind: "person" | "agent" | "system"; displayName: string };
+  body: string;
+  attachments: { id: string; name: string; size: number; mediaType: string; sha256: string }[];
+  createdAt: Date;
+  readByCompanyAt: Date | null;
+  readByAdministrationAt: Date | null;
+};
+
+async function threadOf(db: Kysely<DB> | Tx, r: Row<"requests">) {
+  const messages = await repo.messagesOf(db, r.id);
+  const attachments = await repo.attachmentsOf(db, messages.map((m) => m.id));
+  const people = new Map((await getSpaces(db, [...new Set(messages.map((m) => m.author_space_id).filter((x): x is string => !!x))])).map((p) => [p.id, p]));
+  const services = await serviceNames(db, [r.service_code]);
+  const view: MessageView[] = messages.map((m) => ({
+    id: m.id,
+    author: {
+      kind: m.author_kind,
+      // The company side sees the service, never the agent's name.
+      displayName:
+        m.author_kind === "person"
+          ? `${people.get(m.author_space_id!)?.first_name ?? ""} ${people.get(m.author_space_id!)?.last_name ?? ""}`.trim()
+          : m.author_kind === "agent"
+            ? (services.get(r.service_code) ?? r.service_code)
+            : "Messagerie Pro",
+    },
+    body: m.body,
+    attachments: attachments.filter((a) => a.message_id === m.id).map((a) => ({ id: a.id, name: a.name, size: a.size, mediaType: a.media_type, sha256: a.sha256 })),
+    createdAt: m.created_at,
+    readByCompanyAt: m.read_by_company_at,
+    readByAdministrationAt: m.read_by_administration_at,
+  }));
+  return view;
+}
+
+async function summaryOf(db: Kysely<DB> | Tx, r: Row<"requests">): Promise<RequestSummary & { deadlines: { firstAnswer: Date; legal: Date | null } }> {
+  const company = (await getCompanies(db, [r.siren])).get(r.siren);
+  const services = await serviceNames(db, [r.service_code]);
+  const unread = await db.selectFrom("messages").select((eb) => eb.fn.countAll<string>().as("n")).where("request_id", "=", r.id).where("author_kind", "<>", "person").where("read_by_company_at", "is", null).executeTakeFirstOrThrow();
+  return {
+    id: r.id,
+    reference: r.reference,
+    siren: r.siren,
+    companyName: company?.name ?? r.siren,
+    tax: r.tax,
+    nature: r.nature,
+    subject: r.subject,
+    status: r.status,
+    service: { code: r.service_code, name: services.get(r.service_code) ?? r.service_code },
+    receivedAt: r.received_at,
+    lastActivityAt: r.last_activity_at,
+    unreadCount: Number(unread.n),
+    deadlines: deadlinesFor(r.nature, r.received_at),
+  };
+}
+
+/** One request with its thread; marks the administration's messages read by the company side (first read). */
+export async function getRequest(deps: RequestsDeps, spaceId: string, id: string) {
+  const now = deps.clock.now();
+  const r = await visibleRequest(deps.db, spaceId, id, now);
+  const marked = await deps.db.transaction().execute(async (tx) => {
+    const n = await repo.markReadByCompany(tx, id, spaceId, now);
+    if (n > 0) await appendJournal(tx, now, { actor: { kind: "person", id: spaceId }, action: "request.read", subject: { type: "request", id }, data: { messages: n } });
+    return n;
+  });
+  const summary = await summaryOf(deps.db, r);
+  return { ...summary, unreadCount: 0, messages: await threadOf(deps.db, r), markedRead: marked };
+}
+
+/** A reply from the company side; a closed request answers 409. */
+export async function postCompanyMessage(deps: RequestsDeps, spaceId: string, id: string, input: { body: string; uploadIds: string[] }, idempotencyKey?: string) {
+  const now = deps.clock.now();
+  await visibleRequest(deps.db, spaceId, id, now);
+  return idempotent(deps, spaceId, idempotencyKey, `POST /requests/${id}/messages`, async (tx) => {
+    const r = await visibleRequest(tx, spaceId, id, now, true);
+    const t = transition(r.status, "company_replies");
+    if (!t.ok) throw requestClosed();
+    const messageId = randomUUID();
+    const bodySha256 = sha256Hex(input.body);
+    await repo.insertMessage(tx, { id: messageId, request_id: id, author_kind: "person", author_space_id: spaceId, author_agent_id: null, body: input.body, body_sha256: bodySha256, created_at: now, read_by_company_at: now, read_by_company_space: spaceId, read_by_administration_at: null });
+    const attachments = await attach(tx, spaceId, messageId, input.uploadIds, now);
+    await repo.updateRequest(tx, id, { status: t.to, last_activity_at: now, version: r.version + 1 });
+    await appendJournal(tx, now, { actor: { kind: "person", id: spaceId }, action: "message.posted", subject: { type: "request", id }, data: { messageId, sha256: bodySha256, attachments: attachments.map((a) => a.sha256), status: t.to } });
+    await notifyChange(tx, id);
+    return { id: messageId, createdAt: now.toISOString() };
+  });
+}
+
+export async function closeRequest(deps: RequestsDeps, spaceId: string, id: string) {
+  const now = deps.clock.now();
+  return deps.db.transaction().execute(async (tx) => {
+    const r = await visibleRequest(tx, spaceId, id, now, true);
+    const t = transition(r.status, "company_closes");
+    if (!t.ok) throw new DomainError("conflict", "request_closed", "Cette demande est déjà clôturée.");
+    await repo.updateRequest(tx, id, { status: "closed", closed_at: now, last_activity_at: now, version: r.version + 1 });
+    await appendJournal(tx, now, { actor: { kind: "person", id: spaceId }, action: "request.closed", subject: { type: "request", id }, data: { by: "company" } });
+    await notifyChange(tx, id);
+    return { status: "closed" as const };
+  });
+}
+
+export async function receiptOf(deps: RequestsDeps, spaceId: string, id: string) {
+  const r = await visibleRequest(deps.db, spaceId, id, deps.clock.now());
+  const receipt = await repo.findReceipt(deps.db, id);
+  if (!receipt) throw notFound();
+  return { reference: r.reference, pdf: receipt.pdf };
+}
+
+// Agents (the minimum the company side needs; the full back office comes with its own module) -----------------
+
+/** A request as an agent of its service sees it (with its version); another service's answers 404. */
+export async function getRequestForAgent(deps: RequestsDeps, agentServices: string[], agentId: string, id: string) {
+  const now = deps.clock.now();
+  const r = await repo.findRequest(deps.db, id);
+  if (!r || !agentServices.includes(r.service_code)) throw notFound();
+  await deps.db.transaction().execute(async (tx) => {
+    await repo.markReadByAdministration(tx, id, now);
+    await appendJournal(tx, now, { actor: { kind: "agent", id: agentId }, action: "request.opened", subject: { type: "request", id }, data: { service: r.service_code } });
+  });
+  return { ...(await summaryOf(deps.db, r)), version: r.version, messages: await threadOf(deps.db, r) };
+}
+
+/**
+ * An agent's reply, optionally moving the request to `awaiting_user` or `answered`, with an optimistic version
+ * check (409 when someone acted first). The author and the company address get a content-free notification.
+ */
+export async function postAgentMessage(deps: RequestsDeps, agentServices: string[], agentId: string, id: string, input: { body: string; status?: "awaiting_user" | "answered" | undefined; version: number }) {
+  const now = deps.clock.now();
+  return deps.db.transaction().execute(async (tx) => {
+    const r = await repo.lockRequest(tx, id);
+    if (!r || !agentServices.includes(r.service_code)) throw notFound();
+    if (r.version !== input.version) {
+      throw new DomainError("conflict", "stale_version", "La demande a changé depuis votre lecture : rechargez-la.", { currentVersion: r.version, status: r.status });
+    }
+    const event: RequestEvent = input.status === "answered" ? "agent_answers" : input.status === "awaiting_user" ? "agent_asks" : "agent_opens";
+    const t = transition(r.status, event);
+    if (!t.ok) throw requestClosed();
+    const messageId = randomUUID();
+    const bodySha256 = sha256Hex(input.body);
+    await repo.insertMessage(tx, { id: messageId, request_id: id, author_kind: "agent", author_space_id: null, author_agent_id: agentId, body: input.body, body_sha256: bodySha256, created_at: now, read_by_company_at: null, read_by_company_space: null, read_by_administration_at: now });
+    await repo.updateRequest(tx, id, {
+      status: t.to,
+      last_activity_at: now,
+      version: r.version + 1,
+      first_answer_at: r.first_answer_at ?? now,
+      answered_at: t.to === "answered" ? now : r.answered_at,
+    });
+    await appendJournal(tx, now, { actor: { kind: "agent", id: agentId }, action: "message.posted", subject: { type: "request", id }, data: { messageId, sha256: bodySha256, status: t.to } });
+    await notifyCompanySide(tx, now, r);
+    await notifyChange(tx, id);
+    return { id: messageId, createdAt: now.toISOString(), status: t.to, version: r.version + 1 };
+  });
+}
+
+/**
+ * The content-free notice of product §8 (no content, no attachment, no link to a sign-in page) to the request's
+ * author — or into their daily digest when they chose one — and to the company e-mail address.
+ */
+async function notifyCompanySide(tx: Tx, now: Date, r: Row<"requests">): Promise<void> {
+  const [author] = await getSpaces(tx, [r.author_space_id]);
+  const pref = await tx.selectFrom("notification_preferences").select("mode").where("space_id", "=", r.author_space_id).executeTakeFirst();
+  if (author) {
+    if (pref?.mode === "daily") {
+      await tx.insertInto("pending_digests").values({ space_id: author.id, request_id: r.id, created_at: now }).onConflict((oc) => oc.doNothing()).execute();
+    } else {
+      await queueMail(tx, now, requestNotificationMail({ to: author.connection_email, references: [r.reference] }));
+    }
+  }
+  const companyEmail = (await companyEmailsOf(tx, [r.siren])).get(r.siren);
+  if (companyEmail && companyEmail !== author?.connection_email) await queueMail(tx, now, requestNotificationMail({ to: companyEmail, references: [r.reference] }));
+}
+
+/**
+ * Sends the daily digests (job, run often): a person whose oldest pending notice is a day old gets one
+ * content-free mail listing every reference that moved since.
+ */
+export async function sendDigests(deps: Pick<RequestsDeps, "db" | "clock">): Promise<number> {
+  const now = deps.clock.now();
+  return deps.db.transaction().execute(async (tx) => {
+    const due = tx.selectFrom("pending_digests").select("space_id").groupBy("space_id").having((eb) => eb.fn.min("created_at"), "<=", new Date(now.getTime() - DAY));
+    const rows = await tx.deleteFrom("pending_digests").where("space_id", "in", due).returning(["space_id", "request_id"]).execute();
+    const bySpace = new Map<string, string[]>();
+    for (const r of rows) bySpace.set(r.space_id, [...(bySpace.get(r.space_id) ?? []), r.request_id]);
+    const people = new Map((await getSpaces(tx, [...bySpace.keys()])).map((p) => [p.id, p]));
+    for (const [spaceId, ids] of bySpace) {
+      const refs = await tx.selectFrom("requests").select("reference").where("id", "in", ids).orderBy("reference").execute();
+      const p = people.get(spaceId);
+      if (p) await queueMail(tx, now, requestNotificationMail({ to: p.connection_email, references: refs.map((x) => x.reference) }));
+    }
+    return bySpace.size;
+  });
+}
+
+export async function setNotificationMode(deps: Pick<RequestsDeps, "db">, spaceId: string, mode: "immediate" | "daily") {
+  await deps.db.insertInto("notification_preferences").values({ space_id: spaceId, mode }).onConflict((oc) => oc.column("space_id").doUpdateSet({ mode })).execute();
+  return { mode };
+}
+
+export async function notificationMode(deps: Pick<RequestsDeps, "db">, spaceId: string) {
+  return (await deps.db.selectFrom("notification_preferences").select("mode").where("space_id", "=", spaceId).executeTakeFirst())?.mode ?? "immediate";
+}
+
+/** Closes requests left 30 days in `answered` without reply (job). */
+export async function autoCloseAnswered(deps: Pick<RequestsDeps, "db" | "clock">): Promise<number> {
+  const now = deps.clock.now();
+  return deps.db.transaction().execute(async (tx) => {
+    const rows = await tx
+      .updateTable("requests")
+      .set((eb) => ({ status: "closed", closed_at: now, version: eb("version", "+", 1) }))
+      .where("status", "=", "answered")
+      .where("answered_at", "<=", new Date(now.getTime() - 30 * DAY))
+      .returning(["id", "reference"])
+      .execute();
+    for (const r of rows) await appendJournal(tx, now, { actor: { kind: "system" }, action: "request.closed", subject: { type: "request", id: r.id }, data: { by: "timeout", reference: r.reference } });
+    return rows.length;
+  });
+}
