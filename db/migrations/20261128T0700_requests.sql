@@ -76,7 +76,8 @@ CREATE TABLE uploads (
   size        integer NOT NULL,
   media_type  text NOT NULL,
   sha256      char(64) NOT NULL,
-  content     bytea NOT NULL,
+  -- The file itself lives in the content-addressed file store, under its SHA-256 (docs/adr/0004).
+  storage_key text NOT NULL,
   scan_status text NOT NULL CHECK (scan_status IN ('clean', 'not_scanned', 'quarantined')),
   created_at  timestamptz NOT NULL,
   attached_at timestamptz

@@ -14,6 +14,8 @@ import { receiptKeysFromPem, type ReceiptKeys } from "../modules/requests/index.
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { generateKeyPairSync } from "node:crypto";
+import { localFileStore, type FileStore } from "../platform/files.js";
+import { clamdAntivirus, type Antivirus } from "../platform/antivirus.js";
 
 /** Everything the composition roots (server, worker, CLI) share. */
 export type AppContext = {
@@ -25,12 +27,14 @@ export type AppContext = {
   hasher: PasswordHasher;
   sealer: Sealer;
   receiptKeys: ReceiptKeys;
+  files: FileStore;
+  antivirus: Antivirus | undefined;
   mailTransport: MailTransport;
   worker: Worker;
   close(): Promise<void>;
 };
 
-export type ContextOverrides = { clock?: Clock; logger?: Logger; mailTransport?: MailTransport; database?: Database };
+export type ContextOverrides = { clock?: Clock; logger?: Logger; mailTransport?: MailTransport; database?: Database; files?: FileStore };
 
 /** Refuses a production database that could lose committed data (product §12). */
 async function assertDurable(db: Kysely<DB>): Promise<void> {
@@ -102,6 +106,8 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     hasher: createPasswordHasher(config.argon2Concurrency),
     sealer,
     receiptKeys: loadReceiptKeys(config),
+    files: overrides.files ?? localFileStore(config.filesDir),
+    antivirus: config.clamavUrl ? clamdAntivirus(config.clamavUrl) : undefined,
     mailTransport,
     worker,
     async close() {

@@ -42,7 +42,7 @@ export async function buildHttpApp(ctx: AppContext, options: { webDir?: string }
   await app.register(adhesionsRoutes({ ...adhesionsDeps, oppositionRatePerMinute: ctx.config.signInRatePerMinute }));
   await app.register(rightsRoutes({ db: ctx.db, clock: ctx.clock }));
   const requestsDeps: RequestsDeps = { db: ctx.db, clock: ctx.clock, receiptKeys: ctx.receiptKeys };
-  await app.register(requestsRoutes(requestsDeps));
+  await app.register(requestsRoutes({ ...requestsDeps, files: ctx.files, antivirus: ctx.antivirus }));
   await app.register(backofficeRoutes({ ...common, sealer: ctx.sealer, requests: requestsDeps }));
   if (!ctx.config.isProduction) {
     await app.register(devMailRoutes({ db: ctx.db }));

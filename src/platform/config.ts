@@ -27,6 +27,10 @@ const envSchema = z.object({
   ENCRYPTION_KEY: secret.optional(),
   /** Ed25519 private key (PEM, PKCS#8) that signs receipts; generated in the data folder outside production. */
   RECEIPT_SIGNING_KEY: z.string().min(40).optional(),
+  /** Folder of the content-addressed file store (attachments); default `<DATA_DIR>/files`. */
+  FILES_DIR: z.string().min(1).optional(),
+  /** ClamAV daemon (tcp://host:3310); when set, every upload is scanned and refused if the scanner is down. */
+  CLAMAV_URL: z.string().regex(/^tcp:\/\/[^:/]+(:\d+)?\/?$/, "doit être de la forme tcp://hôte:3310").optional(),
   /** Loads the demo data set on an empty database. */
   DEMO_DATA: flag(true),
   /** Runs the background worker inside the server process. */
@@ -53,6 +57,8 @@ export type Config = {
   mailFrom: string;
   encryptionKey: string;
   receiptSigningKey: string | undefined;
+  filesDir: string;
+  clamavUrl: string | undefined;
   demoData: boolean;
   runWorker: boolean;
   logLevel: string;
@@ -108,6 +114,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     encryptionKey: e.ENCRYPTION_KEY ?? DEVELOPMENT_ENCRYPTION_KEY,
     // Environment files often carry a PEM on one line with literal \n.
     receiptSigningKey: e.RECEIPT_SIGNING_KEY?.replace(/\\n/g, "\n"),
+    filesDir: e.FILES_DIR ?? `${e.DATA_DIR.replace(/\/$/, "")}/files`,
+    clamavUrl: e.CLAMAV_URL,
     demoData: isProduction ? false : e.DEMO_DATA,
     runWorker: e.RUN_WORKER,
     logLevel: e.LOG_LEVEL,

@@ -4,6 +4,9 @@ import { requirePerson } from "../../platform/http/auth.js";
 import { errorReply, sirenField } from "../spaces/index.js";
 import { LIMITS, NATURE_CODES, TAX_CODES } from "./requests.catalogue.js";
 import * as service from "./requests.service.js";
+import { openAttachment, receiveUpload, type UploadsDeps } from "./requests.uploads.js";
+import { DomainError } from "../../platform/errors.js";
+import fastifyMultipart from "@fastify/multipart";
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorReply]));
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -50,8 +53,58 @@ const bodyField = z.string().max(LIMITS.bodyMax, `${LIMITS.bodyMax} caractères 
 const idempotencyHeader = z.object({ "idempotency-key": z.string().min(8).max(128).regex(/^[\w-]+$/, "clé d'idempotence invalide").optional() });
 
 /** The messagerie, company side (api.md). */
-export function requestsRoutes(deps: service.RequestsDeps): FastifyPluginAsyncZod {
+export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps): FastifyPluginAsyncZod {
   return async (app) => {
+    await app.register(fastifyMultipart, { limits: { fileSize: LIMITS.attachmentMaxBytes, files: 1, fields: 0, parts: 2 } });
+
+    app.post(
+      "/api/v1/uploads",
+      {
+        schema: {
+          tags: ["requests"],
+          summary: "Upload one file (multipart field `file`), to attach to a message within 24 hours",
+          security: [{ session: [], csrf: [] }],
+          consumes: ["multipart/form-data"],
+          response: {
+            201: z.object({ uploadId: z.uuid(), name: z.string(), size: z.number().int(), mediaType: z.string(), sha256: z.string() }),
+            ...errors(400, 401, 403, 413, 415, 422, 503),
+          },
+        },
+      },
+      async (req, reply) => {
+        const session = requirePerson(req);
+        if (!req.isMultipart()) throw new DomainError("unsupported_type", "multipart_required", "Envoyez le fichier en multipart/form-data, dans le champ « file ».");
+        let part;
+        try {
+          part = await req.file();
+        } catch (error) {
+          const code = (error as { code?: string }).code;
+          if (code === "FST_FILES_LIMIT" || code === "FST_PARTS_LIMIT") throw new DomainError("invalid", "one_file_only", "Un seul fichier par envoi.");
+          throw error;
+        }
+        if (!part || part.fieldname !== "file") throw new DomainError("invalid", "file_required", "Le fichier est attendu dans le champ « file ».");
+        const uploaded = await receiveUpload(deps, session.subjectId, { filename: part.filename, stream: part.file });
+        return reply.status(201).send(uploaded);
+      },
+    );
+
+    app.get(
+      "/api/v1/attachments/:id",
+      {
+        schema: { tags: ["requests"], summary: "An attachment of a request I may see (as a download)", security: [{ session: [] }], params: z.object({ id: z.uuid() }) },
+      },
+      async (req, reply) => {
+        const file = await openAttachment(deps, requirePerson(req).subjectId, req.params.id);
+        const ascii = file.name.replace(/[^\x20-\x7E]/g, "_").replace(/["\\]/g, "_");
+        return reply
+          .type(file.mediaType)
+          .header("Content-Length", String(file.size))
+          .header("Content-Disposition", `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(file.name)}`)
+          .header("X-Content-Type-Options", "nosniff")
+          .send(file.stream);
+      },
+    );
+
     app.post(
       "/api/v1/requests",
       {

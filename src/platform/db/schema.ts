@@ -319,7 +319,7 @@ export interface UploadsTable {
   size: number;
   media_type: string;
   sha256: string;
-  content: Buffer;
+  storage_key: string;
   scan_status: "clean" | "not_scanned" | "quarantined";
   created_at: Timestamp;
   attached_at: Timestamp | null;

@@ -1,0 +1,150 @@
+import { randomUUID } from "node:crypto";
+import type { Readable } from "node:stream";
+import type { Kysely } from "kysely";
+import { fileTypeFromBuffer } from "file-type";
+import type { DB } from "../../platform/db/schema.js";
+import type { Clock } from "../../platform/clock.js";
+import { HOUR } from "../../platform/clock.js";
+import { DomainError } from "../../platform/errors.js";
+import type { FileStore } from "../../platform/files.js";
+import type { Antivirus } from "../../platform/antivirus.js";
+import { can } from "../rights/index.js";
+import { appendJournal } from "../journal/index.js";
+import { LIMITS } from "./requests.catalogue.js";
+
+export type UploadsDeps = { db: Kysely<DB>; clock: Clock; files: FileStore; antivirus?: Antivirus | undefined };
+
+/** The accepted types (product §8), by extension, with the media type their content must show. */
+const ACCEPTED: Record<string, string> = {
+  pdf: "application/pdf",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  png: "image/png",
+  odt: "application/vnd.oasis.opendocument.text",
+  ods: "application/vnd.oasis.opendocument.spreadsheet",
+  docx: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+  csv: "text/csv",
+  txt: "text/plain",
+};
+const SNIFF_BYTES = 64 * 1024;
+
+/** A file name safe to show and to send back: no path, no control character, at most 200 characters. */
+export function safeFileName(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? "";
+  const cleaned = base.normalize("NFC").replace(/[\p{Cc}\p{Cf}"<>|:*?]/gu, "_").replace(/^\.+/, "").trim();
+  return (cleaned || "fichier").slice(-200);
+}
+
+/** Plain text: valid UTF-8 without NUL or control characters other than tab and line breaks. */
+function looksLikeText(sample: Buffer): boolean {
+  const text = new TextDecoder("utf-8", { fatal: false }).decode(sample);
+  // A cut multi-byte character at the end of the sample is not an error.
+  const body = text.replace(/\uFFFD$/, "");
+  return !body.includes("\uFFFD") && !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(body);
+}
+
+/** The media type the content shows, checked against the extension; null when refused. */
+export async function recogniseType(name: string, sample: Buffer): Promise<string | null> {
+  const ext = name.toLowerCase().split(".").pop() ?? "";
+  const expected = ACCEPTED[ext];
+  if (!expected) return null;
+  const detected = await fileTypeFromBuffer(sample);
+  if (expected.startsWith("text/")) {
+    if (detected) return null;
+    if (!looksLikeText(sample)) return null;
+    // HTML or SVG disguised as text would be rendered by a careless viewer: refused.
+    if (/^\s*<(?:!doctype|html|svg|script|\?xml)/i.test(sample.subarray(0, 512).toString("utf8"))) return null;
+    return expected;
+  }
+  return detected?.mime === expected ? expected : null;
+}
+
+/**
+ * Receives one file (streamed: never held whole in memory): size limit while it streams, type recognised from its
+ * content, SHA-256, antivirus when configured (fail closed). Returns the upload, to be referenced by a message
+ * within 24 hours.
+ */
+export async function receiveUpload(deps: UploadsDeps, spaceId: string, file: { filename: string; stream: Readable }) {
+  const name = safeFileName(file.filename);
+  const ext = name.toLowerCase().split(".").pop() ?? "";
+  if (!ACCEPTED[ext]) {
+    file.stream.resume();
+    throw new DomainError("unsupported_type", "unsupported_file_type", "Type de fichier refusé : PDF, JPEG, PNG, ODT, ODS, DOCX, XLSX, CSV ou TXT uniquement.");
+  }
+  const chunks: Buffer[] = [];
+  let sampled = 0;
+  const stored = await deps.files.put(file.stream, (chunk) => {
+    if (sampled < SNIFF_BYTES) {
+      chunks.push(chunk.subarray(0, SNIFF_BYTES - sampled));
+      sampled += Math.min(chunk.length, SNIFF_BYTES - sampled);
+    }
+  }).catch((error: unknown) => {
+    if ((error as { code?: string }).code === "FST_REQ_FILE_TOO_LARGE") throw tooLarge();
+    throw error;
+  });
+  if ((file.stream as Readable & { truncated?: boolean }).truncated || stored.size > LIMITS.attachmentMaxBytes) {
+    await discard(deps, stored.key);
+    throw tooLarge();
+  }
+  // The scan comes first: an infected archive is reported as such, whatever its type.
+  if (deps.antivirus) {
+    let verdict;
+    try {
+      verdict = await deps.antivirus.scan(deps.files.open(stored.key));
+    } catch {
+      await discard(deps, stored.key);
+      throw new DomainError("unavailable", "antivirus_unavailable", "L'analyse antivirus est momentanément indisponible : le fichier n'a pas été accepté. Réessayez dans quelques minutes.", undefined, 60);
+    }
+    if (!verdict.clean) {
+      await discard(deps, stored.key);
+      const now = deps.clock.now();
+      await deps.db.transaction().execute((tx) =>
+        appendJournal(tx, now, { actor: { kind: "person", id: spaceId }, action: "upload.infected", data: { sha256: stored.sha256, signature: verdict.signature, name } }),
+      );
+      throw new DomainError("refused", "infected", `Fichier refusé : l'antivirus y a détecté « ${verdict.signature} ».`, { signature: verdict.signature });
+    }
+  }
+  const mediaType = await recogniseType(name, Buffer.concat(chunks));
+  if (!mediaType) {
+    await discard(deps, stored.key);
+    throw new DomainError("unsupported_type", "unsupported_file_type", "Le contenu du fichier ne correspond pas à un type accepté (ou à son extension) : PDF, JPEG, PNG, ODT, ODS, DOCX, XLSX, CSV ou TXT.");
+  }
+  const id = randomUUID();
+  await deps.db
+    .insertInto("uploads")
+    .values({ id, space_id: spaceId, name, size: stored.size, media_type: mediaType, sha256: stored.sha256, storage_key: stored.key, scan_status: deps.antivirus ? "clean" : "not_scanned", created_at: deps.clock.now(), attached_at: null })
+    .execute();
+  return { uploadId: id, name, size: stored.size, mediaType, sha256: stored.sha256 };
+}
+
+const tooLarge = () => new DomainError("too_large", "file_too_large", `Fichier trop volumineux : ${LIMITS.attachmentMaxBytes / 1024 / 1024} Mio au plus par pièce jointe.`);
+
+/** Removes a stored file unless an upload still refers to it (the store is content-addressed). */
+async function discard(deps: Pick<UploadsDeps, "db" | "files">, key: string): Promise<void> {
+  const used = await deps.db.selectFrom("uploads").select("id").where("storage_key", "=", key).limit(1).executeTakeFirst();
+  if (!used) await deps.files.remove(key);
+}
+
+/** An attachment of a request the person may see (else 404), to stream back. */
+export async function openAttachment(deps: UploadsDeps, spaceId: string, attachmentId: string) {
+  const row = await deps.db
+    .selectFrom("attachments as a")
+    .innerJoin("uploads as u", "u.id", "a.upload_id")
+    .innerJoin("messages as m", "m.id", "a.message_id")
+    .innerJoin("requests as r", "r.id", "m.request_id")
+    .select(["u.name", "u.size", "u.media_type", "u.storage_key", "r.siren", "r.tax"])
+    .where("a.id", "=", attachmentId)
+    .executeTakeFirst();
+  if (!row || !(await can(deps.db, { spaceId, siren: row.siren, service: "messagerie", tax: row.tax }, deps.clock.now()))) {
+    throw new DomainError("not_found", "not_found", "Pièce jointe introuvable.");
+  }
+  return { name: row.name, size: row.size, mediaType: row.media_type, stream: deps.files.open(row.storage_key) };
+}
+
+/** Deletes uploads never referenced by a message within 24 hours, and their files (job). */
+export async function expireUploads(deps: Pick<UploadsDeps, "db" | "clock" | "files">): Promise<number> {
+  const rows = await deps.db.deleteFrom("uploads").where("attached_at", "is", null).where("created_at", "<", new Date(deps.clock.now().getTime() - 24 * HOUR)).returning("storage_key").execute();
+  for (const r of rows) await discard(deps, r.storage_key);
+  return rows.length;
+}

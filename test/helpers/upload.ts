@@ -1,0 +1,19 @@
+import type { FastifyInstance } from "fastify";
+import { safeJson, type CookieJar } from "./app.js";
+
+/** Posts one file as multipart/form-data, as a browser does. */
+export async function upload(app: FastifyInstance, jar: CookieJar, name: string, content: Buffer | string, contentType = "application/octet-stream") {
+  const boundary = `----messagerie${Math.random().toString(16).slice(2)}`;
+  const body = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: ${contentType}\r\n\r\n`),
+    Buffer.isBuffer(content) ? content : Buffer.from(content),
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  const res = await app.inject({
+    method: "POST",
+    url: "/api/v1/uploads",
+    headers: { cookie: jar.header(), "x-csrf-token": jar.csrf ?? "", "content-type": `multipart/form-data; boundary=${boundary}` },
+    payload: body,
+  });
+  return { status: res.statusCode, body: safeJson(res.body) as Record<string, any> };
+}

@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createConnection } from "node:net";
+import { createHash } from "node:crypto";
+import { zipSync, strToU8 } from "fflate";
+import { call, seedReferenceData, startTestApp, type TestApp } from "../helpers/app.js";
+import { activeAdministrator, signedInPerson } from "../helpers/people.js";
+import { upload } from "../helpers/upload.js";
+import { SEED } from "../../src/app/demo.js";
+import { HOUR } from "../../src/platform/clock.js";
+import { expireUploads } from "../../src/modules/requests/index.js";
+import { renderLetterPdf as letterPdf } from "../../src/modules/letters/index.js";
+
+const EICAR = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
+const CLAMAV_URL = process.env.TEST_CLAMAV_URL ?? "tcp://127.0.0.1:3310";
+const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+
+async function samplePdf(): Promise<Buffer> {
+  return letterPdf({ kind: "email_change_notice", number: "1", editedAt: new Date().toISOString(), addressLines: ["X"], fields: { companyName: "X", siren: "812345676", oldEmail: null, newEmail: "a@b.fr", changedBy: { fullName: "A", connectionEmail: "a@b.fr" }, changedAt: new Date().toISOString() } });
+}
+const PNG = Buffer.from("89504e470d0a1a0a0000000d4948445200000001000000010806000000", "hex");
+
+let t: TestApp;
+type Person = Awaited<ReturnType<typeof signedInPerson>>;
+let robert: Person;
+beforeAll(async () => {
+  t = await startTestApp();
+  await seedReferenceData(t.ctx);
+  robert = await activeAdministrator(t, SEED.martin.siren, { quality: "legal_representative", companyEmail: "robert.lambda@martindistribution.com", email: "robert.lambda@martindistribution.com" });
+});
+afterAll(async () => t.close());
+
+describe("uploads", () => {
+  it("accepts a PDF recognised by its content, with its SHA-256, and attaches it to a request", async () => {
+    const pdf = await samplePdf();
+    const res = await upload(t.app, robert.jar, "Déclaration 3519 (T3).pdf", pdf, "text/plain");
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ name: "Déclaration 3519 (T3).pdf", size: pdf.length, mediaType: "application/pdf", sha256: sha256(pdf) });
+    const png = await upload(t.app, robert.jar, "scan.png", PNG);
+    expect(png.body.mediaType).toBe("image/png");
+    const csv = await upload(t.app, robert.jar, "ventes.csv", "mois;montant\njanvier;1200,50\n");
+    expect(csv.body.mediaType).toBe("text/csv");
+
+    const filed = await call(t.app, "POST", "/api/v1/requests", {
+      jar: robert.jar,
+      body: { siren: SEED.martin.siren, tax: "TVA", nature: "remboursement_credit_tva", subject: "Avec pièces", body: "Ci-joint.", uploadIds: [res.body.uploadId, png.body.uploadId] },
+    });
+    expect(filed.status).toBe(201);
+    const thread = await call(t.app, "GET", `/api/v1/requests/${filed.body.id}`, { jar: robert.jar });
+    const attachments = thread.body.messages[0].attachments;
+    expect(attachments.map((a: { name: string }) => a.name)).toEqual(["Déclaration 3519 (T3).pdf", "scan.png"]);
+    const download = await t.app.inject({ method: "GET", url: `/api/v1/attachments/${attachments[0].id}`, headers: { cookie: robert.jar.header() } });
+    expect(download.statusCode).toBe(200);
+    expect(download.headers["content-type"]).toBe("application/pdf");
+    expect(download.headers["content-disposition"]).toBe(`attachment; filename="D_claration 3519 (T3).pdf"; filename*=UTF-8''${encodeURIComponent("Déclaration 3519 (T3).pdf")}`);
+    expect(download.headers["x-content-type-options"]).toBe("nosniff");
+    expect(sha256(download.rawPayload)).toBe(sha256(pdf));
+    // The receipt carries the attachments' hashes.
+    const receipt = (await t.app.inject({ method: "GET", url: filed.body.receiptUrl, headers: { cookie: robert.jar.header() } })).rawPayload.toString("latin1");
+    expect(receipt).toContain("MESSAGERIE-PRO-RECEIPT");
+    // An upload is used once.
+    const again = await call(t.app, "POST", "/api/v1/requests", { jar: robert.jar, body: { siren: SEED.martin.siren, tax: "TVA", nature: "question", subject: "Réemploi", body: "x", uploadIds: [res.body.uploadId] } });
+    expect(again.body.error.code).toBe("unknown_upload");
+    // Another person's attachment: 404.
+    const stranger = await signedInPerson(t, { siren: SEED.concurrence.siren });
+    expect((await t.app.inject({ method: "GET", url: `/api/v1/attachments/${attachments[0].id}`, headers: { cookie: stranger.jar.header() } })).statusCode).toBe(404);
+    // And somebody else's upload cannot be attached.
+    const theirs = await upload(t.app, stranger.jar, "a.txt", "bonjour");
+    const stolen = await call(t.app, "POST", "/api/v1/requests", { jar: robert.jar, body: { siren: SEED.martin.siren, tax: "TVA", nature: "question", subject: "Vol", body: "x", uploadIds: [theirs.body.uploadId] } });
+    expect(stolen.body.error.code).toBe("unknown_upload");
+  });
+
+  it.each([
+    ["a .pdf that is really HTML", "facture.pdf", "<!doctype html><html><script>alert(1)</script></html>", 415],
+    ["HTML named .txt", "note.txt", "<html><body>x</body></html>", 415],
+    ["an executable named .png", "photo.png", Buffer.from("4d5a90000300000004000000ffff0000", "hex"), 415],
+    ["an unknown extension", "programme.exe", "MZ", 415],
+    ["binary named .txt", "notes.txt", Buffer.from([0x00, 0x01, 0x02, 0x41]), 415],
+    ["a PNG named .pdf", "scan.pdf", PNG, 415],
+  ])("refuses %s", async (_l, name, content, status) => {
+    const before = Number((await t.ctx.db.selectFrom("uploads").select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow()).n);
+    const res = await upload(t.app, robert.jar, name, content as string | Buffer);
+    expect(res.status).toBe(status);
+    expect(res.body.error.code).toBe("unsupported_file_type");
+    expect(Number((await t.ctx.db.selectFrom("uploads").select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow()).n)).toBe(before);
+  });
+
+  it("accepts 10 MiB, refuses 10 MiB + 1 byte (413)", async () => {
+    const ok = await upload(t.app, robert.jar, "gros.txt", Buffer.alloc(10 * 1024 * 1024, 0x61));
+    expect(ok.status).toBe(201);
+    const big = await upload(t.app, robert.jar, "trop-gros.txt", Buffer.alloc(10 * 1024 * 1024 + 1, 0x61));
+    expect(big.status).toBe(413);
+    expect(big.body.error.code).toBe("file_too_large");
+  });
+
+  it("requires a session, the CSRF header and multipart", async () => {
+    expect((await call(t.app, "POST", "/api/v1/uploads", { body: {} })).status).toBe(401);
+    const json = await call(t.app, "POST", "/api/v1/uploads", { jar: robert.jar, body: { file: "x" } });
+    expect(json.status).toBe(415);
+    const noCsrf = await upload(t.app, { ...robert.jar, csrf: "x".repeat(43), header: () => robert.jar.header() } as never, "a.txt", "x");
+    expect(noCsrf.status).toBe(403);
+  });
+
+  it("expires uploads never attached after 24 hours", async () => {
+    const res = await upload(t.app, robert.jar, "oublie.txt", "rien");
+    t.clock.advance(24 * HOUR + 1);
+    expect(await expireUploads(t.ctx)).toBeGreaterThanOrEqual(1);
+    expect(await t.ctx.db.selectFrom("uploads").select("id").where("id", "=", res.body.uploadId).executeTakeFirst()).toBeUndefined();
+  });
+});
+
+const clamdUp = await new Promise<boolean>((resolve) => {
+  const s = createConnection({ host: new URL(CLAMAV_URL).hostname, port: Number(new URL(CLAMAV_URL).port) }, () => (s.end(), resolve(true)));
+  s.on("error", () => resolve(false));
+});
+
+describe.skipIf(!clamdUp && !process.env.CI)("antivirus (ClamAV through clamd)", () => {
+  let scanned: TestApp;
+  let person: Person;
+  beforeAll(async () => {
+    scanned = await startTestApp({ CLAMAV_URL });
+    await seedReferenceData(scanned.ctx);
+    person = await activeAdministrator(scanned, SEED.martin.siren, { services: ["messagerie"], companyEmail: "contact@martin.fr" });
+  });
+  afterAll(async () => scanned?.close());
+
+  it.each([
+    ["plain EICAR", "eicar.txt", Buffer.from(EICAR)],
+    ["zipped EICAR", "archive.docx", Buffer.from(zipSync({ "eicar.txt": strToU8(EICAR) }))],
+    ["double-zipped EICAR", "archive.xlsx", Buffer.from(zipSync({ "inner.zip": zipSync({ "eicar.txt": strToU8(EICAR) }) }))],
+  ])("refuses %s as infected (422)", async (_l, name, content) => {
+    const res = await upload(scanned.app, person.jar, name, content);
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe("infected");
+  });
+
+  it("accepts a clean file, marked scanned", async () => {
+    const res = await upload(scanned.app, person.jar, "propre.txt", "Bonjour");
+    expect(res.status).toBe(201);
+    const row = await scanned.ctx.db.selectFrom("uploads").select("scan_status").where("id", "=", res.body.uploadId).executeTakeFirstOrThrow();
+    expect(row.scan_status).toBe("clean");
+  });
+
+  it("fails closed when the scanner is down (503)", async () => {
+    const down = await startTestApp({ CLAMAV_URL: "tcp://127.0.0.1:1" });
+    try {
+      await seedReferenceData(down.ctx);
+      const p = await activeAdministrator(down, SEED.martin.siren, { services: ["messagerie"], companyEmail: "contact@martin.fr" });
+      const res = await upload(down.app, p.jar, "propre.txt", "Bonjour");
+      expect(res.status).toBe(503);
+      expect(res.body.error.code).toBe("antivirus_unavailable");
+    } finally {
+      await down.close();
+    }
+  });
+});
