@@ -18,6 +18,9 @@ import { Adhere } from "./pages/Adhere";
 import { ConfirmCompanyEmail } from "./pages/ConfirmCompanyEmail";
 import { Opposition } from "./pages/Opposition";
 import { CompanyPage } from "./pages/CompanyPage";
+import { Write } from "./pages/Write";
+import { Inbox } from "./pages/Inbox";
+import { RequestPage } from "./pages/RequestPage";
 
 function Layout() {
   const { person, agent, signOut, agentSignOut } = useSession();
@@ -38,6 +41,7 @@ function Layout() {
       : [{ iconId: "fr-icon-lock-line" as const, text: "Connexion agent", linkProps: { to: "/agent/connexion" } }]
     : person
       ? [
+          { iconId: "fr-icon-mail-line" as const, text: "Mes demandes", linkProps: { to: "/demandes" } },
           { iconId: "fr-icon-account-circle-line" as const, text: "Mon espace", linkProps: { to: "/mon-espace" } },
           { iconId: "fr-icon-logout-box-r-line" as const, text: "Se déconnecter", buttonProps: { onClick: () => signOutTo(signOut, "/") } },
         ]
@@ -70,6 +74,9 @@ function Layout() {
           <Route path="/connexion/appareil" element={<DeviceCode />} />
           <Route path="/mon-espace" element={<MySpace />} />
           <Route path="/adherer" element={<Adhere />} />
+          <Route path="/ecrire" element={<Write />} />
+          <Route path="/demandes" element={<Inbox />} />
+          <Route path="/demandes/:id" element={<RequestPage />} />
           <Route path="/entreprises/:siren" element={<CompanyPage />} />
           <Route path="/company-email/confirm" element={<ConfirmCompanyEmail />} />
           <Route path="/opposition" element={<Opposition />} />

@@ -99,3 +99,89 @@ export type Representative = {
   rights: { id: string; service: string; role: string; taxScope: string[] | null; state: string; since: string; validUntil: string | null; grantedBy: string | null; revocable: boolean }[];
   lastActivityAt: string | null;
 };
+
+export type RequestSummary = {
+  id: string;
+  reference: string;
+  siren: string;
+  companyName: string;
+  tax: string;
+  nature: string;
+  subject: string;
+  status: "received" | "in_progress" | "awaiting_user" | "answered" | "closed";
+  service: { code: string; name: string };
+  receivedAt: string;
+  lastActivityAt: string;
+  unreadCount: number;
+};
+export type Attachment = { id: string; name: string; size: number; mediaType: string; sha256: string };
+export type Message = {
+  id: string;
+  author: { kind: "person" | "agent" | "system"; displayName: string };
+  body: string;
+  attachments: Attachment[];
+  createdAt: string;
+  readByCompanyAt: string | null;
+  readByAdministrationAt: string | null;
+};
+export type RequestDetail = RequestSummary & { deadlines: { firstAnswer: string; legal: string | null }; messages: Message[] };
+export type Uploaded = { uploadId: string; name: string; size: number; mediaType: string; sha256: string };
+
+export const REQUEST_STATUS_LABELS: Record<RequestSummary["status"], string> = {
+  received: "Reçue",
+  in_progress: "En cours de traitement",
+  awaiting_user: "En attente de votre réponse",
+  answered: "Traitée",
+  closed: "Clôturée",
+};
+export const TAXES: { code: string; label: string }[] = [
+  { code: "TVA", label: "TVA" },
+  { code: "IS", label: "Impôt sur les sociétés" },
+  { code: "CFE-CVAE", label: "CFE-CVAE" },
+  { code: "TS", label: "Taxe sur les salaires" },
+  { code: "PAS", label: "Prélèvement à la source" },
+  { code: "BIC-BNC", label: "BIC-BNC" },
+  { code: "TF", label: "Taxes foncières" },
+  { code: "AUTRE", label: "Autre" },
+];
+export const NATURES: { code: string; label: string; onlyFor?: string }[] = [
+  { code: "reclamation", label: "Je formule une réclamation" },
+  { code: "question", label: "Je pose une question" },
+  { code: "delai_paiement", label: "Je demande un délai de paiement" },
+  { code: "remboursement_credit_tva", label: "Je demande le remboursement d'un crédit de TVA", onlyFor: "TVA" },
+  { code: "attestation", label: "Je demande une attestation" },
+  { code: "changement_situation", label: "Je signale un changement" },
+  { code: "autre", label: "Autre demande" },
+];
+
+/** Uploads one file with progress (XMLHttpRequest reports upload progress; fetch does not). */
+export function uploadFile(file: File, csrf: string | undefined, onProgress: (fraction: number) => void): Promise<Uploaded> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", "/api/v1/uploads");
+    if (csrf) xhr.setRequestHeader("X-CSRF-Token", csrf);
+    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
+    xhr.onload = () => {
+      const data = (() => {
+        try {
+          return JSON.parse(xhr.responseText) as unknown;
+        } catch {
+          return undefined;
+        }
+      })();
+      if (xhr.status === 201) resolve(data as Uploaded);
+      else {
+        const e = (data as ApiErrorBody | undefined)?.error;
+        reject(new ApiError(xhr.status, e?.code ?? "upload_failed", e?.message ?? `Envoi impossible (${xhr.status}).`, e?.requestId, e?.details));
+      }
+    };
+    xhr.onerror = () => reject(new ApiError(0, "network_error", "Le service est injoignable. Vérifiez votre connexion puis réessayez.", undefined, undefined));
+    const form = new FormData();
+    form.append("file", file);
+    xhr.send(form);
+  });
+}
+
+export function currentCsrf(): string | undefined {
+  return csrfToken;
+}

@@ -118,6 +118,13 @@ export function MySpace() {
             <Link to={`/entreprises/${c.siren}`}>{c.name}</Link> <span className="fr-text--sm">SIREN {c.siren}</span>
           </h3>
           {c.address && <p className="fr-text--sm fr-mb-1w">{c.address}</p>}
+          {c.myRights.some((r) => r.service === "messagerie") && (
+            <p className="fr-mb-1w">
+              <Link className="fr-link fr-icon-edit-line fr-link--icon-left" to={`/ecrire?siren=${c.siren}`}>
+                Écrire pour {c.name}
+              </Link>
+            </p>
+          )}
           <p className="fr-text--sm fr-mb-1w">Adresse électronique de l'entreprise : {c.companyEmail ?? "aucune"}</p>
           <ul className="fr-badges-group" aria-label={`Services détenus pour ${c.name}`}>
             {c.myRights.map((r) => (

@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generate } from "otplib";
+import { call, CookieJar, seedReferenceData } from "../helpers/app.js";
+import { signInThroughUi, startBrowserApp, type BrowserApp } from "../helpers/browser.js";
+import { makeActiveSpace, makeAgent, makeSimplifiedAdministrator } from "../../src/app/factories.js";
+import { SEED } from "../../src/app/demo.js";
+import { renderLetterPdf } from "../../src/modules/letters/index.js";
+import { signIn } from "../helpers/people.js";
+
+const PASSWORD = "Vingt-Trois-Lapins-Bleus";
+const ROBERT = "robert.lambda@martindistribution.com";
+const CHIEF = "cabinet.comptable@gestion.com";
+const LILA = "lila.rosemonde@gestion.com";
+const AGENT_SECRET = "KRSXG5CTMVRXEZLUKN2XAZLSONUW4Z3B";
+let app: BrowserApp;
+
+beforeAll(async () => {
+  app = await startBrowserApp();
+  await seedReferenceData(app.ctx);
+  await makeSimplifiedAdministrator({ ...app.ctx, publicUrl: app.base }, { email: ROBERT, password: PASSWORD, firstName: "Robert", lastName: "Lambda", siren: SEED.martin.siren });
+  await makeActiveSpace(app.ctx, { email: LILA, password: PASSWORD, firstName: "Lila", lastName: "Rosemonde", siren: SEED.gestion.siren });
+  // Robert delegates « gestion de la TVA » to Lila directly (the chain through the firm is covered elsewhere).
+  const robert = await signIn(app, ROBERT, PASSWORD);
+  const offer = await call(app.app, "POST", `/api/v1/companies/${SEED.martin.siren}/delegations`, { jar: robert, body: { email: LILA, role: "delegate", services: ["tva_declarer", "tva_payer", "messagerie"], taxScope: ["TVA"] } });
+  const lila = await signIn(app, LILA, PASSWORD);
+  await call(app.app, "POST", `/api/v1/delegations/${offer.body.id}/accept`, { jar: lila });
+  await makeAgent(app.ctx, { email: "agent.paris11@dgfip.test", name: "Paul Agent", services: ["SIE-75111"], password: "Guichet-Fiscal-Solide-42", totpSecret: AGENT_SECRET });
+  void CHIEF;
+});
+afterAll(async () => app?.stop());
+
+describe("the seed's messagerie story in the browser", () => {
+  it("Lila files a VAT credit refund with a PDF, gets the receipt; an agent answers; Robert and Lila read it; the company address got a content-free notice", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pj-"));
+    const pdfPath = join(dir, "formulaire-3519.pdf");
+    writeFileSync(pdfPath, await renderLetterPdf({ kind: "email_change_notice", number: "1", editedAt: new Date().toISOString(), addressLines: ["X"], fields: { companyName: "X", siren: SEED.martin.siren, oldEmail: null, newEmail: "a@b.fr", changedBy: { fullName: "A", connectionEmail: "a@b.fr" }, changedAt: new Date().toISOString() } }));
+
+    const lila = await app.newPage();
+    await signInThroughUi(app, lila, LILA, PASSWORD);
+    await lila.getByRole("link", { name: "Écrire pour MARTIN DISTRIBUTION" }).click();
+    await lila.getByLabel("Impôt").selectOption("TVA");
+    await lila.getByLabel("Nature de la demande").selectOption("remboursement_credit_tva");
+    await lila.getByLabel(/^Objet/).fill("Remboursement du crédit de TVA du 3e trimestre");
+    await lila.getByLabel(/^Message/).fill("Bonjour,\nVeuillez trouver ci-joint le formulaire 3519.\nCordialement,\nLila Rosemonde");
+    await lila.getByLabel(/^Pièces jointes/).setInputFiles(pdfPath);
+    await lila.getByText("formulaire-3519.pdf — envoyé").waitFor();
+    await lila.getByRole("button", { name: "Envoyer la demande" }).click();
+    await lila.getByText("Votre demande est déposée").waitFor();
+    const reference = ((await lila.locator("p.fr-text--lead").textContent()) ?? "").split(" — ")[0]!;
+    expect(reference).toMatch(/^2026-SIE-75111-\d{7}$|^\d{4}-SIE-75111-\d{7}$/);
+    const [download] = await Promise.all([lila.waitForEvent("download"), lila.getByRole("link", { name: /Télécharger l'accusé de réception signé/ }).click()]);
+    expect(download.suggestedFilename()).toBe(`accuse-reception-${reference}.pdf`);
+    const requestId = new URL(lila.url()).pathname.split("/").pop()!;
+
+    // An agent of the SIE answers through the API.
+    const agent = new CookieJar();
+    await call(app.app, "POST", "/api/v1/backoffice/session", { jar: agent, body: { email: "agent.paris11@dgfip.test", password: "Guichet-Fiscal-Solide-42", totp: await generate({ secret: AGENT_SECRET }) } });
+    const seen = await call(app.app, "GET", `/api/v1/backoffice/requests/${requestId}`, { jar: agent });
+    const answered = await call(app.app, "POST", `/api/v1/backoffice/requests/${requestId}/messages`, { jar: agent, body: { body: "Votre demande de remboursement est acceptée.", status: "answered", version: seen.body.version } });
+    expect(answered.status).toBe(201);
+
+    // Robert and Lila see the answer.
+    for (const [page, who] of [[lila, LILA], [await app.newPage(), ROBERT]] as const) {
+      if (who === ROBERT) await signInThroughUi(app, page, ROBERT, PASSWORD);
+      await page.goto(`${app.base}/demandes`);
+      await page.getByRole("link", { name: "Remboursement du crédit de TVA du 3e trimestre" }).click();
+      await page.getByText("Votre demande de remboursement est acceptée.").waitFor();
+      await page.getByText("Traitée", { exact: true }).waitFor();
+      await page.getByText("SIE Paris 11e", { exact: true }).first().waitFor();
+    }
+    // The company address got the content-free notice.
+    await app.ctx.worker.drain();
+    const mails = (await call(app.app, "GET", `/api/v1/dev/mails?to=${encodeURIComponent(ROBERT)}`)).body.items as { subject: string; text: string }[];
+    const notice = mails.find((m) => m.subject === `Nouveau message concernant votre demande ${reference}`)!;
+    expect(notice.text).toContain(`Un nouveau message concernant votre demande ${reference} est disponible dans votre messagerie sécurisée.`);
+    expect(notice.text).not.toContain("acceptée");
+    expect(app.cspViolations).toEqual([]);
+  });
+});

@@ -1,0 +1,103 @@
+import { useCallback, useEffect, useState } from "react";
+import { Navigate, useParams, useSearchParams } from "react-router";
+import { Alert } from "@codegouvfr/react-dsfr/Alert";
+import { Badge } from "@codegouvfr/react-dsfr/Badge";
+import { Button } from "@codegouvfr/react-dsfr/Button";
+import { Input } from "@codegouvfr/react-dsfr/Input";
+import { api, frenchDate, NATURES, REQUEST_STATUS_LABELS, type RequestDetail } from "../api";
+import { ErrorAlert, Page, useAction } from "../components";
+import { useSession } from "../session";
+import { Attachments } from "./Write";
+
+const dateTime = (iso: string) => new Date(iso).toLocaleString("fr-FR", { timeZone: "Europe/Paris", dateStyle: "long", timeStyle: "short" });
+
+/** A request's thread: messages (plain text, never HTML), attachments, the receipt, reply and close. */
+export function RequestPage() {
+  const { id = "" } = useParams();
+  const [params] = useSearchParams();
+  const { person } = useSession();
+  const [request, setRequest] = useState<RequestDetail | undefined>();
+  const [loadError, setLoadError] = useState<unknown>();
+  const [body, setBody] = useState("");
+  const [files, setFiles] = useState<Parameters<typeof Attachments>[0]["value"]>([]);
+  const load = useCallback(() => api<RequestDetail>("GET", `/api/v1/requests/${id}`).then(setRequest, setLoadError), [id]);
+  useEffect(() => {
+    if (person) void load();
+  }, [person, load]);
+  const reply = useAction(async () => {
+    await api("POST", `/api/v1/requests/${id}/messages`, { body, uploadIds: files.filter((f) => f.done).map((f) => f.done!.uploadId) });
+    setBody("");
+    setFiles([]);
+    await load();
+  });
+  const close = useAction(async () => {
+    await api("POST", `/api/v1/requests/${id}/close`);
+    await load();
+  });
+  if (person === null) return <Navigate to="/connexion" replace />;
+  if (loadError) return <Page title="Demande"><ErrorAlert error={loadError} /></Page>;
+  if (!request) return <Page title="Demande">Chargement…</Page>;
+  const nature = NATURES.find((n) => n.code === request.nature)?.label ?? request.nature;
+  return (
+    <Page title={request.subject} lead={`${request.reference} — ${request.companyName} — ${request.tax} — ${nature}`}>
+      {params.get("deposee") && (
+        <Alert
+          severity="success"
+          title="Votre demande est déposée"
+          description={`Reçue le ${dateTime(request.receivedAt)} par ${request.service.name}. L'accusé de réception signé vous a aussi été envoyé par courriel.`}
+          className="fr-mb-3w"
+        />
+      )}
+      <p>
+        <Badge severity={request.status === "awaiting_user" ? "warning" : request.status === "answered" ? "success" : "info"}>{REQUEST_STATUS_LABELS[request.status]}</Badge>{" "}
+        Service : {request.service.name}. Première réponse annoncée au plus tard le {frenchDate(request.deadlines.firstAnswer)}
+        {request.deadlines.legal ? ` ; délai légal de décision : ${frenchDate(request.deadlines.legal)}` : ""}.
+      </p>
+      <p>
+        <a className="fr-link fr-icon-download-line fr-link--icon-left" href={`/api/v1/requests/${request.id}/receipt.pdf`} download>
+          Télécharger l'accusé de réception signé (PDF)
+        </a>
+      </p>
+      <h2>Échanges</h2>
+      <ol className="fr-raw-list">
+        {request.messages.map((m) => (
+          <li key={m.id} className={`fr-card fr-p-3w fr-mb-2w ${m.author.kind === "person" ? "" : "fr-background-alt--blue-france"}`}>
+            <p className="fr-text--sm fr-mb-1w">
+              <strong>{m.author.displayName}</strong> — {dateTime(m.createdAt)}
+              {m.author.kind === "person" && m.readByAdministrationAt ? ` — lu par l'administration le ${frenchDate(m.readByAdministrationAt)}` : ""}
+            </p>
+            <p style={{ whiteSpace: "pre-wrap" }} className="fr-mb-1w">
+              {m.body}
+            </p>
+            {m.attachments.length > 0 && (
+              <ul>
+                {m.attachments.map((a) => (
+                  <li key={a.id}>
+                    <a className="fr-link fr-icon-attachment-line fr-link--icon-left" href={`/api/v1/attachments/${a.id}`} download>
+                      {a.name} ({Math.ceil(a.size / 1024)} Kio)
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </li>
+        ))}
+      </ol>
+      {request.status === "closed" ? (
+        <Alert severity="info" small description="Cette demande est clôturée : pour poursuivre, déposez une nouvelle demande en citant sa référence." />
+      ) : (
+        <form onSubmit={(e) => void reply.run(e)} noValidate className="fr-mt-4w">
+          <ErrorAlert error={reply.error ?? close.error} />
+          <Input label="Votre réponse" textArea nativeTextAreaProps={{ value: body, rows: 5, maxLength: 10_000, onChange: (e) => setBody(e.target.value) }} />
+          <Attachments value={files} onChange={setFiles} />
+          <Button type="submit" disabled={reply.busy || !body.trim() || files.some((f) => !f.done && !f.error)}>
+            Répondre
+          </Button>{" "}
+          <Button type="button" priority="secondary" disabled={close.busy} onClick={() => void close.run()}>
+            Clôturer la demande
+          </Button>
+        </form>
+      )}
+    </Page>
+  );
+}

@@ -1,0 +1,135 @@
+import { useEffect, useState } from "react";
+import { Navigate, useNavigate, useSearchParams } from "react-router";
+import { Select } from "@codegouvfr/react-dsfr/Select";
+import { Input } from "@codegouvfr/react-dsfr/Input";
+import { Button } from "@codegouvfr/react-dsfr/Button";
+import { Alert } from "@codegouvfr/react-dsfr/Alert";
+import { api, ApiError, currentCsrf, NATURES, TAXES, uploadFile, type Company, type Uploaded } from "../api";
+import { ErrorAlert, fieldErrors, FormColumn, Page, useAction } from "../components";
+import { useSession } from "../session";
+
+type Pending = { file: File; progress: number; done?: Uploaded; error?: string };
+
+/** Files chosen for a message, uploaded at once with a progress bar each. */
+export function Attachments({ value, onChange }: { value: Pending[]; onChange: (p: Pending[]) => void }) {
+  const add = (files: FileList | null) => {
+    if (!files) return;
+    const added = [...files].map((file) => ({ file, progress: 0 }) as Pending);
+    let current = [...value, ...added];
+    onChange(current);
+    for (const p of added) {
+      uploadFile(p.file, currentCsrf(), (f) => {
+        current = current.map((x) => (x === p ? { ...x, progress: f } : x));
+        onChange(current);
+      }).then(
+        (done) => {
+          current = current.map((x) => (x.file === p.file ? { ...x, progress: 1, done } : x));
+          onChange(current);
+        },
+        (e: unknown) => {
+          current = current.map((x) => (x.file === p.file ? { ...x, error: e instanceof Error ? e.message : String(e) } : x));
+          onChange(current);
+        },
+      );
+    }
+  };
+  return (
+    <div className="fr-upload-group fr-mb-3w">
+      <label className="fr-label" htmlFor="pieces-jointes">
+        Pièces jointes
+        <span className="fr-hint-text">
+          10 fichiers au plus, 10 Mio chacun, 25 Mio en tout. Formats : PDF, JPEG, PNG, ODT, ODS, DOCX, XLSX, CSV, TXT.
+        </span>
+      </label>
+      <input className="fr-upload" type="file" id="pieces-jointes" multiple onChange={(e) => add(e.target.files)} accept=".pdf,.jpg,.jpeg,.png,.odt,.ods,.docx,.xlsx,.csv,.txt" />
+      <ul className="fr-mt-2w">
+        {value.map((p, i) => (
+          <li key={`${p.file.name}-${i}`} className="fr-text--sm">
+            {p.file.name} —{" "}
+            {p.error ? (
+              <span className="fr-error-text fr-mt-0">{p.error}</span>
+            ) : p.done ? (
+              "envoyé"
+            ) : (
+              <progress max={1} value={p.progress} aria-label={`Envoi de ${p.file.name}`}>
+                {Math.round(p.progress * 100)} %
+              </progress>
+            )}{" "}
+            <button type="button" className="fr-link fr-text--sm" onClick={() => onChange(value.filter((x) => x !== p))}>
+              retirer
+            </button>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+export function Write() {
+  const { person } = useSession();
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const [companies, setCompanies] = useState<Company[]>([]);
+  const [siren, setSiren] = useState(params.get("siren") ?? "");
+  const [tax, setTax] = useState("");
+  const [nature, setNature] = useState("");
+  const [subject, setSubject] = useState("");
+  const [body, setBody] = useState("");
+  const [files, setFiles] = useState<Pending[]>([]);
+  useEffect(() => {
+    if (person) void api<{ items: Company[] }>("GET", "/api/v1/companies?limit=100").then((r) => setCompanies(r.items.filter((c) => c.myRights.some((x) => x.service === "messagerie"))));
+  }, [person]);
+  const company = companies.find((c) => c.siren === siren);
+  const scopes = company?.myRights.filter((r) => r.service === "messagerie").map((r) => r.taxScope);
+  const taxes = TAXES.filter((t) => scopes?.some((s) => s === null || s.includes(t.code)));
+  const natures = NATURES.filter((n) => !n.onlyFor || n.onlyFor === tax);
+  const uploading = files.some((f) => !f.done && !f.error);
+  const { run, busy, error } = useAction(async () => {
+    const created = await api<{ id: string }>("POST", "/api/v1/requests", { siren, tax, nature, subject, body, uploadIds: files.filter((f) => f.done).map((f) => f.done!.uploadId) });
+    navigate(`/demandes/${created.id}?deposee=1`);
+  });
+  if (person === null) return <Navigate to="/connexion" replace />;
+  const fields = fieldErrors(error);
+  const state = (m: string | undefined) => (m ? { state: "error" as const, stateRelatedMessage: m } : {});
+  return (
+    <Page title="Écrire à l'administration" lead="Choisissez l'entreprise, puis l'impôt, puis la nature de votre demande.">
+      <FormColumn>
+        <ErrorAlert error={error && Object.keys(fields).length === 0 ? error : undefined} />
+        {companies.length === 0 && <Alert severity="info" small description="Aucune entreprise pour laquelle vous détenez la messagerie." />}
+        <form onSubmit={(e) => void run(e)} noValidate>
+          <Select label="Entreprise" nativeSelectProps={{ value: siren, onChange: (e) => (setSiren(e.target.value), setTax(""), setNature("")) }}>
+            <option value="">Choisir</option>
+            {companies.map((c) => (
+              <option key={c.siren} value={c.siren}>
+                {c.name} ({c.siren})
+              </option>
+            ))}
+          </Select>
+          <Select label="Impôt" disabled={!company} nativeSelectProps={{ value: tax, onChange: (e) => (setTax(e.target.value), setNature("")) }}>
+            <option value="">Choisir</option>
+            {taxes.map((t) => (
+              <option key={t.code} value={t.code}>
+                {t.label}
+              </option>
+            ))}
+          </Select>
+          <Select label="Nature de la demande" disabled={!tax} nativeSelectProps={{ value: nature, onChange: (e) => setNature(e.target.value) }}>
+            <option value="">Choisir</option>
+            {natures.map((n) => (
+              <option key={n.code} value={n.code}>
+                {n.label}
+              </option>
+            ))}
+          </Select>
+          <Input label="Objet" hintText="150 caractères au plus." nativeInputProps={{ value: subject, maxLength: 150, onChange: (e) => setSubject(e.target.value) }} {...state(fields.subject)} />
+          <Input label="Message" textArea hintText="10 000 caractères au plus." nativeTextAreaProps={{ value: body, maxLength: 10_000, rows: 8, onChange: (e) => setBody(e.target.value) }} {...state(fields.body)} />
+          <Attachments value={files} onChange={setFiles} />
+          <Button type="submit" disabled={busy || uploading || !siren || !tax || !nature}>
+            Envoyer la demande
+          </Button>
+        </form>
+        {error instanceof ApiError && error.status === 404 && <p className="fr-error-text">Vous n'avez pas accès à la messagerie de cette entreprise pour cet impôt.</p>}
+      </FormColumn>
+    </Page>
+  );
+}
