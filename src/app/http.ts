@@ -10,7 +10,7 @@ import { devMailRoutes } from "../modules/mail/index.js";
 import { devLetterRoutes } from "../modules/letters/index.js";
 import { adhesionsRoutes, createSimplifiedSpace, type AdhesionsDeps } from "../modules/adhesions/index.js";
 import { adhesionRightsPort, rightsRoutes } from "../modules/rights/index.js";
-import { requestsRoutes, type RequestsDeps } from "../modules/requests/index.js";
+import { createEventHub, requestsRoutes, type RequestsDeps } from "../modules/requests/index.js";
 import type { AppContext } from "./context.js";
 
 export const WEB_DIST = fileURLToPath(new URL("../../dist/web", import.meta.url));
@@ -42,7 +42,10 @@ export async function buildHttpApp(ctx: AppContext, options: { webDir?: string }
   await app.register(adhesionsRoutes({ ...adhesionsDeps, oppositionRatePerMinute: ctx.config.signInRatePerMinute }));
   await app.register(rightsRoutes({ db: ctx.db, clock: ctx.clock }));
   const requestsDeps: RequestsDeps = { db: ctx.db, clock: ctx.clock, receiptKeys: ctx.receiptKeys };
-  await app.register(requestsRoutes({ ...requestsDeps, files: ctx.files, antivirus: ctx.antivirus }));
+  const events = createEventHub({ db: ctx.db, clock: ctx.clock, logger: ctx.logger, listen: ctx.database.listen });
+  await events.start();
+  app.addHook("onClose", async () => events.stop());
+  await app.register(requestsRoutes({ ...requestsDeps, files: ctx.files, antivirus: ctx.antivirus, events }));
   await app.register(backofficeRoutes({ ...common, sealer: ctx.sealer, requests: requestsDeps }));
   if (!ctx.config.isProduction) {
     await app.register(devMailRoutes({ db: ctx.db }));

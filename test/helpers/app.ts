@@ -13,6 +13,8 @@ import { openTestDatabase } from "./db.js";
 
 export type TestApp = {
   ctx: AppContext;
+  /** The database's URL when it is a server (another process can join it). */
+  databaseUrl?: string | undefined;
   app: FastifyInstance;
   clock: ReturnType<typeof manualClock>;
   close(): Promise<void>;
@@ -22,9 +24,9 @@ export type TestApp = {
  * The real application on a fresh database with a manual clock. Rate limits are raised (many sign-ins come from
  * one address in tests); the tests of the limits lower them explicitly.
  */
-export async function startTestApp(env: Record<string, string> = {}, options: { webDir?: string; clock?: ReturnType<typeof manualClock> } = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, options: { webDir?: string; clock?: ReturnType<typeof manualClock>; database?: Awaited<ReturnType<typeof openTestDatabase>> } = {}): Promise<TestApp> {
   const clock = options.clock ?? manualClock(new Date("2026-11-28T09:00:00.000Z"));
-  const database = await openTestDatabase();
+  const database = options.database ?? (await openTestDatabase());
   const dataDir = mkdtempSync(join(tmpdir(), "mp-test-"));
   const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", SIGNIN_RATE_PER_MINUTE: "10000", API_RATE_PER_MINUTE: "100000", DATA_DIR: dataDir, ...env });
   const ctx = await createContext(config, { clock, database, logger: createLogger("silent") });
@@ -32,6 +34,7 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
   await app.ready();
   return {
     ctx,
+    databaseUrl: database.url,
     app,
     clock,
     async close() {

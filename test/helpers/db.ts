@@ -7,7 +7,7 @@ import { migrate } from "../../src/platform/db/migrate.js";
  * A fresh, empty database: a new database on the PostgreSQL server reached through `adminUrl` (dropped on
  * close), or an embedded PGlite (`dataDir`, in memory by default).
  */
-export async function openFreshDatabase(adminUrl: string | undefined, options: { dataDir?: string; prefix?: string } = {}): Promise<Database> {
+export async function openFreshDatabase(adminUrl: string | undefined, options: { dataDir?: string; prefix?: string } = {}): Promise<Database & { url?: string }> {
   if (!adminUrl) return openDatabase({ dataDir: options.dataDir ?? "memory://" });
   const name = `${options.prefix ?? "mp_test"}_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -19,6 +19,7 @@ export async function openFreshDatabase(adminUrl: string | undefined, options: {
   const database = await openDatabase({ url: url.toString(), poolSize: 20 });
   return {
     ...database,
+    url: url.toString(),
     async close() {
       await database.close();
       const again = new pg.Client({ connectionString: adminUrl });
@@ -30,7 +31,7 @@ export async function openFreshDatabase(adminUrl: string | undefined, options: {
 }
 
 /** A fresh database for one test file: on the server of TEST_DATABASE_URL when set, else an in-memory PGlite. */
-export function openTestDatabase(): Promise<Database> {
+export function openTestDatabase(): Promise<Database & { url?: string }> {
   return openFreshDatabase(process.env.TEST_DATABASE_URL);
 }
 

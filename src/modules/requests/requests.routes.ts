@@ -7,6 +7,7 @@ import * as service from "./requests.service.js";
 import { openAttachment, receiveUpload, type UploadsDeps } from "./requests.uploads.js";
 import { DomainError } from "../../platform/errors.js";
 import fastifyMultipart from "@fastify/multipart";
+import type { EventHub } from "./requests.events.js";
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorReply]));
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -53,8 +54,43 @@ const bodyField = z.string().max(LIMITS.bodyMax, `${LIMITS.bodyMax} caractères 
 const idempotencyHeader = z.object({ "idempotency-key": z.string().min(8).max(128).regex(/^[\w-]+$/, "clé d'idempotence invalide").optional() });
 
 /** The messagerie, company side (api.md). */
-export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps): FastifyPluginAsyncZod {
+export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { events: EventHub }): FastifyPluginAsyncZod {
   return async (app) => {
+    app.get(
+      "/api/v1/events",
+      {
+        config: { rateLimit: false },
+        schema: {
+          tags: ["requests"],
+          summary: "Server-sent events for the signed-in person: `request.updated`, `message.created`",
+          security: [{ session: [] }],
+        },
+      },
+      async (req, reply) => {
+        const session = requirePerson(req);
+        reply.hijack();
+        const res = reply.raw;
+        res.writeHead(200, {
+          "Content-Type": "text/event-stream; charset=utf-8",
+          "Cache-Control": "no-store",
+          Connection: "keep-alive",
+          "X-Accel-Buffering": "no",
+          "X-Request-Id": req.id,
+        });
+        res.write("retry: 5000\n\n");
+        const remove = deps.events.add({
+          spaceId: session.subjectId,
+          send: (event, data) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
+        });
+        // A comment every 25 s keeps proxies from closing an idle stream.
+        const ping = setInterval(() => res.write(": ping\n\n"), 25_000);
+        req.raw.on("close", () => {
+          clearInterval(ping);
+          remove();
+        });
+      },
+    );
+
     await app.register(fastifyMultipart, { limits: { fileSize: LIMITS.attachmentMaxBytes, files: 1, fields: 0, parts: 2 } });
 
     app.post(

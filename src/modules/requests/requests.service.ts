@@ -172,9 +172,14 @@ export async function fileRequest(deps: RequestsDeps, spaceId: string, input: Fi
   });
 }
 
-/** Live updates: other processes listening on this channel push `request.updated` to the people concerned. */
-async function notifyChange(tx: Tx, requestId: string): Promise<void> {
-  await sql`SELECT pg_notify('messagerie_requests', ${requestId})`.execute(tx);
+export const EVENTS_CHANNEL = "messagerie_requests";
+
+/**
+ * Live updates: every process listening on the channel (LISTEN/NOTIFY, delivered at commit) pushes the event to
+ * the people concerned.
+ */
+async function notifyChange(tx: Tx, requestId: string, event: "request.updated" | "message.created" = "request.updated"): Promise<void> {
+  await sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify({ id: requestId, event })})`.execute(tx);
 }
 
 /** A request the person may see (else 404, never 403). */
@@ -360,7 +365,7 @@ export async function postCompanyMessage(deps: RequestsDeps, spaceId: string, id
     const attachments = await attach(tx, spaceId, messageId, input.uploadIds, now);
     await repo.updateRequest(tx, id, { status: t.to, last_activity_at: now, version: r.version + 1 });
     await appendJournal(tx, now, { actor: { kind: "person", id: spaceId }, action: "message.posted", subject: { type: "request", id }, data: { messageId, sha256: bodySha256, attachments: attachments.map((a) => a.sha256), status: t.to } });
-    await notifyChange(tx, id);
+    await notifyChange(tx, id, "message.created");
     return { id: messageId, createdAt: now.toISOString() };
   });
 }
@@ -426,7 +431,7 @@ export async function postAgentMessage(deps: RequestsDeps, agentServices: string
     });
     await appendJournal(tx, now, { actor: { kind: "agent", id: agentId }, action: "message.posted", subject: { type: "request", id }, data: { messageId, sha256: bodySha256, status: t.to } });
     await notifyCompanySide(tx, now, r);
-    await notifyChange(tx, id);
+    await notifyChange(tx, id, "message.created");
     return { id: messageId, createdAt: now.toISOString(), status: t.to, version: r.version + 1 };
   });
 }

@@ -20,4 +20,4 @@ export {
 } from "./rights.service.js";
 export { decideGrant, can as canWithRights, isLive, mayRevoke, canManage, type HeldRight, type GrantRequest } from "./rights.policy.js";
 export { rightsRoutes } from "./rights.routes.js";
-export { messagerieScope } from "./rights.repository.js";
+export { messagerieScope, messagerieHolders } from "./rights.repository.js";

@@ -238,3 +238,17 @@ export function messagerieScope(spaceId: string, at: Date) {
       AND g.valid_from <= ${at} AND (g.valid_until IS NULL OR g.valid_until > ${at})
       AND (g.tax_scope IS NULL OR g.tax_scope ? requests.tax))`;
 }
+
+/** The people whose live messagerie right covers this company and tax (who should hear about its requests). */
+export async function messagerieHolders(db: Executor, siren: string, tax: string, at: Date): Promise<string[]> {
+  const rows = await db
+    .selectFrom("rights")
+    .select("space_id")
+    .distinct()
+    .where("siren", "=", siren)
+    .where("service", "=", "messagerie")
+    .where(live(at))
+    .where((eb) => eb.or([eb("tax_scope", "is", null), sql<boolean>`tax_scope ? ${tax}`]))
+    .execute();
+  return rows.map((r) => r.space_id);
+}

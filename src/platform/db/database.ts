@@ -15,6 +15,11 @@ export type Tx = Transaction<DB>;
 export type Database = {
   db: Kysely<DB>;
   kind: "pglite" | "postgres";
+  /**
+   * Subscribes to a PostgreSQL NOTIFY channel (LISTEN). On a server this is a dedicated connection, reopened if it
+   * drops, so several processes receive what any of them notifies. Returns the unsubscribe function.
+   */
+  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
   /** Ends the pool, closes PGlite and releases the data-folder lock. */
   close(): Promise<void>;
 };
@@ -37,7 +42,23 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     // An idle client losing its server must not crash the process: the next query reconnects.
     pool.on("error", () => {});
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-    return { db, kind: "postgres", close: () => db.destroy() };
+    const listeners = new Set<() => Promise<void>>();
+    return {
+      db,
+      kind: "postgres",
+      listen: async (channel, onMessage) => {
+        const stop = await listenOnServer(options.url!, channel, onMessage);
+        listeners.add(stop);
+        return async () => {
+          listeners.delete(stop);
+          await stop();
+        };
+      },
+      close: async () => {
+        for (const stop of listeners) await stop();
+        await db.destroy();
+      },
+    };
   }
   const dataDir = options.dataDir ?? "./data";
   let lock: DataDirLock | undefined;
@@ -56,10 +77,45 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return {
     db,
     kind: "pglite",
+    listen: async (channel, onMessage) => {
+      const unlisten = await pglite.listen(channel, onMessage);
+      return async () => {
+        await unlisten();
+      };
+    },
     close: async () => {
       await db.destroy();
       await pglite.close();
       lock?.release();
     },
+  };
+}
+
+/** A dedicated LISTEN connection that reconnects (1 s, doubling to 30 s) when the server drops it. */
+async function listenOnServer(url: string, channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`invalid channel name: ${channel}`);
+  let client: pg.Client | undefined;
+  let stopped = false;
+  let delay = 1_000;
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: url });
+    c.on("notification", (n) => {
+      if (n.channel === channel) onMessage(n.payload ?? "");
+    });
+    c.on("error", () => {
+      if (stopped) return;
+      c.end().catch(() => {});
+      setTimeout(() => void connect().catch(() => {}), delay).unref();
+      delay = Math.min(delay * 2, 30_000);
+    });
+    await c.connect();
+    await c.query(`LISTEN ${channel}`);
+    delay = 1_000;
+    client = c;
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    await client?.end().catch(() => {});
   };
 }

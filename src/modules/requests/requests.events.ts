@@ -1,0 +1,53 @@
+import type { Kysely } from "kysely";
+import type { DB } from "../../platform/db/schema.js";
+import type { Clock } from "../../platform/clock.js";
+import type { Logger } from "../../platform/logger.js";
+import { messagerieHolders } from "../rights/index.js";
+import { EVENTS_CHANNEL } from "./requests.service.js";
+
+export type EventClient = { spaceId: string; send(event: string, data: unknown): void };
+
+/**
+ * Fans out request events to the people connected to this process (server-sent events). Events come from
+ * PostgreSQL NOTIFY, so a change made through any process reaches the clients of every process.
+ */
+export function createEventHub(deps: { db: Kysely<DB>; clock: Clock; logger: Logger; listen(channel: string, on: (payload: string) => void): Promise<() => Promise<void>> }) {
+  const clients = new Set<EventClient>();
+  let unlisten: (() => Promise<void>) | undefined;
+
+  async function dispatch(payload: string) {
+    if (clients.size === 0) return;
+    let event: { id: string; event: string };
+    try {
+      event = JSON.parse(payload) as { id: string; event: string };
+    } catch {
+      return;
+    }
+    const r = await deps.db.selectFrom("requests").select(["id", "reference", "siren", "tax", "status", "last_activity_at"]).where("id", "=", event.id).executeTakeFirst();
+    if (!r) return;
+    // Visibility is read fresh for every event, like every request: a revoked person hears nothing more.
+    const holders = new Set(await messagerieHolders(deps.db, r.siren, r.tax, deps.clock.now()));
+    const data = { id: r.id, reference: r.reference, status: r.status, lastActivityAt: r.last_activity_at.toISOString() };
+    for (const c of clients) if (holders.has(c.spaceId)) c.send(event.event, data);
+  }
+
+  return {
+    async start() {
+      unlisten = await deps.listen(EVENTS_CHANNEL, (payload) => {
+        dispatch(payload).catch((error: unknown) => deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, "event dispatch failed"));
+      });
+    },
+    add(client: EventClient): () => void {
+      clients.add(client);
+      return () => clients.delete(client);
+    },
+    get size() {
+      return clients.size;
+    },
+    async stop() {
+      clients.clear();
+      await unlisten?.();
+    },
+  };
+}
+export type EventHub = ReturnType<typeof createEventHub>;
