@@ -122,3 +122,11 @@ CREATE TABLE pending_digests (
   created_at timestamptz NOT NULL,
   PRIMARY KEY (space_id, request_id)
 );
+
+-- A legal hold on a company suspends the purge of all its requests (a request has its own flag too).
+CREATE TABLE legal_holds (
+  siren      char(9) PRIMARY KEY,
+  reason     text NOT NULL,
+  created_at timestamptz NOT NULL
+);
+CREATE INDEX requests_closed ON requests (closed_at) WHERE closed_at IS NOT NULL;

@@ -9,7 +9,7 @@ import { appendJournal, verifyJournal } from "../modules/journal/index.js";
 import { markBatchPosted, markLetterReturned, writePrintBatch } from "../modules/letters/index.js";
 import { createAgent, totpNow } from "../modules/backoffice/index.js";
 import { createContext, loadReceiptKeys, type AppContext } from "./context.js";
-import { verifyReceipt } from "../modules/requests/index.js";
+import { setLegalHold, verifyReceipt } from "../modules/requests/index.js";
 import { readFileSync } from "node:fs";
 import { startBackgroundWork } from "./worker.js";
 import { DEMO_AGENTS } from "./demo.js";
@@ -208,6 +208,19 @@ export function buildCli(): Command {
           out(`Journal ROMPU à l'entrée ${verdict.brokenSeq} : ${verdict.reason} (${verdict.entries} entrées valides avant).`);
           process.exitCode = 1;
         }
+      }),
+    );
+
+  program
+    .command("legal-hold")
+    .description("Suspend (ou lève) la purge des demandes d'une entreprise (conservation pour contentieux)")
+    .requiredOption("--siren <siren>", "SIREN de l'entreprise")
+    .option("--reason <texte>", "motif", "contentieux")
+    .option("--off", "lever la conservation", false)
+    .action((opts: { siren: string; reason: string; off: boolean }) =>
+      withContext(async (ctx) => {
+        await setLegalHold(ctx, opts.siren, !opts.off, opts.reason);
+        out(opts.off ? `Conservation levée pour ${opts.siren}.` : `Conservation posée pour ${opts.siren} : ses demandes ne seront pas purgées.`);
       }),
     );
 

@@ -2,7 +2,7 @@ import { purgeExpiredSessions } from "../platform/sessions.js";
 import { purgeUnverifiedSpaces } from "../modules/spaces/index.js";
 import { expireAdhesions } from "../modules/adhesions/index.js";
 import { runRightsHousekeeping } from "../modules/rights/index.js";
-import { autoCloseAnswered, expireUploads, sendDigests } from "../modules/requests/index.js";
+import { applyRetention, autoCloseAnswered, expireUploads, sendDigests } from "../modules/requests/index.js";
 import type { AppContext } from "./context.js";
 
 const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
@@ -18,9 +18,10 @@ export async function runHousekeeping(ctx: AppContext) {
   const closed = await autoCloseAnswered(ctx);
   const digests = await sendDigests(ctx);
   const uploads = await expireUploads(ctx);
+  const retention = await applyRetention(ctx);
   const spaces = await purgeUnverifiedSpaces(ctx);
   const sessions = await purgeExpiredSessions(ctx.db, ctx.clock.now());
-  return { adhesions, rights, closed, digests, uploads, spaces, sessions };
+  return { adhesions, rights, closed, digests, uploads, retention, spaces, sessions };
 }
 
 /** Starts the outbox worker and the housekeeping timer; returns a function that stops both. */

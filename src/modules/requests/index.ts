@@ -20,3 +20,4 @@ export { NATURES, NATURE_CODES, TAX_LABELS, LIMITS } from "./requests.catalogue.
 export { frenchHolidays, addWorkingDays, deadlinesFor } from "./requests.deadlines.js";
 export { receiveUpload, openAttachment, expireUploads, recogniseType, safeFileName, type UploadsDeps } from "./requests.uploads.js";
 export { createEventHub, type EventHub, type EventClient } from "./requests.events.js";
+export { applyRetention, setLegalHold, RETENTION } from "./requests.retention.js";

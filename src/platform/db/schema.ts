@@ -347,6 +347,11 @@ export interface NotificationPreferencesTable {
   space_id: string;
   mode: "immediate" | "daily";
 }
+export interface LegalHoldsTable {
+  siren: string;
+  reason: string;
+  created_at: Timestamp;
+}
 export interface PendingDigestsTable {
   space_id: string;
   request_id: string;
@@ -390,6 +395,7 @@ export interface DB {
   idempotency_keys: IdempotencyKeysTable;
   notification_preferences: NotificationPreferencesTable;
   pending_digests: PendingDigestsTable;
+  legal_holds: LegalHoldsTable;
 }
 
 export type Row<T extends keyof DB> = Selectable<DB[T]>;

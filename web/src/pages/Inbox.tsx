@@ -7,6 +7,7 @@ import { Select } from "@codegouvfr/react-dsfr/Select";
 import { api, frenchDate, REQUEST_STATUS_LABELS, TAXES, type RequestSummary } from "../api";
 import { ErrorAlert, Page } from "../components";
 import { useSession } from "../session";
+import { useRequestEvents } from "../live";
 
 /** « Suivre mes demandes »: one inbox across every company and tax, newest activity first. */
 export function Inbox() {
@@ -31,6 +32,11 @@ export function Inbox() {
     if (!person) return;
     query().then((r) => (setItems(r.items), setNext(r.nextCursor)), setError);
   }, [person, query]);
+  // Live: a change anywhere reloads the first page (what moved comes first, by last activity).
+  const refresh = useCallback(() => {
+    query().then((r) => (setItems(r.items), setNext(r.nextCursor)), setError);
+  }, [query]);
+  useRequestEvents(refresh, !!person);
   if (person === null) return <Navigate to="/connexion" replace />;
   const submit = (e: FormEvent) => {
     e.preventDefault();

@@ -62,6 +62,31 @@ function ActivationForm({ adhesion, onDone }: { adhesion: Adhesion; onDone: () =
   );
 }
 
+/** Immediate notices or one daily digest (for people acting for many companies). */
+function NotificationChoice() {
+  const [mode, setMode] = useState<"immediate" | "daily" | undefined>();
+  useEffect(() => {
+    void api<{ mode: "immediate" | "daily" }>("GET", "/api/v1/notification-preferences").then((r) => setMode(r.mode));
+  }, []);
+  const choose = (m: "immediate" | "daily") => void api<{ mode: "immediate" | "daily" }>("PUT", "/api/v1/notification-preferences", { mode: m }).then((r) => setMode(r.mode));
+  if (!mode) return null;
+  return (
+    <fieldset className="fr-fieldset fr-mt-6w">
+      <legend className="fr-fieldset__legend">Avis de nouveaux messages</legend>
+      {(["immediate", "daily"] as const).map((m) => (
+        <div className="fr-fieldset__element" key={m}>
+          <div className="fr-radio-group">
+            <input type="radio" id={`avis-${m}`} name="avis" checked={mode === m} onChange={() => choose(m)} />
+            <label className="fr-label" htmlFor={`avis-${m}`}>
+              {m === "immediate" ? "Un courriel à chaque nouveau message" : "Un seul courriel par jour, récapitulatif"}
+            </label>
+          </div>
+        </div>
+      ))}
+    </fieldset>
+  );
+}
+
 export function MySpace() {
   const { person } = useSession();
   const catalogue = useCatalogue();
@@ -139,6 +164,7 @@ export function MySpace() {
       ))}
 
       <Delegations onChange={load} />
+      <NotificationChoice />
 
       <h2 className="fr-mt-6w">Mes demandes d'adhésion</h2>
       {adhesions && adhesions.length === 0 && <p>Aucune demande d'adhésion.</p>}

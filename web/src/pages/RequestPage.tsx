@@ -8,6 +8,7 @@ import { api, frenchDate, NATURES, REQUEST_STATUS_LABELS, type RequestDetail } f
 import { ErrorAlert, Page, useAction } from "../components";
 import { useSession } from "../session";
 import { Attachments } from "./Write";
+import { useRequestEvents } from "../live";
 
 const dateTime = (iso: string) => new Date(iso).toLocaleString("fr-FR", { timeZone: "Europe/Paris", dateStyle: "long", timeStyle: "short" });
 
@@ -24,6 +25,10 @@ export function RequestPage() {
   useEffect(() => {
     if (person) void load();
   }, [person, load]);
+  const onEvent = useCallback((e: { id: string }) => {
+    if (e.id === id) void load();
+  }, [id, load]);
+  useRequestEvents(onEvent, !!person);
   const reply = useAction(async () => {
     await api("POST", `/api/v1/requests/${id}/messages`, { body, uploadIds: files.filter((f) => f.done).map((f) => f.done!.uploadId) });
     setBody("");

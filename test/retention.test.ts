@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { call, seedReferenceData, startTestApp, type TestApp } from "./helpers/app.js";
+import { activeAdministrator, newCompany, signIn } from "./helpers/people.js";
+import { upload } from "./helpers/upload.js";
+import { applyRetention, setLegalHold } from "../src/modules/requests/index.js";
+import { YEAR } from "../src/platform/clock.js";
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+  await seedReferenceData(t.ctx);
+});
+afterAll(async () => t.close());
+
+describe("retention (product §8)", () => {
+  it("archives 4 years after closing, purges after 10 with attachments, except under a legal hold", async () => {
+    const free = await newCompany(t, "LIBRE SA");
+    const held = await newCompany(t, "CONTENTIEUX SA");
+    const a = await activeAdministrator(t, free, { services: ["messagerie"], companyEmail: "a@libre.fr" });
+    const b = await activeAdministrator(t, held, { services: ["messagerie"], companyEmail: "b@contentieux.fr" });
+    const file = await upload(t.app, a.jar, "piece.txt", "contenu conservé dix ans");
+    const r1 = await call(t.app, "POST", "/api/v1/requests", { jar: a.jar, body: { siren: free, tax: "IS", nature: "question", subject: "Ancienne", body: "x", uploadIds: [file.body.uploadId] } });
+    const r2 = await call(t.app, "POST", "/api/v1/requests", { jar: b.jar, body: { siren: held, tax: "IS", nature: "question", subject: "Sous conservation", body: "x", uploadIds: [] } });
+    await call(t.app, "POST", `/api/v1/requests/${r1.body.id}/close`, { jar: a.jar });
+    await call(t.app, "POST", `/api/v1/requests/${r2.body.id}/close`, { jar: b.jar });
+    await setLegalHold(t.ctx, held, true, "contentieux en cours");
+
+    t.clock.advance(4 * YEAR + 1);
+    expect(await applyRetention(t.ctx)).toEqual({ archived: 2, purged: 0 });
+    const aJar = await signIn(t, a.email);
+    expect((await call(t.app, "GET", "/api/v1/requests", { jar: aJar })).body.items).toEqual([]);
+    expect((await call(t.app, "GET", "/api/v1/requests?archived=true", { jar: aJar })).body.items.map((r: { id: string }) => r.id)).toEqual([r1.body.id]);
+    expect((await call(t.app, "GET", `/api/v1/requests/${r1.body.id}`, { jar: aJar })).status).toBe(200);
+
+    t.clock.advance(6 * YEAR);
+    expect(await applyRetention(t.ctx)).toEqual({ archived: 0, purged: 1 });
+    expect(await t.ctx.db.selectFrom("requests").select("id").where("id", "=", r1.body.id).executeTakeFirst()).toBeUndefined();
+    expect(await t.ctx.db.selectFrom("requests").select("id").where("id", "=", r2.body.id).executeTakeFirst()).toBeDefined();
+    expect(await t.ctx.files.exists(file.body.sha256)).toBe(false);
+    const journal = (await t.ctx.db.selectFrom("journal").select("action").execute()).map((j) => j.action);
+    expect(journal).toEqual(expect.arrayContaining(["retention.archived", "retention.purged", "legal_hold.set"]));
+
+    await setLegalHold(t.ctx, held, false, "contentieux clos");
+    expect(await applyRetention(t.ctx)).toEqual({ archived: 0, purged: 1 });
+  });
+});

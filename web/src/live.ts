@@ -1,0 +1,19 @@
+import { useEffect } from "react";
+
+/** Calls `onChange` when the server pushes an event about a request (server-sent events, reconnecting by itself). */
+export function useRequestEvents(onChange: (data: { id: string }) => void, enabled = true) {
+  useEffect(() => {
+    if (!enabled || typeof EventSource === "undefined") return;
+    const source = new EventSource("/api/v1/events");
+    const handler = (e: MessageEvent<string>) => {
+      try {
+        onChange(JSON.parse(e.data) as { id: string });
+      } catch {
+        /* a malformed event is ignored */
+      }
+    };
+    source.addEventListener("request.updated", handler);
+    source.addEventListener("message.created", handler);
+    return () => source.close();
+  }, [onChange, enabled]);
+}
