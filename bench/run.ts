@@ -23,6 +23,7 @@ import { migrate } from "../src/platform/db/migrate.js";
 import { benchLetterRendering, benchPrintBatch, seedLetters } from "./letters.js";
 import { benchSireneImport } from "./sirene.js";
 import { benchRights } from "./rights.js";
+import { benchInbox, benchPostMessage } from "./messagerie.js";
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -225,7 +226,50 @@ async function benchGate() {
   }
 }
 
-const SECTIONS: Record<string, () => Promise<void>> = { http: benchHttp, startup: benchStartup, rights: benchGate, letters: benchLetters, sirene: benchSirene };
+async function benchPosting() {
+  const r = await benchPostMessage(process.env.DATABASE_URL, DURATION_S, CONNECTIONS);
+  results.postMessage = r;
+  rows.push({ name: "bare route: one INSERT and COMMIT", value: `${Math.round(r.bare.rps)} req/s, p99 ${r.bare.p99} ms` });
+  rows.push({
+    name: "POST /requests/{id}/messages (auth, CSRF, journal, outbox)",
+    value: `${Math.round(r.post.rps)} req/s, p99 ${r.post.p99} ms${r.post.non2xx ? `, ${r.post.non2xx} non-2xx` : ""} (target ratio ≥ 0.5)`,
+    baseline: "one-INSERT route",
+    ratio: (r.post.rps / r.bare.rps).toFixed(2),
+  });
+}
+
+async function benchInboxScales() {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    rows.push({ name: "inbox at 10k/100k/1M requests", value: "skipped: needs DATABASE_URL (COPY into a PostgreSQL server)" });
+    return;
+  }
+  const scales = (process.env.BENCH_INBOX_SCALES ?? "10000,100000,1000000").split(",").map(Number);
+  const measured = [];
+  for (const n of scales) {
+    const r = await benchInbox(url, n);
+    measured.push(r);
+    const ms = (p: { p50: number; p95: number; p99: number } | null) => (p ? `p50 ${p.p50.toFixed(2)}, p95 ${p.p95.toFixed(2)}, p99 ${p.p99.toFixed(2)} ms` : "n/a");
+    rows.push({
+      name: `inbox, 5,000 companies, ${n.toLocaleString("en")} requests: first page`,
+      value: ms(r.first),
+      ...(measured.length > 1 ? { baseline: `first page at ${scales[0]!.toLocaleString("en")}, p95`, ratio: (r.first.p95 / measured[0]!.first.p95).toFixed(2) } : {}),
+    });
+    rows.push({ name: `inbox, 5,000 companies, ${n.toLocaleString("en")} requests: page 50`, value: ms(r.page50) });
+  }
+  results.inbox = measured;
+  process.stdout.write(`\nPlan of the inbox's first page at ${scales.at(-1)!.toLocaleString("en")} requests:\n${measured.at(-1)!.plan.join("\n")}\n\n`);
+}
+
+const SECTIONS: Record<string, () => Promise<void>> = {
+  http: benchHttp,
+  startup: benchStartup,
+  rights: benchGate,
+  letters: benchLetters,
+  sirene: benchSirene,
+  post: benchPosting,
+  inbox: benchInboxScales,
+};
 
 async function main() {
   const engine = process.env.DATABASE_URL ? "PostgreSQL server" : "embedded PGlite";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
-import { appendJournal, verifyJournal } from "../src/modules/journal/index.js";
+import { appendJournal, chainJournal, verifyJournal } from "../src/modules/journal/index.js";
 import { createWorker, enqueue, retryDelayMs } from "../src/platform/outbox.js";
 import { createLogger } from "../src/platform/logger.js";
 import { manualClock } from "../src/platform/clock.js";
@@ -27,8 +27,12 @@ describe("journal", () => {
     for (let i = 0; i < 5; i++) {
       await db.transaction().execute((tx) => appendJournal(tx, clock.now(), { actor: { kind: "system" }, action: "test.entry", data: { i, note: "é" } }));
     }
+    expect(await verifyJournal(db)).toMatchObject({ ok: true, entries: 0, unchained: 5 });
+    // Before chaining, an entry's content cannot change either.
+    await expect(sql`UPDATE journal SET action = 'forged' WHERE seq IS NULL`.execute(db)).rejects.toThrow(/append-only/);
+    expect(await chainJournal(db)).toBe(5);
     const verdict = await verifyJournal(db);
-    expect(verdict).toMatchObject({ ok: true, entries: 5 });
+    expect(verdict).toMatchObject({ ok: true, entries: 5, unchained: 0 });
 
     await expect(sql`UPDATE journal SET action = 'forged' WHERE seq = 3`.execute(db)).rejects.toThrow(/append-only/);
     await expect(sql`DELETE FROM journal WHERE seq = 3`.execute(db)).rejects.toThrow(/append-only/);
@@ -39,6 +43,18 @@ describe("journal", () => {
     await sql`UPDATE journal SET data = '{"i": 99}' WHERE seq = 3`.execute(db);
     await sql`ALTER TABLE journal ENABLE TRIGGER journal_append_only`.execute(db);
     expect(await verifyJournal(db)).toMatchObject({ ok: false, brokenSeq: "3", entries: 2 });
+  });
+
+  it("chains entries written concurrently, in the order they were written, without a lock on the writers", async () => {
+    const db = database.db;
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) => db.transaction().execute((tx) => appendJournal(tx, clock.now(), { actor: { kind: "system" }, action: "test.concurrent", data: { i } }))),
+    );
+    await Promise.all([chainJournal(db), chainJournal(db), chainJournal(db)]);
+    await chainJournal(db);
+    const rows = await db.selectFrom("journal").select(["id", "seq"]).where("action", "=", "test.concurrent").orderBy("id").execute();
+    expect(rows.every((r) => r.seq !== null)).toBe(true);
+    expect(rows.map((r) => Number(r.seq))).toEqual([...rows.map((r) => Number(r.seq))].sort((a, b) => a - b));
   });
 
   it("writes nothing when the transaction rolls back", async () => {

@@ -142,8 +142,12 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_subject ON sessions (kind, subject_id);
 
 -- Journal (hash-chained, append-only) -------------------------------------------------------------
+-- An entry is written in the transaction of the change it records (`id` gives the order of writing); the chainer
+-- then gives it its place in the chain (`seq`) and its hashes, outside the request path, so that writers do not
+-- queue behind one lock. Once chained, an entry can never change; before, only the chain columns may be set.
 CREATE TABLE journal (
-  seq          bigint PRIMARY KEY,
+  id           bigserial PRIMARY KEY,
+  seq          bigint UNIQUE,
   at           timestamptz NOT NULL,
   actor_kind   text NOT NULL CHECK (actor_kind IN ('person', 'agent', 'operator', 'system', 'anonymous')),
   actor_id     text,
@@ -151,12 +155,20 @@ CREATE TABLE journal (
   subject_type text,
   subject_id   text,
   data         jsonb NOT NULL,
-  prev_hash    char(64) NOT NULL,
-  hash         char(64) NOT NULL UNIQUE
+  prev_hash    char(64),
+  hash         char(64) UNIQUE
 );
+CREATE INDEX journal_unchained ON journal (id) WHERE seq IS NULL;
+CREATE INDEX journal_action ON journal (action);
 
 CREATE FUNCTION journal_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF TG_OP = 'UPDATE' AND OLD.hash IS NULL
+     AND NEW.at = OLD.at AND NEW.actor_kind = OLD.actor_kind AND NEW.actor_id IS NOT DISTINCT FROM OLD.actor_id
+     AND NEW.action = OLD.action AND NEW.subject_type IS NOT DISTINCT FROM OLD.subject_type
+     AND NEW.subject_id IS NOT DISTINCT FROM OLD.subject_id AND NEW.data = OLD.data THEN
+    RETURN NEW; -- chaining an entry: only seq, prev_hash and hash are set
+  END IF;
   RAISE EXCEPTION 'the journal is append-only (% refused)', TG_OP USING ERRCODE = 'insufficient_privilege';
 END;
 $$;

@@ -45,6 +45,8 @@ CREATE TABLE requests (
 );
 -- The inbox: per company and tax, newest activity first (keyset on (last_activity_at, id)).
 CREATE INDEX requests_inbox ON requests (siren, tax, last_activity_at DESC, id DESC) WHERE archived_at IS NULL;
+-- The cross-company inbox walks requests by activity and keeps those the person may see.
+CREATE INDEX requests_activity ON requests (last_activity_at DESC, id DESC) WHERE archived_at IS NULL;
 CREATE INDEX requests_service ON requests (service_code, status, last_activity_at DESC);
 CREATE INDEX requests_search ON requests USING gin (search);
 

@@ -5,7 +5,7 @@ import { DataDirLockedError } from "../platform/db/lock.js";
 import { DomainError } from "../platform/errors.js";
 import { createLogger } from "../platform/logger.js";
 import { importEtablissements, importLegalRepresentatives, importTaxServices, importUnitesLegales, type ImportReport } from "../modules/companies/index.js";
-import { appendJournal, verifyJournal } from "../modules/journal/index.js";
+import { appendJournal, chainJournal, verifyJournal } from "../modules/journal/index.js";
 import { markBatchPosted, markLetterReturned, writePrintBatch } from "../modules/letters/index.js";
 import { createAgent, totpNow } from "../modules/backoffice/index.js";
 import { createContext, loadReceiptKeys, type AppContext } from "./context.js";
@@ -201,9 +201,11 @@ export function buildCli(): Command {
     .description("Vérifie la chaîne d'empreintes du journal et nomme le premier maillon rompu")
     .action(() =>
       withContext(async (ctx) => {
+        const chained = await chainJournal(ctx.db);
+        if (chained > 0) out(`${chained} entrée(s) récentes chaînées.`);
         const verdict = await verifyJournal(ctx.db);
         if (verdict.ok) {
-          out(`Journal intègre : ${verdict.entries} entrées, dernière empreinte ${verdict.lastHash}.`);
+          out(`Journal intègre : ${verdict.entries} entrées, dernière empreinte ${verdict.lastHash}.${verdict.unchained ? ` (${verdict.unchained} entrée(s) en cours d'écriture, pas encore chaînées.)` : ""}`);
         } else {
           out(`Journal ROMPU à l'entrée ${verdict.brokenSeq} : ${verdict.reason} (${verdict.entries} entrées valides avant).`);
           process.exitCode = 1;

@@ -1,4 +1,5 @@
 import { purgeExpiredSessions } from "../platform/sessions.js";
+import { chainJournal } from "../modules/journal/index.js";
 import { purgeUnverifiedSpaces } from "../modules/spaces/index.js";
 import { expireAdhesions } from "../modules/adhesions/index.js";
 import { runRightsHousekeeping } from "../modules/rights/index.js";
@@ -27,6 +28,16 @@ export async function runHousekeeping(ctx: AppContext) {
 /** Starts the outbox worker and the housekeeping timer; returns a function that stops both. */
 export function startBackgroundWork(ctx: AppContext): () => Promise<void> {
   ctx.worker.start();
+  // The journal's chainer: entries written by requests are linked into the chain within a second.
+  let chaining = false;
+  const chainer = setInterval(() => {
+    if (chaining) return;
+    chaining = true;
+    chainJournal(ctx.db)
+      .catch((error: unknown) => ctx.logger.error({ err: error instanceof Error ? error.message : String(error) }, "journal chaining failed"))
+      .finally(() => (chaining = false));
+  }, 1_000);
+  chainer.unref();
   const tick = () =>
     runHousekeeping(ctx).catch((error: unknown) => ctx.logger.error({ err: error instanceof Error ? error.message : String(error) }, "housekeeping failed"));
   const timer = setInterval(tick, HOUSEKEEPING_EVERY_MS);
@@ -34,6 +45,8 @@ export function startBackgroundWork(ctx: AppContext): () => Promise<void> {
   void tick();
   return async () => {
     clearInterval(timer);
+    clearInterval(chainer);
+    await chainJournal(ctx.db).catch(() => 0);
     await ctx.worker.stop();
   };
 }

@@ -35,7 +35,7 @@ describe("the seed's delegation story in the browser", () => {
     await chief.getByRole("list", { name: "Services détenus pour MARTIN DISTRIBUTION" }).waitFor();
 
     // She delegates « gestion de la TVA » to Lila.
-    await chief.getByRole("link", { name: "MARTIN DISTRIBUTION" }).click();
+    await chief.getByRole("link", { name: "MARTIN DISTRIBUTION", exact: true }).click();
     await chief.getByLabel("Adresse électronique de connexion de la personne").fill(LILA);
     await chief.getByLabel("Habilitation", { exact: true }).selectOption("tva");
     await chief.getByText("Services : Messagerie sécurisée, Déclarer la TVA, Payer la TVA — messagerie limitée à TVA").waitFor();

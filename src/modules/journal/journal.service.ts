@@ -32,7 +32,7 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
 }
 
-type HashedContent = Pick<Row<"journal">, "seq" | "at" | "actor_kind" | "actor_id" | "action" | "subject_type" | "subject_id" | "data">;
+type HashedContent = Pick<Row<"journal">, "at" | "actor_kind" | "actor_id" | "action" | "subject_type" | "subject_id" | "data"> & { seq: string | null };
 
 /** The hash of an entry: SHA-256 over the previous hash and the canonical form of the entry's own content. */
 export function entryHash(prevHash: string, e: HashedContent): string {
@@ -52,54 +52,77 @@ export function entryHash(prevHash: string, e: HashedContent): string {
 
 /**
  * Appends an entry to the journal inside the caller's transaction, so that the entry exists exactly when the
- * change it records does.
+ * change it records does. The chainer (`chainJournal`) then links it into the hash chain.
  */
 export async function appendJournal(tx: Tx, at: Date, event: JournalEvent): Promise<void> {
-  await repo.lockChain(tx);
-  const last = await repo.findLastEntry(tx);
-  const seq = String(last ? BigInt(last.seq) + 1n : 1n);
-  const prevHash = last?.hash ?? GENESIS_HASH;
-  const content: HashedContent = {
-    seq,
+  await repo.insertEntry(tx, {
     at,
     actor_kind: event.actor.kind,
     actor_id: "id" in event.actor && event.actor.id ? event.actor.id : null,
     action: event.action,
     subject_type: event.subject?.type ?? null,
     subject_id: event.subject?.id ?? null,
-    data: event.data ?? {},
-  };
-  const hash = entryHash(prevHash, content);
-  await repo.insertEntry(tx, { ...content, data: JSON.stringify(content.data), prev_hash: prevHash, hash });
+    data: JSON.stringify(event.data ?? {}),
+  });
+}
+
+/**
+ * Links the committed entries not yet chained, in the order they were written: each gets the next place in the
+ * chain, the previous entry's hash and its own. One chainer at a time; returns how many entries it chained.
+ */
+export async function chainJournal(db: Executor, batch = 1_000): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const n = await db.transaction().execute(async (tx) => {
+      if (!(await repo.tryLockChain(tx))) return 0;
+      const rows = await repo.unchained(tx, batch);
+      if (rows.length === 0) return 0;
+      const last = await repo.findLastChained(tx);
+      let seq = last ? BigInt(last.seq) : 0n;
+      let prevHash = last?.hash ?? GENESIS_HASH;
+      const chained = rows.map((r) => {
+        seq++;
+        const hash = entryHash(prevHash, { ...r, seq: String(seq) });
+        const row = { id: r.id, seq: String(seq), prev_hash: prevHash, hash };
+        prevHash = hash;
+        return row;
+      });
+      await repo.setChain(tx, chained);
+      return rows.length;
+    });
+    total += n;
+    if (n < batch) return total;
+  }
 }
 
 export type ChainVerdict =
-  | { ok: true; entries: number; lastHash: string }
-  | { ok: false; entries: number; brokenSeq: string; reason: string };
+  | { ok: true; entries: number; lastHash: string; unchained: number }
+  | { ok: false; entries: number; brokenSeq: string; reason: string; unchained: number };
 
 /** Walks the whole chain in order and names the first entry whose link or content does not match. */
 export async function verifyJournal(db: Executor, pageSize = 5_000): Promise<ChainVerdict> {
+  const unchained = await repo.countUnchained(db);
   let prevHash = GENESIS_HASH;
   let expectedSeq = 1n;
   let count = 0;
   let after = "0";
   for (;;) {
-    const page = await repo.listEntriesAfter(db, after, pageSize);
+    const page = await repo.listChainedAfter(db, after, pageSize);
     for (const e of page) {
-      if (BigInt(e.seq) !== expectedSeq) {
-        return { ok: false, entries: count, brokenSeq: String(expectedSeq), reason: `entrée ${expectedSeq} manquante` };
+      if (BigInt(e.seq!) !== expectedSeq) {
+        return { ok: false, entries: count, brokenSeq: String(expectedSeq), reason: `entrée ${expectedSeq} manquante`, unchained };
       }
       if (e.prev_hash !== prevHash) {
-        return { ok: false, entries: count, brokenSeq: e.seq, reason: "lien vers l'entrée précédente rompu" };
+        return { ok: false, entries: count, brokenSeq: e.seq!, reason: "lien vers l'entrée précédente rompu", unchained };
       }
       if (entryHash(prevHash, e) !== e.hash) {
-        return { ok: false, entries: count, brokenSeq: e.seq, reason: "contenu modifié (empreinte différente)" };
+        return { ok: false, entries: count, brokenSeq: e.seq!, reason: "contenu modifié (empreinte différente)", unchained };
       }
-      prevHash = e.hash;
+      prevHash = e.hash!;
       expectedSeq++;
       count++;
     }
-    if (page.length < pageSize) return { ok: true, entries: count, lastHash: prevHash };
-    after = page[page.length - 1]!.seq;
+    if (page.length < pageSize) return { ok: true, entries: count, lastHash: prevHash, unchained };
+    after = page[page.length - 1]!.seq!;
   }
 }

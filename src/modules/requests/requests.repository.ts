@@ -113,3 +113,19 @@ export async function uploadsById(db: Executor, ids: string[]) {
   if (ids.length === 0) return [];
   return db.selectFrom("uploads").select(["id", "name", "size", "media_type", "sha256"]).where("id", "in", ids).execute();
 }
+
+/** Adds a message to a thread and moves the request, in one statement (one round trip on the hot path). */
+export async function insertMessageAndMove(
+  db: Executor,
+  m: { id: string; requestId: string; authorSpaceId: string; body: string; bodySha256: string; at: Date },
+  status: string,
+  version: number,
+): Promise<void> {
+  await sql`
+    WITH m AS (
+      INSERT INTO messages (id, request_id, author_kind, author_space_id, body, body_sha256, created_at, read_by_company_at, read_by_company_space)
+      VALUES (${m.id}, ${m.requestId}, 'person', ${m.authorSpaceId}, ${m.body}, ${m.bodySha256}, ${m.at}, ${m.at}, ${m.authorSpaceId})
+      RETURNING request_id)
+    UPDATE requests SET status = ${status}, last_activity_at = ${m.at}, version = ${version}
+    WHERE id = (SELECT request_id FROM m)`.execute(db);
+}

@@ -112,7 +112,7 @@ export async function fileRequest(deps: RequestsDeps, spaceId: string, input: Fi
   if (!(await can(deps.db, { spaceId, siren: input.siren, service: "messagerie", tax: input.tax }, now))) {
     throw new DomainError("not_found", "not_found", "Entreprise introuvable, ou vous n'avez pas accès à sa messagerie pour cet impôt.");
   }
-  return idempotent(deps, spaceId, idempotencyKey, "POST /requests", async (tx) => {
+  const filed = await idempotent(deps, spaceId, idempotencyKey, "POST /requests", async (tx) => {
     const service = await routeRequest(tx, input.siren, input.tax, input.nature);
     if (!service) throw new DomainError("refused", "no_competent_service", "Aucun service des impôts n'est compétent pour l'adresse de cette entreprise : contactez le centre de contact.");
     const year = Number(new Intl.DateTimeFormat("fr-FR", { timeZone: "Europe/Paris", year: "numeric" }).format(now));
@@ -167,25 +167,30 @@ export async function fileRequest(deps: RequestsDeps, spaceId: string, input: Fi
       subject: { type: "request", id },
       data: { reference, siren: input.siren, tax: input.tax, nature: input.nature, service: service.code, messageSha256: bodySha256, attachments: attachments.map((a) => a.sha256) },
     });
-    await notifyChange(tx, id);
     return { id, reference, status: "received" as const, receivedAt: now.toISOString(), service: { code: service.code, name: service.name }, receiptUrl: `/api/v1/requests/${id}/receipt.pdf` };
   });
+  notifyChange(deps.db, filed.id);
+  return filed;
 }
 
 export const EVENTS_CHANNEL = "messagerie_requests";
 
 /**
- * Live updates: every process listening on the channel (LISTEN/NOTIFY, delivered at commit) pushes the event to
- * the people concerned.
+ * Live updates: every process listening on the channel (LISTEN/NOTIFY) pushes the event to the people concerned.
+ * Sent once the change has committed, outside its transaction: a NOTIFY inside it would make every writer's commit
+ * queue on PostgreSQL's notification lock. A lost event (crash in between) costs only a late refresh.
  */
-async function notifyChange(tx: Tx, requestId: string, event: "request.updated" | "message.created" = "request.updated"): Promise<void> {
-  await sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify({ id: requestId, event })})`.execute(tx);
+function notifyChange(db: Kysely<DB>, requestId: string, event: "request.updated" | "message.created" = "request.updated"): void {
+  // Not awaited: the answer does not wait for the live update, which cannot fail the change.
+  sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify({ id: requestId, event })})`.execute(db).catch(() => {});
 }
 
-/** A request the person may see (else 404, never 403). */
+/** A request the person may see (else 404, never 403): one query, the visibility being part of it. */
 async function visibleRequest(db: Kysely<DB> | Tx, spaceId: string, id: string, at: Date, lock = false): Promise<Row<"requests">> {
-  const r = lock ? await repo.lockRequest(db, id) : await repo.findRequest(db, id);
-  if (!r || !(await can(db, { spaceId, siren: r.siren, service: "messagerie", tax: r.tax }, at))) throw notFound();
+  let q = db.selectFrom("requests").selectAll().where("id", "=", id).where(messagerieScope(spaceId, at));
+  if (lock) q = q.forUpdate();
+  const r = await q.executeTakeFirst();
+  if (!r) throw notFound();
   return r;
 }
 
@@ -354,33 +359,33 @@ export async function getRequest(deps: RequestsDeps, spaceId: string, id: string
 /** A reply from the company side; a closed request answers 409. */
 export async function postCompanyMessage(deps: RequestsDeps, spaceId: string, id: string, input: { body: string; uploadIds: string[] }, idempotencyKey?: string) {
   const now = deps.clock.now();
-  await visibleRequest(deps.db, spaceId, id, now);
-  return idempotent(deps, spaceId, idempotencyKey, `POST /requests/${id}/messages`, async (tx) => {
+  const posted = await idempotent(deps, spaceId, idempotencyKey, `POST /requests/${id}/messages`, async (tx) => {
     const r = await visibleRequest(tx, spaceId, id, now, true);
     const t = transition(r.status, "company_replies");
     if (!t.ok) throw requestClosed();
     const messageId = randomUUID();
     const bodySha256 = sha256Hex(input.body);
-    await repo.insertMessage(tx, { id: messageId, request_id: id, author_kind: "person", author_space_id: spaceId, author_agent_id: null, body: input.body, body_sha256: bodySha256, created_at: now, read_by_company_at: now, read_by_company_space: spaceId, read_by_administration_at: null });
+    await repo.insertMessageAndMove(tx, { id: messageId, requestId: id, authorSpaceId: spaceId, body: input.body, bodySha256, at: now }, t.to, r.version + 1);
     const attachments = await attach(tx, spaceId, messageId, input.uploadIds, now);
-    await repo.updateRequest(tx, id, { status: t.to, last_activity_at: now, version: r.version + 1 });
     await appendJournal(tx, now, { actor: { kind: "person", id: spaceId }, action: "message.posted", subject: { type: "request", id }, data: { messageId, sha256: bodySha256, attachments: attachments.map((a) => a.sha256), status: t.to } });
-    await notifyChange(tx, id, "message.created");
     return { id: messageId, createdAt: now.toISOString() };
   });
+  notifyChange(deps.db, id, "message.created");
+  return posted;
 }
 
 export async function closeRequest(deps: RequestsDeps, spaceId: string, id: string) {
   const now = deps.clock.now();
-  return deps.db.transaction().execute(async (tx) => {
+  const closed = await deps.db.transaction().execute(async (tx) => {
     const r = await visibleRequest(tx, spaceId, id, now, true);
     const t = transition(r.status, "company_closes");
     if (!t.ok) throw new DomainError("conflict", "request_closed", "Cette demande est déjà clôturée.");
     await repo.updateRequest(tx, id, { status: "closed", closed_at: now, last_activity_at: now, version: r.version + 1 });
     await appendJournal(tx, now, { actor: { kind: "person", id: spaceId }, action: "request.closed", subject: { type: "request", id }, data: { by: "company" } });
-    await notifyChange(tx, id);
     return { status: "closed" as const };
   });
+  notifyChange(deps.db, id);
+  return closed;
 }
 
 export async function receiptOf(deps: RequestsDeps, spaceId: string, id: string) {
@@ -410,7 +415,7 @@ export async function getRequestForAgent(deps: RequestsDeps, agentServices: stri
  */
 export async function postAgentMessage(deps: RequestsDeps, agentServices: string[], agentId: string, id: string, input: { body: string; status?: "awaiting_user" | "answered" | undefined; version: number }) {
   const now = deps.clock.now();
-  return deps.db.transaction().execute(async (tx) => {
+  const posted = await deps.db.transaction().execute(async (tx) => {
     const r = await repo.lockRequest(tx, id);
     if (!r || !agentServices.includes(r.service_code)) throw notFound();
     if (r.version !== input.version) {
@@ -431,9 +436,10 @@ export async function postAgentMessage(deps: RequestsDeps, agentServices: string
     });
     await appendJournal(tx, now, { actor: { kind: "agent", id: agentId }, action: "message.posted", subject: { type: "request", id }, data: { messageId, sha256: bodySha256, status: t.to } });
     await notifyCompanySide(tx, now, r);
-    await notifyChange(tx, id, "message.created");
     return { id: messageId, createdAt: now.toISOString(), status: t.to, version: r.version + 1 };
   });
+  notifyChange(deps.db, id, "message.created");
+  return posted;
 }
 
 /**

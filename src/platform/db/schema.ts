@@ -113,7 +113,9 @@ export interface SessionsTable {
   absolute_expires_at: Timestamp;
 }
 export interface JournalTable {
-  seq: ColumnType<string, string | number, never>;
+  id: Generated<string>;
+  /** Place in the chain; null until the chainer has chained the entry. */
+  seq: ColumnType<string | null, string | number | null | undefined, string | number>;
   at: Timestamp;
   actor_kind: "person" | "agent" | "operator" | "system" | "anonymous";
   actor_id: string | null;
@@ -121,8 +123,8 @@ export interface JournalTable {
   subject_type: string | null;
   subject_id: string | null;
   data: Json<Record<string, unknown>>;
-  prev_hash: string;
-  hash: string;
+  prev_hash: ColumnType<string | null, string | null | undefined, string>;
+  hash: ColumnType<string | null, string | null | undefined, string>;
 }
 export interface OutboxTable {
   id: Generated<string>;

@@ -1,0 +1,126 @@
+import { sql } from "kysely";
+import autocannon from "autocannon";
+import type { FastifyInstance } from "fastify";
+import { randomUUID } from "node:crypto";
+import { openFreshDatabase } from "../test/helpers/db.js";
+import { loadConfig } from "../src/platform/config.js";
+import { createLogger } from "../src/platform/logger.js";
+import { createContext } from "../src/app/context.js";
+import { buildHttpApp } from "../src/app/http.js";
+import { systemClock } from "../src/platform/clock.js";
+import { listRequests } from "../src/modules/requests/index.js";
+import { generateDataSet } from "./data.js";
+
+function percentiles(times: number[]) {
+  const s = [...times].sort((a, b) => a - b);
+  const at = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+  return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
+}
+
+async function timeEach(n: number, run: () => Promise<unknown>) {
+  for (let i = 0; i < 20; i++) await run();
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await run();
+    times.push(performance.now() - t0);
+  }
+  return percentiles(times);
+}
+
+/**
+ * The inbox of a person acting for `portfolio` companies, at a given number of requests: first page and page 50
+ * (by cursor), p50/p95/p99, and the plan of the first page.
+ */
+export async function benchInbox(adminUrl: string, requests: number, portfolio = 5_000) {
+  const database = await openFreshDatabase(adminUrl, { prefix: "mp_bench_inbox" });
+  try {
+    const url = database.url!;
+    const { spaceId } = await generateDataSet(url, { companies: 100_000, portfolio, requests, quiet: true });
+    const deps = { db: database.db, clock: systemClock, receiptKeys: undefined as never };
+    const first = await timeEach(100, () => listRequests(deps, spaceId, {}, 50));
+    let cursor: string | null = null;
+    for (let i = 0; i < 49; i++) {
+      const page: Awaited<ReturnType<typeof listRequests>> = await listRequests(deps, spaceId, {}, 50, cursor ?? undefined);
+      cursor = page.nextCursor;
+      if (!cursor) break;
+    }
+    const page50 = cursor ? await timeEach(100, () => listRequests(deps, spaceId, {}, 50, cursor!)) : null;
+    const plan = await sql<{ "QUERY PLAN": string }>`
+      EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
+      SELECT requests.id FROM requests
+      WHERE EXISTS (SELECT 1 FROM rights g WHERE g.space_id = ${spaceId} AND g.siren = requests.siren AND g.service = 'messagerie' AND g.state = 'active'
+                      AND g.valid_from <= now() AND (g.valid_until IS NULL OR g.valid_until > now()) AND (g.tax_scope IS NULL OR g.tax_scope ? requests.tax))
+        AND requests.archived_at IS NULL
+      ORDER BY requests.last_activity_at DESC, requests.id DESC LIMIT 51`.execute(database.db);
+    return { requests, portfolio, first, page50, plan: plan.rows.map((r) => r["QUERY PLAN"]) };
+  } finally {
+    await database.close();
+  }
+}
+
+/**
+ * Posting a message (authenticated, CSRF, journal, outbox, notification) against a bare route doing one INSERT and
+ * COMMIT through the same server and pool, with autocannon.
+ */
+export async function benchPostMessage(adminUrl: string | undefined, seconds: number, connections: number) {
+  const database = await openFreshDatabase(adminUrl, { prefix: "mp_bench_post" });
+  const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", API_RATE_PER_MINUTE: "100000000", SIGNIN_RATE_PER_MINUTE: "100000000" });
+  const ctx = await createContext(config, { database, logger: createLogger("silent") });
+  let app: FastifyInstance | undefined;
+  try {
+    const { DEMO_SERVICES, SEED } = await import("../src/app/demo.js");
+    const { makeCompany, makeTaxService, makeSimplifiedAdministrator } = await import("../src/app/factories.js");
+    const { signIn, verifyDevice } = await import("../src/modules/spaces/index.js");
+    const { readQueuedCode } = await import("../src/app/factories.js");
+    const { fileRequest } = await import("../src/modules/requests/index.js");
+    for (const s of DEMO_SERVICES) await makeTaxService(ctx, s);
+    await makeCompany(ctx, { ...SEED.martin, streetName: "DE LA ROQUETTE", postalCode: "75011", communeName: "PARIS 11", communeCode: "75111" });
+    const email = "robert.lambda@martindistribution.com";
+    const { spaceId } = await makeSimplifiedAdministrator({ ...ctx, publicUrl: "http://localhost" }, { email, password: "Vingt-Trois-Lapins-Bleus", firstName: "Robert", lastName: "Lambda", siren: SEED.martin.siren });
+    await signIn(ctx, { email, password: "Vingt-Trois-Lapins-Bleus", ip: "127.0.0.1" });
+    const session = await verifyDevice(ctx, { email, code: await readQueuedCode(ctx.db, email, /Code de connexion : (\d{6})/), ip: "127.0.0.1" });
+    const ids: string[] = [];
+    for (let i = 0; i < connections; i++) {
+      const r = await fileRequest({ db: ctx.db, clock: ctx.clock, receiptKeys: ctx.receiptKeys }, spaceId, { siren: SEED.martin.siren, tax: "TVA", nature: "question", subject: `Mesure ${i}`, body: "Bonjour", uploadIds: [] });
+      ids.push(r.id);
+    }
+    await sql`CREATE TABLE IF NOT EXISTS bench_inserts (id uuid PRIMARY KEY, body text NOT NULL, created_at timestamptz NOT NULL)`.execute(ctx.db);
+    app = await buildHttpApp(ctx, { webDir: "/nonexistent" });
+    app.post("/bench/insert", async () => {
+      await ctx.db.transaction().execute((tx) => tx.insertInto("bench_inserts" as never).values({ id: randomUUID(), body: "Bonjour, voici ma réponse.", created_at: new Date() } as never).execute());
+      return { ok: true };
+    });
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    const headers = { cookie: `mp_session=${session.token}`, "x-csrf-token": session.csrfToken, "content-type": "application/json" };
+    const body = JSON.stringify({ body: "Bonjour, voici ma réponse.", uploadIds: [] });
+    // One client per connection, each on its own request (as people write in their own threads), run together.
+    const run = async (paths: string[]) => {
+      const results = await Promise.all(
+        paths.map(
+          (path) =>
+            new Promise<autocannon.Result>((resolve, reject) => {
+              autocannon({ url: `${base}${path}`, connections: 1, duration: seconds, method: "POST", headers, body }, (e, r) => (e ? reject(e) : resolve(r)));
+            }),
+        ),
+      );
+      return {
+        requests: { average: results.reduce((sum, r) => sum + r.requests.average, 0) },
+        latency: { p99: Math.max(...results.map((r) => r.latency.p99)) },
+        non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
+      };
+    };
+    const probe = await fetch(`${base}/api/v1/requests/${ids[0]}/messages`, { method: "POST", headers, body });
+    if (probe.status !== 201) throw new Error(`the measured route answers ${probe.status}: ${await probe.text()}`);
+    const bare = await run(ids.map(() => "/bench/insert"));
+    const post = await run(ids.map((id) => `/api/v1/requests/${id}/messages`));
+    return {
+      bare: { rps: bare.requests.average, p99: bare.latency.p99, non2xx: bare.non2xx },
+      post: { rps: post.requests.average, p99: post.latency.p99, non2xx: post.non2xx },
+    };
+  } finally {
+    await app?.close();
+    await ctx.close();
+  }
+}
