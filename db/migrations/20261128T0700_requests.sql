@@ -67,6 +67,22 @@ CREATE TABLE messages (
   search                  tsvector GENERATED ALWAYS AS (to_tsvector('messagerie_fr', body)) STORED
 );
 CREATE INDEX messages_request ON messages (request_id, seq);
+
+-- Messages are immutable: only the read marks may be set (once).
+CREATE FUNCTION messages_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.body IS DISTINCT FROM OLD.body OR NEW.body_sha256 IS DISTINCT FROM OLD.body_sha256
+     OR NEW.request_id IS DISTINCT FROM OLD.request_id OR NEW.author_kind IS DISTINCT FROM OLD.author_kind
+     OR NEW.author_space_id IS DISTINCT FROM OLD.author_space_id OR NEW.author_agent_id IS DISTINCT FROM OLD.author_agent_id
+     OR NEW.created_at IS DISTINCT FROM OLD.created_at
+     OR (OLD.read_by_company_at IS NOT NULL AND NEW.read_by_company_at IS DISTINCT FROM OLD.read_by_company_at)
+     OR (OLD.read_by_administration_at IS NOT NULL AND NEW.read_by_administration_at IS DISTINCT FROM OLD.read_by_administration_at) THEN
+    RAISE EXCEPTION 'messages are immutable' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN NEW;
+END;
+$$;
+CREATE TRIGGER messages_immutable BEFORE UPDATE ON messages FOR EACH ROW EXECUTE FUNCTION messages_immutable();
 CREATE INDEX messages_unread_company ON messages (request_id) WHERE author_kind <> 'person' AND read_by_company_at IS NULL;
 CREATE INDEX messages_search ON messages USING gin (search);
 

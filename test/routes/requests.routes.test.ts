@@ -80,7 +80,11 @@ describe("filing (product §8)", () => {
     tampered.writeUInt8(tampered.readUInt8(at) ^ 0x01, at);
     expect(verifyReceipt(tampered, key)).toMatchObject({ valid: false, reason: expect.stringContaining("signature invalide") });
     const verdict = verifyReceipt(pdf, key);
+    // The application cannot change a message; someone with the database's keys would have to disable the guard.
+    await expect(sql`UPDATE messages SET body = body || ' (modifié)' WHERE request_id = ${res.body.id}`.execute(t.ctx.db)).rejects.toThrow(/immutable/);
+    await sql`ALTER TABLE messages DISABLE TRIGGER messages_immutable`.execute(t.ctx.db);
     await sql`UPDATE messages SET body = body || ' (modifié)' WHERE request_id = ${res.body.id}`.execute(t.ctx.db);
+    await sql`ALTER TABLE messages ENABLE TRIGGER messages_immutable`.execute(t.ctx.db);
     const stored = await t.ctx.db.selectFrom("messages").select("body").where("request_id", "=", res.body.id).executeTakeFirstOrThrow();
     expect(verdict.valid && verdict.payload.bodySha256).not.toBe(sha256Hex(stored.body));
   });
