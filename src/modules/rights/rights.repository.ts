@@ -2,6 +2,10 @@ import { sql } from "kysely";
 import type { Executor } from "../../platform/db/database.js";
 import type { NewRow } from "../../platform/db/schema.js";
 
+/** A right works when it is active and within its validity (the policy's `isLive`, in SQL). */
+const live = (at: Date) => (eb: import("kysely").ExpressionBuilder<import("../../platform/db/schema.js").DB, "rights">) =>
+  eb.and([eb("state", "=", "active"), eb("valid_from", "<=", at), eb.or([eb("valid_until", "is", null), eb("valid_until", ">", at)])]);
+
 export async function insertRights(db: Executor, rows: NewRow<"rights">[]): Promise<void> {
   if (rows.length > 0) await db.insertInto("rights").values(rows).execute();
 }
@@ -37,9 +41,7 @@ export async function liveRightsOf(db: Executor, spaceId: string, at: Date, sire
     .selectFrom("rights")
     .select(["id", "siren", "service", "role", "tax_scope", "state", "valid_until"])
     .where("space_id", "=", spaceId)
-    .where("state", "=", "active")
-    .where("valid_from", "<=", at)
-    .where((eb) => eb.or([eb("valid_until", "is", null), eb("valid_until", ">", at)]));
+    .where(live(at));
   if (siren) q = q.where("siren", "=", siren);
   return q.orderBy("siren").orderBy("service").execute();
 }
@@ -50,9 +52,7 @@ export async function holdsAny(db: Executor, spaceId: string, siren: string, at:
     .select("id")
     .where("space_id", "=", spaceId)
     .where("siren", "=", siren)
-    .where("state", "=", "active")
-    .where("valid_from", "<=", at)
-    .where((eb) => eb.or([eb("valid_until", "is", null), eb("valid_until", ">", at)]))
+    .where(live(at))
     .limit(1)
     .executeTakeFirst();
   return row !== undefined;
@@ -66,9 +66,7 @@ export async function holdsRole(db: Executor, spaceId: string, siren: string, se
     .where("siren", "=", siren)
     .where("service", "=", service)
     .where("role", "=", role)
-    .where("state", "=", "active")
-    .where("valid_from", "<=", at)
-    .where((eb) => eb.or([eb("valid_until", "is", null), eb("valid_until", ">", at)]))
+    .where(live(at))
     .limit(1)
     .executeTakeFirst();
   return row !== undefined;
@@ -93,9 +91,7 @@ export async function liveRightFor(db: Executor, spaceId: string, siren: string,
     .where("space_id", "=", spaceId)
     .where("siren", "=", siren)
     .where("service", "=", service)
-    .where("state", "=", "active")
-    .where("valid_from", "<=", at)
-    .where((eb) => eb.or([eb("valid_until", "is", null), eb("valid_until", ">", at)]));
+    .where(live(at));
   if (tax !== undefined) q = q.where((eb) => eb.or([eb("tax_scope", "is", null), sql<boolean>`tax_scope ? ${tax}`]));
   return (await q.limit(1).executeTakeFirst()) !== undefined;
 }
@@ -207,8 +203,6 @@ export async function newlyExpired(db: Executor, since: Date, at: Date) {
   return db.selectFrom("rights").select(["id", "siren", "space_id", "service"]).where("valid_until", ">", since).where("valid_until", "<=", at).where("state", "=", "active").execute();
 }
 
-const live = (at: Date) => (eb: import("kysely").ExpressionBuilder<import("../../platform/db/schema.js").DB, "rights">) =>
-  eb.and([eb("state", "=", "active"), eb("valid_from", "<=", at), eb.or([eb("valid_until", "is", null), eb("valid_until", ">", at)])]);
 
 /** The SIRENs where a person holds a live right, in order, after a cursor (keyset). */
 export async function sirensOf(db: Executor, spaceId: string, at: Date, limit: number, after?: string): Promise<string[]> {
