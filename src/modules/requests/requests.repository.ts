@@ -23,12 +23,19 @@ export async function insertReceipt(db: Executor, requestId: string, pdf: Buffer
   await db.insertInto("receipts").values({ request_id: requestId, pdf, created_at: at }).execute();
 }
 
-export async function findRequest(db: Executor, id: string) {
-  return db.selectFrom("requests").selectAll().where("id", "=", id).executeTakeFirst();
+/** Every column but the search vector (large, and only the database reads it). */
+export const REQUEST_COLUMNS = [
+  "id", "reference", "siren", "tax", "nature", "subject", "status", "service_code", "author_space_id", "received_at",
+  "last_activity_at", "answered_at", "first_answer_at", "closed_at", "archived_at", "legal_hold", "version",
+] as const;
+export type RequestRow = Pick<Row<"requests">, (typeof REQUEST_COLUMNS)[number]>;
+
+export async function findRequest(db: Executor, id: string): Promise<RequestRow | undefined> {
+  return db.selectFrom("requests").select(REQUEST_COLUMNS).where("id", "=", id).executeTakeFirst();
 }
 
-export async function lockRequest(db: Executor, id: string) {
-  return db.selectFrom("requests").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
+export async function lockRequest(db: Executor, id: string): Promise<RequestRow | undefined> {
+  return db.selectFrom("requests").select(REQUEST_COLUMNS).where("id", "=", id).forUpdate().executeTakeFirst();
 }
 
 export async function updateRequest(db: Executor, id: string, set: Partial<Row<"requests">>): Promise<void> {

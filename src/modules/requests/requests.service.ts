@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { sql, type Kysely } from "kysely";
-import type { DB, RequestStatus, Row } from "../../platform/db/schema.js";
+import type { DB, RequestStatus } from "../../platform/db/schema.js";
 import type { Tx } from "../../platform/db/database.js";
 import type { Clock } from "../../platform/clock.js";
 import { DAY } from "../../platform/clock.js";
@@ -180,14 +180,31 @@ export const EVENTS_CHANNEL = "messagerie_requests";
  * Sent once the change has committed, outside its transaction: a NOTIFY inside it would make every writer's commit
  * queue on PostgreSQL's notification lock. A lost event (crash in between) costs only a late refresh.
  */
+const pendingEvents = new WeakMap<Kysely<DB>, { payloads: Set<string>; timer: NodeJS.Timeout }>();
+
+/**
+ * Not awaited (the answer does not wait for a live update, which cannot fail the change), and gathered: the events
+ * of the next 20 ms go in one statement, so that a burst of messages costs one NOTIFY round trip, not one each.
+ */
 function notifyChange(db: Kysely<DB>, requestId: string, event: "request.updated" | "message.created" = "request.updated"): void {
-  // Not awaited: the answer does not wait for the live update, which cannot fail the change.
-  sql`SELECT pg_notify(${EVENTS_CHANNEL}, ${JSON.stringify({ id: requestId, event })})`.execute(db).catch(() => {});
+  const payload = JSON.stringify({ id: requestId, event });
+  const pending = pendingEvents.get(db);
+  if (pending) {
+    pending.payloads.add(payload);
+    return;
+  }
+  const payloads = new Set([payload]);
+  const timer = setTimeout(() => {
+    pendingEvents.delete(db);
+    sql`SELECT pg_notify(${EVENTS_CHANNEL}, p) FROM unnest(${[...payloads]}::text[]) AS p`.execute(db).catch(() => {});
+  }, 20);
+  timer.unref();
+  pendingEvents.set(db, { payloads, timer });
 }
 
 /** A request the person may see (else 404, never 403): one query, the visibility being part of it. */
-async function visibleRequest(db: Kysely<DB> | Tx, spaceId: string, id: string, at: Date, lock = false): Promise<Row<"requests">> {
-  let q = db.selectFrom("requests").selectAll().where("id", "=", id).where(messagerieScope(spaceId, at));
+async function visibleRequest(db: Kysely<DB> | Tx, spaceId: string, id: string, at: Date, lock = false): Promise<repo.RequestRow> {
+  let q = db.selectFrom("requests").select(repo.REQUEST_COLUMNS).where("id", "=", id).where(messagerieScope(spaceId, at));
   if (lock) q = q.forUpdate();
   const r = await q.executeTakeFirst();
   if (!r) throw notFound();
@@ -296,7 +313,7 @@ export type MessageView = {
   readByAdministrationAt: Date | null;
 };
 
-async function threadOf(db: Kysely<DB> | Tx, r: Row<"requests">) {
+async function threadOf(db: Kysely<DB> | Tx, r: repo.RequestRow) {
   const messages = await repo.messagesOf(db, r.id);
   const attachments = await repo.attachmentsOf(db, messages.map((m) => m.id));
   const people = new Map((await getSpaces(db, [...new Set(messages.map((m) => m.author_space_id).filter((x): x is string => !!x))])).map((p) => [p.id, p]));
@@ -322,7 +339,7 @@ async function threadOf(db: Kysely<DB> | Tx, r: Row<"requests">) {
   return view;
 }
 
-async function summaryOf(db: Kysely<DB> | Tx, r: Row<"requests">): Promise<RequestSummary & { deadlines: { firstAnswer: Date; legal: Date | null } }> {
+async function summaryOf(db: Kysely<DB> | Tx, r: repo.RequestRow): Promise<RequestSummary & { deadlines: { firstAnswer: Date; legal: Date | null } }> {
   const company = (await getCompanies(db, [r.siren])).get(r.siren);
   const services = await serviceNames(db, [r.service_code]);
   const unread = await db.selectFrom("messages").select((eb) => eb.fn.countAll<string>().as("n")).where("request_id", "=", r.id).where("author_kind", "<>", "person").where("read_by_company_at", "is", null).executeTakeFirstOrThrow();
@@ -446,7 +463,7 @@ export async function postAgentMessage(deps: RequestsDeps, agentServices: string
  * The content-free notice of product §8 (no content, no attachment, no link to a sign-in page) to the request's
  * author — or into their daily digest when they chose one — and to the company e-mail address.
  */
-async function notifyCompanySide(tx: Tx, now: Date, r: Row<"requests">): Promise<void> {
+async function notifyCompanySide(tx: Tx, now: Date, r: repo.RequestRow): Promise<void> {
   const [author] = await getSpaces(tx, [r.author_space_id]);
   const pref = await tx.selectFrom("notification_preferences").select("mode").where("space_id", "=", r.author_space_id).executeTakeFirst();
   if (author) {
