@@ -211,6 +211,26 @@ async function visibleRequest(db: Kysely<DB> | Tx, spaceId: string, id: string, 
   return r;
 }
 
+type SummaryColumns = Pick<repo.RequestRow, "id" | "reference" | "siren" | "tax" | "nature" | "subject" | "status" | "service_code" | "received_at" | "last_activity_at">;
+
+/** What lists and threads show of a request. */
+function toSummary(r: SummaryColumns, companyName: string | undefined, serviceName: string | undefined, unreadCount: number): RequestSummary {
+  return {
+    id: r.id,
+    reference: r.reference,
+    siren: r.siren,
+    companyName: companyName ?? r.siren,
+    tax: r.tax,
+    nature: r.nature,
+    subject: r.subject,
+    status: r.status,
+    service: { code: r.service_code, name: serviceName ?? r.service_code },
+    receivedAt: r.received_at,
+    lastActivityAt: r.last_activity_at,
+    unreadCount,
+  };
+}
+
 export type ListFilters = { siren?: string | undefined; status?: RequestStatus | undefined; tax?: string | undefined; nature?: string | undefined; q?: string | undefined; archived?: boolean | undefined };
 
 /**
@@ -285,20 +305,7 @@ export async function listRequests(deps: RequestsDeps, spaceId: string, filters:
   const page = rows.slice(0, limit);
   const companies = await getCompanies(deps.db, [...new Set(page.map((r) => r.siren))]);
   const services = await serviceNames(deps.db, [...new Set(page.map((r) => r.service_code))]);
-  const items: RequestSummary[] = page.map((r) => ({
-    id: r.id,
-    reference: r.reference,
-    siren: r.siren,
-    companyName: companies.get(r.siren)?.name ?? r.siren,
-    tax: r.tax,
-    nature: r.nature,
-    subject: r.subject,
-    status: r.status,
-    service: { code: r.service_code, name: services.get(r.service_code) ?? r.service_code },
-    receivedAt: r.received_at,
-    lastActivityAt: r.last_activity_at,
-    unreadCount: r.unread,
-  }));
+  const items = page.map((r) => toSummary(r, companies.get(r.siren)?.name, services.get(r.service_code), r.unread));
   const last = page[page.length - 1];
   return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.last_activity_at, last.id) : null };
 }
@@ -343,21 +350,7 @@ async function summaryOf(db: Kysely<DB> | Tx, r: repo.RequestRow): Promise<Reque
   const company = (await getCompanies(db, [r.siren])).get(r.siren);
   const services = await serviceNames(db, [r.service_code]);
   const unread = await db.selectFrom("messages").select((eb) => eb.fn.countAll<string>().as("n")).where("request_id", "=", r.id).where("author_kind", "<>", "person").where("read_by_company_at", "is", null).executeTakeFirstOrThrow();
-  return {
-    id: r.id,
-    reference: r.reference,
-    siren: r.siren,
-    companyName: company?.name ?? r.siren,
-    tax: r.tax,
-    nature: r.nature,
-    subject: r.subject,
-    status: r.status,
-    service: { code: r.service_code, name: services.get(r.service_code) ?? r.service_code },
-    receivedAt: r.received_at,
-    lastActivityAt: r.last_activity_at,
-    unreadCount: Number(unread.n),
-    deadlines: deadlinesFor(r.nature, r.received_at),
-  };
+  return { ...toSummary(r, company?.name, services.get(r.service_code), Number(unread.n)), deadlines: deadlinesFor(r.nature, r.received_at) };
 }
 
 /** One request with its thread; marks the administration's messages read by the company side (first read). */
