@@ -12,7 +12,6 @@ import { signIn } from "../helpers/people.js";
 
 const PASSWORD = "Vingt-Trois-Lapins-Bleus";
 const ROBERT = "robert.lambda@martindistribution.com";
-const CHIEF = "cabinet.comptable@gestion.com";
 const LILA = "lila.rosemonde@gestion.com";
 const AGENT_SECRET = "KRSXG5CTMVRXEZLUKN2XAZLSONUW4Z3B";
 let app: BrowserApp;
@@ -28,7 +27,6 @@ beforeAll(async () => {
   const lila = await signIn(app, LILA, PASSWORD);
   await call(app.app, "POST", `/api/v1/delegations/${offer.body.id}/accept`, { jar: lila });
   await makeAgent(app.ctx, { email: "agent.paris11@dgfip.test", name: "Paul Agent", services: ["SIE-75111"], password: "Guichet-Fiscal-Solide-42", totpSecret: AGENT_SECRET });
-  void CHIEF;
 });
 afterAll(async () => app?.stop());
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, CookieJar, countRows, lastMailTo, seedReferenceData, startTestApp, type TestApp } from "../helpers/app.js";
+import { call, countRows, lastMailTo, seedReferenceData, startTestApp, type TestApp } from "../helpers/app.js";
 import { letterCodes, linkTokenFor, newCompany, PASSWORD, signedInPerson, signIn } from "../helpers/people.js";
 import { SEED } from "../../src/app/demo.js";
 import { makeCompany } from "../../src/app/factories.js";
@@ -414,4 +414,3 @@ describe("companies", () => {
   });
 });
 
-void CookieJar;

@@ -1,7 +1,6 @@
 export {
   adhesionRightsPort,
   can,
-  listMyCompanies,
   pageMyCompanies,
   getMyCompany,
   offerDelegation,

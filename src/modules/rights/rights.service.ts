@@ -75,26 +75,6 @@ export const adhesionRightsPort: RightsPort = {
 export type MyRight = { service: string; role: string; taxScope: string[] | null; state: string; validUntil: Date | null };
 export type MyCompany = { siren: string; name: string; address: string | null; companyEmail: string | null; myRights: MyRight[] };
 
-/** The companies where the person holds a live right, with those rights (« mes entreprises »). */
-export async function listMyCompanies(deps: RightsDeps, spaceId: string, siren?: string): Promise<MyCompany[]> {
-  const rights = await repo.liveRightsOf(deps.db, spaceId, deps.clock.now(), siren);
-  const sirens = [...new Set(rights.map((r) => r.siren))];
-  const companies = await getCompanies(deps.db, sirens);
-  const emails = await companyEmailsOf(deps.db, sirens);
-  return sirens
-    .map((s) => ({
-      siren: s,
-      name: companies.get(s)?.name ?? s,
-      address: companies.get(s)?.addressLine ?? null,
-      companyEmail: emails.get(s) ?? null,
-      myRights: rights
-        .filter((r) => r.siren === s)
-        .sort((a, b) => SERVICE_CODES.indexOf(a.service as ServiceCode) - SERVICE_CODES.indexOf(b.service as ServiceCode))
-        .map((r) => ({ service: r.service, role: r.role, taxScope: r.tax_scope, state: r.state, validUntil: r.valid_until })),
-    }))
-    .sort((a, b) => a.name.localeCompare(b.name, "fr"));
-}
-
 /**
  * A page of the person's companies, by SIREN: the rights are read first (indexed by person), then the companies
  * of the page only, so that a portfolio of 5,000 companies costs no more than one of 50.
@@ -124,8 +104,8 @@ async function listMyCompaniesIn(deps: RightsDeps, spaceId: string, sirens: stri
 
 /** One of the person's companies; any other SIREN answers 404 (existence does not leak). */
 export async function getMyCompany(deps: RightsDeps, spaceId: string, siren: string): Promise<MyCompany> {
-  const [company] = await listMyCompanies(deps, spaceId, siren);
-  if (!company) throw new DomainError("not_found", "not_found", "Entreprise introuvable.");
+  const [company] = await listMyCompaniesIn(deps, spaceId, [siren]);
+  if (!company || company.myRights.length === 0) throw new DomainError("not_found", "not_found", "Entreprise introuvable.");
   return company;
 }
 

@@ -32,4 +32,4 @@ export const emailNotVerified = () =>
   );
 
 export const simplifiedModeUnavailable = () =>
-  new DomainError("refused", "simplified_mode_unavailable", "La création en mode simplifié n'est pas encore ouverte : utilisez le mode expert.");
+  new DomainError("refused", "simplified_mode_unavailable", "La création en mode simplifié n'est pas disponible sur ce serveur : utilisez le mode expert.");
