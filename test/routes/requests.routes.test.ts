@@ -195,11 +195,21 @@ describe("visibility, threads and agents", () => {
     const a = await file(lila, { ...VAT_REFUND, subject: "À clôturer" });
     expect((await call(t.app, "POST", `/api/v1/requests/${a.body.id}/close`, { jar: lila.jar })).body).toEqual({ status: "closed" });
     expect((await call(t.app, "POST", `/api/v1/requests/${a.body.id}/close`, { jar: lila.jar })).status).toBe(409);
+    const before = await Promise.all((["journal", "messages"] as const).map((x) => countRows(t, x)));
     const refused = await call(t.app, "POST", `/api/v1/requests/${a.body.id}/messages`, { jar: lila.jar, body: { body: "Encore un mot" } });
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe("request_closed");
+    expect(await Promise.all((["journal", "messages"] as const).map((x) => countRows(t, x)))).toEqual(before);
 
     const b = await file(lila, { ...VAT_REFUND, subject: "Traitée puis silencieuse" });
+    // A company reply moves « awaiting_user » to « in_progress » and journals the message by its hash.
+    const v0 = (await call(t.app, "GET", `/api/v1/backoffice/requests/${b.body.id}`, { jar: agent })).body.version;
+    await call(t.app, "POST", `/api/v1/backoffice/requests/${b.body.id}/messages`, { jar: agent, body: { body: "Un justificatif ?", status: "awaiting_user", version: v0 } });
+    const replied = await call(t.app, "POST", `/api/v1/requests/${b.body.id}/messages`, { jar: lila.jar, body: { body: "Le voici." } });
+    expect(replied.status).toBe(201);
+    expect((await call(t.app, "GET", `/api/v1/requests/${b.body.id}`, { jar: lila.jar })).body.status).toBe("in_progress");
+    const entry = await t.ctx.db.selectFrom("journal").select(["actor_id", "data"]).where("action", "=", "message.posted").where("subject_id", "=", b.body.id).where("actor_kind", "=", "person").executeTakeFirstOrThrow();
+    expect(entry.data).toMatchObject({ messageId: replied.body.id, status: "in_progress", attachments: [] });
     const v = (await call(t.app, "GET", `/api/v1/backoffice/requests/${b.body.id}`, { jar: agent })).body.version;
     await call(t.app, "POST", `/api/v1/backoffice/requests/${b.body.id}/messages`, { jar: agent, body: { body: "C'est fait.", status: "answered", version: v } });
     const { autoCloseAnswered } = await import("../../src/modules/requests/index.js");

@@ -55,7 +55,12 @@ export function entryHash(prevHash: string, e: HashedContent): string {
  * change it records does. The chainer (`chainJournal`) then links it into the hash chain.
  */
 export async function appendJournal(tx: Tx, at: Date, event: JournalEvent): Promise<void> {
-  await repo.insertEntry(tx, {
+  await repo.insertEntry(tx, journalRow(at, event));
+}
+
+/** The row an event is written as (for a writer that must put it inside a larger statement). */
+export function journalRow(at: Date, event: JournalEvent) {
+  return {
     at,
     actor_kind: event.actor.kind,
     actor_id: "id" in event.actor && event.actor.id ? event.actor.id : null,
@@ -63,7 +68,7 @@ export async function appendJournal(tx: Tx, at: Date, event: JournalEvent): Prom
     subject_type: event.subject?.type ?? null,
     subject_id: event.subject?.id ?? null,
     data: JSON.stringify(event.data ?? {}),
-  });
+  };
 }
 
 /**

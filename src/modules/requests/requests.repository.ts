@@ -107,13 +107,15 @@ export async function purgeIdempotencyKeys(db: Executor, before: Date): Promise<
 
 export async function unattachedUploads(db: Executor, spaceId: string, ids: string[]) {
   if (ids.length === 0) return [];
-  return db.selectFrom("uploads").select(["id", "size", "scan_status"]).where("space_id", "=", spaceId).where("id", "in", ids).where("attached_at", "is", null).execute();
+  return db.selectFrom("uploads").select(["id", "name", "size", "media_type", "sha256", "scan_status"]).where("space_id", "=", spaceId).where("id", "in", ids).where("attached_at", "is", null).execute();
 }
 
-export async function attachUploads(db: Executor, messageId: string, ids: string[], at: Date, newId: () => string): Promise<void> {
-  if (ids.length === 0) return;
+/** Links uploads to a message; answers how many were still free (the caller fails when not all were). */
+export async function attachUploads(db: Executor, messageId: string, ids: string[], at: Date, newId: () => string): Promise<number> {
+  if (ids.length === 0) return 0;
+  const taken = await db.updateTable("uploads").set({ attached_at: at }).where("id", "in", ids).where("attached_at", "is", null).executeTakeFirst();
   await db.insertInto("attachments").values(ids.map((upload_id, position) => ({ id: newId(), message_id: messageId, upload_id, position }))).execute();
-  await db.updateTable("uploads").set({ attached_at: at }).where("id", "in", ids).execute();
+  return Number(taken.numUpdatedRows);
 }
 
 export async function uploadsById(db: Executor, ids: string[]) {
@@ -121,18 +123,39 @@ export async function uploadsById(db: Executor, ids: string[]) {
   return db.selectFrom("uploads").select(["id", "name", "size", "media_type", "sha256"]).where("id", "in", ids).execute();
 }
 
-/** Adds a message to a thread and moves the request, in one statement (one round trip on the hot path). */
-export async function insertMessageAndMove(
+type JournalRow = { at: Date; actor_kind: string; actor_id: string | null; action: string; subject_type: string | null; subject_id: string | null; data: string };
+
+/**
+ * A reply from the company side in ONE statement (one round trip, atomic without an explicit transaction): finds the
+ * request under the person's visibility and locks it, moves it by the state table given (`moves`, one entry per state
+ * it may leave, each with its journal entry), inserts the message and the journal entry. Answers the state the
+ * request was in (`undefined`: not visible) and whether it moved (false: no move from that state, i.e. closed).
+ */
+export async function postAsPerson(
   db: Executor,
   m: { id: string; requestId: string; authorSpaceId: string; body: string; bodySha256: string; at: Date },
-  status: string,
-  version: number,
-): Promise<void> {
-  await sql`
-    WITH m AS (
+  visible: ReturnType<typeof sql<boolean>>,
+  moves: { from: string; to: string; journal: JournalRow }[],
+): Promise<{ status: string | undefined; moved: boolean }> {
+  const j = moves[0]?.journal;
+  if (!j) throw new Error("postAsPerson needs at least one move");
+  const r = await sql<{ status: string; moved: boolean }>`
+    WITH t AS (
+      SELECT * FROM unnest(${moves.map((x) => x.from)}::text[], ${moves.map((x) => x.to)}::text[], ${moves.map((x) => x.journal.data)}::text[]) AS t(from_status, to_status, data)),
+    r AS (
+      SELECT requests.id, requests.status FROM requests WHERE requests.id = ${m.requestId} AND ${visible} FOR UPDATE),
+    moved AS (
+      UPDATE requests SET status = t.to_status, last_activity_at = ${m.at}, version = requests.version + 1
+      FROM r JOIN t ON t.from_status = r.status
+      WHERE requests.id = r.id
+      RETURNING requests.id, t.data),
+    msg AS (
       INSERT INTO messages (id, request_id, author_kind, author_space_id, body, body_sha256, created_at, read_by_company_at, read_by_company_space)
-      VALUES (${m.id}, ${m.requestId}, 'person', ${m.authorSpaceId}, ${m.body}, ${m.bodySha256}, ${m.at}, ${m.at}, ${m.authorSpaceId})
-      RETURNING request_id)
-    UPDATE requests SET status = ${status}, last_activity_at = ${m.at}, version = ${version}
-    WHERE id = (SELECT request_id FROM m)`.execute(db);
+      SELECT ${m.id}, moved.id, 'person', ${m.authorSpaceId}, ${m.body}, ${m.bodySha256}, ${m.at}, ${m.at}, ${m.authorSpaceId} FROM moved),
+    journal_entry AS (
+      INSERT INTO journal (at, actor_kind, actor_id, action, subject_type, subject_id, data)
+      SELECT ${j.at}, ${j.actor_kind}, ${j.actor_id}, ${j.action}, ${j.subject_type}, ${j.subject_id}, moved.data::jsonb FROM moved)
+    SELECT r.status, EXISTS (SELECT 1 FROM moved) AS moved FROM r`.execute(db);
+  const row = r.rows[0];
+  return { status: row?.status, moved: row?.moved ?? false };
 }

@@ -10,13 +10,13 @@ import { departmentOf, findCompetentServiceOfType, findManagingSie, getCompanies
 import { getSpaces } from "../spaces/index.js";
 import { companyEmailsOf } from "../adhesions/index.js";
 import { can, messagerieScope } from "../rights/index.js";
-import { appendJournal } from "../journal/index.js";
+import { appendJournal, journalRow } from "../journal/index.js";
 import { queueMail, requestNotificationMail, receiptMail } from "../mail/index.js";
 import * as repo from "./requests.repository.js";
 import { LIMITS, NATURES, natureAllowed, routedServiceType, TAX_LABELS } from "./requests.catalogue.js";
 import { deadlinesFor } from "./requests.deadlines.js";
 import { signedReceipt, type ReceiptKeys, type ReceiptPayload } from "./requests.receipts.js";
-import { transition, type RequestEvent } from "./requests.states.js";
+import { STATUSES, transition, type RequestEvent } from "./requests.states.js";
 
 export type RequestsDeps = {
   db: Kysely<DB>;
@@ -86,17 +86,31 @@ function replay<T>(earlier: { route: string; response: Record<string, unknown> }
 
 export type FileInput = { siren: string; tax: string; nature: string; subject: string; body: string; uploadIds: string[] };
 
-/** Links uploads to a message after checking they are the person's, unattached, clean, and within the limits. */
-async function attach(tx: Tx, spaceId: string, messageId: string, uploadIds: string[], at: Date) {
+/** Checks uploads before they are linked to a message: the person's, unattached, clean, and within the limits. */
+async function checkUploads(ex: Kysely<DB> | Tx, spaceId: string, uploadIds: string[]) {
   const ids = [...new Set(uploadIds)];
   if (ids.length > LIMITS.attachmentsMax) throw new DomainError("refused", "too_many_attachments", `Au plus ${LIMITS.attachmentsMax} pièces jointes par message.`);
-  const found = await repo.unattachedUploads(tx, spaceId, ids);
-  if (found.length !== ids.length) throw new DomainError("refused", "unknown_upload", "Une pièce jointe est introuvable, déjà utilisée ou expirée : téléversez-la de nouveau.");
+  const found = await repo.unattachedUploads(ex, spaceId, ids);
+  if (found.length !== ids.length) throw unknownUpload();
   if (found.some((u) => u.scan_status === "quarantined")) throw new DomainError("refused", "upload_quarantined", "Une pièce jointe attend encore l'analyse antivirus : réessayez dans quelques minutes.");
   const total = found.reduce((s, u) => s + u.size, 0);
   if (total > LIMITS.attachmentsTotalBytes) throw new DomainError("too_large", "attachments_too_large", "Les pièces jointes dépassent 25 Mio au total.");
-  await repo.attachUploads(tx, messageId, ids, at, randomUUID);
-  return repo.uploadsById(tx, ids);
+  const order = new Map(ids.map((id, i) => [id, i]));
+  return found.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+}
+
+const unknownUpload = () => new DomainError("refused", "unknown_upload", "Une pièce jointe est introuvable, déjà utilisée ou expirée : téléversez-la de nouveau.");
+
+/** Links checked uploads to a message; an upload another message took meanwhile fails the whole transaction. */
+async function linkUploads(tx: Kysely<DB> | Tx, messageId: string, ids: string[], at: Date) {
+  if ((await repo.attachUploads(tx, messageId, ids, at, randomUUID)) !== ids.length) throw unknownUpload();
+}
+
+/** Checks and links uploads to a message (inside the message's transaction). */
+async function attach(tx: Tx, spaceId: string, messageId: string, uploadIds: string[], at: Date) {
+  const uploads = await checkUploads(tx, spaceId, uploadIds);
+  await linkUploads(tx, messageId, uploads.map((u) => u.id), at);
+  return uploads;
 }
 
 /**
@@ -369,17 +383,25 @@ export async function getRequest(deps: RequestsDeps, spaceId: string, id: string
 /** A reply from the company side; a closed request answers 409. */
 export async function postCompanyMessage(deps: RequestsDeps, spaceId: string, id: string, input: { body: string; uploadIds: string[] }, idempotencyKey?: string) {
   const now = deps.clock.now();
-  const posted = await idempotent(deps, spaceId, idempotencyKey, `POST /requests/${id}/messages`, async (tx) => {
-    const r = await visibleRequest(tx, spaceId, id, now, true);
-    const t = transition(r.status, "company_replies");
-    if (!t.ok) throw requestClosed();
-    const messageId = randomUUID();
-    const bodySha256 = sha256Hex(input.body);
-    await repo.insertMessageAndMove(tx, { id: messageId, requestId: id, authorSpaceId: spaceId, body: input.body, bodySha256, at: now }, t.to, r.version + 1);
-    const attachments = await attach(tx, spaceId, messageId, input.uploadIds, now);
-    await appendJournal(tx, now, { actor: { kind: "person", id: spaceId }, action: "message.posted", subject: { type: "request", id }, data: { messageId, sha256: bodySha256, attachments: attachments.map((a) => a.sha256), status: t.to } });
+  const messageId = randomUUID();
+  const bodySha256 = sha256Hex(input.body);
+  const work = async (ex: Kysely<DB> | Tx) => {
+    const uploads = await checkUploads(ex, spaceId, input.uploadIds);
+    const attachments = uploads.map((u) => u.sha256);
+    const moves = STATUSES.flatMap((from) => {
+      const t = transition(from, "company_replies");
+      if (!t.ok) return [];
+      const journal = journalRow(now, { actor: { kind: "person", id: spaceId }, action: "message.posted", subject: { type: "request", id }, data: { messageId, sha256: bodySha256, attachments, status: t.to } });
+      return [{ from, to: t.to, journal }];
+    });
+    const done = await repo.postAsPerson(ex, { id: messageId, requestId: id, authorSpaceId: spaceId, body: input.body, bodySha256, at: now }, messagerieScope(spaceId, now), moves);
+    if (done.status === undefined) throw notFound();
+    if (!done.moved) throw requestClosed();
+    await linkUploads(ex, messageId, uploads.map((u) => u.id), now);
     return { id: messageId, createdAt: now.toISOString() };
-  });
+  };
+  // Without attachments nor idempotency key the reply is one statement: atomic on its own, one round trip.
+  const posted = input.uploadIds.length === 0 && !idempotencyKey ? await work(deps.db) : await idempotent(deps, spaceId, idempotencyKey, `POST /requests/${id}/messages`, work);
   notifyChange(deps.db, id, "message.created");
   return posted;
 }

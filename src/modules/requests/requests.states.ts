@@ -20,6 +20,9 @@ const TABLE: Record<RequestStatus, Partial<Record<RequestEvent, RequestStatus>>>
   closed: {},
 };
 
+/** Every state a request can be in. */
+export const STATUSES = Object.keys(TABLE) as RequestStatus[];
+
 /**
  * The state machine of product §8, as a pure function. A closed request accepts nothing (the user opens a new
  * one, which may cite the old reference).
