@@ -60,7 +60,7 @@ export async function benchInbox(adminUrl: string, requests: number, portfolio =
 }
 
 /**
- * Posting a message (authenticated, CSRF, visibility, state move, journal, live event; a company reply queues no mail)
+ * Posting a message (authenticated, CSRF, visibility, state move, journal, live event) against a bare route doing one INSERT and
  * COMMIT through the same server and pool, with autocannon.
  */
 export async function benchPostMessage(adminUrl: string | undefined, seconds: number, connections: number) {

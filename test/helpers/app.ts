@@ -117,7 +117,7 @@ export async function lastMailTo(t: TestApp, to: string): Promise<{ subject: str
 }
 
 /** Counts rows of a table (to check that a refused request wrote nothing). */
-export async function countRows(t: TestApp, table: "spaces" | "journal" | "outbox" | "sessions" | "devices" | "agents"): Promise<number> {
+export async function countRows(t: TestApp, table: "spaces" | "journal" | "outbox" | "sessions" | "devices" | "agents" | "messages" | "requests"): Promise<number> {
   const r = await t.ctx.db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow();
   return Number(r.n);
 }
