@@ -10,7 +10,7 @@ import { createWorker, type Worker } from "../platform/outbox.js";
 import { catcherTransport, mailOutboxHandler, MAIL_OUTBOX_KIND, smtpTransport, type MailTransport } from "../modules/mail/index.js";
 import { createPasswordHasher, type PasswordHasher } from "../modules/spaces/index.js";
 import { LETTER_RENDER_KIND, letterRenderHandler } from "../modules/letters/index.js";
-import { receiptKeysFromPem, type ReceiptKeys } from "../modules/requests/index.js";
+import { fillMissingDeadlines, receiptKeysFromPem, type ReceiptKeys } from "../modules/requests/index.js";
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { generateKeyPairSync } from "node:crypto";
@@ -83,6 +83,8 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     overrides.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize }));
   try {
     await migrate(database.db);
+    // Requests filed before their deadlines were stored get them now (computed with the French holidays).
+    await fillMissingDeadlines(database.db);
     if (config.isProduction) await assertDurable(database.db);
   } catch (error) {
     await database.close();

@@ -46,7 +46,7 @@ export async function buildHttpApp(ctx: AppContext, options: { webDir?: string }
   await events.start();
   app.addHook("onClose", async () => events.stop());
   await app.register(requestsRoutes({ ...requestsDeps, files: ctx.files, antivirus: ctx.antivirus, events }));
-  await app.register(backofficeRoutes({ ...common, sealer: ctx.sealer, requests: requestsDeps }));
+  await app.register(backofficeRoutes({ ...common, sealer: ctx.sealer, requests: requestsDeps, adhesions: adhesionsDeps, events }));
   if (!ctx.config.isProduction) {
     await app.register(devMailRoutes({ db: ctx.db }));
     await app.register(devLetterRoutes({ db: ctx.db, sealer: ctx.sealer }));

@@ -169,3 +169,17 @@ export async function findQualities(db: Executor, ids: string[]) {
   if (ids.length === 0) return [];
   return db.selectFrom("adhesions").select(["id", "quality"]).where("id", "in", ids).execute();
 }
+
+// The adhesion desk of the back office ----------------------------------------------------------------------------
+
+export async function listAdhesionsOfCompany(db: Executor, siren: string) {
+  return db.selectFrom("adhesions").selectAll().where("siren", "=", siren).orderBy("created_at", "desc").execute();
+}
+
+export async function listOppositionsOf(db: Executor, siren: string) {
+  return db.selectFrom("oppositions").selectAll().where("siren", "=", siren).orderBy("created_at", "desc").execute();
+}
+
+export async function listAlertsOf(db: Executor, siren: string) {
+  return db.selectFrom("tax_office_alerts").selectAll().where("siren", "=", siren).orderBy("created_at", "desc").execute();
+}

@@ -568,3 +568,63 @@ export async function expireAdhesions(deps: Pick<AdhesionsDeps, "db" | "clock">)
 export async function adhesionQualities(db: Kysely<DB> | Tx, ids: string[]): Promise<Map<string, Quality>> {
   return new Map((await repo.findQualities(db, ids)).map((a) => [a.id, a.quality]));
 }
+
+// The adhesion desk (OPALE, product §9): for the agents of the company's tax office ---------------------------------
+
+/** A company's adhesions (whoever asked), their letters, the oppositions and the alerts for its tax office. */
+export async function companyDesk(deps: Pick<AdhesionsDeps, "db">, siren: string) {
+  const [adhesions, oppositions, alerts] = await Promise.all([
+    repo.listAdhesionsOfCompany(deps.db, siren),
+    repo.listOppositionsOf(deps.db, siren),
+    repo.listAlertsOf(deps.db, siren),
+  ]);
+  const people = new Map((await getSpaces(deps.db, [...new Set([...adhesions.map((a) => a.space_id), ...oppositions.map((o) => o.requester_space_id)])])).map((p) => [p.id, p]));
+  const who = (id: string) => {
+    const p = people.get(id);
+    return { id, name: p ? `${p.first_name} ${p.last_name}` : "", connectionEmail: p?.connection_email ?? "", entitySiren: p?.entity_siren ?? "" };
+  };
+  const views = await toView(deps, adhesions);
+  return {
+    adhesions: views.map((v, i) => ({ ...v, requester: who(adhesions[i]!.space_id) })),
+    letters: (await Promise.all(adhesions.map(async (a) => (await lettersOfAdhesion(deps.db, a.id)).map((l) => ({ ...l, adhesionId: a.id }))))).flat(),
+    oppositions: oppositions.map((o) => ({ id: o.id, adhesionId: o.adhesion_id, requester: who(o.requester_space_id), createdAt: o.created_at })),
+    alerts: alerts.map((a) => ({ id: a.id, kind: a.kind, serviceCode: a.service_code, adhesionId: a.adhesion_id, data: a.data, createdAt: a.created_at, handledAt: a.handled_at })),
+  };
+}
+
+/**
+ * An agent re-issues the activation letter of a pending adhesion (lost, returned by the post): new codes, the old
+ * ones void at once, a new validity. Journaled.
+ */
+export async function reissueLetter(deps: AdhesionsDeps, agentId: string, id: string, competentFor: (siren: string) => Promise<boolean>) {
+  const now = deps.clock.now();
+  await deps.db.transaction().execute(async (tx) => {
+    const a = await repo.lockAdhesion(tx, id);
+    if (!a || !(await competentFor(a.siren))) throw errors.adhesionNotFound();
+    const siren = a.siren;
+    if (a.status !== "letter_issued") throw new DomainError("conflict", "no_letter_to_reissue", "Seule une adhésion en attente de son code d'activation peut recevoir un nouveau courrier.");
+    const voided = await voidPendingLettersOf(tx, id);
+    await issueActivationLetter(tx, deps, a, now);
+    await appendJournal(tx, now, { actor: { kind: "agent", id: agentId }, action: "adhesion.letter_reissued", subject: { type: "adhesion", id }, data: { siren, lettersVoided: voided } });
+  });
+  return { status: "letter_issued" as const };
+}
+
+/**
+ * An agent cancels an adhesion: a pending one stops (its codes void), an active one ends and every right it gave
+ * is revoked (cascading to delegations). Journaled with the reason.
+ */
+export async function cancelAdhesionByAgent(deps: AdhesionsDeps, agentId: string, id: string, reason: string, competentFor: (siren: string) => Promise<boolean>) {
+  const now = deps.clock.now();
+  await deps.db.transaction().execute(async (tx) => {
+    const a = await repo.lockAdhesion(tx, id);
+    if (!a || !(await competentFor(a.siren))) throw errors.adhesionNotFound();
+    const siren = a.siren;
+    if (!repo.PENDING.includes(a.status) && a.status !== "active") throw new DomainError("conflict", "adhesion_ended", "Cette adhésion est déjà terminée.");
+    await repo.updateAdhesion(tx, id, { status: "cancelled", ended_at: now, code_hash: null, opposition_hash: null });
+    await voidPendingLettersOf(tx, id);
+    const revoked = a.status === "active" ? await deps.rights.revokeFromAdhesion(tx, id, now) : 0;
+    await appendJournal(tx, now, { actor: { kind: "agent", id: agentId }, action: "adhesion.cancelled", subject: { type: "adhesion", id }, data: { siren, by: "agent", previous: a.status, rightsRevoked: revoked, reason } });
+  });
+  return { status: "cancelled" as const };
+}

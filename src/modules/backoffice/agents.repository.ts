@@ -38,3 +38,46 @@ export async function listAgentServices(db: Executor, agentId: string) {
 export async function listAgents(db: Executor) {
   return db.selectFrom("agents").select(["id", "email", "name", "is_supervisor"]).orderBy("email").execute();
 }
+
+/** Names of agents (assignees, note authors). */
+export async function agentNames(db: Executor, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom("agents").select(["id", "name"]).where("id", "in", ids).execute();
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+export async function isMemberOf(db: Executor, agentId: string, serviceCode: string): Promise<boolean> {
+  const row = await db.selectFrom("agent_services").select("agent_id").where("agent_id", "=", agentId).where("service_code", "=", serviceCode).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The agents of some services (colleagues one may assign a request to). */
+export async function agentsOfServices(db: Executor, services: string[]) {
+  if (services.length === 0) return [];
+  return db
+    .selectFrom("agents as a")
+    .innerJoin("agent_services as s", "s.agent_id", "a.id")
+    .select(["a.id", "a.name", "s.service_code"])
+    .where("s.service_code", "in", services)
+    .orderBy("a.name")
+    .execute();
+}
+
+// Answer templates ---------------------------------------------------------------------------------------------------
+
+export async function templatesOf(db: Executor, services: string[]) {
+  if (services.length === 0) return [];
+  return db.selectFrom("answer_templates").selectAll().where("service_code", "in", services).orderBy("service_code").orderBy("title").execute();
+}
+
+export async function insertTemplate(db: Executor, row: NewRow<"answer_templates">): Promise<void> {
+  await db.insertInto("answer_templates").values(row).execute();
+}
+
+export async function findTemplate(db: Executor, id: string) {
+  return db.selectFrom("answer_templates").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+export async function deleteTemplate(db: Executor, id: string): Promise<void> {
+  await db.deleteFrom("answer_templates").where("id", "=", id).execute();
+}

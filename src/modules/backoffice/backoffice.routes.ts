@@ -4,9 +4,11 @@ import { clearSessionCookie, requireAgent, setSessionCookie, type CookieNames } 
 import { closeSession } from "../../platform/sessions.js";
 import { emailField, errorReply } from "../spaces/index.js";
 import * as service from "./agents.service.js";
-import { deadlinesJson, detailSchema, getRequestForAgent, messageJson, postAgentMessage, summaryJson, type RequestsDeps } from "../requests/index.js";
+import type { BackofficeDeps } from "./backoffice.service.js";
+import type { EventHub } from "../requests/index.js";
+import { workRoutes } from "./backoffice.work.routes.js";
 
-export type BackofficeRoutesDeps = service.AgentsDeps & { cookies: CookieNames; secureCookies: boolean; signInRatePerMinute: number; requests: RequestsDeps };
+export type BackofficeRoutesDeps = service.AgentsDeps & BackofficeDeps & { cookies: CookieNames; secureCookies: boolean; signInRatePerMinute: number; events: EventHub };
 
 const agentSchema = z.object({
   id: z.uuid(),
@@ -64,53 +66,7 @@ export function backofficeRoutes(deps: BackofficeRoutesDeps): FastifyPluginAsync
       },
     );
 
-    const idParams = z.object({ id: z.uuid({ error: "identifiant de demande invalide" }) });
-    const servicesOf = async (agentId: string) => (await service.getAgentServiceCodes(deps, agentId));
-
-    app.get(
-      "/api/v1/backoffice/requests/:id",
-      {
-        schema: {
-          tags: ["backoffice"],
-          summary: "A request of one of my services, with its version (journaled as an opening)",
-          security: [{ agentSession: [] }],
-          params: idParams,
-          response: { 200: detailSchema.extend({ version: z.number().int() }), ...errors(400, 401, 404) },
-        },
-      },
-      async (req) => {
-        const session = requireAgent(req);
-        const r = await getRequestForAgent(deps.requests, await servicesOf(session.subjectId), session.subjectId, req.params.id);
-        return { ...summaryJson(r), deadlines: deadlinesJson(r.deadlines), messages: r.messages.map(messageJson), version: r.version };
-      },
-    );
-
-    app.post(
-      "/api/v1/backoffice/requests/:id/messages",
-      {
-        schema: {
-          tags: ["backoffice"],
-          summary: "Reply, ask for information (awaiting_user) or answer (answered), with the version read",
-          security: [{ agentSession: [], csrf: [] }],
-          params: idParams,
-          body: z.object({
-            body: z.string().max(10_000).refine((s) => s.trim().length > 0, "le message est vide"),
-            uploadIds: z.array(z.uuid()).max(0, "les pièces jointes des agents arrivent avec le back-office").default([]),
-            status: z.enum(["awaiting_user", "answered"]).optional(),
-            version: z.number().int().min(1),
-          }),
-          response: {
-            201: z.object({ id: z.uuid(), createdAt: z.string(), status: z.string(), version: z.number().int() }),
-            ...errors(400, 401, 403, 404, 409),
-          },
-        },
-      },
-      async (req, reply) => {
-        const session = requireAgent(req);
-        const r = await postAgentMessage(deps.requests, await servicesOf(session.subjectId), session.subjectId, req.params.id, req.body);
-        return reply.status(201).send(r);
-      },
-    );
+    await app.register(workRoutes(deps));
 
     app.delete(
       "/api/v1/backoffice/session",

@@ -126,3 +126,18 @@ export async function findCompaniesWithHeadOffice(db: Executor, sirens: string[]
     .where("c.siren", "in", sirens)
     .execute();
 }
+
+/** Every service whose competence covers a commune (by commune or by department). */
+export async function servicesCoveringArea(db: Executor, communeCode: string, departmentCode: string) {
+  return db
+    .selectFrom("tax_service_competences as c")
+    .innerJoin("tax_services as s", "s.code", "c.service_code")
+    .select(["s.code", "s.name", "s.type"])
+    .distinct()
+    .where("c.area_code", "in", [communeCode, departmentCode])
+    .execute();
+}
+
+export async function listTaxServices(db: Executor) {
+  return db.selectFrom("tax_services").select(["code", "name", "type"]).orderBy("type").orderBy("code").execute();
+}

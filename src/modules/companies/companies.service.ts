@@ -108,3 +108,15 @@ export const upsertCompanies = repo.upsertCompanies;
 export const upsertEstablishments = repo.upsertEstablishments;
 export const upsertTaxService = repo.upsertTaxService;
 export const setLegalRepresentatives = repo.setLegalRepresentatives;
+
+/** The services territorially competent for a company (its head-office commune or department), any type. */
+export async function servicesCompetentFor(db: Executor, siren: string): Promise<string[]> {
+  const head = await repo.findHeadOffice(db, siren);
+  if (!head?.commune_code) return [];
+  return (await repo.servicesCoveringArea(db, head.commune_code, departmentOf(head.commune_code))).map((s) => s.code);
+}
+
+/** Every tax service (e.g. the targets of a transfer). */
+export async function listTaxServices(db: Executor) {
+  return repo.listTaxServices(db);
+}

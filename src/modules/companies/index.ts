@@ -7,6 +7,8 @@ export {
   type RegisteredAddress,
   findManagingSie,
   findCompetentServiceOfType,
+  servicesCompetentFor,
+  listTaxServices,
   taxServiceExists,
   countCompanies,
   upsertCompanies,

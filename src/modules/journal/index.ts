@@ -1,2 +1,2 @@
-export { appendJournal, journalRow, chainJournal, verifyJournal, canonicalJson, entryHash, GENESIS_HASH } from "./journal.service.js";
+export { appendJournal, journalRow, entriesAbout, chainJournal, verifyJournal, canonicalJson, entryHash, GENESIS_HASH } from "./journal.service.js";
 export type { Actor, JournalEvent, ChainVerdict } from "./journal.service.js";

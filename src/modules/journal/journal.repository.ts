@@ -40,3 +40,15 @@ export async function setChain(tx: Executor, rows: { id: string; seq: string; pr
 export async function listChainedAfter(db: Executor, afterSeq: string, limit: number): Promise<Row<"journal">[]> {
   return db.selectFrom("journal").selectAll().where("seq", "is not", null).where("seq", ">", afterSeq).orderBy("seq").limit(limit).execute();
 }
+
+export async function entriesAbout(db: Executor, subjectType: string, subjectId: string, action: string) {
+  return db
+    .selectFrom("journal")
+    .select(["at", "actor_kind", "actor_id", "data"])
+    .where("subject_type", "=", subjectType)
+    .where("subject_id", "=", subjectId)
+    .where("action", "=", action)
+    .orderBy("at")
+    .orderBy("id")
+    .execute();
+}

@@ -131,3 +131,9 @@ export async function verifyJournal(db: Executor, pageSize = 5_000): Promise<Cha
     after = page[page.length - 1]!.seq!;
   }
 }
+
+/** The entries of one action about one subject, oldest first (e.g. the agents' openings of a request). */
+export async function entriesAbout(db: Executor, subject: { type: string; id: string }, action: string) {
+  const rows = await repo.entriesAbout(db, subject.type, subject.id, action);
+  return rows.map((r) => ({ at: r.at, actorKind: r.actor_kind, actorId: r.actor_id, data: r.data as Record<string, unknown> }));
+}

@@ -5,8 +5,6 @@ export {
   postCompanyMessage,
   closeRequest,
   receiptOf,
-  getRequestForAgent,
-  postAgentMessage,
   sendDigests,
   autoCloseAnswered,
   type RequestsDeps,
@@ -21,3 +19,21 @@ export { frenchHolidays, addWorkingDays, deadlinesFor } from "./requests.deadlin
 export { receiveUpload, openAttachment, expireUploads, recogniseType, safeFileName, type UploadsDeps } from "./requests.uploads.js";
 export { createEventHub, type EventHub, type EventClient } from "./requests.events.js";
 export { applyRetention, setLegalHold, RETENTION } from "./requests.retention.js";
+export {
+  queue,
+  queueCounts,
+  getRequestForAgent,
+  postAgentMessage,
+  assignRequest,
+  addNote,
+  transferRequest,
+  closeByAgent,
+  searchForAgent,
+  serviceStats,
+  requestsOfCompany,
+  fillMissingDeadlines,
+  DUE_SOON_MS,
+  type AgentScope,
+  type QueueFilters,
+  type QueueItem,
+} from "./requests.backoffice.js";

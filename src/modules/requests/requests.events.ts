@@ -5,7 +5,8 @@ import type { Logger } from "../../platform/logger.js";
 import { messagerieHolders } from "../rights/index.js";
 import { EVENTS_CHANNEL } from "./requests.service.js";
 
-export type EventClient = { spaceId: string; send(event: string, data: unknown): void };
+/** A connected person (by space), or an agent (by the services whose queue he watches). */
+export type EventClient = ({ spaceId: string } | { agentServices: string[] }) & { send(event: string, data: unknown): void };
 
 /**
  * Fans out request events to the people connected to this process (server-sent events). Events come from
@@ -23,12 +24,15 @@ export function createEventHub(deps: { db: Kysely<DB>; clock: Clock; logger: Log
     } catch {
       return;
     }
-    const r = await deps.db.selectFrom("requests").select(["id", "reference", "siren", "tax", "status", "last_activity_at"]).where("id", "=", event.id).executeTakeFirst();
+    const r = await deps.db.selectFrom("requests").select(["id", "reference", "siren", "tax", "status", "last_activity_at", "service_code"]).where("id", "=", event.id).executeTakeFirst();
     if (!r) return;
     // Visibility is read fresh for every event, like every request: a revoked person hears nothing more.
-    const holders = new Set(await messagerieHolders(deps.db, r.siren, r.tax, deps.clock.now()));
+    const people = [...clients].some((c) => "spaceId" in c);
+    const holders = new Set(people ? await messagerieHolders(deps.db, r.siren, r.tax, deps.clock.now()) : []);
     const data = { id: r.id, reference: r.reference, status: r.status, lastActivityAt: r.last_activity_at.toISOString() };
-    for (const c of clients) if (holders.has(c.spaceId)) c.send(event.event, data);
+    for (const c of clients) {
+      if ("spaceId" in c ? holders.has(c.spaceId) : c.agentServices.includes(r.service_code)) c.send(event.event, { ...data, ...("spaceId" in c ? {} : { serviceCode: r.service_code }) });
+    }
   }
 
   return {

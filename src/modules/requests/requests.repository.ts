@@ -26,7 +26,7 @@ export async function insertReceipt(db: Executor, requestId: string, pdf: Buffer
 /** Every column but the search vector (large, and only the database reads it). */
 export const REQUEST_COLUMNS = [
   "id", "reference", "siren", "tax", "nature", "subject", "status", "service_code", "author_space_id", "received_at",
-  "last_activity_at", "answered_at", "first_answer_at", "closed_at", "archived_at", "legal_hold", "version",
+  "last_activity_at", "answered_at", "first_answer_at", "closed_at", "archived_at", "legal_hold", "version", "assignee_agent_id",
 ] as const;
 export type RequestRow = Pick<Row<"requests">, (typeof REQUEST_COLUMNS)[number]>;
 
@@ -158,4 +158,41 @@ export async function postAsPerson(
     SELECT r.status, EXISTS (SELECT 1 FROM moved) AS moved FROM r`.execute(db);
   const row = r.rows[0];
   return { status: row?.status, moved: row?.moved ?? false };
+}
+
+// The back office ---------------------------------------------------------------------------------------------
+
+export async function agentColumnsOf(db: Executor, id: string) {
+  return db
+    .selectFrom("requests")
+    .select(["assignee_agent_id", sql<Date | null>`NULLIF(due_at, 'infinity')`.as("deadline")])
+    .where("id", "=", id)
+    .executeTakeFirst();
+}
+
+export async function notesOf(db: Executor, requestId: string) {
+  return db.selectFrom("request_notes").selectAll().where("request_id", "=", requestId).orderBy("created_at").orderBy("id").execute();
+}
+
+export async function insertNote(db: Executor, row: NewRow<"request_notes">): Promise<void> {
+  await db.insertInto("request_notes").values(row).execute();
+}
+
+export async function transfersOf(db: Executor, requestId: string) {
+  return db.selectFrom("request_transfers").selectAll().where("request_id", "=", requestId).orderBy("at").execute();
+}
+
+export async function insertTransfer(db: Executor, row: NewRow<"request_transfers">): Promise<void> {
+  await db.insertInto("request_transfers").values(row).execute();
+}
+
+/** A company's requests in the given services, newest first (optionally without one of them). */
+export async function otherRequestsOf(db: Executor, siren: string, exceptId: string | null, services: string[], limit: number) {
+  let q = db
+    .selectFrom("requests")
+    .select(["id", "reference", "subject", "status", "tax", "nature", "service_code", "received_at"])
+    .where("siren", "=", siren)
+    .where("service_code", "in", services);
+  if (exceptId) q = q.where("id", "<>", exceptId);
+  return q.orderBy("received_at", "desc").limit(limit).execute();
 }

@@ -7,12 +7,13 @@ import { DomainError } from "../../platform/errors.js";
 import { appendJournal } from "../journal/index.js";
 
 /** GAIA figures (product §8): archived 4 years after closing, purged 10 years after closing. */
-export const RETENTION = { archiveAfterMs: 4 * YEAR, purgeAfterMs: 10 * YEAR };
+export const RETENTION = { archiveAfterMs: 4 * YEAR, purgeAfterMs: 10 * YEAR, notesAfterMs: 2 * YEAR };
 
 /**
  * The retention job: archives requests closed 4 years ago (read-only, out of default lists) and purges those
  * closed 10 years ago with their messages, attachments and receipts, unless a legal hold (on the request or its
- * company) suspends it. Journaled.
+ * company) suspends it; purges agents' internal notes 2 years after they were written (a legal hold keeps them too).
+ * Journaled.
  */
 export async function applyRetention(deps: { db: Kysely<DB>; clock: Clock; files: FileStore }) {
   const now = deps.clock.now();
@@ -45,16 +46,23 @@ export async function applyRetention(deps: { db: Kysely<DB>; clock: Clock; files
       if (uploads.length > 0) await tx.deleteFrom("uploads").where("id", "in", uploads.map((u) => u.id)).execute();
       keys = uploads.map((u) => u.storage_key);
     }
+    const notes = await tx
+      .deleteFrom("request_notes")
+      .where("created_at", "<=", new Date(now.getTime() - RETENTION.notesAfterMs))
+      .where("request_id", "not in", tx.selectFrom("requests").select("id").where((eb) => eb.or([eb("legal_hold", "=", true), eb("siren", "in", tx.selectFrom("legal_holds").select("siren"))])))
+      .executeTakeFirst();
+    const notesPurged = Number(notes.numDeletedRows);
+    if (notesPurged > 0) await appendJournal(tx, now, { actor: { kind: "system" }, action: "retention.notes_purged", data: { notes: notesPurged } });
     if (archived.length > 0) await appendJournal(tx, now, { actor: { kind: "system" }, action: "retention.archived", data: { references: archived.map((a) => a.reference) } });
     if (doomed.length > 0) await appendJournal(tx, now, { actor: { kind: "system" }, action: "retention.purged", data: { references: doomed.map((d) => d.reference) } });
-    return { archived: archived.length, purged: doomed.length, keys };
+    return { archived: archived.length, purged: doomed.length, notesPurged, keys };
   });
   // Files go once the rows that cited them are gone (a file still cited by another upload stays).
   for (const key of result.keys) {
     const still = await deps.db.selectFrom("uploads").select("id").where("storage_key", "=", key).limit(1).executeTakeFirst();
     if (!still) await deps.files.remove(key);
   }
-  return { archived: result.archived, purged: result.purged };
+  return { archived: result.archived, purged: result.purged, notesPurged: result.notesPurged };
 }
 
 /** Sets or lifts a legal hold on a company (operator command), journaled. */

@@ -203,12 +203,23 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
           summary: "A request and its thread (marks the administration's messages read)",
           security: [{ session: [] }],
           params: idParams,
-          response: { 200: detailSchema, ...errors(400, 401, 404) },
+          response: {
+            200: detailSchema.extend({
+              /** For the company's administrators: which service opened the request, and when. */
+              openings: z.array(z.object({ service: serviceRef, openedAt: z.string() })).optional(),
+            }),
+            ...errors(400, 401, 404),
+          },
         },
       },
       async (req) => {
         const r = await service.getRequest(deps, requirePerson(req).subjectId, req.params.id);
-        return { ...summaryJson(r), deadlines: deadlinesJson(r.deadlines), messages: r.messages.map(messageJson) };
+        return {
+          ...summaryJson(r),
+          deadlines: deadlinesJson(r.deadlines),
+          messages: r.messages.map(messageJson),
+          ...(r.openings ? { openings: r.openings.map((o) => ({ service: o.service, openedAt: o.openedAt.toISOString() })) } : {}),
+        };
       },
     );
 

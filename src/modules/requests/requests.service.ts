@@ -9,8 +9,8 @@ import { DomainError } from "../../platform/errors.js";
 import { departmentOf, findCompetentServiceOfType, findManagingSie, getCompanies, getCompanyDetails } from "../companies/index.js";
 import { getSpaces } from "../spaces/index.js";
 import { companyEmailsOf } from "../adhesions/index.js";
-import { can, messagerieScope } from "../rights/index.js";
-import { appendJournal, journalRow } from "../journal/index.js";
+import { can, managesCompany, messagerieScope } from "../rights/index.js";
+import { appendJournal, entriesAbout, journalRow } from "../journal/index.js";
 import { queueMail, requestNotificationMail, receiptMail } from "../mail/index.js";
 import * as repo from "./requests.repository.js";
 import { LIMITS, NATURES, natureAllowed, routedServiceType, TAX_LABELS } from "./requests.catalogue.js";
@@ -24,8 +24,8 @@ export type RequestsDeps = {
   receiptKeys: ReceiptKeys;
 };
 
-const notFound = () => new DomainError("not_found", "not_found", "Demande introuvable.");
-const requestClosed = () => new DomainError("conflict", "request_closed", "Cette demande est clôturée : elle n'accepte plus de message. Déposez une nouvelle demande en citant sa référence.");
+export const notFound = () => new DomainError("not_found", "not_found", "Demande introuvable.");
+export const requestClosed = () => new DomainError("conflict", "request_closed", "Cette demande est clôturée : elle n'accepte plus de message. Déposez une nouvelle demande en citant sa référence.");
 
 export type RequestSummary = {
   id: string;
@@ -52,7 +52,7 @@ async function routeRequest(db: Kysely<DB> | Tx, siren: string, tax: string, nat
   return (await findCompetentServiceOfType(db, type, commune, departmentOf(commune))) ?? findManagingSie(db, siren);
 }
 
-async function serviceNames(db: Kysely<DB> | Tx, codes: string[]): Promise<Map<string, string>> {
+export async function serviceNames(db: Kysely<DB> | Tx, codes: string[]): Promise<Map<string, string>> {
   if (codes.length === 0) return new Map();
   const rows = await db.selectFrom("tax_services").select(["code", "name"]).where("code", "in", codes).execute();
   return new Map(rows.map((r) => [r.code, r.name]));
@@ -134,6 +134,7 @@ export async function fileRequest(deps: RequestsDeps, spaceId: string, input: Fi
     const reference = `${year}-${service.code}-${String(number).padStart(7, "0")}`;
     const id = randomUUID();
     const messageId = randomUUID();
+    const deadlines = deadlinesFor(input.nature, now);
     await repo.insertRequest(tx, {
       id,
       reference,
@@ -150,13 +151,14 @@ export async function fileRequest(deps: RequestsDeps, spaceId: string, input: Fi
       first_answer_at: null,
       closed_at: null,
       archived_at: null,
+      first_answer_due_at: deadlines.firstAnswer,
+      legal_due_at: deadlines.legal,
     });
     const bodySha256 = sha256Hex(input.body);
     await repo.insertMessage(tx, { id: messageId, request_id: id, author_kind: "person", author_space_id: spaceId, author_agent_id: null, body: input.body, body_sha256: bodySha256, created_at: now, read_by_company_at: now, read_by_company_space: spaceId, read_by_administration_at: null });
     const attachments = await attach(tx, spaceId, messageId, input.uploadIds, now);
     const [author] = await getSpaces(tx, [spaceId]);
     const company = (await getCompanies(tx, [input.siren])).get(input.siren);
-    const deadlines = deadlinesFor(input.nature, now);
     const payload: ReceiptPayload = {
       version: 1,
       reference,
@@ -200,7 +202,7 @@ const pendingEvents = new WeakMap<Kysely<DB>, { payloads: Set<string>; timer: No
  * Not awaited (the answer does not wait for a live update, which cannot fail the change), and gathered: the events
  * of the next 20 ms go in one statement, so that a burst of messages costs one NOTIFY round trip, not one each.
  */
-function notifyChange(db: Kysely<DB>, requestId: string, event: "request.updated" | "message.created" = "request.updated"): void {
+export function notifyChange(db: Kysely<DB>, requestId: string, event: "request.updated" | "message.created" = "request.updated"): void {
   const payload = JSON.stringify({ id: requestId, event });
   const pending = pendingEvents.get(db);
   if (pending) {
@@ -263,10 +265,10 @@ export function frenchQuery(text: string) {
   )})`;
 }
 
-function encodeCursor(at: Date, id: string): string {
+export function encodeCursor(at: Date, id: string): string {
   return Buffer.from(JSON.stringify([at.toISOString(), id])).toString("base64url");
 }
-function decodeCursor(cursor: string): [Date, string] {
+export function decodeCursor(cursor: string): [Date, string] {
   try {
     const [at, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [string, string];
     const d = new Date(at);
@@ -334,7 +336,7 @@ export type MessageView = {
   readByAdministrationAt: Date | null;
 };
 
-async function threadOf(db: Kysely<DB> | Tx, r: repo.RequestRow) {
+export async function threadOf(db: Kysely<DB> | Tx, r: repo.RequestRow) {
   const messages = await repo.messagesOf(db, r.id);
   const attachments = await repo.attachmentsOf(db, messages.map((m) => m.id));
   const people = new Map((await getSpaces(db, [...new Set(messages.map((m) => m.author_space_id).filter((x): x is string => !!x))])).map((p) => [p.id, p]));
@@ -360,7 +362,7 @@ async function threadOf(db: Kysely<DB> | Tx, r: repo.RequestRow) {
   return view;
 }
 
-async function summaryOf(db: Kysely<DB> | Tx, r: repo.RequestRow): Promise<RequestSummary & { deadlines: { firstAnswer: Date; legal: Date | null } }> {
+export async function summaryOf(db: Kysely<DB> | Tx, r: repo.RequestRow): Promise<RequestSummary & { deadlines: { firstAnswer: Date; legal: Date | null } }> {
   const company = (await getCompanies(db, [r.siren])).get(r.siren);
   const services = await serviceNames(db, [r.service_code]);
   const unread = await db.selectFrom("messages").select((eb) => eb.fn.countAll<string>().as("n")).where("request_id", "=", r.id).where("author_kind", "<>", "person").where("read_by_company_at", "is", null).executeTakeFirstOrThrow();
@@ -377,7 +379,16 @@ export async function getRequest(deps: RequestsDeps, spaceId: string, id: string
     return n;
   });
   const summary = await summaryOf(deps.db, r);
-  return { ...summary, unreadCount: 0, messages: await threadOf(deps.db, r), markedRead: marked };
+  // The company's administrators see which service opened the request, and when (never the agent's name).
+  const openings = (await managesCompany(deps.db, spaceId, r.siren, now)) ? await openingsOf(deps.db, id) : undefined;
+  return { ...summary, unreadCount: 0, messages: await threadOf(deps.db, r), markedRead: marked, openings };
+}
+
+/** Which services opened a request, and when (from the journal). */
+async function openingsOf(db: Kysely<DB>, requestId: string) {
+  const rows = (await entriesAbout(db, { type: "request", id: requestId }, "request.opened")).map((e) => ({ service: String(e.data.service ?? ""), at: e.at }));
+  const names = await serviceNames(db, [...new Set(rows.map((r) => r.service))]);
+  return rows.map((r) => ({ service: { code: r.service, name: names.get(r.service) ?? r.service }, openedAt: r.at }));
 }
 
 /** A reply from the company side; a closed request answers 409. */
@@ -427,58 +438,11 @@ export async function receiptOf(deps: RequestsDeps, spaceId: string, id: string)
   return { reference: r.reference, pdf: receipt.pdf };
 }
 
-// Agents (the minimum the company side needs; the full back office comes with its own module) -----------------
-
-/** A request as an agent of its service sees it (with its version); another service's answers 404. */
-export async function getRequestForAgent(deps: RequestsDeps, agentServices: string[], agentId: string, id: string) {
-  const now = deps.clock.now();
-  const r = await repo.findRequest(deps.db, id);
-  if (!r || !agentServices.includes(r.service_code)) throw notFound();
-  await deps.db.transaction().execute(async (tx) => {
-    await repo.markReadByAdministration(tx, id, now);
-    await appendJournal(tx, now, { actor: { kind: "agent", id: agentId }, action: "request.opened", subject: { type: "request", id }, data: { service: r.service_code } });
-  });
-  return { ...(await summaryOf(deps.db, r)), version: r.version, messages: await threadOf(deps.db, r) };
-}
-
-/**
- * An agent's reply, optionally moving the request to `awaiting_user` or `answered`, with an optimistic version
- * check (409 when someone acted first). The author and the company address get a content-free notification.
- */
-export async function postAgentMessage(deps: RequestsDeps, agentServices: string[], agentId: string, id: string, input: { body: string; status?: "awaiting_user" | "answered" | undefined; version: number }) {
-  const now = deps.clock.now();
-  const posted = await deps.db.transaction().execute(async (tx) => {
-    const r = await repo.lockRequest(tx, id);
-    if (!r || !agentServices.includes(r.service_code)) throw notFound();
-    if (r.version !== input.version) {
-      throw new DomainError("conflict", "stale_version", "La demande a changé depuis votre lecture : rechargez-la.", { currentVersion: r.version, status: r.status });
-    }
-    const event: RequestEvent = input.status === "answered" ? "agent_answers" : input.status === "awaiting_user" ? "agent_asks" : "agent_opens";
-    const t = transition(r.status, event);
-    if (!t.ok) throw requestClosed();
-    const messageId = randomUUID();
-    const bodySha256 = sha256Hex(input.body);
-    await repo.insertMessage(tx, { id: messageId, request_id: id, author_kind: "agent", author_space_id: null, author_agent_id: agentId, body: input.body, body_sha256: bodySha256, created_at: now, read_by_company_at: null, read_by_company_space: null, read_by_administration_at: now });
-    await repo.updateRequest(tx, id, {
-      status: t.to,
-      last_activity_at: now,
-      version: r.version + 1,
-      first_answer_at: r.first_answer_at ?? now,
-      answered_at: t.to === "answered" ? now : r.answered_at,
-    });
-    await appendJournal(tx, now, { actor: { kind: "agent", id: agentId }, action: "message.posted", subject: { type: "request", id }, data: { messageId, sha256: bodySha256, status: t.to } });
-    await notifyCompanySide(tx, now, r);
-    return { id: messageId, createdAt: now.toISOString(), status: t.to, version: r.version + 1 };
-  });
-  notifyChange(deps.db, id, "message.created");
-  return posted;
-}
-
 /**
  * The content-free notice of product §8 (no content, no attachment, no link to a sign-in page) to the request's
  * author — or into their daily digest when they chose one — and to the company e-mail address.
  */
-async function notifyCompanySide(tx: Tx, now: Date, r: repo.RequestRow): Promise<void> {
+export async function notifyCompanySide(tx: Tx, now: Date, r: repo.RequestRow): Promise<void> {
   const [author] = await getSpaces(tx, [r.author_space_id]);
   const pref = await tx.selectFrom("notification_preferences").select("mode").where("space_id", "=", r.author_space_id).executeTakeFirst();
   if (author) {

@@ -503,3 +503,68 @@ export async function runRightsHousekeeping(deps: RightsDeps): Promise<{ offers:
     return { offers: offers.length, expired: ended.length, purged: purged.length };
   });
 }
+
+// The back office (adhesion desk, product §9) ----------------------------------------------------------------------
+
+/** Whether the person administers the company (administrator or deputy with a live right). */
+export async function managesCompany(db: Kysely<DB> | Tx, spaceId: string, siren: string, at: Date): Promise<boolean> {
+  return canManage(held(await repo.rightsOf(db, spaceId, siren)), at);
+}
+
+export type CompanyRightView = {
+  id: string;
+  holder: { id: string; name: string; connectionEmail: string };
+  service: string;
+  role: string;
+  taxScope: string[] | null;
+  state: string;
+  since: Date;
+  validUntil: Date | null;
+  grantedBy: string | null;
+};
+
+/** Every right held on a company (for the agents of its tax office). */
+export async function rightsOfCompany(deps: Pick<RightsDeps, "db" | "clock">, siren: string): Promise<CompanyRightView[]> {
+  const now = deps.clock.now();
+  const rights = await repo.rightsOnCompany(deps.db, siren);
+  const people = new Map((await getSpaces(deps.db, [...new Set(rights.flatMap((r) => [r.space_id, ...(r.granted_by_space ? [r.granted_by_space] : [])]))])).map((p) => [p.id, p]));
+  return rights.map((r) => {
+    const p = people.get(r.space_id);
+    const g = r.granted_by_space ? people.get(r.granted_by_space) : undefined;
+    return {
+      id: r.id,
+      holder: { id: r.space_id, name: p ? `${p.first_name} ${p.last_name}` : "", connectionEmail: p?.connection_email ?? "" },
+      service: r.service,
+      role: r.role,
+      taxScope: r.tax_scope,
+      state: r.valid_until && r.valid_until <= now ? "expired" : r.state,
+      since: r.valid_from,
+      validUntil: r.valid_until,
+      grantedBy: g ? `${g.first_name} ${g.last_name}` : null,
+    };
+  });
+}
+
+/**
+ * An agent of the company's tax office suspends a right (and what was granted from it), e.g. on a suspected
+ * impostor. Journaled.
+ */
+export async function suspendRightByAgent(deps: Pick<RightsDeps, "db" | "clock">, agentId: string, rightId: string, reason: string, competentFor: (siren: string) => Promise<boolean>) {
+  const now = deps.clock.now();
+  const right = await repo.findRight(deps.db, rightId);
+  if (!right || !(await competentFor(right.siren))) throw new DomainError("not_found", "not_found", "Habilitation introuvable.");
+  const siren = right.siren;
+  if (right.state !== "active") throw new DomainError("conflict", "right_not_active", "Cette habilitation n'est pas active.");
+  await deps.db.transaction().execute(async (tx) => {
+    await repo.suspendIds(tx, [rightId], rightId);
+    const cascaded = (await repo.descendantsOf(tx, [rightId])).filter((d) => d.state === "active").map((d) => d.id);
+    await repo.suspendIds(tx, cascaded, rightId);
+    await appendJournal(tx, now, {
+      actor: { kind: "agent", id: agentId },
+      action: "right.suspended",
+      subject: { type: "right", id: rightId },
+      data: { siren, holder: right.space_id, service: right.service, role: right.role, cascaded: cascaded.length, reason },
+    });
+  });
+  return { state: "suspended" as const };
+}

@@ -298,6 +298,36 @@ export interface RequestsTable {
   legal_hold: Generated<boolean>;
   version: Generated<number>;
   search: ColumnType<string, never, never>;
+  assignee_agent_id: ColumnType<string | null, string | null | undefined, string | null>;
+  first_answer_due_at: Timestamp | null;
+  legal_due_at: Timestamp | null;
+  /** Generated from the deadlines and the state; 'infinity' when nothing is due (read it as text). */
+  due_at: ColumnType<string, never, never>;
+}
+export interface RequestNotesTable {
+  id: string;
+  request_id: string;
+  agent_id: string;
+  service_code: string;
+  body: string;
+  created_at: Timestamp;
+}
+export interface RequestTransfersTable {
+  id: string;
+  request_id: string;
+  from_service: string;
+  to_service: string;
+  agent_id: string;
+  reason: string;
+  at: Timestamp;
+}
+export interface AnswerTemplatesTable {
+  id: string;
+  service_code: string;
+  title: string;
+  body: string;
+  created_by: string | null;
+  created_at: Timestamp;
 }
 export interface MessagesTable {
   id: string;
@@ -398,6 +428,9 @@ export interface DB {
   notification_preferences: NotificationPreferencesTable;
   pending_digests: PendingDigestsTable;
   legal_holds: LegalHoldsTable;
+  request_notes: RequestNotesTable;
+  request_transfers: RequestTransfersTable;
+  answer_templates: AnswerTemplatesTable;
 }
 
 export type Row<T extends keyof DB> = Selectable<DB[T]>;

@@ -1,0 +1,63 @@
+-- The back office (product §9): assignment, deadlines, notes, transfers, answer templates, and the indexes of the
+-- queue, the search and the dashboard.
+
+ALTER TABLE requests ADD COLUMN assignee_agent_id uuid REFERENCES agents (id);
+-- Deadlines are computed by the application (working days, French public holidays) when a request is filed;
+-- rows filed before this migration get them from `fillMissingDeadlines` right after the migrations run.
+ALTER TABLE requests ADD COLUMN first_answer_due_at timestamptz;
+ALTER TABLE requests ADD COLUMN legal_due_at timestamptz;
+-- The deadline the queue sorts on: the first answer (or the legal deadline when earlier) until an agent answered,
+-- then the legal deadline; none ('infinity') once answered or closed.
+ALTER TABLE requests ADD COLUMN due_at timestamptz GENERATED ALWAYS AS (
+  CASE
+    WHEN status IN ('answered', 'closed') THEN 'infinity'::timestamptz
+    WHEN first_answer_at IS NULL THEN LEAST(first_answer_due_at, COALESCE(legal_due_at, 'infinity'::timestamptz))
+    ELSE COALESCE(legal_due_at, 'infinity'::timestamptz)
+  END) STORED;
+
+-- The queue of a service: open requests by deadline (keyset on (due_at, id)).
+CREATE INDEX requests_queue ON requests (service_code, due_at, id) WHERE status <> 'closed' AND archived_at IS NULL;
+-- « Assigned to me »: an agent's open requests by deadline.
+CREATE INDEX requests_assignee ON requests (assignee_agent_id, due_at, id) WHERE status <> 'closed' AND archived_at IS NULL;
+-- The dashboard: received and first-answered per day, per service.
+CREATE INDEX requests_service_received ON requests (service_code, received_at);
+CREATE INDEX requests_service_first_answer ON requests (service_code, first_answer_at) WHERE first_answer_at IS NOT NULL;
+-- The company's other requests, on the request view and the company desk.
+CREATE INDEX requests_siren ON requests (siren, received_at DESC);
+-- Who opened a request, when (journal entries about one subject).
+CREATE INDEX journal_subject ON journal (subject_type, subject_id, at);
+
+-- Internal notes: never shown to the company side; purged 2 years after they were written.
+CREATE TABLE request_notes (
+  id           uuid PRIMARY KEY,
+  request_id   uuid NOT NULL REFERENCES requests (id) ON DELETE CASCADE,
+  agent_id     uuid NOT NULL REFERENCES agents (id),
+  service_code text NOT NULL,
+  body         text NOT NULL,
+  created_at   timestamptz NOT NULL
+);
+CREATE INDEX request_notes_request ON request_notes (request_id, created_at);
+CREATE INDEX request_notes_created ON request_notes (created_at);
+
+-- Transfers between services, with the agent's reason (the company side sees only the new service).
+CREATE TABLE request_transfers (
+  id           uuid PRIMARY KEY,
+  request_id   uuid NOT NULL REFERENCES requests (id) ON DELETE CASCADE,
+  from_service text NOT NULL,
+  to_service   text NOT NULL,
+  agent_id     uuid NOT NULL REFERENCES agents (id),
+  reason       text NOT NULL,
+  at           timestamptz NOT NULL
+);
+CREATE INDEX request_transfers_request ON request_transfers (request_id, at);
+
+-- Reusable answers per service; variables in double braces are filled from the request.
+CREATE TABLE answer_templates (
+  id           uuid PRIMARY KEY,
+  service_code text NOT NULL REFERENCES tax_services (code),
+  title        text NOT NULL,
+  body         text NOT NULL,
+  created_by   uuid REFERENCES agents (id),
+  created_at   timestamptz NOT NULL,
+  UNIQUE (service_code, title)
+);

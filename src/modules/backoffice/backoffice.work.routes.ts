@@ -1,0 +1,478 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { requireAgent } from "../../platform/http/auth.js";
+import { errorReply, sirenField } from "../spaces/index.js";
+import {
+  addNote,
+  closeByAgent,
+  deadlinesJson,
+  detailSchema,
+  LIMITS,
+  messageJson,
+  NATURE_CODES,
+  postAgentMessage,
+  queue,
+  queueCounts,
+  searchForAgent,
+  summaryJson,
+  transferRequest,
+  type EventHub,
+} from "../requests/index.js";
+import { TAX_CODES } from "../adhesions/index.js";
+import * as bo from "./backoffice.service.js";
+
+const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorReply]));
+const STATUSES = ["received", "in_progress", "awaiting_user", "answered", "closed"] as const;
+/** Dates become ISO strings, as in every answer of the API. */
+const json = <T>(value: T) => JSON.parse(JSON.stringify(value)) as unknown;
+
+const idParams = z.object({ id: z.uuid({ error: "identifiant invalide" }) });
+const version = z.number().int().min(1);
+const text = (max: number, label: string) => z.string().max(max, `${max} caractères au plus`).refine((s) => s.trim().length > 0, `${label} est vide`);
+const flag = z.enum(["true", "false"]).transform((v) => v === "true").optional();
+const serviceRef = z.object({ code: z.string(), name: z.string() });
+const agentRef = z.object({ id: z.uuid(), name: z.string() });
+const segments = z.array(z.object({ text: z.string(), match: z.boolean() }));
+const day = z.iso.date({ error: "date attendue au format AAAA-MM-JJ" });
+
+const queueItem = z.object({
+  id: z.uuid(),
+  reference: z.string(),
+  siren: z.string(),
+  companyName: z.string(),
+  tax: z.string(),
+  nature: z.string(),
+  subject: z.string(),
+  status: z.enum(STATUSES),
+  serviceCode: z.string(),
+  receivedAt: z.string(),
+  lastActivityAt: z.string(),
+  deadlineAt: z.string().nullable(),
+  overdue: z.boolean(),
+  dueSoon: z.boolean(),
+  assignee: agentRef.nullable(),
+  unreadCount: z.number().int(),
+  version: z.number().int(),
+});
+
+const countsSchema = z.object({
+  byStatus: z.object({ received: z.number(), in_progress: z.number(), awaiting_user: z.number(), answered: z.number() }),
+  overdue: z.number(),
+  dueSoon: z.number(),
+  unassigned: z.number(),
+  mine: z.number(),
+});
+
+const agentDetail = detailSchema.extend({
+  version: z.number().int(),
+  assignee: agentRef.nullable(),
+  deadlineAt: z.string().nullable(),
+  overdue: z.boolean(),
+  notes: z.array(z.object({ id: z.uuid(), author: agentRef, serviceCode: z.string(), body: z.string(), createdAt: z.string() })),
+  transfers: z.array(z.object({ from: serviceRef, to: serviceRef, by: z.string(), reason: z.string(), at: z.string() })),
+  company: z.object({
+    siren: z.string(),
+    name: z.string(),
+    address: z.string().nullable(),
+    adhesions: z.array(z.object({ id: z.uuid(), status: z.string(), origin: z.string(), services: z.array(z.string()), requester: z.string(), createdAt: z.string(), activatedAt: z.string().nullable() })),
+    representatives: z.array(z.object({ name: z.string(), service: z.string(), role: z.string(), taxScope: z.array(z.string()).nullable() })),
+    oppositions: z.number().int(),
+  }),
+  otherRequests: z.array(z.object({ id: z.uuid(), reference: z.string(), subject: z.string(), status: z.enum(STATUSES), tax: z.string(), receivedAt: z.string() })),
+  templates: z.array(z.object({ id: z.uuid(), title: z.string(), body: z.string() })),
+  colleagues: z.array(agentRef),
+  transferTargets: z.array(z.object({ code: z.string(), name: z.string(), type: z.string() })),
+});
+
+/** Working the requests, the adhesion desk, the dashboard and the templates (api.md, prefix /api/v1/backoffice). */
+export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub }): FastifyPluginAsyncZod {
+  return async (app) => {
+    const scope = (req: Parameters<typeof requireAgent>[0]) => bo.scopeOf(deps, requireAgent(req));
+    const withAssignees = async <T extends { assigneeId: string | null }>(items: T[]) => {
+      const names = await bo.agentNames(deps, [...new Set(items.map((i) => i.assigneeId).filter((x): x is string => !!x))]);
+      return items.map(({ assigneeId, ...rest }) => ({ ...rest, assignee: assigneeId ? { id: assigneeId, name: names.get(assigneeId) ?? "" } : null }));
+    };
+
+    app.get(
+      "/api/v1/backoffice/requests",
+      {
+        schema: {
+          tags: ["backoffice"],
+          summary: "The queue of my services, by deadline (keyset pagination)",
+          security: [{ agentSession: [] }],
+          querystring: z.object({
+            service: z.string().max(32).optional(),
+            status: z.enum(STATUSES).optional(),
+            tax: z.enum(TAX_CODES).optional(),
+            nature: z.enum(NATURE_CODES as [string, ...string[]]).optional(),
+            /** `me`, `none` or an agent's id. */
+            assignee: z.union([z.enum(["me", "none"]), z.uuid()], { error: "assignee : me, none ou l'identifiant d'un agent" }).optional(),
+            overdue: flag,
+            dueSoon: flag,
+            siren: sirenField.optional(),
+            q: z.string().max(200).optional(),
+            cursor: z.string().max(200).optional(),
+            limit: z.coerce.number().int().min(1).max(100).default(25),
+          }),
+          response: { 200: z.object({ items: z.array(queueItem), nextCursor: z.string().nullable() }), ...errors(400, 401, 404) },
+        },
+      },
+      async (req) => {
+        const agent = await scope(req);
+        const { cursor, limit, ...filters } = req.query;
+        const page = await queue(deps.requests, agent, filters, cursor, limit);
+        return json({ items: await withAssignees(page.items), nextCursor: page.nextCursor }) as never;
+      },
+    );
+
+    app.get(
+      "/api/v1/backoffice/requests/counts",
+      {
+        schema: {
+          tags: ["backoffice"],
+          summary: "Counts of the open requests of my services: per state, overdue, due soon, unassigned, mine",
+          security: [{ agentSession: [] }],
+          querystring: z.object({ service: z.string().max(32).optional() }),
+          response: { 200: countsSchema, ...errors(400, 401, 404) },
+        },
+      },
+      async (req) => queueCounts(deps.requests, await scope(req), req.query.service),
+    );
+
+    app.get(
+      "/api/v1/backoffice/requests/:id",
+      {
+        schema: {
+          tags: ["backoffice"],
+          summary: "A request of one of my services: thread, notes, company context, templates (journaled as an opening)",
+          security: [{ agentSession: [] }],
+          params: idParams,
+          response: { 200: agentDetail, ...errors(400, 401, 404) },
+        },
+      },
+      async (req) => {
+        const r = await bo.requestForAgent(deps, await scope(req), req.params.id);
+        return json({ ...summaryJson(r), ...r, deadlines: deadlinesJson(r.deadlines), messages: r.messages.map(messageJson) }) as never;
+      },
+    );
+
+    app.post(
+      "/api/v1/backoffice/requests/:id/assign",
+      {
+        schema: {
+          tags: ["backoffice"],
+          summary: "Assign to myself or a colleague of the service (agentId), or unassign (null), with the version read",
+          security: [{ agentSession: [], csrf: [] }],
+          params: idParams,
+          body: z.object({ agentId: z.uuid().nullable(), version }),
+          response: { 200: z.object({ assigneeId: z.uuid().nullable(), status: z.enum(STATUSES), version: z.number().int() }), ...errors(400, 401, 403, 404, 409, 422) },
+        },
+      },
+      async (req) => bo.assign(deps, await scope(req), req.params.id, req.body),
+    );
+
+    app.post(
+      "/api/v1/backoffice/requests/:id/messages",
+      {
+        schema: {
+          tags: ["backoffice"],
+          summary: "Reply, ask for information (awaiting_user) or answer (answered), with the version read",
+          security: [{ agentSession: [], csrf: [] }],
+          params: idParams,
+          body: z.object({
+            body: text(LIMITS.bodyMax, "le message"),
+            uploadIds: z.array(z.uuid()).max(0, "les agents ne joignent pas encore de fichier").default([]),
+            status: z.enum(["awaiting_user", "answered"]).optional(),
+            version,
+          }),
+          response: {
+            201: z.object({ id: z.uuid(), createdAt: z.string(), status: z.string(), version: z.number().int() }),
+            ...errors(400, 401, 403, 404, 409),
+          },
+        },
+      },
+      async (req, reply) => reply.status(201).send(await postAgentMessage(deps.requests, await scope(req), req.params.id, req.body)),
+    );
+
+    app.post(
+      "/api/v1/backoffice/requests/:id/notes",
+      {
+        schema: {
+          tags: ["backoffice"],
+          summary: "An internal note (never shown to the company side)",
+          security: [{ agentSession: [], csrf: [] }],
+          params: idParams,
+          body: z.object({ body: text(5_000, "la note") }),
+          response: { 201: z.object({ id: z.uuid(), agentId: z.uuid(), serviceCode: z.string(), body: z.string(), createdAt: z.string() }), ...errors(400, 401, 403, 404) },
+        },
+      },
+      async (req, reply) => reply.status(201).send(json(await addNote(deps.requests, await scope(req), req.params.id, req.body.body)) as never),
+    );
+
+    app.post(
+      "/api/v1/backoffice/requests/:id/transfer",
+      {
+        schema: {
+          tags: ["backoffice"],
+          summary: "Transfer to another service with a reason (the company side sees the new service, not the reason)",
+          security: [{ agentSession: [], csrf: [] }],
+          params: idParams,
+          body: z.object({ serviceCode: z.string().min(1).max(32), reason: text(1_000, "le motif"), version }),
+          response: { 200: z.object({ serviceCode: z.string(), version: z.number().int() }), ...errors(400, 401, 403, 404, 409, 422) },
+        },
+      },
+      async (req) => transferRequest(deps.requests, await scope(req), req.params.id, req.body),
+    );
+
+    app.post(
+      "/api/v1/backoffice/requests/:id/close",
+      {
+        schema: {
+          tags: ["backoffice"],
+          summary: "Close a request, with the version read",
+          security: [{ agentSession: [], csrf: [] }],
+          params: idParams,
+          body: z.object({ version }),
+          response: { 200: z.object({ status: z.literal("closed"), version: z.number().int() }), ...errors(400, 401, 403, 404, 409) },
+        },
+      },
+      async (req) => closeByAgent(deps.requests, await scope(req), req.params.id, req.body.version),
+    );
+
+    app.get(
+      "/api/v1/backoffice/search",
+      {
+        schema: {
+          tags: ["backoffice"],
+          summary: "French full-text search over references, subjects and messages of my services, ranked, with excerpts",
+          security: [{ agentSession: [] }],
+          querystring: z.object({ q: z.string().min(1).max(200), service: z.string().max(32).optional(), limit: z.coerce.number().int().min(1).max(50).default(20) }),
+          response: {
+            200: z.object({
+              items: z.array(
+                z.object({
+                  id: z.uuid(),
+                  reference: z.string(),
+                  siren: z.string(),
+                  companyName: z.string(),
+                  subject: segments,
+                  status: z.enum(STATUSES),
+                  tax: z.string(),
+                  serviceCode: z.string(),
+                  receivedAt: z.string(),
+                  rank: z.number(),
+                  excerpt: segments,
+                }),
+              ),
+              total: z.number().int(),
+            }),
+            ...errors(400, 401, 404, 422),
+          },
+        },
+      },
+      async (req) => json(await searchForAgent(deps.requests, await scope(req), req.query.q, req.query.service, req.query.limit)) as never,
+    );
+
+    app.get(
+      "/api/v1/backoffice/companies/:siren",
+      {
+        schema: {
+          tags: ["backoffice"],
+          summary: "The adhesion desk: adhesions, letters, rights, oppositions, alerts and requests (competent services only)",
+          security: [{ agentSession: [] }],
+          params: z.object({ siren: sirenField }),
+          response: { 200: z.looseObject({ company: z.looseObject({ siren: z.string(), name: z.string() }) }), ...errors(400, 401, 404) },
+        },
+      },
+      async (req) => json(await bo.companyForAgent(deps, await scope(req), req.params.siren)) as never,
+    );
+
+    const reason = z.object({ reason: text(1_000, "le motif") });
+    app.post(
+      "/api/v1/backoffice/adhesions/:id/reissue-letter",
+      {
+        schema: {
+          tags: ["backoffice"],
+          summary: "Re-issue the activation letter of a pending adhesion: new codes, the old ones void",
+          security: [{ agentSession: [], csrf: [] }],
+          params: idParams,
+          response: { 200: z.object({ status: z.literal("letter_issued") }), ...errors(400, 401, 403, 404, 409) },
+        },
+      },
+      async (req) => bo.reissue(deps, await scope(req), req.params.id),
+    );
+
+    app.post(
+      "/api/v1/backoffice/adhesions/:id/cancel",
+      {
+        schema: {
+          tags: ["backoffice"],
+          summary: "Cancel an adhesion (pending: its codes void; active: the rights it gave are revoked)",
+          security: [{ agentSession: [], csrf: [] }],
+          params: idParams,
+          body: reason,
+          response: { 200: z.object({ status: z.literal("cancelled") }), ...errors(400, 401, 403, 404, 409) },
+        },
+      },
+      async (req) => bo.cancelAdhesion(deps, await scope(req), req.params.id, req.body.reason),
+    );
+
+    app.post(
+      "/api/v1/backoffice/rights/:id/suspend",
+      {
+        schema: {
+          tags: ["backoffice"],
+          summary: "Suspend a right on a company of my competence (and the rights granted from it)",
+          security: [{ agentSession: [], csrf: [] }],
+          params: idParams,
+          body: reason,
+          response: { 200: z.object({ state: z.literal("suspended") }), ...errors(400, 401, 403, 404, 409) },
+        },
+      },
+      async (req) => bo.suspendRight(deps, await scope(req), req.params.id, req.body.reason),
+    );
+
+    const period = z
+      .object({ service: z.string().min(1).max(32), from: day, to: day })
+      .refine((p) => p.from < p.to, { message: "la date de début doit précéder la date de fin", path: ["to"] });
+    /** A period of whole days, Paris time: from `from` 00:00 to `to` 24:00. */
+    const bounds = (p: { from: string; to: string }) => [parisMidnight(p.from), parisMidnight(p.to, 1)] as const;
+
+    app.get(
+      "/api/v1/backoffice/stats",
+      {
+        schema: {
+          tags: ["backoffice"],
+          summary: "Dashboard of a service (supervisors): daily received / answered, backlog, first-answer times, overdue",
+          security: [{ agentSession: [] }],
+          querystring: period,
+          response: {
+            200: z.object({
+              service: z.string(),
+              from: z.string(),
+              to: z.string(),
+              generatedAt: z.string(),
+              days: z.array(z.object({ date: z.string(), received: z.number(), answered: z.number() })),
+              totals: z.object({ received: z.number(), answered: z.number() }),
+              backlog: countsSchema.shape.byStatus,
+              overdue: z.number(),
+              firstAnswer: z.object({ count: z.number(), medianHours: z.number().nullable(), p90Hours: z.number().nullable() }),
+            }),
+            ...errors(400, 401, 404),
+          },
+        },
+      },
+      async (req) => {
+        const [from, to] = bounds(req.query);
+        return json(await bo.stats(deps, await scope(req), req.query.service, from, to)) as never;
+      },
+    );
+
+    app.get(
+      "/api/v1/backoffice/stats.csv",
+      {
+        schema: {
+          tags: ["backoffice"],
+          summary: "The dashboard as CSV (journaled as an export)",
+          security: [{ agentSession: [] }],
+          querystring: period,
+          response: { 200: z.string(), ...errors(400, 401, 404) },
+        },
+      },
+      async (req, reply) => {
+        const [from, to] = bounds(req.query);
+        const csv = await bo.statsCsv(deps, await scope(req), req.query.service, from, to);
+        return reply
+          .header("Content-Type", "text/csv; charset=utf-8")
+          .header("Content-Disposition", `attachment; filename="tableau-de-bord-${req.query.service}-${req.query.from}-${req.query.to}.csv"`)
+          .send(csv);
+      },
+    );
+
+    app.get(
+      "/api/v1/backoffice/templates",
+      {
+        schema: {
+          tags: ["backoffice"],
+          summary: "Answer templates of my services",
+          security: [{ agentSession: [] }],
+          querystring: z.object({ service: z.string().max(32).optional() }),
+          response: {
+            200: z.object({
+              items: z.array(z.object({ id: z.uuid(), serviceCode: z.string(), title: z.string(), body: z.string(), createdAt: z.string() })),
+              variables: z.record(z.string(), z.string()),
+            }),
+            ...errors(400, 401, 404),
+          },
+        },
+      },
+      async (req) => json({ items: await bo.listTemplates(deps, await scope(req), req.query.service), variables: bo.TEMPLATE_VARIABLES }) as never,
+    );
+
+    app.post(
+      "/api/v1/backoffice/templates",
+      {
+        schema: {
+          tags: ["backoffice"],
+          summary: "A new answer template for one of my services (supervisors)",
+          security: [{ agentSession: [], csrf: [] }],
+          body: z.object({ serviceCode: z.string().min(1).max(32), title: text(120, "le titre"), body: text(LIMITS.bodyMax, "le modèle") }),
+          response: { 201: z.object({ id: z.uuid(), serviceCode: z.string(), title: z.string(), body: z.string(), createdAt: z.string() }), ...errors(400, 401, 403, 404, 409, 422) },
+        },
+      },
+      async (req, reply) => reply.status(201).send(json(await bo.createTemplate(deps, await scope(req), req.body)) as never),
+    );
+
+    app.delete(
+      "/api/v1/backoffice/templates/:id",
+      {
+        schema: {
+          tags: ["backoffice"],
+          summary: "Delete an answer template (supervisors)",
+          security: [{ agentSession: [], csrf: [] }],
+          params: idParams,
+          response: { 204: z.null(), ...errors(400, 401, 403, 404) },
+        },
+      },
+      async (req, reply) => {
+        await bo.deleteTemplate(deps, await scope(req), req.params.id);
+        return reply.status(204).send(null);
+      },
+    );
+
+    app.get(
+      "/api/v1/backoffice/events",
+      {
+        config: { rateLimit: false },
+        schema: {
+          tags: ["backoffice"],
+          summary: "Server-sent events for the queues of my services: `request.updated`, `message.created`",
+          security: [{ agentSession: [] }],
+        },
+      },
+      async (req, reply) => {
+        const agent = await scope(req);
+        reply.hijack();
+        const res = reply.raw;
+        res.writeHead(200, { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store", Connection: "keep-alive", "X-Accel-Buffering": "no", "X-Request-Id": req.id });
+        res.write("retry: 5000\n\n");
+        const remove = deps.events.add({ agentServices: agent.services, send: (event, data) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`) });
+        const ping = setInterval(() => res.write(": ping\n\n"), 25_000);
+        req.raw.on("close", () => {
+          clearInterval(ping);
+          remove();
+        });
+      },
+    );
+  };
+}
+
+/** Midnight in Paris of a calendar day (plus `plusDays`), as an instant. */
+function parisMidnight(date: string, plusDays = 0): Date {
+  const [y, m, d] = date.split("-").map(Number) as [number, number, number];
+  const utc = Date.UTC(y, m - 1, d + plusDays);
+  // Paris is UTC+1 or UTC+2: find the offset at that date.
+  const offset = new Date(utc).toLocaleString("en-US", { timeZone: "Europe/Paris", timeZoneName: "longOffset" }).match(/GMT([+-]\d{2}):?(\d{2})?/);
+  const hours = offset ? Number(offset[1]) : 1;
+  return new Date(utc - hours * 3_600_000);
+}

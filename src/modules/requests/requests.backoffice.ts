@@ -1,0 +1,490 @@
+import { randomUUID } from "node:crypto";
+import { sql, type Kysely } from "kysely";
+import type { DB, RequestStatus } from "../../platform/db/schema.js";
+import type { Tx } from "../../platform/db/database.js";
+import { DAY } from "../../platform/clock.js";
+import { sha256Hex } from "../../platform/crypto.js";
+import { DomainError } from "../../platform/errors.js";
+import { getCompanies, taxServiceExists } from "../companies/index.js";
+import { appendJournal } from "../journal/index.js";
+import * as repo from "./requests.repository.js";
+import { deadlinesFor } from "./requests.deadlines.js";
+import { transition, type RequestEvent } from "./requests.states.js";
+import {
+  frenchQuery,
+  notFound,
+  notifyChange,
+  notifyCompanySide,
+  requestClosed,
+  serviceNames,
+  summaryOf,
+  threadOf,
+  type RequestsDeps,
+} from "./requests.service.js";
+
+/** Who acts in the back office: an agent and the services he belongs to (his requests are theirs). */
+export type AgentScope = { id: string; services: string[] };
+
+/** How soon a deadline counts as « bientôt » in the queue. */
+export const DUE_SOON_MS = 2 * DAY;
+
+const staleVersion = (r: { version: number; status: string; assignee_agent_id: string | null; service_code: string }) =>
+  new DomainError("conflict", "stale_version", "La demande a changé depuis votre lecture : rechargez-la.", {
+    currentVersion: r.version,
+    status: r.status,
+    assigneeId: r.assignee_agent_id,
+    serviceCode: r.service_code,
+  });
+
+/** The services an agent may look at: all of his, or the one asked for if it is his (else 404). */
+function servicesIn(agent: AgentScope, service: string | undefined): string[] {
+  if (!service) return agent.services;
+  if (!agent.services.includes(service)) throw new DomainError("not_found", "service_not_found", "Service introuvable parmi les vôtres.");
+  return [service];
+}
+
+/** Locks a request of the agent's services (404 otherwise) and checks the version read (409 when stale). */
+async function lockForAgent(tx: Tx, agent: AgentScope, id: string, version: number) {
+  const r = await repo.lockRequest(tx, id);
+  if (!r || !agent.services.includes(r.service_code)) throw notFound();
+  if (r.version !== version) throw staleVersion(r);
+  return r;
+}
+
+export type QueueFilters = {
+  service?: string | undefined;
+  status?: RequestStatus | undefined;
+  tax?: string | undefined;
+  nature?: string | undefined;
+  /** `me`, `none` or an agent id. */
+  assignee?: string | undefined;
+  overdue?: boolean | undefined;
+  dueSoon?: boolean | undefined;
+  siren?: string | undefined;
+  q?: string | undefined;
+};
+
+export type QueueItem = {
+  id: string;
+  reference: string;
+  siren: string;
+  companyName: string;
+  tax: string;
+  nature: string;
+  subject: string;
+  status: RequestStatus;
+  serviceCode: string;
+  receivedAt: Date;
+  lastActivityAt: Date;
+  deadlineAt: Date | null;
+  overdue: boolean;
+  dueSoon: boolean;
+  assigneeId: string | null;
+  unreadCount: number;
+  version: number;
+};
+
+function encodeQueueCursor(due: string, id: string) {
+  return Buffer.from(JSON.stringify([due, id])).toString("base64url");
+}
+function decodeQueueCursor(cursor: string): [string, string] {
+  try {
+    const [due, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [string, string];
+    if (typeof due !== "string" || (due !== "infinity" && Number.isNaN(new Date(due).getTime())) || !/^[0-9a-f-]{36}$/.test(id)) throw new Error("bad");
+    return [due, id];
+  } catch {
+    throw new DomainError("invalid", "invalid_cursor", "Curseur de pagination invalide.");
+  }
+}
+
+/**
+ * The queue of the agent's services (product §9): open requests by deadline (the most urgent first), with the
+ * filters of api.md; keyset pagination on (deadline, id). Closed requests only when asked for by state.
+ */
+export async function queue(deps: RequestsDeps, agent: AgentScope, f: QueueFilters, cursor: string | undefined, limit: number) {
+  const now = deps.clock.now();
+  const services = servicesIn(agent, f.service);
+  let q = deps.db
+    .selectFrom("requests")
+    .select([
+      "requests.id",
+      "requests.reference",
+      "requests.siren",
+      "requests.tax",
+      "requests.nature",
+      "requests.subject",
+      "requests.status",
+      "requests.service_code",
+      "requests.received_at",
+      "requests.last_activity_at",
+      "requests.assignee_agent_id",
+      "requests.version",
+      sql<string>`requests.due_at::text`.as("due"),
+      sql<Date | null>`NULLIF(requests.due_at, 'infinity')`.as("deadline"),
+      sql<number>`(SELECT count(*)::int FROM messages m WHERE m.request_id = requests.id AND m.author_kind = 'person' AND m.read_by_administration_at IS NULL)`.as("unread"),
+    ])
+    .where("requests.service_code", "in", services)
+    .where("requests.archived_at", "is", null);
+  q = f.status ? q.where("requests.status", "=", f.status) : q.where("requests.status", "<>", "closed");
+  if (f.tax) q = q.where("requests.tax", "=", f.tax);
+  if (f.nature) q = q.where("requests.nature", "=", f.nature);
+  if (f.siren) q = q.where("requests.siren", "=", f.siren);
+  if (f.assignee === "none") q = q.where("requests.assignee_agent_id", "is", null);
+  else if (f.assignee) q = q.where("requests.assignee_agent_id", "=", f.assignee === "me" ? agent.id : f.assignee);
+  if (f.overdue) q = q.where(sql<boolean>`requests.due_at < ${now}`);
+  if (f.dueSoon) q = q.where(sql<boolean>`requests.due_at >= ${now} AND requests.due_at < ${new Date(now.getTime() + DUE_SOON_MS)}`);
+  const query = f.q ? frenchQuery(f.q) : undefined;
+  if (query) {
+    q = q.where(sql<boolean>`(requests.search @@ ${query} OR EXISTS (SELECT 1 FROM messages m WHERE m.request_id = requests.id AND m.search @@ ${query}))`);
+  }
+  if (cursor) {
+    const [due, id] = decodeQueueCursor(cursor);
+    q = q.where(sql<boolean>`(requests.due_at, requests.id) > (${due}::timestamptz, ${id}::uuid)`);
+  }
+  const rows = await q.orderBy("requests.due_at").orderBy("requests.id").limit(limit + 1).execute();
+  const page = rows.slice(0, limit);
+  const companies = await getCompanies(deps.db, [...new Set(page.map((r) => r.siren))]);
+  const soon = now.getTime() + DUE_SOON_MS;
+  const items: QueueItem[] = page.map((r) => ({
+    id: r.id,
+    reference: r.reference,
+    siren: r.siren,
+    companyName: companies.get(r.siren)?.name ?? r.siren,
+    tax: r.tax,
+    nature: r.nature,
+    subject: r.subject,
+    status: r.status,
+    serviceCode: r.service_code,
+    receivedAt: r.received_at,
+    lastActivityAt: r.last_activity_at,
+    deadlineAt: r.deadline ? new Date(r.deadline) : null,
+    overdue: !!r.deadline && new Date(r.deadline).getTime() < now.getTime(),
+    dueSoon: !!r.deadline && new Date(r.deadline).getTime() >= now.getTime() && new Date(r.deadline).getTime() < soon,
+    assigneeId: r.assignee_agent_id,
+    unreadCount: r.unread,
+    version: r.version,
+  }));
+  const last = page[page.length - 1];
+  return { items, nextCursor: rows.length > limit && last ? encodeQueueCursor(last.due, last.id) : null };
+}
+
+/** Counts per state of the open requests of the agent's services, with the overdue and soon-due ones. */
+export async function queueCounts(deps: RequestsDeps, agent: AgentScope, service: string | undefined) {
+  const now = deps.clock.now();
+  const services = servicesIn(agent, service);
+  const r = await deps.db
+    .selectFrom("requests")
+    .select([
+      sql<number>`count(*) FILTER (WHERE status = 'received')::int`.as("received"),
+      sql<number>`count(*) FILTER (WHERE status = 'in_progress')::int`.as("in_progress"),
+      sql<number>`count(*) FILTER (WHERE status = 'awaiting_user')::int`.as("awaiting_user"),
+      sql<number>`count(*) FILTER (WHERE status = 'answered')::int`.as("answered"),
+      sql<number>`count(*) FILTER (WHERE due_at < ${now})::int`.as("overdue"),
+      sql<number>`count(*) FILTER (WHERE due_at >= ${now} AND due_at < ${new Date(now.getTime() + DUE_SOON_MS)})::int`.as("due_soon"),
+      sql<number>`count(*) FILTER (WHERE assignee_agent_id IS NULL)::int`.as("unassigned"),
+      sql<number>`count(*) FILTER (WHERE assignee_agent_id = ${agent.id})::int`.as("mine"),
+    ])
+    .where("service_code", "in", services)
+    .where("status", "<>", "closed")
+    .where("archived_at", "is", null)
+    .executeTakeFirstOrThrow();
+  return {
+    byStatus: { received: r.received, in_progress: r.in_progress, awaiting_user: r.awaiting_user, answered: r.answered },
+    overdue: r.overdue,
+    dueSoon: r.due_soon,
+    unassigned: r.unassigned,
+    mine: r.mine,
+  };
+}
+
+/**
+ * A request as an agent of its service sees it: thread, notes, transfers, deadlines, assignee, version, and the
+ * company's other requests in the agent's services. Journaled as an opening (product §9); the company's
+ * administrators see which service opened it and when.
+ */
+export async function getRequestForAgent(deps: RequestsDeps, agent: AgentScope, id: string) {
+  const now = deps.clock.now();
+  const r = await repo.findRequest(deps.db, id);
+  if (!r || !agent.services.includes(r.service_code)) throw notFound();
+  await deps.db.transaction().execute(async (tx) => {
+    await repo.markReadByAdministration(tx, id, now);
+    await appendJournal(tx, now, { actor: { kind: "agent", id: agent.id }, action: "request.opened", subject: { type: "request", id }, data: { service: r.service_code } });
+  });
+  const [summary, messages, notes, transfers, others, extra] = await Promise.all([
+    summaryOf(deps.db, r),
+    threadOf(deps.db, r),
+    repo.notesOf(deps.db, id),
+    repo.transfersOf(deps.db, id),
+    repo.otherRequestsOf(deps.db, r.siren, id, agent.services, 20),
+    repo.agentColumnsOf(deps.db, id),
+  ]);
+  const deadline = extra?.deadline ? new Date(extra.deadline) : null;
+  return {
+    ...summary,
+    version: r.version,
+    assigneeId: extra?.assignee_agent_id ?? null,
+    deadlineAt: deadline,
+    overdue: !!deadline && deadline.getTime() < now.getTime(),
+    messages,
+    notes: notes.map((n) => ({ id: n.id, agentId: n.agent_id, serviceCode: n.service_code, body: n.body, createdAt: n.created_at })),
+    transfers: transfers.map((t) => ({ from: t.from_service, to: t.to_service, agentId: t.agent_id, reason: t.reason, at: t.at })),
+    otherRequests: others.map((o) => ({ id: o.id, reference: o.reference, subject: o.subject, status: o.status, tax: o.tax, receivedAt: o.received_at })),
+  };
+}
+
+/**
+ * An agent's reply, optionally moving the request to `awaiting_user` or `answered`, with an optimistic version
+ * check (409 when someone acted first). The author and the company address get a content-free notification.
+ */
+export async function postAgentMessage(deps: RequestsDeps, agent: AgentScope, id: string, input: { body: string; status?: "awaiting_user" | "answered" | undefined; version: number }) {
+  const now = deps.clock.now();
+  const posted = await deps.db.transaction().execute(async (tx) => {
+    const r = await lockForAgent(tx, agent, id, input.version);
+    const event: RequestEvent = input.status === "answered" ? "agent_answers" : input.status === "awaiting_user" ? "agent_asks" : "agent_opens";
+    const t = transition(r.status, event);
+    if (!t.ok) throw requestClosed();
+    const messageId = randomUUID();
+    const bodySha256 = sha256Hex(input.body);
+    await repo.insertMessage(tx, { id: messageId, request_id: id, author_kind: "agent", author_space_id: null, author_agent_id: agent.id, body: input.body, body_sha256: bodySha256, created_at: now, read_by_company_at: null, read_by_company_space: null, read_by_administration_at: now });
+    await repo.updateRequest(tx, id, {
+      status: t.to,
+      last_activity_at: now,
+      version: r.version + 1,
+      first_answer_at: r.first_answer_at ?? now,
+      answered_at: t.to === "answered" ? now : r.answered_at,
+    });
+    await appendJournal(tx, now, { actor: { kind: "agent", id: agent.id }, action: "message.posted", subject: { type: "request", id }, data: { messageId, sha256: bodySha256, status: t.to } });
+    await notifyCompanySide(tx, now, r);
+    return { id: messageId, createdAt: now.toISOString(), status: t.to, version: r.version + 1 };
+  });
+  notifyChange(deps.db, id, "message.created");
+  return posted;
+}
+
+/**
+ * Assigns a request to an agent of its service (himself or a colleague), or unassigns it (`agentId` null). An
+ * assignment starts the work: « Reçue » becomes « En cours de traitement ».
+ */
+export async function assignRequest(
+  deps: RequestsDeps,
+  agent: AgentScope,
+  id: string,
+  input: { agentId: string | null; version: number },
+  isMember: (agentId: string, serviceCode: string) => Promise<boolean>,
+) {
+  const now = deps.clock.now();
+  const done = await deps.db.transaction().execute(async (tx) => {
+    const r = await lockForAgent(tx, agent, id, input.version);
+    if (r.status === "closed") throw requestClosed();
+    if (input.agentId && !(await isMember(input.agentId, r.service_code))) {
+      throw new DomainError("refused", "agent_not_in_service", "Cet agent n'appartient pas au service de la demande.");
+    }
+    const t = input.agentId ? transition(r.status, "agent_opens") : ({ ok: true, to: r.status } as const);
+    const status = t.ok ? t.to : r.status;
+    await repo.updateRequest(tx, id, { assignee_agent_id: input.agentId, status, version: r.version + 1 });
+    await appendJournal(tx, now, { actor: { kind: "agent", id: agent.id }, action: input.agentId ? "request.assigned" : "request.unassigned", subject: { type: "request", id }, data: { to: input.agentId, from: r.assignee_agent_id, status } });
+    return { assigneeId: input.agentId, status, version: r.version + 1 };
+  });
+  notifyChange(deps.db, id);
+  return done;
+}
+
+/** An internal note: seen by agents only (never by the company side, not even through the API or the receipt). */
+export async function addNote(deps: RequestsDeps, agent: AgentScope, id: string, body: string) {
+  const now = deps.clock.now();
+  const r = await repo.findRequest(deps.db, id);
+  if (!r || !agent.services.includes(r.service_code)) throw notFound();
+  const note = { id: randomUUID(), request_id: id, agent_id: agent.id, service_code: r.service_code, body, created_at: now };
+  await deps.db.transaction().execute(async (tx) => {
+    await repo.insertNote(tx, note);
+    await appendJournal(tx, now, { actor: { kind: "agent", id: agent.id }, action: "note.added", subject: { type: "request", id }, data: { noteId: note.id, sha256: sha256Hex(body) } });
+  });
+  return { id: note.id, agentId: agent.id, serviceCode: r.service_code, body, createdAt: now };
+}
+
+/**
+ * Transfers a request to another service with a reason (kept for agents). The company side sees the new service,
+ * never the reason; the assignment is dropped, the new service picks it up from its queue.
+ */
+export async function transferRequest(deps: RequestsDeps, agent: AgentScope, id: string, input: { serviceCode: string; reason: string; version: number }) {
+  const now = deps.clock.now();
+  if (!(await taxServiceExists(deps.db, input.serviceCode))) throw new DomainError("refused", "unknown_service", `Service inconnu : ${input.serviceCode}.`);
+  const done = await deps.db.transaction().execute(async (tx) => {
+    const r = await lockForAgent(tx, agent, id, input.version);
+    if (r.status === "closed") throw requestClosed();
+    if (r.service_code === input.serviceCode) throw new DomainError("refused", "same_service", "La demande est déjà dans ce service.");
+    await repo.updateRequest(tx, id, { service_code: input.serviceCode, assignee_agent_id: null, version: r.version + 1 });
+    await repo.insertTransfer(tx, { id: randomUUID(), request_id: id, from_service: r.service_code, to_service: input.serviceCode, agent_id: agent.id, reason: input.reason, at: now });
+    await appendJournal(tx, now, { actor: { kind: "agent", id: agent.id }, action: "request.transferred", subject: { type: "request", id }, data: { from: r.service_code, to: input.serviceCode, reason: input.reason } });
+    return { serviceCode: input.serviceCode, version: r.version + 1 };
+  });
+  notifyChange(deps.db, id);
+  return done;
+}
+
+/** An agent closes a request; the author and the company address get the content-free notice. */
+export async function closeByAgent(deps: RequestsDeps, agent: AgentScope, id: string, version: number) {
+  const now = deps.clock.now();
+  const done = await deps.db.transaction().execute(async (tx) => {
+    const r = await lockForAgent(tx, agent, id, version);
+    const t = transition(r.status, "agent_closes");
+    if (!t.ok) throw new DomainError("conflict", "request_closed", "Cette demande est déjà clôturée.");
+    await repo.updateRequest(tx, id, { status: "closed", closed_at: now, last_activity_at: now, version: r.version + 1 });
+    await appendJournal(tx, now, { actor: { kind: "agent", id: agent.id }, action: "request.closed", subject: { type: "request", id }, data: { by: "agent" } });
+    await notifyCompanySide(tx, now, r);
+    return { status: "closed" as const, version: r.version + 1 };
+  });
+  notifyChange(deps.db, id);
+  return done;
+}
+
+/** Marks of a highlighted excerpt; stripped from the text first, so a user cannot forge a highlight. */
+const MARK_START = "\u27e6";
+const MARK_END = "\u27e7";
+
+/** An excerpt as segments, highlighted or not: the client renders text, never HTML. */
+function segments(headline: string): { text: string; match: boolean }[] {
+  const out: { text: string; match: boolean }[] = [];
+  for (const part of headline.split(MARK_START)) {
+    const end = part.indexOf(MARK_END);
+    if (end < 0) {
+      if (part) out.push({ text: part, match: false });
+      continue;
+    }
+    out.push({ text: part.slice(0, end), match: true });
+    if (part.slice(end + 1)) out.push({ text: part.slice(end + 1), match: false });
+  }
+  return out;
+}
+
+/**
+ * French full-text search (stemming, accents folded) over the references, subjects and messages of the agent's
+ * services, ranked, with highlighted excerpts. A reference typed in full finds its request directly.
+ */
+export async function searchForAgent(deps: RequestsDeps, agent: AgentScope, text: string, service: string | undefined, limit: number) {
+  const services = servicesIn(agent, service);
+  const query = frenchQuery(text);
+  if (!query) throw new DomainError("invalid", "empty_query", "Saisissez au moins un mot à rechercher.");
+  const hits = await sql<{ id: string; rank: number; message_id: string | null }>`
+    WITH matches AS (
+      SELECT r.id, ts_rank(r.search, q) * 2 AS rank, NULL::uuid AS message_id
+      FROM requests r, ${query} AS q
+      WHERE r.service_code IN (${sql.join(services)}) AND r.search @@ q
+      UNION ALL
+      SELECT m.request_id, ts_rank(m.search, q), m.id
+      FROM messages m JOIN requests r ON r.id = m.request_id, ${query} AS q
+      WHERE r.service_code IN (${sql.join(services)}) AND m.search @@ q
+    )
+    SELECT DISTINCT ON (id) id, rank, message_id FROM matches ORDER BY id, rank DESC`.execute(deps.db);
+  const top = hits.rows.sort((a, b) => b.rank - a.rank).slice(0, limit);
+  if (top.length === 0) return { items: [], total: 0 };
+  const ids = top.map((h) => h.id);
+  const messageIds = top.map((h) => h.message_id).filter((x): x is string => !!x);
+  const opts = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`;
+  const [requests, excerpts] = await Promise.all([
+    sql<{ id: string; reference: string; siren: string; subject: string; status: RequestStatus; tax: string; service_code: string; received_at: Date; subject_hl: string }>`
+      SELECT r.id, r.reference, r.siren, r.subject, r.status, r.tax, r.service_code, r.received_at,
+             ts_headline('messagerie_fr', translate(r.subject, ${MARK_START + MARK_END}, ''), ${query}, ${opts}) AS subject_hl
+      FROM requests r WHERE r.id IN (${sql.join(ids)})`.execute(deps.db),
+    messageIds.length === 0
+      ? Promise.resolve({ rows: [] as { id: string; excerpt: string }[] })
+      : sql<{ id: string; excerpt: string }>`
+          SELECT m.id, ts_headline('messagerie_fr', translate(m.body, ${MARK_START + MARK_END}, ''), ${query}, ${opts}) AS excerpt
+          FROM messages m WHERE m.id IN (${sql.join(messageIds)})`.execute(deps.db),
+  ]);
+  const byId = new Map(requests.rows.map((r) => [r.id, r]));
+  const excerptOf = new Map(excerpts.rows.map((e) => [e.id, e.excerpt]));
+  const companies = await getCompanies(deps.db, [...new Set(requests.rows.map((r) => r.siren))]);
+  const items = top.flatMap((h) => {
+    const r = byId.get(h.id);
+    if (!r) return [];
+    const excerpt = h.message_id ? excerptOf.get(h.message_id) : undefined;
+    return [
+      {
+        id: r.id,
+        reference: r.reference,
+        siren: r.siren,
+        companyName: companies.get(r.siren)?.name ?? r.siren,
+        subject: segments(r.subject_hl),
+        status: r.status,
+        tax: r.tax,
+        serviceCode: r.service_code,
+        receivedAt: r.received_at,
+        rank: h.rank,
+        excerpt: excerpt ? segments(excerpt) : [],
+      },
+    ];
+  });
+  return { items, total: hits.rows.length };
+}
+
+/** The dashboard of a service over a period (product §9): daily series, backlog, first-answer times, overdue. */
+export async function serviceStats(deps: RequestsDeps, agent: AgentScope, service: string, from: Date, to: Date) {
+  servicesIn(agent, service);
+  if (!(from < to)) throw new DomainError("invalid", "invalid_period", "La période est vide : la date de début doit précéder la date de fin.");
+  if (to.getTime() - from.getTime() > 366 * DAY + DAY) throw new DomainError("invalid", "period_too_long", "La période ne peut dépasser un an.");
+  const now = deps.clock.now();
+  const [received, answered, times, counts] = await Promise.all([
+    sql<{ day: string; n: number }>`
+      SELECT to_char(received_at AT TIME ZONE 'Europe/Paris', 'YYYY-MM-DD') AS day, count(*)::int AS n
+      FROM requests WHERE service_code = ${service} AND received_at >= ${from} AND received_at < ${to}
+      GROUP BY 1`.execute(deps.db),
+    sql<{ day: string; n: number }>`
+      SELECT to_char(first_answer_at AT TIME ZONE 'Europe/Paris', 'YYYY-MM-DD') AS day, count(*)::int AS n
+      FROM requests WHERE service_code = ${service} AND first_answer_at >= ${from} AND first_answer_at < ${to}
+      GROUP BY 1`.execute(deps.db),
+    sql<{ n: number; median: number | null; p90: number | null }>`
+      SELECT count(*)::int AS n,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_answer_at - received_at)) AS median,
+             percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM first_answer_at - received_at)) AS p90
+      FROM requests WHERE service_code = ${service} AND first_answer_at >= ${from} AND first_answer_at < ${to}`.execute(deps.db),
+    queueCounts(deps, agent, service),
+  ]);
+  const days: { date: string; received: number; answered: number }[] = [];
+  const rec = new Map(received.rows.map((r) => [r.day, r.n]));
+  const ans = new Map(answered.rows.map((r) => [r.day, r.n]));
+  const fmt = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris", year: "numeric", month: "2-digit", day: "2-digit" });
+  for (let t = from.getTime(); t < to.getTime(); t += DAY) {
+    const date = fmt.format(new Date(t));
+    if (days[days.length - 1]?.date === date) continue;
+    days.push({ date, received: rec.get(date) ?? 0, answered: ans.get(date) ?? 0 });
+  }
+  const time = times.rows[0]!;
+  return {
+    service,
+    from,
+    to,
+    generatedAt: now,
+    days,
+    totals: { received: days.reduce((s, d) => s + d.received, 0), answered: days.reduce((s, d) => s + d.answered, 0) },
+    backlog: counts.byStatus,
+    overdue: counts.overdue,
+    firstAnswer: {
+      count: time.n,
+      medianHours: time.median === null ? null : Math.round((Number(time.median) / 3600) * 10) / 10,
+      p90Hours: time.p90 === null ? null : Math.round((Number(time.p90) / 3600) * 10) / 10,
+    },
+  };
+}
+
+/** The requests of a company in the agent's services (the company desk). */
+export async function requestsOfCompany(deps: RequestsDeps, agent: AgentScope, siren: string, limit: number) {
+  const rows = await repo.otherRequestsOf(deps.db, siren, null, agent.services, limit);
+  const services = await serviceNames(deps.db, [...new Set(rows.map((r) => r.service_code))]);
+  return rows.map((o) => ({ id: o.id, reference: o.reference, subject: o.subject, status: o.status, tax: o.tax, nature: o.nature, service: { code: o.service_code, name: services.get(o.service_code) ?? o.service_code }, receivedAt: o.received_at }));
+}
+
+/** Sets the deadlines of requests filed before they were stored (after a migration); answers how many. */
+export async function fillMissingDeadlines(db: Kysely<DB>): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const rows = await db.selectFrom("requests").select(["id", "nature", "received_at"]).where("first_answer_due_at", "is", null).limit(1000).execute();
+    if (rows.length === 0) return total;
+    const computed = rows.map((r) => ({ id: r.id, ...deadlinesFor(r.nature, r.received_at) }));
+    await sql`
+      UPDATE requests SET first_answer_due_at = v.first, legal_due_at = v.legal
+      FROM unnest(${computed.map((c) => c.id)}::uuid[], ${computed.map((c) => c.firstAnswer)}::timestamptz[], ${computed.map((c) => c.legal)}::timestamptz[]) AS v(id, first, legal)
+      WHERE requests.id = v.id`.execute(db);
+    total += rows.length;
+  }
+}
