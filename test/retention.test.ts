@@ -24,7 +24,7 @@ describe("retention (product §8)", () => {
     const r2 = await call(t.app, "POST", "/api/v1/requests", { jar: b.jar, body: { siren: held, tax: "IS", nature: "question", subject: "Sous conservation", body: "x", uploadIds: [] } });
     // Agents' notes go after 2 years, unless the company is under a legal hold.
     const services = [...new Set((await t.ctx.db.selectFrom("requests").select("service_code").execute()).map((r) => r.service_code))];
-    const agent = await makeAgent(t.ctx, { email: "agent.retention@dgfip.test", name: "Agent Rétention", services, password: "Guichet-Fiscal-Solide-42" });
+    const agent = await makeAgent(t.ctx, { email: "agent.retention@dgfip.test", name: "Agent Rétention", services, password: "Guichet-Fiscal-Solide-42", totpSecret: "KRSXG5CTMVRXEZLUKN2XAZLSONUW4Z3B" });
     const deps = { db: t.ctx.db, clock: t.clock, receiptKeys: t.ctx.receiptKeys };
     await addNote(deps, { id: agent.id, services }, r1.body.id, "note interne libre");
     await addNote(deps, { id: agent.id, services }, r2.body.id, "note interne conservée");

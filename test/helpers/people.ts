@@ -1,4 +1,5 @@
 import { expect } from "vitest";
+import { generate } from "otplib";
 import { makeActiveSpace, makeCompany, siretNic } from "../../src/app/factories.js";
 import { withLuhnKey } from "../../src/modules/companies/index.js";
 import { call, CookieJar, lastMailTo, type TestApp } from "./app.js";
@@ -77,4 +78,16 @@ export async function activeAdministrator(
   const activated = await call(t.app, "POST", `/api/v1/adhesions/${res.body.id}/activate`, { jar: person.jar, body: { code: letter.fields.activationCode } });
   expect(activated.status).toBe(200);
   return person;
+}
+
+export const AGENT_PASSWORD = "Guichet-Fiscal-Solide-42";
+
+/** An agent's back-office session: password and the current TOTP code (the clock moves on, so a code is fresh). */
+export async function agentSignIn(t: TestApp, email: string, secret: string): Promise<CookieJar> {
+  t.clock.advance(30_000);
+  const jar = new CookieJar();
+  const totp = await generate({ secret, epoch: Math.floor(t.clock.now().getTime() / 1000) });
+  const res = await call(t.app, "POST", "/api/v1/backoffice/session", { jar, body: { email, password: AGENT_PASSWORD, totp } });
+  expect(res.status).toBe(200);
+  return jar;
 }

@@ -3,10 +3,9 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generate } from "otplib";
 import { sql } from "kysely";
 import { call, CookieJar, countRows, lastMailTo, seedReferenceData, startTestApp, type TestApp } from "../helpers/app.js";
-import { activeAdministrator, signedInPerson } from "../helpers/people.js";
+import { activeAdministrator, agentSignIn, signedInPerson } from "../helpers/people.js";
 import { makeAgent } from "../../src/app/factories.js";
 import { SEED } from "../../src/app/demo.js";
 import { DAY } from "../../src/platform/clock.js";
@@ -24,13 +23,7 @@ const LYON_SECRET = "ONSWG4TFOQYTEMZUGU3DOOBZGAYTEMZU";
 let agent: CookieJar;
 let lyonAgent: CookieJar;
 
-async function agentJar(email: string, secret: string): Promise<CookieJar> {
-  t.clock.advance(30_000);
-  const jar = new CookieJar();
-  const res = await call(t.app, "POST", "/api/v1/backoffice/session", { jar, body: { email, password: "Guichet-Fiscal-Solide-42", totp: await generate({ secret, epoch: Math.floor(t.clock.now().getTime() / 1000) }) } });
-  expect(res.status).toBe(200);
-  return jar;
-}
+const agentJar = (email: string, secret: string) => agentSignIn(t, email, secret);
 
 const VAT_REFUND = { siren: SEED.martin.siren, tax: "TVA", nature: "remboursement_credit_tva", subject: "Remboursement du crédit de TVA du 3e trimestre", body: "Bonjour,\nNous demandons le remboursement de nos crédits de TVA.\nCordialement." };
 const file = (who: Person, body: Record<string, unknown> = VAT_REFUND, headers: Record<string, string> = {}) => call(t.app, "POST", "/api/v1/requests", { jar: who.jar, body: { uploadIds: [], ...body }, headers });

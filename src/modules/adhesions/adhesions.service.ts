@@ -596,11 +596,11 @@ export async function companyDesk(deps: Pick<AdhesionsDeps, "db">, siren: string
  * An agent re-issues the activation letter of a pending adhesion (lost, returned by the post): new codes, the old
  * ones void at once, a new validity. Journaled.
  */
-export async function reissueLetter(deps: AdhesionsDeps, agentId: string, id: string, competentFor: (siren: string) => Promise<boolean>) {
+export async function reissueLetter(deps: AdhesionsDeps, agentId: string, id: string, competentFor: (ex: Tx, siren: string) => Promise<boolean>) {
   const now = deps.clock.now();
   await deps.db.transaction().execute(async (tx) => {
     const a = await repo.lockAdhesion(tx, id);
-    if (!a || !(await competentFor(a.siren))) throw errors.adhesionNotFound();
+    if (!a || !(await competentFor(tx, a.siren))) throw errors.adhesionNotFound();
     const siren = a.siren;
     if (a.status !== "letter_issued") throw new DomainError("conflict", "no_letter_to_reissue", "Seule une adhésion en attente de son code d'activation peut recevoir un nouveau courrier.");
     const voided = await voidPendingLettersOf(tx, id);
@@ -614,11 +614,11 @@ export async function reissueLetter(deps: AdhesionsDeps, agentId: string, id: st
  * An agent cancels an adhesion: a pending one stops (its codes void), an active one ends and every right it gave
  * is revoked (cascading to delegations). Journaled with the reason.
  */
-export async function cancelAdhesionByAgent(deps: AdhesionsDeps, agentId: string, id: string, reason: string, competentFor: (siren: string) => Promise<boolean>) {
+export async function cancelAdhesionByAgent(deps: AdhesionsDeps, agentId: string, id: string, reason: string, competentFor: (ex: Tx, siren: string) => Promise<boolean>) {
   const now = deps.clock.now();
   await deps.db.transaction().execute(async (tx) => {
     const a = await repo.lockAdhesion(tx, id);
-    if (!a || !(await competentFor(a.siren))) throw errors.adhesionNotFound();
+    if (!a || !(await competentFor(tx, a.siren))) throw errors.adhesionNotFound();
     const siren = a.siren;
     if (!repo.PENDING.includes(a.status) && a.status !== "active") throw new DomainError("conflict", "adhesion_ended", "Cette adhésion est déjà terminée.");
     await repo.updateAdhesion(tx, id, { status: "cancelled", ended_at: now, code_hash: null, opposition_hash: null });

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { DB } from "../../platform/db/schema.js";
+import type { Tx } from "../../platform/db/database.js";
 import type { Clock } from "../../platform/clock.js";
 import type { Session } from "../../platform/sessions.js";
 import { DomainError } from "../../platform/errors.js";
@@ -29,8 +30,8 @@ export async function scopeOf(deps: Pick<BackofficeDeps, "db">, session: Session
 }
 
 /** Whether one of the agent's services is territorially competent for the company (the adhesion desk). */
-export async function competentFor(deps: Pick<BackofficeDeps, "db">, agent: AgentScope, siren: string): Promise<boolean> {
-  const services = await servicesCompetentFor(deps.db, siren);
+export async function competentFor(db: Kysely<DB> | Tx, agent: AgentScope, siren: string): Promise<boolean> {
+  const services = await servicesCompetentFor(db, siren);
   return services.some((s) => agent.services.includes(s));
 }
 
@@ -107,27 +108,27 @@ export async function requestForAgent(deps: BackofficeDeps, agent: AgentScope, i
 
 /** Assignment to the agent himself or a colleague of the request's service. */
 export function assign(deps: BackofficeDeps, agent: AgentScope, id: string, input: { agentId: string | null; version: number }) {
-  return assignRequest(deps.requests, agent, id, input, (agentId, serviceCode) => repo.isMemberOf(deps.db, agentId, serviceCode));
+  return assignRequest(deps.requests, agent, id, input, (ex, agentId, serviceCode) => repo.isMemberOf(ex, agentId, serviceCode));
 }
 
 /** The adhesion desk of a company (agents of a competent service only; else 404). */
 export async function companyForAgent(deps: BackofficeDeps, agent: AgentScope, siren: string) {
   const company = await getCompanyDetails(deps.db, siren);
-  if (!company || !(await competentFor(deps, agent, siren))) throw companyNotFound();
+  if (!company || !(await competentFor(deps.db, agent, siren))) throw companyNotFound();
   const [desk, rights, requests] = await Promise.all([companyDesk(deps, siren), rightsOfCompany(deps, siren), requestsOfCompany(deps.requests, agent, siren, 50)]);
   return { company, ...desk, rights, requests };
 }
 
 export function reissue(deps: BackofficeDeps, agent: AgentScope, adhesionId: string) {
-  return reissueLetter(deps.adhesions, agent.id, adhesionId, (siren) => competentFor(deps, agent, siren));
+  return reissueLetter(deps.adhesions, agent.id, adhesionId, (ex, siren) => competentFor(ex, agent, siren));
 }
 
 export function cancelAdhesion(deps: BackofficeDeps, agent: AgentScope, adhesionId: string, reason: string) {
-  return cancelAdhesionByAgent(deps.adhesions, agent.id, adhesionId, reason, (siren) => competentFor(deps, agent, siren));
+  return cancelAdhesionByAgent(deps.adhesions, agent.id, adhesionId, reason, (ex, siren) => competentFor(ex, agent, siren));
 }
 
 export function suspendRight(deps: BackofficeDeps, agent: AgentScope, rightId: string, reason: string) {
-  return suspendRightByAgent(deps, agent.id, rightId, reason, (siren) => competentFor(deps, agent, siren));
+  return suspendRightByAgent(deps, agent.id, rightId, reason, (ex, siren) => competentFor(ex, agent, siren));
 }
 
 /** The dashboard is for the supervisors of the service (404 for anyone else: the route does not exist for them). */

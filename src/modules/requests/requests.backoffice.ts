@@ -270,13 +270,14 @@ export async function assignRequest(
   agent: AgentScope,
   id: string,
   input: { agentId: string | null; version: number },
-  isMember: (agentId: string, serviceCode: string) => Promise<boolean>,
+  /** Read inside the request's transaction (hence the executor given). */
+  isMember: (ex: Tx, agentId: string, serviceCode: string) => Promise<boolean>,
 ) {
   const now = deps.clock.now();
   const done = await deps.db.transaction().execute(async (tx) => {
     const r = await lockForAgent(tx, agent, id, input.version);
     if (r.status === "closed") throw requestClosed();
-    if (input.agentId && !(await isMember(input.agentId, r.service_code))) {
+    if (input.agentId && !(await isMember(tx, input.agentId, r.service_code))) {
       throw new DomainError("refused", "agent_not_in_service", "Cet agent n'appartient pas au service de la demande.");
     }
     const t = input.agentId ? transition(r.status, "agent_opens") : ({ ok: true, to: r.status } as const);
@@ -366,14 +367,15 @@ export async function searchForAgent(deps: RequestsDeps, agent: AgentScope, text
   const query = frenchQuery(text);
   if (!query) throw new DomainError("invalid", "empty_query", "Saisissez au moins un mot à rechercher.");
   const hits = await sql<{ id: string; rank: number; message_id: string | null }>`
-    WITH matches AS (
-      SELECT r.id, ts_rank(r.search, q) * 2 AS rank, NULL::uuid AS message_id
-      FROM requests r, ${query} AS q
-      WHERE r.service_code IN (${sql.join(services)}) AND r.search @@ q
+    WITH query AS (SELECT ${query} AS q),
+    matches AS (
+      SELECT r.id, ts_rank(r.search, query.q) * 2 AS rank, NULL::uuid AS message_id
+      FROM requests r, query
+      WHERE r.service_code IN (${sql.join(services)}) AND r.search @@ query.q
       UNION ALL
-      SELECT m.request_id, ts_rank(m.search, q), m.id
-      FROM messages m JOIN requests r ON r.id = m.request_id, ${query} AS q
-      WHERE r.service_code IN (${sql.join(services)}) AND m.search @@ q
+      SELECT m.request_id, ts_rank(m.search, query.q), m.id
+      FROM messages m JOIN requests r ON r.id = m.request_id, query
+      WHERE r.service_code IN (${sql.join(services)}) AND m.search @@ query.q
     )
     SELECT DISTINCT ON (id) id, rank, message_id FROM matches ORDER BY id, rank DESC`.execute(deps.db);
   const top = hits.rows.sort((a, b) => b.rank - a.rank).slice(0, limit);

@@ -549,10 +549,10 @@ export async function rightsOfCompany(deps: Pick<RightsDeps, "db" | "clock">, si
  * An agent of the company's tax office suspends a right (and what was granted from it), e.g. on a suspected
  * impostor. Journaled.
  */
-export async function suspendRightByAgent(deps: Pick<RightsDeps, "db" | "clock">, agentId: string, rightId: string, reason: string, competentFor: (siren: string) => Promise<boolean>) {
+export async function suspendRightByAgent(deps: Pick<RightsDeps, "db" | "clock">, agentId: string, rightId: string, reason: string, competentFor: (ex: Kysely<DB>, siren: string) => Promise<boolean>) {
   const now = deps.clock.now();
   const right = await repo.findRight(deps.db, rightId);
-  if (!right || !(await competentFor(right.siren))) throw new DomainError("not_found", "not_found", "Habilitation introuvable.");
+  if (!right || !(await competentFor(deps.db, right.siren))) throw new DomainError("not_found", "not_found", "Habilitation introuvable.");
   const siren = right.siren;
   if (right.state !== "active") throw new DomainError("conflict", "right_not_active", "Cette habilitation n'est pas active.");
   await deps.db.transaction().execute(async (tx) => {
