@@ -11,6 +11,10 @@ import { DeviceCode } from "./pages/DeviceCode";
 import { MySpace } from "./pages/MySpace";
 import { AgentSignIn } from "./pages/AgentSignIn";
 import { AgentHome } from "./pages/AgentHome";
+import { AgentRequest } from "./pages/AgentRequest";
+import { AgentCompany } from "./pages/AgentCompany";
+import { AgentSearch } from "./pages/AgentSearch";
+import { AgentDashboard } from "./pages/AgentDashboard";
 import { DevMail } from "./pages/DevMail";
 import { DevLetters } from "./pages/DevLetters";
 import { NotFound } from "./pages/NotFound";
@@ -82,6 +86,10 @@ function Layout() {
           <Route path="/opposition" element={<Opposition />} />
           <Route path="/agent" element={<AgentHome />} />
           <Route path="/agent/connexion" element={<AgentSignIn />} />
+          <Route path="/agent/demandes/:id" element={<AgentRequest />} />
+          <Route path="/agent/entreprises/:siren" element={<AgentCompany />} />
+          <Route path="/agent/recherche" element={<AgentSearch />} />
+          <Route path="/agent/tableau-de-bord" element={<AgentDashboard />} />
           <Route path="/dev/mail" element={<DevMail />} />
           <Route path="/dev/letters" element={<DevLetters />} />
           <Route path="/deconnexion" element={<Navigate to="/" replace />} />

@@ -14,17 +14,24 @@ export class ApiError extends Error {
 }
 
 let csrfToken: string | undefined;
+let agentCsrfToken: string | undefined;
 
 /** Remembers the CSRF token returned by sign-in or GET /session; sent with every state-changing call. */
 export function setCsrfToken(token: string | undefined) {
   csrfToken = token;
 }
 
+/** The same for the back-office session (its own token, sent with the calls under /api/v1/backoffice/). */
+export function setAgentCsrfToken(token: string | undefined) {
+  agentCsrfToken = token;
+}
+
 /** Calls the public API of api.md; throws ApiError with the server's coded message. */
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  if (method !== "GET" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  const token = path.startsWith("/api/v1/backoffice/") ? agentCsrfToken : csrfToken;
+  if (method !== "GET" && token) headers["X-CSRF-Token"] = token;
   let response: Response;
   try {
     response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin" });

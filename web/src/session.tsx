@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from "react";
-import { api, ApiError, setCsrfToken, type Agent, type Person } from "./api";
+import { api, ApiError, setAgentCsrfToken, setCsrfToken, type Agent, type Person } from "./api";
 
 type SessionState = {
   /** undefined while loading, null when signed out. */
@@ -13,7 +13,8 @@ type SessionState = {
 
 /** Deletes a session with its own CSRF token; an already expired session (401) is fine. */
 async function endSession(path: string, csrf: string | undefined) {
-  setCsrfToken(csrf);
+  if (path.startsWith("/api/v1/backoffice/")) setAgentCsrfToken(csrf);
+  else setCsrfToken(csrf);
   try {
     await api("DELETE", path);
   } catch (e) {
@@ -41,6 +42,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       .then((s) => {
         setAgent(s.agent);
         setAgentCsrf(s.csrfToken);
+        setAgentCsrfToken(s.csrfToken);
       })
       .catch(() => setAgent(null));
   }, []);
@@ -53,6 +55,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const agentSignedIn = useCallback((a: Agent, token: string) => {
     setAgent(a);
     setAgentCsrf(token);
+    setAgentCsrfToken(token);
   }, []);
   const signOut = useCallback(async () => {
     await endSession("/api/v1/session", personCsrf);
@@ -62,8 +65,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const agentSignOut = useCallback(async () => {
     await endSession("/api/v1/backoffice/session", agentCsrf);
     setAgent(null);
-    setCsrfToken(personCsrf);
-  }, [agentCsrf, personCsrf]);
+    setAgentCsrfToken(undefined);
+  }, [agentCsrf]);
 
   return (
     <SessionContext.Provider value={{ person, agent, signedIn, agentSignedIn, signOut, agentSignOut }}>{children}</SessionContext.Provider>

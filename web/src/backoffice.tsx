@@ -1,0 +1,169 @@
+import { useEffect, type ReactNode } from "react";
+import { Link, Navigate, useLocation } from "react-router";
+import { Badge } from "@codegouvfr/react-dsfr/Badge";
+import type { Message, RequestSummary } from "./api";
+import { Page } from "./components";
+import { useSession } from "./session";
+
+export type AgentRef = { id: string; name: string };
+export type Status = RequestSummary["status"];
+
+export type QueueItem = {
+  id: string;
+  reference: string;
+  siren: string;
+  companyName: string;
+  tax: string;
+  nature: string;
+  subject: string;
+  status: Status;
+  serviceCode: string;
+  receivedAt: string;
+  lastActivityAt: string;
+  deadlineAt: string | null;
+  overdue: boolean;
+  dueSoon: boolean;
+  assignee: AgentRef | null;
+  unreadCount: number;
+  version: number;
+};
+export type QueueCounts = { byStatus: Record<"received" | "in_progress" | "awaiting_user" | "answered", number>; overdue: number; dueSoon: number; unassigned: number; mine: number };
+
+export type AgentRequest = RequestSummary & {
+  deadlines: { firstAnswer: string; legal: string | null };
+  messages: Message[];
+  version: number;
+  assignee: AgentRef | null;
+  deadlineAt: string | null;
+  overdue: boolean;
+  notes: { id: string; author: AgentRef; serviceCode: string; body: string; createdAt: string }[];
+  transfers: { from: { code: string; name: string }; to: { code: string; name: string }; by: string; reason: string; at: string }[];
+  company: {
+    siren: string;
+    name: string;
+    address: string | null;
+    adhesions: { id: string; status: string; origin: string; services: string[]; requester: string; createdAt: string; activatedAt: string | null }[];
+    representatives: { name: string; service: string; role: string; taxScope: string[] | null }[];
+    oppositions: number;
+  };
+  otherRequests: { id: string; reference: string; subject: string; status: Status; tax: string; receivedAt: string }[];
+  templates: { id: string; title: string; body: string }[];
+  colleagues: AgentRef[];
+  transferTargets: { code: string; name: string; type: string }[];
+};
+
+export type Segment = { text: string; match: boolean };
+
+/** Labels of the states as agents read them. */
+export const AGENT_STATUS_LABELS: Record<Status, string> = {
+  received: "Reçue",
+  in_progress: "En cours de traitement",
+  awaiting_user: "En attente de l'usager",
+  answered: "Traitée",
+  closed: "Clôturée",
+};
+
+export const ADHESION_STATUS_LABELS: Record<string, string> = {
+  awaiting_company_email: "En attente de la confirmation de l'adresse de l'entreprise",
+  letter_issued: "Courrier envoyé, en attente du code",
+  active: "Active",
+  cancelled: "Annulée",
+  opposed: "Opposition de l'entreprise",
+  expired: "Expirée",
+  voided: "Annulée (codes épuisés)",
+};
+
+export const LETTER_STATUS_LABELS: Record<string, string> = {
+  edited: "Édité",
+  printed: "Imprimé",
+  posted: "Posté",
+  returned: "Retour (NPAI)",
+  voided: "Annulé",
+};
+
+export function StatusBadge({ status }: { status: Status }) {
+  const severity = status === "awaiting_user" ? "warning" : status === "answered" ? "success" : status === "closed" ? undefined : "info";
+  return (
+    <Badge small severity={severity} noIcon>
+      {AGENT_STATUS_LABELS[status]}
+    </Badge>
+  );
+}
+
+/** The deadline, with « en retard » or « bientôt » standing out (text, not colour alone). */
+export function Deadline({ at, overdue, dueSoon }: { at: string | null; overdue: boolean; dueSoon?: boolean }) {
+  if (!at) return <span className="fr-text--sm">—</span>;
+  const date = new Date(at).toLocaleDateString("fr-FR", { timeZone: "Europe/Paris", day: "numeric", month: "short", year: "numeric" });
+  return (
+    <span>
+      {date}{" "}
+      {overdue ? (
+        <Badge small severity="error">
+          En retard
+        </Badge>
+      ) : dueSoon ? (
+        <Badge small severity="warning">
+          Bientôt
+        </Badge>
+      ) : null}
+    </span>
+  );
+}
+
+export const dateTime = (iso: string) => new Date(iso).toLocaleString("fr-FR", { timeZone: "Europe/Paris", dateStyle: "medium", timeStyle: "short" });
+
+/** Highlighted excerpt: the matches in <mark>, everything as text (never HTML). */
+export function Excerpt({ segments }: { segments: Segment[] }) {
+  return (
+    <>
+      {segments.map((s, i) => (s.match ? <mark key={i}>{s.text}</mark> : <span key={i}>{s.text}</span>))}
+    </>
+  );
+}
+
+/** Every back-office page: signed-in agents only, with the back-office navigation. */
+export function AgentPage({ title, lead, children }: { title: string; lead?: ReactNode; children: (agent: NonNullable<ReturnType<typeof useSession>["agent"]>) => ReactNode }) {
+  const { agent } = useSession();
+  const location = useLocation();
+  if (agent === undefined) return <Page title={title}>Chargement…</Page>;
+  if (agent === null) return <Navigate to="/agent/connexion" replace />;
+  const links = [
+    { to: "/agent", label: "File d'attente" },
+    { to: "/agent/recherche", label: "Recherche" },
+    ...(agent.isSupervisor ? [{ to: "/agent/tableau-de-bord", label: "Tableau de bord" }] : []),
+  ];
+  return (
+    <Page title={title} lead={lead}>
+      <nav className="fr-mb-3w" aria-label="Espace agent">
+        <ul className="fr-btns-group fr-btns-group--inline fr-btns-group--sm">
+          {links.map((l) => (
+            <li key={l.to}>
+              <Link className={`fr-btn fr-btn--sm ${location.pathname === l.to ? "" : "fr-btn--secondary"}`} to={l.to} aria-current={location.pathname === l.to ? "page" : undefined}>
+                {l.label}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      {children(agent)}
+    </Page>
+  );
+}
+
+/** Calls `onChange` on every event of the agent's queues (server-sent events). */
+export function useQueueEvents(onChange: (data: { id: string }) => void, enabled = true) {
+  useEffect(() => {
+    if (!enabled || typeof EventSource === "undefined") return;
+    const source = new EventSource("/api/v1/backoffice/events");
+    const handler = (e: MessageEvent<string>) => {
+      try {
+        onChange(JSON.parse(e.data) as { id: string });
+      } catch {
+        /* ignored */
+      }
+    };
+    source.addEventListener("request.updated", handler);
+    source.addEventListener("message.created", handler);
+    return () => source.close();
+  }, [onChange, enabled]);
+}

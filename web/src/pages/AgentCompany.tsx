@@ -1,0 +1,203 @@
+import { useCallback, useEffect, useState } from "react";
+import { Link, useParams } from "react-router";
+import { Alert } from "@codegouvfr/react-dsfr/Alert";
+import { Button } from "@codegouvfr/react-dsfr/Button";
+import { api, QUALITY_LABELS, ROLE_LABELS } from "../api";
+import { Input } from "@codegouvfr/react-dsfr/Input";
+import { ErrorAlert } from "../components";
+import { ADHESION_STATUS_LABELS, AgentPage, AGENT_STATUS_LABELS, dateTime, LETTER_STATUS_LABELS, type Status } from "../backoffice";
+
+type Desk = {
+  company: { siren: string; name: string; isActive: boolean };
+  adhesions: { id: string; status: string; origin: string; quality: string; services: string[]; createdAt: string; codeExpiresAt: string | null; attemptsLeft: number | null; requester: { name: string; connectionEmail: string; entitySiren: string } }[];
+  letters: { id: string; number: string; kind: string; status: string; edited_at: string; posted_at: string | null; returned_at: string | null; adhesionId: string }[];
+  rights: { id: string; holder: { name: string; connectionEmail: string }; service: string; role: string; taxScope: string[] | null; state: string; since: string; validUntil: string | null; grantedBy: string | null }[];
+  oppositions: { id: string; adhesionId: string; requester: { name: string; connectionEmail: string }; createdAt: string }[];
+  alerts: { id: string; kind: string; createdAt: string; data: Record<string, unknown> }[];
+  requests: { id: string; reference: string; subject: string; status: Status; tax: string; service: { name: string }; receivedAt: string }[];
+};
+
+/** The adhesion desk (OPALE, product §9): a company's adhesions, letters, rights, oppositions and alerts. */
+export function AgentCompany() {
+  const { siren = "" } = useParams();
+  return <AgentPage title="Guichet des adhésions">{() => <DeskView siren={siren} />}</AgentPage>;
+}
+
+function DeskView({ siren }: { siren: string }) {
+  const [desk, setDesk] = useState<Desk | undefined>();
+  const [error, setError] = useState<unknown>();
+  const [done, setDone] = useState<string | undefined>();
+  const load = useCallback(() => api<Desk>("GET", `/api/v1/backoffice/companies/${siren}`).then(setDesk, setError), [siren]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  const [reason, setReason] = useState("");
+  /** Runs a desk action; those that stop someone need the reason typed above (kept in the journal). */
+  const run = async (label: string, path: string, needsReason: boolean) => {
+    setDone(undefined);
+    if (needsReason && !reason.trim()) {
+      setError(new Error("Indiquez d'abord le motif de l'action (il est conservé dans le journal)."));
+      return;
+    }
+    try {
+      await api("POST", path, needsReason ? { reason } : undefined);
+      setDone(`${label} : fait.`);
+      setError(undefined);
+      setReason("");
+    } catch (e) {
+      setError(e);
+    }
+    await load();
+  };
+  if (!desk) return error ? <ErrorAlert error={error} /> : <p>Chargement…</p>;
+  return (
+    <>
+      <h2>
+        {desk.company.name} — SIREN {desk.company.siren}
+      </h2>
+      {!desk.company.isActive && <Alert severity="warning" small description="Entreprise cessée au répertoire SIRENE." />}
+      {done && (
+        <div role="status">
+          <Alert severity="success" small description={done} className="fr-mb-2w" />
+        </div>
+      )}
+      <ErrorAlert error={error} />
+      <Input
+        label="Motif de l'action"
+        hintText="Obligatoire pour annuler une adhésion ou suspendre une habilitation ; conservé dans le journal."
+        nativeInputProps={{ value: reason, maxLength: 1_000, onChange: (e) => setReason(e.target.value) }}
+      />
+
+      <h3 className="fr-h5">Adhésions</h3>
+      <div className="fr-table fr-table--no-caption">
+        <table>
+          <caption>Adhésions</caption>
+          <thead>
+            <tr>
+              <th scope="col">Demandeur</th>
+              <th scope="col">Qualité</th>
+              <th scope="col">Services</th>
+              <th scope="col">État</th>
+              <th scope="col">Demandée le</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {desk.adhesions.map((a) => (
+              <tr key={a.id}>
+                <td>
+                  {a.requester.name}
+                  <br />
+                  <span className="fr-text--xs">{a.requester.connectionEmail}</span>
+                </td>
+                <td>{QUALITY_LABELS[a.quality] ?? a.quality}</td>
+                <td>{a.services.join(", ")}</td>
+                <td>
+                  {ADHESION_STATUS_LABELS[a.status] ?? a.status}
+                  {a.attemptsLeft !== null ? ` (${a.attemptsLeft} essais restants)` : ""}
+                </td>
+                <td>{dateTime(a.createdAt)}</td>
+                <td>
+                  {a.status === "letter_issued" && (
+                    <Button size="small" priority="secondary" onClick={() => void run("Nouveau courrier", `/api/v1/backoffice/adhesions/${a.id}/reissue-letter`, false)}>
+                      Renvoyer un courrier
+                    </Button>
+                  )}{" "}
+                  {["awaiting_company_email", "letter_issued", "active"].includes(a.status) && (
+                    <Button size="small" priority="tertiary" onClick={() => void run("Annulation de l'adhésion", `/api/v1/backoffice/adhesions/${a.id}/cancel`, true)}>
+                      Annuler
+                    </Button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+
+      <h3 className="fr-h5">Courriers</h3>
+      <ul>
+        {desk.letters.map((l) => (
+          <li key={l.id}>
+            N° {l.number} ({l.kind === "activation" ? "code d'activation" : "avis de changement d'adresse"}) — {LETTER_STATUS_LABELS[l.status] ?? l.status}, édité le {dateTime(l.edited_at)}
+            {l.posted_at ? `, posté le ${dateTime(l.posted_at)}` : ""}
+            {l.returned_at ? `, revenu le ${dateTime(l.returned_at)}` : ""}
+          </li>
+        ))}
+      </ul>
+
+      <h3 className="fr-h5">Habilitations</h3>
+      <div className="fr-table fr-table--no-caption">
+        <table>
+          <caption>Habilitations</caption>
+          <thead>
+            <tr>
+              <th scope="col">Personne</th>
+              <th scope="col">Service</th>
+              <th scope="col">Rôle</th>
+              <th scope="col">État</th>
+              <th scope="col">Accordée par</th>
+              <th scope="col">Action</th>
+            </tr>
+          </thead>
+          <tbody>
+            {desk.rights.map((r) => (
+              <tr key={r.id}>
+                <td>
+                  {r.holder.name}
+                  <br />
+                  <span className="fr-text--xs">{r.holder.connectionEmail}</span>
+                </td>
+                <td>
+                  {r.service}
+                  {r.taxScope ? ` (${r.taxScope.join(", ")})` : ""}
+                </td>
+                <td>{ROLE_LABELS[r.role] ?? r.role}</td>
+                <td>{r.state === "active" ? "active" : r.state === "suspended" ? "suspendue" : r.state}</td>
+                <td>{r.grantedBy ?? "adhésion"}</td>
+                <td>
+                  {r.state === "active" && (
+                    <Button size="small" priority="tertiary" onClick={() => void run(`Suspension du droit de ${r.holder.name}`, `/api/v1/backoffice/rights/${r.id}/suspend`, true)}>
+                      Suspendre
+                    </Button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+
+      <h3 className="fr-h5">Oppositions et alertes</h3>
+      {desk.oppositions.length === 0 && desk.alerts.length === 0 ? (
+        <p>Aucune.</p>
+      ) : (
+        <ul>
+          {desk.oppositions.map((o) => (
+            <li key={o.id}>
+              Opposition le {dateTime(o.createdAt)} à la demande de {o.requester.name} ({o.requester.connectionEmail})
+            </li>
+          ))}
+          {desk.alerts.map((a) => (
+            <li key={a.id}>
+              Alerte « {a.kind} » le {dateTime(a.createdAt)}
+            </li>
+          ))}
+        </ul>
+      )}
+
+      <h3 className="fr-h5">Demandes (mes services)</h3>
+      {desk.requests.length === 0 ? (
+        <p>Aucune.</p>
+      ) : (
+        <ul>
+          {desk.requests.map((q) => (
+            <li key={q.id}>
+              <Link to={`/agent/demandes/${q.id}`}>{q.reference}</Link> — {q.subject} — {AGENT_STATUS_LABELS[q.status]}
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,316 @@
+import { useCallback, useEffect, useState } from "react";
+import { Link, useParams } from "react-router";
+import { Alert } from "@codegouvfr/react-dsfr/Alert";
+import { Button } from "@codegouvfr/react-dsfr/Button";
+import { Input } from "@codegouvfr/react-dsfr/Input";
+import { Select } from "@codegouvfr/react-dsfr/Select";
+import { RadioButtons } from "@codegouvfr/react-dsfr/RadioButtons";
+import { createModal } from "@codegouvfr/react-dsfr/Modal";
+import { api, ApiError, NATURES, ROLE_LABELS } from "../api";
+import { ErrorAlert, useAction } from "../components";
+import { ADHESION_STATUS_LABELS, AGENT_STATUS_LABELS, AgentPage, dateTime, Deadline, StatusBadge, useQueueEvents, type AgentRequest as Detail } from "../backoffice";
+
+const transferModal = createModal({ id: "transfert", isOpenedByDefault: false });
+
+type Outcome = "" | "awaiting_user" | "answered";
+
+/** Working a request (product §9): thread, reply with templates, notes, assignment, transfer, close. */
+export function AgentRequest() {
+  const { id = "" } = useParams();
+  return <AgentPage title="Demande">{(agent) => <Work id={id} agentId={agent.id} />}</AgentPage>;
+}
+
+function Work({ id, agentId }: { id: string; agentId: string }) {
+  const [r, setR] = useState<Detail | undefined>();
+  const [loadError, setLoadError] = useState<unknown>();
+  const [changed, setChanged] = useState<string | undefined>();
+  const [body, setBody] = useState("");
+  const [outcome, setOutcome] = useState<Outcome>("");
+  const [note, setNote] = useState("");
+  const [colleague, setColleague] = useState("");
+  const [target, setTarget] = useState("");
+  const [reason, setReason] = useState("");
+  const load = useCallback(() => api<Detail>("GET", `/api/v1/backoffice/requests/${id}`).then(setR, setLoadError), [id]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  useQueueEvents(useCallback((e: { id: string }) => e.id === id && void load(), [id, load]));
+
+  /** An action with the version read: when someone acted first (409), say what changed and reload. */
+  const versioned = (fn: (version: number) => Promise<void>) =>
+    useAction(async () => {
+      if (!r) return;
+      setChanged(undefined);
+      try {
+        await fn(r.version);
+      } catch (e) {
+        if (e instanceof ApiError && e.code === "stale_version") {
+          const d = e.details as { status?: keyof typeof AGENT_STATUS_LABELS } | undefined;
+          setChanged(`Un collègue a modifié cette demande pendant votre lecture${d?.status ? ` (état : ${AGENT_STATUS_LABELS[d.status]})` : ""}. Elle a été rechargée : vérifiez puis recommencez.`);
+          await load();
+          return;
+        }
+        throw e;
+      }
+      await load();
+    });
+  const assign = (agent: string | null) => versioned(async (version) => void (await api("POST", `/api/v1/backoffice/requests/${id}/assign`, { agentId: agent, version })));
+  const assignMe = assign(agentId);
+  const assignColleague = assign(colleague || null);
+  const unassign = assign(null);
+  const reply = versioned(async (version) => {
+    await api("POST", `/api/v1/backoffice/requests/${id}/messages`, { body, version, ...(outcome ? { status: outcome } : {}) });
+    setBody("");
+    setOutcome("");
+  });
+  const close = versioned(async (version) => void (await api("POST", `/api/v1/backoffice/requests/${id}/close`, { version })));
+  const transfer = versioned(async (version) => {
+    await api("POST", `/api/v1/backoffice/requests/${id}/transfer`, { serviceCode: target, reason, version });
+    transferModal.close();
+    setReason("");
+  });
+  const addNote = useAction(async () => {
+    await api("POST", `/api/v1/backoffice/requests/${id}/notes`, { body: note });
+    setNote("");
+    await load();
+  });
+
+  if (loadError) return <ErrorAlert error={loadError} />;
+  if (!r) return <p>Chargement…</p>;
+  const nature = NATURES.find((n) => n.code === r.nature)?.label ?? r.nature;
+  const open = r.status !== "closed";
+  return (
+    <>
+      <h2>
+        {r.reference} — {r.subject}
+      </h2>
+      <p>
+        <StatusBadge status={r.status} /> {r.companyName} (SIREN {r.siren}) — {r.tax} — {nature}. Reçue le {dateTime(r.receivedAt)} par {r.service.name}.
+      </p>
+      <p>
+        Échéance : <Deadline at={r.deadlineAt} overdue={r.overdue} />
+        {r.deadlines.legal ? ` — délai légal : ${new Date(r.deadlines.legal).toLocaleDateString("fr-FR", { timeZone: "Europe/Paris" })}` : ""}
+      </p>
+      {changed && (
+        <div role="alert" className="fr-mb-2w">
+          <Alert severity="warning" small description={changed} />
+        </div>
+      )}
+      <ErrorAlert error={assignMe.error ?? assignColleague.error ?? unassign.error ?? close.error} />
+
+      <div className="fr-grid-row fr-grid-row--gutters">
+        <div className="fr-col-12 fr-col-lg-8">
+          <section aria-labelledby="attribution">
+            <h3 id="attribution" className="fr-h5">
+              Attribution
+            </h3>
+            <p>Attribuée à : {r.assignee ? r.assignee.name : "personne"}</p>
+            {open && (
+              <div className="fr-grid-row fr-grid-row--gutters fr-grid-row--bottom">
+                <div className="fr-col-auto">
+                  {r.assignee?.id !== agentId && (
+                    <Button onClick={() => void assignMe.run()} disabled={assignMe.busy}>
+                      Me l'attribuer
+                    </Button>
+                  )}
+                </div>
+                <div className="fr-col-12 fr-col-md-5">
+                  <Select label="Attribuer à un collègue" nativeSelectProps={{ value: colleague, onChange: (e) => setColleague(e.target.value) }}>
+                    <option value="">Choisir…</option>
+                    {r.colleagues.map((c) => (
+                      <option key={c.id} value={c.id}>
+                        {c.name}
+                      </option>
+                    ))}
+                  </Select>
+                </div>
+                <div className="fr-col-auto">
+                  <Button priority="secondary" disabled={!colleague || assignColleague.busy} onClick={() => void assignColleague.run()}>
+                    Attribuer
+                  </Button>{" "}
+                  {r.assignee && (
+                    <Button priority="tertiary" onClick={() => void unassign.run()}>
+                      Retirer l'attribution
+                    </Button>
+                  )}
+                </div>
+              </div>
+            )}
+          </section>
+
+          <h3 className="fr-h5 fr-mt-3w">Échanges</h3>
+          <ol className="fr-raw-list">
+            {r.messages.map((m) => (
+              <li key={m.id} className={`fr-card fr-p-2w fr-mb-2w ${m.author.kind === "person" ? "" : "fr-background-alt--blue-france"}`}>
+                <p className="fr-text--sm fr-mb-1w">
+                  <strong>{m.author.displayName}</strong> — {dateTime(m.createdAt)}
+                  {m.author.kind !== "person" && m.readByCompanyAt ? ` — lu par l'entreprise le ${dateTime(m.readByCompanyAt)}` : ""}
+                </p>
+                <p style={{ whiteSpace: "pre-wrap" }} className="fr-mb-1w">
+                  {m.body}
+                </p>
+                {m.attachments.length > 0 && (
+                  <ul>
+                    {m.attachments.map((a) => (
+                      <li key={a.id}>
+                        {a.name} ({Math.ceil(a.size / 1024)} Kio, SHA-256 {a.sha256.slice(0, 12)}…)
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </li>
+            ))}
+          </ol>
+
+          {open ? (
+            <form onSubmit={(e) => void reply.run(e)} noValidate>
+              <h3 className="fr-h5">Répondre</h3>
+              <ErrorAlert error={reply.error} />
+              {r.templates.length > 0 && (
+                <Select
+                  label="Modèle de réponse"
+                  hint="Le modèle remplace le texte de la réponse ; les variables sont déjà remplies."
+                  nativeSelectProps={{ value: "", onChange: (e) => setBody(r.templates.find((t) => t.id === e.target.value)?.body ?? body) }}
+                >
+                  <option value="">Choisir un modèle…</option>
+                  {r.templates.map((t) => (
+                    <option key={t.id} value={t.id}>
+                      {t.title}
+                    </option>
+                  ))}
+                </Select>
+              )}
+              <Input label="Message à l'entreprise" textArea nativeTextAreaProps={{ value: body, rows: 6, maxLength: 10_000, onChange: (e) => setBody(e.target.value) }} />
+              <RadioButtons
+                legend="Suite donnée"
+                name="issue"
+                options={[
+                  { label: "Répondre sans changer l'état", nativeInputProps: { checked: outcome === "", onChange: () => setOutcome("") } },
+                  { label: "Demander un complément (en attente de l'usager)", nativeInputProps: { checked: outcome === "awaiting_user", onChange: () => setOutcome("awaiting_user") } },
+                  { label: "Donner la réponse (traitée)", nativeInputProps: { checked: outcome === "answered", onChange: () => setOutcome("answered") } },
+                ]}
+              />
+              <Button type="submit" disabled={reply.busy || !body.trim()}>
+                Envoyer
+              </Button>{" "}
+              <Button type="button" priority="secondary" nativeButtonProps={transferModal.buttonProps}>
+                Transférer…
+              </Button>{" "}
+              <Button type="button" priority="tertiary" disabled={close.busy} onClick={() => void close.run()}>
+                Clôturer la demande
+              </Button>
+            </form>
+          ) : (
+            <Alert severity="info" small description="Cette demande est clôturée." />
+          )}
+
+          <section aria-labelledby="notes" className="fr-mt-4w">
+            <h3 id="notes" className="fr-h5">
+              Notes internes
+            </h3>
+            <p className="fr-text--sm">Les notes ne sont jamais visibles de l'entreprise.</p>
+            {r.notes.length === 0 ? (
+              <p>Aucune note.</p>
+            ) : (
+              <ul>
+                {r.notes.map((n) => (
+                  <li key={n.id}>
+                    <strong>{n.author.name}</strong> — {dateTime(n.createdAt)} :<span style={{ whiteSpace: "pre-wrap" }}> {n.body}</span>
+                  </li>
+                ))}
+              </ul>
+            )}
+            <form onSubmit={(e) => void addNote.run(e)} noValidate>
+              <ErrorAlert error={addNote.error} />
+              <Input label="Nouvelle note" textArea nativeTextAreaProps={{ value: note, rows: 2, maxLength: 5_000, onChange: (e) => setNote(e.target.value) }} />
+              <Button type="submit" priority="secondary" disabled={addNote.busy || !note.trim()}>
+                Ajouter la note
+              </Button>
+            </form>
+          </section>
+
+          {r.transfers.length > 0 && (
+            <section className="fr-mt-4w">
+              <h3 className="fr-h5">Transferts</h3>
+              <ul>
+                {r.transfers.map((t, i) => (
+                  <li key={i}>
+                    {dateTime(t.at)} : {t.from.name} → {t.to.name} par {t.by} — motif : {t.reason}
+                  </li>
+                ))}
+              </ul>
+            </section>
+          )}
+        </div>
+
+        <aside className="fr-col-12 fr-col-lg-4" aria-labelledby="contexte">
+          <h3 id="contexte" className="fr-h5">
+            L'entreprise
+          </h3>
+          <p>
+            <strong>{r.company.name}</strong>
+            <br />
+            SIREN {r.company.siren}
+            {r.company.address && (
+              <>
+                <br />
+                {r.company.address}
+              </>
+            )}
+          </p>
+          <p>
+            <Link to={`/agent/entreprises/${r.siren}`}>Guichet des adhésions de l'entreprise</Link>
+          </p>
+          {r.company.oppositions > 0 && <Alert severity="warning" small description={`${r.company.oppositions} opposition(s) à des demandes d'adhésion.`} />}
+          <h4 className="fr-h6 fr-mt-2w">Qui agit pour elle</h4>
+          <ul>
+            {r.company.representatives.map((p, i) => (
+              <li key={i}>
+                {p.name} — {p.service} ({ROLE_LABELS[p.role] ?? p.role}
+                {p.taxScope ? `, ${p.taxScope.join(", ")}` : ""})
+              </li>
+            ))}
+          </ul>
+          <h4 className="fr-h6">Adhésions</h4>
+          <ul>
+            {r.company.adhesions.map((a) => (
+              <li key={a.id}>
+                {a.requester} — {ADHESION_STATUS_LABELS[a.status] ?? a.status}
+              </li>
+            ))}
+          </ul>
+          <h4 className="fr-h6">Ses autres demandes</h4>
+          {r.otherRequests.length === 0 ? (
+            <p>Aucune.</p>
+          ) : (
+            <ul>
+              {r.otherRequests.map((o) => (
+                <li key={o.id}>
+                  <Link to={`/agent/demandes/${o.id}`}>{o.reference}</Link> — {o.subject} ({AGENT_STATUS_LABELS[o.status]})
+                </li>
+              ))}
+            </ul>
+          )}
+        </aside>
+      </div>
+
+      <transferModal.Component title="Transférer la demande">
+        <form onSubmit={(e) => void transfer.run(e)} noValidate>
+          <ErrorAlert error={transfer.error} />
+          <Select label="Service destinataire" nativeSelectProps={{ value: target, onChange: (e) => setTarget(e.target.value), required: true }}>
+            <option value="">Choisir…</option>
+            {r.transferTargets.map((s) => (
+              <option key={s.code} value={s.code}>
+                {s.name} ({s.code})
+              </option>
+            ))}
+          </Select>
+          <Input label="Motif (interne, non visible de l'entreprise)" textArea nativeTextAreaProps={{ value: reason, rows: 3, maxLength: 1_000, onChange: (e) => setReason(e.target.value), required: true }} />
+          <Button type="submit" disabled={!target || !reason.trim() || transfer.busy}>
+            Transférer
+          </Button>
+        </form>
+      </transferModal.Component>
+    </>
+  );
+}
