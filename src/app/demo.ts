@@ -1,3 +1,4 @@
+import { addTemplateAsOperator } from "../modules/backoffice/index.js";
 import { countCompanies, withLuhnKey } from "../modules/companies/index.js";
 import { makeActiveSpace, makeAgent, makeCompany, makeSimplifiedAdministrator, makeTaxService, type FactoryDeps, type TaxServiceSpec } from "./factories.js";
 
@@ -30,6 +31,30 @@ export const DEMO_AGENTS = [
   { email: "agent.lyon1@dgfip.demo", name: "Louis Agent", services: ["SIE-69381"], isSupervisor: false, totpSecret: "ONSWG4TFOQYTEMZUGU3DOOBZGAYTEMZU" },
   { email: "agent.cdif75@dgfip.demo", name: "Camille Agent", services: ["CDIF-75"], isSupervisor: false, totpSecret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ" },
 ];
+/** Answer templates of the demo services (variables in double braces are filled from the request). */
+export const DEMO_TEMPLATES = [
+  {
+    serviceCode: "SIE-75111",
+    title: "Demande de relevé d'identité bancaire",
+    body: "Bonjour,\n\nPour instruire votre demande {{reference}} concernant {{entreprise}}, merci de nous transmettre un relevé d'identité bancaire au nom de l'entreprise, en pièce jointe de votre réponse.\n\nCordialement,\n{{service}}",
+  },
+  {
+    serviceCode: "SIE-75111",
+    title: "Remboursement de crédit de TVA accordé",
+    body: "Bonjour,\n\nVotre demande {{reference}} du {{date_reception}} est acceptée : le remboursement du crédit de TVA de {{entreprise}} sera versé sur le compte bancaire de l'entreprise dans les prochains jours.\n\nCordialement,\n{{service}}",
+  },
+  {
+    serviceCode: "SIE-75111",
+    title: "Accusé de prise en charge",
+    body: "Bonjour,\n\nVotre demande {{reference}} est prise en charge par le {{service}}. Une réponse vous sera apportée au plus tard le {{date_limite}}.\n\nCordialement,\n{{service}}",
+  },
+  {
+    serviceCode: "CDIF-75",
+    title: "Transmission au service compétent",
+    body: "Bonjour,\n\nVotre demande {{reference}} relève d'un autre service : nous la lui transmettons, il vous répondra directement dans votre messagerie.\n\nCordialement,\n{{service}}",
+  },
+];
+
 export const DEMO_AGENT_PASSWORD = "Demo-Guichet-Fiscal-2026";
 
 /** A small deterministic generator, so that the demo set is the same on every machine. */
@@ -98,6 +123,7 @@ export async function loadDemoData(deps: FactoryDeps & { publicUrl: string }): P
   await makeSimplifiedAdministrator(deps, { ...robert!, password: DEMO_PASSWORD });
   for (const p of others) await makeActiveSpace(deps, { ...p, password: DEMO_PASSWORD });
   for (const a of DEMO_AGENTS) await makeAgent(deps, { ...a, password: DEMO_AGENT_PASSWORD });
+  for (const t of DEMO_TEMPLATES) await addTemplateAsOperator(deps, t);
   return true;
 }
 

@@ -197,3 +197,14 @@ export async function deleteTemplate(deps: Pick<BackofficeDeps, "db" | "clock">,
 export function agentNames(deps: Pick<BackofficeDeps, "db">, ids: string[]) {
   return repo.agentNames(deps.db, ids);
 }
+
+/** A template written by an operator (demo data, imports): the same checks, journaled as the operator's. */
+export async function addTemplateAsOperator(deps: Pick<BackofficeDeps, "db" | "clock">, input: { serviceCode: string; title: string; body: string }) {
+  const id = randomUUID();
+  const now = deps.clock.now();
+  await deps.db.transaction().execute(async (tx) => {
+    await repo.insertTemplate(tx, { id, service_code: input.serviceCode, title: input.title, body: input.body, created_by: null, created_at: now });
+    await appendJournal(tx, now, { actor: { kind: "operator" }, action: "template.created", subject: { type: "template", id }, data: { service: input.serviceCode, title: input.title } });
+  });
+  return id;
+}

@@ -24,7 +24,19 @@ function query(f: Filters, cursor?: string) {
 
 /** The queue of the agent's services (product §9): by deadline, filters, counts, live. */
 export function AgentHome() {
-  return <AgentPage title="File d'attente">{() => <Queue />}</AgentPage>;
+  return (
+    <AgentPage title="File d'attente">
+      {(agent) => (
+        <>
+          <p>
+            Bonjour {agent.name}
+            {agent.isSupervisor ? " (superviseur)" : ""}. Mes services : {agent.services.map((s) => s.name).join(", ")}.
+          </p>
+          <Queue />
+        </>
+      )}
+    </AgentPage>
+  );
 }
 
 function Queue() {
@@ -151,7 +163,13 @@ function Queue() {
         </div>
       </form>
       <ErrorAlert error={error} />
-      {items && items.length === 0 && <Alert severity="info" small description="Aucune demande ne correspond." />}
+      {items && items.length === 0 && (
+        <Alert
+          severity="info"
+          small
+          description={JSON.stringify(applied) === JSON.stringify(EMPTY) ? "Aucune demande à traiter : les demandes adressées à vos services apparaîtront ici." : "Aucune demande ne correspond à ces filtres."}
+        />
+      )}
       {items && items.length > 0 && (
         <div className="fr-table fr-table--no-caption">
           <table>

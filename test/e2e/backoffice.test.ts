@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generate } from "otplib";
+import type { Page } from "playwright-core";
+import { call, seedReferenceData } from "../helpers/app.js";
+import { signInThroughUi, startBrowserApp, type BrowserApp } from "../helpers/browser.js";
+import { makeActiveSpace, makeAgent, makeSimplifiedAdministrator } from "../../src/app/factories.js";
+import { SEED } from "../../src/app/demo.js";
+import { renderLetterPdf } from "../../src/modules/letters/index.js";
+import { signIn } from "../helpers/people.js";
+
+const PASSWORD = "Vingt-Trois-Lapins-Bleus";
+const AGENT_PASSWORD = "Guichet-Fiscal-Solide-42";
+const ROBERT = "robert.lambda@martindistribution.com";
+const LILA = "lila.rosemonde@gestion.com";
+const PAUL = { email: "agent.paris11@dgfip.test", secret: "KRSXG5CTMVRXEZLUKN2XAZLSONUW4Z3B" };
+const SOPHIE = { email: "superviseure.paris11@dgfip.test", secret: "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U" };
+const SUBJECT = "Remboursement du crédit de TVA du 3e trimestre";
+let app: BrowserApp;
+let reference: string;
+
+async function agentSignsIn(page: Page, who: { email: string; secret: string }) {
+  await page.goto(`${app.base}/agent/connexion`);
+  await page.getByLabel("Adresse électronique professionnelle").fill(who.email);
+  await page.getByLabel("Mot de passe", { exact: true }).fill(AGENT_PASSWORD);
+  await page.getByLabel("Code de votre application d'authentification").fill(await generate({ secret: who.secret }));
+  await page.getByRole("button", { name: "Se connecter" }).click();
+  await page.waitForURL(`${app.base}/agent`);
+}
+
+beforeAll(async () => {
+  app = await startBrowserApp();
+  await seedReferenceData(app.ctx);
+  await makeSimplifiedAdministrator({ ...app.ctx, publicUrl: app.base }, { email: ROBERT, password: PASSWORD, firstName: "Robert", lastName: "Lambda", siren: SEED.martin.siren });
+  await makeActiveSpace(app.ctx, { email: LILA, password: PASSWORD, firstName: "Lila", lastName: "Rosemonde", siren: SEED.gestion.siren });
+  const robert = await signIn(app, ROBERT, PASSWORD);
+  const offer = await call(app.app, "POST", `/api/v1/companies/${SEED.martin.siren}/delegations`, { jar: robert, body: { email: LILA, role: "delegate", services: ["tva_declarer", "tva_payer", "messagerie"], taxScope: ["TVA"] } });
+  const lila = await signIn(app, LILA, PASSWORD);
+  await call(app.app, "POST", `/api/v1/delegations/${offer.body.id}/accept`, { jar: lila });
+  const filed = await call(app.app, "POST", "/api/v1/requests", {
+    jar: lila,
+    body: { siren: SEED.martin.siren, tax: "TVA", nature: "remboursement_credit_tva", subject: SUBJECT, body: "Bonjour,\nNous demandons le remboursement de notre crédit de TVA.\nLila Rosemonde", uploadIds: [] },
+  });
+  reference = filed.body.reference;
+  await makeAgent(app.ctx, { email: PAUL.email, name: "Paul Agent", services: ["SIE-75111"], password: AGENT_PASSWORD, totpSecret: PAUL.secret });
+  await makeAgent(app.ctx, { email: SOPHIE.email, name: "Sophie Superviseure", services: ["SIE-75111"], isSupervisor: true, password: AGENT_PASSWORD, totpSecret: SOPHIE.secret });
+});
+afterAll(async () => app?.stop());
+
+describe("the back office in the browser", () => {
+  it("the SIE agent takes Lila's request, asks for a document, gets it, answers: « Traitée »; the supervisor's dashboard counts it", async () => {
+    const agent = await app.newPage();
+    await agentSignsIn(agent, PAUL);
+    await agent.getByText("Mes services : SIE Paris 11e").waitFor();
+    await agent.getByRole("link", { name: reference }).click();
+    await agent.getByRole("heading", { name: `${reference} — ${SUBJECT}` }).waitFor();
+    await agent.getByRole("button", { name: "Me l'attribuer" }).click();
+    await agent.getByText("Attribuée à : Paul Agent").waitFor();
+    await agent.getByText("En cours de traitement").first().waitFor();
+
+    await agent.getByLabel("Message à l'entreprise").fill("Bonjour,\nMerci de joindre un relevé d'identité bancaire de l'entreprise.");
+    await agent.getByText("Demander un complément (en attente de l'usager)").click();
+    await agent.getByRole("button", { name: "Envoyer" }).click();
+    await agent.getByText("En attente de l'usager").first().waitFor();
+    await agent.getByLabel("Nouvelle note").fill("RIB demandé, relancer sous 8 jours.");
+    await agent.getByRole("button", { name: "Ajouter la note" }).click();
+    await agent.getByText("RIB demandé, relancer sous 8 jours.").waitFor();
+
+    // Lila answers with the document, from her own browser.
+    const dir = mkdtempSync(join(tmpdir(), "rib-"));
+    const pdfPath = join(dir, "rib-martin.pdf");
+    writeFileSync(pdfPath, await renderLetterPdf({ kind: "email_change_notice", number: "1", editedAt: new Date().toISOString(), addressLines: ["X"], fields: { companyName: "X", siren: SEED.martin.siren, oldEmail: null, newEmail: "a@b.fr", changedBy: { fullName: "A", connectionEmail: "a@b.fr" }, changedAt: new Date().toISOString() } }));
+    const lila = await app.newPage();
+    await signInThroughUi(app, lila, LILA, PASSWORD);
+    await lila.goto(`${app.base}/demandes`);
+    await lila.getByRole("link", { name: SUBJECT }).click();
+    await lila.getByText("Merci de joindre un relevé d'identité bancaire de l'entreprise.").waitFor();
+    await lila.getByLabel("Votre réponse").fill("Voici le relevé d'identité bancaire demandé.");
+    await lila.getByLabel(/^Pièces jointes/).setInputFiles(pdfPath);
+    await lila.getByText("rib-martin.pdf — envoyé").waitFor();
+    await lila.getByRole("button", { name: "Répondre" }).click();
+    await lila.getByText("Voici le relevé d'identité bancaire demandé.").waitFor();
+    expect(await lila.getByText("RIB demandé").count()).toBe(0);
+
+    // The agent's view updates live; he gives the answer.
+    await agent.getByText("Voici le relevé d'identité bancaire demandé.").waitFor();
+    await agent.getByText("rib-martin.pdf").waitFor();
+    await agent.getByLabel("Message à l'entreprise").fill("Votre remboursement est accordé ; il sera versé sous quelques jours.");
+    await agent.getByText("Donner la réponse (traitée)").click();
+    await agent.getByRole("button", { name: "Envoyer" }).click();
+    await agent.getByText("Traitée", { exact: true }).first().waitFor();
+
+    await lila.reload();
+    await lila.getByText("Votre remboursement est accordé ; il sera versé sous quelques jours.").waitFor();
+    await lila.getByText("Traitée", { exact: true }).waitFor();
+
+    // The supervisor's dashboard counts it.
+    const supervisor = await app.newPage();
+    await agentSignsIn(supervisor, SOPHIE);
+    await supervisor.getByRole("link", { name: "Tableau de bord" }).click();
+    const tile = (label: string) => supervisor.locator(".fr-tile", { hasText: label }).locator(".fr-tile__title");
+    await tile("Reçues sur la période").waitFor();
+    expect(await tile("Reçues sur la période").textContent()).toBe("1");
+    expect(await tile("Traitées (première réponse)").textContent()).toBe("1");
+    await supervisor.getByText("Données du graphique (tableau)").click();
+    await supervisor.getByText("Traitée : 1", { exact: true }).waitFor();
+    expect(await supervisor.locator(".recharts-bar-rectangle").count()).toBeGreaterThan(0);
+    expect(app.cspViolations).toEqual([]);
+  });
+});
