@@ -18,7 +18,7 @@ import { createPasswordHasher } from "../src/modules/spaces/index.js";
 
 export type DataSetOptions = { companies: number; portfolio: number; requests: number; seed?: number; quiet?: boolean };
 
-function prng(seed: number) {
+export function prng(seed: number) {
   let a = seed;
   return () => {
     a = (a + 0x6d2b79f5) | 0;
@@ -29,10 +29,10 @@ function prng(seed: number) {
 }
 
 /** A deterministic UUID from a counter (so that the same options give the same data). */
-const uuidOf = (prefix: number, n: number) => `${prefix.toString(16).padStart(8, "0")}-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
-const esc = (s: string) => s.replace(/\\/g, "\\\\").replace(/\t/g, " ").replace(/\n/g, "\\n");
+export const uuidOf = (prefix: number, n: number) => `${prefix.toString(16).padStart(8, "0")}-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
+export const esc = (s: string) => s.replace(/\\/g, "\\\\").replace(/\t/g, " ").replace(/\n/g, "\\n");
 
-async function copy(client: pg.PoolClient, table: string, columns: string[], rows: Iterable<string>, bar?: cliProgress.SingleBar) {
+export async function copy(client: pg.PoolClient, table: string, columns: string[], rows: Iterable<string>, bar?: cliProgress.SingleBar) {
   const stream = client.query(copyFrom(`COPY ${table} (${columns.join(", ")}) FROM STDIN`));
   async function* lines() {
     let chunk = "";

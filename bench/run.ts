@@ -4,6 +4,7 @@
  * Prints a table and writes bench/results/<date>.json.
  */
 import { spawn } from "node:child_process";
+import { benchBackoffice } from "./backoffice.js";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -261,6 +262,29 @@ async function benchInboxScales() {
   process.stdout.write(`\nPlan of the inbox's first page at ${scales.at(-1)!.toLocaleString("en")} requests:\n${measured.at(-1)!.plan.join("\n")}\n\n`);
 }
 
+async function benchBackofficeSection() {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    rows.push({ name: "back office at 1M requests", value: "skipped: needs DATABASE_URL (COPY into a PostgreSQL server)" });
+    return;
+  }
+  const n = Number(process.env.BENCH_BACKOFFICE_REQUESTS ?? 1_000_000);
+  const r = await benchBackoffice(url, n);
+  results.backoffice = r;
+  const ms = (p: { p50: number; p95: number; p99: number }) => `p50 ${p.p50.toFixed(2)}, p95 ${p.p95.toFixed(2)}, p99 ${p.p99.toFixed(2)} ms`;
+  const scale = `${r.openInService.toLocaleString("en")} open of ${r.requests.toLocaleString("en")}`;
+  rows.push({ name: `queue, ${scale}: first page`, value: `${ms(r.queueFirst)} (target p95 ≤ 20 ms)` });
+  rows.push({ name: `queue, ${scale}: filtered first pages`, value: `${ms(r.queueFiltered)} (target p95 ≤ 20 ms)`, baseline: "unfiltered first page, p95", ratio: (r.queueFiltered.p95 / r.queueFirst.p95).toFixed(2) });
+  rows.push({ name: `queue, ${scale}: page 50 (cursor)`, value: ms(r.queuePage50), baseline: "first page, p95", ratio: (r.queuePage50.p95 / r.queueFirst.p95).toFixed(2) });
+  for (const [kind, s] of Object.entries(r.search)) {
+    const word = (r.words as Record<string, { word: string; ndoc: number }>)[kind];
+    rows.push({ name: `search over ${r.messages.toLocaleString("en")} messages: ${kind}${word ? ` (« ${word.word} », in ${word.ndoc.toLocaleString("en")} messages)` : ""}`, value: `${ms(s)}, ${s.matches.toLocaleString("en")} requests match (target p95 ≤ 100 ms)` });
+  }
+  rows.push({ name: "dashboard of one service over one year", value: `${ms(r.stats)} (target p95 ≤ 200 ms)` });
+  process.stdout.write(`\nData set: ${r.requests.toLocaleString("en")} requests, ${r.messages.toLocaleString("en")} messages, written in ${r.generatedS.toFixed(0)} s.\n`);
+  process.stdout.write(`Plan of the queue's first page:\n${r.queuePlan.join("\n")}\n\nPlan of the search's matching step (ordinary word):\n${r.searchPlan.join("\n")}\n\n`);
+}
+
 const SECTIONS: Record<string, () => Promise<void>> = {
   http: benchHttp,
   startup: benchStartup,
@@ -269,6 +293,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   sirene: benchSirene,
   post: benchPosting,
   inbox: benchInboxScales,
+  backoffice: benchBackofficeSection,
 };
 
 async function main() {

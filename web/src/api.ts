@@ -131,7 +131,12 @@ export type Message = {
   readByCompanyAt: string | null;
   readByAdministrationAt: string | null;
 };
-export type RequestDetail = RequestSummary & { deadlines: { firstAnswer: string; legal: string | null }; messages: Message[] };
+export type RequestDetail = RequestSummary & {
+  deadlines: { firstAnswer: string; legal: string | null };
+  messages: Message[];
+  /** For the company's administrators: which service opened the request, and when. */
+  openings?: { service: { code: string; name: string }; openedAt: string }[];
+};
 export type Uploaded = { uploadId: string; name: string; size: number; mediaType: string; sha256: string };
 
 export const REQUEST_STATUS_LABELS: Record<RequestSummary["status"], string> = {

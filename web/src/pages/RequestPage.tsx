@@ -63,6 +63,22 @@ export function RequestPage() {
           Télécharger l'accusé de réception signé (PDF)
         </a>
       </p>
+      {request.openings && (
+        <details className="fr-mb-3w">
+          <summary>Consultations par l'administration ({request.openings.length})</summary>
+          {request.openings.length === 0 ? (
+            <p>Aucun service n'a encore ouvert cette demande.</p>
+          ) : (
+            <ul>
+              {request.openings.map((o, i) => (
+                <li key={i}>
+                  {o.service.name}, le {dateTime(o.openedAt)}
+                </li>
+              ))}
+            </ul>
+          )}
+        </details>
+      )}
       <h2>Échanges</h2>
       <ol className="fr-raw-list">
         {request.messages.map((m) => (
