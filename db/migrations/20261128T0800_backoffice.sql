@@ -61,3 +61,27 @@ CREATE TABLE answer_templates (
   created_at   timestamptz NOT NULL,
   UNIQUE (service_code, title)
 );
+
+-- Search in the messages of a service without visiting other services' messages: each message carries its
+-- request's service (set on insert, followed on transfer), next to the text index.
+ALTER TABLE messages ADD COLUMN service_code text;
+UPDATE messages m SET service_code = r.service_code FROM requests r WHERE r.id = m.request_id;
+CREATE FUNCTION messages_service_code() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.service_code IS NULL THEN
+    SELECT service_code INTO NEW.service_code FROM requests WHERE id = NEW.request_id;
+  END IF;
+  RETURN NEW;
+END;
+$$;
+CREATE TRIGGER messages_service_code BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION messages_service_code();
+CREATE FUNCTION requests_follow_service() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE messages SET service_code = NEW.service_code WHERE request_id = NEW.id;
+  RETURN NEW;
+END;
+$$;
+CREATE TRIGGER requests_follow_service AFTER UPDATE OF service_code ON requests
+  FOR EACH ROW WHEN (OLD.service_code IS DISTINCT FROM NEW.service_code) EXECUTE FUNCTION requests_follow_service();
+-- The newest messages of a service first (a search for a very common word ranks the most recent matches).
+CREATE INDEX messages_service_recent ON messages (service_code, created_at DESC);

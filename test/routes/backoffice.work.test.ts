@@ -239,6 +239,26 @@ describe("working a request", () => {
   });
 });
 
+describe("legal deadlines (product §9)", () => {
+  it("a réclamation's 6 months are extended once by 3: the company sees the new date and a message, not the reason", async () => {
+    const r = await file(robert, { tax: "IS", nature: "reclamation", subject: "Contestation d'une pénalité" });
+    const before = (await call(t.app, "GET", `/api/v1/requests/${r.id}`, { jar: robert.jar })).body.deadlines.legal as string;
+    const v = (await view(paul, r.id)).version;
+    expect((await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/extend`, { jar: louis, body: { reason: "x", version: v } })).status).toBe(404);
+    expect((await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/extend`, { jar: paul, body: { reason: "", version: v } })).status).toBe(400);
+    const extended = await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/extend`, { jar: paul, body: { reason: "Expertise comptable en cours", version: v } });
+    expect(extended.status).toBe(200);
+    const after = await call(t.app, "GET", `/api/v1/requests/${r.id}`, { jar: robert.jar });
+    const months = (a: string, b: string) => (new Date(b).getUTCFullYear() - new Date(a).getUTCFullYear()) * 12 + new Date(b).getUTCMonth() - new Date(a).getUTCMonth();
+    expect(months(before, after.body.deadlines.legal)).toBe(3);
+    expect(after.body.messages.at(-1)).toMatchObject({ author: { kind: "system" }, body: expect.stringContaining("prolongé de 3 mois") });
+    expect(JSON.stringify(after.body)).not.toContain("Expertise comptable");
+    expect((await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/extend`, { jar: paul, body: { reason: "encore", version: extended.body.version } })).body.error.code).toBe("already_extended");
+    const q = await file(robert, { tax: "IS", nature: "question", subject: "Sans délai légal" });
+    expect((await call(t.app, "POST", `/api/v1/backoffice/requests/${q.id}/extend`, { jar: paul, body: { reason: "x", version: 1 } })).body.error.code).toBe("not_extendable");
+  });
+});
+
 describe("search (product §9)", () => {
   it("finds by word (stemmed, accents folded) and by reference, ranked, with highlighted excerpts; only in my services", async () => {
     const r = await file(lila, { subject: "Pénalités de retard", body: "Nous contestons les pénalités appliquées à notre déclaration de TVA." });

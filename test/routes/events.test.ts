@@ -8,10 +8,10 @@ import { SEED } from "../../src/app/demo.js";
 type Stream = { events: { event: string; data: Record<string, unknown> }[]; close(): void; status: number };
 
 /** Opens GET /api/v1/events as a browser's EventSource would, and collects the events. */
-function openStream(base: string, cookie: string): Promise<Stream> {
+function openStream(base: string, cookie: string, path = "/api/v1/events"): Promise<Stream> {
   return new Promise((resolve, reject) => {
     const events: Stream["events"] = [];
-    const req = httpRequest(`${base}/api/v1/events`, { headers: { cookie, accept: "text/event-stream" } }, (res: IncomingMessage) => {
+    const req = httpRequest(`${base}${path}`, { headers: { cookie, accept: "text/event-stream" } }, (res: IncomingMessage) => {
       let buffer = "";
       res.setEncoding("utf8");
       res.on("data", (chunk: string) => {
@@ -69,6 +69,28 @@ describe("server-sent events", () => {
     } finally {
       robertStream.close();
       strangerStream.close();
+    }
+  });
+
+  it("push the events of an agent's services to his queue, and nothing from other services", async () => {
+    const { makeAgent } = await import("../../src/app/factories.js");
+    const { agentSignIn, AGENT_PASSWORD } = await import("../helpers/people.js");
+    await makeAgent(t.ctx, { email: "sse.paris@dgfip.test", name: "Agent Paris", services: ["SIE-75111"], password: AGENT_PASSWORD, totpSecret: "KRSXG5CTMVRXEZLUKN2XAZLSONUW4Z3B" });
+    await makeAgent(t.ctx, { email: "sse.lyon@dgfip.test", name: "Agent Lyon", services: ["SIE-69381"], password: AGENT_PASSWORD, totpSecret: "ONSWG4TFOQYTEMZUGU3DOOBZGAYTEMZU" });
+    const paris = await agentSignIn(t, "sse.paris@dgfip.test", "KRSXG5CTMVRXEZLUKN2XAZLSONUW4Z3B");
+    const lyon = await agentSignIn(t, "sse.lyon@dgfip.test", "ONSWG4TFOQYTEMZUGU3DOOBZGAYTEMZU");
+    const author = await activeAdministrator(t, SEED.martin.siren, { services: ["messagerie"], entitySiren: SEED.gestion.siren, email: "sse.author@gestion.com" });
+    expect((await openStream(base, author.jar.header(), "/api/v1/backoffice/events")).status).toBe(401);
+    const parisStream = await openStream(base, paris.header(), "/api/v1/backoffice/events");
+    const lyonStream = await openStream(base, lyon.header(), "/api/v1/backoffice/events");
+    try {
+      const filed = await call(t.app, "POST", "/api/v1/requests", { jar: author.jar, body: { ...REQUEST, subject: "File en direct" } });
+      expect(await until(() => parisStream.events.some((e) => e.data.id === filed.body.id))).toBe(true);
+      expect(parisStream.events.find((e) => e.data.id === filed.body.id)).toMatchObject({ event: "request.updated", data: { serviceCode: "SIE-75111", status: "received" } });
+      expect(lyonStream.events).toEqual([]);
+    } finally {
+      parisStream.close();
+      lyonStream.close();
     }
   });
 

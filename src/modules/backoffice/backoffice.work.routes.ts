@@ -6,6 +6,7 @@ import {
   addNote,
   closeByAgent,
   deadlinesJson,
+  extendLegalDeadline,
   detailSchema,
   LIMITS,
   messageJson,
@@ -239,6 +240,21 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub }): Fast
       async (req) => closeByAgent(deps.requests, await scope(req), req.params.id, req.body.version),
     );
 
+    app.post(
+      "/api/v1/backoffice/requests/:id/extend",
+      {
+        schema: {
+          tags: ["backoffice"],
+          summary: "Extend the legal deadline of a réclamation by 3 months, once (the reason stays internal)",
+          security: [{ agentSession: [], csrf: [] }],
+          params: idParams,
+          body: z.object({ reason: text(1_000, "le motif"), version }),
+          response: { 200: z.object({ legalDeadline: z.string(), version: z.number().int() }), ...errors(400, 401, 403, 404, 409, 422) },
+        },
+      },
+      async (req) => extendLegalDeadline(deps.requests, await scope(req), req.params.id, req.body),
+    );
+
     app.get(
       "/api/v1/backoffice/search",
       {
@@ -264,7 +280,10 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub }): Fast
                   excerpt: segments,
                 }),
               ),
+              /** Requests found among the candidates ranked. */
               total: z.number().int(),
+              /** More matches than ranked: the most recent ones were ranked; narrow the search. */
+              capped: z.boolean(),
             }),
             ...errors(400, 401, 404, 422),
           },

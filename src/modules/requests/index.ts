@@ -28,6 +28,7 @@ export {
   addNote,
   transferRequest,
   closeByAgent,
+  extendLegalDeadline,
   searchForAgent,
   serviceStats,
   requestsOfCompany,

@@ -8,7 +8,7 @@ import { DomainError } from "../../platform/errors.js";
 import { getCompanies, taxServiceExists } from "../companies/index.js";
 import { appendJournal } from "../journal/index.js";
 import * as repo from "./requests.repository.js";
-import { deadlinesFor } from "./requests.deadlines.js";
+import { addMonths, deadlinesFor, LEGAL_MONTHS } from "./requests.deadlines.js";
 import { transition, type RequestEvent } from "./requests.states.js";
 import {
   frenchQuery,
@@ -339,6 +339,33 @@ export async function closeByAgent(deps: RequestsDeps, agent: AgentScope, id: st
   return done;
 }
 
+/**
+ * Extends the legal deadline of a réclamation by 3 months, once (product §9). The company sees the new date and a
+ * message in the thread (without the internal reason) and gets the content-free notice.
+ */
+export async function extendLegalDeadline(deps: RequestsDeps, agent: AgentScope, id: string, input: { reason: string; version: number }) {
+  const now = deps.clock.now();
+  const done = await deps.db.transaction().execute(async (tx) => {
+    const r = await lockForAgent(tx, agent, id, input.version);
+    if (r.status === "closed") throw requestClosed();
+    const rule = LEGAL_MONTHS[r.nature];
+    const initial = deadlinesFor(r.nature, r.received_at).legal;
+    if (!rule || rule.extensionMonths === 0 || !initial) throw new DomainError("refused", "not_extendable", "Seul le délai de décision d'une réclamation peut être prolongé.");
+    const current = r.legal_due_at ?? initial;
+    if (current.getTime() > initial.getTime()) throw new DomainError("conflict", "already_extended", "Le délai de cette réclamation a déjà été prolongé.");
+    const extended = addMonths(current, rule.extensionMonths);
+    const date = new Intl.DateTimeFormat("fr-FR", { timeZone: "Europe/Paris", day: "numeric", month: "long", year: "numeric" }).format(extended);
+    const body = `Le délai de décision sur votre réclamation est prolongé de ${rule.extensionMonths} mois, jusqu'au ${date}.`;
+    await repo.insertMessage(tx, { id: randomUUID(), request_id: id, author_kind: "system", author_space_id: null, author_agent_id: agent.id, body, body_sha256: sha256Hex(body), created_at: now, read_by_company_at: null, read_by_company_space: null, read_by_administration_at: now });
+    await repo.updateRequest(tx, id, { legal_due_at: extended, last_activity_at: now, version: r.version + 1 });
+    await appendJournal(tx, now, { actor: { kind: "agent", id: agent.id }, action: "request.deadline_extended", subject: { type: "request", id }, data: { from: current.toISOString(), to: extended.toISOString(), reason: input.reason } });
+    await notifyCompanySide(tx, now, r);
+    return { legalDeadline: extended.toISOString(), version: r.version + 1 };
+  });
+  notifyChange(deps.db, id, "message.created");
+  return done;
+}
+
 /** Marks of a highlighted excerpt; stripped from the text first, so a user cannot forge a highlight. */
 const MARK_START = "\u27e6";
 const MARK_END = "\u27e7";
@@ -358,28 +385,40 @@ function segments(headline: string): { text: string; match: boolean }[] {
   return out;
 }
 
+/** How many of the most recent matches a search ranks (a word found everywhere would otherwise rank millions). */
+export const SEARCH_CANDIDATES = 1_000;
+
 /**
  * French full-text search (stemming, accents folded) over the references, subjects and messages of the agent's
- * services, ranked, with highlighted excerpts. A reference typed in full finds its request directly.
+ * services, ranked, with highlighted excerpts. A reference typed in full finds its request directly. The work is
+ * bounded: the most recent `SEARCH_CANDIDATES` matching messages (and requests) are ranked; when there are more,
+ * the answer says so (`capped`) and the agent narrows the search. The query is written inline so that PostgreSQL
+ * plans with the words' real frequencies: the text index for rare words, the newest requests first for common ones.
  */
 export async function searchForAgent(deps: RequestsDeps, agent: AgentScope, text: string, service: string | undefined, limit: number) {
   const services = servicesIn(agent, service);
   const query = frenchQuery(text);
   if (!query) throw new DomainError("invalid", "empty_query", "Saisissez au moins un mot à rechercher.");
-  const hits = await sql<{ id: string; rank: number; message_id: string | null }>`
-    WITH query AS (SELECT ${query} AS q),
-    matches AS (
-      SELECT r.id, ts_rank(r.search, query.q) * 2 AS rank, NULL::uuid AS message_id
-      FROM requests r, query
-      WHERE r.service_code IN (${sql.join(services)}) AND r.search @@ query.q
-      UNION ALL
-      SELECT m.request_id, ts_rank(m.search, query.q), m.id
-      FROM messages m JOIN requests r ON r.id = m.request_id, query
-      WHERE r.service_code IN (${sql.join(services)}) AND m.search @@ query.q
-    )
-    SELECT DISTINCT ON (id) id, rank, message_id FROM matches ORDER BY id, rank DESC`.execute(deps.db);
+  const hits = await sql<{ id: string; rank: number; message_id: string | null; candidates: number }>`
+    WITH in_messages AS (
+      SELECT m.request_id AS id, m.id AS message_id, ts_rank(m.search, ${query}) AS rank
+      FROM messages m
+      WHERE m.service_code IN (${sql.join(services)}) AND m.search @@ ${query}
+      ORDER BY m.created_at DESC
+      LIMIT ${SEARCH_CANDIDATES}),
+    in_requests AS (
+      SELECT r.id, NULL::uuid AS message_id, ts_rank(r.search, ${query}) * 2 AS rank
+      FROM requests r
+      WHERE r.service_code IN (${sql.join(services)}) AND r.search @@ ${query}
+      ORDER BY r.received_at DESC
+      LIMIT ${SEARCH_CANDIDATES})
+    SELECT DISTINCT ON (id) id, rank, message_id,
+           GREATEST((SELECT count(*) FROM in_messages), (SELECT count(*) FROM in_requests))::int AS candidates
+    FROM (SELECT * FROM in_messages UNION ALL SELECT * FROM in_requests) matches
+    ORDER BY id, rank DESC`.execute(deps.db);
+  const capped = (hits.rows[0]?.candidates ?? 0) >= SEARCH_CANDIDATES;
   const top = hits.rows.sort((a, b) => b.rank - a.rank).slice(0, limit);
-  if (top.length === 0) return { items: [], total: 0 };
+  if (top.length === 0) return { items: [], total: 0, capped: false };
   const ids = top.map((h) => h.id);
   const messageIds = top.map((h) => h.message_id).filter((x): x is string => !!x);
   const opts = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`;
@@ -417,7 +456,7 @@ export async function searchForAgent(deps: RequestsDeps, agent: AgentScope, text
       },
     ];
   });
-  return { items, total: hits.rows.length };
+  return { items, total: hits.rows.length, capped };
 }
 
 /** The dashboard of a service over a period (product §9): daily series, backlog, first-answer times, overdue. */

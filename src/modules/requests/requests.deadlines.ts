@@ -40,12 +40,22 @@ export function addWorkingDays(from: Date, days: number): Date {
   return new Date(cursor + 23 * 3_600_000 + 59 * 60_000);
 }
 
+/** Legal deadlines (product §9): réclamation 6 months, extendable once by 3; délai de paiement 2 months. */
+export const LEGAL_MONTHS: Record<string, { months: number; extensionMonths: number }> = {
+  reclamation: { months: 6, extensionMonths: 3 },
+  delai_paiement: { months: 2, extensionMonths: 0 },
+};
+
+export function addMonths(at: Date, months: number): Date {
+  const d = new Date(at);
+  d.setUTCMonth(d.getUTCMonth() + months);
+  return d;
+}
+
 /** Answer commitments of product §8: first answer in 5 working days; réclamation 6 months, délai de paiement 2. */
 export function deadlinesFor(nature: string, receivedAt: Date): { firstAnswer: Date; legal: Date | null } {
   const firstAnswer = addWorkingDays(receivedAt, 5);
-  const months = nature === "reclamation" ? 6 : nature === "delai_paiement" ? 2 : 0;
-  if (months === 0) return { firstAnswer, legal: null };
-  const legal = new Date(receivedAt);
-  legal.setUTCMonth(legal.getUTCMonth() + months);
-  return { firstAnswer, legal };
+  const rule = LEGAL_MONTHS[nature];
+  if (!rule) return { firstAnswer, legal: null };
+  return { firstAnswer, legal: addMonths(receivedAt, rule.months) };
 }

@@ -27,6 +27,7 @@ export async function insertReceipt(db: Executor, requestId: string, pdf: Buffer
 export const REQUEST_COLUMNS = [
   "id", "reference", "siren", "tax", "nature", "subject", "status", "service_code", "author_space_id", "received_at",
   "last_activity_at", "answered_at", "first_answer_at", "closed_at", "archived_at", "legal_hold", "version", "assignee_agent_id",
+  "first_answer_due_at", "legal_due_at",
 ] as const;
 export type RequestRow = Pick<Row<"requests">, (typeof REQUEST_COLUMNS)[number]>;
 

@@ -362,11 +362,17 @@ export async function threadOf(db: Kysely<DB> | Tx, r: repo.RequestRow) {
   return view;
 }
 
+/** The deadlines announced to the company: those stored at filing (and extended since), computed for older rows. */
+function announcedDeadlines(r: repo.RequestRow): { firstAnswer: Date; legal: Date | null } {
+  const computed = deadlinesFor(r.nature, r.received_at);
+  return { firstAnswer: r.first_answer_due_at ?? computed.firstAnswer, legal: r.legal_due_at ?? computed.legal };
+}
+
 export async function summaryOf(db: Kysely<DB> | Tx, r: repo.RequestRow): Promise<RequestSummary & { deadlines: { firstAnswer: Date; legal: Date | null } }> {
   const company = (await getCompanies(db, [r.siren])).get(r.siren);
   const services = await serviceNames(db, [r.service_code]);
   const unread = await db.selectFrom("messages").select((eb) => eb.fn.countAll<string>().as("n")).where("request_id", "=", r.id).where("author_kind", "<>", "person").where("read_by_company_at", "is", null).executeTakeFirstOrThrow();
-  return { ...toSummary(r, company?.name, services.get(r.service_code), Number(unread.n)), deadlines: deadlinesFor(r.nature, r.received_at) };
+  return { ...toSummary(r, company?.name, services.get(r.service_code), Number(unread.n)), deadlines: announcedDeadlines(r) };
 }
 
 /** One request with its thread; marks the administration's messages read by the company side (first read). */

@@ -343,6 +343,8 @@ export interface MessagesTable {
   read_by_company_space: string | null;
   read_by_administration_at: Timestamp | null;
   search: ColumnType<string, never, never>;
+  /** The request's service, set by a trigger on insert and followed on transfer (search by service). */
+  service_code: ColumnType<string | null, never, never>;
 }
 export interface UploadsTable {
   id: string;

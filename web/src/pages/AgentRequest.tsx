@@ -69,6 +69,11 @@ function Work({ id, agentId }: { id: string; agentId: string }) {
     transferModal.close();
     setReason("");
   });
+  const [extensionReason, setExtensionReason] = useState("");
+  const extend = versioned(async (version) => {
+    await api("POST", `/api/v1/backoffice/requests/${id}/extend`, { reason: extensionReason, version });
+    setExtensionReason("");
+  });
   const addNote = useAction(async () => {
     await api("POST", `/api/v1/backoffice/requests/${id}/notes`, { body: note });
     setNote("");
@@ -228,6 +233,25 @@ function Work({ id, agentId }: { id: string; agentId: string }) {
               </Button>
             </form>
           </section>
+
+          {open && r.nature === "reclamation" && (
+            <section aria-labelledby="prolongation" className="fr-mt-4w">
+              <h3 id="prolongation" className="fr-h5">
+                Délai légal de décision
+              </h3>
+              <form onSubmit={(e) => void extend.run(e)} noValidate>
+                <ErrorAlert error={extend.error} />
+                <Input
+                  label="Motif de la prolongation (interne)"
+                  hintText="L'entreprise voit la nouvelle date et un message, jamais le motif. Une seule prolongation de 3 mois."
+                  nativeInputProps={{ value: extensionReason, maxLength: 1_000, onChange: (e) => setExtensionReason(e.target.value) }}
+                />
+                <Button type="submit" priority="secondary" disabled={extend.busy || !extensionReason.trim()}>
+                  Prolonger de 3 mois
+                </Button>
+              </form>
+            </section>
+          )}
 
           {r.transfers.length > 0 && (
             <section className="fr-mt-4w">

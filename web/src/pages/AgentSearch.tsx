@@ -16,12 +16,12 @@ export function AgentSearch() {
 function Search() {
   const [params, setParams] = useSearchParams();
   const q = params.get("q") ?? "";
-  const [result, setResult] = useState<{ items: Hit[]; total: number } | undefined>();
+  const [result, setResult] = useState<{ items: Hit[]; total: number; capped: boolean } | undefined>();
   const [error, setError] = useState<unknown>();
   useEffect(() => {
     if (!q.trim()) return;
     setResult(undefined);
-    api<{ items: Hit[]; total: number }>("GET", `/api/v1/backoffice/search?q=${encodeURIComponent(q)}`).then(
+    api<{ items: Hit[]; total: number; capped: boolean }>("GET", `/api/v1/backoffice/search?q=${encodeURIComponent(q)}`).then(
       (r) => {
         setResult(r);
         setError(undefined);
@@ -41,8 +41,9 @@ function Search() {
       {result && (
         <div role="status" className="fr-mt-3w">
           <p>
-            {result.total} demande{result.total > 1 ? "s" : ""} trouvée{result.total > 1 ? "s" : ""}
-            {result.total > result.items.length ? ` (les ${result.items.length} plus pertinentes)` : ""}.
+            {result.capped
+              ? `Plus de ${result.total} demandes contiennent ces mots : les plus récentes sont classées. Ajoutez un mot pour préciser la recherche.`
+              : `${result.total} demande${result.total > 1 ? "s" : ""} trouvée${result.total > 1 ? "s" : ""}${result.total > result.items.length ? ` (les ${result.items.length} plus pertinentes)` : ""}.`}
           </p>
         </div>
       )}
