@@ -12,23 +12,8 @@ import { systemClock } from "../src/platform/clock.js";
 import { withLuhnKey } from "../src/modules/companies/index.js";
 import { deadlinesFor, queue, searchForAgent, serviceStats, type AgentScope } from "../src/modules/requests/index.js";
 import { copy, prng, uuidOf, esc } from "./data.js";
+import { timeEach } from "./measure.js";
 
-function percentiles(times: number[]) {
-  const s = [...times].sort((a, b) => a - b);
-  const at = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
-  return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
-}
-
-async function timeEach(n: number, run: (i: number) => Promise<unknown>) {
-  for (let i = 0; i < 10; i++) await run(i);
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await run(i);
-    times.push(performance.now() - t0);
-  }
-  return percentiles(times);
-}
 
 const SERVICE = "SIE-75111";
 const SERVICES = [SERVICE, ...Array.from({ length: 9 }, (_, i) => `SIE-9${String(i).padStart(4, "0")}`)];

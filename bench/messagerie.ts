@@ -10,23 +10,8 @@ import { buildHttpApp } from "../src/app/http.js";
 import { systemClock } from "../src/platform/clock.js";
 import { listRequests } from "../src/modules/requests/index.js";
 import { generateDataSet } from "./data.js";
+import { timeEach } from "./measure.js";
 
-function percentiles(times: number[]) {
-  const s = [...times].sort((a, b) => a - b);
-  const at = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
-  return { p50: at(0.5), p95: at(0.95), p99: at(0.99) };
-}
-
-async function timeEach(n: number, run: () => Promise<unknown>) {
-  for (let i = 0; i < 20; i++) await run();
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await run();
-    times.push(performance.now() - t0);
-  }
-  return percentiles(times);
-}
 
 /**
  * The inbox of a person acting for `portfolio` companies, at a given number of requests: first page and page 50

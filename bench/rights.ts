@@ -6,23 +6,8 @@ import { upsertCompanies, withLuhnKey } from "../src/modules/companies/index.js"
 import { can, pageMyCompanies } from "../src/modules/rights/index.js";
 import { makeActiveSpace, makeCompany } from "../src/app/factories.js";
 import type { FactoryDeps } from "../src/app/factories.js";
+import { timeEach } from "./measure.js";
 
-function percentiles(times: number[]) {
-  const s = [...times].sort((a, b) => a - b);
-  const at = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
-  return { p50: at(0.5), p99: at(0.99) };
-}
-
-async function timeEach(n: number, run: (i: number) => Promise<unknown>) {
-  for (let i = 0; i < Math.min(50, n); i++) await run(i);
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await run(i);
-    times.push(performance.now() - t0);
-  }
-  return percentiles(times);
-}
 
 /**
  * The gate for a person holding rights on `companies` companies (an accounting firm's portfolio): `can()` and

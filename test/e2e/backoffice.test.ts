@@ -4,12 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generate } from "otplib";
 import type { Page } from "playwright-core";
-import { call, seedReferenceData } from "../helpers/app.js";
-import { signInThroughUi, startBrowserApp, type BrowserApp } from "../helpers/browser.js";
-import { makeActiveSpace, makeAgent, makeSimplifiedAdministrator } from "../../src/app/factories.js";
+import { call } from "../helpers/app.js";
+import { robertDelegatesVatToLila, signInThroughUi, startBrowserApp, type BrowserApp } from "../helpers/browser.js";
+import { makeAgent } from "../../src/app/factories.js";
 import { SEED } from "../../src/app/demo.js";
 import { renderLetterPdf } from "../../src/modules/letters/index.js";
-import { signIn } from "../helpers/people.js";
 
 const PASSWORD = "Vingt-Trois-Lapins-Bleus";
 const AGENT_PASSWORD = "Guichet-Fiscal-Solide-42";
@@ -32,13 +31,7 @@ async function agentSignsIn(page: Page, who: { email: string; secret: string }) 
 
 beforeAll(async () => {
   app = await startBrowserApp();
-  await seedReferenceData(app.ctx);
-  await makeSimplifiedAdministrator({ ...app.ctx, publicUrl: app.base }, { email: ROBERT, password: PASSWORD, firstName: "Robert", lastName: "Lambda", siren: SEED.martin.siren });
-  await makeActiveSpace(app.ctx, { email: LILA, password: PASSWORD, firstName: "Lila", lastName: "Rosemonde", siren: SEED.gestion.siren });
-  const robert = await signIn(app, ROBERT, PASSWORD);
-  const offer = await call(app.app, "POST", `/api/v1/companies/${SEED.martin.siren}/delegations`, { jar: robert, body: { email: LILA, role: "delegate", services: ["tva_declarer", "tva_payer", "messagerie"], taxScope: ["TVA"] } });
-  const lila = await signIn(app, LILA, PASSWORD);
-  await call(app.app, "POST", `/api/v1/delegations/${offer.body.id}/accept`, { jar: lila });
+  const { lila } = await robertDelegatesVatToLila(app);
   const filed = await call(app.app, "POST", "/api/v1/requests", {
     jar: lila,
     body: { siren: SEED.martin.siren, tax: "TVA", nature: "remboursement_credit_tva", subject: SUBJECT, body: "Bonjour,\nNous demandons le remboursement de notre crédit de TVA.\nLila Rosemonde", uploadIds: [] },

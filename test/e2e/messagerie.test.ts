@@ -3,12 +3,11 @@ import { writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generate } from "otplib";
-import { call, CookieJar, seedReferenceData } from "../helpers/app.js";
-import { signInThroughUi, startBrowserApp, type BrowserApp } from "../helpers/browser.js";
-import { makeActiveSpace, makeAgent, makeSimplifiedAdministrator } from "../../src/app/factories.js";
+import { call, CookieJar } from "../helpers/app.js";
+import { robertDelegatesVatToLila, signInThroughUi, startBrowserApp, type BrowserApp } from "../helpers/browser.js";
+import { makeAgent } from "../../src/app/factories.js";
 import { SEED } from "../../src/app/demo.js";
 import { renderLetterPdf } from "../../src/modules/letters/index.js";
-import { signIn } from "../helpers/people.js";
 
 const PASSWORD = "Vingt-Trois-Lapins-Bleus";
 const ROBERT = "robert.lambda@martindistribution.com";
@@ -18,14 +17,7 @@ let app: BrowserApp;
 
 beforeAll(async () => {
   app = await startBrowserApp();
-  await seedReferenceData(app.ctx);
-  await makeSimplifiedAdministrator({ ...app.ctx, publicUrl: app.base }, { email: ROBERT, password: PASSWORD, firstName: "Robert", lastName: "Lambda", siren: SEED.martin.siren });
-  await makeActiveSpace(app.ctx, { email: LILA, password: PASSWORD, firstName: "Lila", lastName: "Rosemonde", siren: SEED.gestion.siren });
-  // Robert delegates « gestion de la TVA » to Lila directly (the chain through the firm is covered elsewhere).
-  const robert = await signIn(app, ROBERT, PASSWORD);
-  const offer = await call(app.app, "POST", `/api/v1/companies/${SEED.martin.siren}/delegations`, { jar: robert, body: { email: LILA, role: "delegate", services: ["tva_declarer", "tva_payer", "messagerie"], taxScope: ["TVA"] } });
-  const lila = await signIn(app, LILA, PASSWORD);
-  await call(app.app, "POST", `/api/v1/delegations/${offer.body.id}/accept`, { jar: lila });
+  await robertDelegatesVatToLila(app);
   await makeAgent(app.ctx, { email: "agent.paris11@dgfip.test", name: "Paul Agent", services: ["SIE-75111"], password: "Guichet-Fiscal-Solide-42", totpSecret: AGENT_SECRET });
 });
 afterAll(async () => app?.stop());

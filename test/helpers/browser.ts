@@ -2,7 +2,10 @@ import { createServer } from "node:net";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { manualClock } from "../../src/platform/clock.js";
 import { WEB_DIST } from "../../src/app/http.js";
-import { startTestApp, type TestApp } from "./app.js";
+import { call, seedReferenceData, startTestApp, type TestApp } from "./app.js";
+import { makeActiveSpace, makeSimplifiedAdministrator } from "../../src/app/factories.js";
+import { SEED } from "../../src/app/demo.js";
+import { signIn } from "./people.js";
 
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
@@ -105,4 +108,21 @@ export async function signInThroughUi(app: BrowserApp, page: Page, email: string
   } catch (error) {
     throw new Error(`sign-in of ${email} did not reach « mon espace »: ${(await page.locator("main").textContent())?.slice(0, 500)}`, { cause: error });
   }
+}
+
+export const STORY = { password: "Vingt-Trois-Lapins-Bleus", robert: "robert.lambda@martindistribution.com", lila: "lila.rosemonde@gestion.com" };
+
+/**
+ * The seed's cast for the messagerie stories: Robert Lambda administers Martin distribution (simplified mode) and
+ * delegates « gestion de la TVA » to Lila Rosemonde of Cabinet GESTION, who accepts. Answers their API sessions.
+ */
+export async function robertDelegatesVatToLila(app: BrowserApp) {
+  await seedReferenceData(app.ctx);
+  await makeSimplifiedAdministrator({ ...app.ctx, publicUrl: app.base }, { email: STORY.robert, password: STORY.password, firstName: "Robert", lastName: "Lambda", siren: SEED.martin.siren });
+  await makeActiveSpace(app.ctx, { email: STORY.lila, password: STORY.password, firstName: "Lila", lastName: "Rosemonde", siren: SEED.gestion.siren });
+  const robert = await signIn(app, STORY.robert, STORY.password);
+  const offer = await call(app.app, "POST", `/api/v1/companies/${SEED.martin.siren}/delegations`, { jar: robert, body: { email: STORY.lila, role: "delegate", services: ["tva_declarer", "tva_payer", "messagerie"], taxScope: ["TVA"] } });
+  const lila = await signIn(app, STORY.lila, STORY.password);
+  await call(app.app, "POST", `/api/v1/delegations/${offer.body.id}/accept`, { jar: lila });
+  return { robert, lila };
 }

@@ -1,9 +1,10 @@
-import { useEffect, type ReactNode } from "react";
+import type { ReactNode } from "react";
 import { Link, Navigate, useLocation } from "react-router";
 import { Badge } from "@codegouvfr/react-dsfr/Badge";
 import type { Message, RequestSummary } from "./api";
 import { Page } from "./components";
 import { useSession } from "./session";
+import { useRequestEvents } from "./live";
 
 export type AgentRef = { id: string; name: string };
 export type Status = RequestSummary["status"];
@@ -152,18 +153,5 @@ export function AgentPage({ title, lead, children }: { title: string; lead?: Rea
 
 /** Calls `onChange` on every event of the agent's queues (server-sent events). */
 export function useQueueEvents(onChange: (data: { id: string }) => void, enabled = true) {
-  useEffect(() => {
-    if (!enabled || typeof EventSource === "undefined") return;
-    const source = new EventSource("/api/v1/backoffice/events");
-    const handler = (e: MessageEvent<string>) => {
-      try {
-        onChange(JSON.parse(e.data) as { id: string });
-      } catch {
-        /* ignored */
-      }
-    };
-    source.addEventListener("request.updated", handler);
-    source.addEventListener("message.created", handler);
-    return () => source.close();
-  }, [onChange, enabled]);
+  useRequestEvents(onChange, enabled, "/api/v1/backoffice/events");
 }

@@ -1,10 +1,10 @@
 import { useEffect } from "react";
 
 /** Calls `onChange` when the server pushes an event about a request (server-sent events, reconnecting by itself). */
-export function useRequestEvents(onChange: (data: { id: string }) => void, enabled = true) {
+export function useRequestEvents(onChange: (data: { id: string }) => void, enabled = true, path = "/api/v1/events") {
   useEffect(() => {
     if (!enabled || typeof EventSource === "undefined") return;
-    const source = new EventSource("/api/v1/events");
+    const source = new EventSource(path);
     const handler = (e: MessageEvent<string>) => {
       try {
         onChange(JSON.parse(e.data) as { id: string });
@@ -15,5 +15,5 @@ export function useRequestEvents(onChange: (data: { id: string }) => void, enabl
     source.addEventListener("request.updated", handler);
     source.addEventListener("message.created", handler);
     return () => source.close();
-  }, [onChange, enabled]);
+  }, [onChange, enabled, path]);
 }

@@ -16,6 +16,7 @@ import {
   queueCounts,
   searchForAgent,
   summaryJson,
+  serveEventStream,
   transferRequest,
   type EventHub,
 } from "../requests/index.js";
@@ -470,17 +471,7 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub }): Fast
         },
       },
       async (req, reply) => {
-        const agent = await scope(req);
-        reply.hijack();
-        const res = reply.raw;
-        res.writeHead(200, { "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store", Connection: "keep-alive", "X-Accel-Buffering": "no", "X-Request-Id": req.id });
-        res.write("retry: 5000\n\n");
-        const remove = deps.events.add({ agentServices: agent.services, send: (event, data) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`) });
-        const ping = setInterval(() => res.write(": ping\n\n"), 25_000);
-        req.raw.on("close", () => {
-          clearInterval(ping);
-          remove();
-        });
+        serveEventStream(req, reply, deps.events, { agentServices: (await scope(req)).services });
       },
     );
   };

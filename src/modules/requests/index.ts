@@ -17,7 +17,7 @@ export { transition, STATUS_LABELS, type RequestEvent } from "./requests.states.
 export { NATURES, NATURE_CODES, TAX_LABELS, LIMITS } from "./requests.catalogue.js";
 export { frenchHolidays, addWorkingDays, deadlinesFor } from "./requests.deadlines.js";
 export { receiveUpload, openAttachment, expireUploads, recogniseType, safeFileName, type UploadsDeps } from "./requests.uploads.js";
-export { createEventHub, type EventHub, type EventClient } from "./requests.events.js";
+export { createEventHub, serveEventStream, type EventHub, type EventClient } from "./requests.events.js";
 export { applyRetention, setLegalHold, RETENTION } from "./requests.retention.js";
 export {
   queue,

@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Kysely } from "kysely";
 import type { DB } from "../../platform/db/schema.js";
 import type { Clock } from "../../platform/clock.js";
@@ -55,3 +56,24 @@ export function createEventHub(deps: { db: Kysely<DB>; clock: Clock; logger: Log
   };
 }
 export type EventHub = ReturnType<typeof createEventHub>;
+
+/** Answers a request with a server-sent event stream of the hub's events for `who`, until the client leaves. */
+export function serveEventStream(req: FastifyRequest, reply: FastifyReply, hub: EventHub, who: { spaceId: string } | { agentServices: string[] }): void {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    "Content-Type": "text/event-stream; charset=utf-8",
+    "Cache-Control": "no-store",
+    Connection: "keep-alive",
+    "X-Accel-Buffering": "no",
+    "X-Request-Id": req.id,
+  });
+  res.write("retry: 5000\n\n");
+  const remove = hub.add({ ...who, send: (event, data) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`) });
+  // A comment every 25 s keeps proxies from closing an idle stream.
+  const ping = setInterval(() => res.write(": ping\n\n"), 25_000);
+  req.raw.on("close", () => {
+    clearInterval(ping);
+    remove();
+  });
+}

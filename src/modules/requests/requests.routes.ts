@@ -7,7 +7,7 @@ import * as service from "./requests.service.js";
 import { openAttachment, receiveUpload, type UploadsDeps } from "./requests.uploads.js";
 import { DomainError } from "../../platform/errors.js";
 import fastifyMultipart from "@fastify/multipart";
-import type { EventHub } from "./requests.events.js";
+import { serveEventStream, type EventHub } from "./requests.events.js";
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorReply]));
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -67,27 +67,7 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
         },
       },
       async (req, reply) => {
-        const session = requirePerson(req);
-        reply.hijack();
-        const res = reply.raw;
-        res.writeHead(200, {
-          "Content-Type": "text/event-stream; charset=utf-8",
-          "Cache-Control": "no-store",
-          Connection: "keep-alive",
-          "X-Accel-Buffering": "no",
-          "X-Request-Id": req.id,
-        });
-        res.write("retry: 5000\n\n");
-        const remove = deps.events.add({
-          spaceId: session.subjectId,
-          send: (event, data) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
-        });
-        // A comment every 25 s keeps proxies from closing an idle stream.
-        const ping = setInterval(() => res.write(": ping\n\n"), 25_000);
-        req.raw.on("close", () => {
-          clearInterval(ping);
-          remove();
-        });
+        serveEventStream(req, reply, deps.events, { spaceId: requirePerson(req).subjectId });
       },
     );
 
