@@ -15,13 +15,18 @@ ALTER TABLE requests ADD COLUMN due_at timestamptz GENERATED ALWAYS AS (
     ELSE COALESCE(legal_due_at, 'infinity'::timestamptz)
   END) STORED;
 
--- The queue of a service: open requests by deadline (keyset on (due_at, id)).
-CREATE INDEX requests_queue ON requests (service_code, due_at, id) WHERE status <> 'closed' AND archived_at IS NULL;
+-- The queue of a service: open requests by deadline (keyset on (due_at, id)); the counts per state read it alone.
+CREATE INDEX requests_queue ON requests (service_code, due_at, id) INCLUDE (status, assignee_agent_id)
+  WHERE status <> 'closed' AND archived_at IS NULL;
+-- The queue filtered by tax or by nature (a combination rare in a service must not walk the whole queue).
+CREATE INDEX requests_queue_tax ON requests (service_code, tax, due_at, id) WHERE status <> 'closed' AND archived_at IS NULL;
+CREATE INDEX requests_queue_nature ON requests (service_code, nature, due_at, id) WHERE status <> 'closed' AND archived_at IS NULL;
 -- « Assigned to me »: an agent's open requests by deadline.
 CREATE INDEX requests_assignee ON requests (assignee_agent_id, due_at, id) WHERE status <> 'closed' AND archived_at IS NULL;
 -- The dashboard: received and first-answered per day, per service.
 CREATE INDEX requests_service_received ON requests (service_code, received_at);
-CREATE INDEX requests_service_first_answer ON requests (service_code, first_answer_at) WHERE first_answer_at IS NOT NULL;
+CREATE INDEX requests_service_first_answer ON requests (service_code, first_answer_at) INCLUDE (received_at)
+  WHERE first_answer_at IS NOT NULL;
 -- The company's other requests, on the request view and the company desk.
 CREATE INDEX requests_siren ON requests (siren, received_at DESC);
 -- Who opened a request, when (journal entries about one subject).
@@ -85,3 +90,19 @@ CREATE TRIGGER requests_follow_service AFTER UPDATE OF service_code ON requests
   FOR EACH ROW WHEN (OLD.service_code IS DISTINCT FROM NEW.service_code) EXECUTE FUNCTION requests_follow_service();
 -- The newest messages of a service first (a search for a very common word ranks the most recent matches).
 CREATE INDEX messages_service_recent ON messages (service_code, created_at DESC);
+
+-- The text indexes by service (btree_gin: the service and the words in one index, so that a search never visits
+-- another service's rows). Without the extension, the search still works on the indexes above, more slowly.
+DO $$
+BEGIN
+  BEGIN
+    CREATE EXTENSION IF NOT EXISTS btree_gin;
+  EXCEPTION WHEN OTHERS THEN
+    RAISE NOTICE 'btree_gin unavailable: searches by service use the plain text indexes';
+  END;
+  IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'btree_gin') THEN
+    CREATE INDEX messages_service_search ON messages USING gin (service_code, search);
+    CREATE INDEX requests_service_search ON requests USING gin (service_code, search);
+  END IF;
+END
+$$;

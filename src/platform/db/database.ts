@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { unaccent } from "@electric-sql/pglite/contrib/unaccent";
+import { btree_gin } from "@electric-sql/pglite/contrib/btree_gin";
 import { createPgConfig } from "@electric-sql/pglite/node-postgres";
 import { Kysely, PostgresDialect, type Transaction } from "kysely";
 import pg from "pg";
@@ -64,12 +65,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   let lock: DataDirLock | undefined;
   let pglite: PGlite;
   if (dataDir.startsWith("memory://")) {
-    pglite = new PGlite(dataDir, { extensions: { unaccent } });
+    pglite = new PGlite(dataDir, { extensions: { unaccent, btree_gin } });
   } else {
     const dir = resolve(dataDir);
     mkdirSync(dir, { recursive: true });
     lock = acquireDataDirLock(dir);
-    pglite = new PGlite(resolve(dir, "pg"), { extensions: { unaccent } });
+    pglite = new PGlite(resolve(dir, "pg"), { extensions: { unaccent, btree_gin } });
   }
   await pglite.waitReady;
   const pool = new pg.Pool(createPgConfig(pglite) as unknown as pg.PoolConfig);
