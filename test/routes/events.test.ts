@@ -95,7 +95,8 @@ describe("server-sent events", () => {
   });
 
   it.skipIf(!process.env.TEST_DATABASE_URL)("reach the clients of another server process on the same PostgreSQL (LISTEN/NOTIFY)", async () => {
-    const other = await startTestApp({}, { database: { ...(await openDatabase({ url: t.databaseUrl!, poolSize: 4 })), url: t.databaseUrl } });
+    // The same clock: rights and sessions written by one process are judged at the same instant by the other.
+    const other = await startTestApp({}, { clock: t.clock, database: { ...(await openDatabase({ url: t.databaseUrl!, poolSize: 4 })), url: t.databaseUrl } });
     try {
       await other.app.listen({ host: "127.0.0.1", port: 0 });
       const otherBase = `http://127.0.0.1:${(other.app.server.address() as { port: number }).port}`;
