@@ -233,9 +233,9 @@ async function benchPosting() {
   rows.push({ name: "bare route: one INSERT and COMMIT", value: `${Math.round(r.bare.rps)} req/s, p99 ${r.bare.p99} ms` });
   rows.push({
     name: "POST /requests/{id}/messages (auth, CSRF, visibility, state, journal, live event)",
-    value: `${Math.round(r.post.rps)} req/s, p99 ${r.post.p99} ms${r.post.non2xx ? `, ${r.post.non2xx} non-2xx` : ""} (target ratio ≥ 0.5)`,
-    baseline: "one-INSERT route",
-    ratio: (r.post.rps / r.bare.rps).toFixed(2),
+    value: `${Math.round(r.post.rps)} req/s, p99 ${r.post.p99} ms${r.post.non2xx ? `, ${r.post.non2xx} non-2xx` : ""}; rounds ${r.ratios.map((x) => x.toFixed(2)).join(", ")} (target ratio ≥ 0.5)`,
+    baseline: "one-INSERT route, median of 3 alternating rounds",
+    ratio: r.ratio.toFixed(2),
   });
 }
 

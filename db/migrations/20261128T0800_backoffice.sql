@@ -27,10 +27,12 @@ CREATE INDEX requests_assignee ON requests (assignee_agent_id, due_at, id) WHERE
 CREATE INDEX requests_service_received ON requests (service_code, received_at);
 CREATE INDEX requests_service_first_answer ON requests (service_code, first_answer_at) INCLUDE (received_at)
   WHERE first_answer_at IS NOT NULL;
--- The company's other requests, on the request view and the company desk.
-CREATE INDEX requests_siren ON requests (siren, received_at DESC);
--- Who opened a request, when (journal entries about one subject).
-CREATE INDEX journal_subject ON journal (subject_type, subject_id, at);
+-- Every index on requests is rewritten when a message moves a request (`last_activity_at` is indexed, so the update
+-- is never HOT): keep as few as the queries need. A company's requests (desk, request view) use requests_inbox,
+-- which leads with the SIREN; the queue replaces the old (service, status, activity) index.
+DROP INDEX requests_service;
+-- Who opened a request, when: only the openings are indexed (every other journal write stays as cheap as before).
+CREATE INDEX journal_openings ON journal (subject_id, at) WHERE action = 'request.opened' AND subject_type = 'request';
 
 -- Internal notes: never shown to the company side; purged 2 years after they were written.
 CREATE TABLE request_notes (
@@ -91,8 +93,10 @@ CREATE TRIGGER requests_follow_service AFTER UPDATE OF service_code ON requests
 -- The newest messages of a service first (a search for a very common word ranks the most recent matches).
 CREATE INDEX messages_service_recent ON messages (service_code, created_at DESC);
 
--- The text indexes by service (btree_gin: the service and the words in one index, so that a search never visits
--- another service's rows). Without the extension, the search still works on the indexes above, more slowly.
+-- The text index of messages by service (btree_gin: the service and the words in one index, so that a search never
+-- visits another service's messages). Without the extension, the search still works on the indexes above, more
+-- slowly. Requests keep their plain text index: their subjects are short, and a second text index would be
+-- rewritten on every update of a request (each message moves `last_activity_at`).
 DO $$
 BEGIN
   BEGIN
@@ -102,7 +106,8 @@ BEGIN
   END;
   IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'btree_gin') THEN
     CREATE INDEX messages_service_search ON messages USING gin (service_code, search);
-    CREATE INDEX requests_service_search ON requests USING gin (service_code, search);
+    -- A multicolumn GIN index serves a condition on any of its columns: the words alone (the company inbox) too.
+    DROP INDEX messages_search;
   END IF;
 END
 $$;

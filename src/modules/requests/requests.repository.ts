@@ -149,10 +149,10 @@ export async function postAsPerson(
       UPDATE requests SET status = t.to_status, last_activity_at = ${m.at}, version = requests.version + 1
       FROM r JOIN t ON t.from_status = r.status
       WHERE requests.id = r.id
-      RETURNING requests.id, t.data),
+      RETURNING requests.id, requests.service_code, t.data),
     msg AS (
-      INSERT INTO messages (id, request_id, author_kind, author_space_id, body, body_sha256, created_at, read_by_company_at, read_by_company_space)
-      SELECT ${m.id}, moved.id, 'person', ${m.authorSpaceId}, ${m.body}, ${m.bodySha256}, ${m.at}, ${m.at}, ${m.authorSpaceId} FROM moved),
+      INSERT INTO messages (id, request_id, author_kind, author_space_id, body, body_sha256, created_at, read_by_company_at, read_by_company_space, service_code)
+      SELECT ${m.id}, moved.id, 'person', ${m.authorSpaceId}, ${m.body}, ${m.bodySha256}, ${m.at}, ${m.at}, ${m.authorSpaceId}, moved.service_code FROM moved),
     journal_entry AS (
       INSERT INTO journal (at, actor_kind, actor_id, action, subject_type, subject_id, data)
       SELECT ${j.at}, ${j.actor_kind}, ${j.actor_id}, ${j.action}, ${j.subject_type}, ${j.subject_id}, moved.data::jsonb FROM moved)
