@@ -93,10 +93,8 @@ CREATE TRIGGER requests_follow_service AFTER UPDATE OF service_code ON requests
 -- The newest messages of a service first (a search for a very common word ranks the most recent matches).
 CREATE INDEX messages_service_recent ON messages (service_code, created_at DESC);
 
--- The text index of messages by service (btree_gin: the service and the words in one index, so that a search never
--- visits another service's messages). Without the extension, the search still works on the indexes above, more
--- slowly. Requests keep their plain text index: their subjects are short, and a second text index would be
--- rewritten on every update of a request (each message moves `last_activity_at`).
+-- The text indexes by service (btree_gin: the service and the words in one index, so that a search never visits
+-- another service's rows). Without the extension, the search still works on the indexes above, more slowly.
 DO $$
 BEGIN
   BEGIN
@@ -106,6 +104,7 @@ BEGIN
   END;
   IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'btree_gin') THEN
     CREATE INDEX messages_service_search ON messages USING gin (service_code, search);
+    CREATE INDEX requests_service_search ON requests USING gin (service_code, search);
     -- A multicolumn GIN index serves a condition on any of its columns: the words alone (the company inbox) too.
     DROP INDEX messages_search;
   END IF;
