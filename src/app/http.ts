@@ -45,8 +45,9 @@ export async function buildHttpApp(ctx: AppContext, options: { webDir?: string }
   const events = createEventHub({ db: ctx.db, clock: ctx.clock, logger: ctx.logger, listen: ctx.database.listen });
   await events.start();
   app.addHook("onClose", async () => events.stop());
-  await app.register(requestsRoutes({ ...requestsDeps, files: ctx.files, antivirus: ctx.antivirus, events }));
-  await app.register(backofficeRoutes({ ...common, sealer: ctx.sealer, requests: requestsDeps, adhesions: adhesionsDeps, events }));
+  const uploadsDeps = { ...requestsDeps, files: ctx.files, antivirus: ctx.antivirus };
+  await app.register(requestsRoutes({ ...uploadsDeps, events }));
+  await app.register(backofficeRoutes({ ...common, sealer: ctx.sealer, requests: requestsDeps, adhesions: adhesionsDeps, events, uploads: uploadsDeps }));
   if (!ctx.config.isProduction) {
     await app.register(devMailRoutes({ db: ctx.db }));
     await app.register(devLetterRoutes({ db: ctx.db, sealer: ctx.sealer }));

@@ -79,7 +79,8 @@ describe("the back office in the browser", () => {
 
     // The agent's view updates live; he gives the answer.
     await agent.getByText("Voici le relevé d'identité bancaire demandé.").waitFor();
-    await agent.getByText("rib-martin.pdf").waitFor();
+    const [download] = await Promise.all([agent.waitForEvent("download"), agent.getByRole("link", { name: "rib-martin.pdf" }).click()]);
+    expect(download.suggestedFilename()).toBe("rib-martin.pdf");
     await agent.getByLabel("Message à l'entreprise").fill("Votre remboursement est accordé ; il sera versé sous quelques jours.");
     await agent.getByText("Donner la réponse (traitée)").click();
     await agent.getByRole("button", { name: "Envoyer" }).click();

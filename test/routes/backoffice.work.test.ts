@@ -239,6 +239,23 @@ describe("working a request", () => {
   });
 });
 
+describe("attachments in the back office", () => {
+  it("an agent of the service downloads the company's attachment; another service and a person's session cannot", async () => {
+    const { upload } = await import("../helpers/upload.js");
+    const uploaded = await upload(t.app, robert.jar, "releve-bancaire.txt", "RIB de Martin distribution");
+    const r = await file(robert, { tax: "IS", nature: "question", subject: "Avec pièce jointe", uploadIds: [uploaded.body.uploadId] });
+    const attachment = (await view(paul, r.id)).messages[0].attachments[0];
+    const got = await t.app.inject({ method: "GET", url: `/api/v1/backoffice/attachments/${attachment.id}`, headers: { cookie: paul.header() } });
+    expect(got.statusCode).toBe(200);
+    expect(got.body).toBe("RIB de Martin distribution");
+    expect(got.headers["content-disposition"]).toContain('attachment; filename="releve-bancaire.txt"');
+    expect(got.headers["x-content-type-options"]).toBe("nosniff");
+    expect((await t.app.inject({ method: "GET", url: `/api/v1/backoffice/attachments/${attachment.id}`, headers: { cookie: louis.header() } })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: "GET", url: `/api/v1/backoffice/attachments/${attachment.id}`, headers: { cookie: robert.jar.header() } })).statusCode).toBe(401);
+    expect((await t.app.inject({ method: "GET", url: "/api/v1/backoffice/attachments/pas-un-uuid", headers: { cookie: paul.header() } })).statusCode).toBe(400);
+  });
+});
+
 describe("legal deadlines (product §9)", () => {
   it("a réclamation's 6 months are extended once by 3: the company sees the new date and a message, not the reason", async () => {
     const r = await file(robert, { tax: "IS", nature: "reclamation", subject: "Contestation d'une pénalité" });

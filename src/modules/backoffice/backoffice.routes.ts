@@ -5,10 +5,10 @@ import { closeSession } from "../../platform/sessions.js";
 import { emailField, errorReply } from "../spaces/index.js";
 import * as service from "./agents.service.js";
 import type { BackofficeDeps } from "./backoffice.service.js";
-import type { EventHub } from "../requests/index.js";
+import type { EventHub, UploadsDeps } from "../requests/index.js";
 import { workRoutes } from "./backoffice.work.routes.js";
 
-export type BackofficeRoutesDeps = service.AgentsDeps & BackofficeDeps & { cookies: CookieNames; secureCookies: boolean; signInRatePerMinute: number; events: EventHub };
+export type BackofficeRoutesDeps = service.AgentsDeps & BackofficeDeps & { cookies: CookieNames; secureCookies: boolean; signInRatePerMinute: number; events: EventHub; uploads: UploadsDeps };
 
 const agentSchema = z.object({
   id: z.uuid(),

@@ -16,9 +16,12 @@ import {
   queueCounts,
   searchForAgent,
   summaryJson,
+  openAttachmentForAgent,
+  sendAttachment,
   serveEventStream,
   transferRequest,
   type EventHub,
+  type UploadsDeps,
 } from "../requests/index.js";
 import { TAX_CODES } from "../adhesions/index.js";
 import * as bo from "./backoffice.service.js";
@@ -87,7 +90,7 @@ const agentDetail = detailSchema.extend({
 });
 
 /** Working the requests, the adhesion desk, the dashboard and the templates (api.md, prefix /api/v1/backoffice). */
-export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub }): FastifyPluginAsyncZod {
+export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads: UploadsDeps }): FastifyPluginAsyncZod {
   return async (app) => {
     const scope = (req: Parameters<typeof requireAgent>[0]) => bo.scopeOf(deps, requireAgent(req));
     const withAssignees = async <T extends { assigneeId: string | null }>(items: T[]) => {
@@ -254,6 +257,19 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub }): Fast
         },
       },
       async (req) => extendLegalDeadline(deps.requests, await scope(req), req.params.id, req.body),
+    );
+
+    app.get(
+      "/api/v1/backoffice/attachments/:id",
+      {
+        schema: {
+          tags: ["backoffice"],
+          summary: "An attachment of a request of my services (as a download)",
+          security: [{ agentSession: [] }],
+          params: idParams,
+        },
+      },
+      async (req, reply) => sendAttachment(reply, await openAttachmentForAgent(deps.uploads, (await scope(req)).services, req.params.id)),
     );
 
     app.get(

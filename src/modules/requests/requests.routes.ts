@@ -4,7 +4,7 @@ import { requirePerson } from "../../platform/http/auth.js";
 import { errorReply, sirenField } from "../spaces/index.js";
 import { LIMITS, NATURE_CODES, TAX_CODES } from "./requests.catalogue.js";
 import * as service from "./requests.service.js";
-import { openAttachment, receiveUpload, type UploadsDeps } from "./requests.uploads.js";
+import { openAttachment, receiveUpload, sendAttachment, type UploadsDeps } from "./requests.uploads.js";
 import { DomainError } from "../../platform/errors.js";
 import fastifyMultipart from "@fastify/multipart";
 import { serveEventStream, type EventHub } from "./requests.events.js";
@@ -110,14 +110,7 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
         schema: { tags: ["requests"], summary: "An attachment of a request I may see (as a download)", security: [{ session: [] }], params: z.object({ id: z.uuid() }) },
       },
       async (req, reply) => {
-        const file = await openAttachment(deps, requirePerson(req).subjectId, req.params.id);
-        const ascii = file.name.replace(/[^\x20-\x7E]/g, "_").replace(/["\\]/g, "_");
-        return reply
-          .type(file.mediaType)
-          .header("Content-Length", String(file.size))
-          .header("Content-Disposition", `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(file.name)}`)
-          .header("X-Content-Type-Options", "nosniff")
-          .send(file.stream);
+        return sendAttachment(reply, await openAttachment(deps, requirePerson(req).subjectId, req.params.id));
       },
     );
 

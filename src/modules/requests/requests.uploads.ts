@@ -1,3 +1,4 @@
+import type { FastifyReply } from "fastify";
 import { randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
 import type { Kysely } from "kysely";
@@ -128,18 +129,36 @@ async function discard(deps: Pick<UploadsDeps, "db" | "files">, key: string): Pr
 
 /** An attachment of a request the person may see (else 404), to stream back. */
 export async function openAttachment(deps: UploadsDeps, spaceId: string, attachmentId: string) {
+  return openAttachmentIf(deps, attachmentId, (r) => can(deps.db, { spaceId, siren: r.siren, service: "messagerie", tax: r.tax }, deps.clock.now()));
+}
+
+/** An attachment of a request of the agent's services (404 for any other). */
+export async function openAttachmentForAgent(deps: UploadsDeps, agentServices: string[], attachmentId: string) {
+  return openAttachmentIf(deps, attachmentId, async (r) => agentServices.includes(r.service_code));
+}
+
+async function openAttachmentIf(deps: UploadsDeps, attachmentId: string, may: (r: { siren: string; tax: string; service_code: string }) => Promise<boolean>) {
   const row = await deps.db
     .selectFrom("attachments as a")
     .innerJoin("uploads as u", "u.id", "a.upload_id")
     .innerJoin("messages as m", "m.id", "a.message_id")
     .innerJoin("requests as r", "r.id", "m.request_id")
-    .select(["u.name", "u.size", "u.media_type", "u.storage_key", "r.siren", "r.tax"])
+    .select(["u.name", "u.size", "u.media_type", "u.storage_key", "r.siren", "r.tax", "r.service_code"])
     .where("a.id", "=", attachmentId)
     .executeTakeFirst();
-  if (!row || !(await can(deps.db, { spaceId, siren: row.siren, service: "messagerie", tax: row.tax }, deps.clock.now()))) {
-    throw new DomainError("not_found", "not_found", "Pièce jointe introuvable.");
-  }
+  if (!row || !(await may(row))) throw new DomainError("not_found", "not_found", "Pièce jointe introuvable.");
   return { name: row.name, size: row.size, mediaType: row.media_type, stream: deps.files.open(row.storage_key) };
+}
+
+/** Sends an attachment as a download: its checked media type, a safe file name, no sniffing. */
+export function sendAttachment(reply: FastifyReply, file: Awaited<ReturnType<typeof openAttachment>>) {
+  const ascii = file.name.replace(/[^\x20-\x7E]/g, "_").replace(/["\\]/g, "_");
+  return reply
+    .type(file.mediaType)
+    .header("Content-Length", String(file.size))
+    .header("Content-Disposition", `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(file.name)}`)
+    .header("X-Content-Type-Options", "nosniff")
+    .send(file.stream);
 }
 
 /** Deletes uploads never referenced by a message within 24 hours, and their files (job). */

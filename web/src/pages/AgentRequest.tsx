@@ -158,7 +158,10 @@ function Work({ id, agentId }: { id: string; agentId: string }) {
                   <ul>
                     {m.attachments.map((a) => (
                       <li key={a.id}>
-                        {a.name} ({Math.ceil(a.size / 1024)} Kio, SHA-256 {a.sha256.slice(0, 12)}…)
+                        <a className="fr-link fr-icon-attachment-line fr-link--icon-left" href={`/api/v1/backoffice/attachments/${a.id}`} download>
+                          {a.name}
+                        </a>{" "}
+                        ({Math.ceil(a.size / 1024)} Kio, SHA-256 {a.sha256.slice(0, 12)}…)
                       </li>
                     ))}
                   </ul>
