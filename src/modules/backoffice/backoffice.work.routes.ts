@@ -19,6 +19,7 @@ import {
   openAttachmentForAgent,
   sendAttachment,
   serveEventStream,
+  STATUSES,
   transferRequest,
   type EventHub,
   type UploadsDeps,
@@ -27,7 +28,6 @@ import { TAX_CODES } from "../adhesions/index.js";
 import * as bo from "./backoffice.service.js";
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorReply]));
-const STATUSES = ["received", "in_progress", "awaiting_user", "answered", "closed"] as const;
 /** Dates become ISO strings, as in every answer of the API. */
 const json = <T>(value: T) => JSON.parse(JSON.stringify(value)) as unknown;
 

@@ -13,7 +13,7 @@ export {
 } from "./requests.service.js";
 export { requestsRoutes, summaryJson, messageJson, deadlinesJson, summarySchema, messageSchema, detailSchema } from "./requests.routes.js";
 export { receiptKeysFromPem, signedReceipt, verifyReceipt, type ReceiptKeys, type ReceiptPayload, type ReceiptVerdict } from "./requests.receipts.js";
-export { transition, STATUS_LABELS, type RequestEvent } from "./requests.states.js";
+export { transition, STATUSES, STATUS_LABELS, type RequestEvent } from "./requests.states.js";
 export { NATURES, NATURE_CODES, TAX_LABELS, LIMITS } from "./requests.catalogue.js";
 export { frenchHolidays, addWorkingDays, deadlinesFor } from "./requests.deadlines.js";
 export { receiveUpload, openAttachment, openAttachmentForAgent, sendAttachment, expireUploads, recogniseType, safeFileName, type UploadsDeps } from "./requests.uploads.js";

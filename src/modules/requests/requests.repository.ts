@@ -119,11 +119,6 @@ export async function attachUploads(db: Executor, messageId: string, ids: string
   return Number(taken.numUpdatedRows);
 }
 
-export async function uploadsById(db: Executor, ids: string[]) {
-  if (ids.length === 0) return [];
-  return db.selectFrom("uploads").select(["id", "name", "size", "media_type", "sha256"]).where("id", "in", ids).execute();
-}
-
 type JournalRow = { at: Date; actor_kind: string; actor_id: string | null; action: string; subject_type: string | null; subject_id: string | null; data: string };
 
 /**

@@ -4,6 +4,7 @@ import { requirePerson } from "../../platform/http/auth.js";
 import { errorReply, sirenField } from "../spaces/index.js";
 import { LIMITS, NATURE_CODES, TAX_CODES } from "./requests.catalogue.js";
 import * as service from "./requests.service.js";
+import { STATUSES } from "./requests.states.js";
 import { openAttachment, receiveUpload, sendAttachment, type UploadsDeps } from "./requests.uploads.js";
 import { DomainError } from "../../platform/errors.js";
 import fastifyMultipart from "@fastify/multipart";
@@ -11,7 +12,6 @@ import { serveEventStream, type EventHub } from "./requests.events.js";
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorReply]));
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
-const STATUSES = ["received", "in_progress", "awaiting_user", "answered", "closed"] as const;
 
 const serviceRef = z.object({ code: z.string(), name: z.string() });
 export const summarySchema = z.object({

@@ -20,8 +20,8 @@ const TABLE: Record<RequestStatus, Partial<Record<RequestEvent, RequestStatus>>>
   closed: {},
 };
 
-/** Every state a request can be in. */
-export const STATUSES = Object.keys(TABLE) as RequestStatus[];
+/** Every state a request can be in (a tuple, for the routes' enums). */
+export const STATUSES = ["received", "in_progress", "awaiting_user", "answered", "closed"] as const satisfies readonly RequestStatus[];
 
 /**
  * The state machine of product §8, as a pure function. A closed request accepts nothing (the user opens a new

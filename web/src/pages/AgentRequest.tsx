@@ -37,7 +37,7 @@ function Work({ id, agentId }: { id: string; agentId: string }) {
   useQueueEvents(useCallback((e: { id: string }) => e.id === id && void load(), [id, load]));
 
   /** An action with the version read: when someone acted first (409), say what changed and reload. */
-  const versioned = (fn: (version: number) => Promise<void>) =>
+  const useVersioned = (fn: (version: number) => Promise<void>) =>
     useAction(async () => {
       if (!r) return;
       setChanged(undefined);
@@ -54,23 +54,23 @@ function Work({ id, agentId }: { id: string; agentId: string }) {
       }
       await load();
     });
-  const assign = (agent: string | null) => versioned(async (version) => void (await api("POST", `/api/v1/backoffice/requests/${id}/assign`, { agentId: agent, version })));
-  const assignMe = assign(agentId);
-  const assignColleague = assign(colleague || null);
-  const unassign = assign(null);
-  const reply = versioned(async (version) => {
+  const useAssign = (agent: string | null) => useVersioned(async (version) => void (await api("POST", `/api/v1/backoffice/requests/${id}/assign`, { agentId: agent, version })));
+  const assignMe = useAssign(agentId);
+  const assignColleague = useAssign(colleague || null);
+  const unassign = useAssign(null);
+  const reply = useVersioned(async (version) => {
     await api("POST", `/api/v1/backoffice/requests/${id}/messages`, { body, version, ...(outcome ? { status: outcome } : {}) });
     setBody("");
     setOutcome("");
   });
-  const close = versioned(async (version) => void (await api("POST", `/api/v1/backoffice/requests/${id}/close`, { version })));
-  const transfer = versioned(async (version) => {
+  const close = useVersioned(async (version) => void (await api("POST", `/api/v1/backoffice/requests/${id}/close`, { version })));
+  const transfer = useVersioned(async (version) => {
     await api("POST", `/api/v1/backoffice/requests/${id}/transfer`, { serviceCode: target, reason, version });
     transferModal.close();
     setReason("");
   });
   const [extensionReason, setExtensionReason] = useState("");
-  const extend = versioned(async (version) => {
+  const extend = useVersioned(async (version) => {
     await api("POST", `/api/v1/backoffice/requests/${id}/extend`, { reason: extensionReason, version });
     setExtensionReason("");
   });
