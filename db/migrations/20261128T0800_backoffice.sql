@@ -6,6 +6,9 @@ ALTER TABLE requests ADD COLUMN assignee_agent_id uuid REFERENCES agents (id);
 -- rows filed before this migration get them from `fillMissingDeadlines` right after the migrations run.
 ALTER TABLE requests ADD COLUMN first_answer_due_at timestamptz;
 ALTER TABLE requests ADD COLUMN legal_due_at timestamptz;
+-- What `fillMissingDeadlines` looks for at every start: an index of the rows without deadlines (empty once filled),
+-- so that a start never scans the requests.
+CREATE INDEX requests_missing_deadlines ON requests (id) WHERE first_answer_due_at IS NULL;
 -- The deadline the queue sorts on: the first answer (or the legal deadline when earlier) until an agent answered,
 -- then the legal deadline; none ('infinity') once answered or closed.
 ALTER TABLE requests ADD COLUMN due_at timestamptz GENERATED ALWAYS AS (

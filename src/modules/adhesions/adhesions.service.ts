@@ -287,7 +287,10 @@ export async function requestAdhesion(deps: AdhesionsDeps, spaceId: string, inpu
   }
 }
 
-async function toView(deps: Pick<AdhesionsDeps, "db">, rows: Row<"adhesions">[]): Promise<AdhesionView[]> {
+type AdhesionLetters = Awaited<ReturnType<typeof lettersOfAdhesion>>;
+
+/** The views of adhesions; `letters` when the caller already read them (else read here, one query an adhesion). */
+async function toView(deps: Pick<AdhesionsDeps, "db">, rows: Row<"adhesions">[], letters?: Map<string, AdhesionLetters>): Promise<AdhesionView[]> {
   const companies = await getCompanies(deps.db, [...new Set(rows.map((r) => r.siren))]);
   return Promise.all(
     rows.map(async (r) => ({
@@ -305,7 +308,7 @@ async function toView(deps: Pick<AdhesionsDeps, "db">, rows: Row<"adhesions">[])
       attemptsLeft: r.status === "letter_issued" ? ADHESION_RULES.maxCodeAttempts - r.code_attempts : null,
       activatedAt: r.activated_at,
       endedAt: r.ended_at,
-      letters: (await lettersOfAdhesion(deps.db, r.id)).map((l) => ({ number: l.number, status: l.status, editedAt: l.edited_at, postedAt: l.posted_at })),
+      letters: (letters?.get(r.id) ?? (await lettersOfAdhesion(deps.db, r.id))).map((l) => ({ number: l.number, status: l.status, editedAt: l.edited_at, postedAt: l.posted_at })),
     })),
   );
 }
@@ -583,10 +586,11 @@ export async function companyDesk(deps: Pick<AdhesionsDeps, "db">, siren: string
     const p = people.get(id);
     return { id, name: p ? `${p.first_name} ${p.last_name}` : "", connectionEmail: p?.connection_email ?? "", entitySiren: p?.entity_siren ?? "" };
   };
-  const views = await toView(deps, adhesions);
+  const letters = new Map(await Promise.all(adhesions.map(async (a) => [a.id, await lettersOfAdhesion(deps.db, a.id)] as const)));
+  const views = await toView(deps, adhesions, letters);
   return {
     adhesions: views.map((v, i) => ({ ...v, requester: who(adhesions[i]!.space_id) })),
-    letters: (await Promise.all(adhesions.map(async (a) => (await lettersOfAdhesion(deps.db, a.id)).map((l) => ({ ...l, adhesionId: a.id }))))).flat(),
+    letters: adhesions.flatMap((a) => letters.get(a.id)!.map((l) => ({ ...l, adhesionId: a.id }))),
     oppositions: oppositions.map((o) => ({ id: o.id, adhesionId: o.adhesion_id, requester: who(o.requester_space_id), createdAt: o.created_at })),
     alerts: alerts.map((a) => ({ id: a.id, kind: a.kind, serviceCode: a.service_code, adhesionId: a.adhesion_id, data: a.data, createdAt: a.created_at, handledAt: a.handled_at })),
   };
