@@ -320,6 +320,7 @@ describe("the adhesion desk (product §9)", () => {
     expect(fresh).not.toBe(old);
     expect((await call(t.app, "POST", `/api/v1/adhesions/${adhesion.body.id}/activate`, { jar: newcomer.jar, body: { code: old } })).status).toBe(422);
 
+    expect((await call(t.app, "POST", `/api/v1/backoffice/adhesions/${adhesion.body.id}/cancel`, { jar: louis, body: { reason: "Demande suspecte" } })).status).toBe(404);
     expect((await call(t.app, "POST", `/api/v1/backoffice/adhesions/${adhesion.body.id}/cancel`, { jar: paul, body: {} })).status).toBe(400);
     expect((await call(t.app, "POST", `/api/v1/backoffice/adhesions/${adhesion.body.id}/cancel`, { jar: paul, body: { reason: "Demande suspecte" } })).body).toEqual({ status: "cancelled" });
     expect((await call(t.app, "POST", `/api/v1/adhesions/${adhesion.body.id}/activate`, { jar: newcomer.jar, body: { code: fresh } })).status).toBe(410);
@@ -360,6 +361,8 @@ describe("the dashboard and the templates", () => {
     expect((await call(t.app, "GET", "/api/v1/backoffice/stats?service=SIE-75111&from=2026-02-01&to=2026-01-01", { jar: sophie })).status).toBe(400);
     expect((await call(t.app, "GET", "/api/v1/backoffice/stats?service=SIE-75111&from=2024-01-01&to=2026-01-01", { jar: sophie })).body.error.code).toBe("period_too_long");
     expect((await call(t.app, "GET", "/api/v1/backoffice/stats?service=SIE-75111&from=hier&to=2026-01-01", { jar: sophie })).status).toBe(400);
+    expect((await t.app.inject({ method: "GET", url: "/api/v1/backoffice/stats.csv?service=SIE-69381&from=2026-01-01&to=2026-02-01", headers: { cookie: sophie.header() } })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: "GET", url: `/api/v1/backoffice/stats.csv?${q}`, headers: { cookie: paul.header() } })).statusCode).toBe(404);
     const csv = await t.app.inject({ method: "GET", url: `/api/v1/backoffice/stats.csv?${q}`, headers: { cookie: sophie.header() } });
     expect(csv.statusCode).toBe(200);
     expect(csv.headers["content-type"]).toContain("text/csv");
