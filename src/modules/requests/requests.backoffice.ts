@@ -107,16 +107,7 @@ export async function queue(deps: RequestsDeps, agent: AgentScope, f: QueueFilte
   let q = deps.db
     .selectFrom("requests")
     .select([
-      "requests.id",
-      "requests.reference",
-      "requests.siren",
-      "requests.tax",
-      "requests.nature",
-      "requests.subject",
-      "requests.status",
-      "requests.service_code",
-      "requests.received_at",
-      "requests.last_activity_at",
+      ...repo.SUMMARY_COLUMNS,
       "requests.assignee_agent_id",
       "requests.version",
       sql<string>`requests.due_at::text`.as("due"),

@@ -29,6 +29,12 @@ export const REQUEST_COLUMNS = [
   "last_activity_at", "answered_at", "first_answer_at", "closed_at", "archived_at", "legal_hold", "version", "assignee_agent_id",
   "first_answer_due_at", "legal_due_at",
 ] as const;
+/** What a list shows of a request (the inbox, the queue). */
+export const SUMMARY_COLUMNS = [
+  "requests.id", "requests.reference", "requests.siren", "requests.tax", "requests.nature", "requests.subject",
+  "requests.status", "requests.service_code", "requests.received_at", "requests.last_activity_at",
+] as const;
+
 export type RequestRow = Pick<Row<"requests">, (typeof REQUEST_COLUMNS)[number]>;
 
 export async function findRequest(db: Executor, id: string): Promise<RequestRow | undefined> {

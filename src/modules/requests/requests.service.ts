@@ -288,16 +288,7 @@ export async function listRequests(deps: RequestsDeps, spaceId: string, filters:
   let q = deps.db
     .selectFrom("requests")
     .select([
-      "requests.id",
-      "requests.reference",
-      "requests.siren",
-      "requests.tax",
-      "requests.nature",
-      "requests.subject",
-      "requests.status",
-      "requests.service_code",
-      "requests.received_at",
-      "requests.last_activity_at",
+      ...repo.SUMMARY_COLUMNS,
       sql<number>`(SELECT count(*)::int FROM messages m WHERE m.request_id = requests.id AND m.author_kind <> 'person' AND m.read_by_company_at IS NULL)`.as("unread"),
     ])
     .where(messagerieScope(spaceId, now));
