@@ -6,7 +6,7 @@ import { createLogger } from "../src/platform/logger.js";
 import { manualClock } from "../src/platform/clock.js";
 import { migrate } from "../src/platform/db/migrate.js";
 import { openMigratedTestDatabase } from "./helpers/db.js";
-import type { Database } from "../src/platform/db/database.js";
+import { PREPARED, type Database } from "../src/platform/db/database.js";
 
 let database: Database;
 const clock = manualClock(new Date("2026-11-28T09:00:00Z"));
@@ -18,6 +18,27 @@ afterAll(async () => database.close());
 describe("migrations", () => {
   it("apply once, even when run again", async () => {
     expect(await migrate(database.db)).toEqual([]);
+  });
+});
+
+describe("prepared statements", () => {
+  it("prepares a marked statement once per connection and runs it again with other values, in and out of transactions", async () => {
+    const db = database.db;
+    const marked = (n: number) => sql<{ n: number }>`${sql.raw(PREPARED)} SELECT ${n}::int + 1 AS n`;
+    const text = marked(0).compile(db).sql;
+    const preparedOnThisConnection = async (c: typeof db, like: string) =>
+      Number((await sql<{ n: string }>`SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE ${like}`.execute(c)).rows[0]?.n);
+    await db.connection().execute(async (c) => {
+      expect(await preparedOnThisConnection(c, text)).toBe(0);
+      expect((await marked(1).execute(c)).rows[0]?.n).toBe(2);
+      expect((await marked(41).execute(c)).rows[0]?.n).toBe(42);
+      // Named after its text, once on this connection.
+      expect(await preparedOnThisConnection(c, text)).toBe(1);
+      // An unmarked statement is not prepared.
+      await sql`SELECT 7 AS unmarked_statement`.execute(c);
+      expect(await preparedOnThisConnection(c, "SELECT 7 AS unmarked_statement")).toBe(0);
+    });
+    expect(await db.transaction().execute(async (tx) => (await marked(9).execute(tx)).rows[0]?.n)).toBe(10);
   });
 });
 

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Executor } from "../../platform/db/database.js";
+import { PREPARED, type Executor } from "../../platform/db/database.js";
 import type { NewRow, Row } from "../../platform/db/schema.js";
 
 /** The next number of a service's references for a year (row-locked counter: no gap between commits, no duplicate). */
@@ -141,7 +141,8 @@ export async function postAsPerson(
 ): Promise<{ status: string | undefined; moved: boolean }> {
   const j = moves[0]?.journal;
   if (!j) throw new Error("postAsPerson needs at least one move");
-  const r = await sql<{ status: string; moved: boolean }>`
+  // Prepared: parsing and planning this statement would cost more than running it.
+  const r = await sql<{ status: string; moved: boolean }>`${sql.raw(PREPARED)}
     WITH t AS (
       SELECT * FROM unnest(${moves.map((x) => x.from)}::text[], ${moves.map((x) => x.to)}::text[], ${moves.map((x) => x.journal.data)}::text[]) AS t(from_status, to_status, data)),
     r AS (
