@@ -3,17 +3,19 @@ import { chainJournal } from "../modules/journal/index.js";
 import { purgeUnverifiedSpaces } from "../modules/spaces/index.js";
 import { expireAdhesions } from "../modules/adhesions/index.js";
 import { runRightsHousekeeping } from "../modules/rights/index.js";
-import { applyRetention, autoCloseAnswered, expireUploads, sendDigests } from "../modules/requests/index.js";
+import { applyRetention, autoCloseAnswered, expireUploads, sendDigests, sweepFiles } from "../modules/requests/index.js";
 import type { AppContext } from "./context.js";
 
 const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
+/** The file store is walked whole by its sweep: once a day is enough (a lost file row is rare). */
+const FILE_SWEEP_EVERY_MS = 24 * 3_600_000;
 
 /**
  * Periodic clean-up: adhesions whose code or link ran out, delegation offers past 14 days, rights past their end
- * date, rights records a year after revocation, unverified spaces after 7 days, expired sessions.
- * Safe to run in several processes.
+ * date, rights records a year after revocation, unverified spaces after 7 days, expired sessions; with
+ * `sweepFiles`, the stored files no row refers to. Safe to run in several processes.
  */
-export async function runHousekeeping(ctx: AppContext) {
+export async function runHousekeeping(ctx: AppContext, options: { sweepFiles?: boolean } = {}) {
   const adhesions = await expireAdhesions(ctx);
   const rights = await runRightsHousekeeping(ctx);
   const closed = await autoCloseAnswered(ctx);
@@ -22,7 +24,8 @@ export async function runHousekeeping(ctx: AppContext) {
   const retention = await applyRetention(ctx);
   const spaces = await purgeUnverifiedSpaces(ctx);
   const sessions = await purgeExpiredSessions(ctx.db, ctx.clock.now());
-  return { adhesions, rights, closed, digests, uploads, retention, spaces, sessions };
+  const files = options.sweepFiles ? await sweepFiles(ctx) : undefined;
+  return { adhesions, rights, closed, digests, uploads, retention, spaces, sessions, files };
 }
 
 /** Starts the outbox worker and the housekeeping timer; returns a function that stops both. */
@@ -38,8 +41,12 @@ export function startBackgroundWork(ctx: AppContext): () => Promise<void> {
       .finally(() => (chaining = false));
   }, 1_000);
   chainer.unref();
-  const tick = () =>
-    runHousekeeping(ctx).catch((error: unknown) => ctx.logger.error({ err: error instanceof Error ? error.message : String(error) }, "housekeeping failed"));
+  let lastSweep = 0;
+  const tick = () => {
+    const sweep = Date.now() - lastSweep >= FILE_SWEEP_EVERY_MS;
+    if (sweep) lastSweep = Date.now();
+    return runHousekeeping(ctx, { sweepFiles: sweep }).catch((error: unknown) => ctx.logger.error({ err: error instanceof Error ? error.message : String(error) }, "housekeeping failed"));
+  };
   const timer = setInterval(tick, HOUSEKEEPING_EVERY_MS);
   timer.unref();
   void tick();

@@ -7,7 +7,10 @@ import { activeAdministrator, signedInPerson } from "../helpers/people.js";
 import { upload } from "../helpers/upload.js";
 import { SEED } from "../../src/app/demo.js";
 import { HOUR } from "../../src/platform/clock.js";
-import { expireUploads } from "../../src/modules/requests/index.js";
+import { readdir, utimes } from "node:fs/promises";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { expireUploads, sweepFiles } from "../../src/modules/requests/index.js";
 import { renderLetterPdf as letterPdf } from "../../src/modules/letters/index.js";
 
 const EICAR = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
@@ -100,11 +103,64 @@ describe("uploads", () => {
     expect(noCsrf.status).toBe(403);
   });
 
+  it("keeps a file while another upload of the same content still refers to it", async () => {
+    const content = "le même relevé, envoyé deux fois";
+    const first = await upload(t.app, robert.jar, "releve.txt", content);
+    const second = await upload(t.app, robert.jar, "releve-bis.txt", content);
+    expect(second.body.sha256).toBe(first.body.sha256);
+    // The first was sent 25 hours ago and never attached; the second is recent.
+    await t.ctx.db.updateTable("uploads").set({ created_at: new Date(t.clock.now().getTime() - 25 * HOUR) }).where("id", "=", first.body.uploadId).execute();
+    expect(await expireUploads(t.ctx)).toBe(1);
+    expect(await t.ctx.db.selectFrom("uploads").select("id").where("id", "=", first.body.uploadId).executeTakeFirst()).toBeUndefined();
+    expect(await t.ctx.files.exists(first.body.sha256)).toBe(true);
+    const filed = await call(t.app, "POST", "/api/v1/requests", { jar: robert.jar, body: { siren: SEED.martin.siren, tax: "TVA", nature: "question", subject: "Relevé", body: "Ci-joint.", uploadIds: [second.body.uploadId] } });
+    expect(filed.status).toBe(201);
+    const thread = await call(t.app, "GET", `/api/v1/requests/${filed.body.id}`, { jar: robert.jar });
+    const download = await call(t.app, "GET", `/api/v1/attachments/${thread.body.messages[0].attachments[0].id}`, { jar: robert.jar });
+    expect(download.status).toBe(200);
+    expect(download.raw.body).toBe(content);
+  });
+
+  it("leaves nothing in the file store for a refused file", async () => {
+    const staging = join(t.ctx.config.filesDir, "tmp");
+    const html = Buffer.from("<html><body>pas un PDF</body></html>");
+    expect((await upload(t.app, robert.jar, "faux.pdf", html)).status).toBe(415);
+    expect((await upload(t.app, robert.jar, "trop-gros.txt", Buffer.alloc(10 * 1024 * 1024 + 1, 0x62))).status).toBe(413);
+    expect(await t.ctx.files.exists(sha256(html))).toBe(false);
+    expect(await readdir(staging)).toEqual([]);
+  });
+
+  it("sweeps the files no upload refers to and the staged files a crash left, and keeps the others", async () => {
+    const staging = join(t.ctx.config.filesDir, "tmp");
+    const kept = await upload(t.app, robert.jar, "garde.txt", "une pièce qui reste");
+    // A file stored whose row never committed (the process stopped in between).
+    const lost = await t.ctx.files.stage(Readable.from([Buffer.from("fichier sans ligne")]));
+    await lost.keep();
+    // An upload cut off by a crash 7 hours ago, and one still streaming in (times by the application's clock).
+    const setTime = async (name: string, at: Date) => utimes(join(staging, name), at, at);
+    expect(await readdir(staging)).toEqual([]);
+    const stale = await t.ctx.files.stage(Readable.from([Buffer.from("envoi interrompu")]));
+    const [staleName] = await readdir(staging);
+    await setTime(staleName!, new Date(t.clock.now().getTime() - 7 * HOUR));
+    const fresh = await t.ctx.files.stage(Readable.from([Buffer.from("envoi en cours")]));
+    const freshName = (await readdir(staging)).find((n) => n !== staleName)!;
+    await setTime(freshName, new Date(t.clock.now().getTime() - 60_000));
+    const swept = await sweepFiles(t.ctx);
+    expect(swept).toEqual({ staged: 1, unreferenced: 1 });
+    expect(await t.ctx.files.exists(lost.key)).toBe(false);
+    expect(await t.ctx.files.exists(kept.body.sha256)).toBe(true);
+    expect(await readdir(staging)).toEqual([freshName]);
+    await stale.drop();
+    await fresh.drop();
+    expect(await sweepFiles(t.ctx)).toEqual({ staged: 0, unreferenced: 0 });
+  });
+
   it("expires uploads never attached after 24 hours", async () => {
     const res = await upload(t.app, robert.jar, "oublie.txt", "rien");
     t.clock.advance(24 * HOUR + 1);
     expect(await expireUploads(t.ctx)).toBeGreaterThanOrEqual(1);
     expect(await t.ctx.db.selectFrom("uploads").select("id").where("id", "=", res.body.uploadId).executeTakeFirst()).toBeUndefined();
+    expect(await t.ctx.files.exists(res.body.sha256)).toBe(false);
   });
 });
 

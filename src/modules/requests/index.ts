@@ -16,7 +16,7 @@ export { receiptKeysFromPem, signedReceipt, verifyReceipt, type ReceiptKeys, typ
 export { transition, STATUSES, STATUS_LABELS, type RequestEvent } from "./requests.states.js";
 export { NATURES, NATURE_CODES, TAX_LABELS, LIMITS } from "./requests.catalogue.js";
 export { frenchHolidays, addWorkingDays, deadlinesFor } from "./requests.deadlines.js";
-export { receiveUpload, openAttachment, openAttachmentForAgent, sendAttachment, expireUploads, recogniseType, safeFileName, type UploadsDeps } from "./requests.uploads.js";
+export { receiveUpload, openAttachment, openAttachmentForAgent, sendAttachment, expireUploads, sweepFiles, recogniseType, safeFileName, type UploadsDeps } from "./requests.uploads.js";
 export { createEventHub, serveEventStream, type EventHub, type EventClient } from "./requests.events.js";
 export { applyRetention, setLegalHold, RETENTION } from "./requests.retention.js";
 export {

@@ -5,6 +5,7 @@ import { YEAR } from "../../platform/clock.js";
 import type { FileStore } from "../../platform/files.js";
 import { DomainError } from "../../platform/errors.js";
 import { appendJournal } from "../journal/index.js";
+import { removeUnreferencedFiles } from "./requests.uploads.js";
 
 /** GAIA figures (product §8): archived 4 years after closing, purged 10 years after closing. */
 export const RETENTION = { archiveAfterMs: 4 * YEAR, purgeAfterMs: 10 * YEAR, notesAfterMs: 2 * YEAR };
@@ -58,10 +59,7 @@ export async function applyRetention(deps: { db: Kysely<DB>; clock: Clock; files
     return { archived: archived.length, purged: doomed.length, notesPurged, keys };
   });
   // Files go once the rows that cited them are gone (a file still cited by another upload stays).
-  for (const key of result.keys) {
-    const still = await deps.db.selectFrom("uploads").select("id").where("storage_key", "=", key).limit(1).executeTakeFirst();
-    if (!still) await deps.files.remove(key);
-  }
+  await removeUnreferencedFiles(deps, result.keys);
   return { archived: result.archived, purged: result.purged, notesPurged: result.notesPurged };
 }
 

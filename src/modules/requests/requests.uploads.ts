@@ -1,13 +1,14 @@
 import type { FastifyReply } from "fastify";
 import { randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { fileTypeFromBuffer } from "file-type";
 import type { DB } from "../../platform/db/schema.js";
+import type { Tx } from "../../platform/db/database.js";
 import type { Clock } from "../../platform/clock.js";
 import { HOUR } from "../../platform/clock.js";
 import { DomainError } from "../../platform/errors.js";
-import type { FileStore } from "../../platform/files.js";
+import type { FileStore, StagedFile } from "../../platform/files.js";
 import type { Antivirus } from "../../platform/antivirus.js";
 import { can } from "../rights/index.js";
 import { appendJournal } from "../journal/index.js";
@@ -75,7 +76,7 @@ export async function receiveUpload(deps: UploadsDeps, spaceId: string, file: { 
   }
   const chunks: Buffer[] = [];
   let sampled = 0;
-  const stored = await deps.files.put(file.stream, (chunk) => {
+  const staged = await deps.files.stage(file.stream, (chunk) => {
     if (sampled < SNIFF_BYTES) {
       chunks.push(chunk.subarray(0, SNIFF_BYTES - sampled));
       sampled += Math.min(chunk.length, SNIFF_BYTES - sampled);
@@ -84,47 +85,76 @@ export async function receiveUpload(deps: UploadsDeps, spaceId: string, file: { 
     if ((error as { code?: string }).code === "FST_REQ_FILE_TOO_LARGE") throw tooLarge();
     throw error;
   });
-  if ((file.stream as Readable & { truncated?: boolean }).truncated || stored.size > LIMITS.attachmentMaxBytes) {
-    await discard(deps, stored.key);
-    throw tooLarge();
+  try {
+    const upload = await checkStaged(deps, spaceId, name, staged, file.stream, Buffer.concat(chunks));
+    const id = randomUUID();
+    // Under the file's lock, the row and the stored file appear together for any sweep; a commit that fails after
+    // the rename leaves a file no row refers to, which the sweep deletes.
+    await deps.db.transaction().execute(async (tx) => {
+      await lockFile(tx, staged.key);
+      await tx
+        .insertInto("uploads")
+        .values({ id, space_id: spaceId, name, size: staged.size, media_type: upload.mediaType, sha256: staged.sha256, storage_key: staged.key, scan_status: upload.scanStatus, created_at: deps.clock.now(), attached_at: null })
+        .execute();
+      await staged.keep();
+    });
+    return { uploadId: id, name, size: staged.size, mediaType: upload.mediaType, sha256: staged.sha256 };
+  } finally {
+    // Kept, the staged name is gone already; refused or failed, the content goes (it was never stored).
+    await staged.drop();
   }
+}
+
+/** Size, antivirus (fail closed) and type of a staged file; throws the refusal. */
+async function checkStaged(deps: UploadsDeps, spaceId: string, name: string, staged: StagedFile, stream: Readable, sample: Buffer) {
+  if ((stream as Readable & { truncated?: boolean }).truncated || staged.size > LIMITS.attachmentMaxBytes) throw tooLarge();
   // The scan comes first: an infected archive is reported as such, whatever its type.
   if (deps.antivirus) {
     let verdict;
     try {
-      verdict = await deps.antivirus.scan(deps.files.open(stored.key));
+      verdict = await deps.antivirus.scan(staged.open());
     } catch {
-      await discard(deps, stored.key);
       throw new DomainError("unavailable", "antivirus_unavailable", "L'analyse antivirus est momentanément indisponible : le fichier n'a pas été accepté. Réessayez dans quelques minutes.", undefined, 60);
     }
     if (!verdict.clean) {
-      await discard(deps, stored.key);
       const now = deps.clock.now();
       await deps.db.transaction().execute((tx) =>
-        appendJournal(tx, now, { actor: { kind: "person", id: spaceId }, action: "upload.infected", data: { sha256: stored.sha256, signature: verdict.signature, name } }),
+        appendJournal(tx, now, { actor: { kind: "person", id: spaceId }, action: "upload.infected", data: { sha256: staged.sha256, signature: verdict.signature, name } }),
       );
       throw new DomainError("refused", "infected", `Fichier refusé : l'antivirus y a détecté « ${verdict.signature} ».`, { signature: verdict.signature });
     }
   }
-  const mediaType = await recogniseType(name, Buffer.concat(chunks));
+  const mediaType = await recogniseType(name, sample);
   if (!mediaType) {
-    await discard(deps, stored.key);
     throw new DomainError("unsupported_type", "unsupported_file_type", "Le contenu du fichier ne correspond pas à un type accepté (ou à son extension) : PDF, JPEG, PNG, ODT, ODS, DOCX, XLSX, CSV ou TXT.");
   }
-  const id = randomUUID();
-  await deps.db
-    .insertInto("uploads")
-    .values({ id, space_id: spaceId, name, size: stored.size, media_type: mediaType, sha256: stored.sha256, storage_key: stored.key, scan_status: deps.antivirus ? "clean" : "not_scanned", created_at: deps.clock.now(), attached_at: null })
-    .execute();
-  return { uploadId: id, name, size: stored.size, mediaType, sha256: stored.sha256 };
+  return { mediaType, scanStatus: deps.antivirus ? ("clean" as const) : ("not_scanned" as const) };
 }
 
 const tooLarge = () => new DomainError("too_large", "file_too_large", `Fichier trop volumineux : ${LIMITS.attachmentMaxBytes / 1024 / 1024} Mio au plus par pièce jointe.`);
 
-/** Removes a stored file unless an upload still refers to it (the store is content-addressed). */
-async function discard(deps: Pick<UploadsDeps, "db" | "files">, key: string): Promise<void> {
-  const used = await deps.db.selectFrom("uploads").select("id").where("storage_key", "=", key).limit(1).executeTakeFirst();
-  if (!used) await deps.files.remove(key);
+/**
+ * The lock of one stored file (transaction-scoped): storing a file with its row and deleting a file no row refers to
+ * exclude each other, so that a deletion never takes the file of an upload of the same content being written.
+ */
+async function lockFile(tx: Tx, key: string): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(727003, ('x' || substr(${key}, 1, 8))::bit(32)::int)`.execute(tx);
+}
+
+/** Deletes the stored files that no upload refers to any more (the store is content-addressed: one file, many rows). */
+export async function removeUnreferencedFiles(deps: Pick<UploadsDeps, "db" | "files">, keys: string[]): Promise<number> {
+  let removed = 0;
+  for (const key of new Set(keys)) {
+    await deps.db.transaction().execute(async (tx) => {
+      await lockFile(tx, key);
+      const used = await tx.selectFrom("uploads").select("id").where("storage_key", "=", key).limit(1).executeTakeFirst();
+      if (!used) {
+        await deps.files.remove(key);
+        removed++;
+      }
+    });
+  }
+  return removed;
 }
 
 /** An attachment of a request the person may see (else 404), to stream back. */
@@ -164,6 +194,30 @@ export function sendAttachment(reply: FastifyReply, file: Awaited<ReturnType<typ
 /** Deletes uploads never referenced by a message within 24 hours, and their files (job). */
 export async function expireUploads(deps: Pick<UploadsDeps, "db" | "clock" | "files">): Promise<number> {
   const rows = await deps.db.deleteFrom("uploads").where("attached_at", "is", null).where("created_at", "<", new Date(deps.clock.now().getTime() - 24 * HOUR)).returning("storage_key").execute();
-  for (const r of rows) await discard(deps, r.storage_key);
+  await removeUnreferencedFiles(deps, rows.map((r) => r.storage_key));
   return rows.length;
+}
+
+/** How long an upload may take to stream in: a staged file older than this was left by a crash. */
+const STAGED_GRACE_MS = 6 * HOUR;
+
+/**
+ * The sweep of the file store (job): staged files left by a crash, and stored files no row refers to (a commit lost
+ * after the file was stored). Walks the store in batches; each deletion is checked again under the file's lock.
+ */
+export async function sweepFiles(deps: Pick<UploadsDeps, "db" | "clock" | "files">): Promise<{ staged: number; unreferenced: number }> {
+  const staged = await deps.files.dropStaleStaged(new Date(deps.clock.now().getTime() - STAGED_GRACE_MS));
+  let unreferenced = 0;
+  let batch: string[] = [];
+  const flush = async () => {
+    const used = new Set((await deps.db.selectFrom("uploads").select("storage_key").distinct().where("storage_key", "in", batch).execute()).map((r) => r.storage_key));
+    unreferenced += await removeUnreferencedFiles(deps, batch.filter((k) => !used.has(k)));
+    batch = [];
+  };
+  for await (const key of deps.files.keys()) {
+    batch.push(key);
+    if (batch.length === 500) await flush();
+  }
+  if (batch.length > 0) await flush();
+  return { staged, unreferenced };
 }
