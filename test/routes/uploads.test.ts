@@ -187,6 +187,9 @@ describe.skipIf(!clamdUp && !process.env.CI)("antivirus (ClamAV through clamd)",
     const res = await upload(scanned.app, person.jar, name, content);
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe("infected");
+    // Refused before it reached the store: neither stored under its hash nor left staged.
+    expect(await scanned.ctx.files.exists(sha256(Buffer.from(content)))).toBe(false);
+    expect(await readdir(join(scanned.ctx.config.filesDir, "tmp"))).toEqual([]);
   });
 
   it("accepts a clean file, marked scanned", async () => {
@@ -204,6 +207,8 @@ describe.skipIf(!clamdUp && !process.env.CI)("antivirus (ClamAV through clamd)",
       const res = await upload(down.app, p.jar, "propre.txt", "Bonjour");
       expect(res.status).toBe(503);
       expect(res.body.error.code).toBe("antivirus_unavailable");
+      expect(await down.ctx.files.exists(sha256(Buffer.from("Bonjour")))).toBe(false);
+      expect(await down.ctx.db.selectFrom("uploads").select("id").execute()).toEqual([]);
     } finally {
       await down.close();
     }
