@@ -1,8 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import { safeJson, type CookieJar } from "./app.js";
 
-/** Posts one file as multipart/form-data, as a browser does. */
-export async function upload(app: FastifyInstance, jar: CookieJar, name: string, content: Buffer | string, contentType = "application/octet-stream") {
+/** Posts one file as multipart/form-data, as a browser does (to the company side's route unless told). */
+export async function upload(app: FastifyInstance, jar: CookieJar, name: string, content: Buffer | string, contentType = "application/octet-stream", url = "/api/v1/uploads") {
   const boundary = `----messagerie${Math.random().toString(16).slice(2)}`;
   const body = Buffer.concat([
     Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: ${contentType}\r\n\r\n`),
@@ -11,7 +11,7 @@ export async function upload(app: FastifyInstance, jar: CookieJar, name: string,
   ]);
   const res = await app.inject({
     method: "POST",
-    url: "/api/v1/uploads",
+    url,
     headers: { cookie: jar.header(), "x-csrf-token": jar.csrf ?? "", "content-type": `multipart/form-data; boundary=${boundary}` },
     payload: body,
   });

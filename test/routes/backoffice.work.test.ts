@@ -256,6 +256,62 @@ describe("attachments in the back office", () => {
   });
 });
 
+describe("agents' attachments", () => {
+  const AGENT_UPLOADS = "/api/v1/backoffice/uploads";
+  it("an agent attaches his own files to a reply; the company side downloads them; nobody uses another's upload", async () => {
+    const { upload } = await import("../helpers/upload.js");
+    const r = await file(lila, { subject: "Crédit de TVA d'octobre" });
+    await advance(2 * HOUR);
+    const attestation = await upload(t.app, paul, "attestation-de-regularite.txt", "Attestation de régularité fiscale", "text/plain", AGENT_UPLOADS);
+    expect(attestation.status).toBe(201);
+    expect(attestation.body).toMatchObject({ name: "attestation-de-regularite.txt", mediaType: "text/plain" });
+    // Only an agent session uploads here, with its CSRF header; the type is checked as on the company side.
+    expect((await upload(t.app, robert.jar, "x.txt", "x", "text/plain", AGENT_UPLOADS)).status).toBe(401);
+    expect((await upload(t.app, { ...paul, csrf: "x".repeat(43), header: () => paul.header() } as never, "x.txt", "x", "text/plain", AGENT_UPLOADS)).status).toBe(403);
+    expect((await upload(t.app, paul, "faux.pdf", "<html>non</html>", "application/pdf", AGENT_UPLOADS)).body.error.code).toBe("unsupported_file_type");
+
+    const companyUpload = await upload(t.app, robert.jar, "rib.txt", "RIB");
+    const colleagueUpload = await upload(t.app, pierre, "brouillon.txt", "Brouillon de Pierre", "text/plain", AGENT_UPLOADS);
+    const reply = (uploadIds: string[], version: number) =>
+      call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/messages`, { jar: paul, body: { body: "Veuillez trouver l'attestation ci-jointe.", uploadIds, status: "answered", version } });
+    const before = await view(paul, r.id);
+    // A person's upload, a colleague's, an unknown one: refused, and nothing is written.
+    for (const other of [companyUpload.body.uploadId, colleagueUpload.body.uploadId, "00000000-0000-4000-8000-000000000000"]) {
+      const refused = await reply([attestation.body.uploadId, other], before.version);
+      expect(refused.status).toBe(422);
+      expect(refused.body.error.code).toBe("unknown_upload");
+    }
+    expect((await reply(Array.from({ length: 11 }, () => attestation.body.uploadId).map((id, i) => (i === 0 ? id : crypto.randomUUID())), before.version)).body.error.code).toBe("too_many_attachments");
+    // A stale version writes nothing either: the upload stays free for the retry.
+    expect((await reply([attestation.body.uploadId], before.version + 1)).status).toBe(409);
+    expect((await view(paul, r.id)).messages).toHaveLength(before.messages.length);
+    const sent = await reply([attestation.body.uploadId], before.version);
+    expect(sent.status).toBe(201);
+    expect(sent.body.status).toBe("answered");
+    expect((await reply([attestation.body.uploadId], sent.body.version)).body.error.code).toBe("unknown_upload");
+
+    // Lila (TVA delegate) and Robert see it on the company side and download it; the agent view lists it too.
+    for (const who of [lila, robert]) {
+      const thread = await call(t.app, "GET", `/api/v1/requests/${r.id}`, { jar: who.jar });
+      const last = thread.body.messages.at(-1);
+      expect(last.author.kind).toBe("agent");
+      expect(last.attachments).toEqual([expect.objectContaining({ name: "attestation-de-regularite.txt", mediaType: "text/plain", sha256: attestation.body.sha256 })]);
+      const got = await t.app.inject({ method: "GET", url: `/api/v1/attachments/${last.attachments[0].id}`, headers: { cookie: who.jar.header() } });
+      expect(got.statusCode).toBe(200);
+      expect(got.body).toBe("Attestation de régularité fiscale");
+    }
+    const agentSide = (await view(paul, r.id)).messages.at(-1);
+    expect(agentSide.attachments[0].name).toBe("attestation-de-regularite.txt");
+    expect((await t.app.inject({ method: "GET", url: `/api/v1/backoffice/attachments/${agentSide.attachments[0].id}`, headers: { cookie: louis.header() } })).statusCode).toBe(404);
+    // The journal keeps the file's fingerprint with the message.
+    const entry = await t.ctx.db.selectFrom("journal").select("data").where("action", "=", "message.posted").where("subject_id", "=", r.id).orderBy("id", "desc").executeTakeFirstOrThrow();
+    expect(entry.data).toMatchObject({ attachments: [attestation.body.sha256], status: "answered" });
+    // The company side cannot attach an agent's upload either.
+    const colleagueReuse = await call(t.app, "POST", `/api/v1/requests/${r.id}/messages`, { jar: lila.jar, body: { body: "Merci.", uploadIds: [colleagueUpload.body.uploadId] } });
+    expect(colleagueReuse.body.error.code).toBe("unknown_upload");
+  });
+});
+
 describe("legal deadlines (product §9)", () => {
   it("a réclamation's 6 months are extended once by 3: the company sees the new date and a message, not the reason", async () => {
     const r = await file(robert, { tax: "IS", nature: "reclamation", subject: "Contestation d'une pénalité" });

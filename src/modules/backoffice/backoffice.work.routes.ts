@@ -18,6 +18,10 @@ import {
   summaryJson,
   openAttachmentForAgent,
   sendAttachment,
+  acceptUploads,
+  receiveUpload,
+  uploadedFile,
+  uploadAnswer,
   serveEventStream,
   STATUSES,
   transferRequest,
@@ -186,13 +190,13 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
           params: idParams,
           body: z.object({
             body: text(LIMITS.bodyMax, "le message"),
-            uploadIds: z.array(z.uuid()).max(0, "les agents ne joignent pas encore de fichier").default([]),
+            uploadIds: z.array(z.uuid()).default([]),
             status: z.enum(["awaiting_user", "answered"]).optional(),
             version,
           }),
           response: {
             201: z.object({ id: z.uuid(), createdAt: z.string(), status: z.string(), version: z.number().int() }),
-            ...errors(400, 401, 403, 404, 409),
+            ...errors(400, 401, 403, 404, 409, 413, 422),
           },
         },
       },
@@ -257,6 +261,24 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
         },
       },
       async (req) => extendLegalDeadline(deps.requests, await scope(req), req.params.id, req.body),
+    );
+
+    await acceptUploads(app);
+    app.post(
+      "/api/v1/backoffice/uploads",
+      {
+        schema: {
+          tags: ["backoffice"],
+          summary: "Upload one file (multipart field `file`), to attach to a reply within 24 hours",
+          security: [{ agentSession: [], csrf: [] }],
+          consumes: ["multipart/form-data"],
+          response: { 201: uploadAnswer, ...errors(400, 401, 403, 413, 415, 422, 503) },
+        },
+      },
+      async (req, reply) => {
+        const agent = await scope(req);
+        return reply.status(201).send(await receiveUpload(deps.uploads, { kind: "agent", id: agent.id }, await uploadedFile(req)));
+      },
     );
 
     app.get(

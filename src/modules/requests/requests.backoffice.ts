@@ -11,7 +11,9 @@ import * as repo from "./requests.repository.js";
 import { addMonths, deadlinesFor, LEGAL_MONTHS } from "./requests.deadlines.js";
 import { transition, type RequestEvent } from "./requests.states.js";
 import {
+  checkUploads,
   frenchQuery,
+  linkUploads,
   notFound,
   notifyChange,
   notifyCompanySide,
@@ -224,19 +226,27 @@ export async function getRequestForAgent(deps: RequestsDeps, agent: AgentScope, 
 }
 
 /**
- * An agent's reply, optionally moving the request to `awaiting_user` or `answered`, with an optimistic version
- * check (409 when someone acted first). The author and the company address get a content-free notification.
+ * An agent's reply, optionally moving the request to `awaiting_user` or `answered`, with the agent's own uploads
+ * attached and an optimistic version check (409 when someone acted first). The author and the company address get
+ * a content-free notification.
  */
-export async function postAgentMessage(deps: RequestsDeps, agent: AgentScope, id: string, input: { body: string; status?: "awaiting_user" | "answered" | undefined; version: number }) {
+export async function postAgentMessage(
+  deps: RequestsDeps,
+  agent: AgentScope,
+  id: string,
+  input: { body: string; uploadIds?: string[] | undefined; status?: "awaiting_user" | "answered" | undefined; version: number },
+) {
   const now = deps.clock.now();
   const posted = await deps.db.transaction().execute(async (tx) => {
     const r = await lockForAgent(tx, agent, id, input.version);
     const event: RequestEvent = input.status === "answered" ? "agent_answers" : input.status === "awaiting_user" ? "agent_asks" : "agent_opens";
     const t = transition(r.status, event);
     if (!t.ok) throw requestClosed();
+    const uploads = await checkUploads(tx, { kind: "agent", id: agent.id }, input.uploadIds ?? []);
     const messageId = randomUUID();
     const bodySha256 = sha256Hex(input.body);
     await repo.insertMessage(tx, { id: messageId, request_id: id, author_kind: "agent", author_space_id: null, author_agent_id: agent.id, body: input.body, body_sha256: bodySha256, created_at: now, read_by_company_at: null, read_by_company_space: null, read_by_administration_at: now });
+    await linkUploads(tx, messageId, uploads.map((u) => u.id), now);
     await repo.updateRequest(tx, id, {
       status: t.to,
       last_activity_at: now,
@@ -244,7 +254,7 @@ export async function postAgentMessage(deps: RequestsDeps, agent: AgentScope, id
       first_answer_at: r.first_answer_at ?? now,
       answered_at: t.to === "answered" ? now : r.answered_at,
     });
-    await appendJournal(tx, now, { actor: { kind: "agent", id: agent.id }, action: "message.posted", subject: { type: "request", id }, data: { messageId, sha256: bodySha256, status: t.to } });
+    await appendJournal(tx, now, { actor: { kind: "agent", id: agent.id }, action: "message.posted", subject: { type: "request", id }, data: { messageId, sha256: bodySha256, attachments: uploads.map((u) => u.sha256), status: t.to } });
     await notifyCompanySide(tx, now, r);
     return { id: messageId, createdAt: now.toISOString(), status: t.to, version: r.version + 1 };
   });

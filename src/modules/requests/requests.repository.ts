@@ -112,9 +112,18 @@ export async function purgeIdempotencyKeys(db: Executor, before: Date): Promise<
   await db.deleteFrom("idempotency_keys").where("created_at", "<", before).execute();
 }
 
-export async function unattachedUploads(db: Executor, spaceId: string, ids: string[]) {
+/** Who uploads files: a person (by space) or an agent. */
+export type UploadOwner = { kind: "person" | "agent"; id: string };
+
+export async function unattachedUploads(db: Executor, owner: UploadOwner, ids: string[]) {
   if (ids.length === 0) return [];
-  return db.selectFrom("uploads").select(["id", "name", "size", "media_type", "sha256", "scan_status"]).where("space_id", "=", spaceId).where("id", "in", ids).where("attached_at", "is", null).execute();
+  return db
+    .selectFrom("uploads")
+    .select(["id", "name", "size", "media_type", "sha256", "scan_status"])
+    .where(owner.kind === "person" ? "space_id" : "agent_id", "=", owner.id)
+    .where("id", "in", ids)
+    .where("attached_at", "is", null)
+    .execute();
 }
 
 /** Links uploads to a message; answers how many were still free (the caller fails when not all were). */

@@ -1,3 +1,5 @@
+import type { Readable } from "node:stream";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { requirePerson } from "../../platform/http/auth.js";
@@ -9,6 +11,28 @@ import { openAttachment, receiveUpload, sendAttachment, type UploadsDeps } from 
 import { DomainError } from "../../platform/errors.js";
 import fastifyMultipart from "@fastify/multipart";
 import { serveEventStream, type EventHub } from "./requests.events.js";
+
+/** Multipart for the upload routes of a plugin: one file, no other field, at most the size of an attachment. */
+export async function acceptUploads(app: FastifyInstance): Promise<void> {
+  await app.register(fastifyMultipart, { limits: { fileSize: LIMITS.attachmentMaxBytes, files: 1, fields: 0, parts: 2 } });
+}
+
+/** The one file of an upload request (field `file`), streamed; coded errors for anything else. */
+export async function uploadedFile(req: FastifyRequest): Promise<{ filename: string; stream: Readable }> {
+  if (!req.isMultipart()) throw new DomainError("unsupported_type", "multipart_required", "Envoyez le fichier en multipart/form-data, dans le champ « file ».");
+  let part;
+  try {
+    part = await req.file();
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === "FST_FILES_LIMIT" || code === "FST_PARTS_LIMIT") throw new DomainError("invalid", "one_file_only", "Un seul fichier par envoi.");
+    throw error;
+  }
+  if (!part || part.fieldname !== "file") throw new DomainError("invalid", "file_required", "Le fichier est attendu dans le champ « file ».");
+  return { filename: part.filename, stream: part.file };
+}
+
+export const uploadAnswer = z.object({ uploadId: z.uuid(), name: z.string(), size: z.number().int(), mediaType: z.string(), sha256: z.string() });
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorReply]));
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -71,7 +95,7 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
       },
     );
 
-    await app.register(fastifyMultipart, { limits: { fileSize: LIMITS.attachmentMaxBytes, files: 1, fields: 0, parts: 2 } });
+    await acceptUploads(app);
 
     app.post(
       "/api/v1/uploads",
@@ -82,25 +106,14 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
           security: [{ session: [], csrf: [] }],
           consumes: ["multipart/form-data"],
           response: {
-            201: z.object({ uploadId: z.uuid(), name: z.string(), size: z.number().int(), mediaType: z.string(), sha256: z.string() }),
+            201: uploadAnswer,
             ...errors(400, 401, 403, 413, 415, 422, 503),
           },
         },
       },
       async (req, reply) => {
         const session = requirePerson(req);
-        if (!req.isMultipart()) throw new DomainError("unsupported_type", "multipart_required", "Envoyez le fichier en multipart/form-data, dans le champ « file ».");
-        let part;
-        try {
-          part = await req.file();
-        } catch (error) {
-          const code = (error as { code?: string }).code;
-          if (code === "FST_FILES_LIMIT" || code === "FST_PARTS_LIMIT") throw new DomainError("invalid", "one_file_only", "Un seul fichier par envoi.");
-          throw error;
-        }
-        if (!part || part.fieldname !== "file") throw new DomainError("invalid", "file_required", "Le fichier est attendu dans le champ « file ».");
-        const uploaded = await receiveUpload(deps, session.subjectId, { filename: part.filename, stream: part.file });
-        return reply.status(201).send(uploaded);
+        return reply.status(201).send(await receiveUpload(deps, { kind: "person", id: session.subjectId }, await uploadedFile(req)));
       },
     );
 

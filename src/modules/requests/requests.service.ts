@@ -87,10 +87,10 @@ function replay<T>(earlier: { route: string; response: Record<string, unknown> }
 export type FileInput = { siren: string; tax: string; nature: string; subject: string; body: string; uploadIds: string[] };
 
 /** Checks uploads before they are linked to a message: the person's, unattached, clean, and within the limits. */
-async function checkUploads(ex: Kysely<DB> | Tx, spaceId: string, uploadIds: string[]) {
+export async function checkUploads(ex: Kysely<DB> | Tx, owner: repo.UploadOwner, uploadIds: string[]) {
   const ids = [...new Set(uploadIds)];
   if (ids.length > LIMITS.attachmentsMax) throw new DomainError("refused", "too_many_attachments", `Au plus ${LIMITS.attachmentsMax} pièces jointes par message.`);
-  const found = await repo.unattachedUploads(ex, spaceId, ids);
+  const found = await repo.unattachedUploads(ex, owner, ids);
   if (found.length !== ids.length) throw unknownUpload();
   if (found.some((u) => u.scan_status === "quarantined")) throw new DomainError("refused", "upload_quarantined", "Une pièce jointe attend encore l'analyse antivirus : réessayez dans quelques minutes.");
   const total = found.reduce((s, u) => s + u.size, 0);
@@ -102,13 +102,13 @@ async function checkUploads(ex: Kysely<DB> | Tx, spaceId: string, uploadIds: str
 const unknownUpload = () => new DomainError("refused", "unknown_upload", "Une pièce jointe est introuvable, déjà utilisée ou expirée : téléversez-la de nouveau.");
 
 /** Links checked uploads to a message; an upload another message took meanwhile fails the whole transaction. */
-async function linkUploads(tx: Kysely<DB> | Tx, messageId: string, ids: string[], at: Date) {
+export async function linkUploads(tx: Kysely<DB> | Tx, messageId: string, ids: string[], at: Date) {
   if ((await repo.attachUploads(tx, messageId, ids, at, randomUUID)) !== ids.length) throw unknownUpload();
 }
 
 /** Checks and links uploads to a message (inside the message's transaction). */
 async function attach(tx: Tx, spaceId: string, messageId: string, uploadIds: string[], at: Date) {
-  const uploads = await checkUploads(tx, spaceId, uploadIds);
+  const uploads = await checkUploads(tx, { kind: "person", id: spaceId }, uploadIds);
   await linkUploads(tx, messageId, uploads.map((u) => u.id), at);
   return uploads;
 }
@@ -394,7 +394,7 @@ export async function postCompanyMessage(deps: RequestsDeps, spaceId: string, id
   const messageId = randomUUID();
   const bodySha256 = sha256Hex(input.body);
   const work = async (ex: Kysely<DB> | Tx) => {
-    const uploads = await checkUploads(ex, spaceId, input.uploadIds);
+    const uploads = await checkUploads(ex, { kind: "person", id: spaceId }, input.uploadIds);
     const attachments = uploads.map((u) => u.sha256);
     const moves = STATUSES.flatMap((from) => {
       const t = transition(from, "company_replies");

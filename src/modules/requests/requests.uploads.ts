@@ -13,6 +13,7 @@ import type { Antivirus } from "../../platform/antivirus.js";
 import { can } from "../rights/index.js";
 import { appendJournal } from "../journal/index.js";
 import { LIMITS } from "./requests.catalogue.js";
+import type { UploadOwner } from "./requests.repository.js";
 
 export type UploadsDeps = { db: Kysely<DB>; clock: Clock; files: FileStore; antivirus?: Antivirus | undefined };
 
@@ -67,7 +68,7 @@ export async function recogniseType(name: string, sample: Buffer): Promise<strin
  * content, SHA-256, antivirus when configured (fail closed). Returns the upload, to be referenced by a message
  * within 24 hours.
  */
-export async function receiveUpload(deps: UploadsDeps, spaceId: string, file: { filename: string; stream: Readable }) {
+export async function receiveUpload(deps: UploadsDeps, owner: UploadOwner, file: { filename: string; stream: Readable }) {
   const name = safeFileName(file.filename);
   const ext = name.toLowerCase().split(".").pop() ?? "";
   if (!ACCEPTED[ext]) {
@@ -86,7 +87,7 @@ export async function receiveUpload(deps: UploadsDeps, spaceId: string, file: { 
     throw error;
   });
   try {
-    const upload = await checkStaged(deps, spaceId, name, staged, file.stream, Buffer.concat(chunks));
+    const upload = await checkStaged(deps, owner, name, staged, file.stream, Buffer.concat(chunks));
     const id = randomUUID();
     // Under the file's lock, the row and the stored file appear together for any sweep; a commit that fails after
     // the rename leaves a file no row refers to, which the sweep deletes.
@@ -94,7 +95,7 @@ export async function receiveUpload(deps: UploadsDeps, spaceId: string, file: { 
       await lockFile(tx, staged.key);
       await tx
         .insertInto("uploads")
-        .values({ id, space_id: spaceId, name, size: staged.size, media_type: upload.mediaType, sha256: staged.sha256, storage_key: staged.key, scan_status: upload.scanStatus, created_at: deps.clock.now(), attached_at: null })
+        .values({ id, space_id: owner.kind === "person" ? owner.id : null, agent_id: owner.kind === "agent" ? owner.id : null, name, size: staged.size, media_type: upload.mediaType, sha256: staged.sha256, storage_key: staged.key, scan_status: upload.scanStatus, created_at: deps.clock.now(), attached_at: null })
         .execute();
       await staged.keep();
     });
@@ -106,7 +107,7 @@ export async function receiveUpload(deps: UploadsDeps, spaceId: string, file: { 
 }
 
 /** Size, antivirus (fail closed) and type of a staged file; throws the refusal. */
-async function checkStaged(deps: UploadsDeps, spaceId: string, name: string, staged: StagedFile, stream: Readable, sample: Buffer) {
+async function checkStaged(deps: UploadsDeps, owner: UploadOwner, name: string, staged: StagedFile, stream: Readable, sample: Buffer) {
   if ((stream as Readable & { truncated?: boolean }).truncated || staged.size > LIMITS.attachmentMaxBytes) throw tooLarge();
   // The scan comes first: an infected archive is reported as such, whatever its type.
   if (deps.antivirus) {
@@ -119,7 +120,7 @@ async function checkStaged(deps: UploadsDeps, spaceId: string, name: string, sta
     if (!verdict.clean) {
       const now = deps.clock.now();
       await deps.db.transaction().execute((tx) =>
-        appendJournal(tx, now, { actor: { kind: "person", id: spaceId }, action: "upload.infected", data: { sha256: staged.sha256, signature: verdict.signature, name } }),
+        appendJournal(tx, now, { actor: owner, action: "upload.infected", data: { sha256: staged.sha256, signature: verdict.signature, name } }),
       );
       throw new DomainError("refused", "infected", `Fichier refusé : l'antivirus y a détecté « ${verdict.signature} ».`, { signature: verdict.signature });
     }

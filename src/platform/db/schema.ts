@@ -348,7 +348,9 @@ export interface MessagesTable {
 }
 export interface UploadsTable {
   id: string;
-  space_id: string;
+  /** Who uploaded it: a person's space, or an agent (exactly one of the two). */
+  space_id: string | null;
+  agent_id: string | null;
   name: string;
   size: number;
   media_type: string;
