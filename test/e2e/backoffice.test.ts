@@ -82,6 +82,11 @@ describe("the back office in the browser", () => {
     const [download] = await Promise.all([agent.waitForEvent("download"), agent.getByRole("link", { name: "rib-martin.pdf" }).click()]);
     expect(download.suggestedFilename()).toBe("rib-martin.pdf");
     await agent.getByLabel("Message à l'entreprise").fill("Votre remboursement est accordé ; il sera versé sous quelques jours.");
+    // He joins the decision as a PDF, uploaded from the back office with its progress.
+    const decisionPath = join(dir, "decision-remboursement.pdf");
+    writeFileSync(decisionPath, await renderLetterPdf({ kind: "email_change_notice", number: "2", editedAt: new Date().toISOString(), addressLines: ["Y"], fields: { companyName: "Martin distribution", siren: SEED.martin.siren, oldEmail: null, newEmail: "b@c.fr", changedBy: { fullName: "B", connectionEmail: "b@c.fr" }, changedAt: new Date().toISOString() } }));
+    await agent.getByLabel(/^Pièces jointes/).setInputFiles(decisionPath);
+    await agent.getByText("decision-remboursement.pdf — envoyé").waitFor();
     await agent.getByText("Donner la réponse (traitée)").click();
     await agent.getByRole("button", { name: "Envoyer" }).click();
     await agent.getByText("Traitée", { exact: true }).first().waitFor();
@@ -89,6 +94,8 @@ describe("the back office in the browser", () => {
     await lila.reload();
     await lila.getByText("Votre remboursement est accordé ; il sera versé sous quelques jours.").waitFor();
     await lila.getByText("Traitée", { exact: true }).waitFor();
+    const [decision] = await Promise.all([lila.waitForEvent("download"), lila.getByRole("link", { name: "decision-remboursement.pdf" }).click()]);
+    expect(decision.suggestedFilename()).toBe("decision-remboursement.pdf");
 
     // The supervisor's dashboard counts it.
     const supervisor = await app.newPage();

@@ -26,11 +26,14 @@ export function setAgentCsrfToken(token: string | undefined) {
   agentCsrfToken = token;
 }
 
+/** The back office has its own session, hence its own CSRF token. */
+const csrfFor = (path: string) => (path.startsWith("/api/v1/backoffice/") ? agentCsrfToken : csrfToken);
+
 /** Calls the public API of api.md; throws ApiError with the server's coded message. */
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  const token = path.startsWith("/api/v1/backoffice/") ? agentCsrfToken : csrfToken;
+  const token = csrfFor(path);
   if (method !== "GET" && token) headers["X-CSRF-Token"] = token;
   let response: Response;
   try {
@@ -166,11 +169,15 @@ export const NATURES: { code: string; label: string; onlyFor?: string }[] = [
   { code: "autre", label: "Autre demande" },
 ];
 
-/** Uploads one file with progress (XMLHttpRequest reports upload progress; fetch does not). */
-export function uploadFile(file: File, csrf: string | undefined, onProgress: (fraction: number) => void): Promise<Uploaded> {
+/**
+ * Uploads one file with progress (XMLHttpRequest reports upload progress; fetch does not), to the company side's
+ * upload route or to the back office's.
+ */
+export function uploadFile(file: File, onProgress: (fraction: number) => void, path: "/api/v1/uploads" | "/api/v1/backoffice/uploads" = "/api/v1/uploads"): Promise<Uploaded> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open("POST", "/api/v1/uploads");
+    xhr.open("POST", path);
+    const csrf = csrfFor(path);
     if (csrf) xhr.setRequestHeader("X-CSRF-Token", csrf);
     xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
     xhr.onload = () => {
@@ -192,8 +199,4 @@ export function uploadFile(file: File, csrf: string | undefined, onProgress: (fr
     form.append("file", file);
     xhr.send(form);
   });
-}
-
-export function currentCsrf(): string | undefined {
-  return csrfToken;
 }

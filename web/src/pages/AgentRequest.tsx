@@ -8,6 +8,7 @@ import { RadioButtons } from "@codegouvfr/react-dsfr/RadioButtons";
 import { createModal } from "@codegouvfr/react-dsfr/Modal";
 import { api, ApiError, NATURES, ROLE_LABELS } from "../api";
 import { ErrorAlert, useAction } from "../components";
+import { Attachments, type Pending } from "./Write";
 import { ADHESION_STATUS_LABELS, AGENT_STATUS_LABELS, AgentPage, dateTime, Deadline, StatusBadge, useQueueEvents, type AgentRequest as Detail } from "../backoffice";
 
 const transferModal = createModal({ id: "transfert", isOpenedByDefault: false });
@@ -25,6 +26,7 @@ function Work({ id, agentId }: { id: string; agentId: string }) {
   const [loadError, setLoadError] = useState<unknown>();
   const [changed, setChanged] = useState<string | undefined>();
   const [body, setBody] = useState("");
+  const [files, setFiles] = useState<Pending[]>([]);
   const [outcome, setOutcome] = useState<Outcome>("");
   const [note, setNote] = useState("");
   const [colleague, setColleague] = useState("");
@@ -59,8 +61,10 @@ function Work({ id, agentId }: { id: string; agentId: string }) {
   const assignColleague = useAssign(colleague || null);
   const unassign = useAssign(null);
   const reply = useVersioned(async (version) => {
-    await api("POST", `/api/v1/backoffice/requests/${id}/messages`, { body, version, ...(outcome ? { status: outcome } : {}) });
+    const uploadIds = files.filter((f) => f.done).map((f) => f.done!.uploadId);
+    await api("POST", `/api/v1/backoffice/requests/${id}/messages`, { body, uploadIds, version, ...(outcome ? { status: outcome } : {}) });
     setBody("");
+    setFiles([]);
     setOutcome("");
   });
   const close = useVersioned(async (version) => void (await api("POST", `/api/v1/backoffice/requests/${id}/close`, { version })));
@@ -189,6 +193,7 @@ function Work({ id, agentId }: { id: string; agentId: string }) {
                 </Select>
               )}
               <Input label="Message à l'entreprise" textArea nativeTextAreaProps={{ value: body, rows: 6, maxLength: 10_000, onChange: (e) => setBody(e.target.value) }} />
+              <Attachments value={files} onChange={setFiles} agent />
               <RadioButtons
                 legend="Suite donnée"
                 name="issue"
@@ -198,7 +203,7 @@ function Work({ id, agentId }: { id: string; agentId: string }) {
                   { label: "Donner la réponse (traitée)", nativeInputProps: { checked: outcome === "answered", onChange: () => setOutcome("answered") } },
                 ]}
               />
-              <Button type="submit" disabled={reply.busy || !body.trim()}>
+              <Button type="submit" disabled={reply.busy || !body.trim() || files.some((f) => !f.done && !f.error)}>
                 Envoyer
               </Button>{" "}
               <Button type="button" priority="secondary" nativeButtonProps={transferModal.buttonProps}>

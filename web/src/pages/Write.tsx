@@ -4,24 +4,28 @@ import { Select } from "@codegouvfr/react-dsfr/Select";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
-import { api, ApiError, currentCsrf, NATURES, TAXES, uploadFile, type Company, type Uploaded } from "../api";
+import { api, ApiError, NATURES, TAXES, uploadFile, type Company, type Uploaded } from "../api";
 import { ErrorAlert, fieldErrors, FormColumn, Page, useAction } from "../components";
 import { useSession } from "../session";
 
-type Pending = { file: File; progress: number; done?: Uploaded; error?: string };
+export type Pending = { file: File; progress: number; done?: Uploaded; error?: string };
 
-/** Files chosen for a message, uploaded at once with a progress bar each. */
-export function Attachments({ value, onChange }: { value: Pending[]; onChange: (p: Pending[]) => void }) {
+/** Files chosen for a message, uploaded at once with a progress bar each (agents upload to the back office). */
+export function Attachments({ value, onChange, agent = false }: { value: Pending[]; onChange: (p: Pending[]) => void; agent?: boolean }) {
   const add = (files: FileList | null) => {
     if (!files) return;
     const added = [...files].map((file) => ({ file, progress: 0 }) as Pending);
     let current = [...value, ...added];
     onChange(current);
     for (const p of added) {
-      uploadFile(p.file, currentCsrf(), (f) => {
-        current = current.map((x) => (x === p ? { ...x, progress: f } : x));
-        onChange(current);
-      }).then(
+      uploadFile(
+        p.file,
+        (f) => {
+          current = current.map((x) => (x === p ? { ...x, progress: f } : x));
+          onChange(current);
+        },
+        agent ? "/api/v1/backoffice/uploads" : "/api/v1/uploads",
+      ).then(
         (done) => {
           current = current.map((x) => (x.file === p.file ? { ...x, progress: 1, done } : x));
           onChange(current);
