@@ -151,8 +151,16 @@ describe("working a request", () => {
 
   it("assignment: to myself or a colleague; a stale version or a concurrent assign gets 409 with what changed", async () => {
     const r = await file(lila, { subject: "Affectation" });
+    const notices = async (to: string) => {
+      await t.ctx.worker.drain();
+      const mails = (await call(t.app, "GET", `/api/v1/dev/mails?to=${encodeURIComponent(to)}`)).body.items as { text: string }[];
+      return mails.filter((m) => m.text.includes(`Un nouveau message concernant votre demande ${r.reference}`)).length;
+    };
+    const before = [await notices(lila.email), await notices("contact@martindistribution.com")];
     const mine = await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/assign`, { jar: paul, body: { agentId: ids.paul, version: 1 } });
     expect(mine.body).toEqual({ assigneeId: ids.paul, status: "in_progress", version: 2 });
+    // « Reçue » → « En cours de traitement »: the author and the company address are told (content-free).
+    expect([await notices(lila.email), await notices("contact@martindistribution.com")]).toEqual([before[0]! + 1, before[1]! + 1]);
     const stale = await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/assign`, { jar: pierre, body: { agentId: ids.pierre, version: 1 } });
     expect(stale.status).toBe(409);
     expect(stale.body.error).toMatchObject({ code: "stale_version", details: { currentVersion: 2, assigneeId: ids.paul } });
@@ -165,6 +173,8 @@ describe("working a request", () => {
     ]);
     expect(both.map((x) => x.status).sort()).toEqual([200, 409]);
     expect((await view(pierre, r.id)).assignee).toEqual({ id: ids.pierre, name: "Pierre Collègue" });
+    // A new assignee is no change of state: nobody is told again.
+    expect([await notices(lila.email), await notices("contact@martindistribution.com")]).toEqual([before[0]! + 1, before[1]! + 1]);
   });
 
   it.each([

@@ -264,7 +264,8 @@ export async function postAgentMessage(
 
 /**
  * Assigns a request to an agent of its service (himself or a colleague), or unassigns it (`agentId` null). An
- * assignment starts the work: « Reçue » becomes « En cours de traitement ».
+ * assignment starts the work: « Reçue » becomes « En cours de traitement », and the author and the company
+ * address are notified as for any change of state.
  */
 export async function assignRequest(
   deps: RequestsDeps,
@@ -284,6 +285,8 @@ export async function assignRequest(
     const t = input.agentId ? transition(r.status, "agent_opens") : ({ ok: true, to: r.status } as const);
     const status = t.ok ? t.to : r.status;
     await repo.updateRequest(tx, id, { assignee_agent_id: input.agentId, status, version: r.version + 1 });
+    // « Reçue » → « En cours de traitement » is a change of state the company side is told of (content-free).
+    if (status !== r.status) await notifyCompanySide(tx, now, r);
     await appendJournal(tx, now, { actor: { kind: "agent", id: agent.id }, action: input.agentId ? "request.assigned" : "request.unassigned", subject: { type: "request", id }, data: { to: input.agentId, from: r.assignee_agent_id, status } });
     return { assigneeId: input.agentId, status, version: r.version + 1 };
   });
