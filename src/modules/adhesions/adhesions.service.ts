@@ -22,7 +22,7 @@ import {
 } from "../spaces/index.js";
 import { appendJournal, type Actor } from "../journal/index.js";
 import { companyEmailChangedMail, companyEmailLinkMail, oppositionNoticeMail, queueMail } from "../mail/index.js";
-import { addressBlock, issueLetter, lettersOfAdhesion, voidPendingLettersOf } from "../letters/index.js";
+import { addressBlock, issueLetter, lettersOfAdhesions, voidPendingLettersOf } from "../letters/index.js";
 import * as repo from "./adhesions.repository.js";
 import * as errors from "./adhesions.errors.js";
 import { orderedServices, QUALITY_LABELS, SERVICE_CODES, serviceLabel, type Quality, type ServiceCode } from "./adhesions.catalogue.js";
@@ -287,13 +287,13 @@ export async function requestAdhesion(deps: AdhesionsDeps, spaceId: string, inpu
   }
 }
 
-type AdhesionLetters = Awaited<ReturnType<typeof lettersOfAdhesion>>;
-
-/** The views of adhesions; `letters` when the caller already read them (else read here, one query an adhesion). */
-async function toView(deps: Pick<AdhesionsDeps, "db">, rows: Row<"adhesions">[], letters?: Map<string, AdhesionLetters>): Promise<AdhesionView[]> {
-  const companies = await getCompanies(deps.db, [...new Set(rows.map((r) => r.siren))]);
-  return Promise.all(
-    rows.map(async (r) => ({
+/** The views of adhesions; `letters` when the caller already read them (else read here, in one query). */
+async function toView(deps: Pick<AdhesionsDeps, "db">, rows: Row<"adhesions">[], letters?: Awaited<ReturnType<typeof lettersOfAdhesions>>): Promise<AdhesionView[]> {
+  const [companies, lettersOf] = await Promise.all([
+    getCompanies(deps.db, [...new Set(rows.map((r) => r.siren))]),
+    letters ?? lettersOfAdhesions(deps.db, rows.map((r) => r.id)),
+  ]);
+  return rows.map((r) => ({
       id: r.id,
       siren: r.siren,
       companyName: companies.get(r.siren)?.name ?? r.siren,
@@ -308,9 +308,8 @@ async function toView(deps: Pick<AdhesionsDeps, "db">, rows: Row<"adhesions">[],
       attemptsLeft: r.status === "letter_issued" ? ADHESION_RULES.maxCodeAttempts - r.code_attempts : null,
       activatedAt: r.activated_at,
       endedAt: r.ended_at,
-      letters: (letters?.get(r.id) ?? (await lettersOfAdhesion(deps.db, r.id))).map((l) => ({ number: l.number, status: l.status, editedAt: l.edited_at, postedAt: l.posted_at })),
-    })),
-  );
+      letters: (lettersOf.get(r.id) ?? []).map((l) => ({ number: l.number, status: l.status, editedAt: l.edited_at, postedAt: l.posted_at })),
+    }));
 }
 
 export async function listAdhesions(deps: Pick<AdhesionsDeps, "db">, spaceId: string): Promise<AdhesionView[]> {
@@ -586,7 +585,7 @@ export async function companyDesk(deps: Pick<AdhesionsDeps, "db">, siren: string
     const p = people.get(id);
     return { id, name: p ? `${p.first_name} ${p.last_name}` : "", connectionEmail: p?.connection_email ?? "", entitySiren: p?.entity_siren ?? "" };
   };
-  const letters = new Map(await Promise.all(adhesions.map(async (a) => [a.id, await lettersOfAdhesion(deps.db, a.id)] as const)));
+  const letters = await lettersOfAdhesions(deps.db, adhesions.map((a) => a.id));
   const views = await toView(deps, adhesions, letters);
   return {
     adhesions: views.map((v, i) => ({ ...v, requester: who(adhesions[i]!.space_id) })),

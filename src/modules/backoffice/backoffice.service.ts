@@ -5,7 +5,7 @@ import type { Tx } from "../../platform/db/database.js";
 import type { Clock } from "../../platform/clock.js";
 import type { Session } from "../../platform/sessions.js";
 import { DomainError } from "../../platform/errors.js";
-import { getCompanyDetails, listTaxServices, servicesCompetentFor } from "../companies/index.js";
+import { getCompanies, getCompanyDetails, listTaxServices, servicesCompetentFor } from "../companies/index.js";
 import { appendJournal } from "../journal/index.js";
 import { cancelAdhesionByAgent, companyDesk, reissueLetter, type AdhesionsDeps } from "../adhesions/index.js";
 import { rightsOfCompany, suspendRightByAgent } from "../rights/index.js";
@@ -62,8 +62,8 @@ const frenchDate = (d: Date | null) => (d ? new Intl.DateTimeFormat("fr-FR", { t
  */
 export async function requestForAgent(deps: BackofficeDeps, agent: AgentScope, id: string) {
   const r = await getRequestForAgent(deps.requests, agent, id);
-  const [company, desk, rights, templates, colleagues, services] = await Promise.all([
-    getCompanyDetails(deps.db, r.siren),
+  const [companies, desk, rights, templates, colleagues, services] = await Promise.all([
+    getCompanies(deps.db, [r.siren]),
     companyDesk(deps, r.siren),
     rightsOfCompany(deps, r.siren),
     repo.templatesOf(deps.db, [r.service.code]),
@@ -94,8 +94,8 @@ export async function requestForAgent(deps: BackofficeDeps, agent: AgentScope, i
     })),
     company: {
       siren: r.siren,
-      name: company?.name ?? r.siren,
-      address: company?.address ? [company.address.streetNumber, company.address.streetType, company.address.streetName, company.address.postalCode, company.address.communeName].filter(Boolean).join(" ") : null,
+      name: r.companyName,
+      address: companies.get(r.siren)?.addressLine ?? null,
       adhesions: desk.adhesions.map((a) => ({ id: a.id, status: a.status, origin: a.origin, services: a.services, requester: a.requester.name, createdAt: a.createdAt, activatedAt: a.activatedAt })),
       representatives: rights.filter((x) => x.state === "active").map((x) => ({ name: x.holder.name, service: x.service, role: x.role, taxScope: x.taxScope })),
       oppositions: desk.oppositions.length,

@@ -6,7 +6,7 @@ export {
   writePrintBatch,
   markBatchPosted,
   markLetterReturned,
-  lettersOfAdhesion,
+  lettersOfAdhesions,
   listLetterViews,
   letterPdf,
   maskCodes,

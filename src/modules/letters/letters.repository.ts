@@ -21,11 +21,12 @@ export async function listLetters(db: Executor, siren: string | undefined, limit
 }
 
 /** Letters of a company, for the adhesion desk and the person's view. */
-export async function listLettersOfAdhesion(db: Executor, adhesionId: string) {
+export async function listLettersOfAdhesions(db: Executor, adhesionIds: string[]) {
+  if (adhesionIds.length === 0) return [];
   return db
     .selectFrom("letters")
-    .select(["id", "number", "kind", "status", "edited_at", "printed_at", "posted_at", "returned_at"])
-    .where("adhesion_id", "=", adhesionId)
+    .select(["id", "adhesion_id", "number", "kind", "status", "edited_at", "printed_at", "posted_at", "returned_at"])
+    .where("adhesion_id", "in", adhesionIds)
     .orderBy("number")
     .execute();
 }

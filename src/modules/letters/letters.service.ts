@@ -110,8 +110,11 @@ export async function letterPdf(deps: Pick<LettersDeps, "db" | "sealer">, id: st
   return renderLetterPdf(toDocument(letter, JSON.parse(deps.sealer.open(letter.content_sealed)) as Content));
 }
 
-export async function lettersOfAdhesion(db: Executor, adhesionId: string) {
-  return repo.listLettersOfAdhesion(db, adhesionId);
+/** The letters of several adhesions, in one query: by adhesion, in the order of their numbers. */
+export async function lettersOfAdhesions(db: Executor, adhesionIds: string[]) {
+  const byAdhesion = new Map<string, Awaited<ReturnType<typeof repo.listLettersOfAdhesions>>>(adhesionIds.map((id) => [id, []]));
+  for (const l of await repo.listLettersOfAdhesions(db, adhesionIds)) byAdhesion.get(l.adhesion_id!)?.push(l);
+  return byAdhesion;
 }
 
 export type BatchResult = { batchId: string; letters: number; pdfPath: string; manifestPath: string };

@@ -22,6 +22,7 @@ import {
   summaryOf,
   threadOf,
   type RequestsDeps,
+  type RequestSummary,
 } from "./requests.service.js";
 
 /** Who acts in the back office: an agent and the services he belongs to (his requests are theirs). */
@@ -66,25 +67,16 @@ export type QueueFilters = {
   q?: string | undefined;
 };
 
-export type QueueItem = {
-  id: string;
-  reference: string;
-  siren: string;
-  companyName: string;
-  tax: string;
-  nature: string;
-  subject: string;
-  status: RequestStatus;
-  serviceCode: string;
-  receivedAt: Date;
-  lastActivityAt: Date;
-  deadlineAt: Date | null;
-  overdue: boolean;
-  dueSoon: boolean;
-  assigneeId: string | null;
-  unreadCount: number;
-  version: number;
-};
+/** A line of the queue: what a list shows of a request (its service by code), with its deadline and assignee. */
+export type QueueItem = Omit<RequestSummary, "service"> & DeadlineMarks & { serviceCode: string; assigneeId: string | null; version: number };
+
+type DeadlineMarks = { deadlineAt: Date | null; overdue: boolean; dueSoon: boolean };
+
+/** Where a deadline stands: passed (« En retard »), within `DUE_SOON_MS` (« Bientôt »), or neither. */
+function deadlineMarks(deadline: Date | null, now: Date): DeadlineMarks {
+  const left = deadline ? deadline.getTime() - now.getTime() : Infinity;
+  return { deadlineAt: deadline, overdue: left < 0, dueSoon: left >= 0 && left < DUE_SOON_MS };
+}
 
 function encodeQueueCursor(due: string, id: string) {
   return Buffer.from(JSON.stringify([due, id])).toString("base64url");
@@ -137,7 +129,6 @@ export async function queue(deps: RequestsDeps, agent: AgentScope, f: QueueFilte
   const rows = await q.orderBy("requests.due_at").orderBy("requests.id").limit(limit + 1).execute();
   const page = rows.slice(0, limit);
   const companies = await getCompanies(deps.db, [...new Set(page.map((r) => r.siren))]);
-  const soon = now.getTime() + DUE_SOON_MS;
   const items: QueueItem[] = page.map((r) => ({
     id: r.id,
     reference: r.reference,
@@ -150,9 +141,7 @@ export async function queue(deps: RequestsDeps, agent: AgentScope, f: QueueFilte
     serviceCode: r.service_code,
     receivedAt: r.received_at,
     lastActivityAt: r.last_activity_at,
-    deadlineAt: r.deadline ? new Date(r.deadline) : null,
-    overdue: !!r.deadline && new Date(r.deadline).getTime() < now.getTime(),
-    dueSoon: !!r.deadline && new Date(r.deadline).getTime() >= now.getTime() && new Date(r.deadline).getTime() < soon,
+    ...deadlineMarks(r.deadline ? new Date(r.deadline) : null, now),
     assigneeId: r.assignee_agent_id,
     unreadCount: r.unread,
     version: r.version,
@@ -197,27 +186,24 @@ export async function queueCounts(deps: RequestsDeps, agent: AgentScope, service
  */
 export async function getRequestForAgent(deps: RequestsDeps, agent: AgentScope, id: string) {
   const now = deps.clock.now();
-  const r = await repo.findRequest(deps.db, id);
+  const r = await repo.findRequestWithDeadline(deps.db, id);
   if (!r || !agent.services.includes(r.service_code)) throw notFound();
   await deps.db.transaction().execute(async (tx) => {
     await repo.markReadByAdministration(tx, id, now);
     await appendJournal(tx, now, { actor: { kind: "agent", id: agent.id }, action: "request.opened", subject: { type: "request", id }, data: { service: r.service_code } });
   });
-  const [summary, messages, notes, transfers, others, extra] = await Promise.all([
+  const [summary, messages, notes, transfers, others] = await Promise.all([
     summaryOf(deps.db, r),
     threadOf(deps.db, r),
     repo.notesOf(deps.db, id),
     repo.transfersOf(deps.db, id),
     repo.otherRequestsOf(deps.db, r.siren, id, agent.services, 20),
-    repo.agentColumnsOf(deps.db, id),
   ]);
-  const deadline = extra?.deadline ? new Date(extra.deadline) : null;
   return {
     ...summary,
     version: r.version,
-    assigneeId: extra?.assignee_agent_id ?? null,
-    deadlineAt: deadline,
-    overdue: !!deadline && deadline.getTime() < now.getTime(),
+    assigneeId: r.assignee_agent_id,
+    ...deadlineMarks(r.deadline ? new Date(r.deadline) : null, now),
     messages,
     notes: notes.map((n) => ({ id: n.id, agentId: n.agent_id, serviceCode: n.service_code, body: n.body, createdAt: n.created_at })),
     transfers: transfers.map((t) => ({ from: t.from_service, to: t.to_service, agentId: t.agent_id, reason: t.reason, at: t.at })),

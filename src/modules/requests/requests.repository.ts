@@ -174,10 +174,11 @@ export async function postAsPerson(
 
 // The back office ---------------------------------------------------------------------------------------------
 
-export async function agentColumnsOf(db: Executor, id: string) {
+/** A request with its current deadline (none once answered or closed): what an agent's view of it starts from. */
+export async function findRequestWithDeadline(db: Executor, id: string) {
   return db
     .selectFrom("requests")
-    .select(["assignee_agent_id", sql<Date | null>`NULLIF(due_at, 'infinity')`.as("deadline")])
+    .select([...REQUEST_COLUMNS, sql<Date | null>`NULLIF(due_at, 'infinity')`.as("deadline")])
     .where("id", "=", id)
     .executeTakeFirst();
 }

@@ -424,6 +424,26 @@ export type Representative = {
   lastActivityAt: Date | null;
 };
 
+/** The rights held on a company and the people they name (holders and grantors), read once. */
+async function rightsOnCompanyWithPeople(db: Kysely<DB>, siren: string) {
+  const rights = await repo.rightsOnCompany(db, siren);
+  const people = new Map((await getSpaces(db, [...new Set(rights.flatMap((r) => [r.space_id, ...(r.granted_by_space ? [r.granted_by_space] : [])]))])).map((p) => [p.id, p]));
+  return { rights, people };
+}
+
+/** What every view shows of a right; one whose end date passed reads « expired ». */
+function rightFields(r: Awaited<ReturnType<typeof repo.rightsOnCompany>>[number], now: Date) {
+  return {
+    id: r.id,
+    service: r.service,
+    role: r.role,
+    taxScope: r.tax_scope,
+    state: r.valid_until && r.valid_until <= now ? "expired" : r.state,
+    since: r.valid_from,
+    validUntil: r.valid_until,
+  };
+}
+
 /** Every person holding a right on the company (administrators and deputies only may see it). */
 export async function listRepresentatives(deps: RightsDeps, actorId: string, siren: string): Promise<Representative[]> {
   const now = deps.clock.now();
@@ -431,8 +451,7 @@ export async function listRepresentatives(deps: RightsDeps, actorId: string, sir
   if (!mine.some((r) => isLive(r, now))) throw new DomainError("not_found", "not_found", "Entreprise introuvable.");
   if (!canManage(mine, now)) throw new DomainError("forbidden", "not_company_manager", "Seuls les administrateurs et leurs suppléants voient qui agit pour l'entreprise.");
   const legalRep = await isLegalRepresentativeAdministrator(deps.db, actorId, siren, now);
-  const rights = await repo.rightsOnCompany(deps.db, siren);
-  const people = new Map((await getSpaces(deps.db, [...new Set(rights.flatMap((r) => [r.space_id, ...(r.granted_by_space ? [r.granted_by_space] : [])]))])).map((p) => [p.id, p]));
+  const { rights, people } = await rightsOnCompanyWithPeople(deps.db, siren);
   const bySpace = new Map<string, typeof rights>();
   for (const r of rights) bySpace.set(r.space_id, [...(bySpace.get(r.space_id) ?? []), r]);
   return [...bySpace].map(([spaceId, list]) => {
@@ -444,13 +463,7 @@ export async function listRepresentatives(deps: RightsDeps, actorId: string, sir
         .map((r) => {
           const g = r.granted_by_space ? people.get(r.granted_by_space) : undefined;
           return {
-            id: r.id,
-            service: r.service,
-            role: r.role,
-            taxScope: r.tax_scope,
-            state: r.valid_until && r.valid_until <= now ? "expired" : r.state,
-            since: r.valid_from,
-            validUntil: r.valid_until,
+            ...rightFields(r, now),
             grantedBy: g ? `${g.first_name} ${g.last_name} (${g.connection_email})` : null,
             revocable: spaceId !== actorId && mayRevoke({ spaceId: actorId, isLegalRepresentativeAdministrator: legalRep }, { grantedBySpace: r.granted_by_space }),
           };
@@ -526,20 +539,13 @@ export type CompanyRightView = {
 /** Every right held on a company (for the agents of its tax office). */
 export async function rightsOfCompany(deps: Pick<RightsDeps, "db" | "clock">, siren: string): Promise<CompanyRightView[]> {
   const now = deps.clock.now();
-  const rights = await repo.rightsOnCompany(deps.db, siren);
-  const people = new Map((await getSpaces(deps.db, [...new Set(rights.flatMap((r) => [r.space_id, ...(r.granted_by_space ? [r.granted_by_space] : [])]))])).map((p) => [p.id, p]));
+  const { rights, people } = await rightsOnCompanyWithPeople(deps.db, siren);
   return rights.map((r) => {
     const p = people.get(r.space_id);
     const g = r.granted_by_space ? people.get(r.granted_by_space) : undefined;
     return {
-      id: r.id,
+      ...rightFields(r, now),
       holder: { id: r.space_id, name: p ? `${p.first_name} ${p.last_name}` : "", connectionEmail: p?.connection_email ?? "" },
-      service: r.service,
-      role: r.role,
-      taxScope: r.tax_scope,
-      state: r.valid_until && r.valid_until <= now ? "expired" : r.state,
-      since: r.valid_from,
-      validUntil: r.valid_until,
       grantedBy: g ? `${g.first_name} ${g.last_name}` : null,
     };
   });
