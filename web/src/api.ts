@@ -81,6 +81,10 @@ export type Company = {
   myRights: { service: string; role: string; taxScope: string[] | null; state: string; validUntil: string | null }[];
 };
 
+/** Paris date and time: « 28 novembre 2026 à 10:24 », or compact « 28 nov. 2026, 10:24 » (back-office lists). */
+export const frenchDateTime = (iso: string, compact = false) =>
+  new Date(iso).toLocaleString("fr-FR", { timeZone: "Europe/Paris", dateStyle: compact ? "medium" : "long", timeStyle: "short" });
+
 /** Paris date, long form: « 28 novembre 2026 ». */
 export const frenchDate = (iso: string) => new Date(iso).toLocaleDateString("fr-FR", { timeZone: "Europe/Paris", day: "numeric", month: "long", year: "numeric" });
 

@@ -1,7 +1,7 @@
 import type { ReactNode } from "react";
 import { Link, Navigate, useLocation } from "react-router";
 import { Badge } from "@codegouvfr/react-dsfr/Badge";
-import type { Message, RequestSummary } from "./api";
+import { frenchDateTime, type Message, type RequestSummary } from "./api";
 import { Page } from "./components";
 import { useSession } from "./session";
 import { useRequestEvents } from "./live";
@@ -9,23 +9,12 @@ import { useRequestEvents } from "./live";
 export type AgentRef = { id: string; name: string };
 export type Status = RequestSummary["status"];
 
-export type QueueItem = {
-  id: string;
-  reference: string;
-  siren: string;
-  companyName: string;
-  tax: string;
-  nature: string;
-  subject: string;
-  status: Status;
+export type QueueItem = Omit<RequestSummary, "service"> & {
   serviceCode: string;
-  receivedAt: string;
-  lastActivityAt: string;
   deadlineAt: string | null;
   overdue: boolean;
   dueSoon: boolean;
   assignee: AgentRef | null;
-  unreadCount: number;
   version: number;
 };
 export type QueueCounts = { byStatus: Record<"received" | "in_progress" | "awaiting_user" | "answered", number>; overdue: number; dueSoon: number; unassigned: number; mine: number };
@@ -111,7 +100,7 @@ export function Deadline({ at, overdue, dueSoon }: { at: string | null; overdue:
   );
 }
 
-export const dateTime = (iso: string) => new Date(iso).toLocaleString("fr-FR", { timeZone: "Europe/Paris", dateStyle: "medium", timeStyle: "short" });
+export const dateTime = (iso: string) => frenchDateTime(iso, true);
 
 /** Highlighted excerpt: the matches in <mark>, everything as text (never HTML). */
 export function Excerpt({ segments }: { segments: Segment[] }) {

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
-import { ApiError } from "./api";
+import { ApiError, frenchDate, frenchDateTime, type Message } from "./api";
 
 /** The first page of a visit keeps the browser's own focus order (skip links first). */
 let isFirstPage = true;
@@ -84,4 +84,46 @@ export function useAction(action: () => Promise<void>) {
     }
   };
   return { run, busy, error };
+}
+
+/**
+ * A thread's messages (plain text, never HTML) and their attachments, as the company side reads it (the
+ * administration's read marks on its own messages) or as an agent does (the company's read marks, file hashes).
+ */
+export function Thread({ messages, side }: { messages: Message[]; side: "company" | "agent" }) {
+  const agent = side === "agent";
+  return (
+    <ol className="fr-raw-list">
+      {messages.map((m) => {
+        const fromCompany = m.author.kind === "person";
+        const readMark = agent
+          ? !fromCompany && m.readByCompanyAt && ` — lu par l'entreprise le ${frenchDateTime(m.readByCompanyAt, true)}`
+          : fromCompany && m.readByAdministrationAt && ` — lu par l'administration le ${frenchDate(m.readByAdministrationAt)}`;
+        return (
+          <li key={m.id} className={`fr-card ${agent ? "fr-p-2w" : "fr-p-3w"} fr-mb-2w ${fromCompany ? "" : "fr-background-alt--blue-france"}`}>
+            <p className="fr-text--sm fr-mb-1w">
+              <strong>{m.author.displayName}</strong> — {frenchDateTime(m.createdAt, agent)}
+              {readMark || ""}
+            </p>
+            <p style={{ whiteSpace: "pre-wrap" }} className="fr-mb-1w">
+              {m.body}
+            </p>
+            {m.attachments.length > 0 && (
+              <ul>
+                {m.attachments.map((a) => (
+                  <li key={a.id}>
+                    <a className="fr-link fr-icon-attachment-line fr-link--icon-left" href={agent ? `/api/v1/backoffice/attachments/${a.id}` : `/api/v1/attachments/${a.id}`} download>
+                      {a.name}
+                      {agent ? "" : ` (${Math.ceil(a.size / 1024)} Kio)`}
+                    </a>
+                    {agent && ` (${Math.ceil(a.size / 1024)} Kio, SHA-256 ${a.sha256.slice(0, 12)}…)`}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </li>
+        );
+      })}
+    </ol>
+  );
 }

@@ -7,7 +7,7 @@ import { Select } from "@codegouvfr/react-dsfr/Select";
 import { RadioButtons } from "@codegouvfr/react-dsfr/RadioButtons";
 import { createModal } from "@codegouvfr/react-dsfr/Modal";
 import { api, ApiError, NATURES, ROLE_LABELS } from "../api";
-import { ErrorAlert, useAction } from "../components";
+import { ErrorAlert, Thread, useAction } from "../components";
 import { Attachments, type Pending } from "./Write";
 import { ADHESION_STATUS_LABELS, AGENT_STATUS_LABELS, AgentPage, dateTime, Deadline, StatusBadge, useQueueEvents, type AgentRequest as Detail } from "../backoffice";
 
@@ -148,31 +148,7 @@ function Work({ id, agentId }: { id: string; agentId: string }) {
           </section>
 
           <h3 className="fr-h5 fr-mt-3w">Échanges</h3>
-          <ol className="fr-raw-list">
-            {r.messages.map((m) => (
-              <li key={m.id} className={`fr-card fr-p-2w fr-mb-2w ${m.author.kind === "person" ? "" : "fr-background-alt--blue-france"}`}>
-                <p className="fr-text--sm fr-mb-1w">
-                  <strong>{m.author.displayName}</strong> — {dateTime(m.createdAt)}
-                  {m.author.kind !== "person" && m.readByCompanyAt ? ` — lu par l'entreprise le ${dateTime(m.readByCompanyAt)}` : ""}
-                </p>
-                <p style={{ whiteSpace: "pre-wrap" }} className="fr-mb-1w">
-                  {m.body}
-                </p>
-                {m.attachments.length > 0 && (
-                  <ul>
-                    {m.attachments.map((a) => (
-                      <li key={a.id}>
-                        <a className="fr-link fr-icon-attachment-line fr-link--icon-left" href={`/api/v1/backoffice/attachments/${a.id}`} download>
-                          {a.name}
-                        </a>{" "}
-                        ({Math.ceil(a.size / 1024)} Kio, SHA-256 {a.sha256.slice(0, 12)}…)
-                      </li>
-                    ))}
-                  </ul>
-                )}
-              </li>
-            ))}
-          </ol>
+          <Thread messages={r.messages} side="agent" />
 
           {open ? (
             <form onSubmit={(e) => void reply.run(e)} noValidate>

@@ -4,13 +4,12 @@ import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Badge } from "@codegouvfr/react-dsfr/Badge";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Input } from "@codegouvfr/react-dsfr/Input";
-import { api, frenchDate, NATURES, REQUEST_STATUS_LABELS, type RequestDetail } from "../api";
-import { ErrorAlert, Page, useAction } from "../components";
+import { api, frenchDate, frenchDateTime, NATURES, REQUEST_STATUS_LABELS, type RequestDetail } from "../api";
+import { ErrorAlert, Page, Thread, useAction } from "../components";
 import { useSession } from "../session";
 import { Attachments } from "./Write";
 import { useRequestEvents } from "../live";
 
-const dateTime = (iso: string) => new Date(iso).toLocaleString("fr-FR", { timeZone: "Europe/Paris", dateStyle: "long", timeStyle: "short" });
 
 /** A request's thread: messages (plain text, never HTML), attachments, the receipt, reply and close. */
 export function RequestPage() {
@@ -49,7 +48,7 @@ export function RequestPage() {
         <Alert
           severity="success"
           title="Votre demande est déposée"
-          description={`Reçue le ${dateTime(request.receivedAt)} par ${request.service.name}. L'accusé de réception signé vous a aussi été envoyé par courriel.`}
+          description={`Reçue le ${frenchDateTime(request.receivedAt)} par ${request.service.name}. L'accusé de réception signé vous a aussi été envoyé par courriel.`}
           className="fr-mb-3w"
         />
       )}
@@ -72,7 +71,7 @@ export function RequestPage() {
             <ul>
               {request.openings.map((o, i) => (
                 <li key={i}>
-                  {o.service.name}, le {dateTime(o.openedAt)}
+                  {o.service.name}, le {frenchDateTime(o.openedAt)}
                 </li>
               ))}
             </ul>
@@ -80,30 +79,7 @@ export function RequestPage() {
         </details>
       )}
       <h2>Échanges</h2>
-      <ol className="fr-raw-list">
-        {request.messages.map((m) => (
-          <li key={m.id} className={`fr-card fr-p-3w fr-mb-2w ${m.author.kind === "person" ? "" : "fr-background-alt--blue-france"}`}>
-            <p className="fr-text--sm fr-mb-1w">
-              <strong>{m.author.displayName}</strong> — {dateTime(m.createdAt)}
-              {m.author.kind === "person" && m.readByAdministrationAt ? ` — lu par l'administration le ${frenchDate(m.readByAdministrationAt)}` : ""}
-            </p>
-            <p style={{ whiteSpace: "pre-wrap" }} className="fr-mb-1w">
-              {m.body}
-            </p>
-            {m.attachments.length > 0 && (
-              <ul>
-                {m.attachments.map((a) => (
-                  <li key={a.id}>
-                    <a className="fr-link fr-icon-attachment-line fr-link--icon-left" href={`/api/v1/attachments/${a.id}`} download>
-                      {a.name} ({Math.ceil(a.size / 1024)} Kio)
-                    </a>
-                  </li>
-                ))}
-              </ul>
-            )}
-          </li>
-        ))}
-      </ol>
+      <Thread messages={request.messages} side="company" />
       {request.status === "closed" ? (
         <Alert severity="info" small description="Cette demande est clôturée : pour poursuivre, déposez une nouvelle demande en citant sa référence." />
       ) : (
