@@ -6,6 +6,7 @@ const report = process.env.TEST_REPORT;
 export default defineConfig({
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    setupFiles: ["test/helpers/setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // PGlite instances and Chromium are heavy: two workers on two cores.

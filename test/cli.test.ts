@@ -1,13 +1,13 @@
+import { tempDir } from "./helpers/temp.js";
 import { describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+
 import { join } from "node:path";
 import { acquireDataDirLock } from "../src/platform/db/lock.js";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const FIXTURES = join(ROOT, "test/fixtures");
-const dataDir = mkdtempSync(join(tmpdir(), "mp-cli-"));
+const dataDir = tempDir("mp-cli");
 
 /** Runs `npm run cli -- …` as an operator would (same entry point), on an embedded database of its own. */
 function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -1,6 +1,6 @@
+import { tempDir } from "./helpers/temp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeFileSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Database } from "../src/platform/db/database.js";
 import { findManagingSie, importEtablissements, importTaxServices, importUnitesLegales } from "../src/modules/companies/index.js";
@@ -47,7 +47,7 @@ describe("SIRENE stock import", () => {
   });
 
   it("updates in place when the same file is imported again", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sirene-"));
+    const dir = tempDir("sirene");
     const file = join(dir, "u.csv");
     writeFileSync(file, "siren,denominationUniteLegale,etatAdministratifUniteLegale,nicSiegeUniteLegale,statutDiffusionUniteLegale,sigleUniteLegale,prenom1UniteLegale,prenomUsuelUniteLegale,nomUniteLegale,nomUsageUniteLegale,categorieJuridiqueUniteLegale,colonneFuture\n812345676,MARTIN DISTRIBUTION SAS,C,00017,O,,,,,,5710,x\n");
     const report = await importUnitesLegales(database.db, file, now);
@@ -58,7 +58,7 @@ describe("SIRENE stock import", () => {
   });
 
   it("names the missing required columns", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "sirene-"));
+    const dir = tempDir("sirene");
     const file = join(dir, "u.csv");
     writeFileSync(file, "siren,denominationUniteLegale\n812345676,X\n");
     const error = await importUnitesLegales(database.db, file, now).catch((e: unknown) => e);

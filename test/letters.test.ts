@@ -1,7 +1,6 @@
+import { tempDir } from "./helpers/temp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { call, seedReferenceData, startTestApp, type TestApp } from "./helpers/app.js";
 import { letterCodes, newCompany, signedInPerson } from "./helpers/people.js";
 import { pdfText } from "./helpers/pdf.js";
@@ -52,7 +51,7 @@ describe("print batches", () => {
       await call(t.app, "POST", "/api/v1/adhesions", { jar: p.jar, body: { siren, quality: "mandated", services: ["cfe"] } });
     }
     const codes = await Promise.all(sirens.map((s) => letterCodes(t, s)));
-    const outDir = mkdtempSync(join(tmpdir(), "lots-"));
+    const outDir = tempDir("lots");
     const batch = await writePrintBatch(t.ctx, t.clock.now().toISOString().slice(0, 10), outDir);
     expect(batch.letters).toBeGreaterThanOrEqual(2);
     const { pages } = await pdfText(readFileSync(batch.pdfPath));
@@ -81,6 +80,6 @@ describe("print batches", () => {
   });
 
   it("refuses a malformed date", async () => {
-    await expect(writePrintBatch(t.ctx, "28/11/2026", mkdtempSync(join(tmpdir(), "lots-")))).rejects.toThrow(/Date invalide/);
+    await expect(writePrintBatch(t.ctx, "28/11/2026", tempDir("lots"))).rejects.toThrow(/Date invalide/);
   });
 });

@@ -48,6 +48,7 @@ export function createWorker(options: WorkerOptions) {
   const leaseMs = options.leaseMs ?? 60_000;
   const maxAttempts = options.maxAttempts ?? 30;
   let timer: NodeJS.Timeout | undefined;
+  /** The background round in flight, if any: the rows it claimed are invisible to `drain` until it settles them. */
   let running: Promise<number> | undefined;
   let stopped = true;
 
@@ -100,13 +101,19 @@ export function createWorker(options: WorkerOptions) {
     return jobs.length;
   }
 
-  /** Runs rounds until nothing is due (tests, CLI). */
+  /**
+   * Runs rounds until nothing is due (tests, CLI). A round of the background worker in flight holds rows under its
+   * lease, which this cannot claim: it waits for that round to settle them before it says that nothing is left.
+   */
   async function drain(maxRounds = 100): Promise<number> {
     let total = 0;
     for (let i = 0; i < maxRounds; i++) {
       const n = await runOnce();
       total += n;
-      if (n === 0) break;
+      if (n > 0) continue;
+      const inFlight = running;
+      if (!inFlight) break;
+      await inFlight;
     }
     return total;
   }
@@ -114,12 +121,16 @@ export function createWorker(options: WorkerOptions) {
   function schedule(delay: number) {
     if (stopped) return;
     timer = setTimeout(() => {
-      running = runOnce().catch((error: unknown) => {
+      const round = runOnce().catch((error: unknown) => {
         // The database may be briefly unreachable: log and try again at the next round.
         logger.error({ err: error instanceof Error ? error.message : String(error) }, "worker round failed");
         return 0;
       });
-      void running.then((n) => schedule(n > 0 ? 0 : pollMs));
+      running = round;
+      void round.then((n) => {
+        if (running === round) running = undefined;
+        schedule(n > 0 ? 0 : pollMs);
+      });
     }, delay);
     timer.unref?.();
   }

@@ -1,6 +1,6 @@
+import { tempDir } from "../helpers/temp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generate } from "otplib";
 import type { Page } from "playwright-core";
@@ -62,7 +62,7 @@ describe("the back office in the browser", () => {
     await agent.getByText("RIB demandé, relancer sous 8 jours.").waitFor();
 
     // Lila answers with the document, from her own browser.
-    const dir = mkdtempSync(join(tmpdir(), "rib-"));
+    const dir = tempDir("rib");
     const pdfPath = join(dir, "rib-martin.pdf");
     writeFileSync(pdfPath, await renderLetterPdf({ kind: "email_change_notice", number: "1", editedAt: new Date().toISOString(), addressLines: ["X"], fields: { companyName: "X", siren: SEED.martin.siren, oldEmail: null, newEmail: "a@b.fr", changedBy: { fullName: "A", connectionEmail: "a@b.fr" }, changedAt: new Date().toISOString() } }));
     const lila = await app.newPage();

@@ -1,6 +1,6 @@
+import { tempDir } from "../helpers/temp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeFileSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generate } from "otplib";
 import { call, CookieJar } from "../helpers/app.js";
@@ -24,7 +24,7 @@ afterAll(async () => app?.stop());
 
 describe("the seed's messagerie story in the browser", () => {
   it("Lila files a VAT credit refund with a PDF, gets the receipt; an agent answers; Robert and Lila read it; the company address got a content-free notice", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pj-"));
+    const dir = tempDir("pj");
     const pdfPath = join(dir, "formulaire-3519.pdf");
     writeFileSync(pdfPath, await renderLetterPdf({ kind: "email_change_notice", number: "1", editedAt: new Date().toISOString(), addressLines: ["X"], fields: { companyName: "X", siren: SEED.martin.siren, oldEmail: null, newEmail: "a@b.fr", changedBy: { fullName: "A", connectionEmail: "a@b.fr" }, changedAt: new Date().toISOString() } }));
 

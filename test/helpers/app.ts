@@ -1,6 +1,6 @@
+import { tempDir } from "./temp.js";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+
 import { join } from "node:path";
 import { loadConfig } from "../../src/platform/config.js";
 import { manualClock } from "../../src/platform/clock.js";
@@ -27,7 +27,7 @@ export type TestApp = {
 export async function startTestApp(env: Record<string, string> = {}, options: { webDir?: string; clock?: ReturnType<typeof manualClock>; database?: Awaited<ReturnType<typeof openTestDatabase>> } = {}): Promise<TestApp> {
   const clock = options.clock ?? manualClock(new Date("2026-11-28T09:00:00.000Z"));
   const database = options.database ?? (await openTestDatabase());
-  const dataDir = mkdtempSync(join(tmpdir(), "mp-test-"));
+  const dataDir = tempDir("mp-test");
   const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", SIGNIN_RATE_PER_MINUTE: "10000", API_RATE_PER_MINUTE: "100000", DATA_DIR: dataDir, ...env });
   const ctx = await createContext(config, { clock, database, logger: createLogger("silent") });
   const app = await buildHttpApp(ctx, { webDir: options.webDir ?? "/nonexistent" });

@@ -1,7 +1,7 @@
+import { tempDir } from "../helpers/temp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { call, CookieJar, countRows, lastMailTo, seedReferenceData, startTestApp, type TestApp } from "../helpers/app.js";
@@ -268,7 +268,7 @@ describe("cli verify-receipt", () => {
     const jar = await (await import("../helpers/people.js")).signIn(t, robert.email);
     const r = await call(t.app, "POST", "/api/v1/requests", { jar, body: { ...VAT_REFUND, uploadIds: [] } });
     const pdf = (await t.app.inject({ method: "GET", url: r.body.receiptUrl, headers: { cookie: jar.header() } })).rawPayload;
-    const dir = mkdtempSync(join(tmpdir(), "receipt-"));
+    const dir = tempDir("receipt");
     writeFileSync(join(dir, "ar.pdf"), pdf);
     writeFileSync(join(dir, "cle.pem"), t.ctx.receiptKeys.publicKeyPem);
     const tampered = Buffer.from(pdf);
