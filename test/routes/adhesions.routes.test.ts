@@ -405,7 +405,7 @@ describe("company e-mail address (product §6)", () => {
 describe("companies", () => {
   it("lists only the companies where I hold a right", async () => {
     const person = await signedInPerson(t, { siren: SEED.gestion.siren });
-    expect((await call(t.app, "GET", "/api/v1/companies", { jar: person.jar })).body).toEqual({ items: [], nextCursor: null });
+    expect((await call(t.app, "GET", "/api/v1/companies", { jar: person.jar })).body).toEqual({ items: [], nextCursor: null, total: 0 });
     expect((await call(t.app, "GET", `/api/v1/companies/${SEED.martin.siren}`, { jar: person.jar })).status).toBe(404);
     expect((await call(t.app, "GET", "/api/v1/companies/abc", { jar: person.jar })).status).toBe(400);
     expect((await call(t.app, "GET", "/api/v1/companies")).status).toBe(401);

@@ -281,12 +281,15 @@ describe("mes entreprises, paginated", () => {
       const admin = await activeAdministrator(t, siren, { services: ["cfe"] });
       await accept(p, (await offer(admin, siren, p.email, { role: "delegate", services: ["cfe"] })).body.id);
     }
-    const first = await call(t.app, "GET", "/api/v1/companies?limit=2", { jar: p.jar });
+    const first = await call(t.app, "GET", "/api/v1/companies?limit=2&sort=siren", { jar: p.jar });
     expect(first.body.items).toHaveLength(2);
-    expect(first.body.nextCursor).toBe(first.body.items[1].siren);
-    const second = await call(t.app, "GET", `/api/v1/companies?limit=2&cursor=${first.body.nextCursor}`, { jar: p.jar });
+    expect(first.body.total).toBe(3);
+    const second = await call(t.app, "GET", `/api/v1/companies?limit=2&sort=siren&cursor=${first.body.nextCursor}`, { jar: p.jar });
     expect(second.body.items).toHaveLength(1);
     expect(second.body.nextCursor).toBeNull();
+    expect(second.body.total).toBe(3);
+    // A cursor is bound to its sort.
+    expect((await call(t.app, "GET", `/api/v1/companies?limit=2&sort=name&cursor=${first.body.nextCursor}`, { jar: p.jar })).status).toBe(400);
     expect([...first.body.items, ...second.body.items].map((c: { siren: string }) => c.siren)).toEqual([...sirens].sort());
     expect((await call(t.app, "GET", "/api/v1/companies?limit=0", { jar: p.jar })).status).toBe(400);
     expect((await call(t.app, "GET", "/api/v1/companies?cursor=abc", { jar: p.jar })).status).toBe(400);

@@ -1,7 +1,6 @@
 export {
   adhesionRightsPort,
   can,
-  pageMyCompanies,
   getMyCompany,
   offerDelegation,
   acceptDelegation,
@@ -24,3 +23,4 @@ export {
 export { decideGrant, can as canWithRights, isLive, mayRevoke, canManage, type HeldRight, type GrantRequest } from "./rights.policy.js";
 export { rightsRoutes } from "./rights.routes.js";
 export { messagerieScope, messagerieHolders } from "./rights.repository.js";
+export { pagePortfolio, portfolioTotals, foldName, type PortfolioItem, type PortfolioFilters, type PortfolioSort } from "./rights.portfolio.js";

@@ -204,13 +204,6 @@ export async function newlyExpired(db: Executor, since: Date, at: Date) {
 }
 
 
-/** The SIRENs where a person holds a live right, in order, after a cursor (keyset). */
-export async function sirensOf(db: Executor, spaceId: string, at: Date, limit: number, after?: string): Promise<string[]> {
-  let q = db.selectFrom("rights").select("siren").distinct().where("space_id", "=", spaceId).where(live(at));
-  if (after) q = q.where("siren", ">", after);
-  return (await q.orderBy("siren").limit(limit).execute()).map((r) => r.siren);
-}
-
 export async function liveRightsIn(db: Executor, spaceId: string, at: Date, sirens: string[]) {
   return db
     .selectFrom("rights")

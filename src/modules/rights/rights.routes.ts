@@ -4,6 +4,7 @@ import { requirePerson } from "../../platform/http/auth.js";
 import { emailField, errorReply, sirenField } from "../spaces/index.js";
 import { companyEmailOf, SERVICE_CODES, TAX_CODES } from "../adhesions/index.js";
 import * as service from "./rights.service.js";
+import { pagePortfolio, portfolioTotals, PORTFOLIO_SORTS, type PortfolioItem } from "./rights.portfolio.js";
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorReply]));
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -15,7 +16,31 @@ const companySchema = z.object({
   companyEmail: z.string().nullable(),
   myRights: z.array(z.object({ service: z.string(), role: z.string(), taxScope: z.array(z.string()).nullable(), state: z.string(), validUntil: z.string().nullable() })),
 });
-const toJson = (c: service.MyCompany) => ({ ...c, myRights: c.myRights.map((r) => ({ ...r, validUntil: iso(r.validUntil) })) });
+const rightsJson = (rights: service.MyRight[]) => rights.map((r) => ({ ...r, validUntil: iso(r.validUntil) }));
+const toJson = (c: service.MyCompany) => ({ ...c, myRights: rightsJson(c.myRights) });
+
+const portfolioItemSchema = z.object({
+  siren: z.string(),
+  name: z.string(),
+  address: z.string().nullable(),
+  companyEmail: z.string().nullable(),
+  /** My live rights on the company (also as `myRights`, the name of the first version of this route). */
+  rights: companySchema.shape.myRights,
+  myRights: companySchema.shape.myRights,
+  /** Messages of the administration not yet read, in the taxes my messagerie covers. */
+  unreadCount: z.number().int(),
+  /** Requests not closed, in the taxes my messagerie covers. */
+  openRequests: z.number().int(),
+  lastActivityAt: z.string().nullable(),
+  /** My adhesions to the company still waiting for their letter's code. */
+  pendingAdhesions: z.number().int(),
+});
+const portfolioJson = (c: PortfolioItem) => {
+  const rights = rightsJson(c.rights);
+  return { ...c, rights, myRights: rights, lastActivityAt: iso(c.lastActivityAt) };
+};
+/** `true`/`false` in a query string. */
+const booleanFlag = z.enum(["true", "false"], { error: "valeur attendue : true ou false" }).transform((v) => v === "true");
 
 const personSchema = z.object({ firstName: z.string(), lastName: z.string(), connectionEmail: z.string() });
 const delegationSchema = z.object({
@@ -44,19 +69,47 @@ export function rightsRoutes(deps: service.RightsDeps): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ["companies"],
-          summary: "Companies where I hold a right, with my rights, by SIREN (keyset pagination)",
+          summary: "My companies (« mes entreprises »): searched, filtered, sorted, with unread and open requests (keyset pagination)",
           security: [{ session: [] }],
           querystring: z.object({
             limit: z.coerce.number().int().min(1).max(100).default(50),
-            /** The `nextCursor` of the previous page. */
-            cursor: z.string().regex(/^\d{9}$/, "curseur invalide").optional(),
+            /** The `nextCursor` of the previous page (opaque; bound to the sort). */
+            cursor: z.string().max(800).optional(),
+            /** A SIREN prefix, or words of the name (each the start of a word; accents and case ignored). */
+            q: z.string().max(200).optional(),
+            /** Only the companies where I hold this service. */
+            service: z.enum(SERVICE_CODES).optional(),
+            /** Only the companies where I hold this role. */
+            role: z.enum(["administrator", "deputy", "delegate"]).optional(),
+            /** Only the companies with unread messages of the administration. */
+            hasUnread: booleanFlag.optional(),
+            /** Only the companies where one of my adhesions is pending (letter not yet activated). */
+            pendingAdhesion: booleanFlag.optional(),
+            sort: z.enum(PORTFOLIO_SORTS).default("name"),
           }),
-          response: { 200: z.object({ items: z.array(companySchema), nextCursor: z.string().nullable() }), ...errors(400, 401) },
+          response: { 200: z.object({ items: z.array(portfolioItemSchema), nextCursor: z.string().nullable(), total: z.number().int() }), ...errors(400, 401) },
         },
       },
       async (req) => {
-        const page = await service.pageMyCompanies(deps, requirePerson(req).subjectId, req.query.limit, req.query.cursor);
-        return { items: page.items.map(toJson), nextCursor: page.nextCursor };
+        const { limit, cursor, sort, ...filters } = req.query;
+        const page = await pagePortfolio(deps.db, requirePerson(req).subjectId, deps.clock.now(), { filters, sort, limit, cursor });
+        return { ...page, items: page.items.map(portfolioJson) };
+      },
+    );
+
+    app.get(
+      "/api/v1/companies/summary",
+      {
+        schema: {
+          tags: ["companies"],
+          summary: "How many companies I act for and how many messages of the administration I have not read (the page header)",
+          security: [{ session: [] }],
+          response: { 200: z.object({ companies: z.number().int(), unread: z.number().int() }), ...errors(401) },
+        },
+      },
+      async (req) => {
+        const totals = await portfolioTotals(deps.db, requirePerson(req).subjectId, deps.clock.now());
+        return { companies: totals.companies, unread: totals.unread };
       },
     );
 

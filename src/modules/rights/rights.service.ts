@@ -12,6 +12,7 @@ import { appendJournal } from "../journal/index.js";
 import { delegationOfferMail, newRightMail, queueMail } from "../mail/index.js";
 import * as repo from "./rights.repository.js";
 import { canManage, decideGrant, isLive, mayRevoke, type HeldRight } from "./rights.policy.js";
+import { sortRights, type MyRight } from "./rights.views.js";
 
 export type RightsDeps = { db: Kysely<DB>; clock: Clock };
 
@@ -72,19 +73,8 @@ export const adhesionRightsPort: RightsPort = {
   isAdministrator: (db, spaceId, siren, service, at) => repo.holdsRole(db, spaceId, siren, service, "administrator", at),
 };
 
-export type MyRight = { service: string; role: string; taxScope: string[] | null; state: string; validUntil: Date | null };
+export type { MyRight };
 export type MyCompany = { siren: string; name: string; address: string | null; companyEmail: string | null; myRights: MyRight[] };
-
-/**
- * A page of the person's companies, by SIREN: the rights are read first (indexed by person), then the companies
- * of the page only, so that a portfolio of 5,000 companies costs no more than one of 50.
- */
-export async function pageMyCompanies(deps: RightsDeps, spaceId: string, limit: number, after?: string): Promise<{ items: MyCompany[]; nextCursor: string | null }> {
-  const sirens = await repo.sirensOf(deps.db, spaceId, deps.clock.now(), limit + 1, after);
-  const page = sirens.slice(0, limit);
-  const items = page.length === 0 ? [] : await listMyCompaniesIn(deps, spaceId, page);
-  return { items, nextCursor: sirens.length > limit ? page[page.length - 1]! : null };
-}
 
 async function listMyCompaniesIn(deps: RightsDeps, spaceId: string, sirens: string[]): Promise<MyCompany[]> {
   const rights = await repo.liveRightsIn(deps.db, spaceId, deps.clock.now(), sirens);
@@ -95,10 +85,7 @@ async function listMyCompaniesIn(deps: RightsDeps, spaceId: string, sirens: stri
     name: companies.get(s)?.name ?? s,
     address: companies.get(s)?.addressLine ?? null,
     companyEmail: emails.get(s) ?? null,
-    myRights: rights
-      .filter((r) => r.siren === s)
-      .sort((a, b) => SERVICE_CODES.indexOf(a.service as ServiceCode) - SERVICE_CODES.indexOf(b.service as ServiceCode))
-      .map((r) => ({ service: r.service, role: r.role, taxScope: r.tax_scope, state: r.state, validUntil: r.valid_until })),
+    myRights: sortRights(rights.filter((r) => r.siren === s)),
   }));
 }
 

@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { unaccent } from "@electric-sql/pglite/contrib/unaccent";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { btree_gin } from "@electric-sql/pglite/contrib/btree_gin";
 import { createPgConfig } from "@electric-sql/pglite/node-postgres";
 import { Kysely, PostgresDialect, type Transaction } from "kysely";
@@ -91,12 +92,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   let lock: DataDirLock | undefined;
   let pglite: PGlite;
   if (dataDir.startsWith("memory://")) {
-    pglite = new PGlite(dataDir, { extensions: { unaccent, btree_gin } });
+    pglite = new PGlite(dataDir, { extensions: { unaccent, btree_gin, pg_trgm } });
   } else {
     const dir = resolve(dataDir);
     mkdirSync(dir, { recursive: true });
     lock = acquireDataDirLock(dir);
-    pglite = new PGlite(resolve(dir, "pg"), { extensions: { unaccent, btree_gin } });
+    pglite = new PGlite(resolve(dir, "pg"), { extensions: { unaccent, btree_gin, pg_trgm } });
   }
   await pglite.waitReady;
   const pool = new pg.Pool(createPgConfig(pglite) as unknown as pg.PoolConfig);

@@ -393,6 +393,76 @@ export interface PendingDigestsTable {
   request_id: string;
   created_at: Timestamp;
 }
+/** Per company and tax: unread administration messages, open requests, last activity (kept by triggers). */
+export interface CompanyActivityTable {
+  siren: string;
+  tax: string;
+  unread: number;
+  open_requests: number;
+  last_activity_at: Timestamp;
+}
+/** The index of « mes entreprises »: one row per person and company (kept by triggers, never written by code). */
+export interface PortfolioEntriesTable {
+  space_id: string;
+  siren: string;
+  name_key: string;
+  services: string[];
+  roles: string[];
+  rights_from: Timestamp | null;
+  rights_until: Timestamp | null;
+  messagerie_taxes: string[] | null;
+  pending_adhesions: number;
+  unread: number;
+  open_requests: number;
+  last_activity_at: Timestamp;
+}
+export interface PortfolioCountsTable {
+  space_id: string;
+  entries: number;
+  unread: number;
+  with_unread: number;
+}
+export interface AdhesionBatchesTable {
+  id: string;
+  space_id: string;
+  idempotency_key: string | null;
+  quality: "legal_representative" | "mandated";
+  services: Json<string[]>;
+  status: "running" | "done";
+  total: number;
+  created_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+export interface AdhesionBatchItemsTable {
+  batch_id: string;
+  line: number;
+  siren: string;
+  company_email: string | null;
+  status: "pending" | "created" | "refused";
+  adhesion_id: string | null;
+  error_code: string | null;
+  error_message: string | null;
+}
+export interface BulkSuspensionsTable {
+  space_id: string;
+  since: Timestamp;
+  reason: string;
+}
+export interface ExportsTable {
+  id: string;
+  space_id: string;
+  scope: Json<Record<string, unknown>>;
+  status: "running" | "ready" | "failed";
+  requests: Generated<number>;
+  done: Generated<number>;
+  size: ColumnType<string | null, number | null | undefined, number | null>;
+  file_path: string | null;
+  sha256: string | null;
+  error: string | null;
+  created_at: Timestamp;
+  finished_at: Timestamp | null;
+  expires_at: Timestamp | null;
+}
 
 /** Every table of the database, as Kysely sees it. */
 export interface DB {
@@ -435,6 +505,13 @@ export interface DB {
   request_notes: RequestNotesTable;
   request_transfers: RequestTransfersTable;
   answer_templates: AnswerTemplatesTable;
+  company_activity: CompanyActivityTable;
+  portfolio_entries: PortfolioEntriesTable;
+  portfolio_counts: PortfolioCountsTable;
+  adhesion_batches: AdhesionBatchesTable;
+  adhesion_batch_items: AdhesionBatchItemsTable;
+  bulk_suspensions: BulkSuspensionsTable;
+  exports: ExportsTable;
 }
 
 export type Row<T extends keyof DB> = Selectable<DB[T]>;
