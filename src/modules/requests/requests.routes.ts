@@ -11,6 +11,7 @@ import { openAttachment, receiveUpload, sendAttachment, type UploadsDeps } from 
 import { DomainError } from "../../platform/errors.js";
 import fastifyMultipart from "@fastify/multipart";
 import { serveEventStream, type EventHub } from "./requests.events.js";
+import { isCalendarDay, parisDayEnd, parisDayStart } from "../../platform/paris.js";
 
 /** Multipart for the upload routes of a plugin: one file, no other field, at most the size of an attachment. */
 export async function acceptUploads(app: FastifyInstance): Promise<void> {
@@ -33,6 +34,9 @@ export async function uploadedFile(req: FastifyRequest): Promise<{ filename: str
 }
 
 export const uploadAnswer = z.object({ uploadId: z.uuid(), name: z.string(), size: z.number().int(), mediaType: z.string(), sha256: z.string() });
+
+/** A calendar day, read in Paris time. */
+const parisDayField = z.string().refine(isCalendarDay, { message: "date attendue au format AAAA-MM-JJ (par exemple 2026-12-31)" });
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorReply]));
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -168,15 +172,27 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
             q: z.string().trim().min(1).max(200).optional(),
             /** Archived requests (4 years after closing) instead of the current ones. */
             archived: z.enum(["true", "false"]).optional(),
+            /** Only the requests with messages of the administration not yet read. */
+            unread: z.enum(["true", "false"], { error: "valeur attendue : true ou false" }).optional(),
+            /** Filed on or after this Paris day (YYYY-MM-DD). */
+            from: parisDayField.optional(),
+            /** Filed on or before this Paris day (YYYY-MM-DD). */
+            to: parisDayField.optional(),
             limit: z.coerce.number().int().min(1).max(100).default(50),
             cursor: z.string().max(200).optional(),
-          }),
+          }).refine((q) => !q.from || !q.to || q.from <= q.to, { message: "la date de début (from) doit précéder la date de fin (to)", path: ["from"] }),
           response: { 200: z.object({ items: z.array(summarySchema), nextCursor: z.string().nullable() }), ...errors(400, 401) },
         },
       },
       async (req) => {
-        const { limit, cursor, archived, ...filters } = req.query;
-        const page = await service.listRequests(deps, requirePerson(req).subjectId, { ...filters, archived: archived === "true" }, limit, cursor);
+        const { limit, cursor, archived, unread, from, to, ...filters } = req.query;
+        const page = await service.listRequests(
+          deps,
+          requirePerson(req).subjectId,
+          { ...filters, archived: archived === "true", unread: unread === "true", receivedFrom: from ? parisDayStart(from) : undefined, receivedBefore: to ? parisDayEnd(to) : undefined },
+          limit,
+          cursor,
+        );
         return { items: page.items.map(summaryJson), nextCursor: page.nextCursor };
       },
     );

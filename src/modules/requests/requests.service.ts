@@ -247,7 +247,19 @@ function toSummary(r: SummaryColumns, companyName: string | undefined, serviceNa
   };
 }
 
-export type ListFilters = { siren?: string | undefined; status?: RequestStatus | undefined; tax?: string | undefined; nature?: string | undefined; q?: string | undefined; archived?: boolean | undefined };
+export type ListFilters = {
+  siren?: string | undefined;
+  status?: RequestStatus | undefined;
+  tax?: string | undefined;
+  nature?: string | undefined;
+  q?: string | undefined;
+  archived?: boolean | undefined;
+  /** Only requests with messages of the administration not yet read. */
+  unread?: boolean | undefined;
+  /** Filed at or after this instant, and before that one. */
+  receivedFrom?: Date | undefined;
+  receivedBefore?: Date | undefined;
+};
 
 /**
  * A French full-text query: every word must match. Snowball's French stemmer gives « crédit » → cred but
@@ -297,6 +309,11 @@ export async function listRequests(deps: RequestsDeps, spaceId: string, filters:
   if (filters.status) q = q.where("requests.status", "=", filters.status);
   if (filters.tax) q = q.where("requests.tax", "=", filters.tax);
   if (filters.nature) q = q.where("requests.nature", "=", filters.nature);
+  if (filters.unread) {
+    q = q.where(sql<boolean>`EXISTS (SELECT 1 FROM messages m WHERE m.request_id = requests.id AND m.author_kind <> 'person' AND m.read_by_company_at IS NULL)`);
+  }
+  if (filters.receivedFrom) q = q.where("requests.received_at", ">=", filters.receivedFrom);
+  if (filters.receivedBefore) q = q.where("requests.received_at", "<", filters.receivedBefore);
   const query = filters.q ? frenchQuery(filters.q) : undefined;
   if (query) {
     q = q.where(

@@ -1,0 +1,37 @@
+import { TZDate } from "@date-fns/tz";
+import { addDays } from "date-fns";
+
+/** The French calendar: days begin and end at midnight in Paris (summer and winter time included). */
+export const PARIS = "Europe/Paris";
+
+/** A `YYYY-MM-DD` day as a calendar date (undefined when it is not a real day). */
+function parseDay(day: string): [number, number, number] | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) return undefined;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const probe = new Date(Date.UTC(y, mo - 1, d));
+  if (probe.getUTCFullYear() !== y || probe.getUTCMonth() !== mo - 1 || probe.getUTCDate() !== d) return undefined;
+  return [y, mo, d];
+}
+
+export const isCalendarDay = (day: string) => parseDay(day) !== undefined;
+
+/** The instant a Paris day begins. */
+export function parisDayStart(day: string): Date {
+  const p = parseDay(day);
+  if (!p) throw new RangeError(`not a calendar day: ${day}`);
+  return new Date(new TZDate(p[0], p[1] - 1, p[2], PARIS).getTime());
+}
+
+/** The instant the next Paris day begins (the end, exclusive, of this one). */
+export function parisDayEnd(day: string): Date {
+  const p = parseDay(day);
+  if (!p) throw new RangeError(`not a calendar day: ${day}`);
+  return new Date(addDays(new TZDate(p[0], p[1] - 1, p[2], PARIS), 1).getTime());
+}
+
+/** The Paris calendar day of an instant, as `YYYY-MM-DD`. */
+export function parisDay(at: Date): string {
+  const d = new TZDate(at.getTime(), PARIS);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
