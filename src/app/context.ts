@@ -10,6 +10,8 @@ import { createWorker, type Worker } from "../platform/outbox.js";
 import { catcherTransport, mailOutboxHandler, MAIL_OUTBOX_KIND, smtpTransport, type MailTransport } from "../modules/mail/index.js";
 import { createPasswordHasher, type PasswordHasher } from "../modules/spaces/index.js";
 import { LETTER_RENDER_KIND, letterRenderHandler } from "../modules/letters/index.js";
+import { ADHESION_BATCH_KIND, adhesionBatchHandler } from "../modules/adhesions/index.js";
+import { adhesionRightsPort } from "../modules/rights/index.js";
 import { fillMissingDeadlines, receiptKeysFromPem, type ReceiptKeys } from "../modules/requests/index.js";
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -93,11 +95,16 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const db = database.db;
   const mailTransport = overrides.mailTransport ?? (config.smtpUrl ? smtpTransport(config.smtpUrl, config.mailFrom) : catcherTransport(db, clock));
   const sealer = createSealer(config.encryptionKey);
+  const hasher = createPasswordHasher(config.argon2Concurrency);
   const worker = createWorker({
     db,
     clock,
     logger,
-    handlers: { [MAIL_OUTBOX_KIND]: mailOutboxHandler(mailTransport), [LETTER_RENDER_KIND]: letterRenderHandler({ db, clock, sealer }) },
+    handlers: {
+      [MAIL_OUTBOX_KIND]: mailOutboxHandler(mailTransport),
+      [LETTER_RENDER_KIND]: letterRenderHandler({ db, clock, sealer }),
+      [ADHESION_BATCH_KIND]: adhesionBatchHandler({ db, clock, hasher, sealer, publicUrl: config.publicUrl, rights: adhesionRightsPort }),
+    },
   });
   return {
     config,
@@ -105,7 +112,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     database,
     db,
     clock,
-    hasher: createPasswordHasher(config.argon2Concurrency),
+    hasher,
     sealer,
     receiptKeys: loadReceiptKeys(config),
     files: overrides.files ?? localFileStore(config.filesDir),

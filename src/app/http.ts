@@ -8,7 +8,7 @@ import { spacesRoutes } from "../modules/spaces/index.js";
 import { backofficeRoutes } from "../modules/backoffice/index.js";
 import { devMailRoutes } from "../modules/mail/index.js";
 import { devLetterRoutes } from "../modules/letters/index.js";
-import { adhesionsRoutes, createSimplifiedSpace, type AdhesionsDeps } from "../modules/adhesions/index.js";
+import { adhesionBatchRoutes, adhesionsRoutes, createSimplifiedSpace, type AdhesionsDeps } from "../modules/adhesions/index.js";
 import { adhesionRightsPort, rightsRoutes } from "../modules/rights/index.js";
 import { createEventHub, requestsRoutes, type RequestsDeps } from "../modules/requests/index.js";
 import type { AppContext } from "./context.js";
@@ -40,6 +40,7 @@ export async function buildHttpApp(ctx: AppContext, options: { webDir?: string }
   const adhesionsDeps: AdhesionsDeps = { db: ctx.db, clock: ctx.clock, hasher: ctx.hasher, sealer: ctx.sealer, publicUrl: ctx.config.publicUrl, rights: adhesionRightsPort };
   await app.register(spacesRoutes({ ...common, createSimplifiedSpace: (input) => createSimplifiedSpace(adhesionsDeps, input) }));
   await app.register(adhesionsRoutes({ ...adhesionsDeps, oppositionRatePerMinute: ctx.config.signInRatePerMinute }));
+  await app.register(adhesionBatchRoutes(adhesionsDeps));
   await app.register(rightsRoutes({ db: ctx.db, clock: ctx.clock }));
   const requestsDeps: RequestsDeps = { db: ctx.db, clock: ctx.clock, receiptKeys: ctx.receiptKeys };
   const events = createEventHub({ db: ctx.db, clock: ctx.clock, logger: ctx.logger, listen: ctx.database.listen });

@@ -24,12 +24,12 @@ export const blockedByOpposition = (until: Date) =>
     { until: until.toISOString() },
   );
 
-export const tooManyPendingAdhesions = (retryAfterSeconds: number) =>
+export const tooManyPendingAdhesions = (perDay: number, retryAfterSeconds: number) =>
   new DomainError(
     "rate_limited",
     "too_many_pending_adhesions",
-    "Vous avez déjà 3 demandes d'adhésion en attente pour des entreprises hors de votre portefeuille depuis 24 heures. Réessayez plus tard.",
-    { retryAfterSeconds },
+    `Vous avez déjà ${perDay} demandes d'adhésion en attente pour des entreprises hors de votre portefeuille depuis 24 heures. Réessayez plus tard.`,
+    { retryAfterSeconds, perDay },
     retryAfterSeconds,
   );
 

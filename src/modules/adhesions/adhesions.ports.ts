@@ -13,4 +13,8 @@ export type RightsPort = {
   holdsAnyRight(db: Executor, spaceId: string, siren: string, at: Date): Promise<boolean>;
   /** Whether the person is an active administrator of the service for the SIREN. */
   isAdministrator(db: Executor, spaceId: string, siren: string, service: string, at: Date): Promise<boolean>;
+  /** Whether the person is an active administrator of any service for the SIREN. */
+  administersAny(db: Executor, spaceId: string, siren: string, at: Date): Promise<boolean>;
+  /** Which of these SIRENs the person holds a live right on (one query). */
+  sirensHeld(db: Executor, spaceId: string, sirens: string[], at: Date): Promise<Set<string>>;
 };

@@ -183,3 +183,18 @@ export async function listOppositionsOf(db: Executor, siren: string) {
 export async function listAlertsOf(db: Executor, siren: string) {
   return db.selectFrom("tax_office_alerts").selectAll().where("siren", "=", siren).orderBy("created_at", "desc").execute();
 }
+
+export async function findBulkSuspension(db: Executor, spaceId: string) {
+  return db.selectFrom("bulk_suspensions").select(["since", "reason"]).where("space_id", "=", spaceId).executeTakeFirst();
+}
+
+export async function suspendBulk(db: Executor, spaceId: string, since: Date, reason: string): Promise<boolean> {
+  const r = await db.insertInto("bulk_suspensions").values({ space_id: spaceId, since, reason }).onConflict((oc) => oc.column("space_id").doNothing()).executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1;
+}
+
+/** Oppositions against a requester since an instant. */
+export async function oppositionsAgainst(db: Executor, spaceId: string, since: Date): Promise<number> {
+  const r = await db.selectFrom("oppositions").select((eb) => eb.fn.countAll<string>().as("n")).where("requester_space_id", "=", spaceId).where("created_at", ">=", since).executeTakeFirstOrThrow();
+  return Number(r.n);
+}

@@ -27,6 +27,7 @@ import * as repo from "./adhesions.repository.js";
 import * as errors from "./adhesions.errors.js";
 import { orderedServices, QUALITY_LABELS, SERVICE_CODES, serviceLabel, type Quality, type ServiceCode } from "./adhesions.catalogue.js";
 import type { RightsPort } from "./adhesions.ports.js";
+import { assertAdhesionQuota, FLOODING_RULES } from "./adhesions.quota.js";
 
 export type AdhesionsDeps = { db: Kysely<DB>; clock: Clock; hasher: PasswordHasher; sealer: Sealer; publicUrl: string; rights: RightsPort };
 
@@ -260,26 +261,27 @@ export async function createSimplifiedSpace(deps: AdhesionsDeps, input: CreateSp
 }
 
 /** Expert-mode adhesion (product §4) by a signed-in person. */
-export async function requestAdhesion(deps: AdhesionsDeps, spaceId: string, input: AdhesionInput) {
+export async function requestAdhesion(
+  deps: AdhesionsDeps,
+  spaceId: string,
+  input: AdhesionInput,
+  options: { allowance?: number; onOpened?: (tx: Tx, opened: { id: string; status: string }) => Promise<void> } = {},
+) {
   const company = await requireCompany(deps.db, input.siren);
   const now = deps.clock.now();
   const block = await repo.findBlock(deps.db, spaceId, input.siren, now);
   if (block) throw errors.blockedByOpposition(block.until);
   if (await repo.findPendingOf(deps.db, spaceId, input.siren)) throw errors.adhesionPending();
-  // Flooding: at most 3 pending adhesions outside the person's portfolio in 24 hours.
-  if (!(await deps.rights.holdsAnyRight(deps.db, spaceId, input.siren, now))) {
-    const recent = await repo.recentPendingOf(deps.db, spaceId, new Date(now.getTime() - ADHESION_RULES.pendingWindowMs));
-    const outside: { created_at: Date }[] = [];
-    for (const r of recent) if (!(await deps.rights.holdsAnyRight(deps.db, spaceId, r.siren, now))) outside.push(r);
-    if (outside.length >= ADHESION_RULES.maxPendingOutsidePortfolio) {
-      const freeAt = outside[outside.length - ADHESION_RULES.maxPendingOutsidePortfolio]!.created_at.getTime() + ADHESION_RULES.pendingWindowMs;
-      throw errors.tooManyPendingAdhesions(Math.max(1, Math.ceil((freeAt - now.getTime()) / 1000)));
-    }
-  }
+  // Flooding: 3 pending adhesions outside the person's portfolio per 24 hours, 200 for a firm's administrator.
+  await assertAdhesionQuota(deps, spaceId, input.siren, now, options.allowance);
   await assertLetterQuota(deps.db, input.siren, now);
   const [me] = await getSpaces(deps.db, [spaceId]);
   try {
-    return await deps.db.transaction().execute((tx) => openAdhesion(tx, deps, now, spaceId, `${me!.first_name} ${me!.last_name}`, "expert", input, company));
+    return await deps.db.transaction().execute(async (tx) => {
+      const opened = await openAdhesion(tx, deps, now, spaceId, `${me!.first_name} ${me!.last_name}`, "expert", input, company);
+      await options.onOpened?.(tx, opened);
+      return opened;
+    });
   } catch (error) {
     // Two requests at the same instant: the partial unique index lets one through.
     if ((error as { code?: string }).code === "23505") throw errors.adhesionPending();
@@ -386,6 +388,28 @@ export async function cancelAdhesion(deps: AdhesionsDeps, spaceId: string, id: s
   if (!verdict.ok) throw verdict.error;
 }
 
+/**
+ * Product §14: when 3 oppositions hit the same requester within 30 days, her bulk right is suspended (back to 3
+ * adhesions per 24 hours) and the tax office of her own entity gets an alert, once.
+ */
+async function suspendBulkRightAfterOppositions(tx: Tx, now: Date, spaceId: string, requester: { first_name: string; last_name: string; connection_email: string; entity_siren: string } | undefined) {
+  const count = await repo.oppositionsAgainst(tx, spaceId, new Date(now.getTime() - FLOODING_RULES.oppositionWindowMs));
+  if (count < FLOODING_RULES.oppositionsToSuspend) return;
+  if (!(await repo.suspendBulk(tx, spaceId, now, `${count} oppositions en 30 jours`))) return;
+  const entitySie = requester ? await findManagingSie(tx, requester.entity_siren) : undefined;
+  await repo.insertAlert(tx, {
+    id: randomUUID(),
+    siren: requester?.entity_siren ?? "000000000",
+    service_code: entitySie?.code ?? null,
+    kind: "bulk_right_suspended",
+    adhesion_id: null,
+    data: JSON.stringify({ requester: requester ? { name: `${requester.first_name} ${requester.last_name}`, email: requester.connection_email, entitySiren: requester.entity_siren } : null, oppositions: count }),
+    created_at: now,
+    handled_at: null,
+  });
+  await appendJournal(tx, now, { actor: { kind: "system" }, action: "adhesion.bulk_right_suspended", subject: { type: "space", id: spaceId }, data: { oppositions: count, taxOffice: entitySie?.code ?? null } });
+}
+
 const utcDay = (d: Date) => d.toISOString().slice(0, 10);
 
 /**
@@ -426,6 +450,7 @@ export async function opposeAdhesion(deps: AdhesionsDeps, input: { siren: string
       created_at: now,
       handled_at: null,
     });
+    await suspendBulkRightAfterOppositions(tx, now, a.space_id, requester);
     if (requester) {
       await queueMail(tx, now, oppositionNoticeMail({ to: requester.connection_email, firstName: requester.first_name, companyName: company?.name ?? a.siren, siren: a.siren, blockedUntil: until }));
     }

@@ -23,3 +23,6 @@ export {
 export { TAX_CODES, type TaxCode, SERVICE_CATALOGUE, SERVICE_CODES, serviceLabel, orderedServices, QUALITY_LABELS, type ServiceCode, type Quality } from "./adhesions.catalogue.js";
 export type { RightsPort } from "./adhesions.ports.js";
 export { adhesionsRoutes } from "./adhesions.routes.js";
+export { adhesionBatchRoutes } from "./adhesions.batch.routes.js";
+export { adhesionBatchHandler, ADHESION_BATCH_KIND, submitAdhesionBatch, runAdhesionBatch, getAdhesionBatch, BATCH_RULES } from "./adhesions.batch.js";
+export { FLOODING_RULES, adhesionAllowance } from "./adhesions.quota.js";

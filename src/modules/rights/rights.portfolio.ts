@@ -97,9 +97,6 @@ function afterCursor(c: Cursor): Expression<SqlBool> {
   }
 }
 
-/** LIKE-escapes a folded word. */
-const likeEscape = (w: string) => w.replace(/[\\%_]/g, (m) => `\\${m}`);
-
 /** The conditions of a person's entries at an instant: live rights or a pending adhesion, then the filters. */
 function conditions(spaceId: string, at: Date, f: PortfolioFilters): Expression<SqlBool>[] {
   const where: Expression<SqlBool>[] = [
@@ -111,8 +108,9 @@ function conditions(spaceId: string, at: Date, f: PortfolioFilters): Expression<
   if (/^\d{1,9}$/.test(digits)) {
     where.push(sql<SqlBool>`e.siren LIKE ${`${digits}%`}`);
   } else if (q) {
+    // Folded words hold only letters and digits: nothing in them is a LIKE wildcard.
     for (const word of foldName(q).split(" ").filter(Boolean).slice(0, 8)) {
-      where.push(sql<SqlBool>`(' ' || e.name_key) LIKE ${`% ${likeEscape(word)}%`}`);
+      where.push(sql<SqlBool>`(' ' || e.name_key) LIKE ${`% ${word}%`}`);
     }
   }
   if (f.service) where.push(sql<SqlBool>`${f.service} = ANY (e.services)`);

@@ -58,13 +58,11 @@ export async function holdsAny(db: Executor, spaceId: string, siren: string, at:
   return row !== undefined;
 }
 
-export async function holdsRole(db: Executor, spaceId: string, siren: string, service: string, role: "administrator" | "deputy" | "delegate", at: Date): Promise<boolean> {
-  const row = await db
-    .selectFrom("rights")
-    .select("id")
-    .where("space_id", "=", spaceId)
-    .where("siren", "=", siren)
-    .where("service", "=", service)
+/** Whether the person holds a live right of this role on the SIREN (for this service, or any when undefined). */
+export async function holdsRole(db: Executor, spaceId: string, siren: string, service: string | undefined, role: "administrator" | "deputy" | "delegate", at: Date): Promise<boolean> {
+  let q = db.selectFrom("rights").select("id").where("space_id", "=", spaceId).where("siren", "=", siren);
+  if (service !== undefined) q = q.where("service", "=", service);
+  const row = await q
     .where("role", "=", role)
     .where(live(at))
     .limit(1)

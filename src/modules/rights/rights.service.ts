@@ -71,6 +71,8 @@ export const adhesionRightsPort: RightsPort = {
   revokeFromAdhesion: (tx, adhesionId, at) => repo.revokeFromAdhesion(tx, adhesionId, at),
   holdsAnyRight: (db, spaceId, siren, at) => repo.holdsAny(db, spaceId, siren, at),
   isAdministrator: (db, spaceId, siren, service, at) => repo.holdsRole(db, spaceId, siren, service, "administrator", at),
+  administersAny: (db, spaceId, siren, at) => repo.holdsRole(db, spaceId, siren, undefined, "administrator", at),
+  sirensHeld: async (db, spaceId, sirens, at) => new Set(sirens.length ? (await repo.liveRightsIn(db, spaceId, at, sirens)).map((r) => r.siren) : []),
 };
 
 export type { MyRight };
