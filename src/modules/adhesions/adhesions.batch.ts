@@ -6,7 +6,7 @@ import { enqueue, type OutboxHandler } from "../../platform/outbox.js";
 import { frenchCsv } from "../../platform/csv.js";
 import { getCompanies, isValidSiren } from "../companies/index.js";
 import { appendJournal } from "../journal/index.js";
-import { orderedServices, QUALITY_LABELS, type Quality, type ServiceCode } from "./adhesions.catalogue.js";
+import { orderedServices, QUALITY_LABELS, serviceLabel, type Quality, type ServiceCode } from "./adhesions.catalogue.js";
 import { requestAdhesion, type AdhesionsDeps } from "./adhesions.service.js";
 import { adhesionAllowance } from "./adhesions.quota.js";
 
@@ -204,6 +204,6 @@ const STATUS_LABELS = { pending: "en cours", created: "demande créée, courrier
 export function batchReportCsv(batch: BatchView): string {
   return frenchCsv(
     ["ligne", "siren", "entreprise", "résultat", "motif", "qualité", "services"],
-    batch.items.map((i) => [i.line, i.siren, i.companyName, STATUS_LABELS[i.status], i.error?.message ?? null, QUALITY_LABELS[batch.quality], batch.services.join(", ")]),
+    batch.items.map((i) => [i.line, i.siren, i.companyName, STATUS_LABELS[i.status], i.error?.message ?? null, QUALITY_LABELS[batch.quality], batch.services.map(serviceLabel).join(", ")]),
   );
 }
