@@ -9,7 +9,7 @@ import { backofficeRoutes } from "../modules/backoffice/index.js";
 import { devMailRoutes } from "../modules/mail/index.js";
 import { devLetterRoutes } from "../modules/letters/index.js";
 import { adhesionBatchRoutes, adhesionsRoutes, createSimplifiedSpace, type AdhesionsDeps } from "../modules/adhesions/index.js";
-import { adhesionRightsPort, rightsRoutes } from "../modules/rights/index.js";
+import { adhesionRightsPort, rightsBatchRoutes, rightsRoutes } from "../modules/rights/index.js";
 import { createEventHub, requestsRoutes, type RequestsDeps } from "../modules/requests/index.js";
 import type { AppContext } from "./context.js";
 
@@ -42,6 +42,7 @@ export async function buildHttpApp(ctx: AppContext, options: { webDir?: string }
   await app.register(adhesionsRoutes({ ...adhesionsDeps, oppositionRatePerMinute: ctx.config.signInRatePerMinute }));
   await app.register(adhesionBatchRoutes(adhesionsDeps));
   await app.register(rightsRoutes({ db: ctx.db, clock: ctx.clock }));
+  await app.register(rightsBatchRoutes({ db: ctx.db, clock: ctx.clock }));
   const requestsDeps: RequestsDeps = { db: ctx.db, clock: ctx.clock, receiptKeys: ctx.receiptKeys };
   const events = createEventHub({ db: ctx.db, clock: ctx.clock, logger: ctx.logger, listen: ctx.database.listen });
   await events.start();

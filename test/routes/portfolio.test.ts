@@ -17,7 +17,7 @@ afterAll(() => t.close());
 async function multipart(fields: Record<string, string>, file?: { name: string; content: string | Buffer; type?: string }) {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  if (file) form.append("file", new Blob([file.content], { type: file.type ?? "text/csv" }), file.name);
+  if (file) form.append("file", new Blob([typeof file.content === "string" ? file.content : new Uint8Array(file.content)], { type: file.type ?? "text/csv" }), file.name);
   const res = new Response(form);
   return { payload: Buffer.from(await res.arrayBuffer()), contentType: res.headers.get("content-type")! };
 }
@@ -259,5 +259,53 @@ describe("bulk adhesion", () => {
     const refused = (await runBatch(jar, after.body.batchId)).items.filter((i: { error: { code: string } | null }) => i.error?.code === "too_many_pending_adhesions");
     expect(refused.length).toBeGreaterThan(0);
     expect(refused[0].error.message).toMatch(/3 demandes/);
+  });
+});
+
+describe("bulk delegation", () => {
+  it("offers one delegation per company, each notified; « tout accepter »; bulk revocation", async () => {
+    const { jar, spaceId } = await firmAdministrator("CABINET DÉLÉGANT");
+    const clients: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const siren = await newCompany(t, `CLIENT DÉLÉGUÉ ${i}`);
+      clients.push(siren);
+      const res = await call(t.app, "POST", "/api/v1/adhesions", { jar, body: { siren, quality: "mandated", services: ["messagerie", "tva_declarer", "tva_payer"], companyEmail: `client${i}.${siren}@exemple.fr` } });
+      await call(t.app, "POST", "/api/v1/company-email/confirm", { body: { token: await (await import("../helpers/people.js")).linkTokenFor(t, `client${i}.${siren}@exemple.fr`) } });
+      const { activationCode } = await letterCodes(t, siren);
+      expect((await call(t.app, "POST", `/api/v1/adhesions/${res.body.id}/activate`, { jar, body: { code: activationCode } })).status).toBe(200);
+    }
+    const notMine = await newCompany(t, "PAS A MOI");
+    const lila = await signedInPerson(t, { siren: SEED.gestion.siren, firstName: "Lila", lastName: "Rosemonde" });
+    const offered = await call(t.app, "POST", "/api/v1/delegations/batch", {
+      jar,
+      body: { email: lila.email, role: "delegate", services: ["messagerie", "tva_declarer", "tva_payer"], taxScope: ["TVA"], sirens: [...clients, notMine] },
+    });
+    expect(offered.status).toBe(200);
+    expect(offered.body.items.map((i: { status: string }) => i.status)).toEqual(["offered", "offered", "offered", "refused"]);
+    expect(offered.body.items[3].error.message).toBe("Vous n'avez pas de droit sur cette entreprise.");
+    await t.ctx.worker.drain();
+    for (let i = 0; i < 3; i++) {
+      const mails = (await call(t.app, "GET", `/api/v1/dev/mails?to=${encodeURIComponent(`client${i}.${clients[i]}@exemple.fr`)}`)).body.items as { subject: string }[];
+      expect(mails.length).toBeGreaterThanOrEqual(2);
+    }
+    // Somebody else cannot accept Lila's offers; Lila accepts them all at once.
+    const stranger = await signedInPerson(t, { siren: SEED.gestion.siren });
+    expect((await call(t.app, "POST", "/api/v1/delegations/accept-all", { jar: stranger.jar, body: { grantorSpaceId: spaceId } })).body.accepted).toBe(0);
+    const accepted = await call(t.app, "POST", "/api/v1/delegations/accept-all", { jar: lila.jar, body: { grantorSpaceId: spaceId } });
+    expect(accepted.body).toEqual({ accepted: 3, failed: [] });
+    const mine = await call(t.app, "GET", "/api/v1/companies?service=messagerie", { jar: lila.jar });
+    expect(mine.body.total).toBe(3);
+    expect(mine.body.items[0].rights.find((r: { service: string }) => r.service === "messagerie").taxScope).toEqual(["TVA"]);
+    // Bulk revocation: only the actor's own delegations fall.
+    const ids = offered.body.items.filter((i: { id?: string }) => i.id).map((i: { id: string }) => i.id);
+    expect((await call(t.app, "POST", "/api/v1/delegations/revoke-batch", { jar: stranger.jar, body: { ids } })).body.items.every((i: { status: string }) => i.status === "refused")).toBe(true);
+    expect((await call(t.app, "GET", "/api/v1/companies", { jar: lila.jar })).body.total).toBe(3);
+    const revoked = await call(t.app, "POST", "/api/v1/delegations/revoke-batch", { jar, body: { ids } });
+    expect(revoked.body.items.map((i: { status: string }) => i.status)).toEqual(["revoked", "revoked", "revoked"]);
+    expect((await call(t.app, "GET", "/api/v1/companies", { jar: lila.jar })).body.total).toBe(0);
+    // Bad input.
+    expect((await call(t.app, "POST", "/api/v1/delegations/batch", { jar, body: { email: lila.email, role: "delegate", services: ["cfe"], sirens: [] } })).status).toBe(400);
+    expect((await call(t.app, "POST", "/api/v1/delegations/batch", { jar, body: { email: "pas-une-adresse", role: "delegate", services: ["cfe"], sirens: clients } })).status).toBe(400);
+    expect((await call(t.app, "POST", "/api/v1/delegations/accept-all", { jar: lila.jar, body: { grantorSpaceId: "x" } })).status).toBe(400);
   });
 });

@@ -24,3 +24,4 @@ export { decideGrant, can as canWithRights, isLive, mayRevoke, canManage, type H
 export { rightsRoutes } from "./rights.routes.js";
 export { messagerieScope, messagerieHolders } from "./rights.repository.js";
 export { pagePortfolio, portfolioTotals, foldName, type PortfolioItem, type PortfolioFilters, type PortfolioSort } from "./rights.portfolio.js";
+export { rightsBatchRoutes } from "./rights.batch.routes.js";
