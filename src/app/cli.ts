@@ -9,8 +9,8 @@ import { appendJournal, chainJournal, verifyJournal } from "../modules/journal/i
 import { markBatchPosted, markLetterReturned, writePrintBatch } from "../modules/letters/index.js";
 import { createAgent, totpNow } from "../modules/backoffice/index.js";
 import { createContext, loadReceiptKeys, type AppContext } from "./context.js";
-import { setLegalHold, verifyReceipt } from "../modules/requests/index.js";
-import { readFileSync } from "node:fs";
+import { setLegalHold, verifyExport, verifyReceipt } from "../modules/requests/index.js";
+import { existsSync, readFileSync } from "node:fs";
 import { startBackgroundWork } from "./worker.js";
 import { DEMO_AGENTS } from "./demo.js";
 
@@ -247,6 +247,24 @@ export function buildCli(): Command {
         out(`  message SHA-256 ${p.bodySha256}${p.attachments.length ? `, ${p.attachments.length} pièce(s) jointe(s)` : ""}`);
       } else {
         out(`INVALIDE : ${verdict.reason}.`);
+        process.exitCode = 1;
+      }
+    });
+
+  program
+    .command("verify-export")
+    .description("Vérifie un export signé (ZIP), sans base de données : signature du manifeste, puis chaque fichier")
+    .argument("<fichier>", "export (ZIP)")
+    .option("--public-key <fichier.pem>", "clé publique (GET /api/v1/receipts/public-key) ; sinon celle de la configuration locale")
+    .action(async (file: string, opts: { publicKey?: string }) => {
+      if (!existsSync(file)) throw new DomainError("invalid", "file_not_found", `Fichier illisible : ${file}`);
+      const publicKeyPem = opts.publicKey ? readFileSync(opts.publicKey, "utf8") : loadReceiptKeys(loadConfig()).publicKeyPem;
+      const verdict = await verifyExport(file, publicKeyPem);
+      if (verdict.valid) {
+        const m = verdict.manifest;
+        out(`VALIDE : export du ${m.createdAt} pour ${m.person.name} <${m.person.connectionEmail}>, ${m.requests} demande(s), ${m.files.length} fichier(s).`);
+      } else {
+        out(`INVALIDE : ${verdict.file ? `${verdict.file} — ` : ""}${verdict.reason}.`);
         process.exitCode = 1;
       }
     });

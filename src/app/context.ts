@@ -12,7 +12,7 @@ import { createPasswordHasher, type PasswordHasher } from "../modules/spaces/ind
 import { LETTER_RENDER_KIND, letterRenderHandler } from "../modules/letters/index.js";
 import { ADHESION_BATCH_KIND, adhesionBatchHandler } from "../modules/adhesions/index.js";
 import { adhesionRightsPort } from "../modules/rights/index.js";
-import { fillMissingDeadlines, receiptKeysFromPem, type ReceiptKeys } from "../modules/requests/index.js";
+import { EXPORT_BUILD_KIND, exportBuildHandler, fillMissingDeadlines, receiptKeysFromPem, type ReceiptKeys } from "../modules/requests/index.js";
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { generateKeyPairSync } from "node:crypto";
@@ -77,6 +77,9 @@ export function loadReceiptKeys(config: Config): ReceiptKeys {
   }
 }
 
+/** Where the ZIPs of exports are written (kept 7 days), beside the data folder. */
+export const exportsDirOf = (config: Config) => join(resolve(config.dataDir), "exports");
+
 /** Opens the database, applies migrations and builds the shared services. */
 export async function createContext(config: Config, overrides: ContextOverrides = {}): Promise<AppContext> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
@@ -96,6 +99,9 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const mailTransport = overrides.mailTransport ?? (config.smtpUrl ? smtpTransport(config.smtpUrl, config.mailFrom) : catcherTransport(db, clock));
   const sealer = createSealer(config.encryptionKey);
   const hasher = createPasswordHasher(config.argon2Concurrency);
+  const receiptKeys = loadReceiptKeys(config);
+  const files = overrides.files ?? localFileStore(config.filesDir);
+  const exportDeps = { db, clock, files, receiptKeys, exportsDir: exportsDirOf(config) };
   const worker = createWorker({
     db,
     clock,
@@ -104,6 +110,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       [MAIL_OUTBOX_KIND]: mailOutboxHandler(mailTransport),
       [LETTER_RENDER_KIND]: letterRenderHandler({ db, clock, sealer }),
       [ADHESION_BATCH_KIND]: adhesionBatchHandler({ db, clock, hasher, sealer, publicUrl: config.publicUrl, rights: adhesionRightsPort }),
+      [EXPORT_BUILD_KIND]: exportBuildHandler(exportDeps),
     },
   });
   return {
@@ -114,8 +121,8 @@ export async function createContext(config: Config, overrides: ContextOverrides 
     clock,
     hasher,
     sealer,
-    receiptKeys: loadReceiptKeys(config),
-    files: overrides.files ?? localFileStore(config.filesDir),
+    receiptKeys,
+    files,
     antivirus: config.clamavUrl ? clamdAntivirus(config.clamavUrl) : undefined,
     mailTransport,
     worker,

@@ -10,8 +10,8 @@ import { devMailRoutes } from "../modules/mail/index.js";
 import { devLetterRoutes } from "../modules/letters/index.js";
 import { adhesionBatchRoutes, adhesionsRoutes, createSimplifiedSpace, type AdhesionsDeps } from "../modules/adhesions/index.js";
 import { adhesionRightsPort, rightsBatchRoutes, rightsRoutes } from "../modules/rights/index.js";
-import { createEventHub, requestsRoutes, type RequestsDeps } from "../modules/requests/index.js";
-import type { AppContext } from "./context.js";
+import { createEventHub, exportRoutes, requestsRoutes, type RequestsDeps } from "../modules/requests/index.js";
+import { exportsDirOf, type AppContext } from "./context.js";
 
 export const WEB_DIST = fileURLToPath(new URL("../../dist/web", import.meta.url));
 
@@ -49,6 +49,7 @@ export async function buildHttpApp(ctx: AppContext, options: { webDir?: string }
   app.addHook("onClose", async () => events.stop());
   const uploadsDeps = { ...requestsDeps, files: ctx.files, antivirus: ctx.antivirus };
   await app.register(requestsRoutes({ ...uploadsDeps, events }));
+  await app.register(exportRoutes({ db: ctx.db, clock: ctx.clock, files: ctx.files, receiptKeys: ctx.receiptKeys, exportsDir: exportsDirOf(ctx.config) }));
   await app.register(backofficeRoutes({ ...common, sealer: ctx.sealer, requests: requestsDeps, adhesions: adhesionsDeps, events, uploads: uploadsDeps }));
   if (!ctx.config.isProduction) {
     await app.register(devMailRoutes({ db: ctx.db }));

@@ -3,7 +3,7 @@ import { chainJournal } from "../modules/journal/index.js";
 import { purgeUnverifiedSpaces } from "../modules/spaces/index.js";
 import { expireAdhesions } from "../modules/adhesions/index.js";
 import { runRightsHousekeeping } from "../modules/rights/index.js";
-import { applyRetention, autoCloseAnswered, expireUploads, sendDigests, sweepFiles } from "../modules/requests/index.js";
+import { applyRetention, autoCloseAnswered, expireUploads, purgeExports, sendDigests, sweepFiles } from "../modules/requests/index.js";
 import type { AppContext } from "./context.js";
 
 const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
@@ -25,7 +25,8 @@ export async function runHousekeeping(ctx: AppContext, options: { sweepFiles?: b
   const spaces = await purgeUnverifiedSpaces(ctx);
   const sessions = await purgeExpiredSessions(ctx.db, ctx.clock.now());
   const files = options.sweepFiles ? await sweepFiles(ctx) : undefined;
-  return { adhesions, rights, closed, digests, uploads, retention, spaces, sessions, files };
+  const exports = await purgeExports(ctx);
+  return { adhesions, rights, closed, digests, uploads, retention, spaces, sessions, files, exports };
 }
 
 /** Starts the outbox worker and the housekeeping timer; returns a function that stops both. */

@@ -136,3 +136,12 @@ export function receiptMail(p: { to: string; reference: string; companyName: str
   ]);
   return { ...mail, attachments: [{ filename: `accuse-reception-${p.reference}.pdf`, contentType: "application/pdf", contentBase64: p.pdf.toString("base64") }] };
 }
+
+/** An export is ready (content-free: what it holds is only shown after sign-in). */
+export function exportReadyMail(p: { to: string; firstName: string; expiresAt: Date }): Mail {
+  return build(p.to, "Votre export de la messagerie est prêt", [
+    `Bonjour ${p.firstName},`,
+    "L'export que vous avez demandé est prêt. Connectez-vous à votre espace professionnel, page « Exports », pour le télécharger.",
+    `Il est conservé jusqu'au ${parisDateTime(p.expiresAt)}.`,
+  ]);
+}

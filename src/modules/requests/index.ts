@@ -38,3 +38,6 @@ export {
   type QueueFilters,
   type QueueItem,
 } from "./requests.backoffice.js";
+export { requestExport, getExport, buildExport, exportBuildHandler, purgeExports, EXPORT_BUILD_KIND, EXPORT_RULES, type ExportDeps, type ExportManifest } from "./requests.export.js";
+export { exportRoutes } from "./requests.export.routes.js";
+export { verifyExport, type ExportVerdict } from "./requests.export.verify.js";

@@ -1,0 +1,309 @@
+import { createHash, randomUUID, sign } from "node:crypto";
+import { createWriteStream, mkdirSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { sql, type Kysely } from "kysely";
+import yazl from "yazl";
+import type { DB } from "../../platform/db/schema.js";
+import type { Clock } from "../../platform/clock.js";
+import { DAY } from "../../platform/clock.js";
+import { DomainError } from "../../platform/errors.js";
+import { enqueue, type OutboxHandler } from "../../platform/outbox.js";
+import type { FileStore } from "../../platform/files.js";
+import { getCompanies } from "../companies/index.js";
+import { getSpaces } from "../spaces/index.js";
+import { appendJournal } from "../journal/index.js";
+import { newLetterDocument } from "../letters/index.js";
+import { exportReadyMail, queueMail } from "../mail/index.js";
+import { messagerieScope } from "../rights/index.js";
+import * as repo from "./requests.repository.js";
+import { safeFileName } from "./requests.uploads.js";
+import { serviceNames, threadOf, type MessageView } from "./requests.service.js";
+import { STATUS_LABELS } from "./requests.states.js";
+import type { RequestStatus } from "../../platform/db/schema.js";
+import { NATURES, TAX_LABELS } from "./requests.catalogue.js";
+import type { ReceiptKeys } from "./requests.receipts.js";
+
+/**
+ * Signed exports (product §14): the threads a person may see, for chosen companies and filters, as one ZIP with
+ * a transcript, the receipt and the attachments of each request, a manifest of every file with its SHA-256, and
+ * an Ed25519 signature of the manifest. Built by the worker with bounded memory; kept 7 days.
+ */
+export const EXPORT_RULES = { keepMs: 7 * DAY, maxCompanies: 10_000, pageSize: 50, maxQueuedEntries: 16 };
+export const EXPORT_BUILD_KIND = "export.build";
+
+export type ExportScope = { sirens?: string[] | undefined; tax?: string | undefined; status?: RequestStatus | undefined; from?: string | undefined; to?: string | undefined; receivedFrom?: string | undefined; receivedBefore?: string | undefined };
+export type ExportDeps = { db: Kysely<DB>; clock: Clock; files: FileStore; receiptKeys: ReceiptKeys; exportsDir: string };
+
+/** A manifest of an export: what it covers, for whom, and each file's path, size and SHA-256. */
+export type ExportManifest = {
+  format: "messagerie-pro-export/1";
+  exportId: string;
+  createdAt: string;
+  person: { name: string; connectionEmail: string };
+  scope: ExportScope;
+  requests: number;
+  files: { path: string; size: number; sha256: string }[];
+};
+
+/** Records an export and queues its building; answers its id. */
+export async function requestExport(deps: Pick<ExportDeps, "db" | "clock">, spaceId: string, scope: ExportScope): Promise<{ exportId: string }> {
+  if (scope.sirens && scope.sirens.length > EXPORT_RULES.maxCompanies) {
+    throw new DomainError("too_large", "too_many_companies", `Un export porte sur ${EXPORT_RULES.maxCompanies} entreprises au plus.`);
+  }
+  const now = deps.clock.now();
+  const id = randomUUID();
+  await deps.db.transaction().execute(async (tx) => {
+    await tx.insertInto("exports").values({ id, space_id: spaceId, scope: JSON.stringify(scope), status: "running", created_at: now, size: null, file_path: null, sha256: null, error: null, finished_at: null, expires_at: null }).execute();
+    await appendJournal(tx, now, { actor: { kind: "person", id: spaceId }, action: "export.requested", subject: { type: "export", id }, data: { scope } });
+    await enqueue(tx, now, EXPORT_BUILD_KIND, { exportId: id });
+  });
+  return { exportId: id };
+}
+
+export type ExportView = { id: string; status: "running" | "ready" | "failed"; progress: number; requests: number; size: number | null; createdAt: Date; expiresAt: Date | null; scope: ExportScope };
+
+/** One of the person's exports (anyone else's answers 404). */
+export async function getExport(deps: Pick<ExportDeps, "db" | "clock">, spaceId: string, id: string): Promise<ExportView> {
+  const row = await deps.db.selectFrom("exports").selectAll().where("id", "=", id).where("space_id", "=", spaceId).executeTakeFirst();
+  if (!row || (row.expires_at && row.expires_at <= deps.clock.now())) throw new DomainError("not_found", "not_found", "Export introuvable (il est conservé 7 jours).");
+  return {
+    id: row.id,
+    status: row.status,
+    progress: row.requests === 0 ? (row.status === "running" ? 0 : 1) : row.done / row.requests,
+    requests: row.requests,
+    size: row.size === null ? null : Number(row.size),
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    scope: row.scope as ExportScope,
+  };
+}
+
+/** The person's recent exports, newest first. */
+export async function listExports(deps: Pick<ExportDeps, "db" | "clock">, spaceId: string): Promise<ExportView[]> {
+  const rows = await deps.db.selectFrom("exports").select("id").where("space_id", "=", spaceId).where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", deps.clock.now())])).orderBy("created_at", "desc").limit(20).execute();
+  return Promise.all(rows.map((r) => getExport(deps, spaceId, r.id)));
+}
+
+/** The ZIP of a ready export, for its owner only; journaled. */
+export async function openExport(deps: ExportDeps, spaceId: string, id: string): Promise<{ path: string; size: number; name: string }> {
+  const view = await getExport(deps, spaceId, id);
+  const row = await deps.db.selectFrom("exports").select(["file_path"]).where("id", "=", id).executeTakeFirstOrThrow();
+  if (view.status !== "ready" || !row.file_path) throw new DomainError("conflict", "export_not_ready", "L'export n'est pas encore prêt : revenez quand il l'est (un courriel vous le dira).");
+  await deps.db.transaction().execute((tx) => appendJournal(tx, deps.clock.now(), { actor: { kind: "person", id: spaceId }, action: "export.downloaded", subject: { type: "export", id } }));
+  return { path: row.file_path, size: view.size ?? 0, name: `export-messagerie-${view.createdAt.toISOString().slice(0, 10)}.zip` };
+}
+
+/** The person's visible requests in the export's scope, a page at a time (keyset on received_at, id). */
+async function pageOfScope(db: Kysely<DB>, spaceId: string, scope: ExportScope, at: Date, after: { at: Date; id: string } | undefined) {
+  let q = db.selectFrom("requests").select(repo.REQUEST_COLUMNS).where(messagerieScope(spaceId, at));
+  if (scope.sirens?.length) q = q.where("requests.siren", "in", scope.sirens);
+  if (scope.tax) q = q.where("requests.tax", "=", scope.tax);
+  if (scope.status) q = q.where("requests.status", "=", scope.status);
+  if (scope.receivedFrom) q = q.where("requests.received_at", ">=", new Date(scope.receivedFrom));
+  if (scope.receivedBefore) q = q.where("requests.received_at", "<", new Date(scope.receivedBefore));
+  if (after) q = q.where(sql<boolean>`(requests.received_at, requests.id) > (${after.at}, ${after.id}::uuid)`);
+  return q.orderBy("requests.received_at").orderBy("requests.id").limit(EXPORT_RULES.pageSize).execute();
+}
+
+async function countScope(db: Kysely<DB>, spaceId: string, scope: ExportScope, at: Date): Promise<number> {
+  let q = db.selectFrom("requests").select((eb) => eb.fn.countAll<string>().as("n")).where(messagerieScope(spaceId, at));
+  if (scope.sirens?.length) q = q.where("requests.siren", "in", scope.sirens);
+  if (scope.tax) q = q.where("requests.tax", "=", scope.tax);
+  if (scope.status) q = q.where("requests.status", "=", scope.status);
+  if (scope.receivedFrom) q = q.where("requests.received_at", ">=", new Date(scope.receivedFrom));
+  if (scope.receivedBefore) q = q.where("requests.received_at", "<", new Date(scope.receivedBefore));
+  return Number((await q.executeTakeFirstOrThrow()).n);
+}
+
+const parisDateTime = (d: Date) => d.toLocaleString("fr-FR", { timeZone: "Europe/Paris", dateStyle: "long", timeStyle: "short" });
+
+/** The transcript of a thread: every message with its author, date and read marks, and the request's states. */
+function transcriptPdf(r: repo.RequestRow & { companyName: string; serviceName: string }, messages: MessageView[]): Promise<Buffer> {
+  const doc = newLetterDocument();
+  doc.info.Title = `Échanges ${r.reference}`;
+  doc.info.CreationDate = r.received_at;
+  const chunks: Buffer[] = [];
+  doc.on("data", (c: Buffer) => chunks.push(c));
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on("end", () => resolve(Buffer.concat(chunks)));
+    doc.on("error", reject);
+  });
+  const width = 483;
+  doc.addPage();
+  doc.font("bold").fontSize(10).text("RÉPUBLIQUE FRANÇAISE — messagerie sécurisée de l'espace professionnel", 56, 42, { width });
+  doc.moveDown(1).font("bold").fontSize(15).text(`${r.reference} — ${r.subject}`, { width });
+  doc.moveDown(0.5).font("regular").fontSize(10);
+  const line = (label: string, value: string) => doc.font("bold").text(`${label} : `, { continued: true, width }).font("regular").text(value, { width, features: ["kern"] });
+  line("Entreprise", `${r.companyName} — SIREN ${r.siren}`);
+  line("Impôt", TAX_LABELS[r.tax] ?? r.tax);
+  line("Nature", NATURES.find((n) => n.code === r.nature)?.label ?? r.nature);
+  line("Service", r.serviceName);
+  line("Reçue le", `${parisDateTime(r.received_at)} (heure de Paris)`);
+  if (r.first_answer_at) line("Première réponse le", parisDateTime(r.first_answer_at));
+  if (r.answered_at) line("Traitée le", parisDateTime(r.answered_at));
+  if (r.closed_at) line("Clôturée le", parisDateTime(r.closed_at));
+  line("État", STATUS_LABELS[r.status]);
+  for (const m of messages) {
+    doc.moveDown(1).font("bold").fontSize(10).text(`${m.author.displayName} — ${parisDateTime(m.createdAt)}`, { width });
+    const marks = [m.readByCompanyAt ? `lu par l'entreprise le ${parisDateTime(m.readByCompanyAt)}` : null, m.readByAdministrationAt ? `lu par l'administration le ${parisDateTime(m.readByAdministrationAt)}` : null].filter(Boolean);
+    if (marks.length) doc.font("regular").fontSize(8).fillColor("#555").text(marks.join(" ; "), { width }).fillColor("black");
+    doc.font("regular").fontSize(10).text(m.body, { width });
+    for (const a of m.attachments) doc.fontSize(8).text(`Pièce jointe : ${a.name} (${a.size} octets, SHA-256 ${a.sha256})`, { width, features: ["kern"] });
+  }
+  doc.end();
+  return done;
+}
+
+/**
+ * Builds an export: pages of requests, each entry hashed as it is written, at most a few entries queued in the
+ * ZIP writer at once (memory stays bounded whatever the number and size of attachments). Rerun from scratch
+ * after a crash (the half-written file is replaced).
+ */
+export async function buildExport(deps: ExportDeps, exportId: string): Promise<void> {
+  const row = await deps.db.selectFrom("exports").selectAll().where("id", "=", exportId).executeTakeFirst();
+  if (!row || row.status !== "running") return;
+  const scope = row.scope as ExportScope;
+  const startedAt = deps.clock.now();
+  const [person] = await getSpaces(deps.db, [row.space_id]);
+  const total = await countScope(deps.db, row.space_id, scope, startedAt);
+  await deps.db.updateTable("exports").set({ requests: total, done: 0 }).where("id", "=", exportId).execute();
+  mkdirSync(deps.exportsDir, { recursive: true });
+  const path = join(deps.exportsDir, `${exportId}.zip`);
+  const zip = new yazl.ZipFile();
+  const output = createWriteStream(path);
+  const written = pipeline(zip.outputStream, output);
+  const files: ExportManifest["files"] = [];
+  let queued = 0;
+  let wake: (() => void) | undefined;
+  let failure: unknown;
+  const finished = new Set<Promise<void>>();
+  /** Adds an entry read lazily through a hash; waits while too many entries wait in the writer. */
+  const addEntry = async (entryPath: string, open: () => Readable, mtime: Date) => {
+    while (queued >= EXPORT_RULES.maxQueuedEntries) await new Promise<void>((resolve) => (wake = resolve));
+    if (failure) throw failure;
+    queued++;
+    const record = { path: entryPath, size: 0, sha256: "" };
+    files.push(record);
+    let settle!: () => void;
+    const entryDone = new Promise<void>((resolve) => (settle = resolve));
+    finished.add(entryDone);
+    zip.addReadStreamLazy(entryPath, { mtime, compress: !entryPath.endsWith(".pdf") && !entryPath.includes("/attachments/") }, (cb) => {
+      const hash = createHash("sha256");
+      const through = new Transform({
+        transform(chunk: Buffer, _encoding, next) {
+          hash.update(chunk);
+          record.size += chunk.length;
+          next(null, chunk);
+        },
+      });
+      through.on("end", () => {
+        record.sha256 = hash.digest("hex");
+        queued--;
+        finished.delete(entryDone);
+        settle();
+        wake?.();
+      });
+      const source = open();
+      source.on("error", (e) => {
+        failure = e;
+        through.destroy(e);
+        settle();
+        wake?.();
+      });
+      cb(null, source.pipe(through));
+    });
+  };
+  try {
+    let after: { at: Date; id: string } | undefined;
+    let done = 0;
+    for (;;) {
+      const page = await pageOfScope(deps.db, row.space_id, scope, startedAt, after);
+      if (page.length === 0) break;
+      const companies = await getCompanies(deps.db, [...new Set(page.map((r) => r.siren))]);
+      const services = await serviceNames(deps.db, [...new Set(page.map((r) => r.service_code))]);
+      for (const r of page) {
+        const folder = `${r.siren}/${r.reference.replace(/[^\w.-]/g, "_")}`;
+        const messages = await threadOf(deps.db, r);
+        const transcript = await transcriptPdf({ ...r, companyName: companies.get(r.siren)?.name ?? r.siren, serviceName: services.get(r.service_code) ?? r.service_code }, messages);
+        await addEntry(`${folder}/transcript.pdf`, () => Readable.from([transcript]), r.last_activity_at);
+        const receipt = await repo.findReceipt(deps.db, r.id);
+        if (receipt) await addEntry(`${folder}/receipt.pdf`, () => Readable.from([receipt.pdf]), r.received_at);
+        const attachments = messages.flatMap((m) => m.attachments.map((a) => ({ ...a, at: m.createdAt })));
+        const keys = await storageKeys(deps.db, attachments.map((a) => a.id));
+        const names = new Set<string>();
+        for (const [i, a] of attachments.entries()) {
+          let name = `${String(i + 1).padStart(2, "0")}-${safeFileName(a.name)}`;
+          while (names.has(name)) name = `_${name}`;
+          names.add(name);
+          const key = keys.get(a.id)!;
+          await addEntry(`${folder}/attachments/${name}`, () => deps.files.open(key), a.at);
+        }
+        done++;
+      }
+      await deps.db.updateTable("exports").set({ done }).where("id", "=", exportId).execute();
+      const last = page[page.length - 1]!;
+      after = { at: last.received_at, id: last.id };
+    }
+    while (finished.size > 0) await Promise.all([...finished]);
+    if (failure) throw failure;
+    const manifest: ExportManifest = {
+      format: "messagerie-pro-export/1",
+      exportId,
+      createdAt: startedAt.toISOString(),
+      person: { name: person ? `${person.first_name} ${person.last_name}` : "", connectionEmail: person?.connection_email ?? "" },
+      scope,
+      requests: done,
+      files,
+    };
+    const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2));
+    zip.addBuffer(manifestBytes, "manifest.json", { mtime: startedAt });
+    zip.addBuffer(Buffer.from(`${sign(null, manifestBytes, deps.receiptKeys.privateKey).toString("base64")}\n`), "manifest.sig", { mtime: startedAt });
+    zip.end();
+    await written;
+  } catch (error) {
+    zip.end();
+    await written.catch(() => undefined);
+    rmSync(path, { force: true });
+    throw error;
+  }
+  const size = statSync(path).size;
+  const now = deps.clock.now();
+  const expiresAt = new Date(now.getTime() + EXPORT_RULES.keepMs);
+  await deps.db.transaction().execute(async (tx) => {
+    await tx.updateTable("exports").set({ status: "ready", file_path: path, size, finished_at: now, expires_at: expiresAt }).where("id", "=", exportId).execute();
+    await appendJournal(tx, now, { actor: { kind: "system" }, action: "export.ready", subject: { type: "export", id: exportId }, data: { spaceId: row.space_id, files: files.length, size } });
+    if (person) await queueMail(tx, now, exportReadyMail({ to: person.connection_email, firstName: person.first_name, expiresAt }));
+  });
+}
+
+async function storageKeys(db: Kysely<DB>, attachmentIds: string[]): Promise<Map<string, string>> {
+  if (attachmentIds.length === 0) return new Map();
+  const rows = await db.selectFrom("attachments as a").innerJoin("uploads as u", "u.id", "a.upload_id").select(["a.id", "u.storage_key"]).where("a.id", "in", attachmentIds).execute();
+  return new Map(rows.map((r) => [r.id, r.storage_key]));
+}
+
+/** The worker's handler: builds the export; after the last attempt it is marked failed (the person sees it). */
+export function exportBuildHandler(deps: ExportDeps): OutboxHandler {
+  return async (job) => {
+    const id = String(job.payload.exportId);
+    try {
+      await buildExport(deps, id);
+    } catch (error) {
+      if (job.attempts >= 5) {
+        await deps.db.updateTable("exports").set({ status: "failed", error: error instanceof Error ? error.message.slice(0, 500) : "échec", finished_at: deps.clock.now() }).where("id", "=", id).execute();
+        return;
+      }
+      throw error;
+    }
+  };
+}
+
+/** Deletes the files of exports past their 7 days. */
+export async function purgeExports(deps: Pick<ExportDeps, "db" | "clock">): Promise<number> {
+  const rows = await deps.db.selectFrom("exports").select(["id", "file_path"]).where("status", "=", "ready").where("expires_at", "<=", deps.clock.now()).execute();
+  for (const r of rows) if (r.file_path) rmSync(r.file_path, { force: true });
+  if (rows.length) await deps.db.deleteFrom("exports").where("id", "in", rows.map((r) => r.id)).execute();
+  return rows.length;
+}

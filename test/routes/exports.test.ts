@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execFile } from "node:child_process";
+import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import yauzl from "yauzl";
+import yazl from "yazl";
+import { call, seedReferenceData, startTestApp, type CookieJar, type TestApp } from "../helpers/app.js";
+import { activeAdministrator, signedInPerson, signIn } from "../helpers/people.js";
+import { upload } from "../helpers/upload.js";
+import { tempDir } from "../helpers/temp.js";
+import { SEED } from "../../src/app/demo.js";
+import { verifyExport } from "../../src/modules/requests/index.js";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+let t: TestApp;
+let robert: Awaited<ReturnType<typeof activeAdministrator>>;
+let lila: Awaited<ReturnType<typeof signedInPerson>>;
+const dir = tempDir("mp-export");
+
+beforeAll(async () => {
+  t = await startTestApp();
+  await seedReferenceData(t.ctx);
+  robert = await activeAdministrator(t, SEED.martin.siren, { entitySiren: SEED.martin.siren, companyEmail: "contact@martin.example" });
+  lila = await signedInPerson(t, { siren: SEED.gestion.siren, firstName: "Lila", lastName: "Rosemonde" });
+  const offer = await call(t.app, "POST", `/api/v1/companies/${SEED.martin.siren}/delegations`, { jar: robert.jar, body: { email: lila.email, role: "delegate", services: ["tva_declarer", "tva_payer", "messagerie"], taxScope: ["TVA"] } });
+  await call(t.app, "POST", `/api/v1/delegations/${offer.body.id}/accept`, { jar: lila.jar });
+  for (const [tax, subject, files] of [["TVA", "Crédit de TVA du T3", ["ventes.csv", "notes.txt"]], ["IS", "Acompte d'IS", ["bilan.txt"]]] as const) {
+    const ids: string[] = [];
+    for (const name of files) ids.push((await upload(t.app, robert.jar, name, `contenu de ${name}\n`.repeat(20))).body.uploadId);
+    const res = await call(t.app, "POST", "/api/v1/requests", { jar: robert.jar, body: { siren: SEED.martin.siren, tax, nature: "question", subject, body: `Bonjour, au sujet de : ${subject}`, uploadIds: ids } });
+    expect(res.status).toBe(201);
+  }
+});
+afterAll(() => t.close());
+
+async function exportAndDownload(jar: CookieJar, body: Record<string, unknown>, name: string): Promise<string> {
+  const res = await call(t.app, "POST", "/api/v1/exports", { jar, body });
+  expect(res.status).toBe(202);
+  const pending = await call(t.app, "GET", `/api/v1/exports/${res.body.exportId}`, { jar });
+  expect(pending.body.status).toBe("running");
+  expect((await call(t.app, "GET", `/api/v1/exports/${res.body.exportId}/download`, { jar })).status).toBe(409);
+  await t.ctx.worker.drain();
+  const ready = await call(t.app, "GET", `/api/v1/exports/${res.body.exportId}`, { jar });
+  expect(ready.body).toMatchObject({ status: "ready", progress: 1 });
+  const zip = await t.app.inject({ method: "GET", url: `/api/v1/exports/${res.body.exportId}/download`, headers: { cookie: jar.header() } });
+  expect(zip.statusCode).toBe(200);
+  expect(zip.headers["content-type"]).toBe("application/zip");
+  const path = join(dir, name);
+  writeFileSync(path, zip.rawPayload);
+  return path;
+}
+
+/** Every entry of a ZIP, by name. */
+function entries(path: string): Promise<Map<string, Buffer>> {
+  return new Promise((resolve, reject) => {
+    const out = new Map<string, Buffer>();
+    yauzl.open(path, { lazyEntries: true }, (error, zip) => {
+      if (error || !zip) return reject(error);
+      zip.on("end", () => resolve(out));
+      zip.on("entry", (entry: yauzl.Entry) =>
+        zip.openReadStream(entry, (e, stream) => {
+          if (e || !stream) return reject(e);
+          const chunks: Buffer[] = [];
+          stream.on("data", (c: Buffer) => chunks.push(c));
+          stream.on("end", () => {
+            out.set(entry.fileName, Buffer.concat(chunks));
+            zip.readEntry();
+          });
+        }),
+      );
+      zip.readEntry();
+    });
+  });
+}
+
+/** Writes a ZIP holding these entries (to forge a tampered export). */
+async function writeZip(path: string, files: Map<string, Buffer>) {
+  const zip = new yazl.ZipFile();
+  for (const [name, bytes] of files) zip.addBuffer(bytes, name);
+  zip.end();
+  await pipeline(zip.outputStream, createWriteStream(path));
+}
+
+function cli(...args: string[]): Promise<{ code: number; stdout: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ["--import", "tsx", join(ROOT, "src/app/cli.ts"), ...args], { cwd: ROOT, env: { ...process.env, DATA_DIR: tempDir("mp-export-cli"), DATABASE_URL: "", LOG_LEVEL: "silent" }, timeout: 60_000 }, (error, stdout) =>
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout }),
+    );
+  });
+}
+
+describe("signed exports", () => {
+  it("holds transcripts, receipts and attachments with a signed manifest; the CLI verifies it offline", async () => {
+    const path = await exportAndDownload(robert.jar, { sirens: [SEED.martin.siren] }, "robert.zip");
+    const files = await entries(path);
+    const names = [...files.keys()].sort();
+    expect(names.filter((n) => n.endsWith("transcript.pdf"))).toHaveLength(2);
+    expect(names.filter((n) => n.endsWith("receipt.pdf"))).toHaveLength(2);
+    expect(names.filter((n) => n.includes("/attachments/"))).toHaveLength(3);
+    expect(names).toContain("manifest.json");
+    const manifest = JSON.parse(files.get("manifest.json")!.toString("utf8"));
+    expect(manifest).toMatchObject({ format: "messagerie-pro-export/1", requests: 2, person: { connectionEmail: robert.email } });
+    expect(files.get([...files.keys()].find((n) => n.endsWith("01-ventes.csv"))!)!.toString()).toContain("contenu de ventes.csv");
+    expect((await verifyExport(path, t.ctx.receiptKeys.publicKeyPem)).valid).toBe(true);
+
+    const keyFile = join(dir, "public.pem");
+    writeFileSync(keyFile, t.ctx.receiptKeys.publicKeyPem);
+    const ok = await cli("verify-export", path, "--public-key", keyFile);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^VALIDE : export du .* 2 demande\(s\), 7 fichier\(s\)/);
+
+    // One byte of one attachment changed: the file is named.
+    const attachment = [...files.keys()].find((n) => n.endsWith("02-notes.txt"))!;
+    const altered = new Map(files);
+    const bytes = Buffer.from(files.get(attachment)!);
+    bytes[3] = bytes[3]! ^ 1;
+    altered.set(attachment, bytes);
+    await writeZip(join(dir, "altered.zip"), altered);
+    const bad = await cli("verify-export", join(dir, "altered.zip"), "--public-key", keyFile);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain(`INVALIDE : ${attachment} — contenu modifié`);
+    // A file added after the signature.
+    const added = new Map(files);
+    added.set(`${SEED.martin.siren}/faux.pdf`, Buffer.from("%PDF-1.4 faux"));
+    await writeZip(join(dir, "added.zip"), added);
+    const extra = await verifyExport(join(dir, "added.zip"), t.ctx.receiptKeys.publicKeyPem);
+    expect(extra).toMatchObject({ valid: false, file: `${SEED.martin.siren}/faux.pdf` });
+    // The manifest rewritten to match the change: its signature fails.
+    const forged = new Map(altered);
+    const m = JSON.parse(files.get("manifest.json")!.toString("utf8")) as { files: { path: string; sha256: string }[] };
+    m.files.find((f) => f.path === attachment)!.sha256 = (await import("node:crypto")).createHash("sha256").update(bytes).digest("hex");
+    forged.set("manifest.json", Buffer.from(JSON.stringify(m)));
+    await writeZip(join(dir, "forged.zip"), forged);
+    expect(await verifyExport(join(dir, "forged.zip"), t.ctx.receiptKeys.publicKeyPem)).toMatchObject({ valid: false, file: "manifest.json" });
+    // Not a ZIP at all.
+    writeFileSync(join(dir, "junk.zip"), readFileSync(keyFile));
+    expect((await cli("verify-export", join(dir, "junk.zip"), "--public-key", keyFile)).code).toBe(1);
+  });
+
+  it("holds only what the person may see: Lila's export of Martin distribution is its VAT requests", async () => {
+    const path = await exportAndDownload(lila.jar, { sirens: [SEED.martin.siren, SEED.concurrence.siren] }, "lila.zip");
+    const files = await entries(path);
+    const manifest = JSON.parse(files.get("manifest.json")!.toString("utf8")) as { requests: number; files: { path: string }[] };
+    expect(manifest.requests).toBe(1);
+    expect(manifest.files.filter((f) => f.path.includes("/attachments/")).map((f) => f.path.split("/").pop())).toEqual(["01-ventes.csv", "02-notes.txt"]);
+    const transcript = files.get(manifest.files.find((f) => f.path.endsWith("transcript.pdf"))!.path)!;
+    expect(transcript.subarray(0, 5).toString()).toBe("%PDF-");
+    expect(files.get(manifest.files.find((f) => f.path.endsWith("transcript.pdf"))!.path)!.includes(Buffer.from("Acompte"))).toBe(false);
+  });
+
+  it("answers 404 to anyone else, and refuses bad input", async () => {
+    const res = await call(t.app, "POST", "/api/v1/exports", { jar: robert.jar, body: { tax: "IS" } });
+    await t.ctx.worker.drain();
+    const stranger = await signedInPerson(t, { siren: SEED.gestion.siren });
+    expect((await call(t.app, "GET", `/api/v1/exports/${res.body.exportId}`, { jar: stranger.jar })).status).toBe(404);
+    expect((await call(t.app, "GET", `/api/v1/exports/${res.body.exportId}/download`, { jar: stranger.jar })).status).toBe(404);
+    expect((await call(t.app, "GET", "/api/v1/exports", { jar: stranger.jar })).body.items).toEqual([]);
+    expect((await call(t.app, "GET", `/api/v1/exports/${res.body.exportId}/download`)).status).toBe(401);
+    // A company nobody gave the stranger: an empty export, never an error that would reveal it.
+    const empty = await call(t.app, "POST", "/api/v1/exports", { jar: stranger.jar, body: { sirens: [SEED.martin.siren] } });
+    expect(empty.status).toBe(202);
+    await t.ctx.worker.drain();
+    expect((await call(t.app, "GET", `/api/v1/exports/${empty.body.exportId}`, { jar: stranger.jar })).body).toMatchObject({ status: "ready", requests: 0 });
+    for (const body of [{ sirens: ["12"] }, { tax: "ISF" }, { from: "2026-02-30" }, { from: "2026-12-02", to: "2026-12-01" }, { sirens: [] }]) {
+      expect((await call(t.app, "POST", "/api/v1/exports", { jar: robert.jar, body })).status).toBe(400);
+    }
+    expect((await call(t.app, "GET", "/api/v1/exports/pas-un-id", { jar: robert.jar })).status).toBe(400);
+    // Kept 7 days.
+    t.clock.advance(8 * 24 * 3600_000);
+    const again = await signIn(t, robert.email);
+    expect((await call(t.app, "GET", `/api/v1/exports/${res.body.exportId}`, { jar: again })).status).toBe(404);
+  });
+});
