@@ -1,6 +1,7 @@
 import { addTemplateAsOperator } from "../modules/backoffice/index.js";
 import { countCompanies, withLuhnKey } from "../modules/companies/index.js";
-import { makeActiveSpace, makeAgent, makeCompany, makeSimplifiedAdministrator, makeTaxService, type FactoryDeps, type TaxServiceSpec } from "./factories.js";
+import { fileRequest, postAgentMessage, type ReceiptKeys } from "../modules/requests/index.js";
+import { makeActiveSpace, makeAgent, makeCompany, makePortfolio, makeSimplifiedAdministrator, makeTaxService, type FactoryDeps, type TaxServiceSpec } from "./factories.js";
 
 /** The password of every demo person (demo data only; never in production). */
 export const DEMO_PASSWORD = "Messagerie-Demo-2026";
@@ -79,10 +80,12 @@ const PLACES = [
   { postalCode: "69002", communeName: "LYON 2E", communeCode: "69382" },
 ];
 
-export const GENERATED_COMPANIES = 300;
+export const GENERATED_COMPANIES = 320;
+/** The clients of Cabinet GESTION's head accountant (product §14): a real portfolio for a newcomer to see. */
+export const DEMO_PORTFOLIO = 300;
 
 /** Loads the demo data set (product §11) on an empty database. Returns false when data was already there. */
-export async function loadDemoData(deps: FactoryDeps & { publicUrl: string }): Promise<boolean> {
+export async function loadDemoData(deps: FactoryDeps & { publicUrl: string; receiptKeys: ReceiptKeys }): Promise<boolean> {
   if ((await countCompanies(deps.db)) > 0) return false;
   for (const s of DEMO_SERVICES) await makeTaxService(deps, s);
   await makeCompany(deps, {
@@ -99,6 +102,7 @@ export async function loadDemoData(deps: FactoryDeps & { publicUrl: string }): P
   });
   const random = prng(20261128);
   const used = new Set(Object.values(SEED).map((c) => c.siren));
+  const clients: string[] = [];
   for (let i = 0; i < GENERATED_COMPANIES; i++) {
     let siren: string;
     do siren = withLuhnKey(String(Math.floor(300_000_00 + random() * 600_000_00)));
@@ -106,10 +110,12 @@ export async function loadDemoData(deps: FactoryDeps & { publicUrl: string }): P
     used.add(siren);
     const street = STREETS[Math.floor(random() * STREETS.length)]!;
     const place = PLACES[Math.floor(random() * PLACES.length)]!;
+    const isActive = random() > 0.05;
+    if (isActive && clients.length < DEMO_PORTFOLIO) clients.push(siren);
     await makeCompany(deps, {
       siren,
-      name: `${TRADES[Math.floor(random() * TRADES.length)]} ${NAMES[Math.floor(random() * NAMES.length)]}`,
-      isActive: random() > 0.05,
+      name: `${TRADES[Math.floor(random() * TRADES.length)]} ${NAMES[Math.floor(random() * NAMES.length)]} ${i + 1}`,
+      isActive,
       streetNumber: String(1 + Math.floor(random() * 150)),
       streetType: street[0],
       streetName: street[1],
@@ -119,12 +125,45 @@ export async function loadDemoData(deps: FactoryDeps & { publicUrl: string }): P
   // Robert Lambda made Martin distribution's space in simplified mode: he administers all its services, and
   // robert.lambda@martindistribution.com is also the company e-mail address. The accounting firm's people have
   // expert spaces without companies yet: the head accountant can adhere to Martin distribution (a letter follows).
-  const [robert, ...others] = DEMO_PEOPLE;
+  const [robert, claire, ...others] = DEMO_PEOPLE;
   await makeSimplifiedAdministrator(deps, { ...robert!, password: DEMO_PASSWORD });
+  const { spaceId: claireId } = await makeActiveSpace(deps, { ...claire!, password: DEMO_PASSWORD });
   for (const p of others) await makeActiveSpace(deps, { ...p, password: DEMO_PASSWORD });
+  // The head accountant administers her own firm (so she may adhere in bulk) and 300 client companies.
+  await makePortfolio(deps, { spaceId: claireId, sirens: [SEED.gestion.siren], services: ["compte_fiscal"], quality: "legal_representative" });
+  await makePortfolio(deps, { spaceId: claireId, sirens: clients, services: ["messagerie", "compte_fiscal", "tva_declarer", "tva_payer", "is_payer"], companyEmail: (siren) => `contact.${siren}@clients.demo` });
   for (const a of DEMO_AGENTS) await makeAgent(deps, { ...a, password: DEMO_AGENT_PASSWORD });
+  await fileDemoRequests(deps, claireId, clients.slice(0, 40), random);
   for (const t of DEMO_TEMPLATES) await addTemplateAsOperator(deps, t);
   return true;
+}
+
+const DEMO_SUBJECTS = [
+  ["TVA", "remboursement_credit_tva", "Remboursement du crédit de TVA du trimestre"],
+  ["TVA", "question", "Taux de TVA applicable à une prestation"],
+  ["IS", "question", "Acompte d'impôt sur les sociétés"],
+  ["TVA", "reclamation", "Contestation d'une majoration de TVA"],
+  ["IS", "delai_paiement", "Demande de délai de paiement du solde d'IS"],
+] as const;
+
+/**
+ * Requests of the head accountant for some clients; the service has answered a third of them, and those
+ * answers are still unread (so « mes entreprises » shows unread counts).
+ */
+async function fileDemoRequests(deps: FactoryDeps & { receiptKeys: ReceiptKeys }, spaceId: string, sirens: string[], random: () => number) {
+  for (const [i, siren] of sirens.entries()) {
+    const [tax, nature, subject] = DEMO_SUBJECTS[Math.floor(random() * DEMO_SUBJECTS.length)]!;
+    const filed = await fileRequest(deps, spaceId, { siren, tax, nature, subject, body: `Bonjour,\n\n${subject} : pouvez-vous nous indiquer la marche à suivre ?\n\nCordialement,\nClaire Vasseur, cabinet GESTION`, uploadIds: [] });
+    if (i % 3 !== 0) continue;
+    const agent = DEMO_AGENTS.find((a) => a.services.includes(filed.service.code));
+    const agentId = agent && (await deps.db.selectFrom("agents").select("id").where("email", "=", agent.email).executeTakeFirst())?.id;
+    if (!agentId) continue;
+    await postAgentMessage(deps, { id: agentId, services: agent.services }, filed.id, {
+      body: "Bonjour,\n\nNous avons bien reçu votre demande ; merci de nous transmettre le dernier relevé de compte de l'entreprise.\n\nCordialement,\nLe service des impôts des entreprises",
+      status: "awaiting_user",
+      version: 1,
+    });
+  }
 }
 
 /** The lines the console prints at start-up in development. */

@@ -5,7 +5,7 @@ import type { Sealer } from "../platform/crypto.js";
 import { upsertCompanies, upsertEstablishments, upsertTaxService, setLegalRepresentatives, withLuhnKey } from "../modules/companies/index.js";
 import { createSpace, verifySpaceEmail, type PasswordHasher } from "../modules/spaces/index.js";
 import { createAgent } from "../modules/backoffice/index.js";
-import { activateAdhesion, confirmCompanyEmail, createSimplifiedSpace, type AdhesionsDeps } from "../modules/adhesions/index.js";
+import { activateAdhesion, confirmCompanyEmail, createSimplifiedSpace, requestAdhesion, type AdhesionsDeps, type ServiceCode } from "../modules/adhesions/index.js";
 import { listLetterViews } from "../modules/letters/index.js";
 import { adhesionRightsPort } from "../modules/rights/index.js";
 
@@ -161,4 +161,28 @@ export async function makeSimplifiedAdministrator(deps: FactoryDeps & { publicUr
   const [letter] = await listLetterViews(deps, spec.siren, 1);
   await activateAdhesion(adhesionsDeps, created.spaceId, created.adhesionId, String(letter!.fields.activationCode));
   return created;
+}
+
+/**
+ * A portfolio: the person adheres to each company (its letter issued as for anyone) and enters the letter's code,
+ * ending administrator of the services asked. `allowance` stands for the operator loading the set: the flooding
+ * rule of 200 a day would otherwise stop a portfolio of 300 on its first day.
+ */
+export async function makePortfolio(
+  deps: FactoryDeps & { publicUrl: string },
+  spec: { spaceId: string; sirens: string[]; services: ServiceCode[]; quality?: "legal_representative" | "mandated"; companyEmail?: (siren: string) => string },
+) {
+  const adhesionsDeps: AdhesionsDeps = { ...deps, rights: adhesionRightsPort };
+  for (const siren of spec.sirens) {
+    const companyEmail = spec.companyEmail?.(siren);
+    const opened = await requestAdhesion(adhesionsDeps, spec.spaceId, { siren, quality: spec.quality ?? "mandated", services: spec.services, companyEmail }, { allowance: Number.MAX_SAFE_INTEGER });
+    // With the messagerie, a company without a verified address gets its 72-hour link first: confirmed here.
+    if (opened.status === "awaiting_company_email") {
+      await confirmCompanyEmail(adhesionsDeps, await readQueuedCode(deps.db, companyEmail!, /company-email\/confirm\?token=([A-Za-z0-9_-]+)/), "127.0.0.1");
+    }
+    // The newest letter to the company is the one this adhesion just issued.
+    const [letter] = await listLetterViews(deps, siren, 1);
+    if (!letter || letter.kind !== "activation") throw new Error(`no activation letter for the adhesion to ${siren}`);
+    await activateAdhesion(adhesionsDeps, spec.spaceId, opened.id, String(letter.fields.activationCode));
+  }
 }

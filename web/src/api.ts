@@ -81,6 +81,20 @@ export type Company = {
   myRights: { service: string; role: string; taxScope: string[] | null; state: string; validUntil: string | null }[];
 };
 
+/** A line of « mes entreprises » (GET /api/v1/companies). */
+export type PortfolioCompany = {
+  siren: string;
+  name: string;
+  address: string | null;
+  companyEmail: string | null;
+  rights: Company["myRights"];
+  myRights: Company["myRights"];
+  unreadCount: number;
+  openRequests: number;
+  lastActivityAt: string | null;
+  pendingAdhesions: number;
+};
+
 /** Paris date and time: « 28 novembre 2026 à 10:24 », or compact « 28 nov. 2026, 10:24 » (back-office lists). */
 export const frenchDateTime = (iso: string, compact = false) =>
   new Date(iso).toLocaleString("fr-FR", { timeZone: "Europe/Paris", dateStyle: compact ? "medium" : "long", timeStyle: "short" });

@@ -1,14 +1,14 @@
 import { useCallback, useEffect, useState } from "react";
-import { Link, Navigate } from "react-router";
-import { Alert } from "@codegouvfr/react-dsfr/Alert";
+import { Navigate } from "react-router";
 import { Badge } from "@codegouvfr/react-dsfr/Badge";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Input } from "@codegouvfr/react-dsfr/Input";
-import { api, ApiError, frenchDate, ROLE_LABELS, type Adhesion, type Company } from "../api";
+import { api, ApiError, frenchDate, type Adhesion } from "../api";
 import { ErrorAlert, Page, useAction } from "../components";
 import { serviceLabel, useCatalogue } from "../catalogue";
 import { useSession } from "../session";
 import { Delegations } from "./Delegations";
+import { Portfolio } from "./Portfolio";
 
 const STATUS: Record<Adhesion["status"], { label: string; severity: "info" | "success" | "warning" | "error" | "new" }> = {
   awaiting_company_email: { label: "Adresse de l'entreprise à confirmer", severity: "warning" },
@@ -87,20 +87,19 @@ function NotificationChoice() {
   );
 }
 
+const isPending = (a: Adhesion) => a.status === "letter_issued" || a.status === "awaiting_company_email";
+const pending = (list: Adhesion[]) => list.filter(isPending);
+
 export function MySpace() {
   const { person } = useSession();
   const catalogue = useCatalogue();
-  const [companies, setCompanies] = useState<Company[] | undefined>();
+  const [refreshKey, setRefreshKey] = useState(0);
   const [adhesions, setAdhesions] = useState<Adhesion[] | undefined>();
+  const [showEnded, setShowEnded] = useState(false);
   const [error, setError] = useState<unknown>();
   const load = useCallback(() => {
-    Promise.all([api<{ items: Company[] }>("GET", "/api/v1/companies"), api<{ items: Adhesion[] }>("GET", "/api/v1/adhesions")]).then(
-      ([c, a]) => {
-        setCompanies(c.items);
-        setAdhesions(a.items);
-      },
-      setError,
-    );
+    setRefreshKey((k) => k + 1);
+    api<{ items: Adhesion[] }>("GET", "/api/v1/adhesions").then((a) => setAdhesions(a.items), setError);
   }, []);
   useEffect(() => {
     if (person) load();
@@ -124,51 +123,22 @@ export function MySpace() {
         Adresse de connexion : <strong>{person.connectionEmail}</strong> — numéro d'abonné <strong>{person.subscriberNumber}</strong>
       </p>
       <ErrorAlert error={error} />
-      <div className="fr-grid-row fr-grid-row--middle fr-mb-2w">
-        <h2 className="fr-col fr-mb-0">Mes entreprises</h2>
-        <Link className="fr-btn fr-btn--secondary fr-icon-add-line fr-btn--icon-left" to="/adherer">
-          Adhérer à un service
-        </Link>
-      </div>
-      {companies && companies.length === 0 && (
-        <Alert
-          severity="info"
-          title="Aucune entreprise"
-          description="Votre espace ne donne encore accès à aucune entreprise. Pour agir pour une entreprise, adhérez à ses services : un code d'activation sera envoyé par courrier à son adresse."
-        />
-      )}
-      {companies?.map((c) => (
-        <section key={c.siren} className="fr-card fr-p-3w fr-mb-2w" aria-labelledby={`c-${c.siren}`}>
-          <h3 id={`c-${c.siren}`} className="fr-h5 fr-mb-1w">
-            <Link to={`/entreprises/${c.siren}`}>{c.name}</Link> <span className="fr-text--sm">SIREN {c.siren}</span>
-          </h3>
-          {c.address && <p className="fr-text--sm fr-mb-1w">{c.address}</p>}
-          {c.myRights.some((r) => r.service === "messagerie") && (
-            <p className="fr-mb-1w">
-              <Link className="fr-link fr-icon-edit-line fr-link--icon-left" to={`/ecrire?siren=${c.siren}`}>
-                Écrire pour {c.name}
-              </Link>
-            </p>
-          )}
-          <p className="fr-text--sm fr-mb-1w">Adresse électronique de l'entreprise : {c.companyEmail ?? "aucune"}</p>
-          <ul className="fr-badges-group" aria-label={`Services détenus pour ${c.name}`}>
-            {c.myRights.map((r) => (
-              <li key={`${r.service}-${r.role}`}>
-                <Badge small severity="success" noIcon>
-                  {serviceLabel(catalogue, r.service)} ({ROLE_LABELS[r.role] ?? r.role})
-                </Badge>
-              </li>
-            ))}
-          </ul>
-        </section>
-      ))}
+      <Portfolio refreshKey={refreshKey} />
 
       <Delegations onChange={load} />
       <NotificationChoice />
 
       <h2 className="fr-mt-6w">Mes demandes d'adhésion</h2>
       {adhesions && adhesions.length === 0 && <p>Aucune demande d'adhésion.</p>}
-      {adhesions?.map((a) => (
+      {adhesions && adhesions.length > 0 && (
+        <p className="fr-text--sm">
+          {pending(adhesions).length} en attente de leur code.{" "}
+          <button type="button" className="fr-link fr-text--sm" aria-pressed={showEnded} onClick={() => setShowEnded(!showEnded)}>
+            {showEnded ? "Masquer les demandes terminées" : `Afficher aussi les ${adhesions.length - pending(adhesions).length} demandes terminées`}
+          </button>
+        </p>
+      )}
+      {adhesions?.filter((a) => showEnded || isPending(a)).map((a) => (
         <section key={a.id} className="fr-card fr-p-3w fr-mb-2w" aria-labelledby={`a-${a.id}`}>
           <h3 id={`a-${a.id}`} className="fr-h6 fr-mb-1w">
             {a.companyName} <span className="fr-text--sm">SIREN {a.siren}</span>{" "}

@@ -3,7 +3,7 @@ import { Navigate, useNavigate, useSearchParams } from "react-router";
 import { Select } from "@codegouvfr/react-dsfr/Select";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Button } from "@codegouvfr/react-dsfr/Button";
-import { Alert } from "@codegouvfr/react-dsfr/Alert";
+import { CompanyCombobox } from "../CompanyCombobox";
 import { api, ApiError, NATURES, TAXES, uploadFile, type Company, type Uploaded } from "../api";
 import { ErrorAlert, fieldErrors, FormColumn, Page, useAction } from "../components";
 import { useSession } from "../session";
@@ -73,17 +73,17 @@ export function Write() {
   const { person } = useSession();
   const navigate = useNavigate();
   const [params] = useSearchParams();
-  const [companies, setCompanies] = useState<Company[]>([]);
+  const [company, setCompany] = useState<Pick<Company, "siren" | "myRights"> | null>(null);
   const [siren, setSiren] = useState(params.get("siren") ?? "");
   const [tax, setTax] = useState("");
   const [nature, setNature] = useState("");
   const [subject, setSubject] = useState("");
   const [body, setBody] = useState("");
   const [files, setFiles] = useState<Pending[]>([]);
+  // A company given in the address (« Écrire pour… »): its rights decide the taxes offered.
   useEffect(() => {
-    if (person) void api<{ items: Company[] }>("GET", "/api/v1/companies?limit=100").then((r) => setCompanies(r.items.filter((c) => c.myRights.some((x) => x.service === "messagerie"))));
-  }, [person]);
-  const company = companies.find((c) => c.siren === siren);
+    if (person && siren && company?.siren !== siren) void api<Company>("GET", `/api/v1/companies/${siren}`).then(setCompany, () => setCompany(null));
+  }, [person, siren, company?.siren]);
   const scopes = company?.myRights.filter((r) => r.service === "messagerie").map((r) => r.taxScope);
   const taxes = TAXES.filter((t) => scopes?.some((s) => s === null || s.includes(t.code)));
   const natures = NATURES.filter((n) => !n.onlyFor || n.onlyFor === tax);
@@ -99,17 +99,20 @@ export function Write() {
     <Page title="Écrire à l'administration" lead="Choisissez l'entreprise, puis l'impôt, puis la nature de votre demande.">
       <FormColumn>
         <ErrorAlert error={error && Object.keys(fields).length === 0 ? error : undefined} />
-        {companies.length === 0 && <Alert severity="info" small description="Aucune entreprise pour laquelle vous détenez la messagerie." />}
         <form onSubmit={(e) => void run(e)} noValidate>
-          <Select label="Entreprise" nativeSelectProps={{ value: siren, onChange: (e) => (setSiren(e.target.value), setTax(""), setNature("")) }}>
-            <option value="">Choisir</option>
-            {companies.map((c) => (
-              <option key={c.siren} value={c.siren}>
-                {c.name} ({c.siren})
-              </option>
-            ))}
-          </Select>
-          <Select label="Impôt" disabled={!company} nativeSelectProps={{ value: tax, onChange: (e) => (setTax(e.target.value), setNature("")) }}>
+          <CompanyCombobox
+            label="Entreprise"
+            service="messagerie"
+            value={siren}
+            error={fields.siren}
+            onChange={(c) => {
+              setCompany(c ? { siren: c.siren, myRights: c.rights } : null);
+              setSiren(c?.siren ?? "");
+              setTax("");
+              setNature("");
+            }}
+          />
+          <Select label="Impôt" disabled={!company || company.siren !== siren} nativeSelectProps={{ value: tax, onChange: (e) => (setTax(e.target.value), setNature("")) }}>
             <option value="">Choisir</option>
             {taxes.map((t) => (
               <option key={t.code} value={t.code}>

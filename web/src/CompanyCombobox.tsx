@@ -1,0 +1,172 @@
+import { useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
+import { api, type PortfolioCompany } from "./api";
+
+type Props = {
+  label: string;
+  hint?: string;
+  /** Only the companies where the person holds this service (e.g. `messagerie` to write). */
+  service?: string;
+  /** The chosen company's SIREN ("" when none). */
+  value: string;
+  onChange: (company: PortfolioCompany | null) => void;
+  /** Error message shown under the field. */
+  error?: string;
+  /** Cleared after each choice (to add companies to a list, one after another). */
+  clearOnSelect?: boolean;
+  disabled?: boolean;
+};
+
+const label = (c: Pick<PortfolioCompany, "name" | "siren">) => `${c.name} (${c.siren})`;
+
+/**
+ * A company picked among thousands: the WAI-ARIA combobox pattern (list autocomplete) over « mes entreprises ».
+ * Typing searches the server (SIREN prefix or words of the name); arrows move, Enter chooses, Escape closes.
+ */
+export function CompanyCombobox({ label: fieldLabel, hint, service, value, onChange, error, clearOnSelect, disabled }: Props) {
+  const id = useId();
+  const [text, setText] = useState("");
+  const [open, setOpen] = useState(false);
+  const [items, setItems] = useState<PortfolioCompany[]>([]);
+  const [total, setTotal] = useState(0);
+  const [active, setActive] = useState(-1);
+  const [loading, setLoading] = useState(false);
+  const chosen = useRef<string>("");
+  const request = useRef(0);
+
+  // A SIREN given from outside (a link « Écrire pour… ») shows its company's name.
+  useEffect(() => {
+    if (!value || value === chosen.current) return;
+    chosen.current = value;
+    void api<PortfolioCompany>("GET", `/api/v1/companies/${value}`).then(
+      (c) => setText(label(c)),
+      () => setText(value),
+    );
+  }, [value]);
+
+  useEffect(() => {
+    if (!open) return;
+    const ticket = ++request.current;
+    setLoading(true);
+    const timer = setTimeout(() => {
+      const p = new URLSearchParams({ limit: "10", sort: "name" });
+      const q = text.trim();
+      // The text of a choice (« NAME (SIREN) ») searches nothing more.
+      if (q && !/\(\d{9}\)$/.test(q)) p.set("q", q);
+      if (service) p.set("service", service);
+      api<{ items: PortfolioCompany[]; total: number }>("GET", `/api/v1/companies?${p.toString()}`).then(
+        (r) => {
+          if (ticket !== request.current) return;
+          setItems(r.items);
+          setTotal(r.total);
+          setActive(r.items.length ? 0 : -1);
+          setLoading(false);
+        },
+        () => ticket === request.current && setLoading(false),
+      );
+    }, 150);
+    return () => clearTimeout(timer);
+  }, [text, open, service]);
+
+  const choose = (c: PortfolioCompany) => {
+    chosen.current = c.siren;
+    setText(clearOnSelect ? "" : label(c));
+    setOpen(false);
+    onChange(c);
+  };
+
+  const onKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {
+    if (e.key === "ArrowDown") {
+      e.preventDefault();
+      if (!open) setOpen(true);
+      else setActive((a) => Math.min(items.length - 1, a + 1));
+    } else if (e.key === "ArrowUp") {
+      e.preventDefault();
+      setActive((a) => Math.max(0, a - 1));
+    } else if (e.key === "Enter" && open && active >= 0 && items[active]) {
+      e.preventDefault();
+      choose(items[active]);
+    } else if (e.key === "Escape") {
+      if (open) setOpen(false);
+      else if (text) {
+        setText("");
+        chosen.current = "";
+        onChange(null);
+      }
+    }
+  };
+
+  const listId = `${id}-liste`;
+  const hintId = `${id}-aide`;
+  const errorId = `${id}-erreur`;
+  const statusText = loading ? "Recherche…" : total === 0 ? "Aucune entreprise ne correspond." : total > items.length ? `${items.length} premières entreprises sur ${total} : précisez votre saisie.` : `${total} entreprise${total > 1 ? "s" : ""}.`;
+  return (
+    <div className={`fr-input-group${error ? " fr-input-group--error" : ""}`} style={{ position: "relative" }}>
+      <label className="fr-label" htmlFor={id}>
+        {fieldLabel}
+        <span className="fr-hint-text" id={hintId}>
+          {hint ?? "Tapez une partie du nom ou le début du SIREN, puis choisissez dans la liste."}
+        </span>
+      </label>
+      <input
+        id={id}
+        className={`fr-input${error ? " fr-input--error" : ""}`}
+        type="text"
+        role="combobox"
+        autoComplete="off"
+        spellCheck={false}
+        disabled={disabled}
+        aria-autocomplete="list"
+        aria-expanded={open}
+        aria-controls={listId}
+        aria-activedescendant={open && active >= 0 ? `${id}-option-${active}` : undefined}
+        aria-describedby={`${hintId}${error ? ` ${errorId}` : ""}`}
+        aria-invalid={error ? true : undefined}
+        value={text}
+        onChange={(e) => {
+          setText(e.target.value);
+          setOpen(true);
+          if (chosen.current) {
+            chosen.current = "";
+            onChange(null);
+          }
+        }}
+        onFocus={() => setOpen(true)}
+        onBlur={() => setTimeout(() => setOpen(false), 150)}
+        onKeyDown={onKeyDown}
+      />
+      {error && (
+        <p className="fr-error-text" id={errorId}>
+          {error}
+        </p>
+      )}
+      <ul
+        id={listId}
+        role="listbox"
+        aria-label={fieldLabel}
+        hidden={!open}
+        className="fr-raw-list"
+        style={{ position: "absolute", zIndex: 10, left: 0, right: 0, maxHeight: "20rem", overflowY: "auto", background: "var(--background-default-grey)", border: "1px solid var(--border-default-grey)", boxShadow: "0 4px 8px rgba(0,0,0,.15)" }}
+      >
+        {items.map((c, i) => (
+          <li
+            key={c.siren}
+            id={`${id}-option-${i}`}
+            role="option"
+            aria-selected={i === active}
+            className="fr-px-2w fr-py-1w"
+            style={{ cursor: "pointer", background: i === active ? "var(--background-action-low-blue-france)" : undefined }}
+            onMouseDown={(e) => e.preventDefault()}
+            onClick={() => choose(c)}
+            onMouseEnter={() => setActive(i)}
+          >
+            <strong>{c.name}</strong> <span className="fr-text--sm">SIREN {c.siren}</span>
+            {c.unreadCount > 0 && <span className="fr-text--xs"> — {c.unreadCount} non lu{c.unreadCount > 1 ? "s" : ""}</span>}
+          </li>
+        ))}
+      </ul>
+      <p className="fr-sr-only" aria-live="polite">
+        {open ? statusText : ""}
+      </p>
+    </div>
+  );
+}
