@@ -25,12 +25,25 @@ import { CompanyPage } from "./pages/CompanyPage";
 import { Write } from "./pages/Write";
 import { Inbox } from "./pages/Inbox";
 import { RequestPage } from "./pages/RequestPage";
+import { BulkAdhere } from "./pages/BulkAdhere";
+import { BulkDelegate } from "./pages/BulkDelegate";
+import { Exports } from "./pages/Exports";
+import { useCallback, useEffect, useState } from "react";
+import { api } from "./api";
+import { useRequestEvents } from "./live";
 
 function Layout() {
   const { person, agent, signOut, agentSignOut } = useSession();
   const navigate = useNavigate();
   const location = useLocation();
   const inBackOffice = location.pathname.startsWith("/agent");
+  // The person's unread messages over all her companies, in the header; kept fresh by the live events.
+  const [unread, setUnread] = useState<number | undefined>();
+  const refreshUnread = useCallback(() => {
+    if (person && !inBackOffice) api<{ unread: number }>("GET", "/api/v1/companies/summary").then((r) => setUnread(r.unread), () => setUnread(undefined));
+  }, [person, inBackOffice]);
+  useEffect(refreshUnread, [refreshUnread, location.pathname]);
+  useRequestEvents(refreshUnread, !!person && !inBackOffice);
   // Leave the protected page first, so that it does not redirect to the sign-in page once the session is gone.
   const signOutTo = (end: () => Promise<void>, to: string) => {
     navigate(to);
@@ -45,7 +58,11 @@ function Layout() {
       : [{ iconId: "fr-icon-lock-line" as const, text: "Connexion agent", linkProps: { to: "/agent/connexion" } }]
     : person
       ? [
-          { iconId: "fr-icon-mail-line" as const, text: "Mes demandes", linkProps: { to: "/demandes" } },
+          {
+            iconId: "fr-icon-mail-line" as const,
+            text: unread ? `Mes demandes (${unread} non lu${unread > 1 ? "s" : ""})` : "Mes demandes",
+            linkProps: { to: unread ? "/demandes?unread=true" : "/demandes" },
+          },
           { iconId: "fr-icon-account-circle-line" as const, text: "Mon espace", linkProps: { to: "/mon-espace" } },
           { iconId: "fr-icon-logout-box-r-line" as const, text: "Se déconnecter", buttonProps: { onClick: () => signOutTo(signOut, "/") } },
         ]
@@ -68,6 +85,18 @@ function Layout() {
         serviceTagline={inBackOffice ? "Traitement des demandes des professionnels" : "La messagerie sécurisée de votre espace professionnel"}
         homeLinkProps={{ to: inBackOffice ? "/agent" : "/", title: "Accueil — Messagerie Pro" }}
         quickAccessItems={quickAccessItems}
+        navigation={
+          !inBackOffice && person
+            ? [
+                { text: "Mes entreprises", linkProps: { to: "/mon-espace" }, isActive: location.pathname === "/mon-espace" || location.pathname.startsWith("/entreprises") },
+                { text: "Écrire", linkProps: { to: "/ecrire" }, isActive: location.pathname === "/ecrire" },
+                { text: "Suivre mes demandes", linkProps: { to: "/demandes" }, isActive: location.pathname.startsWith("/demandes") },
+                { text: "Adhérer en nombre", linkProps: { to: "/adherer/en-nombre" }, isActive: location.pathname.startsWith("/adherer") },
+                { text: "Déléguer en nombre", linkProps: { to: "/delegations/en-nombre" }, isActive: location.pathname.startsWith("/delegations") },
+                { text: "Exports", linkProps: { to: "/exports" }, isActive: location.pathname === "/exports" },
+              ]
+            : undefined
+        }
       />
       <main id="contenu" role="main" tabIndex={-1}>
         <Routes>
@@ -78,6 +107,9 @@ function Layout() {
           <Route path="/connexion/appareil" element={<DeviceCode />} />
           <Route path="/mon-espace" element={<MySpace />} />
           <Route path="/adherer" element={<Adhere />} />
+          <Route path="/adherer/en-nombre" element={<BulkAdhere />} />
+          <Route path="/delegations/en-nombre" element={<BulkDelegate />} />
+          <Route path="/exports" element={<Exports />} />
           <Route path="/ecrire" element={<Write />} />
           <Route path="/demandes" element={<Inbox />} />
           <Route path="/demandes/:id" element={<RequestPage />} />

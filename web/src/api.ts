@@ -30,8 +30,8 @@ export function setAgentCsrfToken(token: string | undefined) {
 const csrfFor = (path: string) => (path.startsWith("/api/v1/backoffice/") ? agentCsrfToken : csrfToken);
 
 /** Calls the public API of api.md; throws ApiError with the server's coded message. */
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { Accept: "application/json" };
+export async function api<T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: "application/json", ...extraHeaders };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   const token = csrfFor(path);
   if (method !== "GET" && token) headers["X-CSRF-Token"] = token;
@@ -42,6 +42,23 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     throw new ApiError(0, "network_error", "Le service est injoignable. Vérifiez votre connexion puis réessayez.", undefined, undefined);
   }
   if (response.status === 204) return undefined as T;
+  const data = (await response.json().catch(() => undefined)) as unknown;
+  if (!response.ok) {
+    const e = (data as ApiErrorBody | undefined)?.error;
+    throw new ApiError(response.status, e?.code ?? "unknown_error", e?.message ?? `Erreur ${response.status}.`, e?.requestId, e?.details);
+  }
+  return data as T;
+}
+
+/** Sends a multipart form (a CSV file and fields) to the API, with the CSRF token; throws ApiError. */
+export async function apiForm<T>(path: string, form: FormData, headers: Record<string, string> = {}): Promise<T> {
+  const token = csrfFor(path);
+  let response: Response;
+  try {
+    response = await fetch(path, { method: "POST", headers: { Accept: "application/json", ...(token ? { "X-CSRF-Token": token } : {}), ...headers }, body: form, credentials: "same-origin" });
+  } catch {
+    throw new ApiError(0, "network_error", "Le service est injoignable. Vérifiez votre connexion puis réessayez.", undefined, undefined);
+  }
   const data = (await response.json().catch(() => undefined)) as unknown;
   if (!response.ok) {
     const e = (data as ApiErrorBody | undefined)?.error;
@@ -110,8 +127,8 @@ export type Delegation = {
   siren: string;
   companyName: string;
   direction: "received" | "given";
-  from: { firstName: string; lastName: string; connectionEmail: string };
-  to: { firstName: string; lastName: string; connectionEmail: string };
+  from: { spaceId: string; firstName: string; lastName: string; connectionEmail: string };
+  to: { spaceId: string; firstName: string; lastName: string; connectionEmail: string };
   role: "deputy" | "delegate";
   services: string[];
   taxScope: string[] | null;
@@ -218,3 +235,18 @@ export function uploadFile(file: File, onProgress: (fraction: number) => void, p
     xhr.send(form);
   });
 }
+
+export type AdhesionBatch = {
+  id: string;
+  status: "running" | "done";
+  quality: "legal_representative" | "mandated";
+  services: string[];
+  total: number;
+  done: number;
+  created: number;
+  refused: number;
+  createdAt: string;
+  finishedAt: string | null;
+  items: { line: number; siren: string; companyName: string | null; status: "pending" | "created" | "refused"; adhesionId: string | null; error: { code: string; message: string } | null }[];
+};
+export type ExportJob = { id: string; status: "running" | "ready" | "failed"; progress: number; requests: number; size: number | null; createdAt: string; expiresAt: string | null };

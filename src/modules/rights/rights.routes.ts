@@ -43,13 +43,15 @@ const portfolioJson = (c: PortfolioItem) => {
 const booleanFlag = z.enum(["true", "false"], { error: "valeur attendue : true ou false" }).transform((v) => v === "true");
 
 const personSchema = z.object({ firstName: z.string(), lastName: z.string(), connectionEmail: z.string() });
+/** A party to an offer: its space id lets the person accept all the offers of one grantor at once. */
+const partySchema = personSchema.extend({ spaceId: z.uuid() });
 const delegationSchema = z.object({
   id: z.uuid(),
   siren: z.string(),
   companyName: z.string(),
   direction: z.enum(["received", "given"]),
-  from: personSchema,
-  to: personSchema,
+  from: partySchema,
+  to: partySchema,
   role: z.enum(["deputy", "delegate"]),
   services: z.array(z.string()),
   taxScope: z.array(z.string()).nullable(),

@@ -192,8 +192,8 @@ export type DelegationView = {
   siren: string;
   companyName: string;
   direction: "received" | "given";
-  from: { firstName: string; lastName: string; connectionEmail: string };
-  to: { firstName: string; lastName: string; connectionEmail: string };
+  from: { spaceId: string; firstName: string; lastName: string; connectionEmail: string };
+  to: { spaceId: string; firstName: string; lastName: string; connectionEmail: string };
   role: "deputy" | "delegate";
   services: string[];
   taxScope: string[] | null;
@@ -212,7 +212,7 @@ export async function listDelegations(deps: RightsDeps, spaceId: string): Promis
   const companies = await getCompanies(deps.db, [...new Set(offers.map((o) => o.siren))]);
   const person = (id: string) => {
     const p = people.get(id);
-    return { firstName: p?.first_name ?? "", lastName: p?.last_name ?? "", connectionEmail: p?.connection_email ?? "" };
+    return { spaceId: id, firstName: p?.first_name ?? "", lastName: p?.last_name ?? "", connectionEmail: p?.connection_email ?? "" };
   };
   return Promise.all(
     offers.map(async (o) => {

@@ -21,6 +21,18 @@ function describe(d: Delegation, catalogue: ReturnType<typeof useCatalogue>): st
   return `${ROLE_LABELS[d.role]} : ${services}${scope}${end}`;
 }
 
+/** The grantors with more than one pending offer to me (« tout accepter »). */
+function grantors(received: Delegation[]) {
+  const by = new Map<string, { spaceId: string; name: string; count: number }>();
+  for (const d of received) {
+    if (d.status !== "offered") continue;
+    const g = by.get(d.from.spaceId) ?? { spaceId: d.from.spaceId, name: `${d.from.firstName} ${d.from.lastName}`, count: 0 };
+    g.count++;
+    by.set(d.from.spaceId, g);
+  }
+  return [...by.values()].filter((g) => g.count > 1);
+}
+
 /** Offers received (accept / decline) and given (suspend, reactivate, revoke), on « mon espace ». */
 export function Delegations({ onChange }: { onChange: () => void }) {
   const catalogue = useCatalogue();
@@ -48,6 +60,13 @@ export function Delegations({ onChange }: { onChange: () => void }) {
       <h2 className="fr-mt-6w">Habilitations</h2>
       <ErrorAlert error={error} />
       {received.length > 0 && <h3 className="fr-h6">Proposées à moi</h3>}
+      {grantors(received).map((g) => (
+        <p key={g.spaceId}>
+          <Button size="small" iconId="fr-icon-check-line" onClick={() => void act("POST", "/api/v1/delegations/accept-all", { grantorSpaceId: g.spaceId })}>
+            {`Tout accepter de ${g.name} (${g.count} propositions)`}
+          </Button>
+        </p>
+      ))}
       {received.map((d) => (
         <section key={d.id} className="fr-card fr-p-3w fr-mb-2w" aria-label={`Habilitation proposée par ${d.from.firstName} ${d.from.lastName} pour ${d.companyName}`}>
           <p className="fr-mb-1w">

@@ -1,35 +1,49 @@
 import { useCallback, useEffect, useState, type FormEvent } from "react";
-import { Link, Navigate } from "react-router";
+import { Link, Navigate, useSearchParams } from "react-router";
+import { Checkbox } from "@codegouvfr/react-dsfr/Checkbox";
+import { CompanyCombobox } from "../CompanyCombobox";
 import { Badge } from "@codegouvfr/react-dsfr/Badge";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Select } from "@codegouvfr/react-dsfr/Select";
-import { api, frenchDate, REQUEST_STATUS_LABELS, TAXES, type RequestSummary } from "../api";
+import { api, frenchDate, NATURES, REQUEST_STATUS_LABELS, TAXES, type RequestSummary } from "../api";
 import { ErrorAlert, Page } from "../components";
 import { useSession } from "../session";
 import { useRequestEvents } from "../live";
 
-/** « Suivre mes demandes »: one inbox across every company and tax, newest activity first. */
+const FILTERS = ["q", "siren", "tax", "nature", "status", "unread", "from", "to"] as const;
+type Filters = Record<(typeof FILTERS)[number], string>;
+
+/**
+ * « Suivre mes demandes »: one inbox across every company and tax, newest activity first. The filters live in the
+ * address: a filtered inbox can be shared or bookmarked, and the back button restores the previous one.
+ */
 export function Inbox() {
   const { person } = useSession();
+  const [params, setParams] = useSearchParams();
+  const applied = Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? ""])) as Filters;
+  const [filters, setFilters] = useState<Filters>(applied);
   const [items, setItems] = useState<RequestSummary[] | undefined>();
   const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<unknown>();
-  const [filters, setFilters] = useState({ q: "", status: "", tax: "" });
-  const [applied, setApplied] = useState(filters);
+  const key = FILTERS.map((k) => params.get(k) ?? "").join("|");
+  // The form follows the address (back and forward buttons).
+  useEffect(() => setFilters(Object.fromEntries(FILTERS.map((k) => [k, params.get(k) ?? ""])) as Filters), [key]); // eslint-disable-line react-hooks/exhaustive-deps
   const query = useCallback(
     (cursor?: string) => {
       const p = new URLSearchParams({ limit: "20" });
-      if (applied.q.trim()) p.set("q", applied.q.trim());
-      if (applied.status) p.set("status", applied.status);
-      if (applied.tax) p.set("tax", applied.tax);
+      for (const k of FILTERS) {
+        const v = (params.get(k) ?? "").trim();
+        if (v) p.set(k, v);
+      }
       if (cursor) p.set("cursor", cursor);
       return api<{ items: RequestSummary[]; nextCursor: string | null }>("GET", `/api/v1/requests?${p.toString()}`);
     },
-    [applied],
+    [key], // eslint-disable-line react-hooks/exhaustive-deps
   );
   useEffect(() => {
     if (!person) return;
+    setError(undefined);
     query().then((r) => (setItems(r.items), setNext(r.nextCursor)), setError);
   }, [person, query]);
   // Live: a change anywhere reloads the first page (what moved comes first, by last activity).
@@ -38,10 +52,16 @@ export function Inbox() {
   }, [query]);
   useRequestEvents(refresh, !!person);
   if (person === null) return <Navigate to="/connexion" replace />;
+  const apply = (f: Filters) => {
+    const p = new URLSearchParams();
+    for (const k of FILTERS) if (f[k].trim()) p.set(k, f[k].trim());
+    setParams(p);
+  };
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    setApplied(filters);
+    apply(filters);
   };
+  const active = FILTERS.filter((k) => applied[k]).length;
   return (
     <Page title="Suivre mes demandes">
       <p>
@@ -49,9 +69,32 @@ export function Inbox() {
           Écrire à l'administration
         </Link>
       </p>
-      <form onSubmit={submit} role="search" className="fr-grid-row fr-grid-row--gutters fr-grid-row--bottom fr-mb-3w">
-        <div className="fr-col-12 fr-col-md-5">
+      <form onSubmit={submit} role="search" aria-label="Filtrer mes demandes" className="fr-grid-row fr-grid-row--gutters fr-grid-row--bottom fr-mb-3w">
+        <div className="fr-col-12 fr-col-md-6">
           <Input label="Rechercher" hintText="Référence, objet ou contenu des messages." nativeInputProps={{ type: "search", value: filters.q, onChange: (e) => setFilters({ ...filters, q: e.target.value }) }} />
+        </div>
+        <div className="fr-col-12 fr-col-md-6">
+          <CompanyCombobox label="Entreprise" hint="Toutes si vide. Tapez une partie du nom ou le début du SIREN." value={filters.siren} onChange={(c) => setFilters({ ...filters, siren: c?.siren ?? "" })} />
+        </div>
+        <div className="fr-col-6 fr-col-md-3">
+          <Select label="Impôt" nativeSelectProps={{ value: filters.tax, onChange: (e) => setFilters({ ...filters, tax: e.target.value }) }}>
+            <option value="">Tous</option>
+            {TAXES.map((t) => (
+              <option key={t.code} value={t.code}>
+                {t.label}
+              </option>
+            ))}
+          </Select>
+        </div>
+        <div className="fr-col-6 fr-col-md-3">
+          <Select label="Nature" nativeSelectProps={{ value: filters.nature, onChange: (e) => setFilters({ ...filters, nature: e.target.value }) }}>
+            <option value="">Toutes</option>
+            {NATURES.map((n) => (
+              <option key={n.code} value={n.code}>
+                {n.label}
+              </option>
+            ))}
+          </Select>
         </div>
         <div className="fr-col-6 fr-col-md-3">
           <Select label="État" nativeSelectProps={{ value: filters.status, onChange: (e) => setFilters({ ...filters, status: e.target.value }) }}>
@@ -63,24 +106,34 @@ export function Inbox() {
             ))}
           </Select>
         </div>
-        <div className="fr-col-6 fr-col-md-2">
-          <Select label="Impôt" nativeSelectProps={{ value: filters.tax, onChange: (e) => setFilters({ ...filters, tax: e.target.value }) }}>
-            <option value="">Tous</option>
-            {TAXES.map((t) => (
-              <option key={t.code} value={t.code}>
-                {t.label}
-              </option>
-            ))}
-          </Select>
+        <div className="fr-col-6 fr-col-md-3">
+          <Checkbox options={[{ label: "Non lus seulement", nativeInputProps: { checked: filters.unread === "true", onChange: (e) => setFilters({ ...filters, unread: e.target.checked ? "true" : "" }) } }]} />
         </div>
-        <div className="fr-col-12 fr-col-md-2 fr-mb-3w">
-          <Button type="submit" priority="secondary">
-            Filtrer
-          </Button>
+        <div className="fr-col-6 fr-col-md-3">
+          <Input label="Déposées depuis le" nativeInputProps={{ type: "date", value: filters.from, onChange: (e) => setFilters({ ...filters, from: e.target.value }) }} />
+        </div>
+        <div className="fr-col-6 fr-col-md-3">
+          <Input label="Jusqu'au" nativeInputProps={{ type: "date", value: filters.to, onChange: (e) => setFilters({ ...filters, to: e.target.value }) }} />
+        </div>
+        <div className="fr-col-12 fr-col-md-6 fr-mb-3w">
+          <ul className="fr-btns-group fr-btns-group--inline">
+            <li>
+              <Button type="submit" priority="secondary">
+                Filtrer
+              </Button>
+            </li>
+            {active > 0 && (
+              <li>
+                <Button type="button" priority="tertiary" onClick={() => apply(Object.fromEntries(FILTERS.map((k) => [k, ""])) as Filters)}>
+                  Effacer les filtres ({active})
+                </Button>
+              </li>
+            )}
+          </ul>
         </div>
       </form>
       <ErrorAlert error={error} />
-      {items && items.length === 0 && <p>Aucune demande.</p>}
+      {items && items.length === 0 && <p>{active > 0 ? "Aucune demande ne correspond à ces filtres." : "Aucune demande."}</p>}
       {items && items.length > 0 && (
         <div className="fr-table fr-table--bordered">
           <table>
