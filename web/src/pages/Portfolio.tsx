@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from "react";
 import { Link, useSearchParams } from "react-router";
+import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Badge } from "@codegouvfr/react-dsfr/Badge";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Input } from "@codegouvfr/react-dsfr/Input";
@@ -30,6 +31,7 @@ export function Portfolio({ refreshKey }: { refreshKey: number }) {
   const [error, setError] = useState<unknown>();
   const filters = { q: params.get("q") ?? "", service: params.get("service") ?? "", role: params.get("role") ?? "", hasUnread: params.get("hasUnread") === "true", pendingAdhesion: params.get("pendingAdhesion") === "true", sort: params.get("sort") ?? "name" };
   const query = params.toString();
+  const filtered = !!(filters.q || filters.service || filters.role || filters.hasUnread || filters.pendingAdhesion);
   const load = useCallback(
     (cursor?: string) => {
       const p = new URLSearchParams(query);
@@ -129,8 +131,15 @@ export function Portfolio({ refreshKey }: { refreshKey: number }) {
       <ErrorAlert error={error} />
       {page && (
         <p role="status" className="fr-text--sm">
-          {page.total === 0 ? "Aucune entreprise." : `${page.total} entreprise${page.total > 1 ? "s" : ""}${page.items.length < page.total ? `, ${page.items.length} affichées` : ""}.`}
+          {page.total === 0 ? (filtered ? "Aucune entreprise ne correspond à ces critères." : "") : `${page.total} entreprise${page.total > 1 ? "s" : ""}${page.items.length < page.total ? `, ${page.items.length} affichées` : ""}.`}
         </p>
+      )}
+      {page && page.total === 0 && !filtered && (
+        <Alert
+          severity="info"
+          title="Aucune entreprise"
+          description="Votre espace ne donne encore accès à aucune entreprise. Pour agir pour une entreprise, adhérez à ses services : un code d'activation sera envoyé par courrier à son adresse."
+        />
       )}
       {page && page.items.length > 0 && (
         <div className="fr-table fr-table--bordered fr-table--no-caption" style={{ overflowX: "auto" }}>
@@ -164,7 +173,17 @@ export function Portfolio({ refreshKey }: { refreshKey: number }) {
                         </>
                       )}
                     </td>
-                    <td className="fr-text--sm">{c.rights.length === 0 ? "—" : c.rights.map((r) => `${serviceLabel(catalogue, r.service)} (${ROLE_LABELS[r.role] ?? r.role}${r.taxScope ? ` : ${r.taxScope.join(", ")}` : ""})`).join(" ; ")}</td>
+                    <td className="fr-text--sm">
+                      {c.rights.length === 0 ? (
+                        "—"
+                      ) : (
+                        <ul className="fr-raw-list" aria-label={`Services détenus pour ${c.name}`}>
+                          {c.rights.map((r) => (
+                            <li key={`${r.service}-${r.role}`}>{`${serviceLabel(catalogue, r.service)} (${ROLE_LABELS[r.role] ?? r.role})`}</li>
+                          ))}
+                        </ul>
+                      )}
+                    </td>
                     <td>
                       {c.unreadCount > 0 ? (
                         <Link to={`/demandes?siren=${c.siren}&unread=true`} aria-label={`${c.unreadCount} message${c.unreadCount > 1 ? "s" : ""} non lu${c.unreadCount > 1 ? "s" : ""} pour ${c.name}`}>
