@@ -89,6 +89,8 @@ function NotificationChoice() {
 
 const isPending = (a: Adhesion) => a.status === "letter_issued" || a.status === "awaiting_company_email";
 const pending = (list: Adhesion[]) => list.filter(isPending);
+/** Shown at once: what waits for a code, and what ended badly in the last 30 days (a refusal must be seen). */
+const isWorthShowing = (a: Adhesion) => isPending(a) || (a.status !== "active" && a.status !== "cancelled" && !!a.endedAt && Date.now() - Date.parse(a.endedAt) < 30 * 86_400_000);
 
 export function MySpace() {
   const { person } = useSession();
@@ -134,11 +136,11 @@ export function MySpace() {
         <p className="fr-text--sm">
           {pending(adhesions).length} en attente de leur code.{" "}
           <button type="button" className="fr-link fr-text--sm" aria-pressed={showEnded} onClick={() => setShowEnded(!showEnded)}>
-            {showEnded ? "Masquer les demandes terminées" : `Afficher aussi les ${adhesions.length - pending(adhesions).length} demandes terminées`}
+            {showEnded ? "Masquer les demandes terminées" : `Afficher toutes les demandes (${adhesions.length})`}
           </button>
         </p>
       )}
-      {adhesions?.filter((a) => showEnded || isPending(a)).map((a) => (
+      {adhesions?.filter((a) => showEnded || isWorthShowing(a)).map((a) => (
         <section key={a.id} className="fr-card fr-p-3w fr-mb-2w" aria-labelledby={`a-${a.id}`}>
           <h3 id={`a-${a.id}`} className="fr-h6 fr-mb-1w">
             {a.companyName} <span className="fr-text--sm">SIREN {a.siren}</span>{" "}
