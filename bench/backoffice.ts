@@ -11,7 +11,7 @@ import { migrate } from "../src/platform/db/migrate.js";
 import { systemClock } from "../src/platform/clock.js";
 import { withLuhnKey } from "../src/modules/companies/index.js";
 import { deadlinesFor, queue, searchForAgent, serviceStats, type AgentScope } from "../src/modules/requests/index.js";
-import { copy, prng, uuidOf, esc } from "./data.js";
+import { activityTriggers, copy, prng, uuidOf, esc } from "./data.js";
 import { timeEach } from "./measure.js";
 
 
@@ -72,6 +72,7 @@ export async function generateBackofficeData(url: string, requests: number) {
        VALUES ($1, '10000000000009', 'expert', 'portefeuille@gestion.com', 'x', 'Porte', 'Feuille', '0100000000', $2, 'active', now(), now())`,
       [spaceId, sirens[0]],
     );
+    await activityTriggers(client, "DISABLE");
     const taxes = ["TVA", "IS", "CFE-CVAE", "TS", "PAS", "TF", "AUTRE"];
     const natures = ["question", "reclamation", "delai_paiement", "attestation", "changement_situation", "autre"];
     const open = ["received", "in_progress", "awaiting_user", "answered"];
@@ -117,6 +118,8 @@ export async function generateBackofficeData(url: string, requests: number) {
       })(),
     );
     await copy(client, "messages", ["id", "request_id", "author_kind", "author_space_id", "body", "body_sha256", "created_at", "read_by_company_at", "service_code"], messages);
+    await activityTriggers(client, "ENABLE");
+    await client.query("SELECT portfolio_rebuild()");
     await client.query("COMMIT");
     // The steady state of a live database (autovacuum has run): statistics and the visibility map.
     await client.query("VACUUM ANALYZE");

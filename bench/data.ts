@@ -52,6 +52,16 @@ export async function copy(client: pg.PoolClient, table: string, columns: string
 }
 
 /** Builds the data set; returns the portfolio holder's space id. */
+/**
+ * The triggers that keep companies' activity and portfolio entries row by row: off while COPY loads millions of
+ * rows, then `portfolio_rebuild()` computes the same figures in a few set-based statements.
+ */
+export async function activityTriggers(client: pg.PoolClient, action: "DISABLE" | "ENABLE") {
+  for (const [table, trigger] of [["rights", "portfolio_follow_rights"], ["requests", "company_activity_follow_requests"], ["messages", "company_activity_follow_messages_insert"]]) {
+    await client.query(`ALTER TABLE ${table} ${action} TRIGGER ${trigger}`);
+  }
+}
+
 export async function generateDataSet(url: string, o: DataSetOptions): Promise<{ spaceId: string; sirens: string[] }> {
   const database = await openDatabase({ url, poolSize: 2 });
   await migrate(database.db);
@@ -76,6 +86,7 @@ export async function generateDataSet(url: string, o: DataSetOptions): Promise<{
        VALUES ($1, '10000000000009', 'expert', 'portefeuille@gestion.com', $2, 'Porte', 'Feuille', '0100000000', $3, 'active', now(), now())`,
       [spaceId, hash, sirens[0]],
     );
+    await activityTriggers(client, "DISABLE");
     const portfolio = sirens.filter((_, i) => i % Math.max(1, Math.floor(o.companies / o.portfolio)) === 0).slice(0, o.portfolio);
     await copy(client, "rights", ["id", "space_id", "siren", "service", "role", "state", "valid_from", "created_at"], (function* () {
       for (let i = 0; i < portfolio.length; i++) yield `${uuidOf(2, i)}\t${spaceId}\t${portfolio[i]}\tmessagerie\tdelegate\tactive\t2026-01-01T00:00:00Z\t2026-01-01T00:00:00Z\n`;
@@ -99,6 +110,8 @@ export async function generateDataSet(url: string, o: DataSetOptions): Promise<{
       }
     })(), bars?.create(o.requests, 0, { table: "requests" }));
     await copy(client, "messages", ["id", "request_id", "author_kind", "author_space_id", "body", "body_sha256", "created_at", "read_by_company_at"], messageRows, bars?.create(messageRows.length, 0, { table: "messages" }));
+    await activityTriggers(client, "ENABLE");
+    await client.query("SELECT portfolio_rebuild()");
     await client.query("COMMIT");
     await client.query("ANALYZE");
     return { spaceId, sirens: portfolio };

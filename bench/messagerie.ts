@@ -22,9 +22,11 @@ export async function benchInbox(adminUrl: string, requests: number, portfolio =
   const database = await openFreshDatabase(adminUrl, { prefix: "mp_bench_inbox" });
   try {
     const url = database.url!;
-    const { spaceId } = await generateDataSet(url, { companies: 100_000, portfolio, requests, quiet: true });
+    const { spaceId, sirens } = await generateDataSet(url, { companies: 100_000, portfolio, requests, quiet: true });
     const deps = { db: database.db, clock: systemClock, receiptKeys: undefined as never };
     const first = await timeEach(100, () => listRequests(deps, spaceId, {}, 50));
+    // The inbox filtered by one company of the portfolio (« mes entreprises » → its requests).
+    const oneCompany = await timeEach(200, (i) => listRequests(deps, spaceId, { siren: sirens[(i * 7919) % sirens.length]! }, 50));
     let cursor: string | null = null;
     for (let i = 0; i < 49; i++) {
       const page: Awaited<ReturnType<typeof listRequests>> = await listRequests(deps, spaceId, {}, 50, cursor ?? undefined);
@@ -39,7 +41,7 @@ export async function benchInbox(adminUrl: string, requests: number, portfolio =
                       AND g.valid_from <= now() AND (g.valid_until IS NULL OR g.valid_until > now()) AND (g.tax_scope IS NULL OR g.tax_scope ? requests.tax))
         AND requests.archived_at IS NULL
       ORDER BY requests.last_activity_at DESC, requests.id DESC LIMIT 51`.execute(database.db);
-    return { requests, portfolio, first, page50, plan: plan.rows.map((r) => r["QUERY PLAN"]) };
+    return { requests, portfolio, first, page50, oneCompany, plan: plan.rows.map((r) => r["QUERY PLAN"]) };
   } finally {
     await database.close();
   }

@@ -25,6 +25,7 @@ import { benchLetterRendering, benchPrintBatch, seedLetters } from "./letters.js
 import { benchSireneImport } from "./sirene.js";
 import { benchRights } from "./rights.js";
 import { benchInbox, benchPostMessage } from "./messagerie.js";
+import { benchBulkAdhesion, benchExport } from "./portfolio.js";
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -235,6 +236,20 @@ async function benchGate() {
   }
 }
 
+async function benchPortfolioSection() {
+  const url = process.env.DATABASE_URL;
+  const bulk = await benchBulkAdhesion(url, Number(process.env.BENCH_BULK_LINES ?? 500));
+  const rendering = await benchLetterRendering();
+  const exp = await benchExport(url, Number(process.env.BENCH_EXPORT_REQUESTS ?? 1_000), Number(process.env.BENCH_EXPORT_ATTACHMENTS ?? 2_000));
+  results.portfolio = { bulk, rendering, export: exp };
+  rows.push({ name: `bulk adhesion of ${bulk.lines} SIREN, submission to last result`, value: `${bulk.seconds.toFixed(2)} s, ${bulk.created} created, ${bulk.lettersQueued} letters queued for rendering (target ≤ 10 s)` });
+  rows.push({ name: "activation letters rendered (one process, one core)", value: `${rendering.lettersPerSecond.toFixed(0)} /s (target ≥ 100 /s/core)`, baseline: "a one-line page rendered the same way", ratio: (rendering.lettersPerSecond / rendering.baselinePerSecond).toFixed(2) });
+  rows.push({
+    name: `export of ${exp.requests.toLocaleString("en")} requests with ${exp.attachments.toLocaleString("en")} attachments of ${exp.attachmentKiB} KiB`,
+    value: `${exp.seconds.toFixed(1)} s, ${(exp.bytes / 1e6).toFixed(0)} MB, ${exp.mbPerSecond.toFixed(1)} MB/s; RSS ${exp.rssBeforeMb.toFixed(0)} → peak ${exp.rssPeakMb.toFixed(0)} MiB (target ≤ 300)`,
+  });
+}
+
 async function benchPosting() {
   const r = await benchPostMessage(process.env.DATABASE_URL, DURATION_S, CONNECTIONS);
   results.postMessage = r;
@@ -265,6 +280,7 @@ async function benchInboxScales() {
       ...(measured.length > 1 ? { baseline: `first page at ${scales[0]!.toLocaleString("en")}, p95`, ratio: (r.first.p95 / measured[0]!.first.p95).toFixed(2) } : {}),
     });
     rows.push({ name: `inbox, 5,000 companies, ${n.toLocaleString("en")} requests: page 50`, value: ms(r.page50) });
+    rows.push({ name: `inbox, 5,000 companies, ${n.toLocaleString("en")} requests: filtered by one company`, value: `${ms(r.oneCompany)} (target p95 ≤ 20 ms)`, baseline: "unfiltered first page, p95", ratio: (r.oneCompany.p95 / r.first.p95).toFixed(2) });
   }
   results.inbox = measured;
   process.stdout.write(`\nPlan of the inbox's first page at ${scales.at(-1)!.toLocaleString("en")} requests:\n${measured.at(-1)!.plan.join("\n")}\n\n`);
@@ -302,6 +318,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   sirene: benchSirene,
   post: benchPosting,
   inbox: benchInboxScales,
+  portfolio: benchPortfolioSection,
   backoffice: benchBackofficeSection,
 };
 

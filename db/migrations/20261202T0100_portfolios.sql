@@ -253,13 +253,27 @@ CREATE TRIGGER company_activity_follow_messages_insert AFTER INSERT ON messages
 CREATE TRIGGER company_activity_follow_messages_read AFTER UPDATE OF read_by_company_at ON messages
   FOR EACH ROW WHEN (OLD.read_by_company_at IS DISTINCT FROM NEW.read_by_company_at) EXECUTE FUNCTION company_activity_follow_messages();
 
--- The figures of what exists already, then the entries.
-INSERT INTO company_activity (siren, tax, unread, open_requests, last_activity_at)
-SELECT r.siren, r.tax, coalesce(sum(unread_of_request(r.id)), 0), count(*) FILTER (WHERE r.status <> 'closed'), max(r.last_activity_at)
-  FROM requests r WHERE r.archived_at IS NULL GROUP BY r.siren, r.tax;
-SELECT portfolio_refresh(p.space_id, p.siren)
-  FROM (SELECT space_id, siren FROM rights WHERE state = 'active'
-        UNION SELECT space_id, siren FROM adhesions WHERE status IN ('awaiting_company_email', 'letter_issued')) p;
+-- Rebuilds the activity of every company and every entry from the requests, the rights and the adhesions, in a
+-- few set-based statements: the backfill below, and bulk loads that write with the triggers off (COPY).
+CREATE FUNCTION portfolio_rebuild() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  ALTER TABLE company_activity DISABLE TRIGGER portfolio_follow_activity;
+  DELETE FROM company_activity;
+  INSERT INTO company_activity (siren, tax, unread, open_requests, last_activity_at)
+  SELECT r.siren, r.tax, coalesce(sum(u.n), 0), count(*) FILTER (WHERE r.status <> 'closed'), max(r.last_activity_at)
+    FROM requests r
+    LEFT JOIN (SELECT request_id, count(*) AS n FROM messages WHERE author_kind <> 'person' AND read_by_company_at IS NULL GROUP BY request_id) u
+      ON u.request_id = r.id
+   WHERE r.archived_at IS NULL
+   GROUP BY r.siren, r.tax;
+  ALTER TABLE company_activity ENABLE TRIGGER portfolio_follow_activity;
+  DELETE FROM portfolio_entries;
+  PERFORM portfolio_refresh(p.space_id, p.siren)
+    FROM (SELECT space_id, siren FROM rights WHERE state = 'active'
+          UNION SELECT space_id, siren FROM adhesions WHERE status IN ('awaiting_company_email', 'letter_issued')) p;
+END
+$$;
+SELECT portfolio_rebuild();
 
 -- Bulk adhesions (product §14): one batch per submission, one line per SIREN with its own result.
 CREATE TABLE adhesion_batches (

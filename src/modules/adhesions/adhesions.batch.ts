@@ -121,10 +121,11 @@ async function findBatchByKey(deps: Pick<AdhesionsDeps, "db">, spaceId: string, 
  * with its adhesion: a run cut short (a crash, a restart) resumes at the first pending line, and no line is
  * tried twice. A refusal of a rule is that line's result; a failure of the database stops the run (retried).
  */
-export async function runAdhesionBatch(deps: AdhesionsDeps, batchId: string): Promise<void> {
+export async function runAdhesionBatch(deps: AdhesionsDeps, batchId: string, options: { allowance?: number } = {}): Promise<void> {
   const batch = await deps.db.selectFrom("adhesion_batches").selectAll().where("id", "=", batchId).executeTakeFirst();
   if (!batch || batch.status === "done") return;
-  const allowance = (await adhesionAllowance(deps, batch.space_id, deps.clock.now())).perDay;
+  // The person's allowance, read once for the batch (an operator loading a data set may state another).
+  const allowance = options.allowance ?? (await adhesionAllowance(deps, batch.space_id, deps.clock.now())).perDay;
   for (;;) {
     const pending = await deps.db.selectFrom("adhesion_batch_items").selectAll().where("batch_id", "=", batchId).where("status", "=", "pending").orderBy("line").limit(50).execute();
     if (pending.length === 0) break;
