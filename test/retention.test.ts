@@ -45,6 +45,8 @@ describe("retention (product §8)", () => {
     t.clock.advance(6 * YEAR);
     expect(await applyRetention(t.ctx)).toEqual({ archived: 0, purged: 1, notesPurged: 0 });
     expect(await t.ctx.db.selectFrom("requests").select("id").where("id", "=", r1.body.id).executeTakeFirst()).toBeUndefined();
+    // The company's activity follows: no open request, nothing unread.
+    expect(await t.ctx.db.selectFrom("company_activity").select(["unread", "open_requests"]).where("siren", "=", free).execute()).toEqual([{ unread: 0, open_requests: 0 }]);
     expect(await t.ctx.db.selectFrom("requests").select("id").where("id", "=", r2.body.id).executeTakeFirst()).toBeDefined();
     expect(await t.ctx.files.exists(file.body.sha256)).toBe(false);
     const journal = (await t.ctx.db.selectFrom("journal").select("action").execute()).map((j) => j.action);

@@ -225,6 +225,8 @@ BEGIN
         CASE WHEN is_counted THEN NEW.last_activity_at END);
     END IF;
   END IF;
+  -- Fired before a delete, the row must be returned for the delete to happen.
+  IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
   RETURN NULL;
 END
 $$;
