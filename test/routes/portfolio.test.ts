@@ -224,6 +224,17 @@ describe("bulk adhesion", () => {
     const res = await call(t.app, "POST", "/api/v1/adhesions/batch", { jar: plain.jar, body: { quality: "mandated", services: ["cfe"], items: sirens.map((siren) => ({ siren })) } });
     const batch = await runBatch(plain.jar, res.body.batchId);
     expect(batch.items.map((i: { error: { code: string } | null }) => i.error?.code ?? "created")).toEqual(["created", "created", "created", "too_many_pending_adhesions", "too_many_pending_adhesions"]);
+    // The person's adhesions come a page at a time.
+    const first = await call(t.app, "GET", "/api/v1/adhesions?status=pending&limit=2", { jar: plain.jar });
+    expect(first.body).toMatchObject({ total: 3 });
+    expect(first.body.items).toHaveLength(2);
+    const rest = await call(t.app, "GET", `/api/v1/adhesions?status=pending&limit=2&cursor=${first.body.nextCursor}`, { jar: plain.jar });
+    expect(rest.body.items).toHaveLength(1);
+    expect(rest.body.nextCursor).toBeNull();
+    expect(new Set([...first.body.items, ...rest.body.items].map((a: { siren: string }) => a.siren))).toEqual(new Set(sirens.slice(0, 3)));
+    expect((await call(t.app, "GET", "/api/v1/adhesions?status=ended", { jar: plain.jar })).body).toMatchObject({ items: [], total: 0 });
+    expect((await call(t.app, "GET", "/api/v1/adhesions?cursor=abc", { jar: plain.jar })).status).toBe(400);
+    expect((await call(t.app, "GET", "/api/v1/adhesions?status=toutes", { jar: plain.jar })).status).toBe(400);
 
     const { jar } = await firmAdministrator();
     const many: string[] = [];
@@ -291,6 +302,13 @@ describe("bulk delegation", () => {
     // Somebody else cannot accept Lila's offers; Lila accepts them all at once.
     const stranger = await signedInPerson(t, { siren: SEED.gestion.siren });
     expect((await call(t.app, "POST", "/api/v1/delegations/accept-all", { jar: stranger.jar, body: { grantorSpaceId: spaceId } })).body.accepted).toBe(0);
+    const pendingPage = await call(t.app, "GET", "/api/v1/delegations?direction=received&pending=true&limit=2", { jar: lila.jar });
+    expect(pendingPage.body.items).toHaveLength(2);
+    expect(pendingPage.body.items[0].from.spaceId).toBe(spaceId);
+    const lastOffer = await call(t.app, "GET", `/api/v1/delegations?direction=received&pending=true&limit=2&cursor=${pendingPage.body.nextCursor}`, { jar: lila.jar });
+    expect(lastOffer.body.items).toHaveLength(1);
+    expect(lastOffer.body.nextCursor).toBeNull();
+    expect((await call(t.app, "GET", "/api/v1/delegations?cursor=%7B", { jar: lila.jar })).status).toBe(400);
     const accepted = await call(t.app, "POST", "/api/v1/delegations/accept-all", { jar: lila.jar, body: { grantorSpaceId: spaceId } });
     expect(accepted.body).toEqual({ accepted: 3, failed: [] });
     const mine = await call(t.app, "GET", "/api/v1/companies?service=messagerie", { jar: lila.jar });

@@ -17,8 +17,18 @@ export async function lockAdhesion(db: Executor, id: string) {
   return db.selectFrom("adhesions").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
 }
 
-export async function listAdhesionsOf(db: Executor, spaceId: string) {
-  return db.selectFrom("adhesions").selectAll().where("space_id", "=", spaceId).orderBy("created_at", "desc").limit(500).execute();
+/** A person's adhesions, newest first, after a keyset position. */
+export async function listAdhesionsOf(db: Executor, spaceId: string, o: { status?: "pending" | "ended" | undefined; limit: number; after?: { at: Date; id: string } | undefined }) {
+  let q = db.selectFrom("adhesions").selectAll().where("space_id", "=", spaceId);
+  if (o.status) q = q.where("status", o.status === "pending" ? "in" : "not in", PENDING);
+  if (o.after) q = q.where(sql<boolean>`(created_at, id) < (${o.after.at}, ${o.after.id}::uuid)`);
+  return q.orderBy("created_at", "desc").orderBy("id", "desc").limit(o.limit).execute();
+}
+
+export async function countAdhesionsOf(db: Executor, spaceId: string, status?: "pending" | "ended"): Promise<number> {
+  let q = db.selectFrom("adhesions").select((eb) => eb.fn.countAll<string>().as("n")).where("space_id", "=", spaceId);
+  if (status) q = q.where("status", status === "pending" ? "in" : "not in", PENDING);
+  return Number((await q.executeTakeFirstOrThrow()).n);
 }
 
 export async function updateAdhesion(db: Executor, id: string, set: Partial<Row<"adhesions">>): Promise<void> {

@@ -88,12 +88,21 @@ export function adhesionsRoutes(deps: service.AdhesionsDeps & { oppositionRatePe
       {
         schema: {
           tags: ["adhesions"],
-          summary: "My adhesions, newest first",
+          summary: "My adhesions, newest first (keyset pagination)",
           security: [{ session: [] }],
-          response: { 200: z.object({ items: z.array(adhesionSchema) }), ...errors(401) },
+          querystring: z.object({
+            /** `pending`: waiting for the company address or the letter's code; `ended`: every other. */
+            status: z.enum(["pending", "ended"], { error: "état attendu : pending ou ended" }).optional(),
+            limit: z.coerce.number().int().min(1).max(100).default(50),
+            cursor: z.string().max(200).optional(),
+          }),
+          response: { 200: z.object({ items: z.array(adhesionSchema), nextCursor: z.string().nullable(), total: z.number().int() }), ...errors(400, 401) },
         },
       },
-      async (req) => ({ items: (await service.listAdhesions(deps, requirePerson(req).subjectId)).map(view) }),
+      async (req) => {
+        const page = await service.listAdhesions(deps, requirePerson(req).subjectId, req.query);
+        return { items: page.items.map(view), nextCursor: page.nextCursor, total: page.total };
+      },
     );
 
     app.get(

@@ -314,8 +314,30 @@ async function toView(deps: Pick<AdhesionsDeps, "db">, rows: Row<"adhesions">[],
     }));
 }
 
-export async function listAdhesions(deps: Pick<AdhesionsDeps, "db">, spaceId: string): Promise<AdhesionView[]> {
-  return toView(deps, await repo.listAdhesionsOf(deps.db, spaceId));
+/** A page of the person's adhesions, newest first; `total` counts them all (for the filter asked). */
+export async function listAdhesions(
+  deps: Pick<AdhesionsDeps, "db">,
+  spaceId: string,
+  options: { status?: "pending" | "ended" | undefined; limit: number; cursor?: string | undefined },
+): Promise<{ items: AdhesionView[]; nextCursor: string | null; total: number }> {
+  let after: { at: Date; id: string } | undefined;
+  if (options.cursor) {
+    try {
+      const [at, id] = JSON.parse(Buffer.from(options.cursor, "base64url").toString("utf8")) as [string, string];
+      if (typeof at !== "string" || typeof id !== "string" || !/^[0-9a-f-]{36}$/.test(id) || Number.isNaN(Date.parse(at))) throw new Error("bad");
+      after = { at: new Date(at), id };
+    } catch {
+      throw new DomainError("invalid", "invalid_cursor", "Curseur de pagination invalide : reprenez la liste depuis sa première page.");
+    }
+  }
+  const [rows, total] = await Promise.all([repo.listAdhesionsOf(deps.db, spaceId, { status: options.status, limit: options.limit + 1, after }), repo.countAdhesionsOf(deps.db, spaceId, options.status)]);
+  const page = rows.slice(0, options.limit);
+  const last = page[page.length - 1];
+  return {
+    items: await toView(deps, page),
+    nextCursor: rows.length > options.limit && last ? Buffer.from(JSON.stringify([last.created_at.toISOString(), last.id])).toString("base64url") : null,
+    total,
+  };
 }
 
 /** One of the person's adhesions; another person's answers 404. */

@@ -117,14 +117,25 @@ export async function setOfferStatus(db: Executor, id: string, status: "accepted
   await db.updateTable("delegation_offers").set({ status, decided_at: at }).where("id", "=", id).execute();
 }
 
-export async function offersOf(db: Executor, spaceId: string) {
-  return db
-    .selectFrom("delegation_offers")
-    .selectAll()
-    .where((eb) => eb.or([eb("to_space_id", "=", spaceId), eb("from_space_id", "=", spaceId)]))
-    .orderBy("created_at", "desc")
-    .limit(500)
-    .execute();
+/** Offers made to a person or by her, newest first, a page at a time (keyset on created_at, id). */
+export async function offersOf(
+  db: Executor,
+  spaceId: string,
+  o: { direction?: "received" | "given" | undefined; pending?: boolean | undefined; limit: number; after?: { at: Date; id: string } | undefined },
+) {
+  let q = db.selectFrom("delegation_offers").selectAll();
+  if (o.direction === "received") q = q.where("to_space_id", "=", spaceId);
+  else if (o.direction === "given") q = q.where("from_space_id", "=", spaceId);
+  else q = q.where((eb) => eb.or([eb("to_space_id", "=", spaceId), eb("from_space_id", "=", spaceId)]));
+  if (o.pending) q = q.where("status", "=", "offered");
+  if (o.after) q = q.where(sql<boolean>`(created_at, id) < (${o.after.at}, ${o.after.id}::uuid)`);
+  return q.orderBy("created_at", "desc").orderBy("id", "desc").limit(o.limit).execute();
+}
+
+/** The rights created by accepted offers, in one query. */
+export async function rightsOfOffers(db: Executor, offerIds: string[]) {
+  if (offerIds.length === 0) return [];
+  return db.selectFrom("rights").select(["offer_id", "state"]).where("offer_id", "in", offerIds).execute();
 }
 
 export async function rightsOfOffer(db: Executor, offerId: string) {

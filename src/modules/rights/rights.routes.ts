@@ -171,14 +171,25 @@ export function rightsRoutes(deps: service.RightsDeps): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ["rights"],
-          summary: "Offers made to me and by me",
+          summary: "Offers made to me and by me, newest first (keyset pagination)",
           security: [{ session: [] }],
-          response: { 200: z.object({ items: z.array(delegationSchema) }), ...errors(401) },
+          querystring: z.object({
+            direction: z.enum(["received", "given"], { error: "sens attendu : received ou given" }).optional(),
+            /** Only the offers still waiting for an answer. */
+            pending: z.enum(["true", "false"], { error: "valeur attendue : true ou false" }).optional(),
+            limit: z.coerce.number().int().min(1).max(100).default(100),
+            cursor: z.string().max(200).optional(),
+          }),
+          response: { 200: z.object({ items: z.array(delegationSchema), nextCursor: z.string().nullable() }), ...errors(400, 401) },
         },
       },
-      async (req) => ({
-        items: (await service.listDelegations(deps, requirePerson(req).subjectId)).map((d) => ({ ...d, validUntil: iso(d.validUntil), createdAt: d.createdAt.toISOString(), expiresAt: d.expiresAt.toISOString() })),
-      }),
+      async (req) => {
+        const page = await service.listDelegations(deps, requirePerson(req).subjectId, { ...req.query, pending: req.query.pending === "true" });
+        return {
+          items: page.items.map((d) => ({ ...d, validUntil: iso(d.validUntil), createdAt: d.createdAt.toISOString(), expiresAt: d.expiresAt.toISOString() })),
+          nextCursor: page.nextCursor,
+        };
+      },
     );
 
     for (const action of ["accept", "decline"] as const) {

@@ -205,37 +205,53 @@ export type DelegationView = {
   expiresAt: Date;
 };
 
-/** Offers made to me and by me (« habilitations »). */
-export async function listDelegations(deps: RightsDeps, spaceId: string): Promise<DelegationView[]> {
-  const offers = await repo.offersOf(deps.db, spaceId);
+/** Offers made to me and by me (« habilitations »), a page at a time, newest first. */
+export async function listDelegations(
+  deps: RightsDeps,
+  spaceId: string,
+  options: { direction?: "received" | "given" | undefined; pending?: boolean | undefined; limit: number; cursor?: string | undefined } = { limit: 100 },
+): Promise<{ items: DelegationView[]; nextCursor: string | null }> {
+  let after: { at: Date; id: string } | undefined;
+  if (options.cursor) {
+    try {
+      const [at, id] = JSON.parse(Buffer.from(options.cursor, "base64url").toString("utf8")) as [string, string];
+      if (typeof at !== "string" || typeof id !== "string" || !/^[0-9a-f-]{36}$/.test(id) || Number.isNaN(Date.parse(at))) throw new Error("bad");
+      after = { at: new Date(at), id };
+    } catch {
+      throw new DomainError("invalid", "invalid_cursor", "Curseur de pagination invalide : reprenez la liste depuis sa première page.");
+    }
+  }
+  const rows = await repo.offersOf(deps.db, spaceId, { direction: options.direction, pending: options.pending, limit: options.limit + 1, after });
+  const offers = rows.slice(0, options.limit);
   const people = new Map((await getSpaces(deps.db, [...new Set(offers.flatMap((o) => [o.from_space_id, o.to_space_id]))])).map((p) => [p.id, p]));
   const companies = await getCompanies(deps.db, [...new Set(offers.map((o) => o.siren))]);
+  const rights = await repo.rightsOfOffers(deps.db, offers.filter((o) => o.status === "accepted").map((o) => o.id));
   const person = (id: string) => {
     const p = people.get(id);
     return { spaceId: id, firstName: p?.first_name ?? "", lastName: p?.last_name ?? "", connectionEmail: p?.connection_email ?? "" };
   };
-  return Promise.all(
-    offers.map(async (o) => {
-      const rights = o.status === "accepted" ? await repo.rightsOfOffer(deps.db, o.id) : [];
-      const rightsState = rights.length === 0 ? null : rights.some((r) => r.state === "active") ? "active" : rights.some((r) => r.state === "suspended") ? "suspended" : "revoked";
-      return {
-        id: o.id,
-        siren: o.siren,
-        companyName: companies.get(o.siren)?.name ?? o.siren,
-        direction: o.to_space_id === spaceId ? ("received" as const) : ("given" as const),
-        from: person(o.from_space_id),
-        to: person(o.to_space_id),
-        role: o.role,
-        services: o.services,
-        taxScope: o.tax_scope,
-        validUntil: o.valid_until,
-        status: o.status === "offered" && o.expires_at <= deps.clock.now() ? "expired" : o.status,
-        rightsState,
-        createdAt: o.created_at,
-        expiresAt: o.expires_at,
-      };
-    }),
-  );
+  const items = offers.map((o) => {
+    const mine = rights.filter((r) => r.offer_id === o.id);
+    const rightsState = mine.length === 0 ? null : mine.some((r) => r.state === "active") ? "active" : mine.some((r) => r.state === "suspended") ? "suspended" : "revoked";
+    return {
+      id: o.id,
+      siren: o.siren,
+      companyName: companies.get(o.siren)?.name ?? o.siren,
+      direction: o.to_space_id === spaceId ? ("received" as const) : ("given" as const),
+      from: person(o.from_space_id),
+      to: person(o.to_space_id),
+      role: o.role,
+      services: o.services,
+      taxScope: o.tax_scope,
+      validUntil: o.valid_until,
+      status: o.status === "offered" && o.expires_at <= deps.clock.now() ? "expired" : o.status,
+      rightsState: rightsState as DelegationView["rightsState"],
+      createdAt: o.created_at,
+      expiresAt: o.expires_at,
+    };
+  });
+  const last = offers[offers.length - 1];
+  return { items, nextCursor: rows.length > options.limit && last ? Buffer.from(JSON.stringify([last.created_at.toISOString(), last.id])).toString("base64url") : null };
 }
 
 type Verdict = { ok: true } | { ok: false; error: DomainError };

@@ -37,8 +37,11 @@ function grantors(received: Delegation[]) {
 export function Delegations({ onChange }: { onChange: () => void }) {
   const catalogue = useCatalogue();
   const [items, setItems] = useState<Delegation[] | undefined>();
+  const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<unknown>();
-  const load = useCallback(() => api<{ items: Delegation[] }>("GET", "/api/v1/delegations").then((r) => setItems(r.items), setError), []);
+  const load = useCallback(() => api<{ items: Delegation[]; nextCursor: string | null }>("GET", "/api/v1/delegations").then((r) => (setItems(r.items), setNext(r.nextCursor)), setError), []);
+  const more = () =>
+    next && api<{ items: Delegation[]; nextCursor: string | null }>("GET", `/api/v1/delegations?cursor=${next}`).then((r) => (setItems([...(items ?? []), ...r.items]), setNext(r.nextCursor)), setError);
   useEffect(() => {
     void load();
   }, [load]);
@@ -111,6 +114,11 @@ export function Delegations({ onChange }: { onChange: () => void }) {
           )}
         </section>
       ))}
+      {next && (
+        <Button priority="secondary" onClick={() => void more()}>
+          Afficher plus d'habilitations
+        </Button>
+      )}
     </>
   );
 }

@@ -87,21 +87,24 @@ function NotificationChoice() {
   );
 }
 
-const isPending = (a: Adhesion) => a.status === "letter_issued" || a.status === "awaiting_company_email";
-const pending = (list: Adhesion[]) => list.filter(isPending);
-/** Shown at once: what waits for a code, and what ended badly in the last 30 days (a refusal must be seen). */
-const isWorthShowing = (a: Adhesion) => isPending(a) || (a.status !== "active" && a.status !== "cancelled" && !!a.endedAt && Date.now() - Date.parse(a.endedAt) < 30 * 86_400_000);
+/** Ended requests shown at once: those that ended badly in the last 30 days (a refusal must be seen). */
+const isWorthShowing = (a: Adhesion) => a.status !== "active" && a.status !== "cancelled" && !!a.endedAt && Date.now() - Date.parse(a.endedAt) < 30 * 86_400_000;
 
 export function MySpace() {
   const { person } = useSession();
   const catalogue = useCatalogue();
   const [refreshKey, setRefreshKey] = useState(0);
-  const [adhesions, setAdhesions] = useState<Adhesion[] | undefined>();
+  type AdhesionPage = { items: Adhesion[]; nextCursor: string | null; total: number };
+  const [pendingPage, setPendingPage] = useState<AdhesionPage | undefined>();
+  const [endedPage, setEndedPage] = useState<AdhesionPage | undefined>();
   const [showEnded, setShowEnded] = useState(false);
   const [error, setError] = useState<unknown>();
   const load = useCallback(() => {
     setRefreshKey((k) => k + 1);
-    api<{ items: Adhesion[] }>("GET", "/api/v1/adhesions").then((a) => setAdhesions(a.items), setError);
+    Promise.all([api<AdhesionPage>("GET", "/api/v1/adhesions?status=pending"), api<AdhesionPage>("GET", "/api/v1/adhesions?status=ended")]).then(([p, e]) => {
+      setPendingPage(p);
+      setEndedPage(e);
+    }, setError);
   }, []);
   useEffect(() => {
     if (person) load();
@@ -109,6 +112,17 @@ export function MySpace() {
 
   if (person === undefined) return <Page title="Mon espace">Chargement…</Page>;
   if (person === null) return <Navigate to="/connexion" replace />;
+
+  const more = async (status: "pending" | "ended") => {
+    const current = status === "pending" ? pendingPage : endedPage;
+    if (!current?.nextCursor) return;
+    try {
+      const next = await api<AdhesionPage>("GET", `/api/v1/adhesions?status=${status}&cursor=${current.nextCursor}`);
+      (status === "pending" ? setPendingPage : setEndedPage)({ ...next, items: [...current.items, ...next.items] });
+    } catch (e) {
+      setError(e);
+    }
+  };
 
   const cancel = async (a: Adhesion) => {
     try {
@@ -131,16 +145,18 @@ export function MySpace() {
       <NotificationChoice />
 
       <h2 className="fr-mt-6w">Mes demandes d'adhésion</h2>
-      {adhesions && adhesions.length === 0 && <p>Aucune demande d'adhésion.</p>}
-      {adhesions && adhesions.length > 0 && (
+      {pendingPage && endedPage && pendingPage.total + endedPage.total === 0 && <p>Aucune demande d'adhésion.</p>}
+      {pendingPage && endedPage && pendingPage.total + endedPage.total > 0 && (
         <p className="fr-text--sm">
-          {pending(adhesions).length} en attente de leur code.{" "}
-          <button type="button" className="fr-link fr-text--sm" aria-pressed={showEnded} onClick={() => setShowEnded(!showEnded)}>
-            {showEnded ? "Masquer les demandes terminées" : `Afficher toutes les demandes (${adhesions.length})`}
-          </button>
+          {pendingPage.total} en attente de leur code.{" "}
+          {endedPage.total > 0 && (
+            <button type="button" className="fr-link fr-text--sm" aria-pressed={showEnded} onClick={() => setShowEnded(!showEnded)}>
+              {showEnded ? "Masquer les demandes terminées" : `Afficher aussi les ${endedPage.total} demandes terminées`}
+            </button>
+          )}
         </p>
       )}
-      {adhesions?.filter((a) => showEnded || isWorthShowing(a)).map((a) => (
+      {[...(pendingPage?.items ?? []), ...(endedPage?.items ?? []).filter((a) => showEnded || isWorthShowing(a))].map((a) => (
         <section key={a.id} className="fr-card fr-p-3w fr-mb-2w" aria-labelledby={`a-${a.id}`}>
           <h3 id={`a-${a.id}`} className="fr-h6 fr-mb-1w">
             {a.companyName} <span className="fr-text--sm">SIREN {a.siren}</span>{" "}
@@ -158,6 +174,16 @@ export function MySpace() {
           )}
         </section>
       ))}
+      {pendingPage?.nextCursor && (
+        <Button priority="secondary" onClick={() => void more("pending")}>
+          Afficher plus de demandes en attente
+        </Button>
+      )}
+      {showEnded && endedPage?.nextCursor && (
+        <Button priority="secondary" className="fr-ml-2w" onClick={() => void more("ended")}>
+          Afficher plus de demandes terminées
+        </Button>
+      )}
     </Page>
   );
 }
