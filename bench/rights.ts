@@ -78,5 +78,6 @@ export async function benchRights(deps: FactoryDeps, companies = 5_000, email = 
   const deepPage = await timeEach(300, (i) => page({ cursor: cursors[cursors.length - 1 - (i % Math.max(1, Math.floor(cursors.length / 4)))]! }));
   const nameSearch = await timeEach(300, (i) => page({ filters: { q: ["pharmacie lef lilas", "garage dupont gare", "brass garc", portfolioName((i * 37) % companies).split(" ").slice(0, 2).join(" ").toLowerCase() + " " + ((i * 37) % companies)][i % 4] } }));
   const filteredPage = await timeEach(300, (i) => page({ filters: { hasUnread: true }, sort: i % 2 ? "unread" : "name" }));
-  return { companies, baseline, gate, firstPage, deepPage, nameSearch, filteredPage };
+  const byActivity = await timeEach(100, () => page({ sort: "lastActivity" }));
+  return { companies, baseline, gate, firstPage, deepPage, nameSearch, filteredPage, byActivity };
 }

@@ -21,7 +21,8 @@ CREATE TABLE company_activity (
 );
 
 -- One row per person and company where the person holds an active right or has a pending adhesion: the
--- index of « mes entreprises ». Rights and adhesions stay the truth (the page re-reads the live rights of its
+-- index of « mes entreprises ». The last activity is not copied here (a company reply would rewrite every
+-- holder's row): it is read from company_activity for the rows shown, or for all when sorting by it. Rights and adhesions stay the truth (the page re-reads the live rights of its
 -- rows); this table makes the keyset pagination, the sorts and the counts independent of the portfolio's size.
 CREATE TABLE portfolio_entries (
   space_id          uuid NOT NULL REFERENCES spaces (id) ON DELETE CASCADE,
@@ -37,11 +38,9 @@ CREATE TABLE portfolio_entries (
   pending_adhesions integer NOT NULL,
   unread            integer NOT NULL,
   open_requests     integer NOT NULL,
-  last_activity_at  timestamptz NOT NULL,
   PRIMARY KEY (space_id, siren)
 );
 CREATE INDEX portfolio_by_name ON portfolio_entries (space_id, name_key, siren);
-CREATE INDEX portfolio_by_activity ON portfolio_entries (space_id, last_activity_at DESC, siren DESC);
 CREATE INDEX portfolio_by_unread ON portfolio_entries (space_id, unread DESC, siren DESC);
 CREATE INDEX portfolio_siren ON portfolio_entries (siren);
 -- Entries whose rights ended or have not started (the few a count must take off the totals below).
@@ -84,8 +83,10 @@ BEGIN
   RETURN NULL;
 END
 $$;
-CREATE TRIGGER portfolio_follow_entries AFTER INSERT OR DELETE OR UPDATE OF unread ON portfolio_entries
+CREATE TRIGGER portfolio_follow_entries AFTER INSERT OR DELETE ON portfolio_entries
   FOR EACH ROW EXECUTE FUNCTION portfolio_follow_entries();
+CREATE TRIGGER portfolio_follow_entries_unread AFTER UPDATE OF unread ON portfolio_entries
+  FOR EACH ROW WHEN (OLD.unread IS DISTINCT FROM NEW.unread) EXECUTE FUNCTION portfolio_follow_entries();
 
 -- Rebuilds one person's entry for one company from the rights, the adhesions and the company's activity.
 CREATE FUNCTION portfolio_refresh(p_space uuid, p_siren char(9)) RETURNS void LANGUAGE plpgsql AS $$
@@ -121,17 +122,16 @@ BEGIN
       WHERE space_id = p_space AND siren = p_siren AND state = 'active' AND service = 'messagerie';
   END IF;
   INSERT INTO portfolio_entries AS e (space_id, siren, name_key, services, roles, rights_from, rights_until, messagerie_taxes,
-                                      pending_adhesions, unread, open_requests, last_activity_at)
+                                      pending_adhesions, unread, open_requests)
   SELECT p_space, p_siren, coalesce((SELECT portfolio_fold(name) FROM companies WHERE siren = p_siren), p_siren),
          coalesce(r.services, '{}'), coalesce(r.roles, '{}'), r.rights_from, r.rights_until, taxes, pending,
-         coalesce(sum(a.unread) FILTER (WHERE has_messagerie), 0), coalesce(sum(a.open_requests) FILTER (WHERE has_messagerie), 0),
-         coalesce(max(a.last_activity_at) FILTER (WHERE has_messagerie), '-infinity')
+         coalesce(sum(a.unread) FILTER (WHERE has_messagerie), 0), coalesce(sum(a.open_requests) FILTER (WHERE has_messagerie), 0)
     FROM (SELECT 1) AS one
     LEFT JOIN company_activity a ON a.siren = p_siren AND (taxes IS NULL OR a.tax = ANY (taxes))
   ON CONFLICT (space_id, siren) DO UPDATE SET
     name_key = EXCLUDED.name_key, services = EXCLUDED.services, roles = EXCLUDED.roles, rights_from = EXCLUDED.rights_from,
     rights_until = EXCLUDED.rights_until, messagerie_taxes = EXCLUDED.messagerie_taxes, pending_adhesions = EXCLUDED.pending_adhesions,
-    unread = EXCLUDED.unread, open_requests = EXCLUDED.open_requests, last_activity_at = EXCLUDED.last_activity_at;
+    unread = EXCLUDED.unread, open_requests = EXCLUDED.open_requests;
 END
 $$;
 
@@ -166,23 +166,21 @@ $$;
 CREATE TRIGGER portfolio_follow_names AFTER UPDATE OF name ON companies
   FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name) EXECUTE FUNCTION portfolio_follow_names();
 
--- A change of a company's activity reaches the entries of the people who see that tax.
+-- A change of a company's unread or open figures reaches the entries of the people who see that tax (a change of
+-- its last activity alone reaches nobody: that is what a company reply does).
 CREATE FUNCTION portfolio_follow_activity() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_OP = 'UPDATE' AND NEW.last_activity_at < OLD.last_activity_at THEN
-    -- Activity went back (a purge): rebuild the entries concerned.
-    PERFORM portfolio_refresh(e.space_id, e.siren) FROM portfolio_entries e WHERE e.siren = NEW.siren;
-    RETURN NULL;
-  END IF;
   UPDATE portfolio_entries e SET
     unread = e.unread + NEW.unread - CASE WHEN TG_OP = 'UPDATE' THEN OLD.unread ELSE 0 END,
-    open_requests = e.open_requests + NEW.open_requests - CASE WHEN TG_OP = 'UPDATE' THEN OLD.open_requests ELSE 0 END,
-    last_activity_at = greatest(e.last_activity_at, NEW.last_activity_at)
+    open_requests = e.open_requests + NEW.open_requests - CASE WHEN TG_OP = 'UPDATE' THEN OLD.open_requests ELSE 0 END
   WHERE e.siren = NEW.siren AND 'messagerie' = ANY (e.services) AND (e.messagerie_taxes IS NULL OR NEW.tax = ANY (e.messagerie_taxes));
   RETURN NULL;
 END
 $$;
-CREATE TRIGGER portfolio_follow_activity AFTER INSERT OR UPDATE ON company_activity FOR EACH ROW EXECUTE FUNCTION portfolio_follow_activity();
+CREATE TRIGGER portfolio_follow_activity_insert AFTER INSERT ON company_activity
+  FOR EACH ROW WHEN (NEW.unread <> 0 OR NEW.open_requests <> 0) EXECUTE FUNCTION portfolio_follow_activity();
+CREATE TRIGGER portfolio_follow_activity_update AFTER UPDATE ON company_activity
+  FOR EACH ROW WHEN (OLD.unread <> NEW.unread OR OLD.open_requests <> NEW.open_requests) EXECUTE FUNCTION portfolio_follow_activity();
 
 -- Requests and messages move the company's activity.
 CREATE FUNCTION company_activity_add(p_siren char(9), p_tax text, d_unread integer, d_open integer, p_at timestamptz) RETURNS void LANGUAGE sql AS $$
@@ -259,7 +257,7 @@ CREATE TRIGGER company_activity_follow_messages_read AFTER UPDATE OF read_by_com
 -- few set-based statements: the backfill below, and bulk loads that write with the triggers off (COPY).
 CREATE FUNCTION portfolio_rebuild() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-  ALTER TABLE company_activity DISABLE TRIGGER portfolio_follow_activity;
+  ALTER TABLE company_activity DISABLE TRIGGER portfolio_follow_activity_insert;
   DELETE FROM company_activity;
   INSERT INTO company_activity (siren, tax, unread, open_requests, last_activity_at)
   SELECT r.siren, r.tax, coalesce(sum(u.n), 0), count(*) FILTER (WHERE r.status <> 'closed'), max(r.last_activity_at)
@@ -268,7 +266,7 @@ BEGIN
       ON u.request_id = r.id
    WHERE r.archived_at IS NULL
    GROUP BY r.siren, r.tax;
-  ALTER TABLE company_activity ENABLE TRIGGER portfolio_follow_activity;
+  ALTER TABLE company_activity ENABLE TRIGGER portfolio_follow_activity_insert;
   DELETE FROM portfolio_entries;
   PERFORM portfolio_refresh(p.space_id, p.siren)
     FROM (SELECT space_id, siren FROM rights WHERE state = 'active'

@@ -97,7 +97,14 @@ describe("« mes entreprises » at portfolio scale", () => {
       }
     }
     const martinOf = async (jar: CookieJar) => (await call(t.app, "GET", `/api/v1/companies?q=${SEED.martin.siren}`, { jar })).body.items[0];
-    expect(await martinOf(robert.jar)).toMatchObject({ unreadCount: 3, openRequests: 2 });
+    expect(await martinOf(robert.jar)).toMatchObject({ unreadCount: 3, openRequests: 2, lastActivityAt: t.clock.now().toISOString() });
+    // Lila sees the last activity of the VAT requests only; sorting by activity walks the cursor like any sort.
+    t.clock.advance(60_000);
+    await call(t.app, "POST", `/api/v1/requests/${cit.body.id}/messages`, { jar: robert.jar, body: { body: "Précision sur l'IS", uploadIds: [] } });
+    expect((await martinOf(robert.jar)).lastActivityAt).toBe(t.clock.now().toISOString());
+    expect((await martinOf(lila.jar)).lastActivityAt).toBe(new Date(t.clock.now().getTime() - 60_000).toISOString());
+    const byActivity = await call(t.app, "GET", "/api/v1/companies?sort=lastActivity&limit=1", { jar: robert.jar });
+    expect(byActivity.body.items[0].siren).toBe(SEED.martin.siren);
     expect(await martinOf(lila.jar)).toMatchObject({ unreadCount: 2, openRequests: 1 });
     expect((await call(t.app, "GET", "/api/v1/companies/summary", { jar: lila.jar })).body).toEqual({ companies: 1, unread: 2 });
     expect((await call(t.app, "GET", "/api/v1/companies?hasUnread=true", { jar: lila.jar })).body.total).toBe(1);

@@ -80,7 +80,7 @@ function decodeCursor(text: string, sort: PortfolioSort): Cursor {
 const ORDER: Record<PortfolioSort, ReturnType<typeof sql>> = {
   name: sql`e.name_key, e.siren`,
   siren: sql`e.siren`,
-  lastActivity: sql`e.last_activity_at DESC, e.siren DESC`,
+  lastActivity: sql`activity.at DESC, e.siren DESC`,
   unread: sql`e.unread DESC, e.siren DESC`,
 };
 
@@ -91,7 +91,7 @@ function afterCursor(c: Cursor): Expression<SqlBool> {
     case "siren":
       return sql<SqlBool>`e.siren > ${c.siren}`;
     case "lastActivity":
-      return sql<SqlBool>`(e.last_activity_at, e.siren) < (${c.key}::timestamptz, ${c.siren})`;
+      return sql<SqlBool>`(activity.at, e.siren) < (${c.key}::timestamptz, ${c.siren})`;
     case "unread":
       return sql<SqlBool>`(e.unread, e.siren) < (${c.key}::integer, ${c.siren})`;
   }
@@ -123,6 +123,16 @@ function conditions(spaceId: string, at: Date, f: PortfolioFilters): Expression<
 type EntryRow = { siren: string; name_key: string; unread: number; open_requests: number; last_activity_at: Date; pending_adhesions: number; last_activity_text: string; total: number | null };
 
 /**
+ * The company's last activity within the taxes the person sees, read from company_activity (not kept in the entry:
+ * a company reply would rewrite every holder's row). For the rows of a page it is a few index probes; sorting by
+ * it reads it for every entry of the person.
+ */
+const ACTIVITY = sql`LEFT JOIN LATERAL (
+  SELECT coalesce(max(a.last_activity_at), '-infinity'::timestamptz) AS at FROM company_activity a
+  WHERE a.siren = e.siren AND 'messagerie' = ANY (e.services) AND (e.messagerie_taxes IS NULL OR a.tax = ANY (e.messagerie_taxes))
+) activity ON true`;
+
+/**
  * A page of the person's companies. The sorts and filters read only the person's entries, through indexes that
  * lead with the person: a page costs the same at 100 companies as at 10,000. `total` counts the matches.
  */
@@ -140,10 +150,10 @@ export async function pagePortfolio(
   const countHere = !cursor && !byCounters;
   const [rows, counted] = await Promise.all([
     sql<EntryRow>`
-      SELECT e.siren, e.name_key, e.unread, e.open_requests, e.last_activity_at, e.pending_adhesions,
-             CASE WHEN e.last_activity_at = '-infinity' THEN '-infinity' ELSE to_char(e.last_activity_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END AS last_activity_text,
+      SELECT e.siren, e.name_key, e.unread, e.open_requests, activity.at AS last_activity_at, e.pending_adhesions,
+             CASE WHEN activity.at = '-infinity' THEN '-infinity' ELSE to_char(activity.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') END AS last_activity_text,
              ${countHere ? sql`count(*) OVER ()::integer` : sql`NULL::integer`} AS total
-      FROM portfolio_entries e WHERE ${sql.join(cursor ? [...where, afterCursor(cursor)] : where, sql` AND `)}
+      FROM portfolio_entries e ${ACTIVITY} WHERE ${sql.join(cursor ? [...where, afterCursor(cursor)] : where, sql` AND `)}
       ORDER BY ${ORDER[options.sort]} LIMIT ${options.limit + 1}`.execute(db),
     cursor || !byCounters ? undefined : portfolioTotals(db, spaceId, at).then((t) => t[byCounters]),
   ]);

@@ -414,7 +414,6 @@ export interface PortfolioEntriesTable {
   pending_adhesions: number;
   unread: number;
   open_requests: number;
-  last_activity_at: Timestamp;
 }
 export interface PortfolioCountsTable {
   space_id: string;
