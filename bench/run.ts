@@ -5,7 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { benchBackoffice } from "./backoffice.js";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
@@ -42,7 +42,11 @@ function percentile(sorted: number[], p: number): number {
 
 /** A fresh database for the run: a new database on the server, or a PGlite in a temporary folder. */
 function benchDatabase(): Promise<Database> {
-  return openFreshDatabase(process.env.DATABASE_URL, { dataDir: mkdtempSync(join(tmpdir(), "mp-bench-")), prefix: "mp_bench" });
+  if (process.env.DATABASE_URL) return openFreshDatabase(process.env.DATABASE_URL, { prefix: "mp_bench" });
+  const dir = mkdtempSync(join(tmpdir(), "mp-bench-"));
+  // The embedded database's folder goes with the run.
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  return openFreshDatabase(undefined, { dataDir: dir, prefix: "mp_bench" });
 }
 
 async function load(url: string, headers: Record<string, string> = {}) {
@@ -156,6 +160,7 @@ async function benchStartup() {
   } finally {
     child.kill("SIGTERM");
     await new Promise((r) => child.once("exit", r));
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
