@@ -1,4 +1,5 @@
 import { tempDir } from "./helpers/temp.js";
+import { cli as cliCommand } from "./helpers/cli.js";
 import { describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
 
@@ -9,58 +10,49 @@ const ROOT = new URL("..", import.meta.url).pathname;
 const FIXTURES = join(ROOT, "test/fixtures");
 const dataDir = tempDir("mp-cli");
 
-/** Runs `npm run cli -- …` as an operator would (same entry point), on an embedded database of its own. */
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", join(ROOT, "src/app/cli.ts"), ...args],
-      { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: "", NODE_ENV: "development", LOG_LEVEL: "silent" }, timeout: 60_000 },
-      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+/** The operator's commands, on one embedded database for the whole file. */
+const run = (...args: string[]) => cliCommand(args, { dataDir });
 
 describe("cli", () => {
   it("prints help and refuses unknown commands", async () => {
-    const help = await cli("--help");
+    const help = await run("--help");
     expect(help.code).toBe(0);
     for (const c of ["import-sirene", "import-services", "create-agent", "journal", "migrate"]) expect(help.stdout).toContain(c);
-    const unknown = await cli("bogus");
+    const unknown = await run("bogus");
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toMatch(/unknown command|inconnue/i);
   });
 
   it("imports reference data, reporting rejected lines, and exits 2 when rows were rejected", async () => {
-    const services = await cli("import-services", join(FIXTURES, "services.csv"));
+    const services = await run("import-services", join(FIXTURES, "services.csv"));
     expect(services.code).toBe(2);
     expect(services.stdout).toMatch(/4 lignes importées, 2 rejetées/);
     expect(services.stdout).toMatch(/ligne 6 : type « XYZ » inconnu/);
-    const sirene = await cli("import-sirene", "--unites", join(FIXTURES, "StockUniteLegale_utf8.csv"), "--etablissements", join(FIXTURES, "StockEtablissement_utf8.csv"));
+    const sirene = await run("import-sirene", "--unites", join(FIXTURES, "StockUniteLegale_utf8.csv"), "--etablissements", join(FIXTURES, "StockEtablissement_utf8.csv"));
     expect(sirene.code).toBe(2);
     expect(sirene.stdout).toMatch(/ligne 6 : clé de contrôle du SIREN 812345677 invalide/);
     expect(sirene.stdout).toMatch(/4 lignes importées, 2 rejetées/);
-    const missing = await cli("import-sirene");
+    const missing = await run("import-sirene");
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("--unites");
   });
 
   it("creates an agent, printing generated secrets once, and refuses a duplicate", async () => {
-    const created = await cli("create-agent", "--email", "nouvel.agent@dgfip.test", "--name", "Nouvel Agent", "--service", "SIE-75111", "--supervisor");
+    const created = await run("create-agent", "--email", "nouvel.agent@dgfip.test", "--name", "Nouvel Agent", "--service", "SIE-75111", "--supervisor");
     expect(created.code).toBe(0);
     expect(created.stdout).toMatch(/Mot de passe : \S{20}/);
     expect(created.stdout).toMatch(/Secret TOTP : [A-Z2-7]{32}/);
     expect(created.stdout).toContain("otpauth://totp/");
-    const again = await cli("create-agent", "--email", "nouvel.agent@dgfip.test", "--name", "X", "--service", "SIE-75111");
+    const again = await run("create-agent", "--email", "nouvel.agent@dgfip.test", "--name", "X", "--service", "SIE-75111");
     expect(again.code).toBe(1);
     expect(again.stderr).toContain("existe déjà");
-    const unknownService = await cli("create-agent", "--email", "a@dgfip.test", "--name", "A", "--service", "NOPE");
+    const unknownService = await run("create-agent", "--email", "a@dgfip.test", "--name", "A", "--service", "NOPE");
     expect(unknownService.code).toBe(1);
     expect(unknownService.stderr).toContain("Service inconnu");
   });
 
   it("verifies the journal chain", async () => {
-    const res = await cli("journal", "verify");
+    const res = await run("journal", "verify");
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/Journal intègre : \d+ entrées/);
   });
@@ -68,7 +60,7 @@ describe("cli", () => {
   it("refuses to open the embedded database while another process holds it", async () => {
     const lock = acquireDataDirLock(dataDir);
     try {
-      const res = await cli("journal", "verify");
+      const res = await run("journal", "verify");
       expect(res.code).toBe(1);
       expect(res.stderr).toContain("déjà ouverte par le processus");
     } finally {

@@ -1,16 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { seedReferenceData } from "../helpers/app.js";
 import { fromLetterBox, signInThroughUi, startBrowserApp, type BrowserApp } from "../helpers/browser.js";
 import { tempDir } from "../helpers/temp.js";
+import { cli } from "../helpers/cli.js";
 import { makeActiveSpace, makeCompany, makePortfolio } from "../../src/app/factories.js";
 import { SEED } from "../../src/app/demo.js";
 import { withLuhnKey } from "../../src/modules/companies/index.js";
 import { fileRequest } from "../../src/modules/requests/index.js";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
 const PASSWORD = "Vingt-Trois-Lapins-Bleus";
 const CHIEF = "cabinet.comptable@gestion.com";
 const TRADES = ["BOULANGERIE", "GARAGE", "PHARMACIE", "MENUISERIE", "TRANSPORTS", "IMPRIMERIE"];
@@ -40,13 +39,6 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(async () => app?.stop());
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", join(ROOT, "src/app/cli.ts"), ...args], { cwd: ROOT, env: { ...process.env, DATA_DIR: tempDir("mp-portfolio-cli"), DATABASE_URL: "", LOG_LEVEL: "silent" }, timeout: 60_000 }, (error, stdout) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout }),
-    );
-  });
-}
 
 describe("an accounting firm's portfolio in the browser", () => {
   it("the head accountant adheres for 20 SIREN, activates three, finds a client among 300, filters her inbox, writes to #250 and exports two companies", async () => {
@@ -133,7 +125,7 @@ describe("an accounting firm's portfolio in the browser", () => {
     await download.saveAs(zip);
     const key = join(dir, "public.pem");
     writeFileSync(key, app.ctx.receiptKeys.publicKeyPem);
-    const verdict = await cli("verify-export", zip, "--public-key", key);
+    const verdict = await cli(["verify-export", zip, "--public-key", key]);
     expect(verdict.stdout).toMatch(/^VALIDE : export du .* pour Claire Vasseur <cabinet\.comptable@gestion\.com>, 2 demande\(s\), 4 fichier\(s\)\./);
     expect(verdict.code).toBe(0);
     expect(app.cspViolations).toEqual([]);

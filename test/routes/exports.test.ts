@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFile } from "node:child_process";
 import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -9,10 +8,10 @@ import { call, seedReferenceData, startTestApp, type CookieJar, type TestApp } f
 import { activeAdministrator, signedInPerson, signIn } from "../helpers/people.js";
 import { upload } from "../helpers/upload.js";
 import { tempDir } from "../helpers/temp.js";
+import { cli } from "../helpers/cli.js";
 import { SEED } from "../../src/app/demo.js";
 import { verifyExport } from "../../src/modules/requests/index.js";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
 let t: TestApp;
 let robert: Awaited<ReturnType<typeof activeAdministrator>>;
 let lila: Awaited<ReturnType<typeof signedInPerson>>;
@@ -82,13 +81,6 @@ async function writeZip(path: string, files: Map<string, Buffer>) {
   await pipeline(zip.outputStream, createWriteStream(path));
 }
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", join(ROOT, "src/app/cli.ts"), ...args], { cwd: ROOT, env: { ...process.env, DATA_DIR: tempDir("mp-export-cli"), DATABASE_URL: "", LOG_LEVEL: "silent" }, timeout: 60_000 }, (error, stdout) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout }),
-    );
-  });
-}
 
 describe("signed exports", () => {
   it("holds transcripts, receipts and attachments with a signed manifest; the CLI verifies it offline", async () => {
@@ -106,7 +98,7 @@ describe("signed exports", () => {
 
     const keyFile = join(dir, "public.pem");
     writeFileSync(keyFile, t.ctx.receiptKeys.publicKeyPem);
-    const ok = await cli("verify-export", path, "--public-key", keyFile);
+    const ok = await cli(["verify-export", path, "--public-key", keyFile]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^VALIDE : export du .* 2 demande\(s\), 7 fichier\(s\)/);
 
@@ -117,7 +109,7 @@ describe("signed exports", () => {
     bytes[3] = bytes[3]! ^ 1;
     altered.set(attachment, bytes);
     await writeZip(join(dir, "altered.zip"), altered);
-    const bad = await cli("verify-export", join(dir, "altered.zip"), "--public-key", keyFile);
+    const bad = await cli(["verify-export", join(dir, "altered.zip"), "--public-key", keyFile]);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain(`INVALIDE : ${attachment} — contenu modifié`);
     // A file added after the signature.
@@ -135,7 +127,7 @@ describe("signed exports", () => {
     expect(await verifyExport(join(dir, "forged.zip"), t.ctx.receiptKeys.publicKeyPem)).toMatchObject({ valid: false, file: "manifest.json" });
     // Not a ZIP at all.
     writeFileSync(join(dir, "junk.zip"), readFileSync(keyFile));
-    expect((await cli("verify-export", join(dir, "junk.zip"), "--public-key", keyFile)).code).toBe(1);
+    expect((await cli(["verify-export", join(dir, "junk.zip"), "--public-key", keyFile])).code).toBe(1);
   });
 
   it("holds only what the person may see: Lila's export of Martin distribution is its VAT requests", async () => {

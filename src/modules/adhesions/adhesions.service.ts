@@ -7,6 +7,7 @@ import { DAY, HOUR } from "../../platform/clock.js";
 import type { Sealer } from "../../platform/crypto.js";
 import { formatGrouped, hashCode, normaliseCrockford, randomCrockford, randomToken, safeEqual, sha256Hex } from "../../platform/crypto.js";
 import { DomainError } from "../../platform/errors.js";
+import { decodeKeyset, encodeKeyset } from "../../platform/cursor.js";
 import { findManagingSie, getCompanies, getCompanyDetails, type CompanyDetails } from "../companies/index.js";
 import {
   activateSpaceByLink,
@@ -320,22 +321,13 @@ export async function listAdhesions(
   spaceId: string,
   options: { status?: "pending" | "ended" | undefined; limit: number; cursor?: string | undefined },
 ): Promise<{ items: AdhesionView[]; nextCursor: string | null; total: number }> {
-  let after: { at: Date; id: string } | undefined;
-  if (options.cursor) {
-    try {
-      const [at, id] = JSON.parse(Buffer.from(options.cursor, "base64url").toString("utf8")) as [string, string];
-      if (typeof at !== "string" || typeof id !== "string" || !/^[0-9a-f-]{36}$/.test(id) || Number.isNaN(Date.parse(at))) throw new Error("bad");
-      after = { at: new Date(at), id };
-    } catch {
-      throw new DomainError("invalid", "invalid_cursor", "Curseur de pagination invalide : reprenez la liste depuis sa première page.");
-    }
-  }
+  const after = options.cursor ? decodeKeyset(options.cursor) : undefined;
   const [rows, total] = await Promise.all([repo.listAdhesionsOf(deps.db, spaceId, { status: options.status, limit: options.limit + 1, after }), repo.countAdhesionsOf(deps.db, spaceId, options.status)]);
   const page = rows.slice(0, options.limit);
   const last = page[page.length - 1];
   return {
     items: await toView(deps, page),
-    nextCursor: rows.length > options.limit && last ? Buffer.from(JSON.stringify([last.created_at.toISOString(), last.id])).toString("base64url") : null,
+    nextCursor: rows.length > options.limit && last ? encodeKeyset(last.created_at, last.id) : null,
     total,
   };
 }

@@ -5,6 +5,7 @@ import type { Tx } from "../../platform/db/database.js";
 import type { Clock } from "../../platform/clock.js";
 import { DAY } from "../../platform/clock.js";
 import { sha256Hex } from "../../platform/crypto.js";
+import { decodeKeyset, encodeKeyset } from "../../platform/cursor.js";
 import { DomainError } from "../../platform/errors.js";
 import { departmentOf, findCompetentServiceOfType, findManagingSie, getCompanies, getCompanyDetails } from "../companies/index.js";
 import { getSpaces } from "../spaces/index.js";
@@ -277,18 +278,11 @@ export function frenchQuery(text: string) {
   )})`;
 }
 
-export function encodeCursor(at: Date, id: string): string {
-  return Buffer.from(JSON.stringify([at.toISOString(), id])).toString("base64url");
-}
+/** The inbox's cursor: (last activity, id). */
+export const encodeCursor = encodeKeyset;
 export function decodeCursor(cursor: string): [Date, string] {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [string, string];
-    const d = new Date(at);
-    if (Number.isNaN(d.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) throw new Error("bad");
-    return [d, id];
-  } catch {
-    throw new DomainError("invalid", "invalid_cursor", "Curseur de pagination invalide.");
-  }
+  const { at, id } = decodeKeyset(cursor);
+  return [at, id];
 }
 
 /**

@@ -1,6 +1,6 @@
 import { sql, type Expression, type SqlBool } from "kysely";
 import type { Executor } from "../../platform/db/database.js";
-import { DomainError } from "../../platform/errors.js";
+import { invalidCursor } from "../../platform/cursor.js";
 import { getCompanies } from "../companies/index.js";
 import { companyEmailsOf } from "../adhesions/index.js";
 import { liveRightsIn } from "./rights.repository.js";
@@ -54,7 +54,6 @@ function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify([c.sort, c.key, c.siren, c.total])).toString("base64url");
 }
 
-const invalidCursor = () => new DomainError("invalid", "invalid_cursor", "Curseur de pagination invalide : reprenez la liste depuis sa première page.");
 
 /** Decodes and checks a cursor fully: a crafted one is refused (400), never passed to the database as is. */
 function decodeCursor(text: string, sort: PortfolioSort): Cursor {

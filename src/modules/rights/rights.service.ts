@@ -5,6 +5,7 @@ import type { Tx } from "../../platform/db/database.js";
 import type { Clock } from "../../platform/clock.js";
 import { DAY, YEAR } from "../../platform/clock.js";
 import { DomainError } from "../../platform/errors.js";
+import { decodeKeyset, encodeKeyset } from "../../platform/cursor.js";
 import { getCompanies } from "../companies/index.js";
 import { findActiveSpaceByEmail, getSpaces } from "../spaces/index.js";
 import { adhesionQualities, companyEmailsOf, orderedServices, SERVICE_CODES, serviceLabel, type RightsPort, type ServiceCode } from "../adhesions/index.js";
@@ -211,16 +212,7 @@ export async function listDelegations(
   spaceId: string,
   options: { direction?: "received" | "given" | undefined; pending?: boolean | undefined; limit: number; cursor?: string | undefined } = { limit: 100 },
 ): Promise<{ items: DelegationView[]; nextCursor: string | null }> {
-  let after: { at: Date; id: string } | undefined;
-  if (options.cursor) {
-    try {
-      const [at, id] = JSON.parse(Buffer.from(options.cursor, "base64url").toString("utf8")) as [string, string];
-      if (typeof at !== "string" || typeof id !== "string" || !/^[0-9a-f-]{36}$/.test(id) || Number.isNaN(Date.parse(at))) throw new Error("bad");
-      after = { at: new Date(at), id };
-    } catch {
-      throw new DomainError("invalid", "invalid_cursor", "Curseur de pagination invalide : reprenez la liste depuis sa première page.");
-    }
-  }
+  const after = options.cursor ? decodeKeyset(options.cursor) : undefined;
   const rows = await repo.offersOf(deps.db, spaceId, { direction: options.direction, pending: options.pending, limit: options.limit + 1, after });
   const offers = rows.slice(0, options.limit);
   const people = new Map((await getSpaces(deps.db, [...new Set(offers.flatMap((o) => [o.from_space_id, o.to_space_id]))])).map((p) => [p.id, p]));
@@ -251,7 +243,7 @@ export async function listDelegations(
     };
   });
   const last = offers[offers.length - 1];
-  return { items, nextCursor: rows.length > options.limit && last ? Buffer.from(JSON.stringify([last.created_at.toISOString(), last.id])).toString("base64url") : null };
+  return { items, nextCursor: rows.length > options.limit && last ? encodeKeyset(last.created_at, last.id) : null };
 }
 
 type Verdict = { ok: true } | { ok: false; error: DomainError };

@@ -8,13 +8,10 @@ import { api } from "../api";
 import { ErrorAlert, fieldErrors, Page, useAction } from "../components";
 import { CompanyPicker, type Picked } from "../CompanyPicker";
 import { useSession } from "../session";
+import { DELEGATION_BUNDLES } from "../catalogue";
 
-/** The bundles of product §7, as in « donner une habilitation ». */
-const BUNDLES = [
-  { id: "tva", label: "Gestion de la TVA (déclarer, payer, messagerie limitée à la TVA)", services: ["tva_declarer", "tva_payer", "messagerie"], taxScope: ["TVA"] },
-  { id: "is", label: "Gestion de l'IS (payer, messagerie limitée à l'IS)", services: ["is_payer", "messagerie"], taxScope: ["IS"] },
-  { id: "messagerie", label: "Messagerie, tous impôts", services: ["messagerie"], taxScope: null },
-] as const;
+/** One bundle for every company: « tous les services » would differ from one company to the next. */
+const BUNDLES = DELEGATION_BUNDLES.filter((b) => b.id !== "all");
 
 type Outcome = { siren: string; status: "offered" | "refused"; id?: string; error?: { code: string; message: string } };
 
@@ -23,7 +20,7 @@ export function BulkDelegate() {
   const { person } = useSession();
   const [companies, setCompanies] = useState<Picked[]>([]);
   const [email, setEmail] = useState("");
-  const [bundle, setBundle] = useState<(typeof BUNDLES)[number]["id"]>("tva");
+  const [bundle, setBundle] = useState<string>("tva");
   const [outcomes, setOutcomes] = useState<Outcome[] | undefined>();
   const { run, busy, error } = useAction(async () => {
     const chosen = BUNDLES.find((b) => b.id === bundle)!;
@@ -39,7 +36,7 @@ export function BulkDelegate() {
         <ErrorAlert error={error && Object.keys(fields).length === 0 ? error : undefined} />
         <CompanyPicker label="Entreprises" hint="Tapez une partie du nom ou le début du SIREN, puis choisissez ; recommencez pour en ajouter (500 au plus)." value={companies} onChange={setCompanies} max={500} {...(fields.sirens ? { error: fields.sirens } : {})} />
         <Input label="Adresse de connexion de la personne" hintText="Elle doit déjà avoir un espace professionnel." nativeInputProps={{ type: "email", value: email, onChange: (e) => setEmail(e.target.value) }} {...(fields.email ? { state: "error" as const, stateRelatedMessage: fields.email } : {})} />
-        <Select label="Habilitation" nativeSelectProps={{ value: bundle, onChange: (e) => setBundle(e.target.value as typeof bundle) }}>
+        <Select label="Habilitation" nativeSelectProps={{ value: bundle, onChange: (e) => setBundle(e.target.value) }}>
           {BUNDLES.map((b) => (
             <option key={b.id} value={b.id}>
               {b.label}

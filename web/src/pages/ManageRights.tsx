@@ -6,14 +6,8 @@ import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { api, frenchDate, ROLE_LABELS, type Company, type Representative } from "../api";
 import { ErrorAlert, FormColumn, useAction } from "../components";
-import { serviceLabel, useCatalogue } from "../catalogue";
+import { DELEGATION_BUNDLES, serviceLabel, useCatalogue } from "../catalogue";
 
-/** The UI bundles of product §7: what an accountant usually hands over. */
-const BUNDLES = [
-  { id: "tva", label: "Gestion de la TVA", services: ["tva_declarer", "tva_payer", "messagerie"], taxScope: ["TVA"] },
-  { id: "is", label: "Gestion de l'IS", services: ["is_payer", "messagerie"], taxScope: ["IS"] },
-  { id: "all", label: "Tous les services", services: [] as string[], taxScope: null },
-] as const;
 
 /** « Qui agit pour mon entreprise » and « donner une habilitation », for administrators and deputies. */
 export function ManageRights({ company }: { company: Company }) {
@@ -29,12 +23,12 @@ export function ManageRights({ company }: { company: Company }) {
   }, [load]);
 
   const grantable = company.myRights.filter((r) => r.role === "administrator" || r.role === "deputy").map((r) => r.service);
-  const [bundle, setBundle] = useState<(typeof BUNDLES)[number]["id"]>("tva");
+  const [bundle, setBundle] = useState<(typeof DELEGATION_BUNDLES)[number]["id"]>("tva");
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<"delegate" | "deputy">("delegate");
   const [until, setUntil] = useState("");
   const [offered, setOffered] = useState(false);
-  const chosen = BUNDLES.find((b) => b.id === bundle)!;
+  const chosen = DELEGATION_BUNDLES.find((b) => b.id === bundle)!;
   const wanted: readonly string[] = chosen.id === "all" ? grantable : chosen.services;
   // In catalogue order, and only what this person may pass on.
   const services = catalogue.map((c) => c.code).filter((code) => wanted.includes(code) && grantable.includes(code));
@@ -133,7 +127,7 @@ export function ManageRights({ company }: { company: Company }) {
             nativeInputProps={{ type: "email", value: email, onChange: (e) => setEmail(e.target.value) }}
           />
           <Select label="Habilitation" nativeSelectProps={{ value: bundle, onChange: (e) => setBundle(e.target.value as typeof bundle) }}>
-            {BUNDLES.map((b) => (
+            {DELEGATION_BUNDLES.map((b) => (
               <option key={b.id} value={b.id}>
                 {b.label}
               </option>
