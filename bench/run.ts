@@ -228,10 +228,10 @@ async function benchGate() {
     rows.push({ name: "primary-key SELECT (baseline)", value: ms(r.baseline) });
     rows.push({ name: `can() with rights on ${r.companies.toLocaleString("en")} companies`, value: `${ms(r.gate)} (target p99 ≤ 5 ms)`, baseline: "primary-key SELECT, p99", ratio: (r.gate.p99 / r.baseline.p99).toFixed(2) });
     const size = (n: number) => n.toLocaleString("en");
-    for (const [key, label] of [["firstPage", "first page of 50"], ["deepPage", "page deep in the cursor"], ["nameSearch", "name search"], ["filteredPage", "unread only (by name, by unread)"], ["byActivity", "sorted by last activity (no target)"]] as const) {
+    for (const [key, label] of [["firstPage", "first page of 50"], ["deepPage", "page deep in the cursor"], ["nameSearch", "name search"], ["filteredPage", "unread only (by name, by unread)"], ["byActivity", "sorted by last activity"]] as const) {
       rows.push({
         name: `« mes entreprises » at ${size(r.companies)} companies: ${label}`,
-        value: `${ms(r[key])} (target p95 ≤ 30 ms)`,
+        value: `${ms(r[key])}${key === "byActivity" ? " (no target: the sort reads every entry's activity)" : " (target p95 ≤ 30 ms)"}`,
         baseline: `the same at ${size(small.companies)} companies, p95 (target ≤ 1.5)`,
         ratio: (r[key].p95 / small[key].p95).toFixed(2),
       });

@@ -42,6 +42,8 @@ CREATE TABLE portfolio_entries (
 );
 CREATE INDEX portfolio_by_name ON portfolio_entries (space_id, name_key, siren);
 CREATE INDEX portfolio_by_unread ON portfolio_entries (space_id, unread DESC, siren DESC);
+-- « Avec des messages non lus », by name: the few rows with unread messages, in name order.
+CREATE INDEX portfolio_unread_by_name ON portfolio_entries (space_id, name_key, siren) WHERE unread > 0;
 CREATE INDEX portfolio_siren ON portfolio_entries (siren);
 -- Entries whose rights ended or have not started (the few a count must take off the totals below).
 CREATE INDEX portfolio_until ON portfolio_entries (space_id, rights_until) WHERE rights_until IS NOT NULL AND pending_adhesions = 0;

@@ -33,6 +33,18 @@ function grantors(received: Delegation[]) {
   return [...by.values()].filter((g) => g.count > 1);
 }
 
+/** The people to whom I gave more than one live or pending delegation (bulk revocation of those listed). */
+function grantees(given: Delegation[]) {
+  const by = new Map<string, { spaceId: string; name: string; ids: string[] }>();
+  for (const d of given) {
+    if (!(d.status === "offered" || (d.status === "accepted" && d.rightsState !== "revoked"))) continue;
+    const g = by.get(d.to.spaceId) ?? { spaceId: d.to.spaceId, name: `${d.to.firstName} ${d.to.lastName}`, ids: [] };
+    g.ids.push(d.id);
+    by.set(d.to.spaceId, g);
+  }
+  return [...by.values()].filter((g) => g.ids.length > 1);
+}
+
 /** Offers received (accept / decline) and given (suspend, reactivate, revoke), on « mon espace ». */
 export function Delegations({ onChange }: { onChange: () => void }) {
   const catalogue = useCatalogue();
@@ -90,6 +102,13 @@ export function Delegations({ onChange }: { onChange: () => void }) {
         </section>
       ))}
       {given.length > 0 && <h3 className="fr-h6">Accordées par moi</h3>}
+      {grantees(given).map((g) => (
+        <p key={g.spaceId}>
+          <Button size="small" priority="secondary" iconId="fr-icon-close-circle-line" onClick={() => void act("POST", "/api/v1/delegations/revoke-batch", { ids: g.ids })}>
+            {`Révoquer les ${g.ids.length} habilitations accordées à ${g.name} (ci-dessous)`}
+          </Button>
+        </p>
+      ))}
       {given.map((d) => (
         <section key={d.id} className="fr-card fr-p-3w fr-mb-2w" aria-label={`Habilitation accordée à ${d.to.firstName} ${d.to.lastName} pour ${d.companyName}`}>
           <p className="fr-mb-1w">
