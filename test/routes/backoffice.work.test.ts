@@ -434,6 +434,9 @@ describe("the dashboard and the templates", () => {
     expect(csv.headers["content-type"]).toContain("text/csv");
     expect(csv.headers["content-disposition"]).toContain("attachment;");
     expect(csv.body.split("\r\n")[0]).toBe("\ufeffdate;reçues;traitées (première réponse)");
+    // Labels, not codes, for the backlog.
+    expect(csv.body).toMatch(/\r\nen stock : Reçue;\d+\r\n/);
+    expect(csv.body).not.toMatch(/stock received/);
     const exported = await t.ctx.db.selectFrom("journal").select("action").where("action", "=", "stats.exported").execute();
     expect(exported).toHaveLength(1);
   });

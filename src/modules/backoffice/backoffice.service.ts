@@ -4,6 +4,7 @@ import type { DB } from "../../platform/db/schema.js";
 import type { Tx } from "../../platform/db/database.js";
 import type { Clock } from "../../platform/clock.js";
 import type { Session } from "../../platform/sessions.js";
+import { frenchCsv } from "../../platform/csv.js";
 import { DomainError } from "../../platform/errors.js";
 import { getCompanies, getCompanyDetails, listTaxServices, servicesCompetentFor } from "../companies/index.js";
 import { appendJournal } from "../journal/index.js";
@@ -14,6 +15,7 @@ import {
   getRequestForAgent,
   requestsOfCompany,
   serviceStats,
+  STATUS_LABELS,
   type AgentScope,
   type RequestsDeps,
 } from "../requests/index.js";
@@ -144,14 +146,15 @@ export async function statsCsv(deps: BackofficeDeps, agent: AgentScope & { isSup
   await deps.db.transaction().execute((tx) =>
     appendJournal(tx, now, { actor: { kind: "agent", id: agent.id }, action: "stats.exported", subject: { type: "service", id: service }, data: { from: from.toISOString(), to: to.toISOString() } }),
   );
-  const lines = ["date;reçues;traitées (première réponse)", ...s.days.map((d) => `${d.date};${d.received};${d.answered}`)];
-  lines.push("");
-  lines.push(`total;${s.totals.received};${s.totals.answered}`);
-  lines.push(`délai médian de première réponse (heures);${s.firstAnswer.medianHours ?? ""}`);
-  lines.push(`90e centile (heures);${s.firstAnswer.p90Hours ?? ""}`);
-  lines.push(`en retard (maintenant);${s.overdue}`);
-  for (const [state, n] of Object.entries(s.backlog)) lines.push(`stock ${state};${n}`);
-  return `\ufeff${lines.join("\r\n")}\r\n`;
+  // Through csv-stringify: quoting, and any cell a spreadsheet would run as a formula neutralised.
+  const rows: (string | number | null)[][] = s.days.map((d) => [d.date, d.received, d.answered]);
+  rows.push([]);
+  rows.push(["total", s.totals.received, s.totals.answered]);
+  rows.push(["délai médian de première réponse (heures)", s.firstAnswer.medianHours ?? null]);
+  rows.push(["90e centile (heures)", s.firstAnswer.p90Hours ?? null]);
+  rows.push(["en retard (maintenant)", s.overdue]);
+  for (const [state, n] of Object.entries(s.backlog)) rows.push([`en stock : ${STATUS_LABELS[state as keyof typeof STATUS_LABELS] ?? state}`, n]);
+  return frenchCsv(["date", "reçues", "traitées (première réponse)"], rows);
 }
 
 // Answer templates -----------------------------------------------------------------------------------------------
