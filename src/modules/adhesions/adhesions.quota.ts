@@ -1,6 +1,9 @@
 import type { Kysely } from "kysely";
 import type { DB } from "../../platform/db/schema.js";
 import type { Tx } from "../../platform/db/database.js";
+import { randomUUID } from "node:crypto";
+import { findManagingSie } from "../companies/index.js";
+import { appendJournal } from "../journal/index.js";
 import { getSpaces } from "../spaces/index.js";
 import * as repo from "./adhesions.repository.js";
 import * as errors from "./adhesions.errors.js";
@@ -45,4 +48,26 @@ export async function assertAdhesionQuota(deps: QuotaDeps, spaceId: string, sire
     const freeAt = outside[outside.length - perDay]!.created_at.getTime() + FLOODING_RULES.windowMs;
     throw errors.tooManyPendingAdhesions(perDay, Math.max(1, Math.ceil((freeAt - now.getTime()) / 1000)));
   }
+}
+
+/**
+ * Product §14: when 3 oppositions hit the same requester within 30 days, her bulk right is suspended (back to 3
+ * adhesions per 24 hours) and the tax office of her own entity gets an alert, once.
+ */
+export async function suspendBulkRightAfterOppositions(tx: Tx, now: Date, spaceId: string, requester: { first_name: string; last_name: string; connection_email: string; entity_siren: string } | undefined) {
+  const count = await repo.oppositionsAgainst(tx, spaceId, new Date(now.getTime() - FLOODING_RULES.oppositionWindowMs));
+  if (count < FLOODING_RULES.oppositionsToSuspend) return;
+  if (!(await repo.suspendBulk(tx, spaceId, now, `${count} oppositions en 30 jours`))) return;
+  const entitySie = requester ? await findManagingSie(tx, requester.entity_siren) : undefined;
+  await repo.insertAlert(tx, {
+    id: randomUUID(),
+    siren: requester?.entity_siren ?? "000000000",
+    service_code: entitySie?.code ?? null,
+    kind: "bulk_right_suspended",
+    adhesion_id: null,
+    data: JSON.stringify({ requester: requester ? { name: `${requester.first_name} ${requester.last_name}`, email: requester.connection_email, entitySiren: requester.entity_siren } : null, oppositions: count }),
+    created_at: now,
+    handled_at: null,
+  });
+  await appendJournal(tx, now, { actor: { kind: "system" }, action: "adhesion.bulk_right_suspended", subject: { type: "space", id: spaceId }, data: { oppositions: count, taxOffice: entitySie?.code ?? null } });
 }

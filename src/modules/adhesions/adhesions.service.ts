@@ -28,7 +28,7 @@ import * as repo from "./adhesions.repository.js";
 import * as errors from "./adhesions.errors.js";
 import { orderedServices, QUALITY_LABELS, SERVICE_CODES, serviceLabel, type Quality, type ServiceCode } from "./adhesions.catalogue.js";
 import type { RightsPort } from "./adhesions.ports.js";
-import { assertAdhesionQuota, FLOODING_RULES } from "./adhesions.quota.js";
+import { assertAdhesionQuota, suspendBulkRightAfterOppositions } from "./adhesions.quota.js";
 
 export type AdhesionsDeps = { db: Kysely<DB>; clock: Clock; hasher: PasswordHasher; sealer: Sealer; publicUrl: string; rights: RightsPort };
 
@@ -400,28 +400,6 @@ export async function cancelAdhesion(deps: AdhesionsDeps, spaceId: string, id: s
     return { ok: true };
   });
   if (!verdict.ok) throw verdict.error;
-}
-
-/**
- * Product §14: when 3 oppositions hit the same requester within 30 days, her bulk right is suspended (back to 3
- * adhesions per 24 hours) and the tax office of her own entity gets an alert, once.
- */
-async function suspendBulkRightAfterOppositions(tx: Tx, now: Date, spaceId: string, requester: { first_name: string; last_name: string; connection_email: string; entity_siren: string } | undefined) {
-  const count = await repo.oppositionsAgainst(tx, spaceId, new Date(now.getTime() - FLOODING_RULES.oppositionWindowMs));
-  if (count < FLOODING_RULES.oppositionsToSuspend) return;
-  if (!(await repo.suspendBulk(tx, spaceId, now, `${count} oppositions en 30 jours`))) return;
-  const entitySie = requester ? await findManagingSie(tx, requester.entity_siren) : undefined;
-  await repo.insertAlert(tx, {
-    id: randomUUID(),
-    siren: requester?.entity_siren ?? "000000000",
-    service_code: entitySie?.code ?? null,
-    kind: "bulk_right_suspended",
-    adhesion_id: null,
-    data: JSON.stringify({ requester: requester ? { name: `${requester.first_name} ${requester.last_name}`, email: requester.connection_email, entitySiren: requester.entity_siren } : null, oppositions: count }),
-    created_at: now,
-    handled_at: null,
-  });
-  await appendJournal(tx, now, { actor: { kind: "system" }, action: "adhesion.bulk_right_suspended", subject: { type: "space", id: spaceId }, data: { oppositions: count, taxOffice: entitySie?.code ?? null } });
 }
 
 const utcDay = (d: Date) => d.toISOString().slice(0, 10);

@@ -95,25 +95,26 @@ export async function openExport(deps: ExportDeps, spaceId: string, id: string):
   return { path: row.file_path, size: view.size ?? 0, name: `export-messagerie-${view.createdAt.toISOString().slice(0, 10)}.zip` };
 }
 
-/** The person's visible requests in the export's scope, a page at a time (keyset on received_at, id). */
+/** The person's visible requests in the export's scope, as a query to finish (a page, or a count). */
+function scoped<O>(q: import("kysely").SelectQueryBuilder<DB, "requests", O>, spaceId: string, scope: ExportScope, at: Date) {
+  let r = q.where(messagerieScope(spaceId, at));
+  if (scope.sirens?.length) r = r.where("requests.siren", "in", scope.sirens);
+  if (scope.tax) r = r.where("requests.tax", "=", scope.tax);
+  if (scope.status) r = r.where("requests.status", "=", scope.status);
+  if (scope.receivedFrom) r = r.where("requests.received_at", ">=", new Date(scope.receivedFrom));
+  if (scope.receivedBefore) r = r.where("requests.received_at", "<", new Date(scope.receivedBefore));
+  return r;
+}
+
+/** A page of the scope, keyset on (received_at, id). */
 async function pageOfScope(db: Kysely<DB>, spaceId: string, scope: ExportScope, at: Date, after: { at: Date; id: string } | undefined) {
-  let q = db.selectFrom("requests").select(repo.REQUEST_COLUMNS).where(messagerieScope(spaceId, at));
-  if (scope.sirens?.length) q = q.where("requests.siren", "in", scope.sirens);
-  if (scope.tax) q = q.where("requests.tax", "=", scope.tax);
-  if (scope.status) q = q.where("requests.status", "=", scope.status);
-  if (scope.receivedFrom) q = q.where("requests.received_at", ">=", new Date(scope.receivedFrom));
-  if (scope.receivedBefore) q = q.where("requests.received_at", "<", new Date(scope.receivedBefore));
+  let q = scoped(db.selectFrom("requests").select(repo.REQUEST_COLUMNS), spaceId, scope, at);
   if (after) q = q.where(sql<boolean>`(requests.received_at, requests.id) > (${after.at}, ${after.id}::uuid)`);
   return q.orderBy("requests.received_at").orderBy("requests.id").limit(EXPORT_RULES.pageSize).execute();
 }
 
 async function countScope(db: Kysely<DB>, spaceId: string, scope: ExportScope, at: Date): Promise<number> {
-  let q = db.selectFrom("requests").select((eb) => eb.fn.countAll<string>().as("n")).where(messagerieScope(spaceId, at));
-  if (scope.sirens?.length) q = q.where("requests.siren", "in", scope.sirens);
-  if (scope.tax) q = q.where("requests.tax", "=", scope.tax);
-  if (scope.status) q = q.where("requests.status", "=", scope.status);
-  if (scope.receivedFrom) q = q.where("requests.received_at", ">=", new Date(scope.receivedFrom));
-  if (scope.receivedBefore) q = q.where("requests.received_at", "<", new Date(scope.receivedBefore));
+  const q = scoped(db.selectFrom("requests").select((eb) => eb.fn.countAll<string>().as("n")), spaceId, scope, at);
   return Number((await q.executeTakeFirstOrThrow()).n);
 }
 
