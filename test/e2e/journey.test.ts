@@ -34,6 +34,7 @@ describe("browser journeys", () => {
     await page.getByRole("heading", { level: 1 }).waitFor();
     await page.getByRole("link", { name: "Créer mon espace professionnel" }).first().click();
     await page.waitForURL(`${base}/creer-un-espace`);
+    await page.getByRole("heading", { level: 1, name: "Créer mon espace professionnel" }).waitFor();
     expect(await page.title()).toContain("Créer mon espace professionnel");
 
     await page.getByLabel(/^Adresse électronique de connexion/).fill(email);

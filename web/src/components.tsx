@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { useLayoutEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { ApiError, frenchDate, frenchDateTime, type Message } from "./api";
 
@@ -11,7 +11,8 @@ let isFirstPage = true;
  */
 export function Page({ title, children, lead }: { title: string; children: ReactNode; lead?: ReactNode }) {
   const heading = useRef<HTMLHeadingElement>(null);
-  useEffect(() => {
+  // Before the browser paints: whoever sees the heading sees the title that goes with it.
+  useLayoutEffect(() => {
     document.title = `${title} — Messagerie Pro`;
     if (isFirstPage) isFirstPage = false;
     else heading.current?.focus();
