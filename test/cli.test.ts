@@ -51,6 +51,18 @@ describe("cli", () => {
     expect(unknownService.stderr).toContain("Service inconnu");
   });
 
+  it("refuses a TOTP secret under 128 bits, which the agent could never use, and accepts one of 128", async () => {
+    // 24 base-32 characters = 120 bits (RFC 4226 §4 requires 128).
+    const short = await run("create-agent", "--email", "court@dgfip.test", "--name", "Court", "--service", "SIE-75111", "--totp-secret", "JBSWY3DPEHPK3PXPJBSWY3DP");
+    expect(short.code).toBe(1);
+    expect(short.stderr).toContain("Le secret TOTP est trop court : 120 bits, il en faut au moins 128");
+    const garbled = await run("create-agent", "--email", "court@dgfip.test", "--name", "Court", "--service", "SIE-75111", "--totp-secret", "JBSWY3DPEHPK3PXPJBSWY3DPEH");
+    expect(garbled.code).toBe(1);
+    expect(garbled.stderr).toContain("base 32");
+    const enough = await run("create-agent", "--email", "court@dgfip.test", "--name", "Court", "--service", "SIE-75111", "--totp-secret", "JMCQ OAQW 4NXD GUWB PSVX EOLA NU", "--password", "Guichet-Fiscal-Solide-42");
+    expect(enough.code).toBe(0);
+  });
+
   it("verifies the journal chain", async () => {
     const res = await run("journal", "verify");
     expect(res.code).toBe(0);

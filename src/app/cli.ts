@@ -150,7 +150,7 @@ export function buildCli(): Command {
   letters
     .command("batch")
     .description("Écrit le lot d'impression des courriers édités jusqu'à la date (un PDF et un manifeste CSV) et les marque imprimés")
-    .requiredOption("--date <AAAA-MM-JJ>", "dernier jour d'édition des courriers du lot (UTC)")
+    .requiredOption("--date <AAAA-MM-JJ>", "dernier jour d'édition des courriers du lot (calendrier de Paris)")
     .option("--out <dossier>", "dossier où écrire le lot", "./lots")
     .action((opts: { date: string; out: string }) =>
       withContext(async (ctx) => {

@@ -8,6 +8,7 @@ import type { Sealer } from "../../platform/crypto.js";
 import { formatGrouped, hashCode, normaliseCrockford, randomCrockford, randomToken, safeEqual, sha256Hex } from "../../platform/crypto.js";
 import { DomainError } from "../../platform/errors.js";
 import { decodeKeyset, encodeKeyset } from "../../platform/cursor.js";
+import { parisDay, parisDayEnd } from "../../platform/paris.js";
 import { findManagingSie, getCompanies, getCompanyDetails, type CompanyDetails } from "../companies/index.js";
 import {
   activateSpaceByLink,
@@ -402,7 +403,6 @@ export async function cancelAdhesion(deps: AdhesionsDeps, spaceId: string, id: s
   if (!verdict.ok) throw verdict.error;
 }
 
-const utcDay = (d: Date) => d.toISOString().slice(0, 10);
 
 /**
  * Opposition (product §5), without sign-in: the company stops an adhesion with the code of its letter. The
@@ -413,9 +413,9 @@ export async function opposeAdhesion(deps: AdhesionsDeps, input: { siren: string
   const code = normaliseCrockford(input.oppositionCode);
   if (code === null || code.length !== 8) throw new DomainError("invalid", "invalid_code_format", "Le code d'opposition comporte 8 caractères, au format XXXX-XXXX.");
   const now = deps.clock.now();
-  const day = utcDay(now);
+  const day = parisDay(now);
   if ((await repo.oppositionFailuresToday(deps.db, input.siren, day)) >= ADHESION_RULES.maxOppositionFailuresPerDay) {
-    const tomorrow = Date.parse(`${day}T00:00:00Z`) + DAY;
+    const tomorrow = parisDayEnd(day).getTime();
     const seconds = Math.ceil((tomorrow - now.getTime()) / 1000);
     throw new DomainError("rate_limited", "too_many_opposition_attempts", "Trop de codes d'opposition erronés aujourd'hui pour cette entreprise. Réessayez demain.", { retryAfterSeconds: seconds }, seconds);
   }

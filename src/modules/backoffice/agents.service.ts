@@ -10,7 +10,7 @@ import { taxServiceExists } from "../companies/index.js";
 import { appendJournal } from "../journal/index.js";
 import { assertNotLocked, checkPassword, clearFailures, normaliseEmail, recordFailure, type PasswordHasher } from "../spaces/index.js";
 import * as repo from "./agents.repository.js";
-import { newTotpSecret, totpUri, verifyTotp } from "./agents.totp.js";
+import { newTotpSecret, totpSecretProblem, totpUri, verifyTotp } from "./agents.totp.js";
 
 export type AgentsDeps = { db: Kysely<DB>; clock: Clock; hasher: PasswordHasher; sealer: Sealer };
 
@@ -36,8 +36,9 @@ export async function createAgent(deps: AgentsDeps, input: CreateAgentInput) {
   const problems = checkPassword(password, { email, firstName: input.name });
   if (problems.length > 0) throw new DomainError("refused", "weak_password", `Mot de passe refusé : ${problems.join(", ")}`, { problems });
   const totpSecret = (input.totpSecret ?? newTotpSecret()).replace(/\s/g, "").toUpperCase();
-  if (!/^[A-Z2-7]{16,}=*$/.test(totpSecret)) {
-    throw new DomainError("invalid", "invalid_totp_secret", "Le secret TOTP doit être en base 32 (au moins 16 caractères A–Z, 2–7).");
+  const secretProblem = totpSecretProblem(totpSecret);
+  if (secretProblem) {
+    throw new DomainError("invalid", "invalid_totp_secret", secretProblem);
   }
   const passwordHash = await deps.hasher.hash(password);
   const now = deps.clock.now();

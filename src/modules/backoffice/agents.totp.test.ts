@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { generate } from "otplib";
-import { verifyTotp } from "./agents.totp.js";
+import { totpSecretProblem, verifyTotp } from "./agents.totp.js";
 
 /** RFC 6238 appendix B, SHA-1, seed "12345678901234567890" (base 32 below). */
 const RFC_SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
@@ -33,5 +33,15 @@ describe("TOTP (RFC 6238)", () => {
     const step = Math.floor(epoch / 30);
     expect(await verifyTotp(RFC_SECRET, await code(epoch), now, step)).toBeNull();
     expect(await verifyTotp(RFC_SECRET, "12ab56", now, 0)).toBeNull();
+  });
+});
+
+describe("TOTP secrets (RFC 4226 §4)", () => {
+  it("accepts 128 bits and more, refuses less, and never takes a bad secret for a wrong code", async () => {
+    expect(totpSecretProblem(RFC_SECRET)).toBeNull();
+    expect(totpSecretProblem("JMCQOAQW4NXDGUWBPSVXEOLANU")).toBeNull();
+    expect(totpSecretProblem("JBSWY3DPEHPK3PXPJBSWY3DP")).toMatch(/120 bits/);
+    expect(totpSecretProblem("JBSWY3DP-EHPK")).toMatch(/base 32/);
+    await expect(verifyTotp("JBSWY3DPEHPK3PXPJBSWY3DP", "123456", new Date(), 0)).rejects.toThrow(/128 bits/);
   });
 });

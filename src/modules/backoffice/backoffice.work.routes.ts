@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { requireAgent } from "../../platform/http/auth.js";
+import { parisDayEnd, parisDayStart } from "../../platform/paris.js";
 import { errorReply, sirenField } from "../spaces/index.js";
 import {
   addNote,
@@ -394,7 +395,7 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
       .object({ service: z.string().min(1).max(32), from: day, to: day })
       .refine((p) => p.from < p.to, { message: "la date de début doit précéder la date de fin", path: ["to"] });
     /** A period of whole days, Paris time: from `from` 00:00 to `to` 24:00. */
-    const bounds = (p: { from: string; to: string }) => [parisMidnight(p.from), parisMidnight(p.to, 1)] as const;
+    const bounds = (p: { from: string; to: string }) => [parisDayStart(p.from), parisDayEnd(p.to)] as const;
 
     app.get(
       "/api/v1/backoffice/stats",
@@ -515,12 +516,3 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
   };
 }
 
-/** Midnight in Paris of a calendar day (plus `plusDays`), as an instant. */
-function parisMidnight(date: string, plusDays = 0): Date {
-  const [y, m, d] = date.split("-").map(Number) as [number, number, number];
-  const utc = Date.UTC(y, m - 1, d + plusDays);
-  // Paris is UTC+1 or UTC+2: find the offset at that date.
-  const offset = new Date(utc).toLocaleString("en-US", { timeZone: "Europe/Paris", timeZoneName: "longOffset" }).match(/GMT([+-]\d{2}):?(\d{2})?/);
-  const hours = offset ? Number(offset[1]) : 1;
-  return new Date(utc - hours * 3_600_000);
-}

@@ -6,6 +6,7 @@ import type { Executor, Tx } from "../../platform/db/database.js";
 import type { Clock } from "../../platform/clock.js";
 import type { Sealer } from "../../platform/crypto.js";
 import { DomainError } from "../../platform/errors.js";
+import { isCalendarDay, parisDayEnd } from "../../platform/paris.js";
 import { enqueue, type OutboxHandler } from "../../platform/outbox.js";
 import * as repo from "./letters.repository.js";
 import { drawLetter, newLetterDocument, renderLetterPdf, type ActivationLetterFields, type EmailChangeNoticeFields, type LetterDocument } from "./letters.render.js";
@@ -124,14 +125,14 @@ function csvField(v: string): string {
 }
 
 /**
- * Writes the print batch of the letters edited up to the end of `date` (UTC): one PDF, one page per letter, and a
+ * Writes the print batch of the letters edited up to the end of `date` (a Paris day): one PDF, one page per letter, and a
  * CSV manifest, streamed page by page (memory stays flat whatever the number of letters); then marks them printed.
  */
 export async function writePrintBatch(deps: LettersDeps, date: string, outDir: string, pageSize = 500): Promise<BatchResult> {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) {
+  if (!isCalendarDay(date)) {
     throw new DomainError("invalid", "invalid_date", `Date invalide : ${date} (attendu AAAA-MM-JJ).`);
   }
-  const before = new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000);
+  const before = parisDayEnd(date);
   const batchId = randomUUID();
   mkdirSync(outDir, { recursive: true });
   const pdfPath = join(outDir, `lot-${date}-${batchId.slice(0, 8)}.pdf`);

@@ -1,4 +1,12 @@
-/** French public holidays of a year (UTC dates), Easter-based ones included (Meeus/Jones/Butcher algorithm). */
+import { TZDate } from "@date-fns/tz";
+import { addDays, addMonths as addCalendarMonths, endOfDay, format, isWeekend } from "date-fns";
+import { PARIS } from "../../platform/paris.js";
+
+/** A calendar day in Paris, as a date-fns value (every computation below is in the Paris calendar). */
+const parisDate = (at: Date | number) => new TZDate(typeof at === "number" ? at : at.getTime(), PARIS);
+const dayOf = (d: TZDate) => format(d, "yyyy-MM-dd");
+
+/** French public holidays of a year (`YYYY-MM-DD`), Easter-based ones included (Meeus/Jones/Butcher algorithm). */
 export function frenchHolidays(year: number): string[] {
   const a = year % 19;
   const b = Math.floor(year / 100);
@@ -14,30 +22,29 @@ export function frenchHolidays(year: number): string[] {
   const m = Math.floor((a + 11 * h + 22 * l) / 451);
   const month = Math.floor((h + l - 7 * m + 114) / 31);
   const day = ((h + l - 7 * m + 114) % 31) + 1;
-  const easter = Date.UTC(year, month - 1, day);
-  const plus = (days: number) => new Date(easter + days * 86_400_000).toISOString().slice(0, 10);
+  const easter = new TZDate(year, month - 1, day, PARIS);
   const fixed = ["01-01", "05-01", "05-08", "07-14", "08-15", "11-01", "11-11", "12-25"].map((md) => `${year}-${md}`);
-  return [...fixed, plus(1), plus(39), plus(50)].sort();
+  return [...fixed, ...[1, 39, 50].map((n) => dayOf(addDays(easter, n)))].sort();
 }
 
-/** The date `days` working days after `from` (Monday–Friday, French public holidays excluded), Paris calendar. */
+/**
+ * The deadline `days` working days after `from` (Monday–Friday, French public holidays excluded): the last
+ * instant of that day in Paris (23:59:59.999, summer or winter time).
+ */
 export function addWorkingDays(from: Date, days: number): Date {
-  const paris = (d: Date) => new Date(d.toLocaleString("en-US", { timeZone: "Europe/Paris" }));
-  const local = paris(from);
-  let cursor = Date.UTC(local.getFullYear(), local.getMonth(), local.getDate());
+  let cursor = parisDate(from);
   let left = days;
-  const cache = new Map<number, Set<string>>();
+  const holidays = new Map<number, Set<string>>();
+  const isHoliday = (d: TZDate) => {
+    const year = d.getFullYear();
+    if (!holidays.has(year)) holidays.set(year, new Set(frenchHolidays(year)));
+    return holidays.get(year)!.has(dayOf(d));
+  };
   while (left > 0) {
-    cursor += 86_400_000;
-    const d = new Date(cursor);
-    const iso = d.toISOString().slice(0, 10);
-    const year = d.getUTCFullYear();
-    if (!cache.has(year)) cache.set(year, new Set(frenchHolidays(year)));
-    const weekday = d.getUTCDay();
-    if (weekday !== 0 && weekday !== 6 && !cache.get(year)!.has(iso)) left--;
+    cursor = addDays(cursor, 1);
+    if (!isWeekend(cursor) && !isHoliday(cursor)) left--;
   }
-  // End of that day, Paris time (≈ 22:59 UTC in winter, 21:59 in summer): stored as 23:59 UTC for simplicity.
-  return new Date(cursor + 23 * 3_600_000 + 59 * 60_000);
+  return new Date(endOfDay(cursor).getTime());
 }
 
 /** Legal deadlines (product §9): réclamation 6 months, extendable once by 3; délai de paiement 2 months. */
@@ -46,10 +53,9 @@ export const LEGAL_MONTHS: Record<string, { months: number; extensionMonths: num
   delai_paiement: { months: 2, extensionMonths: 0 },
 };
 
+/** The same day `months` later in the Paris calendar (the month's last day when it is shorter), at its end. */
 export function addMonths(at: Date, months: number): Date {
-  const d = new Date(at);
-  d.setUTCMonth(d.getUTCMonth() + months);
-  return d;
+  return new Date(endOfDay(addCalendarMonths(parisDate(at), months)).getTime());
 }
 
 /** Answer commitments of product §8: first answer in 5 working days; réclamation 6 months, délai de paiement 2. */
