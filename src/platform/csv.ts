@@ -13,3 +13,8 @@ export function frenchCsv(header: string[], rows: (string | number | null | unde
   const cells = rows.map((r) => r.map((v) => (v === null || v === undefined ? "" : typeof v === "number" ? String(v) : neutraliseCell(v))));
   return `\uFEFF${stringify([header.map(neutraliseCell), ...cells], { delimiter: ";", record_delimiter: "\r\n" })}`;
 }
+
+/** One CSV record (for files read by machines, such as the printer's manifest): csv-stringify, cells neutralised. */
+export function csvRecord(cells: string[], delimiter = ","): string {
+  return stringify([cells.map(neutraliseCell)], { delimiter, record_delimiter: "\n" });
+}

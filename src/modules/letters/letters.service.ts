@@ -7,6 +7,7 @@ import type { Clock } from "../../platform/clock.js";
 import type { Sealer } from "../../platform/crypto.js";
 import { DomainError } from "../../platform/errors.js";
 import { isCalendarDay, parisDayEnd } from "../../platform/paris.js";
+import { csvRecord } from "../../platform/csv.js";
 import { enqueue, type OutboxHandler } from "../../platform/outbox.js";
 import * as repo from "./letters.repository.js";
 import { drawLetter, newLetterDocument, renderLetterPdf, type ActivationLetterFields, type EmailChangeNoticeFields, type LetterDocument } from "./letters.render.js";
@@ -120,10 +121,6 @@ export async function lettersOfAdhesions(db: Executor, adhesionIds: string[]) {
 
 export type BatchResult = { batchId: string; letters: number; pdfPath: string; manifestPath: string };
 
-function csvField(v: string): string {
-  return /[",\n;]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
-
 /**
  * Writes the print batch of the letters edited up to the end of `date` (a Paris day): one PDF, one page per letter, and a
  * CSV manifest, streamed page by page (memory stays flat whatever the number of letters); then marks them printed.
@@ -154,8 +151,8 @@ export async function writePrintBatch(deps: LettersDeps, date: string, outDir: s
       count++;
       if (++drawn % 50 === 0) while (pdfOut.writableNeedDrain) await new Promise<void>((r) => pdfOut.once("drain", () => r()));
       ids.push(row.id);
-      const line = [String(count), row.number, row.id, row.siren, row.kind, row.address_lines.join(" / "), row.edited_at.toISOString()].map(csvField).join(",");
-      if (!manifest.write(`${line}\n`)) await new Promise<void>((r) => manifest.once("drain", () => r()));
+      const line = csvRecord([String(count), row.number, row.id, row.siren, row.kind, row.address_lines.join(" / "), row.edited_at.toISOString()]);
+      if (!manifest.write(line)) await new Promise<void>((r) => manifest.once("drain", () => r()));
     }
     // Back-pressure: pdfkit pushes pages whatever the file can take; let them reach the disk before going on.
     await new Promise((r) => setImmediate(r));
