@@ -422,13 +422,17 @@ describe("the dashboard and the templates", () => {
     expect(stats.body.firstAnswer.p90Hours).toBeGreaterThanOrEqual(stats.body.firstAnswer.medianHours);
     expect(stats.body.backlog.received, JSON.stringify(stats.body.backlog)).toBeGreaterThanOrEqual(1);
     expect(stats.body.overdue).toBeGreaterThanOrEqual(1);
-    expect((await call(t.app, "GET", `/api/v1/backoffice/stats?${q}`, { jar: paul })).status).toBe(404);
+    // One rule: a role Paul lacks on his own service is 403; a service that is not his (Louis) is 404.
+    const plain = await call(t.app, "GET", `/api/v1/backoffice/stats?${q}`, { jar: paul });
+    expect([plain.status, plain.body.error.code]).toEqual([403, "supervisor_only"]);
+    expect((await call(t.app, "GET", `/api/v1/backoffice/stats?${q}`, { jar: louis })).status).toBe(404);
     expect((await call(t.app, "GET", `/api/v1/backoffice/stats?service=SIE-69381&from=2026-01-01&to=2026-02-01`, { jar: sophie })).status).toBe(404);
     expect((await call(t.app, "GET", "/api/v1/backoffice/stats?service=SIE-75111&from=2026-02-01&to=2026-01-01", { jar: sophie })).status).toBe(400);
     expect((await call(t.app, "GET", "/api/v1/backoffice/stats?service=SIE-75111&from=2024-01-01&to=2026-01-01", { jar: sophie })).body.error.code).toBe("period_too_long");
     expect((await call(t.app, "GET", "/api/v1/backoffice/stats?service=SIE-75111&from=hier&to=2026-01-01", { jar: sophie })).status).toBe(400);
     expect((await t.app.inject({ method: "GET", url: "/api/v1/backoffice/stats.csv?service=SIE-69381&from=2026-01-01&to=2026-02-01", headers: { cookie: sophie.header() } })).statusCode).toBe(404);
-    expect((await t.app.inject({ method: "GET", url: `/api/v1/backoffice/stats.csv?${q}`, headers: { cookie: paul.header() } })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: "GET", url: `/api/v1/backoffice/stats.csv?${q}`, headers: { cookie: paul.header() } })).statusCode).toBe(403);
+    expect((await t.app.inject({ method: "GET", url: `/api/v1/backoffice/stats.csv?${q}`, headers: { cookie: louis.header() } })).statusCode).toBe(404);
     const csv = await t.app.inject({ method: "GET", url: `/api/v1/backoffice/stats.csv?${q}`, headers: { cookie: sophie.header() } });
     expect(csv.statusCode).toBe(200);
     expect(csv.headers["content-type"]).toContain("text/csv");

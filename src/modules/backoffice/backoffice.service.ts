@@ -133,9 +133,13 @@ export function suspendRight(deps: BackofficeDeps, agent: AgentScope, rightId: s
   return suspendRightByAgent(deps, agent.id, rightId, reason, (ex, siren) => competentFor(ex, agent, siren));
 }
 
-/** The dashboard is for the supervisors of the service (404 for anyone else: the route does not exist for them). */
+/**
+ * The dashboard is for the supervisors of the service. One rule for every role check of the back office: a
+ * service outside the agent's is 404 (he does not know it), a role he lacks on a service he works in is 403.
+ */
 export async function stats(deps: BackofficeDeps, agent: AgentScope & { isSupervisor: boolean }, service: string, from: Date, to: Date) {
-  if (!agent.isSupervisor) throw new DomainError("not_found", "not_found", "Tableau de bord réservé aux superviseurs.");
+  if (!agent.services.includes(service)) throw new DomainError("not_found", "service_not_found", "Service introuvable parmi les vôtres.");
+  if (!agent.isSupervisor) throw new DomainError("forbidden", "supervisor_only", "Le tableau de bord de ce service est réservé à ses superviseurs.");
   return serviceStats(deps.requests, agent, service, from, to);
 }
 
