@@ -396,7 +396,10 @@ describe("the adhesion desk (product §9)", () => {
     const lilaRight = desk.body.rights.find((r: { holder: { name: string }; service: string }) => r.holder.name === "Lila Rosemonde" && r.service === "messagerie");
     expect((await call(t.app, "POST", `/api/v1/backoffice/rights/${lilaRight.id}/suspend`, { jar: louis, body: { reason: "x" } })).status).toBe(404);
     const r = await file(lila, { subject: "Avant suspension" });
-    expect((await call(t.app, "POST", `/api/v1/backoffice/rights/${lilaRight.id}/suspend`, { jar: paul, body: { reason: "Usurpation signalée" } })).body).toEqual({ state: "suspended" });
+    // Two agents at once: one suspends, the other is told it is no longer active; the cascade is journaled once.
+    const both = await Promise.all([paul, pierre].map((jar) => call(t.app, "POST", `/api/v1/backoffice/rights/${lilaRight.id}/suspend`, { jar, body: { reason: "Usurpation signalée" } })));
+    expect(both.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(await t.ctx.db.selectFrom("journal").select("id").where("action", "=", "right.suspended").where("subject_id", "=", lilaRight.id).execute()).toHaveLength(1);
     expect((await call(t.app, "GET", `/api/v1/requests/${r.id}`, { jar: lila.jar })).status).toBe(404);
     expect((await call(t.app, "POST", `/api/v1/backoffice/rights/${lilaRight.id}/suspend`, { jar: paul, body: { reason: "encore" } })).status).toBe(409);
     const actions = (await t.ctx.db.selectFrom("journal").select("action").where("actor_kind", "=", "agent").execute()).map((j) => j.action);

@@ -248,6 +248,25 @@ describe("who acts for my company, revocation", () => {
   });
 });
 
+describe("concurrent revocations", () => {
+  it("two at once: one 204, the other 404, the cascade applied and journaled once", async () => {
+    const siren = await newCompany(t, "SCIERIE DUVAL");
+    const legalRep = await activeAdministrator(t, siren, { quality: "legal_representative", services: ["cfe"] });
+    const deputy = await activeAdministrator(t, siren, { services: ["cfe"], entitySiren: SEED.gestion.siren });
+    const delegate = await signedInPerson(t, { siren: SEED.gestion.siren });
+    await accept(delegate, (await offer(deputy, siren, delegate.email, { role: "delegate", services: ["cfe"] })).body.id);
+    const list = (await call(t.app, "GET", `/api/v1/companies/${siren}/representatives`, { jar: legalRep.jar })).body.items;
+    const deputyRight = list.find((i: { person: { connectionEmail: string } }) => i.person.connectionEmail === deputy.email).rights[0];
+
+    const both = await Promise.all([1, 2].map(() => call(t.app, "DELETE", `/api/v1/companies/${siren}/rights/${deputyRight.id}`, { jar: legalRep.jar })));
+    expect(both.map((r) => r.status).sort()).toEqual([204, 404]);
+    const journal = await t.ctx.db.selectFrom("journal").select(["action", "data"]).where("action", "=", "right.revoked").where("subject_id", "=", deputyRight.id).execute();
+    expect(journal).toHaveLength(1);
+    expect((journal[0]!.data as { rightsRevoked: number }).rightsRevoked).toBe(2);
+    expect(await rightsOf(delegate, siren)).toBeNull();
+  });
+});
+
 describe("expiry and purge", () => {
   it("a right stops at its end date; the job closes it; its record is purged a year after revocation", async () => {
     const siren = await newCompany(t);

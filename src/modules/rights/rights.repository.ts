@@ -179,6 +179,11 @@ export async function findRight(db: Executor, id: string) {
   return db.selectFrom("rights").selectAll().where("id", "=", id).executeTakeFirst();
 }
 
+/** The right, its row locked until the transaction ends (state checks and changes happen under the lock). */
+export async function lockRight(db: Executor, id: string) {
+  return db.selectFrom("rights").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
+}
+
 /** Every person with a right on a company (who acts for it). */
 export async function rightsOnCompany(db: Executor, siren: string) {
   return db

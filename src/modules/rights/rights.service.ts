@@ -473,14 +473,17 @@ export async function listRepresentatives(deps: RightsDeps, actorId: string, sir
 /** Revokes one right on the company (what one granted; anything for a legal-representative administrator). */
 export async function revokeRight(deps: RightsDeps, actorId: string, siren: string, rightId: string): Promise<void> {
   const now = deps.clock.now();
+  const notFound = () => new DomainError("not_found", "not_found", "Habilitation introuvable.");
   const mine = held(await repo.rightsOf(deps.db, actorId, siren));
-  const right = await repo.findRight(deps.db, rightId);
-  if (!mine.some((r) => isLive(r, now)) || !right || right.siren !== siren || right.state === "revoked") throw new DomainError("not_found", "not_found", "Habilitation introuvable.");
+  if (!mine.some((r) => isLive(r, now))) throw notFound();
   const legalRep = await isLegalRepresentativeAdministrator(deps.db, actorId, siren, now);
-  if (!canManage(mine, now) || !mayRevoke({ spaceId: actorId, isLegalRepresentativeAdministrator: legalRep }, { grantedBySpace: right.granted_by_space })) {
-    throw new DomainError("forbidden", "not_yours_to_revoke", "Vous ne pouvez révoquer que les habilitations que vous avez accordées (le représentant légal peut toutes les révoquer).");
-  }
-  await deps.db.transaction().execute(async (tx) => {
+  // The state is read under the row lock: of two concurrent revocations, the second finds it revoked (404).
+  const verdict = await deps.db.transaction().execute(async (tx): Promise<Verdict> => {
+    const right = await repo.lockRight(tx, rightId);
+    if (!right || right.siren !== siren || right.state === "revoked") return { ok: false, error: notFound() };
+    if (!canManage(mine, now) || !mayRevoke({ spaceId: actorId, isLegalRepresentativeAdministrator: legalRep }, { grantedBySpace: right.granted_by_space })) {
+      return { ok: false, error: new DomainError("forbidden", "not_yours_to_revoke", "Vous ne pouvez révoquer que les habilitations que vous avez accordées (le représentant légal peut toutes les révoquer).") };
+    }
     const n = await revokeCascade(tx, [rightId], now);
     if (right.offer_id && (await repo.rightsOfOffer(tx, right.offer_id)).every((r) => r.state === "revoked")) await repo.setOfferStatus(tx, right.offer_id, "revoked", now);
     await appendJournal(tx, now, {
@@ -489,7 +492,9 @@ export async function revokeRight(deps: RightsDeps, actorId: string, siren: stri
       subject: { type: "right", id: rightId },
       data: { siren, holder: right.space_id, service: right.service, role: right.role, rightsRevoked: n },
     });
+    return { ok: true };
   });
+  if (!verdict.ok) throw verdict.error;
 }
 
 // Jobs -------------------------------------------------------------------------------------------------------------
@@ -554,11 +559,13 @@ export async function rightsOfCompany(deps: Pick<RightsDeps, "db" | "clock">, si
  */
 export async function suspendRightByAgent(deps: Pick<RightsDeps, "db" | "clock">, agentId: string, rightId: string, reason: string, competentFor: (ex: Kysely<DB>, siren: string) => Promise<boolean>) {
   const now = deps.clock.now();
-  const right = await repo.findRight(deps.db, rightId);
-  if (!right || !(await competentFor(deps.db, right.siren))) throw new DomainError("not_found", "not_found", "Habilitation introuvable.");
-  const siren = right.siren;
-  if (right.state !== "active") throw new DomainError("conflict", "right_not_active", "Cette habilitation n'est pas active.");
-  await deps.db.transaction().execute(async (tx) => {
+  const notFound = () => new DomainError("not_found", "not_found", "Habilitation introuvable.");
+  const known = await repo.findRight(deps.db, rightId);
+  if (!known || !(await competentFor(deps.db, known.siren))) throw notFound();
+  const verdict = await deps.db.transaction().execute(async (tx): Promise<Verdict> => {
+    const right = await repo.lockRight(tx, rightId);
+    if (!right) return { ok: false, error: notFound() };
+    if (right.state !== "active") return { ok: false, error: new DomainError("conflict", "right_not_active", "Cette habilitation n'est pas active.") };
     await repo.suspendIds(tx, [rightId], rightId);
     const cascaded = (await repo.descendantsOf(tx, [rightId])).filter((d) => d.state === "active").map((d) => d.id);
     await repo.suspendIds(tx, cascaded, rightId);
@@ -566,8 +573,10 @@ export async function suspendRightByAgent(deps: Pick<RightsDeps, "db" | "clock">
       actor: { kind: "agent", id: agentId },
       action: "right.suspended",
       subject: { type: "right", id: rightId },
-      data: { siren, holder: right.space_id, service: right.service, role: right.role, cascaded: cascaded.length, reason },
+      data: { siren: right.siren, holder: right.space_id, service: right.service, role: right.role, cascaded: cascaded.length, reason },
     });
+    return { ok: true };
   });
+  if (!verdict.ok) throw verdict.error;
   return { state: "suspended" as const };
 }
