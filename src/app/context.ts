@@ -85,7 +85,12 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const clock = overrides.clock ?? systemClock;
   const database =
-    overrides.database ?? (await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolSize: config.databasePoolSize }));
+    overrides.database ?? (await openDatabase({
+      url: config.databaseUrl,
+      dataDir: config.dataDir,
+      poolSize: config.databasePoolSize,
+      onConnectionError: (error) => logger.warn({ err: error.message }, "database connection lost"),
+    }));
   try {
     await migrate(database.db);
     // Requests filed before their deadlines were stored get them now (computed with the French holidays).

@@ -1,42 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { request as httpRequest, type IncomingMessage } from "node:http";
 import { call, seedReferenceData, startTestApp, type TestApp } from "../helpers/app.js";
-import { activeAdministrator, signedInPerson } from "../helpers/people.js";
+import { activeAdministrator, newCompany, signedInPerson } from "../helpers/people.js";
 import { openDatabase } from "../../src/platform/db/database.js";
+import { openStream, until } from "../helpers/sse.js";
 import { SEED } from "../../src/app/demo.js";
-
-type Stream = { events: { event: string; data: Record<string, unknown> }[]; close(): void; status: number };
-
-/** Opens GET /api/v1/events as a browser's EventSource would, and collects the events. */
-function openStream(base: string, cookie: string, path = "/api/v1/events"): Promise<Stream> {
-  return new Promise((resolve, reject) => {
-    const events: Stream["events"] = [];
-    const req = httpRequest(`${base}${path}`, { headers: { cookie, accept: "text/event-stream" } }, (res: IncomingMessage) => {
-      let buffer = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => {
-        buffer += chunk;
-        let at: number;
-        while ((at = buffer.indexOf("\n\n")) >= 0) {
-          const block = buffer.slice(0, at);
-          buffer = buffer.slice(at + 2);
-          const event = /^event: (.+)$/m.exec(block)?.[1];
-          const data = /^data: (.+)$/m.exec(block)?.[1];
-          if (event && data) events.push({ event, data: JSON.parse(data) as Record<string, unknown> });
-        }
-      });
-      resolve({ events, status: res.statusCode ?? 0, close: () => req.destroy() });
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
-
-const until = async (check: () => boolean, ms = 5_000) => {
-  const end = Date.now() + ms;
-  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-  return check();
-};
 
 let t: TestApp;
 let base: string;
@@ -91,6 +58,59 @@ describe("server-sent events", () => {
     } finally {
       parisStream.close();
       lyonStream.close();
+    }
+  });
+
+  it("carry ids; a client reconnecting with Last-Event-ID first receives what it missed, within its rights", async () => {
+    const siren = await newCompany(t, "REPRISE DU FLUX");
+    const person = await activeAdministrator(t, siren, { services: ["messagerie"], entitySiren: SEED.gestion.siren, email: "sse.replay@gestion.com", companyEmail: "contact@reprise.fr" });
+    const stranger = await signedInPerson(t, { siren: SEED.concurrence.siren });
+    const first = await openStream(base, person.jar.header());
+    const before = await call(t.app, "POST", "/api/v1/requests", { jar: person.jar, body: { ...REQUEST, siren, subject: "Vue en direct" } });
+    expect(await until(() => first.events.some((e) => e.data.id === before.body.id))).toBe(true);
+    const lastId = first.events.find((e) => e.data.id === before.body.id)!.id!;
+    expect(lastId).toBe(first.events.find((e) => e.data.id === before.body.id)!.data.lastActivityAt);
+    first.close();
+    // While the tab is away: two requests change.
+    t.clock.advance(1_000);
+    const missedA = await call(t.app, "POST", "/api/v1/requests", { jar: person.jar, body: { ...REQUEST, siren, subject: "Manquée A" } });
+    t.clock.advance(1_000);
+    const missedB = await call(t.app, "POST", "/api/v1/requests", { jar: person.jar, body: { ...REQUEST, siren, subject: "Manquée B" } });
+    const back = await openStream(base, person.jar.header(), "/api/v1/events", { "last-event-id": lastId });
+    const outsider = await openStream(base, stranger.jar.header(), "/api/v1/events", { "last-event-id": lastId });
+    try {
+      expect(await until(() => back.events.length >= 2)).toBe(true);
+      expect(back.events.map((e) => e.data.id)).toEqual([missedA.body.id, missedB.body.id]);
+      // A forged or stale id is ignored (no replay), never an error.
+      const forged = await openStream(base, person.jar.header(), "/api/v1/events", { "last-event-id": "1970-01-01T00:00:00.000Z' OR 1=1" });
+      expect(forged.status).toBe(200);
+      forged.close();
+      t.clock.advance(1_000);
+      const live = await call(t.app, "POST", "/api/v1/requests", { jar: person.jar, body: { ...REQUEST, siren, subject: "En direct encore" } });
+      expect(await until(() => back.events.some((e) => e.data.id === live.body.id))).toBe(true);
+      expect(outsider.events).toEqual([]);
+    } finally {
+      back.close();
+      outsider.close();
+    }
+  });
+
+  it("keep at most 5 streams per session: a 6th closes the oldest, telling it not to reopen", async () => {
+    const siren = await newCompany(t, "SIX ONGLETS");
+    const person = await activeAdministrator(t, siren, { services: ["messagerie"], entitySiren: SEED.gestion.siren, email: "sse.tabs@gestion.com", companyEmail: "contact@onglets.fr" });
+    const other = await signedInPerson(t, { siren: SEED.concurrence.siren });
+    const otherStream = await openStream(base, other.jar.header());
+    const streams = [];
+    for (let i = 0; i < 6; i++) streams.push(await openStream(base, person.jar.header()));
+    try {
+      expect(await until(() => streams[0]!.ended)).toBe(true);
+      expect(streams[0]!.events.at(-1)).toEqual({ event: "stream.closed", data: { reason: "too_many_streams" } });
+      expect(streams.slice(1).every((s) => !s.ended)).toBe(true);
+      expect(otherStream.ended).toBe(false);
+      const filed = await call(t.app, "POST", "/api/v1/requests", { jar: person.jar, body: { ...REQUEST, siren, subject: "Six onglets" } });
+      expect(await until(() => streams.slice(1).every((s) => s.events.some((e) => e.data.id === filed.body.id)))).toBe(true);
+    } finally {
+      for (const s of [...streams, otherStream]) s.close();
     }
   });
 

@@ -510,7 +510,8 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
         },
       },
       async (req, reply) => {
-        serveEventStream(req, reply, deps.events, { agentServices: (await scope(req)).services });
+        const agent = await scope(req);
+        await serveEventStream(req, reply, deps.events, { agentServices: agent.services }, req.agentSession!.tokenHash, deps.clock.now());
       },
     );
   };

@@ -3,19 +3,66 @@ import type { Kysely } from "kysely";
 import type { DB } from "../../platform/db/schema.js";
 import type { Clock } from "../../platform/clock.js";
 import type { Logger } from "../../platform/logger.js";
-import { messagerieHolders } from "../rights/index.js";
+import { messagerieHolders, messagerieScope } from "../rights/index.js";
 import { EVENTS_CHANNEL } from "./requests.service.js";
 
 /** A connected person (by space), or an agent (by the services whose queue he watches). */
-export type EventClient = ({ spaceId: string } | { agentServices: string[] }) & { send(event: string, data: unknown): void };
+export type EventAudience = { spaceId: string } | { agentServices: string[] };
+export type EventClient = EventAudience & {
+  /** The session the stream belongs to: at most MAX_STREAMS_PER_SESSION streams each. */
+  session: string;
+  send(event: string, data: unknown, id: string): void;
+  /** Ends the stream, telling the browser not to reopen it. */
+  evict(): void;
+};
+
+/** Streams one session may hold open (tabs); a further one closes the oldest. */
+export const MAX_STREAMS_PER_SESSION = 5;
+/** How far back a reconnecting client (or the hub after an outage) catches up, at most. */
+const CATCH_UP = { maxAgeMs: 24 * 3600_000, maxEvents: 200, hubMaxEvents: 1000 };
+
+type RequestEventRow = { id: string; reference: string; siren: string; tax: string; status: string; last_activity_at: Date; service_code: string };
+const EVENT_COLUMNS = ["id", "reference", "siren", "tax", "status", "last_activity_at", "service_code"] as const;
+
+/** The id of an event: the request's last activity, so that a client reconnecting says how far it got. */
+const eventId = (r: RequestEventRow) => r.last_activity_at.toISOString();
+
+/** A client's `Last-Event-ID`, when it is one of ours and recent enough to catch up from. */
+export function parseLastEventId(value: unknown, now: Date): Date | null {
+  if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(value)) return null;
+  const at = new Date(value);
+  if (Number.isNaN(at.getTime()) || at.getTime() > now.getTime() + 60_000 || now.getTime() - at.getTime() > CATCH_UP.maxAgeMs) return null;
+  return at;
+}
 
 /**
  * Fans out request events to the people connected to this process (server-sent events). Events come from
- * PostgreSQL NOTIFY, so a change made through any process reaches the clients of every process.
+ * PostgreSQL NOTIFY, so a change made through any process reaches the clients of every process. When the LISTEN
+ * connection comes back after an outage, the hub replays the requests that changed meanwhile.
  */
-export function createEventHub(deps: { db: Kysely<DB>; clock: Clock; logger: Logger; listen(channel: string, on: (payload: string) => void): Promise<() => Promise<void>> }) {
+export function createEventHub(deps: {
+  db: Kysely<DB>;
+  clock: Clock;
+  logger: Logger;
+  listen(channel: string, on: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
+}) {
   const clients = new Set<EventClient>();
   let unlisten: (() => Promise<void>) | undefined;
+  /** The latest activity this hub has fanned out: after an outage it replays what came later. */
+  let watermark = deps.clock.now();
+
+  async function fanOut(rows: RequestEventRow[], event: string) {
+    const people = [...clients].some((c) => "spaceId" in c);
+    for (const r of rows) {
+      if (r.last_activity_at > watermark) watermark = r.last_activity_at;
+      // Visibility is read fresh for every event, like every request: a revoked person hears nothing more.
+      const holders = new Set(people ? await messagerieHolders(deps.db, r.siren, r.tax, deps.clock.now()) : []);
+      const data = { id: r.id, reference: r.reference, status: r.status, lastActivityAt: eventId(r) };
+      for (const c of clients) {
+        if ("spaceId" in c ? holders.has(c.spaceId) : c.agentServices.includes(r.service_code)) c.send(event, { ...data, ...("spaceId" in c ? {} : { serviceCode: r.service_code }) }, eventId(r));
+      }
+    }
+  }
 
   async function dispatch(payload: string) {
     if (clients.size === 0) return;
@@ -25,26 +72,51 @@ export function createEventHub(deps: { db: Kysely<DB>; clock: Clock; logger: Log
     } catch {
       return;
     }
-    const r = await deps.db.selectFrom("requests").select(["id", "reference", "siren", "tax", "status", "last_activity_at", "service_code"]).where("id", "=", event.id).executeTakeFirst();
-    if (!r) return;
-    // Visibility is read fresh for every event, like every request: a revoked person hears nothing more.
-    const people = [...clients].some((c) => "spaceId" in c);
-    const holders = new Set(people ? await messagerieHolders(deps.db, r.siren, r.tax, deps.clock.now()) : []);
-    const data = { id: r.id, reference: r.reference, status: r.status, lastActivityAt: r.last_activity_at.toISOString() };
-    for (const c of clients) {
-      if ("spaceId" in c ? holders.has(c.spaceId) : c.agentServices.includes(r.service_code)) c.send(event.event, { ...data, ...("spaceId" in c ? {} : { serviceCode: r.service_code }) });
-    }
+    const r = await deps.db.selectFrom("requests").select(EVENT_COLUMNS).where("id", "=", event.id).executeTakeFirst();
+    if (r) await fanOut([r], event.event);
   }
+
+  /** After LISTEN came back: what changed while it was down reaches the clients connected meanwhile. */
+  async function replayMissed() {
+    if (clients.size === 0) return;
+    const rows = await deps.db
+      .selectFrom("requests")
+      .select(EVENT_COLUMNS)
+      // At or after: a change in the same millisecond as the last one fanned out is not lost (a repeat is harmless).
+      .where("last_activity_at", ">=", watermark)
+      .orderBy("last_activity_at")
+      .limit(CATCH_UP.hubMaxEvents)
+      .execute();
+    await fanOut(rows, "request.updated");
+  }
+
+  const report = (what: string) => (error: unknown) => deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, what);
 
   return {
     async start() {
-      unlisten = await deps.listen(EVENTS_CHANNEL, (payload) => {
-        dispatch(payload).catch((error: unknown) => deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, "event dispatch failed"));
-      });
+      unlisten = await deps.listen(
+        EVENTS_CHANNEL,
+        (payload) => void dispatch(payload).catch(report("event dispatch failed")),
+        () => {
+          deps.logger.info("live updates: LISTEN connection back, replaying missed events");
+          void replayMissed().catch(report("event replay failed"));
+        },
+      );
     },
     add(client: EventClient): () => void {
+      const same = [...clients].filter((c) => c.session === client.session);
+      for (const old of same.slice(0, Math.max(0, same.length - MAX_STREAMS_PER_SESSION + 1))) {
+        clients.delete(old);
+        old.evict();
+      }
       clients.add(client);
       return () => clients.delete(client);
+    },
+    /** The requests `who` may see that changed after `since` (a reconnecting client's `Last-Event-ID`). */
+    async catchUp(who: EventAudience, since: Date): Promise<RequestEventRow[]> {
+      let q = deps.db.selectFrom("requests").select(EVENT_COLUMNS).where("last_activity_at", ">", since);
+      q = "spaceId" in who ? q.where(messagerieScope(who.spaceId, deps.clock.now())) : q.where("service_code", "in", who.agentServices.length ? who.agentServices : [""]);
+      return q.orderBy("last_activity_at").limit(CATCH_UP.maxEvents).execute();
     },
     get size() {
       return clients.size;
@@ -57,8 +129,14 @@ export function createEventHub(deps: { db: Kysely<DB>; clock: Clock; logger: Log
 }
 export type EventHub = ReturnType<typeof createEventHub>;
 
-/** Answers a request with a server-sent event stream of the hub's events for `who`, until the client leaves. */
-export function serveEventStream(req: FastifyRequest, reply: FastifyReply, hub: EventHub, who: { spaceId: string } | { agentServices: string[] }): void {
+/**
+ * Answers a request with a server-sent event stream of the hub's events for `who`, until the client leaves.
+ * Every event carries an id; a browser reconnecting sends the last one (`Last-Event-ID`) and first receives what
+ * it missed.
+ */
+export async function serveEventStream(req: FastifyRequest, reply: FastifyReply, hub: EventHub, who: EventAudience, session: string, now: Date): Promise<void> {
+  const since = parseLastEventId(req.headers["last-event-id"], now);
+  const missed = since ? await hub.catchUp(who, since) : [];
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
@@ -69,9 +147,24 @@ export function serveEventStream(req: FastifyRequest, reply: FastifyReply, hub: 
     "X-Request-Id": req.id,
   });
   res.write("retry: 5000\n\n");
-  const remove = hub.add({ ...who, send: (event, data) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`) });
+  const write = (event: string, data: unknown, id: string) => res.write(`id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  for (const r of missed) {
+    const data = { id: r.id, reference: r.reference, status: r.status, lastActivityAt: r.last_activity_at.toISOString() };
+    write("request.updated", "spaceId" in who ? data : { ...data, serviceCode: r.service_code }, r.last_activity_at.toISOString());
+  }
   // A comment every 25 s keeps proxies from closing an idle stream.
   const ping = setInterval(() => res.write(": ping\n\n"), 25_000);
+  const remove = hub.add({
+    ...who,
+    session,
+    send: write,
+    evict: () => {
+      // The browser would reopen a stream that merely ends: this event tells our client to stop.
+      res.write(`event: stream.closed\ndata: ${JSON.stringify({ reason: "too_many_streams" })}\n\n`);
+      clearInterval(ping);
+      res.end();
+    },
+  });
   req.raw.on("close", () => {
     clearInterval(ping);
     remove();

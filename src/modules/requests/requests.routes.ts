@@ -95,7 +95,8 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
         },
       },
       async (req, reply) => {
-        serveEventStream(req, reply, deps.events, { spaceId: requirePerson(req).subjectId });
+        const session = requirePerson(req);
+        await serveEventStream(req, reply, deps.events, { spaceId: session.subjectId }, session.tokenHash, deps.clock.now());
       },
     );
 

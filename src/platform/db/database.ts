@@ -19,10 +19,12 @@ export type Database = {
   db: Kysely<DB>;
   kind: "pglite" | "postgres";
   /**
-   * Subscribes to a PostgreSQL NOTIFY channel (LISTEN). On a server this is a dedicated connection, reopened if it
-   * drops, so several processes receive what any of them notifies. Returns the unsubscribe function.
+   * Subscribes to a PostgreSQL NOTIFY channel (LISTEN). On a server this is a dedicated connection, reopened
+   * whenever it drops (with back-off, for as long as it takes), so several processes receive what any of them
+   * notifies; `onReconnect` runs once LISTEN is back, for the subscriber to catch up on what it missed.
+   * Returns the unsubscribe function.
    */
-  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+  listen(channel: string, onMessage: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
   /** Ends the pool, closes PGlite and releases the data-folder lock. */
   close(): Promise<void>;
 };
@@ -57,6 +59,8 @@ export type DatabaseOptions = {
   /** PGlite data folder, or "memory://" for a throw-away database. */
   dataDir?: string;
   poolSize?: number;
+  /** Told of a connection lost by the server (the pool replaces it; the query in flight fails with 503). */
+  onConnectionError?: (error: Error) => void;
 };
 
 /**
@@ -66,16 +70,20 @@ export type DatabaseOptions = {
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) {
     const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, connectionTimeoutMillis: 5_000 });
-    // An idle client losing its server must not crash the process: the next query reconnects.
-    pool.on("error", () => {});
+    // A connection losing its server must never crash the process. pg-pool listens for errors only while a
+    // client is idle; a checked-out client (a transaction in flight) would emit an unhandled 'error'. Every
+    // client gets a permanent listener: the failing query rejects (→ 503) and the pool drops the dead client.
+    const onError = (error: Error) => options.onConnectionError?.(error);
+    pool.on("error", onError);
+    pool.on("connect", (client) => client.on("error", onError));
     prepareMarkedStatements(pool);
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     const listeners = new Set<() => Promise<void>>();
     return {
       db,
       kind: "postgres",
-      listen: async (channel, onMessage) => {
-        const stop = await listenOnServer(options.url!, channel, onMessage);
+      listen: async (channel, onMessage, onReconnect) => {
+        const stop = await listenOnServer(options.url!, channel, onMessage, onReconnect);
         listeners.add(stop);
         return async () => {
           listeners.delete(stop);
@@ -120,31 +128,72 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   };
 }
 
-/** A dedicated LISTEN connection that reconnects (1 s, doubling to 30 s) when the server drops it. */
-async function listenOnServer(url: string, channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>> {
+/**
+ * A dedicated LISTEN connection. When the server drops it (an error, or the socket simply ending), it is reopened
+ * after 1 s, doubling to 30 s, forever: live updates come back by themselves after an outage of any length.
+ */
+async function listenOnServer(url: string, channel: string, onMessage: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>> {
   if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`invalid channel name: ${channel}`);
   let client: pg.Client | undefined;
   let stopped = false;
   let delay = 1_000;
-  const connect = async (): Promise<void> => {
-    const c = new pg.Client({ connectionString: url });
+  let timer: NodeJS.Timeout | undefined;
+  let missed = false;
+  let started = false; // the first attempt fails to the caller (start-up); later ones retry
+
+  const scheduleRetry = () => {
+    if (stopped || timer || !started) return;
+    missed = true;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void attempt().catch(() => {});
+    }, delay);
+    timer.unref();
+    delay = Math.min(delay * 2, 30_000);
+  };
+
+  const attempt = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+    let lost = false;
+    const onLost = () => {
+      if (lost) return;
+      lost = true;
+      if (client === c) client = undefined;
+      c.end().catch(() => {});
+      scheduleRetry();
+    };
     c.on("notification", (n) => {
       if (n.channel === channel) onMessage(n.payload ?? "");
     });
-    c.on("error", () => {
-      if (stopped) return;
-      c.end().catch(() => {});
-      setTimeout(() => void connect().catch(() => {}), delay).unref();
-      delay = Math.min(delay * 2, 30_000);
-    });
-    await c.connect();
-    await c.query(`LISTEN ${channel}`);
-    delay = 1_000;
+    c.on("error", onLost);
+    c.on("end", onLost);
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${channel}`);
+    } catch (error) {
+      onLost();
+      throw error;
+    }
+    if (stopped) {
+      lost = true;
+      await c.end().catch(() => {});
+      return;
+    }
     client = c;
+    delay = 1_000;
+    if (missed) {
+      missed = false;
+      onReconnect?.();
+    }
   };
-  await connect();
+
+  await attempt();
+  started = true;
   return async () => {
     stopped = true;
-    await client?.end().catch(() => {});
+    if (timer) clearTimeout(timer);
+    const c = client;
+    client = undefined;
+    await c?.end().catch(() => {});
   };
 }
