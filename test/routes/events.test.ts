@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, seedReferenceData, startTestApp, type TestApp } from "../helpers/app.js";
 import { activeAdministrator, newCompany, signedInPerson } from "../helpers/people.js";
 import { openDatabase } from "../../src/platform/db/database.js";
-import { openStream, until } from "../helpers/sse.js";
+import { openStream, until, type Stream } from "../helpers/sse.js";
 import { SEED } from "../../src/app/demo.js";
 
 let t: TestApp;
@@ -100,7 +100,7 @@ describe("server-sent events", () => {
     const person = await activeAdministrator(t, siren, { services: ["messagerie"], entitySiren: SEED.gestion.siren, email: "sse.tabs@gestion.com", companyEmail: "contact@onglets.fr" });
     const other = await signedInPerson(t, { siren: SEED.concurrence.siren });
     const otherStream = await openStream(base, other.jar.header());
-    const streams = [];
+    const streams: Stream[] = [];
     for (let i = 0; i < 6; i++) streams.push(await openStream(base, person.jar.header()));
     try {
       expect(await until(() => streams[0]!.ended)).toBe(true);
