@@ -31,7 +31,7 @@ export async function buildHttpApp(ctx: AppContext, options: { webDir?: string }
 
   app.get(
     "/api/v1/health",
-    { schema: { tags: ["platform"], summary: "Liveness and database reachability", response: { 200: z.object({ status: z.literal("ok"), database: z.string() }) } } },
+    { schema: { security: [], tags: ["platform"], summary: "Liveness and database reachability", response: { 200: z.object({ status: z.literal("ok"), database: z.string() }) } } },
     async () => {
       await sql`SELECT 1`.execute(ctx.db);
       return { status: "ok" as const, database: ctx.database.kind };

@@ -50,6 +50,7 @@ export function adhesionsRoutes(deps: service.AdhesionsDeps & { oppositionRatePe
       "/api/v1/catalogue",
       {
         schema: {
+          security: [],
           tags: ["adhesions"],
           summary: "The catalogue of online services",
           response: { 200: z.object({ items: z.array(z.object({ code: z.string(), label: z.string(), taxes: z.array(z.string()).nullable() })) }) },
@@ -156,6 +157,7 @@ export function adhesionsRoutes(deps: service.AdhesionsDeps & { oppositionRatePe
       "/api/v1/company-email/link",
       {
         schema: {
+          security: [],
           tags: ["company e-mail"],
           summary: "What a company e-mail link is about, without consuming it",
           querystring: z.object({ token: tokenField }),
@@ -173,6 +175,7 @@ export function adhesionsRoutes(deps: service.AdhesionsDeps & { oppositionRatePe
       {
         config: { csrf: false },
         schema: {
+          security: [],
           tags: ["company e-mail"],
           summary: "Confirm a company e-mail address (consumes the link)",
           body: z.object({ token: tokenField }),
@@ -187,6 +190,7 @@ export function adhesionsRoutes(deps: service.AdhesionsDeps & { oppositionRatePe
       {
         config: { csrf: false, rateLimit: { max: deps.oppositionRatePerMinute, timeWindow: 60_000 } },
         schema: {
+          security: [],
           tags: ["adhesions"],
           summary: "Oppose an adhesion with the opposition code of the letter (no sign-in)",
           body: z.object({ siren: sirenField, /** `XXXX-XXXX` */ oppositionCode: z.string().min(1).max(40) }),

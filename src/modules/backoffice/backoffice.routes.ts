@@ -27,6 +27,7 @@ export function backofficeRoutes(deps: BackofficeRoutesDeps): FastifyPluginAsync
       {
         config: { csrf: false, rateLimit: { max: deps.signInRatePerMinute, timeWindow: 60_000 } },
         schema: {
+          security: [],
           tags: ["backoffice"],
           summary: "Agent sign-in: password and TOTP",
           body: z.object({

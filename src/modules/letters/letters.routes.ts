@@ -22,6 +22,7 @@ export function devLetterRoutes(deps: Pick<LettersDeps, "db" | "sealer">): Fasti
       "/api/v1/dev/letters",
       {
         schema: {
+          security: [],
           tags: ["dev"],
           summary: "Letters kept by the development letter box, newest first, with their fields (codes included until posted)",
           querystring: z.object({
@@ -42,6 +43,7 @@ export function devLetterRoutes(deps: Pick<LettersDeps, "db" | "sealer">): Fasti
       "/api/v1/dev/letters/:id/pdf",
       {
         schema: {
+          security: [],
           tags: ["dev"],
           summary: "The PDF of a letter of the development letter box",
           params: z.object({ id: z.uuid() }),

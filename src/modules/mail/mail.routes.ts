@@ -19,6 +19,7 @@ export function devMailRoutes(deps: { db: Executor }): FastifyPluginAsyncZod {
       "/api/v1/dev/mails",
       {
         schema: {
+          security: [],
           tags: ["dev"],
           summary: "Mails captured by the development mail catcher, newest first",
           querystring: z.object({

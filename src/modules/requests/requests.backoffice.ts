@@ -5,6 +5,7 @@ import type { Tx } from "../../platform/db/database.js";
 import { DAY } from "../../platform/clock.js";
 import { sha256Hex } from "../../platform/crypto.js";
 import { DomainError } from "../../platform/errors.js";
+import { decodeKeysetOrLast, encodeKeyset } from "../../platform/cursor.js";
 import { getCompanies, taxServiceExists } from "../companies/index.js";
 import { appendJournal } from "../journal/index.js";
 import * as repo from "./requests.repository.js";
@@ -78,19 +79,6 @@ function deadlineMarks(deadline: Date | null, now: Date): DeadlineMarks {
   return { deadlineAt: deadline, overdue: left < 0, dueSoon: left >= 0 && left < DUE_SOON_MS };
 }
 
-function encodeQueueCursor(due: string, id: string) {
-  return Buffer.from(JSON.stringify([due, id])).toString("base64url");
-}
-function decodeQueueCursor(cursor: string): [string, string] {
-  try {
-    const [due, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [string, string];
-    if (typeof due !== "string" || (due !== "infinity" && Number.isNaN(new Date(due).getTime())) || !/^[0-9a-f-]{36}$/.test(id)) throw new Error("bad");
-    return [due, id];
-  } catch {
-    throw new DomainError("invalid", "invalid_cursor", "Curseur de pagination invalide.");
-  }
-}
-
 /**
  * The queue of the agent's services (product §9): open requests by deadline (the most urgent first), with the
  * filters of api.md; keyset pagination on (deadline, id). Closed requests only when asked for by state.
@@ -104,7 +92,6 @@ export async function queue(deps: RequestsDeps, agent: AgentScope, f: QueueFilte
       ...repo.SUMMARY_COLUMNS,
       "requests.assignee_agent_id",
       "requests.version",
-      sql<string>`requests.due_at::text`.as("due"),
       sql<Date | null>`NULLIF(requests.due_at, 'infinity')`.as("deadline"),
       sql<number>`(SELECT count(*)::int FROM messages m WHERE m.request_id = requests.id AND m.author_kind = 'person' AND m.read_by_administration_at IS NULL)`.as("unread"),
     ])
@@ -123,8 +110,8 @@ export async function queue(deps: RequestsDeps, agent: AgentScope, f: QueueFilte
     q = q.where(sql<boolean>`(requests.search @@ ${query} OR EXISTS (SELECT 1 FROM messages m WHERE m.request_id = requests.id AND m.search @@ ${query}))`);
   }
   if (cursor) {
-    const [due, id] = decodeQueueCursor(cursor);
-    q = q.where(sql<boolean>`(requests.due_at, requests.id) > (${due}::timestamptz, ${id}::uuid)`);
+    const { at, id } = decodeKeysetOrLast(cursor);
+    q = q.where(sql<boolean>`(requests.due_at, requests.id) > (${at ?? "infinity"}::timestamptz, ${id}::uuid)`);
   }
   const rows = await q.orderBy("requests.due_at").orderBy("requests.id").limit(limit + 1).execute();
   const page = rows.slice(0, limit);
@@ -147,7 +134,7 @@ export async function queue(deps: RequestsDeps, agent: AgentScope, f: QueueFilte
     version: r.version,
   }));
   const last = page[page.length - 1];
-  return { items, nextCursor: rows.length > limit && last ? encodeQueueCursor(last.due, last.id) : null };
+  return { items, nextCursor: rows.length > limit && last ? encodeKeyset(last.deadline, last.id) : null };
 }
 
 /** Counts per state of the open requests of the agent's services, with the overdue and soon-due ones. */

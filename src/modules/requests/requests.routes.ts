@@ -273,7 +273,7 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
 
     app.get(
       "/api/v1/receipts/public-key",
-      { schema: { tags: ["requests"], summary: "The Ed25519 public key (PEM) that signs receipts" } },
+      { schema: { security: [], tags: ["requests"], summary: "The Ed25519 public key (PEM) that signs receipts" } },
       async (_req, reply) => reply.type("application/x-pem-file").header("Cache-Control", "public, max-age=3600").send(deps.receiptKeys.publicKeyPem),
     );
 

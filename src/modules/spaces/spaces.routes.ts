@@ -25,6 +25,7 @@ export function spacesRoutes(deps: SpacesRoutesDeps): FastifyPluginAsyncZod {
       {
         config: { csrf: false, ...signInLimit },
         schema: {
+          security: [],
           tags: ["spaces"],
           summary: "Create a professional space",
           body: schema.createSpaceBody,
@@ -43,6 +44,7 @@ export function spacesRoutes(deps: SpacesRoutesDeps): FastifyPluginAsyncZod {
       {
         config: { csrf: false, ...signInLimit },
         schema: {
+          security: [],
           tags: ["spaces"],
           summary: "Verify the connection address with the e-mailed code",
           body: schema.verifySpaceBody,
@@ -57,6 +59,7 @@ export function spacesRoutes(deps: SpacesRoutesDeps): FastifyPluginAsyncZod {
       {
         config: { csrf: false, ...signInLimit },
         schema: {
+          security: [],
           tags: ["session"],
           summary: "Sign in",
           body: schema.signInBody,
@@ -82,6 +85,7 @@ export function spacesRoutes(deps: SpacesRoutesDeps): FastifyPluginAsyncZod {
       {
         config: { csrf: false, ...signInLimit },
         schema: {
+          security: [],
           tags: ["session"],
           summary: "Complete a sign-in from a new device with the e-mailed 6-digit code",
           body: schema.deviceBody,

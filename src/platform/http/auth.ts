@@ -67,6 +67,39 @@ export function requireAgent(request: FastifyRequest): Session {
   return request.agentSession;
 }
 
+/** What each security scheme of the OpenAPI document requires of a request (csrf is checked by `sessionHook`). */
+const SCHEMES: Record<string, ((request: FastifyRequest) => boolean) | undefined> = {
+  session: (request) => request.personSession !== null,
+  agentSession: (request) => request.agentSession !== null,
+  csrf: () => true,
+};
+
+/**
+ * Authentication from the declared `security` of a route, so that the OpenAPI document is the rule: a route that
+ * declares schemes refuses (401) a call that satisfies none of its alternatives, before validation and before its
+ * handler. A route without `security: []` declared public is refused at start-up.
+ */
+export function enforceDeclaredSecurity(route: { url: string; method: string | string[]; schema?: { security?: Record<string, string[]>[]; hide?: boolean }; preValidation?: unknown }) {
+  const security = route.schema?.security;
+  if (!route.url.startsWith("/api/") || route.schema?.hide) return;
+  if (!security) throw new Error(`${String(route.method)} ${route.url}: declare its security (security: [] when public)`);
+  if (security.length === 0) return;
+  for (const alternative of security) {
+    for (const scheme of Object.keys(alternative)) if (!SCHEMES[scheme]) throw new Error(`${route.url}: unknown security scheme ${scheme}`);
+  }
+  const agentSide = security.every((alternative) => "agentSession" in alternative);
+  const check = async (request: FastifyRequest) => {
+    const ok = security.some((alternative) => Object.keys(alternative).every((scheme) => SCHEMES[scheme]!(request)));
+    if (!ok) {
+      throw agentSide
+        ? new DomainError("unauthenticated", "unauthenticated", "Connectez-vous à l'espace agent pour continuer.")
+        : new DomainError("unauthenticated", "unauthenticated", "Connectez-vous pour continuer.");
+    }
+  };
+  const existing = route.preValidation;
+  route.preValidation = existing ? [check, ...(Array.isArray(existing) ? existing : [existing])] : check;
+}
+
 export function setSessionCookie(reply: FastifyReply, cookies: CookieNames, kind: SessionKind, token: string, secure: boolean) {
   reply.setCookie(kind === "person" ? cookies.person : cookies.agent, token, cookieOptions(secure));
 }

@@ -13,7 +13,8 @@ import type { Logger } from "../logger.js";
 import type { Executor } from "../db/database.js";
 import type { Clock } from "../clock.js";
 import { errorHandler, type ErrorBody } from "./errors.js";
-import { cookieNames, sessionHook } from "./auth.js";
+import { cookieNames, enforceDeclaredSecurity, sessionHook } from "./auth.js";
+import { refuseUnsafeText } from "./text.js";
 
 export type HttpOptions = {
   logger: Logger;
@@ -89,6 +90,8 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
   const names = cookieNames(options.secureCookies);
   app.decorateRequest("personSession", null);
   app.decorateRequest("agentSession", null);
+  app.addHook("onRoute", enforceDeclaredSecurity);
+  app.addHook("preValidation", refuseUnsafeText);
   app.addHook("preValidation", sessionHook({ db: options.db, clock: options.clock, cookies: names }));
 
   app.addHook("onSend", async (request, reply, payload) => {

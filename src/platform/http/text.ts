@@ -1,0 +1,51 @@
+import type { FastifyRequest } from "fastify";
+import { DomainError } from "../errors.js";
+
+/**
+ * Text PostgreSQL cannot store: the NUL character (U+0000) and lone UTF-16 surrogates (JSON lets a client write
+ * "\ud800"; no valid Unicode text holds one). Refused here, for every field of every route, before validation.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+export function unsafeTextProblem(value: string): string | null {
+  if (value.includes("\u0000")) return "le caractère nul (U+0000)";
+  if (LONE_SURROGATE.test(value)) return "un demi-caractère Unicode isolé";
+  return null;
+}
+
+/** The path of the first unsafe string in a parsed body, query or params (keys included), with its problem. */
+function findUnsafe(value: unknown, path: string[], depth = 0): { path: string[]; problem: string } | null {
+  if (typeof value === "string") {
+    const problem = unsafeTextProblem(value);
+    return problem ? { path, problem } : null;
+  }
+  if (depth > 32 || value === null || typeof value !== "object") return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findUnsafe(value[i], [...path, String(i)], depth + 1);
+      if (found) return found;
+    }
+    return null;
+  }
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    const problem = unsafeTextProblem(key);
+    if (problem) return { path: [...path, "(nom de champ)"], problem };
+    const found = findUnsafe(v, [...path, key], depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
+const PLACES = { body: "corps", querystring: "paramètre", params: "chemin" } as const;
+
+/** preValidation hook: a 400 naming the field, before any schema, handler or query sees the text. */
+export async function refuseUnsafeText(request: FastifyRequest): Promise<void> {
+  for (const [where, value] of [["params", request.params], ["querystring", request.query], ["body", request.body]] as const) {
+    const found = findUnsafe(value, []);
+    if (!found) continue;
+    const field = found.path.join(".") || PLACES[where];
+    throw new DomainError("invalid", "invalid_characters", `Le champ « ${field} » contient ${found.problem}, qui ne peut pas être enregistré : retirez-le.`, {
+      issues: [{ field: [where, ...found.path].join("."), message: `contient ${found.problem}` }],
+    });
+  }
+}

@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { randomUUID } from "node:crypto";
+import { call, seedReferenceData, startTestApp, type TestApp, type CookieJar } from "../helpers/app.js";
+import { agentSignIn, AGENT_PASSWORD, signedInPerson } from "../helpers/people.js";
+import { makeAgent } from "../../src/app/factories.js";
+import { SEED } from "../../src/app/demo.js";
+
+/**
+ * The OpenAPI document is the contract, and these tests walk every operation it lists: authentication follows the
+ * declared `security`, no text PostgreSQL cannot store gets through, no crafted cursor reaches a query.
+ */
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+type Operation = {
+  method: Method;
+  path: string;
+  security?: Record<string, string[]>[];
+  parameters?: { in: string; name: string; schema?: { type?: string } }[];
+  requestBody?: { content: Record<string, { schema?: JsonSchema }> };
+};
+type JsonSchema = { type?: string | string[]; properties?: Record<string, JsonSchema>; items?: JsonSchema; anyOf?: JsonSchema[] };
+
+/** Public on purpose: creating a space, signing in, the company's links and opposition, the dev tools. */
+const PUBLIC = [
+  "GET /api/v1/health",
+  "POST /api/v1/spaces",
+  "POST /api/v1/spaces/verify",
+  "POST /api/v1/session",
+  "POST /api/v1/session/device",
+  "GET /api/v1/catalogue",
+  "GET /api/v1/company-email/link",
+  "POST /api/v1/company-email/confirm",
+  "POST /api/v1/opposition",
+  "GET /api/v1/receipts/public-key",
+  "POST /api/v1/backoffice/session",
+  "GET /api/v1/dev/mails",
+  "GET /api/v1/dev/letters",
+  "GET /api/v1/dev/letters/{id}/pdf",
+];
+
+let t: TestApp;
+let operations: Operation[];
+let person: CookieJar;
+let agent: CookieJar;
+beforeAll(async () => {
+  t = await startTestApp();
+  await seedReferenceData(t.ctx);
+  const doc = (await call(t.app, "GET", "/api/v1/openapi.json")).body as { paths: Record<string, Record<string, Omit<Operation, "method" | "path">>> };
+  operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([m, op]) => ({ ...op, method: m.toUpperCase() as Method, path })));
+  person = (await signedInPerson(t, { siren: SEED.gestion.siren })).jar;
+  await makeAgent(t.ctx, { email: "contrat@dgfip.test", name: "Agent Contrat", services: ["SIE-75111"], password: AGENT_PASSWORD, totpSecret: "KRSXG5CTMVRXEZLUKN2XAZLSONUW4Z3B" });
+  agent = await agentSignIn(t, "contrat@dgfip.test", "KRSXG5CTMVRXEZLUKN2XAZLSONUW4Z3B");
+});
+afterAll(async () => t.close());
+
+const key = (op: Operation) => `${op.method} ${op.path}`;
+/** A path with plausible values in its parameters (a well-formed SIREN, a fresh UUID). */
+const concrete = (path: string, value?: string) => path.replace(/\{(\w+)\}/g, (_m, name: string) => value ?? (name === "siren" ? SEED.martin.siren : randomUUID()));
+const jsonSchemaOf = (op: Operation) => op.requestBody?.content["application/json"]?.schema;
+const isType = (s: JsonSchema | undefined, type: string) => s !== undefined && (s.type === type || (Array.isArray(s.type) && s.type.includes(type)) || (s.anyOf ?? []).some((a) => isType(a, type)));
+
+/** A body following the schema, with `text` in every string field (and in every array of strings). */
+function bodyWith(schema: JsonSchema | undefined, text: string): unknown {
+  if (!schema) return {};
+  if (isType(schema, "object") || schema.properties) {
+    return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, s]) => [k, bodyWith(s, text)]));
+  }
+  if (isType(schema, "array")) return [bodyWith(schema.items, text)];
+  if (isType(schema, "string")) return text;
+  return text;
+}
+
+describe("the OpenAPI document", () => {
+  it("declares every operation's security; the public ones are exactly the expected list", () => {
+    expect(operations.length).toBeGreaterThan(70);
+    for (const op of operations) expect(op.security, key(op)).toBeDefined();
+    expect(operations.filter((op) => op.security!.length === 0).map(key).sort()).toEqual([...PUBLIC].sort());
+  });
+
+  it("every non-public operation refuses a call without a session (401), whatever its body or parameters", async () => {
+    const guarded = operations.filter((op) => op.security!.length > 0);
+    for (const op of guarded) {
+      const res = await call(t.app, op.method, concrete(op.path), op.method === "GET" || op.method === "DELETE" ? {} : { body: {} });
+      expect([res.status, res.body?.error?.code], key(op)).toEqual([401, "unauthenticated"]);
+    }
+    // A company session does not open the back office, nor an agent session the company side.
+    for (const op of guarded.filter((o) => o.path !== "/api/v1/events" && o.path !== "/api/v1/backoffice/events")) {
+      const other = op.security!.some((s) => "agentSession" in s) ? person : agent;
+      const res = await call(t.app, op.method, concrete(op.path), op.method === "GET" || op.method === "DELETE" ? { jar: other } : { jar: other, body: {} });
+      expect(res.status, key(op)).toBe(401);
+    }
+  });
+});
+
+describe("text PostgreSQL cannot store (U+0000, lone surrogates)", () => {
+  it("is refused with 400 in every JSON body field, query parameter and path parameter of every operation", async () => {
+    let checked = 0;
+    for (const op of operations) {
+      const jar = op.security?.some((s) => "agentSession" in s) ? agent : person;
+      const schema = jsonSchemaOf(op);
+      if (schema && op.method !== "GET") {
+        for (const bad of ["avant\u0000après", "avant\ud800après"]) {
+          const res = await call(t.app, op.method, concrete(op.path), { jar, rawBody: JSON.stringify(bodyWith(schema, bad)) });
+          expect([res.status, res.body?.error?.code], `${key(op)} ${JSON.stringify(bad)}`).toEqual([400, "invalid_characters"]);
+          expect(res.body.error.message).toMatch(/^Le champ « .+ » contient/);
+          checked++;
+        }
+      }
+      for (const p of (op.parameters ?? []).filter((p) => p.in === "query")) {
+        const res = await call(t.app, op.method, `${concrete(op.path)}?${p.name}=a%00b`, { jar });
+        expect([res.status, res.body?.error?.code], `${key(op)} ?${p.name}`).toEqual([400, "invalid_characters"]);
+        checked++;
+      }
+      if (op.path.includes("{")) {
+        const res = await call(t.app, op.method, concrete(op.path, "a%00b"), { jar, ...(op.method === "GET" || op.method === "DELETE" ? {} : { body: {} }) });
+        expect([res.status, res.body?.error?.code], `${key(op)} path`).toEqual([400, "invalid_characters"]);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
+  });
+});
+
+describe("crafted cursors", () => {
+  const b64 = (v: unknown) => Buffer.from(typeof v === "string" ? v : JSON.stringify(v)).toString("base64url");
+  const crafted = [
+    "!!!pas-du-base64",
+    b64("pas du JSON"),
+    b64({ a: 1 }),
+    b64([1, 2]),
+    b64(["2026-13-45T00:00:00.000Z", randomUUID()]),
+    b64(["2026-01-01", randomUUID()]),
+    b64(["infinity", "------------------------------------"]),
+    b64(["2026-01-01T00:00:00.000Z", "00000000-0000-0000-0000-00000000000g"]),
+    b64(["2026-01-01T00:00:00.000Z' OR 1=1 --", randomUUID()]),
+  ];
+  it("are refused with 400 invalid_cursor on every list that takes one, never a 500", async () => {
+    const lists = operations.filter((op) => op.method === "GET" && (op.parameters ?? []).some((p) => p.in === "query" && p.name === "cursor"));
+    expect(lists.map(key).sort()).toEqual(["GET /api/v1/adhesions", "GET /api/v1/backoffice/requests", "GET /api/v1/companies", "GET /api/v1/delegations", "GET /api/v1/requests"]);
+    for (const op of lists) {
+      const jar = op.security!.some((s) => "agentSession" in s) ? agent : person;
+      for (const cursor of crafted) {
+        const res = await call(t.app, "GET", `${op.path}?cursor=${encodeURIComponent(cursor)}`, { jar });
+        expect([res.status, res.body?.error?.code], `${key(op)} ${cursor}`).toEqual([400, "invalid_cursor"]);
+      }
+    }
+  });
+});
