@@ -56,7 +56,7 @@ const key = (op: Operation) => `${op.method} ${op.path}`;
 /** A path with plausible values in its parameters (a well-formed SIREN, a fresh UUID). */
 const concrete = (path: string, value?: string) => path.replace(/\{(\w+)\}/g, (_m, name: string) => value ?? (name === "siren" ? SEED.martin.siren : randomUUID()));
 const jsonSchemaOf = (op: Operation) => op.requestBody?.content["application/json"]?.schema;
-const isType = (s: JsonSchema | undefined, type: string) => s !== undefined && (s.type === type || (Array.isArray(s.type) && s.type.includes(type)) || (s.anyOf ?? []).some((a) => isType(a, type)));
+const isType = (s: JsonSchema | undefined, type: string): boolean => s !== undefined && (s.type === type || (Array.isArray(s.type) && s.type.includes(type)) || (s.anyOf ?? []).some((a) => isType(a, type)));
 
 /** A body following the schema, with `text` in every string field (and in every array of strings). */
 function bodyWith(schema: JsonSchema | undefined, text: string): unknown {

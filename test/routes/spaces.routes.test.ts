@@ -260,6 +260,24 @@ describe("sign-in, device code and sessions", () => {
     expect(jar.csrf).toBeTruthy();
   });
 
+  it("lets the owner in from a remembered device while a stranger's failures lock the address", async () => {
+    const body = await createVerified();
+    const email = body.connectionEmail;
+    const owner = await signInNewDevice(email);
+    expect((await call(t.app, "DELETE", "/api/v1/session", { jar: owner })).status).toBe(204);
+    // Someone who only knows the address fails ten times: the address is locked for whoever has no device.
+    for (let i = 0; i < 10; i++) expect([401, 429]).toContain((await call(t.app, "POST", "/api/v1/session", { body: { email, password: "mauvais-mot-de-passe" } })).status);
+    expect((await call(t.app, "POST", "/api/v1/session", { body: { email, password: PASSWORD } })).status).toBe(429);
+    // The owner's remembered device with a wrong password is refused like anyone (and counted)…
+    const wrong = await call(t.app, "POST", "/api/v1/session", { body: { email, password: "encore-mauvais" }, jar: owner });
+    expect(wrong.status).toBe(401);
+    // …and with the right one goes through at once, which ends the back-off.
+    const back = await call(t.app, "POST", "/api/v1/session", { body: { email, password: PASSWORD }, jar: owner });
+    expect([back.status, back.body.status]).toEqual([200, "authenticated"]);
+    const journal = await t.ctx.db.selectFrom("journal").select("action").where("action", "=", "session.sign_in_failed").execute();
+    expect(journal.length).toBeGreaterThanOrEqual(11);
+  });
+
   it("expires a session after 30 idle minutes and after 12 hours in all", async () => {
     const body = await createVerified();
     const jar = await signInNewDevice(body.connectionEmail);

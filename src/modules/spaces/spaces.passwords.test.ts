@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkPassword, commonPasswords } from "./spaces.passwords.js";
+import { checkPassword, commonPasswords, createPasswordHasher } from "./spaces.passwords.js";
+import { DomainError } from "../../platform/errors.js";
 
 describe("checkPassword", () => {
   it("ships the 10,000 most common passwords", () => {
@@ -29,5 +30,20 @@ describe("checkPassword", () => {
   it("counts Unicode characters, not bytes", () => {
     expect(checkPassword("é".repeat(11), {})).toContain("too_short");
     expect(checkPassword("€".repeat(12), {})).not.toContain("too_short");
+  });
+});
+
+describe("the argon2 queue", () => {
+  it("refuses at once (503, too_many_sign_ins) beyond the hashes running and those allowed to wait", async () => {
+    const hasher = createPasswordHasher(1, 2);
+    const stored = await hasher.hash("Vingt-Trois-Lapins-Bleus");
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => hasher.verify(stored, "Vingt-Trois-Lapins-Bleus")));
+    const refused = results.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason as DomainError);
+    // One running, two waiting: the other five are refused without waiting.
+    expect(results.filter((r) => r.status === "fulfilled" && r.value === true)).toHaveLength(3);
+    expect(refused).toHaveLength(5);
+    expect(refused.every((e) => e instanceof DomainError && e.kind === "unavailable" && e.code === "too_many_sign_ins" && e.retryAfterSeconds === 2)).toBe(true);
+    // Once the queue drains, it serves again.
+    expect(await hasher.verify(stored, "Vingt-Trois-Lapins-Bleus")).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { hash, verify } from "@node-rs/argon2";
-import { createSemaphore } from "../../platform/semaphore.js";
+import { createSemaphore, QueueFullError } from "../../platform/semaphore.js";
+import { DomainError } from "../../platform/errors.js";
 
 export const PASSWORD_MIN_LENGTH = 12;
 export const PASSWORD_MAX_LENGTH = 128;
@@ -100,9 +101,22 @@ export const PASSWORD_PROBLEM_MESSAGES: Record<PasswordProblem, string> = {
 // `Algorithm` is a const enum that isolated modules cannot read: 2 is Algorithm.Argon2id.
 const ARGON2_OPTIONS = { algorithm: 2 as const, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
-/** Hashes and verifies passwords with argon2id, a bounded number at a time (each costs 19 MiB of memory). */
-export function createPasswordHasher(concurrency: number) {
-  const limit = createSemaphore(concurrency);
+/** Sign-ins beyond the hashes in progress and those waiting get 503 (a flood must not queue without bound). */
+const busy = () => new DomainError("unavailable", "too_many_sign_ins", "Trop de connexions simultanées : réessayez dans quelques secondes.", undefined, 2);
+
+/**
+ * Hashes and verifies passwords with argon2id, a bounded number at a time (each costs 19 MiB of memory), with a
+ * bounded queue (`maxWaiting`) behind them.
+ */
+export function createPasswordHasher(concurrency: number, maxWaiting = concurrency * 32) {
+  const semaphore = createSemaphore(concurrency, maxWaiting);
+  const limit = async <T>(task: () => Promise<T>): Promise<T> => {
+    try {
+      return await semaphore(task);
+    } catch (error) {
+      throw error instanceof QueueFullError ? busy() : error;
+    }
+  };
   let dummy: Promise<string> | undefined;
   return {
     hash: (password: string) => limit(() => hash(password, ARGON2_OPTIONS)),
@@ -115,7 +129,14 @@ export function createPasswordHasher(concurrency: number) {
         }
       }),
     /** A hash to verify against when the account does not exist, so that both paths take the same time. */
-    dummyHash: () => (dummy ??= limit(() => hash("messagerie-pro/no-such-account", ARGON2_OPTIONS))),
+    dummyHash: () => {
+      // A refused attempt must not leave a rejected promise behind for the next caller.
+      dummy ??= limit(() => hash("messagerie-pro/no-such-account", ARGON2_OPTIONS)).catch((error: unknown) => {
+        dummy = undefined;
+        throw error;
+      });
+      return dummy;
+    },
   };
 }
 export type PasswordHasher = ReturnType<typeof createPasswordHasher>;

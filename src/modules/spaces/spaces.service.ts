@@ -226,13 +226,17 @@ export type SignInResult =
 
 /**
  * Signs a person in (product §13): generic error and equal work whether the address exists or not; back-off per
- * address from the 5th failure; a device not seen before must enter a 6-digit code e-mailed for 30 minutes.
+ * address from the 5th failure, which a remembered device passes; a device not seen before must enter a 6-digit
+ * code e-mailed for 30 minutes.
  */
 export async function signIn(deps: SpacesDeps, input: { email: string; password: string; deviceToken?: string | undefined; ip: string }): Promise<SignInResult> {
   const email = normaliseEmail(input.email);
   const now = deps.clock.now();
-  await throttle.assertNotLocked(deps.db, "person", email, now);
   const space = await repo.findSpaceByEmail(deps.db, email);
+  // The back-off stops whoever guesses passwords for an address, but must not lock its owner out: a device this
+  // space remembers (its cookie proves possession) goes through the lock with the right password.
+  const device = space && input.deviceToken ? await repo.findLiveDevice(deps.db, sha256Hex(input.deviceToken), space.id, now) : undefined;
+  if (!device) await throttle.assertNotLocked(deps.db, "person", email, now);
   const passwordOk = await deps.hasher.verify(space?.password_hash ?? (await deps.hasher.dummyHash()), input.password);
   if (!space || !passwordOk) {
     const failures = await throttle.recordFailure(deps.db, "person", email, now);
@@ -249,7 +253,6 @@ export async function signIn(deps: SpacesDeps, input: { email: string; password:
   if (space.status !== "active") throw errors.emailNotVerified();
   await throttle.clearFailures(deps.db, "person", email);
 
-  const device = input.deviceToken ? await repo.findLiveDevice(deps.db, sha256Hex(input.deviceToken), space.id, now) : undefined;
   if (!device) {
     const code = randomDigits(6);
     const expiresAt = new Date(now.getTime() + SPACE_RULES.deviceCodeValidityMs);
