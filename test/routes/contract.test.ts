@@ -91,6 +91,28 @@ describe("the OpenAPI document", () => {
   });
 });
 
+describe("validation errors", () => {
+  it("are French and name the fields, on every operation with a body (an empty one, then wrong types)", async () => {
+    let checked = 0;
+    for (const op of operations.filter((o) => jsonSchemaOf(o) && o.method !== "GET")) {
+      const jar = op.security?.some((s) => "agentSession" in s) ? agent : person;
+      for (const body of [{}, bodyWith(jsonSchemaOf(op), 42 as unknown as string)]) {
+        const res = await call(t.app, op.method, concrete(op.path), { jar, body });
+        if (res.body?.error?.code !== "invalid_request") continue;
+        checked++;
+        const { message, details } = res.body.error as { message: string; details: { issues: { field: string; message: string }[] } };
+        expect(message, key(op)).toMatch(/^(Champ « [^»]+ »|Champ (corps|paramètres|adresse)[^:]*|\d+ champs à corriger) : /);
+        expect(message, key(op)).not.toMatch(/expected|invalid input|too (small|big)|\brequired\b/i);
+        for (const issue of details.issues) {
+          expect(issue.field, key(op)).toMatch(/^(body|querystring|params)(\.|$)/);
+          expect(issue.message, key(op)).not.toMatch(/expected|invalid input|too (small|big)|\brequired\b/i);
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(30);
+  });
+});
+
 describe("text PostgreSQL cannot store (U+0000, lone surrogates)", () => {
   it("is refused with 400 in every JSON body field, query parameter and path parameter of every operation", async () => {
     let checked = 0;

@@ -83,23 +83,25 @@ describe("filing (product §8)", () => {
   });
 
   it.each([
-    ["a VAT refund for another tax", { ...VAT_REFUND, tax: "IS" }, 422, "nature_not_allowed"],
-    ["an unknown tax", { ...VAT_REFUND, tax: "DIME" }, 400, "invalid_request"],
-    ["an unknown nature", { ...VAT_REFUND, nature: "supplique" }, 400, "invalid_request"],
-    ["a subject of 151 characters", { ...VAT_REFUND, subject: "x".repeat(151) }, 400, "invalid_request"],
-    ["an empty subject", { ...VAT_REFUND, subject: "   " }, 400, "invalid_request"],
-    ["a body of 10,001 characters", { ...VAT_REFUND, body: "x".repeat(10_001) }, 400, "invalid_request"],
-    ["a blank body", { ...VAT_REFUND, body: " \n " }, 400, "invalid_request"],
-    ["11 attachments", { ...VAT_REFUND, uploadIds: Array.from({ length: 11 }, () => "00000000-0000-4000-8000-000000000000") }, 400, "invalid_request"],
-    ["an unknown upload", { ...VAT_REFUND, uploadIds: ["00000000-0000-4000-8000-000000000000"] }, 422, "unknown_upload"],
-    ["a malformed SIREN", { ...VAT_REFUND, siren: "8123" }, 400, "invalid_request"],
-  ])("refuses %s and writes nothing", async (_l, body, status, code) => {
+    ["a VAT refund for another tax", { ...VAT_REFUND, tax: "IS" }, 422, "nature_not_allowed", /./],
+    ["an unknown tax", { ...VAT_REFUND, tax: "DIME" }, 400, "invalid_request", /^Champ « tax » : Valeur non reconnue : choisissez parmi « TVA », /],
+    ["an unknown nature", { ...VAT_REFUND, nature: "supplique" }, 400, "invalid_request", /^Champ « nature » : Valeur non reconnue/],
+    ["a subject of 151 characters", { ...VAT_REFUND, subject: "x".repeat(151) }, 400, "invalid_request", /^Champ « subject » : 150 caractères au plus\.$/],
+    ["an empty subject", { ...VAT_REFUND, subject: "   " }, 400, "invalid_request", /^Champ « subject » : l'objet est vide\.$/],
+    ["a body of 10,001 characters", { ...VAT_REFUND, body: "x".repeat(10_001) }, 400, "invalid_request", /^Champ « body » : 10000 caractères au plus\.$/],
+    ["a blank body", { ...VAT_REFUND, body: " \n " }, 400, "invalid_request", /^Champ « body » : le message est vide\.$/],
+    ["11 attachments", { ...VAT_REFUND, uploadIds: Array.from({ length: 11 }, () => "00000000-0000-4000-8000-000000000000") }, 400, "invalid_request", /^Champ « uploadIds » : au plus 10 pièces jointes\.$/],
+    ["an unknown upload", { ...VAT_REFUND, uploadIds: ["00000000-0000-4000-8000-000000000000"] }, 422, "unknown_upload", /./],
+    ["a malformed SIREN", { ...VAT_REFUND, siren: "8123" }, 400, "invalid_request", /^Champ « siren » : /],
+    ["no subject and no body", { siren: VAT_REFUND.siren, tax: "TVA", nature: "question" }, 400, "invalid_request", /^2 champs à corriger : « subject » \(ce champ est obligatoire\), « body » \(ce champ est obligatoire\)\.$/],
+  ])("refuses %s and writes nothing, saying so in French", async (_l, body, status, code, message) => {
     const before = await Promise.all((["journal", "outbox"] as const).map((x) => countRows(t, x)));
     const count = async () => Number((await t.ctx.db.selectFrom("requests").select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow()).n);
     const n = await count();
     const res = await file(lila, body);
     expect(res.status).toBe(status);
     expect(res.body.error.code).toBe(code);
+    expect(res.body.error.message).toMatch(message);
     expect(await count()).toBe(n);
     expect(await Promise.all((["journal", "outbox"] as const).map((x) => countRows(t, x)))).toEqual(before);
   });

@@ -29,6 +29,19 @@ function isDatabaseUnavailable(error: unknown): boolean {
   );
 }
 
+const CONTEXTS: Record<string, string> = { body: "corps de la requête", querystring: "paramètres de l'adresse", params: "adresse", headers: "en-têtes" };
+
+/** « Champ « subject » : Ce champ ne peut pas être vide. », naming every field to correct. */
+export function validationSentence(issues: { field: string; message: string }[]): string {
+  const named = issues.map((i) => {
+    const [context, ...path] = i.field.split(".");
+    const name = path.length ? `« ${path.join(".")} »` : (CONTEXTS[context ?? ""] ?? "requête");
+    return { name, message: i.message.replace(/\.$/, "") };
+  });
+  if (named.length === 1) return `Champ ${named[0]!.name} : ${named[0]!.message}.`;
+  return `${named.length} champs à corriger : ${named.map((n) => `${n.name} (${n.message.charAt(0).toLowerCase()}${n.message.slice(1)})`).join(", ")}.`;
+}
+
 /** Fastify's own 4xx errors, given stable codes and French messages. */
 function fastifyClientError(error: FastifyError): { status: number; code: string; message: string } | null {
   const status = error.statusCode ?? 500;
@@ -67,9 +80,9 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   if (hasZodFastifySchemaValidationErrors(error)) {
     const issues = error.validation.map((v) => ({
       field: [error.validationContext, ...String(v.instancePath).split("/").filter(Boolean)].join("."),
-      message: v.message ?? "valeur invalide",
+      message: v.message ?? "Valeur invalide.",
     }));
-    return send(400, "invalid_request", "La requête contient des champs manquants ou invalides.", { issues });
+    return send(400, "invalid_request", validationSentence(issues), { issues });
   }
   if (isDatabaseUnavailable(error)) {
     request.log.error({ err: error }, "database unavailable");

@@ -15,6 +15,7 @@ import type { Clock } from "../clock.js";
 import { errorHandler, type ErrorBody } from "./errors.js";
 import { cookieNames, enforceDeclaredSecurity, sessionHook } from "./auth.js";
 import { refuseUnsafeText } from "./text.js";
+import { installFrenchErrors } from "./zod-fr.js";
 
 export type HttpOptions = {
   logger: Logger;
@@ -35,6 +36,7 @@ export const JSON_BODY_LIMIT = 64 * 1024;
  * coded errors, security headers, rate limits, cookies and sessions, OpenAPI 3.1.
  */
 export async function createHttpServer(options: HttpOptions): Promise<FastifyInstance> {
+  installFrenchErrors();
   const app = Fastify({
     loggerInstance: options.logger,
     genReqId: () => randomUUID(),
