@@ -4,7 +4,7 @@ import { z } from "zod";
 import { sql } from "kysely";
 import { createHttpServer } from "../platform/http/server.js";
 import { cookieNames } from "../platform/http/auth.js";
-import { spacesRoutes } from "../modules/spaces/index.js";
+import { recoveryRoutes, spacesRoutes } from "../modules/spaces/index.js";
 import { backofficeRoutes } from "../modules/backoffice/index.js";
 import { devMailRoutes } from "../modules/mail/index.js";
 import { devLetterRoutes } from "../modules/letters/index.js";
@@ -39,6 +39,7 @@ export async function buildHttpApp(ctx: AppContext, options: { webDir?: string }
   );
   const adhesionsDeps: AdhesionsDeps = { db: ctx.db, clock: ctx.clock, hasher: ctx.hasher, sealer: ctx.sealer, publicUrl: ctx.config.publicUrl, rights: adhesionRightsPort };
   await app.register(spacesRoutes({ ...common, createSimplifiedSpace: (input) => createSimplifiedSpace(adhesionsDeps, input) }));
+  await app.register(recoveryRoutes({ ...common, publicUrl: ctx.config.publicUrl }));
   await app.register(adhesionsRoutes({ ...adhesionsDeps, oppositionRatePerMinute: ctx.config.signInRatePerMinute }));
   await app.register(adhesionBatchRoutes(adhesionsDeps));
   await app.register(rightsRoutes({ db: ctx.db, clock: ctx.clock }));

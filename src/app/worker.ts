@@ -1,6 +1,6 @@
 import { purgeExpiredSessions } from "../platform/sessions.js";
 import { chainJournal } from "../modules/journal/index.js";
-import { purgeUnverifiedSpaces } from "../modules/spaces/index.js";
+import { purgeRecovery, purgeUnverifiedSpaces } from "../modules/spaces/index.js";
 import { expireAdhesions } from "../modules/adhesions/index.js";
 import { runRightsHousekeeping } from "../modules/rights/index.js";
 import { applyRetention, autoCloseAnswered, expireUploads, purgeExports, sendDigests, sweepFiles } from "../modules/requests/index.js";
@@ -24,6 +24,7 @@ export async function runHousekeeping(ctx: AppContext, options: { sweepFiles?: b
   const retention = await applyRetention(ctx);
   const spaces = await purgeUnverifiedSpaces(ctx);
   const sessions = await purgeExpiredSessions(ctx.db, ctx.clock.now());
+  await purgeRecovery(ctx);
   const files = options.sweepFiles ? await sweepFiles(ctx) : undefined;
   const exports = await purgeExports(ctx);
   return { adhesions, rights, closed, digests, uploads, retention, spaces, sessions, files, exports };

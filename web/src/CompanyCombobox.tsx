@@ -14,6 +14,8 @@ type Props = {
   /** Cleared after each choice (to add companies to a list, one after another). */
   clearOnSelect?: boolean;
   disabled?: boolean;
+  /** The input's id (an error summary links to it). */
+  inputId?: string;
 };
 
 const label = (c: Pick<PortfolioCompany, "name" | "siren">) => `${c.name} (${c.siren})`;
@@ -22,8 +24,9 @@ const label = (c: Pick<PortfolioCompany, "name" | "siren">) => `${c.name} (${c.s
  * A company picked among thousands: the WAI-ARIA combobox pattern (list autocomplete) over « mes entreprises ».
  * Typing searches the server (SIREN prefix or words of the name); arrows move, Enter chooses, Escape closes.
  */
-export function CompanyCombobox({ label: fieldLabel, hint, service, value, onChange, error, clearOnSelect, disabled }: Props) {
-  const id = useId();
+export function CompanyCombobox({ label: fieldLabel, hint, service, value, onChange, error, clearOnSelect, disabled, inputId }: Props) {
+  const generated = useId();
+  const id = inputId ?? generated;
   const [text, setText] = useState("");
   const [open, setOpen] = useState(false);
   const [items, setItems] = useState<PortfolioCompany[]>([]);

@@ -1,4 +1,4 @@
-import { useLayoutEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { useEffect, useLayoutEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { ApiError, frenchDate, frenchDateTime, type Message } from "./api";
 
@@ -37,32 +37,110 @@ export function FormColumn({ children }: { children: ReactNode }) {
   );
 }
 
-/** Shows an API failure with its message and request id (to quote to the support). */
+/** The reference of a failure (its request id), to quote to the support: small, apart from the sentence. */
+function ErrorReference({ error }: { error: unknown }) {
+  const requestId = error instanceof ApiError ? error.requestId : undefined;
+  return requestId ? <p className="fr-text--xs fr-mt-1w fr-mb-0">Référence de l'erreur : {requestId}</p> : null;
+}
+
+/** Shows an API failure with its message, and its reference apart (one alert, never nested). */
 export function ErrorAlert({ error }: { error: unknown }) {
   if (!error) return null;
   const message = error instanceof Error ? error.message : String(error);
-  const requestId = error instanceof ApiError ? error.requestId : undefined;
   return (
-    <div role="alert" className="fr-mb-3w">
-      <Alert
-        severity="error"
-        small
-        description={
-          <>
-            {message}
-            {requestId && <span className="fr-text--xs fr-ml-1w">(identifiant : {requestId})</span>}
-          </>
-        }
-      />
-    </div>
+    <Alert
+      className="fr-mb-3w"
+      severity="error"
+      small
+      description={
+        <>
+          {message}
+          <ErrorReference error={error} />
+        </>
+      }
+    />
   );
 }
 
-/** Reads the named field errors of a 400 answer (details.issues). */
+/** Reads the named field errors of a 400 answer (details.issues), by field name (`body.` removed). */
 export function fieldErrors(error: unknown): Record<string, string> {
-  if (!(error instanceof ApiError) || error.code !== "invalid_request") return {};
+  if (!(error instanceof ApiError) || !["invalid_request", "invalid_characters"].includes(error.code)) return {};
   const issues = (error.details?.issues ?? []) as { field: string; message: string }[];
-  return Object.fromEntries(issues.map((i) => [i.field.replace(/^body\./, ""), i.message]));
+  return Object.fromEntries(issues.map((i) => [i.field.replace(/^(body|querystring)\./, ""), i.message]));
+}
+
+/** The id of a form field, so that the error summary links to it. */
+export const fieldId = (field: string) => `champ-${field.replace(/[^a-zA-Z0-9_-]/g, "-")}`;
+
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/**
+ * A form's errors, DSFR and RGAA style: an error summary at the top of the form that receives the focus after a
+ * refused submit, listing each field in error as a link to it (« Objet : l'objet est vide »), or the server's
+ * sentence when no field is named; and, for each field, the props that put it in its error state (`aria-invalid`,
+ * its message tied by `aria-describedby`, its hint kept). `extra` adds errors the page maps itself (a rule's
+ * code shown under its field).
+ */
+export function useFormErrors(error: unknown, labels: Record<string, string>, extra: Record<string, string | undefined> = {}) {
+  const summaryRef = useRef<HTMLDivElement>(null);
+  const fields: Record<string, string> = { ...fieldErrors(error) };
+  for (const [k, v] of Object.entries(extra)) if (v) fields[k] = v;
+  useEffect(() => {
+    if (error) summaryRef.current?.focus();
+  }, [error]);
+  const listed = Object.entries(fields).filter(([k]) => labels[k]);
+  const links = (
+    <ul className="fr-mb-0">
+      {listed.map(([k, message]) => (
+        <li key={k}>
+          <a
+            href={`#${fieldId(k)}`}
+            onClick={(e) => {
+              e.preventDefault();
+              document.getElementById(fieldId(k))?.focus();
+            }}
+          >
+            {labels[k]} : {message}
+          </a>
+        </li>
+      ))}
+    </ul>
+  );
+  // The focus moves to the summary, which is then read: no role="alert" on top (it would be read twice).
+  const summary = error ? (
+    <div ref={summaryRef} tabIndex={-1} className="fr-mb-3w" aria-labelledby="resume-erreurs">
+      {listed.length > 0 ? (
+        <Alert
+          severity="error"
+          role={undefined}
+          title={<span id="resume-erreurs">{listed.length > 1 ? `Le formulaire contient ${listed.length} erreurs` : "Le formulaire contient une erreur"}</span>}
+          description={
+            <>
+              {links}
+              <ErrorReference error={error} />
+            </>
+          }
+        />
+      ) : (
+        <Alert
+          severity="error"
+          role={undefined}
+          small
+          description={
+            <>
+              <span id="resume-erreurs">{error instanceof Error ? capitalise(error.message) : String(error)}</span>
+              <ErrorReference error={error} />
+            </>
+          }
+        />
+      )}
+    </div>
+  ) : null;
+  /** Props for a DSFR Input (or Select) of `field`: its id, and its error state when it has one. */
+  const props = (field: string) => ({
+    ...(fields[field] ? { state: "error" as const, stateRelatedMessage: fields[field] } : {}),
+  });
+  return { summary, fields, props, id: fieldId };
 }
 
 /**

@@ -47,6 +47,26 @@ export function deviceCodeMail(p: { to: string; firstName: string; code: string;
   ]);
 }
 
+/** « Mot de passe oublié » : the single-use link to choose a new password (30 minutes). */
+export function passwordResetMail(p: { to: string; firstName: string; link: string; expiresAt: Date }): Mail {
+  return build(p.to, "Choisir un nouveau mot de passe", [
+    `Bonjour ${p.firstName},`,
+    "Vous avez demandé à changer le mot de passe de votre espace professionnel. Pour en choisir un nouveau, ouvrez ce lien :",
+    p.link,
+    `Ce lien ne sert qu'une fois et reste valable jusqu'au ${parisDateTime(p.expiresAt)}.`,
+    "Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : votre mot de passe reste inchangé.",
+  ]);
+}
+
+/** The password of a space was changed through the reset link: every session was closed. */
+export function passwordChangedMail(p: { to: string; firstName: string; at: Date }): Mail {
+  return build(p.to, "Votre mot de passe a été changé", [
+    `Bonjour ${p.firstName},`,
+    `Le mot de passe de votre espace professionnel a été changé le ${parisDateTime(p.at)}. Toutes vos sessions ouvertes ont été fermées.`,
+    "Si vous n'êtes pas à l'origine de ce changement, demandez un nouveau lien depuis « Mot de passe oublié » et prévenez votre service des impôts.",
+  ]);
+}
+
 /** The 72-hour link that verifies a company e-mail address (product §6). */
 export function companyEmailLinkMail(p: {
   to: string;

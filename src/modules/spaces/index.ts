@@ -4,3 +4,5 @@ export { createPasswordHasher, checkPassword, commonPasswords, type PasswordHash
 export { assertNotLocked, recordFailure, clearFailures, lockDurationMs } from "./spaces.throttle.js";
 export { emailField, sirenField, errorReply } from "./spaces.schema.js";
 export { unknownCompany, ceasedCompany } from "./spaces.errors.js";
+export { recoveryRoutes } from "./spaces.recovery.routes.js";
+export { purgeRecovery, RECOVERY_RULES } from "./spaces.recovery.js";

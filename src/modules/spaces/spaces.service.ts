@@ -29,8 +29,8 @@ export const SPACE_RULES = {
 
 export type PersonView = { id: string; firstName: string; lastName: string; connectionEmail: string; subscriberNumber: string };
 
-const EMAIL_CODE = "space-email";
-const DEVICE_CODE = "device";
+export const EMAIL_CODE = "space-email";
+export const DEVICE_CODE = "device";
 
 export const normaliseEmail = (email: string) => email.trim().toLowerCase();
 

@@ -80,6 +80,18 @@ export interface DevicesTable {
   expires_at: Timestamp;
   last_used_at: Timestamp;
 }
+export interface PasswordResetsTable {
+  token_hash: string;
+  space_id: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+export interface RecoveryRequestsTable {
+  kind: "password_reset" | "device_code" | "space_code";
+  identifier: string;
+  at: Timestamp;
+}
 export interface AgentsTable {
   id: string;
   email: string;
@@ -473,6 +485,8 @@ export interface DB {
   space_email_codes: CodeTable;
   device_challenges: CodeTable;
   devices: DevicesTable;
+  password_resets: PasswordResetsTable;
+  recovery_requests: RecoveryRequestsTable;
   agents: AgentsTable;
   agent_services: AgentServicesTable;
   sessions: SessionsTable;

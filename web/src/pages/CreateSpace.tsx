@@ -6,7 +6,7 @@ import { RadioButtons } from "@codegouvfr/react-dsfr/RadioButtons";
 import { Checkbox } from "@codegouvfr/react-dsfr/Checkbox";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { api, ApiError } from "../api";
-import { ErrorAlert, fieldErrors, FormColumn, Page, useAction } from "../components";
+import { FormColumn, Page, useAction, useFormErrors } from "../components";
 
 type Created = { spaceId: string; subscriberNumber: string; status: string };
 type Mode = "expert" | "simplified";
@@ -26,15 +26,20 @@ export function CreateSpace() {
     if (mode === "simplified") params.set("entreprise", companyEmail ?? "");
     navigate(`/valider-mon-adresse?${params.toString()}`);
   });
-  const fields = fieldErrors(error);
-  const passwordProblem = error instanceof ApiError && error.code === "weak_password" ? error.message : fields.password;
-  const sirenProblem = error instanceof ApiError && RULE_ERRORS.includes(error.code) ? error.message : fields.siren;
-  const state = (msg: string | undefined) => (msg ? { state: "error" as const, stateRelatedMessage: msg } : {});
-  const globalError = error && !passwordProblem && !sirenProblem && Object.keys(fields).length === 0 ? error : undefined;
+  const errors = useFormErrors(
+    error,
+    { siren: "SIREN", connectionEmail: "Adresse électronique de connexion", companyEmail: "Adresse électronique de l'entreprise", password: "Mot de passe", firstName: "Prénom", lastName: "Nom", phone: "Téléphone" },
+    {
+      password: error instanceof ApiError && error.code === "weak_password" ? error.message : undefined,
+      siren: error instanceof ApiError && RULE_ERRORS.includes(error.code) ? error.message : undefined,
+    },
+  );
+  const passwordProblem = errors.fields.password;
 
   return (
     <Page title="Créer mon espace professionnel">
       <FormColumn>
+        {errors.summary}
         <form onSubmit={(e) => void submit(e)} noValidate>
           <RadioButtons
             legend="Mode de création"
@@ -52,18 +57,17 @@ export function CreateSpace() {
               },
             ]}
           />
-          <ErrorAlert error={globalError} />
           <Input
             label={mode === "simplified" ? "SIREN de votre entreprise" : "SIREN de l'entité à laquelle vous appartenez"}
             hintText={mode === "simplified" ? "9 chiffres. Le courrier d'activation sera envoyé à l'adresse de son siège." : "9 chiffres, par exemple celui de votre cabinet."}
-            nativeInputProps={{ inputMode: "numeric", required: true, value: form.siren, onChange: set("siren") }}
-            {...state(sirenProblem)}
+            nativeInputProps={{ id: errors.id("siren"), inputMode: "numeric", required: true, value: form.siren, onChange: set("siren") }}
+            {...errors.props("siren")}
           />
           <Input
             label="Adresse électronique de connexion"
             hintText="Votre adresse personnelle : elle vous identifie."
-            nativeInputProps={{ type: "email", autoComplete: "email", required: true, value: form.connectionEmail, onChange: set("connectionEmail") }}
-            {...state(fields.connectionEmail)}
+            nativeInputProps={{ id: errors.id("connectionEmail"), type: "email", autoComplete: "email", required: true, value: form.connectionEmail, onChange: set("connectionEmail") }}
+            {...errors.props("connectionEmail")}
           />
           {mode === "simplified" && (
             <>
@@ -80,8 +84,8 @@ export function CreateSpace() {
                 <Input
                   label="Adresse électronique de l'entreprise"
                   hintText="Un lien valable 72 heures y sera envoyé pour la vérifier."
-                  nativeInputProps={{ type: "email", required: true, value: form.companyEmail, onChange: set("companyEmail") }}
-                  {...state(fields.companyEmail)}
+                  nativeInputProps={{ id: errors.id("companyEmail"), type: "email", required: true, value: form.companyEmail, onChange: set("companyEmail") }}
+                  {...errors.props("companyEmail")}
                 />
               )}
             </>
@@ -90,11 +94,11 @@ export function CreateSpace() {
             label="Mot de passe"
             hintText="12 caractères au moins. Évitez les mots de passe courants, votre nom, votre adresse ou le SIREN."
             messages={passwordProblem ? [{ message: passwordProblem, severity: "error" }] : []}
-            nativeInputProps={{ autoComplete: "new-password", required: true, value: form.password, onChange: set("password") }}
+            nativeInputProps={{ id: errors.id("password"), autoComplete: "new-password", required: true, value: form.password, onChange: set("password") }}
           />
-          <Input label="Prénom" nativeInputProps={{ autoComplete: "given-name", required: true, value: form.firstName, onChange: set("firstName") }} {...state(fields.firstName)} />
-          <Input label="Nom" nativeInputProps={{ autoComplete: "family-name", required: true, value: form.lastName, onChange: set("lastName") }} {...state(fields.lastName)} />
-          <Input label="Téléphone" nativeInputProps={{ type: "tel", autoComplete: "tel", required: true, value: form.phone, onChange: set("phone") }} {...state(fields.phone)} />
+          <Input label="Prénom" nativeInputProps={{ id: errors.id("firstName"), autoComplete: "given-name", required: true, value: form.firstName, onChange: set("firstName") }} {...errors.props("firstName")} />
+          <Input label="Nom" nativeInputProps={{ id: errors.id("lastName"), autoComplete: "family-name", required: true, value: form.lastName, onChange: set("lastName") }} {...errors.props("lastName")} />
+          <Input label="Téléphone" nativeInputProps={{ id: errors.id("phone"), type: "tel", autoComplete: "tel", required: true, value: form.phone, onChange: set("phone") }} {...errors.props("phone")} />
           <Button type="submit" disabled={busy}>
             Créer mon espace
           </Button>

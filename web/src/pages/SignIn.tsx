@@ -4,7 +4,7 @@ import { Input } from "@codegouvfr/react-dsfr/Input";
 import { PasswordInput } from "@codegouvfr/react-dsfr/blocks/PasswordInput";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { api, type Person } from "../api";
-import { ErrorAlert, FormColumn, Page, useAction } from "../components";
+import { FormColumn, Page, useAction, useFormErrors } from "../components";
 import { useSession } from "../session";
 
 type SignInReply = { status: "authenticated"; csrfToken: string; person: Person } | { status: "device_verification_required" };
@@ -24,13 +24,28 @@ export function SignIn() {
     }
   });
 
+  const errors = useFormErrors(error, { email: "Adresse électronique de connexion", password: "Mot de passe" });
+
   return (
     <Page title="Se connecter à mon espace professionnel">
       <FormColumn>
-        <ErrorAlert error={error} />
+        {errors.summary}
         <form onSubmit={(e) => void submit(e)} noValidate>
-          <Input label="Adresse électronique de connexion" nativeInputProps={{ type: "email", autoComplete: "username", required: true, value: email, onChange: (e) => setEmail(e.target.value) }} />
-          <PasswordInput label="Mot de passe" nativeInputProps={{ autoComplete: "current-password", required: true, value: password, onChange: (e) => setPassword(e.target.value) }} />
+          <Input
+            label="Adresse électronique de connexion"
+            nativeInputProps={{ id: errors.id("email"), type: "email", autoComplete: "username", required: true, value: email, onChange: (e) => setEmail(e.target.value) }}
+            {...errors.props("email")}
+          />
+          <PasswordInput
+            label="Mot de passe"
+            messages={errors.fields.password ? [{ message: errors.fields.password, severity: "error" }] : []}
+            nativeInputProps={{ id: errors.id("password"), autoComplete: "current-password", required: true, value: password, onChange: (e) => setPassword(e.target.value) }}
+          />
+          <p className="fr-mt-n2w fr-mb-3w">
+            <Link to="/mot-de-passe-oublie" className="fr-link fr-text--sm">
+              Mot de passe oublié ?
+            </Link>
+          </p>
           <Button type="submit" disabled={busy}>
             Se connecter
           </Button>

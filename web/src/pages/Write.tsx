@@ -4,8 +4,8 @@ import { Select } from "@codegouvfr/react-dsfr/Select";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { CompanyCombobox } from "../CompanyCombobox";
-import { api, ApiError, NATURES, TAXES, uploadFile, type Company, type Uploaded } from "../api";
-import { ErrorAlert, fieldErrors, FormColumn, Page, useAction } from "../components";
+import { api, NATURES, TAXES, uploadFile, type Company, type Uploaded } from "../api";
+import { FormColumn, Page, useAction, useFormErrors } from "../components";
 import { useSession } from "../session";
 
 export type Pending = { file: File; progress: number; done?: Uploaded; error?: string };
@@ -93,18 +93,18 @@ export function Write() {
     navigate(`/demandes/${created.id}?deposee=1`);
   });
   if (person === null) return <Navigate to="/connexion" replace />;
-  const fields = fieldErrors(error);
-  const state = (m: string | undefined) => (m ? { state: "error" as const, stateRelatedMessage: m } : {});
+  const errors = useFormErrors(error, { siren: "Entreprise", tax: "Impôt", nature: "Nature de la demande", subject: "Objet", body: "Message", uploadIds: "Pièces jointes" });
   return (
     <Page title="Écrire à l'administration" lead="Choisissez l'entreprise, puis l'impôt, puis la nature de votre demande.">
       <FormColumn>
-        <ErrorAlert error={error && Object.keys(fields).length === 0 ? error : undefined} />
+        {errors.summary}
         <form onSubmit={(e) => void run(e)} noValidate>
           <CompanyCombobox
             label="Entreprise"
             service="messagerie"
             value={siren}
-            error={fields.siren}
+            inputId={errors.id("siren")}
+            error={errors.fields.siren}
             onChange={(c) => {
               setCompany(c ? { siren: c.siren, myRights: c.rights } : null);
               setSiren(c?.siren ?? "");
@@ -112,7 +112,7 @@ export function Write() {
               setNature("");
             }}
           />
-          <Select label="Impôt" disabled={!company || company.siren !== siren} nativeSelectProps={{ value: tax, onChange: (e) => (setTax(e.target.value), setNature("")) }}>
+          <Select label="Impôt" disabled={!company || company.siren !== siren} {...errors.props("tax")} nativeSelectProps={{ id: errors.id("tax"), value: tax, onChange: (e) => (setTax(e.target.value), setNature("")) }}>
             <option value="">Choisir</option>
             {taxes.map((t) => (
               <option key={t.code} value={t.code}>
@@ -120,7 +120,7 @@ export function Write() {
               </option>
             ))}
           </Select>
-          <Select label="Nature de la demande" disabled={!tax} nativeSelectProps={{ value: nature, onChange: (e) => setNature(e.target.value) }}>
+          <Select label="Nature de la demande" disabled={!tax} {...errors.props("nature")} nativeSelectProps={{ id: errors.id("nature"), value: nature, onChange: (e) => setNature(e.target.value) }}>
             <option value="">Choisir</option>
             {natures.map((n) => (
               <option key={n.code} value={n.code}>
@@ -128,14 +128,13 @@ export function Write() {
               </option>
             ))}
           </Select>
-          <Input label="Objet" hintText="150 caractères au plus." nativeInputProps={{ value: subject, maxLength: 150, onChange: (e) => setSubject(e.target.value) }} {...state(fields.subject)} />
-          <Input label="Message" textArea hintText="10 000 caractères au plus." nativeTextAreaProps={{ value: body, maxLength: 10_000, rows: 8, onChange: (e) => setBody(e.target.value) }} {...state(fields.body)} />
+          <Input label="Objet" hintText="150 caractères au plus." nativeInputProps={{ id: errors.id("subject"), value: subject, maxLength: 150, onChange: (e) => setSubject(e.target.value) }} {...errors.props("subject")} />
+          <Input label="Message" textArea hintText="10 000 caractères au plus." nativeTextAreaProps={{ id: errors.id("body"), value: body, maxLength: 10_000, rows: 8, onChange: (e) => setBody(e.target.value) }} {...errors.props("body")} />
           <Attachments value={files} onChange={setFiles} />
           <Button type="submit" disabled={busy || uploading || !siren || !tax || !nature}>
             Envoyer la demande
           </Button>
         </form>
-        {error instanceof ApiError && error.status === 404 && <p className="fr-error-text">Vous n'avez pas accès à la messagerie de cette entreprise pour cet impôt.</p>}
       </FormColumn>
     </Page>
   );
