@@ -56,7 +56,8 @@ describe("browser journeys", () => {
     await page.getByLabel("Adresse électronique de connexion").fill(email);
     await page.getByLabel("Mot de passe", { exact: true }).fill("mauvais-mot-de-passe");
     await page.getByRole("button", { name: "Se connecter" }).click();
-    await page.getByRole("alert").getByText("Adresse électronique ou mot de passe incorrect.").waitFor();
+    // The refusal is in the error summary, which receives the focus.
+    await page.locator(":focus", { hasText: "Adresse électronique ou mot de passe incorrect." }).waitFor();
     await page.getByLabel("Mot de passe", { exact: true }).fill(PASSWORD);
     await page.getByRole("button", { name: "Se connecter" }).click();
     await page.waitForURL(`${base}/connexion/appareil`);
@@ -107,6 +108,21 @@ describe("browser journeys", () => {
     const unlabelled = await page.$$eval("main input", (inputs) => inputs.filter((i) => !(i as HTMLInputElement).labels?.length).length);
     expect(unlabelled).toBe(0);
     expect(await page.getAttribute("html", "lang")).toBe("fr");
+
+    // Sign in with the keyboard alone: Tab to the address, type, Tab to the password, type, Enter.
+    const focusedLabel = () => page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.labels?.[0]?.textContent?.trim() ?? "");
+    for (let i = 0; i < 40 && !(await focusedLabel()).startsWith("Adresse électronique de connexion"); i++) await page.keyboard.press("Tab");
+    expect(await focusedLabel()).toMatch(/^Adresse électronique de connexion/);
+    await page.keyboard.type("personne.inconnue@gestion.com");
+    await page.keyboard.press("Tab");
+    expect(await focusedLabel()).toMatch(/^Mot de passe/);
+    await page.keyboard.type("mauvais-mot-de-passe");
+    await page.keyboard.press("Enter");
+    // Refused: the focus lands on the error summary, which names the problem and keeps the reference apart.
+    const summary = page.locator(":focus", { hasText: "Adresse électronique ou mot de passe incorrect." });
+    await summary.waitFor();
+    expect(await summary.textContent()).toMatch(/Référence de l'erreur : [0-9a-f-]{36}/);
+    expect(await page.locator("[role=alert] [role=alert]").count()).toBe(0);
     await page.close();
     expect(app.cspViolations).toEqual([]);
   });

@@ -1,5 +1,6 @@
 import { createServer } from "node:net";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { AxeBuilder } from "@axe-core/playwright";
 import { manualClock } from "../../src/platform/clock.js";
 import { WEB_DIST } from "../../src/app/http.js";
 import { call, seedReferenceData, startTestApp, type TestApp } from "./app.js";
@@ -41,7 +42,10 @@ export async function startBrowserApp(): Promise<BrowserApp> {
     browser,
     cspViolations,
     async newPage() {
-      const page = await browser.newPage({ locale: "fr-FR" });
+      // A context of its own (what a new browser profile would be), closed with the page; axe needs one.
+      const context = await browser.newContext({ locale: "fr-FR" });
+      const page = await context.newPage();
+      page.on("close", () => void context.close().catch(() => {}));
       page.on("console", (m) => {
         if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
       });
@@ -125,4 +129,13 @@ export async function robertDelegatesVatToLila(app: BrowserApp) {
   const lila = await signIn(app, STORY.lila, STORY.password);
   await call(app.app, "POST", `/api/v1/delegations/${offer.body.id}/accept`, { jar: lila });
   return { robert, lila };
+}
+
+/**
+ * The WCAG 2.1 A and AA violations axe finds on the page as it is now, one line each (rule, impact, the first
+ * offending elements): an empty list is a pass.
+ */
+export async function axeViolations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  return result.violations.map((v) => `${v.id} (${v.impact ?? "?"}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`);
 }

@@ -7,6 +7,7 @@ import { Home } from "./pages/Home";
 import { CreateSpace } from "./pages/CreateSpace";
 import { VerifySpace } from "./pages/VerifySpace";
 import { SignIn } from "./pages/SignIn";
+import { ForgottenPassword, NewPassword } from "./pages/PasswordReset";
 import { DeviceCode } from "./pages/DeviceCode";
 import { MySpace } from "./pages/MySpace";
 import { AgentSignIn } from "./pages/AgentSignIn";
@@ -105,6 +106,8 @@ function Layout() {
           <Route path="/valider-mon-adresse" element={<VerifySpace />} />
           <Route path="/connexion" element={<SignIn />} />
           <Route path="/connexion/appareil" element={<DeviceCode />} />
+          <Route path="/mot-de-passe-oublie" element={<ForgottenPassword />} />
+          <Route path="/mot-de-passe-oublie/nouveau" element={<NewPassword />} />
           <Route path="/mon-espace" element={<MySpace />} />
           <Route path="/adherer" element={<Adhere />} />
           <Route path="/adherer/en-nombre" element={<BulkAdhere />} />

@@ -13,6 +13,7 @@ export function DeviceCode() {
   const { signedIn } = useSession();
   const email = (location.state as { email?: string } | null)?.email;
   const [code, setCode] = useState("");
+  const [resent, setResent] = useState(false);
   const { run: submit, busy, error } = useAction(async () => {
     const reply = await api<{ csrfToken: string; person: Person }>("POST", "/api/v1/session/device", { email, code });
     signedIn(reply.person, reply.csrfToken);
@@ -29,6 +30,10 @@ export function DeviceCode() {
     );
   }
 
+  const resend = useAction(async () => {
+    await api("POST", "/api/v1/session/device/resend", { email });
+    setResent(true);
+  });
   const attemptsLeft = error instanceof ApiError ? (error.details?.attemptsLeft as number | undefined) : undefined;
   return (
     <Page title="Connexion depuis un nouvel appareil">
@@ -51,6 +56,18 @@ export function DeviceCode() {
             Valider
           </Button>
         </form>
+        <div className="fr-mt-4w">
+          <p className="fr-mb-1w">Pas de message ? Vérifiez vos courriers indésirables, ou demandez un nouveau code (le précédent ne servira plus).</p>
+          {resent && !resend.error && (
+            <p className="fr-valid-text" role="status">
+              Un nouveau code vient d'être envoyé à {email}.
+            </p>
+          )}
+          <ErrorAlert error={resend.error} />
+          <Button priority="secondary" disabled={resend.busy} onClick={() => void resend.run()}>
+            Renvoyer le code
+          </Button>
+        </div>
       </FormColumn>
     </Page>
   );

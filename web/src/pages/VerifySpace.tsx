@@ -11,6 +11,11 @@ export function VerifySpace() {
   const [email, setEmail] = useState(params.get("email") ?? "");
   const [code, setCode] = useState("");
   const [done, setDone] = useState(false);
+  const [resent, setResent] = useState(false);
+  const resend = useAction(async () => {
+    await api("POST", "/api/v1/spaces/verify/resend", { connectionEmail: email });
+    setResent(true);
+  });
   const subscriber = params.get("abonne");
   const companyAddress = params.get("entreprise");
   const linkOnly = params.get("mode") === "simplified" && companyAddress?.trim().toLowerCase() === email.trim().toLowerCase();
@@ -71,6 +76,18 @@ export function VerifySpace() {
             Valider
           </Button>
         </form>
+        <div className="fr-mt-4w">
+          <p className="fr-mb-1w">Pas de message ? Vérifiez vos courriers indésirables, ou demandez un nouveau code (le précédent ne servira plus).</p>
+          {resent && !resend.error && (
+            <p className="fr-valid-text" role="status">
+              Si un espace attend la validation de {email}, un nouveau code vient d'y être envoyé.
+            </p>
+          )}
+          <ErrorAlert error={resend.error} />
+          <Button priority="secondary" disabled={resend.busy || !email} onClick={() => void resend.run()}>
+            Renvoyer le code
+          </Button>
+        </div>
       </FormColumn>
     </Page>
   );

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { axeViolations, robertDelegatesVatToLila, signInThroughUi, startBrowserApp, STORY, type BrowserApp } from "../helpers/browser.js";
+import { call } from "../helpers/app.js";
+import { makeAgent } from "../../src/app/factories.js";
+import { totpNow } from "../../src/modules/backoffice/index.js";
+import { SEED } from "../../src/app/demo.js";
+
+/** Every page of both sides, in its normal state and its error state, passes axe (WCAG 2.1 A and AA). */
+const AGENT = { email: "agent.axe@dgfip.test", password: "Guichet-Fiscal-Solide-42", secret: "KRSXG5CTMVRXEZLUKN2XAZLSONUW4Z3B" };
+
+let app: BrowserApp;
+let requestId: string;
+beforeAll(async () => {
+  app = await startBrowserApp();
+  const { lila } = await robertDelegatesVatToLila(app);
+  const filed = await call(app.app, "POST", "/api/v1/requests", {
+    jar: lila,
+    body: { siren: SEED.martin.siren, tax: "TVA", nature: "question", subject: "Accessibilité", body: "Bonjour", uploadIds: [] },
+  });
+  requestId = filed.body.id;
+  await makeAgent(app.ctx, { email: AGENT.email, name: "Agent Axe", services: ["SIE-75111"], isSupervisor: true, password: AGENT.password, totpSecret: AGENT.secret });
+}, 120_000);
+afterAll(async () => app?.stop());
+
+/** Opens `path`, waits for its heading (and `ready`, when given), and returns what axe finds. */
+async function audit(page: Page, path: string, ready?: (p: Page) => Promise<unknown>): Promise<string[]> {
+  await page.goto(`${app.base}${path}`);
+  await page.getByRole("heading", { level: 1 }).first().waitFor();
+  if (ready) await ready(page);
+  return axeViolations(page);
+}
+
+describe("accessibility (axe, WCAG 2.1 AA)", () => {
+  it("public pages, normal and refused", async () => {
+    const page = await app.newPage();
+    const found: Record<string, string[]> = {};
+    for (const path of ["/", "/connexion", "/creer-un-espace", "/mot-de-passe-oublie", "/valider-mon-adresse", "/opposition", "/agent/connexion", "/page-qui-n-existe-pas"]) {
+      found[path] = await audit(page, path);
+    }
+    found["/connexion (refusée)"] = await audit(page, "/connexion", async (p) => {
+      await p.getByLabel(/^Adresse électronique de connexion/).fill("quelquun@exemple.fr");
+      await p.getByLabel("Mot de passe", { exact: true }).fill("mauvais-mot-de-passe");
+      await p.getByRole("button", { name: "Se connecter" }).click();
+      await p.getByText("Adresse électronique ou mot de passe incorrect.").waitFor();
+    });
+    found["/creer-un-espace (refusée)"] = await audit(page, "/creer-un-espace", async (p) => {
+      await p.getByRole("button", { name: "Créer mon espace" }).click();
+      await p.getByText(/Le formulaire contient \d+ erreurs/).waitFor();
+    });
+    await page.close();
+    expect(found).toEqual(Object.fromEntries(Object.keys(found).map((k) => [k, []])));
+  }, 120_000);
+
+  it("the company side, signed in, normal and refused", async () => {
+    const page = await app.newPage();
+    await signInThroughUi(app, page, STORY.lila, STORY.password);
+    const found: Record<string, string[]> = {};
+    for (const path of ["/mon-espace", "/demandes", `/demandes/${requestId}`, "/adherer", "/adherer/en-nombre", "/delegations/en-nombre", "/exports", `/entreprises/${SEED.martin.siren}`, "/ecrire"]) {
+      found[path] = await audit(page, path);
+    }
+    found["/ecrire (refusée)"] = await audit(page, `/ecrire?siren=${SEED.martin.siren}`, async (p) => {
+      await p.getByLabel("Impôt").selectOption("TVA");
+      await p.getByLabel("Nature de la demande").selectOption("question");
+      await p.getByRole("button", { name: "Envoyer la demande" }).click();
+      await p.getByText(/Le formulaire contient \d+ erreurs/).waitFor();
+    });
+    await page.close();
+    expect(found).toEqual(Object.fromEntries(Object.keys(found).map((k) => [k, []])));
+  }, 180_000);
+
+  it("the back office, signed in", async () => {
+    const page = await app.newPage();
+    await page.goto(`${app.base}/agent/connexion`);
+    await page.getByLabel(/Adresse électronique/).fill(AGENT.email);
+    await page.getByLabel("Mot de passe", { exact: true }).fill(AGENT.password);
+    await page.getByLabel(/Code/).fill(await totpNow(AGENT.secret, new Date()));
+    await page.getByRole("button", { name: /Se connecter/ }).click();
+    await page.waitForURL(`${app.base}/agent`);
+    const found: Record<string, string[]> = {};
+    for (const path of ["/agent", `/agent/demandes/${requestId}`, `/agent/entreprises/${SEED.martin.siren}`, "/agent/recherche", "/agent/tableau-de-bord"]) {
+      found[path] = await audit(page, path);
+    }
+    await page.close();
+    expect(found).toEqual(Object.fromEntries(Object.keys(found).map((k) => [k, []])));
+  }, 180_000);
+});
