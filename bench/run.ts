@@ -15,7 +15,7 @@ import { createLogger } from "../src/platform/logger.js";
 import type { Database } from "../src/platform/db/database.js";
 import { openFreshDatabase } from "../test/helpers/db.js";
 import { createContext } from "../src/app/context.js";
-import { buildHttpApp } from "../src/app/http.js";
+import { buildHttpApp, WEB_DIST } from "../src/app/http.js";
 import { makeActiveSpace, makeCompany, makeTaxService } from "../src/app/factories.js";
 import { DEMO_SERVICES, SEED } from "../src/app/demo.js";
 import { createPasswordHasher, signIn, verifyDevice } from "../src/modules/spaces/index.js";
@@ -26,6 +26,7 @@ import { benchSireneImport } from "./sirene.js";
 import { benchRights } from "./rights.js";
 import { benchInbox, benchPostMessage } from "./messagerie.js";
 import { benchBulkAdhesion, benchExport } from "./portfolio.js";
+import { benchFirstLoad } from "./delivery.js";
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -321,7 +322,35 @@ async function benchBackofficeSection() {
   process.stdout.write(`Plan of the queue's first page:\n${r.queuePlan.join("\n")}\n\nPlan of the search's matching step (ordinary word):\n${r.searchPlan.join("\n")}\n\nPlan of the dashboard's first-answer percentiles:\n${r.statsPlan.join("\n")}\n\n`);
 }
 
+/** First-visit weight of the UI, against the budgets of the two sides (company ≤ 350 KB, back office ≤ 500 KB). */
+async function benchDelivery() {
+  const database = await benchDatabase();
+  const config = loadConfig({ ...process.env, NODE_ENV: "test", LOG_LEVEL: "silent", API_RATE_PER_MINUTE: "100000000", DATABASE_URL: "" });
+  const ctx = await createContext(config, { database, logger: createLogger("silent") });
+  const app = await buildHttpApp(ctx, { webDir: WEB_DIST });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  try {
+    const costs = await benchFirstLoad(base, ["/", "/connexion", "/agent/connexion"]);
+    results.delivery = costs;
+    const budget: Record<string, number> = { "/": 350, "/connexion": 350, "/agent/connexion": 500 };
+    const home = costs[0]!;
+    for (const c of costs) {
+      const kinds = Object.entries(c.byKind).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(", ");
+      rows.push({
+        name: `first visit of ${c.path} (cold cache, ${c.requests} requests)`,
+        value: `${c.transferredKB.toFixed(0)} KB transferred (budget ≤ ${budget[c.path]} KB: ${c.transferredKB <= budget[c.path]! ? "met" : "MISSED"}; ${kinds}); warm reload ${c.warmTransferredKB.toFixed(1)} KB`,
+        ...(c !== home ? { baseline: "first visit of /", ratio: (c.transferredKB / home.transferredKB).toFixed(2) } : {}),
+      });
+    }
+  } finally {
+    await app.close();
+    await ctx.close();
+  }
+}
+
 const SECTIONS: Record<string, () => Promise<void>> = {
+  delivery: benchDelivery,
   http: benchHttp,
   startup: benchStartup,
   rights: benchGate,

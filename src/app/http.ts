@@ -31,10 +31,11 @@ export async function buildHttpApp(ctx: AppContext, options: { webDir?: string }
 
   app.get(
     "/api/v1/health",
-    { schema: { security: [], tags: ["platform"], summary: "Liveness and database reachability", response: { 200: z.object({ status: z.literal("ok"), database: z.string() }) } } },
+    { schema: { security: [], tags: ["platform"], summary: "Liveness and database reachability", response: { 200: z.object({ status: z.literal("ok"), database: z.string(), devTools: z.boolean() }) } } },
     async () => {
       await sql`SELECT 1`.execute(ctx.db);
-      return { status: "ok" as const, database: ctx.database.kind };
+      // devTools: whether the test mail and letter pages exist (never in production).
+      return { status: "ok" as const, database: ctx.database.kind, devTools: !ctx.config.isProduction };
     },
   );
   const adhesionsDeps: AdhesionsDeps = { db: ctx.db, clock: ctx.clock, hasher: ctx.hasher, sealer: ctx.sealer, publicUrl: ctx.config.publicUrl, rights: adhesionRightsPort };

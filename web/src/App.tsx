@@ -4,40 +4,56 @@ import { SkipLinks } from "@codegouvfr/react-dsfr/SkipLinks";
 import { Navigate, Route, Routes, useLocation, useNavigate } from "react-router";
 import { SessionProvider, useSession } from "./session";
 import { Home } from "./pages/Home";
-import { CreateSpace } from "./pages/CreateSpace";
-import { VerifySpace } from "./pages/VerifySpace";
 import { SignIn } from "./pages/SignIn";
-import { ForgottenPassword, NewPassword } from "./pages/PasswordReset";
-import { DeviceCode } from "./pages/DeviceCode";
-import { MySpace } from "./pages/MySpace";
-import { AgentSignIn } from "./pages/AgentSignIn";
-import { AgentHome } from "./pages/AgentHome";
-import { AgentRequest } from "./pages/AgentRequest";
-import { AgentCompany } from "./pages/AgentCompany";
-import { AgentSearch } from "./pages/AgentSearch";
-import { AgentDashboard } from "./pages/AgentDashboard";
-import { DevMail } from "./pages/DevMail";
-import { DevLetters } from "./pages/DevLetters";
 import { NotFound } from "./pages/NotFound";
-import { Adhere } from "./pages/Adhere";
-import { ConfirmCompanyEmail } from "./pages/ConfirmCompanyEmail";
-import { Opposition } from "./pages/Opposition";
-import { CompanyPage } from "./pages/CompanyPage";
-import { Write } from "./pages/Write";
-import { Inbox } from "./pages/Inbox";
-import { RequestPage } from "./pages/RequestPage";
-import { BulkAdhere } from "./pages/BulkAdhere";
-import { BulkDelegate } from "./pages/BulkDelegate";
-import { Exports } from "./pages/Exports";
-import { useCallback, useEffect, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useState } from "react";
 import { api } from "./api";
 import { useRequestEvents } from "./live";
+
+/**
+ * Pages loaded on demand (their own chunks): a first visit loads the home page and the sign-in page only; the back
+ * office and its dashboard (with the chart library), the bulk tools and the development pages come when opened.
+ */
+const CreateSpace = lazy(() => import("./pages/CreateSpace").then((m) => ({ default: m.CreateSpace })));
+const VerifySpace = lazy(() => import("./pages/VerifySpace").then((m) => ({ default: m.VerifySpace })));
+const DeviceCode = lazy(() => import("./pages/DeviceCode").then((m) => ({ default: m.DeviceCode })));
+const MySpace = lazy(() => import("./pages/MySpace").then((m) => ({ default: m.MySpace })));
+const Adhere = lazy(() => import("./pages/Adhere").then((m) => ({ default: m.Adhere })));
+const ConfirmCompanyEmail = lazy(() => import("./pages/ConfirmCompanyEmail").then((m) => ({ default: m.ConfirmCompanyEmail })));
+const Opposition = lazy(() => import("./pages/Opposition").then((m) => ({ default: m.Opposition })));
+const CompanyPage = lazy(() => import("./pages/CompanyPage").then((m) => ({ default: m.CompanyPage })));
+const Write = lazy(() => import("./pages/Write").then((m) => ({ default: m.Write })));
+const Inbox = lazy(() => import("./pages/Inbox").then((m) => ({ default: m.Inbox })));
+const RequestPage = lazy(() => import("./pages/RequestPage").then((m) => ({ default: m.RequestPage })));
+const ForgottenPassword = lazy(() => import("./pages/PasswordReset").then((m) => ({ default: m.ForgottenPassword })));
+const NewPassword = lazy(() => import("./pages/PasswordReset").then((m) => ({ default: m.NewPassword })));
+const AgentSignIn = lazy(() => import("./pages/AgentSignIn").then((m) => ({ default: m.AgentSignIn })));
+const AgentHome = lazy(() => import("./pages/AgentHome").then((m) => ({ default: m.AgentHome })));
+const AgentRequest = lazy(() => import("./pages/AgentRequest").then((m) => ({ default: m.AgentRequest })));
+const AgentCompany = lazy(() => import("./pages/AgentCompany").then((m) => ({ default: m.AgentCompany })));
+const AgentSearch = lazy(() => import("./pages/AgentSearch").then((m) => ({ default: m.AgentSearch })));
+const AgentDashboard = lazy(() => import("./pages/AgentDashboard").then((m) => ({ default: m.AgentDashboard })));
+const DevMail = lazy(() => import("./pages/DevMail").then((m) => ({ default: m.DevMail })));
+const DevLetters = lazy(() => import("./pages/DevLetters").then((m) => ({ default: m.DevLetters })));
+const BulkAdhere = lazy(() => import("./pages/BulkAdhere").then((m) => ({ default: m.BulkAdhere })));
+const BulkDelegate = lazy(() => import("./pages/BulkDelegate").then((m) => ({ default: m.BulkDelegate })));
+const Exports = lazy(() => import("./pages/Exports").then((m) => ({ default: m.Exports })));
+
+/** Whether this server offers the development tools (test mails and letters): never in production. */
+function useDevTools(): boolean {
+  const [on, setOn] = useState(false);
+  useEffect(() => {
+    api<{ devTools?: boolean }>("GET", "/api/v1/health").then((h) => setOn(h.devTools === true), () => setOn(false));
+  }, []);
+  return on;
+}
 
 function Layout() {
   const { person, agent, signOut, agentSignOut } = useSession();
   const navigate = useNavigate();
   const location = useLocation();
   const inBackOffice = location.pathname.startsWith("/agent");
+  const devTools = useDevTools();
   // The person's unread messages over all her companies, in the header; kept fresh by the live events.
   const [unread, setUnread] = useState<number | undefined>();
   const refreshUnread = useCallback(() => {
@@ -100,6 +116,7 @@ function Layout() {
         }
       />
       <main id="contenu" role="main" tabIndex={-1}>
+        <Suspense fallback={<p className="fr-container fr-my-6w">Chargement de la page…</p>}>
         <Routes>
           <Route path="/" element={<Home />} />
           <Route path="/creer-un-espace" element={<CreateSpace />} />
@@ -130,6 +147,7 @@ function Layout() {
           <Route path="/deconnexion" element={<Navigate to="/" replace />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
+        </Suspense>
       </main>
       <div id="pied-de-page">
         <Footer
@@ -138,8 +156,12 @@ function Layout() {
           bottomItems={[
             { text: "S'opposer à une demande d'adhésion", linkProps: { to: "/opposition" } },
             { text: "Documentation de l'API", linkProps: { href: "/api/docs" } },
-            { text: "Courriels de test", linkProps: { to: "/dev/mail" } },
-            { text: "Courriers de test", linkProps: { to: "/dev/letters" } },
+            ...(devTools
+              ? [
+                  { text: "Courriels de test", linkProps: { to: "/dev/mail" } },
+                  { text: "Courriers de test", linkProps: { to: "/dev/letters" } },
+                ]
+              : []),
           ]}
         />
       </div>

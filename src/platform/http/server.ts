@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { constants as zlibConstants } from "node:zlib";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
+import fastifyCompress from "@fastify/compress";
 import fastifyCookie from "@fastify/cookie";
 import fastifyHelmet from "@fastify/helmet";
 import fastifyRateLimit from "@fastify/rate-limit";
@@ -88,6 +90,14 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
     },
   });
 
+  // API answers compressed on the fly (a fast brotli level); the UI's files are compressed once, at build time.
+  await app.register(fastifyCompress, {
+    global: true,
+    encodings: ["br", "gzip"],
+    threshold: 1024,
+    brotliOptions: { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 4 } },
+  });
+
   await app.register(fastifyCookie);
   const names = cookieNames(options.secureCookies);
   app.decorateRequest("personSession", null);
@@ -125,7 +135,18 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
 
   if (options.webDir && existsSync(join(options.webDir, "index.html"))) {
     const indexHtml = readFileSync(join(options.webDir, "index.html"), "utf8");
-    await app.register(fastifyStatic, { root: options.webDir, prefix: "/", index: false, wildcard: false });
+    await app.register(fastifyStatic, {
+      root: options.webDir,
+      prefix: "/",
+      index: false,
+      wildcard: false,
+      // The `.br` / `.gz` written at build time, by the browser's Accept-Encoding.
+      preCompressed: true,
+      // Hashed file names never change content: cached a year; anything else is revalidated.
+      setHeaders: (res, path) => {
+        res.header("Cache-Control", /[\\/]assets[\\/]/.test(path) ? "public, max-age=31536000, immutable" : "no-cache");
+      },
+    });
     // Client-side routes (/, /connexion, /dev/mail…) all answer the application shell.
     app.setNotFoundHandler((request, reply) => {
       if (request.method === "GET" && !request.url.startsWith("/api/")) {
