@@ -18,6 +18,7 @@ import { errorHandler, type ErrorBody } from "./errors.js";
 import { cookieNames, enforceDeclaredSecurity, sessionHook } from "./auth.js";
 import { refuseUnsafeText } from "./text.js";
 import { installFrenchErrors } from "./zod-fr.js";
+import { completeOpenApi } from "./openapi.js";
 
 export type HttpOptions = {
   logger: Logger;
@@ -119,7 +120,9 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
         title: "Messagerie Pro API",
         description: "API de la messagerie sécurisée de l'espace professionnel.",
         version: "1.0.0",
+        license: { name: "Licence Ouverte / Open Licence 2.0", identifier: "etalab-2.0" },
       },
+      servers: [{ url: "/", description: "Ce serveur (les chemins commencent par /api/v1)" }],
       components: {
         securitySchemes: {
           session: { type: "apiKey", in: "cookie", name: names.person },
@@ -129,6 +132,7 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
       },
     },
     transform: jsonSchemaTransform,
+    transformObject: (documentObject) => completeOpenApi("openapiObject" in documentObject ? documentObject.openapiObject : documentObject.swaggerObject),
   });
   await app.register(fastifySwaggerUi, { routePrefix: "/api/docs", staticCSP: true });
   app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
