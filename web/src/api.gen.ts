@@ -5179,7 +5179,9 @@ export interface operations {
                                 code: string;
                                 name: string;
                             };
+                            /** Format: date-time */
                             receivedAt: string;
+                            /** Format: date-time */
                             lastActivityAt: string;
                             unreadCount: number;
                         }[];
@@ -5431,10 +5433,13 @@ export interface operations {
                             code: string;
                             name: string;
                         };
+                        /** Format: date-time */
                         receivedAt: string;
+                        /** Format: date-time */
                         lastActivityAt: string;
                         unreadCount: number;
                         deadlines: {
+                            /** Format: date-time */
                             firstAnswer: string;
                             legal: string | null;
                         };
@@ -5455,6 +5460,7 @@ export interface operations {
                                 mediaType: string;
                                 sha256: string;
                             }[];
+                            /** Format: date-time */
                             createdAt: string;
                             readByCompanyAt: string | null;
                             readByAdministrationAt: string | null;
@@ -5464,6 +5470,7 @@ export interface operations {
                                 code: string;
                                 name: string;
                             };
+                            /** Format: date-time */
                             openedAt: string;
                         }[];
                     };
@@ -6573,7 +6580,9 @@ export interface operations {
                             /** @enum {string} */
                             status: "received" | "in_progress" | "awaiting_user" | "answered" | "closed";
                             serviceCode: string;
+                            /** Format: date-time */
                             receivedAt: string;
+                            /** Format: date-time */
                             lastActivityAt: string;
                             deadlineAt: string | null;
                             overdue: boolean;
@@ -6765,10 +6774,13 @@ export interface operations {
                             code: string;
                             name: string;
                         };
+                        /** Format: date-time */
                         receivedAt: string;
+                        /** Format: date-time */
                         lastActivityAt: string;
                         unreadCount: number;
                         deadlines: {
+                            /** Format: date-time */
                             firstAnswer: string;
                             legal: string | null;
                         };
@@ -6789,6 +6801,7 @@ export interface operations {
                                 mediaType: string;
                                 sha256: string;
                             }[];
+                            /** Format: date-time */
                             createdAt: string;
                             readByCompanyAt: string | null;
                             readByAdministrationAt: string | null;
@@ -6811,6 +6824,7 @@ export interface operations {
                             };
                             serviceCode: string;
                             body: string;
+                            /** Format: date-time */
                             createdAt: string;
                         }[];
                         transfers: {
@@ -6824,6 +6838,7 @@ export interface operations {
                             };
                             by: string;
                             reason: string;
+                            /** Format: date-time */
                             at: string;
                         }[];
                         company: {
@@ -6837,6 +6852,7 @@ export interface operations {
                                 origin: string;
                                 services: string[];
                                 requester: string;
+                                /** Format: date-time */
                                 createdAt: string;
                                 activatedAt: string | null;
                             }[];
@@ -6856,6 +6872,7 @@ export interface operations {
                             /** @enum {string} */
                             status: "received" | "in_progress" | "awaiting_user" | "answered" | "closed";
                             tax: string;
+                            /** Format: date-time */
                             receivedAt: string;
                         }[];
                         templates: {
@@ -7270,6 +7287,7 @@ export interface operations {
                         agentId: string;
                         serviceCode: string;
                         body: string;
+                        /** Format: date-time */
                         createdAt: string;
                     };
                 };
@@ -7994,6 +8012,7 @@ export interface operations {
                             status: "received" | "in_progress" | "awaiting_user" | "answered" | "closed";
                             tax: string;
                             serviceCode: string;
+                            /** Format: date-time */
                             receivedAt: string;
                             rank: number;
                             excerpt: {
@@ -8101,11 +8120,96 @@ export interface operations {
                         company: {
                             siren: string;
                             name: string;
-                        } & {
-                            [key: string]: unknown;
+                            isActive: boolean;
                         };
-                    } & {
-                        [key: string]: unknown;
+                        adhesions: {
+                            /** Format: uuid */
+                            id: string;
+                            status: string;
+                            origin: string;
+                            quality: string;
+                            services: string[];
+                            /** Format: date-time */
+                            createdAt: string;
+                            codeExpiresAt: string | null;
+                            attemptsLeft: number | null;
+                            requester: {
+                                name: string;
+                                connectionEmail: string;
+                                entitySiren: string;
+                            };
+                        }[];
+                        letters: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            adhesionId: string;
+                            number: string;
+                            kind: string;
+                            status: string;
+                            /** Format: date-time */
+                            editedAt: string;
+                            printedAt: string | null;
+                            postedAt: string | null;
+                            returnedAt: string | null;
+                        }[];
+                        rights: {
+                            /** Format: uuid */
+                            id: string;
+                            holder: {
+                                name: string;
+                                connectionEmail: string;
+                            };
+                            service: string;
+                            role: string;
+                            taxScope: string[] | null;
+                            state: string;
+                            /** Format: date-time */
+                            since: string;
+                            validUntil: string | null;
+                            grantedBy: string | null;
+                        }[];
+                        oppositions: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            adhesionId: string;
+                            requester: {
+                                name: string;
+                                connectionEmail: string;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
+                        alerts: {
+                            /** Format: uuid */
+                            id: string;
+                            kind: string;
+                            serviceCode: string | null;
+                            adhesionId: string | null;
+                            data: {
+                                [key: string]: unknown;
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            handledAt: string | null;
+                        }[];
+                        requests: {
+                            /** Format: uuid */
+                            id: string;
+                            reference: string;
+                            subject: string;
+                            /** @enum {string} */
+                            status: "received" | "in_progress" | "awaiting_user" | "answered" | "closed";
+                            tax: string;
+                            nature: string;
+                            service: {
+                                code: string;
+                                name: string;
+                            };
+                            /** Format: date-time */
+                            receivedAt: string;
+                        }[];
                     };
                 };
             };
@@ -8543,8 +8647,11 @@ export interface operations {
                 content: {
                     "application/json": {
                         service: string;
+                        /** Format: date-time */
                         from: string;
+                        /** Format: date-time */
                         to: string;
+                        /** Format: date-time */
                         generatedAt: string;
                         days: {
                             date: string;
@@ -8728,6 +8835,7 @@ export interface operations {
                             serviceCode: string;
                             title: string;
                             body: string;
+                            /** Format: date-time */
                             createdAt: string;
                         }[];
                         variables: {
@@ -8821,6 +8929,7 @@ export interface operations {
                         serviceCode: string;
                         title: string;
                         body: string;
+                        /** Format: date-time */
                         createdAt: string;
                     };
                 };

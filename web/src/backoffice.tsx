@@ -1,7 +1,7 @@
 import type { ReactNode } from "react";
 import { Link, Navigate, useLocation } from "react-router";
 import { Badge } from "@codegouvfr/react-dsfr/Badge";
-import { frenchDateTime, type Message, type RequestSummary } from "./api";
+import { frenchDateTime, type Item, type Reply, type RequestSummary } from "./api";
 import { Page } from "./components";
 import { useSession } from "./session";
 import { useRequestEvents } from "./live";
@@ -9,38 +9,9 @@ import { useRequestEvents } from "./live";
 export type AgentRef = { id: string; name: string };
 export type Status = RequestSummary["status"];
 
-export type QueueItem = Omit<RequestSummary, "service"> & {
-  serviceCode: string;
-  deadlineAt: string | null;
-  overdue: boolean;
-  dueSoon: boolean;
-  assignee: AgentRef | null;
-  version: number;
-};
-export type QueueCounts = { byStatus: Record<"received" | "in_progress" | "awaiting_user" | "answered", number>; overdue: number; dueSoon: number; unassigned: number; mine: number };
-
-export type AgentRequest = RequestSummary & {
-  deadlines: { firstAnswer: string; legal: string | null };
-  messages: Message[];
-  version: number;
-  assignee: AgentRef | null;
-  deadlineAt: string | null;
-  overdue: boolean;
-  notes: { id: string; author: AgentRef; serviceCode: string; body: string; createdAt: string }[];
-  transfers: { from: { code: string; name: string }; to: { code: string; name: string }; by: string; reason: string; at: string }[];
-  company: {
-    siren: string;
-    name: string;
-    address: string | null;
-    adhesions: { id: string; status: string; origin: string; services: string[]; requester: string; createdAt: string; activatedAt: string | null }[];
-    representatives: { name: string; service: string; role: string; taxScope: string[] | null }[];
-    oppositions: number;
-  };
-  otherRequests: { id: string; reference: string; subject: string; status: Status; tax: string; receivedAt: string }[];
-  templates: { id: string; title: string; body: string }[];
-  colleagues: AgentRef[];
-  transferTargets: { code: string; name: string; type: string }[];
-};
+export type QueueItem = Item<Reply<"/api/v1/backoffice/requests", "get">>;
+export type QueueCounts = Reply<"/api/v1/backoffice/requests/counts", "get">;
+export type AgentRequest = Reply<"/api/v1/backoffice/requests/{id}", "get">;
 
 export type Segment = { text: string; match: boolean };
 

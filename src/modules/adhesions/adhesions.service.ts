@@ -606,7 +606,9 @@ export async function companyDesk(deps: Pick<AdhesionsDeps, "db">, siren: string
   const views = await toView(deps, adhesions, letters);
   return {
     adhesions: views.map((v, i) => ({ ...v, requester: who(adhesions[i]!.space_id) })),
-    letters: adhesions.flatMap((a) => letters.get(a.id)!.map((l) => ({ ...l, adhesionId: a.id }))),
+    letters: adhesions.flatMap((a) =>
+      letters.get(a.id)!.map((l) => ({ id: l.id, adhesionId: a.id, number: l.number, kind: l.kind, status: l.status, editedAt: l.edited_at, printedAt: l.printed_at, postedAt: l.posted_at, returnedAt: l.returned_at })),
+    ),
     oppositions: oppositions.map((o) => ({ id: o.id, adhesionId: o.adhesion_id, requester: who(o.requester_space_id), createdAt: o.created_at })),
     alerts: alerts.map((a) => ({ id: a.id, kind: a.kind, serviceCode: a.service_code, adhesionId: a.adhesion_id, data: a.data, createdAt: a.created_at, handledAt: a.handled_at })),
   };

@@ -1,22 +1,20 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { requireAgent } from "../../platform/http/auth.js";
+import { instant } from "../../platform/http/codecs.js";
 import { parisDayEnd, parisDayStart } from "../../platform/paris.js";
 import { errorReply, sirenField } from "../spaces/index.js";
 import {
   addNote,
   closeByAgent,
-  deadlinesJson,
   extendLegalDeadline,
   detailSchema,
   LIMITS,
-  messageJson,
   NATURE_CODES,
   postAgentMessage,
   queue,
   queueCounts,
   searchForAgent,
-  summaryJson,
   openAttachmentForAgent,
   sendAttachment,
   acceptUploads,
@@ -33,8 +31,6 @@ import { TAX_CODES } from "../adhesions/index.js";
 import * as bo from "./backoffice.service.js";
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorReply]));
-/** Dates become ISO strings, as in every answer of the API. */
-const json = <T>(value: T) => JSON.parse(JSON.stringify(value)) as unknown;
 
 const idParams = z.object({ id: z.uuid({ error: "identifiant invalide" }) });
 const version = z.number().int().min(1);
@@ -55,9 +51,9 @@ const queueItem = z.object({
   subject: z.string(),
   status: z.enum(STATUSES),
   serviceCode: z.string(),
-  receivedAt: z.string(),
-  lastActivityAt: z.string(),
-  deadlineAt: z.string().nullable(),
+  receivedAt: instant,
+  lastActivityAt: instant,
+  deadlineAt: instant.nullable(),
   overdue: z.boolean(),
   dueSoon: z.boolean(),
   assignee: agentRef.nullable(),
@@ -76,22 +72,60 @@ const countsSchema = z.object({
 const agentDetail = detailSchema.extend({
   version: z.number().int(),
   assignee: agentRef.nullable(),
-  deadlineAt: z.string().nullable(),
+  deadlineAt: instant.nullable(),
   overdue: z.boolean(),
-  notes: z.array(z.object({ id: z.uuid(), author: agentRef, serviceCode: z.string(), body: z.string(), createdAt: z.string() })),
-  transfers: z.array(z.object({ from: serviceRef, to: serviceRef, by: z.string(), reason: z.string(), at: z.string() })),
+  notes: z.array(z.object({ id: z.uuid(), author: agentRef, serviceCode: z.string(), body: z.string(), createdAt: instant })),
+  transfers: z.array(z.object({ from: serviceRef, to: serviceRef, by: z.string(), reason: z.string(), at: instant })),
   company: z.object({
     siren: z.string(),
     name: z.string(),
     address: z.string().nullable(),
-    adhesions: z.array(z.object({ id: z.uuid(), status: z.string(), origin: z.string(), services: z.array(z.string()), requester: z.string(), createdAt: z.string(), activatedAt: z.string().nullable() })),
+    adhesions: z.array(z.object({ id: z.uuid(), status: z.string(), origin: z.string(), services: z.array(z.string()), requester: z.string(), createdAt: instant, activatedAt: instant.nullable() })),
     representatives: z.array(z.object({ name: z.string(), service: z.string(), role: z.string(), taxScope: z.array(z.string()).nullable() })),
     oppositions: z.number().int(),
   }),
-  otherRequests: z.array(z.object({ id: z.uuid(), reference: z.string(), subject: z.string(), status: z.enum(STATUSES), tax: z.string(), receivedAt: z.string() })),
+  otherRequests: z.array(z.object({ id: z.uuid(), reference: z.string(), subject: z.string(), status: z.enum(STATUSES), tax: z.string(), receivedAt: instant })),
   templates: z.array(z.object({ id: z.uuid(), title: z.string(), body: z.string() })),
   colleagues: z.array(agentRef),
   transferTargets: z.array(z.object({ code: z.string(), name: z.string(), type: z.string() })),
+});
+
+const person = z.object({ name: z.string(), connectionEmail: z.string() });
+/** The adhesion desk of a company (OPALE): every field declared, in camelCase, dates as instants. */
+const deskSchema = z.object({
+  company: z.object({ siren: z.string(), name: z.string(), isActive: z.boolean() }),
+  adhesions: z.array(
+    z.object({
+      id: z.uuid(),
+      status: z.string(),
+      origin: z.string(),
+      quality: z.string(),
+      services: z.array(z.string()),
+      createdAt: instant,
+      codeExpiresAt: instant.nullable(),
+      attemptsLeft: z.number().int().nullable(),
+      requester: person.extend({ entitySiren: z.string() }),
+    }),
+  ),
+  letters: z.array(
+    z.object({ id: z.uuid(), adhesionId: z.uuid(), number: z.string(), kind: z.string(), status: z.string(), editedAt: instant, printedAt: instant.nullable(), postedAt: instant.nullable(), returnedAt: instant.nullable() }),
+  ),
+  rights: z.array(
+    z.object({
+      id: z.uuid(),
+      holder: person,
+      service: z.string(),
+      role: z.string(),
+      taxScope: z.array(z.string()).nullable(),
+      state: z.string(),
+      since: instant,
+      validUntil: instant.nullable(),
+      grantedBy: z.string().nullable(),
+    }),
+  ),
+  oppositions: z.array(z.object({ id: z.uuid(), adhesionId: z.uuid(), requester: person, createdAt: instant })),
+  alerts: z.array(z.object({ id: z.uuid(), kind: z.string(), serviceCode: z.string().nullable(), adhesionId: z.uuid().nullable(), data: z.record(z.string(), z.unknown()), createdAt: instant, handledAt: instant.nullable() })),
+  requests: z.array(z.object({ id: z.uuid(), reference: z.string(), subject: z.string(), status: z.enum(STATUSES), tax: z.string(), nature: z.string(), service: serviceRef, receivedAt: instant })),
 });
 
 /** Working the requests, the adhesion desk, the dashboard and the templates (api.md, prefix /api/v1/backoffice). */
@@ -131,7 +165,7 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
         const agent = await scope(req);
         const { cursor, limit, ...filters } = req.query;
         const page = await queue(deps.requests, agent, filters, cursor, limit);
-        return json({ items: await withAssignees(page.items), nextCursor: page.nextCursor }) as never;
+        return { items: await withAssignees(page.items), nextCursor: page.nextCursor };
       },
     );
 
@@ -160,10 +194,7 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
           response: { 200: agentDetail, ...errors(400, 401, 404) },
         },
       },
-      async (req) => {
-        const r = await bo.requestForAgent(deps, await scope(req), req.params.id);
-        return json({ ...summaryJson(r), ...r, deadlines: deadlinesJson(r.deadlines), messages: r.messages.map(messageJson) }) as never;
-      },
+      async (req) => bo.requestForAgent(deps, await scope(req), req.params.id),
     );
 
     app.post(
@@ -213,10 +244,10 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
           security: [{ agentSession: [], csrf: [] }],
           params: idParams,
           body: z.object({ body: text(5_000, "la note") }),
-          response: { 201: z.object({ id: z.uuid(), agentId: z.uuid(), serviceCode: z.string(), body: z.string(), createdAt: z.string() }), ...errors(400, 401, 403, 404) },
+          response: { 201: z.object({ id: z.uuid(), agentId: z.uuid(), serviceCode: z.string(), body: z.string(), createdAt: instant }), ...errors(400, 401, 403, 404) },
         },
       },
-      async (req, reply) => reply.status(201).send(json(await addNote(deps.requests, await scope(req), req.params.id, req.body.body)) as never),
+      async (req, reply) => reply.status(201).send(await addNote(deps.requests, await scope(req), req.params.id, req.body.body)),
     );
 
     app.post(
@@ -315,7 +346,7 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
                   status: z.enum(STATUSES),
                   tax: z.string(),
                   serviceCode: z.string(),
-                  receivedAt: z.string(),
+                  receivedAt: instant,
                   rank: z.number(),
                   excerpt: segments,
                 }),
@@ -329,7 +360,7 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
           },
         },
       },
-      async (req) => json(await searchForAgent(deps.requests, await scope(req), req.query.q, req.query.service, req.query.limit)) as never,
+      async (req) => searchForAgent(deps.requests, await scope(req), req.query.q, req.query.service, req.query.limit),
     );
 
     app.get(
@@ -340,10 +371,10 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
           summary: "The adhesion desk: adhesions, letters, rights, oppositions, alerts and requests (competent services only)",
           security: [{ agentSession: [] }],
           params: z.object({ siren: sirenField }),
-          response: { 200: z.looseObject({ company: z.looseObject({ siren: z.string(), name: z.string() }) }), ...errors(400, 401, 404) },
+          response: { 200: deskSchema, ...errors(400, 401, 404) },
         },
       },
-      async (req) => json(await bo.companyForAgent(deps, await scope(req), req.params.siren)) as never,
+      async (req) => bo.companyForAgent(deps, await scope(req), req.params.siren),
     );
 
     const reason = z.object({ reason: text(1_000, "le motif") });
@@ -408,9 +439,9 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
           response: {
             200: z.object({
               service: z.string(),
-              from: z.string(),
-              to: z.string(),
-              generatedAt: z.string(),
+              from: instant,
+              to: instant,
+              generatedAt: instant,
               days: z.array(z.object({ date: z.string(), received: z.number(), answered: z.number() })),
               totals: z.object({ received: z.number(), answered: z.number() }),
               backlog: countsSchema.shape.byStatus,
@@ -423,7 +454,7 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
       },
       async (req) => {
         const [from, to] = bounds(req.query);
-        return json(await bo.stats(deps, await scope(req), req.query.service, from, to)) as never;
+        return bo.stats(deps, await scope(req), req.query.service, from, to);
       },
     );
 
@@ -458,14 +489,14 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
           querystring: z.object({ service: z.string().max(32).optional() }),
           response: {
             200: z.object({
-              items: z.array(z.object({ id: z.uuid(), serviceCode: z.string(), title: z.string(), body: z.string(), createdAt: z.string() })),
+              items: z.array(z.object({ id: z.uuid(), serviceCode: z.string(), title: z.string(), body: z.string(), createdAt: instant })),
               variables: z.record(z.string(), z.string()),
             }),
             ...errors(400, 401, 404),
           },
         },
       },
-      async (req) => json({ items: await bo.listTemplates(deps, await scope(req), req.query.service), variables: bo.TEMPLATE_VARIABLES }) as never,
+      async (req) => ({ items: await bo.listTemplates(deps, await scope(req), req.query.service), variables: bo.TEMPLATE_VARIABLES }),
     );
 
     app.post(
@@ -476,10 +507,10 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
           summary: "A new answer template for one of my services (supervisors)",
           security: [{ agentSession: [], csrf: [] }],
           body: z.object({ serviceCode: z.string().min(1).max(32), title: text(120, "le titre"), body: text(LIMITS.bodyMax, "le modèle") }),
-          response: { 201: z.object({ id: z.uuid(), serviceCode: z.string(), title: z.string(), body: z.string(), createdAt: z.string() }), ...errors(400, 401, 403, 404, 409, 422) },
+          response: { 201: z.object({ id: z.uuid(), serviceCode: z.string(), title: z.string(), body: z.string(), createdAt: instant }), ...errors(400, 401, 403, 404, 409, 422) },
         },
       },
-      async (req, reply) => reply.status(201).send(json(await bo.createTemplate(deps, await scope(req), req.body)) as never),
+      async (req, reply) => reply.status(201).send(await bo.createTemplate(deps, await scope(req), req.body)),
     );
 
     app.delete(

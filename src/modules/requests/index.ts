@@ -11,7 +11,7 @@ export {
   type RequestSummary,
   type MessageView,
 } from "./requests.service.js";
-export { requestsRoutes, acceptUploads, uploadedFile, uploadAnswer, summaryJson, messageJson, deadlinesJson, summarySchema, messageSchema, detailSchema } from "./requests.routes.js";
+export { requestsRoutes, acceptUploads, uploadedFile, uploadAnswer, summarySchema, messageSchema, detailSchema } from "./requests.routes.js";
 export { receiptKeysFromPem, signedReceipt, verifyReceipt, type ReceiptKeys, type ReceiptPayload, type ReceiptVerdict } from "./requests.receipts.js";
 export { transition, STATUSES, STATUS_LABELS, type RequestEvent } from "./requests.states.js";
 export { NATURES, NATURE_CODES, TAX_LABELS, LIMITS } from "./requests.catalogue.js";

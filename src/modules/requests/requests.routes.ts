@@ -12,6 +12,7 @@ import { DomainError } from "../../platform/errors.js";
 import fastifyMultipart from "@fastify/multipart";
 import { serveEventStream, type EventHub } from "./requests.events.js";
 import { isCalendarDay, parisDayEnd, parisDayStart } from "../../platform/paris.js";
+import { instant } from "../../platform/http/codecs.js";
 
 /** Multipart for the upload routes of a plugin: one file, no other field, at most the size of an attachment. */
 export async function acceptUploads(app: FastifyInstance): Promise<void> {
@@ -39,7 +40,6 @@ export const uploadAnswer = z.object({ uploadId: z.uuid(), name: z.string(), siz
 const parisDayField = z.string().refine(isCalendarDay, { message: "date attendue au format AAAA-MM-JJ (par exemple 2026-12-31)" });
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorReply]));
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 const serviceRef = z.object({ code: z.string(), name: z.string() });
 export const summarySchema = z.object({
@@ -52,8 +52,8 @@ export const summarySchema = z.object({
   subject: z.string(),
   status: z.enum(STATUSES),
   service: serviceRef,
-  receivedAt: z.string(),
-  lastActivityAt: z.string(),
+  receivedAt: instant,
+  lastActivityAt: instant,
   unreadCount: z.number().int(),
 });
 export const messageSchema = z.object({
@@ -62,18 +62,15 @@ export const messageSchema = z.object({
   /** Plain text; line breaks kept; never to be rendered as HTML. */
   body: z.string(),
   attachments: z.array(z.object({ id: z.uuid(), name: z.string(), size: z.number().int(), mediaType: z.string(), sha256: z.string() })),
-  createdAt: z.string(),
-  readByCompanyAt: z.string().nullable(),
-  readByAdministrationAt: z.string().nullable(),
+  createdAt: instant,
+  readByCompanyAt: instant.nullable(),
+  readByAdministrationAt: instant.nullable(),
 });
 export const detailSchema = summarySchema.extend({
-  deadlines: z.object({ firstAnswer: z.string(), legal: z.string().nullable() }),
+  deadlines: z.object({ firstAnswer: instant, legal: instant.nullable() }),
   messages: z.array(messageSchema),
 });
 
-export const summaryJson = (r: service.RequestSummary) => ({ ...r, receivedAt: r.receivedAt.toISOString(), lastActivityAt: r.lastActivityAt.toISOString() });
-export const messageJson = (m: service.MessageView) => ({ ...m, createdAt: m.createdAt.toISOString(), readByCompanyAt: iso(m.readByCompanyAt), readByAdministrationAt: iso(m.readByAdministrationAt) });
-export const deadlinesJson = (d: { firstAnswer: Date; legal: Date | null }) => ({ firstAnswer: d.firstAnswer.toISOString(), legal: iso(d.legal) });
 
 const idParams = z.object({ id: z.uuid({ error: "identifiant de demande invalide" }) });
 const uploadIds = z.array(z.uuid()).max(LIMITS.attachmentsMax, `au plus ${LIMITS.attachmentsMax} pièces jointes`).default([]);
@@ -194,7 +191,7 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
           limit,
           cursor,
         );
-        return { items: page.items.map(summaryJson), nextCursor: page.nextCursor };
+        return { items: page.items, nextCursor: page.nextCursor };
       },
     );
 
@@ -209,21 +206,13 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
           response: {
             200: detailSchema.extend({
               /** For the company's administrators: which service opened the request, and when. */
-              openings: z.array(z.object({ service: serviceRef, openedAt: z.string() })).optional(),
+              openings: z.array(z.object({ service: serviceRef, openedAt: instant })).optional(),
             }),
             ...errors(400, 401, 404),
           },
         },
       },
-      async (req) => {
-        const r = await service.getRequest(deps, requirePerson(req).subjectId, req.params.id);
-        return {
-          ...summaryJson(r),
-          deadlines: deadlinesJson(r.deadlines),
-          messages: r.messages.map(messageJson),
-          ...(r.openings ? { openings: r.openings.map((o) => ({ service: o.service, openedAt: o.openedAt.toISOString() })) } : {}),
-        };
-      },
+      async (req) => service.getRequest(deps, requirePerson(req).subjectId, req.params.id),
     );
 
     app.post(

@@ -2,20 +2,12 @@ import { useCallback, useEffect, useState } from "react";
 import { Link, useParams } from "react-router";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Button } from "@codegouvfr/react-dsfr/Button";
-import { api, QUALITY_LABELS, ROLE_LABELS } from "../api";
+import { api, QUALITY_LABELS, ROLE_LABELS, type Reply } from "../api";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { ErrorAlert } from "../components";
 import { ADHESION_STATUS_LABELS, AgentPage, AGENT_STATUS_LABELS, dateTime, LETTER_STATUS_LABELS, type Status } from "../backoffice";
 
-type Desk = {
-  company: { siren: string; name: string; isActive: boolean };
-  adhesions: { id: string; status: string; origin: string; quality: string; services: string[]; createdAt: string; codeExpiresAt: string | null; attemptsLeft: number | null; requester: { name: string; connectionEmail: string; entitySiren: string } }[];
-  letters: { id: string; number: string; kind: string; status: string; edited_at: string; posted_at: string | null; returned_at: string | null; adhesionId: string }[];
-  rights: { id: string; holder: { name: string; connectionEmail: string }; service: string; role: string; taxScope: string[] | null; state: string; since: string; validUntil: string | null; grantedBy: string | null }[];
-  oppositions: { id: string; adhesionId: string; requester: { name: string; connectionEmail: string }; createdAt: string }[];
-  alerts: { id: string; kind: string; createdAt: string; data: Record<string, unknown> }[];
-  requests: { id: string; reference: string; subject: string; status: Status; tax: string; service: { name: string }; receivedAt: string }[];
-};
+type Desk = Reply<"/api/v1/backoffice/companies/{siren}", "get">;
 
 /** The adhesion desk (OPALE, product §9): a company's adhesions, letters, rights, oppositions and alerts. */
 export function AgentCompany() {
@@ -119,9 +111,9 @@ function DeskView({ siren }: { siren: string }) {
       <ul>
         {desk.letters.map((l) => (
           <li key={l.id}>
-            N° {l.number} ({l.kind === "activation" ? "code d'activation" : "avis de changement d'adresse"}) — {LETTER_STATUS_LABELS[l.status] ?? l.status}, édité le {dateTime(l.edited_at)}
-            {l.posted_at ? `, posté le ${dateTime(l.posted_at)}` : ""}
-            {l.returned_at ? `, revenu le ${dateTime(l.returned_at)}` : ""}
+            N° {l.number} ({l.kind === "activation" ? "code d'activation" : "avis de changement d'adresse"}) — {LETTER_STATUS_LABELS[l.status] ?? l.status}, édité le {dateTime(l.editedAt)}
+            {l.postedAt ? `, posté le ${dateTime(l.postedAt)}` : ""}
+            {l.returnedAt ? `, revenu le ${dateTime(l.returnedAt)}` : ""}
           </li>
         ))}
       </ul>

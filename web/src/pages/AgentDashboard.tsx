@@ -4,18 +4,11 @@ import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Select } from "@codegouvfr/react-dsfr/Select";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
-import { api } from "../api";
+import { api, type Reply } from "../api";
 import { ErrorAlert } from "../components";
 import { AgentPage, AGENT_STATUS_LABELS } from "../backoffice";
 
-type Stats = {
-  service: string;
-  days: { date: string; received: number; answered: number }[];
-  totals: { received: number; answered: number };
-  backlog: Record<"received" | "in_progress" | "awaiting_user" | "answered", number>;
-  overdue: number;
-  firstAnswer: { count: number; medianHours: number | null; p90Hours: number | null };
-};
+type Stats = Reply<"/api/v1/backoffice/stats", "get">;
 
 const iso = (d: Date) => d.toISOString().slice(0, 10);
 const hours = (h: number | null) => (h === null ? "—" : h < 48 ? `${h.toLocaleString("fr-FR")} h` : `${(h / 24).toLocaleString("fr-FR", { maximumFractionDigits: 1 })} j`);

@@ -2,11 +2,11 @@ import { useEffect, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { SearchBar } from "@codegouvfr/react-dsfr/SearchBar";
-import { api } from "../api";
+import { api, type Item, type Reply } from "../api";
 import { ErrorAlert } from "../components";
 import { AgentPage, dateTime, Excerpt, StatusBadge, type Segment, type Status } from "../backoffice";
 
-type Hit = { id: string; reference: string; siren: string; companyName: string; subject: Segment[]; status: Status; tax: string; serviceCode: string; receivedAt: string; excerpt: Segment[] };
+type Hit = Item<Reply<"/api/v1/backoffice/search", "get">>;
 
 /** French full-text search over my services' requests (product §9), ranked, with highlighted excerpts. */
 export function AgentSearch() {
