@@ -96,8 +96,6 @@ export const frenchDateTime = (iso: string, compact = false) =>
 /** Paris date, long form: « 28 novembre 2026 ». */
 export const frenchDate = (iso: string) => new Date(iso).toLocaleDateString("fr-FR", { timeZone: "Europe/Paris", day: "numeric", month: "long", year: "numeric" });
 
-export const ROLE_LABELS: Record<string, string> = { administrator: "administrateur", deputy: "administrateur suppléant", delegate: "délégataire" };
-export const QUALITY_LABELS: Record<string, string> = { legal_representative: "représentant légal", mandated: "personne mandatée" };
 
 export type Delegation = Item<Reply<"/api/v1/delegations", "get">>;
 export type Representative = Item<Reply<"/api/v1/companies/{siren}/representatives", "get">>;
@@ -107,32 +105,24 @@ export type Message = RequestDetail["messages"][number];
 export type Attachment = Message["attachments"][number];
 export type Uploaded = Reply<"/api/v1/uploads", "post">;
 
-export const REQUEST_STATUS_LABELS: Record<RequestSummary["status"], string> = {
-  received: "Reçue",
-  in_progress: "En cours de traitement",
-  awaiting_user: "En attente de votre réponse",
-  answered: "Traitée",
-  closed: "Clôturée",
-};
-export const TAXES: { code: string; label: string }[] = [
-  { code: "TVA", label: "TVA" },
-  { code: "IS", label: "Impôt sur les sociétés" },
-  { code: "CFE-CVAE", label: "CFE-CVAE" },
-  { code: "TS", label: "Taxe sur les salaires" },
-  { code: "PAS", label: "Prélèvement à la source" },
-  { code: "BIC-BNC", label: "BIC-BNC" },
-  { code: "TF", label: "Taxes foncières" },
-  { code: "AUTRE", label: "Autre" },
-];
-export const NATURES: { code: string; label: string; onlyFor?: string }[] = [
-  { code: "reclamation", label: "Je formule une réclamation" },
-  { code: "question", label: "Je pose une question" },
-  { code: "delai_paiement", label: "Je demande un délai de paiement" },
-  { code: "remboursement_credit_tva", label: "Je demande le remboursement d'un crédit de TVA", onlyFor: "TVA" },
-  { code: "attestation", label: "Je demande une attestation" },
-  { code: "changement_situation", label: "Je signale un changement" },
-  { code: "autre", label: "Autre demande" },
-];
+/** The words for the product's codes: one catalogue, shared with the server. */
+export {
+  REQUEST_STATUS_LABELS,
+  AGENT_REQUEST_STATUS_LABELS,
+  ADHESION_STATUS_LABELS,
+  LETTER_STATUS_LABELS,
+  LETTER_KIND_LABELS,
+  DELEGATION_STATUS_LABELS,
+  RIGHT_STATE_LABELS,
+  ROLE_LABELS,
+  QUALITY_LABELS,
+  ORIGIN_LABELS,
+  TAXES,
+  NATURES,
+  taxLabel,
+  natureLabel,
+  serviceLabel,
+} from "../../src/shared/labels";
 
 /**
  * Uploads one file with progress (XMLHttpRequest reports upload progress; fetch does not), to the company side's

@@ -15,32 +15,9 @@ export type AgentRequest = Reply<"/api/v1/backoffice/requests/{id}", "get">;
 
 export type Segment = { text: string; match: boolean };
 
-/** Labels of the states as agents read them. */
-export const AGENT_STATUS_LABELS: Record<Status, string> = {
-  received: "Reçue",
-  in_progress: "En cours de traitement",
-  awaiting_user: "En attente de l'usager",
-  answered: "Traitée",
-  closed: "Clôturée",
-};
-
-export const ADHESION_STATUS_LABELS: Record<string, string> = {
-  awaiting_company_email: "En attente de la confirmation de l'adresse de l'entreprise",
-  letter_issued: "Courrier envoyé, en attente du code",
-  active: "Active",
-  cancelled: "Annulée",
-  opposed: "Opposition de l'entreprise",
-  expired: "Expirée",
-  voided: "Annulée (codes épuisés)",
-};
-
-export const LETTER_STATUS_LABELS: Record<string, string> = {
-  edited: "Édité",
-  printed: "Imprimé",
-  posted: "Posté",
-  returned: "Retour (NPAI)",
-  voided: "Annulé",
-};
+/** Labels of the states as agents read them, and of adhesions and letters: the shared catalogue. */
+export { AGENT_REQUEST_STATUS_LABELS as AGENT_STATUS_LABELS, ADHESION_STATUS_LABELS, LETTER_STATUS_LABELS } from "./api";
+import { AGENT_REQUEST_STATUS_LABELS as AGENT_STATUS_LABELS } from "./api";
 
 export function StatusBadge({ status }: { status: Status }) {
   const severity = status === "awaiting_user" ? "warning" : status === "answered" ? "success" : status === "closed" ? undefined : "info";

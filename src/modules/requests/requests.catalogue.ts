@@ -2,28 +2,12 @@ import { TAX_CODES } from "../adhesions/index.js";
 
 export { TAX_CODES };
 
-/** Natures of a request (product §8); `remboursement_credit_tva` only for TVA. */
-export const NATURES = [
-  { code: "reclamation", label: "Je formule une réclamation" },
-  { code: "question", label: "Je pose une question" },
-  { code: "delai_paiement", label: "Je demande un délai de paiement" },
-  { code: "remboursement_credit_tva", label: "Je demande le remboursement d'un crédit de TVA" },
-  { code: "attestation", label: "Je demande une attestation" },
-  { code: "changement_situation", label: "Je signale un changement" },
-  { code: "autre", label: "Autre demande" },
-] as const;
+import { NATURES, TAX_LABELS } from "../../shared/labels.js";
+
+/** Natures of a request (product §8), from the shared catalogue of labels. */
+export { NATURES, TAX_LABELS };
 export const NATURE_CODES = NATURES.map((n) => n.code) as [string, ...string[]];
 
-export const TAX_LABELS: Record<string, string> = {
-  TVA: "TVA",
-  IS: "Impôt sur les sociétés",
-  "CFE-CVAE": "CFE-CVAE",
-  TS: "Taxe sur les salaires",
-  PAS: "Prélèvement à la source",
-  "BIC-BNC": "BIC-BNC",
-  TF: "Taxes foncières",
-  AUTRE: "Autre",
-};
 
 export function natureAllowed(tax: string, nature: string): boolean {
   return nature !== "remboursement_credit_tva" || tax === "TVA";

@@ -33,11 +33,5 @@ export function transition(from: RequestStatus, event: RequestEvent): Transition
   return to ? { ok: true, to } : { ok: false, reason: "not_allowed" };
 }
 
-/** French labels of the states. */
-export const STATUS_LABELS: Record<RequestStatus, string> = {
-  received: "Reçue",
-  in_progress: "En cours de traitement",
-  awaiting_user: "En attente de votre réponse",
-  answered: "Traitée",
-  closed: "Clôturée",
-};
+/** French labels of the states (the shared catalogue). */
+export { REQUEST_STATUS_LABELS as STATUS_LABELS } from "../../shared/labels.js";

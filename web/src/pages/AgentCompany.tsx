@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from "react";
 import { Link, useParams } from "react-router";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Button } from "@codegouvfr/react-dsfr/Button";
-import { api, QUALITY_LABELS, ROLE_LABELS, type Reply } from "../api";
+import { api, LETTER_KIND_LABELS, QUALITY_LABELS, ROLE_LABELS, serviceLabel, taxLabel, type Reply } from "../api";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { ErrorAlert } from "../components";
 import { ADHESION_STATUS_LABELS, AgentPage, AGENT_STATUS_LABELS, dateTime, LETTER_STATUS_LABELS, type Status } from "../backoffice";
@@ -83,7 +83,7 @@ function DeskView({ siren }: { siren: string }) {
                   <span className="fr-text--xs">{a.requester.connectionEmail}</span>
                 </td>
                 <td>{QUALITY_LABELS[a.quality] ?? a.quality}</td>
-                <td>{a.services.join(", ")}</td>
+                <td>{a.services.map(serviceLabel).join(", ")}</td>
                 <td>
                   {ADHESION_STATUS_LABELS[a.status] ?? a.status}
                   {a.attemptsLeft !== null ? ` (${a.attemptsLeft} essais restants)` : ""}
@@ -111,9 +111,11 @@ function DeskView({ siren }: { siren: string }) {
       <ul>
         {desk.letters.map((l) => (
           <li key={l.id}>
-            N° {l.number} ({l.kind === "activation" ? "code d'activation" : "avis de changement d'adresse"}) — {LETTER_STATUS_LABELS[l.status] ?? l.status}, édité le {dateTime(l.editedAt)}
+            N° {l.number} ({LETTER_KIND_LABELS[l.kind] ?? l.kind}) — édité le {dateTime(l.editedAt)}
+            {l.printedAt ? `, imprimé le ${dateTime(l.printedAt)}` : ""}
             {l.postedAt ? `, posté le ${dateTime(l.postedAt)}` : ""}
-            {l.returnedAt ? `, revenu le ${dateTime(l.returnedAt)}` : ""}
+            {l.returnedAt ? `, revenu le ${dateTime(l.returnedAt)} (NPAI)` : ""}
+            {l.status === "voided" ? ` — ${LETTER_STATUS_LABELS.voided}` : ""}
           </li>
         ))}
       </ul>
@@ -141,8 +143,8 @@ function DeskView({ siren }: { siren: string }) {
                   <span className="fr-text--xs">{r.holder.connectionEmail}</span>
                 </td>
                 <td>
-                  {r.service}
-                  {r.taxScope ? ` (${r.taxScope.join(", ")})` : ""}
+                  {serviceLabel(r.service)}
+                  {r.taxScope ? ` (${r.taxScope.map(taxLabel).join(", ")})` : ""}
                 </td>
                 <td>{ROLE_LABELS[r.role] ?? r.role}</td>
                 <td>{r.state === "active" ? "active" : r.state === "suspended" ? "suspendue" : r.state}</td>

@@ -6,7 +6,7 @@ import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Select } from "@codegouvfr/react-dsfr/Select";
 import { RadioButtons } from "@codegouvfr/react-dsfr/RadioButtons";
 import { createModal } from "@codegouvfr/react-dsfr/Modal";
-import { api, ApiError, NATURES, ROLE_LABELS } from "../api";
+import { api, ApiError, NATURES, ROLE_LABELS, serviceLabel, taxLabel } from "../api";
 import { ErrorAlert, Thread, useAction } from "../components";
 import { Attachments, type Pending } from "./Write";
 import { ADHESION_STATUS_LABELS, AGENT_STATUS_LABELS, AgentPage, dateTime, Deadline, StatusBadge, useQueueEvents, type AgentRequest as Detail } from "../backoffice";
@@ -274,8 +274,8 @@ function Work({ id, agentId }: { id: string; agentId: string }) {
           <ul>
             {r.company.representatives.map((p, i) => (
               <li key={i}>
-                {p.name} — {p.service} ({ROLE_LABELS[p.role] ?? p.role}
-                {p.taxScope ? `, ${p.taxScope.join(", ")}` : ""})
+                {p.name} — {serviceLabel(p.service)} ({ROLE_LABELS[p.role] ?? p.role}
+                {p.taxScope ? `, ${p.taxScope.map(taxLabel).join(", ")}` : ""})
               </li>
             ))}
           </ul>

@@ -1,18 +1,10 @@
 import { useCallback, useEffect, useState } from "react";
 import { Badge } from "@codegouvfr/react-dsfr/Badge";
 import { Button } from "@codegouvfr/react-dsfr/Button";
-import { api, frenchDate, ROLE_LABELS, type Delegation } from "../api";
+import { api, DELEGATION_STATUS_LABELS, frenchDate, ROLE_LABELS, type Delegation } from "../api";
 import { ErrorAlert } from "../components";
 import { serviceLabel, useCatalogue } from "../catalogue";
 
-const STATUS_LABELS: Record<string, string> = {
-  offered: "En attente de réponse",
-  accepted: "En vigueur",
-  declined: "Refusée",
-  expired: "Expirée",
-  cancelled: "Retirée",
-  revoked: "Révoquée",
-};
 
 function describe(d: Delegation, catalogue: ReturnType<typeof useCatalogue>): string {
   const services = d.services.map((s) => serviceLabel(catalogue, s)).join(", ");
@@ -85,7 +77,7 @@ export function Delegations({ onChange }: { onChange: () => void }) {
       {received.map((d) => (
         <section key={d.id} className="fr-card fr-p-3w fr-mb-2w" aria-label={`Habilitation proposée par ${d.from.firstName} ${d.from.lastName} pour ${d.companyName}`}>
           <p className="fr-mb-1w">
-            <strong>{d.companyName}</strong> (SIREN {d.siren}) — proposée par {d.from.firstName} {d.from.lastName} <Badge small>{STATUS_LABELS[d.status] ?? d.status}</Badge>
+            <strong>{d.companyName}</strong> (SIREN {d.siren}) — proposée par {d.from.firstName} {d.from.lastName} <Badge small>{DELEGATION_STATUS_LABELS[d.status] ?? d.status}</Badge>
           </p>
           <p className="fr-text--sm fr-mb-1w">{describe(d, catalogue)}</p>
           {d.status === "offered" && (
@@ -113,7 +105,7 @@ export function Delegations({ onChange }: { onChange: () => void }) {
         <section key={d.id} className="fr-card fr-p-3w fr-mb-2w" aria-label={`Habilitation accordée à ${d.to.firstName} ${d.to.lastName} pour ${d.companyName}`}>
           <p className="fr-mb-1w">
             <strong>{d.companyName}</strong> — à {d.to.firstName} {d.to.lastName} ({d.to.connectionEmail}){" "}
-            <Badge small severity={d.rightsState === "suspended" ? "warning" : "info"}>{d.rightsState === "suspended" ? "En veille" : (STATUS_LABELS[d.status] ?? d.status)}</Badge>
+            <Badge small severity={d.rightsState === "suspended" ? "warning" : "info"}>{d.rightsState === "suspended" ? "En veille" : (DELEGATION_STATUS_LABELS[d.status] ?? d.status)}</Badge>
           </p>
           <p className="fr-text--sm fr-mb-1w">{describe(d, catalogue)}</p>
           {d.status === "accepted" && d.rightsState === "active" && (
