@@ -68,7 +68,11 @@ describe("the seed's delegation story in the browser", () => {
     await robert.locator(`tr[data-person="${LILA}"]`).getByText(/accordée par Claire Vasseur/).first().waitFor();
 
     // He revokes the head accountant's rights: Lila's delegation falls with them.
-    await robert.locator(`tr[data-person="${CHIEF}"]`).getByRole("button", { name: "Révoquer" }).click();
+    await robert.locator(`tr[data-person="${CHIEF}"]`).getByRole("button", { name: "Révoquer…" }).click();
+    // A confirmation first, naming what falls with it.
+    const dialog = robert.getByRole("dialog", { name: /Révoquer les habilitations de Claire Vasseur/ });
+    await dialog.getByText("la délégation de Lila Rosemonde tombera aussi").waitFor();
+    await dialog.getByRole("button", { name: "Révoquer", exact: true }).click();
     await robert.locator(`tr[data-person="${CHIEF}"]`).waitFor({ state: "detached" });
     await robert.locator(`tr[data-person="${LILA}"]`).waitFor({ state: "detached" });
     expect(await rows.count()).toBe(1);

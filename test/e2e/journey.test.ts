@@ -100,7 +100,8 @@ describe("browser journeys", () => {
   it("is usable with the keyboard alone and breaks no Content-Security-Policy rule", async () => {
     const page = await newPage();
     await page.goto(`${base}/connexion`);
-    // The first Tab reaches the skip links: the content can be reached without the mouse.
+    // The page is drawn by the script: wait for it, then the first Tab reaches the skip links: the content can be reached without the mouse.
+    await page.getByRole("heading", { level: 1, name: "Se connecter à mon espace professionnel" }).waitFor();
     await page.keyboard.press("Tab");
     const focused = await page.evaluate(() => document.activeElement?.textContent ?? "");
     expect(focused).toContain("Contenu");

@@ -231,6 +231,21 @@ describe("working a request", () => {
     expect((await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/messages`, { jar: paul, body: { body: "x", version: answered.body.version + 1 } })).status).toBe(409);
   });
 
+  it("closing without an answer needs a reason, which the company reads in its thread", async () => {
+    const r = await file(lila, { subject: "Demande sans objet" });
+    const v = (await view(paul, r.id)).version;
+    const bare = await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/close`, { jar: paul, body: { version: v } });
+    expect([bare.status, bare.body.error.code]).toEqual([422, "close_reason_required"]);
+    expect(bare.body.error.message).toContain("motif");
+    const blank = await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/close`, { jar: paul, body: { version: v, reason: "   " } });
+    expect(blank.status).toBe(422);
+    const closed = await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/close`, { jar: paul, body: { version: v, reason: "Demande en double de la référence précédente." } });
+    expect(closed.body).toEqual({ status: "closed", version: v + 1 });
+    const seen = await call(t.app, "GET", `/api/v1/requests/${r.id}`, { jar: lila.jar });
+    expect(seen.body.status).toBe("closed");
+    expect(seen.body.messages.at(-1)).toMatchObject({ author: { kind: "system" }, body: "Demande clôturée par l'administration. Motif : Demande en double de la référence précédente." });
+  });
+
   it("transfer: the new service gets it, the old one loses it, the company sees the new service but not the reason", async () => {
     const r = await file(robert, { tax: "TF", nature: "question", subject: "Taxe foncière mal adressée" });
     const routed = (await call(t.app, "GET", `/api/v1/requests/${r.id}`, { jar: robert.jar })).body.service.code;

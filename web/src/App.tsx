@@ -25,6 +25,11 @@ const CompanyPage = lazy(() => import("./pages/CompanyPage").then((m) => ({ defa
 const Write = lazy(() => import("./pages/Write").then((m) => ({ default: m.Write })));
 const Inbox = lazy(() => import("./pages/Inbox").then((m) => ({ default: m.Inbox })));
 const RequestPage = lazy(() => import("./pages/RequestPage").then((m) => ({ default: m.RequestPage })));
+const LegalNotice = lazy(() => import("./pages/Legal").then((m) => ({ default: m.LegalNotice })));
+const PersonalData = lazy(() => import("./pages/Legal").then((m) => ({ default: m.PersonalData })));
+const Cookies = lazy(() => import("./pages/Legal").then((m) => ({ default: m.Cookies })));
+const SiteMap = lazy(() => import("./pages/Legal").then((m) => ({ default: m.SiteMap })));
+const AccessibilityStatement = lazy(() => import("./pages/Legal").then((m) => ({ default: m.AccessibilityStatement })));
 const ForgottenPassword = lazy(() => import("./pages/PasswordReset").then((m) => ({ default: m.ForgottenPassword })));
 const NewPassword = lazy(() => import("./pages/PasswordReset").then((m) => ({ default: m.NewPassword })));
 const AgentSignIn = lazy(() => import("./pages/AgentSignIn").then((m) => ({ default: m.AgentSignIn })));
@@ -144,6 +149,11 @@ function Layout() {
           <Route path="/agent/tableau-de-bord" element={<AgentDashboard />} />
           <Route path="/dev/mail" element={<DevMail />} />
           <Route path="/dev/letters" element={<DevLetters />} />
+          <Route path="/mentions-legales" element={<LegalNotice />} />
+          <Route path="/donnees-personnelles" element={<PersonalData />} />
+          <Route path="/gestion-des-cookies" element={<Cookies />} />
+          <Route path="/plan-du-site" element={<SiteMap />} />
+          <Route path="/accessibilite" element={<AccessibilityStatement />} />
           <Route path="/deconnexion" element={<Navigate to="/" replace />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
@@ -152,8 +162,13 @@ function Layout() {
       <div id="pied-de-page">
         <Footer
           accessibility="partially compliant"
+          accessibilityLinkProps={{ to: "/accessibilite" }}
+          termsLinkProps={{ to: "/mentions-legales" }}
+          websiteMapLinkProps={{ to: "/plan-du-site" }}
           contentDescription="Messagerie Pro permet aux entreprises, et aux personnes qui agissent pour elles, de déposer des demandes auprès de l'administration fiscale et d'en suivre le traitement."
           bottomItems={[
+            { text: "Données personnelles", linkProps: { to: "/donnees-personnelles" } },
+            { text: "Gestion des cookies", linkProps: { to: "/gestion-des-cookies" } },
             { text: "S'opposer à une demande d'adhésion", linkProps: { to: "/opposition" } },
             { text: "Documentation de l'API", linkProps: { href: "/api/docs" } },
             ...(devTools

@@ -940,7 +940,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Close a request, with the version read */
+        /** Close a request, with the version read; without an answer in the thread, a reason the company reads */
         post: operations["postBackofficeRequestsByIdClose"];
         delete?: never;
         options?: never;
@@ -4388,6 +4388,7 @@ export interface operations {
                                 lastName: string;
                                 connectionEmail: string;
                                 entitySiren: string;
+                                entityName: string | null;
                             };
                             rights: {
                                 /** Format: uuid */
@@ -4399,6 +4400,7 @@ export interface operations {
                                 since: string;
                                 validUntil: string | null;
                                 grantedBy: string | null;
+                                grantedFrom: string | null;
                                 revocable: boolean;
                             }[];
                             lastActivityAt: string | null;
@@ -7520,6 +7522,7 @@ export interface operations {
             content: {
                 "application/json": {
                     version: number;
+                    reason?: string;
                 };
             };
         };
@@ -7611,6 +7614,24 @@ export interface operations {
             };
             /** @description Default Response */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,5 +1,6 @@
 import { useEffect, useLayoutEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
+import { Breadcrumb } from "@codegouvfr/react-dsfr/Breadcrumb";
 import { ApiError, frenchDate, frenchDateTime, type Message } from "./api";
 
 /** The first page of a visit keeps the browser's own focus order (skip links first). */
@@ -7,9 +8,9 @@ let isFirstPage = true;
 
 /**
  * A page: sets the document title and, after a client-side navigation, moves the focus to its heading so that
- * screen readers announce the new page.
+ * screen readers announce the new page; `trail` gives its breadcrumb (the pages above it, home first).
  */
-export function Page({ title, children, lead }: { title: string; children: ReactNode; lead?: ReactNode }) {
+export function Page({ title, children, lead, trail }: { title: string; children: ReactNode; lead?: ReactNode; trail?: { label: string; to: string }[] }) {
   const heading = useRef<HTMLHeadingElement>(null);
   // Before the browser paints: whoever sees the heading sees the title that goes with it.
   useLayoutEffect(() => {
@@ -19,6 +20,7 @@ export function Page({ title, children, lead }: { title: string; children: React
   }, [title]);
   return (
     <div className="fr-container fr-my-6w">
+      {trail && <Breadcrumb className="fr-mt-0 fr-mb-3w" homeLinkProps={{ to: "/" }} segments={trail.map((t) => ({ label: t.label, linkProps: { to: t.to } }))} currentPageLabel={title} />}
       <h1 ref={heading} tabIndex={-1}>
         {title}
       </h1>

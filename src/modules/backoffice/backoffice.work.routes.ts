@@ -270,14 +270,14 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
       {
         schema: {
           tags: ["backoffice"],
-          summary: "Close a request, with the version read",
+          summary: "Close a request, with the version read; without an answer in the thread, a reason the company reads",
           security: [{ agentSession: [], csrf: [] }],
           params: idParams,
-          body: z.object({ version }),
-          response: { 200: z.object({ status: z.literal("closed"), version: z.number().int() }), ...errors(400, 401, 403, 404, 409) },
+          body: z.object({ version, reason: z.string().max(1000, "1000 caractères au plus").optional() }),
+          response: { 200: z.object({ status: z.literal("closed"), version: z.number().int() }), ...errors(400, 401, 403, 404, 409, 422) },
         },
       },
-      async (req) => closeByAgent(deps.requests, await scope(req), req.params.id, req.body.version),
+      async (req) => closeByAgent(deps.requests, await scope(req), req.params.id, req.body.version, req.body.reason),
     );
 
     app.post(

@@ -301,18 +301,31 @@ export async function transferRequest(deps: RequestsDeps, agent: AgentScope, id:
 }
 
 /** An agent closes a request; the author and the company address get the content-free notice. */
-export async function closeByAgent(deps: RequestsDeps, agent: AgentScope, id: string, version: number) {
+/**
+ * An agent closes a request. Without an answer of the administration in the thread, a reason is required: it is
+ * written in the thread, where the company reads why its request was closed (product §9).
+ */
+export async function closeByAgent(deps: RequestsDeps, agent: AgentScope, id: string, version: number, reason?: string) {
   const now = deps.clock.now();
   const done = await deps.db.transaction().execute(async (tx) => {
     const r = await lockForAgent(tx, agent, id, version);
     const t = transition(r.status, "agent_closes");
     if (!t.ok) throw new DomainError("conflict", "request_closed", "Cette demande est déjà clôturée.");
+    const answered = await tx.selectFrom("messages").select("id").where("request_id", "=", id).where("author_kind", "=", "agent").limit(1).executeTakeFirst();
+    const said = reason?.trim();
+    if (!answered && !said) {
+      throw new DomainError("refused", "close_reason_required", "Cette demande n'a reçu aucune réponse : indiquez à l'entreprise le motif de la clôture (champ « reason »).", { field: "reason" });
+    }
+    if (said) {
+      const body = `Demande clôturée par l'administration. Motif : ${said}`;
+      await repo.insertMessage(tx, { id: randomUUID(), request_id: id, author_kind: "system", author_space_id: null, author_agent_id: agent.id, body, body_sha256: sha256Hex(body), created_at: now, read_by_company_at: null, read_by_company_space: null, read_by_administration_at: now });
+    }
     await repo.updateRequest(tx, id, { status: "closed", closed_at: now, last_activity_at: now, version: r.version + 1 });
-    await appendJournal(tx, now, { actor: { kind: "agent", id: agent.id }, action: "request.closed", subject: { type: "request", id }, data: { by: "agent" } });
+    await appendJournal(tx, now, { actor: { kind: "agent", id: agent.id }, action: "request.closed", subject: { type: "request", id }, data: { by: "agent", ...(said ? { reason: said } : {}) } });
     await notifyCompanySide(tx, now, r);
     return { status: "closed" as const, version: r.version + 1 };
   });
-  notifyChange(deps.db, id);
+  notifyChange(deps.db, id, reason ? "message.created" : "request.updated");
   return done;
 }
 

@@ -188,7 +188,7 @@ export async function lockRight(db: Executor, id: string) {
 export async function rightsOnCompany(db: Executor, siren: string) {
   return db
     .selectFrom("rights")
-    .select(["id", "space_id", "service", "role", "tax_scope", "state", "valid_from", "valid_until", "granted_by_space", "created_at"])
+    .select(["id", "space_id", "service", "role", "tax_scope", "state", "valid_from", "valid_until", "granted_by_space", "granted_by_right", "created_at"])
     .where("siren", "=", siren)
     .where("state", "<>", "revoked")
     .orderBy("created_at")

@@ -255,7 +255,7 @@ export function rightsRoutes(deps: service.RightsDeps): FastifyPluginAsyncZod {
             200: z.object({
               items: z.array(
                 z.object({
-                  person: z.object({ firstName: z.string(), lastName: z.string(), connectionEmail: z.string(), entitySiren: z.string() }),
+                  person: z.object({ firstName: z.string(), lastName: z.string(), connectionEmail: z.string(), entitySiren: z.string(), entityName: z.string().nullable() }),
                   rights: z.array(
                     z.object({
                       id: z.uuid(),
@@ -266,6 +266,8 @@ export function rightsRoutes(deps: service.RightsDeps): FastifyPluginAsyncZod {
                       since: z.string(),
                       validUntil: z.string().nullable(),
                       grantedBy: z.string().nullable(),
+                      /** The right it was granted from (revoking that one revokes it too). */
+                      grantedFrom: z.uuid().nullable(),
                       /** Whether I may revoke it. */
                       revocable: z.boolean(),
                     }),

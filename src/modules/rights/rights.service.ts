@@ -416,8 +416,8 @@ export async function revokeDelegation(deps: RightsDeps, actorId: string, id: st
 // Who acts for my company ---------------------------------------------------------------------------------------
 
 export type Representative = {
-  person: { firstName: string; lastName: string; connectionEmail: string; entitySiren: string };
-  rights: { id: string; service: string; role: string; taxScope: string[] | null; state: string; since: Date; validUntil: Date | null; grantedBy: string | null; revocable: boolean }[];
+  person: { firstName: string; lastName: string; connectionEmail: string; entitySiren: string; entityName: string | null };
+  rights: { id: string; service: string; role: string; taxScope: string[] | null; state: string; since: Date; validUntil: Date | null; grantedBy: string | null; grantedFrom: string | null; revocable: boolean }[];
   lastActivityAt: Date | null;
 };
 
@@ -451,10 +451,11 @@ export async function listRepresentatives(deps: RightsDeps, actorId: string, sir
   const { rights, people } = await rightsOnCompanyWithPeople(deps.db, siren);
   const bySpace = new Map<string, typeof rights>();
   for (const r of rights) bySpace.set(r.space_id, [...(bySpace.get(r.space_id) ?? []), r]);
+  const entities = await getCompanies(deps.db, [...new Set([...people.values()].map((p) => p.entity_siren))]);
   return [...bySpace].map(([spaceId, list]) => {
     const p = people.get(spaceId);
     return {
-      person: { firstName: p?.first_name ?? "", lastName: p?.last_name ?? "", connectionEmail: p?.connection_email ?? "", entitySiren: p?.entity_siren ?? "" },
+      person: { firstName: p?.first_name ?? "", lastName: p?.last_name ?? "", connectionEmail: p?.connection_email ?? "", entitySiren: p?.entity_siren ?? "", entityName: (p && entities.get(p.entity_siren)?.name) ?? null },
       rights: list
         .sort((a, b) => SERVICE_CODES.indexOf(a.service as ServiceCode) - SERVICE_CODES.indexOf(b.service as ServiceCode))
         .map((r) => {
@@ -462,6 +463,8 @@ export async function listRepresentatives(deps: RightsDeps, actorId: string, sir
           return {
             ...rightFields(r, now),
             grantedBy: g ? `${g.first_name} ${g.last_name} (${g.connection_email})` : null,
+            /** The right this one was granted from: revoking that one revokes this one too. */
+            grantedFrom: r.granted_by_right,
             revocable: spaceId !== actorId && mayRevoke({ spaceId: actorId, isLegalRepresentativeAdministrator: legalRep }, { grantedBySpace: r.granted_by_space }),
           };
         }),

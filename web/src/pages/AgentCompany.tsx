@@ -1,3 +1,4 @@
+import { createModal } from "@codegouvfr/react-dsfr/Modal";
 import { useCallback, useEffect, useState } from "react";
 import { Link, useParams } from "react-router";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
@@ -6,6 +7,8 @@ import { api, LETTER_KIND_LABELS, QUALITY_LABELS, ROLE_LABELS, serviceLabel, tax
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { ErrorAlert } from "../components";
 import { ADHESION_STATUS_LABELS, AgentPage, AGENT_STATUS_LABELS, dateTime, LETTER_STATUS_LABELS, type Status } from "../backoffice";
+
+const reasonModal = createModal({ id: "motif-action", isOpenedByDefault: false });
 
 type Desk = Reply<"/api/v1/backoffice/companies/{siren}", "get">;
 
@@ -24,18 +27,20 @@ function DeskView({ siren }: { siren: string }) {
     void load();
   }, [load]);
   const [reason, setReason] = useState("");
-  /** Runs a desk action; those that stop someone need the reason typed above (kept in the journal). */
-  const run = async (label: string, path: string, needsReason: boolean) => {
+  /** The action waiting for its confirmation and its own reason (what stops someone is never one click). */
+  const [pending, setPending] = useState<{ label: string; path: string; question: string; consequence: string } | undefined>();
+  const ask = (p: NonNullable<typeof pending>) => {
+    setPending(p);
+    setReason("");
+    reasonModal.open();
+  };
+  /** Runs a desk action; those that stop someone carry the reason typed in their dialog (kept in the journal). */
+  const run = async (label: string, path: string, withReason: string | undefined) => {
     setDone(undefined);
-    if (needsReason && !reason.trim()) {
-      setError(new Error("Indiquez d'abord le motif de l'action (il est conservé dans le journal)."));
-      return;
-    }
     try {
-      await api("POST", path, needsReason ? { reason } : undefined);
+      await api("POST", path, withReason !== undefined ? { reason: withReason } : undefined);
       setDone(`${label} : fait.`);
       setError(undefined);
-      setReason("");
     } catch (e) {
       setError(e);
     }
@@ -54,11 +59,30 @@ function DeskView({ siren }: { siren: string }) {
         </div>
       )}
       <ErrorAlert error={error} />
-      <Input
-        label="Motif de l'action"
-        hintText="Obligatoire pour annuler une adhésion ou suspendre une habilitation ; conservé dans le journal."
-        nativeInputProps={{ value: reason, maxLength: 1_000, onChange: (e) => setReason(e.target.value) }}
-      />
+      <reasonModal.Component title={pending?.question ?? "Confirmer"}>
+        <form
+          noValidate
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (!pending || !reason.trim()) return;
+            reasonModal.close();
+            void run(pending.label, pending.path, reason.trim());
+          }}
+        >
+          <p>{pending?.consequence}</p>
+          <Input
+            label="Motif (obligatoire, conservé dans le journal)"
+            textArea
+            nativeTextAreaProps={{ value: reason, rows: 3, maxLength: 1_000, required: true, onChange: (e) => setReason(e.target.value) }}
+          />
+          <Button type="submit" disabled={!reason.trim()}>
+            Confirmer
+          </Button>{" "}
+          <Button type="button" priority="secondary" onClick={() => reasonModal.close()}>
+            Ne rien faire
+          </Button>
+        </form>
+      </reasonModal.Component>
 
       <h3 className="fr-h5">Adhésions</h3>
       <div className="fr-table fr-table--no-caption">
@@ -91,13 +115,24 @@ function DeskView({ siren }: { siren: string }) {
                 <td>{dateTime(a.createdAt)}</td>
                 <td>
                   {a.status === "letter_issued" && (
-                    <Button size="small" priority="secondary" onClick={() => void run("Nouveau courrier", `/api/v1/backoffice/adhesions/${a.id}/reissue-letter`, false)}>
+                    <Button size="small" priority="secondary" onClick={() => void run("Nouveau courrier", `/api/v1/backoffice/adhesions/${a.id}/reissue-letter`, undefined)}>
                       Renvoyer un courrier
                     </Button>
                   )}{" "}
                   {["awaiting_company_email", "letter_issued", "active"].includes(a.status) && (
-                    <Button size="small" priority="tertiary" onClick={() => void run("Annulation de l'adhésion", `/api/v1/backoffice/adhesions/${a.id}/cancel`, true)}>
-                      Annuler
+                    <Button size="small" priority="tertiary" onClick={() =>
+                        ask({
+                          label: "Annulation de l'adhésion",
+                          path: `/api/v1/backoffice/adhesions/${a.id}/cancel`,
+                          question: `Annuler l'adhésion demandée par ${a.requester.name} ?`,
+                          consequence:
+                            a.status === "active"
+                              ? "Ses habilitations sur l'entreprise, et celles qu'elle a données, sont révoquées à l'instant."
+                              : "Les codes du courrier ne serviront plus ; la personne devra refaire une demande.",
+                        })
+                      }
+                    >
+                      Annuler…
                     </Button>
                   )}
                 </td>
@@ -151,8 +186,16 @@ function DeskView({ siren }: { siren: string }) {
                 <td>{r.grantedBy ?? "adhésion"}</td>
                 <td>
                   {r.state === "active" && (
-                    <Button size="small" priority="tertiary" onClick={() => void run(`Suspension du droit de ${r.holder.name}`, `/api/v1/backoffice/rights/${r.id}/suspend`, true)}>
-                      Suspendre
+                    <Button size="small" priority="tertiary" onClick={() =>
+                        ask({
+                          label: `Suspension du droit de ${r.holder.name}`,
+                          path: `/api/v1/backoffice/rights/${r.id}/suspend`,
+                          question: `Suspendre l'habilitation de ${r.holder.name} ?`,
+                          consequence: "Elle ne peut plus agir pour l'entreprise sur ce service, ni ceux à qui elle l'a déléguée, jusqu'à leur réactivation.",
+                        })
+                      }
+                    >
+                      Suspendre…
                     </Button>
                   )}
                 </td>

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from "react";
-import { Link } from "react-router";
+import { Link, useLocation } from "react-router";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Select } from "@codegouvfr/react-dsfr/Select";
@@ -24,10 +24,13 @@ function query(f: Filters, cursor?: string) {
 
 /** The queue of the agent's services (product §9): by deadline, filters, counts, live. */
 export function AgentHome() {
+  // A confirmation carried over from the page the agent left (a request transferred to another service).
+  const notice = (useLocation().state as { notice?: string } | null)?.notice;
   return (
     <AgentPage title="File d'attente">
       {(agent) => (
         <>
+          {notice && <Alert severity="success" small className="fr-mb-3w" description={notice} />}
           <p>
             Bonjour {agent.name}
             {agent.isSupervisor ? " (superviseur)" : ""}. Mes services : {agent.services.map((s) => s.name).join(", ")}.

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from "react";
-import { Link, useParams } from "react-router";
+import { Link, useNavigate, useParams } from "react-router";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Input } from "@codegouvfr/react-dsfr/Input";
@@ -12,6 +12,7 @@ import { Attachments, type Pending } from "./Write";
 import { ADHESION_STATUS_LABELS, AGENT_STATUS_LABELS, AgentPage, dateTime, Deadline, StatusBadge, useQueueEvents, type AgentRequest as Detail } from "../backoffice";
 
 const transferModal = createModal({ id: "transfert", isOpenedByDefault: false });
+const closeModal = createModal({ id: "cloture", isOpenedByDefault: false });
 
 type Outcome = "" | "awaiting_user" | "answered";
 
@@ -32,6 +33,8 @@ function Work({ id, agentId }: { id: string; agentId: string }) {
   const [colleague, setColleague] = useState("");
   const [target, setTarget] = useState("");
   const [reason, setReason] = useState("");
+  const [closeReason, setCloseReason] = useState("");
+  const navigate = useNavigate();
   const load = useCallback(() => api<Detail>("GET", `/api/v1/backoffice/requests/${id}`).then(setR, setLoadError), [id]);
   useEffect(() => {
     void load();
@@ -39,7 +42,7 @@ function Work({ id, agentId }: { id: string; agentId: string }) {
   useQueueEvents(useCallback((e: { id: string }) => e.id === id && void load(), [id, load]));
 
   /** An action with the version read: when someone acted first (409), say what changed and reload. */
-  const useVersioned = (fn: (version: number) => Promise<void>) =>
+  const useVersioned = (fn: (version: number) => Promise<void>, reload = true) =>
     useAction(async () => {
       if (!r) return;
       setChanged(undefined);
@@ -54,7 +57,7 @@ function Work({ id, agentId }: { id: string; agentId: string }) {
         }
         throw e;
       }
-      await load();
+      if (reload) await load();
     });
   const useAssign = (agent: string | null) => useVersioned(async (version) => void (await api("POST", `/api/v1/backoffice/requests/${id}/assign`, { agentId: agent, version })));
   const assignMe = useAssign(agentId);
@@ -67,12 +70,18 @@ function Work({ id, agentId }: { id: string; agentId: string }) {
     setFiles([]);
     setOutcome("");
   });
-  const close = useVersioned(async (version) => void (await api("POST", `/api/v1/backoffice/requests/${id}/close`, { version })));
+  const close = useVersioned(async (version) => {
+    await api("POST", `/api/v1/backoffice/requests/${id}/close`, { version, ...(closeReason.trim() ? { reason: closeReason.trim() } : {}) });
+    closeModal.close();
+    setCloseReason("");
+  });
+  // A transferred request leaves this agent's services: back to the queue, saying where it went.
   const transfer = useVersioned(async (version) => {
     await api("POST", `/api/v1/backoffice/requests/${id}/transfer`, { serviceCode: target, reason, version });
     transferModal.close();
-    setReason("");
-  });
+    const to = r?.transferTargets.find((s) => s.code === target)?.name ?? target;
+    navigate("/agent", { state: { notice: `La demande ${r?.reference ?? ""} a été transférée à ${to}. Elle ne figure plus dans votre file.` } });
+  }, false);
   const [extensionReason, setExtensionReason] = useState("");
   const extend = useVersioned(async (version) => {
     await api("POST", `/api/v1/backoffice/requests/${id}/extend`, { reason: extensionReason, version });
@@ -88,6 +97,7 @@ function Work({ id, agentId }: { id: string; agentId: string }) {
   if (!r) return <p>Chargement…</p>;
   const nature = NATURES.find((n) => n.code === r.nature)?.label ?? r.nature;
   const open = r.status !== "closed";
+  const answered = r.messages.some((m) => m.author.kind === "agent");
   return (
     <>
       <h2>
@@ -105,7 +115,7 @@ function Work({ id, agentId }: { id: string; agentId: string }) {
           <Alert severity="warning" small description={changed} />
         </div>
       )}
-      <ErrorAlert error={assignMe.error ?? assignColleague.error ?? unassign.error ?? close.error} />
+      <ErrorAlert error={assignMe.error ?? assignColleague.error ?? unassign.error} />
 
       <div className="fr-grid-row fr-grid-row--gutters">
         <div className="fr-col-12 fr-col-lg-8">
@@ -185,8 +195,8 @@ function Work({ id, agentId }: { id: string; agentId: string }) {
               <Button type="button" priority="secondary" nativeButtonProps={transferModal.buttonProps}>
                 Transférer…
               </Button>{" "}
-              <Button type="button" priority="tertiary" disabled={close.busy} onClick={() => void close.run()}>
-                Clôturer la demande
+              <Button type="button" priority="tertiary" nativeButtonProps={closeModal.buttonProps}>
+                Clôturer la demande…
               </Button>
             </form>
           ) : (
@@ -301,6 +311,25 @@ function Work({ id, agentId }: { id: string; agentId: string }) {
           )}
         </aside>
       </div>
+
+      <closeModal.Component title={`Clôturer la demande ${r.reference} ?`}>
+        <form onSubmit={(e) => void close.run(e)} noValidate>
+          <p>L'entreprise ne pourra plus y répondre ; elle devra déposer une nouvelle demande en citant sa référence.</p>
+          <ErrorAlert error={close.error} />
+          <Input
+            label={answered ? "Motif de la clôture (facultatif, lu par l'entreprise)" : "Motif de la clôture (lu par l'entreprise)"}
+            hintText={answered ? undefined : "Cette demande n'a reçu aucune réponse : dites à l'entreprise pourquoi elle est clôturée."}
+            textArea
+            nativeTextAreaProps={{ value: closeReason, rows: 3, maxLength: 1_000, onChange: (e) => setCloseReason(e.target.value), required: !answered }}
+          />
+          <Button type="submit" disabled={close.busy || (!answered && !closeReason.trim())}>
+            Clôturer
+          </Button>{" "}
+          <Button type="button" priority="secondary" onClick={() => closeModal.close()}>
+            Annuler
+          </Button>
+        </form>
+      </closeModal.Component>
 
       <transferModal.Component title="Transférer la demande">
         <form onSubmit={(e) => void transfer.run(e)} noValidate>

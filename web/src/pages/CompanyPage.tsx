@@ -31,7 +31,7 @@ export function CompanyPage() {
   if (!company) return <Page title="Entreprise">Chargement…</Page>;
   const isMessagerieAdmin = company.myRights.some((r) => r.service === "messagerie" && r.role === "administrator");
   return (
-    <Page title={company.name} lead={`SIREN ${company.siren}${company.address ? ` — ${company.address}` : ""}`}>
+    <Page title={company.name} trail={[{ label: "Mes entreprises", to: "/mon-espace" }]} lead={`SIREN ${company.siren}${company.address ? ` — ${company.address}` : ""}`}>
       <h2>Mes services pour cette entreprise</h2>
       <ul>
         {company.myRights.map((r) => (

@@ -63,7 +63,7 @@ export function Inbox() {
   };
   const active = FILTERS.filter((k) => applied[k]).length;
   return (
-    <Page title="Suivre mes demandes">
+    <Page title="Suivre mes demandes" trail={[{ label: "Mon espace", to: "/mon-espace" }]}>
       <p>
         <Link className="fr-btn fr-icon-edit-line fr-btn--icon-left" to="/ecrire">
           Écrire à l'administration

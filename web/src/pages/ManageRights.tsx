@@ -7,7 +7,27 @@ import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { api, frenchDate, ROLE_LABELS, type Company, type Representative } from "../api";
 import { ErrorAlert, FormColumn, useAction } from "../components";
 import { DELEGATION_BUNDLES, serviceLabel, useCatalogue } from "../catalogue";
+import { createModal } from "@codegouvfr/react-dsfr/Modal";
 
+const revokeModal = createModal({ id: "confirmer-revocation", isOpenedByDefault: false });
+
+/** The people whose rights fall with `ids` (rights granted from them, and from those, and so on), by name. */
+function fallingWith(ids: string[], people: Representative[]): string[] {
+  const holder = new Map(people.flatMap((p) => p.rights.map((r) => [r.id, { ...r, name: `${p.person.firstName} ${p.person.lastName}` }] as const)));
+  const falling = new Set(ids);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [id, r] of holder) {
+      if (!falling.has(id) && r.grantedFrom && falling.has(r.grantedFrom)) {
+        falling.add(id);
+        grew = true;
+      }
+    }
+  }
+  const names = new Set<string>([...falling].filter((id) => !ids.includes(id)).map((id) => holder.get(id)!.name));
+  for (const id of ids) names.delete(holder.get(id)?.name ?? "");
+  return [...names];
+}
 
 /** « Qui agit pour mon entreprise » and « donner une habilitation », for administrators and deputies. */
 export function ManageRights({ company }: { company: Company }) {
@@ -44,6 +64,7 @@ export function ManageRights({ company }: { company: Company }) {
     setEmail("");
   });
   const [revokeError, setRevokeError] = useState<unknown>();
+  const [pending, setPending] = useState<{ name: string; ids: string[]; falling: string[] } | undefined>();
   const revoke = async (ids: string[]) => {
     setRevokeError(undefined);
     try {
@@ -85,7 +106,7 @@ export function ManageRights({ company }: { company: Company }) {
                       <br />
                       <span className="fr-text--sm">{p.person.connectionEmail}</span>
                     </td>
-                    <td>SIREN {p.person.entitySiren}</td>
+                    <td>{p.person.entityName ?? `SIREN ${p.person.entitySiren}`}</td>
                     <td>
                       <ul className="fr-mb-0">
                         {p.rights.map((r) => (
@@ -103,8 +124,16 @@ export function ManageRights({ company }: { company: Company }) {
                     <td>{p.lastActivityAt ? frenchDate(p.lastActivityAt) : "jamais"}</td>
                     <td>
                       {revocable.length > 0 && (
-                        <Button size="small" priority="secondary" onClick={() => void revoke(revocable)} title={`Révoquer les habilitations de ${name}`}>
-                          Révoquer
+                        <Button
+                          size="small"
+                          priority="secondary"
+                          onClick={() => {
+                            setPending({ name, ids: revocable, falling: fallingWith(revocable, people) });
+                            revokeModal.open();
+                          }}
+                          title={`Révoquer les habilitations de ${name}`}
+                        >
+                          Révoquer…
                         </Button>
                       )}
                     </td>
@@ -115,6 +144,32 @@ export function ManageRights({ company }: { company: Company }) {
           </table>
         </div>
       )}
+
+      <revokeModal.Component
+        title={pending ? `Révoquer les habilitations de ${pending.name} ?` : "Révoquer"}
+        buttons={[
+          { children: "Annuler", priority: "secondary" },
+          { children: "Révoquer", onClick: () => pending && void revoke(pending.ids) },
+        ]}
+      >
+        {pending && (
+          <>
+            <p>
+              {pending.name} ne pourra plus agir pour {company.name} dès maintenant ; la personne en est informée.
+            </p>
+            {pending.falling.length > 0 && (
+              <>
+                <p className="fr-mb-1w">Les habilitations qu'elle a données tombent aussi :</p>
+                <ul>
+                  {pending.falling.map((n) => (
+                    <li key={n}>la délégation de {n} tombera aussi</li>
+                  ))}
+                </ul>
+              </>
+            )}
+          </>
+        )}
+      </revokeModal.Component>
 
       <h2 className="fr-mt-6w">Donner une habilitation</h2>
       <FormColumn>

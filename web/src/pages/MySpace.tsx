@@ -3,12 +3,15 @@ import { Navigate } from "react-router";
 import { Badge } from "@codegouvfr/react-dsfr/Badge";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Input } from "@codegouvfr/react-dsfr/Input";
+import { createModal } from "@codegouvfr/react-dsfr/Modal";
 import { api, ApiError, frenchDate, type Adhesion } from "../api";
 import { ErrorAlert, Page, useAction } from "../components";
 import { serviceLabel, useCatalogue } from "../catalogue";
 import { useSession } from "../session";
 import { Delegations } from "./Delegations";
 import { Portfolio } from "./Portfolio";
+
+const cancelModal = createModal({ id: "annuler-adhesion", isOpenedByDefault: false });
 
 const STATUS: Record<Adhesion["status"], { label: string; severity: "info" | "success" | "warning" | "error" | "new" }> = {
   awaiting_company_email: { label: "Adresse de l'entreprise à confirmer", severity: "warning" },
@@ -124,6 +127,7 @@ export function MySpace() {
     }
   };
 
+  const [cancelling, setCancelling] = useState<Adhesion | undefined>();
   const cancel = async (a: Adhesion) => {
     try {
       await api("DELETE", `/api/v1/adhesions/${a.id}`);
@@ -168,8 +172,8 @@ export function MySpace() {
           <p className="fr-mb-1w">{nextStep(a)}</p>
           {a.status === "letter_issued" && <ActivationForm adhesion={a} onDone={load} />}
           {(a.status === "letter_issued" || a.status === "awaiting_company_email") && (
-            <Button priority="tertiary" size="small" className="fr-mt-1w" onClick={() => void cancel(a)}>
-              Annuler cette demande
+            <Button priority="tertiary" size="small" className="fr-mt-1w" onClick={() => (setCancelling(a), cancelModal.open())}>
+              Annuler cette demande…
             </Button>
           )}
         </section>
@@ -184,6 +188,15 @@ export function MySpace() {
           Afficher plus de demandes terminées
         </Button>
       )}
+      <cancelModal.Component
+        title={cancelling ? `Annuler la demande d'adhésion pour ${cancelling.companyName} ?` : "Annuler la demande d'adhésion"}
+        buttons={[
+          { children: "Garder la demande", priority: "secondary" },
+          { children: "Annuler la demande", onClick: () => cancelling && void cancel(cancelling) },
+        ]}
+      >
+        <p>Le code du courrier ne servira plus. Pour agir pour cette entreprise, il faudra refaire une demande, et un nouveau courrier partira.</p>
+      </cancelModal.Component>
     </Page>
   );
 }

@@ -3,6 +3,7 @@ import { Navigate, useParams, useSearchParams } from "react-router";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Badge } from "@codegouvfr/react-dsfr/Badge";
 import { Button } from "@codegouvfr/react-dsfr/Button";
+import { createModal } from "@codegouvfr/react-dsfr/Modal";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { api, frenchDate, frenchDateTime, NATURES, REQUEST_STATUS_LABELS, type RequestDetail } from "../api";
 import { ErrorAlert, Page, Thread, useAction } from "../components";
@@ -10,6 +11,8 @@ import { useSession } from "../session";
 import { Attachments } from "./Write";
 import { useRequestEvents } from "../live";
 
+
+const closeModal = createModal({ id: "cloturer-demande", isOpenedByDefault: false });
 
 /** A request's thread: messages (plain text, never HTML), attachments, the receipt, reply and close. */
 export function RequestPage() {
@@ -36,6 +39,7 @@ export function RequestPage() {
   });
   const close = useAction(async () => {
     await api("POST", `/api/v1/requests/${id}/close`);
+    closeModal.close();
     await load();
   });
   if (person === null) return <Navigate to="/connexion" replace />;
@@ -43,7 +47,7 @@ export function RequestPage() {
   if (!request) return <Page title="Demande">Chargement…</Page>;
   const nature = NATURES.find((n) => n.code === request.nature)?.label ?? request.nature;
   return (
-    <Page title={request.subject} lead={`${request.reference} — ${request.companyName} — ${request.tax} — ${nature}`}>
+    <Page title={request.subject} trail={[{ label: "Suivre mes demandes", to: "/demandes" }]} lead={`${request.reference} — ${request.companyName} — ${request.tax} — ${nature}`}>
       {params.get("deposee") && (
         <Alert
           severity="success"
@@ -84,17 +88,27 @@ export function RequestPage() {
         <Alert severity="info" small description="Cette demande est clôturée : pour poursuivre, déposez une nouvelle demande en citant sa référence." />
       ) : (
         <form onSubmit={(e) => void reply.run(e)} noValidate className="fr-mt-4w">
-          <ErrorAlert error={reply.error ?? close.error} />
+          <ErrorAlert error={reply.error} />
           <Input label="Votre réponse" textArea nativeTextAreaProps={{ value: body, rows: 5, maxLength: 10_000, onChange: (e) => setBody(e.target.value) }} />
           <Attachments value={files} onChange={setFiles} />
           <Button type="submit" disabled={reply.busy || !body.trim() || files.some((f) => !f.done && !f.error)}>
             Répondre
           </Button>{" "}
-          <Button type="button" priority="secondary" disabled={close.busy} onClick={() => void close.run()}>
-            Clôturer la demande
+          <Button type="button" priority="secondary" nativeButtonProps={closeModal.buttonProps}>
+            Clôturer la demande…
           </Button>
         </form>
       )}
+      <closeModal.Component
+        title={`Clôturer la demande ${request.reference} ?`}
+        buttons={[
+          { children: "Annuler", priority: "secondary" },
+          { children: "Clôturer", doClosesModal: false, disabled: close.busy, onClick: () => void close.run() },
+        ]}
+      >
+        <p>Vous ne pourrez plus y répondre, ni l'administration. Pour y revenir, il faudra déposer une nouvelle demande en citant sa référence.</p>
+        <ErrorAlert error={close.error} />
+      </closeModal.Component>
     </Page>
   );
 }

@@ -10,14 +10,28 @@ import { useSession } from "../session";
 
 export type Pending = { file: File; progress: number; done?: Uploaded; error?: string };
 
+/** The limits of product §8, checked in the browser too (the server checks them again). */
+const ATTACHMENT_LIMITS = { files: 10, fileBytes: 10 * 1024 * 1024, totalBytes: 25 * 1024 * 1024 };
+
 /** Files chosen for a message, uploaded at once with a progress bar each (agents upload to the back office). */
 export function Attachments({ value, onChange, agent = false }: { value: Pending[]; onChange: (p: Pending[]) => void; agent?: boolean }) {
   const add = (files: FileList | null) => {
     if (!files) return;
-    const added = [...files].map((file) => ({ file, progress: 0 }) as Pending);
+    // Refused here, before a byte is sent: a file over the limit, beyond the count, or over the total.
+    let total = value.filter((v) => !v.error).reduce((n, v) => n + v.file.size, 0);
+    let count = value.filter((v) => !v.error).length;
+    const added = [...files].map((file): Pending => {
+      const mib = (file.size / 1024 / 1024).toLocaleString("fr-FR", { maximumFractionDigits: 1 });
+      if (file.size > ATTACHMENT_LIMITS.fileBytes) return { file, progress: 0, error: `trop volumineux (${mib} Mio) : 10 Mio au plus par fichier.` };
+      if (count + 1 > ATTACHMENT_LIMITS.files) return { file, progress: 0, error: "10 fichiers au plus par message." };
+      if (total + file.size > ATTACHMENT_LIMITS.totalBytes) return { file, progress: 0, error: "25 Mio au plus en tout : retirez un autre fichier d'abord." };
+      count++;
+      total += file.size;
+      return { file, progress: 0 };
+    });
     let current = [...value, ...added];
     onChange(current);
-    for (const p of added) {
+    for (const p of added.filter((a) => !a.error)) {
       uploadFile(
         p.file,
         (f) => {
@@ -95,7 +109,7 @@ export function Write() {
   if (person === null) return <Navigate to="/connexion" replace />;
   const errors = useFormErrors(error, { siren: "Entreprise", tax: "Impôt", nature: "Nature de la demande", subject: "Objet", body: "Message", uploadIds: "Pièces jointes" });
   return (
-    <Page title="Écrire à l'administration" lead="Choisissez l'entreprise, puis l'impôt, puis la nature de votre demande.">
+    <Page title="Écrire à l'administration" trail={[{ label: "Mon espace", to: "/mon-espace" }]} lead="Choisissez l'entreprise, puis l'impôt, puis la nature de votre demande.">
       <FormColumn>
         {errors.summary}
         <form onSubmit={(e) => void run(e)} noValidate>
