@@ -35,7 +35,21 @@ describe("accessibility (axe, WCAG 2.1 AA)", () => {
   it("public pages, normal and refused", async () => {
     const page = await app.newPage();
     const found: Record<string, string[]> = {};
-    for (const path of ["/", "/connexion", "/creer-un-espace", "/mot-de-passe-oublie", "/valider-mon-adresse", "/opposition", "/agent/connexion", "/page-qui-n-existe-pas"]) {
+    for (const path of [
+      "/",
+      "/connexion",
+      "/creer-un-espace",
+      "/mot-de-passe-oublie",
+      "/valider-mon-adresse",
+      "/opposition",
+      "/agent/connexion",
+      "/mentions-legales",
+      "/donnees-personnelles",
+      "/gestion-des-cookies",
+      "/plan-du-site",
+      "/accessibilite",
+      "/page-qui-n-existe-pas",
+    ]) {
       found[path] = await audit(page, path);
     }
     found["/connexion (refusée)"] = await audit(page, "/connexion", async (p) => {
@@ -65,8 +79,19 @@ describe("accessibility (axe, WCAG 2.1 AA)", () => {
       await p.getByRole("button", { name: "Envoyer la demande" }).click();
       await p.getByText(/Le formulaire contient \d+ erreurs/).waitFor();
     });
+    // On a phone (390 px wide), the pages with tables scroll within their tables, never sideways as a whole.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflowing: Record<string, number> = {};
+    for (const path of ["/mon-espace", "/demandes", `/entreprises/${SEED.martin.siren}`]) {
+      await page.goto(`${app.base}${path}`);
+      await page.getByRole("heading", { level: 1 }).first().waitFor();
+      await page.waitForLoadState("networkidle");
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      if (width > 390) overflowing[path] = width;
+    }
     await page.close();
     expect(found).toEqual(Object.fromEntries(Object.keys(found).map((k) => [k, []])));
+    expect(overflowing).toEqual({});
   }, 180_000);
 
   it("the back office, signed in", async () => {

@@ -102,6 +102,7 @@ export function MySpace() {
   const [endedPage, setEndedPage] = useState<AdhesionPage | undefined>();
   const [showEnded, setShowEnded] = useState(false);
   const [error, setError] = useState<unknown>();
+  const [cancelling, setCancelling] = useState<Adhesion | undefined>();
   const load = useCallback(() => {
     setRefreshKey((k) => k + 1);
     Promise.all([api<AdhesionPage>("GET", "/api/v1/adhesions?status=pending"), api<AdhesionPage>("GET", "/api/v1/adhesions?status=ended")]).then(([p, e]) => {
@@ -127,7 +128,6 @@ export function MySpace() {
     }
   };
 
-  const [cancelling, setCancelling] = useState<Adhesion | undefined>();
   const cancel = async (a: Adhesion) => {
     try {
       await api("DELETE", `/api/v1/adhesions/${a.id}`);

@@ -106,8 +106,8 @@ export function Write() {
     const created = await api<{ id: string }>("POST", "/api/v1/requests", { siren, tax, nature, subject, body, uploadIds: files.filter((f) => f.done).map((f) => f.done!.uploadId) });
     navigate(`/demandes/${created.id}?deposee=1`);
   });
-  if (person === null) return <Navigate to="/connexion" replace />;
   const errors = useFormErrors(error, { siren: "Entreprise", tax: "Impôt", nature: "Nature de la demande", subject: "Objet", body: "Message", uploadIds: "Pièces jointes" });
+  if (person === null) return <Navigate to="/connexion" replace />;
   return (
     <Page title="Écrire à l'administration" trail={[{ label: "Mon espace", to: "/mon-espace" }]} lead="Choisissez l'entreprise, puis l'impôt, puis la nature de votre demande.">
       <FormColumn>
