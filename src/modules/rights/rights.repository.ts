@@ -2,37 +2,29 @@ import { sql } from "kysely";
 import type { Executor } from "../../platform/db/database.js";
 import type { NewRow } from "../../platform/db/schema.js";
 
-/** A right works when it is active and within its validity (the policy's `isLive`, in SQL). */
-const live = (at: Date) => (eb: import("kysely").ExpressionBuilder<import("../../platform/db/schema.js").DB, "rights">) =>
-  eb.and([eb("state", "=", "active"), eb("valid_from", "<=", at), eb.or([eb("valid_until", "is", null), eb("valid_until", ">", at)])]);
+/**
+ * The one definition, in SQL, of a right that works at `at` (the policy's `isLive` is its mirror in memory): active,
+ * started, not ended. `alias` names the `rights` row in the query.
+ */
+export function liveRight(alias: string, at: Date) {
+  const col = (c: string) => sql.ref(`${alias}.${c}`);
+  return sql<boolean>`(${col("state")} = 'active' AND ${col("valid_from")} <= ${at} AND (${col("valid_until")} IS NULL OR ${col("valid_until")} > ${at}))`;
+}
+const live = (at: Date) => () => liveRight("rights", at);
 
 export async function insertRights(db: Executor, rows: NewRow<"rights">[]): Promise<void> {
   if (rows.length > 0) await db.insertInto("rights").values(rows).execute();
 }
 
-/** Revokes the live rights that came from an adhesion, and every right granted from them (cascade). */
+/** Revokes the rights that came from an adhesion, and every right granted from them (the one cascade, below). */
 export async function revokeFromAdhesion(db: Executor, adhesionId: string, at: Date): Promise<number> {
-  const direct = await db
-    .updateTable("rights")
-    .set({ state: "revoked", revoked_at: at })
-    .where("adhesion_id", "=", adhesionId)
-    .where("state", "<>", "revoked")
-    .returning("id")
-    .execute();
-  let frontier = direct.map((r) => r.id);
-  let total = frontier.length;
-  while (frontier.length > 0) {
-    const next = await db
-      .updateTable("rights")
-      .set({ state: "revoked", revoked_at: at })
-      .where("granted_by_right", "in", frontier)
-      .where("state", "<>", "revoked")
-      .returning("id")
-      .execute();
-    frontier = next.map((r) => r.id);
-    total += frontier.length;
-  }
-  return total;
+  const direct = await db.selectFrom("rights").select("id").where("adhesion_id", "=", adhesionId).where("state", "<>", "revoked").execute();
+  return revokeWithDescendants(db, direct.map((r) => r.id), at);
+}
+
+/** The cascade: revokes `ids` and every right granted from them, at any depth (one recursive query). */
+export async function revokeWithDescendants(db: Executor, ids: string[], at: Date): Promise<number> {
+  return revokeIds(db, [...ids, ...(await descendantsOf(db, ids)).map((d) => d.id)], at);
 }
 
 /** The live rights of a person (active, started, not expired), optionally on one SIREN. */
@@ -235,8 +227,7 @@ export async function liveRightsIn(db: Executor, spaceId: string, at: Date, sire
 export function messagerieScope(spaceId: string, at: Date) {
   return sql<boolean>`EXISTS (
     SELECT 1 FROM rights g
-    WHERE g.space_id = ${spaceId} AND g.siren = requests.siren AND g.service = 'messagerie' AND g.state = 'active'
-      AND g.valid_from <= ${at} AND (g.valid_until IS NULL OR g.valid_until > ${at})
+    WHERE g.space_id = ${spaceId} AND g.siren = requests.siren AND g.service = 'messagerie' AND ${liveRight("g", at)}
       AND (g.tax_scope IS NULL OR g.tax_scope ? requests.tax))`;
 }
 

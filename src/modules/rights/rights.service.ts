@@ -342,9 +342,8 @@ async function isLegalRepresentativeAdministrator(db: Kysely<DB> | Tx, actorId: 
 }
 
 /** Revokes rights and every right granted from them (cascade); returns how many. */
-async function revokeCascade(tx: Tx, ids: string[], at: Date): Promise<number> {
-  const descendants = await repo.descendantsOf(tx, ids);
-  return repo.revokeIds(tx, [...ids, ...descendants.map((d) => d.id)], at);
+function revokeCascade(tx: Tx, ids: string[], at: Date): Promise<number> {
+  return repo.revokeWithDescendants(tx, ids, at);
 }
 
 /**
