@@ -4,6 +4,8 @@ import { requirePerson } from "../../platform/http/auth.js";
 import { emailField, errorReply, sirenField } from "../spaces/index.js";
 import { SERVICE_CATALOGUE, SERVICE_CODES } from "./adhesions.catalogue.js";
 import * as service from "./adhesions.service.js";
+import * as email from "./adhesions.email.js";
+import * as desk from "./adhesions.desk.js";
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorReply]));
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -167,7 +169,7 @@ export function adhesionsRoutes(deps: service.AdhesionsDeps & { oppositionRatePe
           },
         },
       },
-      async (req) => service.describeCompanyEmailLink(deps, req.query.token),
+      async (req) => email.describeCompanyEmailLink(deps, req.query.token),
     );
 
     app.post(
@@ -182,7 +184,7 @@ export function adhesionsRoutes(deps: service.AdhesionsDeps & { oppositionRatePe
           response: { 200: z.object({ siren: z.string(), email: z.string(), status: z.literal("verified") }), ...errors(400, 410) },
         },
       },
-      async (req) => service.confirmCompanyEmail(deps, req.body.token, req.ip),
+      async (req) => email.confirmCompanyEmail(deps, req.body.token, req.ip),
     );
 
     app.post(
@@ -197,7 +199,7 @@ export function adhesionsRoutes(deps: service.AdhesionsDeps & { oppositionRatePe
           response: { 200: z.object({ status: z.literal("opposed") }), ...errors(400, 422, 429) },
         },
       },
-      async (req) => service.opposeAdhesion(deps, { ...req.body, ip: req.ip }),
+      async (req) => desk.opposeAdhesion(deps, { ...req.body, ip: req.ip }),
     );
 
     app.put(
@@ -212,7 +214,7 @@ export function adhesionsRoutes(deps: service.AdhesionsDeps & { oppositionRatePe
           response: { 202: z.object({ status: z.literal("pending_verification") }), ...errors(400, 401, 403, 404, 409) },
         },
       },
-      async (req, reply) => reply.status(202).send(await service.requestCompanyEmailChange(deps, requirePerson(req).subjectId, req.params.siren, req.body.email)),
+      async (req, reply) => reply.status(202).send(await email.requestCompanyEmailChange(deps, requirePerson(req).subjectId, req.params.siren, req.body.email)),
     );
   };
 }

@@ -47,7 +47,7 @@ export const ADHESION_RULES = {
 };
 
 const ACTIVATION = "activation";
-const OPPOSITION = "opposition";
+export const OPPOSITION = "opposition";
 
 export type AdhesionView = {
   id: string;
@@ -67,7 +67,7 @@ export type AdhesionView = {
   letters: { number: string; status: string; editedAt: Date; postedAt: Date | null }[];
 };
 
-async function requireCompany(db: Kysely<DB> | Tx, siren: string): Promise<CompanyDetails> {
+export async function requireCompany(db: Kysely<DB> | Tx, siren: string): Promise<CompanyDetails> {
   const company = await getCompanyDetails(db, siren);
   if (!company) throw unknownCompany(siren);
   if (!company.isActive) throw ceasedCompany(siren);
@@ -75,7 +75,7 @@ async function requireCompany(db: Kysely<DB> | Tx, siren: string): Promise<Compa
 }
 
 /** Refuses a request that would send a 4th letter to the SIREN within 30 days (letter flooding). */
-async function assertLetterQuota(db: Kysely<DB> | Tx, siren: string, now: Date): Promise<void> {
+export async function assertLetterQuota(db: Kysely<DB> | Tx, siren: string, now: Date): Promise<void> {
   const dates = await repo.lettersPromisedTo(db, siren, new Date(now.getTime() - ADHESION_RULES.letterWindowMs));
   if (dates.length >= ADHESION_RULES.maxLettersPerSiren) {
     throw errors.letterQuotaReached(new Date(dates[dates.length - ADHESION_RULES.maxLettersPerSiren]!.getTime() + ADHESION_RULES.letterWindowMs));
@@ -83,7 +83,7 @@ async function assertLetterQuota(db: Kysely<DB> | Tx, siren: string, now: Date):
 }
 
 /** Creates a 72-hour link to verify an address for a company; only its hash is stored. */
-async function sendCompanyEmailLink(
+export async function sendCompanyEmailLink(
   tx: Tx,
   deps: Pick<AdhesionsDeps, "publicUrl">,
   now: Date,
@@ -128,7 +128,7 @@ async function sendCompanyEmailLink(
  * Issues the activation letter of an adhesion (product §5): a 60-bit activation code and an opposition code,
  * stored hashed, printed on a letter sent to the registered address from the reference data.
  */
-async function issueActivationLetter(tx: Tx, deps: AdhesionsDeps, adhesion: Row<"adhesions">, now: Date): Promise<void> {
+export async function issueActivationLetter(tx: Tx, deps: AdhesionsDeps, adhesion: Row<"adhesions">, now: Date): Promise<void> {
   const company = await requireCompany(tx, adhesion.siren);
   const [requester] = await getSpaces(tx, [adhesion.space_id]);
   if (!requester) throw errors.adhesionNotFound();
@@ -189,7 +189,7 @@ type AdhesionInput = { siren: string; quality: Quality; services: ServiceCode[];
  * Opens an adhesion in the caller's transaction: the 72-hour link to the declared company address first when
  * `messagerie` is asked and the company has no verified address, otherwise the letter at once.
  */
-async function openAdhesion(tx: Tx, deps: AdhesionsDeps, now: Date, spaceId: string, requesterName: string, origin: "simplified" | "expert", input: AdhesionInput, company: CompanyDetails) {
+export async function openAdhesion(tx: Tx, deps: AdhesionsDeps, now: Date, spaceId: string, requesterName: string, origin: "simplified" | "expert", input: AdhesionInput, company: CompanyDetails) {
   const services = orderedServices(input.services);
   const verified = await repo.findCompanyEmail(tx, input.siren);
   const needsLink = services.includes("messagerie") && !verified;
@@ -229,39 +229,6 @@ async function openAdhesion(tx: Tx, deps: AdhesionsDeps, now: Date, spaceId: str
   return { id, status: needsLink ? ("awaiting_company_email" as const) : ("letter_issued" as const) };
 }
 
-/**
- * Simplified mode (product §3): a person creates a space for their own company, which has no online service yet.
- * The link goes to the company address; its confirmation sends the letter for every service of the catalogue.
- */
-export async function createSimplifiedSpace(deps: AdhesionsDeps, input: CreateSpaceInput) {
-  if (!input.companyEmail) throw errors.companyEmailRequired();
-  const company = await requireCompany(deps.db, input.siren);
-  if (await repo.hasActiveAdhesion(deps.db, input.siren)) throw errors.companyAlreadyAdhered(input.siren);
-  const connectionEmail = normaliseEmail(input.connectionEmail);
-  const companyEmail = normaliseEmail(input.companyEmail);
-  assertPasswordAccepted(input.password, { email: connectionEmail, siren: input.siren, companyName: company.name, firstName: input.firstName, lastName: input.lastName });
-  const now = deps.clock.now();
-  await assertLetterQuota(deps.db, input.siren, now);
-  const passwordHash = await deps.hasher.hash(input.password);
-  return inCreationTransaction(deps.db, async (tx) => {
-    // The code verifies the connection address unless the company-address link will do it (same address, and a
-    // link is indeed sent: the company has no verified address yet).
-    const linkWillVerify = connectionEmail === companyEmail && !(await repo.findCompanyEmail(tx, input.siren));
-    const space = await openPendingSpace(tx, now, { ...input, passwordHash, sendVerificationCode: !linkWillVerify });
-    const adhesion = await openAdhesion(
-      tx,
-      deps,
-      now,
-      space.spaceId,
-      `${input.firstName.trim()} ${input.lastName.trim()}`,
-      "simplified",
-      { siren: input.siren, quality: "legal_representative", services: [...SERVICE_CODES], companyEmail },
-      company,
-    );
-    return { ...space, adhesionId: adhesion.id };
-  });
-}
-
 /** Expert-mode adhesion (product §4) by a signed-in person. */
 export async function requestAdhesion(
   deps: AdhesionsDeps,
@@ -292,7 +259,7 @@ export async function requestAdhesion(
 }
 
 /** The views of adhesions; `letters` when the caller already read them (else read here, in one query). */
-async function toView(deps: Pick<AdhesionsDeps, "db">, rows: Row<"adhesions">[], letters?: Awaited<ReturnType<typeof lettersOfAdhesions>>): Promise<AdhesionView[]> {
+export async function toView(deps: Pick<AdhesionsDeps, "db">, rows: Row<"adhesions">[], letters?: Awaited<ReturnType<typeof lettersOfAdhesions>>): Promise<AdhesionView[]> {
   const [companies, lettersOf] = await Promise.all([
     getCompanies(deps.db, [...new Set(rows.map((r) => r.siren))]),
     letters ?? lettersOfAdhesions(deps.db, rows.map((r) => r.id)),
@@ -340,7 +307,7 @@ export async function getAdhesion(deps: Pick<AdhesionsDeps, "db">, spaceId: stri
   return (await toView(deps, [row]))[0]!;
 }
 
-type Verdict = { ok: true } | { ok: false; error: DomainError };
+export type Verdict = { ok: true } | { ok: false; error: DomainError };
 
 /**
  * Activates an adhesion with the letter's code (product §5). Attempts are serialised on the adhesion row: of 20
@@ -403,176 +370,6 @@ export async function cancelAdhesion(deps: AdhesionsDeps, spaceId: string, id: s
   if (!verdict.ok) throw verdict.error;
 }
 
-
-/**
- * Opposition (product §5), without sign-in: the company stops an adhesion with the code of its letter. The
- * adhesion is cancelled, its code voided, its rights revoked; the requester is told and blocked for 90 days;
- * the company's tax office gets an alert. Five wrong codes per SIREN per day.
- */
-export async function opposeAdhesion(deps: AdhesionsDeps, input: { siren: string; oppositionCode: string; ip: string }) {
-  const code = normaliseCrockford(input.oppositionCode);
-  if (code === null || code.length !== 8) throw new DomainError("invalid", "invalid_code_format", "Le code d'opposition comporte 8 caractères, au format XXXX-XXXX.");
-  const now = deps.clock.now();
-  const day = parisDay(now);
-  if ((await repo.oppositionFailuresToday(deps.db, input.siren, day)) >= ADHESION_RULES.maxOppositionFailuresPerDay) {
-    const tomorrow = parisDayEnd(day).getTime();
-    const seconds = Math.ceil((tomorrow - now.getTime()) / 1000);
-    throw new DomainError("rate_limited", "too_many_opposition_attempts", "Trop de codes d'opposition erronés aujourd'hui pour cette entreprise. Réessayez demain.", { retryAfterSeconds: seconds }, seconds);
-  }
-  const hash = hashCode(OPPOSITION, input.siren, code);
-  const verdict = await deps.db.transaction().execute(async (tx): Promise<Verdict> => {
-    const a = await repo.findByOppositionHash(tx, input.siren, hash);
-    if (!a || !["letter_issued", "active"].includes(a.status)) return { ok: false, error: new DomainError("refused", "invalid_opposition_code", "Code d'opposition incorrect.") };
-    await repo.updateAdhesion(tx, a.id, { status: "opposed", ended_at: now, code_hash: null, opposition_hash: null });
-    await voidPendingLettersOf(tx, a.id);
-    const revoked = await deps.rights.revokeFromAdhesion(tx, a.id, now);
-    const until = new Date(now.getTime() + ADHESION_RULES.oppositionBlockMs);
-    await repo.putBlock(tx, a.space_id, a.siren, until, "opposition");
-    await repo.insertOpposition(tx, { id: randomUUID(), adhesion_id: a.id, siren: a.siren, requester_space_id: a.space_id, created_at: now, ip: input.ip });
-    const sie = await findManagingSie(tx, a.siren);
-    const [requester] = await getSpaces(tx, [a.space_id]);
-    const company = await getCompanyDetails(tx, a.siren);
-    await repo.insertAlert(tx, {
-      id: randomUUID(),
-      siren: a.siren,
-      service_code: sie?.code ?? null,
-      kind: "opposition",
-      adhesion_id: a.id,
-      data: JSON.stringify({ requester: requester ? { name: `${requester.first_name} ${requester.last_name}`, email: requester.connection_email, entitySiren: requester.entity_siren } : null, wasActive: a.status === "active" }),
-      created_at: now,
-      handled_at: null,
-    });
-    await suspendBulkRightAfterOppositions(tx, now, a.space_id, requester);
-    if (requester) {
-      await queueMail(tx, now, oppositionNoticeMail({ to: requester.connection_email, firstName: requester.first_name, companyName: company?.name ?? a.siren, siren: a.siren, blockedUntil: until }));
-    }
-    await appendJournal(tx, now, {
-      actor: { kind: "anonymous" },
-      action: "adhesion.opposed",
-      subject: { type: "adhesion", id: a.id },
-      data: { siren: a.siren, requesterSpaceId: a.space_id, blockedUntil: until.toISOString(), rightsRevoked: revoked, taxOffice: sie?.code ?? null, ip: input.ip },
-    });
-    return { ok: true };
-  });
-  if (!verdict.ok) {
-    const failures = await repo.addOppositionFailure(deps.db, input.siren, day);
-    await deps.db.transaction().execute((tx) =>
-      appendJournal(tx, now, { actor: { kind: "anonymous" }, action: "adhesion.opposition_rejected", subject: { type: "company", id: input.siren }, data: { failures, ip: input.ip } }),
-    );
-    throw new DomainError("refused", "invalid_opposition_code", "Code d'opposition incorrect.", { attemptsLeft: Math.max(0, ADHESION_RULES.maxOppositionFailuresPerDay - failures) });
-  }
-  return { status: "opposed" as const };
-}
-
-export type LinkInfo = { siren: string; companyName: string; email: string; purpose: "adhesion" | "change"; status: "valid" | "expired" | "used" };
-
-/** What a company e-mail link is about, without consuming it (the page shown before the button). */
-export async function describeCompanyEmailLink(deps: Pick<AdhesionsDeps, "db" | "clock">, token: string): Promise<LinkInfo> {
-  const link = await repo.findLinkByHash(deps.db, sha256Hex(token));
-  if (!link) throw new DomainError("gone", "link_invalid", "Ce lien n'est pas valable. Vérifiez qu'il est complet, ou demandez-en un nouveau.");
-  const company = await getCompanies(deps.db, [link.siren]);
-  return {
-    siren: link.siren,
-    companyName: company.get(link.siren)?.name ?? link.siren,
-    email: link.email,
-    purpose: link.purpose,
-    status: link.consumed_at ? "used" : link.expires_at <= deps.clock.now() ? "expired" : "valid",
-  };
-}
-
-/**
- * Confirms a company e-mail address (product §6): only this POST consumes the token. An adhesion waiting for it
- * gets its letter; a change of address takes effect, the old address is told and a notice letter goes out.
- */
-export async function confirmCompanyEmail(deps: AdhesionsDeps, token: string, ip: string) {
-  if (token.length < 20 || token.length > 100) throw new DomainError("gone", "link_invalid", "Ce lien n'est pas valable. Vérifiez qu'il est complet, ou demandez-en un nouveau.");
-  const now = deps.clock.now();
-  const verdict = await deps.db.transaction().execute(async (tx): Promise<Verdict & { siren?: string; email?: string }> => {
-    const link = await repo.lockLinkByHash(tx, sha256Hex(token));
-    if (!link) return { ok: false, error: new DomainError("gone", "link_invalid", "Ce lien n'est pas valable. Vérifiez qu'il est complet, ou demandez-en un nouveau.") };
-    if (link.consumed_at) return { ok: false, error: new DomainError("gone", "link_used", "Ce lien a déjà été utilisé : l'adresse est confirmée.") };
-    if (link.expires_at <= now) {
-      return { ok: false, error: new DomainError("gone", "link_expired", "Ce lien a expiré (72 heures). Présentez une nouvelle demande depuis votre espace professionnel.") };
-    }
-    await repo.consumeLink(tx, link.id, now);
-    const previous = await repo.findCompanyEmail(tx, link.siren);
-    const actor: Actor = { kind: "anonymous", id: ip };
-    if (link.purpose === "change") {
-      await repo.setCompanyEmail(tx, link.siren, link.email, now);
-      const company = await getCompanyDetails(tx, link.siren);
-      const [by] = await getSpaces(tx, [link.requested_by]);
-      const changedBy = by ? `${by.first_name} ${by.last_name}` : "un administrateur";
-      if (previous && previous.email !== link.email) {
-        await queueMail(tx, now, companyEmailChangedMail({ to: previous.email, companyName: company?.name ?? link.siren, siren: link.siren, newEmail: link.email, changedBy }));
-      }
-      const letter = await issueLetter(tx, deps.sealer, now, {
-        kind: "email_change_notice",
-        siren: link.siren,
-        addressLines: addressBlock({ recipient: company?.name ?? link.siren, attention: "Représentant légal", ...(company?.address ?? {}) }),
-        fields: {
-          companyName: company?.name ?? link.siren,
-          siren: link.siren,
-          oldEmail: previous?.email ?? null,
-          newEmail: link.email,
-          changedBy: { fullName: changedBy, connectionEmail: by?.connection_email ?? "" },
-          changedAt: now.toISOString(),
-        },
-      });
-      await appendJournal(tx, now, {
-        actor,
-        action: "company_email.changed",
-        subject: { type: "company", id: link.siren },
-        data: { from: previous?.email ?? null, to: link.email, requestedBy: link.requested_by, noticeLetterId: letter.id },
-      });
-      return { ok: true, siren: link.siren, email: link.email };
-    }
-    // Adhesion: the first confirmed address becomes the company's; a later one never replaces it silently.
-    if (!previous) await repo.setCompanyEmail(tx, link.siren, link.email, now);
-    await appendJournal(tx, now, { actor, action: "company_email.verified", subject: { type: "company", id: link.siren }, data: { email: link.email, adhesionId: link.adhesion_id, applied: !previous } });
-    const adhesion = link.adhesion_id ? await repo.lockAdhesion(tx, link.adhesion_id) : undefined;
-    if (adhesion?.status === "awaiting_company_email") {
-      await issueActivationLetter(tx, deps, adhesion, now);
-      const [requester] = await getSpaces(tx, [adhesion.space_id]);
-      if (requester && requester.status !== "active" && requester.connection_email === link.email) await activateSpaceByLink(tx, adhesion.space_id, now);
-    }
-    return { ok: true, siren: link.siren, email: previous?.email ?? link.email };
-  });
-  if (!verdict.ok) throw verdict.error;
-  return { siren: verdict.siren!, email: verdict.email!, status: "verified" as const };
-}
-
-/** A company's verified e-mail address and a pending change, if any. */
-export async function companyEmailOf(deps: Pick<AdhesionsDeps, "db" | "clock">, siren: string) {
-  const current = await repo.findCompanyEmail(deps.db, siren);
-  const pending = await repo.pendingChangeOf(deps.db, siren, deps.clock.now());
-  return { email: current?.email ?? null, verifiedAt: current?.verified_at ?? null, pendingEmail: pending?.email ?? null };
-}
-
-export async function companyEmailsOf(db: Kysely<DB>, sirens: string[]): Promise<Map<string, string>> {
-  return new Map((await repo.findCompanyEmails(db, sirens)).map((r) => [r.siren, r.email]));
-}
-
-/**
- * Change of the company e-mail address by an administrator of `messagerie` (product §6): a 72-hour link to the
- * new address; the old one stays in force until it is confirmed.
- */
-export async function requestCompanyEmailChange(deps: AdhesionsDeps, spaceId: string, siren: string, email: string) {
-  const now = deps.clock.now();
-  if (!(await deps.rights.holdsAnyRight(deps.db, spaceId, siren, now))) throw new DomainError("not_found", "not_found", "Entreprise introuvable.");
-  if (!(await deps.rights.isAdministrator(deps.db, spaceId, siren, "messagerie", now))) {
-    throw new DomainError("forbidden", "not_messagerie_administrator", "Seul un administrateur de la messagerie de l'entreprise peut changer son adresse électronique.");
-  }
-  const newEmail = normaliseEmail(email);
-  const current = await repo.findCompanyEmail(deps.db, siren);
-  if (current?.email === newEmail) throw new DomainError("conflict", "same_company_email", "C'est déjà l'adresse électronique de l'entreprise.");
-  const company = await getCompanies(deps.db, [siren]);
-  const [me] = await getSpaces(deps.db, [spaceId]);
-  await deps.db.transaction().execute((tx) =>
-    sendCompanyEmailLink(tx, deps, now, { siren, companyName: company.get(siren)?.name ?? siren, email: newEmail, purpose: "change", requestedBy: spaceId, requesterName: `${me!.first_name} ${me!.last_name}`, adhesionId: null }),
-  );
-  return { status: "pending_verification" as const };
-}
-
 /** Ends adhesions whose code (60 days) or company e-mail link (72 hours) ran out (housekeeping). */
 export async function expireAdhesions(deps: Pick<AdhesionsDeps, "db" | "clock">): Promise<number> {
   const now = deps.clock.now();
@@ -588,65 +385,3 @@ export async function adhesionQualities(db: Kysely<DB> | Tx, ids: string[]): Pro
   return new Map((await repo.findQualities(db, ids)).map((a) => [a.id, a.quality]));
 }
 
-// The adhesion desk (OPALE, product §9): for the agents of the company's tax office ---------------------------------
-
-/** A company's adhesions (whoever asked), their letters, the oppositions and the alerts for its tax office. */
-export async function companyDesk(deps: Pick<AdhesionsDeps, "db">, siren: string) {
-  const [adhesions, oppositions, alerts] = await Promise.all([
-    repo.listAdhesionsOfCompany(deps.db, siren),
-    repo.listOppositionsOf(deps.db, siren),
-    repo.listAlertsOf(deps.db, siren),
-  ]);
-  const people = new Map((await getSpaces(deps.db, [...new Set([...adhesions.map((a) => a.space_id), ...oppositions.map((o) => o.requester_space_id)])])).map((p) => [p.id, p]));
-  const who = (id: string) => {
-    const p = people.get(id);
-    return { id, name: p ? `${p.first_name} ${p.last_name}` : "", connectionEmail: p?.connection_email ?? "", entitySiren: p?.entity_siren ?? "" };
-  };
-  const letters = await lettersOfAdhesions(deps.db, adhesions.map((a) => a.id));
-  const views = await toView(deps, adhesions, letters);
-  return {
-    adhesions: views.map((v, i) => ({ ...v, requester: who(adhesions[i]!.space_id) })),
-    letters: adhesions.flatMap((a) =>
-      letters.get(a.id)!.map((l) => ({ id: l.id, adhesionId: a.id, number: l.number, kind: l.kind, status: l.status, editedAt: l.edited_at, printedAt: l.printed_at, postedAt: l.posted_at, returnedAt: l.returned_at })),
-    ),
-    oppositions: oppositions.map((o) => ({ id: o.id, adhesionId: o.adhesion_id, requester: who(o.requester_space_id), createdAt: o.created_at })),
-    alerts: alerts.map((a) => ({ id: a.id, kind: a.kind, serviceCode: a.service_code, adhesionId: a.adhesion_id, data: a.data, createdAt: a.created_at, handledAt: a.handled_at })),
-  };
-}
-
-/**
- * An agent re-issues the activation letter of a pending adhesion (lost, returned by the post): new codes, the old
- * ones void at once, a new validity. Journaled.
- */
-export async function reissueLetter(deps: AdhesionsDeps, agentId: string, id: string, competentFor: (ex: Tx, siren: string) => Promise<boolean>) {
-  const now = deps.clock.now();
-  await deps.db.transaction().execute(async (tx) => {
-    const a = await repo.lockAdhesion(tx, id);
-    if (!a || !(await competentFor(tx, a.siren))) throw errors.adhesionNotFound();
-    const siren = a.siren;
-    if (a.status !== "letter_issued") throw new DomainError("conflict", "no_letter_to_reissue", "Seule une adhésion en attente de son code d'activation peut recevoir un nouveau courrier.");
-    const voided = await voidPendingLettersOf(tx, id);
-    await issueActivationLetter(tx, deps, a, now);
-    await appendJournal(tx, now, { actor: { kind: "agent", id: agentId }, action: "adhesion.letter_reissued", subject: { type: "adhesion", id }, data: { siren, lettersVoided: voided } });
-  });
-  return { status: "letter_issued" as const };
-}
-
-/**
- * An agent cancels an adhesion: a pending one stops (its codes void), an active one ends and every right it gave
- * is revoked (cascading to delegations). Journaled with the reason.
- */
-export async function cancelAdhesionByAgent(deps: AdhesionsDeps, agentId: string, id: string, reason: string, competentFor: (ex: Tx, siren: string) => Promise<boolean>) {
-  const now = deps.clock.now();
-  await deps.db.transaction().execute(async (tx) => {
-    const a = await repo.lockAdhesion(tx, id);
-    if (!a || !(await competentFor(tx, a.siren))) throw errors.adhesionNotFound();
-    const siren = a.siren;
-    if (!repo.PENDING.includes(a.status) && a.status !== "active") throw new DomainError("conflict", "adhesion_ended", "Cette adhésion est déjà terminée.");
-    await repo.updateAdhesion(tx, id, { status: "cancelled", ended_at: now, code_hash: null, opposition_hash: null });
-    await voidPendingLettersOf(tx, id);
-    const revoked = a.status === "active" ? await deps.rights.revokeFromAdhesion(tx, id, now) : 0;
-    await appendJournal(tx, now, { actor: { kind: "agent", id: agentId }, action: "adhesion.cancelled", subject: { type: "adhesion", id }, data: { siren, by: "agent", previous: a.status, rightsRevoked: revoked, reason } });
-  });
-  return { status: "cancelled" as const };
-}

@@ -7,19 +7,13 @@ export {
   declineDelegation,
   setDelegationState,
   revokeDelegation,
-  listDelegations,
-  listRepresentatives,
-  revokeRight,
-  runRightsHousekeeping,
-  managesCompany,
-  rightsOfCompany,
-  suspendRightByAgent,
-  type CompanyRightView,
   DELEGATION_RULES,
   type RightsDeps,
   type MyCompany,
   type MyRight,
 } from "./rights.service.js";
+export { listDelegations, type DelegationView } from "./rights.offers.js";
+export { listRepresentatives, revokeRight, runRightsHousekeeping, managesCompany, rightsOfCompany, suspendRightByAgent, type CompanyRightView } from "./rights.company.js";
 export { decideGrant, can as canWithRights, isLive, mayRevoke, canManage, type HeldRight, type GrantRequest } from "./rights.policy.js";
 export { rightsRoutes } from "./rights.routes.js";
 export { messagerieScope, messagerieHolders } from "./rights.repository.js";

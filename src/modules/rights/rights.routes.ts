@@ -4,6 +4,8 @@ import { requirePerson } from "../../platform/http/auth.js";
 import { emailField, errorReply, sirenField } from "../spaces/index.js";
 import { companyEmailOf, SERVICE_CODES, TAX_CODES } from "../adhesions/index.js";
 import * as service from "./rights.service.js";
+import * as company from "./rights.company.js";
+import * as offers from "./rights.offers.js";
 import { pagePortfolio, portfolioTotals, PORTFOLIO_SORTS, type PortfolioItem } from "./rights.portfolio.js";
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorReply]));
@@ -184,7 +186,7 @@ export function rightsRoutes(deps: service.RightsDeps): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        const page = await service.listDelegations(deps, requirePerson(req).subjectId, { ...req.query, pending: req.query.pending === "true" });
+        const page = await offers.listDelegations(deps, requirePerson(req).subjectId, { ...req.query, pending: req.query.pending === "true" });
         return {
           items: page.items.map((d) => ({ ...d, validUntil: iso(d.validUntil), createdAt: d.createdAt.toISOString(), expiresAt: d.expiresAt.toISOString() })),
           nextCursor: page.nextCursor,
@@ -281,7 +283,7 @@ export function rightsRoutes(deps: service.RightsDeps): FastifyPluginAsyncZod {
         },
       },
       async (req) => ({
-        items: (await service.listRepresentatives(deps, requirePerson(req).subjectId, req.params.siren)).map((r) => ({
+        items: (await company.listRepresentatives(deps, requirePerson(req).subjectId, req.params.siren)).map((r) => ({
           ...r,
           rights: r.rights.map((x) => ({ ...x, since: x.since.toISOString(), validUntil: iso(x.validUntil) })),
           lastActivityAt: iso(r.lastActivityAt),
@@ -301,7 +303,7 @@ export function rightsRoutes(deps: service.RightsDeps): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        await service.revokeRight(deps, requirePerson(req).subjectId, req.params.siren, req.params.rightId);
+        await company.revokeRight(deps, requirePerson(req).subjectId, req.params.siren, req.params.rightId);
         return reply.status(204).send(null);
       },
     );
