@@ -7,6 +7,7 @@ import * as service from "./agents.service.js";
 import type { BackofficeDeps } from "./backoffice.service.js";
 import type { EventHub, UploadsDeps } from "../requests/index.js";
 import { workRoutes } from "./backoffice.work.routes.js";
+import { deskRoutes } from "./backoffice.desk.routes.js";
 
 export type BackofficeRoutesDeps = service.AgentsDeps & BackofficeDeps & { cookies: CookieNames; secureCookies: boolean; signInRatePerMinute: number; events: EventHub; uploads: UploadsDeps };
 
@@ -68,6 +69,7 @@ export function backofficeRoutes(deps: BackofficeRoutesDeps): FastifyPluginAsync
     );
 
     await app.register(workRoutes(deps));
+    await app.register(deskRoutes(deps));
 
     app.delete(
       "/api/v1/backoffice/session",

@@ -2,8 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { requireAgent } from "../../platform/http/auth.js";
 import { instant } from "../../platform/http/codecs.js";
-import { parisDayEnd, parisDayStart } from "../../platform/paris.js";
-import { errorReply, sirenField } from "../spaces/index.js";
+import { sirenField } from "../spaces/index.js";
 import {
   addNote,
   closeByAgent,
@@ -29,17 +28,13 @@ import {
 } from "../requests/index.js";
 import { TAX_CODES } from "../adhesions/index.js";
 import * as bo from "./backoffice.service.js";
+import { errors, idParams, serviceRef, text } from "./backoffice.schemas.js";
 
-const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorReply]));
 
-const idParams = z.object({ id: z.uuid({ error: "identifiant invalide" }) });
 const version = z.number().int().min(1);
-const text = (max: number, label: string) => z.string().max(max, `${max} caractères au plus`).refine((s) => s.trim().length > 0, `${label} est vide`);
 const flag = z.enum(["true", "false"]).transform((v) => v === "true").optional();
-const serviceRef = z.object({ code: z.string(), name: z.string() });
 const agentRef = z.object({ id: z.uuid(), name: z.string() });
 const segments = z.array(z.object({ text: z.string(), match: z.boolean() }));
-const day = z.iso.date({ error: "date attendue au format AAAA-MM-JJ" });
 
 const queueItem = z.object({
   id: z.uuid(),
@@ -88,44 +83,6 @@ const agentDetail = detailSchema.extend({
   templates: z.array(z.object({ id: z.uuid(), title: z.string(), body: z.string() })),
   colleagues: z.array(agentRef),
   transferTargets: z.array(z.object({ code: z.string(), name: z.string(), type: z.string() })),
-});
-
-const person = z.object({ name: z.string(), connectionEmail: z.string() });
-/** The adhesion desk of a company (OPALE): every field declared, in camelCase, dates as instants. */
-const deskSchema = z.object({
-  company: z.object({ siren: z.string(), name: z.string(), isActive: z.boolean() }),
-  adhesions: z.array(
-    z.object({
-      id: z.uuid(),
-      status: z.string(),
-      origin: z.string(),
-      quality: z.string(),
-      services: z.array(z.string()),
-      createdAt: instant,
-      codeExpiresAt: instant.nullable(),
-      attemptsLeft: z.number().int().nullable(),
-      requester: person.extend({ entitySiren: z.string() }),
-    }),
-  ),
-  letters: z.array(
-    z.object({ id: z.uuid(), adhesionId: z.uuid(), number: z.string(), kind: z.string(), status: z.string(), editedAt: instant, printedAt: instant.nullable(), postedAt: instant.nullable(), returnedAt: instant.nullable() }),
-  ),
-  rights: z.array(
-    z.object({
-      id: z.uuid(),
-      holder: person,
-      service: z.string(),
-      role: z.string(),
-      taxScope: z.array(z.string()).nullable(),
-      state: z.string(),
-      since: instant,
-      validUntil: instant.nullable(),
-      grantedBy: z.string().nullable(),
-    }),
-  ),
-  oppositions: z.array(z.object({ id: z.uuid(), adhesionId: z.uuid(), requester: person, createdAt: instant })),
-  alerts: z.array(z.object({ id: z.uuid(), kind: z.string(), serviceCode: z.string().nullable(), adhesionId: z.uuid().nullable(), data: z.record(z.string(), z.unknown()), createdAt: instant, handledAt: instant.nullable() })),
-  requests: z.array(z.object({ id: z.uuid(), reference: z.string(), subject: z.string(), status: z.enum(STATUSES), tax: z.string(), nature: z.string(), service: serviceRef, receivedAt: instant })),
 });
 
 /** Working the requests, the adhesion desk, the dashboard and the templates (api.md, prefix /api/v1/backoffice). */
@@ -363,172 +320,6 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
       async (req) => searchForAgent(deps.requests, await scope(req), req.query.q, req.query.service, req.query.limit),
     );
 
-    app.get(
-      "/api/v1/backoffice/companies/:siren",
-      {
-        schema: {
-          tags: ["backoffice"],
-          summary: "The adhesion desk: adhesions, letters, rights, oppositions, alerts and requests (competent services only)",
-          security: [{ agentSession: [] }],
-          params: z.object({ siren: sirenField }),
-          response: { 200: deskSchema, ...errors(400, 401, 404) },
-        },
-      },
-      async (req) => bo.companyForAgent(deps, await scope(req), req.params.siren),
-    );
-
-    const reason = z.object({ reason: text(1_000, "le motif") });
-    app.post(
-      "/api/v1/backoffice/adhesions/:id/reissue-letter",
-      {
-        schema: {
-          tags: ["backoffice"],
-          summary: "Re-issue the activation letter of a pending adhesion: new codes, the old ones void",
-          security: [{ agentSession: [], csrf: [] }],
-          params: idParams,
-          response: { 200: z.object({ status: z.literal("letter_issued") }), ...errors(400, 401, 403, 404, 409) },
-        },
-      },
-      async (req) => bo.reissue(deps, await scope(req), req.params.id),
-    );
-
-    app.post(
-      "/api/v1/backoffice/adhesions/:id/cancel",
-      {
-        schema: {
-          tags: ["backoffice"],
-          summary: "Cancel an adhesion (pending: its codes void; active: the rights it gave are revoked)",
-          security: [{ agentSession: [], csrf: [] }],
-          params: idParams,
-          body: reason,
-          response: { 200: z.object({ status: z.literal("cancelled") }), ...errors(400, 401, 403, 404, 409) },
-        },
-      },
-      async (req) => bo.cancelAdhesion(deps, await scope(req), req.params.id, req.body.reason),
-    );
-
-    app.post(
-      "/api/v1/backoffice/rights/:id/suspend",
-      {
-        schema: {
-          tags: ["backoffice"],
-          summary: "Suspend a right on a company of my competence (and the rights granted from it)",
-          security: [{ agentSession: [], csrf: [] }],
-          params: idParams,
-          body: reason,
-          response: { 200: z.object({ state: z.literal("suspended") }), ...errors(400, 401, 403, 404, 409) },
-        },
-      },
-      async (req) => bo.suspendRight(deps, await scope(req), req.params.id, req.body.reason),
-    );
-
-    const period = z
-      .object({ service: z.string().min(1).max(32), from: day, to: day })
-      .refine((p) => p.from < p.to, { message: "la date de début doit précéder la date de fin", path: ["to"] });
-    /** A period of whole days, Paris time: from `from` 00:00 to `to` 24:00. */
-    const bounds = (p: { from: string; to: string }) => [parisDayStart(p.from), parisDayEnd(p.to)] as const;
-
-    app.get(
-      "/api/v1/backoffice/stats",
-      {
-        schema: {
-          tags: ["backoffice"],
-          summary: "Dashboard of a service (supervisors): daily received / answered, backlog, first-answer times, overdue",
-          security: [{ agentSession: [] }],
-          querystring: period,
-          response: {
-            200: z.object({
-              service: z.string(),
-              from: instant,
-              to: instant,
-              generatedAt: instant,
-              days: z.array(z.object({ date: z.string(), received: z.number(), answered: z.number() })),
-              totals: z.object({ received: z.number(), answered: z.number() }),
-              backlog: countsSchema.shape.byStatus,
-              overdue: z.number(),
-              firstAnswer: z.object({ count: z.number(), medianHours: z.number().nullable(), p90Hours: z.number().nullable() }),
-            }),
-            ...errors(400, 401, 404),
-          },
-        },
-      },
-      async (req) => {
-        const [from, to] = bounds(req.query);
-        return bo.stats(deps, await scope(req), req.query.service, from, to);
-      },
-    );
-
-    app.get(
-      "/api/v1/backoffice/stats.csv",
-      {
-        schema: {
-          tags: ["backoffice"],
-          summary: "The dashboard as CSV (journaled as an export)",
-          security: [{ agentSession: [] }],
-          querystring: period,
-          response: { 200: z.string(), ...errors(400, 401, 404) },
-        },
-      },
-      async (req, reply) => {
-        const [from, to] = bounds(req.query);
-        const csv = await bo.statsCsv(deps, await scope(req), req.query.service, from, to);
-        return reply
-          .header("Content-Type", "text/csv; charset=utf-8")
-          .header("Content-Disposition", `attachment; filename="tableau-de-bord-${req.query.service}-${req.query.from}-${req.query.to}.csv"`)
-          .send(csv);
-      },
-    );
-
-    app.get(
-      "/api/v1/backoffice/templates",
-      {
-        schema: {
-          tags: ["backoffice"],
-          summary: "Answer templates of my services",
-          security: [{ agentSession: [] }],
-          querystring: z.object({ service: z.string().max(32).optional() }),
-          response: {
-            200: z.object({
-              items: z.array(z.object({ id: z.uuid(), serviceCode: z.string(), title: z.string(), body: z.string(), createdAt: instant })),
-              variables: z.record(z.string(), z.string()),
-            }),
-            ...errors(400, 401, 404),
-          },
-        },
-      },
-      async (req) => ({ items: await bo.listTemplates(deps, await scope(req), req.query.service), variables: bo.TEMPLATE_VARIABLES }),
-    );
-
-    app.post(
-      "/api/v1/backoffice/templates",
-      {
-        schema: {
-          tags: ["backoffice"],
-          summary: "A new answer template for one of my services (supervisors)",
-          security: [{ agentSession: [], csrf: [] }],
-          body: z.object({ serviceCode: z.string().min(1).max(32), title: text(120, "le titre"), body: text(LIMITS.bodyMax, "le modèle") }),
-          response: { 201: z.object({ id: z.uuid(), serviceCode: z.string(), title: z.string(), body: z.string(), createdAt: instant }), ...errors(400, 401, 403, 404, 409, 422) },
-        },
-      },
-      async (req, reply) => reply.status(201).send(await bo.createTemplate(deps, await scope(req), req.body)),
-    );
-
-    app.delete(
-      "/api/v1/backoffice/templates/:id",
-      {
-        schema: {
-          tags: ["backoffice"],
-          summary: "Delete an answer template (supervisors)",
-          security: [{ agentSession: [], csrf: [] }],
-          params: idParams,
-          response: { 204: z.null(), ...errors(400, 401, 403, 404) },
-        },
-      },
-      async (req, reply) => {
-        await bo.deleteTemplate(deps, await scope(req), req.params.id);
-        return reply.status(204).send(null);
-      },
-    );
 
     app.get(
       "/api/v1/backoffice/events",

@@ -1,11 +1,11 @@
+export { listRequests } from "./requests.inbox.js";
+export { sendDigests, notifyCompanySide } from "./requests.notify.js";
 export {
   fileRequest,
-  listRequests,
   getRequest,
   postCompanyMessage,
   closeRequest,
   receiptOf,
-  sendDigests,
   autoCloseAnswered,
   type RequestsDeps,
   type RequestSummary,
@@ -29,15 +29,13 @@ export {
   transferRequest,
   closeByAgent,
   extendLegalDeadline,
-  searchForAgent,
-  serviceStats,
-  requestsOfCompany,
   fillMissingDeadlines,
   DUE_SOON_MS,
   type AgentScope,
   type QueueFilters,
   type QueueItem,
 } from "./requests.backoffice.js";
+export { searchForAgent, serviceStats, requestsOfCompany, SEARCH_CANDIDATES } from "./requests.search.js";
 export { requestExport, getExport, buildExport, exportBuildHandler, purgeExports, EXPORT_BUILD_KIND, EXPORT_RULES, type ExportDeps, type ExportManifest } from "./requests.export.js";
 export { exportRoutes } from "./requests.export.routes.js";
 export { verifyExport, type ExportVerdict } from "./requests.export.verify.js";

@@ -11,13 +11,13 @@ import { appendJournal } from "../journal/index.js";
 import * as repo from "./requests.repository.js";
 import { addMonths, deadlinesFor, LEGAL_MONTHS } from "./requests.deadlines.js";
 import { transition, type RequestEvent } from "./requests.states.js";
+import { notifyCompanySide } from "./requests.notify.js";
+import { frenchQuery } from "./requests.inbox.js";
 import {
   checkUploads,
-  frenchQuery,
   linkUploads,
   notFound,
   notifyChange,
-  notifyCompanySide,
   requestClosed,
   serviceNames,
   summaryOf,
@@ -41,7 +41,7 @@ const staleVersion = (r: { version: number; status: string; assignee_agent_id: s
   });
 
 /** The services an agent may look at: all of his, or the one asked for if it is his (else 404). */
-function servicesIn(agent: AgentScope, service: string | undefined): string[] {
+export function servicesIn(agent: AgentScope, service: string | undefined): string[] {
   if (!service) return agent.services;
   if (!agent.services.includes(service)) throw new DomainError("not_found", "service_not_found", "Service introuvable parmi les vôtres.");
   return [service];
@@ -354,155 +354,6 @@ export async function extendLegalDeadline(deps: RequestsDeps, agent: AgentScope,
   });
   notifyChange(deps.db, id, "message.created");
   return done;
-}
-
-/** Marks of a highlighted excerpt; stripped from the text first, so a user cannot forge a highlight. */
-const MARK_START = "\u27e6";
-const MARK_END = "\u27e7";
-
-/** An excerpt as segments, highlighted or not: the client renders text, never HTML. */
-function segments(headline: string): { text: string; match: boolean }[] {
-  const out: { text: string; match: boolean }[] = [];
-  for (const part of headline.split(MARK_START)) {
-    const end = part.indexOf(MARK_END);
-    if (end < 0) {
-      if (part) out.push({ text: part, match: false });
-      continue;
-    }
-    out.push({ text: part.slice(0, end), match: true });
-    if (part.slice(end + 1)) out.push({ text: part.slice(end + 1), match: false });
-  }
-  return out;
-}
-
-/** How many of the most recent matches a search ranks (a word found everywhere would otherwise rank millions). */
-export const SEARCH_CANDIDATES = 1_000;
-
-/**
- * French full-text search (stemming, accents folded) over the references, subjects and messages of the agent's
- * services, ranked, with highlighted excerpts. A reference typed in full finds its request directly. The work is
- * bounded: the most recent `SEARCH_CANDIDATES` matching messages (and requests) are ranked; when there are more,
- * the answer says so (`capped`) and the agent narrows the search. The query is written inline so that PostgreSQL
- * plans with the words' real frequencies: the text index for rare words, the newest requests first for common ones.
- */
-export async function searchForAgent(deps: RequestsDeps, agent: AgentScope, text: string, service: string | undefined, limit: number) {
-  const services = servicesIn(agent, service);
-  const query = frenchQuery(text);
-  if (!query) throw new DomainError("invalid", "empty_query", "Saisissez au moins un mot à rechercher.");
-  const hits = await sql<{ id: string; rank: number; message_id: string | null; candidates: number }>`
-    WITH in_messages AS (
-      SELECT m.request_id AS id, m.id AS message_id, ts_rank(m.search, ${query}) AS rank
-      FROM messages m
-      WHERE m.service_code IN (${sql.join(services)}) AND m.search @@ ${query}
-      ORDER BY m.created_at DESC
-      LIMIT ${SEARCH_CANDIDATES}),
-    in_requests AS (
-      SELECT r.id, NULL::uuid AS message_id, ts_rank(r.search, ${query}) * 2 AS rank
-      FROM requests r
-      WHERE r.service_code IN (${sql.join(services)}) AND r.search @@ ${query}
-      ORDER BY r.received_at DESC
-      LIMIT ${SEARCH_CANDIDATES})
-    SELECT DISTINCT ON (id) id, rank, message_id,
-           GREATEST((SELECT count(*) FROM in_messages), (SELECT count(*) FROM in_requests))::int AS candidates
-    FROM (SELECT * FROM in_messages UNION ALL SELECT * FROM in_requests) matches
-    ORDER BY id, rank DESC`.execute(deps.db);
-  const capped = (hits.rows[0]?.candidates ?? 0) >= SEARCH_CANDIDATES;
-  const top = hits.rows.sort((a, b) => b.rank - a.rank).slice(0, limit);
-  if (top.length === 0) return { items: [], total: 0, capped: false };
-  const ids = top.map((h) => h.id);
-  const messageIds = top.map((h) => h.message_id).filter((x): x is string => !!x);
-  const opts = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`;
-  const [requests, excerpts] = await Promise.all([
-    sql<{ id: string; reference: string; siren: string; subject: string; status: RequestStatus; tax: string; service_code: string; received_at: Date; subject_hl: string }>`
-      SELECT r.id, r.reference, r.siren, r.subject, r.status, r.tax, r.service_code, r.received_at,
-             ts_headline('messagerie_fr', translate(r.subject, ${MARK_START + MARK_END}, ''), ${query}, ${opts}) AS subject_hl
-      FROM requests r WHERE r.id IN (${sql.join(ids)})`.execute(deps.db),
-    messageIds.length === 0
-      ? Promise.resolve({ rows: [] as { id: string; excerpt: string }[] })
-      : sql<{ id: string; excerpt: string }>`
-          SELECT m.id, ts_headline('messagerie_fr', translate(m.body, ${MARK_START + MARK_END}, ''), ${query}, ${opts}) AS excerpt
-          FROM messages m WHERE m.id IN (${sql.join(messageIds)})`.execute(deps.db),
-  ]);
-  const byId = new Map(requests.rows.map((r) => [r.id, r]));
-  const excerptOf = new Map(excerpts.rows.map((e) => [e.id, e.excerpt]));
-  const companies = await getCompanies(deps.db, [...new Set(requests.rows.map((r) => r.siren))]);
-  const items = top.flatMap((h) => {
-    const r = byId.get(h.id);
-    if (!r) return [];
-    const excerpt = h.message_id ? excerptOf.get(h.message_id) : undefined;
-    return [
-      {
-        id: r.id,
-        reference: r.reference,
-        siren: r.siren,
-        companyName: companies.get(r.siren)?.name ?? r.siren,
-        subject: segments(r.subject_hl),
-        status: r.status,
-        tax: r.tax,
-        serviceCode: r.service_code,
-        receivedAt: r.received_at,
-        rank: h.rank,
-        excerpt: excerpt ? segments(excerpt) : [],
-      },
-    ];
-  });
-  return { items, total: hits.rows.length, capped };
-}
-
-/** The dashboard of a service over a period (product §9): daily series, backlog, first-answer times, overdue. */
-export async function serviceStats(deps: RequestsDeps, agent: AgentScope, service: string, from: Date, to: Date) {
-  servicesIn(agent, service);
-  if (!(from < to)) throw new DomainError("invalid", "invalid_period", "La période est vide : la date de début doit précéder la date de fin.");
-  if (to.getTime() - from.getTime() > 366 * DAY + DAY) throw new DomainError("invalid", "period_too_long", "La période ne peut dépasser un an.");
-  const now = deps.clock.now();
-  const [received, answered, times, counts] = await Promise.all([
-    sql<{ day: string; n: number }>`
-      SELECT to_char(received_at AT TIME ZONE 'Europe/Paris', 'YYYY-MM-DD') AS day, count(*)::int AS n
-      FROM requests WHERE service_code = ${service} AND received_at >= ${from} AND received_at < ${to}
-      GROUP BY 1`.execute(deps.db),
-    sql<{ day: string; n: number }>`
-      SELECT to_char(first_answer_at AT TIME ZONE 'Europe/Paris', 'YYYY-MM-DD') AS day, count(*)::int AS n
-      FROM requests WHERE service_code = ${service} AND first_answer_at >= ${from} AND first_answer_at < ${to}
-      GROUP BY 1`.execute(deps.db),
-    sql<{ n: number; median: number | null; p90: number | null }>`
-      SELECT count(*)::int AS n,
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_answer_at - received_at)) AS median,
-             percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM first_answer_at - received_at)) AS p90
-      FROM requests WHERE service_code = ${service} AND first_answer_at >= ${from} AND first_answer_at < ${to}`.execute(deps.db),
-    queueCounts(deps, agent, service),
-  ]);
-  const days: { date: string; received: number; answered: number }[] = [];
-  const rec = new Map(received.rows.map((r) => [r.day, r.n]));
-  const ans = new Map(answered.rows.map((r) => [r.day, r.n]));
-  const fmt = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris", year: "numeric", month: "2-digit", day: "2-digit" });
-  for (let t = from.getTime(); t < to.getTime(); t += DAY) {
-    const date = fmt.format(new Date(t));
-    if (days[days.length - 1]?.date === date) continue;
-    days.push({ date, received: rec.get(date) ?? 0, answered: ans.get(date) ?? 0 });
-  }
-  const time = times.rows[0]!;
-  return {
-    service,
-    from,
-    to,
-    generatedAt: now,
-    days,
-    totals: { received: days.reduce((s, d) => s + d.received, 0), answered: days.reduce((s, d) => s + d.answered, 0) },
-    backlog: counts.byStatus,
-    overdue: counts.overdue,
-    firstAnswer: {
-      count: time.n,
-      medianHours: time.median === null ? null : Math.round((Number(time.median) / 3600) * 10) / 10,
-      p90Hours: time.p90 === null ? null : Math.round((Number(time.p90) / 3600) * 10) / 10,
-    },
-  };
-}
-
-/** The requests of a company in the agent's services (the company desk). */
-export async function requestsOfCompany(deps: RequestsDeps, agent: AgentScope, siren: string, limit: number) {
-  const rows = await repo.otherRequestsOf(deps.db, siren, null, agent.services, limit);
-  const services = await serviceNames(deps.db, [...new Set(rows.map((r) => r.service_code))]);
-  return rows.map((o) => ({ id: o.id, reference: o.reference, subject: o.subject, status: o.status, tax: o.tax, nature: o.nature, service: { code: o.service_code, name: services.get(o.service_code) ?? o.service_code }, receivedAt: o.received_at }));
 }
 
 /** Sets the deadlines of requests filed before they were stored (after a migration); answers how many. */

@@ -6,6 +6,8 @@ import { requirePerson } from "../../platform/http/auth.js";
 import { errorReply, sirenField } from "../spaces/index.js";
 import { LIMITS, NATURE_CODES, TAX_CODES } from "./requests.catalogue.js";
 import * as service from "./requests.service.js";
+import * as inbox from "./requests.inbox.js";
+import * as notify from "./requests.notify.js";
 import { STATUSES } from "./requests.states.js";
 import { openAttachment, receiveUpload, sendAttachment, type UploadsDeps } from "./requests.uploads.js";
 import { DomainError } from "../../platform/errors.js";
@@ -184,7 +186,7 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
       },
       async (req) => {
         const { limit, cursor, archived, unread, from, to, ...filters } = req.query;
-        const page = await service.listRequests(
+        const page = await inbox.listRequests(
           deps,
           requirePerson(req).subjectId,
           { ...filters, archived: archived === "true", unread: unread === "true", receivedFrom: from ? parisDayStart(from) : undefined, receivedBefore: to ? parisDayEnd(to) : undefined },
@@ -276,7 +278,7 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
           response: { 200: z.object({ mode: z.enum(["immediate", "daily"]) }), ...errors(401) },
         },
       },
-      async (req) => ({ mode: await service.notificationMode(deps, requirePerson(req).subjectId) }),
+      async (req) => ({ mode: await notify.notificationMode(deps, requirePerson(req).subjectId) }),
     );
     app.put(
       "/api/v1/notification-preferences",
@@ -289,7 +291,7 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
           response: { 200: z.object({ mode: z.enum(["immediate", "daily"]) }), ...errors(400, 401, 403) },
         },
       },
-      async (req) => service.setNotificationMode(deps, requirePerson(req).subjectId, req.body.mode),
+      async (req) => notify.setNotificationMode(deps, requirePerson(req).subjectId, req.body.mode),
     );
   };
 }

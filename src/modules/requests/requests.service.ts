@@ -231,7 +231,7 @@ async function visibleRequest(db: Kysely<DB> | Tx, spaceId: string, id: string, 
 type SummaryColumns = Pick<repo.RequestRow, "id" | "reference" | "siren" | "tax" | "nature" | "subject" | "status" | "service_code" | "received_at" | "last_activity_at">;
 
 /** What lists and threads show of a request. */
-function toSummary(r: SummaryColumns, companyName: string | undefined, serviceName: string | undefined, unreadCount: number): RequestSummary {
+export function toSummary(r: SummaryColumns, companyName: string | undefined, serviceName: string | undefined, unreadCount: number): RequestSummary {
   return {
     id: r.id,
     reference: r.reference,
@@ -246,86 +246,6 @@ function toSummary(r: SummaryColumns, companyName: string | undefined, serviceNa
     lastActivityAt: r.last_activity_at,
     unreadCount,
   };
-}
-
-export type ListFilters = {
-  siren?: string | undefined;
-  status?: RequestStatus | undefined;
-  tax?: string | undefined;
-  nature?: string | undefined;
-  q?: string | undefined;
-  archived?: boolean | undefined;
-  /** Only requests with messages of the administration not yet read. */
-  unread?: boolean | undefined;
-  /** Filed at or after this instant, and before that one. */
-  receivedFrom?: Date | undefined;
-  receivedBefore?: Date | undefined;
-};
-
-/**
- * A French full-text query: every word must match. Snowball's French stemmer gives « crédit » → cred but
- * « crédits » → credit, so each word also matches its singular and plural forms. References match as words too.
- */
-export function frenchQuery(text: string) {
-  const words = (text.match(/[\p{L}\p{N}][\p{L}\p{N}'-]*/gu) ?? []).slice(0, 10);
-  if (words.length === 0) return undefined;
-  return sql`(${sql.join(
-    words.map((w) => {
-      const forms = [...new Set([w, `${w}s`, w.replace(/s$/i, "")])].filter(Boolean);
-      return sql`(${sql.join(forms.map((f) => sql`plainto_tsquery('messagerie_fr', ${f})`), sql` || `)})`;
-    }),
-    sql` && `,
-  )})`;
-}
-
-/** The inbox's cursor: (last activity, id). */
-export const encodeCursor = encodeKeyset;
-export function decodeCursor(cursor: string): [Date, string] {
-  const { at, id } = decodeKeyset(cursor);
-  return [at, id];
-}
-
-/**
- * The inbox (« Suivre mes demandes »): every request the person may see, across companies and taxes, by last
- * activity, keyset-paginated (no OFFSET), with French full-text search over references, subjects and messages.
- */
-export async function listRequests(deps: RequestsDeps, spaceId: string, filters: ListFilters, limit: number, cursor?: string) {
-  const now = deps.clock.now();
-  let q = deps.db
-    .selectFrom("requests")
-    .select([
-      ...repo.SUMMARY_COLUMNS,
-      sql<number>`(SELECT count(*)::int FROM messages m WHERE m.request_id = requests.id AND m.author_kind <> 'person' AND m.read_by_company_at IS NULL)`.as("unread"),
-    ])
-    .where(messagerieScope(spaceId, now));
-  q = filters.archived ? q.where("requests.archived_at", "is not", null) : q.where("requests.archived_at", "is", null);
-  if (filters.siren) q = q.where("requests.siren", "=", filters.siren);
-  if (filters.status) q = q.where("requests.status", "=", filters.status);
-  if (filters.tax) q = q.where("requests.tax", "=", filters.tax);
-  if (filters.nature) q = q.where("requests.nature", "=", filters.nature);
-  if (filters.unread) {
-    q = q.where(sql<boolean>`EXISTS (SELECT 1 FROM messages m WHERE m.request_id = requests.id AND m.author_kind <> 'person' AND m.read_by_company_at IS NULL)`);
-  }
-  if (filters.receivedFrom) q = q.where("requests.received_at", ">=", filters.receivedFrom);
-  if (filters.receivedBefore) q = q.where("requests.received_at", "<", filters.receivedBefore);
-  const query = filters.q ? frenchQuery(filters.q) : undefined;
-  if (query) {
-    q = q.where(
-      sql<boolean>`(requests.search @@ ${query}
-        OR EXISTS (SELECT 1 FROM messages m WHERE m.request_id = requests.id AND m.search @@ ${query}))`,
-    );
-  }
-  if (cursor) {
-    const [at, id] = decodeCursor(cursor);
-    q = q.where(sql<boolean>`(requests.last_activity_at, requests.id) < (${at}, ${id}::uuid)`);
-  }
-  const rows = await q.orderBy("requests.last_activity_at", "desc").orderBy("requests.id", "desc").limit(limit + 1).execute();
-  const page = rows.slice(0, limit);
-  const companies = await getCompanies(deps.db, [...new Set(page.map((r) => r.siren))]);
-  const services = await serviceNames(deps.db, [...new Set(page.map((r) => r.service_code))]);
-  const items = page.map((r) => toSummary(r, companies.get(r.siren)?.name, services.get(r.service_code), r.unread));
-  const last = page[page.length - 1];
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.last_activity_at, last.id) : null };
 }
 
 export type MessageView = {
@@ -444,54 +364,6 @@ export async function receiptOf(deps: RequestsDeps, spaceId: string, id: string)
   const receipt = await repo.findReceipt(deps.db, id);
   if (!receipt) throw notFound();
   return { reference: r.reference, pdf: receipt.pdf };
-}
-
-/**
- * The content-free notice of product §8 (no content, no attachment, no link to a sign-in page) to the request's
- * author — or into their daily digest when they chose one — and to the company e-mail address.
- */
-export async function notifyCompanySide(tx: Tx, now: Date, r: repo.RequestRow): Promise<void> {
-  const [author] = await getSpaces(tx, [r.author_space_id]);
-  const pref = await tx.selectFrom("notification_preferences").select("mode").where("space_id", "=", r.author_space_id).executeTakeFirst();
-  if (author) {
-    if (pref?.mode === "daily") {
-      await tx.insertInto("pending_digests").values({ space_id: author.id, request_id: r.id, created_at: now }).onConflict((oc) => oc.doNothing()).execute();
-    } else {
-      await queueMail(tx, now, requestNotificationMail({ to: author.connection_email, references: [r.reference] }));
-    }
-  }
-  const companyEmail = (await companyEmailsOf(tx, [r.siren])).get(r.siren);
-  if (companyEmail && companyEmail !== author?.connection_email) await queueMail(tx, now, requestNotificationMail({ to: companyEmail, references: [r.reference] }));
-}
-
-/**
- * Sends the daily digests (job, run often): a person whose oldest pending notice is a day old gets one
- * content-free mail listing every reference that moved since.
- */
-export async function sendDigests(deps: Pick<RequestsDeps, "db" | "clock">): Promise<number> {
-  const now = deps.clock.now();
-  return deps.db.transaction().execute(async (tx) => {
-    const due = tx.selectFrom("pending_digests").select("space_id").groupBy("space_id").having((eb) => eb.fn.min("created_at"), "<=", new Date(now.getTime() - DAY));
-    const rows = await tx.deleteFrom("pending_digests").where("space_id", "in", due).returning(["space_id", "request_id"]).execute();
-    const bySpace = new Map<string, string[]>();
-    for (const r of rows) bySpace.set(r.space_id, [...(bySpace.get(r.space_id) ?? []), r.request_id]);
-    const people = new Map((await getSpaces(tx, [...bySpace.keys()])).map((p) => [p.id, p]));
-    for (const [spaceId, ids] of bySpace) {
-      const refs = await tx.selectFrom("requests").select("reference").where("id", "in", ids).orderBy("reference").execute();
-      const p = people.get(spaceId);
-      if (p) await queueMail(tx, now, requestNotificationMail({ to: p.connection_email, references: refs.map((x) => x.reference) }));
-    }
-    return bySpace.size;
-  });
-}
-
-export async function setNotificationMode(deps: Pick<RequestsDeps, "db">, spaceId: string, mode: "immediate" | "daily") {
-  await deps.db.insertInto("notification_preferences").values({ space_id: spaceId, mode }).onConflict((oc) => oc.column("space_id").doUpdateSet({ mode })).execute();
-  return { mode };
-}
-
-export async function notificationMode(deps: Pick<RequestsDeps, "db">, spaceId: string) {
-  return (await deps.db.selectFrom("notification_preferences").select("mode").where("space_id", "=", spaceId).executeTakeFirst())?.mode ?? "immediate";
 }
 
 /** Closes requests left 30 days in `answered` without reply (job). */

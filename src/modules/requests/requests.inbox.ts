@@ -1,0 +1,88 @@
+/** « Suivre mes demandes »: the requests a person may see, filtered, searched in French, keyset-paginated. */
+import { sql } from "kysely";
+import type { RequestStatus } from "../../platform/db/schema.js";
+import { decodeKeyset, encodeKeyset } from "../../platform/cursor.js";
+import { getCompanies } from "../companies/index.js";
+import { messagerieScope } from "../rights/index.js";
+import * as repo from "./requests.repository.js";
+import { serviceNames, toSummary, type RequestsDeps } from "./requests.service.js";
+
+export type ListFilters = {
+  siren?: string | undefined;
+  status?: RequestStatus | undefined;
+  tax?: string | undefined;
+  nature?: string | undefined;
+  q?: string | undefined;
+  archived?: boolean | undefined;
+  /** Only requests with messages of the administration not yet read. */
+  unread?: boolean | undefined;
+  /** Filed at or after this instant, and before that one. */
+  receivedFrom?: Date | undefined;
+  receivedBefore?: Date | undefined;
+};
+
+/**
+ * A French full-text query: every word must match. Snowball's French stemmer gives « crédit » → cred but
+ * « crédits » → credit, so each word also matches its singular and plural forms. References match as words too.
+ */
+export function frenchQuery(text: string) {
+  const words = (text.match(/[\p{L}\p{N}][\p{L}\p{N}'-]*/gu) ?? []).slice(0, 10);
+  if (words.length === 0) return undefined;
+  return sql`(${sql.join(
+    words.map((w) => {
+      const forms = [...new Set([w, `${w}s`, w.replace(/s$/i, "")])].filter(Boolean);
+      return sql`(${sql.join(forms.map((f) => sql`plainto_tsquery('messagerie_fr', ${f})`), sql` || `)})`;
+    }),
+    sql` && `,
+  )})`;
+}
+
+/** The inbox's cursor: (last activity, id). */
+export const encodeCursor = encodeKeyset;
+export function decodeCursor(cursor: string): [Date, string] {
+  const { at, id } = decodeKeyset(cursor);
+  return [at, id];
+}
+
+/**
+ * The inbox (« Suivre mes demandes »): every request the person may see, across companies and taxes, by last
+ * activity, keyset-paginated (no OFFSET), with French full-text search over references, subjects and messages.
+ */
+export async function listRequests(deps: RequestsDeps, spaceId: string, filters: ListFilters, limit: number, cursor?: string) {
+  const now = deps.clock.now();
+  let q = deps.db
+    .selectFrom("requests")
+    .select([
+      ...repo.SUMMARY_COLUMNS,
+      sql<number>`(SELECT count(*)::int FROM messages m WHERE m.request_id = requests.id AND m.author_kind <> 'person' AND m.read_by_company_at IS NULL)`.as("unread"),
+    ])
+    .where(messagerieScope(spaceId, now));
+  q = filters.archived ? q.where("requests.archived_at", "is not", null) : q.where("requests.archived_at", "is", null);
+  if (filters.siren) q = q.where("requests.siren", "=", filters.siren);
+  if (filters.status) q = q.where("requests.status", "=", filters.status);
+  if (filters.tax) q = q.where("requests.tax", "=", filters.tax);
+  if (filters.nature) q = q.where("requests.nature", "=", filters.nature);
+  if (filters.unread) {
+    q = q.where(sql<boolean>`EXISTS (SELECT 1 FROM messages m WHERE m.request_id = requests.id AND m.author_kind <> 'person' AND m.read_by_company_at IS NULL)`);
+  }
+  if (filters.receivedFrom) q = q.where("requests.received_at", ">=", filters.receivedFrom);
+  if (filters.receivedBefore) q = q.where("requests.received_at", "<", filters.receivedBefore);
+  const query = filters.q ? frenchQuery(filters.q) : undefined;
+  if (query) {
+    q = q.where(
+      sql<boolean>`(requests.search @@ ${query}
+        OR EXISTS (SELECT 1 FROM messages m WHERE m.request_id = requests.id AND m.search @@ ${query}))`,
+    );
+  }
+  if (cursor) {
+    const [at, id] = decodeCursor(cursor);
+    q = q.where(sql<boolean>`(requests.last_activity_at, requests.id) < (${at}, ${id}::uuid)`);
+  }
+  const rows = await q.orderBy("requests.last_activity_at", "desc").orderBy("requests.id", "desc").limit(limit + 1).execute();
+  const page = rows.slice(0, limit);
+  const companies = await getCompanies(deps.db, [...new Set(page.map((r) => r.siren))]);
+  const services = await serviceNames(deps.db, [...new Set(page.map((r) => r.service_code))]);
+  const items = page.map((r) => toSummary(r, companies.get(r.siren)?.name, services.get(r.service_code), r.unread));
+  const last = page[page.length - 1];
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.last_activity_at, last.id) : null };
+}
