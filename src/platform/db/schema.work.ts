@@ -1,0 +1,227 @@
+import type { ColumnType, Generated } from "kysely";
+import type { Json, Timestamp } from "./schema.columns.js";
+
+/** The tables of the work on companies: rights and delegations, requests and their messages, portfolios, batches and exports. */
+export interface RightsTable {
+  id: string;
+  space_id: string;
+  siren: string;
+  service: string;
+  role: "administrator" | "deputy" | "delegate";
+  tax_scope: ColumnType<string[] | null, string | null, string | null>;
+  state: "active" | "suspended" | "revoked";
+  valid_from: Timestamp;
+  valid_until: Timestamp | null;
+  adhesion_id: string | null;
+  granted_by_right: string | null;
+  granted_by_space: string | null;
+  created_at: Timestamp;
+  revoked_at: Timestamp | null;
+  offer_id: ColumnType<string | null, string | null | undefined, string | null>;
+  suspended_by: ColumnType<string | null, string | null | undefined, string | null>;
+}
+export type OfferStatus = "offered" | "accepted" | "declined" | "expired" | "cancelled" | "revoked";
+export interface DelegationOffersTable {
+  id: string;
+  siren: string;
+  from_space_id: string;
+  to_space_id: string;
+  role: "deputy" | "delegate";
+  services: Json<string[]>;
+  tax_scope: ColumnType<string[] | null, string | null, string | null>;
+  valid_until: Timestamp | null;
+  status: OfferStatus;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  decided_at: Timestamp | null;
+}
+
+export type RequestStatus = "received" | "in_progress" | "awaiting_user" | "answered" | "closed";
+export interface RequestCountersTable {
+  service_code: string;
+  year: number;
+  last_value: number;
+}
+export interface RequestsTable {
+  id: string;
+  reference: string;
+  siren: string;
+  tax: string;
+  nature: string;
+  subject: string;
+  status: RequestStatus;
+  service_code: string;
+  author_space_id: string;
+  received_at: Timestamp;
+  last_activity_at: Timestamp;
+  answered_at: Timestamp | null;
+  first_answer_at: Timestamp | null;
+  closed_at: Timestamp | null;
+  archived_at: Timestamp | null;
+  legal_hold: Generated<boolean>;
+  version: Generated<number>;
+  search: ColumnType<string, never, never>;
+  assignee_agent_id: ColumnType<string | null, string | null | undefined, string | null>;
+  first_answer_due_at: Timestamp | null;
+  legal_due_at: Timestamp | null;
+  /** Generated from the deadlines and the state; 'infinity' when nothing is due (read it as text). */
+  due_at: ColumnType<string, never, never>;
+}
+export interface RequestNotesTable {
+  id: string;
+  request_id: string;
+  agent_id: string;
+  service_code: string;
+  body: string;
+  created_at: Timestamp;
+}
+export interface RequestTransfersTable {
+  id: string;
+  request_id: string;
+  from_service: string;
+  to_service: string;
+  agent_id: string;
+  reason: string;
+  at: Timestamp;
+}
+export interface AnswerTemplatesTable {
+  id: string;
+  service_code: string;
+  title: string;
+  body: string;
+  created_by: string | null;
+  created_at: Timestamp;
+}
+export interface MessagesTable {
+  id: string;
+  seq: Generated<string>;
+  request_id: string;
+  author_kind: "person" | "agent" | "system";
+  author_space_id: string | null;
+  author_agent_id: string | null;
+  body: string;
+  body_sha256: string;
+  created_at: Timestamp;
+  read_by_company_at: Timestamp | null;
+  read_by_company_space: string | null;
+  read_by_administration_at: Timestamp | null;
+  search: ColumnType<string, never, never>;
+  /** The request's service, set by a trigger on insert and followed on transfer (search by service). */
+  service_code: ColumnType<string | null, never, never>;
+}
+export interface UploadsTable {
+  id: string;
+  /** Who uploaded it: a person's space, or an agent (exactly one of the two). */
+  space_id: string | null;
+  agent_id: string | null;
+  name: string;
+  size: number;
+  media_type: string;
+  sha256: string;
+  storage_key: string;
+  scan_status: "clean" | "not_scanned" | "quarantined";
+  created_at: Timestamp;
+  attached_at: Timestamp | null;
+}
+export interface AttachmentsTable {
+  id: string;
+  message_id: string;
+  upload_id: string;
+  position: number;
+}
+export interface ReceiptsTable {
+  request_id: string;
+  pdf: Buffer;
+  created_at: Timestamp;
+}
+export interface IdempotencyKeysTable {
+  space_id: string;
+  key: string;
+  route: string;
+  status: number;
+  response: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+}
+export interface NotificationPreferencesTable {
+  space_id: string;
+  mode: "immediate" | "daily";
+}
+export interface LegalHoldsTable {
+  siren: string;
+  reason: string;
+  created_at: Timestamp;
+}
+export interface PendingDigestsTable {
+  space_id: string;
+  request_id: string;
+  created_at: Timestamp;
+}
+/** Per company and tax: unread administration messages, open requests, last activity (kept by triggers). */
+export interface CompanyActivityTable {
+  siren: string;
+  tax: string;
+  unread: number;
+  open_requests: number;
+  last_activity_at: Timestamp;
+}
+/** The index of « mes entreprises »: one row per person and company (kept by triggers, never written by code). */
+export interface PortfolioEntriesTable {
+  space_id: string;
+  siren: string;
+  name_key: string;
+  services: string[];
+  roles: string[];
+  rights_from: Timestamp | null;
+  rights_until: Timestamp | null;
+  messagerie_taxes: string[] | null;
+  pending_adhesions: number;
+  unread: number;
+  open_requests: number;
+}
+export interface PortfolioCountsTable {
+  space_id: string;
+  entries: number;
+  unread: number;
+  with_unread: number;
+}
+export interface AdhesionBatchesTable {
+  id: string;
+  space_id: string;
+  idempotency_key: string | null;
+  quality: "legal_representative" | "mandated";
+  services: Json<string[]>;
+  status: "running" | "done";
+  total: number;
+  created_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+export interface AdhesionBatchItemsTable {
+  batch_id: string;
+  line: number;
+  siren: string;
+  company_email: string | null;
+  status: "pending" | "created" | "refused";
+  adhesion_id: string | null;
+  error_code: string | null;
+  error_message: string | null;
+}
+export interface BulkSuspensionsTable {
+  space_id: string;
+  since: Timestamp;
+  reason: string;
+}
+export interface ExportsTable {
+  id: string;
+  space_id: string;
+  scope: Json<Record<string, unknown>>;
+  status: "running" | "ready" | "failed";
+  requests: Generated<number>;
+  done: Generated<number>;
+  size: ColumnType<string | null, number | null | undefined, number | null>;
+  file_path: string | null;
+  sha256: string | null;
+  error: string | null;
+  created_at: Timestamp;
+  finished_at: Timestamp | null;
+  expires_at: Timestamp | null;
+}
