@@ -23,6 +23,9 @@ export function clamdAntivirus(url: string, timeoutMs = 30_000): Antivirus {
           input.destroy();
           reject(error);
         };
+        // Listened to from the start: when clamd cannot be reached, the file is dropped while its read stream may
+        // still be opening, and that stream's late error must land here, not crash the process.
+        input.on("error", fail);
         socket.setTimeout(timeoutMs, () => fail(new Error("clamd timed out")));
         socket.on("error", fail);
         socket.on("data", (d) => (answer += d.toString("latin1")));
@@ -44,7 +47,6 @@ export function clamdAntivirus(url: string, timeoutMs = 30_000): Antivirus {
           });
           socket.on("drain", () => input.resume());
           input.on("end", () => socket.write(Buffer.alloc(4)));
-          input.on("error", fail);
         });
       });
     },

@@ -95,6 +95,8 @@ describe("an accounting firm's portfolio in the browser", () => {
 
     // Écrire to client #250, chosen with the keyboard in the combobox.
     await page.getByRole("navigation", { name: "Menu principal" }).getByRole("link", { name: "Écrire" }).click();
+    // The inbox has an « Entreprise » combobox too: type only once the page Écrire is drawn (its code loads on demand).
+    await page.getByRole("heading", { level: 1, name: "Écrire à l'administration" }).waitFor();
     const company = page.getByRole("combobox", { name: /^Entreprise/ });
     await company.fill("client 250");
     await page.getByRole("option", { name: new RegExp(`${clientName(250)} SIREN ${clientSiren(250)}`) }).waitFor();

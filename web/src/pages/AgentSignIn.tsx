@@ -4,7 +4,7 @@ import { Input } from "@codegouvfr/react-dsfr/Input";
 import { PasswordInput } from "@codegouvfr/react-dsfr/blocks/PasswordInput";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { api, type Agent } from "../api";
-import { ErrorAlert, FormColumn, Page, useAction } from "../components";
+import { FormColumn, Page, useAction, useFormErrors } from "../components";
 import { useSession } from "../session";
 
 export function AgentSignIn() {
@@ -16,18 +16,20 @@ export function AgentSignIn() {
     agentSignedIn(reply.agent, reply.csrfToken);
     navigate("/agent");
   });
+  const errors = useFormErrors(error, { email: "Adresse électronique professionnelle", password: "Mot de passe", totp: "Code de votre application d'authentification" });
 
   return (
     <Page title="Connexion à l'espace agent">
       <FormColumn>
-        <ErrorAlert error={error} />
+        {errors.summary}
         <form onSubmit={(e) => void submit(e)} noValidate>
-          <Input label="Adresse électronique professionnelle" nativeInputProps={{ type: "email", autoComplete: "username", required: true, value: form.email, onChange: (e) => setForm({ ...form, email: e.target.value }) }} />
-          <PasswordInput label="Mot de passe" nativeInputProps={{ autoComplete: "current-password", required: true, value: form.password, onChange: (e) => setForm({ ...form, password: e.target.value }) }} />
+          <Input label="Adresse électronique professionnelle" {...errors.props("email")} nativeInputProps={{ id: errors.id("email"), type: "email", autoComplete: "username", required: true, value: form.email, onChange: (e) => setForm({ ...form, email: e.target.value }) }} />
+          <PasswordInput label="Mot de passe" nativeInputProps={{ id: errors.id("password"), autoComplete: "current-password", required: true, value: form.password, onChange: (e) => setForm({ ...form, password: e.target.value }) }} />
           <Input
             label="Code de votre application d'authentification"
             hintText="6 chiffres, renouvelés toutes les 30 secondes."
-            nativeInputProps={{ inputMode: "numeric", autoComplete: "one-time-code", required: true, value: form.totp, onChange: (e) => setForm({ ...form, totp: e.target.value }) }}
+            {...errors.props("totp")}
+            nativeInputProps={{ id: errors.id("totp"), inputMode: "numeric", autoComplete: "one-time-code", required: true, value: form.totp, onChange: (e) => setForm({ ...form, totp: e.target.value }) }}
           />
           <Button type="submit" disabled={busy}>
             Se connecter

@@ -3,7 +3,7 @@ import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { api, ApiError } from "../api";
-import { ErrorAlert, FormColumn, Page, useAction } from "../components";
+import { FormColumn, Page, useAction, useFormErrors } from "../components";
 
 /** Public page: the company stops an adhesion with the opposition code of its letter. */
 export function Opposition() {
@@ -14,6 +14,7 @@ export function Opposition() {
     await api("POST", "/api/v1/opposition", { siren: siren.replace(/\s/g, ""), oppositionCode: code });
     setDone(true);
   });
+  const errors = useFormErrors(error, { siren: "SIREN de votre entreprise", oppositionCode: "Code d'opposition" });
   if (done) {
     return (
       <Page title="Opposition enregistrée">
@@ -29,11 +30,11 @@ export function Opposition() {
   return (
     <Page title="S'opposer à une demande d'adhésion" lead="Vous avez reçu un courrier d'activation que vous n'avez pas demandé, ou qui nomme une personne que vous ne connaissez pas ? Saisissez le code d'opposition imprimé sur ce courrier.">
       <FormColumn>
-        <ErrorAlert error={error} />
+        {errors.summary}
         {attemptsLeft !== undefined && <p className="fr-error-text">Essais restants aujourd'hui : {attemptsLeft}.</p>}
         <form onSubmit={(e) => void run(e)} noValidate>
-          <Input label="SIREN de votre entreprise" hintText="9 chiffres, tels qu'imprimés sur le courrier." nativeInputProps={{ inputMode: "numeric", value: siren, onChange: (e) => setSiren(e.target.value) }} />
-          <Input label="Code d'opposition" hintText="8 caractères, au format XXXX-XXXX." nativeInputProps={{ value: code, onChange: (e) => setCode(e.target.value), autoComplete: "off", spellCheck: false }} />
+          <Input label="SIREN de votre entreprise" hintText="9 chiffres, tels qu'imprimés sur le courrier." {...errors.props("siren")} nativeInputProps={{ id: errors.id("siren"), inputMode: "numeric", value: siren, onChange: (e) => setSiren(e.target.value) }} />
+          <Input label="Code d'opposition" hintText="8 caractères, au format XXXX-XXXX." {...errors.props("oppositionCode")} nativeInputProps={{ id: errors.id("oppositionCode"), value: code, onChange: (e) => setCode(e.target.value), autoComplete: "off", spellCheck: false }} />
           <Button type="submit" disabled={busy}>
             M'opposer à cette demande
           </Button>
