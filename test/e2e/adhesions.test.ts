@@ -88,7 +88,10 @@ describe("the seed's stories in the browser", () => {
     await page.goto(`${app.base}/adherer`);
     await page.getByLabel(/^SIREN de l'entreprise/).fill(SEED.martin.siren);
     await page.getByRole("button", { name: "Envoyer la demande" }).click();
-    await page.getByText(/L'entreprise s'est opposée à votre précédente demande : vous ne pouvez pas adhérer à ses services avant le/).waitFor();
+    // Under the field, and in the error summary (which takes the focus) as a link to it.
+    const refusal = /L'entreprise s'est opposée à votre précédente demande : vous ne pouvez pas adhérer à ses services avant le/;
+    await page.locator(".fr-input-group--error", { hasText: refusal }).waitFor();
+    await page.locator(":focus").getByRole("link", { name: refusal }).waitFor();
     await page.close();
     expect(app.cspViolations).toEqual([]);
   });

@@ -5,7 +5,7 @@ import { RadioButtons } from "@codegouvfr/react-dsfr/RadioButtons";
 import { Checkbox } from "@codegouvfr/react-dsfr/Checkbox";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { api, ApiError } from "../api";
-import { ErrorAlert, fieldErrors, FormColumn, Page, useAction } from "../components";
+import { FormColumn, Page, useAction, useFormErrors } from "../components";
 import { useCatalogue } from "../catalogue";
 import { useSession } from "../session";
 
@@ -26,21 +26,28 @@ export function Adhere() {
     });
     navigate("/mon-espace");
   });
+  const errors = useFormErrors(
+    error,
+    // « services » is a group of boxes with no one field to link to: its message stays under the group.
+    { siren: "SIREN de l'entreprise", companyEmail: "Adresse électronique de l'entreprise" },
+    {
+      siren: error instanceof ApiError && ["unknown_company", "ceased_company", "adhesion_blocked", "letter_quota_reached", "adhesion_pending"].includes(error.code) ? error.message : undefined,
+      companyEmail: error instanceof ApiError && error.code === "company_email_required" ? error.message : undefined,
+    },
+  );
   if (person === null) return <Navigate to="/connexion" replace />;
-  const fields = fieldErrors(error);
-  const sirenError = error instanceof ApiError && ["unknown_company", "ceased_company", "adhesion_blocked", "letter_quota_reached", "adhesion_pending"].includes(error.code) ? error.message : fields.siren;
-  const emailError = error instanceof ApiError && error.code === "company_email_required" ? error.message : fields.companyEmail;
+  const fields = errors.fields;
   const toggle = (code: string, on: boolean) => setServices(on ? [...services, code] : services.filter((s) => s !== code));
   return (
     <Page title="Adhérer aux services en ligne d'une entreprise" lead="Un courrier portant un code d'activation sera envoyé à l'adresse du siège de l'entreprise : elle saura que vous demandez à agir pour elle.">
       <FormColumn>
-        <ErrorAlert error={error && !sirenError && !emailError && Object.keys(fields).length === 0 ? error : undefined} />
+        {errors.summary}
         <form onSubmit={(e) => void run(e)} noValidate>
           <Input
             label="SIREN de l'entreprise"
             hintText="9 chiffres."
-            nativeInputProps={{ inputMode: "numeric", value: siren, onChange: (e) => setSiren(e.target.value) }}
-            {...(sirenError ? { state: "error" as const, stateRelatedMessage: sirenError } : {})}
+            nativeInputProps={{ id: errors.id("siren"), inputMode: "numeric", value: siren, onChange: (e) => setSiren(e.target.value) }}
+            {...errors.props("siren")}
           />
           <RadioButtons
             legend="Votre qualité"
@@ -63,8 +70,8 @@ export function Adhere() {
             <Input
               label="Adresse électronique de l'entreprise"
               hintText="Nécessaire si l'entreprise n'en a pas encore de vérifiée : un lien valable 72 heures y sera envoyé, puis l'adresse sera imprimée sur le courrier."
-              nativeInputProps={{ type: "email", value: companyEmail, onChange: (e) => setCompanyEmail(e.target.value) }}
-              {...(emailError ? { state: "error" as const, stateRelatedMessage: emailError } : {})}
+              nativeInputProps={{ id: errors.id("companyEmail"), type: "email", value: companyEmail, onChange: (e) => setCompanyEmail(e.target.value) }}
+              {...errors.props("companyEmail")}
             />
           )}
           <Button type="submit" disabled={busy}>
