@@ -16,7 +16,7 @@ describe("clamd antivirus", () => {
       unlinkSync(path);
       await expect(scan).rejects.toThrow();
       // Wait for the stream to close (events.once would reject on its error, which the scan listens to).
-      if (!stream.closed) await new Promise((resolve) => stream.once("close", resolve));
+      if (!stream.closed) await new Promise<void>((resolve) => stream.once("close", () => resolve()));
       expect(stream.destroyed).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
