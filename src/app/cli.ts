@@ -12,6 +12,7 @@ import { createContext, loadReceiptKeys, type AppContext } from "./context.js";
 import { setLegalHold, verifyExport, verifyReceipt } from "../modules/requests/index.js";
 import { existsSync, readFileSync } from "node:fs";
 import { startBackgroundWork } from "./worker.js";
+import { disableSoftware, listSoftware, registerSoftware } from "../modules/software/index.js";
 import { DEMO_AGENTS } from "./demo.js";
 
 const out = (line: string): void => {
@@ -143,6 +144,50 @@ export function buildCli(): Command {
           out(`URI otpauth : ${agent.otpauthUri}`);
         }
         if (!opts.password || !opts.totpSecret) out("Transmettez-les à l'agent par un canal sûr : ils ne seront plus affichés.");
+      }),
+    );
+
+  program
+    .command("register-software")
+    .description("Enregistre un logiciel (client OAuth 2.0) ; affiche son client_id et, s'il est confidentiel, son secret (une seule fois)")
+    .requiredOption("--name <nom>", "nom du logiciel, montré à la personne qui l'autorise")
+    .requiredOption("--redirect-uri <uri...>", "adresse(s) de retour exactes (https, ou http sur la machine locale)")
+    .option("--public", "client public (logiciel installé, sans secret) : PKCE seul", false)
+    .action((opts: { name: string; redirectUri: string[]; public: boolean }) =>
+      withContext(async (ctx) => {
+        const software = await registerSoftware({ db: ctx.db, clock: ctx.clock, oauthKey: ctx.config.oauthKey }, { name: opts.name, redirectUris: opts.redirectUri, public: opts.public });
+        out(`Logiciel enregistré : ${software.name}`);
+        out(`client_id : ${software.clientId}`);
+        if (software.clientSecret) {
+          out(`client_secret : ${software.clientSecret}`);
+          out("Transmettez le secret à l'éditeur par un canal sûr : il ne sera plus affiché.");
+        }
+        for (const uri of software.redirectUris) out(`adresse de retour : ${uri}`);
+      }),
+    );
+
+  program
+    .command("list-software")
+    .description("Liste les logiciels enregistrés")
+    .action(() =>
+      withContext(async (ctx) => {
+        const list = await listSoftware(ctx.db);
+        if (list.length === 0) out("Aucun logiciel enregistré.");
+        for (const s of list) {
+          const state = s.disabledAt ? `désactivé le ${s.disabledAt.toISOString()}` : `actif, ${s.liveGrants} autorisation(s) en cours`;
+          out(`${s.clientId}  ${s.name}  (${s.public ? "public" : "confidentiel"}, ${state})  ${s.redirectUris.join(" ")}`);
+        }
+      }),
+    );
+
+  program
+    .command("disable-software")
+    .description("Désactive un logiciel : ses jetons cessent de fonctionner à l'appel suivant")
+    .argument("<client_id>", "identifiant du logiciel")
+    .action((clientId: string) =>
+      withContext(async (ctx) => {
+        const done = await disableSoftware(ctx, clientId);
+        out(`Logiciel ${done.clientId} désactivé ; ${done.revokedGrants} autorisation(s) révoquée(s).`);
       }),
     );
 

@@ -56,23 +56,35 @@ async function assertDurable(db: Kysely<DB>): Promise<void> {
  */
 export function loadReceiptKeys(config: Config): ReceiptKeys {
   if (config.receiptSigningKey) return receiptKeysFromPem(config.receiptSigningKey);
+  return receiptKeysFromPem(keyInDataDir(config, "receipt-signing-key.pem", () => generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString()));
+}
+
+/** The authorization server's signing key (EC P-256): from the configuration, or kept in the data folder outside production. */
+export function loadOauthSigningKey(config: Config): string {
+  if (config.oauthSigningKey) return config.oauthSigningKey;
+  if (config.isProduction) throw new Error("OAUTH_SIGNING_KEY est obligatoire en production");
+  return keyInDataDir(config, "oauth-signing-key.pem", () => generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" }).toString());
+}
+
+/** A private key (PEM) generated once and kept in the data folder (mode 0600); the first process to write it wins. */
+function keyInDataDir(config: Config, name: string, generate: () => string): string {
   const dir = resolve(config.dataDir);
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, "receipt-signing-key.pem");
+  const file = join(dir, name);
   try {
-    return receiptKeysFromPem(readFileSync(file, "utf8"));
+    return readFileSync(file, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }
-  const pem = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  const pem = generate();
   try {
     const fd = openSync(file, "wx", 0o600);
     writeSync(fd, pem);
     closeSync(fd);
-    return receiptKeysFromPem(pem);
+    return pem;
   } catch (error) {
     // Another process wrote it first: use theirs.
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return receiptKeysFromPem(readFileSync(file, "utf8"));
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return readFileSync(file, "utf8");
     throw error;
   }
 }

@@ -11,19 +11,51 @@ import { devLetterRoutes } from "../modules/letters/index.js";
 import { adhesionBatchRoutes, adhesionsRoutes, createSimplifiedSpace, type AdhesionsDeps } from "../modules/adhesions/index.js";
 import { adhesionRightsPort, rightsBatchRoutes, rightsRoutes } from "../modules/rights/index.js";
 import { createEventHub, exportRoutes, requestsRoutes, type RequestsDeps } from "../modules/requests/index.js";
-import { exportsDirOf, type AppContext } from "./context.js";
+import { authorizationServerRoutes, bearerResolver, createAuthorizationServer, journalTokenIssued, revokeGrant, SCOPES, softwareRoutes, type SoftwareDeps } from "../modules/software/index.js";
+import { SOFTWARE_SCOPE_LABELS } from "../shared/labels.js";
+import { exportsDirOf, loadOauthSigningKey, type AppContext } from "./context.js";
 
 export const WEB_DIST = fileURLToPath(new URL("../../dist/web", import.meta.url));
 
 /** The web server: API routes of every module, the development catchers outside production, the web UI. */
 export async function buildHttpApp(ctx: AppContext, options: { webDir?: string } = {}): Promise<FastifyInstance> {
   const secureCookies = ctx.config.isProduction;
+  const oauthServer = createAuthorizationServer({
+    db: ctx.db,
+    logger: ctx.logger,
+    issuer: ctx.config.publicUrl,
+    oauthKey: ctx.config.oauthKey,
+    signingKeyPem: loadOauthSigningKey(ctx.config),
+    secureCookies,
+    events: {
+      tokenIssued: (grantType, grantId, clientId, accountId) =>
+        void journalTokenIssued(ctx, grantType, grantId, clientId, accountId).catch((err: unknown) => ctx.logger.error({ err }, "journal of a token issued")),
+      grantRevoked: (grantId, why) => void revokeGrant(ctx, grantId, why, { kind: "system" }).catch((err: unknown) => ctx.logger.error({ err }, "grant revocation")),
+    },
+  });
+  const softwareDeps: SoftwareDeps = { db: ctx.db, clock: ctx.clock, server: oauthServer, oauthKey: ctx.config.oauthKey };
   const app = await createHttpServer({
     logger: ctx.logger,
     db: ctx.db,
     clock: ctx.clock,
     secureCookies,
     apiRatePerMinute: ctx.config.apiRatePerMinute,
+    softwareRatePerMinute: ctx.config.softwareRatePerMinute,
+    bearer: bearerResolver(softwareDeps),
+    securitySchemes: {
+      oauth2: {
+        type: "oauth2",
+        description: "Logiciels (product §15) : code d'autorisation avec PKCE S256 ; jeton d'accès d'une heure, jeton de rafraîchissement tournant.",
+        flows: {
+          authorizationCode: {
+            authorizationUrl: "/oauth/authorize",
+            tokenUrl: "/oauth/token",
+            refreshUrl: "/oauth/token",
+            scopes: Object.fromEntries(SCOPES.map((s) => [s, SOFTWARE_SCOPE_LABELS[s]])),
+          },
+        },
+      },
+    },
     webDir: options.webDir ?? WEB_DIST,
   });
   const cookies = cookieNames(secureCookies);
@@ -52,6 +84,8 @@ export async function buildHttpApp(ctx: AppContext, options: { webDir?: string }
   const uploadsDeps = { ...requestsDeps, files: ctx.files, antivirus: ctx.antivirus };
   await app.register(requestsRoutes({ ...uploadsDeps, events }));
   await app.register(exportRoutes({ db: ctx.db, clock: ctx.clock, files: ctx.files, receiptKeys: ctx.receiptKeys, exportsDir: exportsDirOf(ctx.config) }));
+  await app.register(authorizationServerRoutes(softwareDeps));
+  await app.register(softwareRoutes(softwareDeps));
   await app.register(backofficeRoutes({ ...common, sealer: ctx.sealer, requests: requestsDeps, adhesions: adhesionsDeps, events, uploads: uploadsDeps }));
   if (!ctx.config.isProduction) {
     await app.register(devMailRoutes({ db: ctx.db }));

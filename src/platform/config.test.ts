@@ -13,7 +13,7 @@ describe("loadConfig", () => {
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
       const message = (error as Error).message;
-      for (const name of ["DATABASE_URL", "SMTP_URL", "ENCRYPTION_KEY", "PUBLIC_URL", "RECEIPT_SIGNING_KEY"]) expect(message).toContain(name);
+      for (const name of ["DATABASE_URL", "SMTP_URL", "ENCRYPTION_KEY", "PUBLIC_URL", "RECEIPT_SIGNING_KEY", "OAUTH_KEY", "OAUTH_SIGNING_KEY"]) expect(message).toContain(name);
     }
   });
   it("names malformed values", () => {
@@ -29,6 +29,8 @@ describe("loadConfig", () => {
       ENCRYPTION_KEY: "k".repeat(40),
       PUBLIC_URL: "https://messagerie.example",
       RECEIPT_SIGNING_KEY: "-----BEGIN PRIVATE KEY-----\\nMC4CAQAwBQYDK2VwBCIEIB9dsOHlODaTIbVy1kPkrcRWaGFvMt5fnwuJT96AxM8h\\n-----END PRIVATE KEY-----",
+      OAUTH_KEY: "o".repeat(40),
+      OAUTH_SIGNING_KEY: "-----BEGIN PRIVATE KEY-----\\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\\n-----END PRIVATE KEY-----",
       DEMO_DATA: "1",
     });
     expect(c.demoData).toBe(false);

@@ -27,6 +27,12 @@ const envSchema = z.object({
   ENCRYPTION_KEY: secret.optional(),
   /** Ed25519 private key (PEM, PKCS#8) that signs receipts; generated in the data folder outside production. */
   RECEIPT_SIGNING_KEY: z.string().min(40).optional(),
+  /** Key (≥ 32 characters) of the OAuth authorization server: its cookies, and the derivation of client secrets. */
+  OAUTH_KEY: secret.optional(),
+  /** EC P-256 private key (PEM, PKCS#8) the authorization server signs with; generated in the data folder outside production. */
+  OAUTH_SIGNING_KEY: z.string().min(40).optional(),
+  /** Calls per minute allowed to one software acting through one person (product §15). */
+  SOFTWARE_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   /** Folder of the content-addressed file store (attachments); default `<DATA_DIR>/files`. */
   FILES_DIR: z.string().min(1).optional(),
   /** ClamAV daemon (tcp://host:3310); when set, every upload is scanned and refused if the scanner is down. */
@@ -57,6 +63,9 @@ export type Config = {
   mailFrom: string;
   encryptionKey: string;
   receiptSigningKey: string | undefined;
+  oauthKey: string;
+  oauthSigningKey: string | undefined;
+  softwareRatePerMinute: number;
   filesDir: string;
   clamavUrl: string | undefined;
   demoData: boolean;
@@ -77,6 +86,7 @@ export class ConfigError extends Error {
 
 /** Development-only key: it protects nothing, so production refuses to run without a real one. */
 const DEVELOPMENT_ENCRYPTION_KEY = "development-only-key-not-secret-0123456789";
+const DEVELOPMENT_OAUTH_KEY = "development-only-oauth-key-not-secret-0123456789";
 
 /**
  * Reads and validates the configuration from environment variables.
@@ -98,6 +108,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.ENCRYPTION_KEY) problems.push("ENCRYPTION_KEY est obligatoire en production");
     if (!e.PUBLIC_URL) problems.push("PUBLIC_URL est obligatoire en production");
     if (!e.RECEIPT_SIGNING_KEY) problems.push("RECEIPT_SIGNING_KEY est obligatoire en production");
+    if (!e.OAUTH_KEY) problems.push("OAUTH_KEY est obligatoire en production");
+    if (!e.OAUTH_SIGNING_KEY) problems.push("OAUTH_SIGNING_KEY est obligatoire en production");
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -114,6 +126,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     encryptionKey: e.ENCRYPTION_KEY ?? DEVELOPMENT_ENCRYPTION_KEY,
     // Environment files often carry a PEM on one line with literal \n.
     receiptSigningKey: e.RECEIPT_SIGNING_KEY?.replace(/\\n/g, "\n"),
+    oauthKey: e.OAUTH_KEY ?? DEVELOPMENT_OAUTH_KEY,
+    oauthSigningKey: e.OAUTH_SIGNING_KEY?.replace(/\\n/g, "\n"),
+    softwareRatePerMinute: e.SOFTWARE_RATE_PER_MINUTE,
     filesDir: e.FILES_DIR ?? `${e.DATA_DIR.replace(/\/$/, "")}/files`,
     clamavUrl: e.CLAMAV_URL,
     demoData: isProduction ? false : e.DEMO_DATA,

@@ -94,3 +94,10 @@ export const taxLabel = (code: string) => labelOf(TAXES, code);
 export const natureLabel = (code: string) => labelOf(NATURES, code);
 export const serviceLabel = (code: string) => labelOf(SERVICE_CATALOGUE, code);
 export const TAX_LABELS: Record<string, string> = Object.fromEntries(TAXES.map((t) => [t.code, t.label]));
+
+/** The permissions a software may ask for (product §15), in plain words for the consent page. */
+export const SOFTWARE_SCOPE_LABELS = {
+  "companies.read": "Voir la liste de vos entreprises et vos droits sur chacune",
+  "messagerie.read": "Lire les demandes et les messages échangés avec l'administration, et leurs accusés de réception",
+  "messagerie.write": "Déposer des demandes, y répondre et joindre des documents en votre nom",
+} as const;

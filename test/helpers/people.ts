@@ -63,9 +63,19 @@ export async function letterCodes(t: TestApp, siren: string): Promise<{ activati
 export async function activeAdministrator(
   t: TestApp,
   siren: string,
-  options: { quality?: "legal_representative" | "mandated"; services?: string[]; companyEmail?: string; entitySiren?: string; email?: string; firstName?: string; lastName?: string } = {},
+  options: {
+    quality?: "legal_representative" | "mandated";
+    services?: string[];
+    companyEmail?: string;
+    entitySiren?: string;
+    email?: string;
+    firstName?: string;
+    lastName?: string;
+    /** A person already signed in, who adheres to one more company. */
+    person?: { email: string; spaceId: string; jar: CookieJar };
+  } = {},
 ) {
-  const person = await signedInPerson(t, { siren: options.entitySiren ?? siren, ...(options.email ? { email: options.email } : {}), firstName: options.firstName, lastName: options.lastName });
+  const person = options.person ?? (await signedInPerson(t, { siren: options.entitySiren ?? siren, ...(options.email ? { email: options.email } : {}), firstName: options.firstName, lastName: options.lastName }));
   const services = options.services ?? ["messagerie", "compte_fiscal", "tva_declarer", "tva_payer", "is_payer", "cfe", "ts_payer"];
   const res = await call(t.app, "POST", "/api/v1/adhesions", {
     jar: person.jar,

@@ -16,6 +16,8 @@ const PRODUCTION_ENV = {
   SMTP_URL: "smtp://127.0.0.1:2525",
   ENCRYPTION_KEY: "production-key-for-the-test-0123456789",
   PUBLIC_URL: "https://messagerie.example",
+  OAUTH_KEY: "production-oauth-key-for-the-test-0123456789",
+  OAUTH_SIGNING_KEY: generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
 };
 
 /** The web server built with the production configuration. */

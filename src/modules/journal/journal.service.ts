@@ -2,6 +2,7 @@ import { sha256Hex } from "../../platform/crypto.js";
 import type { Executor, Tx } from "../../platform/db/database.js";
 import type { Row } from "../../platform/db/schema.js";
 import * as repo from "./journal.repository.js";
+import { actingSoftware } from "../../platform/acting.js";
 
 export const GENESIS_HASH = "0".repeat(64);
 
@@ -60,6 +61,9 @@ export async function appendJournal(tx: Tx, at: Date, event: JournalEvent): Prom
 
 /** The row an event is written as (for a writer that must put it inside a larger statement). */
 export function journalRow(at: Date, event: JournalEvent) {
+  // Every action of a software is recorded with the person it acts through (the actor) and the software itself.
+  const software = actingSoftware();
+  const data = software ? { ...event.data, software: { clientId: software.clientId, name: software.softwareName, grantId: software.grantId } } : (event.data ?? {});
   return {
     at,
     actor_kind: event.actor.kind,
@@ -67,7 +71,7 @@ export function journalRow(at: Date, event: JournalEvent) {
     action: event.action,
     subject_type: event.subject?.type ?? null,
     subject_id: event.subject?.id ?? null,
-    data: JSON.stringify(event.data ?? {}),
+    data: JSON.stringify(data),
   };
 }
 

@@ -2,7 +2,7 @@ import type { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { requirePerson } from "../../platform/http/auth.js";
+import { requirePerson, requirePersonSession } from "../../platform/http/auth.js";
 import { errorReply, sirenField } from "../spaces/index.js";
 import { LIMITS, NATURE_CODES, TAX_CODES } from "./requests.catalogue.js";
 import * as service from "./requests.service.js";
@@ -94,7 +94,7 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
         },
       },
       async (req, reply) => {
-        const session = requirePerson(req);
+        const session = requirePersonSession(req);
         await serveEventStream(req, reply, deps.events, { spaceId: session.subjectId }, session.tokenHash, deps.clock.now());
       },
     );
@@ -107,7 +107,7 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
         schema: {
           tags: ["requests"],
           summary: "Upload one file (multipart field `file`), to attach to a message within 24 hours",
-          security: [{ session: [], csrf: [] }],
+          security: [{ session: [], csrf: [] }, { oauth2: ["messagerie.write"] }],
           consumes: ["multipart/form-data"],
           response: {
             201: uploadAnswer,
@@ -124,7 +124,7 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
     app.get(
       "/api/v1/attachments/:id",
       {
-        schema: { tags: ["requests"], summary: "An attachment of a request I may see (as a download)", security: [{ session: [] }], params: z.object({ id: z.uuid() }) },
+        schema: { tags: ["requests"], summary: "An attachment of a request I may see (as a download)", security: [{ session: [] }, { oauth2: ["messagerie.read"] }], params: z.object({ id: z.uuid() }) },
       },
       async (req, reply) => {
         return sendAttachment(reply, await openAttachment(deps, requirePerson(req).subjectId, req.params.id));
@@ -137,7 +137,7 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
         schema: {
           tags: ["requests"],
           summary: "File a request (« Écrire »)",
-          security: [{ session: [], csrf: [] }],
+          security: [{ session: [], csrf: [] }, { oauth2: ["messagerie.write"] }],
           headers: idempotencyHeader,
           body: z.object({
             siren: sirenField,
@@ -162,7 +162,7 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
         schema: {
           tags: ["requests"],
           summary: "My inbox: every request I may see, by last activity (keyset pagination)",
-          security: [{ session: [] }],
+          security: [{ session: [] }, { oauth2: ["messagerie.read"] }],
           querystring: z.object({
             siren: sirenField.optional(),
             status: z.enum(STATUSES).optional(),
@@ -203,7 +203,7 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
         schema: {
           tags: ["requests"],
           summary: "A request and its thread (marks the administration's messages read)",
-          security: [{ session: [] }],
+          security: [{ session: [] }, { oauth2: ["messagerie.read"] }],
           params: idParams,
           response: {
             200: detailSchema.extend({
@@ -223,7 +223,7 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
         schema: {
           tags: ["requests"],
           summary: "Reply in a thread",
-          security: [{ session: [], csrf: [] }],
+          security: [{ session: [], csrf: [] }, { oauth2: ["messagerie.write"] }],
           params: idParams,
           headers: idempotencyHeader,
           body: z.object({ body: bodyField, uploadIds }),
@@ -239,7 +239,7 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
         schema: {
           tags: ["requests"],
           summary: "Close a request",
-          security: [{ session: [], csrf: [] }],
+          security: [{ session: [], csrf: [] }, { oauth2: ["messagerie.write"] }],
           params: idParams,
           response: { 200: z.object({ status: z.literal("closed") }), ...errors(400, 401, 404, 409) },
         },
@@ -250,7 +250,7 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
     app.get(
       "/api/v1/requests/:id/receipt.pdf",
       {
-        schema: { tags: ["requests"], summary: "The signed acknowledgement of receipt (PDF)", security: [{ session: [] }], params: idParams },
+        schema: { tags: ["requests"], summary: "The signed acknowledgement of receipt (PDF)", security: [{ session: [] }, { oauth2: ["messagerie.read"] }], params: idParams },
       },
       async (req, reply) => {
         const r = await service.receiptOf(deps, requirePerson(req).subjectId, req.params.id);

@@ -4,6 +4,7 @@ import { invalidCursor } from "../../platform/cursor.js";
 import { getCompanies } from "../companies/index.js";
 import { companyEmailsOf } from "../adhesions/index.js";
 import { liveRightsIn } from "./rights.repository.js";
+import { actingSoftware } from "../../platform/acting.js";
 import { sortRights, type MyRight } from "./rights.views.js";
 
 /**
@@ -112,6 +113,13 @@ function conditions(spaceId: string, at: Date, f: PortfolioFilters): Expression<
       where.push(sql<SqlBool>`(' ' || e.name_key) LIKE ${`% ${word}%`}`);
     }
   }
+  const software = actingSoftware();
+  if (software && software.spaceId === spaceId) {
+    // A software sees only the companies it was granted, where the person holds live rights (product §15).
+    where.push(sql<SqlBool>`(cardinality(e.services) > 0 AND e.rights_from <= ${at} AND (e.rights_until IS NULL OR e.rights_until > ${at}))`);
+    if (software.sirens !== null) where.push(sql<SqlBool>`e.siren = ANY (${software.sirens}::char(9)[])`);
+    if (software.blocked.length > 0) where.push(sql<SqlBool>`e.siren <> ALL (${software.blocked}::char(9)[])`);
+  }
   if (f.service) where.push(sql<SqlBool>`${f.service} = ANY (e.services)`);
   if (f.role) where.push(sql<SqlBool>`${f.role} = ANY (e.roles)`);
   if (f.hasUnread) where.push(sql<SqlBool>`e.unread > 0`);
@@ -184,6 +192,8 @@ export async function pagePortfolio(
 
 /** Which of the person's counters gives the total of a list, if one does. */
 function countersAnswer(f: PortfolioFilters): "companies" | "withUnread" | undefined {
+  // The counters are the person's: a software limited to some companies counts its own matches.
+  if (actingSoftware()) return undefined;
   if (f.q?.trim() || f.service || f.role || f.pendingAdhesion) return undefined;
   return f.hasUnread ? "withUnread" : "companies";
 }

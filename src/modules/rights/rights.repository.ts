@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { Executor } from "../../platform/db/database.js";
 import type { NewRow } from "../../platform/db/schema.js";
+import { actingSoftware } from "../../platform/acting.js";
 
 /**
  * The one definition, in SQL, of a right that works at `at` (the policy's `isLive` is its mirror in memory): active,
@@ -8,7 +9,14 @@ import type { NewRow } from "../../platform/db/schema.js";
  */
 export function liveRight(alias: string, at: Date) {
   const col = (c: string) => sql.ref(`${alias}.${c}`);
-  return sql<boolean>`(${col("state")} = 'active' AND ${col("valid_from")} <= ${at} AND (${col("valid_until")} IS NULL OR ${col("valid_until")} > ${at}))`;
+  const live = sql<boolean>`(${col("state")} = 'active' AND ${col("valid_from")} <= ${at} AND (${col("valid_until")} IS NULL OR ${col("valid_until")} > ${at}))`;
+  const software = actingSoftware();
+  if (!software) return live;
+  // A software acting through a person uses her rights only on the companies she chose for it and that did not
+  // cut it off (product §15); everyone else's rights read as they are.
+  const chosen = software.sirens === null ? sql<boolean>`TRUE` : sql<boolean>`${col("siren")} = ANY(${software.sirens}::char(9)[])`;
+  const notBlocked = software.blocked.length === 0 ? sql<boolean>`TRUE` : sql<boolean>`${col("siren")} <> ALL(${software.blocked}::char(9)[])`;
+  return sql<boolean>`(${live} AND (${col("space_id")} <> ${software.spaceId} OR (${chosen} AND ${notBlocked})))`;
 }
 const live = (at: Date) => () => liveRight("rights", at);
 

@@ -74,7 +74,7 @@ export function rightsRoutes(deps: service.RightsDeps): FastifyPluginAsyncZod {
         schema: {
           tags: ["companies"],
           summary: "My companies (« mes entreprises »): searched, filtered, sorted, with unread and open requests (keyset pagination)",
-          security: [{ session: [] }],
+          security: [{ session: [] }, { oauth2: ["companies.read"] }],
           querystring: z.object({
             limit: z.coerce.number().int().min(1).max(100).default(50),
             /** The `nextCursor` of the previous page (opaque; bound to the sort). */
@@ -123,7 +123,7 @@ export function rightsRoutes(deps: service.RightsDeps): FastifyPluginAsyncZod {
         schema: {
           tags: ["companies"],
           summary: "One of my companies",
-          security: [{ session: [] }],
+          security: [{ session: [] }, { oauth2: ["companies.read"] }],
           params: z.object({ siren: sirenField }),
           response: { 200: companySchema.extend({ pendingCompanyEmail: z.string().nullable() }), ...errors(400, 401, 404) },
         },

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { DAY } from "../../platform/clock.js";
-import { clearSessionCookie, cookieOptions, requirePerson, setSessionCookie, type CookieNames } from "../../platform/http/auth.js";
+import { clearSessionCookie, cookieOptions, requirePerson, requirePersonSession, setSessionCookie, type CookieNames } from "../../platform/http/auth.js";
 import { closeSession } from "../../platform/sessions.js";
 import * as schema from "./spaces.schema.js";
 import * as service from "./spaces.service.js";
@@ -112,7 +112,7 @@ export function spacesRoutes(deps: SpacesRoutesDeps): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        const session = requirePerson(req);
+        const session = requirePersonSession(req);
         return { person: await service.getPerson(deps, session), csrfToken: session.csrfToken };
       },
     );
@@ -128,7 +128,7 @@ export function spacesRoutes(deps: SpacesRoutesDeps): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        const session = requirePerson(req);
+        const session = requirePersonSession(req);
         await closeSession(deps.db, req.cookies[deps.cookies.person]!);
         await service.journalSignOut(deps, session);
         clearSessionCookie(reply, deps.cookies, "person", deps.secureCookies);

@@ -1,6 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
 import type { Json, Timestamp } from "./schema.columns.js";
-import type { RightsTable, OfferStatus, DelegationOffersTable, RequestStatus, RequestCountersTable, RequestsTable, RequestNotesTable, RequestTransfersTable, AnswerTemplatesTable, MessagesTable, UploadsTable, AttachmentsTable, ReceiptsTable, IdempotencyKeysTable, NotificationPreferencesTable, LegalHoldsTable, PendingDigestsTable, CompanyActivityTable, PortfolioEntriesTable, PortfolioCountsTable, AdhesionBatchesTable, AdhesionBatchItemsTable, BulkSuspensionsTable, ExportsTable } from "./schema.work.js";
+import type { RightsTable, OfferStatus, DelegationOffersTable, RequestStatus, RequestCountersTable, RequestsTable, RequestNotesTable, RequestTransfersTable, AnswerTemplatesTable, MessagesTable, UploadsTable, AttachmentsTable, ReceiptsTable, IdempotencyKeysTable, NotificationPreferencesTable, LegalHoldsTable, PendingDigestsTable, CompanyActivityTable, PortfolioEntriesTable, PortfolioCountsTable, AdhesionBatchesTable, AdhesionBatchItemsTable, BulkSuspensionsTable, ExportsTable, SoftwareTable, OauthArtifactsTable, SoftwareGrantsTable, SoftwareGrantCompaniesTable, SoftwareCompanyBlocksTable } from "./schema.work.js";
 
 export type { Json, Timestamp } from "./schema.columns.js";
 export type * from "./schema.work.js";
@@ -300,6 +300,11 @@ export interface DB {
   adhesion_batch_items: AdhesionBatchItemsTable;
   bulk_suspensions: BulkSuspensionsTable;
   exports: ExportsTable;
+  software: SoftwareTable;
+  oauth_artifacts: OauthArtifactsTable;
+  software_grants: SoftwareGrantsTable;
+  software_grant_companies: SoftwareGrantCompaniesTable;
+  software_company_blocks: SoftwareCompanyBlocksTable;
 }
 
 export type Row<T extends keyof DB> = Selectable<DB[T]>;

@@ -225,3 +225,48 @@ export interface ExportsTable {
   finished_at: Timestamp | null;
   expires_at: Timestamp | null;
 }
+
+/** Software access (product §15): registered software, the authorization server's artifacts, consents, blocks. */
+export interface SoftwareTable {
+  client_id: string;
+  name: string;
+  redirect_uris: Json<string[]>;
+  public: boolean;
+  secret_salt: string | null;
+  created_at: Timestamp;
+  disabled_at: Timestamp | null;
+}
+export interface OauthArtifactsTable {
+  model: string;
+  id: string;
+  payload: Json<Record<string, unknown>>;
+  grant_id: string | null;
+  uid: string | null;
+  expires_at: Timestamp | null;
+  consumed_at: Timestamp | null;
+}
+export type GrantRevokedWhy = "person" | "software" | "refresh_reuse" | "software_disabled";
+export interface SoftwareGrantsTable {
+  grant_id: string;
+  id: string;
+  client_id: string;
+  space_id: string;
+  scopes: Json<string[]>;
+  all_companies: boolean;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  revoked_why: GrantRevokedWhy | null;
+}
+export interface SoftwareGrantCompaniesTable {
+  grant_id: string;
+  siren: string;
+}
+export interface SoftwareCompanyBlocksTable {
+  siren: string;
+  client_id: string;
+  space_id: string;
+  blocked_by: string;
+  blocked_at: Timestamp;
+}

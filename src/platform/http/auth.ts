@@ -3,6 +3,7 @@ import { DomainError } from "../errors.js";
 import type { Executor } from "../db/database.js";
 import type { Clock } from "../clock.js";
 import { resolveSession, type Session, type SessionKind } from "../sessions.js";
+import { setActingSoftware, type SoftwareActing } from "../acting.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -10,11 +11,27 @@ declare module "fastify" {
     personSession: Session | null;
     /** The back-office session, when the agent cookie holds a live one. */
     agentSession: Session | null;
+    /** The software acting through a person, when the call carries a valid Bearer token (product §15). */
+    software: SoftwareActing | null;
   }
   interface FastifyContextConfig {
     /** false on routes that open a session (sign-in): they carry no session authority to protect. */
     csrf?: boolean;
   }
+}
+
+/** Finds the software and person behind an access token, reading the person's grant fresh; null when not valid. */
+export type BearerResolver = (token: string, request: FastifyRequest) => Promise<SoftwareActing | null>;
+
+/** The realm named in `WWW-Authenticate` challenges (RFC 6750). */
+const REALM = "messagerie-pro";
+
+function bearerChallenge(error?: string, description?: string, scope?: string): string {
+  const params = [`realm="${REALM}"`];
+  if (error) params.push(`error="${error}"`);
+  if (description) params.push(`error_description="${description}"`);
+  if (scope) params.push(`scope="${scope}"`);
+  return `Bearer ${params.join(", ")}`;
 }
 
 export type CookieNames = { person: string; agent: string; device: string };
@@ -35,13 +52,36 @@ const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
  * Resolves the session cookies of every request and enforces the CSRF header on state-changing calls made with
  * a session (api.md: `X-CSRF-Token`).
  */
-export function sessionHook(deps: { db: Executor; clock: Clock; cookies: CookieNames }) {
-  return async (request: FastifyRequest) => {
+export function sessionHook(deps: { db: Executor; clock: Clock; cookies: CookieNames; bearer?: BearerResolver | undefined }) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
     request.personSession = null;
     request.agentSession = null;
+    request.software = null;
     const now = deps.clock.now();
     const personToken = request.cookies[deps.cookies.person];
     const agentToken = request.cookies[deps.cookies.agent];
+    const authorization = request.headers.authorization;
+    if (authorization !== undefined && request.url.startsWith("/api/")) {
+      const [scheme, token, ...rest] = authorization.trim().split(/\s+/);
+      if (scheme?.toLowerCase() !== "bearer" || !token || rest.length > 0) {
+        reply.header("WWW-Authenticate", bearerChallenge("invalid_request", "Authorization: Bearer <jeton> attendu"));
+        throw new DomainError("invalid", "invalid_request", "L'en-tête Authorization doit être de la forme « Bearer <jeton d'accès> ».");
+      }
+      // A software's call never rides on a browser session as well: which authority acts would be ambiguous.
+      if (personToken !== undefined || agentToken !== undefined) {
+        reply.header("WWW-Authenticate", bearerChallenge("invalid_request", "cookie et jeton ensemble"));
+        throw new DomainError("invalid", "invalid_request", "Un appel porte soit un cookie de session, soit un jeton d'accès, jamais les deux.");
+      }
+      const software = deps.bearer ? await deps.bearer(token, request) : null;
+      if (!software) {
+        reply.header("WWW-Authenticate", bearerChallenge("invalid_token", "jeton inconnu, expiré ou révoqué"));
+        throw new DomainError("unauthenticated", "invalid_token", "Jeton d'accès inconnu, expiré ou révoqué : le logiciel doit en obtenir un nouveau.");
+      }
+      request.software = software;
+      setActingSoftware(software);
+      // No CSRF with a Bearer token: no browser sends it by itself.
+      return;
+    }
     if (personToken) request.personSession = await resolveSession(deps.db, "person", personToken, now);
     if (agentToken) request.agentSession = await resolveSession(deps.db, "agent", agentToken, now);
 
@@ -55,8 +95,15 @@ export function sessionHook(deps: { db: Executor; clock: Clock; cookies: CookieN
   };
 }
 
-/** The signed-in person's id, or 401. */
-export function requirePerson(request: FastifyRequest): Session {
+/** The person a call acts for: the signed-in person, or the one a software acts through; or 401. */
+export function requirePerson(request: FastifyRequest): { subjectId: string } {
+  if (request.personSession) return request.personSession;
+  if (request.software) return { subjectId: request.software.spaceId };
+  throw new DomainError("unauthenticated", "unauthenticated", "Connectez-vous pour continuer.");
+}
+
+/** The signed-in person's browser session (routes that no software may use), or 401. */
+export function requirePersonSession(request: FastifyRequest): Session {
   if (!request.personSession) throw new DomainError("unauthenticated", "unauthenticated", "Connectez-vous pour continuer.");
   return request.personSession;
 }
@@ -68,10 +115,11 @@ export function requireAgent(request: FastifyRequest): Session {
 }
 
 /** What each security scheme of the OpenAPI document requires of a request (csrf is checked by `sessionHook`). */
-const SCHEMES: Record<string, ((request: FastifyRequest) => boolean) | undefined> = {
+const SCHEMES: Record<string, ((request: FastifyRequest, scopes: string[]) => boolean) | undefined> = {
   session: (request) => request.personSession !== null,
   agentSession: (request) => request.agentSession !== null,
   csrf: () => true,
+  oauth2: (request, scopes) => request.software !== null && scopes.every((s) => request.software!.scopes.includes(s)),
 };
 
 /**
@@ -88,8 +136,20 @@ export function enforceDeclaredSecurity(route: { url: string; method: string | s
     for (const scheme of Object.keys(alternative)) if (!SCHEMES[scheme]) throw new Error(`${route.url}: unknown security scheme ${scheme}`);
   }
   const agentSide = security.every((alternative) => "agentSession" in alternative);
-  const check = async (request: FastifyRequest) => {
-    const ok = security.some((alternative) => Object.keys(alternative).every((scheme) => SCHEMES[scheme]!(request)));
+  const accepted = security.flatMap((alternative) => alternative.oauth2 ?? []);
+  const acceptsTokens = security.some((alternative) => "oauth2" in alternative);
+  const check = async (request: FastifyRequest, reply: FastifyReply) => {
+    const ok = security.some((alternative) => Object.entries(alternative).every(([scheme, scopes]) => SCHEMES[scheme]!(request, scopes)));
+    if (!ok && request.software) {
+      // A valid token, but not for this route or without the scope it needs (RFC 6750 §3.1).
+      const scope = acceptsTokens ? accepted.join(" ") : undefined;
+      reply.header("WWW-Authenticate", bearerChallenge("insufficient_scope", scope ? `portée requise : ${scope}` : "route réservée aux sessions", scope));
+      throw new DomainError(
+        "forbidden",
+        "insufficient_scope",
+        scope ? `Ce jeton n'a pas la portée « ${scope} » que demande cette route.` : "Cette route n'est pas ouverte aux logiciels : elle demande une session de la personne.",
+      );
+    }
     if (!ok) {
       throw agentSide
         ? new DomainError("unauthenticated", "unauthenticated", "Connectez-vous à l'espace agent pour continuer.")

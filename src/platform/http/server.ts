@@ -15,7 +15,8 @@ import type { Logger } from "../logger.js";
 import type { Executor } from "../db/database.js";
 import type { Clock } from "../clock.js";
 import { errorHandler, type ErrorBody } from "./errors.js";
-import { cookieNames, enforceDeclaredSecurity, sessionHook } from "./auth.js";
+import { cookieNames, enforceDeclaredSecurity, sessionHook, type BearerResolver } from "./auth.js";
+import { withCallContext } from "../acting.js";
 import { refuseUnsafeText } from "./text.js";
 import { installFrenchErrors } from "./zod-fr.js";
 import { completeOpenApi } from "./openapi.js";
@@ -27,6 +28,12 @@ export type HttpOptions = {
   /** Secure cookies with the `__Host-` prefix (production, behind TLS). */
   secureCookies: boolean;
   apiRatePerMinute: number;
+  /** Calls per minute of one software acting through one person (product §15). */
+  softwareRatePerMinute?: number;
+  /** Verifies Bearer tokens; without it, every Bearer call is refused (401). */
+  bearer?: BearerResolver;
+  /** Extra OpenAPI security schemes (the OAuth 2.0 flows of the authorization server). */
+  securitySchemes?: Record<string, unknown>;
   /** Folder of the built web UI (index.html and assets); the UI is not served when absent. */
   webDir?: string;
 };
@@ -46,6 +53,8 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
     bodyLimit: JSON_BODY_LIMIT,
   }).withTypeProvider<ZodTypeProvider>();
 
+  // One call context per request, before any other hook: what a software may do is read from it (platform/acting).
+  app.addHook("onRequest", (_request, _reply, done) => withCallContext(done));
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
@@ -74,9 +83,13 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
     hsts: options.secureCookies,
   });
 
+  const softwareRate = options.softwareRatePerMinute ?? 600;
   await app.register(fastifyRateLimit, {
     global: true,
-    max: options.apiRatePerMinute,
+    // Counted once the caller is known: a software is limited per software and person, anyone else per address.
+    hook: "preHandler",
+    keyGenerator: (request) => (request.software ? `software:${request.software.clientId}:${request.software.spaceId}` : request.ip),
+    max: (request) => (request.software ? softwareRate : options.apiRatePerMinute),
     timeWindow: 60_000,
     errorResponseBuilder: (request, context) => {
       const body: ErrorBody & { statusCode: number } = {
@@ -103,9 +116,10 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
   const names = cookieNames(options.secureCookies);
   app.decorateRequest("personSession", null);
   app.decorateRequest("agentSession", null);
+  app.decorateRequest("software", null);
   app.addHook("onRoute", enforceDeclaredSecurity);
   app.addHook("preValidation", refuseUnsafeText);
-  app.addHook("preValidation", sessionHook({ db: options.db, clock: options.clock, cookies: names }));
+  app.addHook("preValidation", sessionHook({ db: options.db, clock: options.clock, cookies: names, bearer: options.bearer }));
 
   app.addHook("onSend", async (request, reply, payload) => {
     reply.header("X-Request-Id", request.id);
@@ -128,6 +142,7 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
           session: { type: "apiKey", in: "cookie", name: names.person },
           agentSession: { type: "apiKey", in: "cookie", name: names.agent },
           csrf: { type: "apiKey", in: "header", name: "X-CSRF-Token" },
+          ...(options.securitySchemes ?? {}),
         },
       },
     },

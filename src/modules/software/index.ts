@@ -1,0 +1,14 @@
+export { createAuthorizationServer, refreshTokenTtl, LIFETIMES, type AuthorizationServer } from "./software.provider.js";
+export {
+  bearerResolver,
+  registerSoftware,
+  listSoftware,
+  disableSoftware,
+  revokeGrant,
+  journalTokenIssued,
+  checkRedirectUri,
+  type SoftwareDeps,
+} from "./software.service.js";
+export { authorizationServerRoutes, softwareRoutes } from "./software.routes.js";
+export { purgeExpiredArtifacts } from "./software.adapter.js";
+export { SCOPES, type Scope } from "./software.repository.js";

@@ -1,0 +1,89 @@
+import { sql } from "kysely";
+import type { Adapter, AdapterPayload } from "oidc-provider";
+import type { Executor } from "../../platform/db/database.js";
+import { sha256Hex } from "../../platform/crypto.js";
+import { clientMetadata } from "./software.repository.js";
+
+/**
+ * The storage of the authorization server (oidc-provider's adapter interface) in PostgreSQL, on both engines.
+ * Identifiers are stored hashed: for opaque tokens and codes the identifier *is* the value a software holds, so a
+ * row read from the database cannot be replayed. `Client` is answered from the `software` table.
+ */
+export class SqlAdapter implements Adapter {
+  constructor(
+    private readonly db: Executor,
+    private readonly model: string,
+    private readonly oauthKey: string,
+  ) {}
+
+  private key(id: string): string {
+    return sha256Hex(`${this.model}:${id}`);
+  }
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    if (this.model === "Client") throw new Error("Les logiciels s'enregistrent par la ligne de commande.");
+    const { jti, ...rest } = payload;
+    const stored = { ...rest, ...(jti !== undefined ? { hashedJti: true } : {}) };
+    const expiresAt = expiresIn ? new Date(Date.now() + expiresIn * 1000) : null;
+    const uid = typeof payload.uid === "string" ? sha256Hex(`uid:${payload.uid}`) : null;
+    await this.db
+      .insertInto("oauth_artifacts")
+      .values({ model: this.model, id: this.key(id), payload: JSON.stringify(stored), grant_id: payload.grantId ?? null, uid, expires_at: expiresAt, consumed_at: null })
+      .onConflict((oc) => oc.columns(["model", "id"]).doUpdateSet({ payload: JSON.stringify(stored), grant_id: payload.grantId ?? null, uid, expires_at: expiresAt }))
+      .execute();
+  }
+
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    if (this.model === "Client") return clientMetadata(this.db, id, this.oauthKey);
+    const row = await this.db
+      .selectFrom("oauth_artifacts")
+      .select(["payload", "consumed_at", "expires_at"])
+      .where("model", "=", this.model)
+      .where("id", "=", this.key(id))
+      .executeTakeFirst();
+    return row ? revive(row, id) : undefined;
+  }
+
+  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    const row = await this.db
+      .selectFrom("oauth_artifacts")
+      .select(["payload", "consumed_at", "expires_at"])
+      .where("model", "=", this.model)
+      .where("uid", "=", sha256Hex(`uid:${uid}`))
+      .executeTakeFirst();
+    // A session found by its uid is then used by its own id, which the payload does not need.
+    return row ? revive(row, undefined) : undefined;
+  }
+
+  async findByUserCode(): Promise<AdapterPayload | undefined> {
+    return undefined;
+  }
+
+  async consume(id: string): Promise<void> {
+    await this.db.updateTable("oauth_artifacts").set({ consumed_at: new Date() }).where("model", "=", this.model).where("id", "=", this.key(id)).execute();
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.db.deleteFrom("oauth_artifacts").where("model", "=", this.model).where("id", "=", this.key(id)).execute();
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    await this.db.deleteFrom("oauth_artifacts").where("grant_id", "=", grantId).execute();
+  }
+}
+
+function revive(row: { payload: Record<string, unknown>; consumed_at: Date | null; expires_at: Date | null }, id: string | undefined): AdapterPayload | undefined {
+  if (row.expires_at && row.expires_at.getTime() <= Date.now()) return undefined;
+  const { hashedJti, ...payload } = row.payload as AdapterPayload & { hashedJti?: boolean };
+  return {
+    ...payload,
+    ...(hashedJti && id !== undefined ? { jti: id } : {}),
+    ...(row.consumed_at ? { consumed: Math.floor(row.consumed_at.getTime() / 1000) } : {}),
+  };
+}
+
+/** Removes what has expired (housekeeping job). */
+export async function purgeExpiredArtifacts(db: Executor): Promise<number> {
+  const res = await db.deleteFrom("oauth_artifacts").where("expires_at", "<=", sql<Date>`now()`).executeTakeFirst();
+  return Number(res.numDeletedRows);
+}

@@ -1,0 +1,40 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+
+/**
+ * A software acting through a person (product §15), for the time of one API call. Its limits are applied where
+ * rights are read (the one SQL definition of a live right) and its name is written into every journal entry of
+ * the call, so that no route can forget either.
+ */
+export type SoftwareActing = {
+  clientId: string;
+  softwareName: string;
+  grantId: string;
+  /** The person the software acts through. */
+  spaceId: string;
+  /** The companies the person chose, or null for all of hers. */
+  sirens: string[] | null;
+  /** The companies whose administrators cut this software off for this person. */
+  blocked: string[];
+  scopes: string[];
+};
+
+type CallContext = { software?: SoftwareActing };
+
+const storage = new AsyncLocalStorage<CallContext>();
+
+/** Runs `next` (the rest of a request's lifecycle) inside a fresh call context. */
+export function withCallContext(next: () => void): void {
+  storage.run({}, next);
+}
+
+/** Records that the current call is made by a software (the HTTP layer, once the Bearer token is verified). */
+export function setActingSoftware(software: SoftwareActing): void {
+  const context = storage.getStore();
+  if (!context) throw new Error("setActingSoftware outside a call context");
+  context.software = software;
+}
+
+/** The software the current call is made by, if any. */
+export function actingSoftware(): SoftwareActing | undefined {
+  return storage.getStore()?.software;
+}
