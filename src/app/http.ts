@@ -28,9 +28,8 @@ export async function buildHttpApp(ctx: AppContext, options: { webDir?: string }
     signingKeyPem: loadOauthSigningKey(ctx.config),
     secureCookies,
     events: {
-      tokenIssued: (grantType, grantId, clientId, accountId) =>
-        void journalTokenIssued(ctx, grantType, grantId, clientId, accountId).catch((err: unknown) => ctx.logger.error({ err }, "journal of a token issued")),
-      grantRevoked: (grantId, why) => void revokeGrant(ctx, grantId, why, { kind: "system" }).catch((err: unknown) => ctx.logger.error({ err }, "grant revocation")),
+      tokenIssued: (grantType, grantId, clientId, accountId) => journalTokenIssued(ctx, grantType, grantId, clientId, accountId),
+      grantRevoked: (grantId, why) => revokeGrant(ctx, grantId, why, { kind: "system" }),
     },
   });
   const softwareDeps: SoftwareDeps = { db: ctx.db, clock: ctx.clock, server: oauthServer, oauthKey: ctx.config.oauthKey };

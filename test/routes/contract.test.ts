@@ -161,11 +161,19 @@ describe("crafted cursors", () => {
   ];
   it("are refused with 400 invalid_cursor on every list that takes one, never a 500", async () => {
     const lists = operations.filter((op) => op.method === "GET" && (op.parameters ?? []).some((p) => p.in === "query" && p.name === "cursor"));
-    expect(lists.map(key).sort()).toEqual(["GET /api/v1/adhesions", "GET /api/v1/backoffice/requests", "GET /api/v1/companies", "GET /api/v1/delegations", "GET /api/v1/requests"]);
+    expect(lists.map(key).sort()).toEqual([
+      "GET /api/v1/adhesions",
+      "GET /api/v1/authorized-software",
+      "GET /api/v1/backoffice/requests",
+      "GET /api/v1/companies",
+      "GET /api/v1/companies/{siren}/software",
+      "GET /api/v1/delegations",
+      "GET /api/v1/requests",
+    ]);
     for (const op of lists) {
       const jar = op.security!.some((s) => "agentSession" in s) ? agent : person;
       for (const cursor of crafted) {
-        const res = await call(t.app, "GET", `${op.path}?cursor=${encodeURIComponent(cursor)}`, { jar });
+        const res = await call(t.app, "GET", `${op.path.replace("{siren}", SEED.gestion.siren)}?cursor=${encodeURIComponent(cursor)}`, { jar });
         expect([res.status, res.body?.error?.code], `${key(op)} ${cursor}`).toEqual([400, "invalid_cursor"]);
       }
     }

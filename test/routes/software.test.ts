@@ -34,7 +34,14 @@ afterAll(async () => t?.close());
 async function api(config: client.Configuration, token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const h = new Headers(headers);
   if (body !== undefined) h.set("content-type", "application/json");
-  const res = await client.fetchProtectedResource(config, token, new URL(path, ISSUER), method, body === undefined ? undefined : JSON.stringify(body), h);
+  let res: Response;
+  try {
+    res = await client.fetchProtectedResource(config, token, new URL(path, ISSUER), method, body === undefined ? undefined : JSON.stringify(body), h);
+  } catch (error) {
+    // The library raises on a Bearer challenge (401/403 with WWW-Authenticate): the answer is what the test reads.
+    if (!(error instanceof client.WWWAuthenticateChallengeError)) throw error;
+    res = error.response as Response;
+  }
   const text = await res.text();
   let json: any;
   try {
@@ -109,4 +116,263 @@ describe("software access through OAuth 2.0 (openid-client as the software)", ()
     expect(entry.actor_id).toBe(claire.spaceId);
     expect((entry.data as { software?: { clientId: string } }).software?.clientId).toBe(software.clientId);
   });
+});
+
+describe("the person's rights, read at each call", () => {
+  it("Robert revokes Claire's right on Martin distribution → the software's next call on it answers 404", async () => {
+    const lila = await activeAdministrator(t, SEED.martin.siren, { entitySiren: SEED.gestion.siren, firstName: "Lila", lastName: "Rosemonde" });
+    const software = await newSoftware(t);
+    const config = await softwareClient(send, software);
+    const { access_token: token } = await obtainTokens(t, send, config, lila, "all");
+    const filed = await api(config, token, "POST", "/api/v1/requests", { ...VAT, siren: SEED.martin.siren, uploadIds: [] });
+    expect(filed.status).toBe(201);
+    expect((await api(config, token, "GET", `/api/v1/requests/${filed.body.id}`)).status).toBe(200);
+
+    const people = (await call(t.app, "GET", `/api/v1/companies/${SEED.martin.siren}/representatives`, { jar: robert.jar })).body.items as { person: { firstName: string }; rights: { id: string; revocable: boolean }[] }[];
+    const hers = people.find((p) => p.person.firstName === "Lila")!;
+    for (const r of hers.rights) expect((await call(t.app, "DELETE", `/api/v1/companies/${SEED.martin.siren}/rights/${r.id}`, { jar: robert.jar })).status).toBe(204);
+
+    expect((await api(config, token, "GET", `/api/v1/requests/${filed.body.id}`)).status).toBe(404);
+    expect((await api(config, token, "GET", `/api/v1/companies/${SEED.martin.siren}`)).status).toBe(404);
+    expect((await api(config, token, "POST", `/api/v1/requests/${filed.body.id}/messages`, { body: "Encore là ?", uploadIds: [] })).status).toBe(404);
+  });
+
+  it("Robert cuts the software off for his company → 404 for the software, while Claire's own browser session still works", async () => {
+    const software = await newSoftware(t, { name: "Tenue Express" });
+    const config = await softwareClient(send, software);
+    const { access_token: token } = await obtainTokens(t, send, config, claire, [SEED.martin.siren, second]);
+    expect((await api(config, token, "GET", `/api/v1/companies/${SEED.martin.siren}`)).status).toBe(200);
+
+    // « Qui agit pour mon entreprise »: the software, through Claire.
+    const listed = await call(t.app, "GET", `/api/v1/companies/${SEED.martin.siren}/software`, { jar: robert.jar });
+    expect(listed.status).toBe(200);
+    const row = listed.body.items.find((i: { software: { name: string } }) => i.software.name === "Tenue Express");
+    expect(row.via.name).toBe("Claire Vasseur");
+    expect(row.cutOff).toBeNull();
+    // Another company's administrator does not see it (404), nor cut it off.
+    const stranger = await activeAdministrator(t, await newCompany(t, "AUTRE SOCIETE"), { companyEmail: "contact@autre-societe.fr" });
+    expect((await call(t.app, "GET", `/api/v1/companies/${SEED.martin.siren}/software`, { jar: stranger.jar })).status).toBe(404);
+    expect((await call(t.app, "POST", `/api/v1/companies/${SEED.martin.siren}/software/${row.id}/cut-off`, { jar: stranger.jar })).status).toBe(404);
+
+    expect((await call(t.app, "POST", `/api/v1/companies/${SEED.martin.siren}/software/${row.id}/cut-off`, { jar: robert.jar })).status).toBe(204);
+    expect((await api(config, token, "GET", `/api/v1/companies/${SEED.martin.siren}`)).status).toBe(404);
+    expect((await api(config, token, "POST", "/api/v1/requests", { ...VAT, siren: SEED.martin.siren, uploadIds: [] })).status).toBe(404);
+    // The other company of the grant still works; Claire's own session still sees Martin distribution.
+    expect((await api(config, token, "GET", `/api/v1/companies/${second}`)).status).toBe(200);
+    expect((await call(t.app, "GET", `/api/v1/companies/${SEED.martin.siren}`, { jar: claire.jar })).status).toBe(200);
+    const after = await call(t.app, "GET", `/api/v1/companies/${SEED.martin.siren}/software`, { jar: robert.jar });
+    expect(after.body.items.find((i: { id: string }) => i.id === row.id).cutOff.by).toBe("Robert Lambda");
+  });
+});
+
+describe("tokens: lifetimes, rotation, revocation", () => {
+  it("rotates the refresh token; a refresh token used twice revokes the whole family", async () => {
+    const software = await newSoftware(t);
+    const config = await softwareClient(send, software);
+    const first = await obtainTokens(t, send, config, claire, [second]);
+    const rotated = await client.refreshTokenGrant(config, first.refresh_token!);
+    expect(rotated.refresh_token).toBeTruthy();
+    expect(rotated.refresh_token).not.toBe(first.refresh_token);
+    expect((await api(config, rotated.access_token, "GET", "/api/v1/companies")).status).toBe(200);
+
+    // The first refresh token again: refused, and every token of the family stops.
+    await expect(client.refreshTokenGrant(config, first.refresh_token!)).rejects.toMatchObject({ error: "invalid_grant" });
+    await expect(client.refreshTokenGrant(config, rotated.refresh_token!)).rejects.toMatchObject({ error: "invalid_grant" });
+    const dead = await api(config, rotated.access_token, "GET", "/api/v1/companies");
+    expect(dead.status).toBe(401);
+    expect(dead.headers.get("www-authenticate")).toContain('error="invalid_token"');
+    const grant = await t.ctx.db.selectFrom("software_grants").select(["revoked_why"]).where("client_id", "=", software.clientId).executeTakeFirstOrThrow();
+    expect(grant.revoked_why).toBe("refresh_reuse");
+  });
+
+  it("« Logiciels autorisés »: Claire lists her grants and revokes one; its tokens stop at once (RFC 7009 revocation too)", async () => {
+    const software = await newSoftware(t, { name: "Liasse Facile" });
+    const config = await softwareClient(send, software);
+    const tokens = await obtainTokens(t, send, config, claire, "all", "companies.read");
+    const mine = await call(t.app, "GET", "/api/v1/authorized-software", { jar: claire.jar });
+    expect(mine.status).toBe(200);
+    const grant = mine.body.items.find((g: { software: { name: string } }) => g.software.name === "Liasse Facile");
+    expect(grant.companies).toBe("all");
+    expect(grant.scopes.map((s: { code: string }) => s.code)).toEqual(["companies.read"]);
+    // Another person cannot revoke it (404).
+    expect((await call(t.app, "DELETE", `/api/v1/authorized-software/${grant.grantId}`, { jar: robert.jar })).status).toBe(404);
+    expect((await call(t.app, "DELETE", `/api/v1/authorized-software/${grant.grantId}`, { jar: claire.jar })).status).toBe(204);
+    expect((await api(config, tokens.access_token, "GET", "/api/v1/companies")).status).toBe(401);
+    await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: "invalid_grant" });
+
+    // The software revokes its own refresh token (RFC 7009): the grant ends.
+    const other = await obtainTokens(t, send, config, claire, "all", "companies.read");
+    await client.tokenRevocation(config, other.refresh_token!);
+    expect((await api(config, other.access_token, "GET", "/api/v1/companies")).status).toBe(401);
+  });
+
+  it("a disabled software gets invalid_client and its tokens stop", async () => {
+    const software = await newSoftware(t);
+    const config = await softwareClient(send, software);
+    const tokens = await obtainTokens(t, send, config, claire, "all");
+    await disableSoftware({ db: t.ctx.db, clock: t.clock }, software.clientId);
+    expect((await api(config, tokens.access_token, "GET", "/api/v1/companies")).status).toBe(401);
+    await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ status: 401, cause: [expect.objectContaining({ parameters: expect.objectContaining({ error: "invalid_client" }) })] });
+  });
+});
+
+describe("bad input: the standard OAuth errors, nothing issued", () => {
+  async function start(config: client.Configuration, over: Record<string, string> = {}) {
+    const verifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const url = client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: "messagerie.read", code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: "S256", state, ...over });
+    return { verifier, state, url };
+  }
+
+  it("a wrong or missing PKCE verifier, a reused code, a state mismatch: invalid_grant / refused by the client", async () => {
+    const software = await newSoftware(t);
+    const config = await softwareClient(send, software);
+    const a = await start(config);
+    const back = await authorize(t, send, a.url, claire, { decision: "allow", companies: "all" });
+    await expect(client.authorizationCodeGrant(config, back, { pkceCodeVerifier: client.randomPKCECodeVerifier(), expectedState: a.state })).rejects.toMatchObject({ error: "invalid_grant" });
+    // The right verifier works once; the code used again is refused and what it gave is revoked (RFC 6749 §4.1.2).
+    const once = await client.authorizationCodeGrant(config, back, { pkceCodeVerifier: a.verifier, expectedState: a.state });
+    expect((await api(config, once.access_token, "GET", "/api/v1/requests")).status).toBe(200);
+    await expect(client.authorizationCodeGrant(config, back, { pkceCodeVerifier: a.verifier, expectedState: a.state })).rejects.toMatchObject({ error: "invalid_grant" });
+    expect((await api(config, once.access_token, "GET", "/api/v1/requests")).status).toBe(401);
+
+    const b = await start(config);
+    const backB = await authorize(t, send, b.url, claire, { decision: "allow", companies: "all" });
+    await expect(client.authorizationCodeGrant(config, backB, { pkceCodeVerifier: b.verifier, expectedState: "un-autre-etat" })).rejects.toMatchObject({ code: "OAUTH_INVALID_RESPONSE", message: "invalid response encountered" });
+    const tokens = await client.authorizationCodeGrant(config, backB, { pkceCodeVerifier: b.verifier, expectedState: b.state });
+    expect(tokens.access_token).toBeTruthy();
+    await expect(client.authorizationCodeGrant(config, backB, { pkceCodeVerifier: b.verifier, expectedState: b.state })).rejects.toMatchObject({ error: "invalid_grant" });
+
+    // Without any verifier at the token endpoint.
+    const c = await start(config);
+    const backC = await authorize(t, send, c.url, claire, { decision: "allow", companies: "all" });
+    const code = backC.searchParams.get("code")!;
+    const raw = await send(`${ISSUER}/oauth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${Buffer.from(`${software.clientId}:${software.clientSecret}`).toString("base64")}` },
+      body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI }).toString(),
+    });
+    expect(raw.status).toBe(400);
+    expect(((await raw.json()) as { error: string }).error).toMatch(/invalid_grant|invalid_request/);
+  });
+
+  it("no PKCE, plain PKCE, a redirect URI one character off, an unknown client: refused before any consent", async () => {
+    const software = await newSoftware(t);
+    const config = await softwareClient(send, software);
+    const noPkce = new URL(`${ISSUER}/oauth/authorize?${new URLSearchParams({ client_id: software.clientId, response_type: "code", redirect_uri: REDIRECT_URI, scope: "messagerie.read", state: "x" })}`);
+    const refusedNoPkce = await send(noPkce.href, { redirect: "manual" });
+    expect(refusedNoPkce.status).toBe(303);
+    expect(new URL(refusedNoPkce.headers.get("location")!).searchParams.get("error")).toBe("invalid_request");
+
+    const plain = await start(config, { code_challenge_method: "plain", code_challenge: "a".repeat(43) });
+    const refusedPlain = await send(plain.url.href, { redirect: "manual" });
+    expect(new URL(refusedPlain.headers.get("location")!).searchParams.get("error")).toBe("invalid_request");
+
+    const offByOne = await start(config, { redirect_uri: `${REDIRECT_URI}x` });
+    const refusedUri = await send(offByOne.url.href, { redirect: "manual" });
+    // Never redirected to an unregistered address: an error page, in French.
+    expect(refusedUri.status).toBe(400);
+    expect(refusedUri.headers.get("location")).toBeNull();
+    expect(await refusedUri.text()).toContain("Autorisation impossible");
+
+    const unknown = await send(`${ISSUER}/oauth/authorize?client_id=inconnu&response_type=code&redirect_uri=${encodeURIComponent(REDIRECT_URI)}`, { redirect: "manual" });
+    expect(unknown.status).toBe(400);
+    expect(await unknown.text()).toContain("invalid_client");
+  });
+
+  it("a refused consent sends access_denied back to the software", async () => {
+    const software = await newSoftware(t);
+    const config = await softwareClient(send, software);
+    const a = await start(config);
+    const back = await authorize(t, send, a.url, claire, { decision: "deny" });
+    expect(back.searchParams.get("error")).toBe("access_denied");
+    expect(back.searchParams.get("state")).toBe(a.state);
+  });
+
+  it("a scope the route does not allow: 403 insufficient_scope with WWW-Authenticate; a cookie with the token: 400; a bad token: 401", async () => {
+    const software = await newSoftware(t);
+    const config = await softwareClient(send, software);
+    const { access_token: token } = await obtainTokens(t, send, config, claire, "all", "companies.read");
+    const refused = await api(config, token, "GET", "/api/v1/requests");
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe("insufficient_scope");
+    expect(refused.headers.get("www-authenticate")).toMatch(/error="insufficient_scope".*scope="messagerie.read"/);
+    // A route no software may use (session only).
+    const sessionOnly = await api(config, token, "GET", "/api/v1/delegations");
+    expect(sessionOnly.status).toBe(403);
+    expect(sessionOnly.body.error.code).toBe("insufficient_scope");
+
+    const both = await t.app.inject({ method: "GET", url: "/api/v1/companies", headers: { authorization: `Bearer ${token}`, cookie: claire.jar.header() } });
+    expect(both.statusCode).toBe(400);
+    expect(both.json().error.code).toBe("invalid_request");
+    const bogus = await t.app.inject({ method: "GET", url: "/api/v1/companies", headers: { authorization: "Bearer ceci-n-est-pas-un-jeton-valide" } });
+    expect(bogus.statusCode).toBe(401);
+    expect(bogus.headers["www-authenticate"]).toContain('error="invalid_token"');
+    const basic = await t.app.inject({ method: "GET", url: "/api/v1/companies", headers: { authorization: "Basic YTpi" } });
+    expect(basic.statusCode).toBe(400);
+    // No CSRF header is needed with a token, and none is accepted in its place.
+    const posted = await api(config, token, "POST", "/api/v1/requests", { ...VAT, siren: SEED.martin.siren, uploadIds: [] });
+    expect(posted.status).toBe(403);
+  });
+});
+
+describe("consent answers", () => {
+  it("needs a session (401), refuses companies the person does not hold (422), and a spent or unknown interaction (410)", async () => {
+    const software = await newSoftware(t);
+    const config = await softwareClient(send, software);
+    const verifier = client.randomPKCECodeVerifier();
+    const url = client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: "messagerie.read", code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: "S256", state: client.randomState() });
+    const first = await send(url.href, { redirect: "manual" });
+    const uid = new URL(first.headers.get("location")!, ISSUER).pathname.split("/").pop()!;
+    expect((await call(t.app, "GET", `/api/v1/oauth/interactions/${uid}`)).status).toBe(401);
+    const described = await call(t.app, "GET", `/api/v1/oauth/interactions/${uid}`, { jar: claire.jar });
+    expect(described.body.software.name).toBe("Logiciel Compta Plus");
+    expect(described.body.scopes).toEqual([{ code: "messagerie.read", label: expect.stringContaining("Lire les demandes") }]);
+    const strangerCompany = await newCompany(t, "SOCIETE ETRANGERE");
+    const refused = await call(t.app, "POST", `/api/v1/oauth/interactions/${uid}`, { jar: claire.jar, body: { decision: "allow", companies: [second, strangerCompany] } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.code).toBe("company_not_held");
+    expect(refused.body.error.message).toContain(strangerCompany);
+    expect(await t.ctx.db.selectFrom("software_grants").select("grant_id").where("client_id", "=", software.clientId).execute()).toHaveLength(0);
+    const done = await call(t.app, "POST", `/api/v1/oauth/interactions/${uid}`, { jar: claire.jar, body: { decision: "allow", companies: [second] } });
+    expect(done.status).toBe(200);
+    expect((await call(t.app, "POST", `/api/v1/oauth/interactions/${uid}`, { jar: claire.jar, body: { decision: "allow", companies: [second] } })).status).toBe(410);
+    expect((await call(t.app, "GET", "/api/v1/oauth/interactions/inconnu-0123456789", { jar: claire.jar })).status).toBe(410);
+  });
+
+  it("journals the grant, the token, the refresh and the revocation with the person and the software", async () => {
+    const software = await newSoftware(t, { name: "Journal Compta" });
+    const config = await softwareClient(send, software);
+    const tokens = await obtainTokens(t, send, config, claire, [second], "companies.read");
+    await client.refreshTokenGrant(config, tokens.refresh_token!);
+    const grant = (await call(t.app, "GET", "/api/v1/authorized-software", { jar: claire.jar })).body.items.find((g: { software: { name: string } }) => g.software.name === "Journal Compta");
+    await call(t.app, "DELETE", `/api/v1/authorized-software/${grant.grantId}`, { jar: claire.jar });
+    const entries = await t.ctx.db.selectFrom("journal").select(["action", "actor_id"]).where("subject_type", "=", "software_grant").where("subject_id", "=", grant.grantId).orderBy("id").execute();
+    expect(entries.map((e) => e.action)).toEqual(["software.granted", "software.token_issued", "software.token_refreshed", "software.grant_revoked"]);
+    expect(new Set(entries.map((e) => e.actor_id))).toEqual(new Set([claire.spaceId]));
+  });
+});
+
+describe("rate limit per software and person", () => {
+  let small: TestApp;
+  afterAll(async () => small?.close());
+  it("answers 429 with Retry-After past the software's allowance, without touching the person's browser session", async () => {
+    small = await startTestApp({ PUBLIC_URL: ISSUER, SOFTWARE_RATE_PER_MINUTE: "3" });
+    await seedReferenceData(small.ctx);
+    const sendSmall = await listen(small);
+    const person = await activeAdministrator(small, SEED.martin.siren, { companyEmail: "robert.lambda@martindistribution.com" });
+    const software = await newSoftware(small);
+    const config = await softwareClient(sendSmall, software);
+    const { access_token: token } = await obtainTokens(small, sendSmall, config, person, "all", "companies.read");
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 5; i++) {
+      const res = await sendSmall(`${ISSUER}/api/v1/companies`, { headers: { authorization: `Bearer ${token}` } });
+      statuses.push(res.status);
+      if (res.status === 429) retryAfter = res.headers.get("retry-after");
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    expect(Number(retryAfter)).toBeGreaterThan(0);
+    expect((await call(small.app, "GET", "/api/v1/companies", { jar: person.jar })).status).toBe(200);
+  }, 60_000);
 });

@@ -24,9 +24,9 @@ export function refreshTokenTtl(initialIssuedAt: number, now: number): number {
 
 export type AuthorizationServerEvents = {
   /** A token was issued from a code or a refresh token. */
-  tokenIssued(grantType: string, grantId: string, clientId: string, accountId: string): void;
+  tokenIssued(grantType: string, grantId: string, clientId: string, accountId: string): Promise<void>;
   /** The server revoked a grant: its software revoked its token, or a refresh token was used twice. */
-  grantRevoked(grantId: string, why: "software" | "refresh_reuse"): void;
+  grantRevoked(grantId: string, why: "software" | "refresh_reuse"): Promise<void>;
 };
 
 export type AuthorizationServer = {
@@ -146,12 +146,22 @@ export function createAuthorizationServer(deps: {
 
   const provider = new Provider(deps.issuer, configuration);
   provider.proxy = true;
+  // What the server did during a call is recorded before its answer leaves (Koa sends once the chain resolves).
+  type Pending = { issued?: { grantType: string; grantId: string; clientId: string; accountId: string }; revoked: { grantId: string; why: "software" | "refresh_reuse" }[] };
+  const pending = (ctx: KoaContextWithOIDC): Pending => ((ctx.state as { oauth?: Pending }).oauth ??= { revoked: [] });
   provider.on("grant.success", (ctx: KoaContextWithOIDC) => {
     const token = ctx.oidc.entities.AccessToken;
-    if (token?.grantId && token.accountId) deps.events.tokenIssued(String(ctx.oidc.params?.grant_type ?? ""), token.grantId, token.clientId ?? "", token.accountId);
+    if (token?.grantId && token.accountId) pending(ctx).issued = { grantType: String(ctx.oidc.params?.grant_type ?? ""), grantId: token.grantId, clientId: token.clientId ?? "", accountId: token.accountId };
   });
   provider.on("grant.revoked", (ctx: KoaContextWithOIDC, grantId: string) => {
-    deps.events.grantRevoked(grantId, ctx.oidc.route === "token" ? "refresh_reuse" : "software");
+    pending(ctx).revoked.push({ grantId, why: ctx.oidc.route === "token" ? "refresh_reuse" : "software" });
+  });
+  provider.use(async (ctx, next) => {
+    await next();
+    const done = (ctx.state as { oauth?: Pending }).oauth;
+    if (!done) return;
+    for (const r of done.revoked) await deps.events.grantRevoked(r.grantId, r.why);
+    if (done.issued) await deps.events.tokenIssued(done.issued.grantType, done.issued.grantId, done.issued.clientId, done.issued.accountId);
   });
   // Refusals (4xx) are the client's business; anything else is ours to look at.
   const logFailure = (event: string) => (_ctx: unknown, error: Error & { status?: number }) => {

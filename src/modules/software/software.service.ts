@@ -318,9 +318,9 @@ async function assertManager(deps: { db: Executor; clock: Clock }, spaceId: stri
  * her companies, or this one chosen), and whether the company cut it off.
  */
 export async function listCompanySoftware(deps: { db: Executor; clock: Clock }, spaceId: string, siren: string, limit: number, cursor?: string) {
+  const after = cursor ? decodeKeyset(cursor) : undefined;
   await assertManager(deps, spaceId, siren);
   const now = deps.clock.now();
-  const after = cursor ? decodeKeyset(cursor) : undefined;
   const rows = await sql<{ id: string; client_id: string; name: string; space_id: string; created_at: Date; last_used_at: Date | null; scopes: string[]; blocked_at: Date | null; blocked_by: string | null }>`
     SELECT g.id, g.client_id, s.name, g.space_id, g.created_at, g.last_used_at, g.scopes, b.blocked_at, b.blocked_by
     FROM software_grants g
