@@ -27,6 +27,7 @@ import { benchRights } from "./rights.js";
 import { benchInbox, benchPostMessage } from "./messagerie.js";
 import { benchBulkAdhesion, benchExport } from "./portfolio.js";
 import { benchFirstLoad } from "./delivery.js";
+import { benchSoftware } from "./software.js";
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -349,6 +350,22 @@ async function benchDelivery() {
   }
 }
 
+/** Software access: the inbox with a Bearer token against the same route with a session cookie; token refreshes. */
+async function benchSoftwareSection() {
+  const database = await benchDatabase();
+  try {
+    const r = await benchSoftware(database, DURATION_S, CONNECTIONS);
+    results.software = r;
+    const ms = (v: number) => v.toFixed(2);
+    const fmt = (x: { rps: number; p50: number; p95: number; p99: number }) => `${Math.round(x.rps)} req/s, p50 ${ms(x.p50)} ms, p95 ${ms(x.p95)} ms, p99 ${ms(x.p99)} ms`;
+    rows.push({ name: `GET /api/v1/requests with a session cookie (${r.requests} requests, 50 a page)`, value: fmt(r.cookie) });
+    rows.push({ name: "GET /api/v1/requests with a Bearer token (same route)", value: fmt(r.bearer), baseline: "session cookie (target ≥ 0.9)", ratio: (r.bearer.rps / r.cookie.rps).toFixed(2) });
+    rows.push({ name: `token endpoint, refresh with rotation (${r.connections} chains)`, value: `${r.refresh.rps.toFixed(0)} /s, p50 ${ms(r.refresh.p50)} ms, p95 ${ms(r.refresh.p95)} ms, p99 ${ms(r.refresh.p99)} ms` });
+  } finally {
+    await database.close();
+  }
+}
+
 const SECTIONS: Record<string, () => Promise<void>> = {
   delivery: benchDelivery,
   http: benchHttp,
@@ -360,6 +377,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   inbox: benchInboxScales,
   portfolio: benchPortfolioSection,
   backoffice: benchBackofficeSection,
+  software: benchSoftwareSection,
 };
 
 async function main() {

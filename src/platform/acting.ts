@@ -11,10 +11,10 @@ export type SoftwareActing = {
   grantId: string;
   /** The person the software acts through. */
   spaceId: string;
-  /** The companies the person chose, or null for all of hers. */
-  sirens: string[] | null;
-  /** The companies whose administrators cut this software off for this person. */
-  blocked: string[];
+  /** Whether the person chose some companies (listed in `software_grant_companies`) rather than all of hers. */
+  chosenCompanies: boolean;
+  /** Whether some company cut this software off for this person (`software_company_blocks`). */
+  cutOff: boolean;
   scopes: string[];
 };
 

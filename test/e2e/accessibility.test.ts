@@ -70,7 +70,7 @@ describe("accessibility (axe, WCAG 2.1 AA)", () => {
     const page = await app.newPage();
     await signInThroughUi(app, page, STORY.lila, STORY.password);
     const found: Record<string, string[]> = {};
-    for (const path of ["/mon-espace", "/demandes", `/demandes/${requestId}`, "/adherer", "/adherer/en-nombre", "/delegations/en-nombre", "/exports", `/entreprises/${SEED.martin.siren}`, "/ecrire"]) {
+    for (const path of ["/mon-espace", "/demandes", `/demandes/${requestId}`, "/adherer", "/adherer/en-nombre", "/delegations/en-nombre", "/exports", "/logiciels-autorises", `/entreprises/${SEED.martin.siren}`, "/ecrire"]) {
       found[path] = await audit(page, path);
     }
     found["/ecrire (refusée)"] = await audit(page, `/ecrire?siren=${SEED.martin.siren}`, async (p) => {

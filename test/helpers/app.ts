@@ -64,6 +64,11 @@ export class CookieJar {
     const body = safeJson(res.body) as { csrfToken?: string } | undefined;
     if (body?.csrfToken) this.csrf = body.csrfToken;
   }
+  /** Holds a session opened outside a browser (a service call), with its CSRF token. */
+  set(name: string, value: string, csrf?: string) {
+    this.cookies.set(name, value);
+    if (csrf) this.csrf = csrf;
+  }
   header(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
   }

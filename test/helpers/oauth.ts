@@ -1,5 +1,5 @@
 import * as client from "openid-client";
-import { expect } from "vitest";
+import { strict as assert } from "node:assert";
 import { registerSoftware } from "../../src/modules/software/index.js";
 import { call, type CookieJar, type TestApp } from "./app.js";
 
@@ -16,7 +16,7 @@ export async function listen(t: TestApp): Promise<typeof fetch> {
   };
 }
 
-export async function newSoftware(t: TestApp, options: { public?: boolean; name?: string; redirectUris?: string[] } = {}) {
+export async function newSoftware(t: Pick<TestApp, "ctx" | "clock">, options: { public?: boolean; name?: string; redirectUris?: string[] } = {}) {
   return registerSoftware(
     { db: t.ctx.db, clock: t.clock, oauthKey: t.ctx.config.oauthKey },
     { name: options.name ?? "Logiciel Compta Plus", redirectUris: options.redirectUris ?? [REDIRECT_URI], public: options.public ?? false },
@@ -58,17 +58,17 @@ export async function authorize(
 ): Promise<URL> {
   const browser = new Map<string, string>();
   const first = await send(authorizationUrl.href, { redirect: "manual" });
-  expect(first.status, await first.clone().text()).toBe(303);
+  assert.equal(first.status, 303, await first.clone().text());
   cookiesOf(first, browser);
   const consentPath = new URL(first.headers.get("location")!, ISSUER).pathname;
   const uid = consentPath.split("/").pop()!;
-  expect(consentPath).toBe(`/autorisation/${uid}`);
+  assert.equal(consentPath, `/autorisation/${uid}`);
   const described = await call(t.app, "GET", `/api/v1/oauth/interactions/${uid}`, { jar: person.jar });
-  expect(described.status).toBe(200);
+  assert.equal(described.status, 200);
   const answered = await call(t.app, "POST", `/api/v1/oauth/interactions/${uid}`, { jar: person.jar, body: answer });
-  expect(answered.status, JSON.stringify(answered.body)).toBe(200);
+  assert.equal(answered.status, 200, JSON.stringify(answered.body));
   const resumed = await send(answered.body.redirectTo, { redirect: "manual", headers: { cookie: cookieHeader(browser) } });
-  expect(resumed.status, await resumed.clone().text()).toBe(303);
+  assert.equal(resumed.status, 303, await resumed.clone().text());
   return new URL(resumed.headers.get("location")!);
 }
 

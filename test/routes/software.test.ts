@@ -369,7 +369,10 @@ describe("rate limit per software and person", () => {
     for (let i = 0; i < 5; i++) {
       const res = await sendSmall(`${ISSUER}/api/v1/companies`, { headers: { authorization: `Bearer ${token}` } });
       statuses.push(res.status);
-      if (res.status === 429) retryAfter = res.headers.get("retry-after");
+      if (res.status === 429) {
+        retryAfter = res.headers.get("retry-after");
+        expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: "rate_limited", message: expect.stringMatching(/^Trop de requêtes ; réessayez dans \d+ s\.$/) });
+      }
     }
     expect(statuses).toEqual([200, 200, 200, 429, 429]);
     expect(Number(retryAfter)).toBeGreaterThan(0);

@@ -43,6 +43,8 @@ const DevLetters = lazy(() => import("./pages/DevLetters").then((m) => ({ defaul
 const BulkAdhere = lazy(() => import("./pages/BulkAdhere").then((m) => ({ default: m.BulkAdhere })));
 const BulkDelegate = lazy(() => import("./pages/BulkDelegate").then((m) => ({ default: m.BulkDelegate })));
 const Exports = lazy(() => import("./pages/Exports").then((m) => ({ default: m.Exports })));
+const Consent = lazy(() => import("./pages/Software").then((m) => ({ default: m.Consent })));
+const AuthorizedSoftware = lazy(() => import("./pages/Software").then((m) => ({ default: m.AuthorizedSoftware })));
 
 /** Whether this server offers the development tools (test mails and letters): never in production. */
 function useDevTools(): boolean {
@@ -116,6 +118,7 @@ function Layout() {
                 { text: "Adhérer en nombre", linkProps: { to: "/adherer/en-nombre" }, isActive: location.pathname.startsWith("/adherer") },
                 { text: "Déléguer en nombre", linkProps: { to: "/delegations/en-nombre" }, isActive: location.pathname.startsWith("/delegations") },
                 { text: "Exports", linkProps: { to: "/exports" }, isActive: location.pathname === "/exports" },
+                { text: "Logiciels autorisés", linkProps: { to: "/logiciels-autorises" }, isActive: location.pathname === "/logiciels-autorises" },
               ]
             : undefined
         }
@@ -135,6 +138,8 @@ function Layout() {
           <Route path="/adherer/en-nombre" element={<BulkAdhere />} />
           <Route path="/delegations/en-nombre" element={<BulkDelegate />} />
           <Route path="/exports" element={<Exports />} />
+          <Route path="/autorisation/:uid" element={<Consent />} />
+          <Route path="/logiciels-autorises" element={<AuthorizedSoftware />} />
           <Route path="/ecrire" element={<Write />} />
           <Route path="/demandes" element={<Inbox />} />
           <Route path="/demandes/:id" element={<RequestPage />} />

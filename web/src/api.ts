@@ -99,6 +99,9 @@ export const frenchDate = (iso: string) => new Date(iso).toLocaleDateString("fr-
 
 export type Delegation = Item<Reply<"/api/v1/delegations", "get">>;
 export type Representative = Item<Reply<"/api/v1/companies/{siren}/representatives", "get">>;
+export type CompanySoftware = Item<Reply<"/api/v1/companies/{siren}/software", "get">>;
+export type AuthorizedSoftware = Item<Reply<"/api/v1/authorized-software", "get">>;
+export type SoftwareInteraction = Reply<"/api/v1/oauth/interactions/{uid}", "get">;
 export type RequestSummary = Item<Reply<"/api/v1/requests", "get">>;
 export type RequestDetail = Reply<"/api/v1/requests/{id}", "get">;
 export type Message = RequestDetail["messages"][number];

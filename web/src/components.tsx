@@ -208,3 +208,9 @@ export function Thread({ messages, side }: { messages: Message[]; side: "company
     </ol>
   );
 }
+
+/** A place to go back to after signing in: a path of this site only (never another origin). */
+export function safeReturn(path: string | null | undefined): string | undefined {
+  if (!path || !path.startsWith("/") || path.startsWith("//") || path.startsWith("/\\")) return undefined;
+  return path;
+}

@@ -3,7 +3,7 @@ import type { Executor } from "../../platform/db/database.js";
 import { invalidCursor } from "../../platform/cursor.js";
 import { getCompanies } from "../companies/index.js";
 import { companyEmailsOf } from "../adhesions/index.js";
-import { liveRightsIn } from "./rights.repository.js";
+import { liveRightsIn, softwareLimits } from "./rights.repository.js";
 import { actingSoftware } from "../../platform/acting.js";
 import { sortRights, type MyRight } from "./rights.views.js";
 
@@ -117,8 +117,8 @@ function conditions(spaceId: string, at: Date, f: PortfolioFilters): Expression<
   if (software && software.spaceId === spaceId) {
     // A software sees only the companies it was granted, where the person holds live rights (product §15).
     where.push(sql<SqlBool>`(cardinality(e.services) > 0 AND e.rights_from <= ${at} AND (e.rights_until IS NULL OR e.rights_until > ${at}))`);
-    if (software.sirens !== null) where.push(sql<SqlBool>`e.siren = ANY (${software.sirens}::char(9)[])`);
-    if (software.blocked.length > 0) where.push(sql<SqlBool>`e.siren <> ALL (${software.blocked}::char(9)[])`);
+    const limits = softwareLimits(software, sql.ref("e.siren"));
+    if (limits) where.push(limits as unknown as Expression<SqlBool>);
   }
   if (f.service) where.push(sql<SqlBool>`${f.service} = ANY (e.services)`);
   if (f.role) where.push(sql<SqlBool>`${f.role} = ANY (e.roles)`);

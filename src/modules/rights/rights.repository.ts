@@ -1,7 +1,7 @@
-import { sql } from "kysely";
+import { sql, type RawBuilder } from "kysely";
 import type { Executor } from "../../platform/db/database.js";
 import type { NewRow } from "../../platform/db/schema.js";
-import { actingSoftware } from "../../platform/acting.js";
+import { actingSoftware, type SoftwareActing } from "../../platform/acting.js";
 
 /**
  * The one definition, in SQL, of a right that works at `at` (the policy's `isLive` is its mirror in memory): active,
@@ -11,14 +11,26 @@ export function liveRight(alias: string, at: Date) {
   const col = (c: string) => sql.ref(`${alias}.${c}`);
   const live = sql<boolean>`(${col("state")} = 'active' AND ${col("valid_from")} <= ${at} AND (${col("valid_until")} IS NULL OR ${col("valid_until")} > ${at}))`;
   const software = actingSoftware();
-  if (!software) return live;
+  const limits = software ? softwareLimits(software, col("siren")) : undefined;
+  if (!software || !limits) return live;
   // A software acting through a person uses her rights only on the companies she chose for it and that did not
   // cut it off (product §15); everyone else's rights read as they are.
-  const chosen = software.sirens === null ? sql<boolean>`TRUE` : sql<boolean>`${col("siren")} = ANY(${software.sirens}::char(9)[])`;
-  const notBlocked = software.blocked.length === 0 ? sql<boolean>`TRUE` : sql<boolean>`${col("siren")} <> ALL(${software.blocked}::char(9)[])`;
-  return sql<boolean>`(${live} AND (${col("space_id")} <> ${software.spaceId} OR (${chosen} AND ${notBlocked})))`;
+  return sql<boolean>`(${live} AND (${col("space_id")} <> ${software.spaceId} OR ${limits}))`;
 }
 const live = (at: Date) => () => liveRight("rights", at);
+
+/**
+ * The companies a software may reach through its person, as a condition on a SIREN column (indexed probes, whatever
+ * the number of companies chosen); undefined when it may reach all of hers.
+ */
+export function softwareLimits(software: SoftwareActing, siren: RawBuilder<unknown> | ReturnType<typeof sql.ref>) {
+  const parts = [];
+  if (software.chosenCompanies) parts.push(sql<boolean>`EXISTS (SELECT 1 FROM software_grant_companies sgc WHERE sgc.grant_id = ${software.grantId} AND sgc.siren = ${siren})`);
+  if (software.cutOff) {
+    parts.push(sql<boolean>`NOT EXISTS (SELECT 1 FROM software_company_blocks scb WHERE scb.client_id = ${software.clientId} AND scb.space_id = ${software.spaceId} AND scb.siren = ${siren})`);
+  }
+  return parts.length ? sql<boolean>`(${sql.join(parts, sql` AND `)})` : undefined;
+}
 
 export async function insertRights(db: Executor, rows: NewRow<"rights">[]): Promise<void> {
   if (rows.length > 0) await db.insertInto("rights").values(rows).execute();

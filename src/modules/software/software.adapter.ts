@@ -9,6 +9,25 @@ import { clientMetadata } from "./software.repository.js";
  * Identifiers are stored hashed: for opaque tokens and codes the identifier *is* the value a software holds, so a
  * row read from the database cannot be replayed. `Client` is answered from the `software` table.
  */
+/** The stored identifier of an artifact (hashed: for tokens and codes, the identifier is the value). */
+export function artifactKey(model: string, id: string): string {
+  return sha256Hex(`${model}:${id}`);
+}
+
+/**
+ * Artifacts already read by a caller in the same query as what it needs beside them (the Bearer check reads the
+ * token with its grant in one round trip); the provider's own `find` then takes them from here, once.
+ */
+const prefetched = new Map<string, StoredArtifact>();
+type StoredArtifact = { payload: Record<string, unknown>; consumed_at: Date | null; expires_at: Date | null };
+
+/** Hands an artifact read elsewhere to the next `find` of the same identifier; answers how to withdraw it. */
+export function prefetchArtifact(model: string, id: string, row: StoredArtifact): () => void {
+  const key = artifactKey(model, id);
+  prefetched.set(key, row);
+  return () => prefetched.delete(key);
+}
+
 export class SqlAdapter implements Adapter {
   constructor(
     private readonly db: Executor,
@@ -17,7 +36,7 @@ export class SqlAdapter implements Adapter {
   ) {}
 
   private key(id: string): string {
-    return sha256Hex(`${this.model}:${id}`);
+    return artifactKey(this.model, id);
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
@@ -35,6 +54,12 @@ export class SqlAdapter implements Adapter {
 
   async find(id: string): Promise<AdapterPayload | undefined> {
     if (this.model === "Client") return clientMetadata(this.db, id, this.oauthKey);
+    const key = this.key(id);
+    const ready = prefetched.get(key);
+    if (ready) {
+      prefetched.delete(key);
+      return revive(ready, id);
+    }
     const row = await this.db
       .selectFrom("oauth_artifacts")
       .select(["payload", "consumed_at", "expires_at"])
@@ -72,7 +97,7 @@ export class SqlAdapter implements Adapter {
   }
 }
 
-function revive(row: { payload: Record<string, unknown>; consumed_at: Date | null; expires_at: Date | null }, id: string | undefined): AdapterPayload | undefined {
+function revive(row: StoredArtifact, id: string | undefined): AdapterPayload | undefined {
   if (row.expires_at && row.expires_at.getTime() <= Date.now()) return undefined;
   const { hashedJti, ...payload } = row.payload as AdapterPayload & { hashedJti?: boolean };
   return {

@@ -39,10 +39,16 @@ export async function clientMetadata(db: Executor, clientId: string, oauthKey: s
   };
 }
 
-/** One call's view of a token's grant: the grant, its software, its companies, and the companies that cut it off. */
-export async function grantForCall(db: Executor, grantId: string) {
+/**
+ * One call's view of an access token, in one round trip: the stored token (for the provider to validate), its grant,
+ * its software, and whether some company cut it off (the companies themselves are probed where rights are read).
+ */
+export async function accessTokenForCall(db: Executor, tokenKey: string) {
   const row = await sql<{
-    grant_id: string;
+    payload: Record<string, unknown>;
+    consumed_at: Date | null;
+    artifact_expires_at: Date | null;
+    grant_id: string | null;
     client_id: string;
     space_id: string;
     scopes: string[];
@@ -51,13 +57,14 @@ export async function grantForCall(db: Executor, grantId: string) {
     revoked_at: Date | null;
     name: string;
     disabled_at: Date | null;
-    sirens: string[] | null;
-    blocked: string[] | null;
+    cut_off: boolean | null;
   }>`
-    SELECT g.grant_id, g.client_id, g.space_id, g.scopes, g.all_companies, g.expires_at, g.revoked_at, s.name, s.disabled_at,
-           (SELECT array_agg(c.siren::text) FROM software_grant_companies c WHERE c.grant_id = g.grant_id) AS sirens,
-           (SELECT array_agg(b.siren::text) FROM software_company_blocks b WHERE b.client_id = g.client_id AND b.space_id = g.space_id) AS blocked
-    FROM software_grants g JOIN software s ON s.client_id = g.client_id
-    WHERE g.grant_id = ${grantId}`.execute(db);
+    SELECT a.payload, a.consumed_at, a.expires_at AS artifact_expires_at,
+           g.grant_id, g.client_id, g.space_id, g.scopes, g.all_companies, g.expires_at, g.revoked_at, s.name, s.disabled_at,
+           EXISTS (SELECT 1 FROM software_company_blocks b WHERE b.client_id = g.client_id AND b.space_id = g.space_id) AS cut_off
+    FROM oauth_artifacts a
+    LEFT JOIN software_grants g ON g.grant_id = a.grant_id
+    LEFT JOIN software s ON s.client_id = g.client_id
+    WHERE a.model = 'AccessToken' AND a.id = ${tokenKey}`.execute(db);
   return row.rows[0];
 }

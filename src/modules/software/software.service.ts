@@ -12,7 +12,8 @@ import { liveRightsIn, managesCompany } from "../rights/index.js";
 import { SOFTWARE_SCOPE_LABELS } from "../../shared/labels.js";
 import type { AuthorizationServer } from "./software.provider.js";
 import { LIFETIMES } from "./software.provider.js";
-import { clientSecret, grantForCall, SCOPES, softwareById, type Scope } from "./software.repository.js";
+import { accessTokenForCall, clientSecret, SCOPES, softwareById, type Scope } from "./software.repository.js";
+import { artifactKey, prefetchArtifact } from "./software.adapter.js";
 
 export type SoftwareDeps = { db: Executor; clock: Clock; server: AuthorizationServer; oauthKey: string };
 
@@ -88,12 +89,15 @@ const TOUCH_EVERY_MS = 60_000;
 export function bearerResolver(deps: SoftwareDeps) {
   return async (token: string): Promise<SoftwareActing | null> => {
     if (token.length < 20 || token.length > 200) return null;
-    const accessToken = await deps.server.provider.AccessToken.find(token);
+    // The token and its grant in one query; the provider then validates the token from what was read.
+    const grant = await accessTokenForCall(deps.db, artifactKey("AccessToken", token));
+    if (!grant?.grant_id) return null;
+    const withdraw = prefetchArtifact("AccessToken", token, { payload: grant.payload, consumed_at: grant.consumed_at, expires_at: grant.artifact_expires_at });
+    const accessToken = await deps.server.provider.AccessToken.find(token).finally(withdraw);
     if (!accessToken || accessToken.isExpired || !accessToken.grantId || !accessToken.accountId) return null;
     if (accessToken.aud !== deps.server.apiResource && !(Array.isArray(accessToken.aud) && accessToken.aud.includes(deps.server.apiResource))) return null;
-    const grant = await grantForCall(deps.db, accessToken.grantId);
     const now = deps.clock.now();
-    if (!grant || grant.revoked_at || grant.disabled_at || grant.space_id !== accessToken.accountId || grant.client_id !== accessToken.clientId) return null;
+    if (grant.grant_id !== accessToken.grantId || grant.revoked_at || grant.disabled_at || grant.space_id !== accessToken.accountId || grant.client_id !== accessToken.clientId) return null;
     const granted = new Set(grant.scopes);
     const scopes = String(accessToken.scope ?? "").split(" ").filter((s) => granted.has(s));
     if (grant.expires_at <= now) return null;
@@ -105,8 +109,8 @@ export function bearerResolver(deps: SoftwareDeps) {
       softwareName: grant.name,
       grantId: grant.grant_id,
       spaceId: grant.space_id,
-      sirens: grant.all_companies ? null : (grant.sirens ?? []).map((s) => s.trim()),
-      blocked: (grant.blocked ?? []).map((s) => s.trim()),
+      chosenCompanies: !grant.all_companies,
+      cutOff: grant.cut_off === true,
       scopes,
     };
   };

@@ -59,7 +59,12 @@ function fastifyClientError(error: FastifyError): { status: number; code: string
       if (error instanceof SyntaxError || /JSON/i.test(error.message)) {
         return { status: 400, code: "malformed_json", message: "Le corps de la requête n'est pas un JSON valide." };
       }
-      return { status, code: status === 429 ? "rate_limited" : "bad_request", message: "Requête invalide." };
+      if (status === 429) {
+        // The rate limiter throws the body its errorResponseBuilder wrote (with the wait in seconds).
+        const built = (error as unknown as { error?: { message?: unknown } }).error?.message;
+        return { status, code: "rate_limited", message: typeof built === "string" ? built : "Trop de requêtes ; réessayez dans une minute." };
+      }
+      return { status, code: "bad_request", message: "Requête invalide." };
   }
 }
 

@@ -4,20 +4,24 @@ import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { api, ApiError, type Person } from "../api";
-import { ErrorAlert, FormColumn, Page, useAction } from "../components";
+import { ErrorAlert, FormColumn, Page, safeReturn, useAction } from "../components";
 import { useSession } from "../session";
 
 export function DeviceCode() {
   const navigate = useNavigate();
   const location = useLocation();
   const { signedIn } = useSession();
-  const email = (location.state as { email?: string } | null)?.email;
+  const { email, retour } = (location.state as { email?: string; retour?: string } | null) ?? {};
   const [code, setCode] = useState("");
   const [resent, setResent] = useState(false);
   const { run: submit, busy, error } = useAction(async () => {
     const reply = await api<{ csrfToken: string; person: Person }>("POST", "/api/v1/session/device", { email, code });
     signedIn(reply.person, reply.csrfToken);
-    navigate("/mon-espace");
+    navigate(safeReturn(retour) ?? "/mon-espace");
+  });
+  const resend = useAction(async () => {
+    await api("POST", "/api/v1/session/device/resend", { email });
+    setResent(true);
   });
 
   if (!email) {
@@ -30,10 +34,6 @@ export function DeviceCode() {
     );
   }
 
-  const resend = useAction(async () => {
-    await api("POST", "/api/v1/session/device/resend", { email });
-    setResent(true);
-  });
   const attemptsLeft = error instanceof ApiError ? (error.details?.attemptsLeft as number | undefined) : undefined;
   return (
     <Page title="Connexion depuis un nouvel appareil">

@@ -8,6 +8,7 @@ import { api, frenchDate, ROLE_LABELS, type Company, type Representative } from 
 import { ErrorAlert, FormColumn, useAction } from "../components";
 import { DELEGATION_BUNDLES, serviceLabel, useCatalogue } from "../catalogue";
 import { createModal } from "@codegouvfr/react-dsfr/Modal";
+import { CompanySoftware } from "./CompanySoftware";
 
 const revokeModal = createModal({ id: "confirmer-revocation", isOpenedByDefault: false });
 
@@ -144,6 +145,8 @@ export function ManageRights({ company }: { company: Company }) {
           </table>
         </div>
       )}
+
+      <CompanySoftware company={company} />
 
       <revokeModal.Component
         title={pending ? `Révoquer les habilitations de ${pending.name} ?` : "Révoquer"}

@@ -1,26 +1,29 @@
 import { useState } from "react";
-import { Link, useNavigate } from "react-router";
+import { Link, useLocation, useNavigate } from "react-router";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { PasswordInput } from "@codegouvfr/react-dsfr/blocks/PasswordInput";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { api, type Person } from "../api";
-import { FormColumn, Page, useAction, useFormErrors } from "../components";
+import { FormColumn, Page, safeReturn, useAction, useFormErrors } from "../components";
 import { useSession } from "../session";
 
 type SignInReply = { status: "authenticated"; csrfToken: string; person: Person } | { status: "device_verification_required" };
 
 export function SignIn() {
   const navigate = useNavigate();
+  const location = useLocation();
+  // Where the person was going (the consent page of a software, for one): back there once signed in.
+  const retour = safeReturn(new URLSearchParams(location.search).get("retour"));
   const { signedIn } = useSession();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const { run: submit, busy, error } = useAction(async () => {
     const reply = await api<SignInReply>("POST", "/api/v1/session", { email, password });
     if (reply.status === "device_verification_required") {
-      navigate("/connexion/appareil", { state: { email } });
+      navigate("/connexion/appareil", { state: { email, retour } });
     } else {
       signedIn(reply.person, reply.csrfToken);
-      navigate("/mon-espace");
+      navigate(retour ?? "/mon-espace");
     }
   });
 
