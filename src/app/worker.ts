@@ -1,4 +1,5 @@
 import { purgeExpiredSessions } from "../platform/sessions.js";
+import { purgeExpiredArtifacts } from "../modules/software/index.js";
 import { chainJournal } from "../modules/journal/index.js";
 import { purgeRecovery, purgeUnverifiedSpaces } from "../modules/spaces/index.js";
 import { expireAdhesions } from "../modules/adhesions/index.js";
@@ -25,9 +26,10 @@ export async function runHousekeeping(ctx: AppContext, options: { sweepFiles?: b
   const spaces = await purgeUnverifiedSpaces(ctx);
   const sessions = await purgeExpiredSessions(ctx.db, ctx.clock.now());
   await purgeRecovery(ctx);
+  const oauth = await purgeExpiredArtifacts(ctx.db);
   const files = options.sweepFiles ? await sweepFiles(ctx) : undefined;
   const exports = await purgeExports(ctx);
-  return { adhesions, rights, closed, digests, uploads, retention, spaces, sessions, files, exports };
+  return { adhesions, rights, closed, digests, uploads, retention, spaces, sessions, oauth, files, exports };
 }
 
 /** Starts the outbox worker and the housekeeping timer; returns a function that stops both. */
