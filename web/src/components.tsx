@@ -1,7 +1,7 @@
-import { useEffect, useLayoutEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Breadcrumb } from "@codegouvfr/react-dsfr/Breadcrumb";
-import { ApiError, frenchDate, frenchDateTime, type Message } from "./api";
+import { api, ApiError, frenchDate, frenchDateTime, type Message } from "./api";
 
 /** The first page of a visit keeps the browser's own focus order (skip links first). */
 let isFirstPage = true;
@@ -213,4 +213,31 @@ export function Thread({ messages, side }: { messages: Message[]; side: "company
 export function safeReturn(path: string | null | undefined): string | undefined {
   if (!path || !path.startsWith("/") || path.startsWith("//") || path.startsWith("/\\")) return undefined;
   return path;
+}
+
+/**
+ * A server-paginated list (`{items, nextCursor}`): its first page once `enabled`, the following ones on demand,
+ * `reload` after a change. `path` carries its own query string (the cursor is added to it).
+ */
+export function useCursorList<T>(path: string, enabled = true) {
+  const [items, setItems] = useState<T[] | undefined>();
+  const [next, setNext] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>();
+  const fetchPage = useCallback(
+    async (cursor?: string) => {
+      try {
+        const sep = path.includes("?") ? "&" : "?";
+        const page = await api<{ items: T[]; nextCursor: string | null }>("GET", cursor ? `${path}${sep}cursor=${encodeURIComponent(cursor)}` : path);
+        setItems((before) => (cursor ? [...(before ?? []), ...page.items] : page.items));
+        setNext(page.nextCursor);
+      } catch (e) {
+        setError(e);
+      }
+    },
+    [path],
+  );
+  useEffect(() => {
+    if (enabled) void fetchPage();
+  }, [enabled, fetchPage]);
+  return { items, next, error, setError, reload: () => fetchPage(), more: () => next && fetchPage(next) };
 }

@@ -1,8 +1,8 @@
-import { useCallback, useEffect, useState } from "react";
+import { useState } from "react";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { createModal } from "@codegouvfr/react-dsfr/Modal";
 import { api, frenchDate, type Company, type CompanySoftware as Row } from "../api";
-import { ErrorAlert } from "../components";
+import { ErrorAlert, useCursorList } from "../components";
 
 const cutOffModal = createModal({ id: "confirmer-coupure-logiciel", isOpenedByDefault: false });
 
@@ -11,34 +11,17 @@ const cutOffModal = createModal({ id: "confirmer-coupure-logiciel", isOpenedByDe
  * the button that cuts it off for this company alone. For administrators and deputies.
  */
 export function CompanySoftware({ company }: { company: Company }) {
-  const [items, setItems] = useState<Row[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>();
+  const list = useCursorList<Row>(`/api/v1/companies/${company.siren}/software?limit=50`);
+  const items = list.items ?? [];
   const [pending, setPending] = useState<Row | undefined>();
-  const load = useCallback(
-    async (cursor?: string) => {
-      try {
-        const page = await api<{ items: Row[]; nextCursor: string | null }>("GET", `/api/v1/companies/${company.siren}/software?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
-        setItems((before) => (cursor ? [...before, ...page.items] : page.items));
-        setNext(page.nextCursor);
-      } catch (e) {
-        setError(e);
-      }
-    },
-    [company.siren],
-  );
-  useEffect(() => {
-    void load();
-  }, [load]);
-
   const cutOff = async (row: Row) => {
-    setError(undefined);
+    list.setError(undefined);
     try {
       await api("POST", `/api/v1/companies/${company.siren}/software/${row.id}/cut-off`);
     } catch (e) {
-      setError(e);
+      list.setError(e);
     }
-    void load();
+    void list.reload();
   };
 
   return (
@@ -46,7 +29,7 @@ export function CompanySoftware({ company }: { company: Company }) {
       <h3 className="fr-mt-4w" id="logiciels">
         Logiciels qui agissent pour l'entreprise
       </h3>
-      <ErrorAlert error={error} />
+      <ErrorAlert error={list.error} />
       {items.length === 0 ? (
         <p>Aucun logiciel n'agit aujourd'hui pour {company.name}.</p>
       ) : (
@@ -78,8 +61,8 @@ export function CompanySoftware({ company }: { company: Company }) {
           ))}
         </ul>
       )}
-      {next && (
-        <Button priority="tertiary" onClick={() => void load(next)}>
+      {list.next && (
+        <Button priority="tertiary" onClick={() => void list.more()}>
           Voir les logiciels suivants
         </Button>
       )}

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from "react";
+import { useEffect, useState } from "react";
 import { Navigate, useLocation, useParams } from "react-router";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { ButtonsGroup } from "@codegouvfr/react-dsfr/ButtonsGroup";
@@ -6,7 +6,7 @@ import { CallOut } from "@codegouvfr/react-dsfr/CallOut";
 import { RadioButtons } from "@codegouvfr/react-dsfr/RadioButtons";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { api, frenchDate, type AuthorizedSoftware as Grant, type PortfolioCompany, type SoftwareInteraction } from "../api";
-import { ErrorAlert, FormColumn, Page, useAction, useFormErrors } from "../components";
+import { ErrorAlert, FormColumn, Page, useAction, useCursorList, useFormErrors } from "../components";
 import { CompanyCombobox } from "../CompanyCombobox";
 import { useSession } from "../session";
 
@@ -121,37 +121,24 @@ export function Consent() {
 /** « Logiciels autorisés »: the person's grants, each with the button that revokes it. */
 export function AuthorizedSoftware() {
   const { person } = useSession();
-  const [items, setItems] = useState<Grant[] | undefined>();
-  const [next, setNext] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>();
+  const list = useCursorList<Grant>("/api/v1/authorized-software?limit=50", Boolean(person));
+  const items = list.items;
   const [revoked, setRevoked] = useState<string | undefined>();
-  const load = useCallback(async (cursor?: string) => {
-    try {
-      const page = await api<{ items: Grant[]; nextCursor: string | null }>("GET", `/api/v1/authorized-software?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
-      setItems((before) => (cursor ? [...(before ?? []), ...page.items] : page.items));
-      setNext(page.nextCursor);
-    } catch (e) {
-      setError(e);
-    }
-  }, []);
-  useEffect(() => {
-    if (person) void load();
-  }, [person, load]);
   const revoke = async (g: Grant) => {
-    setError(undefined);
+    list.setError(undefined);
     try {
       await api("DELETE", `/api/v1/authorized-software/${g.grantId}`);
       setRevoked(g.software.name);
     } catch (e) {
-      setError(e);
+      list.setError(e);
     }
-    void load();
+    void list.reload();
   };
 
   if (person === null) return <Navigate to="/connexion?retour=%2Flogiciels-autorises" replace />;
   return (
     <Page title="Logiciels autorisés" lead="Les logiciels (de comptabilité, de gestion…) que vous avez autorisés à utiliser la messagerie en votre nom." trail={[{ label: "Mon espace", to: "/mon-espace" }]}>
-      <ErrorAlert error={error} />
+      <ErrorAlert error={list.error} />
       {revoked && <Alert severity="success" small className="fr-mb-3w" description={`L'autorisation de ${revoked} est retirée : le logiciel ne peut plus rien faire en votre nom.`} />}
       {items && items.length === 0 && <p>Vous n'avez autorisé aucun logiciel.</p>}
       {items && items.length > 0 && (
@@ -199,8 +186,8 @@ export function AuthorizedSoftware() {
           </table>
         </div>
       )}
-      {next && (
-        <Button priority="tertiary" onClick={() => void load(next)}>
+      {list.next && (
+        <Button priority="tertiary" onClick={() => void list.more()}>
           Voir les autorisations suivantes
         </Button>
       )}
