@@ -45,10 +45,12 @@ export class SqlAdapter implements Adapter {
     const stored = { ...rest, ...(jti !== undefined ? { hashedJti: true } : {}) };
     const expiresAt = expiresIn ? new Date(Date.now() + expiresIn * 1000) : null;
     const uid = typeof payload.uid === "string" ? sha256Hex(`uid:${payload.uid}`) : null;
+    // A grant is a member of its own family: revoking by grant id removes it with its tokens.
+    const grantId = payload.grantId ?? (this.model === "Grant" ? id : null);
     await this.db
       .insertInto("oauth_artifacts")
-      .values({ model: this.model, id: this.key(id), payload: JSON.stringify(stored), grant_id: payload.grantId ?? null, uid, expires_at: expiresAt, consumed_at: null })
-      .onConflict((oc) => oc.columns(["model", "id"]).doUpdateSet({ payload: JSON.stringify(stored), grant_id: payload.grantId ?? null, uid, expires_at: expiresAt }))
+      .values({ model: this.model, id: this.key(id), payload: JSON.stringify(stored), grant_id: grantId, uid, expires_at: expiresAt, consumed_at: null })
+      .onConflict((oc) => oc.columns(["model", "id"]).doUpdateSet({ payload: JSON.stringify(stored), grant_id: grantId, uid, expires_at: expiresAt }))
       .execute();
   }
 

@@ -8,7 +8,7 @@ import { decodeKeyset, encodeKeyset } from "../../platform/cursor.js";
 import { appendJournal } from "../journal/index.js";
 import { getSpaces } from "../spaces/index.js";
 import { getCompanies } from "../companies/index.js";
-import { liveRightsIn, managesCompany } from "../rights/index.js";
+import { liveRight, liveRightsIn, managesCompany } from "../rights/index.js";
 import { SOFTWARE_SCOPE_LABELS } from "../../shared/labels.js";
 import type { AuthorizationServer } from "./software.provider.js";
 import { LIFETIMES } from "./software.provider.js";
@@ -140,11 +140,13 @@ async function interactionOf(deps: SoftwareDeps, uid: string) {
 
 /** What the consent page shows: the software, what it asks for in plain words. */
 export async function describeInteraction(deps: SoftwareDeps, uid: string) {
-  const { software, scopes } = await interactionOf(deps, uid);
+  const { interaction, software, scopes } = await interactionOf(deps, uid);
+  // Where the browser goes back to: the redirect URI this authorization asked for (one of the registered ones).
+  const redirectUri = String(interaction.params.redirect_uri ?? software.redirect_uris[0] ?? deps.server.apiResource);
   return {
     software: { clientId: software.client_id, name: software.name },
     scopes: scopes.map((code) => ({ code, label: SOFTWARE_SCOPE_LABELS[code] })),
-    redirectHost: new URL(software.redirect_uris[0] ?? deps.server.apiResource).host,
+    redirectHost: new URL(redirectUri).host,
   };
 }
 
@@ -270,7 +272,6 @@ export async function revokeGrant(deps: { db: Executor; clock: Clock }, grantId:
   await deps.db.transaction().execute(async (tx) => {
     const done = await tx.updateTable("software_grants").set({ revoked_at: now, revoked_why: why }).where("grant_id", "=", grantId).where("revoked_at", "is", null).returning(["id", "client_id", "space_id"]).executeTakeFirst();
     await tx.deleteFrom("oauth_artifacts").where("grant_id", "=", grantId).execute();
-    await tx.deleteFrom("oauth_artifacts").where("model", "=", "Grant").where("grant_id", "=", grantId).execute();
     if (done) {
       await appendJournal(tx, now, {
         actor: actor.kind === "person" ? actor : { kind: "system" },
@@ -332,8 +333,7 @@ export async function listCompanySoftware(deps: { db: Executor; clock: Clock }, 
     LEFT JOIN software_company_blocks b ON b.client_id = g.client_id AND b.space_id = g.space_id AND b.siren = ${siren}
     WHERE g.revoked_at IS NULL AND g.expires_at > ${now}
       AND (g.all_companies OR EXISTS (SELECT 1 FROM software_grant_companies c WHERE c.grant_id = g.grant_id AND c.siren = ${siren}))
-      AND EXISTS (SELECT 1 FROM rights r WHERE r.space_id = g.space_id AND r.siren = ${siren} AND r.state = 'active'
-                  AND r.valid_from <= ${now} AND (r.valid_until IS NULL OR r.valid_until > ${now}))
+      AND EXISTS (SELECT 1 FROM rights r WHERE r.space_id = g.space_id AND r.siren = ${siren} AND ${liveRight("r", now)})
       ${after ? sql`AND (g.created_at, g.id) < (${after.at}, ${after.id}::uuid)` : sql``}
     ORDER BY g.created_at DESC, g.id DESC
     LIMIT ${limit + 1}`.execute(deps.db);
