@@ -1,15 +1,16 @@
 /**
  * The dependency rules of docs/ARCHITECTURE.md, checked in CI (`npm run lint:deps`).
- * Modules depend along one direction: companies ← spaces ← adhesions ← rights ← requests ← backoffice ← software;
+ * Modules depend along one direction: companies ← spaces ← adhesions ← rights ← requests ← backoffice ← correspondence ← software;
  * letters, mail and journal depend on no module; a module is entered only through its index.ts.
  */
 const later = {
-  companies: "spaces|adhesions|rights|requests|backoffice|software",
-  spaces: "adhesions|rights|requests|backoffice|software",
-  adhesions: "rights|requests|backoffice|software",
-  rights: "requests|backoffice|software",
-  requests: "backoffice|software",
-  backoffice: "software",
+  companies: "spaces|adhesions|rights|requests|backoffice|correspondence|software",
+  spaces: "adhesions|rights|requests|backoffice|correspondence|software",
+  adhesions: "rights|requests|backoffice|correspondence|software",
+  rights: "requests|backoffice|correspondence|software",
+  requests: "backoffice|correspondence|software",
+  backoffice: "correspondence|software",
+  correspondence: "software",
 };
 
 module.exports = {

@@ -13,6 +13,7 @@ import { LETTER_RENDER_KIND, letterRenderHandler } from "../modules/letters/inde
 import { ADHESION_BATCH_KIND, adhesionBatchHandler } from "../modules/adhesions/index.js";
 import { adhesionRightsPort } from "../modules/rights/index.js";
 import { EXPORT_BUILD_KIND, exportBuildHandler, fillMissingDeadlines, receiptKeysFromPem, type ReceiptKeys } from "../modules/requests/index.js";
+import { CAMPAIGN_RUN_KIND, campaignRunHandler, THREAD_PUBLISH_KIND, threadPublishHandler } from "../modules/correspondence/index.js";
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { generateKeyPairSync } from "node:crypto";
@@ -119,6 +120,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const receiptKeys = loadReceiptKeys(config);
   const files = overrides.files ?? localFileStore(config.filesDir);
   const exportDeps = { db, clock, files, receiptKeys, exportsDir: exportsDirOf(config) };
+  const correspondenceDeps = { db, clock, sealer, requests: { db, clock, receiptKeys } };
   const worker = createWorker({
     db,
     clock,
@@ -128,6 +130,8 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       [LETTER_RENDER_KIND]: letterRenderHandler({ db, clock, sealer }),
       [ADHESION_BATCH_KIND]: adhesionBatchHandler({ db, clock, hasher, sealer, publicUrl: config.publicUrl, rights: adhesionRightsPort }),
       [EXPORT_BUILD_KIND]: exportBuildHandler(exportDeps),
+      [THREAD_PUBLISH_KIND]: threadPublishHandler(correspondenceDeps),
+      [CAMPAIGN_RUN_KIND]: campaignRunHandler(correspondenceDeps),
     },
   });
   return {

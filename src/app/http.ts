@@ -6,6 +6,7 @@ import { createHttpServer } from "../platform/http/server.js";
 import { cookieNames } from "../platform/http/auth.js";
 import { recoveryRoutes, spacesRoutes } from "../modules/spaces/index.js";
 import { backofficeRoutes } from "../modules/backoffice/index.js";
+import { correspondenceRoutes } from "../modules/correspondence/index.js";
 import { devMailRoutes } from "../modules/mail/index.js";
 import { devLetterRoutes } from "../modules/letters/index.js";
 import { adhesionBatchRoutes, adhesionsRoutes, createSimplifiedSpace, type AdhesionsDeps } from "../modules/adhesions/index.js";
@@ -86,6 +87,7 @@ export async function buildHttpApp(ctx: AppContext, options: { webDir?: string }
   await app.register(authorizationServerRoutes(softwareDeps));
   await app.register(softwareRoutes(softwareDeps));
   await app.register(backofficeRoutes({ ...common, sealer: ctx.sealer, requests: requestsDeps, adhesions: adhesionsDeps, events, uploads: uploadsDeps }));
+  await app.register(correspondenceRoutes({ db: ctx.db, clock: ctx.clock, sealer: ctx.sealer, requests: requestsDeps }));
   if (!ctx.config.isProduction) {
     await app.register(devMailRoutes({ db: ctx.db }));
     await app.register(devLetterRoutes({ db: ctx.db, sealer: ctx.sealer }));

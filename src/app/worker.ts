@@ -4,7 +4,7 @@ import { chainJournal } from "../modules/journal/index.js";
 import { purgeRecovery, purgeUnverifiedSpaces } from "../modules/spaces/index.js";
 import { expireAdhesions } from "../modules/adhesions/index.js";
 import { runRightsHousekeeping } from "../modules/rights/index.js";
-import { applyRetention, autoCloseAnswered, expireUploads, purgeExports, sendDigests, sweepFiles } from "../modules/requests/index.js";
+import { applyRetention, autoCloseAnswered, expireUploads, purgeExports, sendDigests, sendReminders, sweepFiles } from "../modules/requests/index.js";
 import type { AppContext } from "./context.js";
 
 const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
@@ -21,6 +21,7 @@ export async function runHousekeeping(ctx: AppContext, options: { sweepFiles?: b
   const rights = await runRightsHousekeeping(ctx);
   const closed = await autoCloseAnswered(ctx);
   const digests = await sendDigests(ctx);
+  const reminders = await sendReminders(ctx);
   const uploads = await expireUploads(ctx);
   const retention = await applyRetention(ctx);
   const spaces = await purgeUnverifiedSpaces(ctx);
@@ -29,7 +30,7 @@ export async function runHousekeeping(ctx: AppContext, options: { sweepFiles?: b
   const oauth = await purgeExpiredArtifacts(ctx.db);
   const files = options.sweepFiles ? await sweepFiles(ctx) : undefined;
   const exports = await purgeExports(ctx);
-  return { adhesions, rights, closed, digests, uploads, retention, spaces, sessions, oauth, files, exports };
+  return { adhesions, rights, closed, digests, reminders, uploads, retention, spaces, sessions, oauth, files, exports };
 }
 
 /** Starts the outbox worker and the housekeeping timer; returns a function that stops both. */

@@ -14,6 +14,15 @@ export async function enqueue(tx: Tx, at: Date, kind: string, payload: Record<st
     .execute();
 }
 
+/** Many rows of one kind in one statement (a campaign's notices). */
+export async function enqueueMany(tx: Tx, at: Date, kind: string, payloads: Record<string, unknown>[]): Promise<void> {
+  if (payloads.length === 0) return;
+  await tx
+    .insertInto("outbox")
+    .values(payloads.map((payload) => ({ kind, payload: JSON.stringify(payload), run_after: at, created_at: at, last_error: null, done_at: null })))
+    .execute();
+}
+
 export type OutboxJob = { id: string; kind: string; payload: Record<string, unknown>; attempts: number };
 export type OutboxHandler = (job: OutboxJob) => Promise<void>;
 

@@ -35,3 +35,13 @@ export function parisDay(at: Date): string {
   const d = new TZDate(at.getTime(), PARIS);
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
 }
+
+/** A Paris wall-clock time `YYYY-MM-DDTHH:mm` (what a form's date and time fields give) as an instant. */
+export function parisLocalTime(text: string): Date | undefined {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})$/.exec(text);
+  if (!m) return undefined;
+  const p = parseDay(m[1]!);
+  const [h, mi] = [Number(m[2]), Number(m[3])];
+  if (!p || h > 23 || mi > 59) return undefined;
+  return new Date(new TZDate(p[0], p[1] - 1, p[2], h, mi, PARIS).getTime());
+}

@@ -78,6 +78,14 @@ export const NATURES: readonly { readonly code: string; readonly label: string; 
   { code: "autre", label: "Autre demande" },
 ] as const;
 
+/** Natures of a thread the administration opens (product §16). */
+export const ADMIN_NATURES: readonly { readonly code: string; readonly label: string }[] = [
+  { code: "demande_de_pieces", label: "Demande de pièces" },
+  { code: "information", label: "Information" },
+  { code: "decision", label: "Décision" },
+  { code: "relance", label: "Relance" },
+] as const;
+
 /** The catalogue of online services (product §4): codes fixed, labels in French. */
 export const SERVICE_CATALOGUE = [
   { code: "messagerie", label: "Messagerie sécurisée", taxes: null },
@@ -91,7 +99,7 @@ export const SERVICE_CATALOGUE = [
 
 const labelOf = (list: readonly { code: string; label: string }[], code: string) => list.find((x) => x.code === code)?.label ?? code;
 export const taxLabel = (code: string) => labelOf(TAXES, code);
-export const natureLabel = (code: string) => labelOf(NATURES, code);
+export const natureLabel = (code: string) => labelOf([...NATURES, ...ADMIN_NATURES], code);
 export const serviceLabel = (code: string) => labelOf(SERVICE_CATALOGUE, code);
 export const TAX_LABELS: Record<string, string> = Object.fromEntries(TAXES.map((t) => [t.code, t.label]));
 

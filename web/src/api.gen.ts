@@ -672,6 +672,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/requests/{id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** « J'accuse réception » of a thread opened by the administration (the first acknowledgement is kept) */
+        post: operations["postRequestsByIdAcknowledge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/requests/{id}/close": {
         parameters: {
             query?: never;
@@ -1251,6 +1268,150 @@ export interface paths {
         post?: never;
         /** Delete an answer template (supervisors) */
         delete: operations["deleteBackofficeTemplatesById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backoffice/companies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Companies of the agent's competence, by SIREN prefix or part of the name (the pick of a company to write to) */
+        get: operations["getBackofficeCompanies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backoffice/threads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Threads the administration opened that wait for the company: an acknowledgement or a reply, overdue first */
+        get: operations["getBackofficeThreads"];
+        put?: never;
+        /**
+         * Write first to a company of the agent's competence: a thread published now, or at `publishAt`
+         * @description Placeholders filled for the company: {{raison_sociale}} (raison sociale de l'entreprise), {{siren}} (SIREN de l'entreprise), {{reference}} (référence du fil de l'entreprise). An unknown one: 422 `unknown_placeholder`. A company outside the agent's competence: 404. `publishAt` in the past: 422.
+         */
+        post: operations["postBackofficeThreads"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backoffice/threads/scheduled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Threads written to be published later (soonest first) */
+        get: operations["getBackofficeThreadsScheduled"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backoffice/threads/scheduled/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Cancel a thread not yet published */
+        delete: operations["deleteBackofficeThreadsScheduledById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backoffice/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Campaigns of the agent's services, newest first */
+        get: operations["getBackofficeCampaigns"];
+        put?: never;
+        /**
+         * A campaign (supervisors): one message to up to 100000 companies — multipart, the CSV in `file` (a `siren` column) and the thread's fields
+         * @description Fields: tax, nature, subject, body, acknowledgementRequired, replyDueAt, repliesAllowed, publishAt, service. Each company of the service's competence with an active messagerie adhesion gets its own thread and reference; any other gets a letter in the print batch; unknown or ceased companies are listed in the report. Unknown placeholders: 422 before anything is sent.
+         */
+        post: operations["postBackofficeCampaigns"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backoffice/campaigns/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A campaign: progress and figures (published, read, acknowledged, replied, per Paris day) */
+        get: operations["getBackofficeCampaignsById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backoffice/campaigns/{id}/recipients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The report of a campaign, line by line (by result; search by SIREN, reference or name) */
+        get: operations["getBackofficeCampaignsByIdRecipients"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/backoffice/campaigns/{id}/report.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The report of a campaign as a CSV (French spreadsheets) */
+        get: operations["getBackofficeCampaignsByIdReportCsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -5230,7 +5391,7 @@ export interface operations {
                 siren?: string;
                 status?: "received" | "in_progress" | "awaiting_user" | "answered" | "closed";
                 tax?: "TVA" | "IS" | "CFE-CVAE" | "TS" | "PAS" | "BIC-BNC" | "TF" | "AUTRE";
-                nature?: "reclamation" | "question" | "delai_paiement" | "remboursement_credit_tva" | "attestation" | "changement_situation" | "autre";
+                nature?: "reclamation" | "question" | "delai_paiement" | "remboursement_credit_tva" | "attestation" | "changement_situation" | "autre" | "demande_de_pieces" | "information" | "decision" | "relance";
                 q?: string;
                 archived?: "true" | "false";
                 unread?: "true" | "false";
@@ -5272,6 +5433,8 @@ export interface operations {
                             /** Format: date-time */
                             lastActivityAt: string;
                             unreadCount: number;
+                            /** @enum {string} */
+                            origin: "company" | "administration";
                         }[];
                         nextCursor: string | null;
                     };
@@ -5526,11 +5689,21 @@ export interface operations {
                         /** Format: date-time */
                         lastActivityAt: string;
                         unreadCount: number;
+                        /** @enum {string} */
+                        origin: "company" | "administration";
                         deadlines: {
                             /** Format: date-time */
                             firstAnswer: string;
                             legal: string | null;
                         };
+                        correspondence: {
+                            acknowledgementRequired: boolean;
+                            acknowledgedAt: string | null;
+                            acknowledgedBy: string | null;
+                            replyDueAt: string | null;
+                            repliesAllowed: boolean;
+                            campaignId: string | null;
+                        } | null;
                         messages: {
                             /** Format: uuid */
                             id: string;
@@ -5728,6 +5901,107 @@ export interface operations {
             };
             /** @description Default Response */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postRequestsByIdAcknowledge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date-time */
+                        acknowledgedAt: string;
+                        acknowledgedBy: {
+                            firstName: string;
+                            lastName: string;
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7199,7 +7473,7 @@ export interface operations {
                 service?: string;
                 status?: "received" | "in_progress" | "awaiting_user" | "answered" | "closed";
                 tax?: "TVA" | "IS" | "CFE-CVAE" | "TS" | "PAS" | "BIC-BNC" | "TF" | "AUTRE";
-                nature?: "reclamation" | "question" | "delai_paiement" | "remboursement_credit_tva" | "attestation" | "changement_situation" | "autre";
+                nature?: "reclamation" | "question" | "delai_paiement" | "remboursement_credit_tva" | "attestation" | "changement_situation" | "autre" | "demande_de_pieces" | "information" | "decision" | "relance";
                 assignee?: ("me" | "none") | string;
                 overdue?: "true" | "false";
                 dueSoon?: "true" | "false";
@@ -7247,6 +7521,8 @@ export interface operations {
                             } | null;
                             unreadCount: number;
                             version: number;
+                            /** @enum {string} */
+                            origin: "company" | "administration";
                         }[];
                         nextCursor: string | null;
                     };
@@ -7432,11 +7708,21 @@ export interface operations {
                         /** Format: date-time */
                         lastActivityAt: string;
                         unreadCount: number;
+                        /** @enum {string} */
+                        origin: "company" | "administration";
                         deadlines: {
                             /** Format: date-time */
                             firstAnswer: string;
                             legal: string | null;
                         };
+                        correspondence: {
+                            acknowledgementRequired: boolean;
+                            acknowledgedAt: string | null;
+                            acknowledgedBy: string | null;
+                            replyDueAt: string | null;
+                            repliesAllowed: boolean;
+                            campaignId: string | null;
+                        } | null;
                         messages: {
                             /** Format: uuid */
                             id: string;
@@ -7544,6 +7830,18 @@ export interface operations {
                             name: string;
                             type: string;
                         }[];
+                        companySide: {
+                            firstRead: {
+                                /** Format: date-time */
+                                at: string;
+                                by: string;
+                            } | null;
+                            acknowledgement: {
+                                /** Format: date-time */
+                                at: string;
+                                by: string;
+                            } | null;
+                        };
                     };
                 };
             };
@@ -9862,6 +10160,1046 @@ export interface operations {
             };
         };
     };
+    getBackofficeCompanies: {
+        parameters: {
+            query?: {
+                q?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            siren: string;
+                            name: string;
+                            place: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getBackofficeThreads: {
+        parameters: {
+            query?: {
+                service?: string;
+                waiting?: "acknowledgement" | "reply";
+                overdue?: "true" | "false";
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            reference: string;
+                            siren: string;
+                            companyName: string;
+                            tax: string;
+                            nature: string;
+                            subject: string;
+                            /** @enum {string} */
+                            status: "received" | "in_progress" | "awaiting_user" | "answered" | "closed";
+                            serviceCode: string;
+                            /** Format: date-time */
+                            publishedAt: string;
+                            replyDueAt: string | null;
+                            overdue: boolean;
+                            waitingFor: ("acknowledgement" | "reply")[];
+                            firstReadAt: string | null;
+                            campaignId: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postBackofficeThreads: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    siren: string;
+                    /** @default [] */
+                    uploadIds?: string[];
+                    /** @enum {string} */
+                    tax: "TVA" | "IS" | "CFE-CVAE" | "TS" | "PAS" | "BIC-BNC" | "TF" | "AUTRE";
+                    /** @enum {string} */
+                    nature: "demande_de_pieces" | "information" | "decision" | "relance";
+                    subject: string;
+                    body: string;
+                    /** @default false */
+                    acknowledgementRequired?: boolean;
+                    replyDueAt?: string;
+                    /** @default true */
+                    repliesAllowed?: boolean;
+                    publishAt?: string;
+                    service?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        reference: string;
+                        /** @enum {string} */
+                        status: "published" | "scheduled";
+                        /** Format: date-time */
+                        publishAt: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getBackofficeThreadsScheduled: {
+        parameters: {
+            query?: {
+                service?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            reference: string;
+                            siren: string;
+                            companyName: string;
+                            tax: string;
+                            nature: string;
+                            subject: string;
+                            serviceCode: string;
+                            /** Format: date-time */
+                            publishAt: string;
+                            acknowledgementRequired: boolean;
+                            replyDueAt: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    deleteBackofficeThreadsScheduledById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "cancelled";
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getBackofficeCampaigns: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            serviceCode: string;
+                            tax: string;
+                            nature: string;
+                            subject: string;
+                            fileName: string;
+                            /** @enum {string} */
+                            status: "scheduled" | "running" | "done";
+                            /** Format: date-time */
+                            publishAt: string;
+                            acknowledgementRequired: boolean;
+                            replyDueAt: string | null;
+                            repliesAllowed: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            startedAt: string | null;
+                            finishedAt: string | null;
+                            total: number;
+                            done: number;
+                            threads: number;
+                            letters: number;
+                            refused: number;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    postBackofficeCampaigns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        campaignId: string;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getBackofficeCampaignsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        serviceCode: string;
+                        tax: string;
+                        nature: string;
+                        subject: string;
+                        fileName: string;
+                        /** @enum {string} */
+                        status: "scheduled" | "running" | "done";
+                        /** Format: date-time */
+                        publishAt: string;
+                        acknowledgementRequired: boolean;
+                        replyDueAt: string | null;
+                        repliesAllowed: boolean;
+                        /** Format: date-time */
+                        createdAt: string;
+                        startedAt: string | null;
+                        finishedAt: string | null;
+                        total: number;
+                        done: number;
+                        threads: number;
+                        letters: number;
+                        refused: number;
+                        body: string;
+                        figures: {
+                            published: number;
+                            read: number;
+                            acknowledged: number;
+                            replied: number;
+                            perDay: {
+                                day: string;
+                                published: number;
+                                read: number;
+                                acknowledged: number;
+                                replied: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getBackofficeCampaignsByIdRecipients: {
+        parameters: {
+            query?: {
+                status?: "pending" | "thread" | "letter" | "refused";
+                q?: string;
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            line: number;
+                            siren: string;
+                            companyName: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "thread" | "letter" | "refused";
+                            requestId: string | null;
+                            reference: string | null;
+                            readAt: string | null;
+                            acknowledgedAt: string | null;
+                            repliedAt: string | null;
+                            error: {
+                                code: string;
+                                message: string;
+                            } | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    getBackofficeCampaignsByIdReportCsv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Requête invalide (un champ, un paramètre) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Session absente ou expirée */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Introuvable, ou hors de vos droits */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     getDevMails: {
         parameters: {
             query?: {
@@ -9945,7 +11283,7 @@ export interface operations {
                             number: string;
                             siren: string;
                             /** @enum {string} */
-                            kind: "activation" | "email_change_notice";
+                            kind: "activation" | "email_change_notice" | "correspondence";
                             status: string;
                             addressLines: string[];
                             fields: {

@@ -119,3 +119,8 @@ export async function requestCompanyEmailChange(deps: AdhesionsDeps, spaceId: st
   );
   return { status: "pending_verification" as const };
 }
+
+/** Which of these companies have an active adhesion including the messagerie (the others get letters, product §16). */
+export async function companiesWithMessagerie(db: Kysely<DB>, sirens: string[]): Promise<Set<string>> {
+  return new Set(await repo.withActiveMessagerie(db, sirens));
+}

@@ -40,6 +40,20 @@ export async function hasActiveAdhesion(db: Executor, siren: string): Promise<bo
   return row !== undefined;
 }
 
+/** Which of these companies have an active adhesion that includes the messagerie. */
+export async function withActiveMessagerie(db: Executor, sirens: string[]): Promise<string[]> {
+  if (sirens.length === 0) return [];
+  const rows = await db
+    .selectFrom("adhesions")
+    .select("siren")
+    .distinct()
+    .where("siren", "in", sirens)
+    .where("status", "=", "active")
+    .where(sql<boolean>`services @> '["messagerie"]'::jsonb`)
+    .execute();
+  return rows.map((r) => r.siren);
+}
+
 export async function findPendingOf(db: Executor, spaceId: string, siren: string) {
   return db.selectFrom("adhesions").select("id").where("space_id", "=", spaceId).where("siren", "=", siren).where("status", "in", PENDING).executeTakeFirst();
 }

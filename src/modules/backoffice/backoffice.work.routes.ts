@@ -10,6 +10,7 @@ import {
   detailSchema,
   LIMITS,
   NATURE_CODES,
+  ALL_NATURE_CODES,
   postAgentMessage,
   queue,
   queueCounts,
@@ -54,6 +55,7 @@ const queueItem = z.object({
   assignee: agentRef.nullable(),
   unreadCount: z.number().int(),
   version: z.number().int(),
+  origin: z.enum(["company", "administration"]),
 });
 
 const countsSchema = z.object({
@@ -83,6 +85,11 @@ const agentDetail = detailSchema.extend({
   templates: z.array(z.object({ id: z.uuid(), title: z.string(), body: z.string() })),
   colleagues: z.array(agentRef),
   transferTargets: z.array(z.object({ code: z.string(), name: z.string(), type: z.string() })),
+  /** For a thread the administration opened: who of the company side first read it and who acknowledged it, when. */
+  companySide: z.object({
+    firstRead: z.object({ at: instant, by: z.string() }).nullable(),
+    acknowledgement: z.object({ at: instant, by: z.string() }).nullable(),
+  }),
 });
 
 /** Working the requests, the adhesion desk, the dashboard and the templates (api.md, prefix /api/v1/backoffice). */
@@ -105,7 +112,7 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
             service: z.string().max(32).optional(),
             status: z.enum(STATUSES).optional(),
             tax: z.enum(TAX_CODES).optional(),
-            nature: z.enum(NATURE_CODES as [string, ...string[]]).optional(),
+            nature: z.enum(ALL_NATURE_CODES).optional(),
             /** `me`, `none` or an agent's id. */
             assignee: z.union([z.enum(["me", "none"]), z.uuid()], { error: "assignee : me, none ou l'identifiant d'un agent" }).optional(),
             overdue: flag,

@@ -127,6 +127,24 @@ export async function findCompaniesWithHeadOffice(db: Executor, sirens: string[]
     .execute();
 }
 
+/** Several companies with their whole head-office row (one each: the active one first). */
+export async function findCompaniesWithAddress(db: Executor, sirens: string[]) {
+  return db
+    .selectFrom("companies as c")
+    .leftJoin("establishments as e", (join) => join.onRef("e.siren", "=", "c.siren").on("e.is_head_office", "=", true))
+    .selectAll("e")
+    .select(["c.siren", "c.name", "c.is_active as company_active", "c.legal_rep_first_name", "c.legal_rep_last_name"])
+    .where("c.siren", "in", sirens)
+    .orderBy("c.siren")
+    .orderBy("e.is_active", "desc")
+    .execute();
+}
+
+/** The areas (communes, departments) a service is competent for. */
+export async function competenceAreasOf(db: Executor, serviceCode: string): Promise<string[]> {
+  return (await db.selectFrom("tax_service_competences").select("area_code").where("service_code", "=", serviceCode).execute()).map((r) => r.area_code);
+}
+
 /** Every service whose competence covers a commune (by commune or by department). */
 export async function servicesCoveringArea(db: Executor, communeCode: string, departmentCode: string) {
   return db
@@ -140,4 +158,24 @@ export async function servicesCoveringArea(db: Executor, communeCode: string, de
 
 export async function listTaxServices(db: Executor) {
   return db.selectFrom("tax_services").select(["code", "name", "type"]).orderBy("type").orderBy("code").execute();
+}
+
+/**
+ * Active companies whose head office lies in the given areas (communes or departments), by SIREN prefix or by a
+ * part of their name, in SIREN order (keyset after `afterSiren`): the agent's pick of a company to write to.
+ */
+export async function searchCompaniesInAreas(db: Executor, areas: string[], q: string, afterSiren: string | undefined, limit: number) {
+  if (areas.length === 0) return [];
+  const term = q.trim();
+  const digits = term.replace(/\s/g, "");
+  let query = db
+    .selectFrom("companies as c")
+    .innerJoin("establishments as e", (join) => join.onRef("e.siren", "=", "c.siren").on("e.is_head_office", "=", true).on("e.is_active", "=", true))
+    .select(["c.siren", "c.name", "e.postal_code", "e.commune_name"])
+    .where("c.is_active", "=", true)
+    .where(sql<boolean>`(e.commune_code = ANY(${areas}::text[]) OR (CASE WHEN e.commune_code ~ '^9[78]' THEN left(e.commune_code, 3) ELSE left(e.commune_code, 2) END) = ANY(${areas}::text[]))`);
+  if (/^\d{1,9}$/.test(digits)) query = query.where("c.siren", "like", `${digits}%`);
+  else if (term) query = query.where("c.name", "ilike", `%${term.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
+  if (afterSiren) query = query.where("c.siren", ">", afterSiren);
+  return query.orderBy("c.siren").limit(limit).execute();
 }

@@ -120,3 +120,45 @@ export async function servicesCompetentFor(db: Executor, siren: string): Promise
 export async function listTaxServices(db: Executor) {
   return repo.listTaxServices(db);
 }
+
+/** A company as a mailing needs it: name, whether it is active, registered address, legal representative, commune. */
+export type MailingCompany = CompanyDetails & { communeCode: string | null };
+
+/** Several companies with their registered address, in one query (campaigns). */
+export async function getCompaniesForMailing(db: Executor, sirens: string[]): Promise<Map<string, MailingCompany>> {
+  const out = new Map<string, MailingCompany>();
+  if (sirens.length === 0) return out;
+  for (const r of await repo.findCompaniesWithAddress(db, sirens)) {
+    if (out.has(r.siren)) continue;
+    out.set(r.siren, {
+      siren: r.siren,
+      name: r.name,
+      isActive: r.company_active,
+      acronym: null,
+      legalRepresentative: r.legal_rep_last_name ? { firstName: r.legal_rep_first_name, lastName: r.legal_rep_last_name } : null,
+      address: r.siret ? toAddress(r as NonNullable<Awaited<ReturnType<typeof repo.findHeadOffice>>>) : null,
+      communeCode: r.commune_code ?? null,
+    });
+  }
+  return out;
+}
+
+/**
+ * Whether a service is territorially competent for a commune: a service covers the communes and departments it
+ * lists (product §9). Read once per service; answers a test on a commune code.
+ */
+export async function competenceOf(db: Executor, serviceCode: string): Promise<(communeCode: string | null) => boolean> {
+  const areas = new Set(await repo.competenceAreasOf(db, serviceCode));
+  return (commune) => commune !== null && (areas.has(commune) || areas.has(departmentOf(commune)));
+}
+
+/** The companies of the given services' competence matching a search (SIREN prefix or part of the name), paginated. */
+export async function searchCompaniesOfServices(db: Executor, serviceCodes: string[], q: string, afterSiren: string | undefined, limit: number) {
+  const areas = [...new Set((await Promise.all(serviceCodes.map((s) => repo.competenceAreasOf(db, s)))).flat())];
+  const rows = await repo.searchCompaniesInAreas(db, areas, q, afterSiren, limit + 1);
+  const page = rows.slice(0, limit);
+  return {
+    items: page.map((r) => ({ siren: r.siren, name: r.name, place: [r.postal_code, r.commune_name].filter(Boolean).join(" ") || null })),
+    next: rows.length > limit ? page[page.length - 1]!.siren : null,
+  };
+}

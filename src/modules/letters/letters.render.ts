@@ -28,9 +28,22 @@ export type EmailChangeNoticeFields = {
   changedAt: string;
 };
 
+/** What a letter of the administration says to a company without messagerie (product §16, campaigns). */
+export type CorrespondenceLetterFields = {
+  companyName: string;
+  siren: string;
+  service: string;
+  tax: string;
+  nature: string;
+  subject: string;
+  body: string;
+  replyDueAt: string | null;
+};
+
 export type LetterDocument =
   | { kind: "activation"; number: string; editedAt: string; addressLines: string[]; fields: ActivationLetterFields }
-  | { kind: "email_change_notice"; number: string; editedAt: string; addressLines: string[]; fields: EmailChangeNoticeFields };
+  | { kind: "email_change_notice"; number: string; editedAt: string; addressLines: string[]; fields: EmailChangeNoticeFields }
+  | { kind: "correspondence"; number: string; editedAt: string; addressLines: string[]; fields: CorrespondenceLetterFields };
 
 /** The State's typeface (Marianne), shipped with the DSFR package: full Unicode, unlike PDF's standard fonts. */
 function loadFonts() {
@@ -114,7 +127,25 @@ export function drawLetter(doc: PDFKit.PDFDocument, letter: LetterDocument): voi
   doc.fontSize(8).fillColor("#555").text(`Courrier n° ${letter.number} — SIREN ${letter.fields.siren}`, left, 100 * MM, ONCE);
   doc.fillColor("#000").moveDown(2);
   if (letter.kind === "activation") drawActivation(doc, letter.fields, left, width);
+  else if (letter.kind === "correspondence") drawCorrespondence(doc, letter.fields, left, width);
   else drawEmailChangeNotice(doc, letter.fields, left, width);
+}
+
+function drawCorrespondence(doc: PDFKit.PDFDocument, f: CorrespondenceLetterFields, left: number, width: number) {
+  doc.font("bold").fontSize(12).text(`Objet : ${f.subject}`, left, undefined, { width });
+  doc.moveDown(0.3).font("regular").fontSize(9).fillColor("#555").text(`${f.service} — ${f.tax} — ${f.nature}`, { width });
+  doc.fillColor("#000").moveDown(0.8).fontSize(10);
+  // Plain text: the line breaks of the message are kept; a long message flows onto further pages.
+  doc.text(f.body, { width });
+  if (f.replyDueAt) {
+    doc.moveDown(0.8).font("bold").text(`Réponse attendue au plus tard le ${parisDate(f.replyDueAt)}.`, { width }).font("regular");
+  }
+  doc.moveDown(1).fontSize(9).fillColor("#555");
+  doc.text(
+    `Votre entreprise n'a pas adhéré à la messagerie sécurisée de l'espace professionnel : ce message vous parvient donc par courrier. Pour répondre, adressez-vous à : ${f.service}. En adhérant à la messagerie, vous recevrez les prochains messages en ligne.`,
+    { width },
+  );
+  doc.fillColor("#000");
 }
 
 function drawActivation(doc: PDFKit.PDFDocument, f: ActivationLetterFields, left: number, width: number) {

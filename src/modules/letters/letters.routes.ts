@@ -7,7 +7,7 @@ const letterSchema = z.object({
   id: z.string(),
   number: z.string(),
   siren: z.string(),
-  kind: z.enum(["activation", "email_change_notice"]),
+  kind: z.enum(["activation", "email_change_notice", "correspondence"]),
   status: z.string(),
   addressLines: z.array(z.string()),
   fields: z.record(z.string(), z.unknown()),

@@ -10,7 +10,7 @@ import { isCalendarDay, parisDayEnd } from "../../platform/paris.js";
 import { csvRecord } from "../../platform/csv.js";
 import { enqueue, type OutboxHandler } from "../../platform/outbox.js";
 import * as repo from "./letters.repository.js";
-import { drawLetter, newLetterDocument, renderLetterPdf, type ActivationLetterFields, type EmailChangeNoticeFields, type LetterDocument } from "./letters.render.js";
+import { drawLetter, newLetterDocument, renderLetterPdf, type ActivationLetterFields, type CorrespondenceLetterFields, type EmailChangeNoticeFields, type LetterDocument } from "./letters.render.js";
 
 export type LettersDeps = { db: Executor; clock: Clock; sealer: Sealer };
 
@@ -20,8 +20,11 @@ export type NewLetter =
   | { kind: "activation"; siren: string; adhesionId: string; addressLines: string[]; fields: ActivationLetterFields }
   | { kind: "email_change_notice"; siren: string; adhesionId?: undefined; addressLines: string[]; fields: EmailChangeNoticeFields };
 
+/** A campaign's letter to a company without messagerie: one per company and campaign (the database refuses a second). */
+export type NewCorrespondenceLetter = { id: string; siren: string; campaignId: string; addressLines: string[]; fields: CorrespondenceLetterFields };
+
 /** The sealed content of a letter: its fields, codes included until the letter is posted. */
-type Content = { fields: ActivationLetterFields | EmailChangeNoticeFields };
+type Content = { fields: ActivationLetterFields | EmailChangeNoticeFields | CorrespondenceLetterFields };
 
 /**
  * Issues a letter in the caller's transaction: the row (fields sealed) and an outbox row asking the worker to
@@ -48,6 +51,36 @@ export async function issueLetter(tx: Tx, sealer: Sealer, at: Date, letter: NewL
   });
   await enqueue(tx, at, LETTER_RENDER_KIND, { letterId: id });
   return row;
+}
+
+/**
+ * Issues many campaign letters in one statement, in the caller's transaction. No render row is queued: the print
+ * batch draws each letter from its sealed content, and the letter box renders one on demand.
+ */
+export async function issueCorrespondenceLetters(tx: Tx, sealer: Sealer, at: Date, letters: NewCorrespondenceLetter[]): Promise<void> {
+  if (letters.length === 0) return;
+  await tx
+    .insertInto("letters")
+    .values(
+      letters.map((l) => ({
+        id: l.id,
+        siren: l.siren,
+        adhesion_id: null,
+        campaign_id: l.campaignId,
+        kind: "correspondence" as const,
+        status: "edited" as const,
+        address_lines: JSON.stringify(l.addressLines),
+        content_sealed: sealer.seal(JSON.stringify({ fields: l.fields } satisfies Content)),
+        pdf_sealed: null,
+        edited_at: at,
+        rendered_at: null,
+        batch_id: null,
+        printed_at: null,
+        posted_at: null,
+        returned_at: null,
+      })),
+    )
+    .execute();
 }
 
 function toDocument(row: { kind: string; number: string; edited_at: Date; address_lines: string[] }, content: Content): LetterDocument {
@@ -87,7 +120,7 @@ export type LetterView = {
   id: string;
   number: string;
   siren: string;
-  kind: "activation" | "email_change_notice";
+  kind: "activation" | "email_change_notice" | "correspondence";
   status: string;
   addressLines: string[];
   fields: Record<string, unknown>;

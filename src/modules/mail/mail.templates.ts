@@ -147,6 +147,25 @@ export function requestNotificationMail(p: { to: string; references: string[] })
   ]);
 }
 
+/**
+ * The administration wrote to the company (product §16): content-free, to the company e-mail address — no subject
+ * of the message, no link; a reminder when the message stays unread 7 days.
+ */
+export function administrationMessageMail(p: { to: string; reference: string; companyName: string; reminder: boolean; acknowledgementRequired: boolean }): Mail {
+  return build(
+    p.to,
+    p.reminder ? `Rappel : un message de l'administration attend votre lecture (${p.reference})` : `Un message de l'administration vous attend (${p.reference})`,
+    [
+      "Bonjour,",
+      p.reminder
+        ? `L'administration a adressé à l'entreprise ${p.companyName} un message (référence ${p.reference}) il y a 7 jours ; personne ne l'a encore lu.`
+        : `L'administration a adressé à l'entreprise ${p.companyName} un message (référence ${p.reference}), disponible dans sa messagerie sécurisée.`,
+      ...(p.acknowledgementRequired ? ["Ce message demande un accusé de réception : une personne habilitée de l'entreprise doit l'ouvrir et cliquer sur « J'accuse réception »."] : []),
+      "Pour le lire, connectez-vous à votre espace professionnel en saisissant vous-même l'adresse du site dans votre navigateur. Ce courriel ne contient aucun lien : méfiez-vous des messages qui vous invitent à cliquer pour vous connecter.",
+    ],
+  );
+}
+
 /** The acknowledgement of receipt, sent to the author's connection address with its signed PDF. */
 export function receiptMail(p: { to: string; reference: string; companyName: string; receivedAt: Date; pdf: Buffer }): Mail {
   const mail = build(p.to, `Accusé de réception de votre demande ${p.reference}`, [

@@ -14,7 +14,7 @@ export {
 export { requestsRoutes, acceptUploads, uploadedFile, uploadAnswer, summarySchema, messageSchema, detailSchema } from "./requests.routes.js";
 export { receiptKeysFromPem, signedReceipt, verifyReceipt, type ReceiptKeys, type ReceiptPayload, type ReceiptVerdict } from "./requests.receipts.js";
 export { transition, STATUSES, STATUS_LABELS, type RequestEvent } from "./requests.states.js";
-export { NATURES, NATURE_CODES, TAX_LABELS, LIMITS } from "./requests.catalogue.js";
+export { NATURES, NATURE_CODES, ADMIN_NATURES, ADMIN_NATURE_CODES, ALL_NATURE_CODES, TAX_LABELS, TAX_CODES, LIMITS } from "./requests.catalogue.js";
 export { frenchHolidays, addWorkingDays, deadlinesFor } from "./requests.deadlines.js";
 export { receiveUpload, openAttachment, openAttachmentForAgent, sendAttachment, expireUploads, sweepFiles, recogniseType, safeFileName, type UploadsDeps } from "./requests.uploads.js";
 export { createEventHub, serveEventStream, type EventHub, type EventClient } from "./requests.events.js";
@@ -39,3 +39,17 @@ export { searchForAgent, serviceStats, requestsOfCompany, SEARCH_CANDIDATES } fr
 export { requestExport, getExport, buildExport, exportBuildHandler, purgeExports, EXPORT_BUILD_KIND, EXPORT_RULES, type ExportDeps, type ExportManifest } from "./requests.export.js";
 export { exportRoutes } from "./requests.export.routes.js";
 export { verifyExport, type ExportVerdict } from "./requests.export.verify.js";
+export {
+  publishThreads,
+  announceThreads,
+  reserveReferences,
+  acknowledgeThread,
+  sendReminders,
+  awaitingCompany,
+  REMINDER_AFTER_MS,
+  type ThreadSpec,
+  type ThreadToPublish,
+  type AwaitingFilters,
+} from "./requests.correspondence.js";
+export { checkUploads } from "./requests.service.js";
+export { reserveUploads } from "./requests.repository.js";

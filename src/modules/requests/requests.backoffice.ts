@@ -7,6 +7,7 @@ import { sha256Hex } from "../../platform/crypto.js";
 import { DomainError } from "../../platform/errors.js";
 import { decodeKeysetOrLast, encodeKeyset } from "../../platform/cursor.js";
 import { getCompanies, taxServiceExists } from "../companies/index.js";
+import { getSpaces } from "../spaces/index.js";
 import { appendJournal } from "../journal/index.js";
 import * as repo from "./requests.repository.js";
 import { addMonths, deadlinesFor, LEGAL_MONTHS } from "./requests.deadlines.js";
@@ -128,6 +129,7 @@ export async function queue(deps: RequestsDeps, agent: AgentScope, f: QueueFilte
     serviceCode: r.service_code,
     receivedAt: r.received_at,
     lastActivityAt: r.last_activity_at,
+    origin: r.origin,
     ...deadlineMarks(r.deadline ? new Date(r.deadline) : null, now),
     assigneeId: r.assignee_agent_id,
     unreadCount: r.unread,
@@ -179,12 +181,13 @@ export async function getRequestForAgent(deps: RequestsDeps, agent: AgentScope, 
     await repo.markReadByAdministration(tx, id, now);
     await appendJournal(tx, now, { actor: { kind: "agent", id: agent.id }, action: "request.opened", subject: { type: "request", id }, data: { service: r.service_code } });
   });
-  const [summary, messages, notes, transfers, others] = await Promise.all([
+  const [summary, messages, notes, transfers, others, companySide] = await Promise.all([
     summaryOf(deps.db, r),
     threadOf(deps.db, r),
     repo.notesOf(deps.db, id),
     repo.transfersOf(deps.db, id),
     repo.otherRequestsOf(deps.db, r.siren, id, agent.services, 20),
+    companySideReceipt(deps.db, r),
   ]);
   return {
     ...summary,
@@ -195,8 +198,29 @@ export async function getRequestForAgent(deps: RequestsDeps, agent: AgentScope, 
     notes: notes.map((n) => ({ id: n.id, agentId: n.agent_id, serviceCode: n.service_code, body: n.body, createdAt: n.created_at })),
     transfers: transfers.map((t) => ({ from: t.from_service, to: t.to_service, agentId: t.agent_id, reason: t.reason, at: t.at })),
     otherRequests: others.map((o) => ({ id: o.id, reference: o.reference, subject: o.subject, status: o.status, tax: o.tax, receivedAt: o.received_at })),
+    companySide,
   };
 }
+
+/** Who of the company side first read a thread and acknowledged it, with names (the agent's view, product §16). */
+export async function companySideReceipt(db: Kysely<DB> | Tx, r: { id: string; acknowledged_at: Date | null; acknowledged_by: string | null }) {
+  const read = await db
+    .selectFrom("messages")
+    .select(["read_by_company_at", "read_by_company_space"])
+    .where("request_id", "=", r.id)
+    .where("author_kind", "=", "agent")
+    .where("read_by_company_at", "is not", null)
+    .orderBy("read_by_company_at")
+    .limit(1)
+    .executeTakeFirst();
+  const ids = [...new Set([read?.read_by_company_space, r.acknowledged_by].filter((x): x is string => !!x))];
+  const people = new Map((await getSpaces(db, ids)).map((p) => [p.id, `${p.first_name} ${p.last_name}`]));
+  return {
+    firstRead: read?.read_by_company_at ? { at: read.read_by_company_at, by: people.get(read.read_by_company_space ?? "") ?? "" } : null,
+    acknowledgement: r.acknowledged_at ? { at: r.acknowledged_at, by: people.get(r.acknowledged_by ?? "") ?? "" } : null,
+  };
+}
+
 
 /**
  * An agent's reply, optionally moving the request to `awaiting_user` or `answered`, with the agent's own uploads

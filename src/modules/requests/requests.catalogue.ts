@@ -2,11 +2,15 @@ import { TAX_CODES } from "../adhesions/index.js";
 
 export { TAX_CODES };
 
-import { NATURES, TAX_LABELS } from "../../shared/labels.js";
+import { ADMIN_NATURES, NATURES, TAX_LABELS } from "../../shared/labels.js";
 
 /** Natures of a request (product §8), from the shared catalogue of labels. */
-export { NATURES, TAX_LABELS };
+export { ADMIN_NATURES, NATURES, TAX_LABELS };
 export const NATURE_CODES = NATURES.map((n) => n.code) as [string, ...string[]];
+/** Natures of the threads the administration opens (product §16). */
+export const ADMIN_NATURE_CODES = ADMIN_NATURES.map((n) => n.code) as [string, ...string[]];
+/** Every nature a thread may have, whoever opened it (the filters of the lists). */
+export const ALL_NATURE_CODES = [...NATURE_CODES, ...ADMIN_NATURE_CODES] as [string, ...string[]];
 
 
 export function natureAllowed(tax: string, nature: string): boolean {

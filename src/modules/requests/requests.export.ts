@@ -22,7 +22,8 @@ import { safeFileName } from "./requests.uploads.js";
 import { serviceNames, threadOf, type MessageView } from "./requests.service.js";
 import { STATUS_LABELS } from "./requests.states.js";
 import type { RequestStatus } from "../../platform/db/schema.js";
-import { NATURES, TAX_LABELS } from "./requests.catalogue.js";
+import { TAX_LABELS } from "./requests.catalogue.js";
+import { natureLabel } from "../../shared/labels.js";
 import type { ReceiptKeys } from "./requests.receipts.js";
 
 /**
@@ -121,7 +122,7 @@ async function countScope(db: Kysely<DB>, spaceId: string, scope: ExportScope, a
 const parisDateTime = (d: Date) => d.toLocaleString("fr-FR", { timeZone: "Europe/Paris", dateStyle: "long", timeStyle: "short" });
 
 /** The transcript of a thread: every message with its author, date and read marks, and the request's states. */
-function transcriptPdf(r: repo.RequestRow & { companyName: string; serviceName: string }, messages: MessageView[]): Promise<Buffer> {
+function transcriptPdf(r: repo.RequestRow & { companyName: string; serviceName: string; acknowledgedByName: string | null }, messages: MessageView[]): Promise<Buffer> {
   const doc = newLetterDocument();
   doc.info.Title = `Échanges ${r.reference}`;
   doc.info.CreationDate = r.received_at;
@@ -139,9 +140,18 @@ function transcriptPdf(r: repo.RequestRow & { companyName: string; serviceName: 
   const line = (label: string, value: string) => doc.font("bold").text(`${label} : `, { continued: true, width }).font("regular").text(value, { width, features: ["kern"] });
   line("Entreprise", `${r.companyName} — SIREN ${r.siren}`);
   line("Impôt", TAX_LABELS[r.tax] ?? r.tax);
-  line("Nature", NATURES.find((n) => n.code === r.nature)?.label ?? r.nature);
+  line("Nature", natureLabel(r.nature));
   line("Service", r.serviceName);
-  line("Reçue le", `${parisDateTime(r.received_at)} (heure de Paris)`);
+  if (r.origin === "administration") {
+    line("Origine", "message de l'administration");
+    line("Publié le", `${parisDateTime(r.received_at)} (heure de Paris)`);
+    if (r.acknowledgement_required) {
+      line("Accusé de réception", r.acknowledged_at ? `le ${parisDateTime(r.acknowledged_at)} (heure de Paris), par ${r.acknowledgedByName ?? "?"}` : "demandé, non donné");
+    }
+    if (r.reply_due_at) line("Réponse attendue avant le", parisDateTime(r.reply_due_at));
+  } else {
+    line("Reçue le", `${parisDateTime(r.received_at)} (heure de Paris)`);
+  }
   if (r.first_answer_at) line("Première réponse le", parisDateTime(r.first_answer_at));
   if (r.answered_at) line("Traitée le", parisDateTime(r.answered_at));
   if (r.closed_at) line("Clôturée le", parisDateTime(r.closed_at));
@@ -224,10 +234,11 @@ export async function buildExport(deps: ExportDeps, exportId: string): Promise<v
       if (page.length === 0) break;
       const companies = await getCompanies(deps.db, [...new Set(page.map((r) => r.siren))]);
       const services = await serviceNames(deps.db, [...new Set(page.map((r) => r.service_code))]);
+      const acknowledgers = new Map((await getSpaces(deps.db, [...new Set(page.map((r) => r.acknowledged_by).filter((x): x is string => !!x))])).map((p) => [p.id, `${p.first_name} ${p.last_name}`]));
       for (const r of page) {
         const folder = `${r.siren}/${r.reference.replace(/[^\w.-]/g, "_")}`;
         const messages = await threadOf(deps.db, r);
-        const transcript = await transcriptPdf({ ...r, companyName: companies.get(r.siren)?.name ?? r.siren, serviceName: services.get(r.service_code) ?? r.service_code }, messages);
+        const transcript = await transcriptPdf({ ...r, companyName: companies.get(r.siren)?.name ?? r.siren, serviceName: services.get(r.service_code) ?? r.service_code, acknowledgedByName: r.acknowledged_by ? (acknowledgers.get(r.acknowledged_by) ?? null) : null }, messages);
         await addEntry(`${folder}/transcript.pdf`, () => Readable.from([transcript]), r.last_activity_at);
         const receipt = await repo.findReceipt(deps.db, r.id);
         if (receipt) await addEntry(`${folder}/receipt.pdf`, () => Readable.from([receipt.pdf]), r.received_at);

@@ -12,8 +12,9 @@ import { type RequestsDeps } from "./requests.service.js";
  * author — or into their daily digest when they chose one — and to the company e-mail address.
  */
 export async function notifyCompanySide(tx: Tx, now: Date, r: repo.RequestRow): Promise<void> {
-  const [author] = await getSpaces(tx, [r.author_space_id]);
-  const pref = await tx.selectFrom("notification_preferences").select("mode").where("space_id", "=", r.author_space_id).executeTakeFirst();
+  // A thread the administration opened has no author on the company side: its notices go to the company address.
+  const [author] = r.author_space_id ? await getSpaces(tx, [r.author_space_id]) : [];
+  const pref = r.author_space_id ? await tx.selectFrom("notification_preferences").select("mode").where("space_id", "=", r.author_space_id).executeTakeFirst() : undefined;
   if (author) {
     if (pref?.mode === "daily") {
       await tx.insertInto("pending_digests").values({ space_id: author.id, request_id: r.id, created_at: now }).onConflict((oc) => oc.doNothing()).execute();

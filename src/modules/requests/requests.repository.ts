@@ -27,12 +27,13 @@ export async function insertReceipt(db: Executor, requestId: string, pdf: Buffer
 export const REQUEST_COLUMNS = [
   "id", "reference", "siren", "tax", "nature", "subject", "status", "service_code", "author_space_id", "received_at",
   "last_activity_at", "answered_at", "first_answer_at", "closed_at", "archived_at", "legal_hold", "version", "assignee_agent_id",
-  "first_answer_due_at", "legal_due_at",
+  "first_answer_due_at", "legal_due_at", "origin", "opened_by_agent_id", "acknowledgement_required", "acknowledged_at",
+  "acknowledged_by", "reply_due_at", "replies_allowed", "company_replied_at", "campaign_id",
 ] as const;
 /** What a list shows of a request (the inbox, the queue). */
 export const SUMMARY_COLUMNS = [
   "requests.id", "requests.reference", "requests.siren", "requests.tax", "requests.nature", "requests.subject",
-  "requests.status", "requests.service_code", "requests.received_at", "requests.last_activity_at",
+  "requests.status", "requests.service_code", "requests.received_at", "requests.last_activity_at", "requests.origin",
 ] as const;
 
 export type RequestRow = Pick<Row<"requests">, (typeof REQUEST_COLUMNS)[number]>;
@@ -134,32 +135,47 @@ export async function attachUploads(db: Executor, messageId: string, ids: string
   return Number(taken.numUpdatedRows);
 }
 
+/** Sets uploads aside for a message to come (a thread published later): they no longer expire. */
+export async function reserveUploads(db: Executor, ids: string[], at: Date): Promise<number> {
+  if (ids.length === 0) return 0;
+  const r = await db.updateTable("uploads").set({ attached_at: at }).where("id", "in", ids).where("attached_at", "is", null).executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** Links uploads set aside earlier (`reserveUploads`) to their message. */
+export async function attachReservedUploads(db: Executor, messageId: string, ids: string[], newId: () => string): Promise<void> {
+  if (ids.length === 0) return;
+  await db.insertInto("attachments").values(ids.map((upload_id, position) => ({ id: newId(), message_id: messageId, upload_id, position }))).execute();
+}
+
 type JournalRow = { at: Date; actor_kind: string; actor_id: string | null; action: string; subject_type: string | null; subject_id: string | null; data: string };
 
 /**
  * A reply from the company side in ONE statement (one round trip, atomic without an explicit transaction): finds the
  * request under the person's visibility and locks it, moves it by the state table given (`moves`, one entry per state
  * it may leave, each with its journal entry), inserts the message and the journal entry. Answers the state the
- * request was in (`undefined`: not visible) and whether it moved (false: no move from that state, i.e. closed).
+ * request was in (`undefined`: not visible), whether it moved (false: no move from that state, i.e. closed, or a
+ * thread of the administration that takes no reply) and whether the thread takes replies.
  */
 export async function postAsPerson(
   db: Executor,
   m: { id: string; requestId: string; authorSpaceId: string; body: string; bodySha256: string; at: Date },
   visible: ReturnType<typeof sql<boolean>>,
   moves: { from: string; to: string; journal: JournalRow }[],
-): Promise<{ status: string | undefined; moved: boolean }> {
+): Promise<{ status: string | undefined; moved: boolean; repliesAllowed: boolean }> {
   const j = moves[0]?.journal;
   if (!j) throw new Error("postAsPerson needs at least one move");
   // Prepared: parsing and planning this statement would cost more than running it.
-  const r = await sql<{ status: string; moved: boolean }>`${sql.raw(PREPARED)}
+  const r = await sql<{ status: string; moved: boolean; replies_allowed: boolean }>`${sql.raw(PREPARED)}
     WITH t AS (
       SELECT * FROM unnest(${moves.map((x) => x.from)}::text[], ${moves.map((x) => x.to)}::text[], ${moves.map((x) => x.journal.data)}::text[]) AS t(from_status, to_status, data)),
     r AS (
-      SELECT requests.id, requests.status FROM requests WHERE requests.id = ${m.requestId} AND ${visible} FOR UPDATE),
+      SELECT requests.id, requests.status, requests.replies_allowed FROM requests WHERE requests.id = ${m.requestId} AND ${visible} FOR UPDATE),
     moved AS (
-      UPDATE requests SET status = t.to_status, last_activity_at = ${m.at}, version = requests.version + 1
+      UPDATE requests SET status = t.to_status, last_activity_at = ${m.at}, version = requests.version + 1,
+        company_replied_at = COALESCE(requests.company_replied_at, ${m.at})
       FROM r JOIN t ON t.from_status = r.status
-      WHERE requests.id = r.id
+      WHERE requests.id = r.id AND r.replies_allowed
       RETURNING requests.id, requests.service_code, t.data),
     msg AS (
       INSERT INTO messages (id, request_id, author_kind, author_space_id, body, body_sha256, created_at, read_by_company_at, read_by_company_space, service_code)
@@ -167,9 +183,9 @@ export async function postAsPerson(
     journal_entry AS (
       INSERT INTO journal (at, actor_kind, actor_id, action, subject_type, subject_id, data)
       SELECT ${j.at}, ${j.actor_kind}, ${j.actor_id}, ${j.action}, ${j.subject_type}, ${j.subject_id}, moved.data::jsonb FROM moved)
-    SELECT r.status, EXISTS (SELECT 1 FROM moved) AS moved FROM r`.execute(db);
+    SELECT r.status, r.replies_allowed, EXISTS (SELECT 1 FROM moved) AS moved FROM r`.execute(db);
   const row = r.rows[0];
-  return { status: row?.status, moved: row?.moved ?? false };
+  return { status: row?.status, moved: row?.moved ?? false, repliesAllowed: row?.replies_allowed ?? true };
 }
 
 // The back office ---------------------------------------------------------------------------------------------

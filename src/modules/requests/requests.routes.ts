@@ -4,8 +4,9 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { requirePerson, requirePersonSession } from "../../platform/http/auth.js";
 import { errorReply, sirenField } from "../spaces/index.js";
-import { LIMITS, NATURE_CODES, TAX_CODES } from "./requests.catalogue.js";
+import { ALL_NATURE_CODES, LIMITS, NATURE_CODES, TAX_CODES } from "./requests.catalogue.js";
 import * as service from "./requests.service.js";
+import * as correspondence from "./requests.correspondence.js";
 import * as inbox from "./requests.inbox.js";
 import * as notify from "./requests.notify.js";
 import { STATUSES } from "./requests.states.js";
@@ -57,6 +58,8 @@ export const summarySchema = z.object({
   receivedAt: instant,
   lastActivityAt: instant,
   unreadCount: z.number().int(),
+  /** `administration`: a thread the administration opened (« Message de l'administration »). */
+  origin: z.enum(["company", "administration"]),
 });
 export const messageSchema = z.object({
   id: z.uuid(),
@@ -68,8 +71,21 @@ export const messageSchema = z.object({
   readByCompanyAt: instant.nullable(),
   readByAdministrationAt: instant.nullable(),
 });
+/** What a thread the administration opened adds (null for a request of the company side). */
+export const correspondenceSchema = z
+  .object({
+    acknowledgementRequired: z.boolean(),
+    acknowledgedAt: instant.nullable(),
+    /** Who acknowledged (first and last name). */
+    acknowledgedBy: z.string().nullable(),
+    replyDueAt: instant.nullable(),
+    repliesAllowed: z.boolean(),
+    campaignId: z.uuid().nullable(),
+  })
+  .nullable();
 export const detailSchema = summarySchema.extend({
   deadlines: z.object({ firstAnswer: instant, legal: instant.nullable() }),
+  correspondence: correspondenceSchema,
   messages: z.array(messageSchema),
 });
 
@@ -167,7 +183,7 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
             siren: sirenField.optional(),
             status: z.enum(STATUSES).optional(),
             tax: z.enum(TAX_CODES).optional(),
-            nature: z.enum(NATURE_CODES).optional(),
+            nature: z.enum(ALL_NATURE_CODES).optional(),
             /** French full-text search over references, subjects and messages. */
             q: z.string().trim().min(1).max(200).optional(),
             /** Archived requests (4 years after closing) instead of the current ones. */
@@ -231,6 +247,23 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
         },
       },
       async (req, reply) => reply.status(201).send(await service.postCompanyMessage(deps, requirePerson(req).subjectId, req.params.id, req.body, req.headers["idempotency-key"])),
+    );
+
+    app.post(
+      "/api/v1/requests/:id/acknowledge",
+      {
+        schema: {
+          tags: ["requests"],
+          summary: "« J'accuse réception » of a thread opened by the administration (the first acknowledgement is kept)",
+          security: [{ session: [], csrf: [] }, { oauth2: ["messagerie.write"] }],
+          params: idParams,
+          response: {
+            200: z.object({ acknowledgedAt: instant, acknowledgedBy: z.object({ firstName: z.string(), lastName: z.string() }) }),
+            ...errors(400, 401, 404, 422),
+          },
+        },
+      },
+      async (req) => correspondence.acknowledgeThread(deps, requirePerson(req).subjectId, req.params.id),
     );
 
     app.post(

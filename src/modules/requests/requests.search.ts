@@ -102,7 +102,10 @@ export async function searchForAgent(deps: RequestsDeps, agent: AgentScope, text
   return { items, total: hits.rows.length, capped };
 }
 
-/** The dashboard of a service over a period (product §9): daily series, backlog, first-answer times, overdue. */
+/**
+ * The dashboard of a service over a period (product §9): daily series, backlog, first-answer times, overdue. The
+ * threads the administration opened are not requests received nor answered: they stay out of the series.
+ */
 export async function serviceStats(deps: RequestsDeps, agent: AgentScope, service: string, from: Date, to: Date) {
   servicesIn(agent, service);
   if (!(from < to)) throw new DomainError("invalid", "invalid_period", "La période est vide : la date de début doit précéder la date de fin.");
@@ -111,17 +114,17 @@ export async function serviceStats(deps: RequestsDeps, agent: AgentScope, servic
   const [received, answered, times, counts] = await Promise.all([
     sql<{ day: string; n: number }>`
       SELECT to_char(received_at AT TIME ZONE 'Europe/Paris', 'YYYY-MM-DD') AS day, count(*)::int AS n
-      FROM requests WHERE service_code = ${service} AND received_at >= ${from} AND received_at < ${to}
+      FROM requests WHERE service_code = ${service} AND received_at >= ${from} AND received_at < ${to} AND origin = 'company'
       GROUP BY 1`.execute(deps.db),
     sql<{ day: string; n: number }>`
       SELECT to_char(first_answer_at AT TIME ZONE 'Europe/Paris', 'YYYY-MM-DD') AS day, count(*)::int AS n
-      FROM requests WHERE service_code = ${service} AND first_answer_at >= ${from} AND first_answer_at < ${to}
+      FROM requests WHERE service_code = ${service} AND first_answer_at >= ${from} AND first_answer_at < ${to} AND origin = 'company'
       GROUP BY 1`.execute(deps.db),
     sql<{ n: number; median: number | null; p90: number | null }>`
       SELECT count(*)::int AS n,
              percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_answer_at - received_at)) AS median,
              percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM first_answer_at - received_at)) AS p90
-      FROM requests WHERE service_code = ${service} AND first_answer_at >= ${from} AND first_answer_at < ${to}`.execute(deps.db),
+      FROM requests WHERE service_code = ${service} AND first_answer_at >= ${from} AND first_answer_at < ${to} AND origin = 'company'`.execute(deps.db),
     queueCounts(deps, agent, service),
   ]);
   const days: { date: string; received: number; answered: number }[] = [];

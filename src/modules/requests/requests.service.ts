@@ -27,6 +27,8 @@ export type RequestsDeps = {
 
 export const notFound = () => new DomainError("not_found", "not_found", "Demande introuvable.");
 export const requestClosed = () => new DomainError("conflict", "request_closed", "Cette demande est clôturée : elle n'accepte plus de message. Déposez une nouvelle demande en citant sa référence.");
+export const repliesNotAllowed = () =>
+  new DomainError("conflict", "replies_not_allowed", "Ce message de l'administration n'accepte pas de réponse. Pour écrire au service, déposez une nouvelle demande en citant sa référence.");
 
 export type RequestSummary = {
   id: string;
@@ -41,6 +43,7 @@ export type RequestSummary = {
   receivedAt: Date;
   lastActivityAt: Date;
   unreadCount: number;
+  origin: "company" | "administration";
 };
 
 /** The service a request goes to: the company's managing SIE, or the competent CDIF for taxes foncières. */
@@ -228,7 +231,7 @@ async function visibleRequest(db: Kysely<DB> | Tx, spaceId: string, id: string, 
   return r;
 }
 
-type SummaryColumns = Pick<repo.RequestRow, "id" | "reference" | "siren" | "tax" | "nature" | "subject" | "status" | "service_code" | "received_at" | "last_activity_at">;
+type SummaryColumns = Pick<repo.RequestRow, "id" | "reference" | "siren" | "tax" | "nature" | "subject" | "status" | "service_code" | "received_at" | "last_activity_at" | "origin">;
 
 /** What lists and threads show of a request. */
 export function toSummary(r: SummaryColumns, companyName: string | undefined, serviceName: string | undefined, unreadCount: number): RequestSummary {
@@ -245,6 +248,7 @@ export function toSummary(r: SummaryColumns, companyName: string | undefined, se
     receivedAt: r.received_at,
     lastActivityAt: r.last_activity_at,
     unreadCount,
+    origin: r.origin,
   };
 }
 
@@ -290,11 +294,34 @@ function announcedDeadlines(r: repo.RequestRow): { firstAnswer: Date; legal: Dat
   return { firstAnswer: r.first_answer_due_at ?? computed.firstAnswer, legal: r.legal_due_at ?? computed.legal };
 }
 
-export async function summaryOf(db: Kysely<DB> | Tx, r: repo.RequestRow): Promise<RequestSummary & { deadlines: { firstAnswer: Date; legal: Date | null } }> {
+/** What a thread opened by the administration adds (product §16); null for a request of the company side. */
+export type CorrespondenceView = {
+  acknowledgementRequired: boolean;
+  acknowledgedAt: Date | null;
+  acknowledgedBy: string | null;
+  replyDueAt: Date | null;
+  repliesAllowed: boolean;
+  campaignId: string | null;
+} | null;
+
+async function correspondenceOf(db: Kysely<DB> | Tx, r: repo.RequestRow): Promise<CorrespondenceView> {
+  if (r.origin !== "administration") return null;
+  const [by] = r.acknowledged_by ? await getSpaces(db, [r.acknowledged_by]) : [];
+  return {
+    acknowledgementRequired: r.acknowledgement_required,
+    acknowledgedAt: r.acknowledged_at,
+    acknowledgedBy: by ? `${by.first_name} ${by.last_name}` : null,
+    replyDueAt: r.reply_due_at,
+    repliesAllowed: r.replies_allowed,
+    campaignId: r.campaign_id,
+  };
+}
+
+export async function summaryOf(db: Kysely<DB> | Tx, r: repo.RequestRow): Promise<RequestSummary & { deadlines: { firstAnswer: Date; legal: Date | null }; origin: "company" | "administration"; correspondence: CorrespondenceView }> {
   const company = (await getCompanies(db, [r.siren])).get(r.siren);
   const services = await serviceNames(db, [r.service_code]);
   const unread = await db.selectFrom("messages").select((eb) => eb.fn.countAll<string>().as("n")).where("request_id", "=", r.id).where("author_kind", "<>", "person").where("read_by_company_at", "is", null).executeTakeFirstOrThrow();
-  return { ...toSummary(r, company?.name, services.get(r.service_code), Number(unread.n)), deadlines: announcedDeadlines(r) };
+  return { ...toSummary(r, company?.name, services.get(r.service_code), Number(unread.n)), deadlines: announcedDeadlines(r), origin: r.origin, correspondence: await correspondenceOf(db, r) };
 }
 
 /** One request with its thread; marks the administration's messages read by the company side (first read). */
@@ -335,6 +362,7 @@ export async function postCompanyMessage(deps: RequestsDeps, spaceId: string, id
     });
     const done = await repo.postAsPerson(ex, { id: messageId, requestId: id, authorSpaceId: spaceId, body: input.body, bodySha256, at: now }, messagerieScope(spaceId, now), moves);
     if (done.status === undefined) throw notFound();
+    if (!done.repliesAllowed) throw repliesNotAllowed();
     if (!done.moved) throw requestClosed();
     await linkUploads(ex, messageId, uploads.map((u) => u.id), now);
     return { id: messageId, createdAt: now.toISOString() };

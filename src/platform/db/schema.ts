@@ -1,6 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
 import type { Json, Timestamp } from "./schema.columns.js";
-import type { RightsTable, OfferStatus, DelegationOffersTable, RequestStatus, RequestCountersTable, RequestsTable, RequestNotesTable, RequestTransfersTable, AnswerTemplatesTable, MessagesTable, UploadsTable, AttachmentsTable, ReceiptsTable, IdempotencyKeysTable, NotificationPreferencesTable, LegalHoldsTable, PendingDigestsTable, CompanyActivityTable, PortfolioEntriesTable, PortfolioCountsTable, AdhesionBatchesTable, AdhesionBatchItemsTable, BulkSuspensionsTable, ExportsTable, SoftwareTable, OauthArtifactsTable, SoftwareGrantsTable, SoftwareGrantCompaniesTable, SoftwareCompanyBlocksTable } from "./schema.work.js";
+import type { RightsTable, OfferStatus, DelegationOffersTable, RequestStatus, RequestCountersTable, RequestsTable, RequestNotesTable, RequestTransfersTable, AnswerTemplatesTable, MessagesTable, UploadsTable, AttachmentsTable, ReceiptsTable, IdempotencyKeysTable, NotificationPreferencesTable, LegalHoldsTable, PendingDigestsTable, CompanyActivityTable, PortfolioEntriesTable, PortfolioCountsTable, AdhesionBatchesTable, AdhesionBatchItemsTable, BulkSuspensionsTable, ExportsTable, SoftwareTable, OauthArtifactsTable, SoftwareGrantsTable, SoftwareGrantCompaniesTable, SoftwareCompanyBlocksTable, ScheduledThreadsTable, CampaignsTable, CampaignRecipientsTable } from "./schema.work.js";
 
 export type { Json, Timestamp } from "./schema.columns.js";
 export type * from "./schema.work.js";
@@ -199,7 +199,7 @@ export interface LettersTable {
   number: Generated<string>;
   siren: string;
   adhesion_id: string | null;
-  kind: "activation" | "email_change_notice";
+  kind: "activation" | "email_change_notice" | "correspondence";
   status: LetterStatus;
   address_lines: Json<string[]>;
   content_sealed: string;
@@ -210,6 +210,7 @@ export interface LettersTable {
   printed_at: Timestamp | null;
   posted_at: Timestamp | null;
   returned_at: Timestamp | null;
+  campaign_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 export interface PrintBatchesTable {
   id: string;
@@ -305,6 +306,9 @@ export interface DB {
   software_grants: SoftwareGrantsTable;
   software_grant_companies: SoftwareGrantCompaniesTable;
   software_company_blocks: SoftwareCompanyBlocksTable;
+  scheduled_threads: ScheduledThreadsTable;
+  campaigns: CampaignsTable;
+  campaign_recipients: CampaignRecipientsTable;
 }
 
 export type Row<T extends keyof DB> = Selectable<DB[T]>;

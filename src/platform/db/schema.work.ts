@@ -51,7 +51,7 @@ export interface RequestsTable {
   subject: string;
   status: RequestStatus;
   service_code: string;
-  author_space_id: string;
+  author_space_id: string | null;
   received_at: Timestamp;
   last_activity_at: Timestamp;
   answered_at: Timestamp | null;
@@ -66,6 +66,69 @@ export interface RequestsTable {
   legal_due_at: Timestamp | null;
   /** Generated from the deadlines and the state; 'infinity' when nothing is due (read it as text). */
   due_at: ColumnType<string, never, never>;
+  /** `administration`: a thread opened by an agent (product §16). */
+  origin: Generated<RequestOrigin>;
+  opened_by_agent_id: ColumnType<string | null, string | null | undefined, string | null>;
+  acknowledgement_required: Generated<boolean>;
+  acknowledged_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  acknowledged_by: ColumnType<string | null, string | null | undefined, string | null>;
+  reply_due_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  replies_allowed: Generated<boolean>;
+  company_replied_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  reminder_due_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  reminded_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  campaign_id: ColumnType<string | null, string | null | undefined, string | null>;
+}
+export type RequestOrigin = "company" | "administration";
+export interface ScheduledThreadsTable {
+  id: string;
+  reference: string;
+  service_code: string;
+  agent_id: string;
+  siren: string;
+  tax: string;
+  nature: string;
+  subject: string;
+  body: string;
+  upload_ids: Json<string[]>;
+  acknowledgement_required: boolean;
+  reply_due_at: Timestamp | null;
+  replies_allowed: boolean;
+  publish_at: Timestamp;
+  created_at: Timestamp;
+  published_at: Timestamp | null;
+  cancelled_at: Timestamp | null;
+}
+export type CampaignStatus = "scheduled" | "running" | "done";
+export interface CampaignsTable {
+  id: string;
+  service_code: string;
+  created_by: string;
+  tax: string;
+  nature: string;
+  subject: string;
+  body: string;
+  acknowledgement_required: boolean;
+  reply_due_at: Timestamp | null;
+  replies_allowed: boolean;
+  publish_at: Timestamp;
+  file_name: string;
+  status: CampaignStatus;
+  total: number;
+  created_at: Timestamp;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+}
+export type RecipientStatus = "pending" | "thread" | "letter" | "refused";
+export interface CampaignRecipientsTable {
+  campaign_id: string;
+  line: number;
+  siren: string;
+  status: RecipientStatus;
+  request_id: string | null;
+  letter_id: string | null;
+  error_code: string | null;
+  error_message: string | null;
 }
 export interface RequestNotesTable {
   id: string;

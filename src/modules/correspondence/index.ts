@@ -1,0 +1,26 @@
+export { correspondenceRoutes } from "./correspondence.routes.js";
+export {
+  openThread,
+  publishScheduled,
+  threadPublishHandler,
+  listScheduled,
+  cancelScheduled,
+  checkPlaceholders,
+  fillPlaceholders,
+  PLACEHOLDERS,
+  THREAD_PUBLISH_KIND,
+  type CorrespondenceDeps,
+  type ThreadInput,
+} from "./correspondence.threads.js";
+export {
+  submitCampaign,
+  runCampaign,
+  campaignRunHandler,
+  getCampaign,
+  listCampaigns,
+  campaignRecipients,
+  campaignReportCsv,
+  parseCampaignCsv,
+  CAMPAIGN_RULES,
+  CAMPAIGN_RUN_KIND,
+} from "./correspondence.campaigns.js";
