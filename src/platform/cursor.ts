@@ -37,3 +37,20 @@ export function decodeKeyset(cursor: string): { at: Date; id: string } {
 export function decodeKeysetOrLast(cursor: string): { at: Date | null; id: string } {
   return decode(cursor, true);
 }
+
+/** The opaque cursor of a list ordered by one key (a SIREN, a line number): base64url of a JSON array of it. */
+export function encodeKey(key: string): string {
+  return Buffer.from(JSON.stringify([key])).toString("base64url");
+}
+
+/** Decodes a one-key cursor and checks the key against the pattern of its list (400 `invalid_cursor` otherwise). */
+export function decodeKey(cursor: string, pattern: RegExp): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw invalidCursor();
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 1 || typeof parsed[0] !== "string" || !pattern.test(parsed[0])) throw invalidCursor();
+  return parsed[0];
+}

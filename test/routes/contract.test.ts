@@ -164,7 +164,12 @@ describe("crafted cursors", () => {
     expect(lists.map(key).sort()).toEqual([
       "GET /api/v1/adhesions",
       "GET /api/v1/authorized-software",
+      "GET /api/v1/backoffice/campaigns",
+      "GET /api/v1/backoffice/campaigns/{id}/recipients",
+      "GET /api/v1/backoffice/companies",
       "GET /api/v1/backoffice/requests",
+      "GET /api/v1/backoffice/threads",
+      "GET /api/v1/backoffice/threads/scheduled",
       "GET /api/v1/companies",
       "GET /api/v1/companies/{siren}/software",
       "GET /api/v1/delegations",
@@ -173,7 +178,7 @@ describe("crafted cursors", () => {
     for (const op of lists) {
       const jar = op.security!.some((s) => "agentSession" in s) ? agent : person;
       for (const cursor of crafted) {
-        const res = await call(t.app, "GET", `${op.path.replace("{siren}", SEED.gestion.siren)}?cursor=${encodeURIComponent(cursor)}`, { jar });
+        const res = await call(t.app, "GET", `${op.path.replace("{siren}", SEED.gestion.siren).replace("{id}", randomUUID())}?cursor=${encodeURIComponent(cursor)}`, { jar });
         expect([res.status, res.body?.error?.code], `${key(op)} ${cursor}`).toEqual([400, "invalid_cursor"]);
       }
     }

@@ -9,7 +9,7 @@ import { sql } from "kysely";
 import { parse } from "csv-parse/sync";
 import { DomainError } from "../../platform/errors.js";
 import { enqueue, type OutboxHandler } from "../../platform/outbox.js";
-import { decodeKeysetOrLast, encodeKeyset } from "../../platform/cursor.js";
+import { decodeKey, decodeKeysetOrLast, encodeKey, encodeKeyset } from "../../platform/cursor.js";
 import { frenchCsv } from "../../platform/csv.js";
 import { competenceOf, getCompaniesForMailing, isValidSiren } from "../companies/index.js";
 import { companiesWithMessagerie } from "../adhesions/index.js";
@@ -337,10 +337,11 @@ export async function getCampaign(deps: CorrespondenceDeps, agent: AgentScope, i
 
 /** The campaigns of the agent's services, newest first (paginated). */
 export async function listCampaigns(deps: CorrespondenceDeps, agent: AgentScope, cursor: string | undefined, limit: number) {
+  const after = cursor ? decodeKeysetOrLast(cursor) : undefined;
   if (agent.services.length === 0) return { items: [], nextCursor: null };
   let q = deps.db.selectFrom("campaigns").selectAll().where("service_code", "in", agent.services);
-  if (cursor) {
-    const { at, id } = decodeKeysetOrLast(cursor);
+  if (after) {
+    const { at, id } = after;
     if (at) q = q.where((eb) => eb.or([eb("created_at", "<", at), eb.and([eb("created_at", "=", at), eb("id", "<", id)])]));
   }
   const rows = await q.orderBy("created_at", "desc").orderBy("id", "desc").limit(limit + 1).execute();
@@ -354,6 +355,7 @@ export type RecipientFilter = { status?: "pending" | "thread" | "letter" | "refu
 
 /** The report line by line (paginated by line number; searchable by SIREN, reference or company name). */
 export async function campaignRecipients(deps: CorrespondenceDeps, agent: AgentScope, id: string, f: RecipientFilter, cursor: string | undefined, limit: number) {
+  const afterLine = cursor ? Number(decodeKey(cursor, /^\d{1,7}$/)) : undefined;
   await campaignOf(deps, agent, id);
   let q = deps.db
     .selectFrom("campaign_recipients as cr")
@@ -379,7 +381,7 @@ export async function campaignRecipients(deps: CorrespondenceDeps, agent: AgentS
     const like = `%${term.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
     q = q.where((eb) => eb.or([eb("cr.siren", "like", like), eb("r.reference", "like", like), eb("c.name", "ilike", like)]));
   }
-  if (cursor) q = q.where("cr.line", ">", Number(decodeKeysetOrLast(cursor).id));
+  if (afterLine !== undefined) q = q.where("cr.line", ">", afterLine);
   const rows = await q.orderBy("cr.line").limit(limit + 1).execute();
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
@@ -396,7 +398,7 @@ export async function campaignRecipients(deps: CorrespondenceDeps, agent: AgentS
       repliedAt: r.company_replied_at,
       error: r.error_code ? { code: r.error_code, message: r.error_message ?? r.error_code } : null,
     })),
-    nextCursor: rows.length > limit && last ? encodeKeyset(null, String(last.line)) : null,
+    nextCursor: rows.length > limit && last ? encodeKey(String(last.line)) : null,
   };
 }
 

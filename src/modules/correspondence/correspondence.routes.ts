@@ -5,6 +5,7 @@ import { z } from "zod";
 import { requireAgent } from "../../platform/http/auth.js";
 import { instant } from "../../platform/http/codecs.js";
 import { DomainError } from "../../platform/errors.js";
+import { decodeKey, encodeKey } from "../../platform/cursor.js";
 import { isCalendarDay, parisDayEnd, parisLocalTime } from "../../platform/paris.js";
 import { errorReply, sirenField } from "../spaces/index.js";
 import { scopeOf } from "../backoffice/index.js";
@@ -134,9 +135,9 @@ export function correspondenceRoutes(deps: CorrespondenceDeps): FastifyPluginAsy
       },
       async (req) => {
         const agent = await scope(req);
-        const after = req.query.cursor && /^\d{9}$/.test(req.query.cursor) ? req.query.cursor : undefined;
+        const after = req.query.cursor ? decodeKey(req.query.cursor, /^\d{9}$/) : undefined;
         const found = await searchCompaniesOfServices(deps.db, agent.services, req.query.q, after, req.query.limit);
-        return { items: found.items, nextCursor: found.next };
+        return { items: found.items, nextCursor: found.next ? encodeKey(found.next) : null };
       },
     );
 

@@ -202,6 +202,7 @@ export function threadPublishHandler(deps: CorrespondenceDeps): OutboxHandler {
 
 /** The threads of the agent's services waiting for their publication time, soonest first (paginated). */
 export async function listScheduled(deps: CorrespondenceDeps, agent: AgentScope, service: string | undefined, cursor: string | undefined, limit: number) {
+  const after = cursor ? decodeKeysetOrLast(cursor) : undefined;
   const services = service ? (agent.services.includes(service) ? [service] : []) : agent.services;
   if (services.length === 0) throw new DomainError("not_found", "service_not_found", "Service introuvable parmi les vôtres.");
   let q = deps.db
@@ -211,8 +212,8 @@ export async function listScheduled(deps: CorrespondenceDeps, agent: AgentScope,
     .where("t.service_code", "in", services)
     .where("t.published_at", "is", null)
     .where("t.cancelled_at", "is", null);
-  if (cursor) {
-    const { at, id } = decodeKeysetOrLast(cursor);
+  if (after) {
+    const { at, id } = after;
     if (at) q = q.where((eb) => eb.or([eb("t.publish_at", ">", at), eb.and([eb("t.publish_at", "=", at), eb("t.id", ">", id)])]));
   }
   const rows = await q.orderBy("t.publish_at").orderBy("t.id").limit(limit + 1).execute();
