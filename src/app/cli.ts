@@ -14,6 +14,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { startBackgroundWork } from "./worker.js";
 import { disableSoftware, listSoftware, registerSoftware } from "../modules/software/index.js";
 import { DEMO_AGENTS } from "./demo.js";
+import { runCampaign } from "../modules/correspondence/index.js";
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -188,6 +189,20 @@ export function buildCli(): Command {
       withContext(async (ctx) => {
         const done = await disableSoftware(ctx, clientId);
         out(`Logiciel ${done.clientId} désactivé ; ${done.revokedGrants} autorisation(s) révoquée(s).`);
+      }),
+    );
+
+  program
+    .command("run-campaign")
+    .description("Reprend une campagne là où elle s'est arrêtée (les lignes déjà traitées ne le sont jamais deux fois)")
+    .argument("<campaign_id>", "identifiant de la campagne")
+    .option("--chunk <lignes>", "lignes par transaction", "500")
+    .action((campaignId: string, opts: { chunk: string }) =>
+      withContext(async (ctx) => {
+        const chunk = Number(opts.chunk);
+        if (!Number.isInteger(chunk) || chunk < 1 || chunk > 5_000) throw new DomainError("invalid", "invalid_chunk", "--chunk : un nombre de lignes entre 1 et 5 000.");
+        const handled = await runCampaign({ db: ctx.db, clock: ctx.clock, sealer: ctx.sealer, requests: { db: ctx.db, clock: ctx.clock, receiptKeys: ctx.receiptKeys } }, campaignId, { chunk });
+        out(`${handled} ligne(s) traitée(s).`);
       }),
     );
 

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { DB } from "../platform/db/schema.js";
 import type { Clock } from "../platform/clock.js";
 import type { Sealer } from "../platform/crypto.js";
@@ -185,4 +185,58 @@ export async function makePortfolio(
     if (!letter || letter.kind !== "activation") throw new Error(`no activation letter for the adhesion to ${siren}`);
     await activateAdhesion(adhesionsDeps, spec.spaceId, opened.id, String(letter.fields.activationCode));
   }
+}
+
+/**
+ * A population for campaigns and their benchmark: `count` active companies with their head office in one commune,
+ * the first `withMessagerie` of them with an active messagerie adhesion of `spaceId` and a verified company e-mail
+ * address. Written in bulk, as a data load writes reference data — not through the adhesion use case, whose letter
+ * and code per company would take hours at 100,000 companies. Answers the SIRENs, in order.
+ */
+export async function loadCampaignTargets(
+  deps: Pick<FactoryDeps, "db" | "clock">,
+  spec: { base: number; count: number; withMessagerie: number; spaceId: string; communeCode: string; postalCode: string; communeName: string },
+): Promise<string[]> {
+  const now = deps.clock.now();
+  const sirens = Array.from({ length: spec.count }, (_, i) => withLuhnKey(String(spec.base + i).padStart(8, "0")));
+  for (let from = 0; from < sirens.length; from += 5_000) {
+    const part = sirens.slice(from, from + 5_000);
+    await upsertCompanies(deps.db, part.map((siren, i) => ({ siren, name: `ENTREPRISE CAMPAGNE ${from + i + 1}`, acronym: null, legal_form: "5499", is_active: true, diffusion: "O", head_office_nic: siretNic(siren), legal_rep_first_name: null, legal_rep_last_name: null, updated_at: now })));
+    await upsertEstablishments(
+      deps.db,
+      part.map((siren, i) => ({
+        siret: siren + siretNic(siren),
+        siren,
+        nic: siretNic(siren),
+        is_head_office: true,
+        is_active: true,
+        address_complement: null,
+        street_number: String((from + i) % 200 + 1),
+        street_repetition: null,
+        street_type: "RUE",
+        street_name: "DE LA ROQUETTE",
+        special_distribution: null,
+        postal_code: spec.postalCode,
+        commune_name: spec.communeName,
+        commune_code: spec.communeCode,
+        cedex_code: null,
+        cedex_name: null,
+        foreign_country_code: null,
+        foreign_country_name: null,
+        foreign_commune_name: null,
+        updated_at: now,
+      })),
+    );
+    const adhering = part.filter((_, i) => from + i < spec.withMessagerie);
+    if (adhering.length === 0) continue;
+    await sql`
+      INSERT INTO adhesions (id, space_id, siren, origin, quality, services, status, created_at, activated_at)
+      SELECT gen_random_uuid(), ${spec.spaceId}::uuid, s, 'expert', 'mandated', '["messagerie"]'::jsonb, 'active', ${now}::timestamptz, ${now}::timestamptz
+      FROM unnest(${adhering}::text[]) AS s`.execute(deps.db);
+    await sql`
+      INSERT INTO company_emails (siren, email, verified_at, updated_at)
+      SELECT s, 'contact-' || s || '@entreprise.test', ${now}::timestamptz, ${now}::timestamptz FROM unnest(${adhering}::text[]) AS s
+      ON CONFLICT (siren) DO NOTHING`.execute(deps.db);
+  }
+  return sirens;
 }
