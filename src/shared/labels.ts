@@ -36,7 +36,7 @@ export const LETTER_STATUS_LABELS: Record<string, string> = {
   voided: "Annulé",
 };
 
-export const LETTER_KIND_LABELS: Record<string, string> = { activation: "code d'activation", email_change_notice: "avis de changement d'adresse" };
+export const LETTER_KIND_LABELS: Record<string, string> = { activation: "code d'activation", email_change_notice: "avis de changement d'adresse", correspondence: "message de l'administration" };
 
 export const DELEGATION_STATUS_LABELS: Record<string, string> = {
   offered: "En attente de réponse",

@@ -38,6 +38,10 @@ const AgentRequest = lazy(() => import("./pages/AgentRequest").then((m) => ({ de
 const AgentCompany = lazy(() => import("./pages/AgentCompany").then((m) => ({ default: m.AgentCompany })));
 const AgentSearch = lazy(() => import("./pages/AgentSearch").then((m) => ({ default: m.AgentSearch })));
 const AgentDashboard = lazy(() => import("./pages/AgentDashboard").then((m) => ({ default: m.AgentDashboard })));
+const AgentWrite = lazy(() => import("./pages/AgentWrite").then((m) => ({ default: m.AgentWrite })));
+const AgentAwaiting = lazy(() => import("./pages/AgentAwaiting").then((m) => ({ default: m.AgentAwaiting })));
+const AgentCampaigns = lazy(() => import("./pages/AgentCampaigns").then((m) => ({ default: m.AgentCampaigns })));
+const AgentCampaign = lazy(() => import("./pages/AgentCampaigns").then((m) => ({ default: m.AgentCampaign })));
 const DevMail = lazy(() => import("./pages/DevMail").then((m) => ({ default: m.DevMail })));
 const DevLetters = lazy(() => import("./pages/DevLetters").then((m) => ({ default: m.DevLetters })));
 const BulkAdhere = lazy(() => import("./pages/BulkAdhere").then((m) => ({ default: m.BulkAdhere })));
@@ -152,6 +156,10 @@ function Layout() {
           <Route path="/agent/entreprises/:siren" element={<AgentCompany />} />
           <Route path="/agent/recherche" element={<AgentSearch />} />
           <Route path="/agent/tableau-de-bord" element={<AgentDashboard />} />
+          <Route path="/agent/ecrire" element={<AgentWrite />} />
+          <Route path="/agent/attente" element={<AgentAwaiting />} />
+          <Route path="/agent/campagnes" element={<AgentCampaigns />} />
+          <Route path="/agent/campagnes/:id" element={<AgentCampaign />} />
           <Route path="/dev/mail" element={<DevMail />} />
           <Route path="/dev/letters" element={<DevLetters />} />
           <Route path="/mentions-legales" element={<LegalNotice />} />

@@ -1,14 +1,22 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
 import { api, type PortfolioCompany } from "./api";
 
-type Props = {
+/** What the list shows of a company; `total` is how many match (more than shown: « précisez votre saisie »). */
+type Choice = { siren: string; name: string; unreadCount?: number; place?: string | null };
+type Found<T> = { items: T[]; total: number };
+
+type Props<T extends Choice> = {
   label: string;
+  /** Where companies are searched (default: « mes entreprises », the person's portfolio). */
+  search?: (q: string) => Promise<Found<T>>;
+  /** How a SIREN given from outside gets its name (default: the portfolio's company). */
+  lookup?: (siren: string) => Promise<T>;
   hint?: string;
   /** Only the companies where the person holds this service (e.g. `messagerie` to write). */
   service?: string;
   /** The chosen company's SIREN ("" when none). */
   value: string;
-  onChange: (company: PortfolioCompany | null) => void;
+  onChange: (company: T | null) => void;
   /** Error message shown under the field. */
   error?: string;
   /** Cleared after each choice (to add companies to a list, one after another). */
@@ -18,18 +26,27 @@ type Props = {
   inputId?: string;
 };
 
-const label = (c: Pick<PortfolioCompany, "name" | "siren">) => `${c.name} (${c.siren})`;
+const label = (c: Choice) => `${c.name} (${c.siren})`;
+
+/** The person's companies (« mes entreprises »), by name, optionally those where she holds a service. */
+const portfolioSearch = (service: string | undefined) => (q: string) => {
+  const p = new URLSearchParams({ limit: "10", sort: "name" });
+  if (q) p.set("q", q);
+  if (service) p.set("service", service);
+  return api<Found<PortfolioCompany>>("GET", `/api/v1/companies?${p.toString()}`);
+};
+const portfolioLookup = (siren: string) => api<PortfolioCompany>("GET", `/api/v1/companies/${siren}`);
 
 /**
  * A company picked among thousands: the WAI-ARIA combobox pattern (list autocomplete) over « mes entreprises ».
  * Typing searches the server (SIREN prefix or words of the name); arrows move, Enter chooses, Escape closes.
  */
-export function CompanyCombobox({ label: fieldLabel, hint, service, value, onChange, error, clearOnSelect, disabled, inputId }: Props) {
+export function CompanyCombobox<T extends Choice = PortfolioCompany>({ label: fieldLabel, hint, service, value, onChange, error, clearOnSelect, disabled, inputId, search, lookup }: Props<T>) {
   const generated = useId();
   const id = inputId ?? generated;
   const [text, setText] = useState("");
   const [open, setOpen] = useState(false);
-  const [items, setItems] = useState<PortfolioCompany[]>([]);
+  const [items, setItems] = useState<T[]>([]);
   const [total, setTotal] = useState(0);
   const [active, setActive] = useState(-1);
   const [loading, setLoading] = useState(false);
@@ -40,7 +57,7 @@ export function CompanyCombobox({ label: fieldLabel, hint, service, value, onCha
   useEffect(() => {
     if (!value || value === chosen.current) return;
     chosen.current = value;
-    void api<PortfolioCompany>("GET", `/api/v1/companies/${value}`).then(
+    void (lookup ?? (portfolioLookup as unknown as (siren: string) => Promise<T>))(value).then(
       (c) => setText(label(c)),
       () => setText(value),
     );
@@ -51,12 +68,10 @@ export function CompanyCombobox({ label: fieldLabel, hint, service, value, onCha
     const ticket = ++request.current;
     setLoading(true);
     const timer = setTimeout(() => {
-      const p = new URLSearchParams({ limit: "10", sort: "name" });
-      const q = text.trim();
+      const typed = text.trim();
       // The text of a choice (« NAME (SIREN) ») searches nothing more.
-      if (q && !/\(\d{9}\)$/.test(q)) p.set("q", q);
-      if (service) p.set("service", service);
-      api<{ items: PortfolioCompany[]; total: number }>("GET", `/api/v1/companies?${p.toString()}`).then(
+      const q = typed && !/\(\d{9}\)$/.test(typed) ? typed : "";
+      (search ?? (portfolioSearch(service) as unknown as (q: string) => Promise<Found<T>>))(q).then(
         (r) => {
           if (ticket !== request.current) return;
           setItems(r.items);
@@ -68,9 +83,9 @@ export function CompanyCombobox({ label: fieldLabel, hint, service, value, onCha
       );
     }, 150);
     return () => clearTimeout(timer);
-  }, [text, open, service]);
+  }, [text, open, service, search]);
 
-  const choose = (c: PortfolioCompany) => {
+  const choose = (c: T) => {
     chosen.current = c.siren;
     setText(clearOnSelect ? "" : label(c));
     setOpen(false);
@@ -163,7 +178,8 @@ export function CompanyCombobox({ label: fieldLabel, hint, service, value, onCha
             onMouseEnter={() => setActive(i)}
           >
             <strong>{c.name}</strong> <span className="fr-text--sm">SIREN {c.siren}</span>
-            {c.unreadCount > 0 && <span className="fr-text--xs"> — {c.unreadCount} non lu{c.unreadCount > 1 ? "s" : ""}</span>}
+            {c.place && <span className="fr-text--xs"> — {c.place}</span>}
+            {c.unreadCount !== undefined && c.unreadCount > 0 && <span className="fr-text--xs"> — {c.unreadCount} non lu{c.unreadCount > 1 ? "s" : ""}</span>}
           </li>
         ))}
       </ul>

@@ -122,6 +122,7 @@ export {
   ORIGIN_LABELS,
   TAXES,
   NATURES,
+  ADMIN_NATURES,
   taxLabel,
   natureLabel,
   serviceLabel,

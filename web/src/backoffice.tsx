@@ -68,7 +68,14 @@ export function AgentPage({ title, lead, children }: { title: string; lead?: Rea
   const links = [
     { to: "/agent", label: "File d'attente" },
     { to: "/agent/recherche", label: "Recherche" },
-    ...(agent.isSupervisor ? [{ to: "/agent/tableau-de-bord", label: "Tableau de bord" }] : []),
+    { to: "/agent/ecrire", label: "Écrire à une entreprise" },
+    { to: "/agent/attente", label: "En attente des entreprises" },
+    ...(agent.isSupervisor
+      ? [
+          { to: "/agent/campagnes", label: "Campagnes" },
+          { to: "/agent/tableau-de-bord", label: "Tableau de bord" },
+        ]
+      : []),
   ];
   return (
     <Page title={title} lead={lead}>

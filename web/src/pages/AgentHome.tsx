@@ -197,6 +197,7 @@ function Queue() {
                   <td>
                     <Link to={`/agent/demandes/${r.id}`}>{r.reference}</Link>
                     {r.unreadCount > 0 && <span className="fr-badge fr-badge--sm fr-badge--new fr-ml-1w">{r.unreadCount} non lu{r.unreadCount > 1 ? "s" : ""}</span>}
+                    {r.origin === "administration" && <span className="fr-badge fr-badge--sm fr-badge--info fr-ml-1w">Message de l'administration</span>}
                   </td>
                   <td>
                     <Link to={`/agent/entreprises/${r.siren}`}>{r.companyName}</Link>

@@ -6,7 +6,7 @@ import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Select } from "@codegouvfr/react-dsfr/Select";
 import { RadioButtons } from "@codegouvfr/react-dsfr/RadioButtons";
 import { createModal } from "@codegouvfr/react-dsfr/Modal";
-import { api, ApiError, NATURES, ROLE_LABELS, serviceLabel, taxLabel } from "../api";
+import { api, ApiError, natureLabel, ROLE_LABELS, serviceLabel, taxLabel } from "../api";
 import { ErrorAlert, Thread, useAction } from "../components";
 import { Attachments, type Pending } from "./Write";
 import { ADHESION_STATUS_LABELS, AGENT_STATUS_LABELS, AgentPage, dateTime, Deadline, StatusBadge, useQueueEvents, type AgentRequest as Detail } from "../backoffice";
@@ -95,7 +95,7 @@ function Work({ id, agentId }: { id: string; agentId: string }) {
 
   if (loadError) return <ErrorAlert error={loadError} />;
   if (!r) return <p>Chargement…</p>;
-  const nature = NATURES.find((n) => n.code === r.nature)?.label ?? r.nature;
+  const nature = natureLabel(r.nature);
   const open = r.status !== "closed";
   const answered = r.messages.some((m) => m.author.kind === "agent");
   return (
@@ -110,6 +110,24 @@ function Work({ id, agentId }: { id: string; agentId: string }) {
         Échéance : <Deadline at={r.deadlineAt} overdue={r.overdue} />
         {r.deadlines.legal ? ` — délai légal : ${new Date(r.deadlines.legal).toLocaleDateString("fr-FR", { timeZone: "Europe/Paris" })}` : ""}
       </p>
+      {r.origin === "administration" && r.correspondence && (
+        <div className="fr-callout fr-icon-mail-line fr-mb-3w">
+          <h3 className="fr-callout__title">Message de l'administration</h3>
+          <p className="fr-callout__text">
+            Publié le {dateTime(r.receivedAt)}.{" "}
+            {r.companySide.firstRead ? `Ouvert par l'entreprise le ${dateTime(r.companySide.firstRead.at)} (${r.companySide.firstRead.by}).` : "Pas encore ouvert par l'entreprise."}
+          </p>
+          {r.correspondence.acknowledgementRequired && (
+            <p className="fr-callout__text">
+              {r.companySide.acknowledgement
+                ? `Accusé de réception : le ${dateTime(r.companySide.acknowledgement.at)}, par ${r.companySide.acknowledgement.by}.`
+                : "Accusé de réception demandé : pas encore donné."}
+            </p>
+          )}
+          {r.correspondence.replyDueAt && <p className="fr-callout__text">Réponse attendue au plus tard le {dateTime(r.correspondence.replyDueAt)}.</p>}
+          {!r.correspondence.repliesAllowed && <p className="fr-callout__text">Les réponses de l'entreprise ne sont pas autorisées.</p>}
+        </div>
+      )}
       {changed && (
         <div role="alert" className="fr-mb-2w">
           <Alert severity="warning" small description={changed} />

@@ -150,6 +150,14 @@ export function Inbox() {
               {items.map((r) => (
                 <tr key={r.id}>
                   <td>
+                    {r.origin === "administration" && (
+                      <>
+                        <Badge small severity="info" className="fr-mb-1v">
+                          Message de l'administration
+                        </Badge>
+                        <br />
+                      </>
+                    )}
                     <Link to={`/demandes/${r.id}`}>{r.subject}</Link>
                     <br />
                     <span className="fr-text--xs">

@@ -5,7 +5,7 @@ import { Badge } from "@codegouvfr/react-dsfr/Badge";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { createModal } from "@codegouvfr/react-dsfr/Modal";
 import { Input } from "@codegouvfr/react-dsfr/Input";
-import { api, frenchDate, frenchDateTime, NATURES, REQUEST_STATUS_LABELS, type RequestDetail } from "../api";
+import { api, frenchDate, frenchDateTime, natureLabel, REQUEST_STATUS_LABELS, type RequestDetail } from "../api";
 import { ErrorAlert, Page, Thread, useAction } from "../components";
 import { useSession } from "../session";
 import { Attachments } from "./Write";
@@ -37,6 +37,10 @@ export function RequestPage() {
     setFiles([]);
     await load();
   });
+  const acknowledge = useAction(async () => {
+    await api("POST", `/api/v1/requests/${id}/acknowledge`);
+    await load();
+  });
   const close = useAction(async () => {
     await api("POST", `/api/v1/requests/${id}/close`);
     closeModal.close();
@@ -45,7 +49,9 @@ export function RequestPage() {
   if (person === null) return <Navigate to="/connexion" replace />;
   if (loadError) return <Page title="Demande"><ErrorAlert error={loadError} /></Page>;
   if (!request) return <Page title="Demande">Chargement…</Page>;
-  const nature = NATURES.find((n) => n.code === request.nature)?.label ?? request.nature;
+  const nature = natureLabel(request.nature);
+  const fromAdministration = request.origin === "administration" ? request.correspondence : null;
+  const repliesAllowed = fromAdministration?.repliesAllowed ?? true;
   return (
     <Page title={request.subject} trail={[{ label: "Suivre mes demandes", to: "/demandes" }]} lead={`${request.reference} — ${request.companyName} — ${request.tax} — ${nature}`}>
       {params.get("deposee") && (
@@ -56,16 +62,47 @@ export function RequestPage() {
           className="fr-mb-3w"
         />
       )}
-      <p>
-        <Badge severity={request.status === "awaiting_user" ? "warning" : request.status === "answered" ? "success" : "info"}>{REQUEST_STATUS_LABELS[request.status]}</Badge>{" "}
-        Service : {request.service.name}. Première réponse annoncée au plus tard le {frenchDate(request.deadlines.firstAnswer)}
-        {request.deadlines.legal ? ` ; délai légal de décision : ${frenchDate(request.deadlines.legal)}` : ""}.
-      </p>
-      <p>
-        <a className="fr-link fr-icon-download-line fr-link--icon-left" href={`/api/v1/requests/${request.id}/receipt.pdf`} download>
-          Télécharger l'accusé de réception signé (PDF)
-        </a>
-      </p>
+      {fromAdministration ? (
+        <div className="fr-callout fr-icon-mail-line fr-mb-3w">
+          <h2 className="fr-callout__title">Message de l'administration</h2>
+          <p className="fr-callout__text">
+            {request.service.name} a écrit à {request.companyName} le {frenchDateTime(request.receivedAt)}.
+            {fromAdministration.replyDueAt ? ` Réponse attendue au plus tard le ${frenchDateTime(fromAdministration.replyDueAt)}.` : ""}
+          </p>
+          {fromAdministration.acknowledgementRequired &&
+            (fromAdministration.acknowledgedAt ? (
+              <p className="fr-callout__text">
+                <strong>
+                  Accusé de réception donné le {frenchDateTime(fromAdministration.acknowledgedAt)} par {fromAdministration.acknowledgedBy}.
+                </strong>
+              </p>
+            ) : (
+              <>
+                <p className="fr-callout__text">
+                  L'administration demande un accusé de réception. En cliquant, vous confirmez que l'entreprise a pris connaissance de ce message : la date
+                  et votre nom sont enregistrés, et cette date vaut date à laquelle l'entreprise est réputée informée.
+                </p>
+                <ErrorAlert error={acknowledge.error} />
+                <Button onClick={() => void acknowledge.run()} disabled={acknowledge.busy}>
+                  J'accuse réception
+                </Button>
+              </>
+            ))}
+        </div>
+      ) : (
+        <>
+          <p>
+            <Badge severity={request.status === "awaiting_user" ? "warning" : request.status === "answered" ? "success" : "info"}>{REQUEST_STATUS_LABELS[request.status]}</Badge>{" "}
+            Service : {request.service.name}. Première réponse annoncée au plus tard le {frenchDate(request.deadlines.firstAnswer)}
+            {request.deadlines.legal ? ` ; délai légal de décision : ${frenchDate(request.deadlines.legal)}` : ""}.
+          </p>
+          <p>
+            <a className="fr-link fr-icon-download-line fr-link--icon-left" href={`/api/v1/requests/${request.id}/receipt.pdf`} download>
+              Télécharger l'accusé de réception signé (PDF)
+            </a>
+          </p>
+        </>
+      )}
       {request.openings && (
         <details className="fr-mb-3w">
           <summary>Consultations par l'administration ({request.openings.length})</summary>
@@ -86,6 +123,8 @@ export function RequestPage() {
       <Thread messages={request.messages} side="company" />
       {request.status === "closed" ? (
         <Alert severity="info" small description="Cette demande est clôturée : pour poursuivre, déposez une nouvelle demande en citant sa référence." />
+      ) : !repliesAllowed ? (
+        <Alert severity="info" small className="fr-mt-4w" description="Ce message de l'administration n'appelle pas de réponse. Pour écrire au service, déposez une nouvelle demande en citant sa référence." />
       ) : (
         <form onSubmit={(e) => void reply.run(e)} noValidate className="fr-mt-4w">
           <ErrorAlert error={reply.error} />
