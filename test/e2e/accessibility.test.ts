@@ -5,12 +5,15 @@ import { call } from "../helpers/app.js";
 import { makeAgent } from "../../src/app/factories.js";
 import { totpNow } from "../../src/modules/backoffice/index.js";
 import { SEED } from "../../src/app/demo.js";
+import { openThread, runCampaign, submitCampaign } from "../../src/modules/correspondence/index.js";
 
 /** Every page of both sides, in its normal state and its error state, passes axe (WCAG 2.1 A and AA). */
 const AGENT = { email: "agent.axe@dgfip.test", password: "Guichet-Fiscal-Solide-42", secret: "KRSXG5CTMVRXEZLUKN2XAZLSONUW4Z3B" };
 
 let app: BrowserApp;
 let requestId: string;
+let threadId: string;
+let campaignId: string;
 beforeAll(async () => {
   app = await startBrowserApp();
   const { lila } = await robertDelegatesVatToLila(app);
@@ -19,7 +22,14 @@ beforeAll(async () => {
     body: { siren: SEED.martin.siren, tax: "TVA", nature: "question", subject: "Accessibilité", body: "Bonjour", uploadIds: [] },
   });
   requestId = filed.body.id;
-  await makeAgent(app.ctx, { email: AGENT.email, name: "Agent Axe", services: ["SIE-75111"], isSupervisor: true, password: AGENT.password, totpSecret: AGENT.secret });
+  const agent = await makeAgent(app.ctx, { email: AGENT.email, name: "Agent Axe", services: ["SIE-75111"], isSupervisor: true, password: AGENT.password, totpSecret: AGENT.secret });
+  // A thread the administration opened, and a campaign, for the pages that show them.
+  const deps = { db: app.ctx.db, clock: app.ctx.clock, sealer: app.ctx.sealer, requests: { db: app.ctx.db, clock: app.ctx.clock, receiptKeys: app.ctx.receiptKeys } };
+  const scope = { id: agent.id, services: ["SIE-75111"], isSupervisor: true };
+  const message = { tax: "TVA", nature: "demande_de_pieces", subject: "Pièces à fournir", body: "Bonjour {{raison_sociale}}", acknowledgementRequired: true, repliesAllowed: true };
+  threadId = (await openThread(deps, scope, { ...message, siren: SEED.martin.siren, uploadIds: [] })).id;
+  campaignId = (await submitCampaign(deps, scope, { ...message, fileName: "liste.csv", csv: Buffer.from(`siren\n${SEED.martin.siren}\n${SEED.concurrence.siren}\n`) })).campaignId;
+  await runCampaign(deps, campaignId);
 }, 120_000);
 afterAll(async () => app?.stop());
 
@@ -70,7 +80,7 @@ describe("accessibility (axe, WCAG 2.1 AA)", () => {
     const page = await app.newPage();
     await signInThroughUi(app, page, STORY.lila, STORY.password);
     const found: Record<string, string[]> = {};
-    for (const path of ["/mon-espace", "/demandes", `/demandes/${requestId}`, "/adherer", "/adherer/en-nombre", "/delegations/en-nombre", "/exports", "/logiciels-autorises", `/entreprises/${SEED.martin.siren}`, "/ecrire"]) {
+    for (const path of ["/mon-espace", "/demandes", `/demandes/${requestId}`, `/demandes/${threadId}`, "/adherer", "/adherer/en-nombre", "/delegations/en-nombre", "/exports", "/logiciels-autorises", `/entreprises/${SEED.martin.siren}`, "/ecrire"]) {
       found[path] = await audit(page, path);
     }
     found["/ecrire (refusée)"] = await audit(page, `/ecrire?siren=${SEED.martin.siren}`, async (p) => {
@@ -103,9 +113,18 @@ describe("accessibility (axe, WCAG 2.1 AA)", () => {
     await page.getByRole("button", { name: /Se connecter/ }).click();
     await page.waitForURL(`${app.base}/agent`);
     const found: Record<string, string[]> = {};
-    for (const path of ["/agent", `/agent/demandes/${requestId}`, `/agent/entreprises/${SEED.martin.siren}`, "/agent/recherche", "/agent/tableau-de-bord"]) {
+    for (const path of ["/agent", `/agent/demandes/${requestId}`, `/agent/demandes/${threadId}`, `/agent/entreprises/${SEED.martin.siren}`, "/agent/recherche", "/agent/tableau-de-bord", "/agent/ecrire", "/agent/attente", "/agent/campagnes"]) {
       found[path] = await audit(page, path);
     }
+    found[`/agent/campagnes/${campaignId}`] = await audit(page, `/agent/campagnes/${campaignId}`, (p) => p.getByText("Lignes de la campagne").waitFor({ state: "attached" }));
+    found["/agent/ecrire (refusée)"] = await audit(page, "/agent/ecrire", async (p) => {
+      await p.getByRole("combobox", { name: "Entreprise" }).fill("martin");
+      await p.getByRole("option", { name: /MARTIN/ }).click();
+      await p.getByLabel("Impôt").selectOption("TVA");
+      await p.getByLabel("Nature du message").selectOption("information");
+      await p.getByRole("button", { name: "Envoyer le message" }).click();
+      await p.getByText(/Le formulaire contient|Objet/).first().waitFor();
+    });
     await page.close();
     expect(found).toEqual(Object.fromEntries(Object.keys(found).map((k) => [k, []])));
   }, 180_000);
