@@ -186,7 +186,7 @@ export function Portfolio({ refreshKey }: { refreshKey: number }) {
                     </td>
                     <td>
                       {c.unreadCount > 0 ? (
-                        <Link to={`/demandes?siren=${c.siren}&unread=true`} aria-label={`${c.unreadCount} message${c.unreadCount > 1 ? "s" : ""} non lu${c.unreadCount > 1 ? "s" : ""} pour ${c.name}`}>
+                        <Link to={`/demandes?siren=${c.siren}&unread=true`} aria-label={`${c.unreadCount} non lu${c.unreadCount > 1 ? "s" : ""} pour ${c.name}`}>
                           <Badge small severity="new">
                             {`${c.unreadCount} non lu${c.unreadCount > 1 ? "s" : ""}`}
                           </Badge>
