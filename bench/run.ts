@@ -28,6 +28,7 @@ import { benchInbox, benchPostMessage } from "./messagerie.js";
 import { benchBulkAdhesion, benchExport } from "./portfolio.js";
 import { benchFirstLoad } from "./delivery.js";
 import { benchSoftware } from "./software.js";
+import { benchCampaign } from "./campaign.js";
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -366,6 +367,33 @@ async function benchSoftwareSection() {
   }
 }
 
+/** Campaigns: 100,000 companies by a worker process; threads per second, its peak RSS, the lists' p95 meanwhile. */
+async function benchCampaignSection() {
+  if (!process.env.DATABASE_URL) {
+    rows.push({ name: "campaign to 100,000 companies", value: "skipped: needs DATABASE_URL (the worker is a process of its own on a PostgreSQL server)" });
+    return;
+  }
+  const database = await benchDatabase();
+  try {
+    const n = Number(process.env.BENCH_CAMPAIGN_COMPANIES ?? 100_000);
+    const r = await benchCampaign(database, n, DURATION_S);
+    results.campaign = r;
+    const ms = (p: { p50: number; p95: number; p99: number; count: number }) => `p50 ${p.p50.toFixed(2)}, p95 ${p.p95.toFixed(2)}, p99 ${p.p99.toFixed(2)} ms (${p.count} calls)`;
+    rows.push({
+      name: `campaign to ${n.toLocaleString("en")} companies (${r.threads.toLocaleString("en")} threads, ${r.letters.toLocaleString("en")} letters)`,
+      value: `${Math.round(r.threadsPerSecond).toLocaleString("en")} threads/s (target ≥ 2,000), ${Math.round(r.linesPerSecond).toLocaleString("en")} lines/s, run ${r.runS.toFixed(1)} s; worker peak RSS ${r.workerPeakRssMiB.toFixed(0)} MiB; CSV recorded in ${r.submitS.toFixed(1)} s`,
+    });
+    for (const [name, list] of [["agent's queue (50 a page)", r.queue], ["company inbox (50 a page)", r.inbox]] as const) {
+      rows.push({ name: `${name}, before the campaign`, value: ms(list.before) });
+      rows.push({ name: `${name}, while it runs`, value: ms(list.during), baseline: "before, p95", ratio: (list.during.p95 / list.before.p95).toFixed(2) });
+      rows.push({ name: `${name}, after it (data grown)`, value: ms(list.after), baseline: "before, p95", ratio: (list.after.p95 / list.before.p95).toFixed(2) });
+    }
+    process.stdout.write(`\nCampaign data set: ${n.toLocaleString("en")} companies written in ${r.loadS.toFixed(0)} s.\n`);
+  } finally {
+    await database.close();
+  }
+}
+
 const SECTIONS: Record<string, () => Promise<void>> = {
   delivery: benchDelivery,
   http: benchHttp,
@@ -378,6 +406,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   portfolio: benchPortfolioSection,
   backoffice: benchBackofficeSection,
   software: benchSoftwareSection,
+  campaign: benchCampaignSection,
 };
 
 async function main() {

@@ -301,3 +301,27 @@ describe("the company search of the writing form", () => {
     expect((await call(t.app, "GET", "/api/v1/backoffice/companies?q=martin", { jar: louis })).body.items).toEqual([]);
   });
 });
+
+describe("the inbox's two plans", () => {
+  it("walking the requests by activity and reading each company's own index give the same pages, filters and cursors included", async () => {
+    const { listRequests } = await import("../../src/modules/requests/requests.inbox.js");
+    const deps = { db: t.ctx.db, clock: t.ctx.clock, receiptKeys: t.ctx.receiptKeys };
+    for (const who of [robert, lila]) {
+      for (const filters of [{}, { tax: "TVA" }, { tax: "IS" }, { siren: SEED.martin.siren }, { unread: true }, { q: "factures" }, { nature: "information" }]) {
+        const pages = async (plan: "walk" | "per_company") => {
+          const seen: string[] = [];
+          let cursor: string | undefined;
+          do {
+            const page = await listRequests(deps, who.spaceId, filters, 3, cursor, { plan });
+            seen.push(...page.items.map((i) => i.id));
+            cursor = page.nextCursor ?? undefined;
+          } while (cursor);
+          return seen;
+        };
+        const walked = await pages("walk");
+        expect(await pages("per_company"), `${who.email} ${JSON.stringify(filters)}`).toEqual(walked);
+        if (Object.keys(filters).length === 0) expect(walked.length).toBeGreaterThan(5);
+      }
+    }
+  });
+});

@@ -158,14 +158,21 @@ export async function runCampaign(deps: CorrespondenceDeps, campaignId: string, 
   };
   const size = options.chunk ?? CAMPAIGN_RULES.chunk;
   let handled = 0;
+  // Walked by line number (keyset): the lines done stay in the pending index until vacuumed, and reading from the
+  // start each time would step over all of them. Lines skipped because another runner held them are looked for
+  // again from the start once the walk ends (a runner that died left them pending).
+  let after = 0;
+  let passFromStart = false;
   for (let chunks = 0; options.maxChunks === undefined || chunks < options.maxChunks; chunks++) {
     const published: string[] = [];
+    const from = after;
     const n = await deps.db.transaction().execute(async (tx) => {
       const pending = await tx
         .selectFrom("campaign_recipients")
         .select(["line", "siren"])
         .where("campaign_id", "=", campaignId)
         .where("status", "=", "pending")
+        .where("line", ">", from)
         .orderBy("line")
         .limit(size)
         .forUpdate()
@@ -230,9 +237,15 @@ export async function runCampaign(deps: CorrespondenceDeps, campaignId: string, 
       // Lines locked by this transaction are still pending: anything else means another runner wrote them.
       if (Number(r.numAffectedRows ?? 0n) !== outcomes.length) throw new Error(`campaign ${campaignId}: lines handled twice`);
       published.push(...threads.map((t) => t.id));
+      after = pending[pending.length - 1]!.line;
       return pending.length;
     });
-    if (n === 0) break;
+    if (n === 0) {
+      if (from === 0 || passFromStart) break;
+      passFromStart = true;
+      after = 0;
+      continue;
+    }
     handled += n;
     announceThreads(deps.db, published);
   }

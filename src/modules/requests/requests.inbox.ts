@@ -3,7 +3,8 @@ import { sql } from "kysely";
 import type { RequestStatus } from "../../platform/db/schema.js";
 import { decodeKeyset, encodeKeyset } from "../../platform/cursor.js";
 import { getCompanies } from "../companies/index.js";
-import { messagerieScope } from "../rights/index.js";
+import { messagerieReach, messagerieScope } from "../rights/index.js";
+import { TAX_CODES } from "./requests.catalogue.js";
 import * as repo from "./requests.repository.js";
 import { serviceNames, toSummary, type RequestsDeps } from "./requests.service.js";
 
@@ -45,11 +46,28 @@ export function decodeCursor(cursor: string): [Date, string] {
 }
 
 /**
+ * Beyond this many companies, the inbox walks the requests by activity and keeps the visible ones; up to it, it reads
+ * each (company, tax) of the person's rights by its own index and merges them. The walk is right for a portfolio
+ * (most requests it passes are hers); for a person of a few companies it would pass every other company's newer
+ * requests first — a campaign of the administration writes 100,000 of them in a minute.
+ */
+export const FEW_COMPANIES = 25;
+
+/**
  * The inbox (« Suivre mes demandes »): every request the person may see, across companies and taxes, by last
  * activity, keyset-paginated (no OFFSET), with French full-text search over references, subjects and messages.
  */
-export async function listRequests(deps: RequestsDeps, spaceId: string, filters: ListFilters, limit: number, cursor?: string) {
+export async function listRequests(deps: RequestsDeps, spaceId: string, filters: ListFilters, limit: number, cursor?: string, options: { plan?: "walk" | "per_company" } = {}) {
   const now = deps.clock.now();
+  const after = cursor ? decodeCursor(cursor) : undefined;
+  const reach = options.plan === "walk" ? undefined : await messagerieReach(deps.db, spaceId, now, options.plan === "per_company" ? 1_000_000 : FEW_COMPANIES);
+  const pairs = reach && [
+    ...new Set(
+      reach
+        .filter((r) => !filters.siren || r.siren === filters.siren)
+        .flatMap((r) => (r.taxScope ?? TAX_CODES).filter((tax) => !filters.tax || tax === filters.tax).map((tax) => `${r.siren}|${tax}`)),
+    ),
+  ].map((p) => p.split("|") as [string, string]);
   let q = deps.db
     .selectFrom("requests")
     .select([
@@ -74,11 +92,21 @@ export async function listRequests(deps: RequestsDeps, spaceId: string, filters:
         OR EXISTS (SELECT 1 FROM messages m WHERE m.request_id = requests.id AND m.search @@ ${query}))`,
     );
   }
-  if (cursor) {
-    const [at, id] = decodeCursor(cursor);
-    q = q.where(sql<boolean>`(requests.last_activity_at, requests.id) < (${at}, ${id}::uuid)`);
+  if (after) q = q.where(sql<boolean>`(requests.last_activity_at, requests.id) < (${after[0]}, ${after[1]}::uuid)`);
+  q = q.orderBy("requests.last_activity_at", "desc").orderBy("requests.id", "desc").limit(limit + 1);
+  let rows: Awaited<ReturnType<typeof q.execute>>;
+  if (pairs) {
+    if (pairs.length === 0) return { items: [], nextCursor: null };
+    // Each (company, tax) read newest first by the inbox index, at most a page each, then merged.
+    const perPair = q.where(sql<boolean>`requests.siren = p.siren AND requests.tax = p.tax`);
+    const merged = await sql<(typeof rows)[number]>`
+      SELECT r.* FROM unnest(${pairs.map((p) => p[0])}::text[], ${pairs.map((p) => p[1])}::text[]) AS p(siren, tax)
+      CROSS JOIN LATERAL (${perPair}) AS r
+      ORDER BY r.last_activity_at DESC, r.id DESC LIMIT ${limit + 1}`.execute(deps.db);
+    rows = merged.rows;
+  } else {
+    rows = await q.execute();
   }
-  const rows = await q.orderBy("requests.last_activity_at", "desc").orderBy("requests.id", "desc").limit(limit + 1).execute();
   const page = rows.slice(0, limit);
   const companies = await getCompanies(deps.db, [...new Set(page.map((r) => r.siren))]);
   const services = await serviceNames(deps.db, [...new Set(page.map((r) => r.service_code))]);

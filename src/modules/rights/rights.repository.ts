@@ -251,6 +251,25 @@ export function messagerieScope(spaceId: string, at: Date) {
       AND (g.tax_scope IS NULL OR g.tax_scope ? requests.tax))`;
 }
 
+/**
+ * The (company, tax scope) pairs of a person's live messagerie rights, when she holds them on at most `max`
+ * companies; undefined beyond (a portfolio, for which walking the requests by activity is the better plan).
+ */
+export async function messagerieReach(db: Executor, spaceId: string, at: Date, max: number): Promise<{ siren: string; taxScope: string[] | null }[] | undefined> {
+  const rows = await db
+    .selectFrom("rights")
+    .select(["siren", "tax_scope"])
+    .where("space_id", "=", spaceId)
+    .where("service", "=", "messagerie")
+    .where(live(at))
+    .orderBy("siren")
+    .limit(max * 4 + 1)
+    .execute();
+  const sirens = new Set(rows.map((r) => r.siren));
+  if (sirens.size > max || rows.length > max * 4) return undefined;
+  return rows.map((r) => ({ siren: r.siren, taxScope: r.tax_scope }));
+}
+
 /** The people whose live messagerie right covers this company and tax (who should hear about its requests). */
 export async function messagerieHolders(db: Executor, siren: string, tax: string, at: Date): Promise<string[]> {
   const rows = await db
