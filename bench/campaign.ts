@@ -22,9 +22,13 @@ const summary = (times: number[]) => {
   return { count: s.length, p50: percentile(s, 50), p95: percentile(s, 95), p99: percentile(s, 99) };
 };
 
-/** Sequential GETs on `connections` loops until `stop()` answers true; the latency of each. */
-async function measure(url: string, headers: Record<string, string>, connections: number, stop: () => boolean): Promise<number[]> {
+/**
+ * GETs at a steady pace (as people browsing do: `perSecond` calls a second over `connections` loops, a call
+ * starting late when the previous one was slow) until `stop()` answers true; the latency of each.
+ */
+async function measure(url: string, headers: Record<string, string>, connections: number, stop: () => boolean, perSecond = 20): Promise<number[]> {
   const times: number[] = [];
+  const every = (1000 * connections) / perSecond;
   await Promise.all(
     Array.from({ length: connections }, async () => {
       while (!stop()) {
@@ -32,7 +36,9 @@ async function measure(url: string, headers: Record<string, string>, connections
         const res = await fetch(url, { headers });
         await res.arrayBuffer();
         if (!res.ok) throw new Error(`${url} answered ${res.status}`);
-        times.push(performance.now() - t0);
+        const took = performance.now() - t0;
+        times.push(took);
+        if (took < every) await new Promise((r) => setTimeout(r, every - took));
       }
     }),
   );

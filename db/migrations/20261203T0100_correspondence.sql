@@ -96,3 +96,42 @@ ALTER TABLE letters DROP CONSTRAINT letters_kind_check;
 ALTER TABLE letters ADD CONSTRAINT letters_kind_check CHECK (kind IN ('activation', 'email_change_notice', 'correspondence'));
 ALTER TABLE letters ADD COLUMN campaign_id uuid;
 CREATE UNIQUE INDEX letters_one_per_campaign ON letters (campaign_id, siren) WHERE campaign_id IS NOT NULL;
+
+-- A campaign inserts threads and their messages by hundreds in one statement: the companies' activity follows them
+-- with one set-based statement per insert (transition tables), not one upsert per row. Updates and deletes stay
+-- row by row (one request at a time).
+DROP TRIGGER company_activity_follow_requests ON requests;
+CREATE TRIGGER company_activity_follow_requests AFTER UPDATE OF status, last_activity_at, archived_at, siren, tax
+  ON requests FOR EACH ROW EXECUTE FUNCTION company_activity_follow_requests();
+CREATE FUNCTION company_activity_follow_inserted_requests() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  -- A new request has no message yet: it adds to the open requests and moves the last activity.
+  INSERT INTO company_activity AS c (siren, tax, unread, open_requests, last_activity_at)
+  SELECT n.siren, n.tax, 0, count(*) FILTER (WHERE n.status <> 'closed'), max(n.last_activity_at)
+  FROM new_requests n WHERE n.archived_at IS NULL GROUP BY n.siren, n.tax
+  ON CONFLICT (siren, tax) DO UPDATE SET open_requests = c.open_requests + excluded.open_requests,
+    last_activity_at = greatest(c.last_activity_at, excluded.last_activity_at)
+  WHERE excluded.open_requests <> 0 OR excluded.last_activity_at > c.last_activity_at;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER company_activity_follow_inserted_requests AFTER INSERT ON requests
+  REFERENCING NEW TABLE AS new_requests FOR EACH STATEMENT EXECUTE FUNCTION company_activity_follow_inserted_requests();
+
+DROP TRIGGER company_activity_follow_messages_insert ON messages;
+CREATE FUNCTION company_activity_follow_inserted_messages() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO company_activity AS c (siren, tax, unread, open_requests, last_activity_at)
+  SELECT r.siren, r.tax, count(*), 0, '-infinity'
+  FROM new_messages n
+  -- Each message's request by its key (OFFSET 0 keeps the lookup a probe: a transition table has no statistics,
+  -- and a hash join would read every request).
+  CROSS JOIN LATERAL (SELECT q.siren, q.tax FROM requests q WHERE q.id = n.request_id AND q.archived_at IS NULL OFFSET 0) r
+  WHERE n.author_kind <> 'person' AND n.read_by_company_at IS NULL
+  GROUP BY r.siren, r.tax
+  ON CONFLICT (siren, tax) DO UPDATE SET unread = c.unread + excluded.unread;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER company_activity_follow_inserted_messages AFTER INSERT ON messages
+  REFERENCING NEW TABLE AS new_messages FOR EACH STATEMENT EXECUTE FUNCTION company_activity_follow_inserted_messages();

@@ -1,6 +1,6 @@
 /** « Suivre mes demandes »: the requests a person may see, filtered, searched in French, keyset-paginated. */
-import { sql } from "kysely";
-import type { RequestStatus } from "../../platform/db/schema.js";
+import { sql, type SelectQueryBuilder } from "kysely";
+import type { DB, RequestStatus } from "../../platform/db/schema.js";
 import { decodeKeyset, encodeKeyset } from "../../platform/cursor.js";
 import { getCompanies } from "../companies/index.js";
 import { messagerieReach, messagerieScope } from "../rights/index.js";
@@ -68,44 +68,47 @@ export async function listRequests(deps: RequestsDeps, spaceId: string, filters:
         .flatMap((r) => (r.taxScope ?? TAX_CODES).filter((tax) => !filters.tax || tax === filters.tax).map((tax) => `${r.siren}|${tax}`)),
     ),
   ].map((p) => p.split("|") as [string, string]);
-  let q = deps.db
-    .selectFrom("requests")
-    .select([
-      ...repo.SUMMARY_COLUMNS,
-      sql<number>`(SELECT count(*)::int FROM messages m WHERE m.request_id = requests.id AND m.author_kind <> 'person' AND m.read_by_company_at IS NULL)`.as("unread"),
-    ])
-    .where(messagerieScope(spaceId, now));
-  q = filters.archived ? q.where("requests.archived_at", "is not", null) : q.where("requests.archived_at", "is", null);
-  if (filters.siren) q = q.where("requests.siren", "=", filters.siren);
-  if (filters.status) q = q.where("requests.status", "=", filters.status);
-  if (filters.tax) q = q.where("requests.tax", "=", filters.tax);
-  if (filters.nature) q = q.where("requests.nature", "=", filters.nature);
-  if (filters.unread) {
-    q = q.where(sql<boolean>`EXISTS (SELECT 1 FROM messages m WHERE m.request_id = requests.id AND m.author_kind <> 'person' AND m.read_by_company_at IS NULL)`);
-  }
-  if (filters.receivedFrom) q = q.where("requests.received_at", ">=", filters.receivedFrom);
-  if (filters.receivedBefore) q = q.where("requests.received_at", "<", filters.receivedBefore);
-  const query = filters.q ? frenchQuery(filters.q) : undefined;
-  if (query) {
-    q = q.where(
-      sql<boolean>`(requests.search @@ ${query}
-        OR EXISTS (SELECT 1 FROM messages m WHERE m.request_id = requests.id AND m.search @@ ${query}))`,
-    );
-  }
-  if (after) q = q.where(sql<boolean>`(requests.last_activity_at, requests.id) < (${after[0]}, ${after[1]}::uuid)`);
-  q = q.orderBy("requests.last_activity_at", "desc").orderBy("requests.id", "desc").limit(limit + 1);
-  let rows: Awaited<ReturnType<typeof q.execute>>;
+  const filtered = <O>(base: SelectQueryBuilder<DB, "requests", O>) => {
+    let q = base.where(messagerieScope(spaceId, now));
+    q = filters.archived ? q.where("requests.archived_at", "is not", null) : q.where("requests.archived_at", "is", null);
+    if (filters.siren) q = q.where("requests.siren", "=", filters.siren);
+    if (filters.status) q = q.where("requests.status", "=", filters.status);
+    if (filters.tax) q = q.where("requests.tax", "=", filters.tax);
+    if (filters.nature) q = q.where("requests.nature", "=", filters.nature);
+    if (filters.unread) {
+      q = q.where(sql<boolean>`EXISTS (SELECT 1 FROM messages m WHERE m.request_id = requests.id AND m.author_kind <> 'person' AND m.read_by_company_at IS NULL)`);
+    }
+    if (filters.receivedFrom) q = q.where("requests.received_at", ">=", filters.receivedFrom);
+    if (filters.receivedBefore) q = q.where("requests.received_at", "<", filters.receivedBefore);
+    const query = filters.q ? frenchQuery(filters.q) : undefined;
+    if (query) {
+      q = q.where(
+        sql<boolean>`(requests.search @@ ${query}
+          OR EXISTS (SELECT 1 FROM messages m WHERE m.request_id = requests.id AND m.search @@ ${query}))`,
+      );
+    }
+    if (after) q = q.where(sql<boolean>`(requests.last_activity_at, requests.id) < (${after[0]}, ${after[1]}::uuid)`);
+    return q.orderBy("requests.last_activity_at", "desc").orderBy("requests.id", "desc").limit(limit + 1);
+  };
+  const shown = deps.db.selectFrom("requests").select([
+    ...repo.SUMMARY_COLUMNS,
+    sql<number>`(SELECT count(*)::int FROM messages m WHERE m.request_id = requests.id AND m.author_kind <> 'person' AND m.read_by_company_at IS NULL)`.as("unread"),
+  ]);
+  let rows: Awaited<ReturnType<typeof shown.execute>>;
   if (pairs) {
     if (pairs.length === 0) return { items: [], nextCursor: null };
-    // Each (company, tax) read newest first by the inbox index, at most a page each, then merged.
-    const perPair = q.where(sql<boolean>`requests.siren = p.siren AND requests.tax = p.tax`);
-    const merged = await sql<(typeof rows)[number]>`
-      SELECT r.* FROM unnest(${pairs.map((p) => p[0])}::text[], ${pairs.map((p) => p[1])}::text[]) AS p(siren, tax)
+    // Each (company, tax) read newest first by the inbox index, at most a page each, merged; then the page's rows.
+    const perPair = filtered(deps.db.selectFrom("requests").select(["requests.id", "requests.last_activity_at"])).where(sql<boolean>`requests.siren = p.siren AND requests.tax = p.tax`);
+    const merged = await sql<{ id: string }>`
+      SELECT r.id FROM unnest(${pairs.map((p) => p[0])}::char(9)[], ${pairs.map((p) => p[1])}::text[]) AS p(siren, tax)
       CROSS JOIN LATERAL (${perPair}) AS r
       ORDER BY r.last_activity_at DESC, r.id DESC LIMIT ${limit + 1}`.execute(deps.db);
-    rows = merged.rows;
+    const ids = merged.rows.map((r) => r.id);
+    const found = ids.length ? await shown.where("requests.id", "in", ids).execute() : [];
+    const order = new Map(ids.map((id, i) => [id, i]));
+    rows = found.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
   } else {
-    rows = await q.execute();
+    rows = await filtered(shown).execute();
   }
   const page = rows.slice(0, limit);
   const companies = await getCompanies(deps.db, [...new Set(page.map((r) => r.siren))]);
