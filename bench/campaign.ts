@@ -45,10 +45,10 @@ async function measure(url: string, headers: Record<string, string>, connections
   return times;
 }
 
-/** The peak resident set of a process (VmHWM), in MiB, or undefined once it is gone. */
-function peakRssMiB(pid: number): number | undefined {
+/** A process's resident set now (VmRSS) or at its peak (VmHWM), in MiB; undefined once it is gone. */
+function rssMiB(pid: number, which: "VmRSS" | "VmHWM"): number | undefined {
   try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    const m = new RegExp(`${which}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     return m ? Number(m[1]) / 1024 : undefined;
   } catch {
     return undefined;
@@ -90,8 +90,10 @@ export async function benchCampaign(database: Database & { url?: string }, compa
     const personHeaders = { cookie: `mp_session=${session.token}` };
     const agentHeaders = { cookie: agentCookie };
 
-    // Before: the same two lists, 2 loops each, for a few seconds.
-    let until = performance.now() + baselineSeconds * 1000;
+    // Warm-up (connections, caches, the JIT), then before: the same two lists for a few seconds.
+    let until = performance.now() + 2_000;
+    await Promise.all([measure(queueUrl, agentHeaders, 2, () => performance.now() > until), measure(inboxUrl, personHeaders, 2, () => performance.now() > until)]);
+    until = performance.now() + baselineSeconds * 1000;
     const [queueBefore, inboxBefore] = await Promise.all([measure(queueUrl, agentHeaders, 2, () => performance.now() > until), measure(inboxUrl, personHeaders, 2, () => performance.now() > until)]);
 
     const csv = Buffer.from(`siren\n${sirens.join("\n")}\n`);
@@ -115,7 +117,7 @@ export async function benchCampaign(database: Database & { url?: string }, compa
       stdio: ["ignore", "ignore", "inherit"],
     });
     let peak = 0;
-    const sampler = setInterval(() => (peak = Math.max(peak, peakRssMiB(child.pid!) ?? peak)), 100);
+    const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(child.pid!, "VmHWM") ?? peak)), 100);
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     let done = false;
     void exited.then(() => (done = true));
@@ -125,6 +127,8 @@ export async function benchCampaign(database: Database & { url?: string }, compa
       if (c.started_at || done) break;
       await new Promise((r) => setTimeout(r, 20));
     }
+    // What the worker holds once started, before the campaign weighs on it.
+    const startedRss = rssMiB(child.pid!, "VmRSS") ?? NaN;
     const [queueDuring, inboxDuring] = await Promise.all([measure(queueUrl, agentHeaders, 2, () => done), measure(inboxUrl, personHeaders, 2, () => done)]);
     const code = await exited;
     clearInterval(sampler);
@@ -147,6 +151,7 @@ export async function benchCampaign(database: Database & { url?: string }, compa
       threadsPerSecond: threads / runS,
       linesPerSecond: companies / runS,
       workerPeakRssMiB: peak,
+      workerRssAtStartMiB: startedRss,
       queue: { before: summary(queueBefore), during: summary(queueDuring), after: summary(queueAfter) },
       inbox: { before: summary(inboxBefore), during: summary(inboxDuring), after: summary(inboxAfter) },
     };

@@ -381,7 +381,7 @@ async function benchCampaignSection() {
     const ms = (p: { p50: number; p95: number; p99: number; count: number }) => `p50 ${p.p50.toFixed(2)}, p95 ${p.p95.toFixed(2)}, p99 ${p.p99.toFixed(2)} ms (${p.count} calls)`;
     rows.push({
       name: `campaign to ${n.toLocaleString("en")} companies (${r.threads.toLocaleString("en")} threads, ${r.letters.toLocaleString("en")} letters)`,
-      value: `${Math.round(r.threadsPerSecond).toLocaleString("en")} threads/s (target ≥ 2,000), ${Math.round(r.linesPerSecond).toLocaleString("en")} lines/s, run ${r.runS.toFixed(1)} s; worker peak RSS ${r.workerPeakRssMiB.toFixed(0)} MiB; CSV recorded in ${r.submitS.toFixed(1)} s`,
+      value: `${Math.round(r.threadsPerSecond).toLocaleString("en")} threads/s (target ≥ 2,000), ${Math.round(r.linesPerSecond).toLocaleString("en")} lines/s, run ${r.runS.toFixed(1)} s; worker peak RSS ${r.workerPeakRssMiB.toFixed(0)} MiB (${r.workerRssAtStartMiB.toFixed(0)} MiB once started); CSV recorded in ${r.submitS.toFixed(1)} s`,
     });
     for (const [name, list] of [["agent's queue (50 a page)", r.queue], ["company inbox (50 a page)", r.inbox]] as const) {
       rows.push({ name: `${name}, before the campaign`, value: ms(list.before) });
