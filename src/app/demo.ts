@@ -1,5 +1,8 @@
 import { addTemplateAsOperator } from "../modules/backoffice/index.js";
 import { countCompanies, withLuhnKey } from "../modules/companies/index.js";
+import { addDays } from "date-fns";
+import { openThread } from "../modules/correspondence/index.js";
+import { parisDay, parisDayEnd } from "../platform/paris.js";
 import { fileRequest, postAgentMessage, type ReceiptKeys } from "../modules/requests/index.js";
 import { makeActiveSpace, makeAgent, makeCompany, makePortfolio, makeSimplifiedAdministrator, makeTaxService, type FactoryDeps, type TaxServiceSpec } from "./factories.js";
 
@@ -134,6 +137,21 @@ export async function loadDemoData(deps: FactoryDeps & { publicUrl: string; rece
   await makePortfolio(deps, { spaceId: claireId, sirens: clients, services: ["messagerie", "compte_fiscal", "tva_declarer", "tva_payer", "is_payer"], companyEmail: (siren) => `contact.${siren}@clients.demo` });
   for (const a of DEMO_AGENTS) await makeAgent(deps, { ...a, password: DEMO_AGENT_PASSWORD });
   await fileDemoRequests(deps, claireId, clients.slice(0, 40), random);
+  // The administration writes first (product §16): SIE Paris 11e asks Martin distribution for documents.
+  const writer = DEMO_AGENTS[0]!;
+  const writerId = (await deps.db.selectFrom("agents").select("id").where("email", "=", writer.email).executeTakeFirstOrThrow()).id;
+  await openThread({ ...deps, requests: deps }, { id: writerId, services: writer.services }, {
+    siren: SEED.martin.siren,
+    tax: "TVA",
+    nature: "demande_de_pieces",
+    subject: "Factures d'achat du troisième trimestre",
+    body: "Bonjour,\n\nDans le cadre de l'examen du crédit de TVA de {{raison_sociale}}, merci de nous transmettre les factures d'achat du troisième trimestre.\n\nCordialement,\nLe service des impôts des entreprises de Paris 11e",
+    acknowledgementRequired: true,
+    // By the end of the Paris day, 15 days from now.
+    replyDueAt: parisDayEnd(parisDay(addDays(deps.clock.now(), 15))),
+    repliesAllowed: true,
+    uploadIds: [],
+  });
   for (const t of DEMO_TEMPLATES) await addTemplateAsOperator(deps, t);
   return true;
 }
