@@ -43,31 +43,18 @@ export type CompanySpec = {
   legalRepresentative?: { firstName: string; lastName: string };
 };
 
-/** A company and its head-office establishment (NIC 00011), as a SIRENE import would store them. */
-export async function makeCompany(deps: Pick<FactoryDeps, "db" | "clock">, spec: CompanySpec): Promise<void> {
-  const now = deps.clock.now();
+/** The rows of a company and of its head office, as a SIRENE import would store them. */
+function companyRows(spec: CompanySpec, now: Date) {
   const nic = siretNic(spec.siren);
-  await upsertCompanies(deps.db, [
-    {
-      siren: spec.siren,
-      name: spec.name,
-      acronym: null,
-      legal_form: spec.legalForm ?? "5499",
-      is_active: spec.isActive ?? true,
-      diffusion: "O",
-      head_office_nic: nic,
-      legal_rep_first_name: null,
-      legal_rep_last_name: null,
-      updated_at: now,
-    },
-  ]);
-  await upsertEstablishments(deps.db, [
-    {
+  const isActive = spec.isActive ?? true;
+  return {
+    company: { siren: spec.siren, name: spec.name, acronym: null, legal_form: spec.legalForm ?? "5499", is_active: isActive, diffusion: "O", head_office_nic: nic, legal_rep_first_name: null, legal_rep_last_name: null, updated_at: now },
+    headOffice: {
       siret: spec.siren + nic,
       siren: spec.siren,
       nic,
       is_head_office: true,
-      is_active: spec.isActive ?? true,
+      is_active: isActive,
       address_complement: null,
       street_number: spec.streetNumber ?? null,
       street_repetition: null,
@@ -84,7 +71,14 @@ export async function makeCompany(deps: Pick<FactoryDeps, "db" | "clock">, spec:
       foreign_commune_name: null,
       updated_at: now,
     },
-  ]);
+  };
+}
+
+/** A company and its head-office establishment (NIC 00011), as a SIRENE import would store them. */
+export async function makeCompany(deps: Pick<FactoryDeps, "db" | "clock">, spec: CompanySpec): Promise<void> {
+  const rows = companyRows(spec, deps.clock.now());
+  await upsertCompanies(deps.db, [rows.company]);
+  await upsertEstablishments(deps.db, [rows.headOffice]);
   if (spec.legalRepresentative) await setLegalRepresentatives(deps.db, [{ siren: spec.siren, ...spec.legalRepresentative }]);
 }
 
@@ -201,32 +195,11 @@ export async function loadCampaignTargets(
   const sirens = Array.from({ length: spec.count }, (_, i) => withLuhnKey(String(spec.base + i).padStart(8, "0")));
   for (let from = 0; from < sirens.length; from += 5_000) {
     const part = sirens.slice(from, from + 5_000);
-    await upsertCompanies(deps.db, part.map((siren, i) => ({ siren, name: `ENTREPRISE CAMPAGNE ${from + i + 1}`, acronym: null, legal_form: "5499", is_active: true, diffusion: "O", head_office_nic: siretNic(siren), legal_rep_first_name: null, legal_rep_last_name: null, updated_at: now })));
-    await upsertEstablishments(
-      deps.db,
-      part.map((siren, i) => ({
-        siret: siren + siretNic(siren),
-        siren,
-        nic: siretNic(siren),
-        is_head_office: true,
-        is_active: true,
-        address_complement: null,
-        street_number: String((from + i) % 200 + 1),
-        street_repetition: null,
-        street_type: "RUE",
-        street_name: "DE LA ROQUETTE",
-        special_distribution: null,
-        postal_code: spec.postalCode,
-        commune_name: spec.communeName,
-        commune_code: spec.communeCode,
-        cedex_code: null,
-        cedex_name: null,
-        foreign_country_code: null,
-        foreign_country_name: null,
-        foreign_commune_name: null,
-        updated_at: now,
-      })),
+    const rows = part.map((siren, i) =>
+      companyRows({ siren, name: `ENTREPRISE CAMPAGNE ${from + i + 1}`, streetNumber: String(((from + i) % 200) + 1), streetType: "RUE", streetName: "DE LA ROQUETTE", postalCode: spec.postalCode, communeName: spec.communeName, communeCode: spec.communeCode }, now),
     );
+    await upsertCompanies(deps.db, rows.map((r) => r.company));
+    await upsertEstablishments(deps.db, rows.map((r) => r.headOffice));
     const adhering = part.filter((_, i) => from + i < spec.withMessagerie);
     if (adhering.length === 0) continue;
     await sql`

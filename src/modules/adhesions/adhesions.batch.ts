@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { parse } from "csv-parse/sync";
 import type { Tx } from "../../platform/db/database.js";
 import { DomainError } from "../../platform/errors.js";
 import { enqueue, type OutboxHandler } from "../../platform/outbox.js";
-import { frenchCsv } from "../../platform/csv.js";
+import { frenchCsv, readCsvTable } from "../../platform/csv.js";
 import { getCompanies, isValidSiren } from "../companies/index.js";
 import { appendJournal } from "../journal/index.js";
 import { orderedServices, QUALITY_LABELS, serviceLabel, type Quality, type ServiceCode } from "./adhesions.catalogue.js";
@@ -27,25 +26,12 @@ const tooManyLines = (n: number) =>
  * Blank lines are kept, so that each gets its line number and its reason in the report.
  */
 export function parseBatchCsv(content: Buffer): BatchLine[] {
-  const text = content.toString("utf8").replace(/^\uFEFF/, "");
-  if (content.includes(0) || text.includes("\uFFFD")) {
-    throw new DomainError("unsupported_type", "not_csv", "Ce fichier n'est pas un fichier CSV (texte UTF-8) : enregistrez-le au format « CSV UTF-8 » et réessayez.");
-  }
-  let records: string[][];
-  try {
-    records = parse(text, { delimiter: [";", ","], relax_column_count: true, skip_empty_lines: false, trim: true, bom: true }) as string[][];
-  } catch (error) {
-    throw new DomainError("invalid", "invalid_csv", `Le fichier CSV est mal formé : ${(error as Error).message}`);
-  }
-  const header = (records[0] ?? []).map((h) => h.toLowerCase().replace(/[\s_-]/g, ""));
+  const { header, rows } = readCsvTable(content);
   const sirenAt = header.indexOf("siren");
   if (sirenAt < 0) {
     throw new DomainError("refused", "missing_siren_column", "La première ligne du fichier doit nommer ses colonnes, dont une colonne « siren » (et « companyEmail » au besoin).");
   }
   const emailAt = header.findIndex((h) => h === "companyemail" || h === "courriel" || h === "emailentreprise");
-  const rows = records.slice(1);
-  // A final line break is not a blank line.
-  while (rows.length > 0 && rows[rows.length - 1]!.every((c) => c === "")) rows.pop();
   if (rows.length > BATCH_RULES.maxLines) throw tooManyLines(rows.length);
   return rows.map((r) => ({ siren: r[sirenAt] ?? "", ...(emailAt >= 0 && r[emailAt] ? { companyEmail: r[emailAt] } : {}) }));
 }

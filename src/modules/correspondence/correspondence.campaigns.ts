@@ -6,11 +6,10 @@
  */
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
-import { parse } from "csv-parse/sync";
 import { DomainError } from "../../platform/errors.js";
 import { enqueue, type OutboxHandler } from "../../platform/outbox.js";
 import { decodeKey, decodeKeysetOrLast, encodeKey, encodeKeyset } from "../../platform/cursor.js";
-import { frenchCsv } from "../../platform/csv.js";
+import { frenchCsv, readCsvTable } from "../../platform/csv.js";
 import { competenceOf, getCompaniesForMailing, isValidSiren } from "../companies/index.js";
 import { companiesWithMessagerie } from "../adhesions/index.js";
 import { appendJournal } from "../journal/index.js";
@@ -31,21 +30,9 @@ const tooManyLines = (n: number) =>
 
 /** Reads the CSV of a campaign: a header naming a `siren` column (other columns ignored), commas or semicolons. */
 export function parseCampaignCsv(content: Buffer): Line[] {
-  const text = content.toString("utf8").replace(/^\uFEFF/, "");
-  if (content.includes(0) || text.includes("\uFFFD")) {
-    throw new DomainError("unsupported_type", "not_csv", "Ce fichier n'est pas un fichier CSV (texte UTF-8) : enregistrez-le au format « CSV UTF-8 » et réessayez.");
-  }
-  let records: string[][];
-  try {
-    records = parse(text, { delimiter: [";", ","], relax_column_count: true, skip_empty_lines: false, trim: true, bom: true }) as string[][];
-  } catch (error) {
-    throw new DomainError("invalid", "invalid_csv", `Le fichier CSV est mal formé : ${(error as Error).message}`);
-  }
-  const header = (records[0] ?? []).map((h) => h.toLowerCase().replace(/[\s_-]/g, ""));
+  const { header, rows } = readCsvTable(content);
   const at = header.indexOf("siren");
   if (at < 0) throw new DomainError("refused", "missing_siren_column", "La première ligne du fichier doit nommer ses colonnes, dont une colonne « siren ».");
-  const rows = records.slice(1);
-  while (rows.length > 0 && rows[rows.length - 1]!.every((c) => c === "")) rows.pop();
   if (rows.length > CAMPAIGN_RULES.maxLines) throw tooManyLines(rows.length);
   if (rows.length === 0) throw new DomainError("refused", "empty_campaign", "Le fichier ne contient aucun SIREN.");
   const seen = new Set<string>();
