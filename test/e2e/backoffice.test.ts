@@ -2,10 +2,8 @@ import { tempDir } from "../helpers/temp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { generate } from "otplib";
-import type { Page } from "playwright-core";
 import { call } from "../helpers/app.js";
-import { robertDelegatesVatToLila, signInThroughUi, startBrowserApp, type BrowserApp } from "../helpers/browser.js";
+import { agentSignsInThroughUi, robertDelegatesVatToLila, signInThroughUi, startBrowserApp, type BrowserApp } from "../helpers/browser.js";
 import { makeAgent } from "../../src/app/factories.js";
 import { SEED } from "../../src/app/demo.js";
 import { renderLetterPdf } from "../../src/modules/letters/index.js";
@@ -20,14 +18,6 @@ const SUBJECT = "Remboursement du crédit de TVA du 3e trimestre";
 let app: BrowserApp;
 let reference: string;
 
-async function agentSignsIn(page: Page, who: { email: string; secret: string }) {
-  await page.goto(`${app.base}/agent/connexion`);
-  await page.getByLabel("Adresse électronique professionnelle").fill(who.email);
-  await page.getByLabel("Mot de passe", { exact: true }).fill(AGENT_PASSWORD);
-  await page.getByLabel("Code de votre application d'authentification").fill(await generate({ secret: who.secret }));
-  await page.getByRole("button", { name: "Se connecter" }).click();
-  await page.waitForURL(`${app.base}/agent`);
-}
 
 beforeAll(async () => {
   app = await startBrowserApp();
@@ -45,7 +35,7 @@ afterAll(async () => app?.stop());
 describe("the back office in the browser", () => {
   it("the SIE agent takes Lila's request, asks for a document, gets it, answers: « Traitée »; the supervisor's dashboard counts it", async () => {
     const agent = await app.newPage();
-    await agentSignsIn(agent, PAUL);
+    await agentSignsInThroughUi(app, agent, PAUL);
     await agent.getByText("Mes services : SIE Paris 11e").waitFor();
     await agent.getByRole("link", { name: reference }).click();
     await agent.getByRole("heading", { name: `${reference} — ${SUBJECT}` }).waitFor();
@@ -99,7 +89,7 @@ describe("the back office in the browser", () => {
 
     // The supervisor's dashboard counts it.
     const supervisor = await app.newPage();
-    await agentSignsIn(supervisor, SOPHIE);
+    await agentSignsInThroughUi(app, supervisor, SOPHIE);
     await supervisor.getByRole("link", { name: "Tableau de bord" }).click();
     const tile = (label: string) => supervisor.locator(".fr-tile", { hasText: label }).locator(".fr-tile__title");
     await tile("Reçues sur la période").waitFor();

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generate } from "otplib";
 import type { Page } from "playwright-core";
-import { robertDelegatesVatToLila, signInThroughUi, startBrowserApp, STORY, type BrowserApp } from "../helpers/browser.js";
+import { agentSignsInThroughUi, robertDelegatesVatToLila, signInThroughUi, startBrowserApp, STORY, type BrowserApp } from "../helpers/browser.js";
 import { makeAgent } from "../../src/app/factories.js";
 import { SEED } from "../../src/app/demo.js";
 import { DAY, manualClock } from "../../src/platform/clock.js";
@@ -18,14 +17,6 @@ const VAT_SUBJECT = "Factures d'achat du 3e trimestre";
 const IS_SUBJECT = "Liasse fiscale de l'exercice 2025";
 let app: BrowserApp;
 
-async function agentSignsIn(page: Page) {
-  await page.goto(`${app.base}/agent/connexion`);
-  await page.getByLabel("Adresse électronique professionnelle").fill(PAUL.email);
-  await page.getByLabel("Mot de passe", { exact: true }).fill(AGENT_PASSWORD);
-  await page.getByLabel("Code de votre application d'authentification").fill(await generate({ secret: PAUL.secret }));
-  await page.getByRole("button", { name: "Se connecter" }).click();
-  await page.waitForURL(`${app.base}/agent`);
-}
 
 /** The agent writes to Martin distribution through the form; answers the reference shown. */
 async function writeToMartin(agent: Page, tax: string, subject: string): Promise<string> {
@@ -52,7 +43,7 @@ afterAll(async () => app?.stop());
 describe("the administration writes first, in the browser", () => {
   it("asks for documents with an acknowledgement; Lila sees the TVA one only; Robert acknowledges; the agent sees who and when; the unread one is reminded", async () => {
     const agent = await app.newPage();
-    await agentSignsIn(agent);
+    await agentSignsInThroughUi(app, agent, PAUL);
     const vatRef = await writeToMartin(agent, "TVA", VAT_SUBJECT);
     const isRef = await writeToMartin(agent, "IS", IS_SUBJECT);
     expect(vatRef).toMatch(/^2026-SIE-75111-\d{7}$/);

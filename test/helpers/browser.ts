@@ -1,3 +1,4 @@
+import { generate } from "otplib";
 import { createServer } from "node:net";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { AxeBuilder } from "@axe-core/playwright";
@@ -138,4 +139,14 @@ export async function robertDelegatesVatToLila(app: BrowserApp) {
 export async function axeViolations(page: Page): Promise<string[]> {
   const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
   return result.violations.map((v) => `${v.id} (${v.impact ?? "?"}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`);
+}
+
+/** An agent signs in to the back office through its page (password and the TOTP code of the moment). */
+export async function agentSignsInThroughUi(app: BrowserApp, page: Page, who: { email: string; secret: string }, password = "Guichet-Fiscal-Solide-42"): Promise<void> {
+  await page.goto(`${app.base}/agent/connexion`);
+  await page.getByLabel("Adresse électronique professionnelle").fill(who.email);
+  await page.getByLabel("Mot de passe", { exact: true }).fill(password);
+  await page.getByLabel("Code de votre application d'authentification").fill(await generate({ secret: who.secret }));
+  await page.getByRole("button", { name: "Se connecter" }).click();
+  await page.waitForURL(`${app.base}/agent`);
 }

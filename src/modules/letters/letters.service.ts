@@ -3,6 +3,7 @@ import { createWriteStream, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { finished } from "node:stream/promises";
 import type { Executor, Tx } from "../../platform/db/database.js";
+import type { NewRow } from "../../platform/db/schema.js";
 import type { Clock } from "../../platform/clock.js";
 import type { Sealer } from "../../platform/crypto.js";
 import { DomainError } from "../../platform/errors.js";
@@ -33,22 +34,7 @@ type Content = { fields: ActivationLetterFields | EmailChangeNoticeFields | Corr
 export async function issueLetter(tx: Tx, sealer: Sealer, at: Date, letter: NewLetter): Promise<{ id: string; number: string }> {
   const id = randomUUID();
   const content: Content = { fields: letter.fields };
-  const row = await repo.insertLetter(tx, {
-    id,
-    siren: letter.siren,
-    adhesion_id: letter.adhesionId ?? null,
-    kind: letter.kind,
-    status: "edited",
-    address_lines: JSON.stringify(letter.addressLines),
-    content_sealed: sealer.seal(JSON.stringify(content)),
-    pdf_sealed: null,
-    edited_at: at,
-    rendered_at: null,
-    batch_id: null,
-    printed_at: null,
-    posted_at: null,
-    returned_at: null,
-  });
+  const row = await repo.insertLetter(tx, editedLetter({ id, siren: letter.siren, adhesionId: letter.adhesionId ?? null, campaignId: null, kind: letter.kind, addressLines: letter.addressLines, sealed: sealer.seal(JSON.stringify(content)), at }));
   await enqueue(tx, at, LETTER_RENDER_KIND, { letterId: id });
   return row;
 }
@@ -61,26 +47,29 @@ export async function issueCorrespondenceLetters(tx: Tx, sealer: Sealer, at: Dat
   if (letters.length === 0) return;
   await tx
     .insertInto("letters")
-    .values(
-      letters.map((l) => ({
-        id: l.id,
-        siren: l.siren,
-        adhesion_id: null,
-        campaign_id: l.campaignId,
-        kind: "correspondence" as const,
-        status: "edited" as const,
-        address_lines: JSON.stringify(l.addressLines),
-        content_sealed: sealer.seal(JSON.stringify({ fields: l.fields } satisfies Content)),
-        pdf_sealed: null,
-        edited_at: at,
-        rendered_at: null,
-        batch_id: null,
-        printed_at: null,
-        posted_at: null,
-        returned_at: null,
-      })),
-    )
+    .values(letters.map((l) => editedLetter({ id: l.id, siren: l.siren, adhesionId: null, campaignId: l.campaignId, kind: "correspondence", addressLines: l.addressLines, sealed: sealer.seal(JSON.stringify({ fields: l.fields } satisfies Content)), at })))
     .execute();
+}
+
+/** The row of a letter just edited (not yet rendered, printed or posted). */
+function editedLetter(l: { id: string; siren: string; adhesionId: string | null; campaignId: string | null; kind: NewRow<"letters">["kind"]; addressLines: string[]; sealed: string; at: Date }): NewRow<"letters"> {
+  return {
+    id: l.id,
+    siren: l.siren,
+    adhesion_id: l.adhesionId,
+    campaign_id: l.campaignId,
+    kind: l.kind,
+    status: "edited",
+    address_lines: JSON.stringify(l.addressLines),
+    content_sealed: l.sealed,
+    pdf_sealed: null,
+    edited_at: l.at,
+    rendered_at: null,
+    batch_id: null,
+    printed_at: null,
+    posted_at: null,
+    returned_at: null,
+  };
 }
 
 function toDocument(row: { kind: string; number: string; edited_at: Date; address_lines: string[] }, content: Content): LetterDocument {
