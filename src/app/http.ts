@@ -3,8 +3,11 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { sql } from "kysely";
 import { createHttpServer } from "../platform/http/server.js";
+import { createMetrics, presentsToken } from "../platform/http/metrics.js";
+import { pendingMigrations } from "../platform/db/migrate.js";
+import { DomainError } from "../platform/errors.js";
 import { cookieNames } from "../platform/http/auth.js";
-import { recoveryRoutes, spacesRoutes } from "../modules/spaces/index.js";
+import { errorReply, recoveryRoutes, spacesRoutes } from "../modules/spaces/index.js";
 import { backofficeRoutes } from "../modules/backoffice/index.js";
 import { correspondenceRoutes } from "../modules/correspondence/index.js";
 import { devMailRoutes } from "../modules/mail/index.js";
@@ -61,6 +64,52 @@ export async function buildHttpApp(ctx: AppContext, options: { webDir?: string }
   const cookies = cookieNames(secureCookies);
   const common = { db: ctx.db, clock: ctx.clock, hasher: ctx.hasher, cookies, secureCookies, signInRatePerMinute: ctx.config.signInRatePerMinute };
 
+  // Operations (product §17): liveness, readiness, metrics.
+  const metrics = createMetrics();
+  metrics.observe(app);
+  app.get(
+    "/api/v1/health/live",
+    { config: { rateLimit: false }, schema: { security: [], tags: ["platform"], summary: "Liveness: the process answers (no dependency is asked)", response: { 200: z.object({ status: z.literal("live") }) } } },
+    async () => ({ status: "live" as const }),
+  );
+  app.get(
+    "/api/v1/health/ready",
+    {
+      config: { rateLimit: false },
+      schema: {
+        security: [],
+        tags: ["platform"],
+        summary: "Readiness: the database is reachable and writable (a primary), and its migrations are current; else 503 with Retry-After",
+        response: { 200: z.object({ status: z.literal("ready"), database: z.object({ kind: z.string(), writable: z.literal(true) }), migrations: z.object({ pending: z.literal(0) }) }), 503: errorReply },
+      },
+    },
+    async () => {
+      const recovery = await sql<{ standby: boolean }>`SELECT pg_is_in_recovery() AS standby`.execute(ctx.db);
+      if (recovery.rows[0]?.standby) throw new DomainError("unavailable", "database_read_only", "La base de données est en lecture seule (serveur de secours) : service pas encore prêt.", undefined, 5);
+      const pending = await pendingMigrations(ctx.db);
+      if (pending.length > 0) throw new DomainError("unavailable", "migrations_pending", `Migrations non appliquées : ${pending.join(", ")}.`, { pending }, 5);
+      return { status: "ready" as const, database: { kind: ctx.database.kind, writable: true as const }, migrations: { pending: 0 as const } };
+    },
+  );
+  metrics.gauge("mp_db_pool_connections", "Database pool connections by state", () => {
+    const p = ctx.database.poolStats();
+    return { total: p.total, idle: p.idle, in_use: p.total - p.idle, waiting: p.waiting, max: p.max };
+  }, "state");
+  metrics.gauge("mp_outbox_depth", "Outbox rows waiting for delivery", async () => Number((await ctx.db.selectFrom("outbox").select((eb) => eb.fn.countAll<string>().as("n")).where("status", "=", "pending").executeTakeFirstOrThrow()).n));
+  metrics.gauge("mp_outbox_oldest_age_seconds", "Age of the oldest outbox row waiting for delivery", async () => {
+    const oldest = (await ctx.db.selectFrom("outbox").select((eb) => eb.fn.min("created_at").as("at")).where("status", "=", "pending").executeTakeFirstOrThrow()).at;
+    return oldest ? Math.max(0, (ctx.clock.now().getTime() - new Date(oldest).getTime()) / 1000) : 0;
+  });
+  metrics.gauge("mp_letters_pending", "Letters edited, not yet printed", async () => Number((await ctx.db.selectFrom("letters").select((eb) => eb.fn.countAll<string>().as("n")).where("status", "=", "edited").executeTakeFirstOrThrow()).n));
+  // /metrics: open outside production; in production only with METRICS_TOKEN, and to its bearer only (404 to others).
+  if (!ctx.config.isProduction || ctx.config.metricsToken) {
+    const token = ctx.config.metricsToken;
+    app.get("/metrics", { config: { rateLimit: false }, schema: { hide: true } }, async (req, reply) => {
+      if (token && !presentsToken(req.headers.authorization, token)) return reply.status(404).type("text/plain").send("Not Found");
+      return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+  }
+
   app.get(
     "/api/v1/health",
     { schema: { security: [], tags: ["platform"], summary: "Liveness and database reachability", response: { 200: z.object({ status: z.literal("ok"), database: z.string(), devTools: z.boolean() }) } } },
@@ -80,6 +129,9 @@ export async function buildHttpApp(ctx: AppContext, options: { webDir?: string }
   const requestsDeps: RequestsDeps = { db: ctx.db, clock: ctx.clock, receiptKeys: ctx.receiptKeys };
   const events = createEventHub({ db: ctx.db, clock: ctx.clock, logger: ctx.logger, listen: ctx.database.listen });
   await events.start();
+  metrics.gauge("mp_sse_connections", "Server-sent event streams open", () => events.size);
+  // On shutdown, before the server waits for its connections: event streams end with a retry hint.
+  app.addHook("preClose", async () => events.releaseAll());
   app.addHook("onClose", async () => events.stop());
   const uploadsDeps = { ...requestsDeps, files: ctx.files, antivirus: ctx.antivirus };
   await app.register(requestsRoutes({ ...uploadsDeps, events }));

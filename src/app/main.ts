@@ -25,11 +25,21 @@ async function main() {
     if (config.demoData) process.stdout.write(`${demoAccountsText(url)}\n\n`);
   }
 
+  // Graceful shutdown (product §17): stop accepting, let the requests in flight finish (bounded by
+  // SHUTDOWN_GRACE_MS), end event streams with a retry hint, release the database. A second signal exits at once.
   let closing = false;
   const shutdown = async (signal: string) => {
-    if (closing) return;
+    if (closing) {
+      ctx.logger.warn({ signal }, "second signal: exiting now");
+      process.exit(1);
+    }
     closing = true;
-    ctx.logger.info({ signal }, "shutting down");
+    ctx.logger.info({ signal, graceMs: config.shutdownGraceMs }, "shutting down");
+    const deadline = setTimeout(() => {
+      ctx.logger.warn({ graceMs: config.shutdownGraceMs }, "requests still in flight after the grace period: exiting");
+      process.exit(1);
+    }, config.shutdownGraceMs);
+    deadline.unref();
     await app.close();
     await stopBackground();
     await ctx.close();

@@ -31,6 +31,10 @@ const envSchema = z.object({
   OAUTH_KEY: secret.optional(),
   /** EC P-256 private key (PEM, PKCS#8) the authorization server signs with; generated in the data folder outside production. */
   OAUTH_SIGNING_KEY: z.string().min(40).optional(),
+  /** Token (≥ 32 characters) that a Prometheus scrape of /metrics presents; without it, /metrics exists only outside production. */
+  METRICS_TOKEN: secret.optional(),
+  /** How long a SIGTERM lets the requests in flight finish before the process exits anyway. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   /** Calls per minute allowed to one software acting through one person (product §15). */
   SOFTWARE_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   /** Folder of the content-addressed file store (attachments); default `<DATA_DIR>/files`. */
@@ -74,6 +78,9 @@ export type Config = {
   argon2Concurrency: number;
   signInRatePerMinute: number;
   apiRatePerMinute: number;
+  /** The token /metrics requires (production exposes /metrics only with one). */
+  metricsToken: string | undefined;
+  shutdownGraceMs: number;
 };
 
 /** A configuration problem, worded for the operator who starts the server. */
@@ -129,6 +136,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oauthKey: e.OAUTH_KEY ?? DEVELOPMENT_OAUTH_KEY,
     oauthSigningKey: e.OAUTH_SIGNING_KEY?.replace(/\\n/g, "\n"),
     softwareRatePerMinute: e.SOFTWARE_RATE_PER_MINUTE,
+    metricsToken: e.METRICS_TOKEN,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     filesDir: e.FILES_DIR ?? `${e.DATA_DIR.replace(/\/$/, "")}/files`,
     clamavUrl: e.CLAMAV_URL,
     demoData: isProduction ? false : e.DEMO_DATA,

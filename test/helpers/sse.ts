@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 
 export type SseEvent = { event: string; data: Record<string, unknown>; id?: string };
-export type Stream = { events: SseEvent[]; status: number; readonly ended: boolean; close(): void };
+export type Stream = { events: SseEvent[]; status: number; readonly ended: boolean; /** Everything received, as sent. */ readonly raw: string; /** Settles when the server ended the stream. */ finished: Promise<void>; close(): void };
 
 /** Opens an event stream as a browser's EventSource would (optionally with `Last-Event-ID`), collecting events. */
 export function openStream(base: string, cookie: string, path = "/api/v1/events", headers: Record<string, string> = {}): Promise<Stream> {
@@ -10,9 +10,11 @@ export function openStream(base: string, cookie: string, path = "/api/v1/events"
     let ended = false;
     const req = httpRequest(`${base}${path}`, { headers: { cookie, accept: "text/event-stream", ...headers } }, (res: IncomingMessage) => {
       let buffer = "";
+      let raw = "";
       res.setEncoding("utf8");
       res.on("data", (chunk: string) => {
         buffer += chunk;
+        raw += chunk;
         let at: number;
         while ((at = buffer.indexOf("\n\n")) >= 0) {
           const block = buffer.slice(0, at);
@@ -23,14 +25,20 @@ export function openStream(base: string, cookie: string, path = "/api/v1/events"
           if (event && data) events.push({ event, data: JSON.parse(data) as Record<string, unknown>, ...(id ? { id } : {}) });
         }
       });
-      res.on("end", () => (ended = true));
-      res.on("close", () => (ended = true));
+      let settle: () => void = () => {};
+      const finished = new Promise<void>((r) => (settle = r));
+      res.on("end", () => ((ended = true), settle()));
+      res.on("close", () => ((ended = true), settle()));
       resolve({
         events,
         status: res.statusCode ?? 0,
         get ended() {
           return ended;
         },
+        get raw() {
+          return raw;
+        },
+        finished,
         close: () => req.destroy(),
       });
     });

@@ -22,6 +22,8 @@ type JsonSchema = { type?: string | string[]; properties?: Record<string, JsonSc
 /** Public on purpose: creating a space, signing in, the company's links and opposition, the dev tools. */
 const PUBLIC = [
   "GET /api/v1/health",
+  "GET /api/v1/health/live",
+  "GET /api/v1/health/ready",
   "POST /api/v1/spaces",
   "POST /api/v1/spaces/verify",
   "POST /api/v1/session",

@@ -14,6 +14,8 @@ export type EventClient = EventAudience & {
   send(event: string, data: unknown, id: string): void;
   /** Ends the stream, telling the browser not to reopen it. */
   evict(): void;
+  /** Ends the stream with a retry hint: the browser reopens it (to another process) and catches up. */
+  release(): void;
 };
 
 /** Streams one session may hold open (tabs); a further one closes the oldest. */
@@ -121,8 +123,13 @@ export function createEventHub(deps: {
     get size() {
       return clients.size;
     },
-    async stop() {
+    /** Ends every stream with a retry hint (a process shutting down): browsers reconnect and catch up. */
+    releaseAll() {
+      for (const c of clients) c.release();
       clients.clear();
+    },
+    async stop() {
+      this.releaseAll();
       await unlisten?.();
     },
   };
@@ -161,6 +168,12 @@ export async function serveEventStream(req: FastifyRequest, reply: FastifyReply,
     evict: () => {
       // The browser would reopen a stream that merely ends: this event tells our client to stop.
       res.write(`event: stream.closed\ndata: ${JSON.stringify({ reason: "too_many_streams" })}\n\n`);
+      clearInterval(ping);
+      res.end();
+    },
+    release: () => {
+      // The browser's EventSource reopens after `retry` ms, sending Last-Event-ID: it misses nothing.
+      res.write("retry: 2000\n\n");
       clearInterval(ping);
       res.end();
     },

@@ -25,9 +25,13 @@ export type Database = {
    * Returns the unsubscribe function.
    */
   listen(channel: string, onMessage: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
+  /** The pool's connections now: open, idle, and queries waiting for one (metrics, overload). */
+  poolStats(): { total: number; idle: number; waiting: number; max: number };
   /** Ends the pool, closes PGlite and releases the data-folder lock. */
   close(): Promise<void>;
 };
+
+const statsOf = (pool: pg.Pool, max: number) => () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max });
 
 /**
  * The mark that opens a statement to be prepared once per connection: PostgreSQL then skips parsing and planning
@@ -82,6 +86,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     return {
       db,
       kind: "postgres",
+      poolStats: statsOf(pool, options.poolSize ?? 10),
       listen: async (channel, onMessage, onReconnect) => {
         const stop = await listenOnServer(options.url!, channel, onMessage, onReconnect);
         listeners.add(stop);
@@ -114,6 +119,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return {
     db,
     kind: "pglite",
+    poolStats: statsOf(pool, (pool as unknown as { options: { max: number } }).options.max),
     listen: async (channel, onMessage) => {
       const unlisten = await pglite.listen(channel, onMessage);
       return async () => {

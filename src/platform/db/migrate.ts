@@ -38,3 +38,10 @@ export async function migrate(db: Kysely<DB>, dir = MIGRATIONS_DIR): Promise<str
     }
   });
 }
+
+/** The migration files not applied to this database (none: the schema is current). */
+export async function pendingMigrations(db: Kysely<DB>, dir = MIGRATIONS_DIR): Promise<string[]> {
+  const files = readdirSync(dir).filter((f) => f.endsWith(".sql"));
+  const done = new Set((await sql<{ name: string }>`SELECT name FROM schema_migrations`.execute(db)).rows.map((r) => r.name));
+  return files.filter((f) => !done.has(f)).sort();
+}
