@@ -60,6 +60,8 @@ export async function buildHttpApp(ctx: AppContext, options: { webDir?: string }
       },
     },
     webDir: options.webDir ?? WEB_DIST,
+    // The embedded database runs its queries on the event loop itself: its delay says nothing of overload there.
+    overload: { maxEventLoopDelayMs: ctx.database.kind === "pglite" ? 0 : ctx.config.overloadEventLoopDelayMs, healthy: () => ctx.database.poolStats().waiting <= ctx.config.overloadPoolWaiting },
   });
   const cookies = cookieNames(secureCookies);
   const common = { db: ctx.db, clock: ctx.clock, hasher: ctx.hasher, cookies, secureCookies, signInRatePerMinute: ctx.config.signInRatePerMinute };
@@ -69,7 +71,8 @@ export async function buildHttpApp(ctx: AppContext, options: { webDir?: string }
   metrics.observe(app);
   app.get(
     "/api/v1/health/live",
-    { config: { rateLimit: false }, schema: { security: [], tags: ["platform"], summary: "Liveness: the process answers (no dependency is asked)", response: { 200: z.object({ status: z.literal("live") }) } } },
+    // Alive even when overloaded: a liveness probe must not restart a process that is only busy.
+    { config: { rateLimit: false, pressureHandler: () => undefined }, schema: { security: [], tags: ["platform"], summary: "Liveness: the process answers (no dependency is asked)", response: { 200: z.object({ status: z.literal("live") }) } } },
     async () => ({ status: "live" as const }),
   );
   app.get(
@@ -104,7 +107,7 @@ export async function buildHttpApp(ctx: AppContext, options: { webDir?: string }
   // /metrics: open outside production; in production only with METRICS_TOKEN, and to its bearer only (404 to others).
   if (!ctx.config.isProduction || ctx.config.metricsToken) {
     const token = ctx.config.metricsToken;
-    app.get("/metrics", { config: { rateLimit: false }, schema: { hide: true } }, async (req, reply) => {
+    app.get("/metrics", { config: { rateLimit: false, pressureHandler: () => undefined }, schema: { hide: true } }, async (req, reply) => {
       if (token && !presentsToken(req.headers.authorization, token)) return reply.status(404).type("text/plain").send("Not Found");
       return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
     });

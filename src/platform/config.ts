@@ -33,6 +33,10 @@ const envSchema = z.object({
   OAUTH_SIGNING_KEY: z.string().min(40).optional(),
   /** Token (≥ 32 characters) that a Prometheus scrape of /metrics presents; without it, /metrics exists only outside production. */
   METRICS_TOKEN: secret.optional(),
+  /** Event-loop delay (ms) past which requests are refused with 503 (overload); 0: not checked. Default: 1000 in production, off elsewhere. */
+  OVERLOAD_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).optional(),
+  /** Queries waiting for a database connection past which requests are refused with 503 (overload). */
+  OVERLOAD_POOL_WAITING: z.coerce.number().int().min(1).max(100_000).default(200),
   /** How long a SIGTERM lets the requests in flight finish before the process exits anyway. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   /** Calls per minute allowed to one software acting through one person (product §15). */
@@ -81,6 +85,8 @@ export type Config = {
   /** The token /metrics requires (production exposes /metrics only with one). */
   metricsToken: string | undefined;
   shutdownGraceMs: number;
+  overloadEventLoopDelayMs: number;
+  overloadPoolWaiting: number;
 };
 
 /** A configuration problem, worded for the operator who starts the server. */
@@ -138,6 +144,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     softwareRatePerMinute: e.SOFTWARE_RATE_PER_MINUTE,
     metricsToken: e.METRICS_TOKEN,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    overloadEventLoopDelayMs: e.OVERLOAD_EVENT_LOOP_DELAY_MS ?? (isProduction ? 1_000 : 0),
+    overloadPoolWaiting: e.OVERLOAD_POOL_WAITING,
     filesDir: e.FILES_DIR ?? `${e.DATA_DIR.replace(/\/$/, "")}/files`,
     clamavUrl: e.CLAMAV_URL,
     demoData: isProduction ? false : e.DEMO_DATA,

@@ -65,6 +65,9 @@ describe("metrics", () => {
       OAUTH_KEY: "production-oauth-key-for-the-test-0123456789",
       OAUTH_SIGNING_KEY: generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
     };
+    // Production watches the event loop too (1 s by default); elsewhere only the pool's queue is watched.
+    expect(loadConfig(production).overloadEventLoopDelayMs).toBe(1_000);
+    expect(t.ctx.config.overloadEventLoopDelayMs).toBe(0);
     const closed = await buildHttpApp({ ...t.ctx, config: loadConfig(production) }, { webDir: "/nonexistent" });
     const secured = await buildHttpApp({ ...t.ctx, config: loadConfig({ ...production, METRICS_TOKEN: token }) }, { webDir: "/nonexistent" });
     try {
@@ -96,5 +99,24 @@ describe("graceful shutdown", () => {
     await stream.finished;
     expect(stream.raw.startsWith("retry: 5000\n\n")).toBe(true);
     expect(stream.raw.endsWith("retry: 2000\n\n"), JSON.stringify(stream.raw)).toBe(true);
+  });
+});
+
+describe("overload", () => {
+  it("while the database pool's queue is too long, requests are refused at once with 503 and Retry-After; liveness and metrics still answer", async () => {
+    const saturated = { ...t.ctx.database, poolStats: () => ({ total: 10, idle: 0, waiting: 10_000, max: 10 }) };
+    const app = await buildHttpApp({ ...t.ctx, database: saturated }, { webDir: "/nonexistent" });
+    try {
+      const refused = await call(app, "GET", "/api/v1/health/ready");
+      expect(refused).toMatchObject({ status: 503, body: { error: { code: "overloaded", message: expect.stringContaining("surchargé") } } });
+      expect(refused.headers["retry-after"]).toBe("5");
+      expect((await call(app, "POST", "/api/v1/session", { body: { email: "a@b.fr", password: "x" } })).status).toBe(503);
+      expect((await call(app, "GET", "/api/v1/health/live")).status).toBe(200);
+      expect((await app.inject({ method: "GET", url: "/metrics" })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+    // The same server with a pool that keeps up answers normally.
+    expect((await call(t.app, "GET", "/api/v1/health/ready")).status).toBe(200);
   });
 });

@@ -7,6 +7,7 @@ import fastifyCompress from "@fastify/compress";
 import fastifyCookie from "@fastify/cookie";
 import fastifyHelmet from "@fastify/helmet";
 import fastifyRateLimit from "@fastify/rate-limit";
+import fastifyUnderPressure from "@fastify/under-pressure";
 import fastifyStatic from "@fastify/static";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
@@ -36,7 +37,15 @@ export type HttpOptions = {
   securitySchemes?: Record<string, unknown>;
   /** Folder of the built web UI (index.html and assets); the UI is not served when absent. */
   webDir?: string;
+  /**
+   * Overload (@fastify/under-pressure): past this event-loop delay, or while `healthy()` answers false (the database
+   * pool's queue too long), requests are refused at once with 503 and Retry-After instead of queueing without bound.
+   */
+  overload?: { maxEventLoopDelayMs: number; healthy: () => boolean };
 };
+
+/** Seconds an overloaded server asks clients to wait. */
+export const OVERLOAD_RETRY_AFTER_S = 5;
 
 /** JSON bodies larger than this are refused with 413 (uploads have their own limits). */
 export const JSON_BODY_LIMIT = 64 * 1024;
@@ -82,6 +91,20 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
     crossOriginEmbedderPolicy: false,
     hsts: options.secureCookies,
   });
+
+  if (options.overload) {
+    const overload = options.overload;
+    await app.register(fastifyUnderPressure, {
+      maxEventLoopDelay: overload.maxEventLoopDelayMs,
+      healthCheck: async () => overload.healthy(),
+      healthCheckInterval: 500,
+      pressureHandler: (request, reply, type) => {
+        request.log.warn({ pressure: type }, "overloaded: request refused");
+        const body: ErrorBody = { error: { code: "overloaded", message: "Le service est momentanément surchargé ; réessayez dans quelques secondes.", requestId: request.id } };
+        void reply.code(503).header("Retry-After", String(OVERLOAD_RETRY_AFTER_S)).send(body);
+      },
+    });
+  }
 
   const softwareRate = options.softwareRatePerMinute ?? 600;
   await app.register(fastifyRateLimit, {
