@@ -12,7 +12,8 @@ import { scopeOf } from "../backoffice/index.js";
 import { searchCompaniesOfServices } from "../companies/index.js";
 import { ADMIN_NATURE_CODES, awaitingCompany, LIMITS, STATUSES, TAX_CODES } from "../requests/index.js";
 import { cancelScheduled, listScheduled, openThread, PLACEHOLDERS, type CorrespondenceDeps, type ThreadFields } from "./correspondence.threads.js";
-import { CAMPAIGN_RULES, campaignRecipients, campaignReportCsv, getCampaign, listCampaigns, submitCampaign } from "./correspondence.campaigns.js";
+import { CAMPAIGN_RULES, submitCampaign } from "./correspondence.campaigns.js";
+import { campaignRecipients, campaignReportCsv, getCampaign, listCampaigns } from "./correspondence.reports.js";
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorReply]));
 const idParams = z.object({ id: z.uuid({ error: "identifiant invalide" }) });

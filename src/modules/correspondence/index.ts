@@ -16,11 +16,8 @@ export {
   submitCampaign,
   runCampaign,
   campaignRunHandler,
-  getCampaign,
-  listCampaigns,
-  campaignRecipients,
-  campaignReportCsv,
   parseCampaignCsv,
   CAMPAIGN_RULES,
   CAMPAIGN_RUN_KIND,
 } from "./correspondence.campaigns.js";
+export { getCampaign, listCampaigns, campaignRecipients, campaignReportCsv } from "./correspondence.reports.js";

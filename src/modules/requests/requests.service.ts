@@ -14,6 +14,7 @@ import { can, managesCompany, messagerieScope } from "../rights/index.js";
 import { appendJournal, entriesAbout, journalRow } from "../journal/index.js";
 import { queueMail, requestNotificationMail, receiptMail } from "../mail/index.js";
 import * as repo from "./requests.repository.js";
+import { idempotent } from "./requests.idempotency.js";
 import { LIMITS, NATURES, natureAllowed, routedServiceType, TAX_LABELS } from "./requests.catalogue.js";
 import { deadlinesFor } from "./requests.deadlines.js";
 import { signedReceipt, type ReceiptKeys, type ReceiptPayload } from "./requests.receipts.js";
@@ -60,32 +61,6 @@ export async function serviceNames(db: Kysely<DB> | Tx, codes: string[]): Promis
   if (codes.length === 0) return new Map();
   const rows = await db.selectFrom("tax_services").select(["code", "name"]).where("code", "in", codes).execute();
   return new Map(rows.map((r) => [r.code, r.name]));
-}
-
-/** Runs a POST with an Idempotency-Key: a retry returns the first answer and creates nothing twice. */
-async function idempotent<T>(deps: RequestsDeps, spaceId: string, key: string | undefined, route: string, work: (tx: Tx) => Promise<T>): Promise<T> {
-  if (!key) return deps.db.transaction().execute(work);
-  const now = deps.clock.now();
-  const earlier = await repo.findIdempotent(deps.db, spaceId, key);
-  if (earlier && earlier.status !== 0) return replay<T>(earlier, route);
-  try {
-    return await deps.db.transaction().execute(async (tx) => {
-      if (!(await repo.claimIdempotencyKey(tx, spaceId, key, route, now))) throw new IdempotencyConflict();
-      const result = await work(tx);
-      await repo.storeIdempotentResponse(tx, spaceId, key, 201, result);
-      return result;
-    });
-  } catch (error) {
-    if (!(error instanceof IdempotencyConflict)) throw error;
-    const first = await repo.findIdempotent(deps.db, spaceId, key);
-    if (!first || first.status === 0) throw new DomainError("conflict", "idempotency_key_in_use", "Une requête avec cette clé d'idempotence est en cours ; réessayez.");
-    return replay<T>(first, route);
-  }
-}
-class IdempotencyConflict extends Error {}
-function replay<T>(earlier: { route: string; response: Record<string, unknown> }, route: string): T {
-  if (earlier.route !== route) throw new DomainError("conflict", "idempotency_key_reused", "Cette clé d'idempotence a déjà servi pour une autre opération.");
-  return earlier.response as T;
 }
 
 export type FileInput = { siren: string; tax: string; nature: string; subject: string; body: string; uploadIds: string[] };
