@@ -1,3 +1,4 @@
+import { correspondenceDepsOf } from "../src/app/context.js";
 /**
  * Campaigns (product §16): a campaign to 100,000 companies (70 % with messagerie, 30 % by letter) run by a worker
  * process of its own (`run-campaign`), as in production. Measured: threads published per second, the worker's peak
@@ -98,7 +99,7 @@ export async function benchCampaign(database: Database & { url?: string }, compa
 
     const csv = Buffer.from(`siren\n${sirens.join("\n")}\n`);
     const submitStart = performance.now();
-    const { campaignId } = await submitCampaign({ db: t.ctx.db, clock: t.ctx.clock, sealer: t.ctx.sealer, requests: { db: t.ctx.db, clock: t.ctx.clock, receiptKeys: t.ctx.receiptKeys } }, { id: agent.id, services: ["SIE-75111"], isSupervisor: true }, {
+    const { campaignId } = await submitCampaign(correspondenceDepsOf(t.ctx), { id: agent.id, services: ["SIE-75111"], isSupervisor: true }, {
       tax: "TVA",
       nature: "information",
       subject: "Campagne de vérification de la TVA — {{siren}}",

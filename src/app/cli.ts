@@ -8,7 +8,7 @@ import { importEtablissements, importLegalRepresentatives, importTaxServices, im
 import { appendJournal, chainJournal, verifyJournal } from "../modules/journal/index.js";
 import { markBatchPosted, markLetterReturned, writePrintBatch } from "../modules/letters/index.js";
 import { createAgent, totpNow } from "../modules/backoffice/index.js";
-import { createContext, loadReceiptKeys, type AppContext } from "./context.js";
+import { createContext, loadReceiptKeys, type AppContext, correspondenceDepsOf } from "./context.js";
 import { setLegalHold, verifyExport, verifyReceipt } from "../modules/requests/index.js";
 import { existsSync, readFileSync } from "node:fs";
 import { startBackgroundWork } from "./worker.js";
@@ -201,7 +201,7 @@ export function buildCli(): Command {
       withContext(async (ctx) => {
         const chunk = Number(opts.chunk);
         if (!Number.isInteger(chunk) || chunk < 1 || chunk > 5_000) throw new DomainError("invalid", "invalid_chunk", "--chunk : un nombre de lignes entre 1 et 5 000.");
-        const handled = await runCampaign({ db: ctx.db, clock: ctx.clock, sealer: ctx.sealer, requests: { db: ctx.db, clock: ctx.clock, receiptKeys: ctx.receiptKeys } }, campaignId, { chunk });
+        const handled = await runCampaign(correspondenceDepsOf(ctx), campaignId, { chunk });
         out(`${handled} ligne(s) traitée(s).`);
       }),
     );

@@ -120,7 +120,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const receiptKeys = loadReceiptKeys(config);
   const files = overrides.files ?? localFileStore(config.filesDir);
   const exportDeps = { db, clock, files, receiptKeys, exportsDir: exportsDirOf(config) };
-  const correspondenceDeps = { db, clock, sealer, requests: { db, clock, receiptKeys } };
+  const correspondenceDeps = correspondenceDepsOf({ db, clock, sealer, receiptKeys });
   const worker = createWorker({
     db,
     clock,
@@ -153,4 +153,9 @@ export async function createContext(config: Config, overrides: ContextOverrides 
       await database.close();
     },
   };
+}
+
+/** What the administration's correspondence (threads, campaigns) needs of the context. */
+export function correspondenceDepsOf(ctx: Pick<AppContext, "db" | "clock" | "sealer" | "receiptKeys">) {
+  return { db: ctx.db, clock: ctx.clock, sealer: ctx.sealer, requests: { db: ctx.db, clock: ctx.clock, receiptKeys: ctx.receiptKeys } };
 }

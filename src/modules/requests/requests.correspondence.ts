@@ -264,7 +264,6 @@ export async function awaitingCompany(deps: RequestsDeps, agent: AgentScope, f: 
       "requests.reply_due_at",
       "requests.company_replied_at",
       "requests.campaign_id",
-      sql<string>`COALESCE(requests.reply_due_at, 'infinity'::timestamptz)::text`.as("due_key"),
       sql<Date | null>`(SELECT min(m.read_by_company_at) FROM messages m WHERE m.request_id = requests.id AND m.author_kind = 'agent')`.as("first_read_at"),
     ])
     .where("requests.service_code", "in", services)
