@@ -1,3 +1,4 @@
+import { correspondenceDepsOf } from "../../src/app/context.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { axeViolations, robertDelegatesVatToLila, signInThroughUi, startBrowserApp, STORY, type BrowserApp } from "../helpers/browser.js";
@@ -24,7 +25,7 @@ beforeAll(async () => {
   requestId = filed.body.id;
   const agent = await makeAgent(app.ctx, { email: AGENT.email, name: "Agent Axe", services: ["SIE-75111"], isSupervisor: true, password: AGENT.password, totpSecret: AGENT.secret });
   // A thread the administration opened, and a campaign, for the pages that show them.
-  const deps = { db: app.ctx.db, clock: app.ctx.clock, sealer: app.ctx.sealer, requests: { db: app.ctx.db, clock: app.ctx.clock, receiptKeys: app.ctx.receiptKeys } };
+  const deps = correspondenceDepsOf(app.ctx);
   const scope = { id: agent.id, services: ["SIE-75111"], isSupervisor: true };
   const message = { tax: "TVA", nature: "demande_de_pieces", subject: "Pièces à fournir", body: "Bonjour {{raison_sociale}}", acknowledgementRequired: true, repliesAllowed: true };
   threadId = (await openThread(deps, scope, { ...message, siren: SEED.martin.siren, uploadIds: [] })).id;

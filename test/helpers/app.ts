@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { tempDir } from "./temp.js";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 
@@ -43,6 +44,18 @@ export async function startTestApp(env: Record<string, string> = {}, options: { 
     },
   };
 }
+
+/** A complete production configuration (keys generated for the run), for tests of production behaviour. */
+export const PRODUCTION_ENV = {
+  RECEIPT_SIGNING_KEY: generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+  NODE_ENV: "production",
+  DATABASE_URL: "postgres://unused@127.0.0.1/unused",
+  SMTP_URL: "smtp://127.0.0.1:2525",
+  ENCRYPTION_KEY: "production-key-for-the-test-0123456789",
+  PUBLIC_URL: "https://messagerie.example",
+  OAUTH_KEY: "production-oauth-key-for-the-test-0123456789",
+  OAUTH_SIGNING_KEY: generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+};
 
 /** The seed's reference data: the three demo services and the three seed companies. */
 export async function seedReferenceData(ctx: AppContext): Promise<void> {

@@ -1,3 +1,4 @@
+import { correspondenceDepsOf } from "../../src/app/context.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import pg from "pg";
@@ -20,7 +21,7 @@ const ROOT = new URL("../..", import.meta.url).pathname;
 beforeAll(async () => {
   t = await startTestApp();
   await seedReferenceData(t.ctx);
-  deps = { db: t.ctx.db, clock: t.ctx.clock, sealer: t.ctx.sealer, requests: { db: t.ctx.db, clock: t.ctx.clock, receiptKeys: t.ctx.receiptKeys } };
+  deps = correspondenceDepsOf(t.ctx);
   const { spaceId } = await makeActiveSpace(t.ctx, { email: "cabinet@campagne.test", password: "Vingt-Trois-Lapins-Bleus", firstName: "Anne", lastName: "Cabinet", siren: SEED.gestion.siren });
   sirens = await loadCampaignTargets(t.ctx, { base: 40_000_000, count: 1_000, withMessagerie: 700, spaceId, communeCode: "75111", postalCode: "75011", communeName: "PARIS 11" });
   const agent = await makeAgent(t.ctx, { email: "superviseure.paris11@dgfip.test", name: "Sophie Superviseure", services: ["SIE-75111"], isSupervisor: true, password: AGENT_PASSWORD, totpSecret: "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U" });

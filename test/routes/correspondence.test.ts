@@ -1,3 +1,4 @@
+import { correspondenceDepsOf } from "../../src/app/context.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, CookieJar, countRows, seedReferenceData, startTestApp, type TestApp } from "../helpers/app.js";
 import { activeAdministrator, AGENT_PASSWORD, agentSignIn, signedInPerson, signIn } from "../helpers/people.js";
@@ -171,6 +172,7 @@ describe("an agent writes first (product §16)", () => {
     const scheduled = await call(t.app, "GET", "/api/v1/backoffice/threads/scheduled", { jar: paul });
     expect(scheduled.body.items.map((s: { id: string }) => s.id)).toEqual([id]);
     expect((await call(t.app, "GET", "/api/v1/backoffice/threads/scheduled", { jar: louis })).body.items).toEqual([]);
+    expect((await call(t.app, "DELETE", `/api/v1/backoffice/threads/scheduled/${id}`, { jar: louis })).status).toBe(404);
 
     await advance(2 * DAY + 60_000);
     await t.ctx.worker.drain();
@@ -272,10 +274,11 @@ describe("campaigns (product §16)", () => {
     // Another service sees nothing of it.
     expect((await call(t.app, "GET", `/api/v1/backoffice/campaigns/${id}`, { jar: louis })).status).toBe(404);
     expect((await call(t.app, "GET", `/api/v1/backoffice/campaigns/${id}/recipients`, { jar: louis })).status).toBe(404);
+    expect((await t.app.inject({ method: "GET", url: `/api/v1/backoffice/campaigns/${id}/report.csv`, headers: { cookie: louis.header() } })).statusCode).toBe(404);
     expect((await call(t.app, "GET", "/api/v1/backoffice/campaigns", { jar: louis })).body.items).toEqual([]);
     expect((await call(t.app, "GET", "/api/v1/backoffice/campaigns", { jar: sophie })).body.items.map((x: { id: string }) => x.id)).toEqual([id]);
     // Running it again changes nothing; the database refuses a second thread of the campaign to a company.
-    expect(await runCampaign({ db: t.ctx.db, clock: t.ctx.clock, sealer: t.ctx.sealer, requests: { db: t.ctx.db, clock: t.ctx.clock, receiptKeys: t.ctx.receiptKeys } }, id)).toBe(0);
+    expect(await runCampaign(correspondenceDepsOf(t.ctx), id)).toBe(0);
     await expect(
       t.ctx.db
         .insertInto("requests")

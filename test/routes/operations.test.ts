@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateKeyPairSync } from "node:crypto";
-import { call, seedReferenceData, startTestApp, type TestApp } from "../helpers/app.js";
+import { call, PRODUCTION_ENV, seedReferenceData, startTestApp, type TestApp } from "../helpers/app.js";
 import { signedInPerson } from "../helpers/people.js";
 import { openStream } from "../helpers/sse.js";
 import { SEED } from "../../src/app/demo.js";
@@ -55,16 +54,7 @@ describe("metrics", () => {
 
   it("in production, /metrics does not exist without METRICS_TOKEN, and answers only its bearer with one (404 to anyone else)", async () => {
     const token = "jeton-de-metriques-0123456789-abcdefghij";
-    const production = {
-      RECEIPT_SIGNING_KEY: generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
-      NODE_ENV: "production",
-      DATABASE_URL: "postgres://unused@127.0.0.1/unused",
-      SMTP_URL: "smtp://127.0.0.1:2525",
-      ENCRYPTION_KEY: "production-key-for-the-test-0123456789",
-      PUBLIC_URL: "https://messagerie.example",
-      OAUTH_KEY: "production-oauth-key-for-the-test-0123456789",
-      OAUTH_SIGNING_KEY: generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
-    };
+    const production = PRODUCTION_ENV;
     // Production watches the event loop too (1 s by default); elsewhere only the pool's queue is watched.
     expect(loadConfig(production).overloadEventLoopDelayMs).toBe(1_000);
     expect(t.ctx.config.overloadEventLoopDelayMs).toBe(0);

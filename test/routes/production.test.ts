@@ -1,24 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FastifyInstance } from "fastify";
-import { call, startTestApp, type TestApp } from "../helpers/app.js";
+import { call, PRODUCTION_ENV, startTestApp, type TestApp } from "../helpers/app.js";
 import { buildHttpApp } from "../../src/app/http.js";
 import { createContext } from "../../src/app/context.js";
 import { loadConfig } from "../../src/platform/config.js";
 import { openDatabase } from "../../src/platform/db/database.js";
 import { createLogger } from "../../src/platform/logger.js";
 
-import { generateKeyPairSync } from "node:crypto";
 
-const PRODUCTION_ENV = {
-  RECEIPT_SIGNING_KEY: generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
-  NODE_ENV: "production",
-  DATABASE_URL: "postgres://unused@127.0.0.1/unused",
-  SMTP_URL: "smtp://127.0.0.1:2525",
-  ENCRYPTION_KEY: "production-key-for-the-test-0123456789",
-  PUBLIC_URL: "https://messagerie.example",
-  OAUTH_KEY: "production-oauth-key-for-the-test-0123456789",
-  OAUTH_SIGNING_KEY: generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
-};
 
 /** The web server built with the production configuration. */
 let t: TestApp;
