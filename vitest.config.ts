@@ -6,6 +6,8 @@ const report = process.env.TEST_REPORT;
 export default defineConfig({
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    // The failover test needs a Patroni cluster of its own: `npm run test:failover` (vitest.failover.config.ts).
+    exclude: ["**/node_modules/**", "test/ha/**"],
     setupFiles: ["test/helpers/setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -5,6 +5,7 @@ import { tcpProxy } from "../helpers/proxy.js";
 import { openStream, until } from "../helpers/sse.js";
 import { openDatabase } from "../../src/platform/db/database.js";
 import { SEED } from "../../src/app/demo.js";
+import { buildHttpApp } from "../../src/app/http.js";
 
 /**
  * The network to PostgreSQL fails under a running process (a server only: PGlite has no network). The process
@@ -87,4 +88,30 @@ describe.skipIf(serverOnly)("a PostgreSQL connection lost under a running proces
       stream.close();
     }
   }, 60_000);
+});
+
+describe.skipIf(serverOnly)("a connection that reaches a demoted primary", () => {
+  it("answers a write with 503 and Retry-After (read-only transaction), never a 500, and writes nothing", async () => {
+    // During a failover a pooled connection can still reach the old primary, turned standby, for an instant: its
+    // transactions are read-only (SQLSTATE 25006). Such a server is imitated by read-only sessions.
+    const url = new URL(direct.databaseUrl!);
+    url.searchParams.set("options", "-c default_transaction_read_only=on");
+    const database = await openDatabase({ url: url.toString(), poolSize: 2 });
+    const readOnly = { app: await buildHttpApp({ ...direct.ctx, db: database.db }, { webDir: "/nonexistent" }), close: async () => database.close() };
+    try {
+      const robert = await activeAdministrator(direct, SEED.martin.siren, { quality: "legal_representative", companyEmail: "robert.lambda@martindistribution.com" });
+      const before = await direct.ctx.db.selectFrom("requests").select("id").execute();
+      const res = await call(readOnly.app, "POST", "/api/v1/requests", {
+        jar: robert.jar,
+        body: { siren: SEED.martin.siren, tax: "TVA", nature: "question", subject: "Pendant la bascule", body: "Bonjour", uploadIds: [] },
+      });
+      expect(res.status).toBe(503);
+      expect(res.body.error.code).toBe("service_unavailable");
+      expect(res.headers["retry-after"]).toBe("5");
+      expect(await direct.ctx.db.selectFrom("requests").select("id").execute()).toHaveLength(before.length);
+    } finally {
+      await readOnly.app.close();
+      await readOnly.close();
+    }
+  });
 });

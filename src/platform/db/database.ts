@@ -73,7 +73,8 @@ export type DatabaseOptions = {
  */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) {
-    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, connectionTimeoutMillis: 5_000 });
+    // keepAlive: a primary whose machine vanished sends no reset; TCP keep-alive finds the dead connection.
+    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, connectionTimeoutMillis: 5_000, keepAlive: true });
     // A connection losing its server must never crash the process. pg-pool listens for errors only while a
     // client is idle; a checked-out client (a transaction in flight) would emit an unhandled 'error'. Every
     // client gets a permanent listener: the failing query rejects (→ 503) and the pool drops the dead client.
@@ -159,7 +160,7 @@ async function listenOnServer(url: string, channel: string, onMessage: (payload:
   };
 
   const attempt = async (): Promise<void> => {
-    const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+    const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000, keepAlive: true });
     let lost = false;
     const onLost = () => {
       if (lost) return;

@@ -18,8 +18,28 @@ export const STATUS_OF_KIND: Record<ErrorKind, number> = {
 
 export type ErrorBody = { error: { code: string; message: string; requestId: string; details?: Record<string, unknown> } };
 
-/** node-postgres / PGlite failures that mean "the database is not reachable right now". */
-const UNAVAILABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "57P01", "57P02", "57P03", "08000", "08003", "08006", "53300"]);
+/**
+ * node-postgres / PGlite failures that mean "the database is not reachable right now", or not writable right now:
+ * during a failover a connection can still reach the old primary, demoted to a standby, for the instant before the
+ * load balancer cuts it (25006, read_only_sql_transaction) — the retry reaches the new primary.
+ */
+const UNAVAILABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "57P01",
+  "57P02",
+  "57P03",
+  "08000",
+  "08001",
+  "08003",
+  "08004",
+  "08006",
+  "25006",
+  "53300",
+]);
 
 function isDatabaseUnavailable(error: unknown): boolean {
   const e = error as { code?: string; message?: string };
