@@ -20,7 +20,7 @@ const SERVICES = [SERVICE, ...Array.from({ length: 9 }, (_, i) => `SIE-9${String
 const COMMON = ["remboursement", "crédit", "TVA", "délai", "paiement", "attestation", "déclaration", "pénalités", "échéancier", "acompte"];
 
 /** Pseudo-words (deterministic), used with a Zipf-like law: word k comes with a weight 1/k. */
-function vocabulary(random: () => number, n: number) {
+export function vocabulary(random: () => number, n: number) {
   const syllables = ["ba", "co", "di", "fu", "ga", "li", "mo", "ne", "pa", "ri", "so", "tu", "va", "ze", "char", "plon", "stri", "vel"];
   const words = new Set<string>(COMMON);
   while (words.size < n) words.add(Array.from({ length: 2 + Math.floor(random() * 3) }, () => syllables[Math.floor(random() * syllables.length)]).join(""));
@@ -30,8 +30,9 @@ function vocabulary(random: () => number, n: number) {
   for (let k = 0; k < list.length; k++) cumulative.push((total += 1 / (k + 1)));
   return {
     list,
-    pick(): string {
-      const x = random() * total;
+    /** A word drawn by the law (from `r`, by default the generator the vocabulary was made with). */
+    pick(r: () => number = random): string {
+      const x = r() * total;
       let lo = 0;
       let hi = cumulative.length - 1;
       while (lo < hi) {

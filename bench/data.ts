@@ -57,7 +57,7 @@ export async function copy(client: pg.PoolClient, table: string, columns: string
  * rows, then `portfolio_rebuild()` computes the same figures in a few set-based statements.
  */
 export async function activityTriggers(client: pg.PoolClient, action: "DISABLE" | "ENABLE") {
-  for (const [table, trigger] of [["rights", "portfolio_follow_rights"], ["requests", "company_activity_follow_requests"], ["messages", "company_activity_follow_messages_insert"]]) {
+  for (const [table, trigger] of [["rights", "portfolio_follow_rights"], ["requests", "company_activity_follow_inserted_requests"], ["messages", "company_activity_follow_inserted_messages"]]) {
     await client.query(`ALTER TABLE ${table} ${action} TRIGGER ${trigger}`);
   }
 }

@@ -5,6 +5,7 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { benchBackoffice } from "./backoffice.js";
+import { benchNational, NATIONAL } from "./national.js";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -358,6 +359,43 @@ async function benchBackofficeSection() {
   process.stdout.write(`Plan of the queue's first page:\n${r.queuePlan.join("\n")}\n\nPlan of the search's matching step (ordinary word):\n${r.searchPlan.join("\n")}\n\nPlan of the dashboard's first-answer percentiles:\n${r.statsPlan.join("\n")}\n\n`);
 }
 
+/** National scale: 1M companies, 3M requests, 12M messages (BENCH_NATIONAL_FRACTION scales them down). */
+async function benchNationalSection() {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    rows.push({ name: "national scale", value: "skipped: needs DATABASE_URL (COPY into a PostgreSQL server)" });
+    return;
+  }
+  const f = Number(process.env.BENCH_NATIONAL_FRACTION ?? 1);
+  const scale = { companies: Math.round(NATIONAL.companies * f), requests: Math.round(NATIONAL.requests * f), messagesPerRequest: NATIONAL.messagesPerRequest, portfolio: Math.max(50, Math.round(NATIONAL.portfolio * f)), openInService: Math.round(NATIONAL.openInService * f) };
+  const r = await benchNational(url, scale);
+  results.national = r;
+  const ms = (p: { p50: number; p95: number; p99: number }) => `p50 ${p.p50.toFixed(2)}, p95 ${p.p95.toFixed(2)}, p99 ${p.p99.toFixed(2)} ms`;
+  const at = `${(r.scale.requests / 1e6).toLocaleString("en")}M requests`;
+  const base = r.results.baseline!;
+  const line = (name: string, key: string, target: number, baseline = base, baselineName = "primary-key read, p95") => {
+    const p = r.results[key]!;
+    rows.push({ name: `national, ${at}: ${name}`, value: `${ms(p)} (target p95 ≤ ${target} ms: ${p.p95 <= target ? "met" : "MISSED"})`, baseline: baselineName, ratio: (p.p95 / baseline.p95).toFixed(1) });
+  };
+  rows.push({ name: `national, ${at}: primary-key read of one request`, value: ms(base) });
+  line(`inbox of a ${r.portfolio.toLocaleString("en")}-company portfolio, first page`, "portfolioInbox", 50);
+  line(`inbox of a ${r.portfolio.toLocaleString("en")}-company portfolio, page 21 (cursor)`, "portfolioInboxPage20", 50);
+  line("inbox of a person holding 3 companies", "trioInbox", 50);
+  line("a company's inbox (portfolio filtered by one company)", "companyInbox", 50);
+  line(`agent queue, ${r.openInService.toLocaleString("en")} open requests, first page`, "agentQueue", 50);
+  line("agent queue, filtered first pages", "agentQueueFiltered", 50);
+  line("search of a service, one ordinary word", "searchOrdinary", 300);
+  line("search of a service, two words", "searchTwoWords", 300);
+  line("search of a service, one rare word", "searchRare", 300);
+  line("dashboard of the service over one year", "dashboard", 200);
+  rows.push({ name: `national, ${at}: GET /api/v1/health/live over HTTP`, value: ms(r.results.httpBaseline!) });
+  line("posting a message (HTTP, whole route)", "post", 50, r.results.httpBaseline!, "health over HTTP, p95");
+  const gb = (r.generated!.bytes / 1024 ** 3).toFixed(1);
+  process.stdout.write(`\nNational data set: ${r.scale.companies.toLocaleString("en")} companies, ${r.scale.requests.toLocaleString("en")} requests, ${(r.scale.requests * r.scale.messagesPerRequest).toLocaleString("en")} messages; written in ${r.generated!.seconds.toFixed(0)} s${r.reused ? " (an earlier run; reused)" : ""}; database ${gb} GiB on disk.\n`);
+  for (const p of r.plans) process.stdout.write(`\nPlan of the slowest statement of « ${p.name} » (${p.statementMs.toFixed(1)} ms when measured):\n${p.plan.join("\n")}\n`);
+  process.stdout.write("\n");
+}
+
 /** First-visit weight of the UI, against the budgets of the two sides (company ≤ 350 KB, back office ≤ 500 KB). */
 async function benchDelivery() {
   const database = await benchDatabase();
@@ -441,6 +479,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   backoffice: benchBackofficeSection,
   software: benchSoftwareSection,
   campaign: benchCampaignSection,
+  national: benchNationalSection,
 };
 
 async function main() {

@@ -41,7 +41,7 @@ const statsOf = (pool: pg.Pool, max: number) => () => ({ total: pool.totalCount,
 export const PREPARED = "/* prepared */";
 
 /** Turns every marked statement run through this pool into a named prepared statement (named after its text). */
-function prepareMarkedStatements(pool: pg.Pool): void {
+export function prepareMarkedStatements(pool: pg.Pool): void {
   const names = new Map<string, string>();
   pool.on("connect", (client) => {
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
