@@ -111,26 +111,22 @@ export async function serviceStats(deps: RequestsDeps, agent: AgentScope, servic
   if (!(from < to)) throw new DomainError("invalid", "invalid_period", "La période est vide : la date de début doit précéder la date de fin.");
   if (to.getTime() - from.getTime() > 366 * DAY + DAY) throw new DomainError("invalid", "period_too_long", "La période ne peut dépasser un an.");
   const now = deps.clock.now();
-  const [received, answered, times, counts] = await Promise.all([
-    sql<{ day: string; n: number }>`
-      SELECT to_char(received_at AT TIME ZONE 'Europe/Paris', 'YYYY-MM-DD') AS day, count(*)::int AS n
-      FROM requests WHERE service_code = ${service} AND received_at >= ${from} AND received_at < ${to} AND origin = 'company'
-      GROUP BY 1`.execute(deps.db),
-    sql<{ day: string; n: number }>`
-      SELECT to_char(first_answer_at AT TIME ZONE 'Europe/Paris', 'YYYY-MM-DD') AS day, count(*)::int AS n
-      FROM requests WHERE service_code = ${service} AND first_answer_at >= ${from} AND first_answer_at < ${to} AND origin = 'company'
-      GROUP BY 1`.execute(deps.db),
+  const fmt = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris", year: "numeric", month: "2-digit", day: "2-digit" });
+  // The daily series come from the rollup kept on write (whole Paris days: the period's bounds are day starts).
+  const [series, times, counts] = await Promise.all([
+    sql<{ day: string; received: number; answered: number }>`
+      SELECT to_char(day, 'YYYY-MM-DD') AS day, received, answered
+      FROM service_daily_stats WHERE service_code = ${service} AND day >= ${fmt.format(from)}::date AND day < ${fmt.format(to)}::date`.execute(deps.db),
+    // Exact percentiles, both from one sort, over an index-only scan (requests_service_first_answer).
     sql<{ n: number; median: number | null; p90: number | null }>`
-      SELECT count(*)::int AS n,
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_answer_at - received_at)) AS median,
-             percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM first_answer_at - received_at)) AS p90
-      FROM requests WHERE service_code = ${service} AND first_answer_at >= ${from} AND first_answer_at < ${to} AND origin = 'company'`.execute(deps.db),
+      SELECT n::int AS n, p[1] AS median, p[2] AS p90
+      FROM (SELECT count(*) AS n, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY extract(epoch FROM first_answer_at - received_at)) AS p
+      FROM requests WHERE service_code = ${service} AND first_answer_at >= ${from} AND first_answer_at < ${to} AND origin = 'company') t`.execute(deps.db),
     queueCounts(deps, agent, service),
   ]);
   const days: { date: string; received: number; answered: number }[] = [];
-  const rec = new Map(received.rows.map((r) => [r.day, r.n]));
-  const ans = new Map(answered.rows.map((r) => [r.day, r.n]));
-  const fmt = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris", year: "numeric", month: "2-digit", day: "2-digit" });
+  const rec = new Map(series.rows.map((r) => [r.day, r.received]));
+  const ans = new Map(series.rows.map((r) => [r.day, r.answered]));
   for (let t = from.getTime(); t < to.getTime(); t += DAY) {
     const date = fmt.format(new Date(t));
     if (days[days.length - 1]?.date === date) continue;
