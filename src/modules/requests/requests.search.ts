@@ -30,6 +30,8 @@ function segments(headline: string): { text: string; match: boolean }[] {
 
 /** How many of the most recent matches a search ranks (a word found everywhere would otherwise rank millions). */
 export const SEARCH_CANDIDATES = 1_000;
+/** The periods a search looks in, newest first, in days (null: since the beginning). */
+const SEARCH_PERIODS_DAYS = [90, 365, null] as const;
 
 /**
  * French full-text search (stemming, accents folded) over the references, subjects and messages of the agent's
@@ -42,25 +44,45 @@ export async function searchForAgent(deps: RequestsDeps, agent: AgentScope, text
   const services = servicesIn(agent, service);
   const query = frenchQuery(text);
   if (!query) throw new DomainError("invalid", "empty_query", "Saisissez au moins un mot à rechercher.");
-  const hits = await sql<{ id: string; rank: number; message_id: string | null; candidates: number }>`
-    WITH in_messages AS (
-      SELECT m.request_id AS id, m.id AS message_id, ts_rank(m.search, ${query}) AS rank
-      FROM messages m
-      WHERE m.service_code IN (${sql.join(services)}) AND m.search @@ ${query}
-      ORDER BY m.created_at DESC
-      LIMIT ${SEARCH_CANDIDATES}),
-    in_requests AS (
-      SELECT r.id, NULL::uuid AS message_id, ts_rank(r.search, ${query}) * 2 AS rank
-      FROM requests r
-      WHERE r.service_code IN (${sql.join(services)}) AND r.search @@ ${query}
-      ORDER BY r.received_at DESC
-      LIMIT ${SEARCH_CANDIDATES})
-    SELECT DISTINCT ON (id) id, rank, message_id,
-           GREATEST((SELECT count(*) FROM in_messages), (SELECT count(*) FROM in_requests))::int AS candidates
-    FROM (SELECT * FROM in_messages UNION ALL SELECT * FROM in_requests) matches
-    ORDER BY id, rank DESC`.execute(deps.db);
-  const capped = (hits.rows[0]?.candidates ?? 0) >= SEARCH_CANDIDATES;
-  const top = hits.rows.sort((a, b) => b.rank - a.rank).slice(0, limit);
+  const now = deps.clock.now();
+  const inServices = sql.join(services);
+  // The newest matches of each kind, in recent periods first: when a period already holds SEARCH_CANDIDATES of
+  // them, they are the newest of all (the older periods cannot hold newer ones), and the database visits only that
+  // period's rows instead of every match of the service. Otherwise the period widens, up to everything.
+  const newest = async <R>(run: (since: Date | undefined) => Promise<{ rows: R[] }>) => {
+    for (const days of SEARCH_PERIODS_DAYS) {
+      const rows = (await run(days === null ? undefined : new Date(now.getTime() - days * DAY))).rows;
+      if (rows.length >= SEARCH_CANDIDATES || days === null) return rows;
+    }
+    return [];
+  };
+  const [inMessages, inRequests] = await Promise.all([
+    newest((since) =>
+      sql<{ id: string; message_id: string; rank: number }>`
+        SELECT m.request_id AS id, m.id AS message_id, ts_rank(m.search, ${query}) AS rank
+        FROM messages m
+        WHERE m.service_code IN (${inServices}) AND m.search @@ ${query} ${since ? sql`AND m.created_at >= ${since}` : sql``}
+        ORDER BY m.created_at DESC
+        LIMIT ${SEARCH_CANDIDATES}`.execute(deps.db),
+    ),
+    newest((since) =>
+      sql<{ id: string; rank: number }>`
+        SELECT r.id, ts_rank(r.search, ${query}) * 2 AS rank
+        FROM requests r
+        WHERE r.service_code IN (${inServices}) AND r.search @@ ${query} ${since ? sql`AND r.received_at >= ${since}` : sql``}
+        ORDER BY r.received_at DESC
+        LIMIT ${SEARCH_CANDIDATES}`.execute(deps.db),
+    ),
+  ]);
+  // One hit per request: its best-ranked match (a message, or the request's own reference and subject).
+  const best = new Map<string, { id: string; rank: number; message_id: string | null }>();
+  for (const h of [...inMessages.map((m) => ({ ...m, rank: Number(m.rank) })), ...inRequests.map((r) => ({ id: r.id, rank: Number(r.rank), message_id: null }))]) {
+    const was = best.get(h.id);
+    if (!was || h.rank > was.rank) best.set(h.id, h);
+  }
+  const hits = [...best.values()];
+  const capped = Math.max(inMessages.length, inRequests.length) >= SEARCH_CANDIDATES;
+  const top = hits.sort((a, b) => b.rank - a.rank).slice(0, limit);
   if (top.length === 0) return { items: [], total: 0, capped: false };
   const ids = top.map((h) => h.id);
   const messageIds = top.map((h) => h.message_id).filter((x): x is string => !!x);
@@ -99,7 +121,7 @@ export async function searchForAgent(deps: RequestsDeps, agent: AgentScope, text
       },
     ];
   });
-  return { items, total: hits.rows.length, capped };
+  return { items, total: hits.length, capped };
 }
 
 /**
