@@ -45,6 +45,22 @@ export function vocabulary(random: () => number, n: number) {
   };
 }
 
+/**
+ * The services of a data set (the first is the measured one) and 20 agents: the even ones (the first a supervisor)
+ * in the measured service, the odd ones spread over the others. Answers the agents' ids.
+ */
+export async function servicesAndAgents(client: pg.PoolClient, services: string[]): Promise<string[]> {
+  for (const code of services) {
+    await client.query(`INSERT INTO tax_services (code, type, name, address, postal_code, city) VALUES ($1, 'SIE', $1, '1 rue de la Paix', '75002', 'PARIS') ON CONFLICT DO NOTHING`, [code]);
+  }
+  const agents = Array.from({ length: 20 }, (_, i) => uuidOf(7, i));
+  for (let i = 0; i < agents.length; i++) {
+    await client.query(`INSERT INTO agents (id, email, name, password_hash, totp_secret_sealed, is_supervisor, created_at) VALUES ($1, $2, $3, 'x', 'x', $4, now())`, [agents[i], `agent${i}@dgfip.bench`, `Agent ${i}`, i === 0]);
+    await client.query(`INSERT INTO agent_services (agent_id, service_code) VALUES ($1, $2)`, [agents[i], services[i % 2 === 0 ? 0 : 1 + (i % (services.length - 1))]]);
+  }
+  return agents;
+}
+
 export async function generateBackofficeData(url: string, requests: number) {
   const pool = new pg.Pool({ connectionString: url, max: 1 });
   const client = await pool.connect();
@@ -54,14 +70,7 @@ export async function generateBackofficeData(url: string, requests: number) {
   const now = Date.parse("2026-11-28T09:00:00Z");
   try {
     await client.query("BEGIN");
-    for (const code of SERVICES) {
-      await client.query(`INSERT INTO tax_services (code, type, name, address, postal_code, city) VALUES ($1, 'SIE', $1, '1 rue de la Paix', '75002', 'PARIS') ON CONFLICT DO NOTHING`, [code]);
-    }
-    const agents = Array.from({ length: 20 }, (_, i) => uuidOf(7, i));
-    for (let i = 0; i < agents.length; i++) {
-      await client.query(`INSERT INTO agents (id, email, name, password_hash, totp_secret_sealed, is_supervisor, created_at) VALUES ($1, $2, $3, 'x', 'x', $4, now())`, [agents[i], `agent${i}@dgfip.bench`, `Agent ${i}`, i === 0]);
-      await client.query(`INSERT INTO agent_services (agent_id, service_code) VALUES ($1, $2)`, [agents[i], SERVICES[i % 2 === 0 ? 0 : 1 + (i % 9)]]);
-    }
+    const agents = await servicesAndAgents(client, SERVICES);
     const companies = 100_000;
     const sirens = Array.from({ length: companies }, (_, i) => withLuhnKey(String(30_000_000 + i * 17).slice(-8)));
     await copy(client, "companies", ["siren", "name", "is_active", "diffusion", "updated_at"], (function* () {

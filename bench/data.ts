@@ -32,8 +32,14 @@ export function prng(seed: number) {
 export const uuidOf = (prefix: number, n: number) => `${prefix.toString(16).padStart(8, "0")}-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
 export const esc = (s: string) => s.replace(/\\/g, "\\\\").replace(/\t/g, " ").replace(/\n/g, "\\n");
 
-export async function copy(client: pg.PoolClient, table: string, columns: string[], rows: Iterable<string>, bar?: cliProgress.SingleBar) {
+/**
+ * COPY of generated lines in chunks of 5,000, moving a progress bar, or reporting every tenth of `progress.total`
+ * rows (with the seconds elapsed) where no terminal shows a bar.
+ */
+export async function copy(client: pg.PoolClient, table: string, columns: string[], rows: Iterable<string>, bar?: cliProgress.SingleBar, progress?: { total: number; report: (rows: number, seconds: number) => void }) {
   const stream = client.query(copyFrom(`COPY ${table} (${columns.join(", ")}) FROM STDIN`));
+  const t0 = performance.now();
+  const step = progress ? Math.max(1, Math.floor(progress.total / 10)) : 0;
   async function* lines() {
     let chunk = "";
     let n = 0;
@@ -44,6 +50,7 @@ export async function copy(client: pg.PoolClient, table: string, columns: string
         chunk = "";
         bar?.increment(5_000);
       }
+      if (step && n % step === 0) progress!.report(n, (performance.now() - t0) / 1000);
     }
     yield chunk;
     bar?.increment(n % 5_000);

@@ -8,10 +8,7 @@
  * holds messagerie on 5,000 companies (a large accounting firm), another on 3. Each request has four messages
  * (company, administration, company, administration) drawn from a Zipf-like vocabulary of 5,000 words.
  */
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import pg from "pg";
-import { from as copyFrom } from "pg-copy-streams";
 import { Kysely, PostgresDialect, sql, type LogEvent } from "kysely";
 import type { DB } from "../src/platform/db/schema.js";
 import { prepareMarkedStatements, openDatabase } from "../src/platform/db/database.js";
@@ -24,8 +21,8 @@ import { createContext } from "../src/app/context.js";
 import { buildHttpApp } from "../src/app/http.js";
 import { withLuhnKey } from "../src/modules/companies/index.js";
 import { deadlinesFor, listRequests, queue, searchForAgent, serviceStats, type AgentScope } from "../src/modules/requests/index.js";
-import { activityTriggers, prng, uuidOf, esc } from "./data.js";
-import { vocabulary } from "./backoffice.js";
+import { activityTriggers, copy, prng, uuidOf, esc } from "./data.js";
+import { servicesAndAgents, vocabulary } from "./backoffice.js";
 import { percentiles, timeEach } from "./measure.js";
 
 export type NationalScale = { companies: number; requests: number; messagesPerRequest: number; portfolio: number; openInService: number };
@@ -38,26 +35,9 @@ const DB_NAME = "mp_bench_national";
 const say = (text: string) => process.stderr.write(`[national] ${text}\n`);
 const fmt = (n: number) => n.toLocaleString("en");
 
-/** COPY of generated lines, with a progress line every tenth. */
-async function copyWithProgress(client: pg.PoolClient, table: string, columns: string[], total: number, rows: Iterable<string>, label = table) {
-  const t0 = performance.now();
-  const stream = client.query(copyFrom(`COPY ${table} (${columns.join(", ")}) FROM STDIN`));
-  const step = Math.max(1, Math.floor(total / 10));
-  async function* chunks() {
-    let chunk = "";
-    let n = 0;
-    for (const row of rows) {
-      chunk += row;
-      if (++n % 5_000 === 0) {
-        yield chunk;
-        chunk = "";
-      }
-      if (n % step === 0) say(`${label}: ${fmt(n)} / ${fmt(total)} (${Math.round((100 * n) / total)} %), ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-    }
-    if (chunk) yield chunk;
-  }
-  await pipeline(Readable.from(chunks()), stream);
-}
+/** COPY with a progress line every tenth (the national set takes minutes). */
+const copyWithProgress = (client: pg.PoolClient, table: string, columns: string[], total: number, rows: Iterable<string>, label = table) =>
+  copy(client, table, columns, rows, undefined, { total, report: (n, seconds) => say(`${label}: ${fmt(n)} / ${fmt(total)} (${Math.round((100 * n) / total)} %), ${seconds.toFixed(0)} s`) });
 
 /** Writes the national set into `url` (an empty, migrated database); answers the people and agent to measure. */
 export async function generateNational(url: string, s: NationalScale) {
@@ -70,14 +50,7 @@ export async function generateNational(url: string, s: NationalScale) {
   const iso = (t: number) => new Date(t).toISOString();
   try {
     await client.query("SET maintenance_work_mem = '1GB'");
-    for (const code of SERVICES) {
-      await client.query(`INSERT INTO tax_services (code, type, name, address, postal_code, city) VALUES ($1, 'SIE', $1, '1 rue de la Paix', '75002', 'PARIS') ON CONFLICT DO NOTHING`, [code]);
-    }
-    const agents = Array.from({ length: 20 }, (_, i) => uuidOf(7, i));
-    for (let i = 0; i < agents.length; i++) {
-      await client.query(`INSERT INTO agents (id, email, name, password_hash, totp_secret_sealed, is_supervisor, created_at) VALUES ($1, $2, $3, 'x', 'x', $4, now())`, [agents[i], `agent${i}@dgfip.bench`, `Agent ${i}`, i === 0]);
-      await client.query(`INSERT INTO agent_services (agent_id, service_code) VALUES ($1, $2)`, [agents[i], SERVICES[i % 2 === 0 ? 0 : 1 + (i % (SERVICES.length - 1))]]);
-    }
+    const agents = await servicesAndAgents(client, SERVICES);
     const sirens = Array.from({ length: s.companies }, (_, i) => withLuhnKey(String(10_000_000 + i * 7).slice(-8)));
     await copyWithProgress(client, "companies", ["siren", "name", "is_active", "diffusion", "updated_at"], s.companies, (function* () {
       for (let i = 0; i < sirens.length; i++) yield `${sirens[i]}\tSOCIETE ${i}\tt\tO\t2026-11-28T09:00:00Z\n`;
