@@ -305,13 +305,13 @@ describe("the company search of the writing form", () => {
   });
 });
 
-describe("the inbox's two plans", () => {
-  it("walking the requests by activity and reading each company's own index give the same pages, filters and cursors included", async () => {
+describe("the inbox's three plans", () => {
+  it("walking the requests by activity, steering that walk by the person's companies and reading each company's own index give the same pages, filters and cursors included", async () => {
     const { listRequests } = await import("../../src/modules/requests/requests.inbox.js");
     const deps = { db: t.ctx.db, clock: t.ctx.clock, receiptKeys: t.ctx.receiptKeys };
     for (const who of [robert, lila]) {
       for (const filters of [{}, { tax: "TVA" }, { tax: "IS" }, { siren: SEED.martin.siren }, { unread: true }, { q: "factures" }, { nature: "information" }]) {
-        const pages = async (plan: "walk" | "per_company") => {
+        const pages = async (plan: "walk" | "per_company" | "steered") => {
           const seen: string[] = [];
           let cursor: string | undefined;
           do {
@@ -323,6 +323,7 @@ describe("the inbox's two plans", () => {
         };
         const walked = await pages("walk");
         expect(await pages("per_company"), `${who.email} ${JSON.stringify(filters)}`).toEqual(walked);
+        expect(await pages("steered"), `steered: ${who.email} ${JSON.stringify(filters)}`).toEqual(walked);
         if (Object.keys(filters).length === 0) expect(walked.length).toBeGreaterThan(5);
       }
     }

@@ -38,6 +38,9 @@ export function frenchQuery(text: string) {
   )})`;
 }
 
+/** How the inbox finds its page: see FEW_COMPANIES and STEERED_COMPANIES (tests compare the three). */
+export type InboxPlan = "walk" | "per_company" | "steered";
+
 /** The inbox's cursor: (last activity, id). */
 export const encodeCursor = encodeKeyset;
 export function decodeCursor(cursor: string): [Date, string] {
@@ -52,24 +55,34 @@ export function decodeCursor(cursor: string): [Date, string] {
  * requests first — a campaign of the administration writes 100,000 of them in a minute.
  */
 export const FEW_COMPANIES = 25;
+/**
+ * Up to this many companies (a portfolio: product §14 speaks of 10,000), the walk is steered by the person's list of
+ * companies: the activity index carries each request's company, so the walk skips other companies' requests inside
+ * the index (a hashed list, no visit of the table, no rights probe) and the rights are checked on the page's
+ * candidates only. Beyond it the person sees so large a share of the companies that the plain walk is as good.
+ */
+export const STEERED_COMPANIES = 20_000;
 
 /**
  * The inbox (« Suivre mes demandes »): every request the person may see, across companies and taxes, by last
  * activity, keyset-paginated (no OFFSET), with French full-text search over references, subjects and messages.
  */
-export async function listRequests(deps: RequestsDeps, spaceId: string, filters: ListFilters, limit: number, cursor?: string, options: { plan?: "walk" | "per_company" } = {}) {
+export async function listRequests(deps: RequestsDeps, spaceId: string, filters: ListFilters, limit: number, cursor?: string, options: { plan?: InboxPlan } = {}) {
   const now = deps.clock.now();
   const after = cursor ? decodeCursor(cursor) : undefined;
-  const reach = options.plan === "walk" ? undefined : await messagerieReach(deps.db, spaceId, now, options.plan === "per_company" ? 1_000_000 : FEW_COMPANIES);
-  const pairs = reach && [
+  const reach =
+    options.plan === "walk" ? undefined : await messagerieReach(deps.db, spaceId, now, options.plan === "per_company" || options.plan === "steered" ? 1_000_000 : STEERED_COMPANIES);
+  const reachable = reach && [...new Set(reach.map((r) => r.siren))];
+  const plan: InboxPlan = options.plan ?? (!reachable ? "walk" : reachable.length <= FEW_COMPANIES ? "per_company" : "steered");
+  const pairs = plan === "per_company" && reach ? [
     ...new Set(
       reach
         .filter((r) => !filters.siren || r.siren === filters.siren)
         .flatMap((r) => (r.taxScope ?? TAX_CODES).filter((tax) => !filters.tax || tax === filters.tax).map((tax) => `${r.siren}|${tax}`)),
     ),
-  ].map((p) => p.split("|") as [string, string]);
-  const filtered = <O>(base: SelectQueryBuilder<DB, "requests", O>) => {
-    let q = base.where(messagerieScope(spaceId, now));
+  ].map((p) => p.split("|") as [string, string]) : undefined;
+  const filtered = <O>(base: SelectQueryBuilder<DB, "requests", O>, scoped = true) => {
+    let q = scoped ? base.where(messagerieScope(spaceId, now)) : base;
     q = filters.archived ? q.where("requests.archived_at", "is not", null) : q.where("requests.archived_at", "is", null);
     if (filters.siren) q = q.where("requests.siren", "=", filters.siren);
     if (filters.status) q = q.where("requests.status", "=", filters.status);
@@ -90,6 +103,12 @@ export async function listRequests(deps: RequestsDeps, spaceId: string, filters:
     if (after) q = q.where(sql<boolean>`(requests.last_activity_at, requests.id) < (${after[0]}, ${after[1]}::uuid)`);
     return q.orderBy("requests.last_activity_at", "desc").orderBy("requests.id", "desc").limit(limit + 1);
   };
+  /** The rows to show for these ids, in the order of the ids. */
+  const inOrder = async (ids: string[]) => {
+    const found = ids.length ? await shown.where("requests.id", "in", ids).execute() : [];
+    const order = new Map(ids.map((id, i) => [id, i]));
+    return found.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+  };
   const shown = deps.db.selectFrom("requests").select([
     ...repo.SUMMARY_COLUMNS,
     sql<number>`(SELECT count(*)::int FROM messages m WHERE m.request_id = requests.id AND m.author_kind <> 'person' AND m.read_by_company_at IS NULL)`.as("unread"),
@@ -103,10 +122,26 @@ export async function listRequests(deps: RequestsDeps, spaceId: string, filters:
       SELECT r.id FROM unnest(${pairs.map((p) => p[0])}::char(9)[], ${pairs.map((p) => p[1])}::text[]) AS p(siren, tax)
       CROSS JOIN LATERAL (${perPair}) AS r
       ORDER BY r.last_activity_at DESC, r.id DESC LIMIT ${limit + 1}`.execute(deps.db);
-    const ids = merged.rows.map((r) => r.id);
-    const found = ids.length ? await shown.where("requests.id", "in", ids).execute() : [];
-    const order = new Map(ids.map((id, i) => [id, i]));
-    rows = found.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+    rows = await inOrder(merged.rows.map((r) => r.id));
+  } else if (plan === "steered" && reachable) {
+    // Candidates in activity order among the person's companies (filters applied, rights not yet), then the rights
+    // checked on them by the one scope; a batch whose candidates the rights thin out is followed by a larger one.
+    const steer = sql<boolean>`requests.siren = ANY(${reachable}::char(9)[])`;
+    const ids: string[] = [];
+    let from = after;
+    for (let batch = limit + 1; ids.length <= limit; batch = Math.min(batch * 4, 2_000)) {
+      const page = filtered(deps.db.selectFrom("requests").select(["requests.id", "requests.last_activity_at"]), false).where(steer).clearLimit().limit(batch);
+      const candidates = await (from ? page.where(sql<boolean>`(requests.last_activity_at, requests.id) < (${from[0]}, ${from[1]}::uuid)`) : page).execute();
+      if (candidates.length === 0) break;
+      const visible = new Set(
+        (await deps.db.selectFrom("requests").select("requests.id").where("requests.id", "in", candidates.map((c) => c.id)).where(messagerieScope(spaceId, now)).execute()).map((r) => r.id),
+      );
+      ids.push(...candidates.filter((c) => visible.has(c.id)).map((c) => c.id));
+      if (candidates.length < batch) break;
+      const last = candidates[candidates.length - 1]!;
+      from = [last.last_activity_at, last.id];
+    }
+    rows = await inOrder(ids.slice(0, limit + 1));
   } else {
     rows = await filtered(shown).execute();
   }
