@@ -216,7 +216,9 @@ async function nationalDatabase(adminUrl: string, s: NationalScale) {
       await c.connect();
       try {
         const meta = await c.query<{ scale: NationalScale }>(`SELECT scale FROM bench_national_meta`).catch(() => ({ rows: [] as { scale: NationalScale }[] }));
-        reuse = JSON.stringify(meta.rows[0]?.scale) === JSON.stringify(s);
+        // jsonb keeps its keys in an order of its own: compare field by field.
+        const was = meta.rows[0]?.scale;
+        reuse = !!was && (Object.keys(s) as (keyof NationalScale)[]).every((k) => was[k] === s[k]);
       } finally {
         await c.end();
       }
