@@ -187,10 +187,9 @@ export async function benchBackoffice(adminUrl: string, requests: number) {
       FROM requests WHERE service_code = ${SERVICE} AND first_answer_at >= ${from} AND first_answer_at < ${to} AND origin = 'company'`);
 
     const queuePlan = await explain(sql`SELECT id FROM requests WHERE service_code IN (${SERVICE}) AND archived_at IS NULL AND status <> 'closed' ORDER BY due_at, id LIMIT 51`);
-    // The search's first period (its 90 most recent days), as searchForAgent asks it.
     const searchPlan = await explain(sql`
       SELECT m.request_id, ts_rank(m.search, plainto_tsquery('messagerie_fr', ${words.ordinary!.word})) FROM messages m
-      WHERE m.service_code IN (${SERVICE}) AND m.search @@ plainto_tsquery('messagerie_fr', ${words.ordinary!.word}) AND m.created_at >= ${new Date(Date.now() - 90 * 86_400_000)}
+      WHERE m.service_code IN (${SERVICE}) AND m.search @@ plainto_tsquery('messagerie_fr', ${words.ordinary!.word})
       ORDER BY m.created_at DESC LIMIT 1000`);
     return { requests, messages: data.messages, openInService: openCount, generatedS, queueFirst, queueFiltered, perFilter, queuePage50, search, words, stats, queuePlan, searchPlan, statsPlan };
   } finally {

@@ -9,8 +9,9 @@ import { DAY } from "../../src/platform/clock.js";
 import { SEARCH_CANDIDATES, searchForAgent } from "../../src/modules/requests/index.js";
 
 /**
- * The agents' search looks in recent periods first and widens only while it has found fewer than
- * SEARCH_CANDIDATES matches: its answer must be the one a search over everything gives.
+ * The agents' search ranks the newest SEARCH_CANDIDATES matches of messages and of requests (asked at once, on two
+ * connections): an old match is found while there are few, and past SEARCH_CANDIDATES the answer is exactly the
+ * newest ones.
  */
 let t: TestApp;
 let robert: Awaited<ReturnType<typeof activeAdministrator>>;
@@ -32,18 +33,18 @@ const fileRequest = async (subject: string, body: string) => {
   return res.body.id as string;
 };
 
-describe("the agents' search over periods", () => {
-  it("finds a match older than every period, and, past SEARCH_CANDIDATES recent matches, ranks exactly the newest ones", async () => {
+describe("the agents' search over time", () => {
+  it("finds a match from 400 days ago, and, past SEARCH_CANDIDATES recent matches, ranks exactly the newest ones", async () => {
     const old = await fileRequest("Ancienne demande", "Une question zygomatique sur la TVA.");
     t.clock.advance(400 * DAY);
     robert.jar = await signIn(t, robert.email);
 
-    // Only a match from 400 days ago: the search widens to everything and finds it.
+    // Only a match from 400 days ago: it is found.
     const alone = await searchForAgent(deps(), agent, "zygomatique", undefined, 20);
     expect(alone.items.map((i) => i.id)).toEqual([old]);
     expect(alone.capped).toBe(false);
 
-    // SEARCH_CANDIDATES recent messages spread over ten new requests: the newest period holds enough of them.
+    // SEARCH_CANDIDATES recent messages spread over ten new requests: they alone are ranked.
     const recent: string[] = [];
     for (let i = 0; i < 10; i++) recent.push(await fileRequest(`Demande ${i}`, "Bonjour"));
     const at = t.clock.now().getTime();

@@ -124,30 +124,28 @@ export async function listRequests(deps: RequestsDeps, spaceId: string, filters:
       ORDER BY r.last_activity_at DESC, r.id DESC LIMIT ${limit + 1}`.execute(deps.db);
     rows = await inOrder(merged.rows.map((r) => r.id));
   } else if (plan === "steered" && reachable) {
-    // Candidates in activity order among the person's companies (filters applied, rights not yet), then the rights
-    // checked on them by the one scope; a batch whose candidates the rights thin out is followed by a larger one.
+    // Candidates in activity order among the person's companies (filters applied, rights not yet), then the page's
+    // rows read with the rights checked by the one scope; a batch the rights thin out is followed by a larger one.
     const steer = sql<boolean>`requests.siren = ANY(${reachable}::char(9)[])`;
-    const ids: string[] = [];
+    rows = [];
     let from = after;
-    for (let batch = limit + 1; ids.length <= limit; batch = Math.min(batch * 4, 2_000)) {
+    for (let batch = limit + 1; rows.length <= limit; batch = Math.min(batch * 4, 2_000)) {
       const page = filtered(deps.db.selectFrom("requests").select(["requests.id", "requests.last_activity_at"]), false).where(steer).clearLimit().limit(batch);
       const candidates = await (from ? page.where(sql<boolean>`(requests.last_activity_at, requests.id) < (${from[0]}, ${from[1]}::uuid)`) : page).execute();
       if (candidates.length === 0) break;
-      const visible = new Set(
-        (await deps.db.selectFrom("requests").select("requests.id").where("requests.id", "in", candidates.map((c) => c.id)).where(messagerieScope(spaceId, now)).execute()).map((r) => r.id),
-      );
-      ids.push(...candidates.filter((c) => visible.has(c.id)).map((c) => c.id));
+      const order = new Map(candidates.map((c, i) => [c.id, i]));
+      const visible = await shown.where("requests.id", "in", candidates.map((c) => c.id)).where(messagerieScope(spaceId, now)).execute();
+      rows.push(...visible.sort((a, b) => order.get(a.id)! - order.get(b.id)!));
       if (candidates.length < batch) break;
       const last = candidates[candidates.length - 1]!;
       from = [last.last_activity_at, last.id];
     }
-    rows = await inOrder(ids.slice(0, limit + 1));
+    rows = rows.slice(0, limit + 1);
   } else {
     rows = await filtered(shown).execute();
   }
   const page = rows.slice(0, limit);
-  const companies = await getCompanies(deps.db, [...new Set(page.map((r) => r.siren))]);
-  const services = await serviceNames(deps.db, [...new Set(page.map((r) => r.service_code))]);
+  const [companies, services] = await Promise.all([getCompanies(deps.db, [...new Set(page.map((r) => r.siren))]), serviceNames(deps.db, [...new Set(page.map((r) => r.service_code))])]);
   const items = page.map((r) => toSummary(r, companies.get(r.siren)?.name, services.get(r.service_code), r.unread));
   const last = page[page.length - 1];
   return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.last_activity_at, last.id) : null };

@@ -30,8 +30,6 @@ function segments(headline: string): { text: string; match: boolean }[] {
 
 /** How many of the most recent matches a search ranks (a word found everywhere would otherwise rank millions). */
 export const SEARCH_CANDIDATES = 1_000;
-/** The periods a search looks in, newest first, in days (null: since the beginning). */
-const SEARCH_PERIODS_DAYS = [90, 365, null] as const;
 
 /**
  * French full-text search (stemming, accents folded) over the references, subjects and messages of the agent's
@@ -44,35 +42,22 @@ export async function searchForAgent(deps: RequestsDeps, agent: AgentScope, text
   const services = servicesIn(agent, service);
   const query = frenchQuery(text);
   if (!query) throw new DomainError("invalid", "empty_query", "Saisissez au moins un mot à rechercher.");
-  const now = deps.clock.now();
   const inServices = sql.join(services);
-  // The newest matches of each kind, in recent periods first: when a period already holds SEARCH_CANDIDATES of
-  // them, they are the newest of all (the older periods cannot hold newer ones), and the database visits only that
-  // period's rows instead of every match of the service. Otherwise the period widens, up to everything.
-  const newest = async <R>(run: (since: Date | undefined) => Promise<{ rows: R[] }>) => {
-    for (const days of SEARCH_PERIODS_DAYS) {
-      const rows = (await run(days === null ? undefined : new Date(now.getTime() - days * DAY))).rows;
-      if (rows.length >= SEARCH_CANDIDATES || days === null) return rows;
-    }
-    return [];
-  };
+  // The newest matches in messages and in the requests' references and subjects: two statements at once, on two
+  // connections (two server processes), rather than one after the other.
   const [inMessages, inRequests] = await Promise.all([
-    newest((since) =>
-      sql<{ id: string; message_id: string; rank: number }>`
-        SELECT m.request_id AS id, m.id AS message_id, ts_rank(m.search, ${query}) AS rank
-        FROM messages m
-        WHERE m.service_code IN (${inServices}) AND m.search @@ ${query} ${since ? sql`AND m.created_at >= ${since}` : sql``}
-        ORDER BY m.created_at DESC
-        LIMIT ${SEARCH_CANDIDATES}`.execute(deps.db),
-    ),
-    newest((since) =>
-      sql<{ id: string; rank: number }>`
-        SELECT r.id, ts_rank(r.search, ${query}) * 2 AS rank
-        FROM requests r
-        WHERE r.service_code IN (${inServices}) AND r.search @@ ${query} ${since ? sql`AND r.received_at >= ${since}` : sql``}
-        ORDER BY r.received_at DESC
-        LIMIT ${SEARCH_CANDIDATES}`.execute(deps.db),
-    ),
+    sql<{ id: string; message_id: string; rank: number }>`
+      SELECT m.request_id AS id, m.id AS message_id, ts_rank(m.search, ${query}) AS rank
+      FROM messages m
+      WHERE m.service_code IN (${inServices}) AND m.search @@ ${query}
+      ORDER BY m.created_at DESC
+      LIMIT ${SEARCH_CANDIDATES}`.execute(deps.db).then((r) => r.rows),
+    sql<{ id: string; rank: number }>`
+      SELECT r.id, ts_rank(r.search, ${query}) * 2 AS rank
+      FROM requests r
+      WHERE r.service_code IN (${inServices}) AND r.search @@ ${query}
+      ORDER BY r.received_at DESC
+      LIMIT ${SEARCH_CANDIDATES}`.execute(deps.db).then((r) => r.rows),
   ]);
   // One hit per request: its best-ranked match (a message, or the request's own reference and subject).
   const best = new Map<string, { id: string; rank: number; message_id: string | null }>();
