@@ -6,6 +6,7 @@ import pg from "pg";
 import { call, seedReferenceData, startTestApp, type TestApp, type CookieJar } from "../helpers/app.js";
 import { activeAdministrator } from "../helpers/people.js";
 import { openStream, until } from "../helpers/sse.js";
+import { tempDir } from "../helpers/temp.js";
 import { openDatabase } from "../../src/platform/db/database.js";
 import { migrate } from "../../src/platform/db/migrate.js";
 import { SEED } from "../../src/app/demo.js";
@@ -38,7 +39,7 @@ type AppProcess = { child: ChildProcess; base: string; output: string[] };
 
 /** Starts the server as production does (its own process, worker included) on the cluster, on a free port. */
 function startAppProcess(databaseUrl: string, name: string): Promise<AppProcess> {
-  const dataDir = mkdtempSync(`/tmp/mp-ha-app-${name}-`);
+  const dataDir = tempDir(`mp-ha-app-${name}`);
   const child = spawn(process.execPath, ["--import", "tsx", "src/app/main.ts"], {
     cwd: ROOT,
     env: {
