@@ -10,8 +10,8 @@ import { openFreshDatabase } from "../test/helpers/db.js";
 import { migrate } from "../src/platform/db/migrate.js";
 import { systemClock } from "../src/platform/clock.js";
 import { withLuhnKey } from "../src/modules/companies/index.js";
-import { deadlinesFor, queue, searchForAgent, serviceStats, type AgentScope } from "../src/modules/requests/index.js";
-import { activityTriggers, copy, prng, uuidOf, esc } from "./data.js";
+import { queue, searchForAgent, serviceStats, type AgentScope } from "../src/modules/requests/index.js";
+import { activityTriggers, copy, dayDeadlines, prng, uuidOf, esc } from "./data.js";
 import { timeEach } from "./measure.js";
 
 
@@ -89,6 +89,7 @@ export async function generateBackofficeData(url: string, requests: number) {
     const all = [...open, "closed"];
     const messages: string[] = [];
     const iso = (t: number) => new Date(t).toISOString();
+    const deadlines = dayDeadlines();
     await copy(
       client,
       "requests",
@@ -100,7 +101,7 @@ export async function generateBackofficeData(url: string, requests: number) {
           const status = service === SERVICE ? open[Math.floor(random() * open.length)]! : all[Math.floor(random() * all.length)]!;
           const received = now - Math.floor(random() * 365 * 86_400_000);
           const nature = natures[Math.floor(random() * natures.length)]!;
-          const d = deadlinesFor(nature, new Date(received));
+          const d = deadlines(nature, received);
           const answeredAt = status === "received" ? null : received + Math.floor(random() * 10 * 86_400_000);
           const assignee = status === "received" || random() < 0.3 ? null : agents[Math.floor(random() * agents.length)]!;
           messages.push(`${uuidOf(4, i)}\t${id}\tperson\t${spaceId}\t${esc(`Bonjour, ${sentence(25)}.`)}\t${"0".repeat(64)}\t${iso(received)}\t${iso(received)}\t${service}\n`);
@@ -120,8 +121,8 @@ export async function generateBackofficeData(url: string, requests: number) {
             answeredAt ? iso(answeredAt) : "\\N",
             status === "answered" || status === "closed" ? iso(answeredAt!) : "\\N",
             status === "closed" ? iso(answeredAt!) : "\\N",
-            d.firstAnswer.toISOString(),
-            d.legal ? d.legal.toISOString() : "\\N",
+            iso(d.firstAnswer),
+            d.legal ? iso(d.legal) : "\\N",
             assignee ?? "\\N",
           ].join("\t") + "\n";
         }

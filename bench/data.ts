@@ -15,6 +15,7 @@ import { openDatabase } from "../src/platform/db/database.js";
 import { migrate } from "../src/platform/db/migrate.js";
 import { withLuhnKey } from "../src/modules/companies/index.js";
 import { createPasswordHasher } from "../src/modules/spaces/index.js";
+import { deadlinesFor } from "../src/modules/requests/index.js";
 
 export type DataSetOptions = { companies: number; portfolio: number; requests: number; seed?: number; quiet?: boolean };
 
@@ -56,6 +57,26 @@ export async function copy(client: pg.PoolClient, table: string, columns: string
     bar?.increment(n % 5_000);
   }
   await pipeline(Readable.from(lines()), stream);
+}
+
+/**
+ * Deadlines for generated requests. The French working-day calendar costs a walk for each: they are computed once
+ * per nature and day of receipt, then shifted by the time of day (close enough for a data set to measure with).
+ */
+export function dayDeadlines() {
+  const cache = new Map<string, { firstAnswer: number; legal: number | null }>();
+  return (nature: string, received: number) => {
+    const day = Math.floor(received / 86_400_000) * 86_400_000;
+    const key = `${nature}|${day}`;
+    let d = cache.get(key);
+    if (!d) {
+      const x = deadlinesFor(nature, new Date(day));
+      d = { firstAnswer: x.firstAnswer.getTime(), legal: x.legal ? x.legal.getTime() : null };
+      cache.set(key, d);
+    }
+    const shift = received - day;
+    return { firstAnswer: d.firstAnswer + shift, legal: d.legal === null ? null : d.legal + shift };
+  };
 }
 
 /** Builds the data set; returns the portfolio holder's space id. */

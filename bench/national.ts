@@ -20,8 +20,8 @@ import { openSession } from "../src/platform/sessions.js";
 import { createContext } from "../src/app/context.js";
 import { buildHttpApp } from "../src/app/http.js";
 import { withLuhnKey } from "../src/modules/companies/index.js";
-import { deadlinesFor, listRequests, queue, searchForAgent, serviceStats, type AgentScope } from "../src/modules/requests/index.js";
-import { activityTriggers, copy, prng, uuidOf, esc } from "./data.js";
+import { listRequests, queue, searchForAgent, serviceStats, type AgentScope } from "../src/modules/requests/index.js";
+import { activityTriggers, copy, dayDeadlines, prng, uuidOf, esc } from "./data.js";
 import { servicesAndAgents, vocabulary } from "./backoffice.js";
 import { percentiles, timeEach } from "./measure.js";
 
@@ -85,21 +85,7 @@ export async function generateNational(url: string, s: NationalScale) {
     const receivedAt = new Float64Array(s.requests);
     const serviceOf = new Uint8Array(s.requests);
     const measuredOpenEvery = Math.max(1, Math.round(s.requests / 10 / s.openInService));
-    // Deadlines on the French working-day calendar cost a calendar walk each: computed once per nature and day of
-    // receipt, then shifted by the time of day (close enough for a data set to measure with).
-    const deadlineCache = new Map<string, { firstAnswer: number; legal: number | null }>();
-    const deadlines = (nature: string, received: number) => {
-      const day = Math.floor(received / 86_400_000) * 86_400_000;
-      const key = `${nature}|${day}`;
-      let d = deadlineCache.get(key);
-      if (!d) {
-        const x = deadlinesFor(nature, new Date(day));
-        d = { firstAnswer: x.firstAnswer.getTime(), legal: x.legal ? x.legal.getTime() : null };
-        deadlineCache.set(key, d);
-      }
-      const shift = received - day;
-      return { firstAnswer: d.firstAnswer + shift, legal: d.legal === null ? null : d.legal + shift };
-    };
+    const deadlines = dayDeadlines();
     await copyWithProgress(
       client,
       "requests",
