@@ -11,7 +11,7 @@ import { migrate } from "../src/platform/db/migrate.js";
 import { systemClock } from "../src/platform/clock.js";
 import { withLuhnKey } from "../src/modules/companies/index.js";
 import { queue, searchForAgent, serviceStats, type AgentScope } from "../src/modules/requests/index.js";
-import { activityTriggers, copy, dayDeadlines, prng, uuidOf, esc } from "./data.js";
+import { activityTriggers, copy, dayDeadlines, prng, requestLine, REQUEST_COLUMNS, uuidOf, esc } from "./data.js";
 import { timeEach } from "./measure.js";
 
 
@@ -93,7 +93,7 @@ export async function generateBackofficeData(url: string, requests: number) {
     await copy(
       client,
       "requests",
-      ["id", "reference", "siren", "tax", "nature", "subject", "status", "service_code", "author_space_id", "received_at", "last_activity_at", "first_answer_at", "answered_at", "closed_at", "first_answer_due_at", "legal_due_at", "assignee_agent_id"],
+      REQUEST_COLUMNS,
       (function* () {
         for (let i = 0; i < requests; i++) {
           const id = uuidOf(3, i);
@@ -106,25 +106,21 @@ export async function generateBackofficeData(url: string, requests: number) {
           const assignee = status === "received" || random() < 0.3 ? null : agents[Math.floor(random() * agents.length)]!;
           messages.push(`${uuidOf(4, i)}\t${id}\tperson\t${spaceId}\t${esc(`Bonjour, ${sentence(25)}.`)}\t${"0".repeat(64)}\t${iso(received)}\t${iso(received)}\t${service}\n`);
           if (answeredAt) messages.push(`${uuidOf(5, i)}\t${id}\tagent\t\\N\t${esc(`Réponse : ${sentence(15)}.`)}\t${"0".repeat(64)}\t${iso(answeredAt)}\t\\N\t${service}\n`);
-          yield [
+          yield requestLine({
             id,
-            `2026-${service}-${String(i + 1).padStart(7, "0")}`,
-            sirens[Math.floor(random() * sirens.length)],
-            taxes[Math.floor(random() * taxes.length)],
+            reference: `2026-${service}-${String(i + 1).padStart(7, "0")}`,
+            siren: sirens[Math.floor(random() * sirens.length)]!,
+            tax: taxes[Math.floor(random() * taxes.length)]!,
             nature,
-            esc(sentence(6)),
+            subject: sentence(6),
             status,
-            service,
-            spaceId,
-            iso(received),
-            iso(answeredAt ?? received),
-            answeredAt ? iso(answeredAt) : "\\N",
-            status === "answered" || status === "closed" ? iso(answeredAt!) : "\\N",
-            status === "closed" ? iso(answeredAt!) : "\\N",
-            iso(d.firstAnswer),
-            d.legal ? iso(d.legal) : "\\N",
-            assignee ?? "\\N",
-          ].join("\t") + "\n";
+            service: service,
+            author: spaceId,
+            received,
+            answeredAt,
+            deadlines: d,
+            assignee,
+          });
         }
       })(),
     );

@@ -79,6 +79,47 @@ export function dayDeadlines() {
   };
 }
 
+/** The columns of a generated request line (`requestLine`), for COPY. */
+export const REQUEST_COLUMNS = ["id", "reference", "siren", "tax", "nature", "subject", "status", "service_code", "author_space_id", "received_at", "last_activity_at", "first_answer_at", "answered_at", "closed_at", "first_answer_due_at", "legal_due_at", "assignee_agent_id"];
+
+/** One request as a COPY line of REQUEST_COLUMNS: answered (and closed) at `answeredAt` when its status says so. */
+export function requestLine(r: {
+  id: string;
+  reference: string;
+  siren: string;
+  tax: string;
+  nature: string;
+  subject: string;
+  status: string;
+  service: string;
+  author: string;
+  received: number;
+  answeredAt: number | null;
+  deadlines: { firstAnswer: number; legal: number | null };
+  assignee: string | null;
+}): string {
+  const iso = (t: number) => new Date(t).toISOString();
+  return [
+    r.id,
+    r.reference,
+    r.siren,
+    r.tax,
+    r.nature,
+    esc(r.subject),
+    r.status,
+    r.service,
+    r.author,
+    iso(r.received),
+    iso(r.answeredAt ?? r.received),
+    r.answeredAt ? iso(r.answeredAt) : "\\N",
+    r.answeredAt && (r.status === "answered" || r.status === "closed") ? iso(r.answeredAt) : "\\N",
+    r.answeredAt && r.status === "closed" ? iso(r.answeredAt) : "\\N",
+    iso(r.deadlines.firstAnswer),
+    r.deadlines.legal ? iso(r.deadlines.legal) : "\\N",
+    r.assignee ?? "\\N",
+  ].join("\t") + "\n";
+}
+
 /** Builds the data set; returns the portfolio holder's space id. */
 /**
  * The triggers that keep companies' activity and portfolio entries row by row: off while COPY loads millions of

@@ -21,7 +21,7 @@ import { createContext } from "../src/app/context.js";
 import { buildHttpApp } from "../src/app/http.js";
 import { withLuhnKey } from "../src/modules/companies/index.js";
 import { listRequests, queue, searchForAgent, serviceStats, type AgentScope } from "../src/modules/requests/index.js";
-import { activityTriggers, copy, dayDeadlines, prng, uuidOf, esc } from "./data.js";
+import { activityTriggers, copy, dayDeadlines, prng, requestLine, REQUEST_COLUMNS, uuidOf, esc } from "./data.js";
 import { servicesAndAgents, vocabulary } from "./backoffice.js";
 import { percentiles, timeEach } from "./measure.js";
 
@@ -89,7 +89,7 @@ export async function generateNational(url: string, s: NationalScale) {
     await copyWithProgress(
       client,
       "requests",
-      ["id", "reference", "siren", "tax", "nature", "subject", "status", "service_code", "author_space_id", "received_at", "last_activity_at", "first_answer_at", "answered_at", "closed_at", "first_answer_due_at", "legal_due_at", "assignee_agent_id"],
+      REQUEST_COLUMNS,
       s.requests,
       (function* () {
         for (let i = 0; i < s.requests; i++) {
@@ -107,25 +107,21 @@ export async function generateNational(url: string, s: NationalScale) {
           const assignee = status === "received" || random() < 0.3 ? null : agents[Math.floor(random() * agents.length)]!;
           // Requests land on every company; the two measured people's companies get theirs like any other.
           const siren = sirens[Math.floor(random() * sirens.length)]!;
-          yield [
-            uuidOf(3, i),
-            `2026-${SERVICES[service]}-${String(i + 1).padStart(7, "0")}`,
-            siren,
-            taxes[Math.floor(random() * taxes.length)],
+          yield requestLine({
+            id: uuidOf(3, i),
+            reference: `2026-${SERVICES[service]}-${String(i + 1).padStart(7, "0")}`,
+            siren: siren,
+            tax: taxes[Math.floor(random() * taxes.length)]!,
             nature,
-            esc(sentence(6)),
+            subject: sentence(6),
             status,
-            SERVICES[service],
-            firm,
-            iso(received),
-            iso(answeredAt ?? received),
-            answeredAt ? iso(answeredAt) : "\\N",
-            status === "answered" || status === "closed" ? iso(answeredAt!) : "\\N",
-            status === "closed" ? iso(answeredAt!) : "\\N",
-            iso(d.firstAnswer),
-            d.legal ? iso(d.legal) : "\\N",
-            assignee ?? "\\N",
-          ].join("\t") + "\n";
+            service: SERVICES[service]!,
+            author: firm,
+            received,
+            answeredAt,
+            deadlines: d,
+            assignee,
+          });
         }
       })(),
     );
