@@ -103,16 +103,16 @@ export async function listRequests(deps: RequestsDeps, spaceId: string, filters:
     if (after) q = q.where(sql<boolean>`(requests.last_activity_at, requests.id) < (${after[0]}, ${after[1]}::uuid)`);
     return q.orderBy("requests.last_activity_at", "desc").orderBy("requests.id", "desc").limit(limit + 1);
   };
-  /** The rows to show for these ids, in the order of the ids. */
-  const inOrder = async (ids: string[]) => {
-    const found = ids.length ? await shown.where("requests.id", "in", ids).execute() : [];
-    const order = new Map(ids.map((id, i) => [id, i]));
-    return found.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
-  };
   const shown = deps.db.selectFrom("requests").select([
     ...repo.SUMMARY_COLUMNS,
     sql<number>`(SELECT count(*)::int FROM messages m WHERE m.request_id = requests.id AND m.author_kind <> 'person' AND m.read_by_company_at IS NULL)`.as("unread"),
   ]);
+  /** The rows to show for these ids (those the query `q` keeps), in the order of the ids. */
+  const inOrder = async (ids: string[], q: typeof shown = shown) => {
+    const found = ids.length ? await q.where("requests.id", "in", ids).execute() : [];
+    const order = new Map(ids.map((id, i) => [id, i]));
+    return found.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+  };
   let rows: Awaited<ReturnType<typeof shown.execute>>;
   if (pairs) {
     if (pairs.length === 0) return { items: [], nextCursor: null };
@@ -128,14 +128,13 @@ export async function listRequests(deps: RequestsDeps, spaceId: string, filters:
     // rows read with the rights checked by the one scope; a batch the rights thin out is followed by a larger one.
     const steer = sql<boolean>`requests.siren = ANY(${reachable}::char(9)[])`;
     rows = [];
-    let from = after;
+    // The page's cursor is in `filtered`; `from` is where the previous batch stopped.
+    let from: [Date, string] | undefined;
     for (let batch = limit + 1; rows.length <= limit; batch = Math.min(batch * 4, 2_000)) {
       const page = filtered(deps.db.selectFrom("requests").select(["requests.id", "requests.last_activity_at"]), false).where(steer).clearLimit().limit(batch);
       const candidates = await (from ? page.where(sql<boolean>`(requests.last_activity_at, requests.id) < (${from[0]}, ${from[1]}::uuid)`) : page).execute();
       if (candidates.length === 0) break;
-      const order = new Map(candidates.map((c, i) => [c.id, i]));
-      const visible = await shown.where("requests.id", "in", candidates.map((c) => c.id)).where(messagerieScope(spaceId, now)).execute();
-      rows.push(...visible.sort((a, b) => order.get(a.id)! - order.get(b.id)!));
+      rows.push(...(await inOrder(candidates.map((c) => c.id), shown.where(messagerieScope(spaceId, now)))));
       if (candidates.length < batch) break;
       const last = candidates[candidates.length - 1]!;
       from = [last.last_activity_at, last.id];
