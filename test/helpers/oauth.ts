@@ -36,14 +36,14 @@ export async function softwareClient(send: typeof fetch, software: { clientId: s
 }
 
 /** Cookies kept by the "browser" between the authorization endpoint and its resumption. */
-function cookiesOf(res: Response, jar: Map<string, string>) {
+export function cookiesOf(res: Response, jar: Map<string, string>) {
   for (const line of res.headers.getSetCookie()) {
     const [pair] = line.split(";");
     const at = pair!.indexOf("=");
     jar.set(pair!.slice(0, at), pair!.slice(at + 1));
   }
 }
-const cookieHeader = (jar: Map<string, string>) => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
+export const cookieHeader = (jar: Map<string, string>) => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
 
 /**
  * The browser's part of an authorization: the person, signed in (`person`), opens the authorization URL, answers
@@ -63,11 +63,13 @@ export async function authorize(
   const consentPath = new URL(first.headers.get("location")!, ISSUER).pathname;
   const uid = consentPath.split("/").pop()!;
   assert.equal(consentPath, `/autorisation/${uid}`);
+  // One browser: the person's session and the provider's cookies of the authorization it started.
+  for (const [name, value] of browser) person.jar.set(name, value);
   const described = await call(t.app, "GET", `/api/v1/oauth/interactions/${uid}`, { jar: person.jar });
-  assert.equal(described.status, 200);
+  assert.equal(described.status, 200, JSON.stringify(described.body));
   const answered = await call(t.app, "POST", `/api/v1/oauth/interactions/${uid}`, { jar: person.jar, body: answer });
   assert.equal(answered.status, 200, JSON.stringify(answered.body));
-  const resumed = await send(answered.body.redirectTo, { redirect: "manual", headers: { cookie: cookieHeader(browser) } });
+  const resumed = await send(answered.body.redirectTo, { redirect: "manual", headers: { cookie: person.jar.header() } });
   assert.equal(resumed.status, 303, await resumed.clone().text());
   return new URL(resumed.headers.get("location")!);
 }

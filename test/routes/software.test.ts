@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as client from "openid-client";
-import { call, startTestApp, type TestApp } from "../helpers/app.js";
+import { sql } from "kysely";
+import { call, startTestApp, type CookieJar, type TestApp } from "../helpers/app.js";
 import { activeAdministrator, newCompany } from "../helpers/people.js";
-import { authorize, ISSUER, listen, newSoftware, obtainTokens, REDIRECT_URI, softwareClient } from "../helpers/oauth.js";
+import { authorize, cookieHeader, cookiesOf, ISSUER, listen, newSoftware, obtainTokens, REDIRECT_URI, softwareClient } from "../helpers/oauth.js";
 import { seedReferenceData } from "../helpers/app.js";
 import { SEED } from "../../src/app/demo.js";
 import { disableSoftware } from "../../src/modules/software/index.js";
@@ -316,6 +317,65 @@ describe("bad input: the standard OAuth errors, nothing issued", () => {
   });
 });
 
+describe("a consent is bound to the browser that started the authorization, and to the person who gave it", () => {
+  /** An attacker's browser starts an authorization for a public software: answers its cookies and the consent uid. */
+  async function attackerStarts() {
+    const software = await newSoftware(t, { public: true, name: "Logiciel Piège" });
+    const config = await softwareClient(send, software);
+    const verifier = client.randomPKCECodeVerifier();
+    const url = client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: "companies.read messagerie.read", code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: "S256", state: client.randomState() });
+    const first = await send(url.href, { redirect: "manual" });
+    expect(first.status).toBe(303);
+    const attackerBrowser = new Map<string, string>();
+    cookiesOf(first, attackerBrowser);
+    const uid = new URL(first.headers.get("location")!, ISSUER).pathname.split("/").pop()!;
+    return { software, uid, attackerBrowser };
+  }
+  const withoutOauthCookies = (jar: CookieJar) => {
+    for (const name of ["mp_oauth_interaction", "mp_oauth_interaction.sig", "mp_oauth_resume", "mp_oauth_resume.sig"]) jar.delete(name);
+    return jar;
+  };
+
+  it("the victim opens the attacker's consent link in her own browser: refused in French (403), no grant, and the attacker's browser gets no code", async () => {
+    const { software, uid, attackerBrowser } = await attackerStarts();
+    const victim = withoutOauthCookies(claire.jar);
+    const described = await call(t.app, "GET", `/api/v1/oauth/interactions/${uid}`, { jar: victim });
+    expect(described.status).toBe(403);
+    expect(described.body.error.code).toBe("authorization_other_browser");
+    expect(described.body.error.message).toContain("ne peut pas être utilisé dans ce navigateur");
+    const answered = await call(t.app, "POST", `/api/v1/oauth/interactions/${uid}`, { jar: victim, body: { decision: "allow", companies: "all" } });
+    expect(answered.status).toBe(403);
+    expect(answered.body.error.code).toBe("authorization_other_browser");
+    // A forged interaction cookie (unsigned) is no better than none.
+    victim.set("mp_oauth_interaction", uid);
+    expect((await call(t.app, "POST", `/api/v1/oauth/interactions/${uid}`, { jar: victim, body: { decision: "allow", companies: "all" } })).status).toBe(403);
+    withoutOauthCookies(victim);
+    expect(await t.ctx.db.selectFrom("software_grants").select("grant_id").where("client_id", "=", software.clientId).execute()).toHaveLength(0);
+    const resumed = await send(`${ISSUER}/oauth/authorize/${uid}`, { redirect: "manual", headers: { cookie: cookieHeader(attackerBrowser) } });
+    expect(resumed.headers.get("location") ?? "").not.toContain("code=");
+  });
+
+  it("a consent given in the starting browser is void if another person's session resumes it: no code, and the interaction is gone", async () => {
+    const { software, uid, attackerBrowser } = await attackerStarts();
+    // The victim's consent reaches the attacker's interaction (as if she had answered in the attacker's browser).
+    const victim = withoutOauthCookies(claire.jar);
+    for (const [name, value] of attackerBrowser) victim.set(name, value);
+    const answered = await call(t.app, "POST", `/api/v1/oauth/interactions/${uid}`, { jar: victim, body: { decision: "allow", companies: "all" } });
+    expect(answered.status).toBe(200);
+    withoutOauthCookies(victim);
+    // The attacker's browser, signed in as himself (Robert), resumes: refused, no code.
+    const attacker = withoutOauthCookies(robert.jar);
+    const resumed = await send(answered.body.redirectTo, { redirect: "manual", headers: { cookie: `${attacker.header()}; ${cookieHeader(attackerBrowser)}` } });
+    expect(resumed.status).toBe(403);
+    expect(resumed.headers.get("location")).toBeNull();
+    expect(await resumed.text()).toContain("une autre personne que celle qui est connectée");
+    // Nor without any session, nor again later: the interaction was destroyed.
+    const again = await send(answered.body.redirectTo, { redirect: "manual", headers: { cookie: cookieHeader(attackerBrowser) } });
+    expect(again.headers.get("location") ?? "").not.toContain("code=");
+    expect(await t.ctx.db.selectFrom("oauth_artifacts").select("id").where("model", "=", "AuthorizationCode").where(sql`payload->>'clientId'`, "=", software.clientId).execute()).toHaveLength(0);
+  });
+});
+
 describe("consent answers", () => {
   it("needs a session (401), refuses companies the person does not hold (422), and a spent or unknown interaction (410)", async () => {
     const software = await newSoftware(t);
@@ -324,6 +384,9 @@ describe("consent answers", () => {
     const url = client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: "messagerie.read", code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: "S256", state: client.randomState() });
     const first = await send(url.href, { redirect: "manual" });
     const uid = new URL(first.headers.get("location")!, ISSUER).pathname.split("/").pop()!;
+    const browser = new Map<string, string>();
+    cookiesOf(first, browser);
+    for (const [name, value] of browser) claire.jar.set(name, value);
     expect((await call(t.app, "GET", `/api/v1/oauth/interactions/${uid}`)).status).toBe(401);
     const described = await call(t.app, "GET", `/api/v1/oauth/interactions/${uid}`, { jar: claire.jar });
     expect(described.body.software.name).toBe("Logiciel Compta Plus");

@@ -1,10 +1,14 @@
 import { createHmac, createPrivateKey } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from "oidc-provider";
 import type { Executor } from "../../platform/db/database.js";
 import type { Logger } from "../../platform/logger.js";
 import { DAY } from "../../platform/clock.js";
 import { SqlAdapter } from "./software.adapter.js";
 import { SCOPES } from "./software.repository.js";
+
+/** Where the consent API lives: the browser that started an authorization sends its interaction cookie there. */
+export const INTERACTION_API_PATH = "/api/v1/oauth/interactions";
 
 /** Lifetimes of product §15. */
 export const LIFETIMES = {
@@ -35,6 +39,11 @@ export type AuthorizationServer = {
   apiResource: string;
   /** The path of the consent page of an interaction (the web UI). */
   consentPath(uid: string): string;
+  /**
+   * The authorization this browser started (its signed interaction cookie, read by the provider), or undefined:
+   * a consent is answered only from the browser that started the request, never by its uid alone.
+   */
+  browserInteraction(req: IncomingMessage, res: ServerResponse): Promise<string | undefined>;
 };
 
 /** The public JWK of a PEM private key, for the server's key set. */
@@ -62,6 +71,9 @@ export function createAuthorizationServer(deps: {
   const cookieKey = createHmac("sha256", deps.oauthKey).update("oauth-cookies").digest("base64url");
   const { Prompt, Check } = interactionPolicy;
   const cookie = { httpOnly: true, sameSite: "lax" as const, signed: true, secure: deps.secureCookies };
+  // The interaction cookie (set by the provider in the browser that starts an authorization) is sent to the consent
+  // API: only that browser can answer the consent (the provider's resume cookie keeps its own path).
+  const interactionCookie = { ...cookie, path: INTERACTION_API_PATH };
 
   const configuration: Configuration = {
     adapter: (name: string) => new SqlAdapter(deps.db, name, deps.oauthKey),
@@ -71,7 +83,7 @@ export function createAuthorizationServer(deps: {
       keys: [cookieKey],
       names: { session: "mp_oauth_session", interaction: "mp_oauth_interaction", resume: "mp_oauth_resume" },
       long: cookie,
-      short: cookie,
+      short: interactionCookie,
     },
     routes: {
       authorization: "/oauth/authorize",
@@ -171,7 +183,15 @@ export function createAuthorizationServer(deps: {
   provider.on("authorization.error", logFailure("authorization.error"));
   provider.on("grant.error", logFailure("grant.error"));
   provider.on("revocation.error", logFailure("revocation.error"));
-  return { provider, apiResource, consentPath: (uid) => `/autorisation/${uid}` };
+  const browserInteraction = async (req: IncomingMessage, res: ServerResponse) => {
+    try {
+      return (await provider.interactionDetails(req, res)).uid;
+    } catch {
+      // No interaction cookie, a forged one, or an interaction gone: this browser started nothing that lives.
+      return undefined;
+    }
+  };
+  return { provider, apiResource, consentPath: (uid) => `/autorisation/${uid}`, browserInteraction };
 }
 
 const ERROR_SENTENCES: Record<string, string> = {
@@ -182,6 +202,8 @@ const ERROR_SENTENCES: Record<string, string> = {
   invalid_scope: "Le logiciel demande une permission inconnue.",
   access_denied: "L'autorisation a été refusée.",
   session_not_found: "Cette demande d'autorisation a expiré : recommencez depuis le logiciel.",
+  authorization_other_person:
+    "Cette autorisation a été donnée par une autre personne que celle qui est connectée dans ce navigateur : elle est annulée. Recommencez depuis le logiciel.",
 };
 
 function escapeHtml(text: string): string {
@@ -189,7 +211,7 @@ function escapeHtml(text: string): string {
 }
 
 /** The page shown when the software cannot be sent back an error (unknown software, wrong redirect URI…). */
-function errorPage(code: string, description?: string): string {
+export function errorPage(code: string, description?: string): string {
   const sentence = ERROR_SENTENCES[code] ?? "La demande d'autorisation n'a pas pu aboutir.";
   return `<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

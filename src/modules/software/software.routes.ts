@@ -6,6 +6,7 @@ import { instant } from "../../platform/http/codecs.js";
 import { errorReply, sirenField } from "../spaces/index.js";
 import { SCOPES } from "./software.repository.js";
 import * as service from "./software.service.js";
+import { errorPage } from "./software.provider.js";
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorReply]));
 const page = { limit: z.coerce.number().int().min(1).max(100).default(50), cursor: z.string().max(200).optional() };
@@ -33,7 +34,21 @@ export function authorizationServerRoutes(deps: service.SoftwareDeps): FastifyPl
     // The provider reads form bodies itself: leave the stream untouched for it.
     app.addContentTypeParser(["application/x-www-form-urlencoded", "application/json"], (_request, _payload, done) => done(null, undefined));
     const hidden = { schema: { hide: true }, config: { csrf: false } };
-    app.route({ method: ["GET", "POST"], url: "/oauth/*", ...hidden, handler: handOver() });
+    const resuming = /^\/oauth\/authorize\/([A-Za-z0-9_-]{10,64})(?:\?|$)/;
+    const passOn = handOver();
+    app.route({
+      method: ["GET", "POST"],
+      url: "/oauth/*",
+      ...hidden,
+      handler: async (request, reply) => {
+        // The browser that resumes a consented authorization must be signed in as the person who consented.
+        const uid = resuming.exec(request.raw.url ?? "")?.[1];
+        if (uid && !(await service.isConsentingPerson(deps, uid, request.personSession?.subjectId))) {
+          return reply.code(403).type("text/html; charset=utf-8").send(errorPage("authorization_other_person"));
+        }
+        passOn(request, reply);
+      },
+    });
     app.get("/.well-known/openid-configuration", hidden, handOver());
     app.get("/.well-known/oauth-authorization-server", hidden, handOver("/.well-known/openid-configuration"));
   };
@@ -78,13 +93,13 @@ export function softwareRoutes(deps: service.SoftwareDeps): FastifyPluginAsyncZo
               scopes: z.array(z.object({ code: scopeSchema, label: z.string() })),
               redirectHost: z.string(),
             }),
-            ...errors(400, 401, 410),
+            ...errors(400, 401, 403, 410),
           },
         },
       },
-      async (req) => {
+      async (req, reply) => {
         requirePersonSession(req);
-        return service.describeInteraction(deps, req.params.uid);
+        return service.describeInteraction(deps, req.params.uid, await deps.server.browserInteraction(req.raw, reply.raw));
       },
     );
 
@@ -100,10 +115,10 @@ export function softwareRoutes(deps: service.SoftwareDeps): FastifyPluginAsyncZo
             z.object({ decision: z.literal("allow"), companies: z.union([z.literal("all"), z.array(sirenField).min(1).max(10_000)]) }),
             z.object({ decision: z.literal("deny") }),
           ]),
-          response: { 200: z.object({ redirectTo: z.string() }), ...errors(400, 401, 410, 422) },
+          response: { 200: z.object({ redirectTo: z.string() }), ...errors(400, 401, 403, 410, 422) },
         },
       },
-      async (req) => service.answerInteraction(deps, requirePersonSession(req).subjectId, req.params.uid, req.body),
+      async (req, reply) => service.answerInteraction(deps, requirePersonSession(req).subjectId, req.params.uid, await deps.server.browserInteraction(req.raw, reply.raw), req.body),
     );
 
     app.get(

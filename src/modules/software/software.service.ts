@@ -127,9 +127,20 @@ function grantTouchedRecently(grantId: string, now: Date): boolean {
 
 // Consent ---------------------------------------------------------------------------------------------------
 
-async function interactionOf(deps: SoftwareDeps, uid: string) {
+/**
+ * The interaction `uid` names, if this browser started it (`browserUid`, from its interaction cookie): a consent
+ * page opened from a link in another browser cannot be answered, so nobody can consent for someone else's request.
+ */
+async function interactionOf(deps: SoftwareDeps, uid: string, browserUid: string | undefined) {
   const interaction = /^[A-Za-z0-9_-]{10,64}$/.test(uid) ? await deps.server.provider.Interaction.find(uid) : undefined;
   if (!interaction || interaction.result) throw new DomainError("gone", "authorization_expired", "Cette demande d'autorisation a expiré ou a déjà été traitée : recommencez depuis le logiciel.");
+  if (browserUid !== interaction.uid) {
+    throw new DomainError(
+      "forbidden",
+      "authorization_other_browser",
+      "Ce lien d'autorisation ne peut pas être utilisé dans ce navigateur : une autorisation se donne dans le navigateur où le logiciel l'a demandée. Recommencez la connexion depuis le logiciel.",
+    );
+  }
   const clientId = String(interaction.params.client_id ?? "");
   const software = await softwareById(deps.db, clientId);
   if (!software || software.disabled_at) throw new DomainError("gone", "authorization_expired", "Ce logiciel n'est plus autorisé à se connecter à la messagerie.");
@@ -139,8 +150,8 @@ async function interactionOf(deps: SoftwareDeps, uid: string) {
 }
 
 /** What the consent page shows: the software, what it asks for in plain words. */
-export async function describeInteraction(deps: SoftwareDeps, uid: string) {
-  const { interaction, software, scopes } = await interactionOf(deps, uid);
+export async function describeInteraction(deps: SoftwareDeps, uid: string, browserUid: string | undefined) {
+  const { interaction, software, scopes } = await interactionOf(deps, uid, browserUid);
   // Where the browser goes back to: the redirect URI this authorization asked for (one of the registered ones).
   const redirectUri = String(interaction.params.redirect_uri ?? software.redirect_uris[0] ?? deps.server.apiResource);
   return {
@@ -150,14 +161,26 @@ export async function describeInteraction(deps: SoftwareDeps, uid: string) {
   };
 }
 
+/**
+ * Whether the browser resuming interaction `uid` is signed in as the person who consented (`spaceId`): when it is
+ * not, the consent is void (the interaction is destroyed) and no code is issued.
+ */
+export async function isConsentingPerson(deps: SoftwareDeps, uid: string, spaceId: string | undefined): Promise<boolean> {
+  const interaction = await deps.server.provider.Interaction.find(uid);
+  const accountId = (interaction?.result as { login?: { accountId?: string } } | undefined)?.login?.accountId;
+  if (!interaction || accountId === undefined || accountId === spaceId) return true;
+  await interaction.destroy();
+  return false;
+}
+
 export type ConsentInput = { decision: "allow"; companies: "all" | string[] } | { decision: "deny" };
 
 /**
  * The person's answer: a grant for the scopes asked, on all her companies or the chosen ones (each one she holds
  * a live right on), or a refusal the software hears as `access_denied`. Answers where to send the browser back.
  */
-export async function answerInteraction(deps: SoftwareDeps, spaceId: string, uid: string, input: ConsentInput): Promise<{ redirectTo: string }> {
-  const { interaction, software, scopes } = await interactionOf(deps, uid);
+export async function answerInteraction(deps: SoftwareDeps, spaceId: string, uid: string, browserUid: string | undefined, input: ConsentInput): Promise<{ redirectTo: string }> {
+  const { interaction, software, scopes } = await interactionOf(deps, uid, browserUid);
   const now = deps.clock.now();
   const remaining = Math.max(1, (interaction.exp ?? 0) - Math.floor(Date.now() / 1000));
   if (input.decision === "deny") {
