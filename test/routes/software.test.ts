@@ -186,6 +186,50 @@ describe("tokens: lifetimes, rotation, revocation", () => {
     expect(grant.revoked_why).toBe("refresh_reuse");
   });
 
+  /** The software's raw call to the token endpoint (client_secret_basic), for calls sent all at once. */
+  function tokenCall(software: { clientId: string; clientSecret: string | null }, form: Record<string, string>) {
+    const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded" };
+    if (software.clientSecret) headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(software.clientId)}:${encodeURIComponent(software.clientSecret)}`).toString("base64")}`;
+    else form = { ...form, client_id: software.clientId };
+    return send(`${ISSUER}/oauth/token`, { method: "POST", headers, body: new URLSearchParams(form).toString() });
+  }
+
+  it("twenty parallel uses of one refresh token: exactly one succeeds, the others are a replay and the whole family falls", async () => {
+    // A public software (a desktop application): no client secret to check, nothing to space the calls out.
+    const software = await newSoftware(t, { name: "Refresh Parallèle", public: true });
+    const config = await softwareClient(send, software);
+    const first = await obtainTokens(t, send, config, claire, [second]);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => tokenCall(software, { grant_type: "refresh_token", refresh_token: first.refresh_token! })));
+    const bodies = await Promise.all(answers.map(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, string> })));
+    const won = bodies.filter((b) => b.status === 200);
+    expect(won).toHaveLength(1);
+    expect(bodies.filter((b) => b.status === 400).every((b) => b.body.error === "invalid_grant")).toBe(true);
+    expect(bodies.filter((b) => b.status !== 200 && b.status !== 400)).toEqual([]);
+    // As for a sequential replay: the winner's new tokens stop too.
+    const winner = won[0]!.body;
+    expect((await tokenCall(software, { grant_type: "refresh_token", refresh_token: winner.refresh_token! })).status).toBe(400);
+    expect((await api(config, winner.access_token!, "GET", "/api/v1/companies")).status).toBe(401);
+    const grant = await t.ctx.db.selectFrom("software_grants").select(["revoked_why"]).where("client_id", "=", software.clientId).executeTakeFirstOrThrow();
+    expect(grant.revoked_why).toBe("refresh_reuse");
+  });
+
+  it("fifteen parallel exchanges of one authorization code: exactly one succeeds, and its tokens are revoked", async () => {
+    const software = await newSoftware(t, { name: "Code Parallèle" });
+    const config = await softwareClient(send, software);
+    const verifier = client.randomPKCECodeVerifier();
+    const url = client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: "companies.read", code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: "S256", state: "etat-du-test" });
+    const back = await authorize(t, send, url, claire, { decision: "allow", companies: [second] });
+    const code = back.searchParams.get("code")!;
+    expect(code).toBeTruthy();
+    const answers = await Promise.all(Array.from({ length: 15 }, () => tokenCall(software, { grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI, code_verifier: verifier })));
+    const bodies = await Promise.all(answers.map(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, string> })));
+    const won = bodies.filter((b) => b.status === 200);
+    expect(won).toHaveLength(1);
+    expect(bodies.filter((b) => b.status !== 200).every((b) => b.status === 400 && b.body.error === "invalid_grant")).toBe(true);
+    expect((await api(config, won[0]!.body.access_token!, "GET", "/api/v1/companies")).status).toBe(401);
+    expect((await tokenCall(software, { grant_type: "refresh_token", refresh_token: won[0]!.body.refresh_token! })).status).toBe(400);
+  });
+
   it("« Logiciels autorisés »: Claire lists her grants and revokes one; its tokens stop at once (RFC 7009 revocation too)", async () => {
     const software = await newSoftware(t, { name: "Liasse Facile" });
     const config = await softwareClient(send, software);
@@ -314,6 +358,15 @@ describe("bad input: the standard OAuth errors, nothing issued", () => {
     // No CSRF header is needed with a token, and none is accepted in its place.
     const posted = await api(config, token, "POST", "/api/v1/requests", { ...VAT, siren: SEED.martin.siren, uploadIds: [] });
     expect(posted.status).toBe(403);
+
+    // RFC 6750 §3: every challenge is printable ASCII (no raw UTF-8 French); the French sentence is in the body.
+    const challenges = [refused.headers.get("www-authenticate"), sessionOnly.headers.get("www-authenticate"), both.headers["www-authenticate"], bogus.headers["www-authenticate"], basic.headers["www-authenticate"]];
+    for (const challenge of challenges) {
+      expect(challenge).toMatch(/^Bearer realm="messagerie-pro"/);
+      expect(String(challenge)).toMatch(/^[\x20-\x7E]*$/);
+    }
+    expect(refused.body.error.message).toContain("portée « messagerie.read »");
+    expect(bogus.json().error.message).toContain("Jeton d'accès inconnu, expiré ou révoqué");
   });
 });
 

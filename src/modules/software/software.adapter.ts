@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Adapter, AdapterPayload } from "oidc-provider";
+import { errors, type Adapter, type AdapterPayload } from "oidc-provider";
 import type { Executor } from "../../platform/db/database.js";
 import { sha256Hex } from "../../platform/crypto.js";
 import { clientMetadata } from "./software.repository.js";
@@ -86,8 +86,24 @@ export class SqlAdapter implements Adapter {
     return undefined;
   }
 
+  /**
+   * Consumes a code or a refresh token in one conditional statement: of parallel uses exactly one wins. A use that
+   * loses the race is a replay, treated as the provider treats a sequential one: the whole family is revoked and
+   * the call answers `invalid_grant` (the error names the grant so that the revocation is recorded).
+   */
   async consume(id: string): Promise<void> {
-    await this.db.updateTable("oauth_artifacts").set({ consumed_at: new Date() }).where("model", "=", this.model).where("id", "=", this.key(id)).execute();
+    const won = await this.db
+      .updateTable("oauth_artifacts")
+      .set({ consumed_at: new Date() })
+      .where("model", "=", this.model)
+      .where("id", "=", this.key(id))
+      .where("consumed_at", "is", null)
+      .returning("grant_id")
+      .executeTakeFirst();
+    if (won) return;
+    const lost = await this.db.selectFrom("oauth_artifacts").select("grant_id").where("model", "=", this.model).where("id", "=", this.key(id)).executeTakeFirst();
+    if (lost?.grant_id) await this.revokeByGrantId(lost.grant_id);
+    throw Object.assign(new errors.InvalidGrant(`${this.model} already used`), { replayedGrantId: lost?.grant_id ?? undefined });
   }
 
   async destroy(id: string): Promise<void> {

@@ -168,6 +168,11 @@ export function createAuthorizationServer(deps: {
   provider.on("grant.revoked", (ctx: KoaContextWithOIDC, grantId: string) => {
     pending(ctx).revoked.push({ grantId, why: ctx.oidc.route === "token" ? "refresh_reuse" : "software" });
   });
+  // A code or refresh token used by two calls at once: the loser's adapter revoked the family (software.adapter.ts).
+  provider.on("grant.error", (ctx: KoaContextWithOIDC, error: Error) => {
+    const grantId = (error as Error & { replayedGrantId?: string }).replayedGrantId;
+    if (grantId) pending(ctx).revoked.push({ grantId, why: "refresh_reuse" });
+  });
   provider.use(async (ctx, next) => {
     await next();
     const done = (ctx.state as { oauth?: Pending }).oauth;

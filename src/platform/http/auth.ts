@@ -26,11 +26,17 @@ export type BearerResolver = (token: string, request: FastifyRequest) => Promise
 /** The realm named in `WWW-Authenticate` challenges (RFC 6750). */
 const REALM = "messagerie-pro";
 
+/**
+ * RFC 6750 §3: the challenge's values are printable ASCII without a double quote or a backslash (a header is not the place for French:
+ * the person-readable sentence travels in the JSON body). Anything else is dropped, so no caller can break it.
+ */
+const challengeValue = (value: string) => value.replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, "");
+
 function bearerChallenge(error?: string, description?: string, scope?: string): string {
   const params = [`realm="${REALM}"`];
-  if (error) params.push(`error="${error}"`);
-  if (description) params.push(`error_description="${description}"`);
-  if (scope) params.push(`scope="${scope}"`);
+  if (error) params.push(`error="${challengeValue(error)}"`);
+  if (description) params.push(`error_description="${challengeValue(description)}"`);
+  if (scope) params.push(`scope="${challengeValue(scope)}"`);
   return `Bearer ${params.join(", ")}`;
 }
 
@@ -64,17 +70,17 @@ export function sessionHook(deps: { db: Executor; clock: Clock; cookies: CookieN
     if (authorization !== undefined && request.url.startsWith("/api/")) {
       const [scheme, token, ...rest] = authorization.trim().split(/\s+/);
       if (scheme?.toLowerCase() !== "bearer" || !token || rest.length > 0) {
-        reply.header("WWW-Authenticate", bearerChallenge("invalid_request", "Authorization: Bearer <jeton> attendu"));
+        reply.header("WWW-Authenticate", bearerChallenge("invalid_request", "Authorization: Bearer <token> expected"));
         throw new DomainError("invalid", "invalid_request", "L'en-tête Authorization doit être de la forme « Bearer <jeton d'accès> ».");
       }
       // A software's call never rides on a browser session as well: which authority acts would be ambiguous.
       if (personToken !== undefined || agentToken !== undefined) {
-        reply.header("WWW-Authenticate", bearerChallenge("invalid_request", "cookie et jeton ensemble"));
+        reply.header("WWW-Authenticate", bearerChallenge("invalid_request", "a session cookie and a token together"));
         throw new DomainError("invalid", "invalid_request", "Un appel porte soit un cookie de session, soit un jeton d'accès, jamais les deux.");
       }
       const software = deps.bearer ? await deps.bearer(token, request) : null;
       if (!software) {
-        reply.header("WWW-Authenticate", bearerChallenge("invalid_token", "jeton inconnu, expiré ou révoqué"));
+        reply.header("WWW-Authenticate", bearerChallenge("invalid_token", "unknown, expired or revoked token"));
         throw new DomainError("unauthenticated", "invalid_token", "Jeton d'accès inconnu, expiré ou révoqué : le logiciel doit en obtenir un nouveau.");
       }
       request.software = software;
@@ -143,7 +149,7 @@ export function enforceDeclaredSecurity(route: { url: string; method: string | s
     if (!ok && request.software) {
       // A valid token, but not for this route or without the scope it needs (RFC 6750 §3.1).
       const scope = acceptsTokens ? accepted.join(" ") : undefined;
-      reply.header("WWW-Authenticate", bearerChallenge("insufficient_scope", scope ? `portée requise : ${scope}` : "route réservée aux sessions", scope));
+      reply.header("WWW-Authenticate", bearerChallenge("insufficient_scope", scope ? `scope required: ${scope}` : "route reserved to browser sessions", scope));
       throw new DomainError(
         "forbidden",
         "insufficient_scope",
