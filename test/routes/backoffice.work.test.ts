@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, CookieJar, lastMailTo, seedReferenceData, startTestApp, type TestApp } from "../helpers/app.js";
-import { activeAdministrator, AGENT_PASSWORD, agentSignIn, letterCodes, signedInPerson, signIn } from "../helpers/people.js";
+import { activeAdministrator, AGENT_PASSWORD, agentSignIn, letterCodes, newCompany, signedInPerson, signIn } from "../helpers/people.js";
 import { makeAgent } from "../../src/app/factories.js";
 import { SEED } from "../../src/app/demo.js";
 import { DAY, HOUR } from "../../src/platform/clock.js";
@@ -376,7 +376,7 @@ describe("search (product §9)", () => {
 });
 
 describe("the adhesion desk (product §9)", () => {
-  it("shows a company's adhesions, letters, rights and oppositions to its competent services only", async () => {
+  it("shows a company's adhesions, letters, rights and oppositions to its managing SIE only (its supervisors included)", async () => {
     const desk = await call(t.app, "GET", `/api/v1/backoffice/companies/${SEED.martin.siren}`, { jar: paul });
     expect(desk.status).toBe(200);
     expect(desk.body.company.name).toBeTruthy();
@@ -384,7 +384,9 @@ describe("the adhesion desk (product §9)", () => {
     expect(desk.body.letters.length).toBeGreaterThanOrEqual(2);
     expect(desk.body.rights.map((r: { holder: { name: string } }) => r.holder.name)).toEqual(expect.arrayContaining(["Robert Lambda", "Lila Rosemonde"]));
     expect(JSON.stringify(desk.body)).not.toMatch(/"activationCode"|code_hash|opposition_hash/);
-    expect((await call(t.app, "GET", `/api/v1/backoffice/companies/${SEED.martin.siren}`, { jar: camille })).status).toBe(200);
+    expect((await call(t.app, "GET", `/api/v1/backoffice/companies/${SEED.martin.siren}`, { jar: sophie })).status).toBe(200);
+    // The CDIF Paris covers the same commune but does not manage the company: 404.
+    expect((await call(t.app, "GET", `/api/v1/backoffice/companies/${SEED.martin.siren}`, { jar: camille })).status).toBe(404);
     expect((await call(t.app, "GET", `/api/v1/backoffice/companies/${SEED.martin.siren}`, { jar: louis })).status).toBe(404);
     expect((await call(t.app, "GET", "/api/v1/backoffice/companies/123", { jar: paul })).status).toBe(400);
     expect((await call(t.app, "GET", "/api/v1/backoffice/companies/000000000", { jar: paul })).status).toBe(404);
@@ -420,6 +422,55 @@ describe("the adhesion desk (product §9)", () => {
     expect((await call(t.app, "POST", `/api/v1/backoffice/rights/${lilaRight.id}/suspend`, { jar: paul, body: { reason: "encore" } })).status).toBe(409);
     const actions = (await t.ctx.db.selectFrom("journal").select("action").where("actor_kind", "=", "agent").execute()).map((j) => j.action);
     expect(actions).toEqual(expect.arrayContaining(["adhesion.letter_reissued", "adhesion.cancelled", "right.suspended", "request.opened", "request.transferred", "note.added"]));
+  });
+});
+
+describe("the adhesion desk under attack: an agent of a service that does not manage the company", () => {
+  it("the CDIF Paris agent gets 404 on every desk route, reads and actions alike, and nothing changes", async () => {
+    const siren = await newCompany(t, "QUINCAILLERIE VOLTAIRE");
+    await activeAdministrator(t, siren, { quality: "legal_representative", companyEmail: "contact@quincaillerie-voltaire.fr", email: "gerant@quincaillerie-voltaire.fr", firstName: "Gérard", lastName: "Voltaire" });
+    const target = await signedInPerson(t, { siren: SEED.gestion.siren, email: "cible@gestion.com", firstName: "Cécile", lastName: "Cible" });
+    const adhesion = await call(t.app, "POST", "/api/v1/adhesions", { jar: target.jar, body: { siren: siren, quality: "mandated", services: ["compte_fiscal"] } });
+    expect(adhesion.status, JSON.stringify(adhesion.body)).toBe(201);
+    const desk = await call(t.app, "GET", `/api/v1/backoffice/companies/${siren}`, { jar: paul });
+    const ownerRight = desk.body.rights.find((r: { holder: { name: string }; state: string }) => r.holder.name === "Gérard Voltaire" && r.state === "active");
+    const before = {
+      adhesion: await t.ctx.db.selectFrom("adhesions").selectAll().where("id", "=", adhesion.body.id).executeTakeFirstOrThrow(),
+      right: await t.ctx.db.selectFrom("rights").selectAll().where("id", "=", ownerRight.id).executeTakeFirstOrThrow(),
+      letters: await t.ctx.db.selectFrom("letters").select(["id", "status"]).where("adhesion_id", "=", adhesion.body.id).execute(),
+      outbox: await t.ctx.db.selectFrom("outbox").select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow(),
+    };
+    for (const jar of [camille, louis]) {
+      const attempts = [
+        await call(t.app, "GET", `/api/v1/backoffice/companies/${siren}`, { jar }),
+        await call(t.app, "POST", `/api/v1/backoffice/adhesions/${adhesion.body.id}/reissue-letter`, { jar }),
+        await call(t.app, "POST", `/api/v1/backoffice/adhesions/${adhesion.body.id}/cancel`, { jar, body: { reason: "Tentative hors compétence" } }),
+        await call(t.app, "POST", `/api/v1/backoffice/rights/${ownerRight.id}/suspend`, { jar, body: { reason: "Tentative hors compétence" } }),
+      ];
+      expect(attempts.map((a) => a.status)).toEqual([404, 404, 404, 404]);
+      for (const a of attempts) expect(a.body.error.message).toMatch(/introuvable/i);
+    }
+    expect(await t.ctx.db.selectFrom("adhesions").selectAll().where("id", "=", adhesion.body.id).executeTakeFirstOrThrow()).toEqual(before.adhesion);
+    expect(await t.ctx.db.selectFrom("rights").selectAll().where("id", "=", ownerRight.id).executeTakeFirstOrThrow()).toEqual(before.right);
+    expect(await t.ctx.db.selectFrom("letters").select(["id", "status"]).where("adhesion_id", "=", adhesion.body.id).execute()).toEqual(before.letters);
+    expect(await t.ctx.db.selectFrom("outbox").select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow()).toEqual(before.outbox);
+
+    // The managing SIE acts: the company address and the person concerned each get a content-free notice.
+    expect((await call(t.app, "POST", `/api/v1/backoffice/adhesions/${adhesion.body.id}/cancel`, { jar: paul, body: { reason: "Motif très confidentiel" } })).status).toBe(200);
+    for (const to of ["contact@quincaillerie-voltaire.fr", "cible@gestion.com"]) {
+      const notice = await lastMailTo(t, to);
+      expect(notice.subject).toBe("Les accès à votre entreprise ont changé");
+      expect(notice.text).toContain("connectez-vous à votre espace professionnel");
+      expect(notice.text).not.toMatch(/Paul|Motif très confidentiel|Cécile|annul|compte_fiscal/);
+    }
+    expect((await lastMailTo(t, "contact@quincaillerie-voltaire.fr")).text).toContain("« Qui agit pour mon entreprise »");
+    // The supervisor of the managing SIE suspends the owner's right: the holder is told, without a word of why.
+    expect((await call(t.app, "POST", `/api/v1/backoffice/rights/${ownerRight.id}/suspend`, { jar: sophie, body: { reason: "Usurpation signalée" } })).status).toBe(200);
+    const held = await lastMailTo(t, "gerant@quincaillerie-voltaire.fr");
+    expect(held.text).toContain("l'un de vos accès à l'entreprise QUINCAILLERIE VOLTAIRE");
+    expect(held.text).not.toMatch(/Usurpation|Sophie|suspen/i);
+    const journaled = await t.ctx.db.selectFrom("journal").select("action").where("actor_kind", "=", "agent").where("subject_id", "in", [adhesion.body.id, ownerRight.id]).execute();
+    expect(journaled.map((j) => j.action).sort()).toEqual(["adhesion.cancelled", "right.suspended"]);
   });
 });
 

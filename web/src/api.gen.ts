@@ -1177,7 +1177,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The adhesion desk: adhesions, letters, rights, oppositions, alerts and requests (competent services only) */
+        /** The adhesion desk: adhesions, letters, rights, oppositions, alerts and requests (agents of the company's managing SIE only) */
         get: operations["getBackofficeCompaniesBySiren"];
         put?: never;
         post?: never;
@@ -6927,6 +6927,24 @@ export interface operations {
                 };
             };
             /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -6999,6 +7017,24 @@ export interface operations {
             };
             /** @description Default Response */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

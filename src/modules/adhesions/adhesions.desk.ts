@@ -7,11 +7,12 @@ import { parisDay, parisDayEnd } from "../../platform/paris.js";
 import { findManagingSie, getCompanyDetails } from "../companies/index.js";
 import { getSpaces } from "../spaces/index.js";
 import { appendJournal } from "../journal/index.js";
-import { oppositionNoticeMail, queueMail } from "../mail/index.js";
+import { officeActionNoticeMail, oppositionNoticeMail, queueMail, queueMails } from "../mail/index.js";
 import { lettersOfAdhesions, voidPendingLettersOf } from "../letters/index.js";
 import * as repo from "./adhesions.repository.js";
 import * as errors from "./adhesions.errors.js";
 import { suspendBulkRightAfterOppositions } from "./adhesions.quota.js";
+import { companyEmailsOf } from "./adhesions.email.js";
 import { ADHESION_RULES, OPPOSITION, issueActivationLetter, toView, type AdhesionsDeps, type Verdict } from "./adhesions.service.js";
 
 /**
@@ -100,6 +101,21 @@ export async function companyDesk(deps: Pick<AdhesionsDeps, "db">, siren: string
 }
 
 /**
+ * When the tax office acts on a company's accesses, the company e-mail address and the person concerned each get
+ * a content-free notice, in the same transaction (one mail when both are the same address).
+ */
+export async function queueOfficeActionNotices(tx: Tx, at: Date, siren: string, spaceId: string): Promise<void> {
+  const company = await getCompanyDetails(tx, siren);
+  const companyName = company?.name ?? siren;
+  const companyEmail = (await companyEmailsOf(tx, [siren])).get(siren);
+  const [person] = await getSpaces(tx, [spaceId]);
+  const mails = [];
+  if (companyEmail) mails.push(officeActionNoticeMail({ to: companyEmail, companyName, siren, recipient: "company" }));
+  if (person && person.connection_email.toLowerCase() !== companyEmail?.toLowerCase()) mails.push(officeActionNoticeMail({ to: person.connection_email, companyName, siren, recipient: "person" }));
+  await queueMails(tx, at, mails);
+}
+
+/**
  * An agent re-issues the activation letter of a pending adhesion (lost, returned by the post): new codes, the old
  * ones void at once, a new validity. Journaled.
  */
@@ -113,6 +129,7 @@ export async function reissueLetter(deps: AdhesionsDeps, agentId: string, id: st
     const voided = await voidPendingLettersOf(tx, id);
     await issueActivationLetter(tx, deps, a, now);
     await appendJournal(tx, now, { actor: { kind: "agent", id: agentId }, action: "adhesion.letter_reissued", subject: { type: "adhesion", id }, data: { siren, lettersVoided: voided } });
+    await queueOfficeActionNotices(tx, now, siren, a.space_id);
   });
   return { status: "letter_issued" as const };
 }
@@ -132,6 +149,7 @@ export async function cancelAdhesionByAgent(deps: AdhesionsDeps, agentId: string
     await voidPendingLettersOf(tx, id);
     const revoked = a.status === "active" ? await deps.rights.revokeFromAdhesion(tx, id, now) : 0;
     await appendJournal(tx, now, { actor: { kind: "agent", id: agentId }, action: "adhesion.cancelled", subject: { type: "adhesion", id }, data: { siren, by: "agent", previous: a.status, rightsRevoked: revoked, reason } });
+    await queueOfficeActionNotices(tx, now, siren, a.space_id);
   });
   return { status: "cancelled" as const };
 }

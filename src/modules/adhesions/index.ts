@@ -11,7 +11,7 @@ export {
   type AdhesionView,
 } from "./adhesions.service.js";
 export { createSimplifiedSpace } from "./adhesions.simplified.js";
-export { companyDesk, reissueLetter, cancelAdhesionByAgent, opposeAdhesion } from "./adhesions.desk.js";
+export { companyDesk, reissueLetter, cancelAdhesionByAgent, opposeAdhesion, queueOfficeActionNotices } from "./adhesions.desk.js";
 export { describeCompanyEmailLink, confirmCompanyEmail, requestCompanyEmailChange, companyEmailOf, companyEmailsOf, companiesWithMessagerie } from "./adhesions.email.js";
 export { TAX_CODES, type TaxCode, SERVICE_CATALOGUE, SERVICE_CODES, serviceLabel, orderedServices, QUALITY_LABELS, type ServiceCode, type Quality } from "./adhesions.catalogue.js";
 export type { RightsPort } from "./adhesions.ports.js";

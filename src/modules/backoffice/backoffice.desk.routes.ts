@@ -60,7 +60,7 @@ export function deskRoutes(deps: bo.BackofficeDeps): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ["backoffice"],
-          summary: "The adhesion desk: adhesions, letters, rights, oppositions, alerts and requests (competent services only)",
+          summary: "The adhesion desk: adhesions, letters, rights, oppositions, alerts and requests (agents of the company's managing SIE only)",
           security: [{ agentSession: [] }],
           params: z.object({ siren: sirenField }),
           response: { 200: deskSchema, ...errors(400, 401, 404) },

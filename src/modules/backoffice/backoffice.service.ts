@@ -6,7 +6,7 @@ import type { Clock } from "../../platform/clock.js";
 import type { Session } from "../../platform/sessions.js";
 import { frenchCsv } from "../../platform/csv.js";
 import { DomainError } from "../../platform/errors.js";
-import { getCompanies, getCompanyDetails, listTaxServices, servicesCompetentFor } from "../companies/index.js";
+import { findManagingSie, getCompanies, getCompanyDetails, listTaxServices } from "../companies/index.js";
 import { appendJournal } from "../journal/index.js";
 import { cancelAdhesionByAgent, companyDesk, reissueLetter, type AdhesionsDeps } from "../adhesions/index.js";
 import { rightsOfCompany, suspendRightByAgent } from "../rights/index.js";
@@ -31,10 +31,14 @@ export async function scopeOf(deps: Pick<BackofficeDeps, "db">, session: Session
   return { id: agent.id, name: agent.name, isSupervisor: agent.is_supervisor, services };
 }
 
-/** Whether one of the agent's services is territorially competent for the company (the adhesion desk). */
-export async function competentFor(db: Kysely<DB> | Tx, agent: AgentScope, siren: string): Promise<boolean> {
-  const services = await servicesCompetentFor(db, siren);
-  return services.some((s) => agent.services.includes(s));
+/**
+ * Whether the agent works in the company's managing SIE (product §9): only its agents, its supervisors among them,
+ * use the adhesion desk for that company — another service's agent (a CDIF of the same area, another SIE) gets 404,
+ * on reads and on actions alike.
+ */
+export async function managesCompany(db: Kysely<DB> | Tx, agent: AgentScope, siren: string): Promise<boolean> {
+  const sie = await findManagingSie(db, siren);
+  return sie !== undefined && agent.services.includes(sie.code);
 }
 
 const companyNotFound = () => new DomainError("not_found", "not_found", "Entreprise introuvable dans la compétence de vos services.");
@@ -116,21 +120,21 @@ export function assign(deps: BackofficeDeps, agent: AgentScope, id: string, inpu
 /** The adhesion desk of a company (agents of a competent service only; else 404). */
 export async function companyForAgent(deps: BackofficeDeps, agent: AgentScope, siren: string) {
   const company = await getCompanyDetails(deps.db, siren);
-  if (!company || !(await competentFor(deps.db, agent, siren))) throw companyNotFound();
+  if (!company || !(await managesCompany(deps.db, agent, siren))) throw companyNotFound();
   const [desk, rights, requests] = await Promise.all([companyDesk(deps, siren), rightsOfCompany(deps, siren), requestsOfCompany(deps.requests, agent, siren, 50)]);
   return { company, ...desk, rights, requests };
 }
 
 export function reissue(deps: BackofficeDeps, agent: AgentScope, adhesionId: string) {
-  return reissueLetter(deps.adhesions, agent.id, adhesionId, (ex, siren) => competentFor(ex, agent, siren));
+  return reissueLetter(deps.adhesions, agent.id, adhesionId, (ex, siren) => managesCompany(ex, agent, siren));
 }
 
 export function cancelAdhesion(deps: BackofficeDeps, agent: AgentScope, adhesionId: string, reason: string) {
-  return cancelAdhesionByAgent(deps.adhesions, agent.id, adhesionId, reason, (ex, siren) => competentFor(ex, agent, siren));
+  return cancelAdhesionByAgent(deps.adhesions, agent.id, adhesionId, reason, (ex, siren) => managesCompany(ex, agent, siren));
 }
 
 export function suspendRight(deps: BackofficeDeps, agent: AgentScope, rightId: string, reason: string) {
-  return suspendRightByAgent(deps, agent.id, rightId, reason, (ex, siren) => competentFor(ex, agent, siren));
+  return suspendRightByAgent(deps, agent.id, rightId, reason, (ex, siren) => managesCompany(ex, agent, siren));
 }
 
 /**

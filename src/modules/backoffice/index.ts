@@ -1,4 +1,4 @@
 export { backofficeRoutes, type BackofficeRoutesDeps } from "./backoffice.routes.js";
 export { createAgent, signInAgent, getAgent, listAgents, type AgentsDeps, type AgentView, type CreateAgentInput } from "./agents.service.js";
 export { totpNow, verifyTotp, newTotpSecret } from "./agents.totp.js";
-export { addTemplateAsOperator, renderTemplate, TEMPLATE_VARIABLES, scopeOf, competentFor } from "./backoffice.service.js";
+export { addTemplateAsOperator, renderTemplate, TEMPLATE_VARIABLES, scopeOf, managesCompany } from "./backoffice.service.js";

@@ -100,6 +100,23 @@ export function oppositionNoticeMail(p: { to: string; firstName: string; company
   ]);
 }
 
+/**
+ * A content-free notice that the tax office acted on a company's accesses (an adhesion cancelled, a letter
+ * re-issued, a right suspended): what changed and by whom is read signed in, in « Qui agit pour mon entreprise ».
+ */
+export function officeActionNoticeMail(p: { to: string; companyName: string; siren: string; recipient: "company" | "person" }): Mail {
+  return build(p.to, "Les accès à votre entreprise ont changé", [
+    "Bonjour,",
+    p.recipient === "company"
+      ? `Le service des impôts a modifié les accès à l'entreprise ${p.companyName} (SIREN ${p.siren}).`
+      : `Le service des impôts a modifié l'un de vos accès à l'entreprise ${p.companyName} (SIREN ${p.siren}).`,
+    p.recipient === "company"
+      ? "Pour voir ce qui a changé, connectez-vous à votre espace professionnel : la page « Qui agit pour mon entreprise » le détaille."
+      : "Pour voir ce qui a changé, connectez-vous à votre espace professionnel : vos entreprises et vos habilitations y sont à jour.",
+    "Si vous ne comprenez pas ce changement, contactez votre service des impôts des entreprises depuis la messagerie.",
+  ]);
+}
+
 /** Tells the former company address that the company e-mail address changed (product §6). */
 export function companyEmailChangedMail(p: { to: string; companyName: string; siren: string; newEmail: string; changedBy: string }): Mail {
   return build(p.to, "L'adresse électronique de votre entreprise a changé", [

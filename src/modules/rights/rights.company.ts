@@ -5,7 +5,7 @@ import type { Tx } from "../../platform/db/database.js";
 import { DomainError } from "../../platform/errors.js";
 import { getCompanies } from "../companies/index.js";
 import { getSpaces } from "../spaces/index.js";
-import { SERVICE_CODES, type ServiceCode } from "../adhesions/index.js";
+import { queueOfficeActionNotices, SERVICE_CODES, type ServiceCode } from "../adhesions/index.js";
 import { appendJournal } from "../journal/index.js";
 import * as repo from "./rights.repository.js";
 import { canManage, isLive, mayRevoke } from "./rights.policy.js";
@@ -156,7 +156,7 @@ export async function rightsOfCompany(deps: Pick<RightsDeps, "db" | "clock">, si
 
 /**
  * An agent of the company's tax office suspends a right (and what was granted from it), e.g. on a suspected
- * impostor. Journaled.
+ * impostor. Journaled; the company and the holder get a content-free notice.
  */
 export async function suspendRightByAgent(deps: Pick<RightsDeps, "db" | "clock">, agentId: string, rightId: string, reason: string, competentFor: (ex: Kysely<DB>, siren: string) => Promise<boolean>) {
   const now = deps.clock.now();
@@ -176,6 +176,7 @@ export async function suspendRightByAgent(deps: Pick<RightsDeps, "db" | "clock">
       subject: { type: "right", id: rightId },
       data: { siren: right.siren, holder: right.space_id, service: right.service, role: right.role, cascaded: cascaded.length, reason },
     });
+    await queueOfficeActionNotices(tx, now, right.siren, right.space_id);
     return { ok: true };
   });
   if (!verdict.ok) throw verdict.error;
