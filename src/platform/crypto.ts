@@ -11,6 +11,16 @@ export function sha256Hex(input: string | Uint8Array): string {
 }
 
 /** Constant-time equality of two hex digests (or any two strings of the same length). */
+/**
+ * The SHA-256 of a JSON value in canonical form (object keys sorted at every depth): two requests carrying the same
+ * fields in another order have the same fingerprint.
+ */
+export function fingerprintOf(value: unknown): string {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(canonical) : v !== null && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v;
+  return sha256Hex(JSON.stringify(canonical(value)));
+}
+
 export function safeEqual(a: string, b: string): boolean {
   const ba = Buffer.from(a);
   const bb = Buffer.from(b);

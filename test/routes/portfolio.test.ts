@@ -190,6 +190,11 @@ describe("bulk adhesion", () => {
     const first = await call(t.app, "POST", "/api/v1/adhesions/batch", { jar, headers, body: { quality: "mandated", services: ["cfe"], items: sirens.map((siren) => ({ siren })) } });
     const again = await call(t.app, "POST", "/api/v1/adhesions/batch", { jar, headers, body: { quality: "mandated", services: ["cfe"], items: sirens.map((siren) => ({ siren })) } });
     expect(again.body.batchId).toBe(first.body.batchId);
+    // The same key with another list: refused, no second batch.
+    const other = await call(t.app, "POST", "/api/v1/adhesions/batch", { jar, headers, body: { quality: "mandated", services: ["cfe"], items: [{ siren: sirens[0] }] } });
+    expect(other.status).toBe(422);
+    expect(other.body.error.code).toBe("idempotency_key_reused");
+    expect(await t.ctx.db.selectFrom("adhesion_batches").select("id").where("idempotency_key", "=", headers["idempotency-key"]).execute()).toHaveLength(1);
     await runBatch(jar, first.body.batchId);
     const { runAdhesionBatch } = await import("../../src/modules/adhesions/index.js");
     await runAdhesionBatch({ db: t.ctx.db, clock: t.clock, hasher: t.ctx.hasher, sealer: t.ctx.sealer, publicUrl: "http://x", rights: (await import("../../src/modules/rights/index.js")).adhesionRightsPort }, first.body.batchId);

@@ -125,6 +125,40 @@ describe("filing (product §8)", () => {
   });
 });
 
+describe("an Idempotency-Key reused with another body", () => {
+  it("same key, same body: the first answer; same key, another body (even under parallel calls): 422 idempotency_key_reused, nothing created", async () => {
+    const key = "cle-reutilisee-autre-corps";
+    const first = await file(lila, { ...VAT_REFUND, subject: "Première demande" }, { "idempotency-key": key });
+    expect(first.status).toBe(201);
+    // The same fields in another order are the same request.
+    const reordered = Object.fromEntries(Object.entries({ ...VAT_REFUND, subject: "Première demande" }).reverse());
+    const same = await file(lila, reordered, { "idempotency-key": key });
+    expect(same.status).toBe(201);
+    expect(same.body.id).toBe(first.body.id);
+    const before = await Promise.all((["requests", "messages", "journal", "outbox"] as const).map((x) => countRows(t, x)));
+    const others = await Promise.all(
+      ["Autre objet", "Encore un autre objet", "Troisième objet"].map((subject) => file(lila, { ...VAT_REFUND, subject }, { "idempotency-key": key })),
+    );
+    for (const other of others) {
+      expect(other.status).toBe(422);
+      expect(other.body.error.code).toBe("idempotency_key_reused");
+      expect(other.body.error.message).toContain("Idempotency-Key");
+    }
+    expect(await Promise.all((["requests", "messages", "journal", "outbox"] as const).map((x) => countRows(t, x)))).toEqual(before);
+    // A reply under the key of a request is another request too.
+    const reply = await call(t.app, "POST", `/api/v1/requests/${first.body.id}/messages`, { jar: lila.jar, body: { body: "Complément", uploadIds: [] }, headers: { "idempotency-key": key } });
+    expect(reply.status).toBe(422);
+    expect(reply.body.error.code).toBe("idempotency_key_reused");
+    const replyKey = { "idempotency-key": "cle-reponse-unique" };
+    const answered = await call(t.app, "POST", `/api/v1/requests/${first.body.id}/messages`, { jar: lila.jar, body: { body: "Complément", uploadIds: [] }, headers: replyKey });
+    expect(answered.status).toBe(201);
+    expect((await call(t.app, "POST", `/api/v1/requests/${first.body.id}/messages`, { jar: lila.jar, body: { body: "Complément", uploadIds: [] }, headers: replyKey })).body.id).toBe(answered.body.id);
+    const changed = await call(t.app, "POST", `/api/v1/requests/${first.body.id}/messages`, { jar: lila.jar, body: { body: "Complément modifié", uploadIds: [] }, headers: replyKey });
+    expect(changed.status).toBe(422);
+    expect(await t.ctx.db.selectFrom("messages").select("id").where("request_id", "=", first.body.id).execute()).toHaveLength(2);
+  });
+});
+
 describe("visibility, threads and agents", () => {
   it("Lila sees Martin's TVA requests, not its IS ones; a revoked person gets 404 on the next call", async () => {
     const vat = await file(lila, { ...VAT_REFUND, subject: "TVA visible" });

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { fingerprintOf } from "../../platform/crypto.js";
 import type { Tx } from "../../platform/db/database.js";
 import { DomainError } from "../../platform/errors.js";
 import { enqueue, type OutboxHandler } from "../../platform/outbox.js";
@@ -60,14 +61,16 @@ export async function submitAdhesionBatch(deps: AdhesionsDeps, spaceId: string, 
   const now = deps.clock.now();
   const seen = new Set<string>();
   const lines = input.items.map((line, i) => ({ line: i + 1, siren: line.siren.replace(/\s/g, ""), companyEmail: line.companyEmail?.trim() || null, problem: lineProblem(line, seen) }));
-  const existing = idempotencyKey ? await findBatchByKey(deps, spaceId, idempotencyKey) : undefined;
+  // The same key replays only the same list (IETF Idempotency-Key draft): another list under it is refused.
+  const fingerprint = idempotencyKey ? fingerprintOf(input) : null;
+  const existing = idempotencyKey ? await findBatchByKey(deps, spaceId, idempotencyKey, fingerprint) : undefined;
   if (existing) return { batchId: existing };
   const id = randomUUID();
   try {
     await deps.db.transaction().execute(async (tx) => {
       await tx
         .insertInto("adhesion_batches")
-        .values({ id, space_id: spaceId, idempotency_key: idempotencyKey ?? null, quality: input.quality, services: JSON.stringify(orderedServices(input.services)), status: "running", total: lines.length, created_at: now, finished_at: null })
+        .values({ id, space_id: spaceId, idempotency_key: idempotencyKey ?? null, request_fingerprint: fingerprint, quality: input.quality, services: JSON.stringify(orderedServices(input.services)), status: "running", total: lines.length, created_at: now, finished_at: null })
         .execute();
       await tx
         .insertInto("adhesion_batch_items")
@@ -90,7 +93,7 @@ export async function submitAdhesionBatch(deps: AdhesionsDeps, spaceId: string, 
   } catch (error) {
     // The same key at the same instant: the unique index lets one through; answer its batch.
     if ((error as { code?: string }).code === "23505" && idempotencyKey) {
-      const again = await findBatchByKey(deps, spaceId, idempotencyKey);
+      const again = await findBatchByKey(deps, spaceId, idempotencyKey, fingerprint);
       if (again) return { batchId: again };
     }
     throw error;
@@ -98,8 +101,12 @@ export async function submitAdhesionBatch(deps: AdhesionsDeps, spaceId: string, 
   return { batchId: id };
 }
 
-async function findBatchByKey(deps: Pick<AdhesionsDeps, "db">, spaceId: string, key: string): Promise<string | undefined> {
-  return (await deps.db.selectFrom("adhesion_batches").select("id").where("space_id", "=", spaceId).where("idempotency_key", "=", key).executeTakeFirst())?.id;
+async function findBatchByKey(deps: Pick<AdhesionsDeps, "db">, spaceId: string, key: string, fingerprint: string | null): Promise<string | undefined> {
+  const batch = await deps.db.selectFrom("adhesion_batches").select(["id", "request_fingerprint"]).where("space_id", "=", spaceId).where("idempotency_key", "=", key).executeTakeFirst();
+  if (batch && batch.request_fingerprint !== null && batch.request_fingerprint !== fingerprint) {
+    throw new DomainError("refused", "idempotency_key_reused", "Cette clé Idempotency-Key a déjà servi pour une autre liste : utilisez une nouvelle clé pour tout nouvel envoi.");
+  }
+  return batch?.id;
 }
 
 /**

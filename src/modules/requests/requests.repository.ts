@@ -93,14 +93,14 @@ export async function findReceipt(db: Executor, requestId: string) {
 }
 
 export async function findIdempotent(db: Executor, spaceId: string, key: string) {
-  return db.selectFrom("idempotency_keys").select(["route", "status", "response", "created_at"]).where("space_id", "=", spaceId).where("key", "=", key).executeTakeFirst();
+  return db.selectFrom("idempotency_keys").select(["route", "status", "response", "created_at", "fingerprint"]).where("space_id", "=", spaceId).where("key", "=", key).executeTakeFirst();
 }
 
 /** Claims a key for this call (blocks while another transaction holds it); false when it was already used. */
-export async function claimIdempotencyKey(db: Executor, spaceId: string, key: string, route: string, at: Date): Promise<boolean> {
+export async function claimIdempotencyKey(db: Executor, spaceId: string, key: string, route: string, fingerprint: string, at: Date): Promise<boolean> {
   const res = await sql`
-    INSERT INTO idempotency_keys (space_id, key, route, status, response, created_at)
-    VALUES (${spaceId}, ${key}, ${route}, 0, '{}'::jsonb, ${at})
+    INSERT INTO idempotency_keys (space_id, key, route, status, response, created_at, fingerprint)
+    VALUES (${spaceId}, ${key}, ${route}, 0, '{}'::jsonb, ${at}, ${fingerprint})
     ON CONFLICT (space_id, key) DO NOTHING`.execute(db);
   return Number(res.numAffectedRows ?? 0n) === 1;
 }

@@ -105,7 +105,7 @@ export async function fileRequest(deps: RequestsDeps, spaceId: string, input: Fi
   if (!(await can(deps.db, { spaceId, siren: input.siren, service: "messagerie", tax: input.tax }, now))) {
     throw new DomainError("not_found", "not_found", "Entreprise introuvable, ou vous n'avez pas accès à sa messagerie pour cet impôt.");
   }
-  const filed = await idempotent(deps, spaceId, idempotencyKey, "POST /requests", async (tx) => {
+  const filed = await idempotent(deps, spaceId, idempotencyKey, "POST /requests", input, async (tx) => {
     const service = await routeRequest(tx, input.siren, input.tax, input.nature);
     if (!service) throw new DomainError("refused", "no_competent_service", "Aucun service des impôts n'est compétent pour l'adresse de cette entreprise : contactez le centre de contact.");
     const year = Number(new Intl.DateTimeFormat("fr-FR", { timeZone: "Europe/Paris", year: "numeric" }).format(now));
@@ -343,7 +343,7 @@ export async function postCompanyMessage(deps: RequestsDeps, spaceId: string, id
     return { id: messageId, createdAt: now.toISOString() };
   };
   // Without attachments nor idempotency key the reply is one statement: atomic on its own, one round trip.
-  const posted = input.uploadIds.length === 0 && !idempotencyKey ? await work(deps.db) : await idempotent(deps, spaceId, idempotencyKey, `POST /requests/${id}/messages`, work);
+  const posted = input.uploadIds.length === 0 && !idempotencyKey ? await work(deps.db) : await idempotent(deps, spaceId, idempotencyKey, `POST /requests/${id}/messages`, input, work);
   notifyChange(deps.db, id, "message.created");
   return posted;
 }

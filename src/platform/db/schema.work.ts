@@ -204,6 +204,8 @@ export interface IdempotencyKeysTable {
   status: number;
   response: Json<Record<string, unknown>>;
   created_at: Timestamp;
+  /** SHA-256 of the request's canonical body: the key replays only the same request. */
+  fingerprint: string | null;
 }
 export interface NotificationPreferencesTable {
   space_id: string;
@@ -251,6 +253,8 @@ export interface AdhesionBatchesTable {
   id: string;
   space_id: string;
   idempotency_key: string | null;
+  /** SHA-256 of the submitted list's canonical form, when an Idempotency-Key came with it. */
+  request_fingerprint: string | null;
   quality: "legal_representative" | "mandated";
   services: Json<string[]>;
   status: "running" | "done";
