@@ -21,7 +21,7 @@ export function portfolioName(i: number): string {
  * The gate for a person holding rights on `companies` companies (an accounting firm's portfolio): `can()` and
  * the pages of « mes entreprises », against a primary-key SELECT through the same pool.
  */
-export async function benchRights(deps: FactoryDeps, companies = 5_000, email = "portefeuille@gestion.com") {
+export async function benchRights(deps: Parameters<typeof makeActiveSpace>[0], companies = 5_000, email = "portefeuille@gestion.com") {
   await makeCompany(deps, { siren: "845123900", name: "CABINET GESTION", streetName: "BELLECOUR", postalCode: "69002", communeName: "LYON", communeCode: "69382" });
   const { spaceId } = await makeActiveSpace(deps, { email, password: "Vingt-Trois-Lapins-Bleus", firstName: "Porte", lastName: "Feuille", siren: "845123900" });
   const now = new Date();

@@ -97,8 +97,9 @@ export type SpaceSpec = { email: string; password: string; firstName: string; la
  * An active expert-mode space: created through the use case, then verified with the code read from the mail
  * that the creation queued (the same path a person takes).
  */
-export async function makeActiveSpace(deps: FactoryDeps, spec: SpaceSpec): Promise<{ spaceId: string; subscriberNumber: string }> {
-  const created = await createSpace(deps, {
+export async function makeActiveSpace(deps: FactoryDeps & ({ publicUrl: string } | { config: { publicUrl: string } }), spec: SpaceSpec): Promise<{ spaceId: string; subscriberNumber: string }> {
+  const publicUrl = "publicUrl" in deps ? deps.publicUrl : deps.config.publicUrl;
+  const created = await createSpace({ ...deps, publicUrl }, {
     mode: "expert",
     connectionEmail: spec.email,
     password: spec.password,
@@ -108,8 +109,9 @@ export async function makeActiveSpace(deps: FactoryDeps, spec: SpaceSpec): Promi
     siren: spec.siren,
   });
   const code = await readQueuedCode(deps.db, spec.email, /code de validation : ([0-9A-Z]{4}-[0-9A-Z]{4})/i);
+  if (!created.created) throw new Error(`${spec.email} already has a space`);
   await verifySpaceEmail(deps, { connectionEmail: spec.email, code });
-  return created;
+  return { spaceId: created.spaceId, subscriberNumber: created.subscriberNumber };
 }
 
 /** Reads a code from the latest queued (or delivered) mail to an address. */
@@ -152,9 +154,10 @@ export async function makeSimplifiedAdministrator(deps: FactoryDeps & { publicUr
   if (companyEmail.toLowerCase() !== spec.email.toLowerCase()) {
     await verifySpaceEmail(deps, { connectionEmail: spec.email, code: await readQueuedCode(deps.db, spec.email, /code de validation : ([0-9A-Z]{4}-[0-9A-Z]{4})/i) });
   }
+  if (!created.created || !created.adhesionId) throw new Error(`${spec.email} already has a space`);
   const [letter] = await listLetterViews(deps, spec.siren, 1);
   await activateAdhesion(adhesionsDeps, created.spaceId, created.adhesionId, String(letter!.fields.activationCode));
-  return created;
+  return { spaceId: created.spaceId, subscriberNumber: created.subscriberNumber, adhesionId: created.adhesionId };
 }
 
 /**

@@ -123,7 +123,7 @@ export async function buildHttpApp(ctx: AppContext, options: { webDir?: string }
     },
   );
   const adhesionsDeps: AdhesionsDeps = { db: ctx.db, clock: ctx.clock, hasher: ctx.hasher, sealer: ctx.sealer, publicUrl: ctx.config.publicUrl, rights: adhesionRightsPort };
-  await app.register(spacesRoutes({ ...common, createSimplifiedSpace: (input) => createSimplifiedSpace(adhesionsDeps, input) }));
+  await app.register(spacesRoutes({ ...common, publicUrl: ctx.config.publicUrl, createSimplifiedSpace: (input) => createSimplifiedSpace(adhesionsDeps, input) }));
   await app.register(recoveryRoutes({ ...common, publicUrl: ctx.config.publicUrl }));
   await app.register(adhesionsRoutes({ ...adhesionsDeps, oppositionRatePerMinute: ctx.config.signInRatePerMinute }));
   await app.register(adhesionBatchRoutes(adhesionsDeps));

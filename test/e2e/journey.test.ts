@@ -45,7 +45,7 @@ describe("browser journeys", () => {
     await page.getByLabel("SIREN de l'entité à laquelle vous appartenez").fill("845 123 900");
     await page.getByRole("button", { name: "Créer mon espace" }).click();
     await page.waitForURL(/\/valider-mon-adresse/);
-    await page.getByText(/numéro d'abonné \d{14}/).waitFor();
+    await page.getByText(/Votre demande de création est enregistrée/).waitFor();
 
     const code = await codeFromMailCatcher(page, email, /code de validation : ([0-9A-Z]{4}-[0-9A-Z]{4})/);
     await page.getByLabel("Code de validation").fill(code.toLowerCase());

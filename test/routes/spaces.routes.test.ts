@@ -49,13 +49,14 @@ describe("POST /api/v1/spaces", () => {
     const body = newPerson();
     const res = await call(t.app, "POST", "/api/v1/spaces", { body });
     expect(res.status).toBe(201);
-    expect(res.body.status).toBe("pending_email_verification");
-    expect(res.body.subscriberNumber).toMatch(/^\d{14}$/);
+    expect(res.body).toEqual({ status: "pending_email_verification" });
     const mail = await lastMailTo(t, body.connectionEmail);
+    expect(mail.text).toMatch(/numéro d'abonné[^\d]*\d{14}/i);
+    const space = await t.ctx.db.selectFrom("spaces").select("id").where("connection_email", "=", body.connectionEmail).executeTakeFirstOrThrow();
     expect(mail.text).toMatch(/code de validation : [0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}/);
     expect(mail.text).toContain("30 novembre 2026");
     // The code is stored hashed, never in clear.
-    const stored = await t.ctx.db.selectFrom("space_email_codes").select("code_hash").where("space_id", "=", res.body.spaceId).executeTakeFirstOrThrow();
+    const stored = await t.ctx.db.selectFrom("space_email_codes").select("code_hash").where("space_id", "=", space.id).executeTakeFirstOrThrow();
     const code = mail.text.match(/code de validation : ([0-9A-Z-]{9})/)![1]!.replace("-", "");
     expect(stored.code_hash).not.toContain(code);
     expect(stored.code_hash).toMatch(/^[0-9a-f]{64}$/);
@@ -100,17 +101,51 @@ describe("POST /api/v1/spaces", () => {
     expect(res.body.error.code).toBe("ceased_company");
   });
 
-  it("refuses a second space for a verified address (409) but restarts a pending creation", async () => {
-    const body = await createVerified();
-    const again = await call(t.app, "POST", "/api/v1/spaces", { body: { ...body, connectionEmail: body.connectionEmail.toUpperCase() } });
-    expect(again.status).toBe(409);
-    expect(again.body.error.code).toBe("connection_email_taken");
-
+  it("answers a taken address exactly as a free one (status, body, time): its owner is told by mail, nothing is created, a pending space keeps its code", async () => {
+    // An active space, and a space still waiting for its code.
+    const active = await createVerified();
     const pending = newPerson();
-    const first = await call(t.app, "POST", "/api/v1/spaces", { body: pending });
-    const second = await call(t.app, "POST", "/api/v1/spaces", { body: pending });
-    expect(second.status).toBe(201);
-    expect(second.body.spaceId).not.toBe(first.body.spaceId);
+    expect((await call(t.app, "POST", "/api/v1/spaces", { body: pending })).status).toBe(201);
+    const pendingCode = (await lastMailTo(t, pending.connectionEmail)).text.match(/code de validation : ([0-9A-Z-]{9})/)![1]!;
+    const spacesBefore = await countRows(t, "spaces");
+
+    const attempt = (connectionEmail: string) => call(t.app, "POST", "/api/v1/spaces", { body: { ...newPerson(), connectionEmail, password: "Un-Autre-Mot-De-Passe-Long" } });
+    const takenActive = await attempt(active.connectionEmail.toUpperCase());
+    const takenPending = await attempt(pending.connectionEmail);
+    const fresh = await attempt(`libre${counter}@gestion.com`);
+    for (const res of [takenActive, takenPending, fresh]) {
+      expect(res.status).toBe(201);
+      expect(res.body).toEqual({ status: "pending_email_verification" });
+      expect(Object.keys(res.headers).sort()).toEqual(Object.keys(fresh.headers).sort());
+    }
+    expect(await countRows(t, "spaces")).toBe(spacesBefore + 1);
+
+    // The owners are told, with what to do; nobody else learns anything.
+    const toActive = await lastMailTo(t, active.connectionEmail);
+    expect(toActive.subject).toBe("Tentative de création d'un espace avec votre adresse");
+    expect(toActive.text).toContain("/mot-de-passe-oublie");
+    const toPending = await lastMailTo(t, pending.connectionEmail);
+    expect(toPending.subject).toBe("Tentative de création d'un espace avec votre adresse");
+    expect(toPending.text).toContain("Renvoyer le code");
+    // The pending space's code still works, with its own password (the attempt's password changed nothing).
+    expect((await call(t.app, "POST", "/api/v1/spaces/verify", { body: { connectionEmail: pending.connectionEmail, code: pendingCode } })).status).toBe(200);
+    expect((await call(t.app, "POST", "/api/v1/session", { body: { email: pending.connectionEmail, password: PASSWORD } })).body).toEqual({ status: "device_verification_required" });
+    expect((await call(t.app, "POST", "/api/v1/session", { body: { email: active.connectionEmail, password: "Un-Autre-Mot-De-Passe-Long" } })).status).toBe(401);
+
+    // Same time: the password is hashed in both cases (median of 7 tries each, within a factor of two).
+    const median = async (email: () => string) => {
+      const times: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const start = performance.now();
+        expect((await attempt(email())).status).toBe(201);
+        times.push(performance.now() - start);
+      }
+      return times.sort((a, b) => a - b)[3]!;
+    };
+    const takenTime = await median(() => active.connectionEmail);
+    const freeTime = await median(() => `chrono${++counter}@gestion.com`);
+    expect(takenTime / freeTime).toBeGreaterThan(0.5);
+    expect(takenTime / freeTime).toBeLessThan(2);
   });
 });
 

@@ -1,5 +1,5 @@
 /** The simplified mode (product §3): a person creates her space and adheres to her own company in one step. */
-import { assertPasswordAccepted, inCreationTransaction, normaliseEmail, openPendingSpace, type CreateSpaceInput } from "../spaces/index.js";
+import { assertPasswordAccepted, inCreationTransaction, normaliseEmail, openPendingSpace, type CreateSpaceInput, type PendingSpace } from "../spaces/index.js";
 import * as repo from "./adhesions.repository.js";
 import * as errors from "./adhesions.errors.js";
 import { SERVICE_CODES } from "./adhesions.catalogue.js";
@@ -19,11 +19,14 @@ export async function createSimplifiedSpace(deps: AdhesionsDeps, input: CreateSp
   const now = deps.clock.now();
   await assertLetterQuota(deps.db, input.siren, now);
   const passwordHash = await deps.hasher.hash(input.password);
-  return inCreationTransaction(deps.db, async (tx) => {
+  const taken = { status: "pending_email_verification", created: false } as const;
+  return inCreationTransaction<PendingSpace & { adhesionId?: string }>(deps.db, async (tx) => {
     // The code verifies the connection address unless the company-address link will do it (same address, and a
     // link is indeed sent: the company has no verified address yet).
     const linkWillVerify = connectionEmail === companyEmail && !(await repo.findCompanyEmail(tx, input.siren));
-    const space = await openPendingSpace(tx, now, { ...input, passwordHash, sendVerificationCode: !linkWillVerify });
+    const space = await openPendingSpace(tx, now, { ...input, passwordHash, sendVerificationCode: !linkWillVerify, publicUrl: deps.publicUrl });
+    // An address that already has a space: its owner was told; no adhesion (and no letter) for whoever asked.
+    if (!space.created) return taken;
     const adhesion = await openAdhesion(
       tx,
       deps,
@@ -35,5 +38,5 @@ export async function createSimplifiedSpace(deps: AdhesionsDeps, input: CreateSp
       company,
     );
     return { ...space, adhesionId: adhesion.id };
-  });
+  }, () => taken);
 }

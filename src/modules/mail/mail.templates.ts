@@ -117,6 +117,21 @@ export function officeActionNoticeMail(p: { to: string; companyName: string; sir
   ]);
 }
 
+/**
+ * Someone asked to create a space with an address that already has one: its owner is told (the answer to the
+ * request did not say it, so that nobody learns which addresses have a space), with what to do if it was them.
+ */
+export function spaceCreationAttemptMail(p: { to: string; firstName: string; pending: boolean; publicUrl: string }): Mail {
+  return build(p.to, "Tentative de création d'un espace avec votre adresse", [
+    `Bonjour ${p.firstName},`,
+    "Quelqu'un a demandé à créer un espace professionnel avec votre adresse électronique, qui en a déjà un. Aucun nouvel espace n'a été créé et votre espace n'a pas changé.",
+    p.pending
+      ? `Si c'était vous : votre espace attend encore la validation de votre adresse. Saisissez le code déjà reçu, ou demandez-en un nouveau avec « Renvoyer le code » : ${p.publicUrl}/valider-mon-adresse`
+      : `Si c'était vous : connectez-vous avec votre espace existant. Mot de passe oublié ? Choisissez-en un nouveau ici : ${p.publicUrl}/mot-de-passe-oublie`,
+    "Si ce n'était pas vous, vous n'avez rien à faire : personne ne peut utiliser votre adresse sans le code qui vous est envoyé.",
+  ]);
+}
+
 /** Tells the former company address that the company e-mail address changed (product §6). */
 export function companyEmailChangedMail(p: { to: string; companyName: string; siren: string; newEmail: string; changedBy: string }): Mail {
   return build(p.to, "L'adresse électronique de votre entreprise a changé", [

@@ -3,13 +3,6 @@ import { DomainError } from "../../platform/errors.js";
 export const invalidCredentials = () =>
   new DomainError("unauthenticated", "invalid_credentials", "Adresse électronique ou mot de passe incorrect.");
 
-export const connectionEmailTaken = () =>
-  new DomainError(
-    "conflict",
-    "connection_email_taken",
-    "Un espace professionnel existe déjà pour cette adresse électronique de connexion. Connectez-vous, ou utilisez une autre adresse.",
-  );
-
 export const unknownCompany = (siren: string) =>
   new DomainError("refused", "unknown_company", `Le SIREN ${siren} ne correspond à aucune entreprise connue.`, { siren });
 

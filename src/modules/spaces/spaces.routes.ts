@@ -11,7 +11,8 @@ export type SpacesRoutesDeps = service.SpacesDeps & {
   secureCookies: boolean;
   signInRatePerMinute: number;
   /** Simplified mode needs the adhesion of the company: provided by the adhesions module (which comes later). */
-  createSimplifiedSpace?: (input: service.CreateSpaceInput) => Promise<{ spaceId: string; subscriberNumber: string; status: "pending_email_verification" }>;
+  createSimplifiedSpace?: (input: service.CreateSpaceInput) => Promise<service.PendingSpace>;
+  publicUrl: string;
 };
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, schema.errorReply]));
@@ -29,13 +30,15 @@ export function spacesRoutes(deps: SpacesRoutesDeps): FastifyPluginAsyncZod {
           tags: ["spaces"],
           summary: "Create a professional space",
           body: schema.createSpaceBody,
-          response: { 201: schema.createSpaceReply, ...errors(400, 409, 422, 429) },
+          response: { 201: schema.createSpaceReply, ...errors(400, 422, 429) },
         },
       },
       async (req, reply) => {
         const created =
           req.body.mode === "simplified" && deps.createSimplifiedSpace ? await deps.createSimplifiedSpace(req.body) : await service.createSpace(deps, req.body);
-        return reply.status(201).send(created);
+        // Whether a space was created or the address already had one, the answer is the same (its schema keeps
+        // the status alone): the owner of a taken address was told by mail.
+        return reply.status(201).send({ status: created.status });
       },
     );
 

@@ -22,10 +22,11 @@ export const createSpaceBody = z.object({
   companyEmail: emailField.optional(),
 });
 
+/**
+ * The answer to a space creation: the same whether the address was free or already had a space (nobody learns
+ * which addresses have one). The subscriber number travels in the mail with the code.
+ */
 export const createSpaceReply = z.object({
-  spaceId: z.uuid(),
-  /** 14-digit subscriber number. */
-  subscriberNumber: z.string().regex(/^\d{14}$/),
   status: z.literal("pending_email_verification"),
 });
 

@@ -9,7 +9,7 @@ import { formatGrouped, hashCode, normaliseCrockford, randomCrockford, randomDig
 import { openSession, type Session } from "../../platform/sessions.js";
 import { getCompany, luhnValid } from "../companies/index.js";
 import { appendJournal } from "../journal/index.js";
-import { deviceCodeMail, queueMail, spaceVerificationCodeMail } from "../mail/index.js";
+import { deviceCodeMail, queueMail, spaceCreationAttemptMail, spaceVerificationCodeMail } from "../mail/index.js";
 import * as repo from "./spaces.repository.js";
 import * as errors from "./spaces.errors.js";
 import { checkPassword, PASSWORD_PROBLEM_MESSAGES, type PasswordHasher } from "./spaces.passwords.js";
@@ -67,20 +67,24 @@ export function assertPasswordAccepted(password: string, context: Parameters<typ
   }
 }
 
-export type PendingSpaceInput = Omit<CreateSpaceInput, "companyEmail" | "password"> & { passwordHash: string; sendVerificationCode: boolean };
+export type PendingSpaceInput = Omit<CreateSpaceInput, "companyEmail" | "password"> & { passwordHash: string; sendVerificationCode: boolean; publicUrl: string };
+
+/** What a space creation answers: the same whether the address was free or not (nobody learns which have a space). */
+export type PendingSpace = { status: "pending_email_verification" } & ({ created: true; spaceId: string; subscriberNumber: string } | { created: false });
 
 /**
- * Opens a space waiting for its connection address to be verified, in the caller's transaction: a pending space
- * for the same address is replaced (the creation restarts); an active one is a 409. When asked, the 8-character
- * code (48 h) is e-mailed to the connection address.
+ * Opens a space waiting for its connection address to be verified, in the caller's transaction; when asked, the
+ * 8-character code (48 h) is e-mailed to the connection address. An address that already has a space, active or
+ * waiting for its code, keeps it untouched (its code too): its owner is told by mail that someone tried, and the
+ * caller answers as for a new space.
  */
-export async function openPendingSpace(tx: Tx, now: Date, input: PendingSpaceInput): Promise<{ spaceId: string; subscriberNumber: string; status: "pending_email_verification" }> {
+export async function openPendingSpace(tx: Tx, now: Date, input: PendingSpaceInput): Promise<PendingSpace> {
   const email = normaliseEmail(input.connectionEmail);
   const existing = await repo.findSpaceByEmail(tx, email);
-  if (existing?.status === "active") throw errors.connectionEmailTaken();
   if (existing) {
-    await repo.deleteSpace(tx, existing.id);
-    await appendJournal(tx, now, { actor: { kind: "anonymous" }, action: "space.creation_restarted", subject: { type: "space", id: existing.id } });
+    await queueMail(tx, now, spaceCreationAttemptMail({ to: email, firstName: existing.first_name, pending: existing.status !== "active", publicUrl: input.publicUrl }));
+    await appendJournal(tx, now, { actor: { kind: "anonymous" }, action: "space.creation_attempted", subject: { type: "space", id: existing.id } });
+    return { status: "pending_email_verification", created: false };
   }
   const id = randomUUID();
   const subscriberNumber = await newSubscriberNumber(tx);
@@ -110,15 +114,18 @@ export async function openPendingSpace(tx: Tx, now: Date, input: PendingSpaceInp
     subject: { type: "space", id },
     data: { mode: input.mode, connectionEmail: email, entitySiren: input.siren, subscriberNumber },
   });
-  return { spaceId: id, subscriberNumber, status: "pending_email_verification" };
+  return { status: "pending_email_verification", created: true, spaceId: id, subscriberNumber };
 }
 
-/** Runs a space creation, turning a race on the unique address into the same 409 as a plain duplicate. */
-export async function inCreationTransaction<T>(db: Kysely<DB>, work: (tx: Tx) => Promise<T>): Promise<T> {
+/**
+ * Runs a space creation. Two creations for one address at the same instant: the unique address lets one through;
+ * the other is told apart by nobody (it answers as a new space and creates nothing).
+ */
+export async function inCreationTransaction<T>(db: Kysely<DB>, work: (tx: Tx) => Promise<T>, onTaken: () => T): Promise<T> {
   try {
     return await db.transaction().execute(work);
   } catch (error) {
-    if ((error as { code?: string }).code === "23505") throw errors.connectionEmailTaken();
+    if ((error as { code?: string }).code === "23505") return onTaken();
     throw error;
   }
 }
@@ -127,7 +134,7 @@ export async function inCreationTransaction<T>(db: Kysely<DB>, work: (tx: Tx) =>
  * Creates a professional space in expert mode (product §3): the space waits for its connection address to be
  * verified with an 8-character code e-mailed for 48 hours.
  */
-export async function createSpace(deps: SpacesDeps, input: CreateSpaceInput) {
+export async function createSpace(deps: SpacesDeps & { publicUrl: string }, input: CreateSpaceInput) {
   if (input.mode === "simplified") throw errors.simplifiedModeUnavailable();
   const company = await getCompany(deps.db, input.siren);
   if (!company) throw errors.unknownCompany(input.siren);
@@ -139,9 +146,14 @@ export async function createSpace(deps: SpacesDeps, input: CreateSpaceInput) {
     firstName: input.firstName,
     lastName: input.lastName,
   });
+  // The password is hashed whether or not the address is free: both answers take the same time.
   const passwordHash = await deps.hasher.hash(input.password);
   const now = deps.clock.now();
-  return inCreationTransaction(deps.db, (tx) => openPendingSpace(tx, now, { ...input, passwordHash, sendVerificationCode: true }));
+  return inCreationTransaction<PendingSpace>(
+    deps.db,
+    (tx) => openPendingSpace(tx, now, { ...input, passwordHash, sendVerificationCode: true, publicUrl: deps.publicUrl }),
+    () => ({ status: "pending_email_verification", created: false }),
+  );
 }
 
 /** Activates a pending space whose connection address a confirmed link just proved (simplified mode). */

@@ -8,7 +8,8 @@ import { Button } from "@codegouvfr/react-dsfr/Button";
 import { api, ApiError } from "../api";
 import { FormColumn, Page, useAction, useFormErrors } from "../components";
 
-type Created = { spaceId: string; subscriberNumber: string; status: string };
+/** The answer says nothing of whether the address already had a space: the mail tells its owner. */
+type Created = { status: string };
 type Mode = "expert" | "simplified";
 
 const RULE_ERRORS = ["unknown_company", "ceased_company", "company_already_adhered"];
@@ -21,8 +22,8 @@ export function CreateSpace() {
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
   const { run: submit, busy, error } = useAction(async () => {
     const companyEmail = mode === "simplified" ? (sameAddress ? form.connectionEmail : form.companyEmail) : undefined;
-    const created = await api<Created>("POST", "/api/v1/spaces", { mode, ...form, companyEmail, siren: form.siren.replace(/\s/g, "") });
-    const params = new URLSearchParams({ email: form.connectionEmail, abonne: created.subscriberNumber, mode });
+    await api<Created>("POST", "/api/v1/spaces", { mode, ...form, companyEmail, siren: form.siren.replace(/\s/g, "") });
+    const params = new URLSearchParams({ email: form.connectionEmail, cree: "1", mode });
     if (mode === "simplified") params.set("entreprise", companyEmail ?? "");
     navigate(`/valider-mon-adresse?${params.toString()}`);
   });

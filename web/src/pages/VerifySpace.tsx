@@ -16,7 +16,7 @@ export function VerifySpace() {
     await api("POST", "/api/v1/spaces/verify/resend", { connectionEmail: email });
     setResent(true);
   });
-  const subscriber = params.get("abonne");
+  const justCreated = params.get("cree") === "1";
   const companyAddress = params.get("entreprise");
   const linkOnly = params.get("mode") === "simplified" && companyAddress?.trim().toLowerCase() === email.trim().toLowerCase();
 
@@ -43,7 +43,7 @@ export function VerifySpace() {
       <Page title="Confirmez l'adresse de votre entreprise">
         <Alert
           severity="info"
-          title={`Espace créé (numéro d'abonné ${subscriber ?? ""})`}
+          title="Demande de création enregistrée"
           description={`Un lien valable 72 heures a été envoyé à ${email}. Ouvrez-le et confirmez l'adresse : cela valide aussi votre adresse de connexion, et le courrier portant le code d'activation partira à l'adresse du siège de l'entreprise.`}
         />
         <p className="fr-mt-3w">
@@ -55,12 +55,12 @@ export function VerifySpace() {
   return (
     <Page title="Valider mon adresse de connexion">
       <FormColumn>
-        {subscriber && (
+        {justCreated && (
           <Alert
             severity="info"
             small
             className="fr-mb-3w"
-            description={`Votre espace est créé (numéro d'abonné ${subscriber}). Un code de validation vous a été envoyé par courriel ; il est valable 48 heures.${companyAddress ? ` Un lien a aussi été envoyé à ${companyAddress} pour vérifier l'adresse de l'entreprise.` : ""}`}
+            description={`Votre demande de création est enregistrée. Un code de validation vous a été envoyé par courriel, avec votre numéro d'abonné ; il est valable 48 heures.${companyAddress ? ` Un lien a aussi été envoyé à ${companyAddress} pour vérifier l'adresse de l'entreprise.` : ""}`}
           />
         )}
         <ErrorAlert error={error} />
