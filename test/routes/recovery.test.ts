@@ -49,6 +49,21 @@ describe("« Mot de passe oublié »", () => {
     expect(journal.map((j) => j.action).sort()).toEqual(["space.password_reset", "space.password_reset_requested"]);
   });
 
+  it("a new link voids the earlier ones: the older link answers 410, only the newest works", async () => {
+    const person = await signedInPerson(t, { siren: SEED.gestion.siren });
+    expect((await call(t.app, "POST", "/api/v1/password-reset", { body: { email: person.email } })).status).toBe(202);
+    const older = resetToken((await mailsTo(person.email))[0]!.text)!;
+    expect((await call(t.app, "POST", "/api/v1/password-reset", { body: { email: person.email } })).status).toBe(202);
+    const newer = resetToken((await mailsTo(person.email))[0]!.text)!;
+    expect(newer).not.toBe(older);
+    const stale = await call(t.app, "POST", "/api/v1/password-reset/confirm", { body: { token: older, password: "Ancien-Lien-Mot-De-Passe" } });
+    expect([stale.status, stale.body.error.code]).toEqual([410, "reset_link_invalid"]);
+    expect(stale.body.error.message).toContain("remplacé par un lien plus récent");
+    expect((await call(t.app, "POST", "/api/v1/session", { body: { email: person.email, password: "Ancien-Lien-Mot-De-Passe" } })).status).toBe(401);
+    const done = await call(t.app, "POST", "/api/v1/password-reset/confirm", { body: { token: newer, password: "Nouveau-Lien-Mot-De-Passe" } });
+    expect([done.status, done.body]).toEqual([200, { status: "password_changed" }]);
+  });
+
   it("expires the link after 30 minutes, mails at most 3 links an hour, and refuses bad input", async () => {
     const person = await signedInPerson(t, { siren: SEED.gestion.siren });
     await call(t.app, "POST", "/api/v1/password-reset", { body: { email: person.email } });

@@ -39,7 +39,8 @@ async function withinLimit(db: Executor, kind: Kind, identifier: string, now: Da
 }
 
 /**
- * « Mot de passe oublié » : mails a single-use link (30 minutes) to the connection address of an active space.
+ * « Mot de passe oublié » : mails a single-use link (30 minutes) to the connection address of an active space; it
+ * voids the links asked before it.
  * The answer is the same whether the address exists or not; the work differs only by a row and a queued mail.
  */
 export async function requestPasswordReset(deps: SpacesDeps & { publicUrl: string }, input: { email: string; ip: string }): Promise<void> {
@@ -51,13 +52,15 @@ export async function requestPasswordReset(deps: SpacesDeps & { publicUrl: strin
     if (!allowed.ok || !space || space.status !== "active") return;
     const token = randomToken();
     const expiresAt = new Date(now.getTime() + RECOVERY_RULES.resetLinkValidityMs);
+    // Only the newest link works: the earlier unused ones are voided (a mailbox read later cannot use an old one).
+    await tx.deleteFrom("password_resets").where("space_id", "=", space.id).where("used_at", "is", null).execute();
     await tx.insertInto("password_resets").values({ token_hash: sha256Hex(token), space_id: space.id, created_at: now, expires_at: expiresAt, used_at: null }).execute();
     await queueMail(tx, now, passwordResetMail({ to: space.connection_email, firstName: space.first_name, link: `${deps.publicUrl}/mot-de-passe-oublie/nouveau#${token}`, expiresAt }));
     await appendJournal(tx, now, { actor: { kind: "anonymous" }, action: "space.password_reset_requested", subject: { type: "space", id: space.id }, data: { ip: input.ip } });
   });
 }
 
-const linkGone = () => new DomainError("gone", "reset_link_invalid", "Ce lien n'est plus valable (déjà utilisé, ou plus de 30 minutes) : demandez-en un nouveau.");
+const linkGone = () => new DomainError("gone", "reset_link_invalid", "Ce lien n'est plus valable (déjà utilisé, remplacé par un lien plus récent, ou vieux de plus de 30 minutes) : utilisez le dernier lien reçu, ou demandez-en un nouveau.");
 
 /**
  * Sets a new password with the link's token: the token is used once; every session of the space is closed, the
