@@ -1,6 +1,7 @@
 import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import fastifyMultipart from "@fastify/multipart";
+import { checkedFileName, multipartRefusal } from "../../platform/http/multipart.js";
 import { z } from "zod";
 import { requirePerson } from "../../platform/http/auth.js";
 import { DomainError } from "../../platform/errors.js";
@@ -58,17 +59,14 @@ async function multipartBatch(req: FastifyRequest): Promise<BatchInput> {
     for await (const part of req.parts()) {
       if (part.type === "file") {
         if (part.fieldname !== "file") throw new DomainError("invalid", "file_required", "Le fichier CSV est attendu dans le champ « file ».");
+        checkedFileName(part.filename);
         file = await part.toBuffer();
       } else {
         (fields[part.fieldname] ??= []).push(String(part.value));
       }
     }
   } catch (error) {
-    if (error instanceof DomainError) throw error;
-    const code = (error as { code?: string }).code;
-    if (code === "FST_REQ_FILE_TOO_LARGE") throw new DomainError("too_large", "file_too_large", "Le fichier CSV dépasse 1 Mo : une demande groupée compte au plus 500 SIREN.");
-    if (code?.startsWith("FST_")) throw new DomainError("invalid", "invalid_multipart", "Envoi mal formé : un seul fichier CSV dans le champ « file », avec les champs « quality » et « services ».");
-    throw error;
+    throw multipartRefusal(error, { expected: "Un seul fichier CSV dans le champ « file », avec les champs « quality » et « services ».", tooLarge: "Le fichier CSV dépasse 1 Mo : une demande groupée compte au plus 500 SIREN." });
   }
   if (!file) throw new DomainError("invalid", "file_required", "Le fichier CSV est attendu dans le champ « file ».");
   const parsed = z

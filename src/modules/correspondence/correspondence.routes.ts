@@ -1,6 +1,7 @@
 import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import fastifyMultipart from "@fastify/multipart";
+import { checkedFileName, multipartRefusal } from "../../platform/http/multipart.js";
 import { z } from "zod";
 import { requireAgent } from "../../platform/http/auth.js";
 import { instant } from "../../platform/http/codecs.js";
@@ -82,6 +83,7 @@ async function multipartCampaign(req: FastifyRequest) {
     for await (const part of req.parts()) {
       if (part.type === "file") {
         if (part.fieldname !== "file") throw new DomainError("invalid", "file_required", "Le fichier CSV est attendu dans le champ « file ».");
+        checkedFileName(part.filename);
         file = await part.toBuffer();
         fileName = part.filename || fileName;
       } else {
@@ -89,11 +91,7 @@ async function multipartCampaign(req: FastifyRequest) {
       }
     }
   } catch (error) {
-    if (error instanceof DomainError) throw error;
-    const code = (error as { code?: string }).code;
-    if (code === "FST_REQ_FILE_TOO_LARGE") throw new DomainError("too_large", "file_too_large", `Le fichier CSV dépasse 4 Mo : une campagne compte au plus ${CAMPAIGN_RULES.maxLines.toLocaleString("fr-FR")} SIREN.`);
-    if (code?.startsWith("FST_")) throw new DomainError("invalid", "invalid_multipart", "Envoi mal formé : un fichier CSV dans le champ « file », avec les champs du message.");
-    throw error;
+    throw multipartRefusal(error, { expected: "Un fichier CSV dans le champ « file », avec les champs du message.", tooLarge: `Le fichier CSV dépasse 4 Mo : une campagne compte au plus ${CAMPAIGN_RULES.maxLines.toLocaleString("fr-FR")} SIREN.` });
   }
   if (!file) throw new DomainError("invalid", "file_required", "Le fichier CSV est attendu dans le champ « file ».");
   const bool = (v: string | undefined) => (v === undefined || v === "" ? undefined : v === "true" || v === "on");

@@ -10,9 +10,10 @@ import * as correspondence from "./requests.correspondence.js";
 import * as inbox from "./requests.inbox.js";
 import * as notify from "./requests.notify.js";
 import { STATUSES } from "./requests.states.js";
-import { openAttachment, receiveUpload, sendAttachment, type UploadsDeps } from "./requests.uploads.js";
+import { openAttachment, receiveUpload, sendAttachment, tooLarge, type UploadsDeps } from "./requests.uploads.js";
 import { DomainError } from "../../platform/errors.js";
 import fastifyMultipart from "@fastify/multipart";
+import { checkedFileName, guardedFileStream, multipartRefusal } from "../../platform/http/multipart.js";
 import { serveEventStream, type EventHub } from "./requests.events.js";
 import { isCalendarDay, parisDayEnd, parisDayStart } from "../../platform/paris.js";
 import { instant } from "../../platform/http/codecs.js";
@@ -22,19 +23,40 @@ export async function acceptUploads(app: FastifyInstance): Promise<void> {
   await app.register(fastifyMultipart, { limits: { fileSize: LIMITS.attachmentMaxBytes, files: 1, fields: 0, parts: 2 } });
 }
 
-/** The one file of an upload request (field `file`), streamed; coded errors for anything else. */
-export async function uploadedFile(req: FastifyRequest): Promise<{ filename: string; stream: Readable }> {
+const ONE_FILE = { expected: "Un seul fichier par envoi, dans le champ « file ».", tooLarge: tooLarge().message };
+
+/**
+ * The one file of an upload request (field `file`), streamed; coded errors for anything else (platform/http/
+ * multipart). `noMoreParts` is called once the file is read: a second part refuses the whole upload.
+ */
+export async function uploadedFile(req: FastifyRequest): Promise<{ filename: string; stream: Readable; noMoreParts(): Promise<void> }> {
   if (!req.isMultipart()) throw new DomainError("unsupported_type", "multipart_required", "Envoyez le fichier en multipart/form-data, dans le champ « file ».");
-  let part;
-  try {
-    part = await req.file();
-  } catch (error) {
+  const parts = req.parts();
+  const oneFileOnly = (error: unknown) => {
     const code = (error as { code?: string }).code;
-    if (code === "FST_FILES_LIMIT" || code === "FST_PARTS_LIMIT") throw new DomainError("invalid", "one_file_only", "Un seul fichier par envoi.");
-    throw error;
+    return code === "FST_FILES_LIMIT" || code === "FST_PARTS_LIMIT" ? new DomainError("invalid", "one_file_only", "Un seul fichier par envoi.") : multipartRefusal(error, ONE_FILE);
+  };
+  let first;
+  try {
+    first = await parts.next();
+  } catch (error) {
+    throw oneFileOnly(error);
   }
-  if (!part || part.fieldname !== "file") throw new DomainError("invalid", "file_required", "Le fichier est attendu dans le champ « file ».");
-  return { filename: part.filename, stream: part.file };
+  const part = first.done ? undefined : first.value;
+  if (!part || part.type !== "file" || part.fieldname !== "file") throw new DomainError("invalid", "file_required", "Le fichier est attendu dans le champ « file ».");
+  return {
+    filename: checkedFileName(part.filename),
+    stream: guardedFileStream(part.file, ONE_FILE),
+    async noMoreParts() {
+      let next;
+      try {
+        next = await parts.next();
+      } catch (error) {
+        throw oneFileOnly(error);
+      }
+      if (!next.done) throw new DomainError("invalid", "one_file_only", "Un seul fichier par envoi.");
+    },
+  };
 }
 
 export const uploadAnswer = z.object({ uploadId: z.uuid(), name: z.string(), size: z.number().int(), mediaType: z.string(), sha256: z.string() });

@@ -68,7 +68,7 @@ export async function recogniseType(name: string, sample: Buffer): Promise<strin
  * content, SHA-256, antivirus when configured (fail closed). Returns the upload, to be referenced by a message
  * within 24 hours.
  */
-export async function receiveUpload(deps: UploadsDeps, owner: UploadOwner, file: { filename: string; stream: Readable }) {
+export async function receiveUpload(deps: UploadsDeps, owner: UploadOwner, file: { filename: string; stream: Readable; noMoreParts?: () => Promise<void> }) {
   const name = safeFileName(file.filename);
   const ext = name.toLowerCase().split(".").pop() ?? "";
   if (!ACCEPTED[ext]) {
@@ -87,6 +87,8 @@ export async function receiveUpload(deps: UploadsDeps, owner: UploadOwner, file:
     throw error;
   });
   try {
+    // A body with more than the one file is refused whole: nothing of it is kept.
+    await file.noMoreParts?.();
     const upload = await checkStaged(deps, owner, name, staged, file.stream, Buffer.concat(chunks));
     const id = randomUUID();
     // Under the file's lock, the row and the stored file appear together for any sweep; a commit that fails after
@@ -132,7 +134,8 @@ async function checkStaged(deps: UploadsDeps, owner: UploadOwner, name: string, 
   return { mediaType, scanStatus: deps.antivirus ? ("clean" as const) : ("not_scanned" as const) };
 }
 
-const tooLarge = () => new DomainError("too_large", "file_too_large", `Fichier trop volumineux : ${LIMITS.attachmentMaxBytes / 1024 / 1024} Mio au plus par pièce jointe.`);
+/** The refusal of a file over the attachment limit. */
+export const tooLarge = () => new DomainError("too_large", "file_too_large", `Fichier trop volumineux : ${LIMITS.attachmentMaxBytes / 1024 / 1024} Mio au plus par pièce jointe.`);
 
 /**
  * The lock of one stored file (transaction-scoped): storing a file with its row and deleting a file no row refers to
