@@ -44,6 +44,7 @@ export async function buildHttpApp(ctx: AppContext, options: { webDir?: string }
     secureCookies,
     apiRatePerMinute: ctx.config.apiRatePerMinute,
     softwareRatePerMinute: ctx.config.softwareRatePerMinute,
+    timeouts: ctx.config.httpTimeouts,
     bearer: bearerResolver(softwareDeps),
     securitySchemes: {
       oauth2: {

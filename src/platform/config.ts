@@ -37,6 +37,12 @@ const envSchema = z.object({
   OVERLOAD_EVENT_LOOP_DELAY_MS: z.coerce.number().int().min(0).max(60_000).optional(),
   /** Queries waiting for a database connection past which requests are refused with 503 (overload). */
   OVERLOAD_POOL_WAITING: z.coerce.number().int().min(1).max(100_000).default(200),
+  /** A request whose headers are not all in after this is answered 408 and its connection closed (slow clients). */
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** A request not received whole (headers and body) after this is answered 408 and its connection closed. */
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  /** An idle keep-alive connection closes after this: longer than a proxy's own 60 s, so the proxy closes first. */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(70_000),
   /** How long a SIGTERM lets the requests in flight finish before the process exits anyway. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   /** Calls per minute allowed to one software acting through one person (product §15). */
@@ -87,6 +93,8 @@ export type Config = {
   shutdownGraceMs: number;
   overloadEventLoopDelayMs: number;
   overloadPoolWaiting: number;
+  /** Slow clients: headers, whole request, idle keep-alive (ms). */
+  httpTimeouts: { headersMs: number; requestMs: number; keepAliveMs: number };
 };
 
 /** A configuration problem, worded for the operator who starts the server. */
@@ -146,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     overloadEventLoopDelayMs: e.OVERLOAD_EVENT_LOOP_DELAY_MS ?? (isProduction ? 1_000 : 0),
     overloadPoolWaiting: e.OVERLOAD_POOL_WAITING,
+    httpTimeouts: { headersMs: Math.min(e.HTTP_HEADERS_TIMEOUT_MS, e.HTTP_REQUEST_TIMEOUT_MS), requestMs: e.HTTP_REQUEST_TIMEOUT_MS, keepAliveMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS },
     filesDir: e.FILES_DIR ?? `${e.DATA_DIR.replace(/\/$/, "")}/files`,
     clamavUrl: e.CLAMAV_URL,
     demoData: isProduction ? false : e.DEMO_DATA,

@@ -42,7 +42,12 @@ export type HttpOptions = {
    * pool's queue too long), requests are refused at once with 503 and Retry-After instead of queueing without bound.
    */
   overload?: { maxEventLoopDelayMs: number; healthy: () => boolean };
+  /** Slow clients (docs/operations.md): headers and whole request answered 408 past these; idle keep-alive closed. */
+  timeouts?: { headersMs: number; requestMs: number; keepAliveMs: number };
 };
+
+/** The defaults of the configuration (HTTP_*_TIMEOUT_MS). */
+const DEFAULT_TIMEOUTS = { headersMs: 30_000, requestMs: 60_000, keepAliveMs: 70_000 };
 
 /** Seconds an overloaded server asks clients to wait. */
 export const OVERLOAD_RETRY_AFTER_S = 5;
@@ -56,10 +61,16 @@ export const JSON_BODY_LIMIT = 64 * 1024;
  */
 export async function createHttpServer(options: HttpOptions): Promise<FastifyInstance> {
   installFrenchErrors();
+  const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
   const app = Fastify({
     loggerInstance: options.logger,
     genReqId: () => randomUUID(),
     bodyLimit: JSON_BODY_LIMIT,
+    // A client that trickles its headers or its body holds a connection: Node answers 408 and closes it past these.
+    // Node checks them on an interval (30 s by default): a tenth of the shortest keeps the figures true.
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    http: { headersTimeout: timeouts.headersMs, connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(timeouts.headersMs / 10))) },
   }).withTypeProvider<ZodTypeProvider>();
 
   // One call context per request, before any other hook: what a software may do is read from it (platform/acting).
