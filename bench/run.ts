@@ -30,6 +30,7 @@ import { benchBulkAdhesion, benchExport } from "./portfolio.js";
 import { benchFirstLoad } from "./delivery.js";
 import { benchSoftware } from "./software.js";
 import { benchCampaign } from "./campaign.js";
+import { benchSoak } from "./soak.js";
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -492,7 +493,23 @@ async function benchCampaignSection() {
   }
 }
 
+/** The embedded database under the usual journeys for SOAK_MINUTES (10): the server's memory at start and end. */
+async function benchSoakSection() {
+  const r = await benchSoak();
+  results.soak = r;
+  rows.push({
+    name: `soak, ${r.minutes} min of journeys on the embedded PGlite (${r.journeys.toLocaleString("en")} journeys, ${r.requests.toLocaleString("en")} requests, ${r.failures} failed)`,
+    value: `server RSS ${r.rssStartMiB.toFixed(0)} MiB after warm-up → ${r.rssEndMiB.toFixed(0)} MiB at the end (peak ${r.rssPeakMiB.toFixed(0)} MiB): growth ${(r.growth * 100).toFixed(1)} % (goal ≤ 20 %)`,
+    baseline: "RSS after warm-up",
+    ratio: (r.rssEndMiB / r.rssStartMiB).toFixed(2),
+  });
+}
+
+/** Sections run only when named (they take minutes): `npm run bench -- soak`. */
+const ON_REQUEST = new Set(["soak"]);
+
 const SECTIONS: Record<string, () => Promise<void>> = {
+  soak: benchSoakSection,
   delivery: benchDelivery,
   http: benchHttp,
   startup: benchStartup,
@@ -511,7 +528,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
 async function main() {
   const engine = process.env.DATABASE_URL ? "PostgreSQL server" : "embedded PGlite";
   const asked = process.argv.slice(2).filter((a) => a in SECTIONS);
-  const sections = asked.length > 0 ? asked : Object.keys(SECTIONS);
+  const sections = asked.length > 0 ? asked : Object.keys(SECTIONS).filter((name) => !ON_REQUEST.has(name));
   process.stdout.write(`Messagerie Pro benchmarks — ${engine} — ${sections.join(", ")}\n\n`);
   for (const name of sections) await SECTIONS[name]!();
   const w = Math.max(...rows.map((r) => r.name.length));
