@@ -68,6 +68,14 @@ export type DatabaseOptions = {
 };
 
 /**
+ * The embedded PostgreSQL lives in the server's own process, as WebAssembly memory that never shrinks: its shared
+ * buffers are allocated and touched at start (128 MB by default, about 150 MB of resident memory). One desk's data
+ * is served as well from 32 MB and the operating system's file cache; sorts and index builds are bounded too.
+ * Measured by `npm run bench -- soak` (docs/operations.md).
+ */
+const EMBEDDED_SETTINGS = ["shared_buffers = 32MB", "maintenance_work_mem = 32MB", "temp_buffers = 8MB", "work_mem = 4MB"];
+
+/**
  * Opens the database: a pool on a PostgreSQL server when a URL is given, otherwise the embedded PGlite in its
  * data folder (locked against a second process, since PGlite does not lock its own folder).
  */
@@ -106,12 +114,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   let lock: DataDirLock | undefined;
   let pglite: PGlite;
   if (dataDir.startsWith("memory://")) {
-    pglite = new PGlite(dataDir, { extensions: { unaccent, btree_gin, pg_trgm } });
+    pglite = new PGlite(dataDir, { extensions: { unaccent, btree_gin, pg_trgm }, postgresqlconf: EMBEDDED_SETTINGS });
   } else {
     const dir = resolve(dataDir);
     mkdirSync(dir, { recursive: true });
     lock = acquireDataDirLock(dir);
-    pglite = new PGlite(resolve(dir, "pg"), { extensions: { unaccent, btree_gin, pg_trgm } });
+    pglite = new PGlite(resolve(dir, "pg"), { extensions: { unaccent, btree_gin, pg_trgm }, postgresqlconf: EMBEDDED_SETTINGS });
   }
   await pglite.waitReady;
   const pool = new pg.Pool(createPgConfig(pglite) as unknown as pg.PoolConfig);
