@@ -1,23 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
-import { call, seedReferenceData, startTestApp, type TestApp, type CookieJar } from "../helpers/app.js";
-import { agentSignIn, AGENT_PASSWORD, signedInPerson } from "../helpers/people.js";
-import { makeAgent } from "../../src/app/factories.js";
+import { call, type TestApp, type CookieJar } from "../helpers/app.js";
+import { walkableApp, type JsonSchema, type Operation } from "../helpers/openapi.js";
 import { SEED } from "../../src/app/demo.js";
 
 /**
  * The OpenAPI document is the contract, and these tests walk every operation it lists: authentication follows the
  * declared `security`, no text PostgreSQL cannot store gets through, no crafted cursor reaches a query.
  */
-type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-type Operation = {
-  method: Method;
-  path: string;
-  security?: Record<string, string[]>[];
-  parameters?: { in: string; name: string; schema?: { type?: string } }[];
-  requestBody?: { content: Record<string, { schema?: JsonSchema }> };
-};
-type JsonSchema = { type?: string | string[]; properties?: Record<string, JsonSchema>; items?: JsonSchema; anyOf?: JsonSchema[] };
 
 /** Public on purpose: creating a space, signing in, the company's links and opposition, the dev tools. */
 const PUBLIC = [
@@ -48,14 +38,8 @@ let operations: Operation[];
 let person: CookieJar;
 let agent: CookieJar;
 beforeAll(async () => {
-  t = await startTestApp();
-  await seedReferenceData(t.ctx);
-  const doc = (await call(t.app, "GET", "/api/v1/openapi.json")).body as { paths: Record<string, Record<string, Omit<Operation, "method" | "path">>> };
-  operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([m, op]) => ({ ...op, method: m.toUpperCase() as Method, path })));
-  person = (await signedInPerson(t, { siren: SEED.gestion.siren })).jar;
-  await makeAgent(t.ctx, { email: "contrat@dgfip.test", name: "Agent Contrat", services: ["SIE-75111"], password: AGENT_PASSWORD, totpSecret: "KRSXG5CTMVRXEZLUKN2XAZLSONUW4Z3B" });
-  agent = await agentSignIn(t, "contrat@dgfip.test", "KRSXG5CTMVRXEZLUKN2XAZLSONUW4Z3B");
-});
+  ({ t, operations, person, agent } = await walkableApp("contrat@dgfip.test"));
+}, 120_000);
 afterAll(async () => t.close());
 
 const key = (op: Operation) => `${op.method} ${op.path}`;

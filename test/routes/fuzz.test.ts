@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, seedReferenceData, startTestApp, type CookieJar, type TestApp } from "../helpers/app.js";
-import { agentSignIn, AGENT_PASSWORD, signedInPerson } from "../helpers/people.js";
-import { makeAgent } from "../../src/app/factories.js";
+import type { CookieJar, TestApp } from "../helpers/app.js";
+import { walkableApp, type JsonSchema, type Operation } from "../helpers/openapi.js";
 import { SEED } from "../../src/app/demo.js";
 
 /**
@@ -10,15 +9,6 @@ import { SEED } from "../../src/app/demo.js";
  * anonymously, with a company session and with an agent session. No answer may be a 500, and no answer may carry
  * a stack trace or a path of the server. The generator is seeded: a failure names its seed and replays.
  */
-type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-type JsonSchema = { type?: string | string[]; properties?: Record<string, JsonSchema>; items?: JsonSchema; anyOf?: JsonSchema[]; oneOf?: JsonSchema[]; enum?: unknown[] };
-type Operation = {
-  method: Method;
-  path: string;
-  security?: Record<string, string[]>[];
-  parameters?: { in: string; name: string }[];
-  requestBody?: { content: Record<string, { schema?: JsonSchema }> };
-};
 
 const SEED_VALUE = Number(process.env.FUZZ_SEED ?? 20261204);
 const ROUNDS = Number(process.env.FUZZ_ROUNDS ?? 20);
@@ -124,13 +114,7 @@ let operations: Operation[];
 let person: CookieJar;
 let agent: CookieJar;
 beforeAll(async () => {
-  t = await startTestApp();
-  await seedReferenceData(t.ctx);
-  const doc = (await call(t.app, "GET", "/api/v1/openapi.json")).body as { paths: Record<string, Record<string, Omit<Operation, "method" | "path">>> };
-  operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([m, op]) => ({ ...op, method: m.toUpperCase() as Method, path })));
-  person = (await signedInPerson(t, { siren: SEED.gestion.siren })).jar;
-  await makeAgent(t.ctx, { email: "fuzz@dgfip.test", name: "Agent Fuzz", services: ["SIE-75111"], isSupervisor: true, password: AGENT_PASSWORD, totpSecret: "KRSXG5CTMVRXEZLUKN2XAZLSONUW4Z3B" });
-  agent = await agentSignIn(t, "fuzz@dgfip.test", "KRSXG5CTMVRXEZLUKN2XAZLSONUW4Z3B");
+  ({ t, operations, person, agent } = await walkableApp("fuzz@dgfip.test"));
 }, 120_000);
 afterAll(async () => t?.close());
 

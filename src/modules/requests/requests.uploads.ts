@@ -82,9 +82,6 @@ export async function receiveUpload(deps: UploadsDeps, owner: UploadOwner, file:
       chunks.push(chunk.subarray(0, SNIFF_BYTES - sampled));
       sampled += Math.min(chunk.length, SNIFF_BYTES - sampled);
     }
-  }).catch((error: unknown) => {
-    if ((error as { code?: string }).code === "FST_REQ_FILE_TOO_LARGE") throw tooLarge();
-    throw error;
   });
   try {
     // A body with more than the one file is refused whole: nothing of it is kept.
