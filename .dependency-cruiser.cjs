@@ -1,13 +1,14 @@
 /**
  * The dependency rules of docs/ARCHITECTURE.md, checked in CI (`npm run lint:deps`).
  * Modules depend along one direction: companies ← spaces ← adhesions ← rights ← requests ← backoffice ← correspondence ← software;
+ * teams (product §19) builds on rights, and rights names a team's rights through a port given by the composition root;
  * letters, mail and journal depend on no module; a module is entered only through its index.ts.
  */
 const later = {
-  companies: "spaces|adhesions|rights|requests|backoffice|correspondence|software",
-  spaces: "adhesions|rights|requests|backoffice|correspondence|software",
-  adhesions: "rights|requests|backoffice|correspondence|software",
-  rights: "requests|backoffice|correspondence|software",
+  companies: "spaces|adhesions|rights|requests|backoffice|correspondence|software|teams",
+  spaces: "adhesions|rights|requests|backoffice|correspondence|software|teams",
+  adhesions: "rights|requests|backoffice|correspondence|software|teams",
+  rights: "requests|backoffice|correspondence|software|teams",
   requests: "backoffice|correspondence|software",
   backoffice: "correspondence|software",
   correspondence: "software",

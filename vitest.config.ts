@@ -5,12 +5,16 @@ const report = process.env.TEST_REPORT;
 
 export default defineConfig({
   test: {
-    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    // Component tests (web/src/**/*.test.{ts,tsx}) run in happy-dom, named by their first line.
+    include: ["src/**/*.test.ts", "test/**/*.test.ts", "web/src/**/*.test.{ts,tsx}"],
     // The failover test needs a Patroni cluster of its own: `npm run test:failover` (vitest.failover.config.ts).
     exclude: ["**/node_modules/**", "test/ha/**"],
     setupFiles: ["test/helpers/setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // `expect.poll` waits for a page or a stream to show what it must; one second (the default) is not long enough
+    // on a loaded machine, where a round trip and a render can take several.
+    expect: { poll: { timeout: 15_000 } },
     // PGlite instances and Chromium are heavy: two workers on two cores.
     maxWorkers: 2,
     fileParallelism: true,

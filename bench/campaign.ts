@@ -61,27 +61,79 @@ export async function benchCampaign(database: Database & { url?: string }, compa
   const t = await startTestApp({ API_RATE_PER_MINUTE: "100000000", SIGNIN_RATE_PER_MINUTE: "100000000" }, { database });
   try {
     for (const s of DEMO_SERVICES) await makeTaxService(t.ctx, s);
-    await makeCompany(t.ctx, { ...SEED.martin, streetNumber: "24", streetType: "RUE", streetName: "DE LA ROQUETTE", postalCode: "75011", communeName: "PARIS 11", communeCode: "75111" });
-    await makeCompany(t.ctx, { ...SEED.gestion, streetNumber: "8", streetType: "PL", streetName: "BELLECOUR", postalCode: "69002", communeName: "LYON 2E", communeCode: "69382" });
-    const loader = await makeActiveSpace(t.ctx, { email: "chargement@gestion.com", password: "Vingt-Trois-Lapins-Bleus", firstName: "Jeu", lastName: "Données", siren: SEED.gestion.siren });
+    await makeCompany(t.ctx, {
+      ...SEED.martin,
+      streetNumber: "24",
+      streetType: "RUE",
+      streetName: "DE LA ROQUETTE",
+      postalCode: "75011",
+      communeName: "PARIS 11",
+      communeCode: "75111",
+    });
+    await makeCompany(t.ctx, {
+      ...SEED.gestion,
+      streetNumber: "8",
+      streetType: "PL",
+      streetName: "BELLECOUR",
+      postalCode: "69002",
+      communeName: "LYON 2E",
+      communeCode: "69382",
+    });
+    const loader = await makeActiveSpace(t.ctx, {
+      email: "chargement@gestion.com",
+      password: "Vingt-Trois-Lapins-Bleus",
+      firstName: "Jeu",
+      lastName: "Données",
+      siren: SEED.gestion.siren,
+    });
     const loadStart = performance.now();
-    const sirens = await loadCampaignTargets(t.ctx, { base: 50_000_000, count: companies, withMessagerie: Math.round(companies * 0.7), spaceId: loader.spaceId, communeCode: "75111", postalCode: "75011", communeName: "PARIS 11" });
+    const sirens = await loadCampaignTargets(t.ctx, {
+      base: 50_000_000,
+      count: companies,
+      withMessagerie: Math.round(companies * 0.7),
+      spaceId: loader.spaceId,
+      communeCode: "75111",
+      postalCode: "75011",
+      communeName: "PARIS 11",
+    });
     const loadS = (performance.now() - loadStart) / 1000;
 
     // A person of a company in the campaign (and of Martin distribution, with 300 requests): her inbox is measured.
     const email = "robert.banc@martindistribution.com";
     const password = "Vingt-Trois-Lapins-Bleus";
     const { spaceId } = await makeActiveSpace(t.ctx, { email, password, firstName: "Robert", lastName: "Banc", siren: SEED.martin.siren });
-    await makePortfolio({ ...t.ctx, publicUrl: "http://localhost" }, { spaceId, sirens: [SEED.martin.siren, sirens[0]!], services: ["messagerie"], companyEmail: () => "contact@martin.example" });
-    for (let i = 0; i < 300; i++) await fileRequest(t.ctx, spaceId, { siren: SEED.martin.siren, tax: "TVA", nature: "question", subject: `Question ${i}`, body: "Bonjour, une question.", uploadIds: [] });
+    await makePortfolio(
+      { ...t.ctx, publicUrl: "http://localhost" },
+      { spaceId, sirens: [SEED.martin.siren, sirens[0]!], services: ["messagerie"], companyEmail: () => "contact@martin.example" },
+    );
+    for (let i = 0; i < 300; i++)
+      await fileRequest(t.ctx, spaceId, {
+        siren: SEED.martin.siren,
+        tax: "TVA",
+        nature: "question",
+        subject: `Question ${i}`,
+        body: "Bonjour, une question.",
+        uploadIds: [],
+      });
     await signIn(t.ctx, { email, password, ip: "127.0.0.1" });
     const session = await verifyDevice(t.ctx, { email, code: await readQueuedCode(t.ctx.db, email, /Code de connexion : (\d{6})/), ip: "127.0.0.1" });
     const secret = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U";
-    const agent = await makeAgent(t.ctx, { email: "superviseure.banc@dgfip.test", name: "Sophie Banc", services: ["SIE-75111"], isSupervisor: true, password: "Guichet-Fiscal-Solide-42", totpSecret: secret });
+    const agent = await makeAgent(t.ctx, {
+      email: "superviseure.banc@dgfip.test",
+      name: "Sophie Banc",
+      services: ["SIE-75111"],
+      isSupervisor: true,
+      password: "Guichet-Fiscal-Solide-42",
+      totpSecret: secret,
+    });
     const signedIn = await t.app.inject({
       method: "POST",
       url: "/api/v1/backoffice/session",
-      payload: { email: "superviseure.banc@dgfip.test", password: "Guichet-Fiscal-Solide-42", totp: await generate({ secret, epoch: Math.floor(t.clock.now().getTime() / 1000) }) },
+      payload: {
+        email: "superviseure.banc@dgfip.test",
+        password: "Guichet-Fiscal-Solide-42",
+        totp: await generate({ secret, epoch: Math.floor(t.clock.now().getTime() / 1000) }),
+      },
     });
     const agentCookie = signedIn.cookies.map((c) => `${c.name}=${c.value}`).join("; ");
     await t.app.listen({ host: "127.0.0.1", port: 0 });
@@ -93,22 +145,32 @@ export async function benchCampaign(database: Database & { url?: string }, compa
 
     // Warm-up (connections, caches, the JIT), then before: the same two lists for a few seconds.
     let until = performance.now() + 2_000;
-    await Promise.all([measure(queueUrl, agentHeaders, 2, () => performance.now() > until), measure(inboxUrl, personHeaders, 2, () => performance.now() > until)]);
+    await Promise.all([
+      measure(queueUrl, agentHeaders, 2, () => performance.now() > until),
+      measure(inboxUrl, personHeaders, 2, () => performance.now() > until),
+    ]);
     until = performance.now() + baselineSeconds * 1000;
-    const [queueBefore, inboxBefore] = await Promise.all([measure(queueUrl, agentHeaders, 2, () => performance.now() > until), measure(inboxUrl, personHeaders, 2, () => performance.now() > until)]);
+    const [queueBefore, inboxBefore] = await Promise.all([
+      measure(queueUrl, agentHeaders, 2, () => performance.now() > until),
+      measure(inboxUrl, personHeaders, 2, () => performance.now() > until),
+    ]);
 
     const csv = Buffer.from(`siren\n${sirens.join("\n")}\n`);
     const submitStart = performance.now();
-    const { campaignId } = await submitCampaign(correspondenceDepsOf(t.ctx), { id: agent.id, services: ["SIE-75111"], isSupervisor: true }, {
-      tax: "TVA",
-      nature: "information",
-      subject: "Campagne de vérification de la TVA — {{siren}}",
-      body: "Madame, Monsieur,\nL'entreprise {{raison_sociale}} (SIREN {{siren}}) est invitée à vérifier ses déclarations de TVA du trimestre.\nRéférence : {{reference}}.",
-      acknowledgementRequired: true,
-      repliesAllowed: true,
-      fileName: "campagne.csv",
-      csv,
-    });
+    const { campaignId } = await submitCampaign(
+      correspondenceDepsOf(t.ctx),
+      { id: agent.id, services: ["SIE-75111"], isSupervisor: true },
+      {
+        tax: "TVA",
+        nature: "information",
+        subject: "Campagne de vérification de la TVA — {{siren}}",
+        body: "Madame, Monsieur,\nL'entreprise {{raison_sociale}} (SIREN {{siren}}) est invitée à vérifier ses déclarations de TVA du trimestre.\nRéférence : {{reference}}.",
+        acknowledgementRequired: true,
+        repliesAllowed: true,
+        fileName: "campagne.csv",
+        csv,
+      },
+    );
     const submitS = (performance.now() - submitStart) / 1000;
 
     // The worker: a process of its own, as in production, run while the two lists are read.
@@ -135,12 +197,31 @@ export async function benchCampaign(database: Database & { url?: string }, compa
     clearInterval(sampler);
     if (code !== 0) throw new Error(`the worker ended with code ${code}`);
     const c = await t.ctx.db.selectFrom("campaigns").select(["started_at", "finished_at", "status"]).where("id", "=", campaignId).executeTakeFirstOrThrow();
-    const threads = Number((await t.ctx.db.selectFrom("requests").select((eb) => eb.fn.countAll<string>().as("n")).where("campaign_id", "=", campaignId).executeTakeFirstOrThrow()).n);
-    const letters = Number((await t.ctx.db.selectFrom("letters").select((eb) => eb.fn.countAll<string>().as("n")).where("campaign_id", "=", campaignId).executeTakeFirstOrThrow()).n);
+    const threads = Number(
+      (
+        await t.ctx.db
+          .selectFrom("requests")
+          .select((eb) => eb.fn.countAll<string>().as("n"))
+          .where("campaign_id", "=", campaignId)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+    const letters = Number(
+      (
+        await t.ctx.db
+          .selectFrom("letters")
+          .select((eb) => eb.fn.countAll<string>().as("n"))
+          .where("campaign_id", "=", campaignId)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
     const runS = (c.finished_at!.getTime() - c.started_at!.getTime()) / 1000;
     // Afterwards, on the grown data (100,000 more requests and messages), the same lists again.
     until = performance.now() + baselineSeconds * 1000;
-    const [queueAfter, inboxAfter] = await Promise.all([measure(queueUrl, agentHeaders, 2, () => performance.now() > until), measure(inboxUrl, personHeaders, 2, () => performance.now() > until)]);
+    const [queueAfter, inboxAfter] = await Promise.all([
+      measure(queueUrl, agentHeaders, 2, () => performance.now() > until),
+      measure(inboxUrl, personHeaders, 2, () => performance.now() > until),
+    ]);
     return {
       companies,
       loadS,

@@ -4,15 +4,21 @@
  */
 import { loadConfig } from "../src/platform/config.js";
 import { createLogger } from "../src/platform/logger.js";
-import { createContext, exportsDirOf } from "../src/app/context.js";
+import { createContext } from "../src/app/context.js";
 import { buildExport } from "../src/modules/requests/index.js";
 
 const [exportId] = process.argv.slice(2);
-const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", DATA_DIR: process.env.DATA_DIR!, DATABASE_URL: process.env.DATABASE_URL!, DATABASE_POOL_SIZE: "2" });
+const config = loadConfig({
+  NODE_ENV: "test",
+  LOG_LEVEL: "silent",
+  DATA_DIR: process.env.DATA_DIR!,
+  DATABASE_URL: process.env.DATABASE_URL!,
+  DATABASE_POOL_SIZE: "2",
+});
 const ctx = await createContext(config, { logger: createLogger("silent") });
 const rssAtStart = process.memoryUsage().rss;
 const t0 = performance.now();
-await buildExport({ db: ctx.db, clock: ctx.clock, files: ctx.files, receiptKeys: ctx.receiptKeys, exportsDir: exportsDirOf(config) }, exportId!);
+await buildExport({ db: ctx.db, clock: ctx.clock, files: ctx.files, receiptKeys: ctx.receiptKeys }, exportId!);
 const seconds = (performance.now() - t0) / 1000;
 await ctx.close();
 // maxRSS is in kilobytes: the peak of the whole process's life.

@@ -10,7 +10,11 @@ export async function writeUnitesLegales(file: string, rows: number): Promise<vo
   out.write(`${header}\n`);
   let chunk = "";
   for (let i = 0; i < rows; i++) {
-    const siren = withLuhnKey(String(10_000_000 + i * 7).padStart(8, "0").slice(-8));
+    const siren = withLuhnKey(
+      String(10_000_000 + i * 7)
+        .padStart(8, "0")
+        .slice(-8),
+    );
     const individual = i % 5 === 0;
     chunk += `${siren},O,,2015-03-0${(i % 9) + 1},,${individual ? "M" : ""},${individual ? "JEAN" : ""},,,,${individual ? "JEAN" : ""},,,03,2021,2024-06-01T10:00:00,3,PME,2021,2020-01-01,${i % 20 === 0 ? "C" : "A"},${individual ? "DURAND" : ""},,${individual ? "" : `SOCIETE ${i}`},,,,${individual ? "1000" : "5710"},62.01Z,NAFRev2,00012,N,,O,62.01Y\n`;
     if (chunk.length > 1 << 20) {

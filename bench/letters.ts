@@ -62,7 +62,10 @@ export async function seedLetters(db: Kysely<DB>, count: number, sealerKey: stri
           siren: "812345676",
           adhesionId: undefined as unknown as string,
           addressLines: SAMPLE_LETTER.addressLines,
-          fields: { ...(SAMPLE_LETTER.fields as Extract<LetterDocument, { kind: "activation" }>["fields"]), activationCode: `CODE-${String(j).padStart(4, "0")}-TEST` },
+          fields: {
+            ...(SAMPLE_LETTER.fields as Extract<LetterDocument, { kind: "activation" }>["fields"]),
+            activationCode: `CODE-${String(j).padStart(4, "0")}-TEST`,
+          },
         });
       }
     });
@@ -89,7 +92,13 @@ export async function benchPrintBatch(db: Kysely<DB>, sealerKey: string) {
   const t0 = performance.now();
   try {
     const batch = await writePrintBatch({ db, clock: systemClock, sealer: createSealer(sealerKey) }, new Date().toISOString().slice(0, 10), dir);
-    return { letters: batch.letters, seconds: (performance.now() - t0) / 1000, peakRssGrowthMb: (peakRss - start.rss) / 2 ** 20, peakHeapGrowthMb: (peakHeap - start.heapUsed) / 2 ** 20, gcForced: global.gc !== undefined };
+    return {
+      letters: batch.letters,
+      seconds: (performance.now() - t0) / 1000,
+      peakRssGrowthMb: (peakRss - start.rss) / 2 ** 20,
+      peakHeapGrowthMb: (peakHeap - start.heapUsed) / 2 ** 20,
+      gcForced: global.gc !== undefined,
+    };
   } finally {
     clearInterval(timer);
     rmSync(dir, { recursive: true, force: true });

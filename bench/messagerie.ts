@@ -13,7 +13,6 @@ import { listRequests } from "../src/modules/requests/index.js";
 import { generateDataSet } from "./data.js";
 import { timeEach } from "./measure.js";
 
-
 /**
  * The inbox of a person acting for `portfolio` companies, at a given number of requests: first page and page 50
  * (by cursor), p50/p95/p99, and the plan of the first page.
@@ -33,7 +32,7 @@ export async function benchInbox(adminUrl: string, requests: number, portfolio =
       cursor = page.nextCursor;
       if (!cursor) break;
     }
-    const page50 = cursor ? await timeEach(100, () => listRequests(deps, spaceId, {}, 50, cursor!)) : null;
+    const page50 = cursor ? await timeEach(100, () => listRequests(deps, spaceId, {}, 50, cursor)) : null;
     const plan = await sql<{ "QUERY PLAN": string }>`
       EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
       SELECT requests.id FROM requests
@@ -65,18 +64,33 @@ export async function benchPostMessage(adminUrl: string | undefined, seconds: nu
     for (const s of DEMO_SERVICES) await makeTaxService(ctx, s);
     await makeCompany(ctx, { ...SEED.martin, streetName: "DE LA ROQUETTE", postalCode: "75011", communeName: "PARIS 11", communeCode: "75111" });
     const email = "robert.lambda@martindistribution.com";
-    const { spaceId } = await makeSimplifiedAdministrator({ ...ctx, publicUrl: "http://localhost" }, { email, password: "Vingt-Trois-Lapins-Bleus", firstName: "Robert", lastName: "Lambda", siren: SEED.martin.siren });
+    const { spaceId } = await makeSimplifiedAdministrator(
+      { ...ctx, publicUrl: "http://localhost" },
+      { email, password: "Vingt-Trois-Lapins-Bleus", firstName: "Robert", lastName: "Lambda", siren: SEED.martin.siren },
+    );
     await signIn(ctx, { email, password: "Vingt-Trois-Lapins-Bleus", ip: "127.0.0.1" });
     const session = await verifyDevice(ctx, { email, code: await readQueuedCode(ctx.db, email, /Code de connexion : (\d{6})/), ip: "127.0.0.1" });
     const ids: string[] = [];
     for (let i = 0; i < connections; i++) {
-      const r = await fileRequest({ db: ctx.db, clock: ctx.clock, receiptKeys: ctx.receiptKeys }, spaceId, { siren: SEED.martin.siren, tax: "TVA", nature: "question", subject: `Mesure ${i}`, body: "Bonjour", uploadIds: [] });
+      const r = await fileRequest({ db: ctx.db, clock: ctx.clock, receiptKeys: ctx.receiptKeys }, spaceId, {
+        siren: SEED.martin.siren,
+        tax: "TVA",
+        nature: "question",
+        subject: `Mesure ${i}`,
+        body: "Bonjour",
+        uploadIds: [],
+      });
       ids.push(r.id);
     }
     await sql`CREATE TABLE IF NOT EXISTS bench_inserts (id uuid PRIMARY KEY, body text NOT NULL, created_at timestamptz NOT NULL)`.execute(ctx.db);
     app = await buildHttpApp(ctx, { webDir: "/nonexistent" });
     app.post("/bench/insert", async () => {
-      await ctx.db.transaction().execute((tx) => tx.insertInto("bench_inserts" as never).values({ id: randomUUID(), body: "Bonjour, voici ma réponse.", created_at: new Date() } as never).execute());
+      await ctx.db.transaction().execute((tx) =>
+        tx
+          .insertInto("bench_inserts" as never)
+          .values({ id: randomUUID(), body: "Bonjour, voici ma réponse.", created_at: new Date() } as never)
+          .execute(),
+      );
       return { ok: true };
     });
     await app.listen({ host: "127.0.0.1", port: 0 });
@@ -90,8 +104,11 @@ export async function benchPostMessage(adminUrl: string | undefined, seconds: nu
     const setupRequest = fileURLToPath(new URL("./post-request.cjs", import.meta.url));
     const run = (paths: string[]) =>
       new Promise<autocannon.Result>((resolve, reject) => {
-        const requests = paths[0] === "/bench/insert" ? [{ method: "POST" as const, path: paths[0], headers, body }] : [{ method: "POST" as const, path: paths[0]!, headers, body, setupRequest }];
-        autocannon({ url: base, connections, duration: seconds, workers: 1, requests }, (e, r) => (e ? reject(e) : resolve(r)));
+        const requests =
+          paths[0] === "/bench/insert"
+            ? [{ method: "POST" as const, path: paths[0], headers, body }]
+            : [{ method: "POST" as const, path: paths[0]!, headers, body, setupRequest }];
+        autocannon({ url: base, connections, duration: seconds, workers: 1, requests }, (e: Error | null, r) => (e ? reject(e) : resolve(r)));
       });
     const probe = await fetch(`${base}/api/v1/requests/${ids[0]}/messages`, { method: "POST", headers, body });
     if (probe.status !== 201) throw new Error(`the measured route answers ${probe.status}: ${await probe.text()}`);
@@ -106,8 +123,16 @@ export async function benchPostMessage(adminUrl: string | undefined, seconds: nu
     const mean = (f: (r: (typeof rounds)[number]) => number) => rounds.reduce((s, r) => s + f(r), 0) / rounds.length;
     const ratios = rounds.map((r) => r.post.requests.average / r.bare.requests.average).sort((a, b) => a - b);
     return {
-      bare: { rps: mean((r) => r.bare.requests.average), p99: Math.max(...rounds.map((r) => r.bare.latency.p99)), non2xx: rounds.reduce((s, r) => s + r.bare.non2xx, 0) },
-      post: { rps: mean((r) => r.post.requests.average), p99: Math.max(...rounds.map((r) => r.post.latency.p99)), non2xx: rounds.reduce((s, r) => s + r.post.non2xx, 0) },
+      bare: {
+        rps: mean((r) => r.bare.requests.average),
+        p99: Math.max(...rounds.map((r) => r.bare.latency.p99)),
+        non2xx: rounds.reduce((s, r) => s + r.bare.non2xx, 0),
+      },
+      post: {
+        rps: mean((r) => r.post.requests.average),
+        p99: Math.max(...rounds.map((r) => r.post.latency.p99)),
+        non2xx: rounds.reduce((s, r) => s + r.post.non2xx, 0),
+      },
       ratios,
       ratio: ratios[1]!,
     };

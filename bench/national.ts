@@ -37,7 +37,10 @@ const fmt = (n: number) => n.toLocaleString("en");
 
 /** COPY with a progress line every tenth (the national set takes minutes). */
 const copyWithProgress = (client: pg.PoolClient, table: string, columns: string[], total: number, rows: Iterable<string>, label = table) =>
-  copy(client, table, columns, rows, undefined, { total, report: (n, seconds) => say(`${label}: ${fmt(n)} / ${fmt(total)} (${Math.round((100 * n) / total)} %), ${seconds.toFixed(0)} s`) });
+  copy(client, table, columns, rows, undefined, {
+    total,
+    report: (n, seconds) => say(`${label}: ${fmt(n)} / ${fmt(total)} (${Math.round((100 * n) / total)} %), ${seconds.toFixed(0)} s`),
+  });
 
 /** Writes the national set into `url` (an empty, migrated database); answers the people and agent to measure. */
 export async function generateNational(url: string, s: NationalScale) {
@@ -52,9 +55,15 @@ export async function generateNational(url: string, s: NationalScale) {
     await client.query("SET maintenance_work_mem = '1GB'");
     const agents = await servicesAndAgents(client, SERVICES);
     const sirens = Array.from({ length: s.companies }, (_, i) => withLuhnKey(String(10_000_000 + i * 7).slice(-8)));
-    await copyWithProgress(client, "companies", ["siren", "name", "is_active", "diffusion", "updated_at"], s.companies, (function* () {
-      for (let i = 0; i < sirens.length; i++) yield `${sirens[i]}\tSOCIETE ${i}\tt\tO\t2026-11-28T09:00:00Z\n`;
-    })());
+    await copyWithProgress(
+      client,
+      "companies",
+      ["siren", "name", "is_active", "diffusion", "updated_at"],
+      s.companies,
+      (function* () {
+        for (let i = 0; i < sirens.length; i++) yield `${sirens[i]}\tSOCIETE ${i}\tt\tO\t2026-11-28T09:00:00Z\n`;
+      })(),
+    );
 
     // The firm's holder (5,000 companies, one in every companies/portfolio) and a person of 3 companies outside it.
     const firm = uuidOf(1, 1);
@@ -62,7 +71,10 @@ export async function generateNational(url: string, s: NationalScale) {
     const every = Math.floor(s.companies / s.portfolio);
     const portfolio = Array.from({ length: s.portfolio }, (_, i) => sirens[i * every]!);
     const three = [sirens[1]!, sirens[2]!, sirens[3]!];
-    for (const [id, email, n, siren] of [[firm, "portefeuille@gestion.com", "10000000000009", sirens[0]!], [trio, "trois@entreprises.fr", "10000000000017", sirens[1]!]] as const) {
+    for (const [id, email, n, siren] of [
+      [firm, "portefeuille@gestion.com", "10000000000009", sirens[0]!],
+      [trio, "trois@entreprises.fr", "10000000000017", sirens[1]!],
+    ] as const) {
       await client.query(
         `INSERT INTO spaces (id, subscriber_number, mode, connection_email, password_hash, first_name, last_name, phone, entity_siren, status, created_at, verified_at)
          VALUES ($1, $2, 'expert', $3, 'x', 'Mesure', 'National', '0100000000', $4, 'active', now(), now())`,
@@ -71,12 +83,23 @@ export async function generateNational(url: string, s: NationalScale) {
     }
     await activityTriggers(client, "DISABLE");
     const rights = [...portfolio.map((siren) => [firm, siren] as const), ...three.map((siren) => [trio, siren] as const)];
-    await copyWithProgress(client, "rights", ["id", "space_id", "siren", "service", "role", "state", "valid_from", "created_at"], rights.length, (function* () {
-      for (let i = 0; i < rights.length; i++) yield `${uuidOf(2, i)}\t${rights[i]![0]}\t${rights[i]![1]}\tmessagerie\tdelegate\tactive\t2026-01-01T00:00:00Z\t2026-01-01T00:00:00Z\n`;
-    })());
+    await copyWithProgress(
+      client,
+      "rights",
+      ["id", "space_id", "siren", "service", "role", "state", "valid_from", "created_at"],
+      rights.length,
+      (function* () {
+        for (let i = 0; i < rights.length; i++)
+          yield `${uuidOf(2, i)}\t${rights[i]![0]}\t${rights[i]![1]}\tmessagerie\tdelegate\tactive\t2026-01-01T00:00:00Z\t2026-01-01T00:00:00Z\n`;
+      })(),
+    );
 
     // Messages' indexes are built after the load, at once (much faster than 12 M insertions into a text index).
-    const indexes = (await client.query<{ indexname: string; indexdef: string }>(`SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'messages' AND indexname <> 'messages_pkey'`)).rows;
+    const indexes = (
+      await client.query<{ indexname: string; indexdef: string }>(
+        `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'messages' AND indexname <> 'messages_pkey'`,
+      )
+    ).rows;
     for (const i of indexes) await client.query(`DROP INDEX ${i.indexname}`);
 
     const taxes = ["TVA", "IS", "CFE-CVAE", "TS", "PAS", "TF", "AUTRE"];
@@ -162,13 +185,15 @@ export async function generateNational(url: string, s: NationalScale) {
       await second.query("SET maintenance_work_mem = '1GB'");
       // Two at a time, one per connection.
       const queue = [...indexes];
-      await Promise.all([client, second].map(async (c) => {
-        for (let i = queue.shift(); i; i = queue.shift()) {
-          const t0 = performance.now();
-          await c.query(i.indexdef);
-          say(`index ${i.indexname}: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-        }
-      }));
+      await Promise.all(
+        [client, second].map(async (c) => {
+          for (let i = queue.shift(); i; i = queue.shift()) {
+            const t0 = performance.now();
+            await c.query(i.indexdef);
+            say(`index ${i.indexname}: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+          }
+        }),
+      );
     } finally {
       second.release();
     }
@@ -230,7 +255,10 @@ export async function benchNational(adminUrl: string, s: NationalScale = NATIONA
     const meta = (await sql<{ seconds: number }>`SELECT seconds FROM bench_national_meta`.execute(database.db)).rows[0]!;
     const size = (await sql<{ bytes: string }>`SELECT pg_database_size(current_database()) AS bytes`.execute(database.db)).rows[0]!;
     generated = { seconds: meta.seconds, bytes: Number(size.bytes) };
-    const people = await sql<{ space_id: string; siren: string }>`SELECT space_id, siren FROM rights WHERE service = 'messagerie' ORDER BY space_id, siren`.execute(database.db);
+    const people = await sql<{
+      space_id: string;
+      siren: string;
+    }>`SELECT space_id, siren FROM rights WHERE service = 'messagerie' ORDER BY space_id, siren`.execute(database.db);
     const firm = uuidOf(1, 1);
     const trio = uuidOf(1, 2);
     const portfolio = people.rows.filter((r) => r.space_id === firm).map((r) => r.siren);
@@ -257,10 +285,18 @@ export async function benchNational(adminUrl: string, s: NationalScale = NATIONA
       current = "";
       return p;
     };
-    const openCount = Number((await sql<{ n: string }>`SELECT count(*) AS n FROM requests WHERE service_code = ${SERVICE} AND status <> 'closed'`.execute(db)).rows[0]!.n);
+    const openCount = Number(
+      (await sql<{ n: string }>`SELECT count(*) AS n FROM requests WHERE service_code = ${SERVICE} AND status <> 'closed'`.execute(db)).rows[0]!.n,
+    );
     const ids = (await sql<{ id: string }>`SELECT id FROM requests TABLESAMPLE SYSTEM (1) LIMIT 500`.execute(db)).rows.map((r) => r.id);
     const results: Record<string, { p50: number; p95: number; p99: number }> = {};
-    results.baseline = await measure("", 300, (i) => db.selectFrom("requests").select(["id", "status"]).where("id", "=", ids[i % ids.length]!).executeTakeFirst());
+    results.baseline = await measure("", 300, (i) =>
+      db
+        .selectFrom("requests")
+        .select(["id", "status"])
+        .where("id", "=", ids[i % ids.length]!)
+        .executeTakeFirst(),
+    );
     results.portfolioInbox = await measure("portfolioInbox", 100, () => listRequests(deps, firm, {}, 50));
     let cursor: string | null = null;
     for (let i = 0; i < 20; i++) cursor = (await listRequests(deps, firm, {}, 50, cursor ?? undefined)).nextCursor;
@@ -268,7 +304,9 @@ export async function benchNational(adminUrl: string, s: NationalScale = NATIONA
     results.trioInbox = await measure("trioInbox", 200, () => listRequests(deps, trio, {}, 50));
     results.companyInbox = await measure("companyInbox", 200, (i) => listRequests(deps, firm, { siren: portfolio[(i * 7919) % portfolio.length]! }, 50));
     results.agentQueue = await measure("agentQueue", 100, () => queue(deps, agent, {}, undefined, 50));
-    results.agentQueueFiltered = await measure("agentQueueFiltered", 120, (i) => queue(deps, agent, [{ tax: "TVA" }, { status: "received" as const }, { assignee: "none" }, { overdue: true }][i % 4]!, undefined, 50));
+    results.agentQueueFiltered = await measure("agentQueueFiltered", 120, (i) =>
+      queue(deps, agent, [{ tax: "TVA" }, { status: "received" as const }, { assignee: "none" }, { overdue: true }][i % 4]!, undefined, 50),
+    );
     const vocab = vocabulary(prng(20261203), 5_000).list;
     results.searchOrdinary = await measure("searchOrdinary", 40, (i) => searchForAgent(deps, agent, vocab[50 + (i % 5)]!, undefined, 20));
     results.searchTwoWords = await measure("searchTwoWords", 40, (i) => searchForAgent(deps, agent, `${vocab[i % 3]} ${vocab[50 + (i % 5)]}`, undefined, 20));
@@ -285,7 +323,11 @@ export async function benchNational(adminUrl: string, s: NationalScale = NATIONA
     try {
       const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
       const session = await openSession(ctx.db, "person", trio, new Date());
-      const threads = (await sql<{ id: string }>`SELECT r.id FROM requests r JOIN rights g ON g.siren = r.siren AND g.space_id = ${trio} WHERE r.status <> 'closed' ORDER BY r.id`.execute(db)).rows.map((r) => r.id);
+      const threads = (
+        await sql<{
+          id: string;
+        }>`SELECT r.id FROM requests r JOIN rights g ON g.siren = r.siren AND g.space_id = ${trio} WHERE r.status <> 'closed' ORDER BY r.id`.execute(db)
+      ).rows.map((r) => r.id);
       const post = (i: number) =>
         fetch(`${base}/api/v1/requests/${threads[i % threads.length]}/messages`, {
           method: "POST",

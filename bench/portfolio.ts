@@ -35,18 +35,48 @@ export async function benchBulkAdhesion(adminUrl: string | undefined, lines = 50
   const { ctx, dataDir } = await benchContext(adminUrl);
   try {
     await makeCompany(ctx, { ...SEED.gestion, ...paris11 });
-    const { spaceId } = await makeActiveSpace(ctx, { email: "cabinet.comptable@gestion.com", password: "Vingt-Trois-Lapins-Bleus", firstName: "Claire", lastName: "Vasseur", siren: SEED.gestion.siren });
-    await makePortfolio({ ...ctx, publicUrl: "http://localhost" }, { spaceId, sirens: [SEED.gestion.siren], services: ["compte_fiscal"], quality: "legal_representative" });
+    const { spaceId } = await makeActiveSpace(ctx, {
+      email: "cabinet.comptable@gestion.com",
+      password: "Vingt-Trois-Lapins-Bleus",
+      firstName: "Claire",
+      lastName: "Vasseur",
+      siren: SEED.gestion.siren,
+    });
+    await makePortfolio(
+      { ...ctx, publicUrl: "http://localhost" },
+      { spaceId, sirens: [SEED.gestion.siren], services: ["compte_fiscal"], quality: "legal_representative" },
+    );
     const sirens = Array.from({ length: lines }, (_, i) => withLuhnKey(String(70_000_000 + i * 11)));
     for (const siren of sirens) await makeCompany(ctx, { siren, name: `CLIENT ${siren}`, ...paris11 });
     const deps = { db: ctx.db, clock: ctx.clock, hasher: ctx.hasher, sealer: ctx.sealer, publicUrl: "http://localhost", rights: adhesionRightsPort };
     const t0 = performance.now();
-    const { batchId } = await submitAdhesionBatch(deps, spaceId, { quality: "mandated", services: ["compte_fiscal", "tva_declarer"], items: sirens.map((siren) => ({ siren })) });
+    const { batchId } = await submitAdhesionBatch(deps, spaceId, {
+      quality: "mandated",
+      services: ["compte_fiscal", "tva_declarer"],
+      items: sirens.map((siren) => ({ siren })),
+    });
     // A firm may open 200 a day: the bench states an allowance that covers its 500 lines, to measure their work.
     await runAdhesionBatch(deps, batchId, { allowance: lines });
     const seconds = (performance.now() - t0) / 1000;
-    const created = Number((await ctx.db.selectFrom("adhesion_batch_items").select((eb) => eb.fn.countAll<string>().as("n")).where("batch_id", "=", batchId).where("status", "=", "created").executeTakeFirstOrThrow()).n);
-    const queued = Number((await ctx.db.selectFrom("letters").select((eb) => eb.fn.countAll<string>().as("n")).where("status", "=", "edited").executeTakeFirstOrThrow()).n);
+    const created = Number(
+      (
+        await ctx.db
+          .selectFrom("adhesion_batch_items")
+          .select((eb) => eb.fn.countAll<string>().as("n"))
+          .where("batch_id", "=", batchId)
+          .where("status", "=", "created")
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+    const queued = Number(
+      (
+        await ctx.db
+          .selectFrom("letters")
+          .select((eb) => eb.fn.countAll<string>().as("n"))
+          .where("status", "=", "edited")
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
     return { lines, created, lettersQueued: queued, seconds };
   } finally {
     await ctx.close();
@@ -54,10 +84,19 @@ export async function benchBulkAdhesion(adminUrl: string | undefined, lines = 50
   }
 }
 
-function buildInChild(databaseUrl: string, dataDir: string, exportId: string, flags: string[]): Promise<{ seconds: number; rssAtStartMb: number; peakRssMb: number }> {
+function buildInChild(
+  databaseUrl: string,
+  dataDir: string,
+  exportId: string,
+  flags: string[],
+): Promise<{ seconds: number; rssAtStartMb: number; peakRssMb: number }> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [...flags, "--import", "tsx", fileURLToPath(new URL("./export-child.ts", import.meta.url)), exportId], { env: { ...process.env, DATABASE_URL: databaseUrl, DATA_DIR: dataDir }, maxBuffer: 1 << 20 }, (error, stdout, stderr) =>
-      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout) as { seconds: number; rssAtStartMb: number; peakRssMb: number }),
+    execFile(
+      process.execPath,
+      [...flags, "--import", "tsx", fileURLToPath(new URL("./export-child.ts", import.meta.url)), exportId],
+      { env: { ...process.env, DATABASE_URL: databaseUrl, DATA_DIR: dataDir }, maxBuffer: 1 << 20 },
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout) as { seconds: number; rssAtStartMb: number; peakRssMb: number }),
     );
   });
 }
@@ -72,11 +111,27 @@ export async function benchExport(adminUrl: string | undefined, requests = 1_000
     const siren = withLuhnKey("71000000");
     await makeCompany(ctx, { siren, name: "CLIENT EXPORT", ...paris11 });
     await makeCompany(ctx, { ...SEED.gestion, ...paris11 });
-    const { spaceId } = await makeActiveSpace(ctx, { email: "cabinet.comptable@gestion.com", password: "Vingt-Trois-Lapins-Bleus", firstName: "Claire", lastName: "Vasseur", siren: SEED.gestion.siren });
-    await makePortfolio({ ...ctx, publicUrl: "http://localhost" }, { spaceId, sirens: [siren], services: ["messagerie"], companyEmail: () => "contact@client-export.example" });
+    const { spaceId } = await makeActiveSpace(ctx, {
+      email: "cabinet.comptable@gestion.com",
+      password: "Vingt-Trois-Lapins-Bleus",
+      firstName: "Claire",
+      lastName: "Vasseur",
+      siren: SEED.gestion.siren,
+    });
+    await makePortfolio(
+      { ...ctx, publicUrl: "http://localhost" },
+      { spaceId, sirens: [siren], services: ["messagerie"], companyEmail: () => "contact@client-export.example" },
+    );
     const messageIds: string[] = [];
     for (let i = 0; i < requests; i++) {
-      const filed = await fileRequest(ctx, spaceId, { siren, tax: "TVA", nature: "question", subject: `Demande ${i}`, body: `Bonjour, question numéro ${i}.`, uploadIds: [] });
+      const filed = await fileRequest(ctx, spaceId, {
+        siren,
+        tax: "TVA",
+        nature: "question",
+        subject: `Demande ${i}`,
+        body: `Bonjour, question numéro ${i}.`,
+        uploadIds: [],
+      });
       const m = await ctx.db.selectFrom("messages").select("id").where("request_id", "=", filed.id).executeTakeFirstOrThrow();
       messageIds.push(m.id);
     }
@@ -87,11 +142,35 @@ export async function benchExport(adminUrl: string | undefined, requests = 1_000
       await staged.keep();
       const uploadId = randomUUID();
       const now = new Date();
-      await ctx.db.insertInto("uploads").values({ id: uploadId, space_id: spaceId, agent_id: null, name: `piece-${i}.bin`, size: content.length, media_type: "application/octet-stream", sha256: createHash("sha256").update(content).digest("hex"), storage_key: staged.key, scan_status: "not_scanned", created_at: now, attached_at: now }).execute();
-      await ctx.db.insertInto("attachments").values({ id: randomUUID(), message_id: messageIds[i % messageIds.length]!, upload_id: uploadId, position: Math.floor(i / messageIds.length) }).execute();
+      await ctx.db
+        .insertInto("uploads")
+        .values({
+          id: uploadId,
+          space_id: spaceId,
+          agent_id: null,
+          name: `piece-${i}.bin`,
+          size: content.length,
+          media_type: "application/octet-stream",
+          sha256: createHash("sha256").update(content).digest("hex"),
+          storage_key: staged.key,
+          scan_status: "not_scanned",
+          created_at: now,
+          attached_at: now,
+        })
+        .execute();
+      await ctx.db
+        .insertInto("attachments")
+        .values({ id: randomUUID(), message_id: messageIds[i % messageIds.length]!, upload_id: uploadId, position: Math.floor(i / messageIds.length) })
+        .execute();
     }
     const { exportId } = await requestExport(ctx, spaceId, {});
-    let measured: { seconds: number; rssAtStartMb: number; peakRssMb: number; where: string; capped?: { seconds: number; rssAtStartMb: number; peakRssMb: number } };
+    let measured: {
+      seconds: number;
+      rssAtStartMb: number;
+      peakRssMb: number;
+      where: string;
+      capped?: { seconds: number; rssAtStartMb: number; peakRssMb: number };
+    };
     if (adminUrl) {
       // On a server, the export is built by a process of its own: its peak RSS is the worker's need, unmixed. V8
       // collects lazily under its default heap limit (gigabytes here); built again with a 96 MiB heap, the export
@@ -107,9 +186,14 @@ export async function benchExport(adminUrl: string | undefined, requests = 1_000
       let rssPeak = rssBefore;
       const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 20);
       const t0 = performance.now();
-      await buildExport({ db: ctx.db, clock: ctx.clock, files: ctx.files, receiptKeys: ctx.receiptKeys, exportsDir: join(dataDir, "exports") }, exportId);
+      await buildExport({ db: ctx.db, clock: ctx.clock, files: ctx.files, receiptKeys: ctx.receiptKeys }, exportId);
       clearInterval(sampler);
-      measured = { seconds: (performance.now() - t0) / 1000, rssAtStartMb: rssBefore / 2 ** 20, peakRssMb: rssPeak / 2 ** 20, where: "the benchmark's process (embedded database)" };
+      measured = {
+        seconds: (performance.now() - t0) / 1000,
+        rssAtStartMb: rssBefore / 2 ** 20,
+        peakRssMb: rssPeak / 2 ** 20,
+        where: "the benchmark's process (embedded database)",
+      };
     }
     const row = await ctx.db.selectFrom("exports").select(["size", "status"]).where("id", "=", exportId).executeTakeFirstOrThrow();
     const bytes = Number(row.size);

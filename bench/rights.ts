@@ -1,16 +1,44 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
-import type { DB } from "../src/platform/db/schema.js";
 import { systemClock } from "../src/platform/clock.js";
 import { upsertCompanies, withLuhnKey } from "../src/modules/companies/index.js";
 import { can, pagePortfolio } from "../src/modules/rights/index.js";
 import { makeActiveSpace, makeCompany } from "../src/app/factories.js";
-import type { FactoryDeps } from "../src/app/factories.js";
 import { timeEach } from "./measure.js";
 
-
 const TRADES = ["BOULANGERIE", "GARAGE", "PHARMACIE", "ÉPICERIE", "CABINET", "TRANSPORTS", "HÔTEL", "BRASSERIE", "MENUISERIE", "SARL", "SAS", "HOLDING"];
-const FAMILIES = ["MARTIN", "BERNARD", "DUBOIS", "THOMAS", "ROBERT", "RICHARD", "PETIT", "DURAND", "LEROY", "MOREAU", "SIMON", "LAURENT", "LEFEBVRE", "MICHEL", "GARCIA", "DAVID", "BERTRAND", "ROUX", "VINCENT", "FOURNIER", "MOREL", "GIRARD", "ANDRÉ", "LEFÈVRE", "MERCIER", "DUPONT", "LAMBERT", "BONNET", "FRANÇOIS", "MARTINEZ"];
+const FAMILIES = [
+  "MARTIN",
+  "BERNARD",
+  "DUBOIS",
+  "THOMAS",
+  "ROBERT",
+  "RICHARD",
+  "PETIT",
+  "DURAND",
+  "LEROY",
+  "MOREAU",
+  "SIMON",
+  "LAURENT",
+  "LEFEBVRE",
+  "MICHEL",
+  "GARCIA",
+  "DAVID",
+  "BERTRAND",
+  "ROUX",
+  "VINCENT",
+  "FOURNIER",
+  "MOREL",
+  "GIRARD",
+  "ANDRÉ",
+  "LEFÈVRE",
+  "MERCIER",
+  "DUPONT",
+  "LAMBERT",
+  "BONNET",
+  "FRANÇOIS",
+  "MARTINEZ",
+];
 const PLACES = ["DU CENTRE", "DES LILAS", "DE LA GARE", "DU PORT", "DES ALPES", "DE L'OUEST", "DU MARCHÉ", "SAINT-JEAN", "DES VIGNES", "DU PARC"];
 /** Company names as varied as a real portfolio's: a trade, a family name, a place, a number. */
 export function portfolioName(i: number): string {
@@ -18,19 +46,45 @@ export function portfolioName(i: number): string {
 }
 
 /**
- * The gate for a person holding rights on `companies` companies (an accounting firm's portfolio): `can()` and
- * the pages of « mes entreprises », against a primary-key SELECT through the same pool.
+ * A person holding rights on `companies` companies (an accounting firm's portfolio): the companies, a delegate's
+ * rights per service of the VAT bundle, and unread messages on one company in ten; statistics refreshed.
  */
-export async function benchRights(deps: Parameters<typeof makeActiveSpace>[0], companies = 5_000, email = "portefeuille@gestion.com") {
-  await makeCompany(deps, { siren: "845123900", name: "CABINET GESTION", streetName: "BELLECOUR", postalCode: "69002", communeName: "LYON", communeCode: "69382" });
+export async function seedPortfolioSpace(deps: Parameters<typeof makeActiveSpace>[0], companies: number, email: string) {
+  await makeCompany(deps, {
+    siren: "845123900",
+    name: "CABINET GESTION",
+    streetName: "BELLECOUR",
+    postalCode: "69002",
+    communeName: "LYON",
+    communeCode: "69382",
+  });
   const { spaceId } = await makeActiveSpace(deps, { email, password: "Vingt-Trois-Lapins-Bleus", firstName: "Porte", lastName: "Feuille", siren: "845123900" });
   const now = new Date();
   // Each portfolio size gets its own SIRENs (the sizes share one database).
-  const offset = (await deps.db.selectFrom("companies").select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow()).n;
+  const offset = (
+    await deps.db
+      .selectFrom("companies")
+      .select((eb) => eb.fn.countAll<string>().as("n"))
+      .executeTakeFirstOrThrow()
+  ).n;
   const sirens = Array.from({ length: companies }, (_, i) => withLuhnKey(String(20_000_000 + (Number(offset) + i) * 13)));
   for (let i = 0; i < sirens.length; i += 1000) {
     const slice = sirens.slice(i, i + 1000);
-    await upsertCompanies(deps.db, slice.map((siren, j) => ({ siren, name: portfolioName(i + j), acronym: null, legal_form: "5710", is_active: true, diffusion: "O", head_office_nic: null, legal_rep_first_name: null, legal_rep_last_name: null, updated_at: now })));
+    await upsertCompanies(
+      deps.db,
+      slice.map((siren, j) => ({
+        siren,
+        name: portfolioName(i + j),
+        acronym: null,
+        legal_form: "5710",
+        is_active: true,
+        diffusion: "O",
+        head_office_nic: null,
+        legal_rep_first_name: null,
+        legal_rep_last_name: null,
+        updated_at: now,
+      })),
+    );
     // Seeded directly: an administrator right per service of the VAT bundle and a scoped messagerie.
     await deps.db
       .insertInto("rights")
@@ -59,12 +113,33 @@ export async function benchRights(deps: Parameters<typeof makeActiveSpace>[0], c
   // One company in ten has unread messages of the administration (its activity row, as the triggers keep it).
   for (let i = 0; i < sirens.length; i += 10_000) {
     const slice = sirens.slice(i, i + 10_000).filter((_, j) => (i + j) % 10 === 0);
-    if (slice.length) await deps.db.insertInto("company_activity").values(slice.map((siren, j) => ({ siren, tax: "TVA", unread: 1 + (j % 3), open_requests: 1, last_activity_at: new Date(now.getTime() - j * 60_000) }))).execute();
+    if (slice.length)
+      await deps.db
+        .insertInto("company_activity")
+        .values(slice.map((siren, j) => ({ siren, tax: "TVA", unread: 1 + (j % 3), open_requests: 1, last_activity_at: new Date(now.getTime() - j * 60_000) })))
+        .execute();
   }
   await sql`ANALYZE rights`.execute(deps.db);
   await sql`ANALYZE portfolio_entries`.execute(deps.db);
+  return { spaceId, sirens };
+}
+
+/** The name searches measured: words of names, prefixes of words, a number (i: the iteration). */
+export function nameQuery(i: number, companies: number): string {
+  const n = (i * 37) % companies;
+  return ["pharmacie lef lilas", "garage dupont gare", "brass garc", `${portfolioName(n).split(" ").slice(0, 2).join(" ").toLowerCase()} ${n}`][i % 4]!;
+}
+
+/**
+ * The gate for a person holding rights on `companies` companies (an accounting firm's portfolio): `can()` and
+ * the pages of « mes entreprises », against a primary-key SELECT through the same pool.
+ */
+export async function benchRights(deps: Parameters<typeof makeActiveSpace>[0], companies = 5_000, email = "portefeuille@gestion.com") {
+  const { spaceId, sirens } = await seedPortfolioSpace(deps, companies, email);
   const baseline = await timeEach(2_000, () => deps.db.selectFrom("spaces").select("id").where("id", "=", spaceId).executeTakeFirst());
-  const gate = await timeEach(2_000, (i) => can(deps.db, { spaceId, siren: sirens[(i * 7919) % sirens.length]!, service: "messagerie", tax: i % 2 ? "TVA" : "IS" }, systemClock.now()));
+  const gate = await timeEach(2_000, (i) =>
+    can(deps.db, { spaceId, siren: sirens[(i * 7919) % sirens.length]!, service: "messagerie", tax: i % 2 ? "TVA" : "IS" }, systemClock.now()),
+  );
   const page = (options: Partial<Parameters<typeof pagePortfolio>[3]>) =>
     pagePortfolio(deps.db, spaceId, systemClock.now(), { filters: {}, sort: "name", limit: 50, ...options });
   const firstPage = await timeEach(300, () => page({}));
@@ -76,7 +151,7 @@ export async function benchRights(deps: Parameters<typeof makeActiveSpace>[0], c
     cursors.push((cursor = p.nextCursor));
   }
   const deepPage = await timeEach(300, (i) => page({ cursor: cursors[cursors.length - 1 - (i % Math.max(1, Math.floor(cursors.length / 4)))]! }));
-  const nameSearch = await timeEach(300, (i) => page({ filters: { q: ["pharmacie lef lilas", "garage dupont gare", "brass garc", portfolioName((i * 37) % companies).split(" ").slice(0, 2).join(" ").toLowerCase() + " " + ((i * 37) % companies)][i % 4] } }));
+  const nameSearch = await timeEach(300, (i) => page({ filters: { q: nameQuery(i, companies) } }));
   const filteredPage = await timeEach(300, (i) => page({ filters: { hasUnread: true }, sort: i % 2 ? "unread" : "name" }));
   const byActivity = await timeEach(100, () => page({ sort: "lastActivity" }));
   return { companies, baseline, gate, firstPage, deepPage, nameSearch, filteredPage, byActivity };

@@ -51,9 +51,9 @@ function client(base: string) {
       cookies.set(pair!.slice(0, at), pair!.slice(at + 1));
     }
     const text = await res.text();
-    let json: Record<string, any> = {};
+    let json: Record<string, unknown> = {};
     try {
-      json = JSON.parse(text) as Record<string, any>;
+      json = JSON.parse(text) as Record<string, unknown>;
     } catch {
       /* a CSV or a PDF */
     }
@@ -80,19 +80,29 @@ async function lastCode(base: string, to: string, pattern: RegExp): Promise<stri
 async function startServer(dataDir: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, ["--import", "tsx", join(ROOT, "src/app/main.ts")], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: "development", DATA_DIR: dataDir, PORT: "0", HOST: "127.0.0.1", DATABASE_URL: "", LOG_LEVEL: "warn", SIGNIN_RATE_PER_MINUTE: "100000", API_RATE_PER_MINUTE: "1000000" },
+    env: {
+      ...process.env,
+      NODE_ENV: "development",
+      DATA_DIR: dataDir,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      DATABASE_URL: "",
+      LOG_LEVEL: "warn",
+      SIGNIN_RATE_PER_MINUTE: "100000",
+      API_RATE_PER_MINUTE: "1000000",
+    },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
-    child.stdout!.on("data", (chunk: Buffer) => {
+    child.stdout.on("data", (chunk: Buffer) => {
       out += chunk.toString();
       const m = /prête : (http:\/\/[^\s]+)/.exec(out);
       if (m) resolve(m[1]!);
     });
     child.once("exit", (code) => reject(new Error(`the server stopped (${code}) before it listened`)));
   });
-  child.stdout!.resume();
+  child.stdout.resume();
   return {
     url,
     pid: child.pid!,
@@ -153,7 +163,7 @@ export async function benchSoak(minutes = Number(process.env.SOAK_MINUTES ?? 10)
         body: `Bonjour,\nNotre question numéro ${i} porte sur le taux applicable.\nCordialement.`,
         uploadIds: uploaded.body.uploadId ? [uploaded.body.uploadId] : [],
       });
-      if (filed.body.id) await person.send("GET", `/api/v1/requests/${filed.body.id}`);
+      if (typeof filed.body.id === "string") await person.send("GET", `/api/v1/requests/${filed.body.id}`);
       await person.send("GET", `/api/v1/requests?q=${encodeURIComponent("taux")}`);
       const queue = await agent.send("GET", "/api/v1/backoffice/requests?limit=50");
       if (queue.status === 401) await agentSignIn();
@@ -161,7 +171,11 @@ export async function benchSoak(minutes = Number(process.env.SOAK_MINUTES ?? 10)
       if (first) {
         const opened = await agent.send("GET", `/api/v1/backoffice/requests/${first.id}`);
         if (opened.body.version !== undefined && i % 3 === 0) {
-          await agent.send("POST", `/api/v1/backoffice/requests/${first.id}/messages`, { body: `Réponse ${i} : le taux normal s'applique.`, status: "answered", version: opened.body.version });
+          await agent.send("POST", `/api/v1/backoffice/requests/${first.id}/messages`, {
+            body: `Réponse ${i} : le taux normal s'applique.`,
+            status: "answered",
+            version: opened.body.version,
+          });
         }
       }
       await agent.send("GET", `/api/v1/backoffice/search?q=${encodeURIComponent("TVA")}`);

@@ -16,7 +16,7 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 async function load(url: string, headers: Record<string, string>, seconds: number, connections: number) {
   const times: number[] = [];
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon({ url, connections, duration: seconds, headers }, (error, r) => (error ? reject(error) : resolve(r)));
+    const instance = autocannon({ url, connections, duration: seconds, headers }, (error: Error | null, r) => (error ? reject(error) : resolve(r)));
     instance.on("response", (_client, _status, _bytes, responseTime) => times.push(responseTime));
   });
   if (result.non2xx > 0) throw new Error(`${url} answered ${result.non2xx} non-2xx`);
@@ -31,14 +31,40 @@ export async function benchSoftware(database: Database, seconds: number, connect
   );
   try {
     for (const s of DEMO_SERVICES) await makeTaxService(t.ctx, s);
-    await makeCompany(t.ctx, { ...SEED.martin, streetNumber: "24", streetType: "RUE", streetName: "DE LA ROQUETTE", postalCode: "75011", communeName: "PARIS 11", communeCode: "75111" });
-    await makeCompany(t.ctx, { ...SEED.gestion, streetNumber: "8", streetType: "PL", streetName: "BELLECOUR", postalCode: "69002", communeName: "LYON 2E", communeCode: "69382" });
+    await makeCompany(t.ctx, {
+      ...SEED.martin,
+      streetNumber: "24",
+      streetType: "RUE",
+      streetName: "DE LA ROQUETTE",
+      postalCode: "75011",
+      communeName: "PARIS 11",
+      communeCode: "75111",
+    });
+    await makeCompany(t.ctx, {
+      ...SEED.gestion,
+      streetNumber: "8",
+      streetType: "PL",
+      streetName: "BELLECOUR",
+      postalCode: "69002",
+      communeName: "LYON 2E",
+      communeCode: "69382",
+    });
     const email = "claire.banc@gestion.com";
     const password = "Vingt-Trois-Lapins-Bleus";
     const { spaceId } = await makeActiveSpace(t.ctx, { email, password, firstName: "Claire", lastName: "Banc", siren: SEED.gestion.siren });
-    await makePortfolio({ ...t.ctx, publicUrl: ISSUER }, { spaceId, sirens: [SEED.martin.siren], services: ["messagerie"], companyEmail: () => "contact@martin.example" });
+    await makePortfolio(
+      { ...t.ctx, publicUrl: ISSUER },
+      { spaceId, sirens: [SEED.martin.siren], services: ["messagerie"], companyEmail: () => "contact@martin.example" },
+    );
     for (let i = 0; i < requests; i++) {
-      await fileRequest(t.ctx, spaceId, { siren: SEED.martin.siren, tax: "TVA", nature: "question", subject: `Question ${i}`, body: "Bonjour, une question.", uploadIds: [] });
+      await fileRequest(t.ctx, spaceId, {
+        siren: SEED.martin.siren,
+        tax: "TVA",
+        nature: "question",
+        subject: `Question ${i}`,
+        body: "Bonjour, une question.",
+        uploadIds: [],
+      });
     }
     await signIn(t.ctx, { email, password, ip: "127.0.0.1" });
     const session = await verifyDevice(t.ctx, { email, code: await readQueuedCode(t.ctx.db, email, /Code de connexion : (\d{6})/), ip: "127.0.0.1" });
@@ -60,7 +86,12 @@ export async function benchSoftware(database: Database, seconds: number, connect
     const bearer1 = await load(url, { authorization: `Bearer ${token}` }, seconds, connections);
     const cookie2 = await load(url, { cookie: `mp_session=${session.token}` }, seconds, connections);
     const bearer2 = await load(url, { authorization: `Bearer ${token}` }, seconds, connections);
-    const mean = (a: typeof cookie1, b: typeof cookie1) => ({ rps: (a.rps + b.rps) / 2, p50: (a.p50 + b.p50) / 2, p95: (a.p95 + b.p95) / 2, p99: (a.p99 + b.p99) / 2 });
+    const mean = (a: typeof cookie1, b: typeof cookie1) => ({
+      rps: (a.rps + b.rps) / 2,
+      p50: (a.p50 + b.p50) / 2,
+      p95: (a.p95 + b.p95) / 2,
+      p99: (a.p99 + b.p99) / 2,
+    });
     const cookie = mean(cookie1, cookie2);
     const bearer = mean(bearer1, bearer2);
 

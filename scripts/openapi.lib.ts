@@ -20,7 +20,7 @@ export async function currentOpenApi(): Promise<string> {
   try {
     const app = await buildHttpApp(ctx, { webDir: "/nonexistent" });
     await app.ready();
-    const body = (await app.inject({ method: "GET", url: "/api/v1/openapi.json" })).json() as unknown;
+    const body = (await app.inject({ method: "GET", url: "/api/v1/openapi.json" })).json<unknown>();
     await app.close();
     return `${JSON.stringify(body, null, 2)}\n`;
   } finally {

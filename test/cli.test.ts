@@ -1,7 +1,6 @@
 import { tempDir } from "./helpers/temp.js";
 import { cli as cliCommand } from "./helpers/cli.js";
 import { describe, expect, it } from "vitest";
-import { execFile } from "node:child_process";
 
 import { join } from "node:path";
 import { acquireDataDirLock } from "../src/platform/db/lock.js";
@@ -13,7 +12,9 @@ const dataDir = tempDir("mp-cli");
 /** The operator's commands, on one embedded database for the whole file. */
 const run = (...args: string[]) => cliCommand(args, { dataDir });
 
-describe("cli", () => {
+// Each test starts the CLI up to three times, each a process of its own that opens the embedded database (up to a
+// minute each on a loaded machine, the limit of `helpers/cli.ts`): the test's own limit covers three.
+describe("cli", { timeout: 200_000 }, () => {
   it("prints help and refuses unknown commands", async () => {
     const help = await run("--help");
     expect(help.code).toBe(0);
@@ -28,7 +29,13 @@ describe("cli", () => {
     expect(services.code).toBe(2);
     expect(services.stdout).toMatch(/4 lignes importées, 2 rejetées/);
     expect(services.stdout).toMatch(/ligne 6 : type « XYZ » inconnu/);
-    const sirene = await run("import-sirene", "--unites", join(FIXTURES, "StockUniteLegale_utf8.csv"), "--etablissements", join(FIXTURES, "StockEtablissement_utf8.csv"));
+    const sirene = await run(
+      "import-sirene",
+      "--unites",
+      join(FIXTURES, "StockUniteLegale_utf8.csv"),
+      "--etablissements",
+      join(FIXTURES, "StockEtablissement_utf8.csv"),
+    );
     expect(sirene.code).toBe(2);
     expect(sirene.stdout).toMatch(/ligne 6 : clé de contrôle du SIREN 812345677 invalide/);
     expect(sirene.stdout).toMatch(/4 lignes importées, 2 rejetées/);
@@ -53,13 +60,45 @@ describe("cli", () => {
 
   it("refuses a TOTP secret under 128 bits, which the agent could never use, and accepts one of 128", async () => {
     // 24 base-32 characters = 120 bits (RFC 4226 §4 requires 128).
-    const short = await run("create-agent", "--email", "court@dgfip.test", "--name", "Court", "--service", "SIE-75111", "--totp-secret", "JBSWY3DPEHPK3PXPJBSWY3DP");
+    const short = await run(
+      "create-agent",
+      "--email",
+      "court@dgfip.test",
+      "--name",
+      "Court",
+      "--service",
+      "SIE-75111",
+      "--totp-secret",
+      "JBSWY3DPEHPK3PXPJBSWY3DP",
+    );
     expect(short.code).toBe(1);
     expect(short.stderr).toContain("Le secret TOTP est trop court : 120 bits, il en faut au moins 128");
-    const garbled = await run("create-agent", "--email", "court@dgfip.test", "--name", "Court", "--service", "SIE-75111", "--totp-secret", "JBSWY3DPEHPK3PXPJBSWY3DPEH");
+    const garbled = await run(
+      "create-agent",
+      "--email",
+      "court@dgfip.test",
+      "--name",
+      "Court",
+      "--service",
+      "SIE-75111",
+      "--totp-secret",
+      "JBSWY3DPEHPK3PXPJBSWY3DPEH",
+    );
     expect(garbled.code).toBe(1);
     expect(garbled.stderr).toContain("base 32");
-    const enough = await run("create-agent", "--email", "court@dgfip.test", "--name", "Court", "--service", "SIE-75111", "--totp-secret", "JMCQ OAQW 4NXD GUWB PSVX EOLA NU", "--password", "Guichet-Fiscal-Solide-42");
+    const enough = await run(
+      "create-agent",
+      "--email",
+      "court@dgfip.test",
+      "--name",
+      "Court",
+      "--service",
+      "SIE-75111",
+      "--totp-secret",
+      "JMCQ OAQW 4NXD GUWB PSVX EOLA NU",
+      "--password",
+      "Guichet-Fiscal-Solide-42",
+    );
     expect(enough.code).toBe(0);
   });
 

@@ -41,7 +41,13 @@ describe("SIRENE stock import", () => {
     expect(report.rejections[0]!.reason).toContain("clé de contrôle du SIRET");
     expect(report.rejections[1]!.reason).toContain("etablissementSiege");
     const gestion = await database.db.selectFrom("establishments").selectAll().where("siret", "=", "84512390000019").executeTakeFirstOrThrow();
-    expect(gestion).toMatchObject({ is_head_office: true, special_distribution: "BP 1234", cedex_code: "69286", cedex_name: "LYON CEDEX 02", commune_code: "69382" });
+    expect(gestion).toMatchObject({
+      is_head_office: true,
+      special_distribution: "BP 1234",
+      cedex_code: "69286",
+      cedex_name: "LYON CEDEX 02",
+      commune_code: "69382",
+    });
     const abroad = await database.db.selectFrom("establishments").selectAll().where("siren", "=", "798612347").executeTakeFirstOrThrow();
     expect(abroad).toMatchObject({ foreign_country_name: "BELGIQUE", foreign_commune_name: "BRUXELLES" });
   });
@@ -49,7 +55,10 @@ describe("SIRENE stock import", () => {
   it("updates in place when the same file is imported again", async () => {
     const dir = tempDir("sirene");
     const file = join(dir, "u.csv");
-    writeFileSync(file, "siren,denominationUniteLegale,etatAdministratifUniteLegale,nicSiegeUniteLegale,statutDiffusionUniteLegale,sigleUniteLegale,prenom1UniteLegale,prenomUsuelUniteLegale,nomUniteLegale,nomUsageUniteLegale,categorieJuridiqueUniteLegale,colonneFuture\n812345676,MARTIN DISTRIBUTION SAS,C,00017,O,,,,,,5710,x\n");
+    writeFileSync(
+      file,
+      "siren,denominationUniteLegale,etatAdministratifUniteLegale,nicSiegeUniteLegale,statutDiffusionUniteLegale,sigleUniteLegale,prenom1UniteLegale,prenomUsuelUniteLegale,nomUniteLegale,nomUsageUniteLegale,categorieJuridiqueUniteLegale,colonneFuture\n812345676,MARTIN DISTRIBUTION SAS,C,00017,O,,,,,,5710,x\n",
+    );
     const report = await importUnitesLegales(database.db, file, now);
     expect(report).toMatchObject({ imported: 1, rejected: 0 });
     const row = await database.db.selectFrom("companies").selectAll().where("siren", "=", "812345676").executeTakeFirstOrThrow();
@@ -66,6 +75,8 @@ describe("SIRENE stock import", () => {
     expect((error as Error).message).toContain("etatAdministratifUniteLegale");
     expect((error as Error).message).toContain("nicSiegeUniteLegale");
     await expect(importUnitesLegales(database.db, join(dir, "absent.csv"), now)).rejects.toThrow(/introuvable/);
+    // A file that cannot be read (here a folder): the import fails with the read error, the process goes on.
+    await expect(importUnitesLegales(database.db, dir, now)).rejects.toThrow(/EISDIR/);
   });
 });
 

@@ -18,7 +18,10 @@ afterAll(async () => t.close());
 describe("activation letter", () => {
   it("is a one-page A4 PDF holding the address block, the requester, the services and the codes", async () => {
     const person = await signedInPerson(t, { siren: SEED.gestion.siren, firstName: "Claire", lastName: "Vasseur" });
-    await call(t.app, "POST", "/api/v1/adhesions", { jar: person.jar, body: { siren: SEED.martin.siren, quality: "mandated", services: ["tva_declarer", "tva_payer", "compte_fiscal"] } });
+    await call(t.app, "POST", "/api/v1/adhesions", {
+      jar: person.jar,
+      body: { siren: SEED.martin.siren, quality: "mandated", services: ["tva_declarer", "tva_payer", "compte_fiscal"] },
+    });
     await t.ctx.worker.drain();
     const { letter, activationCode, oppositionCode } = await letterCodes(t, SEED.martin.siren);
     expect(letter.addressLines.length).toBeLessThanOrEqual(MAX_LINES);
@@ -33,7 +36,14 @@ describe("activation letter", () => {
     expect([Math.round(width), Math.round(height)]).toEqual([595, 842]);
     const text = pages[0]!;
     for (const line of letter.addressLines) expect(text).toContain(line);
-    for (const expected of ["Claire Vasseur", person.email, "CABINET GESTION (SIREN 845123900)", "personne mandatée", "Consulter le compte fiscal, Déclarer la TVA, Payer la TVA", "/opposition"]) {
+    for (const expected of [
+      "Claire Vasseur",
+      person.email,
+      "CABINET GESTION (SIREN 845123900)",
+      "personne mandatée",
+      "Consulter le compte fiscal, Déclarer la TVA, Payer la TVA",
+      "/opposition",
+    ]) {
       expect(text).toContain(expected);
     }
     // Codes are drawn letter-spaced: pdf.js may cut them into several text items.
@@ -81,5 +91,11 @@ describe("print batches", () => {
 
   it("refuses a malformed date", async () => {
     await expect(writePrintBatch(t.ctx, "28/11/2026", tempDir("lots"))).rejects.toThrow(/Date invalide/);
+  });
+
+  it("fails the batch, not the process, when its files cannot be written", async () => {
+    // A folder where no file can be created (procfs): the streams' errors come after they are opened.
+    await expect(writePrintBatch(t.ctx, t.clock.now().toISOString().slice(0, 10), "/proc")).rejects.toThrow(/ENOENT/);
+    expect((await call(t.app, "GET", "/api/v1/dev/letters")).status).toBe(200);
   });
 });

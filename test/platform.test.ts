@@ -69,7 +69,9 @@ describe("journal", () => {
   it("chains entries written concurrently, in the order they were written, without a lock on the writers", async () => {
     const db = database.db;
     await Promise.all(
-      Array.from({ length: 40 }, (_, i) => db.transaction().execute((tx) => appendJournal(tx, clock.now(), { actor: { kind: "system" }, action: "test.concurrent", data: { i } }))),
+      Array.from({ length: 40 }, (_, i) =>
+        db.transaction().execute((tx) => appendJournal(tx, clock.now(), { actor: { kind: "system" }, action: "test.concurrent", data: { i } })),
+      ),
     );
     await Promise.all([chainJournal(db), chainJournal(db), chainJournal(db)]);
     await chainJournal(db);
@@ -96,13 +98,14 @@ describe("outbox and worker", () => {
     const delivered: string[] = [];
     let failFirst = true;
     const handlers = {
-      test: async (job: { payload: Record<string, unknown> }) => {
+      test: (job: { payload: Record<string, unknown> }) => {
         const id = String(job.payload.n);
         if (id === "flaky" && failFirst) {
           failFirst = false;
-          throw new Error("SMTP down");
+          return Promise.reject(new Error("SMTP down"));
         }
         delivered.push(id);
+        return Promise.resolve();
       },
     };
     await db.transaction().execute(async (tx) => {
@@ -128,7 +131,11 @@ describe("outbox and worker", () => {
     clock.advance(retryDelayMs(1));
     await workers[0]!.drain();
     expect(delivered.filter((d) => d === "flaky")).toHaveLength(1);
-    const row = await db.selectFrom("outbox").selectAll().where(sql<boolean>`payload->>'n' = 'flaky'`).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom("outbox")
+      .selectAll()
+      .where(sql<boolean>`payload->>'n' = 'flaky'`)
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: "done", attempts: 2 });
   });
 

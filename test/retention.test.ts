@@ -20,11 +20,23 @@ describe("retention (product §8)", () => {
     const a = await activeAdministrator(t, free, { services: ["messagerie"], companyEmail: "a@libre.fr" });
     const b = await activeAdministrator(t, held, { services: ["messagerie"], companyEmail: "b@contentieux.fr" });
     const file = await upload(t.app, a.jar, "piece.txt", "contenu conservé dix ans");
-    const r1 = await call(t.app, "POST", "/api/v1/requests", { jar: a.jar, body: { siren: free, tax: "IS", nature: "question", subject: "Ancienne", body: "x", uploadIds: [file.body.uploadId] } });
-    const r2 = await call(t.app, "POST", "/api/v1/requests", { jar: b.jar, body: { siren: held, tax: "IS", nature: "question", subject: "Sous conservation", body: "x", uploadIds: [] } });
+    const r1 = await call(t.app, "POST", "/api/v1/requests", {
+      jar: a.jar,
+      body: { siren: free, tax: "IS", nature: "question", subject: "Ancienne", body: "x", uploadIds: [file.body.uploadId] },
+    });
+    const r2 = await call(t.app, "POST", "/api/v1/requests", {
+      jar: b.jar,
+      body: { siren: held, tax: "IS", nature: "question", subject: "Sous conservation", body: "x", uploadIds: [] },
+    });
     // Agents' notes go after 2 years, unless the company is under a legal hold.
     const services = [...new Set((await t.ctx.db.selectFrom("requests").select("service_code").execute()).map((r) => r.service_code))];
-    const agent = await makeAgent(t.ctx, { email: "agent.retention@dgfip.test", name: "Agent Rétention", services, password: "Guichet-Fiscal-Solide-42", totpSecret: "KRSXG5CTMVRXEZLUKN2XAZLSONUW4Z3B" });
+    const agent = await makeAgent(t.ctx, {
+      email: "agent.retention@dgfip.test",
+      name: "Agent Rétention",
+      services,
+      password: "Guichet-Fiscal-Solide-42",
+      totpSecret: "KRSXG5CTMVRXEZLUKN2XAZLSONUW4Z3B",
+    });
     const deps = { db: t.ctx.db, clock: t.clock, receiptKeys: t.ctx.receiptKeys };
     await addNote(deps, { id: agent.id, services }, r1.body.id, "note interne libre");
     await addNote(deps, { id: agent.id, services }, r2.body.id, "note interne conservée");
@@ -46,7 +58,9 @@ describe("retention (product §8)", () => {
     expect(await applyRetention(t.ctx)).toEqual({ archived: 0, purged: 1, notesPurged: 0 });
     expect(await t.ctx.db.selectFrom("requests").select("id").where("id", "=", r1.body.id).executeTakeFirst()).toBeUndefined();
     // The company's activity follows: no open request, nothing unread.
-    expect(await t.ctx.db.selectFrom("company_activity").select(["unread", "open_requests"]).where("siren", "=", free).execute()).toEqual([{ unread: 0, open_requests: 0 }]);
+    expect(await t.ctx.db.selectFrom("company_activity").select(["unread", "open_requests"]).where("siren", "=", free).execute()).toEqual([
+      { unread: 0, open_requests: 0 },
+    ]);
     expect(await t.ctx.db.selectFrom("requests").select("id").where("id", "=", r2.body.id).executeTakeFirst()).toBeDefined();
     expect(await t.ctx.files.exists(file.body.sha256)).toBe(false);
     const journal = (await t.ctx.db.selectFrom("journal").select("action").execute()).map((j) => j.action);

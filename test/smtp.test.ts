@@ -45,9 +45,9 @@ describe("mail delivery over real SMTP", () => {
     const transport = smtpTransport(`smtp://127.0.0.1:${port}`, "Messagerie Pro <ne-pas-repondre@messagerie.test>");
     const worker = createWorker({ db: database.db, clock, logger: createLogger("silent"), handlers: { mail: mailOutboxHandler(transport) } });
     const expiresAt = new Date("2026-11-28T09:30:00Z");
-    await database.db.transaction().execute((tx) =>
-      queueMail(tx, clock.now(), deviceCodeMail({ to: "lila.rosemonde@gestion.com", firstName: "Lila", code: "482913", expiresAt })),
-    );
+    await database.db
+      .transaction()
+      .execute((tx) => queueMail(tx, clock.now(), deviceCodeMail({ to: "lila.rosemonde@gestion.com", firstName: "Lila", code: "482913", expiresAt })));
 
     // No server listening yet: the attempt fails and the mail waits.
     await worker.drain();

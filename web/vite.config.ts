@@ -5,7 +5,8 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { defineConfig, type Plugin } from "vite";
 import react from "@vitejs/plugin-react";
 
-const OUT_DIR = fileURLToPath(new URL("../dist/web", import.meta.url));
+/** `WEB_DIST_DIR` builds elsewhere (the server reads the same variable), e.g. for two builds side by side. */
+const OUT_DIR = process.env.WEB_DIST_DIR ?? fileURLToPath(new URL("../dist/web", import.meta.url));
 
 /**
  * Writes a `.br` and a `.gz` beside every text asset of the build, once, at the best compression: the server
@@ -20,7 +21,10 @@ function precompress(): Plugin {
       for (const file of walk(OUT_DIR).filter((f) => /\.(js|css|html|svg|json|txt)$/.test(f))) {
         const content = readFileSync(file);
         if (content.length < 1024) continue;
-        writeFileSync(`${file}.br`, brotliCompressSync(content, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: content.length } }));
+        writeFileSync(
+          `${file}.br`,
+          brotliCompressSync(content, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: content.length } }),
+        );
         writeFileSync(`${file}.gz`, gzipSync(content, { level: 9 }));
       }
     },

@@ -1,10 +1,9 @@
 import { Command, CommanderError } from "commander";
-import cliProgress from "cli-progress";
 import { ConfigError, loadConfig } from "../platform/config.js";
 import { DataDirLockedError } from "../platform/db/lock.js";
 import { DomainError } from "../platform/errors.js";
 import { createLogger } from "../platform/logger.js";
-import { importEtablissements, importLegalRepresentatives, importTaxServices, importUnitesLegales, type ImportReport } from "../modules/companies/index.js";
+import { importEtablissements, importLegalRepresentatives, importTaxServices, importUnitesLegales } from "../modules/companies/index.js";
 import { appendJournal, chainJournal, verifyJournal } from "../modules/journal/index.js";
 import { markBatchPosted, markLetterReturned, writePrintBatch } from "../modules/letters/index.js";
 import { createAgent, totpNow } from "../modules/backoffice/index.js";
@@ -12,6 +11,7 @@ import { createContext, loadReceiptKeys, type AppContext, correspondenceDepsOf }
 import { setLegalHold, verifyExport, verifyReceipt } from "../modules/requests/index.js";
 import { existsSync, readFileSync } from "node:fs";
 import { startBackgroundWork } from "./worker.js";
+import { timedImport } from "./cli.import.js";
 import { disableSoftware, listSoftware, registerSoftware } from "../modules/software/index.js";
 import { DEMO_AGENTS } from "./demo.js";
 import { runCampaign } from "../modules/correspondence/index.js";
@@ -21,7 +21,7 @@ const out = (line: string): void => {
 };
 
 /** Opens the context for one command and always closes it. Operator commands log only warnings. */
-async function withContext<T>(run: (ctx: AppContext) => Promise<T>): Promise<T> {
+async function withContext<T>(run: (ctx: AppContext) => T | Promise<T>): Promise<T> {
   const config = loadConfig();
   const ctx = await createContext(config, { logger: createLogger(process.env.LOG_LEVEL ?? "warn") });
   try {
@@ -31,56 +31,13 @@ async function withContext<T>(run: (ctx: AppContext) => Promise<T>): Promise<T> 
   }
 }
 
-function progressBar(label: string) {
-  if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
-  const bar = new cliProgress.SingleBar(
-    { format: `${label} [{bar}] {percentage}% | {rows} lignes | {eta_formatted}`, stream: process.stderr, hideCursor: true },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
-  return {
-    update: (read: number, total: number, rows: number) => {
-      if (!started) {
-        bar.start(total, 0, { rows: 0 });
-        started = true;
-      }
-      bar.update(read, { rows });
-    },
-    stop: () => started && bar.stop(),
-  };
-}
-
-function printReport(report: ImportReport, seconds: number) {
-  out(`${report.file} : ${report.imported} lignes importées, ${report.rejected} rejetées (${seconds.toFixed(1)} s).`);
-  for (const r of report.rejections) out(`  ligne ${r.line} : ${r.reason}`);
-  if (report.rejected > report.rejections.length) out(`  … et ${report.rejected - report.rejections.length} autres rejets.`);
-}
-
-async function timedImport(label: string, run: (onProgress: (read: number, total: number, rows: number) => void) => Promise<ImportReport>) {
-  const bar = progressBar(label);
-  const t0 = performance.now();
-  try {
-    const report = await run(bar.update);
-    bar.stop();
-    printReport(report, (performance.now() - t0) / 1000);
-    return report;
-  } catch (error) {
-    bar.stop();
-    throw error;
-  }
-}
-
 export function buildCli(): Command {
-  const program = new Command()
-    .name("npm run cli --")
-    .description("Commandes d'exploitation de Messagerie Pro")
-    .showHelpAfterError()
-    .exitOverride();
+  const program = new Command().name("npm run cli --").description("Commandes d'exploitation de Messagerie Pro").showHelpAfterError().exitOverride();
 
   program
     .command("migrate")
     .description("Applique les migrations de la base de données")
-    .action(() => withContext(async () => out("Base de données à jour.")));
+    .action(() => withContext(() => out("Base de données à jour.")));
 
   program
     .command("import-sirene")
@@ -92,7 +49,8 @@ export function buildCli(): Command {
         if (!opts.unites && !opts.etablissements) throw new DomainError("invalid", "missing_file", "Indiquez --unites FICHIER et/ou --etablissements FICHIER.");
         let rejected = 0;
         if (opts.unites) rejected += (await timedImport("Unités légales", (p) => importUnitesLegales(ctx.db, opts.unites!, ctx.clock.now(), p))).rejected;
-        if (opts.etablissements) rejected += (await timedImport("Établissements", (p) => importEtablissements(ctx.db, opts.etablissements!, ctx.clock.now(), p))).rejected;
+        if (opts.etablissements)
+          rejected += (await timedImport("Établissements", (p) => importEtablissements(ctx.db, opts.etablissements!, ctx.clock.now(), p))).rejected;
         if (rejected > 0) process.exitCode = 2;
       }),
     );
@@ -156,7 +114,10 @@ export function buildCli(): Command {
     .option("--public", "client public (logiciel installé, sans secret) : PKCE seul", false)
     .action((opts: { name: string; redirectUri: string[]; public: boolean }) =>
       withContext(async (ctx) => {
-        const software = await registerSoftware({ db: ctx.db, clock: ctx.clock, oauthKey: ctx.config.oauthKey }, { name: opts.name, redirectUris: opts.redirectUri, public: opts.public });
+        const software = await registerSoftware(
+          { db: ctx.db, clock: ctx.clock, oauthKey: ctx.config.oauthKey },
+          { name: opts.name, redirectUris: opts.redirectUri, public: opts.public },
+        );
         out(`Logiciel enregistré : ${software.name}`);
         out(`client_id : ${software.clientId}`);
         if (software.clientSecret) {
@@ -200,7 +161,8 @@ export function buildCli(): Command {
     .action((campaignId: string, opts: { chunk: string }) =>
       withContext(async (ctx) => {
         const chunk = Number(opts.chunk);
-        if (!Number.isInteger(chunk) || chunk < 1 || chunk > 5_000) throw new DomainError("invalid", "invalid_chunk", "--chunk : un nombre de lignes entre 1 et 5 000.");
+        if (!Number.isInteger(chunk) || chunk < 1 || chunk > 5_000)
+          throw new DomainError("invalid", "invalid_chunk", "--chunk : un nombre de lignes entre 1 et 5 000.");
         const handled = await runCampaign(correspondenceDepsOf(ctx), campaignId, { chunk });
         out(`${handled} ligne(s) traitée(s).`);
       }),
@@ -216,7 +178,12 @@ export function buildCli(): Command {
       withContext(async (ctx) => {
         const batch = await writePrintBatch(ctx, opts.date, opts.out);
         await ctx.db.transaction().execute((tx) =>
-          appendJournal(tx, ctx.clock.now(), { actor: { kind: "operator" }, action: "letters.batch_printed", subject: { type: "print_batch", id: batch.batchId }, data: { date: opts.date, letters: batch.letters } }),
+          appendJournal(tx, ctx.clock.now(), {
+            actor: { kind: "operator" },
+            action: "letters.batch_printed",
+            subject: { type: "print_batch", id: batch.batchId },
+            data: { date: opts.date, letters: batch.letters },
+          }),
         );
         out(`Lot ${batch.batchId} : ${batch.letters} courrier(s).`);
         out(`  PDF       : ${batch.pdfPath}`);
@@ -233,7 +200,12 @@ export function buildCli(): Command {
         if (!/^[0-9a-f-]{36}$/.test(batchId)) throw new DomainError("invalid", "invalid_batch", `Identifiant de lot invalide : ${batchId}`);
         const n = await ctx.db.transaction().execute(async (tx) => {
           const count = await markBatchPosted(ctx, batchId, tx);
-          await appendJournal(tx, ctx.clock.now(), { actor: { kind: "operator" }, action: "letters.batch_posted", subject: { type: "print_batch", id: batchId }, data: { letters: count } });
+          await appendJournal(tx, ctx.clock.now(), {
+            actor: { kind: "operator" },
+            action: "letters.batch_posted",
+            subject: { type: "print_batch", id: batchId },
+            data: { letters: count },
+          });
           return count;
         });
         out(`Lot ${batchId} posté : ${n} courrier(s) ; les codes ne sont plus conservés en clair.`);
@@ -248,7 +220,12 @@ export function buildCli(): Command {
         if (!/^[0-9a-f-]{36}$/.test(letterId)) throw new DomainError("invalid", "invalid_letter", `Identifiant de courrier invalide : ${letterId}`);
         const row = await ctx.db.transaction().execute(async (tx) => {
           const r = await markLetterReturned(ctx, letterId, tx);
-          await appendJournal(tx, ctx.clock.now(), { actor: { kind: "operator" }, action: "letter.returned", subject: { type: "letter", id: letterId }, data: { siren: r.siren, adhesionId: r.adhesion_id } });
+          await appendJournal(tx, ctx.clock.now(), {
+            actor: { kind: "operator" },
+            action: "letter.returned",
+            subject: { type: "letter", id: letterId },
+            data: { siren: r.siren, adhesionId: r.adhesion_id },
+          });
           return r;
         });
         out(`Courrier ${letterId} (SIREN ${row.siren}) enregistré comme retourné (NPAI).`);
@@ -265,7 +242,9 @@ export function buildCli(): Command {
         if (chained > 0) out(`${chained} entrée(s) récentes chaînées.`);
         const verdict = await verifyJournal(ctx.db);
         if (verdict.ok) {
-          out(`Journal intègre : ${verdict.entries} entrées, dernière empreinte ${verdict.lastHash}.${verdict.unchained ? ` (${verdict.unchained} entrée(s) en cours d'écriture, pas encore chaînées.)` : ""}`);
+          out(
+            `Journal intègre : ${verdict.entries} entrées, dernière empreinte ${verdict.lastHash}.${verdict.unchained ? ` (${verdict.unchained} entrée(s) en cours d'écriture, pas encore chaînées.)` : ""}`,
+          );
         } else {
           out(`Journal ROMPU à l'entrée ${verdict.brokenSeq} : ${verdict.reason} (${verdict.entries} entrées valides avant).`);
           process.exitCode = 1;
@@ -315,14 +294,22 @@ export function buildCli(): Command {
     .command("verify-export")
     .description("Vérifie un export signé (ZIP), sans base de données : signature du manifeste, puis chaque fichier")
     .argument("<fichier>", "export (ZIP)")
-    .option("--public-key <fichier.pem>", "clé publique (GET /api/v1/receipts/public-key) ; sinon celle de la configuration locale")
+    .option("--public-key <fichier.pem>", "clé publique de la plateforme, téléchargée à GET /api/v1/receipts/public-key (obligatoire)")
     .action(async (file: string, opts: { publicKey?: string }) => {
       if (!existsSync(file)) throw new DomainError("invalid", "file_not_found", `Fichier illisible : ${file}`);
-      const publicKeyPem = opts.publicKey ? readFileSync(opts.publicKey, "utf8") : loadReceiptKeys(loadConfig()).publicKeyPem;
-      const verdict = await verifyExport(file, publicKeyPem);
+      // The key is the platform's, never a local one: an export checked with the wrong key would read INVALIDE.
+      if (!opts.publicKey)
+        throw new DomainError(
+          "invalid",
+          "public_key_required",
+          "Indiquez la clé publique de la plateforme qui a signé l'export : téléchargez-la à l'adresse /api/v1/receipts/public-key du site, puis passez-la avec --public-key FICHIER.",
+        );
+      if (!existsSync(opts.publicKey)) throw new DomainError("invalid", "file_not_found", `Clé publique illisible : ${opts.publicKey}`);
+      const verdict = await verifyExport(file, readFileSync(opts.publicKey, "utf8"));
       if (verdict.valid) {
         const m = verdict.manifest;
         out(`VALIDE : export du ${m.createdAt} pour ${m.person.name} <${m.person.connectionEmail}>, ${m.requests} demande(s), ${m.files.length} fichier(s).`);
+        if (m.keyFingerprint) out(`Signé par la clé d'empreinte SHA-256 ${m.keyFingerprint}.`);
       } else {
         out(`INVALIDE : ${verdict.file ? `${verdict.file} — ` : ""}${verdict.reason}.`);
         process.exitCode = 1;
@@ -353,7 +340,12 @@ export function buildCli(): Command {
       const config = loadConfig();
       if (config.isProduction) throw new DomainError("forbidden", "not_in_production", "Commande indisponible en production.");
       const agent = DEMO_AGENTS.find((a) => a.email === email.toLowerCase());
-      if (!agent) throw new DomainError("not_found", "unknown_demo_agent", `Agent de démonstration inconnu : ${email}. Agents : ${DEMO_AGENTS.map((a) => a.email).join(", ")}`);
+      if (!agent)
+        throw new DomainError(
+          "not_found",
+          "unknown_demo_agent",
+          `Agent de démonstration inconnu : ${email}. Agents : ${DEMO_AGENTS.map((a) => a.email).join(", ")}`,
+        );
       out(await totpNow(agent.totpSecret, new Date()));
     });
 

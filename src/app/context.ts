@@ -16,8 +16,10 @@ import { EXPORT_BUILD_KIND, exportBuildHandler, fillMissingDeadlines, receiptKey
 import { CAMPAIGN_RUN_KIND, campaignRunHandler, THREAD_PUBLISH_KIND, threadPublishHandler } from "../modules/correspondence/index.js";
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { tmpdir } from "node:os";
 import { generateKeyPairSync } from "node:crypto";
 import { localFileStore, type FileStore } from "../platform/files.js";
+import { s3FileStore } from "../platform/files.s3.js";
 import { clamdAntivirus, type Antivirus } from "../platform/antivirus.js";
 
 /** Everything the composition roots (server, worker, CLI) share. */
@@ -57,14 +59,18 @@ async function assertDurable(db: Kysely<DB>): Promise<void> {
  */
 export function loadReceiptKeys(config: Config): ReceiptKeys {
   if (config.receiptSigningKey) return receiptKeysFromPem(config.receiptSigningKey);
-  return receiptKeysFromPem(keyInDataDir(config, "receipt-signing-key.pem", () => generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString()));
+  return receiptKeysFromPem(
+    keyInDataDir(config, "receipt-signing-key.pem", () => generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString()),
+  );
 }
 
 /** The authorization server's signing key (EC P-256): from the configuration, or kept in the data folder outside production. */
 export function loadOauthSigningKey(config: Config): string {
   if (config.oauthSigningKey) return config.oauthSigningKey;
   if (config.isProduction) throw new Error("OAUTH_SIGNING_KEY est obligatoire en production");
-  return keyInDataDir(config, "oauth-signing-key.pem", () => generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" }).toString());
+  return keyInDataDir(config, "oauth-signing-key.pem", () =>
+    generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+  );
 }
 
 /** A private key (PEM) generated once and kept in the data folder (mode 0600); the first process to write it wins. */
@@ -90,15 +96,25 @@ function keyInDataDir(config: Config, name: string, generate: () => string): str
   }
 }
 
-/** Where the ZIPs of exports are written (kept 7 days), beside the data folder. */
-export const exportsDirOf = (config: Config) => join(resolve(config.dataDir), "exports");
+/**
+ * The file store of the configuration: the S3 bucket when one is configured (the data folder then holds no file
+ * content), else the local folder (the embedded default).
+ */
+export function fileStoreOf(config: Config): FileStore {
+  if (!config.s3) return localFileStore(config.filesDir);
+  return s3FileStore({ ...config.s3, stagingDir: config.s3.stagingDir ?? join(tmpdir(), "messagerie-pro-staging") });
+}
 
 /** Opens the database, applies migrations and builds the shared services. */
 export async function createContext(config: Config, overrides: ContextOverrides = {}): Promise<AppContext> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const clock = overrides.clock ?? systemClock;
+  const files = overrides.files ?? fileStoreOf(config);
+  // The store answers before anything starts (outside production, a missing bucket is created).
+  await files.check({ create: !config.isProduction });
   const database =
-    overrides.database ?? (await openDatabase({
+    overrides.database ??
+    (await openDatabase({
       url: config.databaseUrl,
       dataDir: config.dataDir,
       poolSize: config.databasePoolSize,
@@ -118,8 +134,7 @@ export async function createContext(config: Config, overrides: ContextOverrides 
   const sealer = createSealer(config.encryptionKey);
   const hasher = createPasswordHasher(config.argon2Concurrency);
   const receiptKeys = loadReceiptKeys(config);
-  const files = overrides.files ?? localFileStore(config.filesDir);
-  const exportDeps = { db, clock, files, receiptKeys, exportsDir: exportsDirOf(config) };
+  const exportDeps = { db, clock, files, receiptKeys };
   const correspondenceDeps = correspondenceDepsOf({ db, clock, sealer, receiptKeys });
   const worker = createWorker({
     db,

@@ -5,7 +5,14 @@ import type { Sealer } from "../platform/crypto.js";
 import { upsertCompanies, upsertEstablishments, upsertTaxService, setLegalRepresentatives, withLuhnKey } from "../modules/companies/index.js";
 import { createSpace, verifySpaceEmail, type PasswordHasher } from "../modules/spaces/index.js";
 import { createAgent } from "../modules/backoffice/index.js";
-import { activateAdhesion, confirmCompanyEmail, createSimplifiedSpace, requestAdhesion, type AdhesionsDeps, type ServiceCode } from "../modules/adhesions/index.js";
+import {
+  activateAdhesion,
+  confirmCompanyEmail,
+  createSimplifiedSpace,
+  requestAdhesion,
+  type AdhesionsDeps,
+  type ServiceCode,
+} from "../modules/adhesions/index.js";
 import { listLetterViews } from "../modules/letters/index.js";
 import { adhesionRightsPort } from "../modules/rights/index.js";
 
@@ -48,7 +55,18 @@ function companyRows(spec: CompanySpec, now: Date) {
   const nic = siretNic(spec.siren);
   const isActive = spec.isActive ?? true;
   return {
-    company: { siren: spec.siren, name: spec.name, acronym: null, legal_form: spec.legalForm ?? "5499", is_active: isActive, diffusion: "O", head_office_nic: nic, legal_rep_first_name: null, legal_rep_last_name: null, updated_at: now },
+    company: {
+      siren: spec.siren,
+      name: spec.name,
+      acronym: null,
+      legal_form: spec.legalForm ?? "5499",
+      is_active: isActive,
+      diffusion: "O",
+      head_office_nic: nic,
+      legal_rep_first_name: null,
+      legal_rep_last_name: null,
+      updated_at: now,
+    },
     headOffice: {
       siret: spec.siren + nic,
       siren: spec.siren,
@@ -97,17 +115,23 @@ export type SpaceSpec = { email: string; password: string; firstName: string; la
  * An active expert-mode space: created through the use case, then verified with the code read from the mail
  * that the creation queued (the same path a person takes).
  */
-export async function makeActiveSpace(deps: FactoryDeps & ({ publicUrl: string } | { config: { publicUrl: string } }), spec: SpaceSpec): Promise<{ spaceId: string; subscriberNumber: string }> {
+export async function makeActiveSpace(
+  deps: FactoryDeps & ({ publicUrl: string } | { config: { publicUrl: string } }),
+  spec: SpaceSpec,
+): Promise<{ spaceId: string; subscriberNumber: string }> {
   const publicUrl = "publicUrl" in deps ? deps.publicUrl : deps.config.publicUrl;
-  const created = await createSpace({ ...deps, publicUrl }, {
-    mode: "expert",
-    connectionEmail: spec.email,
-    password: spec.password,
-    firstName: spec.firstName,
-    lastName: spec.lastName,
-    phone: spec.phone ?? "01 23 45 67 89",
-    siren: spec.siren,
-  });
+  const created = await createSpace(
+    { ...deps, publicUrl },
+    {
+      mode: "expert",
+      connectionEmail: spec.email,
+      password: spec.password,
+      firstName: spec.firstName,
+      lastName: spec.lastName,
+      phone: spec.phone ?? "01 23 45 67 89",
+      siren: spec.siren,
+    },
+  );
   const code = await readQueuedCode(deps.db, spec.email, /code de validation : ([0-9A-Z]{4}-[0-9A-Z]{4})/i);
   if (!created.created) throw new Error(`${spec.email} already has a space`);
   await verifySpaceEmail(deps, { connectionEmail: spec.email, code });
@@ -152,7 +176,10 @@ export async function makeSimplifiedAdministrator(deps: FactoryDeps & { publicUr
   const token = await readQueuedCode(deps.db, companyEmail, /company-email\/confirm\?token=([A-Za-z0-9_-]+)/);
   await confirmCompanyEmail(adhesionsDeps, token, "127.0.0.1");
   if (companyEmail.toLowerCase() !== spec.email.toLowerCase()) {
-    await verifySpaceEmail(deps, { connectionEmail: spec.email, code: await readQueuedCode(deps.db, spec.email, /code de validation : ([0-9A-Z]{4}-[0-9A-Z]{4})/i) });
+    await verifySpaceEmail(deps, {
+      connectionEmail: spec.email,
+      code: await readQueuedCode(deps.db, spec.email, /code de validation : ([0-9A-Z]{4}-[0-9A-Z]{4})/i),
+    });
   }
   if (!created.created || !created.adhesionId) throw new Error(`${spec.email} already has a space`);
   const [letter] = await listLetterViews(deps, spec.siren, 1);
@@ -172,7 +199,12 @@ export async function makePortfolio(
   const adhesionsDeps: AdhesionsDeps = { ...deps, rights: adhesionRightsPort };
   for (const siren of spec.sirens) {
     const companyEmail = spec.companyEmail?.(siren);
-    const opened = await requestAdhesion(adhesionsDeps, spec.spaceId, { siren, quality: spec.quality ?? "mandated", services: spec.services, companyEmail }, { allowance: Number.MAX_SAFE_INTEGER });
+    const opened = await requestAdhesion(
+      adhesionsDeps,
+      spec.spaceId,
+      { siren, quality: spec.quality ?? "mandated", services: spec.services, companyEmail },
+      { allowance: Number.MAX_SAFE_INTEGER },
+    );
     // With the messagerie, a company without a verified address gets its 72-hour link first: confirmed here.
     if (opened.status === "awaiting_company_email") {
       await confirmCompanyEmail(adhesionsDeps, await readQueuedCode(deps.db, companyEmail!, /company-email\/confirm\?token=([A-Za-z0-9_-]+)/), "127.0.0.1");
@@ -199,10 +231,28 @@ export async function loadCampaignTargets(
   for (let from = 0; from < sirens.length; from += 5_000) {
     const part = sirens.slice(from, from + 5_000);
     const rows = part.map((siren, i) =>
-      companyRows({ siren, name: `ENTREPRISE CAMPAGNE ${from + i + 1}`, streetNumber: String(((from + i) % 200) + 1), streetType: "RUE", streetName: "DE LA ROQUETTE", postalCode: spec.postalCode, communeName: spec.communeName, communeCode: spec.communeCode }, now),
+      companyRows(
+        {
+          siren,
+          name: `ENTREPRISE CAMPAGNE ${from + i + 1}`,
+          streetNumber: String(((from + i) % 200) + 1),
+          streetType: "RUE",
+          streetName: "DE LA ROQUETTE",
+          postalCode: spec.postalCode,
+          communeName: spec.communeName,
+          communeCode: spec.communeCode,
+        },
+        now,
+      ),
     );
-    await upsertCompanies(deps.db, rows.map((r) => r.company));
-    await upsertEstablishments(deps.db, rows.map((r) => r.headOffice));
+    await upsertCompanies(
+      deps.db,
+      rows.map((r) => r.company),
+    );
+    await upsertEstablishments(
+      deps.db,
+      rows.map((r) => r.headOffice),
+    );
     const adhering = part.filter((_, i) => from + i < spec.withMessagerie);
     if (adhering.length === 0) continue;
     await sql`
@@ -214,5 +264,59 @@ export async function loadCampaignTargets(
       SELECT s, 'contact-' || s || '@entreprise.test', ${now}::timestamptz, ${now}::timestamptz FROM unnest(${adhering}::text[]) AS s
       ON CONFLICT (siren) DO NOTHING`.execute(deps.db);
   }
+  return sirens;
+}
+
+/**
+ * A firm's clients written in bulk (teams at 500 companies, their benchmark and tests): `count` active companies in
+ * Paris 11e, each with a verified company e-mail address and an activated adhesion of `spaceId` that made her
+ * administrator of `services` — what the adhesion use case leaves, without its letter and code per company, which
+ * would make the data set the thing measured. Answers the SIRENs, in order.
+ */
+export async function loadAdministeredCompanies(
+  deps: Pick<FactoryDeps, "db" | "clock">,
+  spec: { base: number; count: number; spaceId: string; services: ServiceCode[] },
+): Promise<string[]> {
+  const now = deps.clock.now();
+  const sirens = Array.from({ length: spec.count }, (_, i) => withLuhnKey(String(spec.base + i).padStart(8, "0")));
+  const rows = sirens.map((siren, i) =>
+    companyRows(
+      {
+        siren,
+        name: `CLIENT DU CABINET ${i + 1}`,
+        streetNumber: String((i % 200) + 1),
+        streetType: "RUE",
+        streetName: "OBERKAMPF",
+        postalCode: "75011",
+        communeName: "PARIS 11",
+        communeCode: "75111",
+      },
+      now,
+    ),
+  );
+  await upsertCompanies(
+    deps.db,
+    rows.map((r) => r.company),
+  );
+  await upsertEstablishments(
+    deps.db,
+    rows.map((r) => r.headOffice),
+  );
+  await sql`
+    INSERT INTO company_emails (siren, email, verified_at, updated_at)
+    SELECT s, 'contact-' || s || '@client.test', ${now}::timestamptz, ${now}::timestamptz FROM unnest(${sirens}::text[]) AS s
+    ON CONFLICT (siren) DO NOTHING`.execute(deps.db);
+  await sql`
+    WITH a AS (
+      INSERT INTO adhesions (id, space_id, siren, origin, quality, services, status, created_at, activated_at)
+      SELECT gen_random_uuid(), ${spec.spaceId}::uuid, s, 'expert', 'mandated', ${JSON.stringify(spec.services)}::jsonb, 'active', ${now}::timestamptz,
+             ${now}::timestamptz
+        FROM unnest(${sirens}::text[]) AS s
+      RETURNING id, siren)
+    INSERT INTO rights (id, space_id, siren, service, role, tax_scope, state, valid_from, valid_until, adhesion_id, granted_by_right, granted_by_space,
+                        created_at, revoked_at)
+    SELECT gen_random_uuid(), ${spec.spaceId}::uuid, a.siren, svc, 'administrator', NULL, 'active', ${now}::timestamptz, NULL, a.id, NULL, NULL,
+           ${now}::timestamptz, NULL
+      FROM a CROSS JOIN unnest(${spec.services}::text[]) AS svc`.execute(deps.db);
   return sirens;
 }

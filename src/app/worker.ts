@@ -4,7 +4,16 @@ import { chainJournal } from "../modules/journal/index.js";
 import { purgeRecovery, purgeUnverifiedSpaces } from "../modules/spaces/index.js";
 import { expireAdhesions } from "../modules/adhesions/index.js";
 import { runRightsHousekeeping } from "../modules/rights/index.js";
-import { applyRetention, autoCloseAnswered, expireUploads, purgeExports, sendDigests, sendReminders, sweepFiles } from "../modules/requests/index.js";
+import {
+  applyRetention,
+  autoCloseAnswered,
+  expireUploads,
+  prunePresence,
+  purgeExports,
+  sendDigests,
+  sendReminders,
+  sweepFiles,
+} from "../modules/requests/index.js";
 import type { AppContext } from "./context.js";
 
 const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
@@ -14,7 +23,7 @@ const FILE_SWEEP_EVERY_MS = 24 * 3_600_000;
 /**
  * Periodic clean-up: adhesions whose code or link ran out, delegation offers past 14 days, rights past their end
  * date, rights records a year after revocation, unverified spaces after 7 days, expired sessions; with
- * `sweepFiles`, the stored files no row refers to. Safe to run in several processes.
+ * `sweepFiles`, the stored files no row refers to; the presences on request pages long over. Safe to run in several processes.
  */
 export async function runHousekeeping(ctx: AppContext, options: { sweepFiles?: boolean } = {}) {
   const adhesions = await expireAdhesions(ctx);
@@ -30,7 +39,8 @@ export async function runHousekeeping(ctx: AppContext, options: { sweepFiles?: b
   const oauth = await purgeExpiredArtifacts(ctx.db);
   const files = options.sweepFiles ? await sweepFiles(ctx) : undefined;
   const exports = await purgeExports(ctx);
-  return { adhesions, rights, closed, digests, reminders, uploads, retention, spaces, sessions, oauth, files, exports };
+  const presence = await prunePresence(ctx);
+  return { adhesions, rights, closed, digests, reminders, uploads, retention, spaces, sessions, oauth, files, exports, presence };
 }
 
 /** Starts the outbox worker and the housekeeping timer; returns a function that stops both. */
@@ -50,9 +60,11 @@ export function startBackgroundWork(ctx: AppContext): () => Promise<void> {
   const tick = () => {
     const sweep = Date.now() - lastSweep >= FILE_SWEEP_EVERY_MS;
     if (sweep) lastSweep = Date.now();
-    return runHousekeeping(ctx, { sweepFiles: sweep }).catch((error: unknown) => ctx.logger.error({ err: error instanceof Error ? error.message : String(error) }, "housekeeping failed"));
+    return runHousekeeping(ctx, { sweepFiles: sweep }).catch((error: unknown) =>
+      ctx.logger.error({ err: error instanceof Error ? error.message : String(error) }, "housekeeping failed"),
+    );
   };
-  const timer = setInterval(tick, HOUSEKEEPING_EVERY_MS);
+  const timer = setInterval(() => void tick(), HOUSEKEEPING_EVERY_MS);
   timer.unref();
   void tick();
   return async () => {

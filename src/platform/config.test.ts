@@ -13,8 +13,27 @@ describe("loadConfig", () => {
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
       const message = (error as Error).message;
-      for (const name of ["DATABASE_URL", "SMTP_URL", "ENCRYPTION_KEY", "PUBLIC_URL", "RECEIPT_SIGNING_KEY", "OAUTH_KEY", "OAUTH_SIGNING_KEY"]) expect(message).toContain(name);
+      for (const name of ["DATABASE_URL", "SMTP_URL", "ENCRYPTION_KEY", "PUBLIC_URL", "RECEIPT_SIGNING_KEY", "OAUTH_KEY", "OAUTH_SIGNING_KEY"])
+        expect(message).toContain(name);
     }
+  });
+  it("keeps the files in the local folder unless an S3 bucket is configured", () => {
+    expect(loadConfig({}).s3).toBeUndefined();
+    expect(loadConfig({ S3_ENDPOINT: "http://127.0.0.1:8470", S3_BUCKET: "messagerie-pro" }).s3).toEqual({
+      endpoint: "http://127.0.0.1:8470",
+      bucket: "messagerie-pro",
+      region: "us-east-1",
+      forcePathStyle: true,
+      stagingDir: undefined,
+    });
+    expect(loadConfig({ S3_BUCKET: "messagerie-pro", S3_REGION: "eu-west-3" }).s3).toMatchObject({
+      endpoint: undefined,
+      region: "eu-west-3",
+      forcePathStyle: false,
+    });
+    expect(loadConfig({ S3_ENDPOINT: "http://s3.local", S3_BUCKET: "b-1", S3_FORCE_PATH_STYLE: "0" }).s3?.forcePathStyle).toBe(false);
+    expect(() => loadConfig({ S3_ENDPOINT: "http://127.0.0.1:8470" })).toThrow(/S3_BUCKET est obligatoire/);
+    expect(() => loadConfig({ S3_BUCKET: "Pas_Un_Nom" })).toThrow(/S3_BUCKET/);
   });
   it("names malformed values", () => {
     expect(() => loadConfig({ PORT: "abc" })).toThrow(/PORT/);

@@ -18,10 +18,16 @@ const envSchema = z.object({
   /** Embedded PGlite data folder, used when DATABASE_URL is not set. */
   DATA_DIR: z.string().min(1).default("./data"),
   /** A real PostgreSQL server; required in production. */
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "doit être une URL postgres://").optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "doit être une URL postgres://")
+    .optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** SMTP server (smtp:// or smtps://); without it mails go to the built-in mail catcher. */
-  SMTP_URL: z.string().regex(/^smtps?:\/\//, "doit être une URL smtp:// ou smtps://").optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, "doit être une URL smtp:// ou smtps://")
+    .optional(),
   MAIL_FROM: z.string().min(3).default("Messagerie Pro <ne-pas-repondre@messagerie-pro.localhost>"),
   /** Key (≥ 32 characters) that encrypts agents' TOTP secrets and letters at rest. */
   ENCRYPTION_KEY: secret.optional(),
@@ -49,8 +55,23 @@ const envSchema = z.object({
   SOFTWARE_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   /** Folder of the content-addressed file store (attachments); default `<DATA_DIR>/files`. */
   FILES_DIR: z.string().min(1).optional(),
+  /** An S3 object store for the files (attachments, exports) instead of the local folder: its URL (absent: AWS). */
+  S3_ENDPOINT: z.url().optional(),
+  /** The bucket; setting it (or S3_ENDPOINT) moves the files to the object store. */
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "doit être un nom de compartiment S3 (3 à 63 minuscules, chiffres, points, tirets)")
+    .optional(),
+  S3_REGION: z.string().min(1).default("us-east-1"),
+  /** Path-style addressing (http://host/bucket/key); default: true when S3_ENDPOINT is set. */
+  S3_FORCE_PATH_STYLE: z.enum(["1", "0", "true", "false", "yes", "no"]).optional(),
+  /** Local folder where uploads stream in before they go to the object store; default: the system's temporary folder. */
+  S3_STAGING_DIR: z.string().min(1).optional(),
   /** ClamAV daemon (tcp://host:3310); when set, every upload is scanned and refused if the scanner is down. */
-  CLAMAV_URL: z.string().regex(/^tcp:\/\/[^:/]+(:\d+)?\/?$/, "doit être de la forme tcp://hôte:3310").optional(),
+  CLAMAV_URL: z
+    .string()
+    .regex(/^tcp:\/\/[^:/]+(:\d+)?\/?$/, "doit être de la forme tcp://hôte:3310")
+    .optional(),
   /** Loads the demo data set on an empty database. */
   DEMO_DATA: flag(true),
   /** Runs the background worker inside the server process. */
@@ -81,6 +102,8 @@ export type Config = {
   oauthSigningKey: string | undefined;
   softwareRatePerMinute: number;
   filesDir: string;
+  /** The object store of the files; absent: the local folder `filesDir`. */
+  s3: { endpoint: string | undefined; bucket: string; region: string; forcePathStyle: boolean; stagingDir: string | undefined } | undefined;
   clamavUrl: string | undefined;
   demoData: boolean;
   runWorker: boolean;
@@ -132,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.OAUTH_KEY) problems.push("OAUTH_KEY est obligatoire en production");
     if (!e.OAUTH_SIGNING_KEY) problems.push("OAUTH_SIGNING_KEY est obligatoire en production");
   }
+  if (e.S3_ENDPOINT && !e.S3_BUCKET) problems.push("S3_BUCKET est obligatoire avec S3_ENDPOINT");
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     env: e.NODE_ENV,
@@ -154,8 +178,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     overloadEventLoopDelayMs: e.OVERLOAD_EVENT_LOOP_DELAY_MS ?? (isProduction ? 1_000 : 0),
     overloadPoolWaiting: e.OVERLOAD_POOL_WAITING,
-    httpTimeouts: { headersMs: Math.min(e.HTTP_HEADERS_TIMEOUT_MS, e.HTTP_REQUEST_TIMEOUT_MS), requestMs: e.HTTP_REQUEST_TIMEOUT_MS, keepAliveMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS },
+    httpTimeouts: {
+      headersMs: Math.min(e.HTTP_HEADERS_TIMEOUT_MS, e.HTTP_REQUEST_TIMEOUT_MS),
+      requestMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    },
     filesDir: e.FILES_DIR ?? `${e.DATA_DIR.replace(/\/$/, "")}/files`,
+    s3: e.S3_BUCKET
+      ? {
+          endpoint: e.S3_ENDPOINT,
+          bucket: e.S3_BUCKET,
+          region: e.S3_REGION,
+          forcePathStyle: e.S3_FORCE_PATH_STYLE === undefined ? e.S3_ENDPOINT !== undefined : ["1", "true", "yes"].includes(e.S3_FORCE_PATH_STYLE),
+          stagingDir: e.S3_STAGING_DIR,
+        }
+      : undefined,
     clamavUrl: e.CLAMAV_URL,
     demoData: isProduction ? false : e.DEMO_DATA,
     runWorker: e.RUN_WORKER,

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, randomInt, scryptSync, timingSafeEqual } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createPublicKey, randomBytes, randomInt, scryptSync, timingSafeEqual } from "node:crypto";
 
 /** 256-bit random token, base64url (43 characters). */
 export function randomToken(): string {
@@ -17,7 +17,15 @@ export function sha256Hex(input: string | Uint8Array): string {
  */
 export function fingerprintOf(value: unknown): string {
   const canonical = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(canonical) : v !== null && typeof v === "object" ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v;
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v !== null && typeof v === "object"
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+          )
+        : v;
   return sha256Hex(JSON.stringify(canonical(value)));
 }
 
@@ -42,11 +50,7 @@ export function randomCrockford(length: number): string {
  * Returns null when a character is outside the alphabet.
  */
 export function normaliseCrockford(input: string): string | null {
-  const s = input
-    .toUpperCase()
-    .replace(/[\s-]/g, "")
-    .replace(/[IL]/g, "1")
-    .replace(/O/g, "0");
+  const s = input.toUpperCase().replace(/[\s-]/g, "").replace(/[IL]/g, "1").replace(/O/g, "0");
   return /^[0-9A-HJKMNP-TV-Z]*$/.test(s) ? s : null;
 }
 
@@ -91,3 +95,10 @@ export function createSealer(secret: string) {
   };
 }
 export type Sealer = ReturnType<typeof createSealer>;
+
+/** The SHA-256 of a public key's DER encoding (SubjectPublicKeyInfo), in hex: how an export names its signing key. */
+export function keyFingerprint(publicKeyPem: string): string {
+  return createHash("sha256")
+    .update(createPublicKey(publicKeyPem).export({ type: "spki", format: "der" }))
+    .digest("hex");
+}

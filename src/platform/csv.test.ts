@@ -8,9 +8,21 @@ describe("CSV for spreadsheets", () => {
     expect(neutraliseCell("Martin distribution")).toBe("Martin distribution");
   });
   it("writes semicolons, a BOM and quotes what needs it; the cells read back", () => {
-    const text = frenchCsv(["siren", "motif"], [["812345676", 'il a dit "non"; puis =HYPERLINK()'], ["845123900", null], [3, "=cmd"]]);
+    const text = frenchCsv(
+      ["siren", "motif"],
+      [
+        ["812345676", 'il a dit "non"; puis =HYPERLINK()'],
+        ["845123900", null],
+        [3, "=cmd"],
+      ],
+    );
     expect(text.startsWith("\uFEFF")).toBe(true);
-    const back = parse(text.slice(1), { delimiter: ";" }) as string[][];
-    expect(back).toEqual([["siren", "motif"], ["812345676", 'il a dit "non"; puis =HYPERLINK()'], ["845123900", ""], ["3", "'=cmd"]]);
+    const back = parse(text.slice(1), { delimiter: ";" });
+    expect(back).toEqual([
+      ["siren", "motif"],
+      ["812345676", 'il a dit "non"; puis =HYPERLINK()'],
+      ["845123900", ""],
+      ["3", "'=cmd"],
+    ]);
   });
 });

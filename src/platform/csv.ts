@@ -16,6 +16,19 @@ export function frenchCsv(header: string[], rows: (string | number | null | unde
   return `\uFEFF${stringify([header.map(neutraliseCell), ...cells], { delimiter: ";", record_delimiter: "\r\n" })}`;
 }
 
+/**
+ * The same CSV as `frenchCsv`, written as its rows come (a list read page after page): the BOM and the header
+ * first, then one chunk per batch of rows, so that a long export is never held whole in memory.
+ */
+export async function* frenchCsvStream(header: string[], batches: AsyncIterable<(string | number | null | undefined)[][]>): AsyncGenerator<string> {
+  yield `\uFEFF${stringify([header.map(neutraliseCell)], { delimiter: ";", record_delimiter: "\r\n" })}`;
+  for await (const rows of batches) {
+    if (rows.length === 0) continue;
+    const cells = rows.map((r) => r.map((v) => (v === null || v === undefined ? "" : typeof v === "number" ? String(v) : neutraliseCell(v))));
+    yield stringify(cells, { delimiter: ";", record_delimiter: "\r\n" });
+  }
+}
+
 /** One CSV record (for files read by machines, such as the printer's manifest): csv-stringify, cells neutralised. */
 export function csvRecord(cells: string[], delimiter = ","): string {
   return stringify([cells.map(neutraliseCell)], { delimiter, record_delimiter: "\n" });
@@ -29,11 +42,15 @@ export function csvRecord(cells: string[], delimiter = ","): string {
 export function readCsvTable(content: Buffer): { header: string[]; rows: string[][] } {
   const text = content.toString("utf8").replace(/^\uFEFF/, "");
   if (content.includes(0) || text.includes("\uFFFD")) {
-    throw new DomainError("unsupported_type", "not_csv", "Ce fichier n'est pas un fichier CSV (texte UTF-8) : enregistrez-le au format « CSV UTF-8 » et réessayez.");
+    throw new DomainError(
+      "unsupported_type",
+      "not_csv",
+      "Ce fichier n'est pas un fichier CSV (texte UTF-8) : enregistrez-le au format « CSV UTF-8 » et réessayez.",
+    );
   }
   let records: string[][];
   try {
-    records = parse(text, { delimiter: [";", ","], relax_column_count: true, skip_empty_lines: false, trim: true, bom: true }) as string[][];
+    records = parse(text, { delimiter: [";", ","], relax_column_count: true, skip_empty_lines: false, trim: true, bom: true });
   } catch (error) {
     throw new DomainError("invalid", "invalid_csv", `Le fichier CSV est mal formé : ${(error as Error).message}`);
   }

@@ -32,5 +32,4 @@ export class DomainError extends Error {
   }
 }
 
-export const notFound = (what = "ressource") =>
-  new DomainError("not_found", "not_found", `${what[0]?.toUpperCase()}${what.slice(1)} introuvable.`);
+export const notFound = (what = "ressource") => new DomainError("not_found", "not_found", `${what[0]?.toUpperCase()}${what.slice(1)} introuvable.`);

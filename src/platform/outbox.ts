@@ -73,13 +73,17 @@ export function createWorker(options: WorkerOptions) {
     return rows.rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
   }
 
-  async function settle(job: OutboxJob, error: unknown): Promise<void> {
+  /** Marks a job done, or failed with what its handler threw (whatever it threw: even a falsy value is a failure). */
+  async function settle(job: OutboxJob, failure: { error: unknown } | undefined): Promise<void> {
     const now = clock.now();
-    if (!error) {
+    if (!failure) {
       await db.updateTable("outbox").set({ status: "done", done_at: now, last_error: null }).where("id", "=", job.id).execute();
       return;
     }
-    const message = error instanceof Error ? error.message : String(error);
+    const { error } = failure;
+    // The cause too (a stored file's ENOENT, an object store's answer): the message alone may be the user's sentence.
+    const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.name}: ${error.cause.message})` : "";
+    const message = (error instanceof Error ? error.message : String(error)) + cause;
     const dead = job.attempts >= maxAttempts;
     logger.warn({ outboxId: job.id, kind: job.kind, attempts: job.attempts, err: message, dead }, "outbox delivery failed");
     await db
@@ -98,14 +102,14 @@ export function createWorker(options: WorkerOptions) {
     const jobs = await claim();
     for (const job of jobs) {
       const handler = handlers[job.kind];
-      let error: unknown;
+      let failure: { error: unknown } | undefined;
       try {
         if (!handler) throw new Error(`no handler for outbox kind "${job.kind}"`);
         await handler(job);
       } catch (e) {
-        error = e ?? new Error("unknown failure");
+        failure = { error: e ?? new Error("unknown failure") };
       }
-      await settle(job, error);
+      await settle(job, failure);
     }
     return jobs.length;
   }

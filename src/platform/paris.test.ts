@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isCalendarDay, parisDay, parisDayEnd, parisDayStart } from "./paris.js";
+import { isCalendarDay, parisDay, parisDayEnd, parisDayLastInstant, parisDayStart } from "./paris.js";
 
 describe("the Paris calendar", () => {
   it("begins winter days at 23:00 UTC the day before, summer days at 22:00", () => {
@@ -15,6 +15,13 @@ describe("the Paris calendar", () => {
     expect(parisDayEnd("2026-12-31").toISOString()).toBe("2026-12-31T23:00:00.000Z");
     expect(parisDay(new Date("2026-12-31T23:30:00.000Z"))).toBe("2027-01-01");
     expect(parisDay(new Date("2026-07-14T21:59:59.000Z"))).toBe("2026-07-14");
+  });
+  it("ends a day at its last instant in Paris, on the day itself — clock changes and new year included", () => {
+    expect(parisDayLastInstant("2026-12-17").toISOString()).toBe("2026-12-17T22:59:59.999Z");
+    expect(parisDayLastInstant("2026-07-14").toISOString()).toBe("2026-07-14T21:59:59.999Z");
+    expect(parisDayLastInstant("2026-03-29").toISOString()).toBe("2026-03-29T21:59:59.999Z");
+    expect(parisDayLastInstant("2026-10-25").toISOString()).toBe("2026-10-25T22:59:59.999Z");
+    for (const day of ["2026-12-17", "2026-03-29", "2026-10-25", "2026-12-31"]) expect(parisDay(parisDayLastInstant(day))).toBe(day);
   });
   it("refuses days that do not exist", () => {
     expect(isCalendarDay("2026-02-29")).toBe(false);

@@ -30,6 +30,19 @@ export function parisDayEnd(day: string): Date {
   return new Date(addDays(new TZDate(p[0], p[1] - 1, p[2], PARIS), 1).getTime());
 }
 
+/**
+ * The last instant (23:59:59.999, Paris) of a Paris day: what a date typed without a time means when it is a deadline,
+ * a publication day, an extension or a campaign date (« le 17 décembre » = until the end of the 17th, never the 18th).
+ */
+export function parisDayLastInstant(day: string): Date {
+  return new Date(parisDayEnd(day).getTime() - 1);
+}
+
+/** A date typed without a time (`YYYY-MM-DD`) as the last instant of that Paris day; undefined when it is not one. */
+export function parisDateOnly(text: string): Date | undefined {
+  return isCalendarDay(text) ? parisDayLastInstant(text) : undefined;
+}
+
 /** The Paris calendar day of an instant, as `YYYY-MM-DD`. */
 export function parisDay(at: Date): string {
   const d = new TZDate(at.getTime(), PARIS);
@@ -44,4 +57,9 @@ export function parisLocalTime(text: string): Date | undefined {
   const [h, mi] = [Number(m[2]), Number(m[3])];
   if (!p || h > 23 || mi > 59) return undefined;
   return new Date(new TZDate(p[0], p[1] - 1, p[2], h, mi, PARIS).getTime());
+}
+
+/** An instant as French spreadsheets read it, in Paris time: `04/12/2026 13:05`. */
+export function parisDateTime(at: Date): string {
+  return new Intl.DateTimeFormat("fr-FR", { timeZone: PARIS, dateStyle: "short", timeStyle: "short" }).format(at);
 }

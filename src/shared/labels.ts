@@ -36,7 +36,11 @@ export const LETTER_STATUS_LABELS: Record<string, string> = {
   voided: "Annulé",
 };
 
-export const LETTER_KIND_LABELS: Record<string, string> = { activation: "code d'activation", email_change_notice: "avis de changement d'adresse", correspondence: "message de l'administration" };
+export const LETTER_KIND_LABELS: Record<string, string> = {
+  activation: "code d'activation",
+  email_change_notice: "avis de changement d'adresse",
+  correspondence: "message de l'administration",
+};
 
 export const DELEGATION_STATUS_LABELS: Record<string, string> = {
   offered: "En attente de réponse",
@@ -51,7 +55,10 @@ export const RIGHT_STATE_LABELS: Record<string, string> = { active: "active", su
 
 export const ROLE_LABELS: Record<string, string> = { administrator: "administrateur", deputy: "administrateur suppléant", delegate: "délégataire" };
 
-export const QUALITY_LABELS: Record<string, string> & Record<"legal_representative" | "mandated", string> = { legal_representative: "représentant légal", mandated: "personne mandatée" };
+export const QUALITY_LABELS: Record<string, string> & Record<"legal_representative" | "mandated", string> = {
+  legal_representative: "représentant légal",
+  mandated: "personne mandatée",
+};
 
 export const ORIGIN_LABELS: Record<string, string> = { simplified: "mode simplifié", expert: "mode expert" };
 

@@ -23,13 +23,29 @@ beforeAll(async () => {
     body: { siren: SEED.martin.siren, tax: "TVA", nature: "question", subject: "Accessibilité", body: "Bonjour", uploadIds: [] },
   });
   requestId = filed.body.id;
-  const agent = await makeAgent(app.ctx, { email: AGENT.email, name: "Agent Axe", services: ["SIE-75111"], isSupervisor: true, password: AGENT.password, totpSecret: AGENT.secret });
+  const agent = await makeAgent(app.ctx, {
+    email: AGENT.email,
+    name: "Agent Axe",
+    services: ["SIE-75111"],
+    isSupervisor: true,
+    password: AGENT.password,
+    totpSecret: AGENT.secret,
+  });
   // A thread the administration opened, and a campaign, for the pages that show them.
   const deps = correspondenceDepsOf(app.ctx);
   const scope = { id: agent.id, services: ["SIE-75111"], isSupervisor: true };
-  const message = { tax: "TVA", nature: "demande_de_pieces", subject: "Pièces à fournir", body: "Bonjour {{raison_sociale}}", acknowledgementRequired: true, repliesAllowed: true };
+  const message = {
+    tax: "TVA",
+    nature: "demande_de_pieces",
+    subject: "Pièces à fournir",
+    body: "Bonjour {{raison_sociale}}",
+    acknowledgementRequired: true,
+    repliesAllowed: true,
+  };
   threadId = (await openThread(deps, scope, { ...message, siren: SEED.martin.siren, uploadIds: [] })).id;
-  campaignId = (await submitCampaign(deps, scope, { ...message, fileName: "liste.csv", csv: Buffer.from(`siren\n${SEED.martin.siren}\n${SEED.concurrence.siren}\n`) })).campaignId;
+  campaignId = (
+    await submitCampaign(deps, scope, { ...message, fileName: "liste.csv", csv: Buffer.from(`siren\n${SEED.martin.siren}\n${SEED.concurrence.siren}\n`) })
+  ).campaignId;
   await runCampaign(deps, campaignId);
 }, 120_000);
 afterAll(async () => app?.stop());
@@ -81,7 +97,20 @@ describe("accessibility (axe, WCAG 2.1 AA)", () => {
     const page = await app.newPage();
     await signInThroughUi(app, page, STORY.lila, STORY.password);
     const found: Record<string, string[]> = {};
-    for (const path of ["/mon-espace", "/demandes", `/demandes/${requestId}`, `/demandes/${threadId}`, "/adherer", "/adherer/en-nombre", "/delegations/en-nombre", "/exports", "/logiciels-autorises", `/entreprises/${SEED.martin.siren}`, "/ecrire"]) {
+    for (const path of [
+      "/mon-espace",
+      "/demandes",
+      `/demandes/${requestId}`,
+      `/demandes/${threadId}`,
+      "/adherer",
+      "/adherer/en-nombre",
+      "/delegations/en-nombre",
+      "/exports",
+      "/equipes",
+      "/logiciels-autorises",
+      `/entreprises/${SEED.martin.siren}`,
+      "/ecrire",
+    ]) {
       found[path] = await audit(page, path);
     }
     found["/ecrire (refusée)"] = await audit(page, `/ecrire?siren=${SEED.martin.siren}`, async (p) => {
@@ -114,17 +143,34 @@ describe("accessibility (axe, WCAG 2.1 AA)", () => {
     await page.getByRole("button", { name: /Se connecter/ }).click();
     await page.waitForURL(`${app.base}/agent`);
     const found: Record<string, string[]> = {};
-    for (const path of ["/agent", `/agent/demandes/${requestId}`, `/agent/demandes/${threadId}`, `/agent/entreprises/${SEED.martin.siren}`, "/agent/recherche", "/agent/tableau-de-bord", "/agent/ecrire", "/agent/attente", "/agent/campagnes"]) {
+    for (const path of [
+      "/agent",
+      `/agent/demandes/${requestId}`,
+      `/agent/demandes/${threadId}`,
+      `/agent/entreprises/${SEED.martin.siren}`,
+      "/agent/recherche",
+      "/agent/entreprises",
+      "/agent/tableau-de-bord",
+      "/agent/ecrire",
+      "/agent/attente",
+      "/agent/campagnes",
+      "/agent/modeles",
+    ]) {
       found[path] = await audit(page, path);
     }
-    found[`/agent/campagnes/${campaignId}`] = await audit(page, `/agent/campagnes/${campaignId}`, (p) => p.getByText("Lignes de la campagne").waitFor({ state: "attached" }));
+    found[`/agent/campagnes/${campaignId}`] = await audit(page, `/agent/campagnes/${campaignId}`, (p) =>
+      p.getByText("Lignes de la campagne").waitFor({ state: "attached" }),
+    );
     found["/agent/ecrire (refusée)"] = await audit(page, "/agent/ecrire", async (p) => {
       await p.getByRole("combobox", { name: "Entreprise" }).fill("martin");
       await p.getByRole("option", { name: /MARTIN/ }).click();
       await p.getByLabel("Impôt").selectOption("TVA");
       await p.getByLabel("Nature du message").selectOption("information");
       await p.getByRole("button", { name: "Envoyer le message" }).click();
-      await p.getByText(/Le formulaire contient|Objet/).first().waitFor();
+      await p
+        .getByText(/Le formulaire contient|Objet/)
+        .first()
+        .waitFor();
     });
     await page.close();
     expect(found).toEqual(Object.fromEntries(Object.keys(found).map((k) => [k, []])));

@@ -67,7 +67,7 @@ describe("the seed's stories in the browser", () => {
     await page.locator("label", { hasText: "Consulter le compte fiscal" }).click();
     await page.getByRole("button", { name: "Envoyer la demande" }).click();
     await page.waitForURL(`${app.base}/mon-espace`);
-    await page.getByText("Courrier envoyé").waitFor();
+    await page.getByText("Courrier envoyé", { exact: true }).waitFor();
 
     const requester = await fromLetterBox(app, SEED.martin.siren, "requester");
     expect(requester).toContain("Marc Rival");

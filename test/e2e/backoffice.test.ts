@@ -10,7 +10,6 @@ import { renderLetterPdf } from "../../src/modules/letters/index.js";
 
 const PASSWORD = "Vingt-Trois-Lapins-Bleus";
 const AGENT_PASSWORD = "Guichet-Fiscal-Solide-42";
-const ROBERT = "robert.lambda@martindistribution.com";
 const LILA = "lila.rosemonde@gestion.com";
 const PAUL = { email: "agent.paris11@dgfip.test", secret: "KRSXG5CTMVRXEZLUKN2XAZLSONUW4Z3B" };
 const SOPHIE = { email: "superviseure.paris11@dgfip.test", secret: "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U" };
@@ -18,17 +17,30 @@ const SUBJECT = "Remboursement du crédit de TVA du 3e trimestre";
 let app: BrowserApp;
 let reference: string;
 
-
 beforeAll(async () => {
   app = await startBrowserApp();
   const { lila } = await robertDelegatesVatToLila(app);
   const filed = await call(app.app, "POST", "/api/v1/requests", {
     jar: lila,
-    body: { siren: SEED.martin.siren, tax: "TVA", nature: "remboursement_credit_tva", subject: SUBJECT, body: "Bonjour,\nNous demandons le remboursement de notre crédit de TVA.\nLila Rosemonde", uploadIds: [] },
+    body: {
+      siren: SEED.martin.siren,
+      tax: "TVA",
+      nature: "remboursement_credit_tva",
+      subject: SUBJECT,
+      body: "Bonjour,\nNous demandons le remboursement de notre crédit de TVA.\nLila Rosemonde",
+      uploadIds: [],
+    },
   });
   reference = filed.body.reference;
   await makeAgent(app.ctx, { email: PAUL.email, name: "Paul Agent", services: ["SIE-75111"], password: AGENT_PASSWORD, totpSecret: PAUL.secret });
-  await makeAgent(app.ctx, { email: SOPHIE.email, name: "Sophie Superviseure", services: ["SIE-75111"], isSupervisor: true, password: AGENT_PASSWORD, totpSecret: SOPHIE.secret });
+  await makeAgent(app.ctx, {
+    email: SOPHIE.email,
+    name: "Sophie Superviseure",
+    services: ["SIE-75111"],
+    isSupervisor: true,
+    password: AGENT_PASSWORD,
+    totpSecret: SOPHIE.secret,
+  });
 });
 afterAll(async () => app?.stop());
 
@@ -54,7 +66,23 @@ describe("the back office in the browser", () => {
     // Lila answers with the document, from her own browser.
     const dir = tempDir("rib");
     const pdfPath = join(dir, "rib-martin.pdf");
-    writeFileSync(pdfPath, await renderLetterPdf({ kind: "email_change_notice", number: "1", editedAt: new Date().toISOString(), addressLines: ["X"], fields: { companyName: "X", siren: SEED.martin.siren, oldEmail: null, newEmail: "a@b.fr", changedBy: { fullName: "A", connectionEmail: "a@b.fr" }, changedAt: new Date().toISOString() } }));
+    writeFileSync(
+      pdfPath,
+      await renderLetterPdf({
+        kind: "email_change_notice",
+        number: "1",
+        editedAt: new Date().toISOString(),
+        addressLines: ["X"],
+        fields: {
+          companyName: "X",
+          siren: SEED.martin.siren,
+          oldEmail: null,
+          newEmail: "a@b.fr",
+          changedBy: { fullName: "A", connectionEmail: "a@b.fr" },
+          changedAt: new Date().toISOString(),
+        },
+      }),
+    );
     const lila = await app.newPage();
     await signInThroughUi(app, lila, LILA, PASSWORD);
     await lila.goto(`${app.base}/demandes`);
@@ -74,7 +102,23 @@ describe("the back office in the browser", () => {
     await agent.getByLabel("Message à l'entreprise").fill("Votre remboursement est accordé ; il sera versé sous quelques jours.");
     // He joins the decision as a PDF, uploaded from the back office with its progress.
     const decisionPath = join(dir, "decision-remboursement.pdf");
-    writeFileSync(decisionPath, await renderLetterPdf({ kind: "email_change_notice", number: "2", editedAt: new Date().toISOString(), addressLines: ["Y"], fields: { companyName: "Martin distribution", siren: SEED.martin.siren, oldEmail: null, newEmail: "b@c.fr", changedBy: { fullName: "B", connectionEmail: "b@c.fr" }, changedAt: new Date().toISOString() } }));
+    writeFileSync(
+      decisionPath,
+      await renderLetterPdf({
+        kind: "email_change_notice",
+        number: "2",
+        editedAt: new Date().toISOString(),
+        addressLines: ["Y"],
+        fields: {
+          companyName: "Martin distribution",
+          siren: SEED.martin.siren,
+          oldEmail: null,
+          newEmail: "b@c.fr",
+          changedBy: { fullName: "B", connectionEmail: "b@c.fr" },
+          changedAt: new Date().toISOString(),
+        },
+      }),
+    );
     await agent.getByLabel(/^Pièces jointes/).setInputFiles(decisionPath);
     await agent.getByText("decision-remboursement.pdf — envoyé").waitFor();
     await agent.getByText("Donner la réponse (traitée)").click();

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { agentSignsInThroughUi, robertDelegatesVatToLila, signInThroughUi, startBrowserApp, STORY, type BrowserApp } from "../helpers/browser.js";
 import { makeAgent } from "../../src/app/factories.js";
-import { SEED } from "../../src/app/demo.js";
 import { DAY, manualClock } from "../../src/platform/clock.js";
 import { sendReminders } from "../../src/modules/requests/index.js";
 
@@ -17,7 +16,6 @@ const VAT_SUBJECT = "Factures d'achat du 3e trimestre";
 const IS_SUBJECT = "Liasse fiscale de l'exercice 2025";
 let app: BrowserApp;
 
-
 /** The agent writes to Martin distribution through the form; answers the reference shown. */
 async function writeToMartin(agent: Page, tax: string, subject: string): Promise<string> {
   await agent.goto(`${app.base}/agent/ecrire`);
@@ -26,7 +24,9 @@ async function writeToMartin(agent: Page, tax: string, subject: string): Promise
   await agent.getByLabel("Impôt").selectOption(tax);
   await agent.getByLabel("Nature du message").selectOption("demande_de_pieces");
   await agent.getByRole("textbox", { name: /^Objet/ }).fill(subject);
-  await agent.getByRole("textbox", { name: /^Message/ }).fill("Bonjour,\nMerci de nous transmettre les pièces demandées pour {{raison_sociale}}.\nLe service des impôts des entreprises");
+  await agent
+    .getByRole("textbox", { name: /^Message/ })
+    .fill("Bonjour,\nMerci de nous transmettre les pièces demandées pour {{raison_sociale}}.\nLe service des impôts des entreprises");
   await agent.getByText("Accusé de réception demandé").click();
   await agent.getByRole("button", { name: "Envoyer le message" }).click();
   const title = await agent.getByText(/^Message publié : /).textContent();

@@ -13,7 +13,10 @@ let app: BrowserApp;
 beforeAll(async () => {
   app = await startBrowserApp();
   await seedReferenceData(app.ctx);
-  await makeSimplifiedAdministrator({ ...app.ctx, publicUrl: app.base }, { email: ROBERT, password: PASSWORD, firstName: "Robert", lastName: "Lambda", siren: SEED.martin.siren });
+  await makeSimplifiedAdministrator(
+    { ...app.ctx, publicUrl: app.base },
+    { email: ROBERT, password: PASSWORD, firstName: "Robert", lastName: "Lambda", siren: SEED.martin.siren },
+  );
   await makeActiveSpace(app.ctx, { email: CHIEF, password: PASSWORD, firstName: "Claire", lastName: "Vasseur", siren: SEED.gestion.siren });
   await makeActiveSpace(app.ctx, { email: LILA, password: PASSWORD, firstName: "Lila", lastName: "Rosemonde", siren: SEED.gestion.siren });
 });
@@ -26,9 +29,10 @@ describe("the seed's delegation story in the browser", () => {
     await signInThroughUi(app, chief, CHIEF, PASSWORD);
     await chief.getByRole("link", { name: "Adhérer à un service" }).click();
     await chief.getByLabel(/^SIREN de l'entreprise/).fill(SEED.martin.siren);
-    for (const label of ["Consulter le compte fiscal", "Déclarer la TVA", "Payer la TVA", "Payer l'IS"]) await chief.locator("label", { hasText: label }).click();
+    for (const label of ["Consulter le compte fiscal", "Déclarer la TVA", "Payer la TVA", "Payer l'IS"])
+      await chief.locator("label", { hasText: label }).click();
     await chief.getByRole("button", { name: "Envoyer la demande" }).click();
-    await chief.getByText("Courrier envoyé").waitFor();
+    await chief.getByText("Courrier envoyé", { exact: true }).waitFor();
     const code = await fromLetterBox(app, SEED.martin.siren, "activationCode");
     await chief.getByLabel(/^Code d'activation reçu par courrier — MARTIN DISTRIBUTION/).fill(code);
     await chief.getByRole("button", { name: "Activer" }).click();
@@ -65,7 +69,11 @@ describe("the seed's delegation story in the browser", () => {
     await robert.locator(`tr[data-person="${LILA}"]`).waitFor();
     expect(await rows.count()).toBe(3);
     await robert.locator(`tr[data-person="${LILA}"]`).getByText("Messagerie sécurisée — délégataire (TVA)", { exact: false }).waitFor();
-    await robert.locator(`tr[data-person="${LILA}"]`).getByText(/accordée par Claire Vasseur/).first().waitFor();
+    await robert
+      .locator(`tr[data-person="${LILA}"]`)
+      .getByText(/accordée par Claire Vasseur/)
+      .first()
+      .waitFor();
 
     // He revokes the head accountant's rights: Lila's delegation falls with them.
     await robert.locator(`tr[data-person="${CHIEF}"]`).getByRole("button", { name: "Révoquer…" }).click();

@@ -19,7 +19,13 @@ beforeAll(async () => {
   app = await startBrowserApp();
   base = app.base;
   await seedReferenceData(app.ctx);
-  await makeAgent(app.ctx, { email: "agent.paris11@dgfip.test", name: "Paul Agent", services: ["SIE-75111"], password: "Guichet-Fiscal-Solide-42", totpSecret: AGENT_SECRET });
+  await makeAgent(app.ctx, {
+    email: "agent.paris11@dgfip.test",
+    name: "Paul Agent",
+    services: ["SIE-75111"],
+    password: "Guichet-Fiscal-Solide-42",
+    totpSecret: AGENT_SECRET,
+  });
 });
 afterAll(async () => app?.stop());
 

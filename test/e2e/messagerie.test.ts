@@ -18,7 +18,13 @@ let app: BrowserApp;
 beforeAll(async () => {
   app = await startBrowserApp();
   await robertDelegatesVatToLila(app);
-  await makeAgent(app.ctx, { email: "agent.paris11@dgfip.test", name: "Paul Agent", services: ["SIE-75111"], password: "Guichet-Fiscal-Solide-42", totpSecret: AGENT_SECRET });
+  await makeAgent(app.ctx, {
+    email: "agent.paris11@dgfip.test",
+    name: "Paul Agent",
+    services: ["SIE-75111"],
+    password: "Guichet-Fiscal-Solide-42",
+    totpSecret: AGENT_SECRET,
+  });
 });
 afterAll(async () => app?.stop());
 
@@ -26,7 +32,23 @@ describe("the seed's messagerie story in the browser", () => {
   it("Lila files a VAT credit refund with a PDF, gets the receipt; an agent answers; Robert and Lila read it; the company address got a content-free notice", async () => {
     const dir = tempDir("pj");
     const pdfPath = join(dir, "formulaire-3519.pdf");
-    writeFileSync(pdfPath, await renderLetterPdf({ kind: "email_change_notice", number: "1", editedAt: new Date().toISOString(), addressLines: ["X"], fields: { companyName: "X", siren: SEED.martin.siren, oldEmail: null, newEmail: "a@b.fr", changedBy: { fullName: "A", connectionEmail: "a@b.fr" }, changedAt: new Date().toISOString() } }));
+    writeFileSync(
+      pdfPath,
+      await renderLetterPdf({
+        kind: "email_change_notice",
+        number: "1",
+        editedAt: new Date().toISOString(),
+        addressLines: ["X"],
+        fields: {
+          companyName: "X",
+          siren: SEED.martin.siren,
+          oldEmail: null,
+          newEmail: "a@b.fr",
+          changedBy: { fullName: "A", connectionEmail: "a@b.fr" },
+          changedAt: new Date().toISOString(),
+        },
+      }),
+    );
 
     const lila = await app.newPage();
     await signInThroughUi(app, lila, LILA, PASSWORD);
@@ -47,13 +69,22 @@ describe("the seed's messagerie story in the browser", () => {
 
     // An agent of the SIE answers through the API.
     const agent = new CookieJar();
-    await call(app.app, "POST", "/api/v1/backoffice/session", { jar: agent, body: { email: "agent.paris11@dgfip.test", password: "Guichet-Fiscal-Solide-42", totp: await generate({ secret: AGENT_SECRET }) } });
+    await call(app.app, "POST", "/api/v1/backoffice/session", {
+      jar: agent,
+      body: { email: "agent.paris11@dgfip.test", password: "Guichet-Fiscal-Solide-42", totp: await generate({ secret: AGENT_SECRET }) },
+    });
     const seen = await call(app.app, "GET", `/api/v1/backoffice/requests/${requestId}`, { jar: agent });
-    const answered = await call(app.app, "POST", `/api/v1/backoffice/requests/${requestId}/messages`, { jar: agent, body: { body: "Votre demande de remboursement est acceptée.", status: "answered", version: seen.body.version } });
+    const answered = await call(app.app, "POST", `/api/v1/backoffice/requests/${requestId}/messages`, {
+      jar: agent,
+      body: { body: "Votre demande de remboursement est acceptée.", status: "answered", version: seen.body.version },
+    });
     expect(answered.status).toBe(201);
 
     // Robert and Lila see the answer.
-    for (const [page, who] of [[lila, LILA], [await app.newPage(), ROBERT]] as const) {
+    for (const [page, who] of [
+      [lila, LILA],
+      [await app.newPage(), ROBERT],
+    ] as const) {
       if (who === ROBERT) await signInThroughUi(app, page, ROBERT, PASSWORD);
       await page.goto(`${app.base}/demandes`);
       await page.getByRole("link", { name: "Remboursement du crédit de TVA du 3e trimestre" }).click();

@@ -32,13 +32,24 @@ beforeAll(async () => {
   await makePortfolio(deps, { spaceId, sirens: [SEED.gestion.siren], services: ["compte_fiscal"], quality: "legal_representative" });
   const clients = Array.from({ length: PORTFOLIO }, (_, i) => i + 1);
   for (const i of clients) await makeCompany(app.ctx, { siren: clientSiren(i), name: clientName(i), ...paris11 });
-  await makePortfolio(deps, { spaceId, sirens: clients.map(clientSiren), services: ["messagerie", "tva_declarer"], companyEmail: (siren) => `contact.${siren}@clients.example` });
-  await fileRequest(app.ctx, spaceId, { siren: clientSiren(137), tax: "TVA", nature: "question", subject: "Taux réduit sur la vente à emporter", body: "Bonjour, quel taux appliquer ?", uploadIds: [] });
+  await makePortfolio(deps, {
+    spaceId,
+    sirens: clients.map(clientSiren),
+    services: ["messagerie", "tva_declarer"],
+    companyEmail: (siren) => `contact.${siren}@clients.example`,
+  });
+  await fileRequest(app.ctx, spaceId, {
+    siren: clientSiren(137),
+    tax: "TVA",
+    nature: "question",
+    subject: "Taux réduit sur la vente à emporter",
+    body: "Bonjour, quel taux appliquer ?",
+    uploadIds: [],
+  });
   // Twenty companies she does not act for yet.
   for (let i = 1; i <= 18; i++) await makeCompany(app.ctx, { siren: newcomerSiren(i), name: `NOUVEAU CLIENT ${i}`, ...paris11 });
 }, 300_000);
 afterAll(async () => app?.stop());
-
 
 describe("an accounting firm's portfolio in the browser", () => {
   it("the head accountant adheres for 20 SIREN, activates three, finds a client among 300, filters her inbox, writes to #250 and exports two companies", async () => {
@@ -80,7 +91,12 @@ describe("an accounting firm's portfolio in the browser", () => {
     const typed = `${clientName(137).slice(0, 5).toLowerCase()} 137`;
     await page.getByLabel(/^Rechercher une entreprise/).fill(typed);
     await page.getByText("1 entreprise.", { exact: true }).waitFor();
-    expect(await page.locator("tbody tr").count()).toBe(1);
+    expect(
+      await page
+        .getByRole("table", { name: /^Mes entreprises/ })
+        .locator("tbody tr")
+        .count(),
+    ).toBe(1);
     expect(page.url()).toContain(`q=${typed.replace(" ", "+")}`);
     // Its requests: the inbox filtered by that company (the filter in the address).
     await page.getByRole("link", { name: `1 demande en cours pour ${clientName(137)}` }).click();

@@ -24,22 +24,45 @@ beforeAll(async () => {
   await seedReferenceData(app.ctx);
   const deps = { ...app.ctx, publicUrl: app.base };
   await makeSimplifiedAdministrator(deps, { email: ROBERT, password: PASSWORD, firstName: "Robert", lastName: "Lambda", siren: SEED.martin.siren });
-  const { spaceId } = await makeActiveSpace(app.ctx, { email: CLAIRE, password: PASSWORD, firstName: "Claire", lastName: "Vasseur", siren: SEED.gestion.siren });
+  const { spaceId } = await makeActiveSpace(app.ctx, {
+    email: CLAIRE,
+    password: PASSWORD,
+    firstName: "Claire",
+    lastName: "Vasseur",
+    siren: SEED.gestion.siren,
+  });
   await makeCompany(app.ctx, { siren: BOULANGERIE, name: "BOULANGERIE DU CANAL", ...paris11 });
   await makeCompany(app.ctx, { siren: GARAGE, name: "GARAGE DES LILAS", ...paris11 });
-  await makePortfolio(deps, { spaceId, sirens: [SEED.martin.siren, BOULANGERIE, GARAGE], services: ["messagerie"], companyEmail: (siren) => `contact.${siren}@clients.example` });
+  await makePortfolio(deps, {
+    spaceId,
+    sirens: [SEED.martin.siren, BOULANGERIE, GARAGE],
+    services: ["messagerie"],
+    companyEmail: (siren) => `contact.${siren}@clients.example`,
+  });
   // The software's redirect URI: any page of this server (the browser lands there with the code).
   redirectUri = `${app.base}/retour-logiciel`;
-  software = await registerSoftware({ db: app.ctx.db, clock: app.ctx.clock, oauthKey: app.ctx.config.oauthKey }, { name: "Compta Express", redirectUris: [redirectUri], public: false });
+  software = await registerSoftware(
+    { db: app.ctx.db, clock: app.ctx.clock, oauthKey: app.ctx.config.oauthKey },
+    { name: "Compta Express", redirectUris: [redirectUri], public: false },
+  );
 }, 180_000);
 afterAll(async () => app?.stop());
 
 describe("the consent page in Chromium", () => {
   it("Claire signs in from the software's link, chooses two companies with the keyboard only, and the software gets a token for those two", async () => {
-    const config = await client.discovery(new URL(app.base), software.clientId, undefined, client.ClientSecretBasic(software.clientSecret!), { algorithm: "oauth2", execute: [client.allowInsecureRequests] });
+    const config = await client.discovery(new URL(app.base), software.clientId, undefined, client.ClientSecretBasic(software.clientSecret!), {
+      algorithm: "oauth2",
+      execute: [client.allowInsecureRequests],
+    });
     const verifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
-    const url = client.buildAuthorizationUrl(config, { redirect_uri: redirectUri, scope: "companies.read messagerie.read", code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: "S256", state });
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: redirectUri,
+      scope: "companies.read messagerie.read",
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: "S256",
+      state,
+    });
 
     const page = await app.newPage();
     await page.goto(url.href);
@@ -58,7 +81,10 @@ describe("the consent page in Chromium", () => {
     // Keyboard only: the combobox adds two companies, Tab reaches « Autoriser », Enter answers.
     const combobox = page.getByRole("combobox", { name: /Ajouter une entreprise/ });
     await combobox.focus();
-    for (const [typed, name] of [["boulan", "BOULANGERIE DU CANAL"], ["martin", SEED.martin.name]] as const) {
+    for (const [typed, name] of [
+      ["boulan", "BOULANGERIE DU CANAL"],
+      ["martin", SEED.martin.name],
+    ] as const) {
       await page.keyboard.type(typed);
       await page.getByRole("option", { name: new RegExp(name) }).waitFor();
       await page.keyboard.press("ArrowDown");
@@ -97,7 +123,10 @@ describe("the consent page in Chromium", () => {
     expect(await axeViolations(robert)).toEqual([]);
     await entry.getByRole("button", { name: /Couper l'accès/ }).click();
     await robert.getByRole("dialog").getByRole("button", { name: "Couper l'accès" }).click();
-    await robert.locator("li", { hasText: "Logiciel Compta Express" }).getByText(/Accès coupé le .* par Robert Lambda/).waitFor();
+    await robert
+      .locator("li", { hasText: "Logiciel Compta Express" })
+      .getByText(/Accès coupé le .* par Robert Lambda/)
+      .waitFor();
     const after = await client.fetchProtectedResource(config, tokens.access_token, new URL("/api/v1/companies", app.base), "GET");
     expect(((await after.json()) as { items: { siren: string }[] }).items.map((c) => c.siren)).toEqual([BOULANGERIE]);
     await robert.close();

@@ -71,8 +71,8 @@ function startAppProcess(databaseUrl: string, name: string): Promise<AppProcess>
         resolve({ child, base: ready[1]!, output });
       }
     };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
     child.on("exit", (code) => {
       clearTimeout(timer);
       reject(new Error(`${name} exited (${code}):\n${output.join("")}`));
@@ -86,7 +86,15 @@ type Outcome = { at: number; status: number; key: string; round: number; error?:
  * One writer: posts a new message in its own thread, again and again. A 503 (or a connection lost before the
  * answer) is retried with the same Idempotency-Key after 200 ms; an answered 201 is an acknowledged message.
  */
-function writer(index: number, base: () => string, jar: CookieJar, requestId: string, state: { stop: boolean; round: number }, log: Outcome[], acked: Map<string, string>) {
+function writer(
+  index: number,
+  base: () => string,
+  jar: CookieJar,
+  requestId: string,
+  state: { stop: boolean; round: number },
+  log: Outcome[],
+  acked: Map<string, string>,
+) {
   return (async () => {
     let n = 0;
     while (!state.stop) {
@@ -125,6 +133,7 @@ function writer(index: number, base: () => string, jar: CookieJar, requestId: st
 let t: TestApp;
 let apps: AppProcess[] = [];
 let databaseUrl: string;
+let robert: Awaited<ReturnType<typeof activeAdministrator>>;
 
 beforeAll(async () => {
   const out = await cluster("start");
@@ -134,6 +143,9 @@ beforeAll(async () => {
   // The application processes run on the real clock: the sessions opened here must be current for them.
   t = await startTestApp({}, { database: { ...database, url: databaseUrl }, clock: manualClock(new Date()) });
   await seedReferenceData(t.ctx);
+  // Robert signs in before the application processes start: their workers share the outbox, and one of them could
+  // take his device-code mail while the test's own worker drains it (the drain waits only for its own rounds).
+  robert = await activeAdministrator(t, SEED.martin.siren, { quality: "legal_representative", companyEmail: "robert.lambda@martindistribution.com" });
   apps = await Promise.all([startAppProcess(databaseUrl, "a"), startAppProcess(databaseUrl, "b")]);
 }, 240_000);
 
@@ -146,7 +158,6 @@ afterAll(async () => {
 
 describe("the loss of the database primary", () => {
   it("kill -9 of the primary, then Patroni stopped on the next: writers go on, nothing acknowledged is lost, no 500, no duplicate", async () => {
-    const robert = await activeAdministrator(t, SEED.martin.siren, { quality: "legal_representative", companyEmail: "robert.lambda@martindistribution.com" });
     const threads: string[] = [];
     for (let i = 0; i < WRITERS; i++) {
       const filed = await call(t.app, "POST", "/api/v1/requests", {
@@ -181,7 +192,9 @@ describe("the loss of the database primary", () => {
       }
       const everyone = () => threads.every((_, i) => log.some((o) => ofWriter(i)(o) && o.status === 201 && o.at > promotedAt));
       const ok = Number.isFinite(promotedAt) && (await until(everyone, Math.max(0, failedAt + 30_000 - Date.now())));
-      const backAt = ok ? Math.max(...threads.map((_, i) => Math.min(...log.filter((o) => ofWriter(i)(o) && o.status === 201 && o.at > promotedAt).map((o) => o.at)))) : Infinity;
+      const backAt = ok
+        ? Math.max(...threads.map((_, i) => Math.min(...log.filter((o) => ofWriter(i)(o) && o.status === 201 && o.at > promotedAt).map((o) => o.at))))
+        : Infinity;
       rounds.push({ round, how, failedAt, node, promotedAt, backAt });
     };
     try {
@@ -213,7 +226,10 @@ describe("the loss of the database primary", () => {
     await client.connect();
     let found: Map<string, number>;
     try {
-      const rows = await client.query<{ body: string; n: string }>("SELECT body, count(*) AS n FROM messages WHERE request_id = ANY($1) AND body LIKE 'Message bascule-w%' GROUP BY body", [threads]);
+      const rows = await client.query<{ body: string; n: string }>(
+        "SELECT body, count(*) AS n FROM messages WHERE request_id = ANY($1) AND body LIKE 'Message bascule-w%' GROUP BY body",
+        [threads],
+      );
       found = new Map(rows.rows.map((r) => [/Message (bascule-w\d+-\d+) /.exec(r.body)![1]!, Number(r.n)]));
     } finally {
       await client.end();
@@ -242,7 +258,17 @@ describe("the loss of the database primary", () => {
     for (const o of log) if (o.status !== 201 && !firstFailure.has(o.key)) firstFailure.set(o.key, o.at);
     const retried = [...acked.keys()].filter((k) => firstFailure.has(k));
     const replayed = retried.filter((k) => Date.parse(acked.get(k)!) < firstFailure.get(k)!);
-    const totals = { acknowledged: acked.size, "retried with the same key": retried.length, "answered by replay": replayed.length, found: [...acked.keys()].filter((k) => found.has(k)).length, lost: lost.length, duplicates, "500s": errors.length, "other errors": unexpected.length, attempts: log.length };
+    const totals = {
+      acknowledged: acked.size,
+      "retried with the same key": retried.length,
+      "answered by replay": replayed.length,
+      found: [...acked.keys()].filter((k) => found.has(k)).length,
+      lost: lost.length,
+      duplicates,
+      "500s": errors.length,
+      "other errors": unexpected.length,
+      attempts: log.length,
+    };
     console.log("\nfailover figures\n");
     console.table(figures);
     console.table([totals]);
@@ -285,13 +311,19 @@ describe("the loss of the database primary", () => {
       const c = new pg.Client({ connectionString: databaseUrl });
       await c.connect();
       try {
-        return (await c.query<{ done: string; total: string }>("SELECT count(*) FILTER (WHERE status = 'done') AS done, count(*) AS total FROM outbox WHERE created_at >= $1", [since])).rows[0]!;
+        return (
+          await c.query<{ done: string; total: string }>(
+            "SELECT count(*) FILTER (WHERE status = 'done') AS done, count(*) AS total FROM outbox WHERE created_at >= $1",
+            [since],
+          )
+        ).rows[0]!;
       } finally {
         await c.end();
       }
     };
     let rows = await outbox();
-    for (const end = Date.now() + 30_000; Date.now() < end && !(Number(rows.total) > 0 && rows.done === rows.total); rows = await outbox()) await new Promise((r) => setTimeout(r, 250));
+    for (const end = Date.now() + 30_000; Date.now() < end && !(Number(rows.total) > 0 && rows.done === rows.total); rows = await outbox())
+      await new Promise((r) => setTimeout(r, 250));
     expect(Number(rows.total)).toBeGreaterThan(0);
     expect(rows.done).toBe(rows.total);
 

@@ -8,8 +8,23 @@ import { call, seedReferenceData, startTestApp, type TestApp } from "./app.js";
 import { makeActiveSpace, makeSimplifiedAdministrator } from "../../src/app/factories.js";
 import { SEED } from "../../src/app/demo.js";
 import { signIn } from "./people.js";
+import { vi } from "vitest";
 
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+// A browser journey signs people in, files, uploads and reads back PDFs through a real Chromium: 15 s on a quiet
+// machine, over a minute on a loaded one. Every file that drives the browser gets three minutes a test (a test may
+// still name a longer limit of its own).
+vi.setConfig({ testTimeout: 180_000 });
+
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -68,8 +83,12 @@ export async function fromMailCatcher(app: BrowserApp, to: string, pattern: RegE
     await page.getByLabel("Destinataire").fill(to);
     await page.getByRole("button", { name: "Filtrer" }).click();
     for (let i = 0; i < 50; i++) {
-      const text = await page.locator("article pre").first().textContent({ timeout: 500 }).catch(() => null);
-      const match = text?.match(pattern);
+      // Newest first: another mail to the same person (a notice) may have come after the one sought.
+      const texts = await page
+        .locator("article pre")
+        .allTextContents()
+        .catch(() => [] as string[]);
+      const match = texts.map((text) => text.match(pattern)).find((m) => m?.[1]);
       if (match?.[1]) return match[1];
       await page.waitForTimeout(200);
     }
@@ -86,7 +105,10 @@ export async function fromLetterBox(app: BrowserApp, siren: string, field: "acti
     for (let i = 0; i < 25; i++) {
       await page.goto(`${app.base}/dev/letters`);
       const article = page.locator("article", { hasText: `SIREN ${siren}` }).first();
-      const value = await article.locator(`[data-field="${field}"] dd`).textContent({ timeout: 1000 }).catch(() => null);
+      const value = await article
+        .locator(`[data-field="${field}"] dd`)
+        .textContent({ timeout: 1000 })
+        .catch(() => null);
       if (value) return value.trim();
       await page.waitForTimeout(200);
     }
@@ -123,10 +145,16 @@ export const STORY = { password: "Vingt-Trois-Lapins-Bleus", robert: "robert.lam
  */
 export async function robertDelegatesVatToLila(app: BrowserApp) {
   await seedReferenceData(app.ctx);
-  await makeSimplifiedAdministrator({ ...app.ctx, publicUrl: app.base }, { email: STORY.robert, password: STORY.password, firstName: "Robert", lastName: "Lambda", siren: SEED.martin.siren });
+  await makeSimplifiedAdministrator(
+    { ...app.ctx, publicUrl: app.base },
+    { email: STORY.robert, password: STORY.password, firstName: "Robert", lastName: "Lambda", siren: SEED.martin.siren },
+  );
   await makeActiveSpace(app.ctx, { email: STORY.lila, password: STORY.password, firstName: "Lila", lastName: "Rosemonde", siren: SEED.gestion.siren });
   const robert = await signIn(app, STORY.robert, STORY.password);
-  const offer = await call(app.app, "POST", `/api/v1/companies/${SEED.martin.siren}/delegations`, { jar: robert, body: { email: STORY.lila, role: "delegate", services: ["tva_declarer", "tva_payer", "messagerie"], taxScope: ["TVA"] } });
+  const offer = await call(app.app, "POST", `/api/v1/companies/${SEED.martin.siren}/delegations`, {
+    jar: robert,
+    body: { email: STORY.lila, role: "delegate", services: ["tva_declarer", "tva_payer", "messagerie"], taxScope: ["TVA"] },
+  });
   const lila = await signIn(app, STORY.lila, STORY.password);
   await call(app.app, "POST", `/api/v1/delegations/${offer.body.id}/accept`, { jar: lila });
   return { robert, lila };
@@ -138,11 +166,22 @@ export async function robertDelegatesVatToLila(app: BrowserApp) {
  */
 export async function axeViolations(page: Page): Promise<string[]> {
   const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  return result.violations.map((v) => `${v.id} (${v.impact ?? "?"}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`);
+  return result.violations.map(
+    (v) =>
+      `${v.id} (${v.impact ?? "?"}): ${v.help} — ${v.nodes
+        .slice(0, 3)
+        .map((n) => n.target.join(" "))
+        .join(" | ")}`,
+  );
 }
 
 /** An agent signs in to the back office through its page (password and the TOTP code of the moment). */
-export async function agentSignsInThroughUi(app: BrowserApp, page: Page, who: { email: string; secret: string }, password = "Guichet-Fiscal-Solide-42"): Promise<void> {
+export async function agentSignsInThroughUi(
+  app: BrowserApp,
+  page: Page,
+  who: { email: string; secret: string },
+  password = "Guichet-Fiscal-Solide-42",
+): Promise<void> {
   await page.goto(`${app.base}/agent/connexion`);
   await page.getByLabel("Adresse électronique professionnelle").fill(who.email);
   await page.getByLabel("Mot de passe", { exact: true }).fill(password);

@@ -10,7 +10,11 @@ export function cli(args: string[], options: { dataDir?: string } = {}): Promise
     execFile(
       process.execPath,
       ["--import", "tsx", join(ROOT, "src/app/cli.ts"), ...args],
-      { cwd: ROOT, env: { ...process.env, DATA_DIR: options.dataDir ?? tempDir("mp-cli"), DATABASE_URL: "", NODE_ENV: "development", LOG_LEVEL: "silent" }, timeout: 60_000 },
+      {
+        cwd: ROOT,
+        env: { ...process.env, DATA_DIR: options.dataDir ?? tempDir("mp-cli"), DATABASE_URL: "", NODE_ENV: "development", LOG_LEVEL: "silent" },
+        timeout: 60_000,
+      },
       (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });

@@ -7,7 +7,10 @@ import { migrate } from "../../src/platform/db/migrate.js";
  * A fresh, empty database: a new database on the PostgreSQL server reached through `adminUrl` (dropped on
  * close), or an embedded PGlite (`dataDir`, in memory by default).
  */
-export async function openFreshDatabase(adminUrl: string | undefined, options: { dataDir?: string; prefix?: string } = {}): Promise<Database & { url?: string }> {
+export async function openFreshDatabase(
+  adminUrl: string | undefined,
+  options: { dataDir?: string; prefix?: string } = {},
+): Promise<Database & { url?: string }> {
   if (!adminUrl) return openDatabase({ dataDir: options.dataDir ?? "memory://" });
   const name = `${options.prefix ?? "mp_test"}_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: adminUrl });

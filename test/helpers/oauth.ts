@@ -75,7 +75,14 @@ export async function authorize(
 }
 
 /** A complete authorization with PKCE and state; answers the tokens. */
-export async function obtainTokens(t: TestApp, send: typeof fetch, config: client.Configuration, person: { jar: CookieJar }, companies: "all" | string[], scope = "companies.read messagerie.read messagerie.write") {
+export async function obtainTokens(
+  t: TestApp,
+  send: typeof fetch,
+  config: client.Configuration,
+  person: { jar: CookieJar },
+  companies: "all" | string[],
+  scope = "companies.read messagerie.read messagerie.write",
+) {
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const url = client.buildAuthorizationUrl(config, {

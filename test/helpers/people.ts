@@ -2,7 +2,7 @@ import { expect } from "vitest";
 import { generate } from "otplib";
 import { makeActiveSpace, makeCompany, siretNic } from "../../src/app/factories.js";
 import { withLuhnKey } from "../../src/modules/companies/index.js";
-import { call, CookieJar, lastMailTo, type TestApp } from "./app.js";
+import { call, CookieJar, lastMailTo, type TestApp, type WireJson } from "./app.js";
 
 export const PASSWORD = "Vingt-Trois-Lapins-Bleus";
 
@@ -10,7 +10,13 @@ let counter = 0;
 /** A new active person (expert space) belonging to an entity, signed in through the new-device code. */
 export async function signedInPerson(t: TestApp, options: { email?: string; siren: string; firstName?: string; lastName?: string }) {
   const email = options.email ?? `personne${++counter}.${Date.now()}@exemple.fr`;
-  const { spaceId } = await makeActiveSpace(t.ctx, { email, password: PASSWORD, firstName: options.firstName ?? "Camille", lastName: options.lastName ?? "Martin", siren: options.siren });
+  const { spaceId } = await makeActiveSpace(t.ctx, {
+    email,
+    password: PASSWORD,
+    firstName: options.firstName ?? "Camille",
+    lastName: options.lastName ?? "Martin",
+    siren: options.siren,
+  });
   const jar = await signIn(t, email);
   return { email, spaceId, jar };
 }
@@ -35,7 +41,17 @@ let sirenCounter = 0;
 /** A new active company in Paris 11e (managed by SIE-75111) with a valid SIREN. */
 export async function newCompany(t: TestApp, name = "SOCIETE TEST", over: Partial<Parameters<typeof makeCompany>[1]> = {}): Promise<string> {
   const siren = withLuhnKey(String(40_000_000 + Math.floor(Math.random() * 9_000_000) + ++sirenCounter));
-  await makeCompany(t.ctx, { siren, name, streetNumber: "10", streetType: "RUE", streetName: "OBERKAMPF", postalCode: "75011", communeName: "PARIS 11", communeCode: "75111", ...over });
+  await makeCompany(t.ctx, {
+    siren,
+    name,
+    streetNumber: "10",
+    streetType: "RUE",
+    streetName: "OBERKAMPF",
+    postalCode: "75011",
+    communeName: "PARIS 11",
+    communeCode: "75111",
+    ...over,
+  });
   expect(siretNic(siren)).toMatch(/^\d{5}$/);
   return siren;
 }
@@ -49,7 +65,7 @@ export async function linkTokenFor(t: TestApp, to: string): Promise<string> {
 }
 
 /** The codes printed on the latest letter to a SIREN, read from the letter box. */
-export async function letterCodes(t: TestApp, siren: string): Promise<{ activationCode: string; oppositionCode: string; letter: Record<string, any> }> {
+export async function letterCodes(t: TestApp, siren: string): Promise<{ activationCode: string; oppositionCode: string; letter: Record<string, WireJson> }> {
   const res = await call(t.app, "GET", `/api/v1/dev/letters?siren=${siren}`);
   const letter = res.body.items.find((l: { kind: string }) => l.kind === "activation");
   if (!letter) throw new Error(`no activation letter for ${siren}`);
@@ -75,7 +91,14 @@ export async function activeAdministrator(
     person?: { email: string; spaceId: string; jar: CookieJar };
   } = {},
 ) {
-  const person = options.person ?? (await signedInPerson(t, { siren: options.entitySiren ?? siren, ...(options.email ? { email: options.email } : {}), firstName: options.firstName, lastName: options.lastName }));
+  const person =
+    options.person ??
+    (await signedInPerson(t, {
+      siren: options.entitySiren ?? siren,
+      ...(options.email ? { email: options.email } : {}),
+      firstName: options.firstName,
+      lastName: options.lastName,
+    }));
   const services = options.services ?? ["messagerie", "compte_fiscal", "tva_declarer", "tva_payer", "is_payer", "cfe", "ts_payer"];
   const res = await call(t.app, "POST", "/api/v1/adhesions", {
     jar: person.jar,
@@ -85,7 +108,9 @@ export async function activeAdministrator(
   if (res.body.status === "awaiting_company_email") {
     await call(t.app, "POST", "/api/v1/company-email/confirm", { body: { token: await linkTokenFor(t, options.companyEmail!) } });
   }
-  const letters = (await call(t.app, "GET", `/api/v1/dev/letters?siren=${siren}`)).body.items as { fields: { activationCode: string; requester: { connectionEmail: string } } }[];
+  const letters = (await call(t.app, "GET", `/api/v1/dev/letters?siren=${siren}`)).body.items as {
+    fields: { activationCode: string; requester: { connectionEmail: string } };
+  }[];
   const letter = letters.find((l) => l.fields.requester?.connectionEmail === person.email)!;
   const activated = await call(t.app, "POST", `/api/v1/adhesions/${res.body.id}/activate`, { jar: person.jar, body: { code: letter.fields.activationCode } });
   expect(activated.status).toBe(200);

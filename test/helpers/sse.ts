@@ -1,7 +1,14 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 
 export type SseEvent = { event: string; data: Record<string, unknown>; id?: string };
-export type Stream = { events: SseEvent[]; status: number; readonly ended: boolean; /** Everything received, as sent. */ readonly raw: string; /** Settles when the server ended the stream. */ finished: Promise<void>; close(): void };
+export type Stream = {
+  events: SseEvent[];
+  status: number;
+  readonly ended: boolean;
+  /** Everything received, as sent. */ readonly raw: string;
+  /** Settles when the server ended the stream. */ finished: Promise<void>;
+  close(): void;
+};
 
 /** Opens an event stream as a browser's EventSource would (optionally with `Last-Event-ID`), collecting events. */
 export function openStream(base: string, cookie: string, path = "/api/v1/events", headers: Record<string, string> = {}): Promise<Stream> {

@@ -1,8 +1,15 @@
 import type { FastifyInstance } from "fastify";
-import { safeJson, type CookieJar } from "./app.js";
+import { safeJson, type CookieJar, type WireJson } from "./app.js";
 
 /** Posts one file as multipart/form-data, as a browser does (to the company side's route unless told). */
-export async function upload(app: FastifyInstance, jar: CookieJar, name: string, content: Buffer | string, contentType = "application/octet-stream", url = "/api/v1/uploads") {
+export async function upload(
+  app: FastifyInstance,
+  jar: CookieJar,
+  name: string,
+  content: Buffer | string,
+  contentType = "application/octet-stream",
+  url = "/api/v1/uploads",
+) {
   const boundary = `----messagerie${Math.random().toString(16).slice(2)}`;
   const body = Buffer.concat([
     Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: ${contentType}\r\n\r\n`),
@@ -15,5 +22,5 @@ export async function upload(app: FastifyInstance, jar: CookieJar, name: string,
     headers: { cookie: jar.header(), "x-csrf-token": jar.csrf ?? "", "content-type": `multipart/form-data; boundary=${boundary}` },
     payload: body,
   });
-  return { status: res.statusCode, body: safeJson(res.body) as Record<string, any> };
+  return { status: res.statusCode, body: safeJson(res.body) as Record<string, WireJson> };
 }

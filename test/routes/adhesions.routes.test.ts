@@ -19,14 +19,25 @@ describe("simplified mode (product §3)", () => {
   it("Robert Lambda: one address for both, link, letter, code, administrator of every service", async () => {
     const robert = "robert.lambda@martindistribution.com";
     const created = await call(t.app, "POST", "/api/v1/spaces", {
-      body: { mode: "simplified", siren: SEED.martin.siren, companyEmail: robert, connectionEmail: robert, password: PASSWORD, firstName: "Robert", lastName: "Lambda", phone: "01 43 00 00 00" },
+      body: {
+        mode: "simplified",
+        siren: SEED.martin.siren,
+        companyEmail: robert,
+        connectionEmail: robert,
+        password: PASSWORD,
+        firstName: "Robert",
+        lastName: "Lambda",
+        phone: "01 43 00 00 00",
+      },
     });
     expect(created.status).toBe(201);
     expect(created.body.status).toBe("pending_email_verification");
     // Only the link was sent: it verifies both the company address and the connection address.
     const mail = await lastMailTo(t, robert);
     expect(mail.subject).toBe("Vérification de l'adresse électronique de votre entreprise");
-    expect((await call(t.app, "POST", "/api/v1/session", { body: { email: robert, password: PASSWORD } })).body.error.code).toBe("connection_email_not_verified");
+    expect((await call(t.app, "POST", "/api/v1/session", { body: { email: robert, password: PASSWORD } })).body.error.code).toBe(
+      "connection_email_not_verified",
+    );
 
     const token = await linkTokenFor(t, robert);
     // Opening the page does not consume the link (mail scanners pre-fetch links).
@@ -47,18 +58,39 @@ describe("simplified mode (product §3)", () => {
     const adhesions = await call(t.app, "GET", "/api/v1/adhesions", { jar });
     expect(adhesions.body.items).toHaveLength(1);
     const adhesion = adhesions.body.items[0];
-    expect(adhesion).toMatchObject({ siren: SEED.martin.siren, status: "letter_issued", origin: "simplified", quality: "legal_representative", services: ALL_SERVICES, attemptsLeft: 5 });
-    const activated = await call(t.app, "POST", `/api/v1/adhesions/${adhesion.id}/activate`, { jar, body: { code: ` ${activationCode.replace(/-/g, "").toLowerCase()} ` } });
+    expect(adhesion).toMatchObject({
+      siren: SEED.martin.siren,
+      status: "letter_issued",
+      origin: "simplified",
+      quality: "legal_representative",
+      services: ALL_SERVICES,
+      attemptsLeft: 5,
+    });
+    const activated = await call(t.app, "POST", `/api/v1/adhesions/${adhesion.id}/activate`, {
+      jar,
+      body: { code: ` ${activationCode.replace(/-/g, "").toLowerCase()} ` },
+    });
     expect(activated.body).toEqual({ status: "active" });
 
     const companies = await call(t.app, "GET", "/api/v1/companies", { jar });
     expect(companies.body.items).toHaveLength(1);
     expect(companies.body.items[0]).toMatchObject({ siren: SEED.martin.siren, name: "MARTIN DISTRIBUTION", companyEmail: robert });
-    expect(companies.body.items[0].myRights.map((r: { service: string; role: string }) => `${r.service}:${r.role}`)).toEqual(ALL_SERVICES.map((s) => `${s}:administrator`));
+    expect(companies.body.items[0].myRights.map((r: { service: string; role: string }) => `${r.service}:${r.role}`)).toEqual(
+      ALL_SERVICES.map((s) => `${s}:administrator`),
+    );
 
     // The SIREN now has an active adhesion: simplified mode is refused, pointing to expert mode.
     const again = await call(t.app, "POST", "/api/v1/spaces", {
-      body: { mode: "simplified", siren: SEED.martin.siren, companyEmail: "autre@martindistribution.com", connectionEmail: "autre@martindistribution.com", password: PASSWORD, firstName: "Anne", lastName: "Autre", phone: "0100000000" },
+      body: {
+        mode: "simplified",
+        siren: SEED.martin.siren,
+        companyEmail: "autre@martindistribution.com",
+        connectionEmail: "autre@martindistribution.com",
+        password: PASSWORD,
+        firstName: "Anne",
+        lastName: "Autre",
+        phone: "0100000000",
+      },
     });
     expect(again.status).toBe(422);
     expect(again.body.error.code).toBe("company_already_adhered");
@@ -68,7 +100,16 @@ describe("simplified mode (product §3)", () => {
   it("two addresses: a code to the connection address, the link to the company address", async () => {
     const siren = await newCompany(t, "BOULANGERIE DUPONT");
     const res = await call(t.app, "POST", "/api/v1/spaces", {
-      body: { mode: "simplified", siren, companyEmail: "contact@dupont.fr", connectionEmail: "jean@dupont.fr", password: PASSWORD, firstName: "Jean", lastName: "Dupont", phone: "0100000000" },
+      body: {
+        mode: "simplified",
+        siren,
+        companyEmail: "contact@dupont.fr",
+        connectionEmail: "jean@dupont.fr",
+        password: PASSWORD,
+        firstName: "Jean",
+        lastName: "Dupont",
+        phone: "0100000000",
+      },
     });
     expect(res.status).toBe(201);
     expect((await lastMailTo(t, "jean@dupont.fr")).text).toMatch(/code de validation : [0-9A-Z]{4}-[0-9A-Z]{4}/);
@@ -81,11 +122,29 @@ describe("simplified mode (product §3)", () => {
     ["a ceased company", { siren: "552100554" }, 422, "ceased_company"],
     ["an unknown company", { siren: "732829320" }, 422, "unknown_company"],
   ])("refuses %s and writes nothing", async (_l, over, status, code) => {
-    await makeCompany(t.ctx, { siren: "552100554", name: "ANCIENNE SA", isActive: false, streetName: "RUE X", postalCode: "75011", communeName: "PARIS", communeCode: "75111" });
+    await makeCompany(t.ctx, {
+      siren: "552100554",
+      name: "ANCIENNE SA",
+      isActive: false,
+      streetName: "RUE X",
+      postalCode: "75011",
+      communeName: "PARIS",
+      communeCode: "75111",
+    });
     const siren = await newCompany(t);
     const before = await countAll();
     const res = await call(t.app, "POST", "/api/v1/spaces", {
-      body: { mode: "simplified", siren, companyEmail: "a@b.fr", connectionEmail: "c@d.fr", password: PASSWORD, firstName: "A", lastName: "B", phone: "0100000000", ...over },
+      body: {
+        mode: "simplified",
+        siren,
+        companyEmail: "a@b.fr",
+        connectionEmail: "c@d.fr",
+        password: PASSWORD,
+        firstName: "A",
+        lastName: "B",
+        phone: "0100000000",
+        ...over,
+      },
     });
     expect(res.status).toBe(status);
     expect(res.body.error.code).toBe(code);
@@ -101,7 +160,10 @@ describe("expert-mode adhesion (product §4)", () => {
     expect(missing.status).toBe(422);
     expect(missing.body.error.code).toBe("company_email_required");
 
-    const res = await call(t.app, "POST", "/api/v1/adhesions", { jar, body: { siren, quality: "mandated", services: ["tva_declarer", "messagerie"], companyEmail: "Contact@Garage-Moreau.fr" } });
+    const res = await call(t.app, "POST", "/api/v1/adhesions", {
+      jar,
+      body: { siren, quality: "mandated", services: ["tva_declarer", "messagerie"], companyEmail: "Contact@Garage-Moreau.fr" },
+    });
     expect(res.status).toBe(201);
     expect(res.body.status).toBe("awaiting_company_email");
     const token = await linkTokenFor(t, "contact@garage-moreau.fr");
@@ -140,7 +202,10 @@ describe("expert-mode adhesion (product §4)", () => {
     const { jar } = await signedInPerson(t, { siren: SEED.gestion.siren });
     const before = await countAll();
     const body = { siren: SEED.concurrence.siren, quality: "mandated", services: ["messagerie"], companyEmail: "contact@concurrence.fr" };
-    const res = typeof over === "string" ? await call(t.app, "POST", "/api/v1/adhesions", { jar, rawBody: over }) : await call(t.app, "POST", "/api/v1/adhesions", { jar, body: { ...body, ...over } });
+    const res =
+      typeof over === "string"
+        ? await call(t.app, "POST", "/api/v1/adhesions", { jar, rawBody: over })
+        : await call(t.app, "POST", "/api/v1/adhesions", { jar, body: { ...body, ...over } });
     expect(res.status).toBe(status);
     expect(res.body.error.code).toBe(code);
     expect(await countAll()).toEqual(before);
@@ -150,7 +215,11 @@ describe("expert-mode adhesion (product §4)", () => {
     expect((await call(t.app, "POST", "/api/v1/adhesions", { body: { siren: SEED.martin.siren, quality: "mandated", services: ["cfe"] } })).status).toBe(401);
     expect((await call(t.app, "GET", "/api/v1/adhesions")).status).toBe(401);
     const { jar } = await signedInPerson(t, { siren: SEED.gestion.siren });
-    const noCsrf = await call(t.app, "POST", "/api/v1/adhesions", { jar, csrf: false, body: { siren: SEED.martin.siren, quality: "mandated", services: ["cfe"] } });
+    const noCsrf = await call(t.app, "POST", "/api/v1/adhesions", {
+      jar,
+      csrf: false,
+      body: { siren: SEED.martin.siren, quality: "mandated", services: ["cfe"] },
+    });
     expect(noCsrf.status).toBe(403);
   });
 
@@ -167,7 +236,9 @@ describe("expert-mode adhesion (product §4)", () => {
     expect(Number(fourth.headers["retry-after"])).toBeGreaterThan(0);
     t.clock.advance(DAY + 1);
     const again = await signIn(t, person.email);
-    expect((await call(t.app, "POST", "/api/v1/adhesions", { jar: again, body: { siren: await newCompany(t), quality: "mandated", services: ["cfe"] } })).status).toBe(201);
+    expect(
+      (await call(t.app, "POST", "/api/v1/adhesions", { jar: again, body: { siren: await newCompany(t), quality: "mandated", services: ["cfe"] } })).status,
+    ).toBe(201);
   });
 
   it("sends at most 3 letters to a SIREN in 30 days (422)", async () => {
@@ -187,7 +258,10 @@ describe("activation (product §5)", () => {
   async function pendingAdhesion() {
     const siren = await newCompany(t);
     const person = await signedInPerson(t, { siren: SEED.gestion.siren });
-    const res = await call(t.app, "POST", "/api/v1/adhesions", { jar: person.jar, body: { siren, quality: "mandated", services: ["tva_declarer", "tva_payer"] } });
+    const res = await call(t.app, "POST", "/api/v1/adhesions", {
+      jar: person.jar,
+      body: { siren, quality: "mandated", services: ["tva_declarer", "tva_payer"] },
+    });
     const { activationCode, oppositionCode } = await letterCodes(t, siren);
     return { ...person, siren, id: res.body.id as string, activationCode, oppositionCode };
   }
@@ -210,7 +284,9 @@ describe("activation (product §5)", () => {
 
   it("20 simultaneous correct entries: exactly one succeeds, the others get 409", async () => {
     const a = await pendingAdhesion();
-    const results = await Promise.all(Array.from({ length: 20 }, () => call(t.app, "POST", `/api/v1/adhesions/${a.id}/activate`, { jar: a.jar, body: { code: a.activationCode } })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => call(t.app, "POST", `/api/v1/adhesions/${a.id}/activate`, { jar: a.jar, body: { code: a.activationCode } })),
+    );
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
     expect(results.filter((r) => r.status === 409)).toHaveLength(19);
     const rights = await t.ctx.db.selectFrom("rights").select("service").where("adhesion_id", "=", a.id).execute();
@@ -219,7 +295,9 @@ describe("activation (product §5)", () => {
 
   it("20 simultaneous wrong entries never grant a 6th try", async () => {
     const a = await pendingAdhesion();
-    const results = await Promise.all(Array.from({ length: 20 }, () => call(t.app, "POST", `/api/v1/adhesions/${a.id}/activate`, { jar: a.jar, body: { code: wrongOf(a.activationCode) } })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => call(t.app, "POST", `/api/v1/adhesions/${a.id}/activate`, { jar: a.jar, body: { code: wrongOf(a.activationCode) } })),
+    );
     expect(results.filter((r) => r.status === 422)).toHaveLength(4);
     expect(results.filter((r) => r.status === 410)).toHaveLength(16);
     expect((await call(t.app, "POST", `/api/v1/adhesions/${a.id}/activate`, { jar: a.jar, body: { code: a.activationCode } })).status).toBe(410);
@@ -286,11 +364,16 @@ describe("opposition (product §5)", () => {
   it("cancels the adhesion, tells the requester, alerts the tax office and blocks the requester 90 days", async () => {
     const rival = await signedInPerson(t, { siren: SEED.concurrence.siren, firstName: "Marc", lastName: "Rival" });
     const siren = await newCompany(t, "VICTIME SARL");
-    const res = await call(t.app, "POST", "/api/v1/adhesions", { jar: rival.jar, body: { siren, quality: "legal_representative", services: ["compte_fiscal"] } });
+    const res = await call(t.app, "POST", "/api/v1/adhesions", {
+      jar: rival.jar,
+      body: { siren, quality: "legal_representative", services: ["compte_fiscal"] },
+    });
     const { oppositionCode, activationCode, letter } = await letterCodes(t, siren);
     expect(letter.fields.requester.fullName).toBe("Marc Rival");
 
-    const wrong = await call(t.app, "POST", "/api/v1/opposition", { body: { siren, oppositionCode: oppositionCode.startsWith("0") ? "1111-1111" : "0000-0000" } });
+    const wrong = await call(t.app, "POST", "/api/v1/opposition", {
+      body: { siren, oppositionCode: oppositionCode.startsWith("0") ? "1111-1111" : "0000-0000" },
+    });
     expect(wrong.status).toBe(422);
     expect(wrong.body.error).toMatchObject({ code: "invalid_opposition_code", details: { attemptsLeft: 4 } });
     const ok = await call(t.app, "POST", "/api/v1/opposition", { body: { siren, oppositionCode: oppositionCode.toLowerCase() } });
@@ -363,7 +446,10 @@ describe("company e-mail address (product §6)", () => {
   it("changes the address: the old one stays until the new one is confirmed, then is told, and a notice letter goes out", async () => {
     const siren = await newCompany(t, "IMPRIMERIE HENRY");
     const admin = await signedInPerson(t, { siren: SEED.gestion.siren, firstName: "Hélène", lastName: "Henry" });
-    const res = await call(t.app, "POST", "/api/v1/adhesions", { jar: admin.jar, body: { siren, quality: "legal_representative", services: ["messagerie"], companyEmail: "ancienne@henry.fr" } });
+    const res = await call(t.app, "POST", "/api/v1/adhesions", {
+      jar: admin.jar,
+      body: { siren, quality: "legal_representative", services: ["messagerie"], companyEmail: "ancienne@henry.fr" },
+    });
     await call(t.app, "POST", "/api/v1/company-email/confirm", { body: { token: await linkTokenFor(t, "ancienne@henry.fr") } });
     const { activationCode } = await letterCodes(t, siren);
     await call(t.app, "POST", `/api/v1/adhesions/${res.body.id}/activate`, { jar: admin.jar, body: { code: activationCode } });
@@ -413,4 +499,3 @@ describe("companies", () => {
     expect(catalogue.body.items.map((s: { code: string }) => s.code)).toEqual(ALL_SERVICES);
   });
 });
-

@@ -13,7 +13,13 @@ beforeAll(async () => {
   t = await startTestApp();
   await seedReferenceData(t.ctx);
   await makeAgent(t.ctx, { email: "agent.paris11@dgfip.test", name: "Paul Agent", services: ["SIE-75111"], password: PASSWORD, totpSecret: SECRET });
-  await makeAgent(t.ctx, { email: "agent.lyon@dgfip.test", name: "Louis Agent", services: ["SIE-69381"], password: PASSWORD, totpSecret: "ONSWG4TFOQYTEMZUGU3DOOBZGAYTEMZU" });
+  await makeAgent(t.ctx, {
+    email: "agent.lyon@dgfip.test",
+    name: "Louis Agent",
+    services: ["SIE-69381"],
+    password: PASSWORD,
+    totpSecret: "ONSWG4TFOQYTEMZUGU3DOOBZGAYTEMZU",
+  });
 });
 afterAll(async () => t.close());
 
@@ -37,8 +43,12 @@ describe("POST /api/v1/backoffice/session", () => {
 
   it("refuses a wrong TOTP, a wrong password and an unknown agent with the same 401", async () => {
     t.clock.advance(30_000);
-    const wrongTotp = await call(t.app, "POST", "/api/v1/backoffice/session", { body: { email: "agent.paris11@dgfip.test", password: PASSWORD, totp: "000000" } });
-    const wrongPassword = await call(t.app, "POST", "/api/v1/backoffice/session", { body: { email: "agent.paris11@dgfip.test", password: "mauvais-mot-de-passe", totp: await totp() } });
+    const wrongTotp = await call(t.app, "POST", "/api/v1/backoffice/session", {
+      body: { email: "agent.paris11@dgfip.test", password: PASSWORD, totp: "000000" },
+    });
+    const wrongPassword = await call(t.app, "POST", "/api/v1/backoffice/session", {
+      body: { email: "agent.paris11@dgfip.test", password: "mauvais-mot-de-passe", totp: await totp() },
+    });
     const unknown = await call(t.app, "POST", "/api/v1/backoffice/session", { body: { email: "personne@dgfip.test", password: PASSWORD, totp: await totp() } });
     for (const r of [wrongTotp, wrongPassword, unknown]) {
       expect(r.status).toBe(401);
@@ -63,7 +73,7 @@ describe("POST /api/v1/backoffice/session", () => {
     ["a non-JSON content type", { rawBody: "email=x", headers: { "content-type": "text/plain" } }, 415, "unsupported_media_type"],
   ])("refuses %s and writes nothing", async (_l, options, status, code) => {
     const before = [await countRows(t, "sessions"), await countRows(t, "journal")];
-    const res = await call(t.app, "POST", "/api/v1/backoffice/session", options as { body?: unknown; rawBody?: string });
+    const res = await call(t.app, "POST", "/api/v1/backoffice/session", options);
     expect(res.status).toBe(status);
     expect(res.body.error.code).toBe(code);
     expect([await countRows(t, "sessions"), await countRows(t, "journal")]).toEqual(before);

@@ -27,7 +27,14 @@ const SECRETS = {
 const NOTE = "Note interne : vérifier le relevé bancaire avant remboursement";
 const REASON = "Relève du cadastre, motif interne";
 
-const VAT_REFUND = { siren: SEED.martin.siren, tax: "TVA", nature: "remboursement_credit_tva", subject: "Remboursement du crédit de TVA", body: "Nous demandons le remboursement de nos crédits de TVA.", uploadIds: [] };
+const VAT_REFUND = {
+  siren: SEED.martin.siren,
+  tax: "TVA",
+  nature: "remboursement_credit_tva",
+  subject: "Remboursement du crédit de TVA",
+  body: "Nous demandons le remboursement de nos crédits de TVA.",
+  uploadIds: [],
+};
 const file = async (who: Person, body: Record<string, unknown> = {}) => {
   const res = await call(t.app, "POST", "/api/v1/requests", { jar: who.jar, body: { ...VAT_REFUND, ...body } });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
@@ -48,10 +55,24 @@ const view = async (jar: CookieJar, id: string) => (await call(t.app, "GET", `/a
 beforeAll(async () => {
   t = await startTestApp();
   await seedReferenceData(t.ctx);
-  robert = await activeAdministrator(t, SEED.martin.siren, { quality: "legal_representative", companyEmail: "contact@martindistribution.com", email: "robert.lambda@martindistribution.com", firstName: "Robert", lastName: "Lambda" });
-  chief = await activeAdministrator(t, SEED.martin.siren, { entitySiren: SEED.gestion.siren, email: "cabinet.comptable@gestion.com", firstName: "Claire", lastName: "Vasseur" });
+  robert = await activeAdministrator(t, SEED.martin.siren, {
+    quality: "legal_representative",
+    companyEmail: "contact@martindistribution.com",
+    email: "robert.lambda@martindistribution.com",
+    firstName: "Robert",
+    lastName: "Lambda",
+  });
+  chief = await activeAdministrator(t, SEED.martin.siren, {
+    entitySiren: SEED.gestion.siren,
+    email: "cabinet.comptable@gestion.com",
+    firstName: "Claire",
+    lastName: "Vasseur",
+  });
   lila = await signedInPerson(t, { siren: SEED.gestion.siren, email: "lila.rosemonde@gestion.com", firstName: "Lila", lastName: "Rosemonde" });
-  const offer = await call(t.app, "POST", `/api/v1/companies/${SEED.martin.siren}/delegations`, { jar: chief.jar, body: { email: lila.email, role: "delegate", services: ["messagerie"], taxScope: ["TVA"] } });
+  const offer = await call(t.app, "POST", `/api/v1/companies/${SEED.martin.siren}/delegations`, {
+    jar: chief.jar,
+    body: { email: lila.email, role: "delegate", services: ["messagerie"], taxScope: ["TVA"] },
+  });
   await call(t.app, "POST", `/api/v1/delegations/${offer.body.id}/accept`, { jar: lila.jar });
   const agents = [
     ["paul", "agent.paris11@dgfip.test", "Paul Agent", ["SIE-75111"], false],
@@ -82,7 +103,8 @@ describe("the queue (product §9)", () => {
     expect(first).toMatchObject({ status: "received", assignee: null, overdue: false, unreadCount: 1, companyName: expect.any(String), version: 1 });
     expect(new Date(first.deadlineAt).getTime()).toBeGreaterThan(new Date(first.receivedAt).getTime() + 5 * DAY);
 
-    const only = async (qs: string) => (await call(t.app, "GET", `/api/v1/backoffice/requests?${qs}`, { jar: paul })).body.items.map((r: { id: string }) => r.id);
+    const only = async (qs: string) =>
+      (await call(t.app, "GET", `/api/v1/backoffice/requests?${qs}`, { jar: paul })).body.items.map((r: { id: string }) => r.id);
     expect(await only("tax=IS")).toEqual([question.id]);
     expect(await only("nature=remboursement_credit_tva")).toEqual([refund.id]);
     expect(await only("q=acompte")).toEqual([question.id]);
@@ -103,20 +125,14 @@ describe("the queue (product §9)", () => {
     expect((await call(t.app, "GET", "/api/v1/backoffice/requests/counts?service=SIE-75111", { jar: louis })).status).toBe(404);
   });
 
-  it.each([
-    ["status=perdue"],
-    ["assignee=quelquun"],
-    ["limit=0"],
-    ["limit=101"],
-    ["siren=123"],
-    ["tax=DIME"],
-    ["overdue=oui"],
-    ["cursor=nimporte"],
-  ])("refuses %s with a coded 400", async (qs) => {
-    const res = await call(t.app, "GET", `/api/v1/backoffice/requests?${qs}`, { jar: paul });
-    expect(res.status).toBe(400);
-    expect(res.body.error.code).toMatch(/invalid_request|invalid_cursor/);
-  });
+  it.each([["status=perdue"], ["assignee=quelquun"], ["limit=0"], ["limit=101"], ["siren=123"], ["tax=DIME"], ["overdue=oui"], ["cursor=nimporte"]])(
+    "refuses %s with a coded 400",
+    async (qs) => {
+      const res = await call(t.app, "GET", `/api/v1/backoffice/requests?${qs}`, { jar: paul });
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toMatch(/invalid_request|invalid_cursor/);
+    },
+  );
 
   it("answers 401 without an agent session, even with a person's", async () => {
     expect((await call(t.app, "GET", "/api/v1/backoffice/requests", { jar: robert.jar })).status).toBe(401);
@@ -144,7 +160,7 @@ describe("working a request", () => {
     expect(opened).toMatchObject({ reference: r.reference, version: 1, company: { siren: SEED.martin.siren }, notes: [] });
     expect(opened.company.representatives.map((x: { name: string }) => x.name)).toEqual(expect.arrayContaining(["Robert Lambda", "Lila Rosemonde"]));
     const asRobert = await call(t.app, "GET", `/api/v1/requests/${r.id}`, { jar: robert.jar });
-    expect(asRobert.body.openings).toEqual([{ service: { code: "SIE-75111", name: "SIE Paris 11e" }, openedAt: expect.any(String) }]);
+    expect(asRobert.body.openings).toEqual([{ service: { code: "SIE-75111", name: "SIE Paris 11e" }, openedAt: expect.any(String), count: 1 }]);
     expect(JSON.stringify(asRobert.body)).not.toContain("Paul");
     const asLila = await call(t.app, "GET", `/api/v1/requests/${r.id}`, { jar: lila.jar });
     expect(asLila.body.openings).toBeUndefined();
@@ -165,7 +181,9 @@ describe("working a request", () => {
     const stale = await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/assign`, { jar: pierre, body: { agentId: ids.pierre, version: 1 } });
     expect(stale.status).toBe(409);
     expect(stale.body.error).toMatchObject({ code: "stale_version", details: { currentVersion: 2, assigneeId: ids.paul } });
-    expect((await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/assign`, { jar: paul, body: { agentId: ids.louis, version: 2 } })).body.error.code).toBe("agent_not_in_service");
+    expect(
+      (await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/assign`, { jar: paul, body: { agentId: ids.louis, version: 2 } })).body.error.code,
+    ).toBe("agent_not_in_service");
     expect((await call(t.app, "GET", "/api/v1/backoffice/requests?assignee=me", { jar: paul })).body.items.map((x: { id: string }) => x.id)).toContain(r.id);
 
     const both = await Promise.all([
@@ -204,7 +222,12 @@ describe("working a request", () => {
     expect(note.status).toBe(201);
     expect((await view(pierre, r.id)).notes).toEqual([expect.objectContaining({ body: NOTE, author: { id: ids.paul, name: "Paul Agent" } })]);
     for (const who of [robert, lila]) {
-      for (const path of [`/api/v1/requests/${r.id}`, "/api/v1/requests", `/api/v1/requests?siren=${SEED.martin.siren}`, `/api/v1/requests?q=${encodeURIComponent("relevé bancaire")}`]) {
+      for (const path of [
+        `/api/v1/requests/${r.id}`,
+        "/api/v1/requests",
+        `/api/v1/requests?siren=${SEED.martin.siren}`,
+        `/api/v1/requests?q=${encodeURIComponent("relevé bancaire")}`,
+      ]) {
         const res = await call(t.app, "GET", path, { jar: who.jar });
         expect(res.status, path).toBe(200);
         expect(JSON.stringify(res.body), path).not.toContain("relevé bancaire");
@@ -218,18 +241,29 @@ describe("working a request", () => {
 
   it("ask, reply, answer: states and content-free notices; two closes at once → one 200, one 409", async () => {
     const r = await file(lila, { subject: "Pièce manquante" });
-    const asked = await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/messages`, { jar: paul, body: { body: "Merci de joindre le relevé.", status: "awaiting_user", version: 1 } });
+    const asked = await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/messages`, {
+      jar: paul,
+      body: { body: "Merci de joindre le relevé.", status: "awaiting_user", version: 1 },
+    });
     expect(asked.body).toMatchObject({ status: "awaiting_user", version: 2 });
     expect((await lastMailTo(t, lila.email)).text).toContain(r.reference);
     await call(t.app, "POST", `/api/v1/requests/${r.id}/messages`, { jar: lila.jar, body: { body: "Le voici." } });
     const v = (await view(paul, r.id)).version;
-    const answered = await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/messages`, { jar: paul, body: { body: "Remboursement accordé.", status: "answered", version: v } });
+    const answered = await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/messages`, {
+      jar: paul,
+      body: { body: "Remboursement accordé.", status: "answered", version: v },
+    });
     expect(answered.body.status).toBe("answered");
     expect((await call(t.app, "GET", `/api/v1/requests/${r.id}`, { jar: lila.jar })).body.status).toBe("answered");
-    const closes = await Promise.all([paul, pierre].map((jar) => call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/close`, { jar, body: { version: answered.body.version } })));
+    const closes = await Promise.all(
+      [paul, pierre].map((jar) => call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/close`, { jar, body: { version: answered.body.version } })),
+    );
     expect(closes.map((c) => c.status).sort()).toEqual([200, 409]);
     expect((await call(t.app, "GET", `/api/v1/requests/${r.id}`, { jar: lila.jar })).body.status).toBe("closed");
-    expect((await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/messages`, { jar: paul, body: { body: "x", version: answered.body.version + 1 } })).status).toBe(409);
+    expect(
+      (await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/messages`, { jar: paul, body: { body: "x", version: answered.body.version + 1 } }))
+        .status,
+    ).toBe(409);
   });
 
   it("closing without an answer needs a reason, which the company reads in its thread", async () => {
@@ -240,11 +274,17 @@ describe("working a request", () => {
     expect(bare.body.error.message).toContain("motif");
     const blank = await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/close`, { jar: paul, body: { version: v, reason: "   " } });
     expect(blank.status).toBe(422);
-    const closed = await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/close`, { jar: paul, body: { version: v, reason: "Demande en double de la référence précédente." } });
+    const closed = await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/close`, {
+      jar: paul,
+      body: { version: v, reason: "Demande en double de la référence précédente." },
+    });
     expect(closed.body).toEqual({ status: "closed", version: v + 1 });
     const seen = await call(t.app, "GET", `/api/v1/requests/${r.id}`, { jar: lila.jar });
     expect(seen.body.status).toBe("closed");
-    expect(seen.body.messages.at(-1)).toMatchObject({ author: { kind: "system" }, body: "Demande clôturée par l'administration. Motif : Demande en double de la référence précédente." });
+    expect(seen.body.messages.at(-1)).toMatchObject({
+      author: { kind: "system" },
+      body: "Demande clôturée par l'administration. Motif : Demande en double de la référence précédente.",
+    });
   });
 
   it("transfer: the new service gets it, the old one loses it, the company sees the new service but not the reason", async () => {
@@ -252,13 +292,37 @@ describe("working a request", () => {
     const routed = (await call(t.app, "GET", `/api/v1/requests/${r.id}`, { jar: robert.jar })).body.service.code;
     expect(routed).toBe("CDIF-75");
     const v = (await view(camille, r.id)).version;
-    expect((await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/transfer`, { jar: camille, body: { serviceCode: "CDIF-75", reason: REASON, version: v } })).body.error.code).toBe("same_service");
-    expect((await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/transfer`, { jar: camille, body: { serviceCode: "SIE-00000", reason: REASON, version: v } })).body.error.code).toBe("unknown_service");
-    const moved = await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/transfer`, { jar: camille, body: { serviceCode: "SIE-75111", reason: REASON, version: v } });
+    expect(
+      (
+        await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/transfer`, {
+          jar: camille,
+          body: { serviceCode: "CDIF-75", reason: REASON, version: v },
+        })
+      ).body.error.code,
+    ).toBe("same_service");
+    expect(
+      (
+        await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/transfer`, {
+          jar: camille,
+          body: { serviceCode: "SIE-00000", reason: REASON, version: v },
+        })
+      ).body.error.code,
+    ).toBe("unknown_service");
+    const moved = await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/transfer`, {
+      jar: camille,
+      body: { serviceCode: "SIE-75111", reason: REASON, version: v },
+    });
     expect(moved.body).toEqual({ serviceCode: "SIE-75111", version: v + 1 });
     expect((await call(t.app, "GET", `/api/v1/backoffice/requests/${r.id}`, { jar: camille })).status).toBe(404);
     const there = await view(paul, r.id);
-    expect(there.transfers).toEqual([expect.objectContaining({ from: { code: "CDIF-75", name: "CDIF Paris" }, to: { code: "SIE-75111", name: "SIE Paris 11e" }, reason: REASON, by: "Camille Agent" })]);
+    expect(there.transfers).toEqual([
+      expect.objectContaining({
+        from: { code: "CDIF-75", name: "CDIF Paris" },
+        to: { code: "SIE-75111", name: "SIE Paris 11e" },
+        reason: REASON,
+        by: "Camille Agent",
+      }),
+    ]);
     const company = await call(t.app, "GET", `/api/v1/requests/${r.id}`, { jar: robert.jar });
     expect(company.body.service).toEqual({ code: "SIE-75111", name: "SIE Paris 11e" });
     expect(JSON.stringify(company.body)).not.toContain("cadastre");
@@ -276,8 +340,12 @@ describe("attachments in the back office", () => {
     expect(got.body).toBe("RIB de Martin distribution");
     expect(got.headers["content-disposition"]).toContain('attachment; filename="releve-bancaire.txt"');
     expect(got.headers["x-content-type-options"]).toBe("nosniff");
-    expect((await t.app.inject({ method: "GET", url: `/api/v1/backoffice/attachments/${attachment.id}`, headers: { cookie: louis.header() } })).statusCode).toBe(404);
-    expect((await t.app.inject({ method: "GET", url: `/api/v1/backoffice/attachments/${attachment.id}`, headers: { cookie: robert.jar.header() } })).statusCode).toBe(401);
+    expect(
+      (await t.app.inject({ method: "GET", url: `/api/v1/backoffice/attachments/${attachment.id}`, headers: { cookie: louis.header() } })).statusCode,
+    ).toBe(404);
+    expect(
+      (await t.app.inject({ method: "GET", url: `/api/v1/backoffice/attachments/${attachment.id}`, headers: { cookie: robert.jar.header() } })).statusCode,
+    ).toBe(401);
     expect((await t.app.inject({ method: "GET", url: "/api/v1/backoffice/attachments/pas-un-uuid", headers: { cookie: paul.header() } })).statusCode).toBe(400);
   });
 });
@@ -293,13 +361,18 @@ describe("agents' attachments", () => {
     expect(attestation.body).toMatchObject({ name: "attestation-de-regularite.txt", mediaType: "text/plain" });
     // Only an agent session uploads here, with its CSRF header; the type is checked as on the company side.
     expect((await upload(t.app, robert.jar, "x.txt", "x", "text/plain", AGENT_UPLOADS)).status).toBe(401);
-    expect((await upload(t.app, { ...paul, csrf: "x".repeat(43), header: () => paul.header() } as never, "x.txt", "x", "text/plain", AGENT_UPLOADS)).status).toBe(403);
+    expect(
+      (await upload(t.app, { ...paul, csrf: "x".repeat(43), header: () => paul.header() } as never, "x.txt", "x", "text/plain", AGENT_UPLOADS)).status,
+    ).toBe(403);
     expect((await upload(t.app, paul, "faux.pdf", "<html>non</html>", "application/pdf", AGENT_UPLOADS)).body.error.code).toBe("unsupported_file_type");
 
     const companyUpload = await upload(t.app, robert.jar, "rib.txt", "RIB");
     const colleagueUpload = await upload(t.app, pierre, "brouillon.txt", "Brouillon de Pierre", "text/plain", AGENT_UPLOADS);
     const reply = (uploadIds: string[], version: number) =>
-      call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/messages`, { jar: paul, body: { body: "Veuillez trouver l'attestation ci-jointe.", uploadIds, status: "answered", version } });
+      call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/messages`, {
+        jar: paul,
+        body: { body: "Veuillez trouver l'attestation ci-jointe.", uploadIds, status: "answered", version },
+      });
     const before = await view(paul, r.id);
     // A person's upload, a colleague's, an unknown one: refused, and nothing is written.
     for (const other of [companyUpload.body.uploadId, colleagueUpload.body.uploadId, "00000000-0000-4000-8000-000000000000"]) {
@@ -307,7 +380,14 @@ describe("agents' attachments", () => {
       expect(refused.status).toBe(422);
       expect(refused.body.error.code).toBe("unknown_upload");
     }
-    expect((await reply(Array.from({ length: 11 }, () => attestation.body.uploadId).map((id, i) => (i === 0 ? id : crypto.randomUUID())), before.version)).body.error.code).toBe("too_many_attachments");
+    expect(
+      (
+        await reply(
+          Array.from({ length: 11 }, () => attestation.body.uploadId).map((id, i) => (i === 0 ? id : crypto.randomUUID())),
+          before.version,
+        )
+      ).body.error.code,
+    ).toBe("too_many_attachments");
     // A stale version writes nothing either: the upload stays free for the retry.
     expect((await reply([attestation.body.uploadId], before.version + 1)).status).toBe(409);
     expect((await view(paul, r.id)).messages).toHaveLength(before.messages.length);
@@ -321,19 +401,33 @@ describe("agents' attachments", () => {
       const thread = await call(t.app, "GET", `/api/v1/requests/${r.id}`, { jar: who.jar });
       const last = thread.body.messages.at(-1);
       expect(last.author.kind).toBe("agent");
-      expect(last.attachments).toEqual([expect.objectContaining({ name: "attestation-de-regularite.txt", mediaType: "text/plain", sha256: attestation.body.sha256 })]);
+      expect(last.attachments).toEqual([
+        expect.objectContaining({ name: "attestation-de-regularite.txt", mediaType: "text/plain", sha256: attestation.body.sha256 }),
+      ]);
       const got = await t.app.inject({ method: "GET", url: `/api/v1/attachments/${last.attachments[0].id}`, headers: { cookie: who.jar.header() } });
       expect(got.statusCode).toBe(200);
       expect(got.body).toBe("Attestation de régularité fiscale");
     }
     const agentSide = (await view(paul, r.id)).messages.at(-1);
     expect(agentSide.attachments[0].name).toBe("attestation-de-regularite.txt");
-    expect((await t.app.inject({ method: "GET", url: `/api/v1/backoffice/attachments/${agentSide.attachments[0].id}`, headers: { cookie: louis.header() } })).statusCode).toBe(404);
+    expect(
+      (await t.app.inject({ method: "GET", url: `/api/v1/backoffice/attachments/${agentSide.attachments[0].id}`, headers: { cookie: louis.header() } }))
+        .statusCode,
+    ).toBe(404);
     // The journal keeps the file's fingerprint with the message.
-    const entry = await t.ctx.db.selectFrom("journal").select("data").where("action", "=", "message.posted").where("subject_id", "=", r.id).orderBy("id", "desc").executeTakeFirstOrThrow();
+    const entry = await t.ctx.db
+      .selectFrom("journal")
+      .select("data")
+      .where("action", "=", "message.posted")
+      .where("subject_id", "=", r.id)
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
     expect(entry.data).toMatchObject({ attachments: [attestation.body.sha256], status: "answered" });
     // The company side cannot attach an agent's upload either.
-    const colleagueReuse = await call(t.app, "POST", `/api/v1/requests/${r.id}/messages`, { jar: lila.jar, body: { body: "Merci.", uploadIds: [colleagueUpload.body.uploadId] } });
+    const colleagueReuse = await call(t.app, "POST", `/api/v1/requests/${r.id}/messages`, {
+      jar: lila.jar,
+      body: { body: "Merci.", uploadIds: [colleagueUpload.body.uploadId] },
+    });
     expect(colleagueReuse.body.error.code).toBe("unknown_upload");
   });
 });
@@ -345,16 +439,25 @@ describe("legal deadlines (product §9)", () => {
     const v = (await view(paul, r.id)).version;
     expect((await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/extend`, { jar: louis, body: { reason: "x", version: v } })).status).toBe(404);
     expect((await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/extend`, { jar: paul, body: { reason: "", version: v } })).status).toBe(400);
-    const extended = await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/extend`, { jar: paul, body: { reason: "Expertise comptable en cours", version: v } });
+    const extended = await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/extend`, {
+      jar: paul,
+      body: { reason: "Expertise comptable en cours", version: v },
+    });
     expect(extended.status).toBe(200);
     const after = await call(t.app, "GET", `/api/v1/requests/${r.id}`, { jar: robert.jar });
-    const months = (a: string, b: string) => (new Date(b).getUTCFullYear() - new Date(a).getUTCFullYear()) * 12 + new Date(b).getUTCMonth() - new Date(a).getUTCMonth();
+    const months = (a: string, b: string) =>
+      (new Date(b).getUTCFullYear() - new Date(a).getUTCFullYear()) * 12 + new Date(b).getUTCMonth() - new Date(a).getUTCMonth();
     expect(months(before, after.body.deadlines.legal)).toBe(3);
     expect(after.body.messages.at(-1)).toMatchObject({ author: { kind: "system" }, body: expect.stringContaining("prolongé de 3 mois") });
     expect(JSON.stringify(after.body)).not.toContain("Expertise comptable");
-    expect((await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/extend`, { jar: paul, body: { reason: "encore", version: extended.body.version } })).body.error.code).toBe("already_extended");
+    expect(
+      (await call(t.app, "POST", `/api/v1/backoffice/requests/${r.id}/extend`, { jar: paul, body: { reason: "encore", version: extended.body.version } })).body
+        .error.code,
+    ).toBe("already_extended");
     const q = await file(robert, { tax: "IS", nature: "question", subject: "Sans délai légal" });
-    expect((await call(t.app, "POST", `/api/v1/backoffice/requests/${q.id}/extend`, { jar: paul, body: { reason: "x", version: 1 } })).body.error.code).toBe("not_extendable");
+    expect((await call(t.app, "POST", `/api/v1/backoffice/requests/${q.id}/extend`, { jar: paul, body: { reason: "x", version: 1 } })).body.error.code).toBe(
+      "not_extendable",
+    );
   });
 });
 
@@ -365,7 +468,9 @@ describe("search (product §9)", () => {
     expect(res.status).toBe(200);
     const hit = res.body.items.find((x: { id: string }) => x.id === r.id);
     expect(hit).toBeDefined();
-    expect(hit.excerpt.filter((s: { match: boolean }) => s.match).map((s: { text: string }) => s.text.toLowerCase())).toEqual(expect.arrayContaining(["pénalités", "déclaration"]));
+    expect(hit.excerpt.filter((s: { match: boolean }) => s.match).map((s: { text: string }) => s.text.toLowerCase())).toEqual(
+      expect.arrayContaining(["pénalités", "déclaration"]),
+    );
     expect(hit.subject.some((s: { match: boolean; text: string }) => s.match && s.text === "Pénalités")).toBe(true);
     const byRef = await call(t.app, "GET", `/api/v1/backoffice/search?q=${r.reference}`, { jar: paul });
     expect(byRef.body.items[0].id).toBe(r.id);
@@ -394,7 +499,10 @@ describe("the adhesion desk (product §9)", () => {
 
   it("re-issues a letter (the old code is void), cancels an adhesion, suspends a right — each journaled", async () => {
     const newcomer = await signedInPerson(t, { siren: SEED.gestion.siren, email: "nouveau@gestion.com", firstName: "Noé", lastName: "Nouveau" });
-    const adhesion = await call(t.app, "POST", "/api/v1/adhesions", { jar: newcomer.jar, body: { siren: SEED.martin.siren, quality: "mandated", services: ["compte_fiscal"] } });
+    const adhesion = await call(t.app, "POST", "/api/v1/adhesions", {
+      jar: newcomer.jar,
+      body: { siren: SEED.martin.siren, quality: "mandated", services: ["compte_fiscal"] },
+    });
     expect(adhesion.status).toBe(201);
     const old = (await letterCodes(t, SEED.martin.siren)).activationCode;
     expect((await call(t.app, "POST", `/api/v1/backoffice/adhesions/${adhesion.body.id}/reissue-letter`, { jar: louis })).status).toBe(404);
@@ -404,33 +512,54 @@ describe("the adhesion desk (product §9)", () => {
     expect(fresh).not.toBe(old);
     expect((await call(t.app, "POST", `/api/v1/adhesions/${adhesion.body.id}/activate`, { jar: newcomer.jar, body: { code: old } })).status).toBe(422);
 
-    expect((await call(t.app, "POST", `/api/v1/backoffice/adhesions/${adhesion.body.id}/cancel`, { jar: louis, body: { reason: "Demande suspecte" } })).status).toBe(404);
+    expect(
+      (await call(t.app, "POST", `/api/v1/backoffice/adhesions/${adhesion.body.id}/cancel`, { jar: louis, body: { reason: "Demande suspecte" } })).status,
+    ).toBe(404);
     expect((await call(t.app, "POST", `/api/v1/backoffice/adhesions/${adhesion.body.id}/cancel`, { jar: paul, body: {} })).status).toBe(400);
-    expect((await call(t.app, "POST", `/api/v1/backoffice/adhesions/${adhesion.body.id}/cancel`, { jar: paul, body: { reason: "Demande suspecte" } })).body).toEqual({ status: "cancelled" });
+    expect(
+      (await call(t.app, "POST", `/api/v1/backoffice/adhesions/${adhesion.body.id}/cancel`, { jar: paul, body: { reason: "Demande suspecte" } })).body,
+    ).toEqual({ status: "cancelled" });
     expect((await call(t.app, "POST", `/api/v1/adhesions/${adhesion.body.id}/activate`, { jar: newcomer.jar, body: { code: fresh } })).status).toBe(410);
     expect((await call(t.app, "POST", `/api/v1/backoffice/adhesions/${adhesion.body.id}/reissue-letter`, { jar: paul })).status).toBe(409);
 
     const desk = await call(t.app, "GET", `/api/v1/backoffice/companies/${SEED.martin.siren}`, { jar: paul });
-    const lilaRight = desk.body.rights.find((r: { holder: { name: string }; service: string }) => r.holder.name === "Lila Rosemonde" && r.service === "messagerie");
+    const lilaRight = desk.body.rights.find(
+      (r: { holder: { name: string }; service: string }) => r.holder.name === "Lila Rosemonde" && r.service === "messagerie",
+    );
     expect((await call(t.app, "POST", `/api/v1/backoffice/rights/${lilaRight.id}/suspend`, { jar: louis, body: { reason: "x" } })).status).toBe(404);
     const r = await file(lila, { subject: "Avant suspension" });
     // Two agents at once: one suspends, the other is told it is no longer active; the cascade is journaled once.
-    const both = await Promise.all([paul, pierre].map((jar) => call(t.app, "POST", `/api/v1/backoffice/rights/${lilaRight.id}/suspend`, { jar, body: { reason: "Usurpation signalée" } })));
+    const both = await Promise.all(
+      [paul, pierre].map((jar) => call(t.app, "POST", `/api/v1/backoffice/rights/${lilaRight.id}/suspend`, { jar, body: { reason: "Usurpation signalée" } })),
+    );
     expect(both.map((r) => r.status).sort()).toEqual([200, 409]);
-    expect(await t.ctx.db.selectFrom("journal").select("id").where("action", "=", "right.suspended").where("subject_id", "=", lilaRight.id).execute()).toHaveLength(1);
+    expect(
+      await t.ctx.db.selectFrom("journal").select("id").where("action", "=", "right.suspended").where("subject_id", "=", lilaRight.id).execute(),
+    ).toHaveLength(1);
     expect((await call(t.app, "GET", `/api/v1/requests/${r.id}`, { jar: lila.jar })).status).toBe(404);
     expect((await call(t.app, "POST", `/api/v1/backoffice/rights/${lilaRight.id}/suspend`, { jar: paul, body: { reason: "encore" } })).status).toBe(409);
     const actions = (await t.ctx.db.selectFrom("journal").select("action").where("actor_kind", "=", "agent").execute()).map((j) => j.action);
-    expect(actions).toEqual(expect.arrayContaining(["adhesion.letter_reissued", "adhesion.cancelled", "right.suspended", "request.opened", "request.transferred", "note.added"]));
+    expect(actions).toEqual(
+      expect.arrayContaining(["adhesion.letter_reissued", "adhesion.cancelled", "right.suspended", "request.opened", "request.transferred", "note.added"]),
+    );
   });
 });
 
 describe("the adhesion desk under attack: an agent of a service that does not manage the company", () => {
   it("the CDIF Paris agent gets 404 on every desk route, reads and actions alike, and nothing changes", async () => {
     const siren = await newCompany(t, "QUINCAILLERIE VOLTAIRE");
-    await activeAdministrator(t, siren, { quality: "legal_representative", companyEmail: "contact@quincaillerie-voltaire.fr", email: "gerant@quincaillerie-voltaire.fr", firstName: "Gérard", lastName: "Voltaire" });
+    await activeAdministrator(t, siren, {
+      quality: "legal_representative",
+      companyEmail: "contact@quincaillerie-voltaire.fr",
+      email: "gerant@quincaillerie-voltaire.fr",
+      firstName: "Gérard",
+      lastName: "Voltaire",
+    });
     const target = await signedInPerson(t, { siren: SEED.gestion.siren, email: "cible@gestion.com", firstName: "Cécile", lastName: "Cible" });
-    const adhesion = await call(t.app, "POST", "/api/v1/adhesions", { jar: target.jar, body: { siren: siren, quality: "mandated", services: ["compte_fiscal"] } });
+    const adhesion = await call(t.app, "POST", "/api/v1/adhesions", {
+      jar: target.jar,
+      body: { siren: siren, quality: "mandated", services: ["compte_fiscal"] },
+    });
     expect(adhesion.status, JSON.stringify(adhesion.body)).toBe(201);
     const desk = await call(t.app, "GET", `/api/v1/backoffice/companies/${siren}`, { jar: paul });
     const ownerRight = desk.body.rights.find((r: { holder: { name: string }; state: string }) => r.holder.name === "Gérard Voltaire" && r.state === "active");
@@ -438,7 +567,10 @@ describe("the adhesion desk under attack: an agent of a service that does not ma
       adhesion: await t.ctx.db.selectFrom("adhesions").selectAll().where("id", "=", adhesion.body.id).executeTakeFirstOrThrow(),
       right: await t.ctx.db.selectFrom("rights").selectAll().where("id", "=", ownerRight.id).executeTakeFirstOrThrow(),
       letters: await t.ctx.db.selectFrom("letters").select(["id", "status"]).where("adhesion_id", "=", adhesion.body.id).execute(),
-      outbox: await t.ctx.db.selectFrom("outbox").select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow(),
+      outbox: await t.ctx.db
+        .selectFrom("outbox")
+        .select((eb) => eb.fn.countAll<string>().as("n"))
+        .executeTakeFirstOrThrow(),
     };
     for (const jar of [camille, louis]) {
       const attempts = [
@@ -453,10 +585,17 @@ describe("the adhesion desk under attack: an agent of a service that does not ma
     expect(await t.ctx.db.selectFrom("adhesions").selectAll().where("id", "=", adhesion.body.id).executeTakeFirstOrThrow()).toEqual(before.adhesion);
     expect(await t.ctx.db.selectFrom("rights").selectAll().where("id", "=", ownerRight.id).executeTakeFirstOrThrow()).toEqual(before.right);
     expect(await t.ctx.db.selectFrom("letters").select(["id", "status"]).where("adhesion_id", "=", adhesion.body.id).execute()).toEqual(before.letters);
-    expect(await t.ctx.db.selectFrom("outbox").select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow()).toEqual(before.outbox);
+    expect(
+      await t.ctx.db
+        .selectFrom("outbox")
+        .select((eb) => eb.fn.countAll<string>().as("n"))
+        .executeTakeFirstOrThrow(),
+    ).toEqual(before.outbox);
 
     // The managing SIE acts: the company address and the person concerned each get a content-free notice.
-    expect((await call(t.app, "POST", `/api/v1/backoffice/adhesions/${adhesion.body.id}/cancel`, { jar: paul, body: { reason: "Motif très confidentiel" } })).status).toBe(200);
+    expect(
+      (await call(t.app, "POST", `/api/v1/backoffice/adhesions/${adhesion.body.id}/cancel`, { jar: paul, body: { reason: "Motif très confidentiel" } })).status,
+    ).toBe(200);
     for (const to of ["contact@quincaillerie-voltaire.fr", "cible@gestion.com"]) {
       const notice = await lastMailTo(t, to);
       expect(notice.subject).toBe("Les accès à votre entreprise ont changé");
@@ -465,11 +604,18 @@ describe("the adhesion desk under attack: an agent of a service that does not ma
     }
     expect((await lastMailTo(t, "contact@quincaillerie-voltaire.fr")).text).toContain("« Qui agit pour mon entreprise »");
     // The supervisor of the managing SIE suspends the owner's right: the holder is told, without a word of why.
-    expect((await call(t.app, "POST", `/api/v1/backoffice/rights/${ownerRight.id}/suspend`, { jar: sophie, body: { reason: "Usurpation signalée" } })).status).toBe(200);
+    expect(
+      (await call(t.app, "POST", `/api/v1/backoffice/rights/${ownerRight.id}/suspend`, { jar: sophie, body: { reason: "Usurpation signalée" } })).status,
+    ).toBe(200);
     const held = await lastMailTo(t, "gerant@quincaillerie-voltaire.fr");
     expect(held.text).toContain("l'un de vos accès à l'entreprise QUINCAILLERIE VOLTAIRE");
     expect(held.text).not.toMatch(/Usurpation|Sophie|suspen/i);
-    const journaled = await t.ctx.db.selectFrom("journal").select("action").where("actor_kind", "=", "agent").where("subject_id", "in", [adhesion.body.id, ownerRight.id]).execute();
+    const journaled = await t.ctx.db
+      .selectFrom("journal")
+      .select("action")
+      .where("actor_kind", "=", "agent")
+      .where("subject_id", "in", [adhesion.body.id, ownerRight.id])
+      .execute();
     expect(journaled.map((j) => j.action).sort()).toEqual(["adhesion.cancelled", "right.suspended"]);
   });
 });
@@ -478,7 +624,10 @@ describe("the dashboard and the templates", () => {
   it("gives supervisors daily series, backlog, first-answer percentiles and overdue, and a CSV export (journaled)", async () => {
     const late = await file(robert, { tax: "IS", nature: "question", subject: "Réponse en trois heures" });
     await advance(3 * HOUR);
-    await call(t.app, "POST", `/api/v1/backoffice/requests/${late.id}/messages`, { jar: paul, body: { body: "Voici la réponse.", status: "answered", version: 1 } });
+    await call(t.app, "POST", `/api/v1/backoffice/requests/${late.id}/messages`, {
+      jar: paul,
+      body: { body: "Voici la réponse.", status: "answered", version: 1 },
+    });
     const day = (d: Date) => d.toISOString().slice(0, 10);
     const now = t.clock.now();
     const q = `service=SIE-75111&from=${day(new Date(now.getTime() - 30 * DAY))}&to=${day(now)}`;
@@ -504,25 +653,40 @@ describe("the dashboard and the templates", () => {
       SELECT service_code, day::text AS day, received, answered FROM service_daily_stats WHERE received <> 0 OR answered <> 0 ORDER BY 1, 2`.execute(t.ctx.db);
     expect(recount.rows.length).toBeGreaterThan(1);
     expect(rollup.rows).toEqual(recount.rows);
-    expect(stats.body.totals.received).toBe(recount.rows.filter((r) => r.service_code === "SIE-75111" && r.day >= day(new Date(now.getTime() - 30 * DAY))).reduce((n, r) => n + r.received, 0));
+    expect(stats.body.totals.received).toBe(
+      recount.rows.filter((r) => r.service_code === "SIE-75111" && r.day >= day(new Date(now.getTime() - 30 * DAY))).reduce((n, r) => n + r.received, 0),
+    );
     // One rule: a role Paul lacks on his own service is 403; a service that is not his (Louis) is 404.
     const plain = await call(t.app, "GET", `/api/v1/backoffice/stats?${q}`, { jar: paul });
     expect([plain.status, plain.body.error.code]).toEqual([403, "supervisor_only"]);
     expect((await call(t.app, "GET", `/api/v1/backoffice/stats?${q}`, { jar: louis })).status).toBe(404);
     expect((await call(t.app, "GET", `/api/v1/backoffice/stats?service=SIE-69381&from=2026-01-01&to=2026-02-01`, { jar: sophie })).status).toBe(404);
     expect((await call(t.app, "GET", "/api/v1/backoffice/stats?service=SIE-75111&from=2026-02-01&to=2026-01-01", { jar: sophie })).status).toBe(400);
-    expect((await call(t.app, "GET", "/api/v1/backoffice/stats?service=SIE-75111&from=2024-01-01&to=2026-01-01", { jar: sophie })).body.error.code).toBe("period_too_long");
+    expect((await call(t.app, "GET", "/api/v1/backoffice/stats?service=SIE-75111&from=2024-01-01&to=2026-01-01", { jar: sophie })).body.error.code).toBe(
+      "period_too_long",
+    );
     expect((await call(t.app, "GET", "/api/v1/backoffice/stats?service=SIE-75111&from=hier&to=2026-01-01", { jar: sophie })).status).toBe(400);
-    expect((await t.app.inject({ method: "GET", url: "/api/v1/backoffice/stats.csv?service=SIE-69381&from=2026-01-01&to=2026-02-01", headers: { cookie: sophie.header() } })).statusCode).toBe(404);
+    expect(
+      (
+        await t.app.inject({
+          method: "GET",
+          url: "/api/v1/backoffice/stats.csv?service=SIE-69381&from=2026-01-01&to=2026-02-01",
+          headers: { cookie: sophie.header() },
+        })
+      ).statusCode,
+    ).toBe(404);
     expect((await t.app.inject({ method: "GET", url: `/api/v1/backoffice/stats.csv?${q}`, headers: { cookie: paul.header() } })).statusCode).toBe(403);
     expect((await t.app.inject({ method: "GET", url: `/api/v1/backoffice/stats.csv?${q}`, headers: { cookie: louis.header() } })).statusCode).toBe(404);
     const csv = await t.app.inject({ method: "GET", url: `/api/v1/backoffice/stats.csv?${q}`, headers: { cookie: sophie.header() } });
     expect(csv.statusCode).toBe(200);
     expect(csv.headers["content-type"]).toContain("text/csv");
     expect(csv.headers["content-disposition"]).toContain("attachment;");
-    expect(csv.body.split("\r\n")[0]).toBe("\ufeffdate;reçues;traitées (première réponse)");
+    expect(csv.body.split("\r\n")[0]).toMatch(
+      /^\ufeffTableau de bord du service SIE Paris 11e \(SIE-75111\), du \d\d\/\d\d\/\d{4} au \d\d\/\d\d\/\d{4} inclus/,
+    );
+    expect(csv.body).toContain("\r\nJour;Demandes reçues (nombre);Premières réponses données (nombre)\r\n");
     // Labels, not codes, for the backlog.
-    expect(csv.body).toMatch(/\r\nen stock : Reçue;\d+\r\n/);
+    expect(csv.body).toMatch(/\r\nEn stock : Reçue \(nombre\);\d+\r\n/);
     expect(csv.body).not.toMatch(/stock received/);
     const exported = await t.ctx.db.selectFrom("journal").select("action").where("action", "=", "stats.exported").execute();
     expect(exported).toHaveLength(1);
@@ -530,13 +694,22 @@ describe("the dashboard and the templates", () => {
 
   it("supervisors write templates with known variables; the request view fills them in", async () => {
     const body = "Bonjour,\nVotre demande {{reference}} pour {{entreprise}} du {{date_reception}} est traitée par le {{service}}.";
-    expect((await call(t.app, "POST", "/api/v1/backoffice/templates", { jar: paul, body: { serviceCode: "SIE-75111", title: "Accusé", body } })).status).toBe(403);
-    expect((await call(t.app, "POST", "/api/v1/backoffice/templates", { jar: sophie, body: { serviceCode: "SIE-75111", title: "Accusé", body: "{{inconnue}}" } })).body.error.code).toBe("unknown_template_variable");
-    expect((await call(t.app, "POST", "/api/v1/backoffice/templates", { jar: sophie, body: { serviceCode: "SIE-69381", title: "Accusé", body } })).status).toBe(404);
+    expect((await call(t.app, "POST", "/api/v1/backoffice/templates", { jar: paul, body: { serviceCode: "SIE-75111", title: "Accusé", body } })).status).toBe(
+      403,
+    );
+    expect(
+      (await call(t.app, "POST", "/api/v1/backoffice/templates", { jar: sophie, body: { serviceCode: "SIE-75111", title: "Accusé", body: "{{inconnue}}" } }))
+        .body.error.code,
+    ).toBe("unknown_template_variable");
+    expect((await call(t.app, "POST", "/api/v1/backoffice/templates", { jar: sophie, body: { serviceCode: "SIE-69381", title: "Accusé", body } })).status).toBe(
+      404,
+    );
     expect((await call(t.app, "POST", "/api/v1/backoffice/templates", { jar: sophie, body: { serviceCode: "SIE-75111", title: "", body } })).status).toBe(400);
     const created = await call(t.app, "POST", "/api/v1/backoffice/templates", { jar: sophie, body: { serviceCode: "SIE-75111", title: "Accusé", body } });
     expect(created.status).toBe(201);
-    expect((await call(t.app, "POST", "/api/v1/backoffice/templates", { jar: sophie, body: { serviceCode: "SIE-75111", title: "Accusé", body } })).status).toBe(409);
+    expect((await call(t.app, "POST", "/api/v1/backoffice/templates", { jar: sophie, body: { serviceCode: "SIE-75111", title: "Accusé", body } })).status).toBe(
+      409,
+    );
     const r = await file(robert, { subject: "Avec modèle" });
     const filled = (await view(paul, r.id)).templates.find((x: { title: string }) => x.title === "Accusé");
     expect(filled.body).toContain(`Votre demande ${r.reference} pour`);

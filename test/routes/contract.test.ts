@@ -44,9 +44,11 @@ afterAll(async () => t.close());
 
 const key = (op: Operation) => `${op.method} ${op.path}`;
 /** A path with plausible values in its parameters (a well-formed SIREN, a fresh UUID). */
-const concrete = (path: string, value?: string) => path.replace(/\{(\w+)\}/g, (_m, name: string) => value ?? (name === "siren" ? SEED.martin.siren : randomUUID()));
+const concrete = (path: string, value?: string) =>
+  path.replace(/\{(\w+)\}/g, (_m, name: string) => value ?? (name === "siren" ? SEED.martin.siren : randomUUID()));
 const jsonSchemaOf = (op: Operation) => op.requestBody?.content["application/json"]?.schema;
-const isType = (s: JsonSchema | undefined, type: string): boolean => s !== undefined && (s.type === type || (Array.isArray(s.type) && s.type.includes(type)) || (s.anyOf ?? []).some((a) => isType(a, type)));
+const isType = (s: JsonSchema | undefined, type: string): boolean =>
+  s !== undefined && (s.type === type || (Array.isArray(s.type) && s.type.includes(type)) || (s.anyOf ?? []).some((a) => isType(a, type)));
 
 /** A body following the schema, with `text` in every string field (and in every array of strings). */
 function bodyWith(schema: JsonSchema | undefined, text: string): unknown {
@@ -63,7 +65,12 @@ describe("the OpenAPI document", () => {
   it("declares every operation's security; the public ones are exactly the expected list", () => {
     expect(operations.length).toBeGreaterThan(70);
     for (const op of operations) expect(op.security, key(op)).toBeDefined();
-    expect(operations.filter((op) => op.security!.length === 0).map(key).sort()).toEqual([...PUBLIC].sort());
+    expect(
+      operations
+        .filter((op) => op.security!.length === 0)
+        .map(key)
+        .sort(),
+    ).toEqual([...PUBLIC].sort());
   });
 
   it("every non-public operation refuses a call without a session (401), whatever its body or parameters", async () => {
@@ -160,11 +167,19 @@ describe("crafted cursors", () => {
       "GET /api/v1/companies/{siren}/software",
       "GET /api/v1/delegations",
       "GET /api/v1/requests",
+      "GET /api/v1/requests/{id}/possible-followers",
+      "GET /api/v1/teams",
+      "GET /api/v1/teams/{id}/companies",
     ]);
     for (const op of lists) {
       const jar = op.security!.some((s) => "agentSession" in s) ? agent : person;
       for (const cursor of crafted) {
-        const res = await call(t.app, "GET", `${op.path.replace("{siren}", SEED.gestion.siren).replace("{id}", randomUUID())}?cursor=${encodeURIComponent(cursor)}`, { jar });
+        const res = await call(
+          t.app,
+          "GET",
+          `${op.path.replace("{siren}", SEED.gestion.siren).replace("{id}", randomUUID())}?cursor=${encodeURIComponent(cursor)}`,
+          { jar },
+        );
         expect([res.status, res.body?.error?.code], `${key(op)} ${cursor}`).toEqual([400, "invalid_cursor"]);
       }
     }

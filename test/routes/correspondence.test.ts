@@ -1,10 +1,11 @@
 import { correspondenceDepsOf } from "../../src/app/context.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, CookieJar, countRows, seedReferenceData, startTestApp, type TestApp } from "../helpers/app.js";
+import { call, CookieJar, countRows, seedReferenceData, startTestApp, type TestApp, type WireJson } from "../helpers/app.js";
 import { activeAdministrator, AGENT_PASSWORD, agentSignIn, signedInPerson, signIn } from "../helpers/people.js";
 import { makeAgent, makeCompany } from "../../src/app/factories.js";
 import { SEED } from "../../src/app/demo.js";
 import { DAY, HOUR } from "../../src/platform/clock.js";
+import { parisDay, parisDayLastInstant } from "../../src/platform/paris.js";
 import { sendReminders } from "../../src/modules/requests/index.js";
 import { runCampaign } from "../../src/modules/correspondence/index.js";
 import { withLuhnKey } from "../../src/modules/companies/index.js";
@@ -55,19 +56,46 @@ function multipart(csv: string, fields: Record<string, string>) {
 }
 async function submit(jar: CookieJar, csv: string, fields: Record<string, string>) {
   const m = multipart(csv, fields);
-  const res = await t.app.inject({ method: "POST", url: "/api/v1/backoffice/campaigns", headers: { cookie: jar.header(), "x-csrf-token": jar.csrf!, "content-type": m.contentType }, payload: m.payload });
-  return { status: res.statusCode, body: JSON.parse(res.body) as Record<string, any> };
+  const res = await t.app.inject({
+    method: "POST",
+    url: "/api/v1/backoffice/campaigns",
+    headers: { cookie: jar.header(), "x-csrf-token": jar.csrf!, "content-type": m.contentType },
+    payload: m.payload,
+  });
+  return { status: res.statusCode, body: JSON.parse(res.body) as Record<string, WireJson> };
 }
 
 beforeAll(async () => {
   t = await startTestApp();
   await seedReferenceData(t.ctx);
-  robert = await activeAdministrator(t, SEED.martin.siren, { quality: "legal_representative", companyEmail: COMPANY_EMAIL, email: "robert.lambda@martindistribution.com", firstName: "Robert", lastName: "Lambda" });
+  robert = await activeAdministrator(t, SEED.martin.siren, {
+    quality: "legal_representative",
+    companyEmail: COMPANY_EMAIL,
+    email: "robert.lambda@martindistribution.com",
+    firstName: "Robert",
+    lastName: "Lambda",
+  });
   lila = await signedInPerson(t, { siren: SEED.gestion.siren, email: "lila.rosemonde@gestion.com", firstName: "Lila", lastName: "Rosemonde" });
-  const offer = await call(t.app, "POST", `/api/v1/companies/${SEED.martin.siren}/delegations`, { jar: robert.jar, body: { email: lila.email, role: "delegate", services: ["messagerie"], taxScope: ["TVA"] } });
+  const offer = await call(t.app, "POST", `/api/v1/companies/${SEED.martin.siren}/delegations`, {
+    jar: robert.jar,
+    body: { email: lila.email, role: "delegate", services: ["messagerie"], taxScope: ["TVA"] },
+  });
   await call(t.app, "POST", `/api/v1/delegations/${offer.body.id}/accept`, { jar: lila.jar });
-  await makeAgent(t.ctx, { email: "agent.paris11@dgfip.test", name: "Paul Agent", services: ["SIE-75111"], password: AGENT_PASSWORD, totpSecret: SECRETS.paul });
-  await makeAgent(t.ctx, { email: "superviseure.paris11@dgfip.test", name: "Sophie Superviseure", services: ["SIE-75111"], isSupervisor: true, password: AGENT_PASSWORD, totpSecret: SECRETS.sophie });
+  await makeAgent(t.ctx, {
+    email: "agent.paris11@dgfip.test",
+    name: "Paul Agent",
+    services: ["SIE-75111"],
+    password: AGENT_PASSWORD,
+    totpSecret: SECRETS.paul,
+  });
+  await makeAgent(t.ctx, {
+    email: "superviseure.paris11@dgfip.test",
+    name: "Sophie Superviseure",
+    services: ["SIE-75111"],
+    isSupervisor: true,
+    password: AGENT_PASSWORD,
+    totpSecret: SECRETS.sophie,
+  });
   await makeAgent(t.ctx, { email: "agent.lyon@dgfip.test", name: "Louis Agent", services: ["SIE-69381"], password: AGENT_PASSWORD, totpSecret: SECRETS.louis });
   await signInAll();
 });
@@ -105,6 +133,13 @@ describe("an agent writes first (product §16)", () => {
     expect((await call(t.app, "GET", `/api/v1/requests/${is.id}`, { jar: lila.jar })).status).toBe(404);
     expect((await call(t.app, "POST", `/api/v1/requests/${is.id}/acknowledge`, { jar: lila.jar })).status).toBe(404);
 
+    // Not closed before it is acknowledged: 409, and nothing changes.
+    const early = await call(t.app, "POST", `/api/v1/requests/${vat.id}/close`, { jar: robert.jar });
+    expect(early).toMatchObject({ status: 409, body: { error: { code: "acknowledgement_required" } } });
+    expect(early.body.error.message).toMatch(/Accusez réception/);
+    expect((await call(t.app, "GET", `/api/v1/requests/${vat.id}`, { jar: robert.jar })).body.status).toBe("awaiting_user");
+    expect(await t.ctx.db.selectFrom("journal").select("id").where("subject_id", "=", vat.id).where("action", "=", "request.closed").execute()).toHaveLength(0);
+
     // Robert acknowledges; a second acknowledgement keeps the first; the agent sees who and when.
     await advance(HOUR);
     const ack = await call(t.app, "POST", `/api/v1/requests/${vat.id}/acknowledge`, { jar: robert.jar });
@@ -114,7 +149,9 @@ describe("an agent writes first (product §16)", () => {
     const again = await call(t.app, "POST", `/api/v1/requests/${vat.id}/acknowledge`, { jar: lila.jar });
     expect(again.status).toBe(200);
     expect(again.body).toEqual(ack.body);
-    expect(await t.ctx.db.selectFrom("journal").select("id").where("subject_id", "=", vat.id).where("action", "=", "thread.acknowledged").execute()).toHaveLength(1);
+    expect(
+      await t.ctx.db.selectFrom("journal").select("id").where("subject_id", "=", vat.id).where("action", "=", "thread.acknowledged").execute(),
+    ).toHaveLength(1);
     const agentView = await call(t.app, "GET", `/api/v1/backoffice/requests/${vat.id}`, { jar: paul });
     expect(agentView.status).toBe(200);
     expect(agentView.body.companySide.acknowledgement).toEqual({ at: ack.body.acknowledgedAt, by: "Robert Lambda" });
@@ -126,6 +163,21 @@ describe("an agent writes first (product §16)", () => {
     const info = (await write(paul, { nature: "information", acknowledgementRequired: false, subject: "Information" })).body as { id: string };
     const refused = await call(t.app, "POST", `/api/v1/requests/${info.id}/acknowledge`, { jar: robert.jar });
     expect(refused).toMatchObject({ status: 422, body: { error: { code: "acknowledgement_not_required" } } });
+    // Once acknowledged (or when none is asked), closing is allowed.
+    expect((await call(t.app, "POST", `/api/v1/requests/${info.id}/close`, { jar: robert.jar })).status).toBe(200);
+    expect((await call(t.app, "POST", `/api/v1/requests/${vat.id}/close`, { jar: robert.jar })).status).toBe(200);
+  });
+
+  it("reads a due date typed without a time as the end of that day in Paris, and shows it back as that day", async () => {
+    const day = parisDay(new Date(t.clock.now().getTime() + 10 * DAY));
+    const res = await write(paul, { subject: "Échéance au jour", replyDueAt: day });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const id = (res.body as { id: string }).id;
+    const seen = await call(t.app, "GET", `/api/v1/requests/${id}`, { jar: robert.jar });
+    expect(seen.body.correspondence.replyDueAt).toBe(parisDayLastInstant(day).toISOString());
+    expect(parisDay(new Date(seen.body.correspondence.replyDueAt))).toBe(day);
+    const stored = await t.ctx.db.selectFrom("requests").select("reply_due_at").where("id", "=", id).executeTakeFirstOrThrow();
+    expect(parisDay(stored.reply_due_at!)).toBe(day);
   });
 
   it("refuses what it must: another service's company (404), unknown placeholders and past dates (422), replies where none are allowed (409)", async () => {
@@ -147,7 +199,8 @@ describe("an agent writes first (product §16)", () => {
     expect(noMessagerie).toMatchObject({ status: 422, body: { error: { code: "company_without_messagerie" } } });
     expect(await countRows(t, "requests")).toBe(requests);
 
-    const decision = (await write(paul, { nature: "decision", acknowledgementRequired: false, repliesAllowed: false, subject: "Décision de remboursement" })).body as { id: string };
+    const decision = (await write(paul, { nature: "decision", acknowledgementRequired: false, repliesAllowed: false, subject: "Décision de remboursement" }))
+      .body as { id: string };
     const messages = await countRows(t, "messages");
     const reply = await call(t.app, "POST", `/api/v1/requests/${decision.id}/messages`, { jar: robert.jar, body: { body: "Merci", uploadIds: [] } });
     expect(reply).toMatchObject({ status: 409, body: { error: { code: "replies_not_allowed" } } });
@@ -161,7 +214,12 @@ describe("an agent writes first (product §16)", () => {
     const at = new Date(t.clock.now().getTime() + 2 * DAY);
     const mails = (await mailsTo(COMPANY_EMAIL)).length;
     const unreadBefore = (await call(t.app, "GET", `/api/v1/companies?q=${SEED.martin.siren}`, { jar: robert.jar })).body.items[0].unreadCount;
-    const res = await write(paul, { subject: "Programmé", publishAt: at.toISOString(), acknowledgementRequired: false, replyDueAt: new Date(at.getTime() + 10 * DAY).toISOString() });
+    const res = await write(paul, {
+      subject: "Programmé",
+      publishAt: at.toISOString(),
+      acknowledgementRequired: false,
+      replyDueAt: new Date(at.getTime() + 10 * DAY).toISOString(),
+    });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     expect(res.body).toMatchObject({ status: "scheduled", publishAt: at.toISOString() });
     const id = res.body.id as string;
@@ -193,7 +251,8 @@ describe("an agent writes first (product §16)", () => {
     await call(t.app, "GET", `/api/v1/requests/${read.id}`, { jar: robert.jar });
     const clock = t.clock;
     clock.advance(7 * DAY - HOUR);
-    const remindersOf = async (reference: string) => (await mailsTo(COMPANY_EMAIL)).filter((m) => m.subject.startsWith("Rappel") && m.subject.includes(reference));
+    const remindersOf = async (reference: string) =>
+      (await mailsTo(COMPANY_EMAIL)).filter((m) => m.subject.startsWith("Rappel") && m.subject.includes(reference));
     await sendReminders({ db: t.ctx.db, clock });
     expect(await remindersOf(unread.reference)).toHaveLength(0);
     clock.advance(2 * HOUR);
@@ -207,8 +266,12 @@ describe("an agent writes first (product §16)", () => {
   });
 
   it("lists, overdue first, the threads waiting for an acknowledgement or a reply", async () => {
-    const soon = (await write(paul, { subject: "Échéance proche", replyDueAt: new Date(t.clock.now().getTime() + 2 * DAY).toISOString() })).body as { id: string };
-    const later = (await write(paul, { subject: "Échéance lointaine", replyDueAt: new Date(t.clock.now().getTime() + 20 * DAY).toISOString() })).body as { id: string };
+    const soon = (await write(paul, { subject: "Échéance proche", replyDueAt: new Date(t.clock.now().getTime() + 2 * DAY).toISOString() })).body as {
+      id: string;
+    };
+    const later = (await write(paul, { subject: "Échéance lointaine", replyDueAt: new Date(t.clock.now().getTime() + 20 * DAY).toISOString() })).body as {
+      id: string;
+    };
     await advance(3 * DAY);
     const page = await call(t.app, "GET", "/api/v1/backoffice/threads?limit=100", { jar: paul });
     const ids = page.body.items.map((x: { id: string }) => x.id);
@@ -219,20 +282,47 @@ describe("an agent writes first (product §16)", () => {
     const two = await call(t.app, "GET", `/api/v1/backoffice/threads?limit=1&cursor=${one.body.nextCursor}`, { jar: paul });
     expect(two.body.items[0].id).not.toBe(one.body.items[0].id);
     // Robert replies: the thread no longer waits for a reply (it still waits for the acknowledgement).
-    expect((await call(t.app, "POST", `/api/v1/requests/${soon.id}/messages`, { jar: robert.jar, body: { body: "Voici les factures.", uploadIds: [] } })).status).toBe(201);
+    expect(
+      (await call(t.app, "POST", `/api/v1/requests/${soon.id}/messages`, { jar: robert.jar, body: { body: "Voici les factures.", uploadIds: [] } })).status,
+    ).toBe(201);
     const afterReply = await call(t.app, "GET", "/api/v1/backoffice/threads?limit=100", { jar: paul });
     expect(afterReply.body.items.find((x: { id: string }) => x.id === soon.id)).toMatchObject({ waitingFor: ["acknowledgement"] });
-    expect((await call(t.app, "GET", "/api/v1/backoffice/threads?waiting=reply&limit=100", { jar: paul })).body.items.map((x: { id: string }) => x.id)).not.toContain(soon.id);
+    expect(
+      (await call(t.app, "GET", "/api/v1/backoffice/threads?waiting=reply&limit=100", { jar: paul })).body.items.map((x: { id: string }) => x.id),
+    ).not.toContain(soon.id);
   });
 });
 
 describe("campaigns (product §16)", () => {
   it("a supervisor's campaign: a thread for each company with messagerie, a letter for the others, refusals in the report; figures", async () => {
     const ceased = withLuhnKey("55500001");
-    await makeCompany(t.ctx, { siren: ceased, name: "ANCIENNE SARL", isActive: false, streetName: "RUE OBERKAMPF", postalCode: "75011", communeName: "PARIS 11", communeCode: "75111" });
+    await makeCompany(t.ctx, {
+      siren: ceased,
+      name: "ANCIENNE SARL",
+      isActive: false,
+      streetName: "RUE OBERKAMPF",
+      postalCode: "75011",
+      communeName: "PARIS 11",
+      communeCode: "75111",
+    });
     const unknown = withLuhnKey("55500002");
-    const csv = ["siren;raison sociale", `${SEED.martin.siren};Martin`, `${SEED.concurrence.siren};Concurrence`, `${SEED.gestion.siren};Gestion (Lyon)`, `${unknown};?`, `${ceased};cessée`, "12345;faux", `${SEED.martin.siren};doublon`, ""].join("\n");
-    const fields = { tax: "TVA", nature: "information", subject: "Campagne TVA {{siren}}", body: "Madame, Monsieur, l'entreprise {{raison_sociale}} est invitée à vérifier ses déclarations." };
+    const csv = [
+      "siren;raison sociale",
+      `${SEED.martin.siren};Martin`,
+      `${SEED.concurrence.siren};Concurrence`,
+      `${SEED.gestion.siren};Gestion (Lyon)`,
+      `${unknown};?`,
+      `${ceased};cessée`,
+      "12345;faux",
+      `${SEED.martin.siren};doublon`,
+      "",
+    ].join("\n");
+    const fields = {
+      tax: "TVA",
+      nature: "information",
+      subject: "Campagne TVA {{siren}}",
+      body: "Madame, Monsieur, l'entreprise {{raison_sociale}} est invitée à vérifier ses déclarations.",
+    };
     expect((await submit(paul, csv, fields)).status).toBe(403);
     const bad = await submit(sophie, csv, { ...fields, body: "Bonjour {{gerant}}" });
     expect(bad).toMatchObject({ status: 422, body: { error: { code: "unknown_placeholder" } } });
@@ -243,8 +333,14 @@ describe("campaigns (product §16)", () => {
     const id = res.body.campaignId as string;
     await t.ctx.worker.drain();
     const c = await call(t.app, "GET", `/api/v1/backoffice/campaigns/${id}`, { jar: sophie });
-    expect(c.body).toMatchObject({ status: "done", total: 7, done: 7, threads: 1, letters: 1, refused: 5, figures: { published: 1, read: 0 } });
-    const lines = (await call(t.app, "GET", `/api/v1/backoffice/campaigns/${id}/recipients`, { jar: sophie })).body.items as { line: number; status: string; error: { code: string } | null; reference: string | null }[];
+    // Published: the thread and the letter (which has its own thread and reference too).
+    expect(c.body).toMatchObject({ status: "done", total: 7, done: 7, threads: 1, letters: 1, refused: 5, figures: { published: 2, read: 0 } });
+    const lines = (await call(t.app, "GET", `/api/v1/backoffice/campaigns/${id}/recipients`, { jar: sophie })).body.items as {
+      line: number;
+      status: string;
+      error: { code: string } | null;
+      reference: string | null;
+    }[];
     expect(lines.map((l) => [l.status, l.error?.code ?? null])).toEqual([
       ["thread", null],
       ["letter", null],
@@ -254,7 +350,9 @@ describe("campaigns (product §16)", () => {
       ["refused", "invalid_siren"],
       ["refused", "duplicate_line"],
     ]);
-    const threadId = (await t.ctx.db.selectFrom("requests").select("id").where("campaign_id", "=", id).executeTakeFirstOrThrow()).id;
+    const threadId = (
+      await t.ctx.db.selectFrom("requests").select("id").where("campaign_id", "=", id).where("siren", "=", SEED.martin.siren).executeTakeFirstOrThrow()
+    ).id;
     const thread = await call(t.app, "GET", `/api/v1/requests/${threadId}`, { jar: robert.jar });
     expect(thread.body.subject).toBe(`Campagne TVA ${SEED.martin.siren}`);
     expect(thread.body.messages[0].body).toContain(SEED.martin.name);
@@ -264,7 +362,7 @@ describe("campaigns (product §16)", () => {
     expect((await t.app.inject({ method: "GET", url: letters[0].pdfUrl })).headers["content-type"]).toContain("application/pdf");
     // Robert reads it: the figures count it; the report says when.
     const figures = await call(t.app, "GET", `/api/v1/backoffice/campaigns/${id}`, { jar: sophie });
-    expect(figures.body.figures).toMatchObject({ published: 1, read: 1, acknowledged: 0, replied: 0 });
+    expect(figures.body.figures).toMatchObject({ published: 2, read: 1, acknowledged: 0, replied: 0 });
     expect(figures.body.figures.perDay).toHaveLength(1);
     const report = await t.app.inject({ method: "GET", url: `/api/v1/backoffice/campaigns/${id}/report.csv`, headers: { cookie: sophie.header() } });
     expect(report.statusCode).toBe(200);
@@ -274,7 +372,9 @@ describe("campaigns (product §16)", () => {
     // Another service sees nothing of it.
     expect((await call(t.app, "GET", `/api/v1/backoffice/campaigns/${id}`, { jar: louis })).status).toBe(404);
     expect((await call(t.app, "GET", `/api/v1/backoffice/campaigns/${id}/recipients`, { jar: louis })).status).toBe(404);
-    expect((await t.app.inject({ method: "GET", url: `/api/v1/backoffice/campaigns/${id}/report.csv`, headers: { cookie: louis.header() } })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: "GET", url: `/api/v1/backoffice/campaigns/${id}/report.csv`, headers: { cookie: louis.header() } })).statusCode).toBe(
+      404,
+    );
     expect((await call(t.app, "GET", "/api/v1/backoffice/campaigns", { jar: louis })).body.items).toEqual([]);
     expect((await call(t.app, "GET", "/api/v1/backoffice/campaigns", { jar: sophie })).body.items.map((x: { id: string }) => x.id)).toEqual([id]);
     // Running it again changes nothing; the database refuses a second thread of the campaign to a company.
@@ -282,7 +382,28 @@ describe("campaigns (product §16)", () => {
     await expect(
       t.ctx.db
         .insertInto("requests")
-        .values({ id: crypto.randomUUID(), reference: "2026-SIE-75111-9999999", siren: SEED.martin.siren, tax: "TVA", nature: "information", subject: "x", status: "answered", service_code: "SIE-75111", author_space_id: null, origin: "administration", opened_by_agent_id: (await t.ctx.db.selectFrom("agents").select("id").limit(1).executeTakeFirstOrThrow()).id, campaign_id: id, received_at: new Date(), last_activity_at: new Date(), answered_at: null, first_answer_at: null, closed_at: null, archived_at: null, first_answer_due_at: new Date(), legal_due_at: null })
+        .values({
+          id: crypto.randomUUID(),
+          reference: "2026-SIE-75111-9999999",
+          siren: SEED.martin.siren,
+          tax: "TVA",
+          nature: "information",
+          subject: "x",
+          status: "answered",
+          service_code: "SIE-75111",
+          author_space_id: null,
+          origin: "administration",
+          opened_by_agent_id: (await t.ctx.db.selectFrom("agents").select("id").limit(1).executeTakeFirstOrThrow()).id,
+          campaign_id: id,
+          received_at: new Date(),
+          last_activity_at: new Date(),
+          answered_at: null,
+          first_answer_at: null,
+          closed_at: null,
+          archived_at: null,
+          first_answer_due_at: new Date(),
+          legal_due_at: null,
+        })
         .execute(),
     ).rejects.toThrow(/requests_one_per_campaign|duplicate/);
   });
@@ -292,7 +413,10 @@ describe("campaigns (product §16)", () => {
     expect(await submit(sophie, "numero\n123", fields)).toMatchObject({ status: 422, body: { error: { code: "missing_siren_column" } } });
     expect(await submit(sophie, "siren\n", fields)).toMatchObject({ status: 422, body: { error: { code: "empty_campaign" } } });
     expect(await submit(sophie, `siren\n${SEED.martin.siren}`, { ...fields, service: "SIE-69381" })).toMatchObject({ status: 404 });
-    expect(await submit(sophie, `siren\n${SEED.martin.siren}`, { ...fields, publishAt: "2020-01-01T10:00" })).toMatchObject({ status: 422, body: { error: { code: "publish_at_past" } } });
+    expect(await submit(sophie, `siren\n${SEED.martin.siren}`, { ...fields, publishAt: "2020-01-01T10:00" })).toMatchObject({
+      status: 422,
+      body: { error: { code: "publish_at_past" } },
+    });
   });
 });
 
@@ -300,7 +424,11 @@ describe("the company search of the writing form", () => {
   it("finds companies of the agent's competence only, by SIREN or name", async () => {
     const paris = await call(t.app, "GET", "/api/v1/backoffice/companies?q=martin", { jar: paul });
     expect(paris.body.items.map((c: { siren: string }) => c.siren)).toEqual([SEED.martin.siren]);
-    expect((await call(t.app, "GET", `/api/v1/backoffice/companies?q=${SEED.martin.siren.slice(0, 4)}`, { jar: paul })).body.items.map((c: { siren: string }) => c.siren)).toContain(SEED.martin.siren);
+    expect(
+      (await call(t.app, "GET", `/api/v1/backoffice/companies?q=${SEED.martin.siren.slice(0, 4)}`, { jar: paul })).body.items.map(
+        (c: { siren: string }) => c.siren,
+      ),
+    ).toContain(SEED.martin.siren);
     expect((await call(t.app, "GET", "/api/v1/backoffice/companies?q=martin", { jar: louis })).body.items).toEqual([]);
   });
 });

@@ -29,7 +29,10 @@ describe("server-sent events", () => {
     try {
       const filed = await call(t.app, "POST", "/api/v1/requests", { jar: colleague.jar, body: REQUEST });
       expect(await until(() => robertStream.events.some((e) => e.data.id === filed.body.id))).toBe(true);
-      expect(robertStream.events.find((e) => e.data.id === filed.body.id)).toMatchObject({ event: "request.updated", data: { reference: filed.body.reference, status: "received" } });
+      expect(robertStream.events.find((e) => e.data.id === filed.body.id)).toMatchObject({
+        event: "request.updated",
+        data: { reference: filed.body.reference, status: "received" },
+      });
       await call(t.app, "POST", `/api/v1/requests/${filed.body.id}/messages`, { jar: colleague.jar, body: { body: "Précision" } });
       expect(await until(() => robertStream.events.some((e) => e.event === "message.created"))).toBe(true);
       expect(strangerStream.events).toEqual([]);
@@ -42,18 +45,37 @@ describe("server-sent events", () => {
   it("push the events of an agent's services to his queue, and nothing from other services", async () => {
     const { makeAgent } = await import("../../src/app/factories.js");
     const { agentSignIn, AGENT_PASSWORD } = await import("../helpers/people.js");
-    await makeAgent(t.ctx, { email: "sse.paris@dgfip.test", name: "Agent Paris", services: ["SIE-75111"], password: AGENT_PASSWORD, totpSecret: "KRSXG5CTMVRXEZLUKN2XAZLSONUW4Z3B" });
-    await makeAgent(t.ctx, { email: "sse.lyon@dgfip.test", name: "Agent Lyon", services: ["SIE-69381"], password: AGENT_PASSWORD, totpSecret: "ONSWG4TFOQYTEMZUGU3DOOBZGAYTEMZU" });
+    await makeAgent(t.ctx, {
+      email: "sse.paris@dgfip.test",
+      name: "Agent Paris",
+      services: ["SIE-75111"],
+      password: AGENT_PASSWORD,
+      totpSecret: "KRSXG5CTMVRXEZLUKN2XAZLSONUW4Z3B",
+    });
+    await makeAgent(t.ctx, {
+      email: "sse.lyon@dgfip.test",
+      name: "Agent Lyon",
+      services: ["SIE-69381"],
+      password: AGENT_PASSWORD,
+      totpSecret: "ONSWG4TFOQYTEMZUGU3DOOBZGAYTEMZU",
+    });
     const paris = await agentSignIn(t, "sse.paris@dgfip.test", "KRSXG5CTMVRXEZLUKN2XAZLSONUW4Z3B");
     const lyon = await agentSignIn(t, "sse.lyon@dgfip.test", "ONSWG4TFOQYTEMZUGU3DOOBZGAYTEMZU");
-    const author = await activeAdministrator(t, SEED.martin.siren, { services: ["messagerie"], entitySiren: SEED.gestion.siren, email: "sse.author@gestion.com" });
+    const author = await activeAdministrator(t, SEED.martin.siren, {
+      services: ["messagerie"],
+      entitySiren: SEED.gestion.siren,
+      email: "sse.author@gestion.com",
+    });
     expect((await openStream(base, author.jar.header(), "/api/v1/backoffice/events")).status).toBe(401);
     const parisStream = await openStream(base, paris.header(), "/api/v1/backoffice/events");
     const lyonStream = await openStream(base, lyon.header(), "/api/v1/backoffice/events");
     try {
       const filed = await call(t.app, "POST", "/api/v1/requests", { jar: author.jar, body: { ...REQUEST, subject: "File en direct" } });
       expect(await until(() => parisStream.events.some((e) => e.data.id === filed.body.id))).toBe(true);
-      expect(parisStream.events.find((e) => e.data.id === filed.body.id)).toMatchObject({ event: "request.updated", data: { serviceCode: "SIE-75111", status: "received" } });
+      expect(parisStream.events.find((e) => e.data.id === filed.body.id)).toMatchObject({
+        event: "request.updated",
+        data: { serviceCode: "SIE-75111", status: "received" },
+      });
       expect(lyonStream.events).toEqual([]);
     } finally {
       parisStream.close();
@@ -63,7 +85,12 @@ describe("server-sent events", () => {
 
   it("carry ids; a client reconnecting with Last-Event-ID first receives what it missed, within its rights", async () => {
     const siren = await newCompany(t, "REPRISE DU FLUX");
-    const person = await activeAdministrator(t, siren, { services: ["messagerie"], entitySiren: SEED.gestion.siren, email: "sse.replay@gestion.com", companyEmail: "contact@reprise.fr" });
+    const person = await activeAdministrator(t, siren, {
+      services: ["messagerie"],
+      entitySiren: SEED.gestion.siren,
+      email: "sse.replay@gestion.com",
+      companyEmail: "contact@reprise.fr",
+    });
     const stranger = await signedInPerson(t, { siren: SEED.concurrence.siren });
     const first = await openStream(base, person.jar.header());
     const before = await call(t.app, "POST", "/api/v1/requests", { jar: person.jar, body: { ...REQUEST, siren, subject: "Vue en direct" } });
@@ -97,7 +124,12 @@ describe("server-sent events", () => {
 
   it("keep at most 5 streams per session: a 6th closes the oldest, telling it not to reopen", async () => {
     const siren = await newCompany(t, "SIX ONGLETS");
-    const person = await activeAdministrator(t, siren, { services: ["messagerie"], entitySiren: SEED.gestion.siren, email: "sse.tabs@gestion.com", companyEmail: "contact@onglets.fr" });
+    const person = await activeAdministrator(t, siren, {
+      services: ["messagerie"],
+      entitySiren: SEED.gestion.siren,
+      email: "sse.tabs@gestion.com",
+      companyEmail: "contact@onglets.fr",
+    });
     const other = await signedInPerson(t, { siren: SEED.concurrence.siren });
     const otherStream = await openStream(base, other.jar.header());
     const streams: Stream[] = [];
@@ -120,7 +152,10 @@ describe("server-sent events", () => {
     try {
       await other.app.listen({ host: "127.0.0.1", port: 0 });
       const otherBase = `http://127.0.0.1:${(other.app.server.address() as { port: number }).port}`;
-      const person = await activeAdministrator(t, await (await import("../helpers/people.js")).newCompany(t, "MULTI PROCESS"), { services: ["messagerie"], companyEmail: "multi@process.fr" });
+      const person = await activeAdministrator(t, await (await import("../helpers/people.js")).newCompany(t, "MULTI PROCESS"), {
+        services: ["messagerie"],
+        companyEmail: "multi@process.fr",
+      });
       const stream = await openStream(otherBase, person.jar.header());
       try {
         const siren = (await call(t.app, "GET", "/api/v1/companies", { jar: person.jar })).body.items[0].siren;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createWriteStream, readFileSync, writeFileSync } from "node:fs";
+import { createWriteStream, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createHash, createPublicKey, generateKeyPairSync } from "node:crypto";
 import { pipeline } from "node:stream/promises";
 import yauzl from "yauzl";
 import yazl from "yazl";
@@ -22,12 +23,21 @@ beforeAll(async () => {
   await seedReferenceData(t.ctx);
   robert = await activeAdministrator(t, SEED.martin.siren, { entitySiren: SEED.martin.siren, companyEmail: "contact@martin.example" });
   lila = await signedInPerson(t, { siren: SEED.gestion.siren, firstName: "Lila", lastName: "Rosemonde" });
-  const offer = await call(t.app, "POST", `/api/v1/companies/${SEED.martin.siren}/delegations`, { jar: robert.jar, body: { email: lila.email, role: "delegate", services: ["tva_declarer", "tva_payer", "messagerie"], taxScope: ["TVA"] } });
+  const offer = await call(t.app, "POST", `/api/v1/companies/${SEED.martin.siren}/delegations`, {
+    jar: robert.jar,
+    body: { email: lila.email, role: "delegate", services: ["tva_declarer", "tva_payer", "messagerie"], taxScope: ["TVA"] },
+  });
   await call(t.app, "POST", `/api/v1/delegations/${offer.body.id}/accept`, { jar: lila.jar });
-  for (const [tax, subject, files] of [["TVA", "Crédit de TVA du T3", ["ventes.csv", "notes.txt"]], ["IS", "Acompte d'IS", ["bilan.txt"]]] as const) {
+  for (const [tax, subject, files] of [
+    ["TVA", "Crédit de TVA du T3", ["ventes.csv", "notes.txt"]],
+    ["IS", "Acompte d'IS", ["bilan.txt"]],
+  ] as const) {
     const ids: string[] = [];
     for (const name of files) ids.push((await upload(t.app, robert.jar, name, `contenu de ${name}\n`.repeat(20))).body.uploadId);
-    const res = await call(t.app, "POST", "/api/v1/requests", { jar: robert.jar, body: { siren: SEED.martin.siren, tax, nature: "question", subject, body: `Bonjour, au sujet de : ${subject}`, uploadIds: ids } });
+    const res = await call(t.app, "POST", "/api/v1/requests", {
+      jar: robert.jar,
+      body: { siren: SEED.martin.siren, tax, nature: "question", subject, body: `Bonjour, au sujet de : ${subject}`, uploadIds: ids },
+    });
     expect(res.status).toBe(201);
   }
 });
@@ -55,11 +65,11 @@ function entries(path: string): Promise<Map<string, Buffer>> {
   return new Promise((resolve, reject) => {
     const out = new Map<string, Buffer>();
     yauzl.open(path, { lazyEntries: true }, (error, zip) => {
-      if (error || !zip) return reject(error);
+      if (error || !zip) return reject(error ?? new Error("no archive"));
       zip.on("end", () => resolve(out));
       zip.on("entry", (entry: yauzl.Entry) =>
         zip.openReadStream(entry, (e, stream) => {
-          if (e || !stream) return reject(e);
+          if (e || !stream) return reject(e ?? new Error(`no stream for ${entry.fileName}`));
           const chunks: Buffer[] = [];
           stream.on("data", (c: Buffer) => chunks.push(c));
           stream.on("end", () => {
@@ -81,7 +91,6 @@ async function writeZip(path: string, files: Map<string, Buffer>) {
   await pipeline(zip.outputStream, createWriteStream(path));
 }
 
-
 describe("signed exports", () => {
   it("holds transcripts, receipts and attachments with a signed manifest; the CLI verifies it offline", async () => {
     const path = await exportAndDownload(robert.jar, { sirens: [SEED.martin.siren] }, "robert.zip");
@@ -96,11 +105,29 @@ describe("signed exports", () => {
     expect(files.get([...files.keys()].find((n) => n.endsWith("01-ventes.csv"))!)!.toString()).toContain("contenu de ventes.csv");
     expect((await verifyExport(path, t.ctx.receiptKeys.publicKeyPem)).valid).toBe(true);
 
+    // The key a stranger checks it with: the one the platform publishes, which the export names by its fingerprint.
+    const published = await call(t.app, "GET", "/api/v1/receipts/public-key");
+    expect(published.status).toBe(200);
     const keyFile = join(dir, "public.pem");
-    writeFileSync(keyFile, t.ctx.receiptKeys.publicKeyPem);
+    writeFileSync(keyFile, published.raw.body);
+    const fingerprint = createHash("sha256")
+      .update(createPublicKey(published.raw.body).export({ type: "spki", format: "der" }))
+      .digest("hex");
+    expect(manifest.keyFingerprint).toBe(fingerprint);
     const ok = await cli(["verify-export", path, "--public-key", keyFile]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^VALIDE : export du .* 2 demande\(s\), 7 fichier\(s\)/);
+    expect(ok.stdout).toContain(`Signé par la clé d'empreinte SHA-256 ${fingerprint}.`);
+    // Without a key, the command says which one and where to find it (never a local key that would read INVALIDE).
+    const keyless = await cli(["verify-export", path]);
+    expect(keyless.code).toBe(1);
+    expect(keyless.stderr).toContain("--public-key");
+    expect(keyless.stderr).toContain("/api/v1/receipts/public-key");
+    // Another key: named by its fingerprint, against the one that signed.
+    const other = generateKeyPairSync("ed25519").publicKey.export({ type: "spki", format: "pem" }).toString();
+    const wrong = await verifyExport(path, other);
+    expect(wrong).toMatchObject({ valid: false, file: "manifest.sig" });
+    expect(!wrong.valid && wrong.reason).toContain(`n'est pas celle qui a signé cet export (empreinte ${fingerprint})`);
 
     // One byte of one attachment changed: the file is named.
     const attachment = [...files.keys()].find((n) => n.endsWith("02-notes.txt"))!;
@@ -128,7 +155,7 @@ describe("signed exports", () => {
     // Not a ZIP at all.
     writeFileSync(join(dir, "junk.zip"), readFileSync(keyFile));
     expect((await cli(["verify-export", join(dir, "junk.zip"), "--public-key", keyFile])).code).toBe(1);
-  });
+  }, 200_000); // four starts of the command line, each a process of its own
 
   it("holds only what the person may see: Lila's export of Martin distribution is its VAT requests", async () => {
     const path = await exportAndDownload(lila.jar, { sirens: [SEED.martin.siren, SEED.concurrence.siren] }, "lila.zip");
@@ -139,6 +166,68 @@ describe("signed exports", () => {
     const transcript = files.get(manifest.files.find((f) => f.path.endsWith("transcript.pdf"))!.path)!;
     expect(transcript.subarray(0, 5).toString()).toBe("%PDF-");
     expect(files.get(manifest.files.find((f) => f.path.endsWith("transcript.pdf"))!.path)!.includes(Buffer.from("Acompte"))).toBe(false);
+  });
+
+  it("fails cleanly when the archive cannot be written (the attempt fails, nothing is left unhandled) and succeeds once it can", async () => {
+    const res = await call(t.app, "POST", "/api/v1/exports", { jar: robert.jar, body: { sirens: [SEED.martin.siren] } });
+    expect(res.status).toBe(202);
+    // A file where the store's staging folder goes: the archive cannot be written (ENOTDIR) while the requests are read.
+    const staging = join(t.ctx.config.filesDir, "tmp");
+    renameSync(staging, `${staging}.away`);
+    writeFileSync(staging, "");
+    await t.ctx.worker.drain();
+    const failed = await t.ctx.db
+      .selectFrom("outbox")
+      .select(["status", "attempts", "last_error"])
+      .where("kind", "=", "export.build")
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
+    expect(failed).toMatchObject({ status: "pending", attempts: 1, last_error: expect.stringContaining("ENOTDIR") });
+    expect((await call(t.app, "GET", `/api/v1/exports/${res.body.exportId}`, { jar: robert.jar })).body.status).toBe("running");
+    rmSync(staging);
+    renameSync(`${staging}.away`, staging);
+    t.clock.advance(60_000);
+    await t.ctx.worker.drain();
+    expect((await call(t.app, "GET", `/api/v1/exports/${res.body.exportId}`, { jar: robert.jar })).body).toMatchObject({ status: "ready", progress: 1 });
+  });
+
+  it("fails cleanly when an attachment cannot be read (the attempt fails, nothing is left unhandled) and succeeds once it can", async () => {
+    const { storage_key: key } = await t.ctx.db.selectFrom("uploads").select("storage_key").orderBy("created_at").executeTakeFirstOrThrow();
+    const stored = join(t.ctx.config.filesDir, key.slice(0, 2), key);
+    renameSync(stored, `${stored}.away`);
+    const res = await call(t.app, "POST", "/api/v1/exports", { jar: robert.jar, body: { sirens: [SEED.martin.siren] } });
+    expect(res.status).toBe(202);
+    await t.ctx.worker.drain();
+    const failed = await t.ctx.db
+      .selectFrom("outbox")
+      .select(["status", "attempts", "last_error"])
+      .where("kind", "=", "export.build")
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
+    expect(failed).toMatchObject({ status: "pending", attempts: 1, last_error: expect.stringContaining("ENOENT") });
+    // Its download answers a coded 503 (the file is gone: no Retry-After), and the process serves on.
+    const { id: attachmentId } = await t.ctx.db
+      .selectFrom("attachments as a")
+      .innerJoin("uploads as u", "u.id", "a.upload_id")
+      .select("a.id")
+      .where("u.storage_key", "=", key)
+      .executeTakeFirstOrThrow();
+    const gone = await call(t.app, "GET", `/api/v1/attachments/${attachmentId}`, { jar: robert.jar });
+    expect(gone.status).toBe(503);
+    expect(gone.body.error).toMatchObject({ code: "file_unavailable" });
+    expect(gone.headers["retry-after"]).toBeUndefined();
+    expect((await call(t.app, "GET", `/api/v1/exports/${res.body.exportId}`, { jar: robert.jar })).status).toBe(200);
+    renameSync(`${stored}.away`, stored);
+    expect((await call(t.app, "GET", `/api/v1/attachments/${attachmentId}`, { jar: robert.jar })).status).toBe(200);
+    t.clock.advance(60_000);
+    await t.ctx.worker.drain();
+    expect((await call(t.app, "GET", `/api/v1/exports/${res.body.exportId}`, { jar: robert.jar })).body).toMatchObject({ status: "ready", progress: 1 });
+    // The archive lost from the store: its download is a coded 503, not a bare 500 nor a cut-off body.
+    const { storage_key: archive } = await t.ctx.db.selectFrom("exports").select("storage_key").where("id", "=", res.body.exportId).executeTakeFirstOrThrow();
+    await t.ctx.files.remove(archive!);
+    const lost = await call(t.app, "GET", `/api/v1/exports/${res.body.exportId}/download`, { jar: robert.jar });
+    expect(lost.status).toBe(503);
+    expect(lost.body.error).toMatchObject({ code: "file_unavailable" });
   });
 
   it("answers 404 to anyone else, and refuses bad input", async () => {

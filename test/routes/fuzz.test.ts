@@ -44,9 +44,35 @@ const HOSTILE_STRINGS = [
   "NaN",
   "x".repeat(70_000),
 ];
-const HOSTILE_VALUES: unknown[] = [...HOSTILE_STRINGS, 0, -1, 1e308, -1e308, 3.5, true, false, null, [], {}, [null], { __proto__: { admin: true } }, JSON.parse('{"__proto__":{"admin":true}}'), { constructor: { prototype: { admin: true } } }, deep(200)];
+const HOSTILE_VALUES: unknown[] = [
+  ...HOSTILE_STRINGS,
+  0,
+  -1,
+  1e308,
+  -1e308,
+  3.5,
+  true,
+  false,
+  null,
+  [],
+  {},
+  [null],
+  { __proto__: { admin: true } },
+  JSON.parse('{"__proto__":{"admin":true}}'),
+  { constructor: { prototype: { admin: true } } },
+  deep(200),
+];
 const BROKEN_JSON = ['{"a":', "\u0000", "null", "[]", '"texte"', '{"a":1}reste', "{'a':1}", "[".repeat(10_000), '{"a":"\\ud800"}', '{"a":"\\u0000"}'];
-const CONTENT_TYPES = ["application/json", "application/json; charset=utf-16", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data", "multipart/form-data; boundary=", "application/xml", "*/*"];
+const CONTENT_TYPES = [
+  "application/json",
+  "application/json; charset=utf-16",
+  "text/plain",
+  "application/x-www-form-urlencoded",
+  "multipart/form-data",
+  "multipart/form-data; boundary=",
+  "application/xml",
+  "*/*",
+];
 const HEADERS: Record<string, string>[] = [
   { "idempotency-key": "x".repeat(500) },
   { "idempotency-key": "../../clé" },
@@ -70,7 +96,8 @@ function deep(depth: number): unknown {
 }
 
 const isType = (s: JsonSchema | undefined, type: string): boolean =>
-  s !== undefined && (s.type === type || (Array.isArray(s.type) && s.type.includes(type)) || [...(s.anyOf ?? []), ...(s.oneOf ?? [])].some((a) => isType(a, type)));
+  s !== undefined &&
+  (s.type === type || (Array.isArray(s.type) && s.type.includes(type)) || [...(s.anyOf ?? []), ...(s.oneOf ?? [])].some((a) => isType(a, type)));
 
 /** A body shaped like the schema, each leaf replaced (often) by a hostile value. */
 function bodyFor(schema: JsonSchema | undefined, rnd: ReturnType<typeof generator>, depth = 0): unknown {
@@ -79,7 +106,8 @@ function bodyFor(schema: JsonSchema | undefined, rnd: ReturnType<typeof generato
   if (variants.length && rnd.next() < 0.7) return bodyFor(rnd.pick(variants), rnd, depth + 1);
   if (schema.properties && rnd.next() < 0.85) {
     const out: Record<string, unknown> = {};
-    for (const [k, s] of Object.entries(schema.properties)) if (rnd.next() < 0.8) out[k] = rnd.next() < 0.5 ? bodyFor(s, rnd, depth + 1) : rnd.pick(HOSTILE_VALUES);
+    for (const [k, s] of Object.entries(schema.properties))
+      if (rnd.next() < 0.8) out[k] = rnd.next() < 0.5 ? bodyFor(s, rnd, depth + 1) : rnd.pick(HOSTILE_VALUES);
     if (rnd.next() < 0.2) out[rnd.pick(["__proto__", "constructor", "inconnu", "a\u0000b"])] = rnd.pick(HOSTILE_VALUES);
     return out;
   }
@@ -90,9 +118,26 @@ function bodyFor(schema: JsonSchema | undefined, rnd: ReturnType<typeof generato
 
 /** Percent-encodes, writing a lone surrogate as the bytes no valid UTF-8 has (%ED%A0%80). */
 const LONE_SURROGATE = /([\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff])/;
-const encode = (text: string) => text.split(LONE_SURROGATE).map((piece) => (LONE_SURROGATE.test(piece) && piece.length === 1 ? "%ED%A0%80" : encodeURIComponent(piece))).join("");
+const encode = (text: string) =>
+  text
+    .split(LONE_SURROGATE)
+    .map((piece) => (LONE_SURROGATE.test(piece) && piece.length === 1 ? "%ED%A0%80" : encodeURIComponent(piece)))
+    .join("");
 
-const PATH_VALUES = ["..%2F..%2Fetc%2Fpasswd", "%E0%A4%A", "x".repeat(5_000), "%00", "0", "-1", "00000000-0000-0000-0000-000000000000", SEED.martin.siren, "812345676%20OR%201=1", "%F0%9F%92%A5", "null", "undefined"];
+const PATH_VALUES = [
+  "..%2F..%2Fetc%2Fpasswd",
+  "%E0%A4%A",
+  "x".repeat(5_000),
+  "%00",
+  "0",
+  "-1",
+  "00000000-0000-0000-0000-000000000000",
+  SEED.martin.siren,
+  "812345676%20OR%201=1",
+  "%F0%9F%92%A5",
+  "null",
+  "undefined",
+];
 const concrete = (path: string, rnd: ReturnType<typeof generator>) => path.replace(/\{(\w+)\}/g, () => rnd.pick(PATH_VALUES));
 
 function multipartBody(rnd: ReturnType<typeof generator>): { contentType: string; payload: string } {
@@ -101,12 +146,17 @@ function multipartBody(rnd: ReturnType<typeof generator>): { contentType: string
   const shapes = [
     part('Content-Disposition: form-data; name="file"; filename="a.csv"', "siren\n812345676").slice(0, 40),
     part('Content-Disposition: form-data; filename="a.csv"', "x") + `--${b}--\r\n`,
-    part('Content-Disposition: form-data; name="file"; filename="a.pdf"', "%PDF-1.7") + part('Content-Disposition: form-data; name="file"; filename="b.pdf"', "%PDF-1.7") + `--${b}--\r\n`,
+    part('Content-Disposition: form-data; name="file"; filename="a.pdf"', "%PDF-1.7") +
+      part('Content-Disposition: form-data; name="file"; filename="b.pdf"', "%PDF-1.7") +
+      `--${b}--\r\n`,
     part(`Content-Disposition: form-data; name="file"; filename="${"n".repeat(100_000)}"`, "x") + `--${b}--\r\n`,
     part('Content-Disposition: form-data; name="__proto__"', "x") + `--${b}--\r\n`,
     "pas du tout du multipart",
   ];
-  return { contentType: rnd.pick([`multipart/form-data; boundary=${b}`, "multipart/form-data; boundary=autre", "multipart/form-data"]), payload: rnd.pick(shapes) };
+  return {
+    contentType: rnd.pick([`multipart/form-data; boundary=${b}`, "multipart/form-data; boundary=autre", "multipart/form-data"]),
+    payload: rnd.pick(shapes),
+  };
 }
 
 let t: TestApp;
@@ -127,7 +177,10 @@ describe("a fuzz over every operation of the OpenAPI document", () => {
     const failures: string[] = [];
     let tried = 0;
     for (const op of operations) {
-      const identities: (CookieJar | undefined)[] = [undefined, ...(skippedWithSession(op) ? [] : [op.security?.some((s) => "agentSession" in s) ? agent : person])];
+      const identities: (CookieJar | undefined)[] = [
+        undefined,
+        ...(skippedWithSession(op) ? [] : [op.security?.some((s) => "agentSession" in s) ? agent : person]),
+      ];
       if (op.path.endsWith("/events")) continue;
       const jsonSchema = op.requestBody?.content["application/json"]?.schema;
       // The upload routes do not declare their multipart body in the document: every body-taking route gets some.
@@ -139,7 +192,9 @@ describe("a fuzz over every operation of the OpenAPI document", () => {
             headers.cookie = jar.header();
             if (rnd.next() < 0.9) headers["x-csrf-token"] = jar.csrf ?? "";
           }
-          const query = (op.parameters ?? []).filter((p) => p.in === "query").map((p) => `${encode(p.name)}=${encode(String(rnd.pick(HOSTILE_STRINGS)).slice(0, 3_000))}`);
+          const query = (op.parameters ?? [])
+            .filter((p) => p.in === "query")
+            .map((p) => `${encode(p.name)}=${encode(String(rnd.pick(HOSTILE_STRINGS)).slice(0, 3_000))}`);
           if (rnd.next() < 0.3) query.push("inconnu=1", "inconnu=2", "__proto__[x]=1");
           const url = `${concrete(op.path, rnd)}${query.length ? `?${query.join("&")}` : ""}`;
           let payload: string | undefined;
@@ -165,7 +220,8 @@ describe("a fuzz over every operation of the OpenAPI document", () => {
           const body = res.rawPayload.subarray(0, 200_000).toString("utf8");
           const where = `${op.method} ${op.path} (round ${round}, ${jar ? "with a session" : "anonymous"}, seed ${SEED_VALUE}) → ${res.statusCode}`;
           if (res.statusCode >= 500) failures.push(`${where}: ${body.slice(0, 300)}`);
-          else if (/\n\s+at [^\n]+\(|node_modules|\/src\/(modules|platform|app)\//.test(body)) failures.push(`${where}: a stack trace or a server path: ${body.slice(0, 300)}`);
+          else if (/\n\s+at [^\n]+\(|node_modules|\/src\/(modules|platform|app)\//.test(body))
+            failures.push(`${where}: a stack trace or a server path: ${body.slice(0, 300)}`);
         }
       }
     }

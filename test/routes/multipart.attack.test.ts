@@ -19,7 +19,14 @@ beforeAll(async () => {
   t = await startTestApp();
   await seedReferenceData(t.ctx);
   person = (await signedInPerson(t, { siren: SEED.gestion.siren })).jar;
-  await makeAgent(t.ctx, { email: "superviseure.paris11@dgfip.test", name: "Sophie Superviseure", services: ["SIE-75111"], isSupervisor: true, password: AGENT_PASSWORD, totpSecret: SECRET });
+  await makeAgent(t.ctx, {
+    email: "superviseure.paris11@dgfip.test",
+    name: "Sophie Superviseure",
+    services: ["SIE-75111"],
+    isSupervisor: true,
+    password: AGENT_PASSWORD,
+    totpSecret: SECRET,
+  });
   agent = await agentSignIn(t, "superviseure.paris11@dgfip.test", SECRET);
 }, 120_000);
 afterAll(async () => t?.close());
@@ -43,7 +50,11 @@ function cases(fields: string): Case[] {
     { name: "no boundary at all", contentType: "multipart/form-data", body: whole },
     { name: "a part without a name", contentType: ok, body: fields + filePart(null, CSV) + end },
     { name: "two file parts", contentType: ok, body: fields + filePart("file", CSV) + filePart("file", CSV, "deux.csv") + end },
-    { name: "a huge part header", contentType: ok, body: fields + `--${B}${CRLF}Content-Disposition: form-data; name="file"; filename="${"x".repeat(200_000)}.csv"${CRLF}${CRLF}${CSV}${CRLF}` + end },
+    {
+      name: "a huge part header",
+      contentType: ok,
+      body: fields + `--${B}${CRLF}Content-Disposition: form-data; name="file"; filename="${"x".repeat(200_000)}.csv"${CRLF}${CRLF}${CSV}${CRLF}` + end,
+    },
     { name: "garbage instead of parts", contentType: ok, body: Buffer.from([0x00, 0xff, 0xfe, 0x0d, 0x0a, 0x2d, 0x2d]) },
   ];
 }
@@ -55,13 +66,26 @@ const ROUTES = [
   {
     url: "/api/v1/backoffice/campaigns",
     jar: () => agent,
-    fields: field("serviceCode", "SIE-75111") + field("tax", "TVA") + field("subject", "Campagne") + field("body", "Bonjour {{entreprise}}") + field("repliesAllowed", "false"),
+    fields:
+      field("serviceCode", "SIE-75111") +
+      field("tax", "TVA") +
+      field("subject", "Campagne") +
+      field("body", "Bonjour {{entreprise}}") +
+      field("repliesAllowed", "false"),
   },
 ];
 
 /** Everything a refused upload could have left: rows of the four features, and files in the data folder. */
 async function traces() {
-  const count = async (table: "uploads" | "adhesion_batches" | "campaigns" | "journal") => Number((await t.ctx.db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow()).n);
+  const count = async (table: "uploads" | "adhesion_batches" | "campaigns" | "journal") =>
+    Number(
+      (
+        await t.ctx.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<string>().as("n"))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   const files: string[] = [];
   const walk = (dir: string) => {
     for (const name of readdirSync(dir)) {
@@ -71,7 +95,13 @@ async function traces() {
     }
   };
   walk(t.ctx.config.dataDir);
-  return { uploads: await count("uploads"), batches: await count("adhesion_batches"), campaigns: await count("campaigns"), journal: await count("journal"), files: files.sort() };
+  return {
+    uploads: await count("uploads"),
+    batches: await count("adhesion_batches"),
+    campaigns: await count("campaigns"),
+    journal: await count("journal"),
+    files: files.sort(),
+  };
 }
 
 describe("malformed multipart bodies on the four upload routes", () => {

@@ -19,15 +19,26 @@ describe("health", () => {
     const ready = await call(t.app, "GET", "/api/v1/health/ready");
     expect(ready).toMatchObject({ status: 200, body: { status: "ready", database: { writable: true }, migrations: { pending: 0 } } });
     // A migration not applied (the code is newer than the schema): not ready, 503 with Retry-After.
-    const last = await t.ctx.db.selectFrom("schema_migrations" as never).select("name" as never).orderBy("name" as never, "desc").limit(1).executeTakeFirstOrThrow() as { name: string };
-    await t.ctx.db.deleteFrom("schema_migrations" as never).where("name" as never, "=", last.name as never).execute();
+    const last = (await t.ctx.db
+      .selectFrom("schema_migrations" as never)
+      .select("name" as never)
+      .orderBy("name" as never, "desc")
+      .limit(1)
+      .executeTakeFirstOrThrow()) as { name: string };
+    await t.ctx.db
+      .deleteFrom("schema_migrations" as never)
+      .where("name" as never, "=", last.name as never)
+      .execute();
     try {
       const pending = await call(t.app, "GET", "/api/v1/health/ready");
       expect(pending).toMatchObject({ status: 503, body: { error: { code: "migrations_pending", details: { pending: [last.name] } } } });
       expect(pending.headers["retry-after"]).toBe("5");
       expect((await call(t.app, "GET", "/api/v1/health/live")).status).toBe(200);
     } finally {
-      await t.ctx.db.insertInto("schema_migrations" as never).values({ name: last.name } as never).execute();
+      await t.ctx.db
+        .insertInto("schema_migrations" as never)
+        .values({ name: last.name })
+        .execute();
     }
     expect((await call(t.app, "GET", "/api/v1/health/ready")).status).toBe(200);
   });

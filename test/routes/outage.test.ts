@@ -42,7 +42,10 @@ afterAll(async () => {
 
 describe.skipIf(serverOnly)("a PostgreSQL connection lost under a running process", () => {
   it("answers 503 with Retry-After while idle and mid-transaction, 200 once back, and live events resume", async () => {
-    const robert = await activeAdministrator(direct, SEED.martin.siren, { quality: "legal_representative", companyEmail: "robert.lambda@martindistribution.com" });
+    const robert = await activeAdministrator(direct, SEED.martin.siren, {
+      quality: "legal_representative",
+      companyEmail: "robert.lambda@martindistribution.com",
+    });
     const filed = await call(proxied.app, "POST", "/api/v1/requests", {
       jar: robert.jar,
       body: { siren: SEED.martin.siren, tax: "TVA", nature: "question", subject: "Panne réseau", body: "Bonjour", uploadIds: [] },
@@ -67,20 +70,31 @@ describe.skipIf(serverOnly)("a PostgreSQL connection lost under a running proces
       const before = await count();
       proxy.cutOn(/\bcommit\b/i);
       const key = { "idempotency-key": "reponse-pendant-la-panne" };
-      const midway = await call(proxied.app, "POST", `/api/v1/requests/${filed.body.id}/messages`, { jar: robert.jar, headers: key, body: { body: "Pendant la panne" } });
+      const midway = await call(proxied.app, "POST", `/api/v1/requests/${filed.body.id}/messages`, {
+        jar: robert.jar,
+        headers: key,
+        body: { body: "Pendant la panne" },
+      });
       expect(midway.status).toBe(503);
       expect(midway.headers["retry-after"]).toBe("5");
       expect(proxy.isUp).toBe(false);
       expect(await count()).toBe(before);
       await proxy.restore();
       // The browser retries with the same key: written once.
-      const after = await call(proxied.app, "POST", `/api/v1/requests/${filed.body.id}/messages`, { jar: robert.jar, headers: key, body: { body: "Pendant la panne" } });
+      const after = await call(proxied.app, "POST", `/api/v1/requests/${filed.body.id}/messages`, {
+        jar: robert.jar,
+        headers: key,
+        body: { body: "Pendant la panne" },
+      });
       expect(after.status).toBe(201);
       expect(await count()).toBe(before + 1);
 
       // 3. The LISTEN connection comes back by itself (retrying with back-off): a message posted through the other
       // process reaches the stream, live if LISTEN is already back, else replayed when it is.
-      const elsewhere = await call(direct.app, "POST", `/api/v1/requests/${filed.body.id}/messages`, { jar: robert.jar, body: { body: "Par l'autre processus" } });
+      const elsewhere = await call(direct.app, "POST", `/api/v1/requests/${filed.body.id}/messages`, {
+        jar: robert.jar,
+        body: { body: "Par l'autre processus" },
+      });
       expect(elsewhere.status).toBe(201);
       expect(await until(() => stream.events.some((e) => e.data.id === filed.body.id && e.id === elsewhere.body.createdAt), 20_000)).toBe(true);
       expect(stream.ended).toBe(false);
@@ -99,7 +113,10 @@ describe.skipIf(serverOnly)("a connection that reaches a demoted primary", () =>
     const database = await openDatabase({ url: url.toString(), poolSize: 2 });
     const readOnly = { app: await buildHttpApp({ ...direct.ctx, db: database.db }, { webDir: "/nonexistent" }), close: async () => database.close() };
     try {
-      const robert = await activeAdministrator(direct, SEED.martin.siren, { quality: "legal_representative", companyEmail: "robert.lambda@martindistribution.com" });
+      const robert = await activeAdministrator(direct, SEED.martin.siren, {
+        quality: "legal_representative",
+        companyEmail: "robert.lambda@martindistribution.com",
+      });
       const before = await direct.ctx.db.selectFrom("requests").select("id").execute();
       const res = await call(readOnly.app, "POST", "/api/v1/requests", {
         jar: robert.jar,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "csv-parse/sync";
-import { call, countRows, seedReferenceData, startTestApp, type CookieJar, type TestApp } from "../helpers/app.js";
+import { call, countRows, seedReferenceData, startTestApp, type CookieJar, type TestApp, type WireJson } from "../helpers/app.js";
 import { activeAdministrator, letterCodes, newCompany, signedInPerson } from "../helpers/people.js";
 import { SEED } from "../../src/app/demo.js";
 import { withLuhnKey } from "../../src/modules/companies/index.js";
@@ -17,15 +17,25 @@ afterAll(() => t.close());
 async function multipart(fields: Record<string, string>, file?: { name: string; content: string | Buffer; type?: string }) {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  if (file) form.append("file", new Blob([typeof file.content === "string" ? file.content : new Uint8Array(file.content)], { type: file.type ?? "text/csv" }), file.name);
+  if (file)
+    form.append(
+      "file",
+      new Blob([typeof file.content === "string" ? file.content : new Uint8Array(file.content)], { type: file.type ?? "text/csv" }),
+      file.name,
+    );
   const res = new Response(form);
   return { payload: Buffer.from(await res.arrayBuffer()), contentType: res.headers.get("content-type")! };
 }
 
 async function postBatchCsv(jar: CookieJar, csv: string | Buffer, fields: Record<string, string> = { quality: "mandated", services: "cfe" }) {
   const body = await multipart(fields, { name: "clients.csv", content: csv });
-  const res = await t.app.inject({ method: "POST", url: "/api/v1/adhesions/batch", headers: { cookie: jar.header(), "x-csrf-token": jar.csrf!, "content-type": body.contentType }, payload: body.payload });
-  return { status: res.statusCode, body: JSON.parse(res.body) as Record<string, any> };
+  const res = await t.app.inject({
+    method: "POST",
+    url: "/api/v1/adhesions/batch",
+    headers: { cookie: jar.header(), "x-csrf-token": jar.csrf!, "content-type": body.contentType },
+    payload: body.payload,
+  });
+  return { status: res.statusCode, body: JSON.parse(res.body) as Record<string, WireJson> };
 }
 
 async function runBatch(jar: CookieJar, batchId: string) {
@@ -54,7 +64,13 @@ describe("« mes entreprises » at portfolio scale", () => {
     }
     const all = await call(t.app, "GET", "/api/v1/companies?sort=name", { jar });
     expect(all.body.total).toBe(5);
-    expect(all.body.items.map((c: { name: string }) => c.name)).toEqual(["BOULANGERIE DUPONT", "CABINET ÉTOILE", "ÉPICERIE DU MARCHÉ", "GARAGE DES LILAS", "PHARMACIE DUPONT-LAJOIE"]);
+    expect(all.body.items.map((c: { name: string }) => c.name)).toEqual([
+      "BOULANGERIE DUPONT",
+      "CABINET ÉTOILE",
+      "ÉPICERIE DU MARCHÉ",
+      "GARAGE DES LILAS",
+      "PHARMACIE DUPONT-LAJOIE",
+    ]);
     // The four clients are pending adhesions: listed with that, without rights yet.
     expect(all.body.items.find((c: { siren: string }) => c.siren === sirens[0]).pendingAdhesions).toBe(1);
     expect(all.body.items.find((c: { siren: string }) => c.siren === firm).rights.map((r: { service: string }) => r.service)).toEqual(["cfe"]);
@@ -62,16 +78,22 @@ describe("« mes entreprises » at portfolio scale", () => {
     const dupont = await call(t.app, "GET", "/api/v1/companies?q=dup", { jar });
     expect(dupont.body.items.map((c: { name: string }) => c.name)).toEqual(["BOULANGERIE DUPONT", "PHARMACIE DUPONT-LAJOIE"]);
     expect(dupont.body.total).toBe(2);
-    expect((await call(t.app, "GET", `/api/v1/companies?q=${encodeURIComponent("epicerie marche")}`, { jar })).body.items.map((c: { siren: string }) => c.siren)).toEqual([sirens[2]]);
+    expect(
+      (await call(t.app, "GET", `/api/v1/companies?q=${encodeURIComponent("epicerie marche")}`, { jar })).body.items.map((c: { siren: string }) => c.siren),
+    ).toEqual([sirens[2]]);
     expect((await call(t.app, "GET", `/api/v1/companies?q=${encodeURIComponent("MARCHÉ")}`, { jar })).body.total).toBe(1);
     // A word must start a word of the name: « ilas » is inside « LILAS », not at its start.
     expect((await call(t.app, "GET", "/api/v1/companies?q=ilas", { jar })).body.total).toBe(0);
-    expect((await call(t.app, "GET", `/api/v1/companies?q=${sirens[1]!.slice(0, 6)}`, { jar })).body.items.map((c: { siren: string }) => c.siren)).toContain(sirens[1]);
+    expect((await call(t.app, "GET", `/api/v1/companies?q=${sirens[1]!.slice(0, 6)}`, { jar })).body.items.map((c: { siren: string }) => c.siren)).toContain(
+      sirens[1],
+    );
     // Punctuation alone is no search.
     expect((await call(t.app, "GET", "/api/v1/companies?q=%25_", { jar })).body.total).toBe(5);
 
     expect((await call(t.app, "GET", "/api/v1/companies?pendingAdhesion=true", { jar })).body.total).toBe(4);
-    expect((await call(t.app, "GET", "/api/v1/companies?service=cfe&role=administrator", { jar })).body.items.map((c: { siren: string }) => c.siren)).toEqual([firm]);
+    expect((await call(t.app, "GET", "/api/v1/companies?service=cfe&role=administrator", { jar })).body.items.map((c: { siren: string }) => c.siren)).toEqual([
+      firm,
+    ]);
     const bySiren = await call(t.app, "GET", "/api/v1/companies?sort=siren&limit=2", { jar });
     const next = await call(t.app, "GET", `/api/v1/companies?sort=siren&limit=2&cursor=${bySiren.body.nextCursor}`, { jar });
     const last = await call(t.app, "GET", `/api/v1/companies?sort=siren&limit=2&cursor=${next.body.nextCursor}`, { jar });
@@ -84,16 +106,43 @@ describe("« mes entreprises » at portfolio scale", () => {
   it("counts unread messages and open requests per company within the person's taxes, and in the header", async () => {
     const robert = await activeAdministrator(t, SEED.martin.siren, { entitySiren: SEED.martin.siren, companyEmail: "contact@martin.example" });
     const lila = await signedInPerson(t, { siren: SEED.gestion.siren, firstName: "Lila", lastName: "Rosemonde" });
-    const offer = await call(t.app, "POST", `/api/v1/companies/${SEED.martin.siren}/delegations`, { jar: robert.jar, body: { email: lila.email, role: "delegate", services: ["tva_declarer", "tva_payer", "messagerie"], taxScope: ["TVA"] } });
+    const offer = await call(t.app, "POST", `/api/v1/companies/${SEED.martin.siren}/delegations`, {
+      jar: robert.jar,
+      body: { email: lila.email, role: "delegate", services: ["tva_declarer", "tva_payer", "messagerie"], taxScope: ["TVA"] },
+    });
     await call(t.app, "POST", `/api/v1/delegations/${offer.body.id}/accept`, { jar: lila.jar });
-    const vat = await call(t.app, "POST", "/api/v1/requests", { jar: robert.jar, body: { siren: SEED.martin.siren, tax: "TVA", nature: "question", subject: "Crédit de TVA", body: "Bonjour", uploadIds: [] } });
-    const cit = await call(t.app, "POST", "/api/v1/requests", { jar: robert.jar, body: { siren: SEED.martin.siren, tax: "IS", nature: "question", subject: "Acompte d'IS", body: "Bonjour", uploadIds: [] } });
+    const vat = await call(t.app, "POST", "/api/v1/requests", {
+      jar: robert.jar,
+      body: { siren: SEED.martin.siren, tax: "TVA", nature: "question", subject: "Crédit de TVA", body: "Bonjour", uploadIds: [] },
+    });
+    const cit = await call(t.app, "POST", "/api/v1/requests", {
+      jar: robert.jar,
+      body: { siren: SEED.martin.siren, tax: "IS", nature: "question", subject: "Acompte d'IS", body: "Bonjour", uploadIds: [] },
+    });
     expect(vat.status).toBe(201);
     expect(cit.status).toBe(201);
     // Two messages of the administration on the VAT request, one on the IS request (written as the back office does).
-    for (const [requestId, n] of [[vat.body.id, 2], [cit.body.id, 1]] as const) {
+    for (const [requestId, n] of [
+      [vat.body.id, 2],
+      [cit.body.id, 1],
+    ] as const) {
       for (let i = 0; i < n; i++) {
-        await t.ctx.db.insertInto("messages").values({ id: crypto.randomUUID(), request_id: requestId, author_kind: "agent", author_space_id: null, author_agent_id: null, body: `Réponse ${i}`, body_sha256: "0".repeat(64), created_at: t.clock.now(), read_by_company_at: null, read_by_company_space: null, read_by_administration_at: null }).execute();
+        await t.ctx.db
+          .insertInto("messages")
+          .values({
+            id: crypto.randomUUID(),
+            request_id: requestId,
+            author_kind: "agent",
+            author_space_id: null,
+            author_agent_id: null,
+            body: `Réponse ${i}`,
+            body_sha256: "0".repeat(64),
+            created_at: t.clock.now(),
+            read_by_company_at: null,
+            read_by_company_space: null,
+            read_by_administration_at: null,
+          })
+          .execute();
       }
     }
     const martinOf = async (jar: CookieJar) => (await call(t.app, "GET", `/api/v1/companies?q=${SEED.martin.siren}`, { jar })).body.items[0];
@@ -140,7 +189,12 @@ describe("« mes entreprises » at portfolio scale", () => {
       expect(res.status, query).toBe(400);
     }
     // Crafted cursors: not base64 JSON, wrong shape, a value of the wrong type, a SQL fragment.
-    const crafted = ["abc", Buffer.from("[1,2]").toString("base64url"), Buffer.from(JSON.stringify(["unread", "x", "812345676", 1])).toString("base64url"), Buffer.from(JSON.stringify(["lastActivity", "2026-13-45T99:00:00Z' OR 1=1", "812345676", 1])).toString("base64url")];
+    const crafted = [
+      "abc",
+      Buffer.from("[1,2]").toString("base64url"),
+      Buffer.from(JSON.stringify(["unread", "x", "812345676", 1])).toString("base64url"),
+      Buffer.from(JSON.stringify(["lastActivity", "2026-13-45T99:00:00Z' OR 1=1", "812345676", 1])).toString("base64url"),
+    ];
     for (const cursor of crafted) {
       const res = await call(t.app, "GET", `/api/v1/companies?sort=${cursor === crafted[2] ? "unread" : "lastActivity"}&cursor=${cursor}`, { jar: a.jar });
       expect(res.status).toBe(400);
@@ -157,13 +211,31 @@ describe("bulk adhesion", () => {
     const ceased = await newCompany(t, "ANCIENNE SOCIETE", { isActive: false });
     const unknown = withLuhnKey("55555555");
     const badKey = `${fine[0]!.slice(0, 8)}${(Number(fine[0]![8]) + 1) % 10}`;
-    const items = [...fine.map((siren) => ({ siren })), { siren: ceased }, { siren: unknown }, { siren: badKey }, { siren: "12AB" }, { siren: "" }, { siren: fine[1]! }];
+    const items = [
+      ...fine.map((siren) => ({ siren })),
+      { siren: ceased },
+      { siren: unknown },
+      { siren: badKey },
+      { siren: "12AB" },
+      { siren: "" },
+      { siren: fine[1]! },
+    ];
     const res = await call(t.app, "POST", "/api/v1/adhesions/batch", { jar, body: { quality: "mandated", services: ["cfe", "compte_fiscal"], items } });
     expect(res.status).toBe(202);
     const batch = await runBatch(jar, res.body.batchId);
     expect(batch).toMatchObject({ status: "done", total: 9, done: 9, created: 3, refused: 6 });
     const codes = batch.items.map((i: { error: { code: string } | null }) => i.error?.code ?? "created");
-    expect(codes).toEqual(["created", "created", "created", "ceased_company", "unknown_company", "invalid_siren_key", "invalid_siren", "blank_line", "duplicate_line"]);
+    expect(codes).toEqual([
+      "created",
+      "created",
+      "created",
+      "ceased_company",
+      "unknown_company",
+      "invalid_siren_key",
+      "invalid_siren",
+      "blank_line",
+      "duplicate_line",
+    ]);
     for (const i of batch.items.filter((x: { error: unknown }) => x.error)) expect(i.error.message).toMatch(/[a-zé]/);
     for (const siren of fine) {
       const { letter } = await letterCodes(t, siren);
@@ -171,33 +243,63 @@ describe("bulk adhesion", () => {
     }
     const report = await t.app.inject({ method: "GET", url: `/api/v1/adhesions/batch/${res.body.batchId}/report.csv`, headers: { cookie: jar.header() } });
     expect(report.headers["content-type"]).toMatch(/^text\/csv/);
-    const rows = parse(report.body.replace(/^\uFEFF/, ""), { delimiter: ";" }) as string[][];
+    const rows = parse(report.body.replace(/^\uFEFF/, ""), { delimiter: ";" });
     expect(rows[0]).toEqual(["ligne", "siren", "entreprise", "résultat", "motif", "qualité", "services"]);
     expect(rows).toHaveLength(10);
     expect(rows[4]!.slice(0, 4)).toEqual(["4", ceased, "ANCIENNE SOCIETE", "refusée"]);
     expect(rows[4]![4]).toMatch(/cessée/);
-    expect(rows[1]!.slice(3)).toEqual(["demande créée, courrier en préparation", "", "personne mandatée", "Consulter le compte fiscal, Consulter et payer la CFE"]);
+    expect(rows[1]!.slice(3)).toEqual([
+      "demande créée, courrier en préparation",
+      "",
+      "personne mandatée",
+      "Consulter le compte fiscal, Consulter et payer la CFE",
+    ]);
     // Somebody else's batch: 404.
     const other = await signedInPerson(t, { siren: SEED.gestion.siren });
     expect((await call(t.app, "GET", `/api/v1/adhesions/batch/${res.body.batchId}`, { jar: other.jar })).status).toBe(404);
-    expect((await t.app.inject({ method: "GET", url: `/api/v1/adhesions/batch/${res.body.batchId}/report.csv`, headers: { cookie: other.jar.header() } })).statusCode).toBe(404);
+    expect(
+      (await t.app.inject({ method: "GET", url: `/api/v1/adhesions/batch/${res.body.batchId}/report.csv`, headers: { cookie: other.jar.header() } }))
+        .statusCode,
+    ).toBe(404);
   });
 
   it("creates nothing twice for the same Idempotency-Key, even when the worker runs the batch twice", async () => {
     const { jar } = await firmAdministrator();
     const sirens = [await newCompany(t), await newCompany(t)];
     const headers = { "idempotency-key": "lot-clients-2026-12-02" };
-    const first = await call(t.app, "POST", "/api/v1/adhesions/batch", { jar, headers, body: { quality: "mandated", services: ["cfe"], items: sirens.map((siren) => ({ siren })) } });
-    const again = await call(t.app, "POST", "/api/v1/adhesions/batch", { jar, headers, body: { quality: "mandated", services: ["cfe"], items: sirens.map((siren) => ({ siren })) } });
+    const first = await call(t.app, "POST", "/api/v1/adhesions/batch", {
+      jar,
+      headers,
+      body: { quality: "mandated", services: ["cfe"], items: sirens.map((siren) => ({ siren })) },
+    });
+    const again = await call(t.app, "POST", "/api/v1/adhesions/batch", {
+      jar,
+      headers,
+      body: { quality: "mandated", services: ["cfe"], items: sirens.map((siren) => ({ siren })) },
+    });
     expect(again.body.batchId).toBe(first.body.batchId);
     // The same key with another list: refused, no second batch.
-    const other = await call(t.app, "POST", "/api/v1/adhesions/batch", { jar, headers, body: { quality: "mandated", services: ["cfe"], items: [{ siren: sirens[0] }] } });
+    const other = await call(t.app, "POST", "/api/v1/adhesions/batch", {
+      jar,
+      headers,
+      body: { quality: "mandated", services: ["cfe"], items: [{ siren: sirens[0] }] },
+    });
     expect(other.status).toBe(422);
     expect(other.body.error.code).toBe("idempotency_key_reused");
     expect(await t.ctx.db.selectFrom("adhesion_batches").select("id").where("idempotency_key", "=", headers["idempotency-key"]).execute()).toHaveLength(1);
     await runBatch(jar, first.body.batchId);
     const { runAdhesionBatch } = await import("../../src/modules/adhesions/index.js");
-    await runAdhesionBatch({ db: t.ctx.db, clock: t.clock, hasher: t.ctx.hasher, sealer: t.ctx.sealer, publicUrl: "http://x", rights: (await import("../../src/modules/rights/index.js")).adhesionRightsPort }, first.body.batchId);
+    await runAdhesionBatch(
+      {
+        db: t.ctx.db,
+        clock: t.clock,
+        hasher: t.ctx.hasher,
+        sealer: t.ctx.sealer,
+        publicUrl: "http://x",
+        rights: (await import("../../src/modules/rights/index.js")).adhesionRightsPort,
+      },
+      first.body.batchId,
+    );
     const adhesions = (await call(t.app, "GET", "/api/v1/adhesions", { jar })).body.items.filter((a: { siren: string }) => sirens.includes(a.siren));
     expect(adhesions).toHaveLength(2);
   });
@@ -210,7 +312,10 @@ describe("bulk adhesion", () => {
     const res = await postBatchCsv(jar, csv, { quality: "mandated", services: "messagerie,cfe" });
     expect(res.status).toBe(202);
     const batch = await runBatch(jar, res.body.batchId);
-    expect(batch.items.map((i: { status: string; error: { code: string } | null }) => i.error?.code ?? i.status)).toEqual(["created", "company_email_required"]);
+    expect(batch.items.map((i: { status: string; error: { code: string } | null }) => i.error?.code ?? i.status)).toEqual([
+      "created",
+      "company_email_required",
+    ]);
     const before = await countRows(t, "journal");
     const missing = await postBatchCsv(jar, `numero,nom\n${a},A\n`);
     expect(missing.status).toBe(422);
@@ -220,22 +325,39 @@ describe("bulk adhesion", () => {
     expect(binary.body.error.message).toMatch(/CSV/);
     const tooMany = await postBatchCsv(jar, `siren\n${Array.from({ length: 501 }, () => a).join("\n")}\n`);
     expect(tooMany.status).toBe(413);
-    const json501 = await call(t.app, "POST", "/api/v1/adhesions/batch", { jar, body: { quality: "mandated", services: ["cfe"], items: Array.from({ length: 501 }, () => ({ siren: a })) } });
+    const json501 = await call(t.app, "POST", "/api/v1/adhesions/batch", {
+      jar,
+      body: { quality: "mandated", services: ["cfe"], items: Array.from({ length: 501 }, () => ({ siren: a })) },
+    });
     expect(json501.status).toBe(413);
     const badQuality = await postBatchCsv(jar, `siren\n${a}\n`, { quality: "patron", services: "cfe" });
     expect(badQuality.status).toBe(400);
     expect(badQuality.body.error.message).toMatch(/quality/);
-    expect((await call(t.app, "POST", "/api/v1/adhesions/batch", { jar, body: { quality: "mandated", services: [], items: [{ siren: a }] } })).status).toBe(400);
-    expect((await call(t.app, "POST", "/api/v1/adhesions/batch", { jar, csrf: false, body: { quality: "mandated", services: ["cfe"], items: [{ siren: a }] } })).status).toBe(403);
+    expect((await call(t.app, "POST", "/api/v1/adhesions/batch", { jar, body: { quality: "mandated", services: [], items: [{ siren: a }] } })).status).toBe(
+      400,
+    );
+    expect(
+      (await call(t.app, "POST", "/api/v1/adhesions/batch", { jar, csrf: false, body: { quality: "mandated", services: ["cfe"], items: [{ siren: a }] } }))
+        .status,
+    ).toBe(403);
     expect(await countRows(t, "journal")).toBe(before);
   });
 
   it("allows 3 adhesions outside the portfolio per 24 hours, 200 for a firm's administrator", async () => {
     const plain = await signedInPerson(t, { siren: SEED.gestion.siren });
     const sirens = await Promise.all(Array.from({ length: 5 }, () => newCompany(t)));
-    const res = await call(t.app, "POST", "/api/v1/adhesions/batch", { jar: plain.jar, body: { quality: "mandated", services: ["cfe"], items: sirens.map((siren) => ({ siren })) } });
+    const res = await call(t.app, "POST", "/api/v1/adhesions/batch", {
+      jar: plain.jar,
+      body: { quality: "mandated", services: ["cfe"], items: sirens.map((siren) => ({ siren })) },
+    });
     const batch = await runBatch(plain.jar, res.body.batchId);
-    expect(batch.items.map((i: { error: { code: string } | null }) => i.error?.code ?? "created")).toEqual(["created", "created", "created", "too_many_pending_adhesions", "too_many_pending_adhesions"]);
+    expect(batch.items.map((i: { error: { code: string } | null }) => i.error?.code ?? "created")).toEqual([
+      "created",
+      "created",
+      "created",
+      "too_many_pending_adhesions",
+      "too_many_pending_adhesions",
+    ]);
     // The person's adhesions come a page at a time.
     const first = await call(t.app, "GET", "/api/v1/adhesions?status=pending&limit=2", { jar: plain.jar });
     expect(first.body).toMatchObject({ total: 3 });
@@ -251,7 +373,10 @@ describe("bulk adhesion", () => {
     const { jar } = await firmAdministrator();
     const many: string[] = [];
     for (let i = 0; i < 201; i++) many.push(await newCompany(t));
-    const big = await call(t.app, "POST", "/api/v1/adhesions/batch", { jar, body: { quality: "mandated", services: ["cfe"], items: many.map((siren) => ({ siren })) } });
+    const big = await call(t.app, "POST", "/api/v1/adhesions/batch", {
+      jar,
+      body: { quality: "mandated", services: ["cfe"], items: many.map((siren) => ({ siren })) },
+    });
     const done = await runBatch(jar, big.body.batchId);
     expect(done.created).toBe(200);
     expect(done.items[200].error.code).toBe("too_many_pending_adhesions");
@@ -268,7 +393,10 @@ describe("bulk adhesion", () => {
     expect((await runBatch(jar, res.body.batchId)).items[0].error.code).toBe("letter_quota_reached");
 
     const victims = [await newCompany(t), await newCompany(t), await newCompany(t)];
-    const first = await call(t.app, "POST", "/api/v1/adhesions/batch", { jar, body: { quality: "mandated", services: ["cfe"], items: victims.map((siren) => ({ siren })) } });
+    const first = await call(t.app, "POST", "/api/v1/adhesions/batch", {
+      jar,
+      body: { quality: "mandated", services: ["cfe"], items: victims.map((siren) => ({ siren })) },
+    });
     expect((await runBatch(jar, first.body.batchId)).created).toBe(3);
     for (const siren of victims) {
       const { oppositionCode } = await letterCodes(t, siren);
@@ -278,8 +406,13 @@ describe("bulk adhesion", () => {
     expect(alerts.filter((a) => (a.data as { requester?: { email?: string } }).requester?.email !== undefined)).toHaveLength(1);
     expect(await t.ctx.db.selectFrom("bulk_suspensions").select("space_id").where("space_id", "=", spaceId).executeTakeFirst()).toBeDefined();
     const more = await Promise.all(Array.from({ length: 4 }, () => newCompany(t)));
-    const after = await call(t.app, "POST", "/api/v1/adhesions/batch", { jar, body: { quality: "mandated", services: ["cfe"], items: more.map((siren) => ({ siren })) } });
-    const refused = (await runBatch(jar, after.body.batchId)).items.filter((i: { error: { code: string } | null }) => i.error?.code === "too_many_pending_adhesions");
+    const after = await call(t.app, "POST", "/api/v1/adhesions/batch", {
+      jar,
+      body: { quality: "mandated", services: ["cfe"], items: more.map((siren) => ({ siren })) },
+    });
+    const refused = (await runBatch(jar, after.body.batchId)).items.filter(
+      (i: { error: { code: string } | null }) => i.error?.code === "too_many_pending_adhesions",
+    );
     expect(refused.length).toBeGreaterThan(0);
     expect(refused[0].error.message).toMatch(/3 demandes/);
   });
@@ -292,8 +425,13 @@ describe("bulk delegation", () => {
     for (let i = 0; i < 3; i++) {
       const siren = await newCompany(t, `CLIENT DÉLÉGUÉ ${i}`);
       clients.push(siren);
-      const res = await call(t.app, "POST", "/api/v1/adhesions", { jar, body: { siren, quality: "mandated", services: ["messagerie", "tva_declarer", "tva_payer"], companyEmail: `client${i}.${siren}@exemple.fr` } });
-      await call(t.app, "POST", "/api/v1/company-email/confirm", { body: { token: await (await import("../helpers/people.js")).linkTokenFor(t, `client${i}.${siren}@exemple.fr`) } });
+      const res = await call(t.app, "POST", "/api/v1/adhesions", {
+        jar,
+        body: { siren, quality: "mandated", services: ["messagerie", "tva_declarer", "tva_payer"], companyEmail: `client${i}.${siren}@exemple.fr` },
+      });
+      await call(t.app, "POST", "/api/v1/company-email/confirm", {
+        body: { token: await (await import("../helpers/people.js")).linkTokenFor(t, `client${i}.${siren}@exemple.fr`) },
+      });
       const { activationCode } = await letterCodes(t, siren);
       expect((await call(t.app, "POST", `/api/v1/adhesions/${res.body.id}/activate`, { jar, body: { code: activationCode } })).status).toBe(200);
     }
@@ -308,7 +446,9 @@ describe("bulk delegation", () => {
     expect(offered.body.items[3].error.message).toBe("Vous n'avez pas de droit sur cette entreprise.");
     await t.ctx.worker.drain();
     for (let i = 0; i < 3; i++) {
-      const mails = (await call(t.app, "GET", `/api/v1/dev/mails?to=${encodeURIComponent(`client${i}.${clients[i]}@exemple.fr`)}`)).body.items as { subject: string }[];
+      const mails = (await call(t.app, "GET", `/api/v1/dev/mails?to=${encodeURIComponent(`client${i}.${clients[i]}@exemple.fr`)}`)).body.items as {
+        subject: string;
+      }[];
       expect(mails.length).toBeGreaterThanOrEqual(2);
     }
     // Somebody else cannot accept Lila's offers; Lila accepts them all at once.
@@ -317,7 +457,9 @@ describe("bulk delegation", () => {
     const pendingPage = await call(t.app, "GET", "/api/v1/delegations?direction=received&pending=true&limit=2", { jar: lila.jar });
     expect(pendingPage.body.items).toHaveLength(2);
     expect(pendingPage.body.items[0].from.spaceId).toBe(spaceId);
-    const lastOffer = await call(t.app, "GET", `/api/v1/delegations?direction=received&pending=true&limit=2&cursor=${pendingPage.body.nextCursor}`, { jar: lila.jar });
+    const lastOffer = await call(t.app, "GET", `/api/v1/delegations?direction=received&pending=true&limit=2&cursor=${pendingPage.body.nextCursor}`, {
+      jar: lila.jar,
+    });
     expect(lastOffer.body.items).toHaveLength(1);
     expect(lastOffer.body.nextCursor).toBeNull();
     expect((await call(t.app, "GET", "/api/v1/delegations?cursor=%7B", { jar: lila.jar })).status).toBe(400);
@@ -328,14 +470,27 @@ describe("bulk delegation", () => {
     expect(mine.body.items[0].rights.find((r: { service: string }) => r.service === "messagerie").taxScope).toEqual(["TVA"]);
     // Bulk revocation: only the actor's own delegations fall.
     const ids = offered.body.items.filter((i: { id?: string }) => i.id).map((i: { id: string }) => i.id);
-    expect((await call(t.app, "POST", "/api/v1/delegations/revoke-batch", { jar: stranger.jar, body: { ids } })).body.items.every((i: { status: string }) => i.status === "refused")).toBe(true);
+    expect(
+      (await call(t.app, "POST", "/api/v1/delegations/revoke-batch", { jar: stranger.jar, body: { ids } })).body.items.every(
+        (i: { status: string }) => i.status === "refused",
+      ),
+    ).toBe(true);
     expect((await call(t.app, "GET", "/api/v1/companies", { jar: lila.jar })).body.total).toBe(3);
     const revoked = await call(t.app, "POST", "/api/v1/delegations/revoke-batch", { jar, body: { ids } });
     expect(revoked.body.items.map((i: { status: string }) => i.status)).toEqual(["revoked", "revoked", "revoked"]);
     expect((await call(t.app, "GET", "/api/v1/companies", { jar: lila.jar })).body.total).toBe(0);
     // Bad input.
-    expect((await call(t.app, "POST", "/api/v1/delegations/batch", { jar, body: { email: lila.email, role: "delegate", services: ["cfe"], sirens: [] } })).status).toBe(400);
-    expect((await call(t.app, "POST", "/api/v1/delegations/batch", { jar, body: { email: "pas-une-adresse", role: "delegate", services: ["cfe"], sirens: clients } })).status).toBe(400);
+    expect(
+      (await call(t.app, "POST", "/api/v1/delegations/batch", { jar, body: { email: lila.email, role: "delegate", services: ["cfe"], sirens: [] } })).status,
+    ).toBe(400);
+    expect(
+      (
+        await call(t.app, "POST", "/api/v1/delegations/batch", {
+          jar,
+          body: { email: "pas-une-adresse", role: "delegate", services: ["cfe"], sirens: clients },
+        })
+      ).status,
+    ).toBe(400);
     expect((await call(t.app, "POST", "/api/v1/delegations/accept-all", { jar: lila.jar, body: { grantorSpaceId: "x" } })).status).toBe(400);
   });
 });

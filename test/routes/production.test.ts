@@ -7,8 +7,6 @@ import { loadConfig } from "../../src/platform/config.js";
 import { openDatabase } from "../../src/platform/db/database.js";
 import { createLogger } from "../../src/platform/logger.js";
 
-
-
 /** The web server built with the production configuration. */
 let t: TestApp;
 let production: FastifyInstance;

@@ -44,8 +44,14 @@ describe("« Mot de passe oublié »", () => {
     const again = await call(t.app, "POST", "/api/v1/password-reset/confirm", { body: { token, password: "Encore-Un-Autre-Mot-De-Passe" } });
     expect([again.status, again.body.error.code]).toEqual([410, "reset_link_invalid"]);
     expect((await call(t.app, "POST", "/api/v1/session", { body: { email: person.email, password: PASSWORD } })).status).toBe(401);
-    expect((await call(t.app, "POST", "/api/v1/session", { body: { email: person.email, password: "Nouveau-Mot-De-Passe-Solide" } })).body.status).toBe("device_verification_required");
-    const journal = await t.ctx.db.selectFrom("journal").select(["action", "data"]).where("action", "in", ["space.password_reset_requested", "space.password_reset"]).execute();
+    expect((await call(t.app, "POST", "/api/v1/session", { body: { email: person.email, password: "Nouveau-Mot-De-Passe-Solide" } })).body.status).toBe(
+      "device_verification_required",
+    );
+    const journal = await t.ctx.db
+      .selectFrom("journal")
+      .select(["action", "data"])
+      .where("action", "in", ["space.password_reset_requested", "space.password_reset"])
+      .execute();
     expect(journal.map((j) => j.action).sort()).toEqual(["space.password_reset", "space.password_reset_requested"]);
   });
 
@@ -85,7 +91,9 @@ describe("« Renvoyer le code »", () => {
   it("sends a new device code, voiding the previous one; 202 for anyone; 429 after 3 in 15 minutes", async () => {
     const person = await signedInPerson(t, { siren: SEED.gestion.siren });
     const jar = new CookieJar();
-    expect((await call(t.app, "POST", "/api/v1/session", { body: { email: person.email, password: PASSWORD }, jar })).body.status).toBe("device_verification_required");
+    expect((await call(t.app, "POST", "/api/v1/session", { body: { email: person.email, password: PASSWORD }, jar })).body.status).toBe(
+      "device_verification_required",
+    );
     const codeOf = (m: { text: string }) => /Code de connexion : (\d{6})/.exec(m.text)?.[1];
     const first = codeOf((await mailsTo(person.email))[0]!)!;
     expect((await call(t.app, "POST", "/api/v1/session/device/resend", { body: { email: person.email } })).status).toBe(202);
@@ -110,7 +118,15 @@ describe("« Renvoyer le code »", () => {
 
   it("sends a new space code, voiding the previous one", async () => {
     const email = "nouvelle.personne@gestion.com";
-    const body = { mode: "expert", connectionEmail: email, password: PASSWORD, firstName: "Nina", lastName: "Neuve", phone: "04 72 00 00 01", siren: SEED.gestion.siren };
+    const body = {
+      mode: "expert",
+      connectionEmail: email,
+      password: PASSWORD,
+      firstName: "Nina",
+      lastName: "Neuve",
+      phone: "04 72 00 00 01",
+      siren: SEED.gestion.siren,
+    };
     expect((await call(t.app, "POST", "/api/v1/spaces", { body })).status).toBe(201);
     const codeOf = (m: { text: string }) => /code de validation : ([0-9A-Z-]{9})/.exec(m.text)?.[1];
     const first = codeOf((await mailsTo(email))[0]!)!;
@@ -118,7 +134,9 @@ describe("« Renvoyer le code »", () => {
     expect((await call(t.app, "POST", "/api/v1/spaces/verify/resend", { body: { connectionEmail: "personne@inconnue.fr" } })).status).toBe(202);
     const second = codeOf((await mailsTo(email))[0]!)!;
     expect(second).not.toBe(first);
-    expect((await call(t.app, "POST", "/api/v1/spaces/verify", { body: { connectionEmail: email, code: first } })).body.error.code).toBe("invalid_verification_code");
+    expect((await call(t.app, "POST", "/api/v1/spaces/verify", { body: { connectionEmail: email, code: first } })).body.error.code).toBe(
+      "invalid_verification_code",
+    );
     expect((await call(t.app, "POST", "/api/v1/spaces/verify", { body: { connectionEmail: email, code: second } })).status).toBe(200);
   });
 });

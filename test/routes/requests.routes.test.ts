@@ -25,19 +25,52 @@ let lyonAgent: CookieJar;
 
 const agentJar = (email: string, secret: string) => agentSignIn(t, email, secret);
 
-const VAT_REFUND = { siren: SEED.martin.siren, tax: "TVA", nature: "remboursement_credit_tva", subject: "Remboursement du crédit de TVA du 3e trimestre", body: "Bonjour,\nNous demandons le remboursement de nos crédits de TVA.\nCordialement." };
-const file = (who: Person, body: Record<string, unknown> = VAT_REFUND, headers: Record<string, string> = {}) => call(t.app, "POST", "/api/v1/requests", { jar: who.jar, body: { uploadIds: [], ...body }, headers });
+const VAT_REFUND = {
+  siren: SEED.martin.siren,
+  tax: "TVA",
+  nature: "remboursement_credit_tva",
+  subject: "Remboursement du crédit de TVA du 3e trimestre",
+  body: "Bonjour,\nNous demandons le remboursement de nos crédits de TVA.\nCordialement.",
+};
+const file = (who: Person, body: Record<string, unknown> = VAT_REFUND, headers: Record<string, string> = {}) =>
+  call(t.app, "POST", "/api/v1/requests", { jar: who.jar, body: { uploadIds: [], ...body }, headers });
 
 beforeAll(async () => {
   t = await startTestApp();
   await seedReferenceData(t.ctx);
-  robert = await activeAdministrator(t, SEED.martin.siren, { quality: "legal_representative", companyEmail: "robert.lambda@martindistribution.com", email: "robert.lambda@martindistribution.com", firstName: "Robert", lastName: "Lambda" });
-  chief = await activeAdministrator(t, SEED.martin.siren, { entitySiren: SEED.gestion.siren, email: "cabinet.comptable@gestion.com", firstName: "Claire", lastName: "Vasseur" });
+  robert = await activeAdministrator(t, SEED.martin.siren, {
+    quality: "legal_representative",
+    companyEmail: "robert.lambda@martindistribution.com",
+    email: "robert.lambda@martindistribution.com",
+    firstName: "Robert",
+    lastName: "Lambda",
+  });
+  chief = await activeAdministrator(t, SEED.martin.siren, {
+    entitySiren: SEED.gestion.siren,
+    email: "cabinet.comptable@gestion.com",
+    firstName: "Claire",
+    lastName: "Vasseur",
+  });
   lila = await signedInPerson(t, { siren: SEED.gestion.siren, email: "lila.rosemonde@gestion.com", firstName: "Lila", lastName: "Rosemonde" });
-  const offer = await call(t.app, "POST", `/api/v1/companies/${SEED.martin.siren}/delegations`, { jar: chief.jar, body: { email: lila.email, role: "delegate", services: ["tva_declarer", "tva_payer", "messagerie"], taxScope: ["TVA"] } });
+  const offer = await call(t.app, "POST", `/api/v1/companies/${SEED.martin.siren}/delegations`, {
+    jar: chief.jar,
+    body: { email: lila.email, role: "delegate", services: ["tva_declarer", "tva_payer", "messagerie"], taxScope: ["TVA"] },
+  });
   await call(t.app, "POST", `/api/v1/delegations/${offer.body.id}/accept`, { jar: lila.jar });
-  await makeAgent(t.ctx, { email: "agent.paris11@dgfip.test", name: "Paul Agent", services: ["SIE-75111"], password: "Guichet-Fiscal-Solide-42", totpSecret: AGENT_SECRET });
-  await makeAgent(t.ctx, { email: "agent.lyon@dgfip.test", name: "Louis Agent", services: ["SIE-69381"], password: "Guichet-Fiscal-Solide-42", totpSecret: LYON_SECRET });
+  await makeAgent(t.ctx, {
+    email: "agent.paris11@dgfip.test",
+    name: "Paul Agent",
+    services: ["SIE-75111"],
+    password: "Guichet-Fiscal-Solide-42",
+    totpSecret: AGENT_SECRET,
+  });
+  await makeAgent(t.ctx, {
+    email: "agent.lyon@dgfip.test",
+    name: "Louis Agent",
+    services: ["SIE-69381"],
+    password: "Guichet-Fiscal-Solide-42",
+    totpSecret: LYON_SECRET,
+  });
   agent = await agentJar("agent.paris11@dgfip.test", AGENT_SECRET);
   lyonAgent = await agentJar("agent.lyon@dgfip.test", LYON_SECRET);
 });
@@ -57,7 +90,12 @@ describe("filing (product §8)", () => {
     const verdict = verifyReceipt(receipt.rawPayload, key);
     expect(verdict.valid).toBe(true);
     if (verdict.valid) {
-      expect(verdict.payload).toMatchObject({ reference: res.body.reference, company: { siren: SEED.martin.siren }, author: { connectionEmail: lila.email }, bodySha256: sha256Hex(VAT_REFUND.body) });
+      expect(verdict.payload).toMatchObject({
+        reference: res.body.reference,
+        company: { siren: SEED.martin.siren },
+        author: { connectionEmail: lila.email },
+        bodySha256: sha256Hex(VAT_REFUND.body),
+      });
     }
     const mail = await lastMailTo(t, lila.email);
     expect(mail.subject).toBe(`Accusé de réception de votre demande ${res.body.reference}`);
@@ -84,19 +122,39 @@ describe("filing (product §8)", () => {
 
   it.each([
     ["a VAT refund for another tax", { ...VAT_REFUND, tax: "IS" }, 422, "nature_not_allowed", /./],
-    ["an unknown tax", { ...VAT_REFUND, tax: "DIME" }, 400, "invalid_request", /^Champ « tax » : Valeur non reconnue : choisissez parmi « TVA », /],
-    ["an unknown nature", { ...VAT_REFUND, nature: "supplique" }, 400, "invalid_request", /^Champ « nature » : Valeur non reconnue/],
-    ["a subject of 151 characters", { ...VAT_REFUND, subject: "x".repeat(151) }, 400, "invalid_request", /^Champ « subject » : 150 caractères au plus\.$/],
-    ["an empty subject", { ...VAT_REFUND, subject: "   " }, 400, "invalid_request", /^Champ « subject » : l'objet est vide\.$/],
-    ["a body of 10,001 characters", { ...VAT_REFUND, body: "x".repeat(10_001) }, 400, "invalid_request", /^Champ « body » : 10000 caractères au plus\.$/],
-    ["a blank body", { ...VAT_REFUND, body: " \n " }, 400, "invalid_request", /^Champ « body » : le message est vide\.$/],
-    ["11 attachments", { ...VAT_REFUND, uploadIds: Array.from({ length: 11 }, () => "00000000-0000-4000-8000-000000000000") }, 400, "invalid_request", /^Champ « uploadIds » : au plus 10 pièces jointes\.$/],
+    ["an unknown tax", { ...VAT_REFUND, tax: "DIME" }, 400, "invalid_request", /^Champ « Impôt » : Valeur non reconnue : choisissez parmi « TVA », /],
+    ["an unknown nature", { ...VAT_REFUND, nature: "supplique" }, 400, "invalid_request", /^Champ « Nature » : Valeur non reconnue/],
+    ["a subject of 151 characters", { ...VAT_REFUND, subject: "x".repeat(151) }, 400, "invalid_request", /^Champ « Objet » : 150 caractères au plus\.$/],
+    ["an empty subject", { ...VAT_REFUND, subject: "   " }, 400, "invalid_request", /^Champ « Objet » : l'objet est vide\.$/],
+    ["a body of 10,001 characters", { ...VAT_REFUND, body: "x".repeat(10_001) }, 400, "invalid_request", /^Champ « Message » : 10000 caractères au plus\.$/],
+    ["a blank body", { ...VAT_REFUND, body: " \n " }, 400, "invalid_request", /^Champ « Message » : le message est vide\.$/],
+    [
+      "11 attachments",
+      { ...VAT_REFUND, uploadIds: Array.from({ length: 11 }, () => "00000000-0000-4000-8000-000000000000") },
+      400,
+      "invalid_request",
+      /^Champ « Pièces jointes » : au plus 10 pièces jointes\.$/,
+    ],
     ["an unknown upload", { ...VAT_REFUND, uploadIds: ["00000000-0000-4000-8000-000000000000"] }, 422, "unknown_upload", /./],
-    ["a malformed SIREN", { ...VAT_REFUND, siren: "8123" }, 400, "invalid_request", /^Champ « siren » : /],
-    ["no subject and no body", { siren: VAT_REFUND.siren, tax: "TVA", nature: "question" }, 400, "invalid_request", /^2 champs à corriger : « subject » \(ce champ est obligatoire\), « body » \(ce champ est obligatoire\)\.$/],
+    ["a malformed SIREN", { ...VAT_REFUND, siren: "8123" }, 400, "invalid_request", /^Champ « SIREN » : /],
+    [
+      "no subject and no body",
+      { siren: VAT_REFUND.siren, tax: "TVA", nature: "question" },
+      400,
+      "invalid_request",
+      /^2 champs à corriger : « Objet » \(ce champ est obligatoire\), « Message » \(ce champ est obligatoire\)\.$/,
+    ],
   ])("refuses %s and writes nothing, saying so in French", async (_l, body, status, code, message) => {
     const before = await Promise.all((["journal", "outbox"] as const).map((x) => countRows(t, x)));
-    const count = async () => Number((await t.ctx.db.selectFrom("requests").select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow()).n);
+    const count = async () =>
+      Number(
+        (
+          await t.ctx.db
+            .selectFrom("requests")
+            .select((eb) => eb.fn.countAll<string>().as("n"))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     const n = await count();
     const res = await file(lila, body);
     expect(res.status).toBe(status);
@@ -146,14 +204,34 @@ describe("an Idempotency-Key reused with another body", () => {
     }
     expect(await Promise.all((["requests", "messages", "journal", "outbox"] as const).map((x) => countRows(t, x)))).toEqual(before);
     // A reply under the key of a request is another request too.
-    const reply = await call(t.app, "POST", `/api/v1/requests/${first.body.id}/messages`, { jar: lila.jar, body: { body: "Complément", uploadIds: [] }, headers: { "idempotency-key": key } });
+    const reply = await call(t.app, "POST", `/api/v1/requests/${first.body.id}/messages`, {
+      jar: lila.jar,
+      body: { body: "Complément", uploadIds: [] },
+      headers: { "idempotency-key": key },
+    });
     expect(reply.status).toBe(422);
     expect(reply.body.error.code).toBe("idempotency_key_reused");
     const replyKey = { "idempotency-key": "cle-reponse-unique" };
-    const answered = await call(t.app, "POST", `/api/v1/requests/${first.body.id}/messages`, { jar: lila.jar, body: { body: "Complément", uploadIds: [] }, headers: replyKey });
+    const answered = await call(t.app, "POST", `/api/v1/requests/${first.body.id}/messages`, {
+      jar: lila.jar,
+      body: { body: "Complément", uploadIds: [] },
+      headers: replyKey,
+    });
     expect(answered.status).toBe(201);
-    expect((await call(t.app, "POST", `/api/v1/requests/${first.body.id}/messages`, { jar: lila.jar, body: { body: "Complément", uploadIds: [] }, headers: replyKey })).body.id).toBe(answered.body.id);
-    const changed = await call(t.app, "POST", `/api/v1/requests/${first.body.id}/messages`, { jar: lila.jar, body: { body: "Complément modifié", uploadIds: [] }, headers: replyKey });
+    expect(
+      (
+        await call(t.app, "POST", `/api/v1/requests/${first.body.id}/messages`, {
+          jar: lila.jar,
+          body: { body: "Complément", uploadIds: [] },
+          headers: replyKey,
+        })
+      ).body.id,
+    ).toBe(answered.body.id);
+    const changed = await call(t.app, "POST", `/api/v1/requests/${first.body.id}/messages`, {
+      jar: lila.jar,
+      body: { body: "Complément modifié", uploadIds: [] },
+      headers: replyKey,
+    });
     expect(changed.status).toBe(422);
     expect(await t.ctx.db.selectFrom("messages").select("id").where("request_id", "=", first.body.id).execute()).toHaveLength(2);
   });
@@ -176,7 +254,10 @@ describe("visibility, threads and agents", () => {
     expect((await call(t.app, "GET", "/api/v1/requests", { jar: stranger.jar })).body.items).toEqual([]);
 
     const temp = await signedInPerson(t, { siren: SEED.gestion.siren });
-    const offer = await call(t.app, "POST", `/api/v1/companies/${SEED.martin.siren}/delegations`, { jar: chief.jar, body: { email: temp.email, role: "delegate", services: ["messagerie"], taxScope: ["TVA"] } });
+    const offer = await call(t.app, "POST", `/api/v1/companies/${SEED.martin.siren}/delegations`, {
+      jar: chief.jar,
+      body: { email: temp.email, role: "delegate", services: ["messagerie"], taxScope: ["TVA"] },
+    });
     await call(t.app, "POST", `/api/v1/delegations/${offer.body.id}/accept`, { jar: temp.jar });
     expect((await call(t.app, "GET", `/api/v1/requests/${vat.body.id}`, { jar: temp.jar })).status).toBe(200);
     await call(t.app, "DELETE", `/api/v1/delegations/${offer.body.id}`, { jar: chief.jar });
@@ -190,13 +271,19 @@ describe("visibility, threads and agents", () => {
     expect(seen.status).toBe(200);
     expect(seen.body.messages[0].readByAdministrationAt).not.toBeNull();
     const version = seen.body.version;
-    const ask = await call(t.app, "POST", `/api/v1/backoffice/requests/${req.body.id}/messages`, { jar: agent, body: { body: "Merci de joindre le formulaire 3519.", status: "awaiting_user", version } });
+    const ask = await call(t.app, "POST", `/api/v1/backoffice/requests/${req.body.id}/messages`, {
+      jar: agent,
+      body: { body: "Merci de joindre le formulaire 3519.", status: "awaiting_user", version },
+    });
     expect(ask.status).toBe(201);
     expect(ask.body).toMatchObject({ status: "awaiting_user", version: version + 1 });
     const stale = await call(t.app, "POST", `/api/v1/backoffice/requests/${req.body.id}/messages`, { jar: agent, body: { body: "Doublon", version } });
     expect(stale.status).toBe(409);
     expect(stale.body.error).toMatchObject({ code: "stale_version", details: { currentVersion: version + 1, status: "awaiting_user" } });
-    expect((await call(t.app, "POST", `/api/v1/backoffice/requests/${req.body.id}/messages`, { jar: agent, csrf: false, body: { body: "x", version: version + 1 } })).status).toBe(403);
+    expect(
+      (await call(t.app, "POST", `/api/v1/backoffice/requests/${req.body.id}/messages`, { jar: agent, csrf: false, body: { body: "x", version: version + 1 } }))
+        .status,
+    ).toBe(403);
 
     for (const to of [lila.email, "robert.lambda@martindistribution.com"]) {
       const mail = await lastMailTo(t, to);
@@ -215,7 +302,10 @@ describe("visibility, threads and agents", () => {
 
     const reply = await call(t.app, "POST", `/api/v1/requests/${req.body.id}/messages`, { jar: lila.jar, body: { body: "Voici le formulaire." } });
     expect(reply.status).toBe(201);
-    const answer = await call(t.app, "POST", `/api/v1/backoffice/requests/${req.body.id}/messages`, { jar: agent, body: { body: "Remboursement accordé.", status: "answered", version: version + 2 } });
+    const answer = await call(t.app, "POST", `/api/v1/backoffice/requests/${req.body.id}/messages`, {
+      jar: agent,
+      body: { body: "Remboursement accordé.", status: "answered", version: version + 2 },
+    });
     expect(answer.body.status).toBe("answered");
     expect((await call(t.app, "GET", `/api/v1/requests/${req.body.id}`, { jar: robert.jar })).body.status).toBe("answered");
   });
@@ -233,14 +323,26 @@ describe("visibility, threads and agents", () => {
     const b = await file(lila, { ...VAT_REFUND, subject: "Traitée puis silencieuse" });
     // A company reply moves « awaiting_user » to « in_progress » and journals the message by its hash.
     const v0 = (await call(t.app, "GET", `/api/v1/backoffice/requests/${b.body.id}`, { jar: agent })).body.version;
-    await call(t.app, "POST", `/api/v1/backoffice/requests/${b.body.id}/messages`, { jar: agent, body: { body: "Un justificatif ?", status: "awaiting_user", version: v0 } });
+    await call(t.app, "POST", `/api/v1/backoffice/requests/${b.body.id}/messages`, {
+      jar: agent,
+      body: { body: "Un justificatif ?", status: "awaiting_user", version: v0 },
+    });
     const replied = await call(t.app, "POST", `/api/v1/requests/${b.body.id}/messages`, { jar: lila.jar, body: { body: "Le voici." } });
     expect(replied.status).toBe(201);
     expect((await call(t.app, "GET", `/api/v1/requests/${b.body.id}`, { jar: lila.jar })).body.status).toBe("in_progress");
-    const entry = await t.ctx.db.selectFrom("journal").select(["actor_id", "data"]).where("action", "=", "message.posted").where("subject_id", "=", b.body.id).where("actor_kind", "=", "person").executeTakeFirstOrThrow();
+    const entry = await t.ctx.db
+      .selectFrom("journal")
+      .select(["actor_id", "data"])
+      .where("action", "=", "message.posted")
+      .where("subject_id", "=", b.body.id)
+      .where("actor_kind", "=", "person")
+      .executeTakeFirstOrThrow();
     expect(entry.data).toMatchObject({ messageId: replied.body.id, status: "in_progress", attachments: [] });
     const v = (await call(t.app, "GET", `/api/v1/backoffice/requests/${b.body.id}`, { jar: agent })).body.version;
-    await call(t.app, "POST", `/api/v1/backoffice/requests/${b.body.id}/messages`, { jar: agent, body: { body: "C'est fait.", status: "answered", version: v } });
+    await call(t.app, "POST", `/api/v1/backoffice/requests/${b.body.id}/messages`, {
+      jar: agent,
+      body: { body: "C'est fait.", status: "answered", version: v },
+    });
     const { autoCloseAnswered } = await import("../../src/modules/requests/index.js");
     expect(await autoCloseAnswered(t.ctx)).toBe(0);
     t.clock.advance(30 * DAY + 1);
@@ -312,8 +414,11 @@ describe("cli verify-receipt", () => {
     writeFileSync(join(dir, "faux.pdf"), tampered);
     const run = (f: string) =>
       new Promise<{ code: number; out: string }>((resolve) =>
-        execFile(process.execPath, ["--import", "tsx", "src/app/cli.ts", "verify-receipt", join(dir, f), "--public-key", join(dir, "cle.pem")], { cwd: new URL("../..", import.meta.url).pathname, env: { ...process.env, DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" } }, (e, out) =>
-          resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out }),
+        execFile(
+          process.execPath,
+          ["--import", "tsx", "src/app/cli.ts", "verify-receipt", join(dir, f), "--public-key", join(dir, "cle.pem")],
+          { cwd: new URL("../..", import.meta.url).pathname, env: { ...process.env, DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" } },
+          (e, out) => resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out }),
         ),
       );
     const ok = await run("ar.pdf");

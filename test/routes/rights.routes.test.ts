@@ -28,8 +28,19 @@ async function rightsOf(who: Person, siren: string) {
 
 describe("the seed's story: the firm delegates the VAT of Martin distribution", () => {
   it("head accountant → Lila (gestion de la TVA); Robert sees both and revokes the head accountant: Lila falls with her", async () => {
-    const robert = await activeAdministrator(t, SEED.martin.siren, { quality: "legal_representative", companyEmail: "robert.lambda@martindistribution.com", email: "robert.lambda@martindistribution.com", firstName: "Robert", lastName: "Lambda" });
-    const chief = await activeAdministrator(t, SEED.martin.siren, { entitySiren: SEED.gestion.siren, email: "cabinet.comptable@gestion.com", firstName: "Claire", lastName: "Vasseur" });
+    const robert = await activeAdministrator(t, SEED.martin.siren, {
+      quality: "legal_representative",
+      companyEmail: "robert.lambda@martindistribution.com",
+      email: "robert.lambda@martindistribution.com",
+      firstName: "Robert",
+      lastName: "Lambda",
+    });
+    const chief = await activeAdministrator(t, SEED.martin.siren, {
+      entitySiren: SEED.gestion.siren,
+      email: "cabinet.comptable@gestion.com",
+      firstName: "Claire",
+      lastName: "Vasseur",
+    });
     const lila = await signedInPerson(t, { siren: SEED.gestion.siren, email: "lila.rosemonde@gestion.com", firstName: "Lila", lastName: "Rosemonde" });
 
     const offered = await offer(chief, SEED.martin.siren, "Lila.Rosemonde@gestion.com");
@@ -40,7 +51,14 @@ describe("the seed's story: the firm delegates the VAT of Martin distribution", 
     expect(await rightsOf(lila, SEED.martin.siren)).toBeNull();
     const received = (await call(t.app, "GET", "/api/v1/delegations", { jar: lila.jar })).body.items;
     expect(received).toHaveLength(1);
-    expect(received[0]).toMatchObject({ direction: "received", role: "delegate", services: ["messagerie", "tva_declarer", "tva_payer"], taxScope: ["TVA"], status: "offered", from: { connectionEmail: chief.email } });
+    expect(received[0]).toMatchObject({
+      direction: "received",
+      role: "delegate",
+      services: ["messagerie", "tva_declarer", "tva_payer"],
+      taxScope: ["TVA"],
+      status: "offered",
+      from: { connectionEmail: chief.email },
+    });
 
     expect((await accept(lila, offered.body.id)).body).toEqual({ status: "accepted" });
     expect(await rightsOf(lila, SEED.martin.siren)).toEqual([
@@ -61,7 +79,13 @@ describe("the seed's story: the firm delegates the VAT of Martin distribution", 
     const byEmail = Object.fromEntries(who.body.items.map((i: { person: { connectionEmail: string } }) => [i.person.connectionEmail, i]));
     expect(Object.keys(byEmail).sort()).toEqual(["cabinet.comptable@gestion.com", "lila.rosemonde@gestion.com", "robert.lambda@martindistribution.com"]);
     expect(byEmail["cabinet.comptable@gestion.com"].person.entitySiren).toBe(SEED.gestion.siren);
-    expect(byEmail["lila.rosemonde@gestion.com"].rights[0]).toMatchObject({ service: "messagerie", role: "delegate", taxScope: ["TVA"], grantedBy: expect.stringContaining("Claire Vasseur"), revocable: true });
+    expect(byEmail["lila.rosemonde@gestion.com"].rights[0]).toMatchObject({
+      service: "messagerie",
+      role: "delegate",
+      taxScope: ["TVA"],
+      grantedBy: expect.stringContaining("Claire Vasseur"),
+      revocable: true,
+    });
     expect(byEmail["lila.rosemonde@gestion.com"].lastActivityAt).not.toBeNull();
 
     // Robert, legal representative, revokes the head accountant's rights: what she granted falls with them.
@@ -175,10 +199,14 @@ describe("suspension, reactivation and revocation cascade", () => {
     expect((await call(t.app, "PATCH", `/api/v1/delegations/${d1.body.id}`, { jar: delegate.jar, body: { state: "suspended" } })).status).toBe(404);
     expect((await call(t.app, "PATCH", `/api/v1/delegations/${d1.body.id}`, { jar: deputy.jar, body: { state: "suspended" } })).status).toBe(403);
     expect((await call(t.app, "PATCH", `/api/v1/delegations/${d1.body.id}`, { jar: admin.jar, body: { state: "paused" } })).status).toBe(400);
-    expect((await call(t.app, "PATCH", `/api/v1/delegations/${d1.body.id}`, { jar: admin.jar, body: { state: "suspended" } })).body).toEqual({ status: "suspended" });
+    expect((await call(t.app, "PATCH", `/api/v1/delegations/${d1.body.id}`, { jar: admin.jar, body: { state: "suspended" } })).body).toEqual({
+      status: "suspended",
+    });
     expect(await rightsOf(deputy, siren)).toBeNull();
     expect(await rightsOf(delegate, siren)).toBeNull();
-    expect((await call(t.app, "GET", "/api/v1/delegations", { jar: admin.jar })).body.items.find((d: { id: string }) => d.id === d1.body.id).rightsState).toBe("suspended");
+    expect((await call(t.app, "GET", "/api/v1/delegations", { jar: admin.jar })).body.items.find((d: { id: string }) => d.id === d1.body.id).rightsState).toBe(
+      "suspended",
+    );
     // A suspended deputy cannot grant either.
     expect((await offer(deputy, siren, admin.email, { role: "delegate", services: ["tva_declarer"] })).status).toBe(404);
 
@@ -260,7 +288,12 @@ describe("concurrent revocations", () => {
 
     const both = await Promise.all([1, 2].map(() => call(t.app, "DELETE", `/api/v1/companies/${siren}/rights/${deputyRight.id}`, { jar: legalRep.jar })));
     expect(both.map((r) => r.status).sort()).toEqual([204, 404]);
-    const journal = await t.ctx.db.selectFrom("journal").select(["action", "data"]).where("action", "=", "right.revoked").where("subject_id", "=", deputyRight.id).execute();
+    const journal = await t.ctx.db
+      .selectFrom("journal")
+      .select(["action", "data"])
+      .where("action", "=", "right.revoked")
+      .where("subject_id", "=", deputyRight.id)
+      .execute();
     expect(journal).toHaveLength(1);
     expect((journal[0]!.data as { rightsRevoked: number }).rightsRevoked).toBe(2);
     expect(await rightsOf(delegate, siren)).toBeNull();

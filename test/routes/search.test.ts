@@ -22,13 +22,23 @@ beforeAll(async () => {
   t = await startTestApp();
   await seedReferenceData(t.ctx);
   robert = await activeAdministrator(t, SEED.martin.siren, { quality: "legal_representative", companyEmail: "robert.lambda@martindistribution.com" });
-  const a = await makeAgent(t.ctx, { email: "agent.recherche@dgfip.test", name: "Agent Recherche", services: ["SIE-75111"], isSupervisor: false, password: "Un-Mot-De-Passe-Solide-2026", totpSecret: "KRSXG5CTMVRXEZLUKN2XAZLSONUW4Z3B" });
+  const a = await makeAgent(t.ctx, {
+    email: "agent.recherche@dgfip.test",
+    name: "Agent Recherche",
+    services: ["SIE-75111"],
+    isSupervisor: false,
+    password: "Un-Mot-De-Passe-Solide-2026",
+    totpSecret: "KRSXG5CTMVRXEZLUKN2XAZLSONUW4Z3B",
+  });
   agent = { id: a.id, services: ["SIE-75111"] };
 });
 afterAll(async () => t?.close());
 
 const fileRequest = async (subject: string, body: string) => {
-  const res = await call(t.app, "POST", "/api/v1/requests", { jar: robert.jar, body: { siren: SEED.martin.siren, tax: "TVA", nature: "question", subject, body, uploadIds: [] } });
+  const res = await call(t.app, "POST", "/api/v1/requests", {
+    jar: robert.jar,
+    body: { siren: SEED.martin.siren, tax: "TVA", nature: "question", subject, body, uploadIds: [] },
+  });
   expect(res.status, JSON.stringify(res.body)).toBe(201);
   return res.body.id as string;
 };
@@ -58,7 +68,7 @@ describe("the agents' search over time", () => {
       created_at: new Date(at - (i + 1) * 60_000),
       read_by_company_at: new Date(at),
     }));
-    await t.ctx.db.insertInto("messages").values(rows as never).execute();
+    await t.ctx.db.insertInto("messages").values(rows).execute();
 
     const found = await searchForAgent(deps(), agent, "zygomatique", undefined, 20);
     // What a search over every period gives: the newest SEARCH_CANDIDATES matching messages, by request.

@@ -14,7 +14,11 @@ const KEEP_ALIVE_MS = 3_000;
 let t: TestApp;
 let port: number;
 beforeAll(async () => {
-  t = await startTestApp({ HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_MS), HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_MS), HTTP_KEEP_ALIVE_TIMEOUT_MS: String(KEEP_ALIVE_MS) });
+  t = await startTestApp({
+    HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_MS),
+    HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_MS),
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: String(KEEP_ALIVE_MS),
+  });
   await t.app.listen({ port: 0, host: "127.0.0.1" });
   port = (t.app.server.address() as { port: number }).port;
 });
@@ -49,7 +53,11 @@ describe("slow clients are timed out", () => {
   it("headers that trickle in are answered 408 and the connection is closed", async () => {
     const c = await open();
     c.socket.write("GET /api/v1/health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n");
-    const stop = trickle(c.socket, Array.from({ length: 200 }, (_, i) => `X-Lent-${i}: ${"a".repeat(10)}\r\n`), 200);
+    const stop = trickle(
+      c.socket,
+      Array.from({ length: 200 }, (_, i) => `X-Lent-${i}: ${"a".repeat(10)}\r\n`),
+      200,
+    );
     const closedAfter = await c.closedAfter;
     stop();
     expect(c.received()).toMatch(/^HTTP\/1\.1 408/);
@@ -60,7 +68,11 @@ describe("slow clients are timed out", () => {
   it("a body that trickles in is answered 408 and the connection is closed", async () => {
     const c = await open();
     c.socket.write("POST /api/v1/session HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n");
-    const stop = trickle(c.socket, Array.from({ length: 400 }, () => "          "), 200);
+    const stop = trickle(
+      c.socket,
+      Array.from({ length: 400 }, () => "          "),
+      200,
+    );
     const closedAfter = await c.closedAfter;
     stop();
     expect(c.received()).toMatch(/^HTTP\/1\.1 408/);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as client from "openid-client";
 import { sql } from "kysely";
-import { call, startTestApp, type CookieJar, type TestApp } from "../helpers/app.js";
+import { call, startTestApp, type CookieJar, type TestApp, type WireJson } from "../helpers/app.js";
 import { activeAdministrator, newCompany } from "../helpers/people.js";
 import { authorize, cookieHeader, cookiesOf, ISSUER, listen, newSoftware, obtainTokens, REDIRECT_URI, softwareClient } from "../helpers/oauth.js";
 import { seedReferenceData } from "../helpers/app.js";
@@ -16,14 +16,30 @@ let claire: Person;
 let second: string;
 let third: string;
 
-const VAT = { tax: "TVA", nature: "remboursement_credit_tva", subject: "Remboursement du crédit de TVA", body: "Bonjour,\nNous demandons le remboursement.\nCordialement." };
+const VAT = {
+  tax: "TVA",
+  nature: "remboursement_credit_tva",
+  subject: "Remboursement du crédit de TVA",
+  body: "Bonjour,\nNous demandons le remboursement.\nCordialement.",
+};
 
 beforeAll(async () => {
   t = await startTestApp({ PUBLIC_URL: ISSUER });
   await seedReferenceData(t.ctx);
   send = await listen(t);
-  robert = await activeAdministrator(t, SEED.martin.siren, { quality: "legal_representative", companyEmail: "robert.lambda@martindistribution.com", email: "robert.lambda@martindistribution.com", firstName: "Robert", lastName: "Lambda" });
-  claire = await activeAdministrator(t, SEED.martin.siren, { entitySiren: SEED.gestion.siren, email: "cabinet.comptable@gestion.com", firstName: "Claire", lastName: "Vasseur" });
+  robert = await activeAdministrator(t, SEED.martin.siren, {
+    quality: "legal_representative",
+    companyEmail: "robert.lambda@martindistribution.com",
+    email: "robert.lambda@martindistribution.com",
+    firstName: "Robert",
+    lastName: "Lambda",
+  });
+  claire = await activeAdministrator(t, SEED.martin.siren, {
+    entitySiren: SEED.gestion.siren,
+    email: "cabinet.comptable@gestion.com",
+    firstName: "Claire",
+    lastName: "Vasseur",
+  });
   second = await newCompany(t, "BOULANGERIE DU CANAL");
   third = await newCompany(t, "GARAGE DES LILAS");
   await activeAdministrator(t, second, { person: claire, companyEmail: "contact@boulangerie-canal.fr" });
@@ -41,10 +57,10 @@ async function api(config: client.Configuration, token: string, method: string, 
   } catch (error) {
     // The library raises on a Bearer challenge (401/403 with WWW-Authenticate): the answer is what the test reads.
     if (!(error instanceof client.WWWAuthenticateChallengeError)) throw error;
-    res = error.response as Response;
+    res = error.response;
   }
   const text = await res.text();
-  let json: any;
+  let json: WireJson;
   try {
     json = JSON.parse(text);
   } catch {
@@ -104,7 +120,11 @@ describe("software access through OAuth 2.0 (openid-client as the software)", ()
     const receipt = await client.fetchProtectedResource(config, token, new URL(filed.body.receiptUrl, ISSUER), "GET");
     expect(receipt.status).toBe(200);
     expect(receipt.headers.get("content-type")).toContain("application/pdf");
-    expect(Buffer.from(await receipt.arrayBuffer()).subarray(0, 5).toString()).toBe("%PDF-");
+    expect(
+      Buffer.from(await receipt.arrayBuffer())
+        .subarray(0, 5)
+        .toString(),
+    ).toBe("%PDF-");
 
     // The third company is not in the grant: filing for it is refused as if it did not exist.
     const elsewhere = await api(config, token, "POST", "/api/v1/requests", { ...VAT, siren: third, uploadIds: [] });
@@ -113,7 +133,12 @@ describe("software access through OAuth 2.0 (openid-client as the software)", ()
     expect((await call(t.app, "GET", `/api/v1/companies/${third}`, { jar: claire.jar })).status).toBe(200);
 
     // The journal names the person and the software for the software's action.
-    const entry = await t.ctx.db.selectFrom("journal").select(["actor_kind", "actor_id", "data"]).where("action", "=", "request.filed").where("subject_id", "=", filed.body.id).executeTakeFirstOrThrow();
+    const entry = await t.ctx.db
+      .selectFrom("journal")
+      .select(["actor_kind", "actor_id", "data"])
+      .where("action", "=", "request.filed")
+      .where("subject_id", "=", filed.body.id)
+      .executeTakeFirstOrThrow();
     expect(entry.actor_id).toBe(claire.spaceId);
     expect((entry.data as { software?: { clientId: string } }).software?.clientId).toBe(software.clientId);
   });
@@ -129,9 +154,13 @@ describe("the person's rights, read at each call", () => {
     expect(filed.status).toBe(201);
     expect((await api(config, token, "GET", `/api/v1/requests/${filed.body.id}`)).status).toBe(200);
 
-    const people = (await call(t.app, "GET", `/api/v1/companies/${SEED.martin.siren}/representatives`, { jar: robert.jar })).body.items as { person: { firstName: string }; rights: { id: string; revocable: boolean }[] }[];
+    const people = (await call(t.app, "GET", `/api/v1/companies/${SEED.martin.siren}/representatives`, { jar: robert.jar })).body.items as {
+      person: { firstName: string };
+      rights: { id: string; revocable: boolean }[];
+    }[];
     const hers = people.find((p) => p.person.firstName === "Lila")!;
-    for (const r of hers.rights) expect((await call(t.app, "DELETE", `/api/v1/companies/${SEED.martin.siren}/rights/${r.id}`, { jar: robert.jar })).status).toBe(204);
+    for (const r of hers.rights)
+      expect((await call(t.app, "DELETE", `/api/v1/companies/${SEED.martin.siren}/rights/${r.id}`, { jar: robert.jar })).status).toBe(204);
 
     expect((await api(config, token, "GET", `/api/v1/requests/${filed.body.id}`)).status).toBe(404);
     expect((await api(config, token, "GET", `/api/v1/companies/${SEED.martin.siren}`)).status).toBe(404);
@@ -189,7 +218,8 @@ describe("tokens: lifetimes, rotation, revocation", () => {
   /** The software's raw call to the token endpoint (client_secret_basic), for calls sent all at once. */
   function tokenCall(software: { clientId: string; clientSecret: string | null }, form: Record<string, string>) {
     const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded" };
-    if (software.clientSecret) headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(software.clientId)}:${encodeURIComponent(software.clientSecret)}`).toString("base64")}`;
+    if (software.clientSecret)
+      headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(software.clientId)}:${encodeURIComponent(software.clientSecret)}`).toString("base64")}`;
     else form = { ...form, client_id: software.clientId };
     return send(`${ISSUER}/oauth/token`, { method: "POST", headers, body: new URLSearchParams(form).toString() });
   }
@@ -199,7 +229,9 @@ describe("tokens: lifetimes, rotation, revocation", () => {
     const software = await newSoftware(t, { name: "Refresh Parallèle", public: true });
     const config = await softwareClient(send, software);
     const first = await obtainTokens(t, send, config, claire, [second]);
-    const answers = await Promise.all(Array.from({ length: 20 }, () => tokenCall(software, { grant_type: "refresh_token", refresh_token: first.refresh_token! })));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => tokenCall(software, { grant_type: "refresh_token", refresh_token: first.refresh_token! })),
+    );
     const bodies = await Promise.all(answers.map(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, string> })));
     const won = bodies.filter((b) => b.status === 200);
     expect(won).toHaveLength(1);
@@ -217,11 +249,19 @@ describe("tokens: lifetimes, rotation, revocation", () => {
     const software = await newSoftware(t, { name: "Code Parallèle" });
     const config = await softwareClient(send, software);
     const verifier = client.randomPKCECodeVerifier();
-    const url = client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: "companies.read", code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: "S256", state: "etat-du-test" });
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT_URI,
+      scope: "companies.read",
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: "S256",
+      state: "etat-du-test",
+    });
     const back = await authorize(t, send, url, claire, { decision: "allow", companies: [second] });
     const code = back.searchParams.get("code")!;
     expect(code).toBeTruthy();
-    const answers = await Promise.all(Array.from({ length: 15 }, () => tokenCall(software, { grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI, code_verifier: verifier })));
+    const answers = await Promise.all(
+      Array.from({ length: 15 }, () => tokenCall(software, { grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI, code_verifier: verifier })),
+    );
     const bodies = await Promise.all(answers.map(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, string> })));
     const won = bodies.filter((b) => b.status === 200);
     expect(won).toHaveLength(1);
@@ -257,7 +297,10 @@ describe("tokens: lifetimes, rotation, revocation", () => {
     const tokens = await obtainTokens(t, send, config, claire, "all");
     await disableSoftware({ db: t.ctx.db, clock: t.clock }, software.clientId);
     expect((await api(config, tokens.access_token, "GET", "/api/v1/companies")).status).toBe(401);
-    await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ status: 401, cause: [expect.objectContaining({ parameters: expect.objectContaining({ error: "invalid_client" }) })] });
+    await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({
+      status: 401,
+      cause: [expect.objectContaining({ parameters: expect.objectContaining({ error: "invalid_client" }) })],
+    });
   });
 });
 
@@ -265,7 +308,14 @@ describe("bad input: the standard OAuth errors, nothing issued", () => {
   async function start(config: client.Configuration, over: Record<string, string> = {}) {
     const verifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
-    const url = client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: "messagerie.read", code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: "S256", state, ...over });
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT_URI,
+      scope: "messagerie.read",
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: "S256",
+      state,
+      ...over,
+    });
     return { verifier, state, url };
   }
 
@@ -274,19 +324,28 @@ describe("bad input: the standard OAuth errors, nothing issued", () => {
     const config = await softwareClient(send, software);
     const a = await start(config);
     const back = await authorize(t, send, a.url, claire, { decision: "allow", companies: "all" });
-    await expect(client.authorizationCodeGrant(config, back, { pkceCodeVerifier: client.randomPKCECodeVerifier(), expectedState: a.state })).rejects.toMatchObject({ error: "invalid_grant" });
+    await expect(
+      client.authorizationCodeGrant(config, back, { pkceCodeVerifier: client.randomPKCECodeVerifier(), expectedState: a.state }),
+    ).rejects.toMatchObject({ error: "invalid_grant" });
     // The right verifier works once; the code used again is refused and what it gave is revoked (RFC 6749 §4.1.2).
     const once = await client.authorizationCodeGrant(config, back, { pkceCodeVerifier: a.verifier, expectedState: a.state });
     expect((await api(config, once.access_token, "GET", "/api/v1/requests")).status).toBe(200);
-    await expect(client.authorizationCodeGrant(config, back, { pkceCodeVerifier: a.verifier, expectedState: a.state })).rejects.toMatchObject({ error: "invalid_grant" });
+    await expect(client.authorizationCodeGrant(config, back, { pkceCodeVerifier: a.verifier, expectedState: a.state })).rejects.toMatchObject({
+      error: "invalid_grant",
+    });
     expect((await api(config, once.access_token, "GET", "/api/v1/requests")).status).toBe(401);
 
     const b = await start(config);
     const backB = await authorize(t, send, b.url, claire, { decision: "allow", companies: "all" });
-    await expect(client.authorizationCodeGrant(config, backB, { pkceCodeVerifier: b.verifier, expectedState: "un-autre-etat" })).rejects.toMatchObject({ code: "OAUTH_INVALID_RESPONSE", message: "invalid response encountered" });
+    await expect(client.authorizationCodeGrant(config, backB, { pkceCodeVerifier: b.verifier, expectedState: "un-autre-etat" })).rejects.toMatchObject({
+      code: "OAUTH_INVALID_RESPONSE",
+      message: "invalid response encountered",
+    });
     const tokens = await client.authorizationCodeGrant(config, backB, { pkceCodeVerifier: b.verifier, expectedState: b.state });
     expect(tokens.access_token).toBeTruthy();
-    await expect(client.authorizationCodeGrant(config, backB, { pkceCodeVerifier: b.verifier, expectedState: b.state })).rejects.toMatchObject({ error: "invalid_grant" });
+    await expect(client.authorizationCodeGrant(config, backB, { pkceCodeVerifier: b.verifier, expectedState: b.state })).rejects.toMatchObject({
+      error: "invalid_grant",
+    });
 
     // Without any verifier at the token endpoint.
     const c = await start(config);
@@ -294,7 +353,10 @@ describe("bad input: the standard OAuth errors, nothing issued", () => {
     const code = backC.searchParams.get("code")!;
     const raw = await send(`${ISSUER}/oauth/token`, {
       method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${Buffer.from(`${software.clientId}:${software.clientSecret}`).toString("base64")}` },
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        authorization: `Basic ${Buffer.from(`${software.clientId}:${software.clientSecret}`).toString("base64")}`,
+      },
       body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI }).toString(),
     });
     expect(raw.status).toBe(400);
@@ -304,7 +366,9 @@ describe("bad input: the standard OAuth errors, nothing issued", () => {
   it("no PKCE, plain PKCE, a redirect URI one character off, an unknown client: refused before any consent", async () => {
     const software = await newSoftware(t);
     const config = await softwareClient(send, software);
-    const noPkce = new URL(`${ISSUER}/oauth/authorize?${new URLSearchParams({ client_id: software.clientId, response_type: "code", redirect_uri: REDIRECT_URI, scope: "messagerie.read", state: "x" })}`);
+    const noPkce = new URL(
+      `${ISSUER}/oauth/authorize?${new URLSearchParams({ client_id: software.clientId, response_type: "code", redirect_uri: REDIRECT_URI, scope: "messagerie.read", state: "x" })}`,
+    );
     const refusedNoPkce = await send(noPkce.href, { redirect: "manual" });
     expect(refusedNoPkce.status).toBe(303);
     expect(new URL(refusedNoPkce.headers.get("location")!).searchParams.get("error")).toBe("invalid_request");
@@ -320,7 +384,9 @@ describe("bad input: the standard OAuth errors, nothing issued", () => {
     expect(refusedUri.headers.get("location")).toBeNull();
     expect(await refusedUri.text()).toContain("Autorisation impossible");
 
-    const unknown = await send(`${ISSUER}/oauth/authorize?client_id=inconnu&response_type=code&redirect_uri=${encodeURIComponent(REDIRECT_URI)}`, { redirect: "manual" });
+    const unknown = await send(`${ISSUER}/oauth/authorize?client_id=inconnu&response_type=code&redirect_uri=${encodeURIComponent(REDIRECT_URI)}`, {
+      redirect: "manual",
+    });
     expect(unknown.status).toBe(400);
     expect(await unknown.text()).toContain("invalid_client");
   });
@@ -360,7 +426,13 @@ describe("bad input: the standard OAuth errors, nothing issued", () => {
     expect(posted.status).toBe(403);
 
     // RFC 6750 §3: every challenge is printable ASCII (no raw UTF-8 French); the French sentence is in the body.
-    const challenges = [refused.headers.get("www-authenticate"), sessionOnly.headers.get("www-authenticate"), both.headers["www-authenticate"], bogus.headers["www-authenticate"], basic.headers["www-authenticate"]];
+    const challenges = [
+      refused.headers.get("www-authenticate"),
+      sessionOnly.headers.get("www-authenticate"),
+      both.headers["www-authenticate"],
+      bogus.headers["www-authenticate"],
+      basic.headers["www-authenticate"],
+    ];
     for (const challenge of challenges) {
       expect(challenge).toMatch(/^Bearer realm="messagerie-pro"/);
       expect(String(challenge)).toMatch(/^[\x20-\x7E]*$/);
@@ -376,7 +448,13 @@ describe("a consent is bound to the browser that started the authorization, and 
     const software = await newSoftware(t, { public: true, name: "Logiciel Piège" });
     const config = await softwareClient(send, software);
     const verifier = client.randomPKCECodeVerifier();
-    const url = client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: "companies.read messagerie.read", code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: "S256", state: client.randomState() });
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT_URI,
+      scope: "companies.read messagerie.read",
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: "S256",
+      state: client.randomState(),
+    });
     const first = await send(url.href, { redirect: "manual" });
     expect(first.status).toBe(303);
     const attackerBrowser = new Map<string, string>();
@@ -425,7 +503,14 @@ describe("a consent is bound to the browser that started the authorization, and 
     // Nor without any session, nor again later: the interaction was destroyed.
     const again = await send(answered.body.redirectTo, { redirect: "manual", headers: { cookie: cookieHeader(attackerBrowser) } });
     expect(again.headers.get("location") ?? "").not.toContain("code=");
-    expect(await t.ctx.db.selectFrom("oauth_artifacts").select("id").where("model", "=", "AuthorizationCode").where(sql`payload->>'clientId'`, "=", software.clientId).execute()).toHaveLength(0);
+    expect(
+      await t.ctx.db
+        .selectFrom("oauth_artifacts")
+        .select("id")
+        .where("model", "=", "AuthorizationCode")
+        .where(sql`payload->>'clientId'`, "=", software.clientId)
+        .execute(),
+    ).toHaveLength(0);
   });
 });
 
@@ -434,7 +519,13 @@ describe("consent answers", () => {
     const software = await newSoftware(t);
     const config = await softwareClient(send, software);
     const verifier = client.randomPKCECodeVerifier();
-    const url = client.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: "messagerie.read", code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: "S256", state: client.randomState() });
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT_URI,
+      scope: "messagerie.read",
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: "S256",
+      state: client.randomState(),
+    });
     const first = await send(url.href, { redirect: "manual" });
     const uid = new URL(first.headers.get("location")!, ISSUER).pathname.split("/").pop()!;
     const browser = new Map<string, string>();
@@ -445,14 +536,19 @@ describe("consent answers", () => {
     expect(described.body.software.name).toBe("Logiciel Compta Plus");
     expect(described.body.scopes).toEqual([{ code: "messagerie.read", label: expect.stringContaining("Lire les demandes") }]);
     const strangerCompany = await newCompany(t, "SOCIETE ETRANGERE");
-    const refused = await call(t.app, "POST", `/api/v1/oauth/interactions/${uid}`, { jar: claire.jar, body: { decision: "allow", companies: [second, strangerCompany] } });
+    const refused = await call(t.app, "POST", `/api/v1/oauth/interactions/${uid}`, {
+      jar: claire.jar,
+      body: { decision: "allow", companies: [second, strangerCompany] },
+    });
     expect(refused.status).toBe(422);
     expect(refused.body.error.code).toBe("company_not_held");
     expect(refused.body.error.message).toContain(strangerCompany);
     expect(await t.ctx.db.selectFrom("software_grants").select("grant_id").where("client_id", "=", software.clientId).execute()).toHaveLength(0);
     const done = await call(t.app, "POST", `/api/v1/oauth/interactions/${uid}`, { jar: claire.jar, body: { decision: "allow", companies: [second] } });
     expect(done.status).toBe(200);
-    expect((await call(t.app, "POST", `/api/v1/oauth/interactions/${uid}`, { jar: claire.jar, body: { decision: "allow", companies: [second] } })).status).toBe(410);
+    expect((await call(t.app, "POST", `/api/v1/oauth/interactions/${uid}`, { jar: claire.jar, body: { decision: "allow", companies: [second] } })).status).toBe(
+      410,
+    );
     expect((await call(t.app, "GET", "/api/v1/oauth/interactions/inconnu-0123456789", { jar: claire.jar })).status).toBe(410);
   });
 
@@ -461,9 +557,17 @@ describe("consent answers", () => {
     const config = await softwareClient(send, software);
     const tokens = await obtainTokens(t, send, config, claire, [second], "companies.read");
     await client.refreshTokenGrant(config, tokens.refresh_token!);
-    const grant = (await call(t.app, "GET", "/api/v1/authorized-software", { jar: claire.jar })).body.items.find((g: { software: { name: string } }) => g.software.name === "Journal Compta");
+    const grant = (await call(t.app, "GET", "/api/v1/authorized-software", { jar: claire.jar })).body.items.find(
+      (g: { software: { name: string } }) => g.software.name === "Journal Compta",
+    );
     await call(t.app, "DELETE", `/api/v1/authorized-software/${grant.grantId}`, { jar: claire.jar });
-    const entries = await t.ctx.db.selectFrom("journal").select(["action", "actor_id"]).where("subject_type", "=", "software_grant").where("subject_id", "=", grant.grantId).orderBy("id").execute();
+    const entries = await t.ctx.db
+      .selectFrom("journal")
+      .select(["action", "actor_id"])
+      .where("subject_type", "=", "software_grant")
+      .where("subject_id", "=", grant.grantId)
+      .orderBy("id")
+      .execute();
     expect(entries.map((e) => e.action)).toEqual(["software.granted", "software.token_issued", "software.token_refreshed", "software.grant_revoked"]);
     expect(new Set(entries.map((e) => e.actor_id))).toEqual(new Set([claire.spaceId]));
   });
@@ -487,7 +591,10 @@ describe("rate limit per software and person", () => {
       statuses.push(res.status);
       if (res.status === 429) {
         retryAfter = res.headers.get("retry-after");
-        expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: "rate_limited", message: expect.stringMatching(/^Trop de requêtes ; réessayez dans \d+ s\.$/) });
+        expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+          code: "rate_limited",
+          message: expect.stringMatching(/^Trop de requêtes ; réessayez dans \d+ s\.$/),
+        });
       }
     }
     expect(statuses).toEqual([200, 200, 200, 429, 429]);

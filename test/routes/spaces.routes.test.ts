@@ -27,7 +27,7 @@ async function createVerified(over: Record<string, unknown> = {}) {
   const body = newPerson(over);
   const created = await call(t.app, "POST", "/api/v1/spaces", { body });
   expect(created.status).toBe(201);
-  const mail = await lastMailTo(t, body.connectionEmail as string);
+  const mail = await lastMailTo(t, body.connectionEmail);
   const code = mail.text.match(/code de validation : ([0-9A-Z-]{9})/)![1]!;
   expect((await call(t.app, "POST", "/api/v1/spaces/verify", { body: { connectionEmail: body.connectionEmail, code } })).status).toBe(200);
   return body;
@@ -78,7 +78,7 @@ describe("POST /api/v1/spaces", () => {
     ["an oversized body", { body: newPerson({ firstName: "x".repeat(70_000) }) }, 413, "payload_too_large"],
   ])("refuses %s with a coded 4xx and writes nothing", async (_label, options, status, code) => {
     const before = [await countRows(t, "spaces"), await countRows(t, "journal"), await countRows(t, "outbox")];
-    const res = await call(t.app, "POST", "/api/v1/spaces", options as { body?: unknown; rawBody?: string });
+    const res = await call(t.app, "POST", "/api/v1/spaces", options);
     expect(res.status).toBe(status);
     expect(res.body.error.code).toBe(code);
     expect(res.body.error.requestId).toMatch(/^[0-9a-f-]{36}$/);
@@ -95,7 +95,15 @@ describe("POST /api/v1/spaces", () => {
 
   it("refuses a ceased company", async () => {
     const { makeCompany } = await import("../../src/app/factories.js");
-    await makeCompany(t.ctx, { siren: "552100554", name: "ANCIENNE SA", isActive: false, streetName: "RUE X", postalCode: "75011", communeName: "PARIS", communeCode: "75111" });
+    await makeCompany(t.ctx, {
+      siren: "552100554",
+      name: "ANCIENNE SA",
+      isActive: false,
+      streetName: "RUE X",
+      postalCode: "75011",
+      communeName: "PARIS",
+      communeCode: "75111",
+    });
     const res = await call(t.app, "POST", "/api/v1/spaces", { body: newPerson({ siren: "552100554" }) });
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe("ceased_company");
@@ -109,7 +117,8 @@ describe("POST /api/v1/spaces", () => {
     const pendingCode = (await lastMailTo(t, pending.connectionEmail)).text.match(/code de validation : ([0-9A-Z-]{9})/)![1]!;
     const spacesBefore = await countRows(t, "spaces");
 
-    const attempt = (connectionEmail: string) => call(t.app, "POST", "/api/v1/spaces", { body: { ...newPerson(), connectionEmail, password: "Un-Autre-Mot-De-Passe-Long" } });
+    const attempt = (connectionEmail: string) =>
+      call(t.app, "POST", "/api/v1/spaces", { body: { ...newPerson(), connectionEmail, password: "Un-Autre-Mot-De-Passe-Long" } });
     const takenActive = await attempt(active.connectionEmail.toUpperCase());
     const takenPending = await attempt(pending.connectionEmail);
     const fresh = await attempt(`libre${counter}@gestion.com`);
@@ -129,15 +138,22 @@ describe("POST /api/v1/spaces", () => {
     expect(toPending.text).toContain("Renvoyer le code");
     // The pending space's code still works, with its own password (the attempt's password changed nothing).
     expect((await call(t.app, "POST", "/api/v1/spaces/verify", { body: { connectionEmail: pending.connectionEmail, code: pendingCode } })).status).toBe(200);
-    expect((await call(t.app, "POST", "/api/v1/session", { body: { email: pending.connectionEmail, password: PASSWORD } })).body).toEqual({ status: "device_verification_required" });
-    expect((await call(t.app, "POST", "/api/v1/session", { body: { email: active.connectionEmail, password: "Un-Autre-Mot-De-Passe-Long" } })).status).toBe(401);
+    expect((await call(t.app, "POST", "/api/v1/session", { body: { email: pending.connectionEmail, password: PASSWORD } })).body).toEqual({
+      status: "device_verification_required",
+    });
+    expect((await call(t.app, "POST", "/api/v1/session", { body: { email: active.connectionEmail, password: "Un-Autre-Mot-De-Passe-Long" } })).status).toBe(
+      401,
+    );
 
     // Same time: the password is hashed in both cases. Taken and free addresses alternate (a load that changes
     // during the test weighs on both); the medians of 9 tries each stay within a factor of two.
     const taken: number[] = [];
     const free: number[] = [];
     for (let i = 0; i < 9; i++) {
-      for (const [email, times] of [[active.connectionEmail, taken], [`chrono${++counter}@gestion.com`, free]] as const) {
+      for (const [email, times] of [
+        [active.connectionEmail, taken],
+        [`chrono${++counter}@gestion.com`, free],
+      ] as const) {
         const start = performance.now();
         expect((await attempt(email)).status).toBe(201);
         times.push(performance.now() - start);
@@ -261,7 +277,10 @@ describe("sign-in, device code and sessions", () => {
     const res = await call(t.app, "POST", "/api/v1/session/device", { body: { email: body.connectionEmail, code } });
     const cookies = ([] as string[]).concat(res.headers["set-cookie"] as string | string[]);
     expect(cookies).toHaveLength(2);
-    for (const c of cookies) expect(c).toMatch(/HttpOnly/i), expect(c).toMatch(/SameSite=Lax/i);
+    for (const c of cookies) {
+      expect(c).toMatch(/HttpOnly/i);
+      expect(c).toMatch(/SameSite=Lax/i);
+    }
   });
 
   it("voids the device code after 5 wrong entries and after 30 minutes", async () => {
@@ -269,7 +288,8 @@ describe("sign-in, device code and sessions", () => {
     await call(t.app, "POST", "/api/v1/session", { body: { email: body.connectionEmail, password: PASSWORD } });
     const good = (await lastMailTo(t, body.connectionEmail)).text.match(/Code de connexion : (\d{6})/)![1]!;
     const wrong = good === "000000" ? "111111" : "000000";
-    for (let i = 0; i < 4; i++) expect((await call(t.app, "POST", "/api/v1/session/device", { body: { email: body.connectionEmail, code: wrong } })).status).toBe(422);
+    for (let i = 0; i < 4; i++)
+      expect((await call(t.app, "POST", "/api/v1/session/device", { body: { email: body.connectionEmail, code: wrong } })).status).toBe(422);
     expect((await call(t.app, "POST", "/api/v1/session/device", { body: { email: body.connectionEmail, code: wrong } })).status).toBe(410);
     expect((await call(t.app, "POST", "/api/v1/session/device", { body: { email: body.connectionEmail, code: good } })).status).toBe(410);
 
@@ -284,7 +304,8 @@ describe("sign-in, device code and sessions", () => {
   it("backs off from the 5th failure (429 with Retry-After), for unknown addresses too", async () => {
     const body = await createVerified();
     for (const email of [body.connectionEmail, "fantome@gestion.com"]) {
-      for (let i = 0; i < 5; i++) expect((await call(t.app, "POST", "/api/v1/session", { body: { email, password: "mauvais-mot-de-passe" } })).status).toBe(401);
+      for (let i = 0; i < 5; i++)
+        expect((await call(t.app, "POST", "/api/v1/session", { body: { email, password: "mauvais-mot-de-passe" } })).status).toBe(401);
       const locked = await call(t.app, "POST", "/api/v1/session", { body: { email, password: PASSWORD } });
       expect(locked.status).toBe(429);
       expect(locked.body.error.code).toBe("too_many_attempts");
@@ -301,7 +322,8 @@ describe("sign-in, device code and sessions", () => {
     const owner = await signInNewDevice(email);
     expect((await call(t.app, "DELETE", "/api/v1/session", { jar: owner })).status).toBe(204);
     // Someone who only knows the address fails ten times: the address is locked for whoever has no device.
-    for (let i = 0; i < 10; i++) expect([401, 429]).toContain((await call(t.app, "POST", "/api/v1/session", { body: { email, password: "mauvais-mot-de-passe" } })).status);
+    for (let i = 0; i < 10; i++)
+      expect([401, 429]).toContain((await call(t.app, "POST", "/api/v1/session", { body: { email, password: "mauvais-mot-de-passe" } })).status);
     expect((await call(t.app, "POST", "/api/v1/session", { body: { email, password: PASSWORD } })).status).toBe(429);
     // The owner's remembered device with a wrong password is refused like anyone (and counted)…
     const wrong = await call(t.app, "POST", "/api/v1/session", { body: { email, password: "encore-mauvais" }, jar: owner });
@@ -366,7 +388,16 @@ describe("sign-in, device code and sessions", () => {
     await signInNewDevice(body.connectionEmail);
     const rows = await t.ctx.db.selectFrom("journal").select(["action", "data"]).execute();
     const actions = rows.map((r) => r.action);
-    expect(actions).toEqual(expect.arrayContaining(["space.created", "space.email_verified", "session.device_challenged", "session.device_verified", "session.signed_in", "session.sign_in_failed"]));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        "space.created",
+        "space.email_verified",
+        "session.device_challenged",
+        "session.device_verified",
+        "session.signed_in",
+        "session.sign_in_failed",
+      ]),
+    );
     expect(JSON.stringify(rows)).not.toContain(PASSWORD);
   });
 });
@@ -384,7 +415,7 @@ describe("bad inputs of the sign-in routes", () => {
     ["POST", "/api/v1/spaces/verify", { rawBody: "null" }, 400, "invalid_request"],
   ] as const)("%s %s refuses %j", async (method, url, options, status, code) => {
     const before = [await countRows(t, "sessions"), await countRows(t, "devices"), await countRows(t, "spaces")];
-    const res = await call(t.app, method, url, options as { body?: unknown; rawBody?: string });
+    const res = await call(t.app, method, url, options);
     expect(res.status).toBe(status);
     expect(res.body.error.code).toBe(code);
     expect([await countRows(t, "sessions"), await countRows(t, "devices"), await countRows(t, "spaces")]).toEqual(before);

@@ -18,7 +18,20 @@ const CLAMAV_URL = process.env.TEST_CLAMAV_URL ?? "tcp://127.0.0.1:3310";
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
 async function samplePdf(): Promise<Buffer> {
-  return letterPdf({ kind: "email_change_notice", number: "1", editedAt: new Date().toISOString(), addressLines: ["X"], fields: { companyName: "X", siren: "812345676", oldEmail: null, newEmail: "a@b.fr", changedBy: { fullName: "A", connectionEmail: "a@b.fr" }, changedAt: new Date().toISOString() } });
+  return letterPdf({
+    kind: "email_change_notice",
+    number: "1",
+    editedAt: new Date().toISOString(),
+    addressLines: ["X"],
+    fields: {
+      companyName: "X",
+      siren: "812345676",
+      oldEmail: null,
+      newEmail: "a@b.fr",
+      changedBy: { fullName: "A", connectionEmail: "a@b.fr" },
+      changedAt: new Date().toISOString(),
+    },
+  });
 }
 const PNG = Buffer.from("89504e470d0a1a0a0000000d4948445200000001000000010806000000", "hex");
 
@@ -28,7 +41,11 @@ let robert: Person;
 beforeAll(async () => {
   t = await startTestApp();
   await seedReferenceData(t.ctx);
-  robert = await activeAdministrator(t, SEED.martin.siren, { quality: "legal_representative", companyEmail: "robert.lambda@martindistribution.com", email: "robert.lambda@martindistribution.com" });
+  robert = await activeAdministrator(t, SEED.martin.siren, {
+    quality: "legal_representative",
+    companyEmail: "robert.lambda@martindistribution.com",
+    email: "robert.lambda@martindistribution.com",
+  });
 });
 afterAll(async () => t.close());
 
@@ -45,7 +62,14 @@ describe("uploads", () => {
 
     const filed = await call(t.app, "POST", "/api/v1/requests", {
       jar: robert.jar,
-      body: { siren: SEED.martin.siren, tax: "TVA", nature: "remboursement_credit_tva", subject: "Avec pièces", body: "Ci-joint.", uploadIds: [res.body.uploadId, png.body.uploadId] },
+      body: {
+        siren: SEED.martin.siren,
+        tax: "TVA",
+        nature: "remboursement_credit_tva",
+        subject: "Avec pièces",
+        body: "Ci-joint.",
+        uploadIds: [res.body.uploadId, png.body.uploadId],
+      },
     });
     expect(filed.status).toBe(201);
     const thread = await call(t.app, "GET", `/api/v1/requests/${filed.body.id}`, { jar: robert.jar });
@@ -54,21 +78,31 @@ describe("uploads", () => {
     const download = await t.app.inject({ method: "GET", url: `/api/v1/attachments/${attachments[0].id}`, headers: { cookie: robert.jar.header() } });
     expect(download.statusCode).toBe(200);
     expect(download.headers["content-type"]).toBe("application/pdf");
-    expect(download.headers["content-disposition"]).toBe(`attachment; filename="D_claration 3519 (T3).pdf"; filename*=UTF-8''${encodeURIComponent("Déclaration 3519 (T3).pdf")}`);
+    expect(download.headers["content-disposition"]).toBe(
+      `attachment; filename="D_claration 3519 (T3).pdf"; filename*=UTF-8''${encodeURIComponent("Déclaration 3519 (T3).pdf")}`,
+    );
     expect(download.headers["x-content-type-options"]).toBe("nosniff");
     expect(sha256(download.rawPayload)).toBe(sha256(pdf));
     // The receipt carries the attachments' hashes.
     const receipt = (await t.app.inject({ method: "GET", url: filed.body.receiptUrl, headers: { cookie: robert.jar.header() } })).rawPayload.toString("latin1");
     expect(receipt).toContain("MESSAGERIE-PRO-RECEIPT");
     // An upload is used once.
-    const again = await call(t.app, "POST", "/api/v1/requests", { jar: robert.jar, body: { siren: SEED.martin.siren, tax: "TVA", nature: "question", subject: "Réemploi", body: "x", uploadIds: [res.body.uploadId] } });
+    const again = await call(t.app, "POST", "/api/v1/requests", {
+      jar: robert.jar,
+      body: { siren: SEED.martin.siren, tax: "TVA", nature: "question", subject: "Réemploi", body: "x", uploadIds: [res.body.uploadId] },
+    });
     expect(again.body.error.code).toBe("unknown_upload");
     // Another person's attachment: 404.
     const stranger = await signedInPerson(t, { siren: SEED.concurrence.siren });
-    expect((await t.app.inject({ method: "GET", url: `/api/v1/attachments/${attachments[0].id}`, headers: { cookie: stranger.jar.header() } })).statusCode).toBe(404);
+    expect(
+      (await t.app.inject({ method: "GET", url: `/api/v1/attachments/${attachments[0].id}`, headers: { cookie: stranger.jar.header() } })).statusCode,
+    ).toBe(404);
     // And somebody else's upload cannot be attached.
     const theirs = await upload(t.app, stranger.jar, "a.txt", "bonjour");
-    const stolen = await call(t.app, "POST", "/api/v1/requests", { jar: robert.jar, body: { siren: SEED.martin.siren, tax: "TVA", nature: "question", subject: "Vol", body: "x", uploadIds: [theirs.body.uploadId] } });
+    const stolen = await call(t.app, "POST", "/api/v1/requests", {
+      jar: robert.jar,
+      body: { siren: SEED.martin.siren, tax: "TVA", nature: "question", subject: "Vol", body: "x", uploadIds: [theirs.body.uploadId] },
+    });
     expect(stolen.body.error.code).toBe("unknown_upload");
   });
 
@@ -80,11 +114,27 @@ describe("uploads", () => {
     ["binary named .txt", "notes.txt", Buffer.from([0x00, 0x01, 0x02, 0x41]), 415],
     ["a PNG named .pdf", "scan.pdf", PNG, 415],
   ])("refuses %s", async (_l, name, content, status) => {
-    const before = Number((await t.ctx.db.selectFrom("uploads").select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow()).n);
-    const res = await upload(t.app, robert.jar, name, content as string | Buffer);
+    const before = Number(
+      (
+        await t.ctx.db
+          .selectFrom("uploads")
+          .select((eb) => eb.fn.countAll<string>().as("n"))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+    const res = await upload(t.app, robert.jar, name, content);
     expect(res.status).toBe(status);
     expect(res.body.error.code).toBe("unsupported_file_type");
-    expect(Number((await t.ctx.db.selectFrom("uploads").select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow()).n)).toBe(before);
+    expect(
+      Number(
+        (
+          await t.ctx.db
+            .selectFrom("uploads")
+            .select((eb) => eb.fn.countAll<string>().as("n"))
+            .executeTakeFirstOrThrow()
+        ).n,
+      ),
+    ).toBe(before);
   });
 
   it("accepts 10 MiB, refuses 10 MiB + 1 byte (413)", async () => {
@@ -109,11 +159,18 @@ describe("uploads", () => {
     const second = await upload(t.app, robert.jar, "releve-bis.txt", content);
     expect(second.body.sha256).toBe(first.body.sha256);
     // The first was sent 25 hours ago and never attached; the second is recent.
-    await t.ctx.db.updateTable("uploads").set({ created_at: new Date(t.clock.now().getTime() - 25 * HOUR) }).where("id", "=", first.body.uploadId).execute();
+    await t.ctx.db
+      .updateTable("uploads")
+      .set({ created_at: new Date(t.clock.now().getTime() - 25 * HOUR) })
+      .where("id", "=", first.body.uploadId)
+      .execute();
     expect(await expireUploads(t.ctx)).toBe(1);
     expect(await t.ctx.db.selectFrom("uploads").select("id").where("id", "=", first.body.uploadId).executeTakeFirst()).toBeUndefined();
     expect(await t.ctx.files.exists(first.body.sha256)).toBe(true);
-    const filed = await call(t.app, "POST", "/api/v1/requests", { jar: robert.jar, body: { siren: SEED.martin.siren, tax: "TVA", nature: "question", subject: "Relevé", body: "Ci-joint.", uploadIds: [second.body.uploadId] } });
+    const filed = await call(t.app, "POST", "/api/v1/requests", {
+      jar: robert.jar,
+      body: { siren: SEED.martin.siren, tax: "TVA", nature: "question", subject: "Relevé", body: "Ci-joint.", uploadIds: [second.body.uploadId] },
+    });
     expect(filed.status).toBe(201);
     const thread = await call(t.app, "GET", `/api/v1/requests/${filed.body.id}`, { jar: robert.jar });
     const download = await call(t.app, "GET", `/api/v1/attachments/${thread.body.messages[0].attachments[0].id}`, { jar: robert.jar });
@@ -133,9 +190,17 @@ describe("uploads", () => {
   it("sweeps the files no upload refers to and the staged files a crash left, and keeps the others", async () => {
     const staging = join(t.ctx.config.filesDir, "tmp");
     const kept = await upload(t.app, robert.jar, "garde.txt", "une pièce qui reste");
-    // A file stored whose row never committed (the process stopped in between).
-    const lost = await t.ctx.files.stage(Readable.from([Buffer.from("fichier sans ligne")]));
-    await lost.keep();
+    // A file stored whose row never committed (the process stopped in between), 2 hours ago; another stored a
+    // minute ago, whose row may still be on its way (within the grace period).
+    const storedAt = async (content: string, at: Date) => {
+      const staged = await t.ctx.files.stage(Readable.from([Buffer.from(content)]));
+      await staged.keep();
+      await staged.drop();
+      await utimes(join(t.ctx.config.filesDir, staged.key.slice(0, 2), staged.key), at, at);
+      return staged;
+    };
+    const lost = await storedAt("fichier sans ligne", new Date(t.clock.now().getTime() - 2 * HOUR));
+    const young = await storedAt("fichier dont la ligne arrive", new Date(t.clock.now().getTime() - 60_000));
     // An upload cut off by a crash 7 hours ago, and one still streaming in (times by the application's clock).
     const setTime = async (name: string, at: Date) => utimes(join(staging, name), at, at);
     expect(await readdir(staging)).toEqual([]);
@@ -148,11 +213,17 @@ describe("uploads", () => {
     const swept = await sweepFiles(t.ctx);
     expect(swept).toEqual({ staged: 1, unreferenced: 1 });
     expect(await t.ctx.files.exists(lost.key)).toBe(false);
+    expect(await t.ctx.files.exists(young.key)).toBe(true);
     expect(await t.ctx.files.exists(kept.body.sha256)).toBe(true);
     expect(await readdir(staging)).toEqual([freshName]);
     await stale.drop();
     await fresh.drop();
     expect(await sweepFiles(t.ctx)).toEqual({ staged: 0, unreferenced: 0 });
+    // Past its grace period, still without a row: swept.
+    const past = new Date(t.clock.now().getTime() - HOUR - 1000);
+    await utimes(join(t.ctx.config.filesDir, young.key.slice(0, 2), young.key), past, past);
+    expect(await sweepFiles(t.ctx)).toEqual({ staged: 0, unreferenced: 1 });
+    expect(await t.ctx.files.exists(young.key)).toBe(false);
   });
 
   it("expires uploads never attached after 24 hours", async () => {

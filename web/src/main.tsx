@@ -4,7 +4,8 @@ import { BrowserRouter, Link } from "react-router";
 import { startReactDsfr } from "@codegouvfr/react-dsfr/spa";
 import "@codegouvfr/react-dsfr/main.css";
 import "@codegouvfr/react-dsfr/dsfr/utility/icons/icons.min.css";
-import { App } from "./App";
+import "./app/app.css";
+import { App } from "./app/App";
 
 startReactDsfr({ defaultColorScheme: "system", Link });
 

@@ -9,11 +9,17 @@ import { errorReply } from "../spaces/index.js";
 import { SERVICE_CODES } from "./adhesions.catalogue.js";
 import type { AdhesionsDeps } from "./adhesions.service.js";
 import { BATCH_RULES, batchReportCsv, getAdhesionBatch, parseBatchCsv, submitAdhesionBatch, type BatchInput, type BatchView } from "./adhesions.batch.js";
+import { fieldLabel } from "../../platform/http/field-labels.js";
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorReply]));
 
-const qualityField = z.enum(["legal_representative", "mandated"], { error: "qualité attendue : legal_representative (représentant légal) ou mandated (mandataire)" });
-const servicesField = z.array(z.enum(SERVICE_CODES, { error: "service inconnu" })).min(1, "choisissez au moins un service").max(SERVICE_CODES.length);
+const qualityField = z.enum(["legal_representative", "mandated"], {
+  error: "qualité attendue : legal_representative (représentant légal) ou mandated (mandataire)",
+});
+const servicesField = z
+  .array(z.enum(SERVICE_CODES, { error: "service inconnu" }))
+  .min(1, "choisissez au moins un service")
+  .max(SERVICE_CODES.length);
 
 /** The JSON form of a batch. SIRENs are checked line by line afterwards, each refusal on its own line. */
 const batchBody = z.object({
@@ -24,7 +30,14 @@ const batchBody = z.object({
     .max(BATCH_RULES.maxLines, `${BATCH_RULES.maxLines} SIREN au plus`),
 });
 
-const idempotencyHeader = z.object({ "idempotency-key": z.string().min(8).max(128).regex(/^[\w-]+$/, "clé d'idempotence invalide").optional() });
+const idempotencyHeader = z.object({
+  "idempotency-key": z
+    .string()
+    .min(8)
+    .max(128)
+    .regex(/^[\w-]+$/, "clé d'idempotence invalide")
+    .optional(),
+});
 
 const batchSchema = z.object({
   id: z.uuid(),
@@ -66,15 +79,24 @@ async function multipartBatch(req: FastifyRequest): Promise<BatchInput> {
       }
     }
   } catch (error) {
-    throw multipartRefusal(error, { expected: "Un seul fichier CSV dans le champ « file », avec les champs « quality » et « services ».", tooLarge: "Le fichier CSV dépasse 1 Mo : une demande groupée compte au plus 500 SIREN." });
+    throw multipartRefusal(error, {
+      expected: "Un seul fichier CSV dans le champ « file », avec les champs « quality » et « services ».",
+      tooLarge: "Le fichier CSV dépasse 1 Mo : une demande groupée compte au plus 500 SIREN.",
+    });
   }
   if (!file) throw new DomainError("invalid", "file_required", "Le fichier CSV est attendu dans le champ « file ».");
-  const parsed = z
-    .object({ quality: qualityField, services: servicesField })
-    .safeParse({ quality: fields.quality?.[0], services: (fields.services ?? []).flatMap((s) => s.split(",")).map((s) => s.trim()).filter(Boolean) });
+  const parsed = z.object({ quality: qualityField, services: servicesField }).safeParse({
+    quality: fields.quality?.[0],
+    services: (fields.services ?? [])
+      .flatMap((s) => s.split(","))
+      .map((s) => s.trim())
+      .filter(Boolean),
+  });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new DomainError("invalid", "invalid_request", `Champ « ${String(issue.path[0] ?? "quality")} » : ${issue.message}.`, { issues: parsed.error.issues.map((i) => ({ field: i.path.join("."), message: i.message })) });
+    throw new DomainError("invalid", "invalid_request", `Champ « ${fieldLabel(issue.path) || "quality"} » : ${issue.message}.`, {
+      issues: parsed.error.issues.map((i) => ({ field: i.path.join("."), message: i.message })),
+    });
   }
   return { ...parsed.data, items: parseBatchCsv(file) };
 }
@@ -103,12 +125,16 @@ export function adhesionBatchRoutes(deps: AdhesionsDeps): FastifyPluginAsyncZod 
         if (req.isMultipart()) {
           input = await multipartBatch(req);
         } else {
-          const tooMany = Array.isArray((req.body as { items?: unknown } | undefined)?.items) && (req.body as { items: unknown[] }).items.length > BATCH_RULES.maxLines;
-          if (tooMany) throw new DomainError("too_large", "too_many_lines", `Une demande groupée compte au plus ${BATCH_RULES.maxLines} SIREN. Découpez votre liste.`);
+          const tooMany =
+            Array.isArray((req.body as { items?: unknown } | undefined)?.items) && (req.body as { items: unknown[] }).items.length > BATCH_RULES.maxLines;
+          if (tooMany)
+            throw new DomainError("too_large", "too_many_lines", `Une demande groupée compte au plus ${BATCH_RULES.maxLines} SIREN. Découpez votre liste.`);
           const parsed = batchBody.safeParse(req.body);
           if (!parsed.success) {
             const issue = parsed.error.issues[0]!;
-            throw new DomainError("invalid", "invalid_request", `Champ « ${issue.path.join(".") || "corps"} » : ${issue.message}.`, { issues: parsed.error.issues.map((i) => ({ field: i.path.join("."), message: i.message })) });
+            throw new DomainError("invalid", "invalid_request", `Champ « ${fieldLabel(issue.path) || "corps"} » : ${issue.message}.`, {
+              issues: parsed.error.issues.map((i) => ({ field: i.path.join("."), message: i.message })),
+            });
           }
           input = parsed.data;
         }

@@ -9,6 +9,8 @@ import { appendJournal } from "../journal/index.js";
 import { orderedServices, QUALITY_LABELS, serviceLabel, type Quality, type ServiceCode } from "./adhesions.catalogue.js";
 import { requestAdhesion, type AdhesionsDeps } from "./adhesions.service.js";
 import { adhesionAllowance } from "./adhesions.quota.js";
+import { alreadyHeld } from "./adhesions.errors.js";
+import { findPendingOf } from "./adhesions.repository.js";
 
 /** Bulk adhesion (product §14): up to 500 SIREN in one submission, each line with its own result. */
 export const BATCH_RULES = { maxLines: 500 };
@@ -20,7 +22,10 @@ export type BatchInput = { quality: Quality; services: ServiceCode[]; items: Bat
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 const tooManyLines = (n: number) =>
-  new DomainError("too_large", "too_many_lines", `${n} lignes : une demande groupée compte au plus ${BATCH_RULES.maxLines} SIREN. Découpez votre fichier.`, { lines: n, max: BATCH_RULES.maxLines });
+  new DomainError("too_large", "too_many_lines", `${n} lignes : une demande groupée compte au plus ${BATCH_RULES.maxLines} SIREN. Découpez votre fichier.`, {
+    lines: n,
+    max: BATCH_RULES.maxLines,
+  });
 
 /**
  * Reads a CSV of SIRENs: a header with a `siren` column (and `companyEmail` where needed), commas or semicolons.
@@ -30,7 +35,11 @@ export function parseBatchCsv(content: Buffer): BatchLine[] {
   const { header, rows } = readCsvTable(content);
   const sirenAt = header.indexOf("siren");
   if (sirenAt < 0) {
-    throw new DomainError("refused", "missing_siren_column", "La première ligne du fichier doit nommer ses colonnes, dont une colonne « siren » (et « companyEmail » au besoin).");
+    throw new DomainError(
+      "refused",
+      "missing_siren_column",
+      "La première ligne du fichier doit nommer ses colonnes, dont une colonne « siren » (et « companyEmail » au besoin).",
+    );
   }
   const emailAt = header.findIndex((h) => h === "companyemail" || h === "courriel" || h === "emailentreprise");
   if (rows.length > BATCH_RULES.maxLines) throw tooManyLines(rows.length);
@@ -42,7 +51,8 @@ function lineProblem(line: BatchLine, seen: Set<string>): { code: string; messag
   const siren = line.siren.replace(/\s/g, "");
   if (!siren) return { code: "blank_line", message: "Ligne vide : aucun SIREN." };
   if (!/^\d{9}$/.test(siren)) return { code: "invalid_siren", message: `« ${line.siren.slice(0, 40)} » n'est pas un SIREN : il comporte 9 chiffres.` };
-  if (!isValidSiren(siren)) return { code: "invalid_siren_key", message: `Le SIREN ${siren} est invalide : sa clé de contrôle ne correspond pas (faute de frappe ?).` };
+  if (!isValidSiren(siren))
+    return { code: "invalid_siren_key", message: `Le SIREN ${siren} est invalide : sa clé de contrôle ne correspond pas (faute de frappe ?).` };
   if (seen.has(siren)) return { code: "duplicate_line", message: `Le SIREN ${siren} figure déjà plus haut dans la liste.` };
   if (line.companyEmail !== undefined && !EMAIL.test(line.companyEmail.trim())) {
     return { code: "invalid_company_email", message: `L'adresse électronique de l'entreprise « ${line.companyEmail.slice(0, 80)} » est invalide.` };
@@ -60,7 +70,12 @@ export async function submitAdhesionBatch(deps: AdhesionsDeps, spaceId: string, 
   if (input.items.length === 0) throw new DomainError("refused", "empty_batch", "La liste ne contient aucun SIREN.");
   const now = deps.clock.now();
   const seen = new Set<string>();
-  const lines = input.items.map((line, i) => ({ line: i + 1, siren: line.siren.replace(/\s/g, ""), companyEmail: line.companyEmail?.trim() || null, problem: lineProblem(line, seen) }));
+  const lines = input.items.map((line, i) => ({
+    line: i + 1,
+    siren: line.siren.replace(/\s/g, ""),
+    companyEmail: line.companyEmail?.trim() || null,
+    problem: lineProblem(line, seen),
+  }));
   // The same key replays only the same list (IETF Idempotency-Key draft): another list under it is refused.
   const fingerprint = idempotencyKey ? fingerprintOf(input) : null;
   const existing = idempotencyKey ? await findBatchByKey(deps, spaceId, idempotencyKey, fingerprint) : undefined;
@@ -70,7 +85,18 @@ export async function submitAdhesionBatch(deps: AdhesionsDeps, spaceId: string, 
     await deps.db.transaction().execute(async (tx) => {
       await tx
         .insertInto("adhesion_batches")
-        .values({ id, space_id: spaceId, idempotency_key: idempotencyKey ?? null, request_fingerprint: fingerprint, quality: input.quality, services: JSON.stringify(orderedServices(input.services)), status: "running", total: lines.length, created_at: now, finished_at: null })
+        .values({
+          id,
+          space_id: spaceId,
+          idempotency_key: idempotencyKey ?? null,
+          request_fingerprint: fingerprint,
+          quality: input.quality,
+          services: JSON.stringify(orderedServices(input.services)),
+          status: "running",
+          total: lines.length,
+          created_at: now,
+          finished_at: null,
+        })
         .execute();
       await tx
         .insertInto("adhesion_batch_items")
@@ -87,7 +113,12 @@ export async function submitAdhesionBatch(deps: AdhesionsDeps, spaceId: string, 
           })),
         )
         .execute();
-      await appendJournal(tx, now, { actor: { kind: "person", id: spaceId }, action: "adhesion.batch_submitted", subject: { type: "adhesion_batch", id }, data: { lines: lines.length, services: input.services, quality: input.quality } });
+      await appendJournal(tx, now, {
+        actor: { kind: "person", id: spaceId },
+        action: "adhesion.batch_submitted",
+        subject: { type: "adhesion_batch", id },
+        data: { lines: lines.length, services: input.services, quality: input.quality },
+      });
       await enqueue(tx, now, ADHESION_BATCH_KIND, { batchId: id });
     });
   } catch (error) {
@@ -102,9 +133,18 @@ export async function submitAdhesionBatch(deps: AdhesionsDeps, spaceId: string, 
 }
 
 async function findBatchByKey(deps: Pick<AdhesionsDeps, "db">, spaceId: string, key: string, fingerprint: string | null): Promise<string | undefined> {
-  const batch = await deps.db.selectFrom("adhesion_batches").select(["id", "request_fingerprint"]).where("space_id", "=", spaceId).where("idempotency_key", "=", key).executeTakeFirst();
+  const batch = await deps.db
+    .selectFrom("adhesion_batches")
+    .select(["id", "request_fingerprint"])
+    .where("space_id", "=", spaceId)
+    .where("idempotency_key", "=", key)
+    .executeTakeFirst();
   if (batch && batch.request_fingerprint !== null && batch.request_fingerprint !== fingerprint) {
-    throw new DomainError("refused", "idempotency_key_reused", "Cette clé Idempotency-Key a déjà servi pour une autre liste : utilisez une nouvelle clé pour tout nouvel envoi.");
+    throw new DomainError(
+      "refused",
+      "idempotency_key_reused",
+      "Cette clé Idempotency-Key a déjà servi pour une autre liste : utilisez une nouvelle clé pour tout nouvel envoi.",
+    );
   }
   return batch?.id;
 }
@@ -120,14 +160,35 @@ export async function runAdhesionBatch(deps: AdhesionsDeps, batchId: string, opt
   // The person's allowance, read once for the batch (an operator loading a data set may state another).
   const allowance = options.allowance ?? (await adhesionAllowance(deps, batch.space_id, deps.clock.now())).perDay;
   for (;;) {
-    const pending = await deps.db.selectFrom("adhesion_batch_items").selectAll().where("batch_id", "=", batchId).where("status", "=", "pending").orderBy("line").limit(50).execute();
+    const pending = await deps.db
+      .selectFrom("adhesion_batch_items")
+      .selectAll()
+      .where("batch_id", "=", batchId)
+      .where("status", "=", "pending")
+      .orderBy("line")
+      .limit(50)
+      .execute();
     if (pending.length === 0) break;
     for (const item of pending) {
       const setResult = async (tx: Tx, result: { status: "created" | "refused"; adhesion_id?: string; error_code?: string; error_message?: string }) => {
-        const r = await tx.updateTable("adhesion_batch_items").set(result).where("batch_id", "=", batchId).where("line", "=", item.line).where("status", "=", "pending").executeTakeFirst();
+        const r = await tx
+          .updateTable("adhesion_batch_items")
+          .set(result)
+          .where("batch_id", "=", batchId)
+          .where("line", "=", item.line)
+          .where("status", "=", "pending")
+          .executeTakeFirst();
         // Another run took this line meanwhile: roll this one back rather than open a second adhesion.
         if (Number(r.numUpdatedRows) !== 1) throw new Error(`line ${item.line} of batch ${batchId} already handled`);
       };
+      // A company she already acts for, or already awaits a code for: no adhesion, no letter.
+      const rights = await deps.rights.liveRightsOn(deps.db, batch.space_id, item.siren, deps.clock.now());
+      const pending = rights.length ? undefined : await findPendingOf(deps.db, batch.space_id, item.siren);
+      if (rights.length || pending) {
+        const error = alreadyHeld({ rights, pending });
+        await deps.db.transaction().execute((tx) => setResult(tx, { status: "refused", error_code: error.code, error_message: error.message }));
+        continue;
+      }
       try {
         await requestAdhesion(
           deps,
@@ -160,7 +221,14 @@ export type BatchView = {
   refused: number;
   createdAt: Date;
   finishedAt: Date | null;
-  items: { line: number; siren: string; companyName: string | null; status: "pending" | "created" | "refused"; adhesionId: string | null; error: { code: string; message: string } | null }[];
+  items: {
+    line: number;
+    siren: string;
+    companyName: string | null;
+    status: "pending" | "created" | "refused";
+    adhesionId: string | null;
+    error: { code: string; message: string } | null;
+  }[];
 };
 
 /** One of the person's batches with every line; anyone else's answers 404. */
@@ -198,6 +266,14 @@ const STATUS_LABELS = { pending: "en cours", created: "demande créée, courrier
 export function batchReportCsv(batch: BatchView): string {
   return frenchCsv(
     ["ligne", "siren", "entreprise", "résultat", "motif", "qualité", "services"],
-    batch.items.map((i) => [i.line, i.siren, i.companyName, STATUS_LABELS[i.status], i.error?.message ?? null, QUALITY_LABELS[batch.quality], batch.services.map(serviceLabel).join(", ")]),
+    batch.items.map((i) => [
+      i.line,
+      i.siren,
+      i.companyName,
+      STATUS_LABELS[i.status],
+      i.error?.message ?? null,
+      QUALITY_LABELS[batch.quality],
+      batch.services.map(serviceLabel).join(", "),
+    ]),
   );
 }

@@ -32,14 +32,19 @@ export async function describeCompanyEmailLink(deps: Pick<AdhesionsDeps, "db" | 
  * gets its letter; a change of address takes effect, the old address is told and a notice letter goes out.
  */
 export async function confirmCompanyEmail(deps: AdhesionsDeps, token: string, ip: string) {
-  if (token.length < 20 || token.length > 100) throw new DomainError("gone", "link_invalid", "Ce lien n'est pas valable. Vérifiez qu'il est complet, ou demandez-en un nouveau.");
+  if (token.length < 20 || token.length > 100)
+    throw new DomainError("gone", "link_invalid", "Ce lien n'est pas valable. Vérifiez qu'il est complet, ou demandez-en un nouveau.");
   const now = deps.clock.now();
   const verdict = await deps.db.transaction().execute(async (tx): Promise<Verdict & { siren?: string; email?: string }> => {
     const link = await repo.lockLinkByHash(tx, sha256Hex(token));
-    if (!link) return { ok: false, error: new DomainError("gone", "link_invalid", "Ce lien n'est pas valable. Vérifiez qu'il est complet, ou demandez-en un nouveau.") };
+    if (!link)
+      return { ok: false, error: new DomainError("gone", "link_invalid", "Ce lien n'est pas valable. Vérifiez qu'il est complet, ou demandez-en un nouveau.") };
     if (link.consumed_at) return { ok: false, error: new DomainError("gone", "link_used", "Ce lien a déjà été utilisé : l'adresse est confirmée.") };
     if (link.expires_at <= now) {
-      return { ok: false, error: new DomainError("gone", "link_expired", "Ce lien a expiré (72 heures). Présentez une nouvelle demande depuis votre espace professionnel.") };
+      return {
+        ok: false,
+        error: new DomainError("gone", "link_expired", "Ce lien a expiré (72 heures). Présentez une nouvelle demande depuis votre espace professionnel."),
+      };
     }
     await repo.consumeLink(tx, link.id, now);
     const previous = await repo.findCompanyEmail(tx, link.siren);
@@ -50,7 +55,11 @@ export async function confirmCompanyEmail(deps: AdhesionsDeps, token: string, ip
       const [by] = await getSpaces(tx, [link.requested_by]);
       const changedBy = by ? `${by.first_name} ${by.last_name}` : "un administrateur";
       if (previous && previous.email !== link.email) {
-        await queueMail(tx, now, companyEmailChangedMail({ to: previous.email, companyName: company?.name ?? link.siren, siren: link.siren, newEmail: link.email, changedBy }));
+        await queueMail(
+          tx,
+          now,
+          companyEmailChangedMail({ to: previous.email, companyName: company?.name ?? link.siren, siren: link.siren, newEmail: link.email, changedBy }),
+        );
       }
       const letter = await issueLetter(tx, deps.sealer, now, {
         kind: "email_change_notice",
@@ -75,7 +84,12 @@ export async function confirmCompanyEmail(deps: AdhesionsDeps, token: string, ip
     }
     // Adhesion: the first confirmed address becomes the company's; a later one never replaces it silently.
     if (!previous) await repo.setCompanyEmail(tx, link.siren, link.email, now);
-    await appendJournal(tx, now, { actor, action: "company_email.verified", subject: { type: "company", id: link.siren }, data: { email: link.email, adhesionId: link.adhesion_id, applied: !previous } });
+    await appendJournal(tx, now, {
+      actor,
+      action: "company_email.verified",
+      subject: { type: "company", id: link.siren },
+      data: { email: link.email, adhesionId: link.adhesion_id, applied: !previous },
+    });
     const adhesion = link.adhesion_id ? await repo.lockAdhesion(tx, link.adhesion_id) : undefined;
     if (adhesion?.status === "awaiting_company_email") {
       await issueActivationLetter(tx, deps, adhesion, now);
@@ -107,7 +121,11 @@ export async function requestCompanyEmailChange(deps: AdhesionsDeps, spaceId: st
   const now = deps.clock.now();
   if (!(await deps.rights.holdsAnyRight(deps.db, spaceId, siren, now))) throw new DomainError("not_found", "not_found", "Entreprise introuvable.");
   if (!(await deps.rights.isAdministrator(deps.db, spaceId, siren, "messagerie", now))) {
-    throw new DomainError("forbidden", "not_messagerie_administrator", "Seul un administrateur de la messagerie de l'entreprise peut changer son adresse électronique.");
+    throw new DomainError(
+      "forbidden",
+      "not_messagerie_administrator",
+      "Seul un administrateur de la messagerie de l'entreprise peut changer son adresse électronique.",
+    );
   }
   const newEmail = normaliseEmail(email);
   const current = await repo.findCompanyEmail(deps.db, siren);
@@ -115,7 +133,15 @@ export async function requestCompanyEmailChange(deps: AdhesionsDeps, spaceId: st
   const company = await getCompanies(deps.db, [siren]);
   const [me] = await getSpaces(deps.db, [spaceId]);
   await deps.db.transaction().execute((tx) =>
-    sendCompanyEmailLink(tx, deps, now, { siren, companyName: company.get(siren)?.name ?? siren, email: newEmail, purpose: "change", requestedBy: spaceId, requesterName: `${me!.first_name} ${me!.last_name}`, adhesionId: null }),
+    sendCompanyEmailLink(tx, deps, now, {
+      siren,
+      companyName: company.get(siren)?.name ?? siren,
+      email: newEmail,
+      purpose: "change",
+      requestedBy: spaceId,
+      requesterName: `${me!.first_name} ${me!.last_name}`,
+      adhesionId: null,
+    }),
   );
   return { status: "pending_verification" as const };
 }

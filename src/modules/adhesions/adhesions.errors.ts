@@ -1,4 +1,7 @@
 import { DomainError } from "../../platform/errors.js";
+import { frenchDate } from "../../shared/dates.js";
+import { ROLE_LABELS } from "../../shared/labels.js";
+import { serviceLabel } from "./adhesions.catalogue.js";
 
 export const adhesionNotFound = () => new DomainError("not_found", "not_found", "Adhésion introuvable.");
 
@@ -10,11 +13,44 @@ export const companyAlreadyAdhered = (siren: string) =>
     { siren },
   );
 
+/**
+ * Bulk adhesion: a company the person already acts for, or already awaits a code for, gets no letter (a letter costs
+ * money and worries the company). The line names what she holds.
+ */
+export const alreadyHeld = (held: { rights: { role: string; service: string }[]; pending?: { status: string; created_at: Date } | undefined }) => {
+  if (held.pending) {
+    const state = held.pending.status === "letter_issued" ? "son courrier d'activation est envoyé" : "elle attend l'adresse électronique de l'entreprise";
+    return new DomainError(
+      "conflict",
+      "already_held",
+      `Vous avez déjà une demande d'adhésion en cours pour cette entreprise, du ${frenchDate(held.pending.created_at)} (${state}) : aucun nouveau courrier n'est envoyé.`,
+      { pendingSince: held.pending.created_at.toISOString() },
+    );
+  }
+  const byRole = new Map<string, string[]>();
+  for (const r of held.rights) byRole.set(r.role, [...(byRole.get(r.role) ?? []), serviceLabel(r.service)]);
+  const words = [...byRole].map(([role, services]) => `${ROLE_LABELS[role] ?? role} : ${services.join(", ")}`).join(" ; ");
+  return new DomainError(
+    "conflict",
+    "already_held",
+    `Vous agissez déjà pour cette entreprise (${words}) : aucun courrier n'est envoyé. Pour d'autres services, adhérez depuis la page de l'entreprise.`,
+    { rights: held.rights },
+  );
+};
+
 export const adhesionPending = () =>
-  new DomainError("conflict", "adhesion_pending", "Vous avez déjà une demande d'adhésion en cours pour cette entreprise : saisissez le code reçu, ou annulez-la.");
+  new DomainError(
+    "conflict",
+    "adhesion_pending",
+    "Vous avez déjà une demande d'adhésion en cours pour cette entreprise : saisissez le code reçu, ou annulez-la.",
+  );
 
 export const companyEmailRequired = () =>
-  new DomainError("refused", "company_email_required", "L'entreprise n'a pas encore d'adresse électronique vérifiée : indiquez-la pour adhérer à la messagerie.");
+  new DomainError(
+    "refused",
+    "company_email_required",
+    "L'entreprise n'a pas encore d'adresse électronique vérifiée : indiquez-la pour adhérer à la messagerie.",
+  );
 
 export const blockedByOpposition = (until: Date) =>
   new DomainError(

@@ -15,6 +15,8 @@ export type RightsPort = {
   isAdministrator(db: Executor, spaceId: string, siren: string, service: string, at: Date): Promise<boolean>;
   /** Whether the person is an active administrator of any service for the SIREN. */
   administersAny(db: Executor, spaceId: string, siren: string, at: Date): Promise<boolean>;
+  /** The person's live rights on the SIREN: role and service of each. */
+  liveRightsOn(db: Executor, spaceId: string, siren: string, at: Date): Promise<{ role: string; service: string }[]>;
   /** Which of these SIRENs the person holds a live right on (one query). */
   sirensHeld(db: Executor, spaceId: string, sirens: string[], at: Date): Promise<Set<string>>;
 };

@@ -29,7 +29,8 @@ type QuotaDeps = { db: Kysely<DB> | Tx; rights: RightsPort };
  */
 export async function adhesionAllowance(deps: QuotaDeps, spaceId: string, now: Date): Promise<{ perDay: number; bulk: boolean }> {
   const [me] = await getSpaces(deps.db, [spaceId]);
-  const bulk = me !== undefined && (await deps.rights.administersAny(deps.db, spaceId, me.entity_siren, now)) && !(await repo.findBulkSuspension(deps.db, spaceId));
+  const bulk =
+    me !== undefined && (await deps.rights.administersAny(deps.db, spaceId, me.entity_siren, now)) && !(await repo.findBulkSuspension(deps.db, spaceId));
   return { perDay: bulk ? FLOODING_RULES.bulkPerDay : FLOODING_RULES.standardPerDay, bulk };
 }
 
@@ -54,7 +55,12 @@ export async function assertAdhesionQuota(deps: QuotaDeps, spaceId: string, sire
  * Product §14: when 3 oppositions hit the same requester within 30 days, her bulk right is suspended (back to 3
  * adhesions per 24 hours) and the tax office of her own entity gets an alert, once.
  */
-export async function suspendBulkRightAfterOppositions(tx: Tx, now: Date, spaceId: string, requester: { first_name: string; last_name: string; connection_email: string; entity_siren: string } | undefined) {
+export async function suspendBulkRightAfterOppositions(
+  tx: Tx,
+  now: Date,
+  spaceId: string,
+  requester: { first_name: string; last_name: string; connection_email: string; entity_siren: string } | undefined,
+) {
   const count = await repo.oppositionsAgainst(tx, spaceId, new Date(now.getTime() - FLOODING_RULES.oppositionWindowMs));
   if (count < FLOODING_RULES.oppositionsToSuspend) return;
   if (!(await repo.suspendBulk(tx, spaceId, now, `${count} oppositions en 30 jours`))) return;
@@ -65,9 +71,19 @@ export async function suspendBulkRightAfterOppositions(tx: Tx, now: Date, spaceI
     service_code: entitySie?.code ?? null,
     kind: "bulk_right_suspended",
     adhesion_id: null,
-    data: JSON.stringify({ requester: requester ? { name: `${requester.first_name} ${requester.last_name}`, email: requester.connection_email, entitySiren: requester.entity_siren } : null, oppositions: count }),
+    data: JSON.stringify({
+      requester: requester
+        ? { name: `${requester.first_name} ${requester.last_name}`, email: requester.connection_email, entitySiren: requester.entity_siren }
+        : null,
+      oppositions: count,
+    }),
     created_at: now,
     handled_at: null,
   });
-  await appendJournal(tx, now, { actor: { kind: "system" }, action: "adhesion.bulk_right_suspended", subject: { type: "space", id: spaceId }, data: { oppositions: count, taxOffice: entitySie?.code ?? null } });
+  await appendJournal(tx, now, {
+    actor: { kind: "system" },
+    action: "adhesion.bulk_right_suspended",
+    subject: { type: "space", id: spaceId },
+    data: { oppositions: count, taxOffice: entitySie?.code ?? null },
+  });
 }

@@ -18,21 +18,45 @@ export async function lockAdhesion(db: Executor, id: string) {
 }
 
 /** A person's adhesions, newest first, after a keyset position. */
-export async function listAdhesionsOf(db: Executor, spaceId: string, o: { status?: "pending" | "ended" | undefined; limit: number; after?: { at: Date; id: string } | undefined }) {
+/** Which of the person's adhesions a list shows: pending, ended, or those waiting for their letter's code. */
+export type AdhesionListStatus = "pending" | "ended" | "letter_issued";
+
+/**
+ * A page of the person's adhesions: newest first; those waiting for their letter's code (`letter_issued`) soonest
+ * expiry first (the index `adhesions_awaiting_code`), after `after` in that order.
+ */
+export async function listAdhesionsOf(
+  db: Executor,
+  spaceId: string,
+  o: { status?: AdhesionListStatus | undefined; limit: number; after?: { at: Date; id: string } | undefined },
+) {
   let q = db.selectFrom("adhesions").selectAll().where("space_id", "=", spaceId);
+  if (o.status === "letter_issued") {
+    q = q.where("status", "=", "letter_issued");
+    if (o.after) q = q.where(sql<boolean>`(code_expires_at, id) > (${o.after.at}, ${o.after.id}::uuid)`);
+    return q.orderBy("code_expires_at", "asc").orderBy("id", "asc").limit(o.limit).execute();
+  }
   if (o.status) q = q.where("status", o.status === "pending" ? "in" : "not in", PENDING);
   if (o.after) q = q.where(sql<boolean>`(created_at, id) < (${o.after.at}, ${o.after.id}::uuid)`);
   return q.orderBy("created_at", "desc").orderBy("id", "desc").limit(o.limit).execute();
 }
 
-export async function countAdhesionsOf(db: Executor, spaceId: string, status?: "pending" | "ended"): Promise<number> {
-  let q = db.selectFrom("adhesions").select((eb) => eb.fn.countAll<string>().as("n")).where("space_id", "=", spaceId);
-  if (status) q = q.where("status", status === "pending" ? "in" : "not in", PENDING);
+export async function countAdhesionsOf(db: Executor, spaceId: string, status?: AdhesionListStatus): Promise<number> {
+  let q = db
+    .selectFrom("adhesions")
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .where("space_id", "=", spaceId);
+  if (status === "letter_issued") q = q.where("status", "=", "letter_issued");
+  else if (status) q = q.where("status", status === "pending" ? "in" : "not in", PENDING);
   return Number((await q.executeTakeFirstOrThrow()).n);
 }
 
 export async function updateAdhesion(db: Executor, id: string, set: Partial<Row<"adhesions">>): Promise<void> {
-  await db.updateTable("adhesions").set(set as never).where("id", "=", id).execute();
+  await db
+    .updateTable("adhesions")
+    .set(set as never)
+    .where("id", "=", id)
+    .execute();
 }
 
 export async function hasActiveAdhesion(db: Executor, siren: string): Promise<boolean> {
@@ -55,7 +79,13 @@ export async function withActiveMessagerie(db: Executor, sirens: string[]): Prom
 }
 
 export async function findPendingOf(db: Executor, spaceId: string, siren: string) {
-  return db.selectFrom("adhesions").select("id").where("space_id", "=", spaceId).where("siren", "=", siren).where("status", "in", PENDING).executeTakeFirst();
+  return db
+    .selectFrom("adhesions")
+    .select(["id", "status", "created_at"])
+    .where("space_id", "=", spaceId)
+    .where("siren", "=", siren)
+    .where("status", "in", PENDING)
+    .executeTakeFirst();
 }
 
 /** The person's pending adhesions created since `since`, with their SIREN. */
@@ -85,7 +115,13 @@ export async function lettersPromisedTo(db: Executor, siren: string, since: Date
 }
 
 export async function findBlock(db: Executor, spaceId: string, siren: string, now: Date) {
-  return db.selectFrom("adhesion_blocks").select("until").where("space_id", "=", spaceId).where("siren", "=", siren).where("until", ">", now).executeTakeFirst();
+  return db
+    .selectFrom("adhesion_blocks")
+    .select("until")
+    .where("space_id", "=", spaceId)
+    .where("siren", "=", siren)
+    .where("until", ">", now)
+    .executeTakeFirst();
 }
 
 export async function putBlock(db: Executor, spaceId: string, siren: string, until: Date, reason: string): Promise<void> {
@@ -213,12 +249,21 @@ export async function findBulkSuspension(db: Executor, spaceId: string) {
 }
 
 export async function suspendBulk(db: Executor, spaceId: string, since: Date, reason: string): Promise<boolean> {
-  const r = await db.insertInto("bulk_suspensions").values({ space_id: spaceId, since, reason }).onConflict((oc) => oc.column("space_id").doNothing()).executeTakeFirst();
+  const r = await db
+    .insertInto("bulk_suspensions")
+    .values({ space_id: spaceId, since, reason })
+    .onConflict((oc) => oc.column("space_id").doNothing())
+    .executeTakeFirst();
   return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1;
 }
 
 /** Oppositions against a requester since an instant. */
 export async function oppositionsAgainst(db: Executor, spaceId: string, since: Date): Promise<number> {
-  const r = await db.selectFrom("oppositions").select((eb) => eb.fn.countAll<string>().as("n")).where("requester_space_id", "=", spaceId).where("created_at", ">=", since).executeTakeFirstOrThrow();
+  const r = await db
+    .selectFrom("oppositions")
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .where("requester_space_id", "=", spaceId)
+    .where("created_at", ">=", since)
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }

@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { routesPlugin } from "../../platform/http/routes.js";
 import { requirePerson } from "../../platform/http/auth.js";
 import { emailField, errorReply, sirenField } from "../spaces/index.js";
 import { SERVICE_CATALOGUE, SERVICE_CODES } from "./adhesions.catalogue.js";
 import * as service from "./adhesions.service.js";
+import * as views from "./adhesions.views.js";
 import * as email from "./adhesions.email.js";
 import * as desk from "./adhesions.desk.js";
 
@@ -22,6 +24,8 @@ const adhesionSchema = z.object({
   status: z.enum(["awaiting_company_email", "letter_issued", "active", "cancelled", "opposed", "expired", "voided"]),
   createdAt: z.string(),
   letterIssuedAt: z.string().nullable(),
+  /** When the activation letter was sent (issued for posting); the code's 60 days run from it. */
+  letterSentAt: z.string().nullable(),
   /** Until when the letter's code can be entered (60 days from edition). */
   codeExpiresAt: z.string().nullable(),
   /** Wrong entries left before the code is voided (while a letter is pending). */
@@ -31,11 +35,12 @@ const adhesionSchema = z.object({
   letters: z.array(z.object({ number: z.string(), status: z.string(), editedAt: z.string(), postedAt: z.string().nullable() })),
 });
 
-function view(a: service.AdhesionView) {
+function view(a: views.AdhesionView) {
   return {
     ...a,
     createdAt: a.createdAt.toISOString(),
     letterIssuedAt: iso(a.letterIssuedAt),
+    letterSentAt: iso(a.letterSentAt),
     codeExpiresAt: iso(a.codeExpiresAt),
     activatedAt: iso(a.activatedAt),
     endedAt: iso(a.endedAt),
@@ -47,7 +52,7 @@ const idParams = z.object({ id: z.uuid({ error: "identifiant d'adhésion invalid
 
 /** Adhesions, company e-mail verification and opposition (api.md). */
 export function adhesionsRoutes(deps: service.AdhesionsDeps & { oppositionRatePerMinute: number }): FastifyPluginAsyncZod {
-  return async (app) => {
+  return routesPlugin((app) => {
     app.get(
       "/api/v1/catalogue",
       {
@@ -58,7 +63,7 @@ export function adhesionsRoutes(deps: service.AdhesionsDeps & { oppositionRatePe
           response: { 200: z.object({ items: z.array(z.object({ code: z.string(), label: z.string(), taxes: z.array(z.string()).nullable() })) }) },
         },
       },
-      async () => ({ items: SERVICE_CATALOGUE.map((s) => ({ code: s.code, label: s.label, taxes: s.taxes ? [...s.taxes] : null })) }),
+      () => ({ items: SERVICE_CATALOGUE.map((s) => ({ code: s.code, label: s.label, taxes: s.taxes ? [...s.taxes] : null })) }),
     );
 
     app.post(
@@ -91,11 +96,14 @@ export function adhesionsRoutes(deps: service.AdhesionsDeps & { oppositionRatePe
       {
         schema: {
           tags: ["adhesions"],
-          summary: "My adhesions, newest first (keyset pagination)",
+          summary: "My adhesions, newest first; waiting for their letter's code (`letter_issued`), soonest expiry first (keyset pagination)",
           security: [{ session: [] }],
           querystring: z.object({
-            /** `pending`: waiting for the company address or the letter's code; `ended`: every other. */
-            status: z.enum(["pending", "ended"], { error: "état attendu : pending ou ended" }).optional(),
+            /**
+             * `pending`: waiting for the company address or the letter's code; `ended`: every other; `letter_issued`:
+             * waiting for the letter's code only (« activations en attente »), soonest expiry first.
+             */
+            status: z.enum(["pending", "ended", "letter_issued"], { error: "état attendu : pending, ended ou letter_issued" }).optional(),
             limit: z.coerce.number().int().min(1).max(100).default(50),
             cursor: z.string().max(200).optional(),
           }),
@@ -103,7 +111,7 @@ export function adhesionsRoutes(deps: service.AdhesionsDeps & { oppositionRatePe
         },
       },
       async (req) => {
-        const page = await service.listAdhesions(deps, requirePerson(req).subjectId, req.query);
+        const page = await views.listAdhesions(deps, requirePerson(req).subjectId, req.query);
         return { items: page.items.map(view), nextCursor: page.nextCursor, total: page.total };
       },
     );
@@ -119,7 +127,7 @@ export function adhesionsRoutes(deps: service.AdhesionsDeps & { oppositionRatePe
           response: { 200: adhesionSchema, ...errors(400, 401, 404) },
         },
       },
-      async (req) => view(await service.getAdhesion(deps, requirePerson(req).subjectId, req.params.id)),
+      async (req) => view(await views.getAdhesion(deps, requirePerson(req).subjectId, req.params.id)),
     );
 
     app.post(
@@ -164,7 +172,13 @@ export function adhesionsRoutes(deps: service.AdhesionsDeps & { oppositionRatePe
           summary: "What a company e-mail link is about, without consuming it",
           querystring: z.object({ token: tokenField }),
           response: {
-            200: z.object({ siren: z.string(), companyName: z.string(), email: z.string(), purpose: z.enum(["adhesion", "change"]), status: z.enum(["valid", "expired", "used"]) }),
+            200: z.object({
+              siren: z.string(),
+              companyName: z.string(),
+              email: z.string(),
+              purpose: z.enum(["adhesion", "change"]),
+              status: z.enum(["valid", "expired", "used"]),
+            }),
             ...errors(400, 410),
           },
         },
@@ -216,5 +230,5 @@ export function adhesionsRoutes(deps: service.AdhesionsDeps & { oppositionRatePe
       },
       async (req, reply) => reply.status(202).send(await email.requestCompanyEmailChange(deps, requirePerson(req).subjectId, req.params.siren, req.body.email)),
     );
-  };
+  });
 }

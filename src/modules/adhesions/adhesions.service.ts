@@ -7,29 +7,16 @@ import { DAY, HOUR } from "../../platform/clock.js";
 import type { Sealer } from "../../platform/crypto.js";
 import { formatGrouped, hashCode, normaliseCrockford, randomCrockford, randomToken, safeEqual, sha256Hex } from "../../platform/crypto.js";
 import { DomainError } from "../../platform/errors.js";
-import { decodeKeyset, encodeKeyset } from "../../platform/cursor.js";
-import { parisDay, parisDayEnd } from "../../platform/paris.js";
-import { findManagingSie, getCompanies, getCompanyDetails, type CompanyDetails } from "../companies/index.js";
-import {
-  activateSpaceByLink,
-  assertPasswordAccepted,
-  ceasedCompany,
-  getSpaces,
-  inCreationTransaction,
-  normaliseEmail,
-  openPendingSpace,
-  unknownCompany,
-  type CreateSpaceInput,
-  type PasswordHasher,
-} from "../spaces/index.js";
+import { getCompanyDetails, type CompanyDetails } from "../companies/index.js";
+import { ceasedCompany, getSpaces, normaliseEmail, unknownCompany, type PasswordHasher } from "../spaces/index.js";
 import { appendJournal, type Actor } from "../journal/index.js";
-import { companyEmailChangedMail, companyEmailLinkMail, oppositionNoticeMail, queueMail } from "../mail/index.js";
-import { addressBlock, issueLetter, lettersOfAdhesions, voidPendingLettersOf } from "../letters/index.js";
+import { companyEmailLinkMail, queueMail } from "../mail/index.js";
+import { addressBlock, issueLetter, voidPendingLettersOf } from "../letters/index.js";
 import * as repo from "./adhesions.repository.js";
 import * as errors from "./adhesions.errors.js";
-import { orderedServices, QUALITY_LABELS, SERVICE_CODES, serviceLabel, type Quality, type ServiceCode } from "./adhesions.catalogue.js";
+import { orderedServices, QUALITY_LABELS, serviceLabel, type Quality, type ServiceCode } from "./adhesions.catalogue.js";
 import type { RightsPort } from "./adhesions.ports.js";
-import { assertAdhesionQuota, suspendBulkRightAfterOppositions } from "./adhesions.quota.js";
+import { assertAdhesionQuota } from "./adhesions.quota.js";
 
 export type AdhesionsDeps = { db: Kysely<DB>; clock: Clock; hasher: PasswordHasher; sealer: Sealer; publicUrl: string; rights: RightsPort };
 
@@ -48,24 +35,6 @@ export const ADHESION_RULES = {
 
 const ACTIVATION = "activation";
 export const OPPOSITION = "opposition";
-
-export type AdhesionView = {
-  id: string;
-  siren: string;
-  companyName: string;
-  origin: "simplified" | "expert";
-  quality: Quality;
-  services: string[];
-  declaredCompanyEmail: string | null;
-  status: Row<"adhesions">["status"];
-  createdAt: Date;
-  letterIssuedAt: Date | null;
-  codeExpiresAt: Date | null;
-  attemptsLeft: number | null;
-  activatedAt: Date | null;
-  endedAt: Date | null;
-  letters: { number: string; status: string; editedAt: Date; postedAt: Date | null }[];
-};
 
 export async function requireCompany(db: Kysely<DB> | Tx, siren: string): Promise<CompanyDetails> {
   const company = await getCompanyDetails(db, siren);
@@ -87,7 +56,15 @@ export async function sendCompanyEmailLink(
   tx: Tx,
   deps: Pick<AdhesionsDeps, "publicUrl">,
   now: Date,
-  p: { siren: string; companyName: string; email: string; purpose: "adhesion" | "change"; requestedBy: string; requesterName: string; adhesionId: string | null },
+  p: {
+    siren: string;
+    companyName: string;
+    email: string;
+    purpose: "adhesion" | "change";
+    requestedBy: string;
+    requesterName: string;
+    adhesionId: string | null;
+  },
 ): Promise<void> {
   const token = randomToken();
   const expiresAt = new Date(now.getTime() + ADHESION_RULES.linkValidityMs);
@@ -189,7 +166,16 @@ type AdhesionInput = { siren: string; quality: Quality; services: ServiceCode[];
  * Opens an adhesion in the caller's transaction: the 72-hour link to the declared company address first when
  * `messagerie` is asked and the company has no verified address, otherwise the letter at once.
  */
-export async function openAdhesion(tx: Tx, deps: AdhesionsDeps, now: Date, spaceId: string, requesterName: string, origin: "simplified" | "expert", input: AdhesionInput, company: CompanyDetails) {
+export async function openAdhesion(
+  tx: Tx,
+  deps: AdhesionsDeps,
+  now: Date,
+  spaceId: string,
+  requesterName: string,
+  origin: "simplified" | "expert",
+  input: AdhesionInput,
+  company: CompanyDetails,
+) {
   const services = orderedServices(input.services);
   const verified = await repo.findCompanyEmail(tx, input.siren);
   const needsLink = services.includes("messagerie") && !verified;
@@ -221,7 +207,15 @@ export async function openAdhesion(tx: Tx, deps: AdhesionsDeps, now: Date, space
     data: { siren: input.siren, origin, quality: input.quality, services, declaredEmail },
   });
   if (needsLink) {
-    await sendCompanyEmailLink(tx, deps, now, { siren: input.siren, companyName: company.name, email: declaredEmail!, purpose: "adhesion", requestedBy: spaceId, requesterName, adhesionId: id });
+    await sendCompanyEmailLink(tx, deps, now, {
+      siren: input.siren,
+      companyName: company.name,
+      email: declaredEmail!,
+      purpose: "adhesion",
+      requestedBy: spaceId,
+      requesterName,
+      adhesionId: id,
+    });
   } else {
     const row = await repo.findAdhesion(tx, id);
     await issueActivationLetter(tx, deps, row!, now);
@@ -258,55 +252,6 @@ export async function requestAdhesion(
   }
 }
 
-/** The views of adhesions; `letters` when the caller already read them (else read here, in one query). */
-export async function toView(deps: Pick<AdhesionsDeps, "db">, rows: Row<"adhesions">[], letters?: Awaited<ReturnType<typeof lettersOfAdhesions>>): Promise<AdhesionView[]> {
-  const [companies, lettersOf] = await Promise.all([
-    getCompanies(deps.db, [...new Set(rows.map((r) => r.siren))]),
-    letters ?? lettersOfAdhesions(deps.db, rows.map((r) => r.id)),
-  ]);
-  return rows.map((r) => ({
-      id: r.id,
-      siren: r.siren,
-      companyName: companies.get(r.siren)?.name ?? r.siren,
-      origin: r.origin,
-      quality: r.quality,
-      services: r.services,
-      declaredCompanyEmail: r.declared_email,
-      status: r.status,
-      createdAt: r.created_at,
-      letterIssuedAt: r.letter_issued_at,
-      codeExpiresAt: r.code_expires_at,
-      attemptsLeft: r.status === "letter_issued" ? ADHESION_RULES.maxCodeAttempts - r.code_attempts : null,
-      activatedAt: r.activated_at,
-      endedAt: r.ended_at,
-      letters: (lettersOf.get(r.id) ?? []).map((l) => ({ number: l.number, status: l.status, editedAt: l.edited_at, postedAt: l.posted_at })),
-    }));
-}
-
-/** A page of the person's adhesions, newest first; `total` counts them all (for the filter asked). */
-export async function listAdhesions(
-  deps: Pick<AdhesionsDeps, "db">,
-  spaceId: string,
-  options: { status?: "pending" | "ended" | undefined; limit: number; cursor?: string | undefined },
-): Promise<{ items: AdhesionView[]; nextCursor: string | null; total: number }> {
-  const after = options.cursor ? decodeKeyset(options.cursor) : undefined;
-  const [rows, total] = await Promise.all([repo.listAdhesionsOf(deps.db, spaceId, { status: options.status, limit: options.limit + 1, after }), repo.countAdhesionsOf(deps.db, spaceId, options.status)]);
-  const page = rows.slice(0, options.limit);
-  const last = page[page.length - 1];
-  return {
-    items: await toView(deps, page),
-    nextCursor: rows.length > options.limit && last ? encodeKeyset(last.created_at, last.id) : null,
-    total,
-  };
-}
-
-/** One of the person's adhesions; another person's answers 404. */
-export async function getAdhesion(deps: Pick<AdhesionsDeps, "db">, spaceId: string, id: string): Promise<AdhesionView> {
-  const row = await repo.findAdhesion(deps.db, id);
-  if (!row || row.space_id !== spaceId) throw errors.adhesionNotFound();
-  return (await toView(deps, [row]))[0]!;
-}
-
 export type Verdict = { ok: true } | { ok: false; error: DomainError };
 
 /**
@@ -325,24 +270,49 @@ export async function activateAdhesion(deps: AdhesionsDeps, spaceId: string, id:
     if (!a || a.space_id !== spaceId) return { ok: false, error: errors.adhesionNotFound() };
     if (a.status === "active") return { ok: false, error: new DomainError("conflict", "adhesion_already_active", "Cette adhésion est déjà active.") };
     if (a.status === "awaiting_company_email") {
-      return { ok: false, error: new DomainError("conflict", "letter_not_issued", "Le courrier n'a pas encore été envoyé : l'adresse électronique de l'entreprise doit d'abord être confirmée.") };
+      return {
+        ok: false,
+        error: new DomainError(
+          "conflict",
+          "letter_not_issued",
+          "Le courrier n'a pas encore été envoyé : l'adresse électronique de l'entreprise doit d'abord être confirmée.",
+        ),
+      };
     }
-    if (a.status === "voided") return { ok: false, error: new DomainError("gone", "activation_code_voided", "Ce code est annulé après 5 saisies erronées : présentez une nouvelle demande d'adhésion.") };
+    if (a.status === "voided")
+      return {
+        ok: false,
+        error: new DomainError("gone", "activation_code_voided", "Ce code est annulé après 5 saisies erronées : présentez une nouvelle demande d'adhésion."),
+      };
     if (a.status !== "letter_issued") return { ok: false, error: new DomainError("gone", "adhesion_ended", "Cette demande d'adhésion n'est plus en cours.") };
     const actor: Actor = { kind: "person", id: spaceId };
     if (!a.code_expires_at || a.code_expires_at <= now) {
       await repo.updateAdhesion(tx, id, { status: "expired", ended_at: now, code_hash: null });
       await appendJournal(tx, now, { actor, action: "adhesion.expired", subject: { type: "adhesion", id } });
-      return { ok: false, error: new DomainError("gone", "activation_code_expired", "Ce code a expiré (60 jours) : présentez une nouvelle demande d'adhésion.") };
+      return {
+        ok: false,
+        error: new DomainError("gone", "activation_code_expired", "Ce code a expiré (60 jours) : présentez une nouvelle demande d'adhésion."),
+      };
     }
     if (!a.code_hash || !safeEqual(hashCode(ACTIVATION, id, code), a.code_hash)) {
       const attempts = a.code_attempts + 1;
       const attemptsLeft = ADHESION_RULES.maxCodeAttempts - attempts;
-      await repo.updateAdhesion(tx, id, attemptsLeft <= 0 ? { code_attempts: attempts, status: "voided", ended_at: now, code_hash: null } : { code_attempts: attempts });
+      await repo.updateAdhesion(
+        tx,
+        id,
+        attemptsLeft <= 0 ? { code_attempts: attempts, status: "voided", ended_at: now, code_hash: null } : { code_attempts: attempts },
+      );
       await appendJournal(tx, now, { actor, action: "adhesion.code_rejected", subject: { type: "adhesion", id }, data: { attemptsLeft } });
       if (attemptsLeft <= 0) {
         await voidPendingLettersOf(tx, id);
-        return { ok: false, error: new DomainError("gone", "activation_code_voided", "Code incorrect pour la 5e fois : il est annulé. Présentez une nouvelle demande d'adhésion.") };
+        return {
+          ok: false,
+          error: new DomainError(
+            "gone",
+            "activation_code_voided",
+            "Code incorrect pour la 5e fois : il est annulé. Présentez une nouvelle demande d'adhésion.",
+          ),
+        };
       }
       return { ok: false, error: new DomainError("refused", "invalid_activation_code", "Code d'activation incorrect.", { attemptsLeft }) };
     }
@@ -361,7 +331,8 @@ export async function cancelAdhesion(deps: AdhesionsDeps, spaceId: string, id: s
   const verdict = await deps.db.transaction().execute(async (tx): Promise<Verdict> => {
     const a = await repo.lockAdhesion(tx, id);
     if (!a || a.space_id !== spaceId) return { ok: false, error: errors.adhesionNotFound() };
-    if (!repo.PENDING.includes(a.status)) return { ok: false, error: new DomainError("conflict", "adhesion_not_pending", "Seule une demande en cours peut être annulée.") };
+    if (!repo.PENDING.includes(a.status))
+      return { ok: false, error: new DomainError("conflict", "adhesion_not_pending", "Seule une demande en cours peut être annulée.") };
     await repo.updateAdhesion(tx, id, { status: "cancelled", ended_at: now, code_hash: null, opposition_hash: null });
     await voidPendingLettersOf(tx, id);
     await appendJournal(tx, now, { actor: { kind: "person", id: spaceId }, action: "adhesion.cancelled", subject: { type: "adhesion", id } });
@@ -375,13 +346,13 @@ export async function expireAdhesions(deps: Pick<AdhesionsDeps, "db" | "clock">)
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (tx) => {
     const ended = await repo.expireStale(tx, now, ADHESION_RULES.linkValidityMs);
-    for (const a of ended) await appendJournal(tx, now, { actor: { kind: "system" }, action: "adhesion.expired", subject: { type: "adhesion", id: a.id }, data: { siren: a.siren } });
+    for (const a of ended)
+      await appendJournal(tx, now, {
+        actor: { kind: "system" },
+        action: "adhesion.expired",
+        subject: { type: "adhesion", id: a.id },
+        data: { siren: a.siren },
+      });
     return ended.length;
   });
 }
-
-/** The quality declared on some adhesions (who is the legal representative among administrators). */
-export async function adhesionQualities(db: Kysely<DB> | Tx, ids: string[]): Promise<Map<string, Quality>> {
-  return new Map((await repo.findQualities(db, ids)).map((a) => [a.id, a.quality]));
-}
-

@@ -15,28 +15,38 @@ export async function createSimplifiedSpace(deps: AdhesionsDeps, input: CreateSp
   if (await repo.hasActiveAdhesion(deps.db, input.siren)) throw errors.companyAlreadyAdhered(input.siren);
   const connectionEmail = normaliseEmail(input.connectionEmail);
   const companyEmail = normaliseEmail(input.companyEmail);
-  assertPasswordAccepted(input.password, { email: connectionEmail, siren: input.siren, companyName: company.name, firstName: input.firstName, lastName: input.lastName });
+  assertPasswordAccepted(input.password, {
+    email: connectionEmail,
+    siren: input.siren,
+    companyName: company.name,
+    firstName: input.firstName,
+    lastName: input.lastName,
+  });
   const now = deps.clock.now();
   await assertLetterQuota(deps.db, input.siren, now);
   const passwordHash = await deps.hasher.hash(input.password);
   const taken = { status: "pending_email_verification", created: false } as const;
-  return inCreationTransaction<PendingSpace & { adhesionId?: string }>(deps.db, async (tx) => {
-    // The code verifies the connection address unless the company-address link will do it (same address, and a
-    // link is indeed sent: the company has no verified address yet).
-    const linkWillVerify = connectionEmail === companyEmail && !(await repo.findCompanyEmail(tx, input.siren));
-    const space = await openPendingSpace(tx, now, { ...input, passwordHash, sendVerificationCode: !linkWillVerify, publicUrl: deps.publicUrl });
-    // An address that already has a space: its owner was told; no adhesion (and no letter) for whoever asked.
-    if (!space.created) return taken;
-    const adhesion = await openAdhesion(
-      tx,
-      deps,
-      now,
-      space.spaceId,
-      `${input.firstName.trim()} ${input.lastName.trim()}`,
-      "simplified",
-      { siren: input.siren, quality: "legal_representative", services: [...SERVICE_CODES], companyEmail },
-      company,
-    );
-    return { ...space, adhesionId: adhesion.id };
-  }, () => taken);
+  return inCreationTransaction<PendingSpace & { adhesionId?: string }>(
+    deps.db,
+    async (tx) => {
+      // The code verifies the connection address unless the company-address link will do it (same address, and a
+      // link is indeed sent: the company has no verified address yet).
+      const linkWillVerify = connectionEmail === companyEmail && !(await repo.findCompanyEmail(tx, input.siren));
+      const space = await openPendingSpace(tx, now, { ...input, passwordHash, sendVerificationCode: !linkWillVerify, publicUrl: deps.publicUrl });
+      // An address that already has a space: its owner was told; no adhesion (and no letter) for whoever asked.
+      if (!space.created) return taken;
+      const adhesion = await openAdhesion(
+        tx,
+        deps,
+        now,
+        space.spaceId,
+        `${input.firstName.trim()} ${input.lastName.trim()}`,
+        "simplified",
+        { siren: input.siren, quality: "legal_representative", services: [...SERVICE_CODES], companyEmail },
+        company,
+      );
+      return { ...space, adhesionId: adhesion.id };
+    },
+    () => taken,
+  );
 }

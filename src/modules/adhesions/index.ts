@@ -1,19 +1,26 @@
-export {
-  requestAdhesion,
-  listAdhesions,
-  getAdhesion,
-  activateAdhesion,
-  cancelAdhesion,
-  expireAdhesions,
-  adhesionQualities,
-  ADHESION_RULES,
-  type AdhesionsDeps,
-  type AdhesionView,
-} from "./adhesions.service.js";
+export { requestAdhesion, activateAdhesion, cancelAdhesion, expireAdhesions, ADHESION_RULES, type AdhesionsDeps } from "./adhesions.service.js";
+export { listAdhesions, getAdhesion, adhesionQualities, type AdhesionView } from "./adhesions.views.js";
 export { createSimplifiedSpace } from "./adhesions.simplified.js";
 export { companyDesk, reissueLetter, cancelAdhesionByAgent, opposeAdhesion, queueOfficeActionNotices } from "./adhesions.desk.js";
-export { describeCompanyEmailLink, confirmCompanyEmail, requestCompanyEmailChange, companyEmailOf, companyEmailsOf, companiesWithMessagerie } from "./adhesions.email.js";
-export { TAX_CODES, type TaxCode, SERVICE_CATALOGUE, SERVICE_CODES, serviceLabel, orderedServices, QUALITY_LABELS, type ServiceCode, type Quality } from "./adhesions.catalogue.js";
+export {
+  describeCompanyEmailLink,
+  confirmCompanyEmail,
+  requestCompanyEmailChange,
+  companyEmailOf,
+  companyEmailsOf,
+  companiesWithMessagerie,
+} from "./adhesions.email.js";
+export {
+  TAX_CODES,
+  type TaxCode,
+  SERVICE_CATALOGUE,
+  SERVICE_CODES,
+  serviceLabel,
+  orderedServices,
+  QUALITY_LABELS,
+  type ServiceCode,
+  type Quality,
+} from "./adhesions.catalogue.js";
 export type { RightsPort } from "./adhesions.ports.js";
 export { adhesionsRoutes } from "./adhesions.routes.js";
 export { adhesionBatchRoutes } from "./adhesions.batch.routes.js";

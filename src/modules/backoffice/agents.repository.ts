@@ -11,7 +11,10 @@ export async function findAgentById(db: Executor, id: string) {
 
 export async function insertAgent(db: Executor, row: NewRow<"agents">, services: string[]): Promise<void> {
   await db.insertInto("agents").values(row).execute();
-  await db.insertInto("agent_services").values(services.map((s) => ({ agent_id: row.id, service_code: s }))).execute();
+  await db
+    .insertInto("agent_services")
+    .values(services.map((s) => ({ agent_id: row.id, service_code: s })))
+    .execute();
 }
 
 /** Records the TOTP step just used, only if it is newer (two concurrent sign-ins cannot both use one code). */
@@ -47,7 +50,12 @@ export async function agentNames(db: Executor, ids: string[]): Promise<Map<strin
 }
 
 export async function isMemberOf(db: Executor, agentId: string, serviceCode: string): Promise<boolean> {
-  const row = await db.selectFrom("agent_services").select("agent_id").where("agent_id", "=", agentId).where("service_code", "=", serviceCode).executeTakeFirst();
+  const row = await db
+    .selectFrom("agent_services")
+    .select("agent_id")
+    .where("agent_id", "=", agentId)
+    .where("service_code", "=", serviceCode)
+    .executeTakeFirst();
   return row !== undefined;
 }
 
@@ -63,6 +71,13 @@ export async function agentsOfServices(db: Executor, services: string[]) {
     .execute();
 }
 
+/** The subjects of campaigns, for the letters they sent (the adhesion desk names a campaign letter by its subject). */
+export async function campaignSubjects(db: Executor, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom("campaigns").select(["id", "subject"]).where("id", "in", ids).execute();
+  return new Map(rows.map((r) => [r.id, r.subject]));
+}
+
 // Answer templates ---------------------------------------------------------------------------------------------------
 
 export async function templatesOf(db: Executor, services: string[]) {
@@ -76,6 +91,11 @@ export async function insertTemplate(db: Executor, row: NewRow<"answer_templates
 
 export async function findTemplate(db: Executor, id: string) {
   return db.selectFrom("answer_templates").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+/** The template as now stored, or undefined when it is gone. */
+export async function updateTemplate(db: Executor, id: string, values: { title: string; body: string }) {
+  return db.updateTable("answer_templates").set(values).where("id", "=", id).returningAll().executeTakeFirst();
 }
 
 export async function deleteTemplate(db: Executor, id: string): Promise<void> {

@@ -16,7 +16,14 @@ export type AgentsDeps = { db: Kysely<DB>; clock: Clock; hasher: PasswordHasher;
 
 export type AgentView = { id: string; email: string; name: string; isSupervisor: boolean; services: { code: string; name: string; type: string }[] };
 
-export type CreateAgentInput = { email: string; name: string; services: string[]; isSupervisor: boolean; password?: string | undefined; totpSecret?: string | undefined };
+export type CreateAgentInput = {
+  email: string;
+  name: string;
+  services: string[];
+  isSupervisor: boolean;
+  password?: string | undefined;
+  totpSecret?: string | undefined;
+};
 
 /**
  * Creates an agent (operator command). A password and a TOTP secret are generated when not given; they are
@@ -76,8 +83,7 @@ async function agentView(db: Kysely<DB>, agent: { id: string; email: string; nam
   return { id: agent.id, email: agent.email, name: agent.name, isSupervisor: agent.is_supervisor, services: await repo.listAgentServices(db, agent.id) };
 }
 
-const invalidAgentCredentials = () =>
-  new DomainError("unauthenticated", "invalid_credentials", "Adresse électronique, mot de passe ou code TOTP incorrect.");
+const invalidAgentCredentials = () => new DomainError("unauthenticated", "invalid_credentials", "Adresse électronique, mot de passe ou code TOTP incorrect.");
 
 /** Back-office sign-in: password and TOTP always (product §13), same generic error for every failure. */
 export async function signInAgent(deps: AgentsDeps, input: { email: string; password: string; totp: string; ip: string }) {
@@ -102,7 +108,12 @@ export async function signInAgent(deps: AgentsDeps, input: { email: string; pass
   await clearFailures(deps.db, "agent", email);
   const opened = await deps.db.transaction().execute(async (tx) => {
     const s = await openSession(tx, "agent", agent.id, now);
-    await appendJournal(tx, now, { actor: { kind: "agent", id: agent.id }, action: "agent_session.signed_in", subject: { type: "agent", id: agent.id }, data: { ip: input.ip } });
+    await appendJournal(tx, now, {
+      actor: { kind: "agent", id: agent.id },
+      action: "agent_session.signed_in",
+      subject: { type: "agent", id: agent.id },
+      data: { ip: input.ip },
+    });
     return s;
   });
   return { ...opened, agent: await agentView(deps.db, agent) };
@@ -116,7 +127,11 @@ export async function getAgent(deps: Pick<AgentsDeps, "db">, session: Session): 
 
 export async function journalAgentSignOut(deps: Pick<AgentsDeps, "db" | "clock">, session: Session): Promise<void> {
   await deps.db.transaction().execute((tx) =>
-    appendJournal(tx, deps.clock.now(), { actor: { kind: "agent", id: session.subjectId }, action: "agent_session.signed_out", subject: { type: "agent", id: session.subjectId } }),
+    appendJournal(tx, deps.clock.now(), {
+      actor: { kind: "agent", id: session.subjectId },
+      action: "agent_session.signed_out",
+      subject: { type: "agent", id: session.subjectId },
+    }),
   );
 }
 

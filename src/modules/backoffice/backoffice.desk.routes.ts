@@ -1,11 +1,13 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { routesPlugin } from "../../platform/http/routes.js";
 import { requireAgent } from "../../platform/http/auth.js";
 import { instant } from "../../platform/http/codecs.js";
 import { parisDayEnd, parisDayStart } from "../../platform/paris.js";
 import { sirenField } from "../spaces/index.js";
 import { LIMITS, STATUSES } from "../requests/index.js";
 import * as bo from "./backoffice.service.js";
+import * as templates from "./backoffice.templates.js";
 import { day, errors, idParams, serviceRef, text } from "./backoffice.schemas.js";
 
 /** The adhesion desk (OPALE), the supervisors' dashboard and the answer templates (api.md, prefix /api/v1/backoffice). */
@@ -13,7 +15,7 @@ import { day, errors, idParams, serviceRef, text } from "./backoffice.schemas.js
 const byStatus = z.object({ received: z.number(), in_progress: z.number(), awaiting_user: z.number(), answered: z.number() });
 
 const person = z.object({ name: z.string(), connectionEmail: z.string() });
-/** The adhesion desk of a company (OPALE): every field declared, in camelCase, dates as instants. */
+/** The adhesion desk of a company (OPALE): every field declared, in camelCase, dates as instants; letters newest first. */
 const deskSchema = z.object({
   company: z.object({ siren: z.string(), name: z.string(), isActive: z.boolean() }),
   adhesions: z.array(
@@ -30,7 +32,19 @@ const deskSchema = z.object({
     }),
   ),
   letters: z.array(
-    z.object({ id: z.uuid(), adhesionId: z.uuid(), number: z.string(), kind: z.string(), status: z.string(), editedAt: instant, printedAt: instant.nullable(), postedAt: instant.nullable(), returnedAt: instant.nullable() }),
+    z.object({
+      id: z.uuid(),
+      adhesionId: z.uuid().nullable().describe("null for a letter of a campaign or a notice"),
+      campaign: z.object({ id: z.uuid(), subject: z.string() }).nullable().describe("the campaign that sent it, if any"),
+      number: z.string(),
+      kind: z.string(),
+      status: z.string(),
+      addressLines: z.array(z.string()).describe("the postal address the letter was sent to, line by line"),
+      editedAt: instant,
+      printedAt: instant.nullable(),
+      postedAt: instant.nullable(),
+      returnedAt: instant.nullable(),
+    }),
   ),
   rights: z.array(
     z.object({
@@ -46,13 +60,39 @@ const deskSchema = z.object({
     }),
   ),
   oppositions: z.array(z.object({ id: z.uuid(), adhesionId: z.uuid(), requester: person, createdAt: instant })),
-  alerts: z.array(z.object({ id: z.uuid(), kind: z.string(), serviceCode: z.string().nullable(), adhesionId: z.uuid().nullable(), data: z.record(z.string(), z.unknown()), createdAt: instant, handledAt: instant.nullable() })),
-  requests: z.array(z.object({ id: z.uuid(), reference: z.string(), subject: z.string(), status: z.enum(STATUSES), tax: z.string(), nature: z.string(), service: serviceRef, receivedAt: instant })),
+  alerts: z.array(
+    z.object({
+      id: z.uuid(),
+      kind: z.string(),
+      serviceCode: z.string().nullable(),
+      adhesionId: z.uuid().nullable(),
+      data: z.record(z.string(), z.unknown()),
+      createdAt: instant,
+      handledAt: instant.nullable(),
+    }),
+  ),
+  requests: z.array(
+    z.object({
+      id: z.uuid(),
+      reference: z.string(),
+      subject: z.string(),
+      status: z.enum(STATUSES),
+      tax: z.string(),
+      nature: z.string(),
+      service: serviceRef,
+      receivedAt: instant,
+    }),
+  ),
 });
 
+/** A template as the back office lists it. */
+const template = z.object({ id: z.uuid(), serviceCode: z.string(), title: z.string(), body: z.string(), createdAt: instant });
+/** What a supervisor writes: a title, and a text whose line endings are normalised (placeholders checked: 422). */
+const templateFields = { title: text(120, "le titre"), body: text(LIMITS.bodyMax, "le texte du modèle") };
+const serviceCode = z.string().min(1, "le service est obligatoire").max(32, "32 caractères au plus");
 
 export function deskRoutes(deps: bo.BackofficeDeps): FastifyPluginAsyncZod {
-  return async (app) => {
+  return routesPlugin((app) => {
     const scope = (req: Parameters<typeof requireAgent>[0]) => bo.scopeOf(deps, requireAgent(req));
 
     app.get(
@@ -125,7 +165,7 @@ export function deskRoutes(deps: bo.BackofficeDeps): FastifyPluginAsyncZod {
       {
         schema: {
           tags: ["backoffice"],
-          summary: "Dashboard of a service (supervisors): daily received / answered, backlog, first-answer times, overdue",
+          summary: "Dashboard of a service (supervisors): daily received / answered, backlog, first-answer times, overdue, figures per agent",
           security: [{ agentSession: [] }],
           querystring: period,
           response: {
@@ -139,6 +179,16 @@ export function deskRoutes(deps: bo.BackofficeDeps): FastifyPluginAsyncZod {
               backlog: byStatus,
               overdue: z.number(),
               firstAnswer: z.object({ count: z.number(), medianHours: z.number().nullable(), p90Hours: z.number().nullable() }),
+              agents: z
+                .array(
+                  z.object({
+                    agent: z.object({ id: z.uuid(), displayName: z.string() }),
+                    answered: z.number().int().describe("requests of the service whose first answer this agent wrote in the period"),
+                    medianFirstAnswerHours: z.number().nullable().describe("median hours from receipt to that first answer; null when he wrote none"),
+                    openAssigned: z.number().int().describe("open requests of the service assigned to him now"),
+                  }),
+                )
+                .describe("every agent of the service, by name, and whoever else answered its requests in the period"),
             }),
             ...errors(400, 401, 404),
           },
@@ -181,14 +231,14 @@ export function deskRoutes(deps: bo.BackofficeDeps): FastifyPluginAsyncZod {
           querystring: z.object({ service: z.string().max(32).optional() }),
           response: {
             200: z.object({
-              items: z.array(z.object({ id: z.uuid(), serviceCode: z.string(), title: z.string(), body: z.string(), createdAt: instant })),
+              items: z.array(template),
               variables: z.record(z.string(), z.string()),
             }),
             ...errors(400, 401, 404),
           },
         },
       },
-      async (req) => ({ items: await bo.listTemplates(deps, await scope(req), req.query.service), variables: bo.TEMPLATE_VARIABLES }),
+      async (req) => ({ items: await templates.listTemplates(deps, await scope(req), req.query.service), variables: templates.TEMPLATE_VARIABLES }),
     );
 
     app.post(
@@ -198,11 +248,26 @@ export function deskRoutes(deps: bo.BackofficeDeps): FastifyPluginAsyncZod {
           tags: ["backoffice"],
           summary: "A new answer template for one of my services (supervisors)",
           security: [{ agentSession: [], csrf: [] }],
-          body: z.object({ serviceCode: z.string().min(1).max(32), title: text(120, "le titre"), body: text(LIMITS.bodyMax, "le modèle") }),
-          response: { 201: z.object({ id: z.uuid(), serviceCode: z.string(), title: z.string(), body: z.string(), createdAt: instant }), ...errors(400, 401, 403, 404, 409, 422) },
+          body: z.object({ serviceCode, ...templateFields }),
+          response: { 201: template, ...errors(400, 401, 403, 404, 409, 422) },
         },
       },
-      async (req, reply) => reply.status(201).send(await bo.createTemplate(deps, await scope(req), req.body)),
+      async (req, reply) => reply.status(201).send(await templates.createTemplate(deps, await scope(req), req.body)),
+    );
+
+    app.put(
+      "/api/v1/backoffice/templates/:id",
+      {
+        schema: {
+          tags: ["backoffice"],
+          summary: "Edit an answer template of my service: its title and text (supervisors; the service stays)",
+          security: [{ agentSession: [], csrf: [] }],
+          params: idParams,
+          body: z.object({ ...templateFields, serviceCode: serviceCode.optional() }),
+          response: { 200: template, ...errors(400, 401, 403, 404, 409, 422) },
+        },
+      },
+      async (req) => templates.updateTemplate(deps, await scope(req), req.params.id, req.body),
     );
 
     app.delete(
@@ -217,9 +282,9 @@ export function deskRoutes(deps: bo.BackofficeDeps): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        await bo.deleteTemplate(deps, await scope(req), req.params.id);
+        await templates.deleteTemplate(deps, await scope(req), req.params.id);
         return reply.status(204).send(null);
       },
     );
-  };
+  });
 }

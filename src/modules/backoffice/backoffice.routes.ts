@@ -8,8 +8,13 @@ import type { BackofficeDeps } from "./backoffice.service.js";
 import type { EventHub, UploadsDeps } from "../requests/index.js";
 import { workRoutes } from "./backoffice.work.routes.js";
 import { deskRoutes } from "./backoffice.desk.routes.js";
+import { presenceRoutes } from "./backoffice.presence.routes.js";
+import { requestPageRoutes } from "./backoffice.request.routes.js";
+import { viewsRoutes } from "./backoffice.views.js";
+import { bulkRoutes } from "./backoffice.bulk.js";
 
-export type BackofficeRoutesDeps = service.AgentsDeps & BackofficeDeps & { cookies: CookieNames; secureCookies: boolean; signInRatePerMinute: number; events: EventHub; uploads: UploadsDeps };
+export type BackofficeRoutesDeps = service.AgentsDeps &
+  BackofficeDeps & { cookies: CookieNames; secureCookies: boolean; signInRatePerMinute: number; events: EventHub; uploads: UploadsDeps };
 
 const agentSchema = z.object({
   id: z.uuid(),
@@ -70,6 +75,10 @@ export function backofficeRoutes(deps: BackofficeRoutesDeps): FastifyPluginAsync
 
     await app.register(workRoutes(deps));
     await app.register(deskRoutes(deps));
+    await app.register(presenceRoutes(deps));
+    await app.register(requestPageRoutes(deps));
+    await app.register(viewsRoutes(deps));
+    await app.register(bulkRoutes(deps));
 
     app.delete(
       "/api/v1/backoffice/session",

@@ -9,10 +9,11 @@ import {
   extendLegalDeadline,
   detailSchema,
   LIMITS,
-  NATURE_CODES,
   ALL_NATURE_CODES,
   postAgentMessage,
   queue,
+  QUEUE_ORIGINS,
+  QUEUE_SORTS,
   queueCounts,
   searchForAgent,
   openAttachmentForAgent,
@@ -31,9 +32,11 @@ import { TAX_CODES } from "../adhesions/index.js";
 import * as bo from "./backoffice.service.js";
 import { errors, idParams, serviceRef, text } from "./backoffice.schemas.js";
 
-
 const version = z.number().int().min(1);
-const flag = z.enum(["true", "false"]).transform((v) => v === "true").optional();
+const flag = z
+  .enum(["true", "false"])
+  .transform((v) => v === "true")
+  .optional();
 const agentRef = z.object({ id: z.uuid(), name: z.string() });
 const segments = z.array(z.object({ text: z.string(), match: z.boolean() }));
 
@@ -55,7 +58,8 @@ const queueItem = z.object({
   assignee: agentRef.nullable(),
   unreadCount: z.number().int(),
   version: z.number().int(),
-  origin: z.enum(["company", "administration"]),
+  /** `campaign`: a thread of a campaign (whatever its origin). */
+  origin: z.enum(QUEUE_ORIGINS),
 });
 
 const countsSchema = z.object({
@@ -77,13 +81,27 @@ const agentDetail = detailSchema.extend({
     siren: z.string(),
     name: z.string(),
     address: z.string().nullable(),
-    adhesions: z.array(z.object({ id: z.uuid(), status: z.string(), origin: z.string(), services: z.array(z.string()), requester: z.string(), createdAt: instant, activatedAt: instant.nullable() })),
+    adhesions: z.array(
+      z.object({
+        id: z.uuid(),
+        status: z.string(),
+        origin: z.string(),
+        services: z.array(z.string()),
+        requester: z.string(),
+        createdAt: instant,
+        activatedAt: instant.nullable(),
+      }),
+    ),
     representatives: z.array(z.object({ name: z.string(), service: z.string(), role: z.string(), taxScope: z.array(z.string()).nullable() })),
     oppositions: z.number().int(),
   }),
-  otherRequests: z.array(z.object({ id: z.uuid(), reference: z.string(), subject: z.string(), status: z.enum(STATUSES), tax: z.string(), receivedAt: instant })),
+  otherRequests: z.array(
+    z.object({ id: z.uuid(), reference: z.string(), subject: z.string(), status: z.enum(STATUSES), tax: z.string(), receivedAt: instant }),
+  ),
   templates: z.array(z.object({ id: z.uuid(), title: z.string(), body: z.string() })),
   colleagues: z.array(agentRef),
+  /** Who opened the request: one line per agent, how many times, the latest (the journal keeps each opening). */
+  openings: z.array(z.object({ agent: z.object({ id: z.string(), displayName: z.string() }), count: z.number().int(), lastAt: instant })),
   transferTargets: z.array(z.object({ code: z.string(), name: z.string(), type: z.string() })),
   /** For a thread the administration opened: who of the company side first read it and who acknowledged it, when. */
   companySide: z.object({
@@ -106,7 +124,9 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
       {
         schema: {
           tags: ["backoffice"],
-          summary: "The queue of my services, by deadline (keyset pagination)",
+          summary: "The queue of my services, sorted by deadline, date received, last activity or company (keyset pagination)",
+          description:
+            "Without `origin`, every request but the campaign threads the company has not answered. `q`: words (text, messages, company name), a SIREN or a partial reference.",
           security: [{ agentSession: [] }],
           querystring: z.object({
             service: z.string().max(32).optional(),
@@ -119,7 +139,10 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
             dueSoon: flag,
             siren: sirenField.optional(),
             q: z.string().max(200).optional(),
-            cursor: z.string().max(200).optional(),
+            origin: z.enum(QUEUE_ORIGINS, { error: "Origine : entreprise, administration ou campagne" }).optional(),
+            sort: z.enum(QUEUE_SORTS, { error: "Tri : échéance, réception, dernière activité ou entreprise" }).optional(),
+            order: z.enum(["asc", "desc"], { error: "Ordre : croissant ou décroissant" }).optional(),
+            cursor: z.string().max(800).optional(),
             limit: z.coerce.number().int().min(1).max(100).default(25),
           }),
           response: { 200: z.object({ items: z.array(queueItem), nextCursor: z.string().nullable() }), ...errors(400, 401, 404) },
@@ -138,13 +161,14 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
       {
         schema: {
           tags: ["backoffice"],
-          summary: "Counts of the open requests of my services: per state, overdue, due soon, unassigned, mine",
+          summary:
+            "Counts of the open requests of my services, of an origin or of those the queue shows by default: per state, overdue, due soon, unassigned, mine",
           security: [{ agentSession: [] }],
-          querystring: z.object({ service: z.string().max(32).optional() }),
+          querystring: z.object({ service: z.string().max(32).optional(), origin: z.enum(QUEUE_ORIGINS).optional() }),
           response: { 200: countsSchema, ...errors(400, 401, 404) },
         },
       },
-      async (req) => queueCounts(deps.requests, await scope(req), req.query.service),
+      async (req) => queueCounts(deps.requests, await scope(req), req.query.service, req.query.origin),
     );
 
     app.get(
@@ -170,7 +194,10 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
           security: [{ agentSession: [], csrf: [] }],
           params: idParams,
           body: z.object({ agentId: z.uuid().nullable(), version }),
-          response: { 200: z.object({ assigneeId: z.uuid().nullable(), status: z.enum(STATUSES), version: z.number().int() }), ...errors(400, 401, 403, 404, 409, 422) },
+          response: {
+            200: z.object({ assigneeId: z.uuid().nullable(), status: z.enum(STATUSES), version: z.number().int() }),
+            ...errors(400, 401, 403, 404, 409, 422),
+          },
         },
       },
       async (req) => bo.assign(deps, await scope(req), req.params.id, req.body),
@@ -208,7 +235,10 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
           security: [{ agentSession: [], csrf: [] }],
           params: idParams,
           body: z.object({ body: text(5_000, "la note") }),
-          response: { 201: z.object({ id: z.uuid(), agentId: z.uuid(), serviceCode: z.string(), body: z.string(), createdAt: instant }), ...errors(400, 401, 403, 404) },
+          response: {
+            201: z.object({ id: z.uuid(), agentId: z.uuid(), serviceCode: z.string(), body: z.string(), createdAt: instant }),
+            ...errors(400, 401, 403, 404),
+          },
         },
       },
       async (req, reply) => reply.status(201).send(await addNote(deps.requests, await scope(req), req.params.id, req.body.body)),
@@ -297,7 +327,11 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
           tags: ["backoffice"],
           summary: "French full-text search over references, subjects and messages of my services, ranked, with excerpts",
           security: [{ agentSession: [] }],
-          querystring: z.object({ q: z.string().min(1).max(200), service: z.string().max(32).optional(), limit: z.coerce.number().int().min(1).max(50).default(20) }),
+          querystring: z.object({
+            q: z.string().min(1).max(200),
+            service: z.string().max(32).optional(),
+            limit: z.coerce.number().int().min(1).max(50).default(20),
+          }),
           response: {
             200: z.object({
               items: z.array(
@@ -327,7 +361,6 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
       async (req) => searchForAgent(deps.requests, await scope(req), req.query.q, req.query.service, req.query.limit),
     );
 
-
     app.get(
       "/api/v1/backoffice/events",
       {
@@ -345,4 +378,3 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
     );
   };
 }
-

@@ -1,4 +1,5 @@
 import { createReadStream, statSync } from "node:fs";
+import { pipeline } from "node:stream/promises";
 import { parse } from "csv-parse";
 import type { Executor } from "../../platform/db/database.js";
 import type { NewRow } from "../../platform/db/schema.js";
@@ -38,7 +39,9 @@ async function streamCsv(
   }
   const input = createReadStream(file);
   // Records come as arrays (much cheaper than one object of 35 keys per row); only the columns used are picked.
-  const parser = input.pipe(parse({ relax_column_count: true, skip_empty_lines: true, info: true, bom: true }));
+  const parser = parse({ relax_column_count: true, skip_empty_lines: true, info: true, bom: true });
+  // A read error of the file reaches the parser, and so the loop below: never an 'error' event nobody listens to.
+  pipeline(input, parser).catch(() => undefined);
   let columns: { name: string; index: number }[] | undefined;
   const pick = (values: string[]): CsvRecord => {
     const record: CsvRecord = {};
@@ -144,23 +147,30 @@ function checkUnite(r: CsvRecord): { ok: true } | { ok: false; reason: string } 
 
 /** Imports (or updates in place) legal units from a StockUniteLegale CSV file. */
 export async function importUnitesLegales(db: Executor, file: string, now: Date, onProgress?: ImportProgress): Promise<ImportReport> {
-  return streamCsv(file, UNITE_LEGALE_COLUMNS, 2_000, checkUnite, async (records) => {
-    const rows: NewRow<"companies">[] = records.map((r) => ({
-      siren: r.siren!,
-      name: legalUnitName(r)!,
-      acronym: nullIfEmpty(r.sigleUniteLegale),
-      legal_form: nullIfEmpty(r.categorieJuridiqueUniteLegale),
-      is_active: r.etatAdministratifUniteLegale === "A",
-      diffusion: nullIfEmpty(r.statutDiffusionUniteLegale) ?? "O",
-      head_office_nic: nullIfEmpty(r.nicSiegeUniteLegale),
-      legal_rep_first_name: null,
-      legal_rep_last_name: null,
-      updated_at: now,
-    }));
-    // A file may list a SIREN twice; the last line wins, as a re-import would.
-    const unique = [...new Map(rows.map((row) => [row.siren, row])).values()];
-    await repo.upsertCompanies(db, unique);
-  }, onProgress);
+  return streamCsv(
+    file,
+    UNITE_LEGALE_COLUMNS,
+    2_000,
+    checkUnite,
+    async (records) => {
+      const rows: NewRow<"companies">[] = records.map((r) => ({
+        siren: r.siren!,
+        name: legalUnitName(r)!,
+        acronym: nullIfEmpty(r.sigleUniteLegale),
+        legal_form: nullIfEmpty(r.categorieJuridiqueUniteLegale),
+        is_active: r.etatAdministratifUniteLegale === "A",
+        diffusion: nullIfEmpty(r.statutDiffusionUniteLegale) ?? "O",
+        head_office_nic: nullIfEmpty(r.nicSiegeUniteLegale),
+        legal_rep_first_name: null,
+        legal_rep_last_name: null,
+        updated_at: now,
+      }));
+      // A file may list a SIREN twice; the last line wins, as a re-import would.
+      const unique = [...new Map(rows.map((row) => [row.siren, row])).values()];
+      await repo.upsertCompanies(db, unique);
+    },
+    onProgress,
+  );
 }
 
 /** Columns of StockEtablissement the product needs (formats.md). */
@@ -203,32 +213,39 @@ function checkEtablissement(r: CsvRecord): { ok: true } | { ok: false; reason: s
 
 /** Imports (or updates in place) establishments from a StockEtablissement CSV file. */
 export async function importEtablissements(db: Executor, file: string, now: Date, onProgress?: ImportProgress): Promise<ImportReport> {
-  return streamCsv(file, ETABLISSEMENT_COLUMNS, 2_000, checkEtablissement, async (records) => {
-    const rows: NewRow<"establishments">[] = records.map((r) => ({
-      siret: r.siret!,
-      siren: r.siren!,
-      nic: r.nic!,
-      is_head_office: r.etablissementSiege === "true",
-      is_active: r.etatAdministratifEtablissement === "A",
-      address_complement: nullIfEmpty(r.complementAdresseEtablissement),
-      street_number: nullIfEmpty(r.numeroVoieEtablissement),
-      street_repetition: nullIfEmpty(r.indiceRepetitionEtablissement),
-      street_type: nullIfEmpty(r.typeVoieEtablissement),
-      street_name: nullIfEmpty(r.libelleVoieEtablissement),
-      special_distribution: nullIfEmpty(r.distributionSpecialeEtablissement),
-      postal_code: nullIfEmpty(r.codePostalEtablissement),
-      commune_name: nullIfEmpty(r.libelleCommuneEtablissement),
-      commune_code: nullIfEmpty(r.codeCommuneEtablissement),
-      cedex_code: nullIfEmpty(r.codeCedexEtablissement),
-      cedex_name: nullIfEmpty(r.libelleCedexEtablissement),
-      foreign_country_code: nullIfEmpty(r.codePaysEtrangerEtablissement),
-      foreign_country_name: nullIfEmpty(r.libellePaysEtrangerEtablissement),
-      foreign_commune_name: nullIfEmpty(r.libelleCommuneEtrangerEtablissement),
-      updated_at: now,
-    }));
-    const unique = [...new Map(rows.map((row) => [row.siret, row])).values()];
-    await repo.upsertEstablishments(db, unique);
-  }, onProgress);
+  return streamCsv(
+    file,
+    ETABLISSEMENT_COLUMNS,
+    2_000,
+    checkEtablissement,
+    async (records) => {
+      const rows: NewRow<"establishments">[] = records.map((r) => ({
+        siret: r.siret!,
+        siren: r.siren!,
+        nic: r.nic!,
+        is_head_office: r.etablissementSiege === "true",
+        is_active: r.etatAdministratifEtablissement === "A",
+        address_complement: nullIfEmpty(r.complementAdresseEtablissement),
+        street_number: nullIfEmpty(r.numeroVoieEtablissement),
+        street_repetition: nullIfEmpty(r.indiceRepetitionEtablissement),
+        street_type: nullIfEmpty(r.typeVoieEtablissement),
+        street_name: nullIfEmpty(r.libelleVoieEtablissement),
+        special_distribution: nullIfEmpty(r.distributionSpecialeEtablissement),
+        postal_code: nullIfEmpty(r.codePostalEtablissement),
+        commune_name: nullIfEmpty(r.libelleCommuneEtablissement),
+        commune_code: nullIfEmpty(r.codeCommuneEtablissement),
+        cedex_code: nullIfEmpty(r.codeCedexEtablissement),
+        cedex_name: nullIfEmpty(r.libelleCedexEtablissement),
+        foreign_country_code: nullIfEmpty(r.codePaysEtrangerEtablissement),
+        foreign_country_name: nullIfEmpty(r.libellePaysEtrangerEtablissement),
+        foreign_commune_name: nullIfEmpty(r.libelleCommuneEtrangerEtablissement),
+        updated_at: now,
+      }));
+      const unique = [...new Map(rows.map((row) => [row.siret, row])).values()];
+      await repo.upsertEstablishments(db, unique);
+    },
+    onProgress,
+  );
 }
 
 const SERVICE_TYPES = ["SIE", "SIP", "CDIF", "PCE", "CC"] as const;
@@ -242,7 +259,10 @@ function checkService(r: CsvRecord): { ok: true } | { ok: false; reason: string 
   for (const field of ["name", "address", "postalCode", "city"] as const) {
     if (!nullIfEmpty(r[field])) return { ok: false, reason: `champ ${field} vide (service ${r.code})` };
   }
-  const areas = (r.competence ?? "").split(";").map((a) => a.trim()).filter(Boolean);
+  const areas = (r.competence ?? "")
+    .split(";")
+    .map((a) => a.trim())
+    .filter(Boolean);
   const bad = areas.find((a) => !/^([0-9][0-9AB][0-9]{3}|[0-9][0-9AB]|9[78][0-9])$/.test(a));
   if (bad) return { ok: false, reason: `code de commune ou de département invalide « ${bad} » (service ${r.code})` };
   return { ok: true };
@@ -261,7 +281,10 @@ export async function importTaxServices(db: Executor, file: string, now: Date): 
           address: r.address!.trim(),
           postalCode: r.postalCode!.trim(),
           city: r.city!.trim(),
-          competence: (r.competence ?? "").split(";").map((a) => a.trim()).filter(Boolean),
+          competence: (r.competence ?? "")
+            .split(";")
+            .map((a) => a.trim())
+            .filter(Boolean),
         },
         now,
       );
@@ -275,10 +298,7 @@ export async function importLegalRepresentatives(db: Executor, file: string): Pr
     file,
     ["siren", "firstName", "lastName"],
     500,
-    (r) =>
-      isValidSiren(r.siren ?? "") && nullIfEmpty(r.lastName)
-        ? { ok: true }
-        : { ok: false, reason: `SIREN invalide ou nom vide (« ${r.siren} »)` },
+    (r) => (isValidSiren(r.siren ?? "") && nullIfEmpty(r.lastName) ? { ok: true } : { ok: false, reason: `SIREN invalide ou nom vide (« ${r.siren} »)` }),
     async (records) => {
       await repo.setLegalRepresentatives(
         db,

@@ -21,8 +21,20 @@ export async function upsertCompanies(db: Executor, rows: NewRow<"companies">[])
 }
 
 const ESTABLISHMENT_TEXT_COLUMNS = [
-  "address_complement", "street_number", "street_repetition", "street_type", "street_name", "special_distribution", "postal_code",
-  "commune_name", "commune_code", "cedex_code", "cedex_name", "foreign_country_code", "foreign_country_name", "foreign_commune_name",
+  "address_complement",
+  "street_number",
+  "street_repetition",
+  "street_type",
+  "street_name",
+  "special_distribution",
+  "postal_code",
+  "commune_name",
+  "commune_code",
+  "cedex_code",
+  "cedex_name",
+  "foreign_country_code",
+  "foreign_country_name",
+  "foreign_commune_name",
 ] as const;
 
 /** Inserts or updates establishments in one statement (one array per column, as for companies). */
@@ -113,7 +125,10 @@ export async function findCompetentService(db: Executor, type: string, communeCo
 }
 
 export async function countCompanies(db: Executor): Promise<number> {
-  const r = await db.selectFrom("companies").select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow();
+  const r = await db
+    .selectFrom("companies")
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
@@ -161,8 +176,8 @@ export async function listTaxServices(db: Executor) {
 }
 
 /**
- * Active companies whose head office lies in the given areas (communes or departments), by SIREN prefix or by a
- * part of their name, in SIREN order (keyset after `afterSiren`): the agent's pick of a company to write to.
+ * Active companies whose head office lies in the given areas (communes or departments), by SIREN prefix or by
+ * words of their name (each found, in any order), in SIREN order (keyset after `afterSiren`): the agent's pick of a company to write to.
  */
 export async function searchCompaniesInAreas(db: Executor, areas: string[], q: string, afterSiren: string | undefined, limit: number) {
   if (areas.length === 0) return [];
@@ -173,9 +188,12 @@ export async function searchCompaniesInAreas(db: Executor, areas: string[], q: s
     .innerJoin("establishments as e", (join) => join.onRef("e.siren", "=", "c.siren").on("e.is_head_office", "=", true).on("e.is_active", "=", true))
     .select(["c.siren", "c.name", "e.postal_code", "e.commune_name"])
     .where("c.is_active", "=", true)
-    .where(sql<boolean>`(e.commune_code = ANY(${areas}::text[]) OR (CASE WHEN e.commune_code ~ '^9[78]' THEN left(e.commune_code, 3) ELSE left(e.commune_code, 2) END) = ANY(${areas}::text[]))`);
+    .where(
+      sql<boolean>`(e.commune_code = ANY(${areas}::text[]) OR (CASE WHEN e.commune_code ~ '^9[78]' THEN left(e.commune_code, 3) ELSE left(e.commune_code, 2) END) = ANY(${areas}::text[]))`,
+    );
   if (/^\d{1,9}$/.test(digits)) query = query.where("c.siren", "like", `${digits}%`);
-  else if (term) query = query.where("c.name", "ilike", `%${term.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
+  else
+    for (const word of term.split(/\s+/).filter(Boolean).slice(0, 8)) query = query.where("c.name", "ilike", `%${word.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
   if (afterSiren) query = query.where("c.siren", ">", afterSiren);
   return query.orderBy("c.siren").limit(limit).execute();
 }

@@ -85,9 +85,13 @@ export async function getCompanies(db: Executor, sirens: string[]): Promise<Map<
         siren: r.siren,
         name: r.name,
         isActive: r.is_active,
-        addressLine: [[r.street_number, r.street_repetition, r.street_type, r.street_name].filter(Boolean).join(" "), [r.postal_code, r.commune_name].filter(Boolean).join(" ")]
-          .filter(Boolean)
-          .join(", ") || null,
+        addressLine:
+          [
+            [r.street_number, r.street_repetition, r.street_type, r.street_name].filter(Boolean).join(" "),
+            [r.postal_code, r.commune_name].filter(Boolean).join(" "),
+          ]
+            .filter(Boolean)
+            .join(", ") || null,
       },
     ]),
   );

@@ -25,7 +25,12 @@ export type CampaignInput = ThreadFields & { service?: string | undefined; fileN
 type Line = { line: number; siren: string; problem?: { code: string; message: string } };
 
 const tooManyLines = (n: number) =>
-  new DomainError("too_large", "too_many_lines", `${n} lignes : une campagne compte au plus ${CAMPAIGN_RULES.maxLines.toLocaleString("fr-FR")} SIREN. Découpez votre fichier.`, { lines: n, max: CAMPAIGN_RULES.maxLines });
+  new DomainError(
+    "too_large",
+    "too_many_lines",
+    `${n} lignes : une campagne compte au plus ${CAMPAIGN_RULES.maxLines.toLocaleString("fr-FR")} SIREN. Découpez votre fichier.`,
+    { lines: n, max: CAMPAIGN_RULES.maxLines },
+  );
 
 /** Reads the CSV of a campaign: a header naming a `siren` column (other columns ignored), commas or semicolons. */
 export function parseCampaignCsv(content: Buffer): Line[] {
@@ -40,9 +45,20 @@ export function parseCampaignCsv(content: Buffer): Line[] {
     const siren = raw.replace(/\s/g, "");
     const line = i + 2;
     if (!siren) return { line, siren: "", problem: { code: "blank_line", message: "Ligne vide : aucun SIREN." } };
-    if (!/^\d{9}$/.test(siren)) return { line, siren: raw.slice(0, 40), problem: { code: "invalid_siren", message: `« ${raw.slice(0, 40)} » n'est pas un SIREN : il comporte 9 chiffres.` } };
-    if (!isValidSiren(siren)) return { line, siren, problem: { code: "invalid_siren_key", message: `Le SIREN ${siren} est invalide : sa clé de contrôle ne correspond pas.` } };
-    if (seen.has(siren)) return { line, siren, problem: { code: "duplicate_line", message: `Le SIREN ${siren} figure déjà plus haut dans le fichier : l'entreprise ne recevra qu'un message.` } };
+    if (!/^\d{9}$/.test(siren))
+      return {
+        line,
+        siren: raw.slice(0, 40),
+        problem: { code: "invalid_siren", message: `« ${raw.slice(0, 40)} » n'est pas un SIREN : il comporte 9 chiffres.` },
+      };
+    if (!isValidSiren(siren))
+      return { line, siren, problem: { code: "invalid_siren_key", message: `Le SIREN ${siren} est invalide : sa clé de contrôle ne correspond pas.` } };
+    if (seen.has(siren))
+      return {
+        line,
+        siren,
+        problem: { code: "duplicate_line", message: `Le SIREN ${siren} figure déjà plus haut dans le fichier : l'entreprise ne recevra qu'un message.` },
+      };
     seen.add(siren);
     return { line, siren };
   });
@@ -61,7 +77,11 @@ function campaignService(agent: AgentScope, asked: string | undefined): string {
  * that concerns the message itself (placeholders, dates) is checked before anything is written: a refusal sends
  * nothing.
  */
-export async function submitCampaign(deps: CorrespondenceDeps, agent: AgentScope & { isSupervisor: boolean }, input: CampaignInput): Promise<{ campaignId: string }> {
+export async function submitCampaign(
+  deps: CorrespondenceDeps,
+  agent: AgentScope & { isSupervisor: boolean },
+  input: CampaignInput,
+): Promise<{ campaignId: string }> {
   if (!agent.isSupervisor) throw supervisorsOnly();
   const service = campaignService(agent, input.service);
   const now = deps.clock.now();
@@ -99,13 +119,22 @@ export async function submitCampaign(deps: CorrespondenceDeps, agent: AgentScope
       await sql`
         INSERT INTO campaign_recipients (campaign_id, line, siren, status, error_code, error_message)
         SELECT ${id}::uuid, l, s, CASE WHEN c IS NULL THEN 'pending' ELSE 'refused' END, c, m
-        FROM unnest(${part.map((l) => l.line)}::int[], ${part.map((l) => l.siren)}::text[], ${part.map((l) => l.problem?.code ?? null)}::text[], ${part.map((l) => l.problem?.message ?? null)}::text[]) AS t(l, s, c, m)`.execute(tx);
+        FROM unnest(${part.map((l) => l.line)}::int[], ${part.map((l) => l.siren)}::text[], ${part.map((l) => l.problem?.code ?? null)}::text[], ${part.map((l) => l.problem?.message ?? null)}::text[]) AS t(l, s, c, m)`.execute(
+        tx,
+      );
     }
     await appendJournal(tx, now, {
       actor: { kind: "agent", id: agent.id },
       action: "campaign.submitted",
       subject: { type: "campaign", id },
-      data: { service, lines: lines.length, refused: lines.filter((l) => l.problem).length, tax: input.tax, nature: input.nature, publishAt: publishAt.toISOString() },
+      data: {
+        service,
+        lines: lines.length,
+        refused: lines.filter((l) => l.problem).length,
+        tax: input.tax,
+        nature: input.nature,
+        publishAt: publishAt.toISOString(),
+      },
     });
     await enqueue(tx, publishAt, CAMPAIGN_RUN_KIND, { campaignId: id });
   });
@@ -114,7 +143,7 @@ export async function submitCampaign(deps: CorrespondenceDeps, agent: AgentScope
 
 type Outcome =
   | { line: number; status: "thread"; requestId: string }
-  | { line: number; status: "letter"; letterId: string }
+  | { line: number; status: "letter"; letterId: string; requestId: string }
   | { line: number; status: "refused"; code: string; message: string };
 
 export type RunOptions = { chunk?: number; maxChunks?: number };
@@ -129,9 +158,23 @@ export async function runCampaign(deps: CorrespondenceDeps, campaignId: string, 
   const campaign = await deps.db.selectFrom("campaigns").selectAll().where("id", "=", campaignId).executeTakeFirst();
   if (!campaign || campaign.status === "done") return 0;
   if (campaign.publish_at.getTime() > deps.clock.now().getTime()) return 0;
-  await deps.db.updateTable("campaigns").set({ status: "running", started_at: campaign.started_at ?? deps.clock.now() }).where("id", "=", campaignId).where("status", "<>", "done").execute();
+  await deps.db
+    .updateTable("campaigns")
+    .set({ status: "running", started_at: campaign.started_at ?? deps.clock.now() })
+    .where("id", "=", campaignId)
+    .where("status", "<>", "done")
+    .execute();
   const competent = await competenceOf(deps.db, campaign.service_code);
-  const serviceName = (await deps.db.selectFrom("tax_services").select("name").where("code", "=", campaign.service_code).executeTakeFirst())?.name ?? campaign.service_code;
+  const office = await deps.db
+    .selectFrom("tax_services")
+    .select(["name", "address", "postal_code", "city"])
+    .where("code", "=", campaign.service_code)
+    .executeTakeFirst();
+  // The letterhead: the sending service and its postal address (where a reply by post goes).
+  const service = {
+    name: office?.name ?? campaign.service_code,
+    address: office ? [office.address, `${office.postal_code} ${office.city}`] : [],
+  };
   const spec: ThreadSpec = {
     serviceCode: campaign.service_code,
     agentId: campaign.created_by,
@@ -171,52 +214,87 @@ export async function runCampaign(deps: CorrespondenceDeps, campaignId: string, 
       const outcomes: Outcome[] = [];
       const toThread: { line: number; siren: string; name: string }[] = [];
       const letters: NewCorrespondenceLetter[] = [];
+      type Mailing = NonNullable<Awaited<ReturnType<typeof getCompaniesForMailing>> extends Map<string, infer C> ? C : never>;
+      const toLetter: { line: number; siren: string; name: string; address: NonNullable<Mailing["address"]>; attention: Mailing["legalRepresentative"] }[] = [];
       for (const p of pending) {
         const c = companies.get(p.siren);
-        if (!c) outcomes.push({ line: p.line, status: "refused", code: "unknown_siren", message: `Le SIREN ${p.siren} est inconnu du répertoire des entreprises.` });
-        else if (!c.isActive) outcomes.push({ line: p.line, status: "refused", code: "ceased_company", message: `L'entreprise ${c.name} est cessée : aucun message ne lui est adressé.` });
-        else if (!competent(c.communeCode)) outcomes.push({ line: p.line, status: "refused", code: "out_of_competence", message: `L'entreprise ${c.name} n'est pas dans la compétence territoriale du service.` });
-        else if (withMessagerie.has(p.siren)) toThread.push({ line: p.line, siren: p.siren, name: c.name });
-        else if (!c.address) outcomes.push({ line: p.line, status: "refused", code: "no_address", message: `L'entreprise ${c.name} n'a pas d'adresse de siège connue : aucun courrier ne peut lui être posté.` });
-        else {
-          const letterId = randomUUID();
-          const values = { raison_sociale: c.name, siren: c.siren, reference: "" };
-          letters.push({
-            id: letterId,
-            siren: c.siren,
-            campaignId,
-            addressLines: addressBlock({
-              recipient: c.name,
-              attention: c.legalRepresentative ? `${c.legalRepresentative.firstName ?? ""} ${c.legalRepresentative.lastName}`.trim() : "Représentant légal",
-              ...c.address,
-            }),
-            fields: {
-              companyName: c.name,
-              siren: c.siren,
-              service: serviceName,
-              tax: `${campaign.tax} (${TAX_LABELS[campaign.tax] ?? campaign.tax})`,
-              nature: natureLabel(campaign.nature),
-              subject: fillPlaceholders(campaign.subject, values),
-              body: fillPlaceholders(campaign.body, values),
-              replyDueAt: campaign.reply_due_at?.toISOString() ?? null,
-            },
+        if (!c)
+          outcomes.push({ line: p.line, status: "refused", code: "unknown_siren", message: `Le SIREN ${p.siren} est inconnu du répertoire des entreprises.` });
+        else if (!c.isActive)
+          outcomes.push({
+            line: p.line,
+            status: "refused",
+            code: "ceased_company",
+            message: `L'entreprise ${c.name} est cessée : aucun message ne lui est adressé.`,
           });
-          outcomes.push({ line: p.line, status: "letter", letterId });
-        }
+        else if (!competent(c.communeCode))
+          outcomes.push({
+            line: p.line,
+            status: "refused",
+            code: "out_of_competence",
+            message: `L'entreprise ${c.name} n'est pas dans la compétence territoriale du service.`,
+          });
+        else if (withMessagerie.has(p.siren)) toThread.push({ line: p.line, siren: p.siren, name: c.name });
+        else if (!c.address)
+          outcomes.push({
+            line: p.line,
+            status: "refused",
+            code: "no_address",
+            message: `L'entreprise ${c.name} n'a pas d'adresse de siège connue : aucun courrier ne peut lui être posté.`,
+          });
+        else toLetter.push({ line: p.line, siren: p.siren, name: c.name, address: c.address, attention: c.legalRepresentative });
       }
-      const references = await reserveReferences(tx, campaign.service_code, now, toThread.length);
-      const threads: ThreadToPublish[] = toThread.map((t, i) => {
-        const values = { raison_sociale: t.name, siren: t.siren, reference: references[i]! };
+      // Every recipient, letter or not, has its own thread and reference: a letter quotes it, a reply by post is
+      // recorded on it (product §16). The thread of a letter sends no e-mail notice (the company reads paper).
+      const references = await reserveReferences(tx, campaign.service_code, now, toThread.length + toLetter.length);
+      const threads: ThreadToPublish[] = [...toThread, ...toLetter].map((t, i) => {
+        const values = { raison_sociale: t.name, siren: t.siren, reference: references[i]!, service: service.name };
         const id = randomUUID();
-        outcomes.push({ line: t.line, status: "thread", requestId: id });
-        return { id, reference: references[i]!, siren: t.siren, companyName: t.name, subject: fillPlaceholders(campaign.subject, values), body: fillPlaceholders(campaign.body, values) };
+        const thread = {
+          id,
+          reference: references[i]!,
+          siren: t.siren,
+          companyName: t.name,
+          subject: fillPlaceholders(campaign.subject, values),
+          body: fillPlaceholders(campaign.body, values),
+        };
+        if (i < toThread.length) {
+          outcomes.push({ line: t.line, status: "thread", requestId: id });
+          return thread;
+        }
+        const l = toLetter[i - toThread.length]!;
+        const letterId = randomUUID();
+        letters.push({
+          id: letterId,
+          siren: l.siren,
+          campaignId,
+          addressLines: addressBlock({
+            recipient: l.name,
+            attention: l.attention ? `${l.attention.firstName ?? ""} ${l.attention.lastName}`.trim() : "Représentant légal",
+            ...l.address,
+          }),
+          fields: {
+            companyName: l.name,
+            siren: l.siren,
+            service: service.name,
+            serviceAddress: service.address,
+            reference: thread.reference,
+            tax: TAX_LABELS[campaign.tax] ?? campaign.tax,
+            nature: natureLabel(campaign.nature),
+            subject: thread.subject,
+            body: thread.body,
+            replyDueAt: campaign.reply_due_at?.toISOString() ?? null,
+          },
+        });
+        outcomes.push({ line: l.line, status: "letter", letterId, requestId: id });
+        return { ...thread, silent: true };
       });
       await publishThreads(tx, now, spec, threads);
       await issueCorrespondenceLetters(tx, deps.sealer, now, letters);
       const r = await sql`
         UPDATE campaign_recipients AS cr SET status = o.status, request_id = o.request_id, letter_id = o.letter_id, error_code = o.code, error_message = o.message
         FROM unnest(${outcomes.map((o) => o.line)}::int[], ${outcomes.map((o) => o.status)}::text[],
-                    ${outcomes.map((o) => (o.status === "thread" ? o.requestId : null))}::uuid[], ${outcomes.map((o) => (o.status === "letter" ? o.letterId : null))}::uuid[],
+                    ${outcomes.map((o) => (o.status === "refused" ? null : o.requestId))}::uuid[], ${outcomes.map((o) => (o.status === "letter" ? o.letterId : null))}::uuid[],
                     ${outcomes.map((o) => (o.status === "refused" ? o.code : null))}::text[], ${outcomes.map((o) => (o.status === "refused" ? o.message : null))}::text[])
           AS o(line, status, request_id, letter_id, code, message)
         WHERE cr.campaign_id = ${campaignId} AND cr.line = o.line AND cr.status = 'pending'`.execute(tx);
@@ -235,11 +313,26 @@ export async function runCampaign(deps: CorrespondenceDeps, campaignId: string, 
     handled += n;
     announceThreads(deps.db, published);
   }
-  const left = await deps.db.selectFrom("campaign_recipients").select("line").where("campaign_id", "=", campaignId).where("status", "=", "pending").limit(1).executeTakeFirst();
+  const left = await deps.db
+    .selectFrom("campaign_recipients")
+    .select("line")
+    .where("campaign_id", "=", campaignId)
+    .where("status", "=", "pending")
+    .limit(1)
+    .executeTakeFirst();
   if (!left) {
-    const done = await deps.db.updateTable("campaigns").set({ status: "done", finished_at: deps.clock.now() }).where("id", "=", campaignId).where("status", "<>", "done").executeTakeFirst();
+    const done = await deps.db
+      .updateTable("campaigns")
+      .set({ status: "done", finished_at: deps.clock.now() })
+      .where("id", "=", campaignId)
+      .where("status", "<>", "done")
+      .executeTakeFirst();
     if (Number(done.numUpdatedRows) === 1) {
-      await deps.db.transaction().execute((tx) => appendJournal(tx, deps.clock.now(), { actor: { kind: "system" }, action: "campaign.done", subject: { type: "campaign", id: campaignId }, data: {} }));
+      await deps.db
+        .transaction()
+        .execute((tx) =>
+          appendJournal(tx, deps.clock.now(), { actor: { kind: "system" }, action: "campaign.done", subject: { type: "campaign", id: campaignId }, data: {} }),
+        );
     }
   }
   return handled;

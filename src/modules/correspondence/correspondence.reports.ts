@@ -55,32 +55,43 @@ function campaignHead(c: CampaignRow, counts: Record<string, number>) {
 }
 
 /**
- * A campaign with its progress and its figures (product §16): threads published, read, acknowledged, replied to,
- * in all and per Paris day.
+ * A campaign with its progress and its figures (product §16): threads published, read, acknowledged, replied to
+ * (of which by post: a paper reply an agent recorded), in all and per Paris day.
  */
 export async function getCampaign(deps: CorrespondenceDeps, agent: AgentScope, id: string) {
   const c = await campaignOf(deps, agent, id);
   const counts = (await lineCounts(deps, [id])).get(id)!;
-  const events = await sql<{ day: string; published: number; read: number; acknowledged: number; replied: number }>`
+  const events = await sql<{ day: string; published: number; read: number; acknowledged: number; replied: number; replied_by_post: number }>`
     WITH t AS (
       SELECT r.received_at, r.acknowledged_at, r.company_replied_at,
-        (SELECT min(m.read_by_company_at) FROM messages m WHERE m.request_id = r.id AND m.author_kind = 'agent') AS read_at
+        (SELECT min(m.read_by_company_at) FROM messages m WHERE m.request_id = r.id AND m.author_kind = 'agent') AS read_at,
+        (SELECT min(m.received_on) FROM messages m WHERE m.request_id = r.id AND m.channel = 'post') AS post_day
       FROM requests r WHERE r.campaign_id = ${id}),
     e AS (
-      SELECT received_at AS at, 'published' AS k FROM t
-      UNION ALL SELECT read_at, 'read' FROM t WHERE read_at IS NOT NULL
-      UNION ALL SELECT acknowledged_at, 'acknowledged' FROM t WHERE acknowledged_at IS NOT NULL
-      UNION ALL SELECT company_replied_at, 'replied' FROM t WHERE company_replied_at IS NOT NULL)
-    SELECT to_char(at AT TIME ZONE 'Europe/Paris', 'YYYY-MM-DD') AS day,
+      SELECT to_char(received_at AT TIME ZONE 'Europe/Paris', 'YYYY-MM-DD') AS day, 'published' AS k FROM t
+      UNION ALL SELECT to_char(read_at AT TIME ZONE 'Europe/Paris', 'YYYY-MM-DD'), 'read' FROM t WHERE read_at IS NOT NULL
+      UNION ALL SELECT to_char(acknowledged_at AT TIME ZONE 'Europe/Paris', 'YYYY-MM-DD'), 'acknowledged' FROM t WHERE acknowledged_at IS NOT NULL
+      UNION ALL SELECT to_char(company_replied_at AT TIME ZONE 'Europe/Paris', 'YYYY-MM-DD'), 'replied' FROM t WHERE company_replied_at IS NOT NULL
+      -- A reply by post counts on the Paris day the letter arrived.
+      UNION ALL SELECT to_char(post_day, 'YYYY-MM-DD'), 'replied_by_post' FROM t WHERE post_day IS NOT NULL)
+    SELECT day,
       count(*) FILTER (WHERE k = 'published')::int AS published, count(*) FILTER (WHERE k = 'read')::int AS read,
-      count(*) FILTER (WHERE k = 'acknowledged')::int AS acknowledged, count(*) FILTER (WHERE k = 'replied')::int AS replied
+      count(*) FILTER (WHERE k = 'acknowledged')::int AS acknowledged, count(*) FILTER (WHERE k = 'replied')::int AS replied,
+      count(*) FILTER (WHERE k = 'replied_by_post')::int AS replied_by_post
     FROM e GROUP BY 1 ORDER BY 1`.execute(deps.db);
-  const perDay = events.rows;
-  const sum = (k: "published" | "read" | "acknowledged" | "replied") => perDay.reduce((s, d) => s + d[k], 0);
+  const perDay = events.rows.map(({ replied_by_post, ...d }) => ({ ...d, repliedByPost: replied_by_post }));
+  const sum = (k: "published" | "read" | "acknowledged" | "replied" | "repliedByPost") => perDay.reduce((s, d) => s + d[k], 0);
   return {
     ...campaignHead(c, counts),
     body: c.body,
-    figures: { published: sum("published"), read: sum("read"), acknowledged: sum("acknowledged"), replied: sum("replied"), perDay },
+    figures: {
+      published: sum("published"),
+      read: sum("read"),
+      acknowledged: sum("acknowledged"),
+      replied: sum("replied"),
+      repliedByPost: sum("repliedByPost"),
+      perDay,
+    },
   };
 }
 
@@ -93,17 +104,34 @@ export async function listCampaigns(deps: CorrespondenceDeps, agent: AgentScope,
     const { at, id } = after;
     if (at) q = q.where((eb) => eb.or([eb("created_at", "<", at), eb.and([eb("created_at", "=", at), eb("id", "<", id)])]));
   }
-  const rows = await q.orderBy("created_at", "desc").orderBy("id", "desc").limit(limit + 1).execute();
+  const rows = await q
+    .orderBy("created_at", "desc")
+    .orderBy("id", "desc")
+    .limit(limit + 1)
+    .execute();
   const page = rows.slice(0, limit);
-  const counts = await lineCounts(deps, page.map((c) => c.id));
+  const counts = await lineCounts(
+    deps,
+    page.map((c) => c.id),
+  );
   const last = page[page.length - 1];
-  return { items: page.map((c) => campaignHead(c, counts.get(c.id)!)), nextCursor: rows.length > limit && last ? encodeKeyset(last.created_at, last.id) : null };
+  return {
+    items: page.map((c) => campaignHead(c, counts.get(c.id)!)),
+    nextCursor: rows.length > limit && last ? encodeKeyset(last.created_at, last.id) : null,
+  };
 }
 
 export type RecipientFilter = { status?: "pending" | "thread" | "letter" | "refused" | undefined; q?: string | undefined };
 
 /** The report line by line (paginated by line number; searchable by SIREN, reference or company name). */
-export async function campaignRecipients(deps: CorrespondenceDeps, agent: AgentScope, id: string, f: RecipientFilter, cursor: string | undefined, limit: number) {
+export async function campaignRecipients(
+  deps: CorrespondenceDeps,
+  agent: AgentScope,
+  id: string,
+  f: RecipientFilter,
+  cursor: string | undefined,
+  limit: number,
+) {
   const afterLine = cursor ? Number(decodeKey(cursor, /^\d{1,7}$/)) : undefined;
   await campaignOf(deps, agent, id);
   let q = deps.db
@@ -131,7 +159,10 @@ export async function campaignRecipients(deps: CorrespondenceDeps, agent: AgentS
     q = q.where((eb) => eb.or([eb("cr.siren", "like", like), eb("r.reference", "like", like), eb("c.name", "ilike", like)]));
   }
   if (afterLine !== undefined) q = q.where("cr.line", ">", afterLine);
-  const rows = await q.orderBy("cr.line").limit(limit + 1).execute();
+  const rows = await q
+    .orderBy("cr.line")
+    .limit(limit + 1)
+    .execute();
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return {
@@ -152,7 +183,8 @@ export async function campaignRecipients(deps: CorrespondenceDeps, agent: AgentS
 }
 
 const RESULT_LABELS = { pending: "en attente", thread: "message publié", letter: "courrier postal", refused: "non adressé" } as const;
-const parisDateTime = (d: Date | null) => (d ? new Intl.DateTimeFormat("fr-FR", { timeZone: "Europe/Paris", dateStyle: "short", timeStyle: "short" }).format(d) : null);
+const parisDateTime = (d: Date | null) =>
+  d ? new Intl.DateTimeFormat("fr-FR", { timeZone: "Europe/Paris", dateStyle: "short", timeStyle: "short" }).format(d) : null;
 
 /** The report of a campaign, every line, as a CSV for French spreadsheets (read a page at a time). */
 export async function campaignReportCsv(deps: CorrespondenceDeps, agent: AgentScope, id: string): Promise<string> {
@@ -161,7 +193,17 @@ export async function campaignReportCsv(deps: CorrespondenceDeps, agent: AgentSc
   do {
     const page = await campaignRecipients(deps, agent, id, {}, cursor, 5_000);
     for (const r of page.items) {
-      rows.push([r.line, r.siren, r.companyName, RESULT_LABELS[r.status], r.reference, parisDateTime(r.readAt), parisDateTime(r.acknowledgedAt), parisDateTime(r.repliedAt), r.error?.message ?? null]);
+      rows.push([
+        r.line,
+        r.siren,
+        r.companyName,
+        RESULT_LABELS[r.status],
+        r.reference,
+        parisDateTime(r.readAt),
+        parisDateTime(r.acknowledgedAt),
+        parisDateTime(r.repliedAt),
+        r.error?.message ?? null,
+      ]);
     }
     cursor = page.nextCursor ?? undefined;
   } while (cursor);

@@ -44,6 +44,7 @@ export const PLACEHOLDERS: Record<string, string> = {
   raison_sociale: "raison sociale de l'entreprise",
   siren: "SIREN de l'entreprise",
   reference: "référence du fil de l'entreprise",
+  service: "nom du service qui écrit",
 };
 
 const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
@@ -54,26 +55,40 @@ export function checkPlaceholders(fields: { subject: string; body: string }): vo
   for (const text of [fields.subject, fields.body]) for (const m of text.matchAll(PLACEHOLDER)) if (!(m[1]! in PLACEHOLDERS)) unknown.add(m[1]!);
   if (unknown.size > 0) {
     const names = [...unknown].map((n) => `{{${n}}}`).join(", ");
-    throw new DomainError("refused", "unknown_placeholder", `Champ inconnu dans le message : ${names}. Champs possibles : ${Object.keys(PLACEHOLDERS).map((k) => `{{${k}}}`).join(", ")}.`, {
-      unknown: [...unknown],
-      known: Object.keys(PLACEHOLDERS),
-    });
+    throw new DomainError(
+      "refused",
+      "unknown_placeholder",
+      `Champ inconnu dans le message : ${names}. Champs possibles : ${Object.keys(PLACEHOLDERS)
+        .map((k) => `{{${k}}}`)
+        .join(", ")}.`,
+      {
+        unknown: [...unknown],
+        known: Object.keys(PLACEHOLDERS),
+      },
+    );
   }
 }
 
 /** Fills the placeholders for one company. */
-export function fillPlaceholders(text: string, values: { raison_sociale: string; siren: string; reference: string }): string {
+export function fillPlaceholders(text: string, values: { raison_sociale: string; siren: string; reference: string; service: string }): string {
   return text.replace(PLACEHOLDER, (whole, name: string) => (values as Record<string, string>)[name] ?? whole);
 }
 
 /** The rules of time: a publication time to come, a reply due after publication. */
 export function checkTimes(fields: Pick<ThreadFields, "publishAt" | "replyDueAt">, now: Date): void {
   if (fields.publishAt && fields.publishAt.getTime() <= now.getTime()) {
-    throw new DomainError("refused", "publish_at_past", "La date de publication (« publishAt ») est passée : choisissez une date à venir, ou publiez tout de suite.", { field: "publishAt" });
+    throw new DomainError(
+      "refused",
+      "publish_at_past",
+      "La date de publication (« publishAt ») est passée : choisissez une date à venir, ou publiez tout de suite.",
+      { field: "publishAt" },
+    );
   }
   const from = fields.publishAt ?? now;
   if (fields.replyDueAt && fields.replyDueAt.getTime() <= from.getTime()) {
-    throw new DomainError("refused", "reply_due_at_past", "La date limite de réponse (« replyDueAt ») doit suivre la publication du message.", { field: "replyDueAt" });
+    throw new DomainError("refused", "reply_due_at_past", "La date limite de réponse (« replyDueAt ») doit suivre la publication du message.", {
+      field: "replyDueAt",
+    });
   }
 }
 
@@ -103,7 +118,12 @@ export async function openThread(deps: CorrespondenceDeps, agent: AgentScope, in
   const company = await getCompanyDetails(deps.db, input.siren);
   if (!company) throw companyNotFound();
   const serviceCode = await writingService(deps.db, agent, input.siren, input.service);
-  if (!company.isActive) throw new DomainError("refused", "company_ceased", `L'entreprise ${company.name} (SIREN ${company.siren}) est cessée : aucun message ne peut lui être adressé.`);
+  if (!company.isActive)
+    throw new DomainError(
+      "refused",
+      "company_ceased",
+      `L'entreprise ${company.name} (SIREN ${company.siren}) est cessée : aucun message ne peut lui être adressé.`,
+    );
   if (!(await companiesWithMessagerie(deps.db, [input.siren])).has(input.siren)) {
     throw new DomainError(
       "refused",
@@ -126,14 +146,23 @@ export async function openThread(deps: CorrespondenceDeps, agent: AgentScope, in
   const created = await deps.db.transaction().execute(async (tx) => {
     const uploads = await checkUploads(tx, { kind: "agent", id: agent.id }, input.uploadIds);
     const [reference] = await reserveReferences(tx, serviceCode, publishAt ?? now, 1);
-    const values = { raison_sociale: company.name, siren: company.siren, reference: reference! };
+    const office = await tx.selectFrom("tax_services").select("name").where("code", "=", serviceCode).executeTakeFirst();
+    const values = { raison_sociale: company.name, siren: company.siren, reference: reference!, service: office?.name ?? serviceCode };
     const subject = fillPlaceholders(input.subject, values);
     const body = fillPlaceholders(input.body, values);
     if (!publishAt) {
-      await publishThreads(tx, now, spec, [{ id, reference: reference!, siren: input.siren, companyName: company.name, subject, body, uploadIds: uploads.map((u) => u.id) }]);
+      await publishThreads(tx, now, spec, [
+        { id, reference: reference!, siren: input.siren, companyName: company.name, subject, body, uploadIds: uploads.map((u) => u.id) },
+      ]);
       return { reference: reference!, status: "published" as const };
     }
-    if ((await reserveUploads(tx, uploads.map((u) => u.id), now)) !== uploads.length) {
+    if (
+      (await reserveUploads(
+        tx,
+        uploads.map((u) => u.id),
+        now,
+      )) !== uploads.length
+    ) {
       throw new DomainError("refused", "unknown_upload", "Une pièce jointe est introuvable, déjà utilisée ou expirée : téléversez-la de nouveau.");
     }
     await tx
@@ -158,7 +187,12 @@ export async function openThread(deps: CorrespondenceDeps, agent: AgentScope, in
         cancelled_at: null,
       })
       .execute();
-    await appendJournal(tx, now, { actor: { kind: "agent", id: agent.id }, action: "thread.scheduled", subject: { type: "request", id }, data: { reference, siren: input.siren, service: serviceCode, publishAt: publishAt.toISOString() } });
+    await appendJournal(tx, now, {
+      actor: { kind: "agent", id: agent.id },
+      action: "thread.scheduled",
+      subject: { type: "request", id },
+      data: { reference, siren: input.siren, service: serviceCode, publishAt: publishAt.toISOString() },
+    });
     await enqueue(tx, publishAt, THREAD_PUBLISH_KIND, { threadId: id });
     return { reference: reference!, status: "scheduled" as const };
   });
@@ -180,8 +214,27 @@ export async function publishScheduled(deps: CorrespondenceDeps, threadId: strin
     await publishThreads(
       tx,
       now,
-      { serviceCode: t.service_code, agentId: t.agent_id, tax: t.tax, nature: t.nature, acknowledgementRequired: t.acknowledgement_required, replyDueAt: t.reply_due_at, repliesAllowed: t.replies_allowed, campaignId: null },
-      [{ id: t.id, reference: t.reference, siren: t.siren, companyName: company?.name ?? t.siren, subject: t.subject, body: t.body, reservedUploadIds: t.upload_ids }],
+      {
+        serviceCode: t.service_code,
+        agentId: t.agent_id,
+        tax: t.tax,
+        nature: t.nature,
+        acknowledgementRequired: t.acknowledgement_required,
+        replyDueAt: t.reply_due_at,
+        repliesAllowed: t.replies_allowed,
+        campaignId: null,
+      },
+      [
+        {
+          id: t.id,
+          reference: t.reference,
+          siren: t.siren,
+          companyName: company?.name ?? t.siren,
+          subject: t.subject,
+          body: t.body,
+          reservedUploadIds: t.upload_ids,
+        },
+      ],
     );
     await tx.updateTable("scheduled_threads").set({ published_at: now }).where("id", "=", t.id).execute();
     return true;
@@ -208,7 +261,19 @@ export async function listScheduled(deps: CorrespondenceDeps, agent: AgentScope,
   let q = deps.db
     .selectFrom("scheduled_threads as t")
     .leftJoin("companies as c", "c.siren", "t.siren")
-    .select(["t.id", "t.reference", "t.siren", "c.name", "t.tax", "t.nature", "t.subject", "t.service_code", "t.publish_at", "t.acknowledgement_required", "t.reply_due_at"])
+    .select([
+      "t.id",
+      "t.reference",
+      "t.siren",
+      "c.name",
+      "t.tax",
+      "t.nature",
+      "t.subject",
+      "t.service_code",
+      "t.publish_at",
+      "t.acknowledgement_required",
+      "t.reply_due_at",
+    ])
     .where("t.service_code", "in", services)
     .where("t.published_at", "is", null)
     .where("t.cancelled_at", "is", null);
@@ -216,7 +281,11 @@ export async function listScheduled(deps: CorrespondenceDeps, agent: AgentScope,
     const { at, id } = after;
     if (at) q = q.where((eb) => eb.or([eb("t.publish_at", ">", at), eb.and([eb("t.publish_at", "=", at), eb("t.id", ">", id)])]));
   }
-  const rows = await q.orderBy("t.publish_at").orderBy("t.id").limit(limit + 1).execute();
+  const rows = await q
+    .orderBy("t.publish_at")
+    .orderBy("t.id")
+    .limit(limit + 1)
+    .execute();
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return {
@@ -241,13 +310,23 @@ export async function listScheduled(deps: CorrespondenceDeps, agent: AgentScope,
 export async function cancelScheduled(deps: CorrespondenceDeps, agent: AgentScope, id: string) {
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (tx) => {
-    const t = await tx.selectFrom("scheduled_threads").select(["id", "service_code", "published_at", "cancelled_at", "reference", "upload_ids"]).where("id", "=", id).forUpdate().executeTakeFirst();
+    const t = await tx
+      .selectFrom("scheduled_threads")
+      .select(["id", "service_code", "published_at", "cancelled_at", "reference", "upload_ids"])
+      .where("id", "=", id)
+      .forUpdate()
+      .executeTakeFirst();
     if (!t || !agent.services.includes(t.service_code) || t.cancelled_at) throw new DomainError("not_found", "not_found", "Message programmé introuvable.");
     if (t.published_at) throw new DomainError("conflict", "already_published", "Ce message est déjà publié : il ne peut plus être annulé.");
     await tx.updateTable("scheduled_threads").set({ cancelled_at: now }).where("id", "=", id).execute();
     // The files set aside go back to the agent's uploads (and expire as any unused upload).
     if (t.upload_ids.length) await tx.updateTable("uploads").set({ attached_at: null }).where("id", "in", t.upload_ids).execute();
-    await appendJournal(tx, now, { actor: { kind: "agent", id: agent.id }, action: "thread.schedule_cancelled", subject: { type: "request", id }, data: { reference: t.reference } });
+    await appendJournal(tx, now, {
+      actor: { kind: "agent", id: agent.id },
+      action: "thread.schedule_cancelled",
+      subject: { type: "request", id },
+      data: { reference: t.reference },
+    });
     return { status: "cancelled" as const };
   });
 }

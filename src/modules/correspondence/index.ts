@@ -12,12 +12,5 @@ export {
   type CorrespondenceDeps,
   type ThreadInput,
 } from "./correspondence.threads.js";
-export {
-  submitCampaign,
-  runCampaign,
-  campaignRunHandler,
-  parseCampaignCsv,
-  CAMPAIGN_RULES,
-  CAMPAIGN_RUN_KIND,
-} from "./correspondence.campaigns.js";
+export { submitCampaign, runCampaign, campaignRunHandler, parseCampaignCsv, CAMPAIGN_RULES, CAMPAIGN_RUN_KIND } from "./correspondence.campaigns.js";
 export { getCampaign, listCampaigns, campaignRecipients, campaignReportCsv } from "./correspondence.reports.js";

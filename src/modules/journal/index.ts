@@ -1,2 +1,14 @@
-export { appendJournal, journalRow, entriesAbout, chainJournal, verifyJournal, canonicalJson, entryHash, GENESIS_HASH } from "./journal.service.js";
+export {
+  appendJournal,
+  appendJournalMany,
+  journalRow,
+  entriesAbout,
+  countsAbout,
+  journalAbout,
+  chainJournal,
+  verifyJournal,
+  canonicalJson,
+  entryHash,
+  GENESIS_HASH,
+} from "./journal.service.js";
 export type { Actor, JournalEvent, ChainVerdict } from "./journal.service.js";

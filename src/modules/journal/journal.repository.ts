@@ -2,8 +2,19 @@ import { sql } from "kysely";
 import type { Executor } from "../../platform/db/database.js";
 import type { Row } from "../../platform/db/schema.js";
 
-export async function insertEntry(tx: Executor, row: { at: Date; actor_kind: Row<"journal">["actor_kind"]; actor_id: string | null; action: string; subject_type: string | null; subject_id: string | null; data: string }): Promise<void> {
-  await tx.insertInto("journal").values(row).execute();
+type EntryRow = {
+  at: Date;
+  actor_kind: Row<"journal">["actor_kind"];
+  actor_id: string | null;
+  action: string;
+  subject_type: string | null;
+  subject_id: string | null;
+  data: string;
+};
+
+/** Writes entries in one statement (none: nothing); the chainer links them later, as every entry. */
+export async function insertEntries(tx: Executor, rows: EntryRow[]): Promise<void> {
+  if (rows.length > 0) await tx.insertInto("journal").values(rows).execute();
 }
 
 /** One chainer at a time (a transaction-scoped lock, tried, never waited for). */
@@ -23,7 +34,11 @@ export async function unchained(tx: Executor, limit: number) {
 }
 
 export async function countUnchained(db: Executor): Promise<number> {
-  const r = await db.selectFrom("journal").select((eb) => eb.fn.countAll<string>().as("n")).where("seq", "is", null).executeTakeFirstOrThrow();
+  const r = await db
+    .selectFrom("journal")
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .where("seq", "is", null)
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
@@ -48,6 +63,31 @@ export async function entriesAbout(db: Executor, subjectType: string, subjectId:
     .where("subject_type", "=", subjectType)
     .where("subject_id", "=", subjectId)
     .where("action", "=", action)
+    .orderBy("at")
+    .orderBy("id")
+    .execute();
+}
+
+/** The entries of one action about one subject, counted per actor, with the latest (e.g. each agent's openings). */
+export async function countsAbout(db: Executor, subjectType: string, subjectId: string, action: string) {
+  return db
+    .selectFrom("journal")
+    .select((eb) => ["actor_kind", "actor_id", eb.fn.countAll<string>().as("n"), eb.fn.max("at").as("last_at"), eb.fn.min("at").as("first_at")])
+    .where("subject_type", "=", subjectType)
+    .where("subject_id", "=", subjectId)
+    .where("action", "=", action)
+    .groupBy(["actor_kind", "actor_id"])
+    .orderBy("last_at")
+    .execute();
+}
+
+/** Every entry about one subject, oldest first (a request's timeline). */
+export async function allAbout(db: Executor, subjectType: string, subjectId: string) {
+  return db
+    .selectFrom("journal")
+    .select(["at", "actor_kind", "actor_id", "action", "data"])
+    .where("subject_type", "=", subjectType)
+    .where("subject_id", "=", subjectId)
     .orderBy("at")
     .orderBy("id")
     .execute();

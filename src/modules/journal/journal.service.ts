@@ -7,11 +7,7 @@ import { actingSoftware } from "../../platform/acting.js";
 export const GENESIS_HASH = "0".repeat(64);
 
 export type Actor =
-  | { kind: "person"; id: string }
-  | { kind: "agent"; id: string }
-  | { kind: "operator"; id?: string }
-  | { kind: "system" }
-  | { kind: "anonymous"; id?: string };
+  { kind: "person"; id: string } | { kind: "agent"; id: string } | { kind: "operator"; id?: string } | { kind: "system" } | { kind: "anonymous"; id?: string };
 
 export type JournalEvent = {
   actor: Actor;
@@ -56,14 +52,24 @@ export function entryHash(prevHash: string, e: HashedContent): string {
  * change it records does. The chainer (`chainJournal`) then links it into the hash chain.
  */
 export async function appendJournal(tx: Tx, at: Date, event: JournalEvent): Promise<void> {
-  await repo.insertEntry(tx, journalRow(at, event));
+  await repo.insertEntries(tx, [journalRow(at, event)]);
+}
+
+/** Journals many events of one change in one statement (one per company of a team's change, say). */
+export async function appendJournalMany(tx: Tx, at: Date, events: JournalEvent[]): Promise<void> {
+  await repo.insertEntries(
+    tx,
+    events.map((e) => journalRow(at, e)),
+  );
 }
 
 /** The row an event is written as (for a writer that must put it inside a larger statement). */
 export function journalRow(at: Date, event: JournalEvent) {
   // Every action of a software is recorded with the person it acts through (the actor) and the software itself.
   const software = actingSoftware();
-  const data = software ? { ...event.data, software: { clientId: software.clientId, name: software.softwareName, grantId: software.grantId } } : (event.data ?? {});
+  const data = software
+    ? { ...event.data, software: { clientId: software.clientId, name: software.softwareName, grantId: software.grantId } }
+    : (event.data ?? {});
   return {
     at,
     actor_kind: event.actor.kind,
@@ -105,8 +111,7 @@ export async function chainJournal(db: Executor, batch = 1_000): Promise<number>
 }
 
 export type ChainVerdict =
-  | { ok: true; entries: number; lastHash: string; unchained: number }
-  | { ok: false; entries: number; brokenSeq: string; reason: string; unchained: number };
+  { ok: true; entries: number; lastHash: string; unchained: number } | { ok: false; entries: number; brokenSeq: string; reason: string; unchained: number };
 
 /** Walks the whole chain in order and names the first entry whose link or content does not match. */
 export async function verifyJournal(db: Executor, pageSize = 5_000): Promise<ChainVerdict> {
@@ -139,5 +144,17 @@ export async function verifyJournal(db: Executor, pageSize = 5_000): Promise<Cha
 /** The entries of one action about one subject, oldest first (e.g. the agents' openings of a request). */
 export async function entriesAbout(db: Executor, subject: { type: string; id: string }, action: string) {
   const rows = await repo.entriesAbout(db, subject.type, subject.id, action);
-  return rows.map((r) => ({ at: r.at, actorKind: r.actor_kind, actorId: r.actor_id, data: r.data as Record<string, unknown> }));
+  return rows.map((r) => ({ at: r.at, actorKind: r.actor_kind, actorId: r.actor_id, data: r.data }));
+}
+
+/** The entries of one action about one subject, grouped per actor: how many, the first and the latest. */
+export async function countsAbout(db: Executor, subject: { type: string; id: string }, action: string) {
+  const rows = await repo.countsAbout(db, subject.type, subject.id, action);
+  return rows.map((r) => ({ actorKind: r.actor_kind, actorId: r.actor_id, count: Number(r.n), firstAt: new Date(r.first_at), lastAt: new Date(r.last_at) }));
+}
+
+/** Every entry about one subject, oldest first. */
+export async function journalAbout(db: Executor, subject: { type: string; id: string }) {
+  const rows = await repo.allAbout(db, subject.type, subject.id);
+  return rows.map((r) => ({ at: r.at, actorKind: r.actor_kind, actorId: r.actor_id, action: r.action, data: r.data }));
 }

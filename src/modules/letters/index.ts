@@ -8,6 +8,7 @@ export {
   markBatchPosted,
   markLetterReturned,
   lettersOfAdhesions,
+  lettersOfCompany,
   listLetterViews,
   letterPdf,
   maskCodes,
@@ -18,4 +19,11 @@ export {
   type BatchResult,
 } from "./letters.service.js";
 export { addressBlock, postalCase, MAX_LINES, MAX_LINE_LENGTH, type PostalAddress } from "./letters.address.js";
-export { renderLetterPdf, newLetterDocument, type ActivationLetterFields, type CorrespondenceLetterFields, type EmailChangeNoticeFields, type LetterDocument } from "./letters.render.js";
+export {
+  renderLetterPdf,
+  newLetterDocument,
+  type ActivationLetterFields,
+  type CorrespondenceLetterFields,
+  type EmailChangeNoticeFields,
+  type LetterDocument,
+} from "./letters.render.js";

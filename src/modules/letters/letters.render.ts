@@ -3,6 +3,8 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import PDFDocument from "pdfkit";
 import * as fontkit from "fontkit";
+import { normalizeLineEndings } from "../../platform/http/text.js";
+import { frenchDate } from "../../shared/dates.js";
 
 /** What an activation letter says (product §5). Codes are printed grouped (`XXXX-XXXX-XXXX`). */
 export type ActivationLetterFields = {
@@ -33,6 +35,10 @@ export type CorrespondenceLetterFields = {
   companyName: string;
   siren: string;
   service: string;
+  /** The sending service's postal address, one line each (letters edited before it was printed have none). */
+  serviceAddress?: string[];
+  /** The reference of the recipient's own thread. */
+  reference?: string;
   tax: string;
   nature: string;
   subject: string;
@@ -88,8 +94,8 @@ function withLayoutCache(font: ShapingFont): ShapingFont {
   return new Proxy(font, {
     get(target, property, receiver) {
       if (property === "layout") return layout;
-      const value = Reflect.get(target, property, receiver);
-      return typeof value === "function" ? value.bind(target) : value;
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
 }
@@ -101,7 +107,7 @@ const MM = 72 / 25.4;
  * document unless features are named, and a print batch of 10,000 letters would keep 10,000 codes in memory.
  */
 const ONCE: { features: PDFKit.Mixins.OpenTypeFeatures[] } = { features: ["kern"] };
-const parisDate = (iso: string) => new Date(iso).toLocaleDateString("fr-FR", { timeZone: "Europe/Paris", day: "numeric", month: "long", year: "numeric" });
+const parisDate = (iso: string) => frenchDate(iso);
 
 /** Creates a PDF document for letters, with the fonts registered. */
 export function newLetterDocument(): PDFKit.PDFDocument {
@@ -117,14 +123,34 @@ export function drawLetter(doc: PDFKit.PDFDocument, letter: LetterDocument): voi
   doc.addPage();
   const left = 20 * MM;
   const width = 170 * MM;
-  doc.font("bold").fontSize(10).text("RÉPUBLIQUE FRANÇAISE", left, 15 * MM);
-  doc.font("regular").fontSize(9).text("Direction générale des Finances publiques\nEspace professionnel — adhésions aux services en ligne", left, 21 * MM);
+  doc
+    .font("bold")
+    .fontSize(10)
+    .text("RÉPUBLIQUE FRANÇAISE", left, 15 * MM);
+  // The letterhead: the sending service and its postal address for a letter of a service, the platform otherwise.
+  const head =
+    letter.kind === "correspondence"
+      ? ["Direction générale des Finances publiques", letter.fields.service, ...(letter.fields.serviceAddress ?? [])]
+      : ["Direction générale des Finances publiques", "Espace professionnel — adhésions aux services en ligne"];
+  doc
+    .font("regular")
+    .fontSize(9)
+    .text(head.join("\n"), left, 21 * MM, { width: 85 * MM });
 
   // Window of a DL envelope (NF Z 10-011): 100 × 45 mm, 20 mm from the right edge, 50 mm from the top.
-  doc.font("regular").fontSize(10).text(letter.addressLines.join("\n"), 110 * MM, 50 * MM, { width: 90 * MM, lineGap: 1, ...ONCE });
+  doc
+    .font("regular")
+    .fontSize(10)
+    .text(letter.addressLines.join("\n"), 110 * MM, 50 * MM, { width: 90 * MM, lineGap: 1, ...ONCE });
 
-  doc.font("regular").fontSize(10).text(`Le ${parisDate(letter.editedAt)}`, left, 100 * MM, { width, align: "right" });
-  doc.fontSize(8).fillColor("#555").text(`Courrier n° ${letter.number} — SIREN ${letter.fields.siren}`, left, 100 * MM, ONCE);
+  doc
+    .font("regular")
+    .fontSize(10)
+    .text(`Le ${parisDate(letter.editedAt)}`, left, 100 * MM, { width, align: "right" });
+  doc
+    .fontSize(8)
+    .fillColor("#555")
+    .text(`Courrier n° ${letter.number} — SIREN ${letter.fields.siren}`, left, 100 * MM, ONCE);
   doc.fillColor("#000").moveDown(2);
   if (letter.kind === "activation") drawActivation(doc, letter.fields, left, width);
   else if (letter.kind === "correspondence") drawCorrespondence(doc, letter.fields, left, width);
@@ -133,16 +159,31 @@ export function drawLetter(doc: PDFKit.PDFDocument, letter: LetterDocument): voi
 
 function drawCorrespondence(doc: PDFKit.PDFDocument, f: CorrespondenceLetterFields, left: number, width: number) {
   doc.font("bold").fontSize(12).text(`Objet : ${f.subject}`, left, undefined, { width });
-  doc.moveDown(0.3).font("regular").fontSize(9).fillColor("#555").text(`${f.service} — ${f.tax} — ${f.nature}`, { width });
+  doc
+    .moveDown(0.3)
+    .font("regular")
+    .fontSize(10)
+    .text(`${f.companyName} — SIREN ${f.siren}`, { width, ...ONCE });
+  if (f.reference) doc.text(`Référence : ${f.reference}`, { width, ...ONCE });
+  doc.moveDown(0.3).fontSize(9).fillColor("#555").text(`${f.tax} — ${f.nature}`, { width });
   doc.fillColor("#000").moveDown(0.8).fontSize(10);
-  // Plain text: the line breaks of the message are kept; a long message flows onto further pages.
-  doc.text(f.body, { width });
+  // Plain text, paragraph by paragraph; line endings normalised (a `\r` would be drawn as a missing glyph).
+  for (const [i, paragraph] of normalizeLineEndings(f.body)
+    .split(/\n{2,}/)
+    .entries()) {
+    if (i > 0) doc.moveDown(0.6);
+    doc.text(paragraph, { width });
+  }
   if (f.replyDueAt) {
-    doc.moveDown(0.8).font("bold").text(`Réponse attendue au plus tard le ${parisDate(f.replyDueAt)}.`, { width }).font("regular");
+    doc
+      .moveDown(0.8)
+      .font("bold")
+      .text(`Réponse attendue au plus tard le ${parisDate(f.replyDueAt)}.`, { width })
+      .font("regular");
   }
   doc.moveDown(1).fontSize(9).fillColor("#555");
   doc.text(
-    `Votre entreprise n'a pas adhéré à la messagerie sécurisée de l'espace professionnel : ce message vous parvient donc par courrier. Pour répondre, adressez-vous à : ${f.service}. En adhérant à la messagerie, vous recevrez les prochains messages en ligne.`,
+    `Votre entreprise n'a pas adhéré à la messagerie sécurisée de l'espace professionnel : ce message vous parvient donc par courrier. Pour répondre, écrivez à : ${[f.service, ...(f.serviceAddress ?? [])].join(", ")}${f.reference ? `, en rappelant la référence ${f.reference}` : ""}. En adhérant à la messagerie, vous recevrez les prochains messages en ligne.`,
     { width },
   );
   doc.fillColor("#000");
@@ -159,7 +200,11 @@ function drawActivation(doc: PDFKit.PDFDocument, f: ActivationLetterFields, left
   );
   doc.moveDown(0.6);
   const row = (label: string, value: string) => {
-    doc.font("bold").text(`${label} : `, { continued: true, width }).font("regular").text(value, { width, ...ONCE });
+    doc
+      .font("bold")
+      .text(`${label} : `, { continued: true, width })
+      .font("regular")
+      .text(value, { width, ...ONCE });
   };
   row("Demandeur", `${f.requester.fullName} (${f.requester.connectionEmail})`);
   row("Entité du demandeur", `${f.requester.entityName} (SIREN ${f.requester.entitySiren})`);
@@ -171,10 +216,22 @@ function drawActivation(doc: PDFKit.PDFDocument, f: ActivationLetterFields, left
   }
   doc.moveDown(0.8);
   const boxTop = doc.y;
-  doc.rect(left, boxTop, width, 24 * MM).lineWidth(1).stroke();
-  doc.font("regular").fontSize(10).text("Code d'activation", left + 5 * MM, boxTop + 3 * MM);
-  doc.font("bold").fontSize(20).text(f.activationCode, left + 5 * MM, boxTop + 8.5 * MM, { characterSpacing: 2, ...ONCE });
-  doc.font("regular").fontSize(9).text(`Valable jusqu'au ${parisDate(f.validUntil)}. Après 5 saisies erronées, il est annulé.`, left + 5 * MM, boxTop + 17.5 * MM);
+  doc
+    .rect(left, boxTop, width, 24 * MM)
+    .lineWidth(1)
+    .stroke();
+  doc
+    .font("regular")
+    .fontSize(10)
+    .text("Code d'activation", left + 5 * MM, boxTop + 3 * MM);
+  doc
+    .font("bold")
+    .fontSize(20)
+    .text(f.activationCode, left + 5 * MM, boxTop + 8.5 * MM, { characterSpacing: 2, ...ONCE });
+  doc
+    .font("regular")
+    .fontSize(9)
+    .text(`Valable jusqu'au ${parisDate(f.validUntil)}. Après 5 saisies erronées, il est annulé.`, left + 5 * MM, boxTop + 17.5 * MM);
   doc.y = boxTop + 28 * MM;
   doc.x = left;
   doc.font("bold").fontSize(11).text("Vous n'êtes pas à l'origine de cette demande, ou vous ne connaissez pas cette personne ?", left, undefined, { width });
@@ -183,8 +240,17 @@ function drawActivation(doc: PDFKit.PDFDocument, f: ActivationLetterFields, left
     `Rendez-vous sur ${f.oppositionUrl} et saisissez votre SIREN et le code d'opposition ci-dessous : la demande sera annulée et personne n'aura accès à votre entreprise. Votre service des impôts en sera informé.`,
     { width },
   );
-  doc.moveDown(0.4).font("bold").fontSize(14).text(`Code d'opposition : ${f.oppositionCode}`, { width, characterSpacing: 1, ...ONCE });
-  doc.moveDown(1).font("regular").fontSize(8).fillColor("#555").text("Ne communiquez jamais ces codes par téléphone ou par courriel : l'administration ne vous les demandera pas.", { width });
+  doc
+    .moveDown(0.4)
+    .font("bold")
+    .fontSize(14)
+    .text(`Code d'opposition : ${f.oppositionCode}`, { width, characterSpacing: 1, ...ONCE });
+  doc
+    .moveDown(1)
+    .font("regular")
+    .fontSize(8)
+    .fillColor("#555")
+    .text("Ne communiquez jamais ces codes par téléphone ou par courriel : l'administration ne vous les demandera pas.", { width });
   doc.fillColor("#000");
 }
 
@@ -198,10 +264,17 @@ function drawEmailChangeNotice(doc: PDFKit.PDFDocument, f: EmailChangeNoticeFiel
     { width },
   );
   doc.moveDown(0.5);
-  doc.font("bold").text("Ancienne adresse : ", { continued: true }).font("regular").text(f.oldEmail ?? "aucune");
+  doc
+    .font("bold")
+    .text("Ancienne adresse : ", { continued: true })
+    .font("regular")
+    .text(f.oldEmail ?? "aucune");
   doc.font("bold").text("Nouvelle adresse : ", { continued: true }).font("regular").text(f.newEmail);
   doc.moveDown(0.5);
-  doc.text("C'est désormais à cette adresse que l'administration écrira à votre entreprise. Si vous n'êtes pas à l'origine de ce changement, contactez votre service des impôts des entreprises.", { width });
+  doc.text(
+    "C'est désormais à cette adresse que l'administration écrira à votre entreprise. Si vous n'êtes pas à l'origine de ce changement, contactez votre service des impôts des entreprises.",
+    { width },
+  );
 }
 
 /** One letter as a one-page PDF. */

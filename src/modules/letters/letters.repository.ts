@@ -20,6 +20,21 @@ export async function listLetters(db: Executor, siren: string | undefined, limit
   return q.orderBy("edited_at", "desc").orderBy("number", "desc").limit(limit).execute();
 }
 
+/**
+ * Every letter sent to a company (adhesion letters, notices, campaign letters), newest first, with the address it
+ * went to: the adhesion desk. Bounded (`limit`), the number breaking ties of one instant.
+ */
+export async function listLettersOfCompany(db: Executor, siren: string, limit: number) {
+  return db
+    .selectFrom("letters")
+    .select(["id", "adhesion_id", "campaign_id", "number", "kind", "status", "address_lines", "edited_at", "printed_at", "posted_at", "returned_at"])
+    .where("siren", "=", siren)
+    .orderBy("edited_at", "desc")
+    .orderBy("number", "desc")
+    .limit(limit)
+    .execute();
+}
+
 /** Letters of a company, for the adhesion desk and the person's view. */
 export async function listLettersOfAdhesions(db: Executor, adhesionIds: string[]) {
   if (adhesionIds.length === 0) return [];

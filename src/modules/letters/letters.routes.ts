@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { routesPlugin } from "../../platform/http/routes.js";
 import type { LettersDeps } from "./letters.service.js";
 import { letterPdf, listLetterViews } from "./letters.service.js";
 
@@ -17,7 +18,7 @@ const letterSchema = z.object({
 
 /** Development letter box API (never registered in production). */
 export function devLetterRoutes(deps: Pick<LettersDeps, "db" | "sealer">): FastifyPluginAsyncZod {
-  return async (app) => {
+  return routesPlugin((app) => {
     app.get(
       "/api/v1/dev/letters",
       {
@@ -26,7 +27,10 @@ export function devLetterRoutes(deps: Pick<LettersDeps, "db" | "sealer">): Fasti
           tags: ["dev"],
           summary: "Letters kept by the development letter box, newest first, with their fields (codes included until posted)",
           querystring: z.object({
-            siren: z.string().regex(/^\d{9}$/, "SIREN : 9 chiffres").optional(),
+            siren: z
+              .string()
+              .regex(/^\d{9}$/, "SIREN : 9 chiffres")
+              .optional(),
             limit: z.coerce.number().int().min(1).max(500).default(100),
           }),
           response: { 200: z.object({ items: z.array(letterSchema) }) },
@@ -57,5 +61,5 @@ export function devLetterRoutes(deps: Pick<LettersDeps, "db" | "sealer">): Fasti
           .send(pdf);
       },
     );
-  };
+  });
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { createWriteStream, mkdirSync } from "node:fs";
+import { createWriteStream, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { finished } from "node:stream/promises";
+import type { Writable } from "node:stream";
+import { finished, pipeline } from "node:stream/promises";
 import type { Executor, Tx } from "../../platform/db/database.js";
 import type { NewRow } from "../../platform/db/schema.js";
 import type { Clock } from "../../platform/clock.js";
@@ -11,7 +12,15 @@ import { isCalendarDay, parisDayEnd } from "../../platform/paris.js";
 import { csvRecord } from "../../platform/csv.js";
 import { enqueue, type OutboxHandler } from "../../platform/outbox.js";
 import * as repo from "./letters.repository.js";
-import { drawLetter, newLetterDocument, renderLetterPdf, type ActivationLetterFields, type CorrespondenceLetterFields, type EmailChangeNoticeFields, type LetterDocument } from "./letters.render.js";
+import {
+  drawLetter,
+  newLetterDocument,
+  renderLetterPdf,
+  type ActivationLetterFields,
+  type CorrespondenceLetterFields,
+  type EmailChangeNoticeFields,
+  type LetterDocument,
+} from "./letters.render.js";
 
 export type LettersDeps = { db: Executor; clock: Clock; sealer: Sealer };
 
@@ -34,7 +43,19 @@ type Content = { fields: ActivationLetterFields | EmailChangeNoticeFields | Corr
 export async function issueLetter(tx: Tx, sealer: Sealer, at: Date, letter: NewLetter): Promise<{ id: string; number: string }> {
   const id = randomUUID();
   const content: Content = { fields: letter.fields };
-  const row = await repo.insertLetter(tx, editedLetter({ id, siren: letter.siren, adhesionId: letter.adhesionId ?? null, campaignId: null, kind: letter.kind, addressLines: letter.addressLines, sealed: sealer.seal(JSON.stringify(content)), at }));
+  const row = await repo.insertLetter(
+    tx,
+    editedLetter({
+      id,
+      siren: letter.siren,
+      adhesionId: letter.adhesionId ?? null,
+      campaignId: null,
+      kind: letter.kind,
+      addressLines: letter.addressLines,
+      sealed: sealer.seal(JSON.stringify(content)),
+      at,
+    }),
+  );
   await enqueue(tx, at, LETTER_RENDER_KIND, { letterId: id });
   return row;
 }
@@ -47,12 +68,34 @@ export async function issueCorrespondenceLetters(tx: Tx, sealer: Sealer, at: Dat
   if (letters.length === 0) return;
   await tx
     .insertInto("letters")
-    .values(letters.map((l) => editedLetter({ id: l.id, siren: l.siren, adhesionId: null, campaignId: l.campaignId, kind: "correspondence", addressLines: l.addressLines, sealed: sealer.seal(JSON.stringify({ fields: l.fields } satisfies Content)), at })))
+    .values(
+      letters.map((l) =>
+        editedLetter({
+          id: l.id,
+          siren: l.siren,
+          adhesionId: null,
+          campaignId: l.campaignId,
+          kind: "correspondence",
+          addressLines: l.addressLines,
+          sealed: sealer.seal(JSON.stringify({ fields: l.fields } satisfies Content)),
+          at,
+        }),
+      ),
+    )
     .execute();
 }
 
 /** The row of a letter just edited (not yet rendered, printed or posted). */
-function editedLetter(l: { id: string; siren: string; adhesionId: string | null; campaignId: string | null; kind: NewRow<"letters">["kind"]; addressLines: string[]; sealed: string; at: Date }): NewRow<"letters"> {
+function editedLetter(l: {
+  id: string;
+  siren: string;
+  adhesionId: string | null;
+  campaignId: string | null;
+  kind: NewRow<"letters">["kind"];
+  addressLines: string[];
+  sealed: string;
+  at: Date;
+}): NewRow<"letters"> {
   return {
     id: l.id,
     siren: l.siren,
@@ -122,7 +165,17 @@ export async function listLetterViews(deps: Pick<LettersDeps, "db" | "sealer">, 
   const rows = await repo.listLetters(deps.db, siren, limit);
   return rows.map((r) => {
     const content = JSON.parse(deps.sealer.open(r.content_sealed)) as Content;
-    return { id: r.id, number: r.number, siren: r.siren, kind: r.kind, status: r.status, addressLines: r.address_lines, fields: content.fields as unknown as Record<string, unknown>, editedAt: r.edited_at, hasPdf: r.pdf_sealed !== null };
+    return {
+      id: r.id,
+      number: r.number,
+      siren: r.siren,
+      kind: r.kind,
+      status: r.status,
+      addressLines: r.address_lines,
+      fields: content.fields,
+      editedAt: r.edited_at,
+      hasPdf: r.pdf_sealed !== null,
+    };
   });
 }
 
@@ -132,6 +185,11 @@ export async function letterPdf(deps: Pick<LettersDeps, "db" | "sealer">, id: st
   if (!letter) throw new DomainError("not_found", "not_found", "Courrier introuvable.");
   if (letter.pdf_sealed) return Buffer.from(deps.sealer.open(letter.pdf_sealed), "base64");
   return renderLetterPdf(toDocument(letter, JSON.parse(deps.sealer.open(letter.content_sealed)) as Content));
+}
+
+/** What the adhesion desk shows of a company's letters: the latest `limit`, whatever their kind. */
+export function lettersOfCompany(db: Executor, siren: string, limit = 100) {
+  return repo.listLettersOfCompany(db, siren, limit);
 }
 
 /** The letters of several adhesions, in one query: by adhesion, in the order of their numbers. */
@@ -158,39 +216,67 @@ export async function writePrintBatch(deps: LettersDeps, date: string, outDir: s
   const manifestPath = join(outDir, `lot-${date}-${batchId.slice(0, 8)}.csv`);
   const doc = newLetterDocument();
   const pdfOut = createWriteStream(pdfPath);
-  doc.pipe(pdfOut);
   const manifest = createWriteStream(manifestPath);
+  // A file that cannot be written (a full disk, a bad folder) fails the batch with its error, never the process
+  // with an 'error' event nobody listens to; recorded at once, before the streams close.
+  let failure: Error | undefined;
+  for (const s of [doc, pdfOut, manifest]) s.on("error", (error: Error) => (failure ??= error));
+  const written = Promise.all([pipeline(doc, pdfOut), finished(manifest)]);
+  written.catch(() => undefined);
+  /** Waits until `s` takes more (or has failed). */
+  const drained = async (s: Writable) => {
+    if (!failure && !s.destroyed) await new Promise<void>((resolve) => (s.once("drain", resolve), s.once("close", resolve)));
+    if (failure) throw failure;
+  };
   manifest.write("page,numero,id,siren,type,adresse,edite_le\n");
   let after = "0";
   let count = 0;
   const ids: string[] = [];
-  for (;;) {
-    const page = await repo.pageLettersToPrint(deps.db, before, after, pageSize);
-    let drawn = 0;
-    for (const row of page) {
-      const content = JSON.parse(deps.sealer.open(row.content_sealed)) as Content;
-      drawLetter(doc, toDocument(row, content));
-      count++;
-      if (++drawn % 50 === 0) while (pdfOut.writableNeedDrain) await new Promise<void>((r) => pdfOut.once("drain", () => r()));
-      ids.push(row.id);
-      const line = csvRecord([String(count), row.number, row.id, row.siren, row.kind, row.address_lines.join(" / "), row.edited_at.toISOString()]);
-      if (!manifest.write(line)) await new Promise<void>((r) => manifest.once("drain", () => r()));
+  try {
+    for (;;) {
+      const page = await repo.pageLettersToPrint(deps.db, before, after, pageSize);
+      let drawn = 0;
+      for (const row of page) {
+        const content = JSON.parse(deps.sealer.open(row.content_sealed)) as Content;
+        drawLetter(doc, toDocument(row, content));
+        count++;
+        if (++drawn % 50 === 0) while (pdfOut.writableNeedDrain) await drained(pdfOut);
+        ids.push(row.id);
+        const line = csvRecord([String(count), row.number, row.id, row.siren, row.kind, row.address_lines.join(" / "), row.edited_at.toISOString()]);
+        if (!manifest.write(line)) await drained(manifest);
+      }
+      // Back-pressure: pdfkit pushes pages whatever the file can take; let them reach the disk before going on.
+      await new Promise((r) => setImmediate(r));
+      while (pdfOut.writableNeedDrain || doc.readableLength > 0) await drained(pdfOut);
+      if (page.length < pageSize) break;
+      after = page[page.length - 1]!.number;
     }
-    // Back-pressure: pdfkit pushes pages whatever the file can take; let them reach the disk before going on.
-    await new Promise((r) => setImmediate(r));
-    while (pdfOut.writableNeedDrain || doc.readableLength > 0) await new Promise<void>((r) => pdfOut.once("drain", () => r()));
-    if (page.length < pageSize) break;
-    after = page[page.length - 1]!.number;
+    if (count === 0) {
+      doc.addPage().fontSize(12).text(`Aucun courrier à imprimer pour le ${date}.`);
+    }
+    doc.end();
+    manifest.end();
+    await written;
+  } catch (error) {
+    // Abandoned: the files cut off are removed, the letters stay to print.
+    doc.destroy();
+    manifest.destroy();
+    await written.catch(() => undefined);
+    rmSync(pdfPath, { force: true });
+    rmSync(manifestPath, { force: true });
+    throw error;
   }
-  if (count === 0) {
-    doc.addPage().fontSize(12).text(`Aucun courrier à imprimer pour le ${date}.`);
-  }
-  doc.end();
-  manifest.end();
-  await Promise.all([finished(pdfOut), finished(manifest)]);
   const now = deps.clock.now();
   for (let i = 0; i < ids.length; i += 1000) await repo.markPrinted(deps.db, ids.slice(i, i + 1000), batchId, now);
-  await repo.insertBatch(deps.db, { id: batchId, for_date: date, letters: count, pdf_path: pdfPath, manifest_path: manifestPath, created_at: now, posted_at: null });
+  await repo.insertBatch(deps.db, {
+    id: batchId,
+    for_date: date,
+    letters: count,
+    pdf_path: pdfPath,
+    manifest_path: manifestPath,
+    created_at: now,
+    posted_at: null,
+  });
   return { batchId, letters: count, pdfPath, manifestPath };
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { routesPlugin } from "../../platform/http/routes.js";
 import type { Executor } from "../../platform/db/database.js";
 import { listCaughtMails } from "./mail.repository.js";
 
@@ -14,7 +15,7 @@ const caughtMail = z.object({
 
 /** Development mail catcher API (never registered in production). */
 export function devMailRoutes(deps: { db: Executor }): FastifyPluginAsyncZod {
-  return async (app) => {
+  return routesPlugin((app) => {
     app.get(
       "/api/v1/dev/mails",
       {
@@ -36,5 +37,5 @@ export function devMailRoutes(deps: { db: Executor }): FastifyPluginAsyncZod {
         };
       },
     );
-  };
+  });
 }

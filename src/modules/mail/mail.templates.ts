@@ -1,3 +1,5 @@
+import { frenchDate } from "../../shared/dates.js";
+import { ROLE_LABELS } from "../../shared/labels.js";
 /** A mail ready to send. Never holds anything but what the recipient must read. */
 export type Mail = {
   to: string;
@@ -18,12 +20,13 @@ function build(to: string, subject: string, paragraphs: string[]): Mail {
   const text = paragraphs.join("\n\n") + SIGNATURE;
   const html = `<!doctype html><html lang="fr"><body>${paragraphs
     .map((p) => `<p>${escapeHtml(p).replace(/\n/g, "<br>")}</p>`)
-    .join("")}<p style="color:#666">Messagerie Pro — espace professionnel<br>Ce message est envoyé automatiquement ; merci de ne pas y répondre.</p></body></html>`;
+    .join(
+      "",
+    )}<p style="color:#666">Messagerie Pro — espace professionnel<br>Ce message est envoyé automatiquement ; merci de ne pas y répondre.</p></body></html>`;
   return { to, subject, text, html };
 }
 
-const parisDateTime = (d: Date) =>
-  d.toLocaleString("fr-FR", { timeZone: "Europe/Paris", dateStyle: "long", timeStyle: "short" });
+const parisDateTime = (d: Date) => frenchDate(d, { time: true });
 
 /** The code that verifies a connection address at space creation (48 h). */
 export function spaceVerificationCodeMail(p: { to: string; firstName: string; code: string; expiresAt: Date; subscriberNumber: string }): Mail {
@@ -141,25 +144,59 @@ export function companyEmailChangedMail(p: { to: string; companyName: string; si
   ]);
 }
 
-const ROLE_WORDS: Record<string, string> = { administrator: "administrateur", deputy: "administrateur suppléant", delegate: "délégataire" };
+/** « en tant qu'administrateur », « en tant que délégataire »: the elision French requires before a vowel. */
+export function asRole(role: string): string {
+  const word = ROLE_LABELS[role] ?? role;
+  return /^[aeiouyéèêàâîôûh]/i.test(word) ? `en tant qu'${word}` : `en tant que ${word}`;
+}
 
 /** Every new right on a company is told to the company e-mail address (product §7). */
-export function newRightMail(p: { to: string; companyName: string; siren: string; person: string; personEmail: string; role: string; services: string[]; taxScope: string[] | null; grantedBy: string | null; validUntil: Date | null }): Mail {
+export function newRightMail(p: {
+  to: string;
+  companyName: string;
+  siren: string;
+  person: string;
+  personEmail: string;
+  role: string;
+  services: string[];
+  taxScope: string[] | null;
+  grantedBy: string | null;
+  validUntil: Date | null;
+}): Mail {
   return build(p.to, "Nouvelle habilitation sur votre entreprise", [
     "Bonjour,",
-    `${p.person} (${p.personEmail}) peut désormais agir pour l'entreprise ${p.companyName} (SIREN ${p.siren}) en tant que ${ROLE_WORDS[p.role] ?? p.role}.`,
-    `Services : ${p.services.join(", ")}${p.taxScope ? ` (messagerie limitée à : ${p.taxScope.join(", ")})` : ""}.`,
-    p.grantedBy ? `Habilitation accordée par ${p.grantedBy}.` : "Habilitation obtenue par adhésion, avec le code d'activation envoyé par courrier au siège.",
-    p.validUntil ? `Elle prend fin le ${p.validUntil.toLocaleDateString("fr-FR", { timeZone: "Europe/Paris" })}.` : "Elle n'a pas de date de fin.",
-    "Les administrateurs de l'entreprise voient toutes les personnes qui agissent pour elle dans leur espace professionnel (« Qui agit pour mon entreprise ») et peuvent y mettre fin.",
+    `${p.person} (${p.personEmail}) peut désormais agir pour l'entreprise ${p.companyName} (SIREN ${p.siren}) ${asRole(p.role)}.`,
+    ...rightTerms(p, "Habilitation obtenue par adhésion, avec le code d'activation envoyé par courrier au siège."),
   ]);
 }
 
+/** What a new right covers, who gave it, until when, and who may end it: the same words for every new right. */
+function rightTerms(
+  p: { services: string[]; taxScope: string[] | null; grantedBy: string | null; validUntil: Date | null },
+  withoutGranter: string | null,
+): string[] {
+  return [
+    `Services : ${p.services.join(", ")}${p.taxScope ? ` (messagerie limitée à : ${p.taxScope.join(", ")})` : ""}.`,
+    ...(p.grantedBy ? [`Habilitation accordée par ${p.grantedBy}.`] : withoutGranter ? [withoutGranter] : []),
+    p.validUntil ? `Elle prend fin le ${p.validUntil.toLocaleDateString("fr-FR", { timeZone: "Europe/Paris" })}.` : "Elle n'a pas de date de fin.",
+    "Les administrateurs de l'entreprise voient toutes les personnes qui agissent pour elle dans leur espace professionnel (« Qui agit pour mon entreprise ») et peuvent y mettre fin.",
+  ];
+}
+
 /** Tells a person that an habilitation is offered to them (they must accept it, product §7). */
-export function delegationOfferMail(p: { to: string; firstName: string; companyName: string; siren: string; from: string; role: string; services: string[]; expiresAt: Date }): Mail {
+export function delegationOfferMail(p: {
+  to: string;
+  firstName: string;
+  companyName: string;
+  siren: string;
+  from: string;
+  role: string;
+  services: string[];
+  expiresAt: Date;
+}): Mail {
   return build(p.to, "Une habilitation vous est proposée", [
     `Bonjour ${p.firstName},`,
-    `${p.from} vous propose d'agir pour l'entreprise ${p.companyName} (SIREN ${p.siren}) en tant que ${ROLE_WORDS[p.role] ?? p.role}, pour : ${p.services.join(", ")}.`,
+    `${p.from} vous propose d'agir pour l'entreprise ${p.companyName} (SIREN ${p.siren}) ${asRole(p.role)}, pour : ${p.services.join(", ")}.`,
     `Connectez-vous à votre espace professionnel pour l'accepter ou la refuser avant le ${p.expiresAt.toLocaleDateString("fr-FR", { timeZone: "Europe/Paris" })}. Sans réponse, la proposition expirera.`,
   ]);
 }
@@ -183,16 +220,26 @@ export function requestNotificationMail(p: { to: string; references: string[] })
  * The administration wrote to the company (product §16): content-free, to the company e-mail address — no subject
  * of the message, no link; a reminder when the message stays unread 7 days.
  */
-export function administrationMessageMail(p: { to: string; reference: string; companyName: string; reminder: boolean; acknowledgementRequired: boolean }): Mail {
+export function administrationMessageMail(p: {
+  to: string;
+  reference: string;
+  companyName: string;
+  reminder: boolean;
+  acknowledgementRequired: boolean;
+}): Mail {
   return build(
     p.to,
-    p.reminder ? `Rappel : un message de l'administration attend votre lecture (${p.reference})` : `Un message de l'administration vous attend (${p.reference})`,
+    p.reminder
+      ? `Rappel : un message de l'administration attend votre lecture (${p.reference})`
+      : `Un message de l'administration vous attend (${p.reference})`,
     [
       "Bonjour,",
       p.reminder
         ? `L'administration a adressé à l'entreprise ${p.companyName} un message (référence ${p.reference}) il y a 7 jours ; personne ne l'a encore lu.`
         : `L'administration a adressé à l'entreprise ${p.companyName} un message (référence ${p.reference}), disponible dans sa messagerie sécurisée.`,
-      ...(p.acknowledgementRequired ? ["Ce message demande un accusé de réception : une personne habilitée de l'entreprise doit l'ouvrir et cliquer sur « J'accuse réception »."] : []),
+      ...(p.acknowledgementRequired
+        ? ["Ce message demande un accusé de réception : une personne habilitée de l'entreprise doit l'ouvrir et cliquer sur « J'accuse réception »."]
+        : []),
       "Pour le lire, connectez-vous à votre espace professionnel en saisissant vous-même l'adresse du site dans votre navigateur. Ce courriel ne contient aucun lien : méfiez-vous des messages qui vous invitent à cliquer pour vous connecter.",
     ],
   );
@@ -205,7 +252,10 @@ export function receiptMail(p: { to: string; reference: string; companyName: str
     `Votre demande ${p.reference} pour l'entreprise ${p.companyName} a été reçue le ${parisDateTime(p.receivedAt)} (heure de Paris).`,
     "L'accusé de réception signé est joint à ce courriel ; il reste téléchargeable dans votre messagerie sécurisée.",
   ]);
-  return { ...mail, attachments: [{ filename: `accuse-reception-${p.reference}.pdf`, contentType: "application/pdf", contentBase64: p.pdf.toString("base64") }] };
+  return {
+    ...mail,
+    attachments: [{ filename: `accuse-reception-${p.reference}.pdf`, contentType: "application/pdf", contentBase64: p.pdf.toString("base64") }],
+  };
 }
 
 /** An export is ready (content-free: what it holds is only shown after sign-in). */
@@ -214,5 +264,52 @@ export function exportReadyMail(p: { to: string; firstName: string; expiresAt: D
     `Bonjour ${p.firstName},`,
     "L'export que vous avez demandé est prêt. Connectez-vous à votre espace professionnel, page « Exports », pour le télécharger.",
     `Il est conservé jusqu'au ${parisDateTime(p.expiresAt)}.`,
+  ]);
+}
+
+/**
+ * The company learns that people of a firm's team may now act for it (product §19): one mail per company and per
+ * change, naming every person who got the team's grant.
+ */
+export function teamRightMail(p: {
+  to: string;
+  companyName: string;
+  siren: string;
+  /** « Lila Rosemonde (lila.rosemonde@gestion.com) », one per person. */
+  people: string[];
+  /** « l'équipe TVA de CABINET GESTION ». */
+  team: string;
+  role: string;
+  services: string[];
+  taxScope: string[] | null;
+  grantedBy: string | null;
+  validUntil: Date | null;
+}): Mail {
+  const many = p.people.length > 1;
+  return build(p.to, "Nouvelle habilitation sur votre entreprise", [
+    "Bonjour,",
+    `${p.people.join(", ")} ${many ? "peuvent" : "peut"} désormais agir pour l'entreprise ${p.companyName} (SIREN ${p.siren}) ${asRole(p.role)}, via ${p.team}.`,
+    ...rightTerms(p, null),
+  ]);
+}
+
+/** A colleague is asked to join a team of her firm (she accepts once, product §19). */
+export function teamInvitationMail(p: { to: string; firstName: string; team: string; from: string; companies: number }): Mail {
+  return build(p.to, "Invitation à rejoindre une équipe de votre entité", [
+    `Bonjour ${p.firstName},`,
+    `${p.from} vous invite à rejoindre ${p.team} (${p.companies} entreprise${p.companies > 1 ? "s" : ""} à ce jour).`,
+    "Connectez-vous à votre espace professionnel, page « Équipes », pour accepter : vous pourrez alors agir pour les entreprises de l'équipe.",
+  ]);
+}
+
+/**
+ * A colleague gave a person a request to follow (« suivie par », product §19). Like every notice of the messagerie:
+ * the reference and the company only, no content and no link; the request is read signed in.
+ */
+export function followerAssignedMail(p: { to: string; firstName: string; assignedBy: string; reference: string; companyName: string }): Mail {
+  return build(p.to, `Une demande vous est confiée : ${p.reference}`, [
+    `Bonjour ${p.firstName},`,
+    `${p.assignedBy} vous a confié le suivi de la demande ${p.reference} de l'entreprise ${p.companyName}.`,
+    "Pour la consulter, connectez-vous à votre espace professionnel en saisissant vous-même l'adresse du site dans votre navigateur, puis ouvrez « Suivre mes demandes » et choisissez « Suivies par moi ». Ce courriel ne contient aucun lien : méfiez-vous des messages qui vous invitent à cliquer pour vous connecter.",
   ]);
 }

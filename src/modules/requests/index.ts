@@ -1,42 +1,51 @@
 export { listRequests } from "./requests.inbox.js";
 export { sendDigests, notifyCompanySide } from "./requests.notify.js";
-export {
-  fileRequest,
-  getRequest,
-  postCompanyMessage,
-  closeRequest,
-  receiptOf,
-  autoCloseAnswered,
-  type RequestsDeps,
-  type RequestSummary,
-  type MessageView,
-} from "./requests.service.js";
+export { fileRequest, getRequest, postCompanyMessage, closeRequest, receiptOf, autoCloseAnswered, type RequestsDeps } from "./requests.service.js";
+export { type RequestSummary, type MessageView } from "./requests.views.js";
 export { requestsRoutes, acceptUploads, uploadedFile, uploadAnswer, summarySchema, messageSchema, detailSchema } from "./requests.routes.js";
 export { receiptKeysFromPem, signedReceipt, verifyReceipt, type ReceiptKeys, type ReceiptPayload, type ReceiptVerdict } from "./requests.receipts.js";
 export { transition, STATUSES, STATUS_LABELS, type RequestEvent } from "./requests.states.js";
 export { NATURES, NATURE_CODES, ADMIN_NATURES, ADMIN_NATURE_CODES, ALL_NATURE_CODES, TAX_LABELS, TAX_CODES, LIMITS } from "./requests.catalogue.js";
 export { frenchHolidays, addWorkingDays, deadlinesFor } from "./requests.deadlines.js";
-export { receiveUpload, openAttachment, openAttachmentForAgent, sendAttachment, expireUploads, sweepFiles, recogniseType, safeFileName, type UploadsDeps } from "./requests.uploads.js";
+export {
+  receiveUpload,
+  openAttachment,
+  openAttachmentForAgent,
+  sendAttachment,
+  expireUploads,
+  sweepFiles,
+  recogniseType,
+  safeFileName,
+  type UploadsDeps,
+} from "./requests.uploads.js";
 export { createEventHub, serveEventStream, type EventHub, type EventClient } from "./requests.events.js";
 export { applyRetention, setLegalHold, RETENTION } from "./requests.retention.js";
 export {
   queue,
-  queueCounts,
-  getRequestForAgent,
-  postAgentMessage,
-  assignRequest,
-  addNote,
-  transferRequest,
-  closeByAgent,
-  extendLegalDeadline,
-  fillMissingDeadlines,
+  queryKind,
+  QUEUE_SORTS,
+  QUEUE_ORIGINS,
   DUE_SOON_MS,
   type AgentScope,
   type QueueFilters,
   type QueueItem,
-} from "./requests.backoffice.js";
-export { searchForAgent, serviceStats, requestsOfCompany, SEARCH_CANDIDATES } from "./requests.search.js";
-export { requestExport, getExport, buildExport, exportBuildHandler, purgeExports, EXPORT_BUILD_KIND, EXPORT_RULES, type ExportDeps, type ExportManifest } from "./requests.export.js";
+  type QueueSort,
+  type QueueOrigin,
+} from "./requests.queue.js";
+export { queueCounts, getRequestForAgent, postAgentMessage, assignRequest, addNote, transferRequest, closeByAgent } from "./requests.backoffice.js";
+export { searchForAgent, requestsOfCompany, SEARCH_CANDIDATES } from "./requests.search.js";
+export { serviceStats } from "./requests.stats.js";
+export {
+  requestExport,
+  getExport,
+  buildExport,
+  exportBuildHandler,
+  EXPORT_BUILD_KIND,
+  EXPORT_RULES,
+  type ExportDeps,
+  type ExportManifest,
+} from "./requests.export.js";
+export { purgeExports } from "./requests.export.store.js";
 export { exportRoutes } from "./requests.export.routes.js";
 export { verifyExport, type ExportVerdict } from "./requests.export.verify.js";
 export {
@@ -53,3 +62,9 @@ export {
 } from "./requests.correspondence.js";
 export { checkUploads } from "./requests.service.js";
 export { reserveUploads } from "./requests.repository.js";
+export { beat, leave, presenceOf, prunePresence, PRESENCE_TTL_MS } from "./requests.presence.js";
+export { timelineForAgent, type TimelineItem } from "./requests.timeline.js";
+export { reopenByAgent } from "./requests.reopen.js";
+export { recordPaperReply, type PaperReplyInput } from "./requests.paper.js";
+export { transcriptForAgent, transcriptPdf } from "./requests.transcript.js";
+export { extendLegalDeadline, fillMissingDeadlines } from "./requests.legal-deadline.js";

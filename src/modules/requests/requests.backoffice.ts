@@ -1,37 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { sql, type Kysely } from "kysely";
-import type { DB, RequestStatus } from "../../platform/db/schema.js";
+import type { DB } from "../../platform/db/schema.js";
 import type { Tx } from "../../platform/db/database.js";
-import { DAY } from "../../platform/clock.js";
 import { sha256Hex } from "../../platform/crypto.js";
 import { DomainError } from "../../platform/errors.js";
-import { decodeKeysetOrLast, encodeKeyset } from "../../platform/cursor.js";
-import { getCompanies, taxServiceExists } from "../companies/index.js";
+import { taxServiceExists } from "../companies/index.js";
 import { getSpaces } from "../spaces/index.js";
-import { appendJournal } from "../journal/index.js";
+import { appendJournal, countsAbout } from "../journal/index.js";
 import * as repo from "./requests.repository.js";
-import { addMonths, deadlinesFor, LEGAL_MONTHS } from "./requests.deadlines.js";
 import { transition, type RequestEvent } from "./requests.states.js";
 import { notifyCompanySide } from "./requests.notify.js";
-import { frenchQuery } from "./requests.inbox.js";
-import {
-  checkUploads,
-  linkUploads,
-  notFound,
-  notifyChange,
-  requestClosed,
-  serviceNames,
-  summaryOf,
-  threadOf,
-  type RequestsDeps,
-  type RequestSummary,
-} from "./requests.service.js";
-
-/** Who acts in the back office: an agent and the services he belongs to (his requests are theirs). */
-export type AgentScope = { id: string; services: string[] };
-
-/** How soon a deadline counts as « bientôt » in the queue. */
-export const DUE_SOON_MS = 2 * DAY;
+import { DUE_SOON_MS, deadlineMarks, originCondition, servicesIn, type AgentScope, type QueueOrigin } from "./requests.queue.js";
+import { checkUploads, linkUploads, notFound, notifyChange, requestClosed, type RequestsDeps } from "./requests.service.js";
+import { summaryOf, threadOf } from "./requests.views.js";
 
 const staleVersion = (r: { version: number; status: string; assignee_agent_id: string | null; service_code: string }) =>
   new DomainError("conflict", "stale_version", "La demande a changé depuis votre lecture : rechargez-la.", {
@@ -41,106 +22,19 @@ const staleVersion = (r: { version: number; status: string; assignee_agent_id: s
     serviceCode: r.service_code,
   });
 
-/** The services an agent may look at: all of his, or the one asked for if it is his (else 404). */
-export function servicesIn(agent: AgentScope, service: string | undefined): string[] {
-  if (!service) return agent.services;
-  if (!agent.services.includes(service)) throw new DomainError("not_found", "service_not_found", "Service introuvable parmi les vôtres.");
-  return [service];
-}
-
 /** Locks a request of the agent's services (404 otherwise) and checks the version read (409 when stale). */
-async function lockForAgent(tx: Tx, agent: AgentScope, id: string, version: number) {
+export async function lockForAgent(tx: Tx, agent: AgentScope, id: string, version: number) {
   const r = await repo.lockRequest(tx, id);
   if (!r || !agent.services.includes(r.service_code)) throw notFound();
   if (r.version !== version) throw staleVersion(r);
   return r;
 }
 
-export type QueueFilters = {
-  service?: string | undefined;
-  status?: RequestStatus | undefined;
-  tax?: string | undefined;
-  nature?: string | undefined;
-  /** `me`, `none` or an agent id. */
-  assignee?: string | undefined;
-  overdue?: boolean | undefined;
-  dueSoon?: boolean | undefined;
-  siren?: string | undefined;
-  q?: string | undefined;
-};
-
-/** A line of the queue: what a list shows of a request (its service by code), with its deadline and assignee. */
-export type QueueItem = Omit<RequestSummary, "service"> & DeadlineMarks & { serviceCode: string; assigneeId: string | null; version: number };
-
-type DeadlineMarks = { deadlineAt: Date | null; overdue: boolean; dueSoon: boolean };
-
-/** Where a deadline stands: passed (« En retard »), within `DUE_SOON_MS` (« Bientôt »), or neither. */
-function deadlineMarks(deadline: Date | null, now: Date): DeadlineMarks {
-  const left = deadline ? deadline.getTime() - now.getTime() : Infinity;
-  return { deadlineAt: deadline, overdue: left < 0, dueSoon: left >= 0 && left < DUE_SOON_MS };
-}
-
 /**
- * The queue of the agent's services (product §9): open requests by deadline (the most urgent first), with the
- * filters of api.md; keyset pagination on (deadline, id). Closed requests only when asked for by state.
+ * Counts per state of the open requests of the agent's services, with the overdue and soon-due ones; of one origin,
+ * or of those the queue shows without one (the campaign threads the company has not answered are not counted).
  */
-export async function queue(deps: RequestsDeps, agent: AgentScope, f: QueueFilters, cursor: string | undefined, limit: number) {
-  const now = deps.clock.now();
-  const services = servicesIn(agent, f.service);
-  let q = deps.db
-    .selectFrom("requests")
-    .select([
-      ...repo.SUMMARY_COLUMNS,
-      "requests.assignee_agent_id",
-      "requests.version",
-      sql<Date | null>`NULLIF(requests.due_at, 'infinity')`.as("deadline"),
-      sql<number>`(SELECT count(*)::int FROM messages m WHERE m.request_id = requests.id AND m.author_kind = 'person' AND m.read_by_administration_at IS NULL)`.as("unread"),
-    ])
-    .where("requests.service_code", "in", services)
-    .where("requests.archived_at", "is", null);
-  q = f.status ? q.where("requests.status", "=", f.status) : q.where("requests.status", "<>", "closed");
-  if (f.tax) q = q.where("requests.tax", "=", f.tax);
-  if (f.nature) q = q.where("requests.nature", "=", f.nature);
-  if (f.siren) q = q.where("requests.siren", "=", f.siren);
-  if (f.assignee === "none") q = q.where("requests.assignee_agent_id", "is", null);
-  else if (f.assignee) q = q.where("requests.assignee_agent_id", "=", f.assignee === "me" ? agent.id : f.assignee);
-  if (f.overdue) q = q.where(sql<boolean>`requests.due_at < ${now}`);
-  if (f.dueSoon) q = q.where(sql<boolean>`requests.due_at >= ${now} AND requests.due_at < ${new Date(now.getTime() + DUE_SOON_MS)}`);
-  const query = f.q ? frenchQuery(f.q) : undefined;
-  if (query) {
-    q = q.where(sql<boolean>`(requests.search @@ ${query} OR EXISTS (SELECT 1 FROM messages m WHERE m.request_id = requests.id AND m.search @@ ${query}))`);
-  }
-  if (cursor) {
-    const { at, id } = decodeKeysetOrLast(cursor);
-    q = q.where(sql<boolean>`(requests.due_at, requests.id) > (${at ?? "infinity"}::timestamptz, ${id}::uuid)`);
-  }
-  const rows = await q.orderBy("requests.due_at").orderBy("requests.id").limit(limit + 1).execute();
-  const page = rows.slice(0, limit);
-  const companies = await getCompanies(deps.db, [...new Set(page.map((r) => r.siren))]);
-  const items: QueueItem[] = page.map((r) => ({
-    id: r.id,
-    reference: r.reference,
-    siren: r.siren,
-    companyName: companies.get(r.siren)?.name ?? r.siren,
-    tax: r.tax,
-    nature: r.nature,
-    subject: r.subject,
-    status: r.status,
-    serviceCode: r.service_code,
-    receivedAt: r.received_at,
-    lastActivityAt: r.last_activity_at,
-    origin: r.origin,
-    ...deadlineMarks(r.deadline ? new Date(r.deadline) : null, now),
-    assigneeId: r.assignee_agent_id,
-    unreadCount: r.unread,
-    version: r.version,
-  }));
-  const last = page[page.length - 1];
-  return { items, nextCursor: rows.length > limit && last ? encodeKeyset(last.deadline, last.id) : null };
-}
-
-/** Counts per state of the open requests of the agent's services, with the overdue and soon-due ones. */
-export async function queueCounts(deps: RequestsDeps, agent: AgentScope, service: string | undefined) {
+export async function queueCounts(deps: RequestsDeps, agent: AgentScope, service: string | undefined, origin?: QueueOrigin) {
   const now = deps.clock.now();
   const services = servicesIn(agent, service);
   const r = await deps.db
@@ -158,6 +52,7 @@ export async function queueCounts(deps: RequestsDeps, agent: AgentScope, service
     .where("service_code", "in", services)
     .where("status", "<>", "closed")
     .where("archived_at", "is", null)
+    .where(originCondition(origin))
     .executeTakeFirstOrThrow();
   return {
     byStatus: { received: r.received, in_progress: r.in_progress, awaiting_user: r.awaiting_user, answered: r.answered },
@@ -179,15 +74,21 @@ export async function getRequestForAgent(deps: RequestsDeps, agent: AgentScope, 
   if (!r || !agent.services.includes(r.service_code)) throw notFound();
   await deps.db.transaction().execute(async (tx) => {
     await repo.markReadByAdministration(tx, id, now);
-    await appendJournal(tx, now, { actor: { kind: "agent", id: agent.id }, action: "request.opened", subject: { type: "request", id }, data: { service: r.service_code } });
+    await appendJournal(tx, now, {
+      actor: { kind: "agent", id: agent.id },
+      action: "request.opened",
+      subject: { type: "request", id },
+      data: { service: r.service_code },
+    });
   });
-  const [summary, messages, notes, transfers, others, companySide] = await Promise.all([
+  const [summary, messages, notes, transfers, others, companySide, openings] = await Promise.all([
     summaryOf(deps.db, r),
-    threadOf(deps.db, r),
+    threadOf(deps.db, r, "agent"),
     repo.notesOf(deps.db, id),
     repo.transfersOf(deps.db, id),
     repo.otherRequestsOf(deps.db, r.siren, id, agent.services, 20),
     companySideReceipt(deps.db, r),
+    openingsByAgent(deps.db, id),
   ]);
   return {
     ...summary,
@@ -199,7 +100,16 @@ export async function getRequestForAgent(deps: RequestsDeps, agent: AgentScope, 
     transfers: transfers.map((t) => ({ from: t.from_service, to: t.to_service, agentId: t.agent_id, reason: t.reason, at: t.at })),
     otherRequests: others.map((o) => ({ id: o.id, reference: o.reference, subject: o.subject, status: o.status, tax: o.tax, receivedAt: o.received_at })),
     companySide,
+    openings,
   };
+}
+
+/** Who opened the request: the journal keeps every opening; the screen shows one line per agent (how many, latest). */
+async function openingsByAgent(db: Kysely<DB>, id: string) {
+  const rows = await countsAbout(db, { type: "request", id }, "request.opened");
+  const ids = rows.flatMap((o) => (o.actorId ? [o.actorId] : []));
+  const names = new Map(ids.length ? (await db.selectFrom("agents").select(["id", "name"]).where("id", "in", ids).execute()).map((a) => [a.id, a.name]) : []);
+  return rows.map((o) => ({ agent: { id: o.actorId ?? "", displayName: names.get(o.actorId ?? "") ?? "" }, count: o.count, lastAt: o.lastAt }));
 }
 
 /** Who of the company side first read a thread and acknowledged it, with names (the agent's view, product §16). */
@@ -221,7 +131,6 @@ export async function companySideReceipt(db: Kysely<DB> | Tx, r: { id: string; a
   };
 }
 
-
 /**
  * An agent's reply, optionally moving the request to `awaiting_user` or `answered`, with the agent's own uploads
  * attached and an optimistic version check (409 when someone acted first). The author and the company address get
@@ -242,16 +151,40 @@ export async function postAgentMessage(
     const uploads = await checkUploads(tx, { kind: "agent", id: agent.id }, input.uploadIds ?? []);
     const messageId = randomUUID();
     const bodySha256 = sha256Hex(input.body);
-    await repo.insertMessage(tx, { id: messageId, request_id: id, author_kind: "agent", author_space_id: null, author_agent_id: agent.id, body: input.body, body_sha256: bodySha256, created_at: now, read_by_company_at: null, read_by_company_space: null, read_by_administration_at: now });
-    await linkUploads(tx, messageId, uploads.map((u) => u.id), now);
+    await repo.insertMessage(tx, {
+      id: messageId,
+      request_id: id,
+      author_kind: "agent",
+      author_space_id: null,
+      author_agent_id: agent.id,
+      body: input.body,
+      body_sha256: bodySha256,
+      created_at: now,
+      read_by_company_at: null,
+      read_by_company_space: null,
+      read_by_administration_at: now,
+    });
+    await linkUploads(
+      tx,
+      messageId,
+      uploads.map((u) => u.id),
+      now,
+    );
     await repo.updateRequest(tx, id, {
       status: t.to,
       last_activity_at: now,
       version: r.version + 1,
       first_answer_at: r.first_answer_at ?? now,
+      // The first answer's author, kept for the dashboard's figures per agent.
+      ...(r.first_answer_at ? {} : { first_answer_agent_id: agent.id }),
       answered_at: t.to === "answered" ? now : r.answered_at,
     });
-    await appendJournal(tx, now, { actor: { kind: "agent", id: agent.id }, action: "message.posted", subject: { type: "request", id }, data: { messageId, sha256: bodySha256, attachments: uploads.map((u) => u.sha256), status: t.to } });
+    await appendJournal(tx, now, {
+      actor: { kind: "agent", id: agent.id },
+      action: "message.posted",
+      subject: { type: "request", id },
+      data: { messageId, sha256: bodySha256, attachments: uploads.map((u) => u.sha256), status: t.to },
+    });
     await notifyCompanySide(tx, now, r);
     return { id: messageId, createdAt: now.toISOString(), status: t.to, version: r.version + 1 };
   });
@@ -284,7 +217,12 @@ export async function assignRequest(
     await repo.updateRequest(tx, id, { assignee_agent_id: input.agentId, status, version: r.version + 1 });
     // « Reçue » → « En cours de traitement » is a change of state the company side is told of (content-free).
     if (status !== r.status) await notifyCompanySide(tx, now, r);
-    await appendJournal(tx, now, { actor: { kind: "agent", id: agent.id }, action: input.agentId ? "request.assigned" : "request.unassigned", subject: { type: "request", id }, data: { to: input.agentId, from: r.assignee_agent_id, status } });
+    await appendJournal(tx, now, {
+      actor: { kind: "agent", id: agent.id },
+      action: input.agentId ? "request.assigned" : "request.unassigned",
+      subject: { type: "request", id },
+      data: { to: input.agentId, from: r.assignee_agent_id, status },
+    });
     return { assigneeId: input.agentId, status, version: r.version + 1 };
   });
   notifyChange(deps.db, id);
@@ -299,8 +237,20 @@ export async function addNote(deps: RequestsDeps, agent: AgentScope, id: string,
   const note = { id: randomUUID(), request_id: id, agent_id: agent.id, service_code: r.service_code, body, created_at: now };
   await deps.db.transaction().execute(async (tx) => {
     await repo.insertNote(tx, note);
-    await appendJournal(tx, now, { actor: { kind: "agent", id: agent.id }, action: "note.added", subject: { type: "request", id }, data: { noteId: note.id, sha256: sha256Hex(body) } });
+    // A note changes the request a colleague may be answering: his reply, started before it, is then asked about.
+    await tx
+      .updateTable("requests")
+      .set((eb) => ({ version: eb("version", "+", 1) }))
+      .where("id", "=", id)
+      .execute();
+    await appendJournal(tx, now, {
+      actor: { kind: "agent", id: agent.id },
+      action: "note.added",
+      subject: { type: "request", id },
+      data: { noteId: note.id, sha256: sha256Hex(body) },
+    });
   });
+  notifyChange(deps.db, id, "note.added");
   return { id: note.id, agentId: agent.id, serviceCode: r.service_code, body, createdAt: now };
 }
 
@@ -316,8 +266,21 @@ export async function transferRequest(deps: RequestsDeps, agent: AgentScope, id:
     if (r.status === "closed") throw requestClosed();
     if (r.service_code === input.serviceCode) throw new DomainError("refused", "same_service", "La demande est déjà dans ce service.");
     await repo.updateRequest(tx, id, { service_code: input.serviceCode, assignee_agent_id: null, version: r.version + 1 });
-    await repo.insertTransfer(tx, { id: randomUUID(), request_id: id, from_service: r.service_code, to_service: input.serviceCode, agent_id: agent.id, reason: input.reason, at: now });
-    await appendJournal(tx, now, { actor: { kind: "agent", id: agent.id }, action: "request.transferred", subject: { type: "request", id }, data: { from: r.service_code, to: input.serviceCode, reason: input.reason } });
+    await repo.insertTransfer(tx, {
+      id: randomUUID(),
+      request_id: id,
+      from_service: r.service_code,
+      to_service: input.serviceCode,
+      agent_id: agent.id,
+      reason: input.reason,
+      at: now,
+    });
+    await appendJournal(tx, now, {
+      actor: { kind: "agent", id: agent.id },
+      action: "request.transferred",
+      subject: { type: "request", id },
+      data: { from: r.service_code, to: input.serviceCode, reason: input.reason },
+    });
     return { serviceCode: input.serviceCode, version: r.version + 1 };
   });
   notifyChange(deps.db, id);
@@ -338,59 +301,39 @@ export async function closeByAgent(deps: RequestsDeps, agent: AgentScope, id: st
     const answered = await tx.selectFrom("messages").select("id").where("request_id", "=", id).where("author_kind", "=", "agent").limit(1).executeTakeFirst();
     const said = reason?.trim();
     if (!answered && !said) {
-      throw new DomainError("refused", "close_reason_required", "Cette demande n'a reçu aucune réponse : indiquez à l'entreprise le motif de la clôture (champ « reason »).", { field: "reason" });
+      throw new DomainError(
+        "refused",
+        "close_reason_required",
+        "Cette demande n'a reçu aucune réponse : indiquez à l'entreprise le motif de la clôture (champ « reason »).",
+        { field: "reason" },
+      );
     }
     if (said) {
       const body = `Demande clôturée par l'administration. Motif : ${said}`;
-      await repo.insertMessage(tx, { id: randomUUID(), request_id: id, author_kind: "system", author_space_id: null, author_agent_id: agent.id, body, body_sha256: sha256Hex(body), created_at: now, read_by_company_at: null, read_by_company_space: null, read_by_administration_at: now });
+      await repo.insertMessage(tx, {
+        id: randomUUID(),
+        request_id: id,
+        author_kind: "system",
+        author_space_id: null,
+        author_agent_id: agent.id,
+        body,
+        body_sha256: sha256Hex(body),
+        created_at: now,
+        read_by_company_at: null,
+        read_by_company_space: null,
+        read_by_administration_at: now,
+      });
     }
     await repo.updateRequest(tx, id, { status: "closed", closed_at: now, last_activity_at: now, version: r.version + 1 });
-    await appendJournal(tx, now, { actor: { kind: "agent", id: agent.id }, action: "request.closed", subject: { type: "request", id }, data: { by: "agent", ...(said ? { reason: said } : {}) } });
+    await appendJournal(tx, now, {
+      actor: { kind: "agent", id: agent.id },
+      action: "request.closed",
+      subject: { type: "request", id },
+      data: { by: "agent", ...(said ? { reason: said } : {}) },
+    });
     await notifyCompanySide(tx, now, r);
     return { status: "closed" as const, version: r.version + 1 };
   });
   notifyChange(deps.db, id, reason ? "message.created" : "request.updated");
   return done;
-}
-
-/**
- * Extends the legal deadline of a réclamation by 3 months, once (product §9). The company sees the new date and a
- * message in the thread (without the internal reason) and gets the content-free notice.
- */
-export async function extendLegalDeadline(deps: RequestsDeps, agent: AgentScope, id: string, input: { reason: string; version: number }) {
-  const now = deps.clock.now();
-  const done = await deps.db.transaction().execute(async (tx) => {
-    const r = await lockForAgent(tx, agent, id, input.version);
-    if (r.status === "closed") throw requestClosed();
-    const rule = LEGAL_MONTHS[r.nature];
-    const initial = deadlinesFor(r.nature, r.received_at).legal;
-    if (!rule || rule.extensionMonths === 0 || !initial) throw new DomainError("refused", "not_extendable", "Seul le délai de décision d'une réclamation peut être prolongé.");
-    const current = r.legal_due_at ?? initial;
-    if (current.getTime() > initial.getTime()) throw new DomainError("conflict", "already_extended", "Le délai de cette réclamation a déjà été prolongé.");
-    const extended = addMonths(current, rule.extensionMonths);
-    const date = new Intl.DateTimeFormat("fr-FR", { timeZone: "Europe/Paris", day: "numeric", month: "long", year: "numeric" }).format(extended);
-    const body = `Le délai de décision sur votre réclamation est prolongé de ${rule.extensionMonths} mois, jusqu'au ${date}.`;
-    await repo.insertMessage(tx, { id: randomUUID(), request_id: id, author_kind: "system", author_space_id: null, author_agent_id: agent.id, body, body_sha256: sha256Hex(body), created_at: now, read_by_company_at: null, read_by_company_space: null, read_by_administration_at: now });
-    await repo.updateRequest(tx, id, { legal_due_at: extended, last_activity_at: now, version: r.version + 1 });
-    await appendJournal(tx, now, { actor: { kind: "agent", id: agent.id }, action: "request.deadline_extended", subject: { type: "request", id }, data: { from: current.toISOString(), to: extended.toISOString(), reason: input.reason } });
-    await notifyCompanySide(tx, now, r);
-    return { legalDeadline: extended.toISOString(), version: r.version + 1 };
-  });
-  notifyChange(deps.db, id, "message.created");
-  return done;
-}
-
-/** Sets the deadlines of requests filed before they were stored (after a migration); answers how many. */
-export async function fillMissingDeadlines(db: Kysely<DB>): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const rows = await db.selectFrom("requests").select(["id", "nature", "received_at"]).where("first_answer_due_at", "is", null).limit(1000).execute();
-    if (rows.length === 0) return total;
-    const computed = rows.map((r) => ({ id: r.id, ...deadlinesFor(r.nature, r.received_at) }));
-    await sql`
-      UPDATE requests SET first_answer_due_at = v.first, legal_due_at = v.legal
-      FROM unnest(${computed.map((c) => c.id)}::uuid[], ${computed.map((c) => c.firstAnswer)}::timestamptz[], ${computed.map((c) => c.legal)}::timestamptz[]) AS v(id, first, legal)
-      WHERE requests.id = v.id`.execute(db);
-    total += rows.length;
-  }
 }

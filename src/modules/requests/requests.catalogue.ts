@@ -12,7 +12,6 @@ export const ADMIN_NATURE_CODES = ADMIN_NATURES.map((n) => n.code) as [string, .
 /** Every nature a thread may have, whoever opened it (the filters of the lists). */
 export const ALL_NATURE_CODES = [...NATURE_CODES, ...ADMIN_NATURE_CODES] as [string, ...string[]];
 
-
 export function natureAllowed(tax: string, nature: string): boolean {
   return nature !== "remboursement_credit_tva" || tax === "TVA";
 }

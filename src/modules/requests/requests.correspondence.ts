@@ -19,7 +19,7 @@ import { administrationMessageMail, queueMails, type Mail } from "../mail/index.
 import { messagerieScope } from "../rights/index.js";
 import * as repo from "./requests.repository.js";
 import { linkUploads, notFound, notifyChange, type RequestsDeps } from "./requests.service.js";
-import { servicesIn, type AgentScope } from "./requests.backoffice.js";
+import { servicesIn, type AgentScope } from "./requests.queue.js";
 
 /** A reminder goes to the company address when a published thread is still unread after this long. */
 export const REMINDER_AFTER_MS = 7 * DAY;
@@ -48,6 +48,8 @@ export type ThreadToPublish = {
   uploadIds?: string[];
   /** Uploads set aside when the thread was scheduled. */
   reservedUploadIds?: string[];
+  /** No e-mail notice: the company gets the message by post (a campaign letter). */
+  silent?: boolean;
 };
 
 /** The year of a reference: the Paris calendar year of its date. */
@@ -158,8 +160,18 @@ export async function publishThreads(tx: Tx, now: Date, spec: ThreadSpec, thread
     .execute();
   const emails = await companyEmailsOf(tx, [...new Set(threads.map((t) => t.siren))]);
   const mails: Mail[] = threads.flatMap((t) => {
-    const to = emails.get(t.siren);
-    return to ? [administrationMessageMail({ to, reference: t.reference, companyName: t.companyName, reminder: false, acknowledgementRequired: spec.acknowledgementRequired })] : [];
+    const to = t.silent ? undefined : emails.get(t.siren);
+    return to
+      ? [
+          administrationMessageMail({
+            to,
+            reference: t.reference,
+            companyName: t.companyName,
+            reminder: false,
+            acknowledgementRequired: spec.acknowledgementRequired,
+          }),
+        ]
+      : [];
   });
   await queueMails(tx, now, mails);
 }
@@ -197,7 +209,12 @@ export async function acknowledgeThread(deps: RequestsDeps, spaceId: string, id:
       .execute();
     // Reading it is part of acknowledging it.
     await repo.markReadByCompany(tx, id, spaceId, now);
-    await appendJournal(tx, now, { actor: { kind: "person", id: spaceId }, action: "thread.acknowledged", subject: { type: "request", id }, data: { at: now.toISOString() } });
+    await appendJournal(tx, now, {
+      actor: { kind: "person", id: spaceId },
+      action: "thread.acknowledged",
+      subject: { type: "request", id },
+      data: { at: now.toISOString() },
+    });
     return { at: now, by: spaceId, first: true };
   });
   if (done.first) notifyChange(deps.db, id);
@@ -229,11 +246,33 @@ export async function sendReminders(deps: Pick<RequestsDeps, "db" | "clock">): P
       const [emails, companies] = await Promise.all([companyEmailsOf(tx, sirens), getCompanies(tx, sirens)]);
       const mails = unread.flatMap((r) => {
         const to = emails.get(r.siren);
-        return to ? [administrationMessageMail({ to, reference: r.reference, companyName: companies.get(r.siren)?.name ?? r.siren, reminder: true, acknowledgementRequired: r.acknowledgement_required })] : [];
+        return to
+          ? [
+              administrationMessageMail({
+                to,
+                reference: r.reference,
+                companyName: companies.get(r.siren)?.name ?? r.siren,
+                reminder: true,
+                acknowledgementRequired: r.acknowledgement_required,
+              }),
+            ]
+          : [];
       });
       await queueMails(tx, now, mails);
       if (unread.length) {
-        await tx.insertInto("journal").values(unread.map((r) => journalRow(now, { actor: { kind: "system" }, action: "thread.reminded", subject: { type: "request", id: r.id }, data: { reference: r.reference, mailed: emails.has(r.siren) } }))).execute();
+        await tx
+          .insertInto("journal")
+          .values(
+            unread.map((r) =>
+              journalRow(now, {
+                actor: { kind: "system" },
+                action: "thread.reminded",
+                subject: { type: "request", id: r.id },
+                data: { reference: r.reference, mailed: emails.has(r.siren) },
+              }),
+            ),
+          )
+          .execute();
       }
       sent += mails.length;
       return due.rows.length;
@@ -275,7 +314,11 @@ export async function awaitingCompany(deps: RequestsDeps, agent: AgentScope, f: 
     const { at, id } = decodeKeysetOrLast(cursor);
     q = q.where(sql<boolean>`(COALESCE(requests.reply_due_at, 'infinity'::timestamptz), requests.id) > (${at ?? "infinity"}::timestamptz, ${id}::uuid)`);
   }
-  const rows = await q.orderBy(sql`COALESCE(requests.reply_due_at, 'infinity'::timestamptz)`).orderBy("requests.id").limit(limit + 1).execute();
+  const rows = await q
+    .orderBy(sql`COALESCE(requests.reply_due_at, 'infinity'::timestamptz)`)
+    .orderBy("requests.id")
+    .limit(limit + 1)
+    .execute();
   const page = rows.slice(0, limit);
   const companies = await getCompanies(deps.db, [...new Set(page.map((r) => r.siren))]);
   const items = page.map((r) => ({
@@ -301,4 +344,3 @@ export async function awaitingCompany(deps: RequestsDeps, agent: AgentScope, f: 
   const last = page[page.length - 1];
   return { items, nextCursor: rows.length > limit && last ? encodeKeyset(last.reply_due_at, last.id) : null };
 }
-

@@ -54,14 +54,18 @@ export function createEventHub(deps: {
   let watermark = deps.clock.now();
 
   async function fanOut(rows: RequestEventRow[], event: string) {
-    const people = [...clients].some((c) => "spaceId" in c);
+    // Presence (who of the agents has the request open) and internal notes are the back office's own: never sent
+    // to the company side.
+    const agentsOnly = event === "presence.updated" || event === "note.added";
+    const people = !agentsOnly && [...clients].some((c) => "spaceId" in c);
     for (const r of rows) {
       if (r.last_activity_at > watermark) watermark = r.last_activity_at;
       // Visibility is read fresh for every event, like every request: a revoked person hears nothing more.
       const holders = new Set(people ? await messagerieHolders(deps.db, r.siren, r.tax, deps.clock.now()) : []);
       const data = { id: r.id, reference: r.reference, status: r.status, lastActivityAt: eventId(r) };
       for (const c of clients) {
-        if ("spaceId" in c ? holders.has(c.spaceId) : c.agentServices.includes(r.service_code)) c.send(event, { ...data, ...("spaceId" in c ? {} : { serviceCode: r.service_code }) }, eventId(r));
+        if ("spaceId" in c ? !agentsOnly && holders.has(c.spaceId) : c.agentServices.includes(r.service_code))
+          c.send(event, { ...data, ...("spaceId" in c ? {} : { serviceCode: r.service_code }) }, eventId(r));
       }
     }
   }
@@ -117,7 +121,10 @@ export function createEventHub(deps: {
     /** The requests `who` may see that changed after `since` (a reconnecting client's `Last-Event-ID`). */
     async catchUp(who: EventAudience, since: Date): Promise<RequestEventRow[]> {
       let q = deps.db.selectFrom("requests").select(EVENT_COLUMNS).where("last_activity_at", ">", since);
-      q = "spaceId" in who ? q.where(messagerieScope(who.spaceId, deps.clock.now())) : q.where("service_code", "in", who.agentServices.length ? who.agentServices : [""]);
+      q =
+        "spaceId" in who
+          ? q.where(messagerieScope(who.spaceId, deps.clock.now()))
+          : q.where("service_code", "in", who.agentServices.length ? who.agentServices : [""]);
       return q.orderBy("last_activity_at").limit(CATCH_UP.maxEvents).execute();
     },
     get size() {
@@ -143,7 +150,6 @@ export type EventHub = ReturnType<typeof createEventHub>;
  */
 export async function serveEventStream(req: FastifyRequest, reply: FastifyReply, hub: EventHub, who: EventAudience, session: string, now: Date): Promise<void> {
   const since = parseLastEventId(req.headers["last-event-id"], now);
-  const missed = since ? await hub.catchUp(who, since) : [];
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
@@ -153,33 +159,54 @@ export async function serveEventStream(req: FastifyRequest, reply: FastifyReply,
     "X-Accel-Buffering": "no",
     "X-Request-Id": req.id,
   });
+  // A connection that breaks is the client's leaving ('close' below), never an 'error' event that ends the process.
+  res.on("error", (error) => req.log.debug({ err: error.message }, "event stream connection error"));
   res.write("retry: 5000\n\n");
-  const write = (event: string, data: unknown, id: string) => res.write(`id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-  for (const r of missed) {
-    const data = { id: r.id, reference: r.reference, status: r.status, lastActivityAt: r.last_activity_at.toISOString() };
-    write("request.updated", "spaceId" in who ? data : { ...data, serviceCode: r.service_code }, r.last_activity_at.toISOString());
-  }
+  /** Writes to the stream while it is open (an event may be fanned out after its end, before its 'close'). */
+  const send = (text: string) => {
+    if (!res.writableEnded && !res.destroyed) res.write(text);
+  };
+  const write = (event: string, data: unknown, id: string) => send(`id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  // The stream joins the hub before it reads what the client missed, so that nothing committed in between is lost;
+  // the live events that arrive during that read wait, and those the read already gave are not sent twice.
+  let held: { event: string; data: unknown; id: string }[] | undefined = [];
   // A comment every 25 s keeps proxies from closing an idle stream.
-  const ping = setInterval(() => res.write(": ping\n\n"), 25_000);
+  const ping = setInterval(() => send(": ping\n\n"), 25_000);
+  const end = (last: string) => {
+    clearInterval(ping);
+    if (!res.writableEnded && !res.destroyed) res.end(last);
+  };
   const remove = hub.add({
     ...who,
     session,
-    send: write,
-    evict: () => {
-      // The browser would reopen a stream that merely ends: this event tells our client to stop.
-      res.write(`event: stream.closed\ndata: ${JSON.stringify({ reason: "too_many_streams" })}\n\n`);
-      clearInterval(ping);
-      res.end();
-    },
-    release: () => {
-      // The browser's EventSource reopens after `retry` ms, sending Last-Event-ID: it misses nothing.
-      res.write("retry: 2000\n\n");
-      clearInterval(ping);
-      res.end();
-    },
+    send: (event, data, id) => (held ? held.push({ event, data, id }) : write(event, data, id)),
+    // The browser would reopen a stream that merely ends: this event tells our client to stop.
+    evict: () => end(`event: stream.closed\ndata: ${JSON.stringify({ reason: "too_many_streams" })}\n\n`),
+    // The browser's EventSource reopens after `retry` ms, sending Last-Event-ID: it misses nothing.
+    release: () => end("retry: 2000\n\n"),
   });
   req.raw.on("close", () => {
     clearInterval(ping);
     remove();
   });
+  const replayed = new Set<string>();
+  try {
+    for (const r of since ? await hub.catchUp(who, since) : []) {
+      const data = { id: r.id, reference: r.reference, status: r.status, lastActivityAt: eventId(r) };
+      write("request.updated", "spaceId" in who ? data : { ...data, serviceCode: r.service_code }, eventId(r));
+      replayed.add(`${r.id}@${eventId(r)}`);
+    }
+  } catch (error) {
+    // The database is briefly away: the browser reconnects with its Last-Event-ID and catches up then.
+    req.log.warn({ err: error instanceof Error ? error.message : String(error) }, "event stream catch-up failed");
+    remove();
+    end("retry: 2000\n\n");
+    return;
+  }
+  const waiting = held;
+  held = undefined;
+  for (const e of waiting) {
+    if (e.event === "request.updated" && replayed.has(`${(e.data as { id: string }).id}@${e.id}`)) continue;
+    write(e.event, e.data, e.id);
+  }
 }

@@ -1,12 +1,13 @@
-import { createReadStream } from "node:fs";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { routesPlugin } from "../../platform/http/routes.js";
 import { requirePerson } from "../../platform/http/auth.js";
 import { isCalendarDay, parisDayEnd, parisDayStart } from "../../platform/paris.js";
 import { errorReply, sirenField } from "../spaces/index.js";
 import { TAX_CODES } from "./requests.catalogue.js";
 import { STATUSES } from "./requests.states.js";
-import { EXPORT_RULES, getExport, listExports, openExport, requestExport, type ExportDeps, type ExportView } from "./requests.export.js";
+import { EXPORT_RULES, getExport, listExports, requestExport, type ExportDeps, type ExportView } from "./requests.export.js";
+import { openExport } from "./requests.export.store.js";
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorReply]));
 const parisDay = z.string().refine(isCalendarDay, { message: "date attendue au format AAAA-MM-JJ (par exemple 2026-12-31)" });
@@ -22,12 +23,20 @@ const exportSchema = z.object({
   createdAt: z.string(),
   expiresAt: z.string().nullable(),
 });
-const exportJson = (e: ExportView) => ({ id: e.id, status: e.status, progress: e.progress, requests: e.requests, size: e.size, createdAt: e.createdAt.toISOString(), expiresAt: e.expiresAt?.toISOString() ?? null });
+const exportJson = (e: ExportView) => ({
+  id: e.id,
+  status: e.status,
+  progress: e.progress,
+  requests: e.requests,
+  size: e.size,
+  createdAt: e.createdAt.toISOString(),
+  expiresAt: e.expiresAt?.toISOString() ?? null,
+});
 const idParams = z.object({ id: z.uuid({ error: "identifiant d'export invalide" }) });
 
 /** Signed exports (api.md, product §14). */
 export function exportRoutes(deps: ExportDeps): FastifyPluginAsyncZod {
-  return async (app) => {
+  return routesPlugin((app) => {
     app.post(
       "/api/v1/exports",
       {
@@ -52,7 +61,11 @@ export function exportRoutes(deps: ExportDeps): FastifyPluginAsyncZod {
       },
       async (req, reply) => {
         const b = req.body;
-        const scope = { ...b, receivedFrom: b.from ? parisDayStart(b.from).toISOString() : undefined, receivedBefore: b.to ? parisDayEnd(b.to).toISOString() : undefined };
+        const scope = {
+          ...b,
+          receivedFrom: b.from ? parisDayStart(b.from).toISOString() : undefined,
+          receivedBefore: b.to ? parisDayEnd(b.to).toISOString() : undefined,
+        };
         return reply.status(202).send(await requestExport(deps, requirePerson(req).subjectId, scope));
       },
     );
@@ -60,7 +73,12 @@ export function exportRoutes(deps: ExportDeps): FastifyPluginAsyncZod {
     app.get(
       "/api/v1/exports",
       {
-        schema: { tags: ["exports"], summary: "My exports of the last 7 days, newest first", security: [{ session: [] }], response: { 200: z.object({ items: z.array(exportSchema) }), ...errors(401) } },
+        schema: {
+          tags: ["exports"],
+          summary: "My exports of the last 7 days, newest first",
+          security: [{ session: [] }],
+          response: { 200: z.object({ items: z.array(exportSchema) }), ...errors(401) },
+        },
       },
       async (req) => ({ items: (await listExports(deps, requirePerson(req).subjectId)).map(exportJson) }),
     );
@@ -68,7 +86,13 @@ export function exportRoutes(deps: ExportDeps): FastifyPluginAsyncZod {
     app.get(
       "/api/v1/exports/:id",
       {
-        schema: { tags: ["exports"], summary: "One of my exports: its progress", security: [{ session: [] }], params: idParams, response: { 200: exportSchema, ...errors(400, 401, 404) } },
+        schema: {
+          tags: ["exports"],
+          summary: "One of my exports: its progress",
+          security: [{ session: [] }],
+          params: idParams,
+          response: { 200: exportSchema, ...errors(400, 401, 404) },
+        },
       },
       async (req) => exportJson(await getExport(deps, requirePerson(req).subjectId, req.params.id)),
     );
@@ -82,7 +106,7 @@ export function exportRoutes(deps: ExportDeps): FastifyPluginAsyncZod {
           security: [{ session: [] }],
           params: idParams,
           produces: ["application/zip"],
-          response: { 200: z.any(), ...errors(400, 401, 404, 409) },
+          response: { 200: z.any(), ...errors(400, 401, 404, 409, 503) },
         },
       },
       async (req, reply) => {
@@ -92,8 +116,8 @@ export function exportRoutes(deps: ExportDeps): FastifyPluginAsyncZod {
           .header("content-length", String(file.size))
           .header("content-disposition", `attachment; filename="${file.name}"`)
           .header("x-content-type-options", "nosniff")
-          .send(createReadStream(file.path));
+          .send(file.stream);
       },
     );
-  };
+  });
 }

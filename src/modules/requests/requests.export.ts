@@ -1,8 +1,5 @@
 import { createHash, randomUUID, sign } from "node:crypto";
-import { createWriteStream, mkdirSync, rmSync, statSync } from "node:fs";
-import { join } from "node:path";
 import { Readable, Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { sql, type Kysely } from "kysely";
 import yazl from "yazl";
 import type { DB } from "../../platform/db/schema.js";
@@ -10,21 +7,19 @@ import type { Clock } from "../../platform/clock.js";
 import { DAY } from "../../platform/clock.js";
 import { DomainError } from "../../platform/errors.js";
 import { enqueue, type OutboxHandler } from "../../platform/outbox.js";
-import type { FileStore } from "../../platform/files.js";
+import type { FileStore, StagedFile } from "../../platform/files.js";
 import { getCompanies } from "../companies/index.js";
 import { getSpaces } from "../spaces/index.js";
 import { appendJournal } from "../journal/index.js";
-import { newLetterDocument } from "../letters/index.js";
 import { exportReadyMail, queueMail } from "../mail/index.js";
 import { messagerieScope } from "../rights/index.js";
 import * as repo from "./requests.repository.js";
-import { safeFileName } from "./requests.uploads.js";
-import { serviceNames, threadOf, type MessageView } from "./requests.service.js";
-import { STATUS_LABELS } from "./requests.states.js";
+import { confirmStored, safeFileName } from "./requests.uploads.js";
+import { serviceNames, threadOf } from "./requests.views.js";
+import { transcriptPdf } from "./requests.transcript.js";
 import type { RequestStatus } from "../../platform/db/schema.js";
-import { TAX_LABELS } from "./requests.catalogue.js";
-import { natureLabel } from "../../shared/labels.js";
 import type { ReceiptKeys } from "./requests.receipts.js";
+import { keyFingerprint } from "../../platform/crypto.js";
 
 /**
  * Signed exports (product §14): the threads a person may see, for chosen companies and filters, as one ZIP with
@@ -34,8 +29,16 @@ import type { ReceiptKeys } from "./requests.receipts.js";
 export const EXPORT_RULES = { keepMs: 7 * DAY, maxCompanies: 10_000, pageSize: 50, maxQueuedEntries: 16 };
 export const EXPORT_BUILD_KIND = "export.build";
 
-export type ExportScope = { sirens?: string[] | undefined; tax?: string | undefined; status?: RequestStatus | undefined; from?: string | undefined; to?: string | undefined; receivedFrom?: string | undefined; receivedBefore?: string | undefined };
-export type ExportDeps = { db: Kysely<DB>; clock: Clock; files: FileStore; receiptKeys: ReceiptKeys; exportsDir: string };
+export type ExportScope = {
+  sirens?: string[] | undefined;
+  tax?: string | undefined;
+  status?: RequestStatus | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  receivedFrom?: string | undefined;
+  receivedBefore?: string | undefined;
+};
+export type ExportDeps = { db: Kysely<DB>; clock: Clock; files: FileStore; receiptKeys: ReceiptKeys };
 
 /** A manifest of an export: what it covers, for whom, and each file's path, size and SHA-256. */
 export type ExportManifest = {
@@ -45,6 +48,8 @@ export type ExportManifest = {
   person: { name: string; connectionEmail: string };
   scope: ExportScope;
   requests: number;
+  /** The SHA-256 of the signing public key (DER): which key to check the signature with (GET /api/v1/receipts/public-key). */
+  keyFingerprint?: string;
   files: { path: string; size: number; sha256: string }[];
 };
 
@@ -56,19 +61,45 @@ export async function requestExport(deps: Pick<ExportDeps, "db" | "clock">, spac
   const now = deps.clock.now();
   const id = randomUUID();
   await deps.db.transaction().execute(async (tx) => {
-    await tx.insertInto("exports").values({ id, space_id: spaceId, scope: JSON.stringify(scope), status: "running", created_at: now, size: null, file_path: null, sha256: null, error: null, finished_at: null, expires_at: null }).execute();
+    await tx
+      .insertInto("exports")
+      .values({
+        id,
+        space_id: spaceId,
+        scope: JSON.stringify(scope),
+        status: "running",
+        created_at: now,
+        size: null,
+        file_path: null,
+        storage_key: null,
+        sha256: null,
+        error: null,
+        finished_at: null,
+        expires_at: null,
+      })
+      .execute();
     await appendJournal(tx, now, { actor: { kind: "person", id: spaceId }, action: "export.requested", subject: { type: "export", id }, data: { scope } });
     await enqueue(tx, now, EXPORT_BUILD_KIND, { exportId: id });
   });
   return { exportId: id };
 }
 
-export type ExportView = { id: string; status: "running" | "ready" | "failed"; progress: number; requests: number; size: number | null; createdAt: Date; expiresAt: Date | null; scope: ExportScope };
+export type ExportView = {
+  id: string;
+  status: "running" | "ready" | "failed";
+  progress: number;
+  requests: number;
+  size: number | null;
+  createdAt: Date;
+  expiresAt: Date | null;
+  scope: ExportScope;
+};
 
 /** One of the person's exports (anyone else's answers 404). */
 export async function getExport(deps: Pick<ExportDeps, "db" | "clock">, spaceId: string, id: string): Promise<ExportView> {
   const row = await deps.db.selectFrom("exports").selectAll().where("id", "=", id).where("space_id", "=", spaceId).executeTakeFirst();
-  if (!row || (row.expires_at && row.expires_at <= deps.clock.now())) throw new DomainError("not_found", "not_found", "Export introuvable (il est conservé 7 jours).");
+  if (!row || (row.expires_at && row.expires_at <= deps.clock.now()))
+    throw new DomainError("not_found", "not_found", "Export introuvable (il est conservé 7 jours).");
   return {
     id: row.id,
     status: row.status,
@@ -77,23 +108,21 @@ export async function getExport(deps: Pick<ExportDeps, "db" | "clock">, spaceId:
     size: row.size === null ? null : Number(row.size),
     createdAt: row.created_at,
     expiresAt: row.expires_at,
-    scope: row.scope as ExportScope,
+    scope: row.scope,
   };
 }
 
 /** The person's recent exports, newest first. */
 export async function listExports(deps: Pick<ExportDeps, "db" | "clock">, spaceId: string): Promise<ExportView[]> {
-  const rows = await deps.db.selectFrom("exports").select("id").where("space_id", "=", spaceId).where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", deps.clock.now())])).orderBy("created_at", "desc").limit(20).execute();
+  const rows = await deps.db
+    .selectFrom("exports")
+    .select("id")
+    .where("space_id", "=", spaceId)
+    .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", deps.clock.now())]))
+    .orderBy("created_at", "desc")
+    .limit(20)
+    .execute();
   return Promise.all(rows.map((r) => getExport(deps, spaceId, r.id)));
-}
-
-/** The ZIP of a ready export, for its owner only; journaled. */
-export async function openExport(deps: ExportDeps, spaceId: string, id: string): Promise<{ path: string; size: number; name: string }> {
-  const view = await getExport(deps, spaceId, id);
-  const row = await deps.db.selectFrom("exports").select(["file_path"]).where("id", "=", id).executeTakeFirstOrThrow();
-  if (view.status !== "ready" || !row.file_path) throw new DomainError("conflict", "export_not_ready", "L'export n'est pas encore prêt : revenez quand il l'est (un courriel vous le dira).");
-  await deps.db.transaction().execute((tx) => appendJournal(tx, deps.clock.now(), { actor: { kind: "person", id: spaceId }, action: "export.downloaded", subject: { type: "export", id } }));
-  return { path: row.file_path, size: view.size ?? 0, name: `export-messagerie-${view.createdAt.toISOString().slice(0, 10)}.zip` };
 }
 
 /** The person's visible requests in the export's scope, as a query to finish (a page, or a count). */
@@ -115,56 +144,13 @@ async function pageOfScope(db: Kysely<DB>, spaceId: string, scope: ExportScope, 
 }
 
 async function countScope(db: Kysely<DB>, spaceId: string, scope: ExportScope, at: Date): Promise<number> {
-  const q = scoped(db.selectFrom("requests").select((eb) => eb.fn.countAll<string>().as("n")), spaceId, scope, at);
+  const q = scoped(
+    db.selectFrom("requests").select((eb) => eb.fn.countAll<string>().as("n")),
+    spaceId,
+    scope,
+    at,
+  );
   return Number((await q.executeTakeFirstOrThrow()).n);
-}
-
-const parisDateTime = (d: Date) => d.toLocaleString("fr-FR", { timeZone: "Europe/Paris", dateStyle: "long", timeStyle: "short" });
-
-/** The transcript of a thread: every message with its author, date and read marks, and the request's states. */
-function transcriptPdf(r: repo.RequestRow & { companyName: string; serviceName: string; acknowledgedByName: string | null }, messages: MessageView[]): Promise<Buffer> {
-  const doc = newLetterDocument();
-  doc.info.Title = `Échanges ${r.reference}`;
-  doc.info.CreationDate = r.received_at;
-  const chunks: Buffer[] = [];
-  doc.on("data", (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on("end", () => resolve(Buffer.concat(chunks)));
-    doc.on("error", reject);
-  });
-  const width = 483;
-  doc.addPage();
-  doc.font("bold").fontSize(10).text("RÉPUBLIQUE FRANÇAISE — messagerie sécurisée de l'espace professionnel", 56, 42, { width });
-  doc.moveDown(1).font("bold").fontSize(15).text(`${r.reference} — ${r.subject}`, { width });
-  doc.moveDown(0.5).font("regular").fontSize(10);
-  const line = (label: string, value: string) => doc.font("bold").text(`${label} : `, { continued: true, width }).font("regular").text(value, { width, features: ["kern"] });
-  line("Entreprise", `${r.companyName} — SIREN ${r.siren}`);
-  line("Impôt", TAX_LABELS[r.tax] ?? r.tax);
-  line("Nature", natureLabel(r.nature));
-  line("Service", r.serviceName);
-  if (r.origin === "administration") {
-    line("Origine", "message de l'administration");
-    line("Publié le", `${parisDateTime(r.received_at)} (heure de Paris)`);
-    if (r.acknowledgement_required) {
-      line("Accusé de réception", r.acknowledged_at ? `le ${parisDateTime(r.acknowledged_at)} (heure de Paris), par ${r.acknowledgedByName ?? "?"}` : "demandé, non donné");
-    }
-    if (r.reply_due_at) line("Réponse attendue avant le", parisDateTime(r.reply_due_at));
-  } else {
-    line("Reçue le", `${parisDateTime(r.received_at)} (heure de Paris)`);
-  }
-  if (r.first_answer_at) line("Première réponse le", parisDateTime(r.first_answer_at));
-  if (r.answered_at) line("Traitée le", parisDateTime(r.answered_at));
-  if (r.closed_at) line("Clôturée le", parisDateTime(r.closed_at));
-  line("État", STATUS_LABELS[r.status]);
-  for (const m of messages) {
-    doc.moveDown(1).font("bold").fontSize(10).text(`${m.author.displayName} — ${parisDateTime(m.createdAt)}`, { width });
-    const marks = [m.readByCompanyAt ? `lu par l'entreprise le ${parisDateTime(m.readByCompanyAt)}` : null, m.readByAdministrationAt ? `lu par l'administration le ${parisDateTime(m.readByAdministrationAt)}` : null].filter(Boolean);
-    if (marks.length) doc.font("regular").fontSize(8).fillColor("#555").text(marks.join(" ; "), { width }).fillColor("black");
-    doc.font("regular").fontSize(10).text(m.body, { width });
-    for (const a of m.attachments) doc.fontSize(8).text(`Pièce jointe : ${a.name} (${a.size} octets, SHA-256 ${a.sha256})`, { width, features: ["kern"] });
-  }
-  doc.end();
-  return done;
 }
 
 /**
@@ -180,29 +166,59 @@ export async function buildExport(deps: ExportDeps, exportId: string): Promise<v
   const [person] = await getSpaces(deps.db, [row.space_id]);
   const total = await countScope(deps.db, row.space_id, scope, startedAt);
   await deps.db.updateTable("exports").set({ requests: total, done: 0 }).where("id", "=", exportId).execute();
-  mkdirSync(deps.exportsDir, { recursive: true });
-  const path = join(deps.exportsDir, `${exportId}.zip`);
   const zip = new yazl.ZipFile();
-  const output = createWriteStream(path);
-  const written = pipeline(zip.outputStream, output);
   const files: ExportManifest["files"] = [];
+  let staged: StagedFile;
   let queued = 0;
   let wake: (() => void) | undefined;
-  let failure: unknown;
-  const finished = new Set<Promise<void>>();
+  let failure: Error | undefined;
+  /** The entries handed to the writer and not yet read into the archive, each with what ends it early. */
+  const unfinished = new Map<Promise<void>, () => void>();
+  /**
+   * The first failure (an entry that cannot be read, an archive that cannot be written) stops the build: the
+   * entries still open are closed, and an entry waiting for room in the writer goes on to throw it.
+   */
+  const fail = (error: Error) => {
+    failure ??= error;
+    for (const abort of unfinished.values()) abort();
+    wake?.();
+  };
+  // yazl reports on the archive an entry it could not take.
+  zip.on("error", fail);
+  // The archive streams into the file store as it is written (staged, then kept under its SHA-256).
+  const archive = zip.outputStream as Readable;
+  const written = deps.files.stage(archive);
+  // Writing may fail (a full disk) while requests are still being read: taken at once, never left unhandled until
+  // the `await` below (an unhandled rejection ends the process).
+  written.catch((error: unknown) => fail(error instanceof Error ? error : new Error(String(error))));
   /** Adds an entry read lazily through a hash; waits while too many entries wait in the writer. */
-  const addEntry = async (entryPath: string, open: () => Readable, mtime: Date) => {
-    while (queued >= EXPORT_RULES.maxQueuedEntries) await new Promise<void>((resolve) => (wake = resolve));
+  const addEntry = async (entryPath: string, open: () => Promise<Readable>, mtime: Date) => {
+    while (queued >= EXPORT_RULES.maxQueuedEntries && !failure) await new Promise<void>((resolve) => (wake = resolve));
     if (failure) throw failure;
     queued++;
     const record = { path: entryPath, size: 0, sha256: "" };
     files.push(record);
     let settle!: () => void;
     const entryDone = new Promise<void>((resolve) => (settle = resolve));
-    finished.add(entryDone);
+    let source: Readable | undefined;
+    let through: Transform | undefined;
+    const finish = () => {
+      if (!unfinished.delete(entryDone)) return;
+      queued--;
+      settle();
+      wake?.();
+    };
+    unfinished.set(entryDone, () => {
+      // Destroyed without an error: the failure is already recorded, and an error event nobody listens to would throw.
+      source?.destroy();
+      through?.destroy();
+      finish();
+    });
     zip.addReadStreamLazy(entryPath, { mtime, compress: !entryPath.endsWith(".pdf") && !entryPath.includes("/attachments/") }, (cb) => {
+      // The build already failed: the archive is abandoned, this entry is not opened.
+      if (failure) return;
       const hash = createHash("sha256");
-      const through = new Transform({
+      through = new Transform({
         transform(chunk: Buffer, _encoding, next) {
           hash.update(chunk);
           record.size += chunk.length;
@@ -211,19 +227,18 @@ export async function buildExport(deps: ExportDeps, exportId: string): Promise<v
       });
       through.on("end", () => {
         record.sha256 = hash.digest("hex");
-        queued--;
-        finished.delete(entryDone);
-        settle();
-        wake?.();
+        finish();
       });
-      const source = open();
-      source.on("error", (e) => {
-        failure = e;
-        through.destroy(e);
-        settle();
-        wake?.();
-      });
-      cb(null, source.pipe(through));
+      // A file that cannot be opened or read (gone, a store that fails) fails the build, never the process.
+      open().then(
+        (opened) => {
+          source = opened;
+          if (failure) return void opened.destroy();
+          opened.on("error", fail);
+          cb(null, opened.pipe(through!));
+        },
+        (error: unknown) => fail(error instanceof Error ? error : new Error(String(error))),
+      );
     });
   };
   try {
@@ -234,16 +249,32 @@ export async function buildExport(deps: ExportDeps, exportId: string): Promise<v
       if (page.length === 0) break;
       const companies = await getCompanies(deps.db, [...new Set(page.map((r) => r.siren))]);
       const services = await serviceNames(deps.db, [...new Set(page.map((r) => r.service_code))]);
-      const acknowledgers = new Map((await getSpaces(deps.db, [...new Set(page.map((r) => r.acknowledged_by).filter((x): x is string => !!x))])).map((p) => [p.id, `${p.first_name} ${p.last_name}`]));
+      const acknowledgers = new Map(
+        (await getSpaces(deps.db, [...new Set(page.map((r) => r.acknowledged_by).filter((x): x is string => !!x))])).map((p) => [
+          p.id,
+          `${p.first_name} ${p.last_name}`,
+        ]),
+      );
       for (const r of page) {
         const folder = `${r.siren}/${r.reference.replace(/[^\w.-]/g, "_")}`;
         const messages = await threadOf(deps.db, r);
-        const transcript = await transcriptPdf({ ...r, companyName: companies.get(r.siren)?.name ?? r.siren, serviceName: services.get(r.service_code) ?? r.service_code, acknowledgedByName: r.acknowledged_by ? (acknowledgers.get(r.acknowledged_by) ?? null) : null }, messages);
-        await addEntry(`${folder}/transcript.pdf`, () => Readable.from([transcript]), r.last_activity_at);
+        const transcript = await transcriptPdf(
+          {
+            ...r,
+            companyName: companies.get(r.siren)?.name ?? r.siren,
+            serviceName: services.get(r.service_code) ?? r.service_code,
+            acknowledgedByName: r.acknowledged_by ? (acknowledgers.get(r.acknowledged_by) ?? null) : null,
+          },
+          messages,
+        );
+        await addEntry(`${folder}/transcript.pdf`, () => Promise.resolve(Readable.from([transcript])), r.last_activity_at);
         const receipt = await repo.findReceipt(deps.db, r.id);
-        if (receipt) await addEntry(`${folder}/receipt.pdf`, () => Readable.from([receipt.pdf]), r.received_at);
+        if (receipt) await addEntry(`${folder}/receipt.pdf`, () => Promise.resolve(Readable.from([receipt.pdf])), r.received_at);
         const attachments = messages.flatMap((m) => m.attachments.map((a) => ({ ...a, at: m.createdAt })));
-        const keys = await storageKeys(deps.db, attachments.map((a) => a.id));
+        const keys = await storageKeys(
+          deps.db,
+          attachments.map((a) => a.id),
+        );
         const names = new Set<string>();
         for (const [i, a] of attachments.entries()) {
           let name = `${String(i + 1).padStart(2, "0")}-${safeFileName(a.name)}`;
@@ -258,7 +289,7 @@ export async function buildExport(deps: ExportDeps, exportId: string): Promise<v
       const last = page[page.length - 1]!;
       after = { at: last.received_at, id: last.id };
     }
-    while (finished.size > 0) await Promise.all([...finished]);
+    while (unfinished.size > 0) await Promise.all([...unfinished.keys()]);
     if (failure) throw failure;
     const manifest: ExportManifest = {
       format: "messagerie-pro-export/1",
@@ -267,32 +298,66 @@ export async function buildExport(deps: ExportDeps, exportId: string): Promise<v
       person: { name: person ? `${person.first_name} ${person.last_name}` : "", connectionEmail: person?.connection_email ?? "" },
       scope,
       requests: done,
+      keyFingerprint: keyFingerprint(deps.receiptKeys.publicKeyPem),
       files,
     };
     const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2));
     zip.addBuffer(manifestBytes, "manifest.json", { mtime: startedAt });
     zip.addBuffer(Buffer.from(`${sign(null, manifestBytes, deps.receiptKeys.privateKey).toString("base64")}\n`), "manifest.sig", { mtime: startedAt });
     zip.end();
-    await written;
+    staged = await written;
   } catch (error) {
-    zip.end();
-    await written.catch(() => undefined);
-    rmSync(path, { force: true });
+    // The archive is abandoned: the entries still open are closed, the staged file is cut off and removed.
+    fail(error instanceof Error ? error : new Error(String(error)));
+    archive.destroy(error instanceof Error ? error : new Error(String(error)));
+    await written.then((s) => s.drop()).catch(() => undefined);
     throw error;
   }
-  const size = statSync(path).size;
+  try {
+    await storeArchive(deps, row.space_id, exportId, staged, person, files.length);
+  } finally {
+    await staged.drop();
+  }
+}
+
+/** Stores a built archive (the object first, then the row that names it) and tells its owner. */
+async function storeArchive(
+  deps: ExportDeps,
+  spaceId: string,
+  exportId: string,
+  staged: StagedFile,
+  person: { connection_email: string; first_name: string } | undefined,
+  fileCount: number,
+): Promise<void> {
+  const size = staged.size;
+  await staged.keep();
   const now = deps.clock.now();
   const expiresAt = new Date(now.getTime() + EXPORT_RULES.keepMs);
   await deps.db.transaction().execute(async (tx) => {
-    await tx.updateTable("exports").set({ status: "ready", file_path: path, size, finished_at: now, expires_at: expiresAt }).where("id", "=", exportId).execute();
-    await appendJournal(tx, now, { actor: { kind: "system" }, action: "export.ready", subject: { type: "export", id: exportId }, data: { spaceId: row.space_id, files: files.length, size } });
+    await confirmStored(tx, deps.files, staged);
+    await tx
+      .updateTable("exports")
+      .set({ status: "ready", storage_key: staged.key, sha256: staged.sha256, size, finished_at: now, expires_at: expiresAt })
+      .where("id", "=", exportId)
+      .execute();
+    await appendJournal(tx, now, {
+      actor: { kind: "system" },
+      action: "export.ready",
+      subject: { type: "export", id: exportId },
+      data: { spaceId, files: fileCount, size },
+    });
     if (person) await queueMail(tx, now, exportReadyMail({ to: person.connection_email, firstName: person.first_name, expiresAt }));
   });
 }
 
 async function storageKeys(db: Kysely<DB>, attachmentIds: string[]): Promise<Map<string, string>> {
   if (attachmentIds.length === 0) return new Map();
-  const rows = await db.selectFrom("attachments as a").innerJoin("uploads as u", "u.id", "a.upload_id").select(["a.id", "u.storage_key"]).where("a.id", "in", attachmentIds).execute();
+  const rows = await db
+    .selectFrom("attachments as a")
+    .innerJoin("uploads as u", "u.id", "a.upload_id")
+    .select(["a.id", "u.storage_key"])
+    .where("a.id", "in", attachmentIds)
+    .execute();
   return new Map(rows.map((r) => [r.id, r.storage_key]));
 }
 
@@ -304,18 +369,14 @@ export function exportBuildHandler(deps: ExportDeps): OutboxHandler {
       await buildExport(deps, id);
     } catch (error) {
       if (job.attempts >= 5) {
-        await deps.db.updateTable("exports").set({ status: "failed", error: error instanceof Error ? error.message.slice(0, 500) : "échec", finished_at: deps.clock.now() }).where("id", "=", id).execute();
+        await deps.db
+          .updateTable("exports")
+          .set({ status: "failed", error: error instanceof Error ? error.message.slice(0, 500) : "échec", finished_at: deps.clock.now() })
+          .where("id", "=", id)
+          .execute();
         return;
       }
       throw error;
     }
   };
-}
-
-/** Deletes the files of exports past their 7 days. */
-export async function purgeExports(deps: Pick<ExportDeps, "db" | "clock">): Promise<number> {
-  const rows = await deps.db.selectFrom("exports").select(["id", "file_path"]).where("status", "=", "ready").where("expires_at", "<=", deps.clock.now()).execute();
-  for (const r of rows) if (r.file_path) rmSync(r.file_path, { force: true });
-  if (rows.length) await deps.db.deleteFrom("exports").where("id", "in", rows.map((r) => r.id)).execute();
-  return rows.length;
 }

@@ -1,6 +1,7 @@
 import { createHash, createPublicKey, verify } from "node:crypto";
 import yauzl from "yauzl";
 import type { ExportManifest } from "./requests.export.js";
+import { keyFingerprint } from "../../platform/crypto.js";
 
 export type ExportVerdict = { valid: true; manifest: ExportManifest } | { valid: false; reason: string; file?: string };
 
@@ -51,7 +52,12 @@ export async function verifyExport(path: string, publicKeyPem: string): Promise<
   }
   const manifestEntry = entries.find((e) => e.name === "manifest.json");
   const sigEntry = entries.find((e) => e.name === "manifest.sig");
-  if (!manifestEntry?.bytes || !sigEntry?.bytes) return { valid: false, reason: "manifest.json ou manifest.sig absent : ce n'est pas un export de la plateforme", file: manifestEntry ? "manifest.sig" : "manifest.json" };
+  if (!manifestEntry?.bytes || !sigEntry?.bytes)
+    return {
+      valid: false,
+      reason: "manifest.json ou manifest.sig absent : ce n'est pas un export de la plateforme",
+      file: manifestEntry ? "manifest.sig" : "manifest.json",
+    };
   const signature = Buffer.from(sigEntry.bytes.toString("utf8").trim(), "base64");
   let key;
   try {
@@ -59,8 +65,26 @@ export async function verifyExport(path: string, publicKeyPem: string): Promise<
   } catch {
     return { valid: false, reason: "clé publique illisible (PEM attendu)" };
   }
+  let signedBy: string | undefined;
+  try {
+    signedBy = (JSON.parse(manifestEntry.bytes.toString("utf8")) as ExportManifest).keyFingerprint;
+  } catch {
+    signedBy = undefined;
+  }
+  const given = keyFingerprint(publicKeyPem);
+  if (signedBy && signedBy !== given) {
+    return {
+      valid: false,
+      reason: `la clé publique fournie (empreinte SHA-256 ${given}) n'est pas celle qui a signé cet export (empreinte ${signedBy}) : téléchargez celle de la plateforme à /api/v1/receipts/public-key`,
+      file: "manifest.sig",
+    };
+  }
   if (signature.length !== 64 || !verify(null, manifestEntry.bytes, key, signature)) {
-    return { valid: false, reason: "la signature du manifeste ne correspond pas : le manifeste a été modifié, ou l'export vient d'une autre plateforme", file: "manifest.json" };
+    return {
+      valid: false,
+      reason: "la signature du manifeste ne correspond pas : le manifeste a été modifié, ou l'export vient d'une autre plateforme",
+      file: "manifest.json",
+    };
   }
   const manifest = JSON.parse(manifestEntry.bytes.toString("utf8")) as ExportManifest;
   const listed = new Map(manifest.files.map((f) => [f.path, f]));

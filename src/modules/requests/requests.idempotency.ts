@@ -8,13 +8,24 @@ import * as repo from "./requests.repository.js";
 
 /** The refusal of a key reused for another request (another route or another body): nothing is created. */
 export const idempotencyKeyReused = () =>
-  new DomainError("refused", "idempotency_key_reused", "Cette clé Idempotency-Key a déjà servi pour une autre requête : utilisez une nouvelle clé pour toute nouvelle demande.");
+  new DomainError(
+    "refused",
+    "idempotency_key_reused",
+    "Cette clé Idempotency-Key a déjà servi pour une autre requête : utilisez une nouvelle clé pour toute nouvelle demande.",
+  );
 
 /**
  * Runs a POST with an Idempotency-Key (IETF Idempotency-Key draft): a retry of the same request (same route, same
  * body) returns the first answer and creates nothing twice; the same key with another body is refused (422).
  */
-export async function idempotent<T>(deps: { db: Kysely<DB>; clock: Clock }, spaceId: string, key: string | undefined, route: string, body: unknown, work: (tx: Tx) => Promise<T>): Promise<T> {
+export async function idempotent<T>(
+  deps: { db: Kysely<DB>; clock: Clock },
+  spaceId: string,
+  key: string | undefined,
+  route: string,
+  body: unknown,
+  work: (tx: Tx) => Promise<T>,
+): Promise<T> {
   if (!key) return deps.db.transaction().execute(work);
   const now = deps.clock.now();
   const fingerprint = fingerprintOf(body);
@@ -32,7 +43,8 @@ export async function idempotent<T>(deps: { db: Kysely<DB>; clock: Clock }, spac
     if (!(error instanceof IdempotencyConflict)) throw error;
     const first = await repo.findIdempotent(deps.db, spaceId, key);
     if (first) sameRequest(first, route, fingerprint);
-    if (!first || first.status === 0) throw new DomainError("conflict", "idempotency_key_in_use", "Une requête avec cette clé d'idempotence est en cours ; réessayez.");
+    if (!first || first.status === 0)
+      throw new DomainError("conflict", "idempotency_key_in_use", "Une requête avec cette clé d'idempotence est en cours ; réessayez.");
     return first.response as T;
   }
 }

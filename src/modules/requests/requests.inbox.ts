@@ -6,7 +6,9 @@ import { getCompanies } from "../companies/index.js";
 import { messagerieReach, messagerieScope } from "../rights/index.js";
 import { TAX_CODES } from "./requests.catalogue.js";
 import * as repo from "./requests.repository.js";
-import { serviceNames, toSummary, type RequestsDeps } from "./requests.service.js";
+import { type RequestsDeps } from "./requests.service.js";
+import { serviceNames, toSummary } from "./requests.views.js";
+import { followersOf } from "./requests.follow.js";
 
 export type ListFilters = {
   siren?: string | undefined;
@@ -20,6 +22,8 @@ export type ListFilters = {
   /** Filed at or after this instant, and before that one. */
   receivedFrom?: Date | undefined;
   receivedBefore?: Date | undefined;
+  /** Only the requests this person follows (« suivie par »). */
+  followedBy?: string | undefined;
 };
 
 /**
@@ -32,7 +36,10 @@ export function frenchQuery(text: string) {
   return sql`(${sql.join(
     words.map((w) => {
       const forms = [...new Set([w, `${w}s`, w.replace(/s$/i, "")])].filter(Boolean);
-      return sql`(${sql.join(forms.map((f) => sql`plainto_tsquery('messagerie_fr', ${f})`), sql` || `)})`;
+      return sql`(${sql.join(
+        forms.map((f) => sql`plainto_tsquery('messagerie_fr', ${f})`),
+        sql` || `,
+      )})`;
     }),
     sql` && `,
   )})`;
@@ -67,20 +74,33 @@ export const STEERED_COMPANIES = 20_000;
  * The inbox (« Suivre mes demandes »): every request the person may see, across companies and taxes, by last
  * activity, keyset-paginated (no OFFSET), with French full-text search over references, subjects and messages.
  */
-export async function listRequests(deps: RequestsDeps, spaceId: string, filters: ListFilters, limit: number, cursor?: string, options: { plan?: InboxPlan } = {}) {
+export async function listRequests(
+  deps: RequestsDeps,
+  spaceId: string,
+  filters: ListFilters,
+  limit: number,
+  cursor?: string,
+  options: { plan?: InboxPlan } = {},
+) {
   const now = deps.clock.now();
   const after = cursor ? decodeCursor(cursor) : undefined;
-  const reach =
-    options.plan === "walk" ? undefined : await messagerieReach(deps.db, spaceId, now, options.plan === "per_company" || options.plan === "steered" ? 1_000_000 : STEERED_COMPANIES);
+  // The requests a person follows are read by their own index (the follower's, by activity): the walk, narrowed to them.
+  const walk = options.plan === "walk" || (options.plan === undefined && filters.followedBy !== undefined);
+  const reach = walk
+    ? undefined
+    : await messagerieReach(deps.db, spaceId, now, options.plan === "per_company" || options.plan === "steered" ? 1_000_000 : STEERED_COMPANIES);
   const reachable = reach && [...new Set(reach.map((r) => r.siren))];
-  const plan: InboxPlan = options.plan ?? (!reachable ? "walk" : reachable.length <= FEW_COMPANIES ? "per_company" : "steered");
-  const pairs = plan === "per_company" && reach ? [
-    ...new Set(
-      reach
-        .filter((r) => !filters.siren || r.siren === filters.siren)
-        .flatMap((r) => (r.taxScope ?? TAX_CODES).filter((tax) => !filters.tax || tax === filters.tax).map((tax) => `${r.siren}|${tax}`)),
-    ),
-  ].map((p) => p.split("|") as [string, string]) : undefined;
+  const plan: InboxPlan = walk ? "walk" : (options.plan ?? (!reachable ? "walk" : reachable.length <= FEW_COMPANIES ? "per_company" : "steered"));
+  const pairs =
+    plan === "per_company" && reach
+      ? [
+          ...new Set(
+            reach
+              .filter((r) => !filters.siren || r.siren === filters.siren)
+              .flatMap((r) => (r.taxScope ?? TAX_CODES).filter((tax) => !filters.tax || tax === filters.tax).map((tax) => `${r.siren}|${tax}`)),
+          ),
+        ].map((p) => p.split("|") as [string, string])
+      : undefined;
   const filtered = <O>(base: SelectQueryBuilder<DB, "requests", O>, scoped = true) => {
     let q = scoped ? base.where(messagerieScope(spaceId, now)) : base;
     q = filters.archived ? q.where("requests.archived_at", "is not", null) : q.where("requests.archived_at", "is", null);
@@ -88,8 +108,11 @@ export async function listRequests(deps: RequestsDeps, spaceId: string, filters:
     if (filters.status) q = q.where("requests.status", "=", filters.status);
     if (filters.tax) q = q.where("requests.tax", "=", filters.tax);
     if (filters.nature) q = q.where("requests.nature", "=", filters.nature);
+    if (filters.followedBy) q = q.where("requests.followed_by", "=", filters.followedBy);
     if (filters.unread) {
-      q = q.where(sql<boolean>`EXISTS (SELECT 1 FROM messages m WHERE m.request_id = requests.id AND m.author_kind <> 'person' AND m.read_by_company_at IS NULL)`);
+      q = q.where(
+        sql<boolean>`EXISTS (SELECT 1 FROM messages m WHERE m.request_id = requests.id AND m.author_kind <> 'person' AND m.read_by_company_at IS NULL)`,
+      );
     }
     if (filters.receivedFrom) q = q.where("requests.received_at", ">=", filters.receivedFrom);
     if (filters.receivedBefore) q = q.where("requests.received_at", "<", filters.receivedBefore);
@@ -101,12 +124,20 @@ export async function listRequests(deps: RequestsDeps, spaceId: string, filters:
       );
     }
     if (after) q = q.where(sql<boolean>`(requests.last_activity_at, requests.id) < (${after[0]}, ${after[1]}::uuid)`);
-    return q.orderBy("requests.last_activity_at", "desc").orderBy("requests.id", "desc").limit(limit + 1);
+    return q
+      .orderBy("requests.last_activity_at", "desc")
+      .orderBy("requests.id", "desc")
+      .limit(limit + 1);
   };
-  const shown = deps.db.selectFrom("requests").select([
-    ...repo.SUMMARY_COLUMNS,
-    sql<number>`(SELECT count(*)::int FROM messages m WHERE m.request_id = requests.id AND m.author_kind <> 'person' AND m.read_by_company_at IS NULL)`.as("unread"),
-  ]);
+  const shown = deps.db
+    .selectFrom("requests")
+    .select([
+      ...repo.SUMMARY_COLUMNS,
+      "requests.followed_by",
+      sql<number>`(SELECT count(*)::int FROM messages m WHERE m.request_id = requests.id AND m.author_kind <> 'person' AND m.read_by_company_at IS NULL)`.as(
+        "unread",
+      ),
+    ]);
   /** The rows to show for these ids (those the query `q` keeps), in the order of the ids. */
   const inOrder = async (ids: string[], q: typeof shown = shown) => {
     const found = ids.length ? await q.where("requests.id", "in", ids).execute() : [];
@@ -117,7 +148,9 @@ export async function listRequests(deps: RequestsDeps, spaceId: string, filters:
   if (pairs) {
     if (pairs.length === 0) return { items: [], nextCursor: null };
     // Each (company, tax) read newest first by the inbox index, at most a page each, merged; then the page's rows.
-    const perPair = filtered(deps.db.selectFrom("requests").select(["requests.id", "requests.last_activity_at"])).where(sql<boolean>`requests.siren = p.siren AND requests.tax = p.tax`);
+    const perPair = filtered(deps.db.selectFrom("requests").select(["requests.id", "requests.last_activity_at"])).where(
+      sql<boolean>`requests.siren = p.siren AND requests.tax = p.tax`,
+    );
     const merged = await sql<{ id: string }>`
       SELECT r.id FROM unnest(${pairs.map((p) => p[0])}::char(9)[], ${pairs.map((p) => p[1])}::text[]) AS p(siren, tax)
       CROSS JOIN LATERAL (${perPair}) AS r
@@ -131,10 +164,18 @@ export async function listRequests(deps: RequestsDeps, spaceId: string, filters:
     // The page's cursor is in `filtered`; `from` is where the previous batch stopped.
     let from: [Date, string] | undefined;
     for (let batch = limit + 1; rows.length <= limit; batch = Math.min(batch * 4, 2_000)) {
-      const page = filtered(deps.db.selectFrom("requests").select(["requests.id", "requests.last_activity_at"]), false).where(steer).clearLimit().limit(batch);
+      const page = filtered(deps.db.selectFrom("requests").select(["requests.id", "requests.last_activity_at"]), false)
+        .where(steer)
+        .clearLimit()
+        .limit(batch);
       const candidates = await (from ? page.where(sql<boolean>`(requests.last_activity_at, requests.id) < (${from[0]}, ${from[1]}::uuid)`) : page).execute();
       if (candidates.length === 0) break;
-      rows.push(...(await inOrder(candidates.map((c) => c.id), shown.where(messagerieScope(spaceId, now)))));
+      rows.push(
+        ...(await inOrder(
+          candidates.map((c) => c.id),
+          shown.where(messagerieScope(spaceId, now)),
+        )),
+      );
       if (candidates.length < batch) break;
       const last = candidates[candidates.length - 1]!;
       from = [last.last_activity_at, last.id];
@@ -144,8 +185,19 @@ export async function listRequests(deps: RequestsDeps, spaceId: string, filters:
     rows = await filtered(shown).execute();
   }
   const page = rows.slice(0, limit);
-  const [companies, services] = await Promise.all([getCompanies(deps.db, [...new Set(page.map((r) => r.siren))]), serviceNames(deps.db, [...new Set(page.map((r) => r.service_code))])]);
-  const items = page.map((r) => toSummary(r, companies.get(r.siren)?.name, services.get(r.service_code), r.unread));
+  const [companies, services, followers] = await Promise.all([
+    getCompanies(deps.db, [...new Set(page.map((r) => r.siren))]),
+    serviceNames(deps.db, [...new Set(page.map((r) => r.service_code))]),
+    followersOf(
+      deps.db,
+      page.filter((r) => r.followed_by).map((r) => r.id),
+      now,
+    ),
+  ]);
+  const items = page.map((r) => ({
+    ...toSummary(r, companies.get(r.siren)?.name, services.get(r.service_code), r.unread),
+    followedBy: followers.get(r.id) ?? null,
+  }));
   const last = page[page.length - 1];
   return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.last_activity_at, last.id) : null };
 }

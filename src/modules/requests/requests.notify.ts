@@ -14,16 +14,23 @@ import { type RequestsDeps } from "./requests.service.js";
 export async function notifyCompanySide(tx: Tx, now: Date, r: repo.RequestRow): Promise<void> {
   // A thread the administration opened has no author on the company side: its notices go to the company address.
   const [author] = r.author_space_id ? await getSpaces(tx, [r.author_space_id]) : [];
-  const pref = r.author_space_id ? await tx.selectFrom("notification_preferences").select("mode").where("space_id", "=", r.author_space_id).executeTakeFirst() : undefined;
+  const pref = r.author_space_id
+    ? await tx.selectFrom("notification_preferences").select("mode").where("space_id", "=", r.author_space_id).executeTakeFirst()
+    : undefined;
   if (author) {
     if (pref?.mode === "daily") {
-      await tx.insertInto("pending_digests").values({ space_id: author.id, request_id: r.id, created_at: now }).onConflict((oc) => oc.doNothing()).execute();
+      await tx
+        .insertInto("pending_digests")
+        .values({ space_id: author.id, request_id: r.id, created_at: now })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
     } else {
       await queueMail(tx, now, requestNotificationMail({ to: author.connection_email, references: [r.reference] }));
     }
   }
   const companyEmail = (await companyEmailsOf(tx, [r.siren])).get(r.siren);
-  if (companyEmail && companyEmail !== author?.connection_email) await queueMail(tx, now, requestNotificationMail({ to: companyEmail, references: [r.reference] }));
+  if (companyEmail && companyEmail !== author?.connection_email)
+    await queueMail(tx, now, requestNotificationMail({ to: companyEmail, references: [r.reference] }));
 }
 
 /**
@@ -33,7 +40,11 @@ export async function notifyCompanySide(tx: Tx, now: Date, r: repo.RequestRow): 
 export async function sendDigests(deps: Pick<RequestsDeps, "db" | "clock">): Promise<number> {
   const now = deps.clock.now();
   return deps.db.transaction().execute(async (tx) => {
-    const due = tx.selectFrom("pending_digests").select("space_id").groupBy("space_id").having((eb) => eb.fn.min("created_at"), "<=", new Date(now.getTime() - DAY));
+    const due = tx
+      .selectFrom("pending_digests")
+      .select("space_id")
+      .groupBy("space_id")
+      .having((eb) => eb.fn.min("created_at"), "<=", new Date(now.getTime() - DAY));
     const rows = await tx.deleteFrom("pending_digests").where("space_id", "in", due).returning(["space_id", "request_id"]).execute();
     const bySpace = new Map<string, string[]>();
     for (const r of rows) bySpace.set(r.space_id, [...(bySpace.get(r.space_id) ?? []), r.request_id]);
@@ -48,7 +59,11 @@ export async function sendDigests(deps: Pick<RequestsDeps, "db" | "clock">): Pro
 }
 
 export async function setNotificationMode(deps: Pick<RequestsDeps, "db">, spaceId: string, mode: "immediate" | "daily") {
-  await deps.db.insertInto("notification_preferences").values({ space_id: spaceId, mode }).onConflict((oc) => oc.column("space_id").doUpdateSet({ mode })).execute();
+  await deps.db
+    .insertInto("notification_preferences")
+    .values({ space_id: spaceId, mode })
+    .onConflict((oc) => oc.column("space_id").doUpdateSet({ mode }))
+    .execute();
   return { mode };
 }
 

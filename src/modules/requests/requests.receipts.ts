@@ -51,7 +51,12 @@ function renderPdf(p: ReceiptPayload): Promise<Buffer> {
   doc.moveDown(2).font("bold").fontSize(16).text("Accusé de réception", { width });
   doc.font("regular").fontSize(9).text("Article L112-11 du code des relations entre le public et l'administration", { width });
   doc.moveDown(1).fontSize(10);
-  const row = (label: string, value: string) => doc.font("bold").text(`${label} : `, { continued: true, width }).font("regular").text(value, { width, features: ["kern"] });
+  const row = (label: string, value: string) =>
+    doc
+      .font("bold")
+      .text(`${label} : `, { continued: true, width })
+      .font("regular")
+      .text(value, { width, features: ["kern"] });
   row("Référence", p.reference);
   row("Date et heure légales de réception", `${parisDateTime(p.receivedAt)} (heure de Paris)`);
   row("Service saisi", `${p.service.name} (${p.service.code})`);
@@ -107,4 +112,3 @@ export function verifyReceipt(file: Buffer, publicKeyPem: string): ReceiptVerdic
   const line = text.slice(payloadAt + PAYLOAD_MARK.length, text.indexOf("\n", payloadAt));
   return { valid: true, payload: JSON.parse(Buffer.from(line, "base64").toString("utf8")) as ReceiptPayload };
 }
-

@@ -25,15 +25,50 @@ export async function insertReceipt(db: Executor, requestId: string, pdf: Buffer
 
 /** Every column but the search vector (large, and only the database reads it). */
 export const REQUEST_COLUMNS = [
-  "id", "reference", "siren", "tax", "nature", "subject", "status", "service_code", "author_space_id", "received_at",
-  "last_activity_at", "answered_at", "first_answer_at", "closed_at", "archived_at", "legal_hold", "version", "assignee_agent_id",
-  "first_answer_due_at", "legal_due_at", "origin", "opened_by_agent_id", "acknowledgement_required", "acknowledged_at",
-  "acknowledged_by", "reply_due_at", "replies_allowed", "company_replied_at", "campaign_id",
+  "id",
+  "reference",
+  "siren",
+  "tax",
+  "nature",
+  "subject",
+  "status",
+  "service_code",
+  "author_space_id",
+  "received_at",
+  "last_activity_at",
+  "answered_at",
+  "first_answer_at",
+  "closed_at",
+  "archived_at",
+  "legal_hold",
+  "version",
+  "assignee_agent_id",
+  "first_answer_due_at",
+  "legal_due_at",
+  "origin",
+  "opened_by_agent_id",
+  "acknowledgement_required",
+  "acknowledged_at",
+  "acknowledged_by",
+  "reply_due_at",
+  "replies_allowed",
+  "company_replied_at",
+  "campaign_id",
+  "followed_by",
 ] as const;
 /** What a list shows of a request (the inbox, the queue). */
 export const SUMMARY_COLUMNS = [
-  "requests.id", "requests.reference", "requests.siren", "requests.tax", "requests.nature", "requests.subject",
-  "requests.status", "requests.service_code", "requests.received_at", "requests.last_activity_at", "requests.origin",
+  "requests.id",
+  "requests.reference",
+  "requests.siren",
+  "requests.tax",
+  "requests.nature",
+  "requests.subject",
+  "requests.status",
+  "requests.service_code",
+  "requests.received_at",
+  "requests.last_activity_at",
+  "requests.origin",
 ] as const;
 
 export type RequestRow = Pick<Row<"requests">, (typeof REQUEST_COLUMNS)[number]>;
@@ -47,11 +82,32 @@ export async function lockRequest(db: Executor, id: string): Promise<RequestRow 
 }
 
 export async function updateRequest(db: Executor, id: string, set: Partial<Row<"requests">>): Promise<void> {
-  await db.updateTable("requests").set(set as never).where("id", "=", id).execute();
+  await db
+    .updateTable("requests")
+    .set(set as never)
+    .where("id", "=", id)
+    .execute();
 }
 
 export async function messagesOf(db: Executor, requestId: string) {
-  return db.selectFrom("messages").select(["id", "author_kind", "author_space_id", "author_agent_id", "body", "body_sha256", "created_at", "read_by_company_at", "read_by_administration_at"]).where("request_id", "=", requestId).orderBy("seq").execute();
+  return db
+    .selectFrom("messages")
+    .select([
+      "id",
+      "author_kind",
+      "author_space_id",
+      "author_agent_id",
+      "body",
+      "body_sha256",
+      "created_at",
+      "read_by_company_at",
+      "read_by_administration_at",
+      "channel",
+      sql<string | null>`to_char(received_on, 'YYYY-MM-DD')`.as("received_on"),
+    ])
+    .where("request_id", "=", requestId)
+    .orderBy("seq")
+    .execute();
 }
 
 export async function attachmentsOf(db: Executor, messageIds: string[]) {
@@ -77,6 +133,19 @@ export async function markReadByCompany(db: Executor, requestId: string, spaceId
   return Number(res.numUpdatedRows);
 }
 
+/**
+ * Records the person's first reading of every message of the administration in the thread (those she read before
+ * keep their first time); answers how many she read for the first time. The company-wide first read (the unread
+ * counters) is `markReadByCompany`'s, unchanged.
+ */
+export async function markReadByPerson(db: Executor, requestId: string, spaceId: string, at: Date): Promise<number> {
+  const res = await sql`
+    INSERT INTO message_reads (message_id, space_id, read_at)
+    SELECT m.id, ${spaceId}::uuid, ${at} FROM messages m WHERE m.request_id = ${requestId} AND m.author_kind <> 'person'
+    ON CONFLICT (message_id, space_id) DO NOTHING`.execute(db);
+  return Number(res.numAffectedRows ?? 0n);
+}
+
 export async function markReadByAdministration(db: Executor, requestId: string, at: Date): Promise<number> {
   const res = await db
     .updateTable("messages")
@@ -93,7 +162,12 @@ export async function findReceipt(db: Executor, requestId: string) {
 }
 
 export async function findIdempotent(db: Executor, spaceId: string, key: string) {
-  return db.selectFrom("idempotency_keys").select(["route", "status", "response", "created_at", "fingerprint"]).where("space_id", "=", spaceId).where("key", "=", key).executeTakeFirst();
+  return db
+    .selectFrom("idempotency_keys")
+    .select(["route", "status", "response", "created_at", "fingerprint"])
+    .where("space_id", "=", spaceId)
+    .where("key", "=", key)
+    .executeTakeFirst();
 }
 
 /** Claims a key for this call (blocks while another transaction holds it); false when it was already used. */
@@ -106,7 +180,12 @@ export async function claimIdempotencyKey(db: Executor, spaceId: string, key: st
 }
 
 export async function storeIdempotentResponse(db: Executor, spaceId: string, key: string, status: number, response: unknown): Promise<void> {
-  await db.updateTable("idempotency_keys").set({ status, response: JSON.stringify(response) }).where("space_id", "=", spaceId).where("key", "=", key).execute();
+  await db
+    .updateTable("idempotency_keys")
+    .set({ status, response: JSON.stringify(response) })
+    .where("space_id", "=", spaceId)
+    .where("key", "=", key)
+    .execute();
 }
 
 export async function purgeIdempotencyKeys(db: Executor, before: Date): Promise<void> {
@@ -131,7 +210,10 @@ export async function unattachedUploads(db: Executor, owner: UploadOwner, ids: s
 export async function attachUploads(db: Executor, messageId: string, ids: string[], at: Date, newId: () => string): Promise<number> {
   if (ids.length === 0) return 0;
   const taken = await db.updateTable("uploads").set({ attached_at: at }).where("id", "in", ids).where("attached_at", "is", null).executeTakeFirst();
-  await db.insertInto("attachments").values(ids.map((upload_id, position) => ({ id: newId(), message_id: messageId, upload_id, position }))).execute();
+  await db
+    .insertInto("attachments")
+    .values(ids.map((upload_id, position) => ({ id: newId(), message_id: messageId, upload_id, position })))
+    .execute();
   return Number(taken.numUpdatedRows);
 }
 
@@ -145,10 +227,21 @@ export async function reserveUploads(db: Executor, ids: string[], at: Date): Pro
 /** Links uploads set aside earlier (`reserveUploads`) to their message. */
 export async function attachReservedUploads(db: Executor, messageId: string, ids: string[], newId: () => string): Promise<void> {
   if (ids.length === 0) return;
-  await db.insertInto("attachments").values(ids.map((upload_id, position) => ({ id: newId(), message_id: messageId, upload_id, position }))).execute();
+  await db
+    .insertInto("attachments")
+    .values(ids.map((upload_id, position) => ({ id: newId(), message_id: messageId, upload_id, position })))
+    .execute();
 }
 
-type JournalRow = { at: Date; actor_kind: string; actor_id: string | null; action: string; subject_type: string | null; subject_id: string | null; data: string };
+type JournalRow = {
+  at: Date;
+  actor_kind: string;
+  actor_id: string | null;
+  action: string;
+  subject_type: string | null;
+  subject_id: string | null;
+  data: string;
+};
 
 /**
  * A reply from the company side in ONE statement (one round trip, atomic without an explicit transaction): finds the

@@ -44,18 +44,35 @@ export async function applyRetention(deps: { db: Kysely<DB>; clock: Clock; files
         .where("m.request_id", "in", ids)
         .execute();
       await tx.deleteFrom("requests").where("id", "in", ids).execute();
-      if (uploads.length > 0) await tx.deleteFrom("uploads").where("id", "in", uploads.map((u) => u.id)).execute();
+      if (uploads.length > 0)
+        await tx
+          .deleteFrom("uploads")
+          .where(
+            "id",
+            "in",
+            uploads.map((u) => u.id),
+          )
+          .execute();
       keys = uploads.map((u) => u.storage_key);
     }
     const notes = await tx
       .deleteFrom("request_notes")
       .where("created_at", "<=", new Date(now.getTime() - RETENTION.notesAfterMs))
-      .where("request_id", "not in", tx.selectFrom("requests").select("id").where((eb) => eb.or([eb("legal_hold", "=", true), eb("siren", "in", tx.selectFrom("legal_holds").select("siren"))])))
+      .where(
+        "request_id",
+        "not in",
+        tx
+          .selectFrom("requests")
+          .select("id")
+          .where((eb) => eb.or([eb("legal_hold", "=", true), eb("siren", "in", tx.selectFrom("legal_holds").select("siren"))])),
+      )
       .executeTakeFirst();
     const notesPurged = Number(notes.numDeletedRows);
     if (notesPurged > 0) await appendJournal(tx, now, { actor: { kind: "system" }, action: "retention.notes_purged", data: { notes: notesPurged } });
-    if (archived.length > 0) await appendJournal(tx, now, { actor: { kind: "system" }, action: "retention.archived", data: { references: archived.map((a) => a.reference) } });
-    if (doomed.length > 0) await appendJournal(tx, now, { actor: { kind: "system" }, action: "retention.purged", data: { references: doomed.map((d) => d.reference) } });
+    if (archived.length > 0)
+      await appendJournal(tx, now, { actor: { kind: "system" }, action: "retention.archived", data: { references: archived.map((a) => a.reference) } });
+    if (doomed.length > 0)
+      await appendJournal(tx, now, { actor: { kind: "system" }, action: "retention.purged", data: { references: doomed.map((d) => d.reference) } });
     return { archived: archived.length, purged: doomed.length, notesPurged, keys };
   });
   // Files go once the rows that cited them are gone (a file still cited by another upload stays).
@@ -69,10 +86,19 @@ export async function setLegalHold(deps: { db: Kysely<DB>; clock: Clock }, siren
   const now = deps.clock.now();
   await deps.db.transaction().execute(async (tx) => {
     if (on) {
-      await tx.insertInto("legal_holds").values({ siren, reason, created_at: now }).onConflict((oc) => oc.column("siren").doUpdateSet({ reason })).execute();
+      await tx
+        .insertInto("legal_holds")
+        .values({ siren, reason, created_at: now })
+        .onConflict((oc) => oc.column("siren").doUpdateSet({ reason }))
+        .execute();
     } else {
       await tx.deleteFrom("legal_holds").where("siren", "=", siren).execute();
     }
-    await appendJournal(tx, now, { actor: { kind: "operator" }, action: on ? "legal_hold.set" : "legal_hold.lifted", subject: { type: "company", id: siren }, data: { reason } });
+    await appendJournal(tx, now, {
+      actor: { kind: "operator" },
+      action: on ? "legal_hold.set" : "legal_hold.lifted",
+      subject: { type: "company", id: siren },
+      data: { reason },
+    });
   });
 }

@@ -10,6 +10,9 @@ import * as correspondence from "./requests.correspondence.js";
 import * as inbox from "./requests.inbox.js";
 import * as notify from "./requests.notify.js";
 import { STATUSES } from "./requests.states.js";
+import { companyDetailSchema, inboxItemSchema, serviceRef } from "./requests.schema.js";
+import { getRequestForCompany } from "./requests.follow.js";
+import { followRoutes } from "./requests.follow.routes.js";
 import { openAttachment, receiveUpload, sendAttachment, tooLarge, type UploadsDeps } from "./requests.uploads.js";
 import { DomainError } from "../../platform/errors.js";
 import fastifyMultipart from "@fastify/multipart";
@@ -17,6 +20,7 @@ import { checkedFileName, guardedFileStream, multipartRefusal } from "../../plat
 import { serveEventStream, type EventHub } from "./requests.events.js";
 import { isCalendarDay, parisDayEnd, parisDayStart } from "../../platform/paris.js";
 import { instant } from "../../platform/http/codecs.js";
+import { storedText } from "../../platform/http/text.js";
 
 /** Multipart for the upload routes of a plugin: one file, no other field, at most the size of an attachment. */
 export async function acceptUploads(app: FastifyInstance): Promise<void> {
@@ -34,7 +38,9 @@ export async function uploadedFile(req: FastifyRequest): Promise<{ filename: str
   const parts = req.parts();
   const oneFileOnly = (error: unknown) => {
     const code = (error as { code?: string }).code;
-    return code === "FST_FILES_LIMIT" || code === "FST_PARTS_LIMIT" ? new DomainError("invalid", "one_file_only", "Un seul fichier par envoi.") : multipartRefusal(error, ONE_FILE);
+    return code === "FST_FILES_LIMIT" || code === "FST_PARTS_LIMIT"
+      ? new DomainError("invalid", "one_file_only", "Un seul fichier par envoi.")
+      : multipartRefusal(error, ONE_FILE);
   };
   let first;
   try {
@@ -43,7 +49,8 @@ export async function uploadedFile(req: FastifyRequest): Promise<{ filename: str
     throw oneFileOnly(error);
   }
   const part = first.done ? undefined : first.value;
-  if (!part || part.type !== "file" || part.fieldname !== "file") throw new DomainError("invalid", "file_required", "Le fichier est attendu dans le champ « file ».");
+  if (!part || part.type !== "file" || part.fieldname !== "file")
+    throw new DomainError("invalid", "file_required", "Le fichier est attendu dans le champ « file ».");
   return {
     filename: checkedFileName(part.filename),
     stream: guardedFileStream(part.file, ONE_FILE),
@@ -59,6 +66,8 @@ export async function uploadedFile(req: FastifyRequest): Promise<{ filename: str
   };
 }
 
+export { summarySchema, messageSchema, correspondenceSchema, detailSchema } from "./requests.schema.js";
+
 export const uploadAnswer = z.object({ uploadId: z.uuid(), name: z.string(), size: z.number().int(), mediaType: z.string(), sha256: z.string() });
 
 /** A calendar day, read in Paris time. */
@@ -66,57 +75,20 @@ const parisDayField = z.string().refine(isCalendarDay, { message: "date attendue
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorReply]));
 
-const serviceRef = z.object({ code: z.string(), name: z.string() });
-export const summarySchema = z.object({
-  id: z.uuid(),
-  reference: z.string(),
-  siren: z.string(),
-  companyName: z.string(),
-  tax: z.string(),
-  nature: z.string(),
-  subject: z.string(),
-  status: z.enum(STATUSES),
-  service: serviceRef,
-  receivedAt: instant,
-  lastActivityAt: instant,
-  unreadCount: z.number().int(),
-  /** `administration`: a thread the administration opened (« Message de l'administration »). */
-  origin: z.enum(["company", "administration"]),
-});
-export const messageSchema = z.object({
-  id: z.uuid(),
-  author: z.object({ kind: z.enum(["person", "agent", "system"]), displayName: z.string() }),
-  /** Plain text; line breaks kept; never to be rendered as HTML. */
-  body: z.string(),
-  attachments: z.array(z.object({ id: z.uuid(), name: z.string(), size: z.number().int(), mediaType: z.string(), sha256: z.string() })),
-  createdAt: instant,
-  readByCompanyAt: instant.nullable(),
-  readByAdministrationAt: instant.nullable(),
-});
-/** What a thread the administration opened adds (null for a request of the company side). */
-export const correspondenceSchema = z
-  .object({
-    acknowledgementRequired: z.boolean(),
-    acknowledgedAt: instant.nullable(),
-    /** Who acknowledged (first and last name). */
-    acknowledgedBy: z.string().nullable(),
-    replyDueAt: instant.nullable(),
-    repliesAllowed: z.boolean(),
-    campaignId: z.uuid().nullable(),
-  })
-  .nullable();
-export const detailSchema = summarySchema.extend({
-  deadlines: z.object({ firstAnswer: instant, legal: instant.nullable() }),
-  correspondence: correspondenceSchema,
-  messages: z.array(messageSchema),
-});
-
-
 const idParams = z.object({ id: z.uuid({ error: "identifiant de demande invalide" }) });
 const uploadIds = z.array(z.uuid()).max(LIMITS.attachmentsMax, `au plus ${LIMITS.attachmentsMax} pièces jointes`).default([]);
 /** Rejects bodies with only spaces; keeps line breaks. */
-const bodyField = z.string().max(LIMITS.bodyMax, `${LIMITS.bodyMax} caractères au plus`).refine((s) => s.trim().length > 0, "le message est vide");
-const idempotencyHeader = z.object({ "idempotency-key": z.string().min(8).max(128).regex(/^[\w-]+$/, "clé d'idempotence invalide").optional() });
+const bodyField = storedText()
+  .max(LIMITS.bodyMax, `${LIMITS.bodyMax} caractères au plus`)
+  .refine((s) => s.trim().length > 0, "le message est vide");
+const idempotencyHeader = z.object({
+  "idempotency-key": z
+    .string()
+    .min(8)
+    .max(128)
+    .regex(/^[\w-]+$/, "clé d'idempotence invalide")
+    .optional(),
+});
 
 /** The messagerie, company side (api.md). */
 export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { events: EventHub }): FastifyPluginAsyncZod {
@@ -137,6 +109,7 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
       },
     );
 
+    await app.register(followRoutes(deps));
     await acceptUploads(app);
 
     app.post(
@@ -162,7 +135,12 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
     app.get(
       "/api/v1/attachments/:id",
       {
-        schema: { tags: ["requests"], summary: "An attachment of a request I may see (as a download)", security: [{ session: [] }, { oauth2: ["messagerie.read"] }], params: z.object({ id: z.uuid() }) },
+        schema: {
+          tags: ["requests"],
+          summary: "An attachment of a request I may see (as a download)",
+          security: [{ session: [] }, { oauth2: ["messagerie.read"] }],
+          params: z.object({ id: z.uuid() }),
+        },
       },
       async (req, reply) => {
         return sendAttachment(reply, await openAttachment(deps, requirePerson(req).subjectId, req.params.id));
@@ -181,12 +159,19 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
             siren: sirenField,
             tax: z.enum(TAX_CODES),
             nature: z.enum(NATURE_CODES),
-            subject: z.string().trim().min(1, "l'objet est vide").max(LIMITS.subjectMax, `${LIMITS.subjectMax} caractères au plus`),
+            subject: storedText().trim().min(1, "l'objet est vide").max(LIMITS.subjectMax, `${LIMITS.subjectMax} caractères au plus`),
             body: bodyField,
             uploadIds,
           }),
           response: {
-            201: z.object({ id: z.uuid(), reference: z.string(), status: z.literal("received"), receivedAt: z.string(), service: serviceRef, receiptUrl: z.string() }),
+            201: z.object({
+              id: z.uuid(),
+              reference: z.string(),
+              status: z.literal("received"),
+              receivedAt: z.string(),
+              service: serviceRef,
+              receiptUrl: z.string(),
+            }),
             ...errors(400, 401, 403, 404, 409, 413, 422),
           },
         },
@@ -201,33 +186,45 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
           tags: ["requests"],
           summary: "My inbox: every request I may see, by last activity (keyset pagination)",
           security: [{ session: [] }, { oauth2: ["messagerie.read"] }],
-          querystring: z.object({
-            siren: sirenField.optional(),
-            status: z.enum(STATUSES).optional(),
-            tax: z.enum(TAX_CODES).optional(),
-            nature: z.enum(ALL_NATURE_CODES).optional(),
-            /** French full-text search over references, subjects and messages. */
-            q: z.string().trim().min(1).max(200).optional(),
-            /** Archived requests (4 years after closing) instead of the current ones. */
-            archived: z.enum(["true", "false"]).optional(),
-            /** Only the requests with messages of the administration not yet read. */
-            unread: z.enum(["true", "false"], { error: "valeur attendue : true ou false" }).optional(),
-            /** Filed on or after this Paris day (YYYY-MM-DD). */
-            from: parisDayField.optional(),
-            /** Filed on or before this Paris day (YYYY-MM-DD). */
-            to: parisDayField.optional(),
-            limit: z.coerce.number().int().min(1).max(100).default(50),
-            cursor: z.string().max(200).optional(),
-          }).refine((q) => !q.from || !q.to || q.from <= q.to, { message: "la date de début (from) doit précéder la date de fin (to)", path: ["from"] }),
-          response: { 200: z.object({ items: z.array(summarySchema), nextCursor: z.string().nullable() }), ...errors(400, 401) },
+          querystring: z
+            .object({
+              siren: sirenField.optional(),
+              status: z.enum(STATUSES).optional(),
+              tax: z.enum(TAX_CODES).optional(),
+              nature: z.enum(ALL_NATURE_CODES).optional(),
+              /** French full-text search over references, subjects and messages. */
+              q: z.string().trim().min(1).max(200).optional(),
+              /** Archived requests (4 years after closing) instead of the current ones. */
+              archived: z.enum(["true", "false"]).optional(),
+              /** Only the requests with messages of the administration not yet read. */
+              unread: z.enum(["true", "false"], { error: "valeur attendue : true ou false" }).optional(),
+              /** Filed on or after this Paris day (YYYY-MM-DD). */
+              from: parisDayField.optional(),
+              /** Filed on or before this Paris day (YYYY-MM-DD). */
+              to: parisDayField.optional(),
+              /** Only the requests followed by this person (« suivie par »): `me`, or a colleague's id. */
+              followedBy: z.union([z.literal("me"), z.uuid()], { error: "valeur attendue : me ou l'identifiant d'une personne" }).optional(),
+              limit: z.coerce.number().int().min(1).max(100).default(50),
+              cursor: z.string().max(200).optional(),
+            })
+            .refine((q) => !q.from || !q.to || q.from <= q.to, { message: "la date de début (from) doit précéder la date de fin (to)", path: ["from"] }),
+          response: { 200: z.object({ items: z.array(inboxItemSchema), nextCursor: z.string().nullable() }), ...errors(400, 401) },
         },
       },
       async (req) => {
-        const { limit, cursor, archived, unread, from, to, ...filters } = req.query;
+        const { limit, cursor, archived, unread, from, to, followedBy, ...filters } = req.query;
+        const spaceId = requirePerson(req).subjectId;
         const page = await inbox.listRequests(
           deps,
-          requirePerson(req).subjectId,
-          { ...filters, archived: archived === "true", unread: unread === "true", receivedFrom: from ? parisDayStart(from) : undefined, receivedBefore: to ? parisDayEnd(to) : undefined },
+          spaceId,
+          {
+            ...filters,
+            followedBy: followedBy === "me" ? spaceId : followedBy,
+            archived: archived === "true",
+            unread: unread === "true",
+            receivedFrom: from ? parisDayStart(from) : undefined,
+            receivedBefore: to ? parisDayEnd(to) : undefined,
+          },
           limit,
           cursor,
         );
@@ -244,15 +241,15 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
           security: [{ session: [] }, { oauth2: ["messagerie.read"] }],
           params: idParams,
           response: {
-            200: detailSchema.extend({
+            200: companyDetailSchema.extend({
               /** For the company's administrators: which service opened the request, and when. */
-              openings: z.array(z.object({ service: serviceRef, openedAt: instant })).optional(),
+              openings: z.array(z.object({ service: serviceRef, openedAt: instant, count: z.number().int() })).optional(),
             }),
             ...errors(400, 401, 404),
           },
         },
       },
-      async (req) => service.getRequest(deps, requirePerson(req).subjectId, req.params.id),
+      async (req) => getRequestForCompany(deps, requirePerson(req).subjectId, req.params.id),
     );
 
     app.post(
@@ -268,7 +265,8 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
           response: { 201: z.object({ id: z.uuid(), createdAt: z.string() }), ...errors(400, 401, 404, 409, 413, 422) },
         },
       },
-      async (req, reply) => reply.status(201).send(await service.postCompanyMessage(deps, requirePerson(req).subjectId, req.params.id, req.body, req.headers["idempotency-key"])),
+      async (req, reply) =>
+        reply.status(201).send(await service.postCompanyMessage(deps, requirePerson(req).subjectId, req.params.id, req.body, req.headers["idempotency-key"])),
     );
 
     app.post(
@@ -294,6 +292,8 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
         schema: {
           tags: ["requests"],
           summary: "Close a request",
+          description:
+            "409 `request_closed` when already closed; 409 `acknowledgement_required` when the administration's message asks for an acknowledgement not given yet.",
           security: [{ session: [], csrf: [] }, { oauth2: ["messagerie.write"] }],
           params: idParams,
           response: { 200: z.object({ status: z.literal("closed") }), ...errors(400, 401, 404, 409) },
@@ -305,7 +305,12 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
     app.get(
       "/api/v1/requests/:id/receipt.pdf",
       {
-        schema: { tags: ["requests"], summary: "The signed acknowledgement of receipt (PDF)", security: [{ session: [] }, { oauth2: ["messagerie.read"] }], params: idParams },
+        schema: {
+          tags: ["requests"],
+          summary: "The signed acknowledgement of receipt (PDF)",
+          security: [{ session: [] }, { oauth2: ["messagerie.read"] }],
+          params: idParams,
+        },
       },
       async (req, reply) => {
         const r = await service.receiptOf(deps, requirePerson(req).subjectId, req.params.id);

@@ -1,13 +1,13 @@
-/** What agents look up (product §9): search over every message of their services, the dashboard's figures, a company's requests. */
+/** What agents look up (product §9): search over every message of their services, a company's requests. */
 import { sql } from "kysely";
 import type { RequestStatus } from "../../platform/db/schema.js";
-import { DAY } from "../../platform/clock.js";
 import { DomainError } from "../../platform/errors.js";
 import { getCompanies } from "../companies/index.js";
 import * as repo from "./requests.repository.js";
-import { serviceNames, type RequestsDeps } from "./requests.service.js";
+import { type RequestsDeps } from "./requests.service.js";
+import { serviceNames } from "./requests.views.js";
 import { frenchQuery } from "./requests.inbox.js";
-import { servicesIn, queueCounts, type AgentScope } from "./requests.backoffice.js";
+import { servicesIn, type AgentScope } from "./requests.queue.js";
 
 /** Marks of a highlighted excerpt; stripped from the text first, so a user cannot forge a highlight. */
 const MARK_START = "\u27e6";
@@ -51,17 +51,24 @@ export async function searchForAgent(deps: RequestsDeps, agent: AgentScope, text
       FROM messages m
       WHERE m.service_code IN (${inServices}) AND m.search @@ ${query}
       ORDER BY m.created_at DESC
-      LIMIT ${SEARCH_CANDIDATES}`.execute(deps.db).then((r) => r.rows),
+      LIMIT ${SEARCH_CANDIDATES}`
+      .execute(deps.db)
+      .then((r) => r.rows),
     sql<{ id: string; rank: number }>`
       SELECT r.id, ts_rank(r.search, ${query}) * 2 AS rank
       FROM requests r
       WHERE r.service_code IN (${inServices}) AND r.search @@ ${query}
       ORDER BY r.received_at DESC
-      LIMIT ${SEARCH_CANDIDATES}`.execute(deps.db).then((r) => r.rows),
+      LIMIT ${SEARCH_CANDIDATES}`
+      .execute(deps.db)
+      .then((r) => r.rows),
   ]);
   // One hit per request: its best-ranked match (a message, or the request's own reference and subject).
   const best = new Map<string, { id: string; rank: number; message_id: string | null }>();
-  for (const h of [...inMessages.map((m) => ({ ...m, rank: Number(m.rank) })), ...inRequests.map((r) => ({ id: r.id, rank: Number(r.rank), message_id: null }))]) {
+  for (const h of [
+    ...inMessages.map((m) => ({ ...m, rank: Number(m.rank) })),
+    ...inRequests.map((r) => ({ id: r.id, rank: Number(r.rank), message_id: null })),
+  ]) {
     const was = best.get(h.id);
     if (!was || h.rank > was.rank) best.set(h.id, h);
   }
@@ -73,7 +80,17 @@ export async function searchForAgent(deps: RequestsDeps, agent: AgentScope, text
   const messageIds = top.map((h) => h.message_id).filter((x): x is string => !!x);
   const opts = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`;
   const [requests, excerpts] = await Promise.all([
-    sql<{ id: string; reference: string; siren: string; subject: string; status: RequestStatus; tax: string; service_code: string; received_at: Date; subject_hl: string }>`
+    sql<{
+      id: string;
+      reference: string;
+      siren: string;
+      subject: string;
+      status: RequestStatus;
+      tax: string;
+      service_code: string;
+      received_at: Date;
+      subject_hl: string;
+    }>`
       SELECT r.id, r.reference, r.siren, r.subject, r.status, r.tax, r.service_code, r.received_at,
              ts_headline('messagerie_fr', translate(r.subject, ${MARK_START + MARK_END}, ''), ${query}, ${opts}) AS subject_hl
       FROM requests r WHERE r.id IN (${sql.join(ids)})`.execute(deps.db),
@@ -109,57 +126,18 @@ export async function searchForAgent(deps: RequestsDeps, agent: AgentScope, text
   return { items, total: hits.length, capped };
 }
 
-/**
- * The dashboard of a service over a period (product §9): daily series, backlog, first-answer times, overdue. The
- * threads the administration opened are not requests received nor answered: they stay out of the series.
- */
-export async function serviceStats(deps: RequestsDeps, agent: AgentScope, service: string, from: Date, to: Date) {
-  servicesIn(agent, service);
-  if (!(from < to)) throw new DomainError("invalid", "invalid_period", "La période est vide : la date de début doit précéder la date de fin.");
-  if (to.getTime() - from.getTime() > 366 * DAY + DAY) throw new DomainError("invalid", "period_too_long", "La période ne peut dépasser un an.");
-  const now = deps.clock.now();
-  const fmt = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris", year: "numeric", month: "2-digit", day: "2-digit" });
-  // The daily series come from the rollup kept on write (whole Paris days: the period's bounds are day starts).
-  const [series, times, counts] = await Promise.all([
-    sql<{ day: string; received: number; answered: number }>`
-      SELECT to_char(day, 'YYYY-MM-DD') AS day, received, answered
-      FROM service_daily_stats WHERE service_code = ${service} AND day >= ${fmt.format(from)}::date AND day < ${fmt.format(to)}::date`.execute(deps.db),
-    // Exact percentiles, both from one sort, over an index-only scan (requests_service_first_answer).
-    sql<{ n: number; median: number | null; p90: number | null }>`
-      SELECT n::int AS n, p[1] AS median, p[2] AS p90
-      FROM (SELECT count(*) AS n, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY extract(epoch FROM first_answer_at - received_at)) AS p
-      FROM requests WHERE service_code = ${service} AND first_answer_at >= ${from} AND first_answer_at < ${to} AND origin = 'company') t`.execute(deps.db),
-    queueCounts(deps, agent, service),
-  ]);
-  const days: { date: string; received: number; answered: number }[] = [];
-  const rec = new Map(series.rows.map((r) => [r.day, r.received]));
-  const ans = new Map(series.rows.map((r) => [r.day, r.answered]));
-  for (let t = from.getTime(); t < to.getTime(); t += DAY) {
-    const date = fmt.format(new Date(t));
-    if (days[days.length - 1]?.date === date) continue;
-    days.push({ date, received: rec.get(date) ?? 0, answered: ans.get(date) ?? 0 });
-  }
-  const time = times.rows[0]!;
-  return {
-    service,
-    from,
-    to,
-    generatedAt: now,
-    days,
-    totals: { received: days.reduce((s, d) => s + d.received, 0), answered: days.reduce((s, d) => s + d.answered, 0) },
-    backlog: counts.byStatus,
-    overdue: counts.overdue,
-    firstAnswer: {
-      count: time.n,
-      medianHours: time.median === null ? null : Math.round((Number(time.median) / 3600) * 10) / 10,
-      p90Hours: time.p90 === null ? null : Math.round((Number(time.p90) / 3600) * 10) / 10,
-    },
-  };
-}
-
 /** The requests of a company in the agent's services (the company desk). */
 export async function requestsOfCompany(deps: RequestsDeps, agent: AgentScope, siren: string, limit: number) {
   const rows = await repo.otherRequestsOf(deps.db, siren, null, agent.services, limit);
   const services = await serviceNames(deps.db, [...new Set(rows.map((r) => r.service_code))]);
-  return rows.map((o) => ({ id: o.id, reference: o.reference, subject: o.subject, status: o.status, tax: o.tax, nature: o.nature, service: { code: o.service_code, name: services.get(o.service_code) ?? o.service_code }, receivedAt: o.received_at }));
+  return rows.map((o) => ({
+    id: o.id,
+    reference: o.reference,
+    subject: o.subject,
+    status: o.status,
+    tax: o.tax,
+    nature: o.nature,
+    service: { code: o.service_code, name: services.get(o.service_code) ?? o.service_code },
+    receivedAt: o.received_at,
+  }));
 }

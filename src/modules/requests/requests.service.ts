@@ -1,24 +1,23 @@
 import { randomUUID } from "node:crypto";
 import { sql, type Kysely } from "kysely";
-import type { DB, RequestStatus } from "../../platform/db/schema.js";
+import type { DB } from "../../platform/db/schema.js";
 import type { Tx } from "../../platform/db/database.js";
 import type { Clock } from "../../platform/clock.js";
 import { DAY } from "../../platform/clock.js";
 import { sha256Hex } from "../../platform/crypto.js";
-import { decodeKeyset, encodeKeyset } from "../../platform/cursor.js";
 import { DomainError } from "../../platform/errors.js";
 import { departmentOf, findCompetentServiceOfType, findManagingSie, getCompanies, getCompanyDetails } from "../companies/index.js";
 import { getSpaces } from "../spaces/index.js";
-import { companyEmailsOf } from "../adhesions/index.js";
 import { can, managesCompany, messagerieScope } from "../rights/index.js";
 import { appendJournal, entriesAbout, journalRow } from "../journal/index.js";
-import { queueMail, requestNotificationMail, receiptMail } from "../mail/index.js";
+import { queueMail, receiptMail } from "../mail/index.js";
 import * as repo from "./requests.repository.js";
 import { idempotent } from "./requests.idempotency.js";
 import { LIMITS, NATURES, natureAllowed, routedServiceType, TAX_LABELS } from "./requests.catalogue.js";
 import { deadlinesFor } from "./requests.deadlines.js";
 import { signedReceipt, type ReceiptKeys, type ReceiptPayload } from "./requests.receipts.js";
-import { STATUSES, transition, type RequestEvent } from "./requests.states.js";
+import { STATUSES, transition } from "./requests.states.js";
+import { serviceNames, summaryOf, threadOf } from "./requests.views.js";
 
 export type RequestsDeps = {
   db: Kysely<DB>;
@@ -27,25 +26,18 @@ export type RequestsDeps = {
 };
 
 export const notFound = () => new DomainError("not_found", "not_found", "Demande introuvable.");
-export const requestClosed = () => new DomainError("conflict", "request_closed", "Cette demande est clôturée : elle n'accepte plus de message. Déposez une nouvelle demande en citant sa référence.");
+export const requestClosed = () =>
+  new DomainError(
+    "conflict",
+    "request_closed",
+    "Cette demande est clôturée : elle n'accepte plus de message. Déposez une nouvelle demande en citant sa référence.",
+  );
 export const repliesNotAllowed = () =>
-  new DomainError("conflict", "replies_not_allowed", "Ce message de l'administration n'accepte pas de réponse. Pour écrire au service, déposez une nouvelle demande en citant sa référence.");
-
-export type RequestSummary = {
-  id: string;
-  reference: string;
-  siren: string;
-  companyName: string;
-  tax: string;
-  nature: string;
-  subject: string;
-  status: RequestStatus;
-  service: { code: string; name: string };
-  receivedAt: Date;
-  lastActivityAt: Date;
-  unreadCount: number;
-  origin: "company" | "administration";
-};
+  new DomainError(
+    "conflict",
+    "replies_not_allowed",
+    "Ce message de l'administration n'accepte pas de réponse. Pour écrire au service, déposez une nouvelle demande en citant sa référence.",
+  );
 
 /** The service a request goes to: the company's managing SIE, or the competent CDIF for taxes foncières. */
 async function routeRequest(db: Kysely<DB> | Tx, siren: string, tax: string, nature: string) {
@@ -57,28 +49,25 @@ async function routeRequest(db: Kysely<DB> | Tx, siren: string, tax: string, nat
   return (await findCompetentServiceOfType(db, type, commune, departmentOf(commune))) ?? findManagingSie(db, siren);
 }
 
-export async function serviceNames(db: Kysely<DB> | Tx, codes: string[]): Promise<Map<string, string>> {
-  if (codes.length === 0) return new Map();
-  const rows = await db.selectFrom("tax_services").select(["code", "name"]).where("code", "in", codes).execute();
-  return new Map(rows.map((r) => [r.code, r.name]));
-}
-
 export type FileInput = { siren: string; tax: string; nature: string; subject: string; body: string; uploadIds: string[] };
 
 /** Checks uploads before they are linked to a message: the person's, unattached, clean, and within the limits. */
 export async function checkUploads(ex: Kysely<DB> | Tx, owner: repo.UploadOwner, uploadIds: string[]) {
   const ids = [...new Set(uploadIds)];
-  if (ids.length > LIMITS.attachmentsMax) throw new DomainError("refused", "too_many_attachments", `Au plus ${LIMITS.attachmentsMax} pièces jointes par message.`);
+  if (ids.length > LIMITS.attachmentsMax)
+    throw new DomainError("refused", "too_many_attachments", `Au plus ${LIMITS.attachmentsMax} pièces jointes par message.`);
   const found = await repo.unattachedUploads(ex, owner, ids);
   if (found.length !== ids.length) throw unknownUpload();
-  if (found.some((u) => u.scan_status === "quarantined")) throw new DomainError("refused", "upload_quarantined", "Une pièce jointe attend encore l'analyse antivirus : réessayez dans quelques minutes.");
+  if (found.some((u) => u.scan_status === "quarantined"))
+    throw new DomainError("refused", "upload_quarantined", "Une pièce jointe attend encore l'analyse antivirus : réessayez dans quelques minutes.");
   const total = found.reduce((s, u) => s + u.size, 0);
   if (total > LIMITS.attachmentsTotalBytes) throw new DomainError("too_large", "attachments_too_large", "Les pièces jointes dépassent 25 Mio au total.");
   const order = new Map(ids.map((id, i) => [id, i]));
   return found.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
 }
 
-const unknownUpload = () => new DomainError("refused", "unknown_upload", "Une pièce jointe est introuvable, déjà utilisée ou expirée : téléversez-la de nouveau.");
+const unknownUpload = () =>
+  new DomainError("refused", "unknown_upload", "Une pièce jointe est introuvable, déjà utilisée ou expirée : téléversez-la de nouveau.");
 
 /** Links checked uploads to a message; an upload another message took meanwhile fails the whole transaction. */
 export async function linkUploads(tx: Kysely<DB> | Tx, messageId: string, ids: string[], at: Date) {
@@ -88,7 +77,12 @@ export async function linkUploads(tx: Kysely<DB> | Tx, messageId: string, ids: s
 /** Checks and links uploads to a message (inside the message's transaction). */
 async function attach(tx: Tx, spaceId: string, messageId: string, uploadIds: string[], at: Date) {
   const uploads = await checkUploads(tx, { kind: "person", id: spaceId }, uploadIds);
-  await linkUploads(tx, messageId, uploads.map((u) => u.id), at);
+  await linkUploads(
+    tx,
+    messageId,
+    uploads.map((u) => u.id),
+    at,
+  );
   return uploads;
 }
 
@@ -107,7 +101,12 @@ export async function fileRequest(deps: RequestsDeps, spaceId: string, input: Fi
   }
   const filed = await idempotent(deps, spaceId, idempotencyKey, "POST /requests", input, async (tx) => {
     const service = await routeRequest(tx, input.siren, input.tax, input.nature);
-    if (!service) throw new DomainError("refused", "no_competent_service", "Aucun service des impôts n'est compétent pour l'adresse de cette entreprise : contactez le centre de contact.");
+    if (!service)
+      throw new DomainError(
+        "refused",
+        "no_competent_service",
+        "Aucun service des impôts n'est compétent pour l'adresse de cette entreprise : contactez le centre de contact.",
+      );
     const year = Number(new Intl.DateTimeFormat("fr-FR", { timeZone: "Europe/Paris", year: "numeric" }).format(now));
     const number = await repo.nextReferenceNumber(tx, service.code, year);
     const reference = `${year}-${service.code}-${String(number).padStart(7, "0")}`;
@@ -134,7 +133,19 @@ export async function fileRequest(deps: RequestsDeps, spaceId: string, input: Fi
       legal_due_at: deadlines.legal,
     });
     const bodySha256 = sha256Hex(input.body);
-    await repo.insertMessage(tx, { id: messageId, request_id: id, author_kind: "person", author_space_id: spaceId, author_agent_id: null, body: input.body, body_sha256: bodySha256, created_at: now, read_by_company_at: now, read_by_company_space: spaceId, read_by_administration_at: null });
+    await repo.insertMessage(tx, {
+      id: messageId,
+      request_id: id,
+      author_kind: "person",
+      author_space_id: spaceId,
+      author_agent_id: null,
+      body: input.body,
+      body_sha256: bodySha256,
+      created_at: now,
+      read_by_company_at: now,
+      read_by_company_space: spaceId,
+      read_by_administration_at: null,
+    });
     const attachments = await attach(tx, spaceId, messageId, input.uploadIds, now);
     const [author] = await getSpaces(tx, [spaceId]);
     const company = (await getCompanies(tx, [input.siren])).get(input.siren);
@@ -160,9 +171,24 @@ export async function fileRequest(deps: RequestsDeps, spaceId: string, input: Fi
       actor: { kind: "person", id: spaceId },
       action: "request.filed",
       subject: { type: "request", id },
-      data: { reference, siren: input.siren, tax: input.tax, nature: input.nature, service: service.code, messageSha256: bodySha256, attachments: attachments.map((a) => a.sha256) },
+      data: {
+        reference,
+        siren: input.siren,
+        tax: input.tax,
+        nature: input.nature,
+        service: service.code,
+        messageSha256: bodySha256,
+        attachments: attachments.map((a) => a.sha256),
+      },
     });
-    return { id, reference, status: "received" as const, receivedAt: now.toISOString(), service: { code: service.code, name: service.name }, receiptUrl: `/api/v1/requests/${id}/receipt.pdf` };
+    return {
+      id,
+      reference,
+      status: "received" as const,
+      receivedAt: now.toISOString(),
+      service: { code: service.code, name: service.name },
+      receiptUrl: `/api/v1/requests/${id}/receipt.pdf`,
+    };
   });
   notifyChange(deps.db, filed.id);
   return filed;
@@ -181,7 +207,11 @@ const pendingEvents = new WeakMap<Kysely<DB>, { payloads: Set<string>; timer: No
  * Not awaited (the answer does not wait for a live update, which cannot fail the change), and gathered: the events
  * of the next 20 ms go in one statement, so that a burst of messages costs one NOTIFY round trip, not one each.
  */
-export function notifyChange(db: Kysely<DB>, requestId: string, event: "request.updated" | "message.created" = "request.updated"): void {
+export function notifyChange(
+  db: Kysely<DB>,
+  requestId: string,
+  event: "request.updated" | "message.created" | "note.added" | "presence.updated" = "request.updated",
+): void {
   const payload = JSON.stringify({ id: requestId, event });
   const pending = pendingEvents.get(db);
   if (pending) {
@@ -198,7 +228,7 @@ export function notifyChange(db: Kysely<DB>, requestId: string, event: "request.
 }
 
 /** A request the person may see (else 404, never 403): one query, the visibility being part of it. */
-async function visibleRequest(db: Kysely<DB> | Tx, spaceId: string, id: string, at: Date, lock = false): Promise<repo.RequestRow> {
+export async function visibleRequest(db: Kysely<DB> | Tx, spaceId: string, id: string, at: Date, lock = false): Promise<repo.RequestRow> {
   let q = db.selectFrom("requests").select(repo.REQUEST_COLUMNS).where("id", "=", id).where(messagerieScope(spaceId, at));
   if (lock) q = q.forUpdate();
   const r = await q.executeTakeFirst();
@@ -206,106 +236,18 @@ async function visibleRequest(db: Kysely<DB> | Tx, spaceId: string, id: string, 
   return r;
 }
 
-type SummaryColumns = Pick<repo.RequestRow, "id" | "reference" | "siren" | "tax" | "nature" | "subject" | "status" | "service_code" | "received_at" | "last_activity_at" | "origin">;
-
-/** What lists and threads show of a request. */
-export function toSummary(r: SummaryColumns, companyName: string | undefined, serviceName: string | undefined, unreadCount: number): RequestSummary {
-  return {
-    id: r.id,
-    reference: r.reference,
-    siren: r.siren,
-    companyName: companyName ?? r.siren,
-    tax: r.tax,
-    nature: r.nature,
-    subject: r.subject,
-    status: r.status,
-    service: { code: r.service_code, name: serviceName ?? r.service_code },
-    receivedAt: r.received_at,
-    lastActivityAt: r.last_activity_at,
-    unreadCount,
-    origin: r.origin,
-  };
-}
-
-export type MessageView = {
-  id: string;
-  author: { kind: "person" | "agent" | "system"; displayName: string };
-  body: string;
-  attachments: { id: string; name: string; size: number; mediaType: string; sha256: string }[];
-  createdAt: Date;
-  readByCompanyAt: Date | null;
-  readByAdministrationAt: Date | null;
-};
-
-export async function threadOf(db: Kysely<DB> | Tx, r: repo.RequestRow) {
-  const messages = await repo.messagesOf(db, r.id);
-  const attachments = await repo.attachmentsOf(db, messages.map((m) => m.id));
-  const people = new Map((await getSpaces(db, [...new Set(messages.map((m) => m.author_space_id).filter((x): x is string => !!x))])).map((p) => [p.id, p]));
-  const services = await serviceNames(db, [r.service_code]);
-  const view: MessageView[] = messages.map((m) => ({
-    id: m.id,
-    author: {
-      kind: m.author_kind,
-      // The company side sees the service, never the agent's name.
-      displayName:
-        m.author_kind === "person"
-          ? `${people.get(m.author_space_id!)?.first_name ?? ""} ${people.get(m.author_space_id!)?.last_name ?? ""}`.trim()
-          : m.author_kind === "agent"
-            ? (services.get(r.service_code) ?? r.service_code)
-            : "Messagerie Pro",
-    },
-    body: m.body,
-    attachments: attachments.filter((a) => a.message_id === m.id).map((a) => ({ id: a.id, name: a.name, size: a.size, mediaType: a.media_type, sha256: a.sha256 })),
-    createdAt: m.created_at,
-    readByCompanyAt: m.read_by_company_at,
-    readByAdministrationAt: m.read_by_administration_at,
-  }));
-  return view;
-}
-
-/** The deadlines announced to the company: those stored at filing (and extended since), computed for older rows. */
-function announcedDeadlines(r: repo.RequestRow): { firstAnswer: Date; legal: Date | null } {
-  const computed = deadlinesFor(r.nature, r.received_at);
-  return { firstAnswer: r.first_answer_due_at ?? computed.firstAnswer, legal: r.legal_due_at ?? computed.legal };
-}
-
-/** What a thread opened by the administration adds (product §16); null for a request of the company side. */
-export type CorrespondenceView = {
-  acknowledgementRequired: boolean;
-  acknowledgedAt: Date | null;
-  acknowledgedBy: string | null;
-  replyDueAt: Date | null;
-  repliesAllowed: boolean;
-  campaignId: string | null;
-} | null;
-
-async function correspondenceOf(db: Kysely<DB> | Tx, r: repo.RequestRow): Promise<CorrespondenceView> {
-  if (r.origin !== "administration") return null;
-  const [by] = r.acknowledged_by ? await getSpaces(db, [r.acknowledged_by]) : [];
-  return {
-    acknowledgementRequired: r.acknowledgement_required,
-    acknowledgedAt: r.acknowledged_at,
-    acknowledgedBy: by ? `${by.first_name} ${by.last_name}` : null,
-    replyDueAt: r.reply_due_at,
-    repliesAllowed: r.replies_allowed,
-    campaignId: r.campaign_id,
-  };
-}
-
-export async function summaryOf(db: Kysely<DB> | Tx, r: repo.RequestRow): Promise<RequestSummary & { deadlines: { firstAnswer: Date; legal: Date | null }; origin: "company" | "administration"; correspondence: CorrespondenceView }> {
-  const company = (await getCompanies(db, [r.siren])).get(r.siren);
-  const services = await serviceNames(db, [r.service_code]);
-  const unread = await db.selectFrom("messages").select((eb) => eb.fn.countAll<string>().as("n")).where("request_id", "=", r.id).where("author_kind", "<>", "person").where("read_by_company_at", "is", null).executeTakeFirstOrThrow();
-  return { ...toSummary(r, company?.name, services.get(r.service_code), Number(unread.n)), deadlines: announcedDeadlines(r), origin: r.origin, correspondence: await correspondenceOf(db, r) };
-}
-
-/** One request with its thread; marks the administration's messages read by the company side (first read). */
+/**
+ * One request with its thread; marks the administration's messages read by the company side (its first read, which
+ * the unread counters follow) and by the person (her own first read of each, « lu par … »).
+ */
 export async function getRequest(deps: RequestsDeps, spaceId: string, id: string) {
   const now = deps.clock.now();
   const r = await visibleRequest(deps.db, spaceId, id, now);
   const marked = await deps.db.transaction().execute(async (tx) => {
     const n = await repo.markReadByCompany(tx, id, spaceId, now);
-    if (n > 0) await appendJournal(tx, now, { actor: { kind: "person", id: spaceId }, action: "request.read", subject: { type: "request", id }, data: { messages: n } });
+    await repo.markReadByPerson(tx, id, spaceId, now);
+    if (n > 0)
+      await appendJournal(tx, now, { actor: { kind: "person", id: spaceId }, action: "request.read", subject: { type: "request", id }, data: { messages: n } });
     return n;
   });
   const summary = await summaryOf(deps.db, r);
@@ -314,15 +256,31 @@ export async function getRequest(deps: RequestsDeps, spaceId: string, id: string
   return { ...summary, unreadCount: 0, messages: await threadOf(deps.db, r), markedRead: marked, openings };
 }
 
-/** Which services opened a request, and when (from the journal). */
+/**
+ * Which services opened a request (from the journal, which keeps every opening): one line per service, with how
+ * many times and the latest (`openedAt`), oldest first — a reload is not a new consultation to show.
+ */
 async function openingsOf(db: Kysely<DB>, requestId: string) {
-  const rows = (await entriesAbout(db, { type: "request", id: requestId }, "request.opened")).map((e) => ({ service: String(e.data.service ?? ""), at: e.at }));
-  const names = await serviceNames(db, [...new Set(rows.map((r) => r.service))]);
-  return rows.map((r) => ({ service: { code: r.service, name: names.get(r.service) ?? r.service }, openedAt: r.at }));
+  const grouped = new Map<string, { count: number; at: Date }>();
+  for (const e of await entriesAbout(db, { type: "request", id: requestId }, "request.opened")) {
+    const service = typeof e.data.service === "string" ? e.data.service : "";
+    const g = grouped.get(service);
+    grouped.set(service, { count: (g?.count ?? 0) + 1, at: e.at });
+  }
+  const names = await serviceNames(db, [...grouped.keys()]);
+  return [...grouped]
+    .sort((a, b) => a[1].at.getTime() - b[1].at.getTime())
+    .map(([code, g]) => ({ service: { code, name: names.get(code) ?? code }, openedAt: g.at, count: g.count }));
 }
 
 /** A reply from the company side; a closed request answers 409. */
-export async function postCompanyMessage(deps: RequestsDeps, spaceId: string, id: string, input: { body: string; uploadIds: string[] }, idempotencyKey?: string) {
+export async function postCompanyMessage(
+  deps: RequestsDeps,
+  spaceId: string,
+  id: string,
+  input: { body: string; uploadIds: string[] },
+  idempotencyKey?: string,
+) {
   const now = deps.clock.now();
   const messageId = randomUUID();
   const bodySha256 = sha256Hex(input.body);
@@ -332,18 +290,36 @@ export async function postCompanyMessage(deps: RequestsDeps, spaceId: string, id
     const moves = STATUSES.flatMap((from) => {
       const t = transition(from, "company_replies");
       if (!t.ok) return [];
-      const journal = journalRow(now, { actor: { kind: "person", id: spaceId }, action: "message.posted", subject: { type: "request", id }, data: { messageId, sha256: bodySha256, attachments, status: t.to } });
+      const journal = journalRow(now, {
+        actor: { kind: "person", id: spaceId },
+        action: "message.posted",
+        subject: { type: "request", id },
+        data: { messageId, sha256: bodySha256, attachments, status: t.to },
+      });
       return [{ from, to: t.to, journal }];
     });
-    const done = await repo.postAsPerson(ex, { id: messageId, requestId: id, authorSpaceId: spaceId, body: input.body, bodySha256, at: now }, messagerieScope(spaceId, now), moves);
+    const done = await repo.postAsPerson(
+      ex,
+      { id: messageId, requestId: id, authorSpaceId: spaceId, body: input.body, bodySha256, at: now },
+      messagerieScope(spaceId, now),
+      moves,
+    );
     if (done.status === undefined) throw notFound();
     if (!done.repliesAllowed) throw repliesNotAllowed();
     if (!done.moved) throw requestClosed();
-    await linkUploads(ex, messageId, uploads.map((u) => u.id), now);
+    await linkUploads(
+      ex,
+      messageId,
+      uploads.map((u) => u.id),
+      now,
+    );
     return { id: messageId, createdAt: now.toISOString() };
   };
   // Without attachments nor idempotency key the reply is one statement: atomic on its own, one round trip.
-  const posted = input.uploadIds.length === 0 && !idempotencyKey ? await work(deps.db) : await idempotent(deps, spaceId, idempotencyKey, `POST /requests/${id}/messages`, input, work);
+  const posted =
+    input.uploadIds.length === 0 && !idempotencyKey
+      ? await work(deps.db)
+      : await idempotent(deps, spaceId, idempotencyKey, `POST /requests/${id}/messages`, input, work);
   notifyChange(deps.db, id, "message.created");
   return posted;
 }
@@ -354,8 +330,16 @@ export async function closeRequest(deps: RequestsDeps, spaceId: string, id: stri
     const r = await visibleRequest(tx, spaceId, id, now, true);
     const t = transition(r.status, "company_closes");
     if (!t.ok) throw new DomainError("conflict", "request_closed", "Cette demande est déjà clôturée.");
+    if (r.acknowledgement_required && !r.acknowledged_at) {
+      throw new DomainError("conflict", "acknowledgement_required", "Accusez réception de ce message avant de clôturer la demande.");
+    }
     await repo.updateRequest(tx, id, { status: "closed", closed_at: now, last_activity_at: now, version: r.version + 1 });
-    await appendJournal(tx, now, { actor: { kind: "person", id: spaceId }, action: "request.closed", subject: { type: "request", id }, data: { by: "company" } });
+    await appendJournal(tx, now, {
+      actor: { kind: "person", id: spaceId },
+      action: "request.closed",
+      subject: { type: "request", id },
+      data: { by: "company" },
+    });
     return { status: "closed" as const };
   });
   notifyChange(deps.db, id);
@@ -380,7 +364,13 @@ export async function autoCloseAnswered(deps: Pick<RequestsDeps, "db" | "clock">
       .where("answered_at", "<=", new Date(now.getTime() - 30 * DAY))
       .returning(["id", "reference"])
       .execute();
-    for (const r of rows) await appendJournal(tx, now, { actor: { kind: "system" }, action: "request.closed", subject: { type: "request", id: r.id }, data: { by: "timeout", reference: r.reference } });
+    for (const r of rows)
+      await appendJournal(tx, now, {
+        actor: { kind: "system" },
+        action: "request.closed",
+        subject: { type: "request", id: r.id },
+        data: { by: "timeout", reference: r.reference },
+      });
     return rows.length;
   });
 }

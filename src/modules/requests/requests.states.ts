@@ -13,10 +13,39 @@ export type RequestEvent =
 export type Transition = { ok: true; to: RequestStatus } | { ok: false; reason: "closed" | "not_allowed" };
 
 const TABLE: Record<RequestStatus, Partial<Record<RequestEvent, RequestStatus>>> = {
-  received: { agent_opens: "in_progress", company_replies: "received", agent_asks: "awaiting_user", agent_answers: "answered", company_closes: "closed", agent_closes: "closed" },
-  in_progress: { agent_opens: "in_progress", company_replies: "in_progress", agent_asks: "awaiting_user", agent_answers: "answered", company_closes: "closed", agent_closes: "closed" },
-  awaiting_user: { agent_opens: "awaiting_user", company_replies: "in_progress", agent_asks: "awaiting_user", agent_answers: "answered", company_closes: "closed", agent_closes: "closed" },
-  answered: { agent_opens: "answered", company_replies: "in_progress", agent_asks: "awaiting_user", agent_answers: "answered", company_closes: "closed", agent_closes: "closed", answered_timeout: "closed" },
+  received: {
+    agent_opens: "in_progress",
+    company_replies: "received",
+    agent_asks: "awaiting_user",
+    agent_answers: "answered",
+    company_closes: "closed",
+    agent_closes: "closed",
+  },
+  in_progress: {
+    agent_opens: "in_progress",
+    company_replies: "in_progress",
+    agent_asks: "awaiting_user",
+    agent_answers: "answered",
+    company_closes: "closed",
+    agent_closes: "closed",
+  },
+  awaiting_user: {
+    agent_opens: "awaiting_user",
+    company_replies: "in_progress",
+    agent_asks: "awaiting_user",
+    agent_answers: "answered",
+    company_closes: "closed",
+    agent_closes: "closed",
+  },
+  answered: {
+    agent_opens: "answered",
+    company_replies: "in_progress",
+    agent_asks: "awaiting_user",
+    agent_answers: "answered",
+    company_closes: "closed",
+    agent_closes: "closed",
+    answered_timeout: "closed",
+  },
   closed: {},
 };
 

@@ -35,16 +35,23 @@ const SNIFF_BYTES = 64 * 1024;
 /** A file name safe to show and to send back: no path, no control character, at most 200 characters. */
 export function safeFileName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? "";
-  const cleaned = base.normalize("NFC").replace(/[\p{Cc}\p{Cf}"<>|:*?]/gu, "_").replace(/^\.+/, "").trim();
+  const cleaned = base
+    .normalize("NFC")
+    .replace(/[\p{Cc}\p{Cf}"<>|:*?]/gu, "_")
+    .replace(/^\.+/, "")
+    .trim();
   return (cleaned || "fichier").slice(-200);
 }
+
+/** A control character of C0 (NUL included) or DEL, but not a tab or a line break. */
+const CONTROL_CHARACTER = /(?![\t\n\r\u0080-\u009F])\p{Cc}/u;
 
 /** Plain text: valid UTF-8 without NUL or control characters other than tab and line breaks. */
 function looksLikeText(sample: Buffer): boolean {
   const text = new TextDecoder("utf-8", { fatal: false }).decode(sample);
   // A cut multi-byte character at the end of the sample is not an error.
   const body = text.replace(/\uFFFD$/, "");
-  return !body.includes("\uFFFD") && !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(body);
+  return !body.includes("\uFFFD") && !CONTROL_CHARACTER.test(body);
 }
 
 /** The media type the content shows, checked against the extension; null when refused. */
@@ -88,15 +95,27 @@ export async function receiveUpload(deps: UploadsDeps, owner: UploadOwner, file:
     await file.noMoreParts?.();
     const upload = await checkStaged(deps, owner, name, staged, file.stream, Buffer.concat(chunks));
     const id = randomUUID();
-    // Under the file's lock, the row and the stored file appear together for any sweep; a commit that fails after
-    // the rename leaves a file no row refers to, which the sweep deletes.
+    // The file is stored before the row that names it commits (outside the transaction: an upload to an object
+    // store takes time); a commit that fails after it leaves a file no row refers to, which the sweep deletes.
+    await staged.keep();
     await deps.db.transaction().execute(async (tx) => {
-      await lockFile(tx, staged.key);
+      await confirmStored(tx, deps.files, staged);
       await tx
         .insertInto("uploads")
-        .values({ id, space_id: owner.kind === "person" ? owner.id : null, agent_id: owner.kind === "agent" ? owner.id : null, name, size: staged.size, media_type: upload.mediaType, sha256: staged.sha256, storage_key: staged.key, scan_status: upload.scanStatus, created_at: deps.clock.now(), attached_at: null })
+        .values({
+          id,
+          space_id: owner.kind === "person" ? owner.id : null,
+          agent_id: owner.kind === "agent" ? owner.id : null,
+          name,
+          size: staged.size,
+          media_type: upload.mediaType,
+          sha256: staged.sha256,
+          storage_key: staged.key,
+          scan_status: upload.scanStatus,
+          created_at: deps.clock.now(),
+          attached_at: null,
+        })
         .execute();
-      await staged.keep();
     });
     return { uploadId: id, name, size: staged.size, mediaType: upload.mediaType, sha256: staged.sha256 };
   } finally {
@@ -112,27 +131,40 @@ async function checkStaged(deps: UploadsDeps, owner: UploadOwner, name: string, 
   if (deps.antivirus) {
     let verdict;
     try {
-      verdict = await deps.antivirus.scan(staged.open());
+      verdict = await deps.antivirus.scan(await staged.open());
     } catch {
-      throw new DomainError("unavailable", "antivirus_unavailable", "L'analyse antivirus est momentanément indisponible : le fichier n'a pas été accepté. Réessayez dans quelques minutes.", undefined, 60);
+      throw new DomainError(
+        "unavailable",
+        "antivirus_unavailable",
+        "L'analyse antivirus est momentanément indisponible : le fichier n'a pas été accepté. Réessayez dans quelques minutes.",
+        undefined,
+        60,
+      );
     }
     if (!verdict.clean) {
       const now = deps.clock.now();
-      await deps.db.transaction().execute((tx) =>
-        appendJournal(tx, now, { actor: owner, action: "upload.infected", data: { sha256: staged.sha256, signature: verdict.signature, name } }),
-      );
+      await deps.db
+        .transaction()
+        .execute((tx) =>
+          appendJournal(tx, now, { actor: owner, action: "upload.infected", data: { sha256: staged.sha256, signature: verdict.signature, name } }),
+        );
       throw new DomainError("refused", "infected", `Fichier refusé : l'antivirus y a détecté « ${verdict.signature} ».`, { signature: verdict.signature });
     }
   }
   const mediaType = await recogniseType(name, sample);
   if (!mediaType) {
-    throw new DomainError("unsupported_type", "unsupported_file_type", "Le contenu du fichier ne correspond pas à un type accepté (ou à son extension) : PDF, JPEG, PNG, ODT, ODS, DOCX, XLSX, CSV ou TXT.");
+    throw new DomainError(
+      "unsupported_type",
+      "unsupported_file_type",
+      "Le contenu du fichier ne correspond pas à un type accepté (ou à son extension) : PDF, JPEG, PNG, ODT, ODS, DOCX, XLSX, CSV ou TXT.",
+    );
   }
   return { mediaType, scanStatus: deps.antivirus ? ("clean" as const) : ("not_scanned" as const) };
 }
 
 /** The refusal of a file over the attachment limit. */
-export const tooLarge = () => new DomainError("too_large", "file_too_large", `Fichier trop volumineux : ${LIMITS.attachmentMaxBytes / 1024 / 1024} Mio au plus par pièce jointe.`);
+export const tooLarge = () =>
+  new DomainError("too_large", "file_too_large", `Fichier trop volumineux : ${LIMITS.attachmentMaxBytes / 1024 / 1024} Mio au plus par pièce jointe.`);
 
 /**
  * The lock of one stored file (transaction-scoped): storing a file with its row and deleting a file no row refers to
@@ -142,14 +174,35 @@ async function lockFile(tx: Tx, key: string): Promise<void> {
   await sql`SELECT pg_advisory_xact_lock(727003, ('x' || substr(${key}, 1, 8))::bit(32)::int)`.execute(tx);
 }
 
-/** Deletes the stored files that no upload refers to any more (the store is content-addressed: one file, many rows). */
+/**
+ * In the transaction that writes a row naming a stored file, after `keep()`: under the file's lock, the file is
+ * there. A sweep may have removed an older copy of the same content between the keep and the lock: it is stored
+ * again, so that a row never names a missing file.
+ */
+export async function confirmStored(tx: Tx, files: FileStore, staged: StagedFile): Promise<void> {
+  await lockFile(tx, staged.key);
+  if (!(await files.exists(staged.key))) await staged.keep();
+}
+
+/** The keys among `keys` that a row names (an upload, or an export's archive). */
+async function referencedKeys(db: Kysely<DB> | Tx, keys: string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const rows = await db
+    .selectFrom("uploads")
+    .select("storage_key as key")
+    .where("storage_key", "in", keys)
+    .union(db.selectFrom("exports").select("storage_key as key").where("storage_key", "in", keys).$narrowType<{ key: string }>())
+    .execute();
+  return new Set(rows.map((r) => r.key));
+}
+
+/** Deletes the stored files that no row refers to any more (the store is content-addressed: one file, many rows). */
 export async function removeUnreferencedFiles(deps: Pick<UploadsDeps, "db" | "files">, keys: string[]): Promise<number> {
   let removed = 0;
   for (const key of new Set(keys)) {
     await deps.db.transaction().execute(async (tx) => {
       await lockFile(tx, key);
-      const used = await tx.selectFrom("uploads").select("id").where("storage_key", "=", key).limit(1).executeTakeFirst();
-      if (!used) {
+      if (!(await referencedKeys(tx, [key])).has(key)) {
         await deps.files.remove(key);
         removed++;
       }
@@ -165,10 +218,14 @@ export async function openAttachment(deps: UploadsDeps, spaceId: string, attachm
 
 /** An attachment of a request of the agent's services (404 for any other). */
 export async function openAttachmentForAgent(deps: UploadsDeps, agentServices: string[], attachmentId: string) {
-  return openAttachmentIf(deps, attachmentId, async (r) => agentServices.includes(r.service_code));
+  return openAttachmentIf(deps, attachmentId, (r) => agentServices.includes(r.service_code));
 }
 
-async function openAttachmentIf(deps: UploadsDeps, attachmentId: string, may: (r: { siren: string; tax: string; service_code: string }) => Promise<boolean>) {
+async function openAttachmentIf(
+  deps: UploadsDeps,
+  attachmentId: string,
+  may: (r: { siren: string; tax: string; service_code: string }) => boolean | Promise<boolean>,
+) {
   const row = await deps.db
     .selectFrom("attachments as a")
     .innerJoin("uploads as u", "u.id", "a.upload_id")
@@ -178,7 +235,8 @@ async function openAttachmentIf(deps: UploadsDeps, attachmentId: string, may: (r
     .where("a.id", "=", attachmentId)
     .executeTakeFirst();
   if (!row || !(await may(row))) throw new DomainError("not_found", "not_found", "Pièce jointe introuvable.");
-  return { name: row.name, size: row.size, mediaType: row.media_type, stream: deps.files.open(row.storage_key) };
+  // Opened before anything is sent: a missing or unreadable file answers 503 file_unavailable, not a cut download.
+  return { name: row.name, size: row.size, mediaType: row.media_type, stream: await deps.files.open(row.storage_key) };
 }
 
 /** Sends an attachment as a download: its checked media type, a safe file name, no sniffing. */
@@ -194,28 +252,45 @@ export function sendAttachment(reply: FastifyReply, file: Awaited<ReturnType<typ
 
 /** Deletes uploads never referenced by a message within 24 hours, and their files (job). */
 export async function expireUploads(deps: Pick<UploadsDeps, "db" | "clock" | "files">): Promise<number> {
-  const rows = await deps.db.deleteFrom("uploads").where("attached_at", "is", null).where("created_at", "<", new Date(deps.clock.now().getTime() - 24 * HOUR)).returning("storage_key").execute();
-  await removeUnreferencedFiles(deps, rows.map((r) => r.storage_key));
+  const rows = await deps.db
+    .deleteFrom("uploads")
+    .where("attached_at", "is", null)
+    .where("created_at", "<", new Date(deps.clock.now().getTime() - 24 * HOUR))
+    .returning("storage_key")
+    .execute();
+  await removeUnreferencedFiles(
+    deps,
+    rows.map((r) => r.storage_key),
+  );
   return rows.length;
 }
 
 /** How long an upload may take to stream in: a staged file older than this was left by a crash. */
 const STAGED_GRACE_MS = 6 * HOUR;
+/**
+ * How long a stored file may wait for the row that names it (the file is written first): a file no row names is
+ * swept only once it is older than this.
+ */
+export const STORED_GRACE_MS = HOUR;
 
 /**
  * The sweep of the file store (job): staged files left by a crash, and stored files no row refers to (a commit lost
- * after the file was stored). Walks the store in batches; each deletion is checked again under the file's lock.
+ * after the file was stored) once past their grace period. Walks the store in batches; each deletion is checked
+ * again under the file's lock.
  */
 export async function sweepFiles(deps: Pick<UploadsDeps, "db" | "clock" | "files">): Promise<{ staged: number; unreferenced: number }> {
   const staged = await deps.files.dropStaleStaged(new Date(deps.clock.now().getTime() - STAGED_GRACE_MS));
   let unreferenced = 0;
   let batch: string[] = [];
   const flush = async () => {
-    const used = new Set((await deps.db.selectFrom("uploads").select("storage_key").distinct().where("storage_key", "in", batch).execute()).map((r) => r.storage_key));
-    unreferenced += await removeUnreferencedFiles(deps, batch.filter((k) => !used.has(k)));
+    const used = await referencedKeys(deps.db, batch);
+    unreferenced += await removeUnreferencedFiles(
+      deps,
+      batch.filter((k) => !used.has(k)),
+    );
     batch = [];
   };
-  for await (const key of deps.files.keys()) {
+  for await (const key of deps.files.keys(new Date(deps.clock.now().getTime() - STORED_GRACE_MS))) {
     batch.push(key);
     if (batch.length === 500) await flush();
   }

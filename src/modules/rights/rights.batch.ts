@@ -1,5 +1,8 @@
 import { DomainError } from "../../platform/errors.js";
-import { acceptDelegation, offerDelegation, revokeDelegation, type OfferInput, type RightsDeps } from "./rights.service.js";
+import { type RightsDeps } from "./rights.service.js";
+import { acceptDelegation, offerDelegation, revokeDelegation, type OfferInput } from "./rights.delegations.js";
+import type { PortfolioFilters } from "./rights.portfolio.js";
+import { selectedSirens } from "./rights.selection.js";
 
 /** Bulk delegation (product §14): one offer per company, each decided and notified on its own. */
 export const DELEGATION_BATCH_RULES = { maxCompanies: 500, maxAcceptedAtOnce: 5_000 };
@@ -30,8 +33,21 @@ export async function offerDelegations(deps: RightsDeps, actorId: string, sirens
   return outcomes;
 }
 
+/**
+ * The same, on « the selection »: every company of the actor's portfolio matching the filters of « Mes
+ * entreprises », resolved here (refused beyond 500 with the bulk delegation's own error, before any offer).
+ */
+export async function offerDelegationsToSelection(deps: RightsDeps, actorId: string, filters: PortfolioFilters, input: OfferInput): Promise<BatchOutcome[]> {
+  const sirens = await selectedSirens(deps.db, actorId, deps.clock.now(), filters, DELEGATION_BATCH_RULES.maxCompanies);
+  return offerDelegations(deps, actorId, sirens, input);
+}
+
 /** Accepts every pending offer one grantor made to me; answers how many were accepted. */
-export async function acceptAllFrom(deps: RightsDeps, spaceId: string, grantorSpaceId: string): Promise<{ accepted: number; failed: { id: string; siren: string; error: { code: string; message: string } }[] }> {
+export async function acceptAllFrom(
+  deps: RightsDeps,
+  spaceId: string,
+  grantorSpaceId: string,
+): Promise<{ accepted: number; failed: { id: string; siren: string; error: { code: string; message: string } }[] }> {
   const offers = await deps.db
     .selectFrom("delegation_offers")
     .select(["id", "siren"])
@@ -57,7 +73,11 @@ export async function acceptAllFrom(deps: RightsDeps, spaceId: string, grantorSp
 }
 
 /** Revokes several delegations at once (each with its cascade); each id gets its result. */
-export async function revokeDelegations(deps: RightsDeps, actorId: string, ids: string[]): Promise<{ id: string; status: "revoked" | "refused"; error?: { code: string; message: string } }[]> {
+export async function revokeDelegations(
+  deps: RightsDeps,
+  actorId: string,
+  ids: string[],
+): Promise<{ id: string; status: "revoked" | "refused"; error?: { code: string; message: string } }[]> {
   const results: { id: string; status: "revoked" | "refused"; error?: { code: string; message: string } }[] = [];
   for (const id of [...new Set(ids)]) {
     try {

@@ -34,14 +34,18 @@ export async function listDelegations(
   const offers = rows.slice(0, options.limit);
   const people = new Map((await getSpaces(deps.db, [...new Set(offers.flatMap((o) => [o.from_space_id, o.to_space_id]))])).map((p) => [p.id, p]));
   const companies = await getCompanies(deps.db, [...new Set(offers.map((o) => o.siren))]);
-  const rights = await repo.rightsOfOffers(deps.db, offers.filter((o) => o.status === "accepted").map((o) => o.id));
+  const rights = await repo.rightsOfOffers(
+    deps.db,
+    offers.filter((o) => o.status === "accepted").map((o) => o.id),
+  );
   const person = (id: string) => {
     const p = people.get(id);
     return { spaceId: id, firstName: p?.first_name ?? "", lastName: p?.last_name ?? "", connectionEmail: p?.connection_email ?? "" };
   };
   const items = offers.map((o) => {
     const mine = rights.filter((r) => r.offer_id === o.id);
-    const rightsState = mine.length === 0 ? null : mine.some((r) => r.state === "active") ? "active" : mine.some((r) => r.state === "suspended") ? "suspended" : "revoked";
+    const rightsState: DelegationView["rightsState"] =
+      mine.length === 0 ? null : mine.some((r) => r.state === "active") ? "active" : mine.some((r) => r.state === "suspended") ? "suspended" : "revoked";
     return {
       id: o.id,
       siren: o.siren,
@@ -54,7 +58,7 @@ export async function listDelegations(
       taxScope: o.tax_scope,
       validUntil: o.valid_until,
       status: o.status === "offered" && o.expires_at <= deps.clock.now() ? "expired" : o.status,
-      rightsState: rightsState as DelegationView["rightsState"],
+      rightsState,
       createdAt: o.created_at,
       expiresAt: o.expires_at,
     };

@@ -17,7 +17,15 @@ const right = (service: string, role: HeldRight["role"], over: Partial<HeldRight
   validUntil: null,
   ...over,
 });
-const ask = (over: Partial<GrantRequest> = {}): GrantRequest => ({ role: "delegate", services: ["tva_declarer"], taxScope: null, validUntil: null, isSelf: false, targetHolds: [], ...over });
+const ask = (over: Partial<GrantRequest> = {}): GrantRequest => ({
+  role: "delegate",
+  services: ["tva_declarer"],
+  taxScope: null,
+  validUntil: null,
+  isSelf: false,
+  targetHolds: [],
+  ...over,
+});
 
 describe("the gate can()", () => {
   it.each([

@@ -62,7 +62,13 @@ export type GrantDecision =
     }
   | GrantRefusal;
 
-const refuse = (kind: GrantRefusal["kind"], code: string, message: string, details?: Record<string, unknown>): GrantRefusal => ({ ok: false, kind, code, message, details });
+const refuse = (kind: GrantRefusal["kind"], code: string, message: string, details?: Record<string, unknown>): GrantRefusal => ({
+  ok: false,
+  kind,
+  code,
+  message,
+  details,
+});
 
 /**
  * Whether a person holding `held` on a company may offer this deputy role or delegation (no escalation: nothing one
@@ -73,7 +79,11 @@ export function decideGrant(held: HeldRight[], req: GrantRequest, at: Date): Gra
   if (live.length === 0) return refuse("not_found", "not_found", "Entreprise introuvable.");
   const managing = live.filter((r) => r.role === "administrator" || r.role === "deputy");
   if (managing.length === 0) {
-    return refuse("forbidden", "delegate_cannot_grant", "Un délégataire ne peut pas déléguer à son tour : seuls les administrateurs et leurs suppléants le peuvent.");
+    return refuse(
+      "forbidden",
+      "delegate_cannot_grant",
+      "Un délégataire ne peut pas déléguer à son tour : seuls les administrateurs et leurs suppléants le peuvent.",
+    );
   }
   if (req.isSelf) return refuse("refused", "cannot_grant_to_self", "Vous ne pouvez pas vous accorder une habilitation à vous-même.");
   if (req.taxScope !== null && !req.services.includes("messagerie")) {
@@ -86,17 +96,27 @@ export function decideGrant(held: HeldRight[], req: GrantRequest, at: Date): Gra
     const source = managing
       .filter((r) => r.service === service)
       // Prefer the broadest right the granter holds for the service: unscoped, then the one lasting longest.
-      .sort((a, b) => (a.taxScope === null ? -1 : b.taxScope === null ? 1 : 0) || (b.validUntil?.getTime() ?? Infinity) - (a.validUntil?.getTime() ?? Infinity))[0];
-    if (!source) return refuse("refused", "service_not_held", `Vous ne détenez pas le service « ${service} » pour cette entreprise : vous ne pouvez pas le déléguer.`, { service });
+      .sort(
+        (a, b) => (a.taxScope === null ? -1 : b.taxScope === null ? 1 : 0) || (b.validUntil?.getTime() ?? Infinity) - (a.validUntil?.getTime() ?? Infinity),
+      )[0];
+    if (!source)
+      return refuse("refused", "service_not_held", `Vous ne détenez pas le service « ${service} » pour cette entreprise : vous ne pouvez pas le déléguer.`, {
+        service,
+      });
     if (service === "messagerie" && source.taxScope !== null) {
       const wider = req.taxScope === null || req.taxScope.some((t) => !source.taxScope!.includes(t));
       if (wider) {
-        return refuse("refused", "tax_scope_too_wide", `Votre messagerie est limitée à : ${source.taxScope.join(", ")}. Vous ne pouvez pas déléguer au-delà.`, { allowed: source.taxScope });
+        return refuse("refused", "tax_scope_too_wide", `Votre messagerie est limitée à : ${source.taxScope.join(", ")}. Vous ne pouvez pas déléguer au-delà.`, {
+          allowed: source.taxScope,
+        });
       }
     }
     if (source.validUntil !== null) {
       if (req.validUntil !== null && req.validUntil > source.validUntil) {
-        return refuse("refused", "outlives_grantor", "L'habilitation ne peut pas durer au-delà de la vôtre.", { service, until: source.validUntil.toISOString() });
+        return refuse("refused", "outlives_grantor", "L'habilitation ne peut pas durer au-delà de la vôtre.", {
+          service,
+          until: source.validUntil.toISOString(),
+        });
       }
       if (validUntil === null || validUntil > source.validUntil) validUntil = source.validUntil;
     }

@@ -1,7 +1,7 @@
 import { sql, type Expression, type SqlBool } from "kysely";
 import type { Executor } from "../../platform/db/database.js";
 import { invalidCursor } from "../../platform/cursor.js";
-import { getCompanies } from "../companies/index.js";
+import { getCompanies, type CompanySummary } from "../companies/index.js";
 import { companyEmailsOf } from "../adhesions/index.js";
 import { liveRightsIn, softwareLimits } from "./rights.repository.js";
 import { actingSoftware } from "../../platform/acting.js";
@@ -12,7 +12,7 @@ import { sortRights, type MyRight } from "./rights.views.js";
  * and company, kept by triggers), searched, filtered and sorted there; the page's live rights are then read fresh.
  */
 
-export const PORTFOLIO_SORTS = ["name", "siren", "lastActivity", "unread"] as const;
+export const PORTFOLIO_SORTS = ["name", "siren", "lastActivity", "unread", "openRequests"] as const;
 export type PortfolioSort = (typeof PORTFOLIO_SORTS)[number];
 
 export type PortfolioFilters = {
@@ -55,7 +55,6 @@ function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify([c.sort, c.key, c.siren, c.total])).toString("base64url");
 }
 
-
 /** Decodes and checks a cursor fully: a crafted one is refused (400), never passed to the database as is. */
 function decodeCursor(text: string, sort: PortfolioSort): Cursor {
   let parsed: unknown;
@@ -69,12 +68,12 @@ function decodeCursor(text: string, sort: PortfolioSort): Cursor {
   if (s !== sort || typeof siren !== "string" || !/^\d{9}$/.test(siren)) throw invalidCursor();
   if (typeof total !== "number" || !Number.isInteger(total) || total < 0 || total >= 2 ** 31) throw invalidCursor();
   const valid =
-    (sort === "name" && typeof key === "string" && key.length <= 400 && !/[\u0000]/.test(key)) ||
+    (sort === "name" && typeof key === "string" && key.length <= 400 && !key.includes("\u0000")) ||
     (sort === "siren" && key === siren) ||
-    (sort === "unread" && typeof key === "number" && Number.isInteger(key) && key >= 0 && key < 2 ** 31) ||
+    ((sort === "unread" || sort === "openRequests") && typeof key === "number" && Number.isInteger(key) && key >= 0 && key < 2 ** 31) ||
     (sort === "lastActivity" && typeof key === "string" && (key === "-infinity" || (/^\d{4}-\d\d-\d\dT[\d:.]+Z$/.test(key) && !Number.isNaN(Date.parse(key)))));
   if (!valid) throw invalidCursor();
-  return { sort, key: key as string | number, siren, total };
+  return { sort, key, siren, total };
 }
 
 const ORDER: Record<PortfolioSort, ReturnType<typeof sql>> = {
@@ -82,6 +81,7 @@ const ORDER: Record<PortfolioSort, ReturnType<typeof sql>> = {
   siren: sql`e.siren`,
   lastActivity: sql`activity.at DESC, e.siren DESC`,
   unread: sql`e.unread DESC, e.siren DESC`,
+  openRequests: sql`e.open_requests DESC, e.siren DESC`,
 };
 
 function afterCursor(c: Cursor): Expression<SqlBool> {
@@ -94,11 +94,13 @@ function afterCursor(c: Cursor): Expression<SqlBool> {
       return sql<SqlBool>`(activity.at, e.siren) < (${c.key}::timestamptz, ${c.siren})`;
     case "unread":
       return sql<SqlBool>`(e.unread, e.siren) < (${c.key}::integer, ${c.siren})`;
+    case "openRequests":
+      return sql<SqlBool>`(e.open_requests, e.siren) < (${c.key}::integer, ${c.siren})`;
   }
 }
 
 /** The conditions of a person's entries at an instant: live rights or a pending adhesion, then the filters. */
-function conditions(spaceId: string, at: Date, f: PortfolioFilters): Expression<SqlBool>[] {
+export function portfolioConditions(spaceId: string, at: Date, f: PortfolioFilters): Expression<SqlBool>[] {
   const where: Expression<SqlBool>[] = [
     sql<SqlBool>`e.space_id = ${spaceId}`,
     sql<SqlBool>`((cardinality(e.services) > 0 AND e.rights_from <= ${at} AND (e.rights_until IS NULL OR e.rights_until > ${at})) OR e.pending_adhesions > 0)`,
@@ -118,7 +120,7 @@ function conditions(spaceId: string, at: Date, f: PortfolioFilters): Expression<
     // A software sees only the companies it was granted, where the person holds live rights (product §15).
     where.push(sql<SqlBool>`(cardinality(e.services) > 0 AND e.rights_from <= ${at} AND (e.rights_until IS NULL OR e.rights_until > ${at}))`);
     const limits = softwareLimits(software, sql.ref("e.siren"));
-    if (limits) where.push(limits as unknown as Expression<SqlBool>);
+    if (limits) where.push(limits);
   }
   if (f.service) where.push(sql<SqlBool>`${f.service} = ANY (e.services)`);
   if (f.role) where.push(sql<SqlBool>`${f.role} = ANY (e.roles)`);
@@ -127,7 +129,16 @@ function conditions(spaceId: string, at: Date, f: PortfolioFilters): Expression<
   return where;
 }
 
-type EntryRow = { siren: string; name_key: string; unread: number; open_requests: number; last_activity_at: Date; pending_adhesions: number; last_activity_text: string; total: number | null };
+type EntryRow = {
+  siren: string;
+  name_key: string;
+  unread: number;
+  open_requests: number;
+  last_activity_at: Date;
+  pending_adhesions: number;
+  last_activity_text: string;
+  total: number | null;
+};
 
 /**
  * The company's last activity within the taxes the person sees, read from company_activity (not kept in the entry:
@@ -149,7 +160,7 @@ export async function pagePortfolio(
   at: Date,
   options: { filters: PortfolioFilters; sort: PortfolioSort; limit: number; cursor?: string | undefined },
 ): Promise<{ items: PortfolioItem[]; nextCursor: string | null; total: number }> {
-  const where = conditions(spaceId, at, options.filters);
+  const where = portfolioConditions(spaceId, at, options.filters);
   const cursor = options.cursor ? decodeCursor(options.cursor, options.sort) : undefined;
   const byCounters = countersAnswer(options.filters);
   // The total: on later pages, the one counted on the first; unfiltered (or unread only), the person's counters;
@@ -169,7 +180,7 @@ export async function pagePortfolio(
   const sirens = page.map((r) => r.siren);
   const [rights, companies, emails] = sirens.length
     ? await Promise.all([liveRightsIn(db, spaceId, at, sirens), getCompanies(db, sirens), companyEmailsOf(db, sirens)])
-    : [[], new Map(), new Map()];
+    : [[], new Map<string, CompanySummary & { addressLine: string | null }>(), new Map<string, string>()];
   const items = page.map((r) => ({
     siren: r.siren,
     name: companies.get(r.siren)?.name ?? r.siren,
@@ -184,7 +195,13 @@ export async function pagePortfolio(
   const last = page[page.length - 1];
   let nextCursor: string | null = null;
   if (rows.rows.length > options.limit && last) {
-    const key = { name: last.name_key, siren: last.siren, lastActivity: last.last_activity_text, unread: last.unread }[options.sort];
+    const key = {
+      name: last.name_key,
+      siren: last.siren,
+      lastActivity: last.last_activity_text,
+      unread: last.unread,
+      openRequests: last.open_requests,
+    }[options.sort];
     nextCursor = encodeCursor({ sort: options.sort, key, siren: last.siren, total });
   }
   return { items, nextCursor, total };

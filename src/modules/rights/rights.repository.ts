@@ -23,11 +23,14 @@ const live = (at: Date) => () => liveRight("rights", at);
  * The companies a software may reach through its person, as a condition on a SIREN column (indexed probes, whatever
  * the number of companies chosen); undefined when it may reach all of hers.
  */
-export function softwareLimits(software: SoftwareActing, siren: RawBuilder<unknown> | ReturnType<typeof sql.ref>) {
+export function softwareLimits(software: SoftwareActing, siren: RawBuilder<unknown>) {
   const parts = [];
-  if (software.chosenCompanies) parts.push(sql<boolean>`EXISTS (SELECT 1 FROM software_grant_companies sgc WHERE sgc.grant_id = ${software.grantId} AND sgc.siren = ${siren})`);
+  if (software.chosenCompanies)
+    parts.push(sql<boolean>`EXISTS (SELECT 1 FROM software_grant_companies sgc WHERE sgc.grant_id = ${software.grantId} AND sgc.siren = ${siren})`);
   if (software.cutOff) {
-    parts.push(sql<boolean>`NOT EXISTS (SELECT 1 FROM software_company_blocks scb WHERE scb.client_id = ${software.clientId} AND scb.space_id = ${software.spaceId} AND scb.siren = ${siren})`);
+    parts.push(
+      sql<boolean>`NOT EXISTS (SELECT 1 FROM software_company_blocks scb WHERE scb.client_id = ${software.clientId} AND scb.space_id = ${software.spaceId} AND scb.siren = ${siren})`,
+    );
   }
   return parts.length ? sql<boolean>`(${sql.join(parts, sql` AND `)})` : undefined;
 }
@@ -39,7 +42,11 @@ export async function insertRights(db: Executor, rows: NewRow<"rights">[]): Prom
 /** Revokes the rights that came from an adhesion, and every right granted from them (the one cascade, below). */
 export async function revokeFromAdhesion(db: Executor, adhesionId: string, at: Date): Promise<number> {
   const direct = await db.selectFrom("rights").select("id").where("adhesion_id", "=", adhesionId).where("state", "<>", "revoked").execute();
-  return revokeWithDescendants(db, direct.map((r) => r.id), at);
+  return revokeWithDescendants(
+    db,
+    direct.map((r) => r.id),
+    at,
+  );
 }
 
 /** The cascade: revokes `ids` and every right granted from them, at any depth (one recursive query). */
@@ -59,26 +66,22 @@ export async function liveRightsOf(db: Executor, spaceId: string, at: Date, sire
 }
 
 export async function holdsAny(db: Executor, spaceId: string, siren: string, at: Date): Promise<boolean> {
-  const row = await db
-    .selectFrom("rights")
-    .select("id")
-    .where("space_id", "=", spaceId)
-    .where("siren", "=", siren)
-    .where(live(at))
-    .limit(1)
-    .executeTakeFirst();
+  const row = await db.selectFrom("rights").select("id").where("space_id", "=", spaceId).where("siren", "=", siren).where(live(at)).limit(1).executeTakeFirst();
   return row !== undefined;
 }
 
 /** Whether the person holds a live right of this role on the SIREN (for this service, or any when undefined). */
-export async function holdsRole(db: Executor, spaceId: string, siren: string, service: string | undefined, role: "administrator" | "deputy" | "delegate", at: Date): Promise<boolean> {
+export async function holdsRole(
+  db: Executor,
+  spaceId: string,
+  siren: string,
+  service: string | undefined,
+  role: "administrator" | "deputy" | "delegate",
+  at: Date,
+): Promise<boolean> {
   let q = db.selectFrom("rights").select("id").where("space_id", "=", spaceId).where("siren", "=", siren);
   if (service !== undefined) q = q.where("service", "=", service);
-  const row = await q
-    .where("role", "=", role)
-    .where(live(at))
-    .limit(1)
-    .executeTakeFirst();
+  const row = await q.where("role", "=", role).where(live(at)).limit(1).executeTakeFirst();
   return row !== undefined;
 }
 
@@ -95,13 +98,7 @@ export async function rightsOf(db: Executor, spaceId: string, siren: string) {
 
 /** The gate's query: one indexed lookup, read fresh on every call. */
 export async function liveRightFor(db: Executor, spaceId: string, siren: string, service: string, at: Date, tax?: string): Promise<boolean> {
-  let q = db
-    .selectFrom("rights")
-    .select("id")
-    .where("space_id", "=", spaceId)
-    .where("siren", "=", siren)
-    .where("service", "=", service)
-    .where(live(at));
+  let q = db.selectFrom("rights").select("id").where("space_id", "=", spaceId).where("siren", "=", siren).where("service", "=", service).where(live(at));
   if (tax !== undefined) q = q.where((eb) => eb.or([eb("tax_scope", "is", null), sql<boolean>`tax_scope ? ${tax}`]));
   return (await q.limit(1).executeTakeFirst()) !== undefined;
 }
@@ -168,7 +165,12 @@ export async function descendantsOf(db: Executor, ids: string[]): Promise<{ id: 
 
 export async function revokeIds(db: Executor, ids: string[], at: Date): Promise<number> {
   if (ids.length === 0) return 0;
-  const res = await db.updateTable("rights").set({ state: "revoked", revoked_at: at }).where("id", "in", ids).where("state", "<>", "revoked").executeTakeFirst();
+  const res = await db
+    .updateTable("rights")
+    .set({ state: "revoked", revoked_at: at })
+    .where("id", "in", ids)
+    .where("state", "<>", "revoked")
+    .executeTakeFirst();
   return Number(res.numUpdatedRows);
 }
 
@@ -200,7 +202,20 @@ export async function lockRight(db: Executor, id: string) {
 export async function rightsOnCompany(db: Executor, siren: string) {
   return db
     .selectFrom("rights")
-    .select(["id", "space_id", "service", "role", "tax_scope", "state", "valid_from", "valid_until", "granted_by_space", "granted_by_right", "created_at"])
+    .select([
+      "id",
+      "space_id",
+      "service",
+      "role",
+      "tax_scope",
+      "state",
+      "valid_from",
+      "valid_until",
+      "granted_by_space",
+      "granted_by_right",
+      "created_at",
+      "team_id",
+    ])
     .where("siren", "=", siren)
     .where("state", "<>", "revoked")
     .orderBy("created_at")
@@ -208,7 +223,13 @@ export async function rightsOnCompany(db: Executor, siren: string) {
 }
 
 export async function expireOffers(db: Executor, at: Date) {
-  return db.updateTable("delegation_offers").set({ status: "expired", decided_at: at }).where("status", "=", "offered").where("expires_at", "<=", at).returning(["id", "siren"]).execute();
+  return db
+    .updateTable("delegation_offers")
+    .set({ status: "expired", decided_at: at })
+    .where("status", "=", "offered")
+    .where("expires_at", "<=", at)
+    .returning(["id", "siren"])
+    .execute();
 }
 
 /** Deletes the records of rights revoked before `before` (kept one year, product §7). */
@@ -226,9 +247,14 @@ export async function purgeRevoked(db: Executor, before: Date) {
 
 /** Live rights whose end date has passed (the expiry job journals them; the gate already ignores them). */
 export async function newlyExpired(db: Executor, since: Date, at: Date) {
-  return db.selectFrom("rights").select(["id", "siren", "space_id", "service"]).where("valid_until", ">", since).where("valid_until", "<=", at).where("state", "=", "active").execute();
+  return db
+    .selectFrom("rights")
+    .select(["id", "siren", "space_id", "service"])
+    .where("valid_until", ">", since)
+    .where("valid_until", "<=", at)
+    .where("state", "=", "active")
+    .execute();
 }
-
 
 export async function liveRightsIn(db: Executor, spaceId: string, at: Date, sirens: string[]) {
   return db
@@ -255,7 +281,12 @@ export function messagerieScope(spaceId: string, at: Date) {
  * The (company, tax scope) pairs of a person's live messagerie rights, when she holds them on at most `max`
  * companies; undefined beyond (a portfolio, for which walking the requests by activity is the better plan).
  */
-export async function messagerieReach(db: Executor, spaceId: string, at: Date, max: number): Promise<{ siren: string; taxScope: string[] | null }[] | undefined> {
+export async function messagerieReach(
+  db: Executor,
+  spaceId: string,
+  at: Date,
+  max: number,
+): Promise<{ siren: string; taxScope: string[] | null }[] | undefined> {
   const rows = await db
     .selectFrom("rights")
     .select(["siren", "tax_scope"])

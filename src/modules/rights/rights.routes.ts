@@ -1,12 +1,14 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { routesPlugin } from "../../platform/http/routes.js";
 import { requirePerson } from "../../platform/http/auth.js";
 import { emailField, errorReply, sirenField } from "../spaces/index.js";
 import { companyEmailOf, SERVICE_CODES, TAX_CODES } from "../adhesions/index.js";
 import * as service from "./rights.service.js";
+import * as delegations from "./rights.delegations.js";
 import * as company from "./rights.company.js";
 import * as offers from "./rights.offers.js";
-import { pagePortfolio, portfolioTotals, PORTFOLIO_SORTS, type PortfolioItem } from "./rights.portfolio.js";
+import { portfolioRoutes } from "./rights.portfolio.routes.js";
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorReply]));
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -16,33 +18,12 @@ const companySchema = z.object({
   name: z.string(),
   address: z.string().nullable(),
   companyEmail: z.string().nullable(),
-  myRights: z.array(z.object({ service: z.string(), role: z.string(), taxScope: z.array(z.string()).nullable(), state: z.string(), validUntil: z.string().nullable() })),
+  myRights: z.array(
+    z.object({ service: z.string(), role: z.string(), taxScope: z.array(z.string()).nullable(), state: z.string(), validUntil: z.string().nullable() }),
+  ),
 });
 const rightsJson = (rights: service.MyRight[]) => rights.map((r) => ({ ...r, validUntil: iso(r.validUntil) }));
 const toJson = (c: service.MyCompany) => ({ ...c, myRights: rightsJson(c.myRights) });
-
-const portfolioItemSchema = z.object({
-  siren: z.string(),
-  name: z.string(),
-  address: z.string().nullable(),
-  companyEmail: z.string().nullable(),
-  /** My live rights on the company (also as `myRights`, the name of the first version of this route). */
-  rights: companySchema.shape.myRights,
-  myRights: companySchema.shape.myRights,
-  /** Messages of the administration not yet read, in the taxes my messagerie covers. */
-  unreadCount: z.number().int(),
-  /** Requests not closed, in the taxes my messagerie covers. */
-  openRequests: z.number().int(),
-  lastActivityAt: z.string().nullable(),
-  /** My adhesions to the company still waiting for their letter's code. */
-  pendingAdhesions: z.number().int(),
-});
-const portfolioJson = (c: PortfolioItem) => {
-  const rights = rightsJson(c.rights);
-  return { ...c, rights, myRights: rights, lastActivityAt: iso(c.lastActivityAt) };
-};
-/** `true`/`false` in a query string. */
-const booleanFlag = z.enum(["true", "false"], { error: "valeur attendue : true ou false" }).transform((v) => v === "true");
 
 const personSchema = z.object({ firstName: z.string(), lastName: z.string(), connectionEmail: z.string() });
 /** A party to an offer: its space id lets the person accept all the offers of one grantor at once. */
@@ -67,55 +48,8 @@ const idParams = z.object({ id: z.uuid({ error: "identifiant invalide" }) });
 
 /** Rights and delegation (api.md): « mes entreprises », offers, suspension, revocation, who acts for a company. */
 export function rightsRoutes(deps: service.RightsDeps): FastifyPluginAsyncZod {
-  return async (app) => {
-    app.get(
-      "/api/v1/companies",
-      {
-        schema: {
-          tags: ["companies"],
-          summary: "My companies (« mes entreprises »): searched, filtered, sorted, with unread and open requests (keyset pagination)",
-          security: [{ session: [] }, { oauth2: ["companies.read"] }],
-          querystring: z.object({
-            limit: z.coerce.number().int().min(1).max(100).default(50),
-            /** The `nextCursor` of the previous page (opaque; bound to the sort). */
-            cursor: z.string().max(800).optional(),
-            /** A SIREN prefix, or words of the name (each the start of a word; accents and case ignored). */
-            q: z.string().max(200).optional(),
-            /** Only the companies where I hold this service. */
-            service: z.enum(SERVICE_CODES).optional(),
-            /** Only the companies where I hold this role. */
-            role: z.enum(["administrator", "deputy", "delegate"]).optional(),
-            /** Only the companies with unread messages of the administration. */
-            hasUnread: booleanFlag.optional(),
-            /** Only the companies where one of my adhesions is pending (letter not yet activated). */
-            pendingAdhesion: booleanFlag.optional(),
-            sort: z.enum(PORTFOLIO_SORTS).default("name"),
-          }),
-          response: { 200: z.object({ items: z.array(portfolioItemSchema), nextCursor: z.string().nullable(), total: z.number().int() }), ...errors(400, 401) },
-        },
-      },
-      async (req) => {
-        const { limit, cursor, sort, ...filters } = req.query;
-        const page = await pagePortfolio(deps.db, requirePerson(req).subjectId, deps.clock.now(), { filters, sort, limit, cursor });
-        return { ...page, items: page.items.map(portfolioJson) };
-      },
-    );
-
-    app.get(
-      "/api/v1/companies/summary",
-      {
-        schema: {
-          tags: ["companies"],
-          summary: "How many companies I act for and how many messages of the administration I have not read (the page header)",
-          security: [{ session: [] }],
-          response: { 200: z.object({ companies: z.number().int(), unread: z.number().int() }), ...errors(401) },
-        },
-      },
-      async (req) => {
-        const totals = await portfolioTotals(deps.db, requirePerson(req).subjectId, deps.clock.now());
-        return { companies: totals.companies, unread: totals.unread };
-      },
-    );
+  return routesPlugin((app) => {
+    portfolioRoutes(app, deps);
 
     app.get(
       "/api/v1/companies/:siren",
@@ -157,7 +91,7 @@ export function rightsRoutes(deps: service.RightsDeps): FastifyPluginAsyncZod {
       },
       async (req, reply) => {
         const b = req.body;
-        const offered = await service.offerDelegation(deps, requirePerson(req).subjectId, req.params.siren, {
+        const offered = await delegations.offerDelegation(deps, requirePerson(req).subjectId, req.params.siren, {
           email: b.email,
           role: b.role,
           services: b.services,
@@ -208,7 +142,7 @@ export function rightsRoutes(deps: service.RightsDeps): FastifyPluginAsyncZod {
         },
         async (req) => {
           const spaceId = requirePerson(req).subjectId;
-          return action === "accept" ? service.acceptDelegation(deps, spaceId, req.params.id) : service.declineDelegation(deps, spaceId, req.params.id);
+          return action === "accept" ? delegations.acceptDelegation(deps, spaceId, req.params.id) : delegations.declineDelegation(deps, spaceId, req.params.id);
         },
       );
     }
@@ -225,7 +159,7 @@ export function rightsRoutes(deps: service.RightsDeps): FastifyPluginAsyncZod {
           response: { 200: z.object({ status: z.enum(["suspended", "active"]) }), ...errors(400, 401, 403, 404, 409) },
         },
       },
-      async (req) => service.setDelegationState(deps, requirePerson(req).subjectId, req.params.id, req.body.state),
+      async (req) => delegations.setDelegationState(deps, requirePerson(req).subjectId, req.params.id, req.body.state),
     );
 
     app.delete(
@@ -240,7 +174,7 @@ export function rightsRoutes(deps: service.RightsDeps): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        await service.revokeDelegation(deps, requirePerson(req).subjectId, req.params.id);
+        await delegations.revokeDelegation(deps, requirePerson(req).subjectId, req.params.id);
         return reply.status(204).send(null);
       },
     );
@@ -257,7 +191,13 @@ export function rightsRoutes(deps: service.RightsDeps): FastifyPluginAsyncZod {
             200: z.object({
               items: z.array(
                 z.object({
-                  person: z.object({ firstName: z.string(), lastName: z.string(), connectionEmail: z.string(), entitySiren: z.string(), entityName: z.string().nullable() }),
+                  person: z.object({
+                    firstName: z.string(),
+                    lastName: z.string(),
+                    connectionEmail: z.string(),
+                    entitySiren: z.string(),
+                    entityName: z.string().nullable(),
+                  }),
                   rights: z.array(
                     z.object({
                       id: z.uuid(),
@@ -272,6 +212,8 @@ export function rightsRoutes(deps: service.RightsDeps): FastifyPluginAsyncZod {
                       grantedFrom: z.uuid().nullable(),
                       /** Whether I may revoke it. */
                       revocable: z.boolean(),
+                      /** The firm's team it comes from (product §19), or null: « via l'équipe <name> de <firmName> ». */
+                      team: z.object({ id: z.uuid(), name: z.string(), firmName: z.string() }).nullable(),
                     }),
                   ),
                   lastActivityAt: z.string().nullable(),
@@ -307,5 +249,5 @@ export function rightsRoutes(deps: service.RightsDeps): FastifyPluginAsyncZod {
         return reply.status(204).send(null);
       },
     );
-  };
+  });
 }

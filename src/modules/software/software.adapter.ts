@@ -82,8 +82,9 @@ export class SqlAdapter implements Adapter {
     return row ? revive(row, undefined) : undefined;
   }
 
-  async findByUserCode(): Promise<AdapterPayload | undefined> {
-    return undefined;
+  // No device flow: no user code to look up (the adapter's interface asks for a promise).
+  findByUserCode(): Promise<AdapterPayload | undefined> {
+    return Promise.resolve(undefined);
   }
 
   /**
@@ -101,7 +102,12 @@ export class SqlAdapter implements Adapter {
       .returning("grant_id")
       .executeTakeFirst();
     if (won) return;
-    const lost = await this.db.selectFrom("oauth_artifacts").select("grant_id").where("model", "=", this.model).where("id", "=", this.key(id)).executeTakeFirst();
+    const lost = await this.db
+      .selectFrom("oauth_artifacts")
+      .select("grant_id")
+      .where("model", "=", this.model)
+      .where("id", "=", this.key(id))
+      .executeTakeFirst();
     if (lost?.grant_id) await this.revokeByGrantId(lost.grant_id);
     throw Object.assign(new errors.InvalidGrant(`${this.model} already used`), { replayedGrantId: lost?.grant_id ?? undefined });
   }
@@ -127,6 +133,9 @@ function revive(row: StoredArtifact, id: string | undefined): AdapterPayload | u
 
 /** Removes what has expired (housekeeping job). */
 export async function purgeExpiredArtifacts(db: Executor): Promise<number> {
-  const res = await db.deleteFrom("oauth_artifacts").where("expires_at", "<=", sql<Date>`now()`).executeTakeFirst();
+  const res = await db
+    .deleteFrom("oauth_artifacts")
+    .where("expires_at", "<=", sql<Date>`now()`)
+    .executeTakeFirst();
   return Number(res.numDeletedRows);
 }

@@ -49,7 +49,10 @@ export type AuthorizationServer = {
 /** The public JWK of a PEM private key, for the server's key set. */
 function signingJwk(pem: string) {
   const jwk = createPrivateKey(pem).export({ format: "jwk" });
-  const kid = createHmac("sha256", "kid").update(JSON.stringify({ x: jwk.x, y: jwk.y })).digest("base64url").slice(0, 16);
+  const kid = createHmac("sha256", "kid")
+    .update(JSON.stringify({ x: jwk.x, y: jwk.y }))
+    .digest("base64url")
+    .slice(0, 16);
   return { ...jwk, kid, use: "sig", alg: "ES256" };
 }
 
@@ -122,8 +125,8 @@ export function createAuthorizationServer(deps: {
     allowOmittingSingleRegisteredRedirectUri: false,
     clientBasedCORS: () => false,
     rotateRefreshToken: true,
-    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed("refresh_token"),
-    expiresWithSession: async () => false,
+    issueRefreshToken: (_ctx, client) => client.grantTypeAllowed("refresh_token"),
+    expiresWithSession: () => false,
     // Every authorization is consented on its own page: the person chooses the companies each time.
     loadExistingGrant: async (ctx) => {
       const grantId = ctx.oidc.result?.consent?.grantId;
@@ -140,7 +143,7 @@ export function createAuthorizationServer(deps: {
         ),
       ],
     },
-    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
+    findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
     ttl: {
       AccessToken: LIFETIMES.accessTokenSeconds,
       AuthorizationCode: LIFETIMES.authorizationCodeSeconds,
@@ -149,7 +152,7 @@ export function createAuthorizationServer(deps: {
       Session: LIFETIMES.interactionSeconds,
       RefreshToken: (_ctx, token) => refreshTokenTtl((token as unknown as { iiat: number }).iiat, Math.floor(Date.now() / 1000)),
     },
-    renderError: async (ctx, out) => {
+    renderError: (ctx, out) => {
       ctx.type = "html";
       ctx.body = errorPage(out.error ?? "server_error", out.error_description);
     },
@@ -159,11 +162,20 @@ export function createAuthorizationServer(deps: {
   const provider = new Provider(deps.issuer, configuration);
   provider.proxy = true;
   // What the server did during a call is recorded before its answer leaves (Koa sends once the chain resolves).
-  type Pending = { issued?: { grantType: string; grantId: string; clientId: string; accountId: string }; revoked: { grantId: string; why: "software" | "refresh_reuse" }[] };
+  type Pending = {
+    issued?: { grantType: string; grantId: string; clientId: string; accountId: string };
+    revoked: { grantId: string; why: "software" | "refresh_reuse" }[];
+  };
   const pending = (ctx: KoaContextWithOIDC): Pending => ((ctx.state as { oauth?: Pending }).oauth ??= { revoked: [] });
   provider.on("grant.success", (ctx: KoaContextWithOIDC) => {
     const token = ctx.oidc.entities.AccessToken;
-    if (token?.grantId && token.accountId) pending(ctx).issued = { grantType: String(ctx.oidc.params?.grant_type ?? ""), grantId: token.grantId, clientId: token.clientId ?? "", accountId: token.accountId };
+    if (token?.grantId && token.accountId)
+      pending(ctx).issued = {
+        grantType: textOf(ctx.oidc.params?.grant_type),
+        grantId: token.grantId,
+        clientId: token.clientId ?? "",
+        accountId: token.accountId,
+      };
   });
   provider.on("grant.revoked", (ctx: KoaContextWithOIDC, grantId: string) => {
     pending(ctx).revoked.push({ grantId, why: ctx.oidc.route === "token" ? "refresh_reuse" : "software" });
@@ -197,6 +209,14 @@ export function createAuthorizationServer(deps: {
     }
   };
   return { provider, apiResource, consentPath: (uid) => `/autorisation/${uid}`, browserInteraction };
+}
+
+/**
+ * A parameter of an OAuth call, "" when absent. The provider types the parameters it parsed `unknown`, but they
+ * are single strings (it refuses a repeated parameter).
+ */
+export function textOf(param: unknown): string {
+  return typeof param === "string" ? param : "";
 }
 
 const ERROR_SENTENCES: Record<string, string> = {

@@ -1,11 +1,14 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
+import { routesPlugin } from "../../platform/http/routes.js";
 import { requirePersonSession } from "../../platform/http/auth.js";
 import { instant } from "../../platform/http/codecs.js";
 import { errorReply, sirenField } from "../spaces/index.js";
 import { SCOPES } from "./software.repository.js";
-import * as service from "./software.service.js";
+import type { SoftwareDeps } from "./software.service.js";
+import * as consent from "./software.consent.js";
+import * as grants from "./software.grants.js";
 import { errorPage } from "./software.provider.js";
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorReply]));
@@ -16,8 +19,8 @@ const scopeSchema = z.enum(SCOPES);
  * The authorization server's own endpoints, answered by oidc-provider (a Koa application) on the raw request:
  * /oauth/* (authorize, token, revoke, jwks) and the metadata, as RFC 8414 names it and as OpenID does.
  */
-export function authorizationServerRoutes(deps: service.SoftwareDeps): FastifyPluginAsyncZod {
-  return async (app) => {
+export function authorizationServerRoutes(deps: SoftwareDeps): FastifyPluginAsyncZod {
+  return routesPlugin((app) => {
     const callback = deps.server.provider.callback();
     const issuer = new URL(deps.server.provider.issuer);
     const handOver = (rewriteTo?: string) => (request: FastifyRequest, reply: FastifyReply) => {
@@ -28,8 +31,10 @@ export function authorizationServerRoutes(deps: service.SoftwareDeps): FastifyPl
       delete request.raw.headers["x-forwarded-host"];
       reply.hijack();
       // Fastify's security headers were set on the reply, not on the raw response the provider writes.
-      for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value as string);
-      callback(request.raw, reply.raw);
+      for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value);
+      // The reply is hijacked: the provider answers on its own. Koa's handler never rejects (it catches what its
+      // middleware throws and answers the error itself), so there is nothing left to wait for or to handle here.
+      void callback(request.raw, reply.raw);
     };
     // The provider reads form bodies itself: leave the stream untouched for it.
     app.addContentTypeParser(["application/x-www-form-urlencoded", "application/json"], (_request, _payload, done) => done(null, undefined));
@@ -43,7 +48,7 @@ export function authorizationServerRoutes(deps: service.SoftwareDeps): FastifyPl
       handler: async (request, reply) => {
         // The browser that resumes a consented authorization must be signed in as the person who consented.
         const uid = resuming.exec(request.raw.url ?? "")?.[1];
-        if (uid && !(await service.isConsentingPerson(deps, uid, request.personSession?.subjectId))) {
+        if (uid && !(await consent.isConsentingPerson(deps, uid, request.personSession?.subjectId))) {
           return reply.code(403).type("text/html; charset=utf-8").send(errorPage("authorization_other_person"));
         }
         passOn(request, reply);
@@ -51,7 +56,7 @@ export function authorizationServerRoutes(deps: service.SoftwareDeps): FastifyPl
     });
     app.get("/.well-known/openid-configuration", hidden, handOver());
     app.get("/.well-known/oauth-authorization-server", hidden, handOver("/.well-known/openid-configuration"));
-  };
+  });
 }
 
 const authorizedSchema = z.object({
@@ -75,8 +80,8 @@ const companySoftwareSchema = z.object({
 });
 
 /** The person's side of software access: consent, « Logiciels autorisés », and what a company's administrators see. */
-export function softwareRoutes(deps: service.SoftwareDeps): FastifyPluginAsyncZod {
-  return async (app) => {
+export function softwareRoutes(deps: SoftwareDeps): FastifyPluginAsyncZod {
+  return routesPlugin((app) => {
     const uidParams = z.object({ uid: z.string().min(1).max(100) });
 
     app.get(
@@ -99,7 +104,7 @@ export function softwareRoutes(deps: service.SoftwareDeps): FastifyPluginAsyncZo
       },
       async (req, reply) => {
         requirePersonSession(req);
-        return service.describeInteraction(deps, req.params.uid, await deps.server.browserInteraction(req.raw, reply.raw));
+        return consent.describeInteraction(deps, req.params.uid, await deps.server.browserInteraction(req.raw, reply.raw));
       },
     );
 
@@ -118,7 +123,14 @@ export function softwareRoutes(deps: service.SoftwareDeps): FastifyPluginAsyncZo
           response: { 200: z.object({ redirectTo: z.string() }), ...errors(400, 401, 403, 410, 422) },
         },
       },
-      async (req, reply) => service.answerInteraction(deps, requirePersonSession(req).subjectId, req.params.uid, await deps.server.browserInteraction(req.raw, reply.raw), req.body),
+      async (req, reply) =>
+        consent.answerInteraction(
+          deps,
+          requirePersonSession(req).subjectId,
+          req.params.uid,
+          await deps.server.browserInteraction(req.raw, reply.raw),
+          req.body,
+        ),
     );
 
     app.get(
@@ -132,7 +144,7 @@ export function softwareRoutes(deps: service.SoftwareDeps): FastifyPluginAsyncZo
           response: { 200: z.object({ items: z.array(authorizedSchema), nextCursor: z.string().nullable() }), ...errors(400, 401) },
         },
       },
-      async (req) => service.listAuthorizedSoftware(deps, requirePersonSession(req).subjectId, req.query.limit, req.query.cursor),
+      async (req) => grants.listAuthorizedSoftware(deps, requirePersonSession(req).subjectId, req.query.limit, req.query.cursor),
     );
 
     app.delete(
@@ -147,7 +159,7 @@ export function softwareRoutes(deps: service.SoftwareDeps): FastifyPluginAsyncZo
         },
       },
       async (req, reply) => {
-        await service.revokeAuthorizedSoftware(deps, requirePersonSession(req).subjectId, req.params.grantId);
+        await grants.revokeAuthorizedSoftware(deps, requirePersonSession(req).subjectId, req.params.grantId);
         return reply.status(204).send(null);
       },
     );
@@ -164,7 +176,7 @@ export function softwareRoutes(deps: service.SoftwareDeps): FastifyPluginAsyncZo
           response: { 200: z.object({ items: z.array(companySoftwareSchema), nextCursor: z.string().nullable() }), ...errors(400, 401, 403, 404) },
         },
       },
-      async (req) => service.listCompanySoftware(deps, requirePersonSession(req).subjectId, req.params.siren, req.query.limit, req.query.cursor),
+      async (req) => grants.listCompanySoftware(deps, requirePersonSession(req).subjectId, req.params.siren, req.query.limit, req.query.cursor),
     );
 
     app.post(
@@ -179,9 +191,9 @@ export function softwareRoutes(deps: service.SoftwareDeps): FastifyPluginAsyncZo
         },
       },
       async (req, reply) => {
-        await service.cutOffForCompany(deps, requirePersonSession(req).subjectId, req.params.siren, req.params.id);
+        await grants.cutOffForCompany(deps, requirePersonSession(req).subjectId, req.params.siren, req.params.id);
         return reply.status(204).send(null);
       },
     );
-  };
+  });
 }

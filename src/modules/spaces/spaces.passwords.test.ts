@@ -38,11 +38,13 @@ describe("the argon2 queue", () => {
     const hasher = createPasswordHasher(1, 2);
     const stored = await hasher.hash("Vingt-Trois-Lapins-Bleus");
     const results = await Promise.allSettled(Array.from({ length: 8 }, () => hasher.verify(stored, "Vingt-Trois-Lapins-Bleus")));
-    const refused = results.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason as DomainError);
+    const refused = results.filter((r) => r.status === "rejected").map((r) => r.reason as DomainError);
     // One running, two waiting: the other five are refused without waiting.
     expect(results.filter((r) => r.status === "fulfilled" && r.value === true)).toHaveLength(3);
     expect(refused).toHaveLength(5);
-    expect(refused.every((e) => e instanceof DomainError && e.kind === "unavailable" && e.code === "too_many_sign_ins" && e.retryAfterSeconds === 2)).toBe(true);
+    expect(refused.every((e) => e instanceof DomainError && e.kind === "unavailable" && e.code === "too_many_sign_ins" && e.retryAfterSeconds === 2)).toBe(
+      true,
+    );
     // Once the queue drains, it serves again.
     expect(await hasher.verify(stored, "Vingt-Trois-Lapins-Bleus")).toBe(true);
   });

@@ -71,7 +71,9 @@ export function checkPassword(password: string, context: PasswordContext = {}): 
   if (context.siren && squeezed.includes(context.siren)) problems.push("contains_siren");
   if (context.companyName) {
     const name = fold(context.companyName).replace(/[\s._-]/g, "");
-    const words = fold(context.companyName).split(/[^a-z0-9]+/).filter((w) => w.length >= 4);
+    const words = fold(context.companyName)
+      .split(/[^a-z0-9]+/)
+      .filter((w) => w.length >= 4);
     if ((name.length >= 4 && squeezed.includes(name)) || words.some((w) => folded.includes(w))) problems.push("contains_company_name");
   }
   if (context.email) {
@@ -82,7 +84,10 @@ export function checkPassword(password: string, context: PasswordContext = {}): 
       problems.push("contains_email");
     }
   }
-  const names = [context.firstName, context.lastName].filter((n): n is string => !!n).map(fold).filter((n) => n.length >= 4);
+  const names = [context.firstName, context.lastName]
+    .filter((n): n is string => !!n)
+    .map(fold)
+    .filter((n) => n.length >= 4);
   if (names.some((n) => folded.includes(n))) problems.push("contains_name");
   return problems;
 }

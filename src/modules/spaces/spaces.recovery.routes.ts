@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { routesPlugin } from "../../platform/http/routes.js";
 import * as schema from "./spaces.schema.js";
 import type { SpacesDeps } from "./spaces.service.js";
 import { confirmPasswordReset, requestPasswordReset, resendDeviceCode, resendSpaceCode } from "./spaces.recovery.js";
@@ -11,7 +12,7 @@ const accepted = z.object({ status: z.literal("accepted") });
 /** The recovery paths of api.md: a forgotten password, a device code or a space code sent again. */
 export function recoveryRoutes(deps: SpacesDeps & { publicUrl: string; signInRatePerMinute: number }): FastifyPluginAsyncZod {
   const limit = { csrf: false, rateLimit: { max: deps.signInRatePerMinute, timeWindow: 60_000 } };
-  return async (app) => {
+  return routesPlugin((app) => {
     app.post(
       "/api/v1/password-reset",
       {
@@ -83,5 +84,5 @@ export function recoveryRoutes(deps: SpacesDeps & { publicUrl: string; signInRat
         return reply.status(202).send({ status: "accepted" as const });
       },
     );
-  };
+  });
 }

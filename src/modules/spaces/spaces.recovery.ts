@@ -27,7 +27,14 @@ type Kind = "password_reset" | "device_code" | "space_code";
  * Counts one more ask for `identifier` (an address, known or not: the limit reveals nothing) and says whether it
  * is within `max` over the window. The count and the new row are one statement.
  */
-async function withinLimit(db: Executor, kind: Kind, identifier: string, now: Date, windowMs: number, max: number): Promise<{ ok: boolean; retryAfterSeconds: number }> {
+async function withinLimit(
+  db: Executor,
+  kind: Kind,
+  identifier: string,
+  now: Date,
+  windowMs: number,
+  max: number,
+): Promise<{ ok: boolean; retryAfterSeconds: number }> {
   const since = new Date(now.getTime() - windowMs);
   const rows = await sql<{ n: number; oldest: Date | null }>`
     WITH recent AS (SELECT at FROM recovery_requests WHERE kind = ${kind} AND identifier = ${identifier} AND at > ${since}),
@@ -54,13 +61,30 @@ export async function requestPasswordReset(deps: SpacesDeps & { publicUrl: strin
     const expiresAt = new Date(now.getTime() + RECOVERY_RULES.resetLinkValidityMs);
     // Only the newest link works: the earlier unused ones are voided (a mailbox read later cannot use an old one).
     await tx.deleteFrom("password_resets").where("space_id", "=", space.id).where("used_at", "is", null).execute();
-    await tx.insertInto("password_resets").values({ token_hash: sha256Hex(token), space_id: space.id, created_at: now, expires_at: expiresAt, used_at: null }).execute();
-    await queueMail(tx, now, passwordResetMail({ to: space.connection_email, firstName: space.first_name, link: `${deps.publicUrl}/mot-de-passe-oublie/nouveau#${token}`, expiresAt }));
-    await appendJournal(tx, now, { actor: { kind: "anonymous" }, action: "space.password_reset_requested", subject: { type: "space", id: space.id }, data: { ip: input.ip } });
+    await tx
+      .insertInto("password_resets")
+      .values({ token_hash: sha256Hex(token), space_id: space.id, created_at: now, expires_at: expiresAt, used_at: null })
+      .execute();
+    await queueMail(
+      tx,
+      now,
+      passwordResetMail({ to: space.connection_email, firstName: space.first_name, link: `${deps.publicUrl}/mot-de-passe-oublie/nouveau#${token}`, expiresAt }),
+    );
+    await appendJournal(tx, now, {
+      actor: { kind: "anonymous" },
+      action: "space.password_reset_requested",
+      subject: { type: "space", id: space.id },
+      data: { ip: input.ip },
+    });
   });
 }
 
-const linkGone = () => new DomainError("gone", "reset_link_invalid", "Ce lien n'est plus valable (déjà utilisé, remplacé par un lien plus récent, ou vieux de plus de 30 minutes) : utilisez le dernier lien reçu, ou demandez-en un nouveau.");
+const linkGone = () =>
+  new DomainError(
+    "gone",
+    "reset_link_invalid",
+    "Ce lien n'est plus valable (déjà utilisé, remplacé par un lien plus récent, ou vieux de plus de 30 minutes) : utilisez le dernier lien reçu, ou demandez-en un nouveau.",
+  );
 
 /**
  * Sets a new password with the link's token: the token is used once; every session of the space is closed, the
@@ -69,23 +93,44 @@ const linkGone = () => new DomainError("gone", "reset_link_invalid", "Ce lien n'
 export async function confirmPasswordReset(deps: SpacesDeps, input: { token: string; password: string; ip: string }): Promise<{ status: "password_changed" }> {
   const now = deps.clock.now();
   const tokenHash = sha256Hex(input.token);
-  const pending = await deps.db.selectFrom("password_resets").select(["space_id", "expires_at", "used_at"]).where("token_hash", "=", tokenHash).executeTakeFirst();
+  const pending = await deps.db
+    .selectFrom("password_resets")
+    .select(["space_id", "expires_at", "used_at"])
+    .where("token_hash", "=", tokenHash)
+    .executeTakeFirst();
   if (!pending || pending.used_at || pending.expires_at <= now) throw linkGone();
   const space = await repo.findSpaceById(deps.db, pending.space_id);
   if (!space) throw linkGone();
   const company = await getCompany(deps.db, space.entity_siren);
-  assertPasswordAccepted(input.password, { email: space.connection_email, siren: space.entity_siren, companyName: company?.name ?? "", firstName: space.first_name, lastName: space.last_name });
+  assertPasswordAccepted(input.password, {
+    email: space.connection_email,
+    siren: space.entity_siren,
+    companyName: company?.name ?? "",
+    firstName: space.first_name,
+    lastName: space.last_name,
+  });
   const passwordHash = await deps.hasher.hash(input.password);
   const done = await deps.db.transaction().execute(async (tx) => {
     // Used once, even by two clicks at the same instant: the row is claimed under the condition.
-    const claimed = await tx.updateTable("password_resets").set({ used_at: now }).where("token_hash", "=", tokenHash).where("used_at", "is", null).where("expires_at", ">", now).executeTakeFirst();
+    const claimed = await tx
+      .updateTable("password_resets")
+      .set({ used_at: now })
+      .where("token_hash", "=", tokenHash)
+      .where("used_at", "is", null)
+      .where("expires_at", ">", now)
+      .executeTakeFirst();
     if (Number(claimed.numUpdatedRows) !== 1) return false;
     await tx.updateTable("spaces").set({ password_hash: passwordHash }).where("id", "=", space.id).execute();
     const closed = await tx.deleteFrom("sessions").where("kind", "=", "person").where("subject_id", "=", space.id).executeTakeFirst();
     await tx.updateTable("password_resets").set({ used_at: now }).where("space_id", "=", space.id).where("used_at", "is", null).execute();
     await throttle.clearFailures(tx, "person", space.connection_email);
     await queueMail(tx, now, passwordChangedMail({ to: space.connection_email, firstName: space.first_name, at: now }));
-    await appendJournal(tx, now, { actor: { kind: "person", id: space.id }, action: "space.password_reset", subject: { type: "space", id: space.id }, data: { ip: input.ip, sessionsClosed: Number(closed.numDeletedRows) } });
+    await appendJournal(tx, now, {
+      actor: { kind: "person", id: space.id },
+      action: "space.password_reset",
+      subject: { type: "space", id: space.id },
+      data: { ip: input.ip, sessionsClosed: Number(closed.numDeletedRows) },
+    });
     return true;
   });
   if (!done) throw linkGone();
@@ -109,11 +154,22 @@ export async function resendDeviceCode(deps: SpacesDeps, input: { email: string;
     const expiresAt = new Date(now.getTime() + SPACE_RULES.deviceCodeValidityMs);
     await repo.putCode(tx, "device_challenges", space.id, hashCode(DEVICE_CODE, space.id, code), expiresAt);
     await queueMail(tx, now, deviceCodeMail({ to: space.connection_email, firstName: space.first_name, code, expiresAt }));
-    await appendJournal(tx, now, { actor: { kind: "anonymous" }, action: "session.device_code_resent", subject: { type: "space", id: space.id }, data: { ip: input.ip } });
+    await appendJournal(tx, now, {
+      actor: { kind: "anonymous" },
+      action: "session.device_code_resent",
+      subject: { type: "space", id: space.id },
+      data: { ip: input.ip },
+    });
     return 0;
   });
   if (refused > 0) {
-    throw new DomainError("rate_limited", "too_many_codes", `Trois codes ont déjà été envoyés à cette adresse : réessayez dans ${Math.ceil(refused / 60)} min.`, { retryAfterSeconds: refused }, refused);
+    throw new DomainError(
+      "rate_limited",
+      "too_many_codes",
+      `Trois codes ont déjà été envoyés à cette adresse : réessayez dans ${Math.ceil(refused / 60)} min.`,
+      { retryAfterSeconds: refused },
+      refused,
+    );
   }
 }
 
@@ -128,7 +184,11 @@ export async function resendSpaceCode(deps: SpacesDeps, input: { connectionEmail
     const code = randomCrockford(SPACE_RULES.emailCodeLength);
     const expiresAt = new Date(now.getTime() + SPACE_RULES.emailCodeValidityMs);
     await repo.putCode(tx, "space_email_codes", space.id, hashCode(EMAIL_CODE, space.id, code), expiresAt);
-    await queueMail(tx, now, spaceVerificationCodeMail({ to: email, firstName: space.first_name, code: formatGrouped(code), expiresAt, subscriberNumber: space.subscriber_number }));
+    await queueMail(
+      tx,
+      now,
+      spaceVerificationCodeMail({ to: email, firstName: space.first_name, code: formatGrouped(code), expiresAt, subscriberNumber: space.subscriber_number }),
+    );
     await appendJournal(tx, now, { actor: { kind: "anonymous" }, action: "space.code_resent", subject: { type: "space", id: space.id } });
   });
 }

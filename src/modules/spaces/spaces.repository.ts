@@ -76,12 +76,7 @@ export async function touchDevice(db: Executor, tokenHash: string, now: Date): P
 
 /** Spaces whose address was never verified, created before `before` (deleted after 7 days, product §3). */
 export async function deleteUnverifiedSpaces(db: Executor, before: Date): Promise<string[]> {
-  const rows = await db
-    .deleteFrom("spaces")
-    .where("status", "=", "pending_email_verification")
-    .where("created_at", "<", before)
-    .returning("id")
-    .execute();
+  const rows = await db.deleteFrom("spaces").where("status", "=", "pending_email_verification").where("created_at", "<", before).returning("id").execute();
   return rows.map((r) => r.id);
 }
 

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { routesPlugin } from "../../platform/http/routes.js";
 import { DAY } from "../../platform/clock.js";
-import { clearSessionCookie, cookieOptions, requirePerson, requirePersonSession, setSessionCookie, type CookieNames } from "../../platform/http/auth.js";
+import { clearSessionCookie, cookieOptions, requirePersonSession, setSessionCookie, type CookieNames } from "../../platform/http/auth.js";
 import { closeSession } from "../../platform/sessions.js";
 import * as schema from "./spaces.schema.js";
 import * as service from "./spaces.service.js";
@@ -20,7 +21,7 @@ const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, s
 /** Company-side spaces and sessions (api.md). */
 export function spacesRoutes(deps: SpacesRoutesDeps): FastifyPluginAsyncZod {
   const signInLimit = { rateLimit: { max: deps.signInRatePerMinute, timeWindow: 60_000 } };
-  return async (app) => {
+  return routesPlugin((app) => {
     app.post(
       "/api/v1/spaces",
       {
@@ -143,5 +144,5 @@ export function spacesRoutes(deps: SpacesRoutesDeps): FastifyPluginAsyncZod {
     async function rotate(previousToken: string | undefined) {
       if (previousToken) await closeSession(deps.db, previousToken);
     }
-  };
+  });
 }

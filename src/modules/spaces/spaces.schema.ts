@@ -1,7 +1,11 @@
 import { z } from "zod";
 
 /** An e-mail address as typed: trimmed, at most 254 characters. */
-export const emailField = z.string().trim().max(254).pipe(z.email({ error: "adresse électronique invalide" }));
+export const emailField = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email({ error: "adresse électronique invalide" }));
 
 export const sirenField = z.string().regex(/^\d{9}$/, "le SIREN comporte 9 chiffres");
 
@@ -15,7 +19,10 @@ export const createSpaceBody = z.object({
   firstName: z.string().trim().min(1).max(100),
   lastName: z.string().trim().min(1).max(100),
   /** French or international phone number. */
-  phone: z.string().trim().regex(/^\+?[0-9 .()-]{6,25}$/, "numéro de téléphone invalide"),
+  phone: z
+    .string()
+    .trim()
+    .regex(/^\+?[0-9 .()-]{6,25}$/, "numéro de téléphone invalide"),
   /** Expert mode: SIREN of the entity the person belongs to; simplified mode: the company's SIREN. */
   siren: sirenField,
   /** Simplified mode only: the company e-mail address. */

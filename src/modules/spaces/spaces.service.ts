@@ -67,7 +67,11 @@ export function assertPasswordAccepted(password: string, context: Parameters<typ
   }
 }
 
-export type PendingSpaceInput = Omit<CreateSpaceInput, "companyEmail" | "password"> & { passwordHash: string; sendVerificationCode: boolean; publicUrl: string };
+export type PendingSpaceInput = Omit<CreateSpaceInput, "companyEmail" | "password"> & {
+  passwordHash: string;
+  sendVerificationCode: boolean;
+  publicUrl: string;
+};
 
 /** What a space creation answers: the same whether the address was free or not (nobody learns which have a space). */
 export type PendingSpace = { status: "pending_email_verification" } & ({ created: true; spaceId: string; subscriberNumber: string } | { created: false });
@@ -82,7 +86,11 @@ export async function openPendingSpace(tx: Tx, now: Date, input: PendingSpaceInp
   const email = normaliseEmail(input.connectionEmail);
   const existing = await repo.findSpaceByEmail(tx, email);
   if (existing) {
-    await queueMail(tx, now, spaceCreationAttemptMail({ to: email, firstName: existing.first_name, pending: existing.status !== "active", publicUrl: input.publicUrl }));
+    await queueMail(
+      tx,
+      now,
+      spaceCreationAttemptMail({ to: email, firstName: existing.first_name, pending: existing.status !== "active", publicUrl: input.publicUrl }),
+    );
     await appendJournal(tx, now, { actor: { kind: "anonymous" }, action: "space.creation_attempted", subject: { type: "space", id: existing.id } });
     return { status: "pending_email_verification", created: false };
   }
@@ -106,7 +114,11 @@ export async function openPendingSpace(tx: Tx, now: Date, input: PendingSpaceInp
     const code = randomCrockford(SPACE_RULES.emailCodeLength);
     const expiresAt = new Date(now.getTime() + SPACE_RULES.emailCodeValidityMs);
     await repo.putCode(tx, "space_email_codes", id, hashCode(EMAIL_CODE, id, code), expiresAt);
-    await queueMail(tx, now, spaceVerificationCodeMail({ to: email, firstName: input.firstName.trim(), code: formatGrouped(code), expiresAt, subscriberNumber }));
+    await queueMail(
+      tx,
+      now,
+      spaceVerificationCodeMail({ to: email, firstName: input.firstName.trim(), code: formatGrouped(code), expiresAt, subscriberNumber }),
+    );
   }
   await appendJournal(tx, now, {
     actor: { kind: "anonymous" },
@@ -162,7 +174,12 @@ export async function activateSpaceByLink(tx: Tx, spaceId: string, now: Date): P
   if (!space || space.status === "active") return false;
   await repo.activateSpace(tx, spaceId, now);
   await repo.deleteCode(tx, "space_email_codes", spaceId);
-  await appendJournal(tx, now, { actor: { kind: "person", id: spaceId }, action: "space.email_verified", subject: { type: "space", id: spaceId }, data: { by: "company_email_link" } });
+  await appendJournal(tx, now, {
+    actor: { kind: "person", id: spaceId },
+    action: "space.email_verified",
+    subject: { type: "space", id: spaceId },
+    data: { by: "company_email_link" },
+  });
   return true;
 }
 
@@ -203,7 +220,12 @@ async function consumeCode(
   if (!ok) {
     const attemptsLeft = SPACE_RULES.maxCodeAttempts - attempt.attempts;
     await deps.db.transaction().execute((tx) =>
-      appendJournal(tx, now, { actor: { kind: "anonymous" }, action: `${purpose}.code_rejected`, subject: { type: "space", id: spaceId }, data: { attemptsLeft } }),
+      appendJournal(tx, now, {
+        actor: { kind: "anonymous" },
+        action: `${purpose}.code_rejected`,
+        subject: { type: "space", id: spaceId },
+        data: { attemptsLeft },
+      }),
     );
     if (attemptsLeft <= 0) throw errors.codeExpired(...messages.voided);
     throw errors.wrongCode(messages.wrong[0], messages.wrong[1], attemptsLeft);
@@ -232,16 +254,17 @@ export async function verifySpaceEmail(deps: SpacesDeps, input: { connectionEmai
   return { status: "active" as const };
 }
 
-export type SignInResult =
-  | { status: "authenticated"; token: string; csrfToken: string; person: PersonView }
-  | { status: "device_verification_required" };
+export type SignInResult = { status: "authenticated"; token: string; csrfToken: string; person: PersonView } | { status: "device_verification_required" };
 
 /**
  * Signs a person in (product §13): generic error and equal work whether the address exists or not; back-off per
  * address from the 5th failure, which a remembered device passes; a device not seen before must enter a 6-digit
  * code e-mailed for 30 minutes.
  */
-export async function signIn(deps: SpacesDeps, input: { email: string; password: string; deviceToken?: string | undefined; ip: string }): Promise<SignInResult> {
+export async function signIn(
+  deps: SpacesDeps,
+  input: { email: string; password: string; deviceToken?: string | undefined; ip: string },
+): Promise<SignInResult> {
   const email = normaliseEmail(input.email);
   const now = deps.clock.now();
   const space = await repo.findSpaceByEmail(deps.db, email);
@@ -271,7 +294,12 @@ export async function signIn(deps: SpacesDeps, input: { email: string; password:
     await deps.db.transaction().execute(async (tx) => {
       await repo.putCode(tx, "device_challenges", space.id, hashCode(DEVICE_CODE, space.id, code), expiresAt);
       await queueMail(tx, now, deviceCodeMail({ to: space.connection_email, firstName: space.first_name, code, expiresAt }));
-      await appendJournal(tx, now, { actor: { kind: "person", id: space.id }, action: "session.device_challenged", subject: { type: "space", id: space.id }, data: { ip: input.ip } });
+      await appendJournal(tx, now, {
+        actor: { kind: "person", id: space.id },
+        action: "session.device_challenged",
+        subject: { type: "space", id: space.id },
+        data: { ip: input.ip },
+      });
     });
     return { status: "device_verification_required" };
   }
@@ -279,7 +307,12 @@ export async function signIn(deps: SpacesDeps, input: { email: string; password:
     await repo.touchDevice(tx, device.token_hash, now);
     const { token, csrfToken } = await openSession(tx, "person", space.id, now);
     await repo.touchLastSignIn(tx, space.id, now);
-    await appendJournal(tx, now, { actor: { kind: "person", id: space.id }, action: "session.signed_in", subject: { type: "space", id: space.id }, data: { ip: input.ip } });
+    await appendJournal(tx, now, {
+      actor: { kind: "person", id: space.id },
+      action: "session.signed_in",
+      subject: { type: "space", id: space.id },
+      data: { ip: input.ip },
+    });
     return { status: "authenticated" as const, token, csrfToken, person: personView(space) };
   });
 }
@@ -312,8 +345,18 @@ export async function verifyDevice(deps: SpacesDeps, input: { email: string; cod
     });
     const { token, csrfToken } = await openSession(tx, "person", space.id, now);
     await repo.touchLastSignIn(tx, space.id, now);
-    await appendJournal(tx, now, { actor: { kind: "person", id: space.id }, action: "session.device_verified", subject: { type: "space", id: space.id }, data: { ip: input.ip } });
-    await appendJournal(tx, now, { actor: { kind: "person", id: space.id }, action: "session.signed_in", subject: { type: "space", id: space.id }, data: { ip: input.ip } });
+    await appendJournal(tx, now, {
+      actor: { kind: "person", id: space.id },
+      action: "session.device_verified",
+      subject: { type: "space", id: space.id },
+      data: { ip: input.ip },
+    });
+    await appendJournal(tx, now, {
+      actor: { kind: "person", id: space.id },
+      action: "session.signed_in",
+      subject: { type: "space", id: space.id },
+      data: { ip: input.ip },
+    });
     return { status: "authenticated" as const, token, csrfToken, deviceToken, person: personView(space) };
   });
 }
@@ -327,7 +370,11 @@ export async function getPerson(deps: Pick<SpacesDeps, "db">, session: Session):
 
 export async function journalSignOut(deps: Pick<SpacesDeps, "db" | "clock">, session: Session): Promise<void> {
   await deps.db.transaction().execute((tx) =>
-    appendJournal(tx, deps.clock.now(), { actor: { kind: "person", id: session.subjectId }, action: "session.signed_out", subject: { type: "space", id: session.subjectId } }),
+    appendJournal(tx, deps.clock.now(), {
+      actor: { kind: "person", id: session.subjectId },
+      action: "session.signed_out",
+      subject: { type: "space", id: session.subjectId },
+    }),
   );
 }
 
@@ -344,5 +391,7 @@ export async function purgeUnverifiedSpaces(deps: Pick<SpacesDeps, "db" | "clock
 /** The active space of a connection address, if any (a delegation is offered to a person by this address). */
 export async function findActiveSpaceByEmail(db: Kysely<DB> | Tx, email: string) {
   const space = await repo.findSpaceByEmail(db, normaliseEmail(email));
-  return space?.status === "active" ? { id: space.id, firstName: space.first_name, lastName: space.last_name, connectionEmail: space.connection_email } : undefined;
+  return space?.status === "active"
+    ? { id: space.id, firstName: space.first_name, lastName: space.last_name, connectionEmail: space.connection_email }
+    : undefined;
 }

@@ -18,12 +18,7 @@ type Kind = "person" | "agent";
  * exists, so that it reveals nothing.
  */
 export async function assertNotLocked(db: Executor, kind: Kind, identifier: string, now: Date): Promise<void> {
-  const row = await db
-    .selectFrom("sign_in_throttle")
-    .select("locked_until")
-    .where("kind", "=", kind)
-    .where("identifier", "=", identifier)
-    .executeTakeFirst();
+  const row = await db.selectFrom("sign_in_throttle").select("locked_until").where("kind", "=", kind).where("identifier", "=", identifier).executeTakeFirst();
   if (row?.locked_until && row.locked_until > now) {
     const seconds = Math.ceil((row.locked_until.getTime() - now.getTime()) / 1000);
     throw new DomainError(

@@ -24,7 +24,7 @@ export type Database = {
    * notifies; `onReconnect` runs once LISTEN is back, for the subscriber to catch up on what it missed.
    * Returns the unsubscribe function.
    */
-  listen(channel: string, onMessage: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
+  listen: (channel: string, onMessage: (payload: string) => void, onReconnect?: () => void) => Promise<() => Promise<void>>;
   /** The pool's connections now: open, idle, and queries waiting for one (metrics, overload). */
   poolStats(): { total: number; idle: number; waiting: number; max: number };
   /** Ends the pool, closes PGlite and releases the data-folder lock. */
@@ -122,7 +122,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     pglite = new PGlite(resolve(dir, "pg"), { extensions: { unaccent, btree_gin, pg_trgm }, postgresqlconf: EMBEDDED_SETTINGS });
   }
   await pglite.waitReady;
-  const pool = new pg.Pool(createPgConfig(pglite) as unknown as pg.PoolConfig);
+  const pool = new pg.Pool(createPgConfig(pglite));
   prepareMarkedStatements(pool);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {

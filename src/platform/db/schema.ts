@@ -1,6 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
 import type { Json, Timestamp } from "./schema.columns.js";
-import type { RightsTable, OfferStatus, DelegationOffersTable, RequestStatus, RequestCountersTable, RequestsTable, RequestNotesTable, RequestTransfersTable, AnswerTemplatesTable, MessagesTable, UploadsTable, AttachmentsTable, ReceiptsTable, IdempotencyKeysTable, NotificationPreferencesTable, LegalHoldsTable, PendingDigestsTable, CompanyActivityTable, PortfolioEntriesTable, PortfolioCountsTable, AdhesionBatchesTable, AdhesionBatchItemsTable, BulkSuspensionsTable, ExportsTable, SoftwareTable, OauthArtifactsTable, SoftwareGrantsTable, SoftwareGrantCompaniesTable, SoftwareCompanyBlocksTable, ScheduledThreadsTable, CampaignsTable, CampaignRecipientsTable } from "./schema.work.js";
+import type { RightsTable, DelegationOffersTable, RequestCountersTable, RequestsTable, RequestNotesTable, RequestTransfersTable, AnswerTemplatesTable, MessagesTable, MessageReadsTable, UploadsTable, AttachmentsTable, ReceiptsTable, IdempotencyKeysTable, NotificationPreferencesTable, LegalHoldsTable, PendingDigestsTable, CompanyActivityTable, PortfolioEntriesTable, PortfolioCountsTable, AdhesionBatchesTable, AdhesionBatchItemsTable, BulkSuspensionsTable, ExportsTable, SoftwareTable, OauthArtifactsTable, SoftwareGrantsTable, SoftwareGrantCompaniesTable, SoftwareCompanyBlocksTable, ScheduledThreadsTable, CampaignsTable, CampaignRecipientsTable } from "./schema.work.js";
 
 export type { Json, Timestamp } from "./schema.columns.js";
 export type * from "./schema.work.js";
@@ -284,6 +284,7 @@ export interface DB {
   request_counters: RequestCountersTable;
   requests: RequestsTable;
   messages: MessagesTable;
+  message_reads: MessageReadsTable;
   uploads: UploadsTable;
   attachments: AttachmentsTable;
   receipts: ReceiptsTable;
@@ -292,6 +293,7 @@ export interface DB {
   pending_digests: PendingDigestsTable;
   legal_holds: LegalHoldsTable;
   request_notes: RequestNotesTable;
+  request_presence: RequestPresenceTable;
   request_transfers: RequestTransfersTable;
   answer_templates: AnswerTemplatesTable;
   company_activity: CompanyActivityTable;
@@ -309,6 +311,41 @@ export interface DB {
   scheduled_threads: ScheduledThreadsTable;
   campaigns: CampaignsTable;
   campaign_recipients: CampaignRecipientsTable;
+  teams: TeamsTable;
+  team_members: TeamMembersTable;
+  team_companies: TeamCompaniesTable;
+}
+
+/** A team of a firm (product §19): one grant given to its active members on each of its companies. */
+export interface TeamsTable {
+  id: string;
+  entity_siren: string;
+  owner_space_id: string;
+  name: string;
+  role: "deputy" | "delegate";
+  services: ColumnType<string[], string, string>;
+  tax_scope: ColumnType<string[] | null, string | null, string | null>;
+  created_at: Timestamp;
+}
+export interface TeamMembersTable {
+  team_id: string;
+  space_id: string;
+  state: "invited" | "active";
+  invited_at: Timestamp;
+  joined_at: Timestamp | null;
+}
+export interface TeamCompaniesTable {
+  team_id: string;
+  siren: string;
+  added_at: Timestamp;
+}
+
+/** Who has a request open in the back office (heartbeat), and whether he is typing. */
+export interface RequestPresenceTable {
+  request_id: string;
+  agent_id: string;
+  typing: boolean;
+  seen_at: Timestamp;
 }
 
 export type Row<T extends keyof DB> = Selectable<DB[T]>;

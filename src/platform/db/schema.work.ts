@@ -19,6 +19,8 @@ export interface RightsTable {
   revoked_at: Timestamp | null;
   offer_id: ColumnType<string | null, string | null | undefined, string | null>;
   suspended_by: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The team whose grant this right materialises (product §19); null otherwise. */
+  team_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 export type OfferStatus = "offered" | "accepted" | "declined" | "expired" | "cancelled" | "revoked";
 export interface DelegationOffersTable {
@@ -56,6 +58,8 @@ export interface RequestsTable {
   last_activity_at: Timestamp;
   answered_at: Timestamp | null;
   first_answer_at: Timestamp | null;
+  /** The agent who wrote the first answer (requests the companies filed). */
+  first_answer_agent_id: string | null;
   closed_at: Timestamp | null;
   archived_at: Timestamp | null;
   legal_hold: Generated<boolean>;
@@ -78,6 +82,10 @@ export interface RequestsTable {
   reminder_due_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   reminded_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   campaign_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Lower-case company name, filled and followed by triggers (the queue sorts and searches on it). */
+  company_sort: Generated<string>;
+  /** The person of the company side who follows the request (« suivie par »); never shown to the back office. */
+  followed_by: ColumnType<string | null, string | null | undefined, string | null>;
 }
 export type RequestOrigin = "company" | "administration";
 export interface ScheduledThreadsTable {
@@ -171,6 +179,16 @@ export interface MessagesTable {
   search: ColumnType<string, never, never>;
   /** The request's service, set by a trigger on insert and followed on transfer (search by service). */
   service_code: ColumnType<string | null, never, never>;
+  /** How the message came: through the messagerie, or by post (a paper reply an agent recorded). */
+  channel: ColumnType<"online" | "post", "online" | "post" | undefined, never>;
+  /** The Paris day a message by post arrived (`YYYY-MM-DD`); null for the others. Read through `to_char`. */
+  received_on: ColumnType<string | null, string | null | undefined, never>;
+}
+/** A person's first reading of a message (« lu par … le … »); the company-wide first read stays on the message. */
+export interface MessageReadsTable {
+  message_id: string;
+  space_id: string;
+  read_at: Timestamp;
 }
 export interface UploadsTable {
   id: string;
@@ -285,7 +303,10 @@ export interface ExportsTable {
   requests: Generated<number>;
   done: Generated<number>;
   size: ColumnType<string | null, number | null | undefined, number | null>;
+  /** Built before archives went through the file store (served from there until they expire). */
   file_path: string | null;
+  /** The archive's key in the file store. */
+  storage_key: ColumnType<string | null, string | null | undefined, string | null>;
   sha256: string | null;
   error: string | null;
   created_at: Timestamp;

@@ -133,7 +133,12 @@ const SCHEMES: Record<string, ((request: FastifyRequest, scopes: string[]) => bo
  * declares schemes refuses (401) a call that satisfies none of its alternatives, before validation and before its
  * handler. A route without `security: []` declared public is refused at start-up.
  */
-export function enforceDeclaredSecurity(route: { url: string; method: string | string[]; schema?: { security?: Record<string, string[]>[]; hide?: boolean }; preValidation?: unknown }) {
+export function enforceDeclaredSecurity(route: {
+  url: string;
+  method: string | string[];
+  schema?: { security?: Record<string, string[]>[]; hide?: boolean };
+  preValidation?: unknown;
+}) {
   const security = route.schema?.security;
   if (!route.url.startsWith("/api/") || route.schema?.hide) return;
   if (!security) throw new Error(`${String(route.method)} ${route.url}: declare its security (security: [] when public)`);
@@ -153,7 +158,9 @@ export function enforceDeclaredSecurity(route: { url: string; method: string | s
       throw new DomainError(
         "forbidden",
         "insufficient_scope",
-        scope ? `Ce jeton n'a pas la portée « ${scope} » que demande cette route.` : "Cette route n'est pas ouverte aux logiciels : elle demande une session de la personne.",
+        scope
+          ? `Ce jeton n'a pas la portée « ${scope} » que demande cette route.`
+          : "Cette route n'est pas ouverte aux logiciels : elle demande une session de la personne.",
       );
     }
     if (!ok) {
@@ -163,7 +170,8 @@ export function enforceDeclaredSecurity(route: { url: string; method: string | s
     }
   };
   const existing = route.preValidation;
-  route.preValidation = existing ? [check, ...(Array.isArray(existing) ? existing : [existing])] : check;
+  const earlier: unknown[] = Array.isArray(existing) ? existing : [existing];
+  route.preValidation = existing ? [check, ...earlier] : check;
 }
 
 export function setSessionCookie(reply: FastifyReply, cookies: CookieNames, kind: SessionKind, token: string, secure: boolean) {

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { DomainError, type ErrorKind } from "../errors.js";
+import { fieldLabel } from "./field-labels.js";
 
 export const STATUS_OF_KIND: Record<ErrorKind, number> = {
   invalid: 400,
@@ -51,11 +52,11 @@ function isDatabaseUnavailable(error: unknown): boolean {
 
 const CONTEXTS: Record<string, string> = { body: "corps de la requête", querystring: "paramètres de l'adresse", params: "adresse", headers: "en-têtes" };
 
-/** « Champ « subject » : Ce champ ne peut pas être vide. », naming every field to correct. */
+/** « Champ « Objet » : Ce champ ne peut pas être vide. », naming every field to correct. */
 export function validationSentence(issues: { field: string; message: string }[]): string {
   const named = issues.map((i) => {
     const [context, ...path] = i.field.split(".");
-    const name = path.length ? `« ${path.join(".")} »` : (CONTEXTS[context ?? ""] ?? "requête");
+    const name = path.length ? `« ${fieldLabel(path)} »` : (CONTEXTS[context ?? ""] ?? "requête");
     return { name, message: i.message.replace(/\.$/, "") };
   });
   if (named.length === 1) return `Champ ${named[0]!.name} : ${named[0]!.message}.`;
@@ -99,6 +100,8 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   };
 
   if (error instanceof DomainError) {
+    // A service of ours that failed (a stored file that cannot be read: its cause) is the operators' to know.
+    if (error.kind === "unavailable" && error.cause !== undefined) request.log.error({ err: error.cause, code: error.code }, error.message);
     if (error.retryAfterSeconds) reply.header("Retry-After", String(error.retryAfterSeconds));
     return send(STATUS_OF_KIND[error.kind], error.code, error.message, error.details);
   }

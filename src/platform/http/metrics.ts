@@ -17,7 +17,12 @@ export function createMetrics() {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  const failedSignIns = new Counter({ name: "mp_sign_in_failures_total", help: "Sign-ins refused (people and agents)", labelNames: ["side"], registers: [registry] });
+  const failedSignIns = new Counter({
+    name: "mp_sign_in_failures_total",
+    help: "Sign-ins refused (people and agents)",
+    labelNames: ["side"],
+    registers: [registry],
+  });
   return {
     registry,
     /** A gauge read when Prometheus scrapes (`read` may query the database). */
@@ -39,7 +44,11 @@ export function createMetrics() {
       app.addHook("onResponse", async (request, reply) => {
         const route = request.routeOptions.url ?? "unmatched";
         http.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
-        if (reply.statusCode === 401 && request.method === "POST" && (route === "/api/v1/session" || route === "/api/v1/session/device" || route === "/api/v1/backoffice/session")) {
+        if (
+          reply.statusCode === 401 &&
+          request.method === "POST" &&
+          (route === "/api/v1/session" || route === "/api/v1/session/device" || route === "/api/v1/backoffice/session")
+        ) {
           failedSignIns.inc({ side: route.startsWith("/api/v1/backoffice") ? "agent" : "person" });
         }
       });

@@ -27,7 +27,8 @@ export function multipartRefusal(error: unknown, sentences: { expected: string; 
 
 /** A part's file name, or a refusal when it is absurdly long. */
 export function checkedFileName(name: string | undefined): string {
-  if ((name ?? "").length > MAX_FILE_NAME) throw new DomainError("invalid", "file_name_too_long", `Le nom du fichier dépasse ${MAX_FILE_NAME} caractères : renommez-le.`);
+  if ((name ?? "").length > MAX_FILE_NAME)
+    throw new DomainError("invalid", "file_name_too_long", `Le nom du fichier dépasse ${MAX_FILE_NAME} caractères : renommez-le.`);
   return name ?? "";
 }
 
@@ -35,7 +36,10 @@ export function checkedFileName(name: string | undefined): string {
  * A file part's stream whose failure while streaming (the body ends before the part does, the file outgrows the
  * limit) is a coded refusal; the plugin's `truncated` flag stays readable.
  */
-export function guardedFileStream(file: Readable & { truncated?: boolean }, sentences: { expected: string; tooLarge?: string }): Readable & { truncated?: boolean } {
+export function guardedFileStream(
+  file: Readable & { truncated?: boolean },
+  sentences: { expected: string; tooLarge?: string },
+): Readable & { truncated?: boolean } {
   const out = new PassThrough();
   file.once("error", (error: Error) => out.destroy(multipartRefusal(error, sentences)));
   file.pipe(out);

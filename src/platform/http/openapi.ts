@@ -39,9 +39,12 @@ const errorAnswer = (description: string) => ({ description, content: { "applica
 
 /** What an operation without a JSON answer sends, by its path. */
 function fileAnswer(path: string) {
-  if (path.endsWith("/events")) return { description: "Flux d'événements (server-sent events)", content: { "text/event-stream": { schema: { type: "string" } } } };
-  if (path.endsWith(".pdf") || path.endsWith("/pdf")) return { description: "Le document PDF", content: { "application/pdf": { schema: { type: "string", format: "binary" } } } };
-  if (path.endsWith("/public-key")) return { description: "La clé publique, au format PEM", content: { "application/x-pem-file": { schema: { type: "string" } } } };
+  if (path.endsWith("/events"))
+    return { description: "Flux d'événements (server-sent events)", content: { "text/event-stream": { schema: { type: "string" } } } };
+  if (path.endsWith(".pdf") || path.endsWith("/pdf"))
+    return { description: "Le document PDF", content: { "application/pdf": { schema: { type: "string", format: "binary" } } } };
+  if (path.endsWith("/public-key"))
+    return { description: "La clé publique, au format PEM", content: { "application/x-pem-file": { schema: { type: "string" } } } };
   return { description: "Le fichier, avec son type vérifié", content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } } };
 }
 

@@ -107,11 +107,13 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
     const overload = options.overload;
     await app.register(fastifyUnderPressure, {
       maxEventLoopDelay: overload.maxEventLoopDelayMs,
-      healthCheck: async () => overload.healthy(),
+      healthCheck: () => Promise.resolve(overload.healthy()),
       healthCheckInterval: 500,
       pressureHandler: (request, reply, type) => {
         request.log.warn({ pressure: type }, "overloaded: request refused");
-        const body: ErrorBody = { error: { code: "overloaded", message: "Le service est momentanément surchargé ; réessayez dans quelques secondes.", requestId: request.id } };
+        const body: ErrorBody = {
+          error: { code: "overloaded", message: "Le service est momentanément surchargé ; réessayez dans quelques secondes.", requestId: request.id },
+        };
         void reply.code(503).header("Retry-After", String(OVERLOAD_RETRY_AFTER_S)).send(body);
       },
     });
@@ -184,7 +186,7 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
     transformObject: (documentObject) => completeOpenApi("openapiObject" in documentObject ? documentObject.openapiObject : documentObject.swaggerObject),
   });
   await app.register(fastifySwaggerUi, { routePrefix: "/api/docs", staticCSP: true });
-  app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  app.get("/api/v1/openapi.json", { schema: { hide: true } }, () => app.swagger());
 
   if (options.webDir && existsSync(join(options.webDir, "index.html"))) {
     const indexHtml = readFileSync(join(options.webDir, "index.html"), "utf8");

@@ -1,4 +1,5 @@
-import type { FastifyRequest } from "fastify";
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from "fastify";
+import { z } from "zod";
 import { DomainError } from "../errors.js";
 
 /**
@@ -39,13 +40,31 @@ function findUnsafe(value: unknown, path: string[], depth = 0): { path: string[]
 const PLACES = { body: "corps", querystring: "paramètre", params: "chemin" } as const;
 
 /** preValidation hook: a 400 naming the field, before any schema, handler or query sees the text. */
-export async function refuseUnsafeText(request: FastifyRequest): Promise<void> {
-  for (const [where, value] of [["params", request.params], ["querystring", request.query], ["body", request.body]] as const) {
+export function refuseUnsafeText(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  done(unsafeTextError(request));
+}
+
+function unsafeTextError(request: FastifyRequest): DomainError | undefined {
+  for (const [where, value] of [
+    ["params", request.params],
+    ["querystring", request.query],
+    ["body", request.body],
+  ] as const) {
     const found = findUnsafe(value, []);
     if (!found) continue;
     const field = found.path.join(".") || PLACES[where];
-    throw new DomainError("invalid", "invalid_characters", `Le champ « ${field} » contient ${found.problem}, qui ne peut pas être enregistré : retirez-le.`, {
+    return new DomainError("invalid", "invalid_characters", `Le champ « ${field} » contient ${found.problem}, qui ne peut pas être enregistré : retirez-le.`, {
       issues: [{ field: [where, ...found.path].join("."), message: `contient ${found.problem}` }],
     });
   }
+  return undefined;
 }
+
+/** Line endings as stored: a browser's form sends `\r\n`, an old Mac `\r`; stored text only ever holds `\n`. */
+export const normalizeLineEndings = (text: string): string => text.replace(/\r\n?/g, "\n");
+
+/**
+ * A text a person writes and the platform stores (message bodies, notes, campaign texts, templates): its line endings
+ * normalised on input, before any other check (lengths count characters a reader sees).
+ */
+export const storedText = () => z.string().overwrite(normalizeLineEndings);

@@ -30,19 +30,21 @@ const plural = (n: number | bigint, one: string, many: string) => `${n} ${Number
 
 type Issue = z.core.$ZodRawIssue;
 
-export function frenchMessage(issue: Issue): string | undefined {
-  const i = issue as Issue & { origin?: string; format?: string; minimum?: number | bigint; maximum?: number | bigint; values?: unknown[]; keys?: string[]; expected?: string; inclusive?: boolean };
+export function frenchMessage(i: Issue): string | undefined {
   switch (i.code) {
     case "invalid_type":
       if (i.input === undefined || i.input === null) return "Ce champ est obligatoire.";
       return `Valeur invalide : ${TYPES[i.expected ?? ""] ?? "une autre valeur"} est attendu.`;
     case "too_small":
-      if (i.origin === "string") return Number(i.minimum) <= 1 ? "Ce champ ne peut pas être vide." : `Au moins ${plural(i.minimum!, "caractère", "caractères")}.`;
-      if (i.origin === "array" || i.origin === "set") return Number(i.minimum) <= 1 ? "Choisissez au moins un élément." : `Au moins ${plural(i.minimum!, "élément", "éléments")}.`;
+      if (i.origin === "string")
+        return Number(i.minimum) <= 1 ? "Ce champ ne peut pas être vide." : `Au moins ${plural(i.minimum, "caractère", "caractères")}.`;
+      if (i.origin === "array" || i.origin === "set")
+        return Number(i.minimum) <= 1 ? "Choisissez au moins un élément." : `Au moins ${plural(i.minimum, "élément", "éléments")}.`;
       return `La valeur doit être ${i.inclusive === false ? "supérieure à" : "au moins égale à"} ${i.minimum}.`;
     case "too_big":
-      if (i.origin === "string") return `Au plus ${plural(i.maximum!, "caractère", "caractères")}${typeof i.input === "string" ? ` (${i.input.length} saisis)` : ""}.`;
-      if (i.origin === "array" || i.origin === "set") return `Au plus ${plural(i.maximum!, "élément", "éléments")}.`;
+      if (i.origin === "string")
+        return `Au plus ${plural(i.maximum, "caractère", "caractères")}${typeof i.input === "string" ? ` (${i.input.length} saisis)` : ""}.`;
+      if (i.origin === "array" || i.origin === "set") return `Au plus ${plural(i.maximum, "élément", "éléments")}.`;
       return `La valeur doit être ${i.inclusive === false ? "inférieure à" : "au plus égale à"} ${i.maximum}.`;
     case "invalid_format":
       return FORMATS[i.format ?? ""] ?? "Format invalide.";

@@ -1,0 +1,181 @@
+import { createReadStream } from "node:fs";
+import { unlink } from "node:fs/promises";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import {
+  AbortMultipartUploadCommand,
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import { checkedKey, FileUnavailableError, hashingTap, localStaging, openLocalFile, type FileStore } from "./files.js";
+
+export type S3Settings = {
+  /** The object store's URL (any S3 API: AWS, Swift, MinIO, Ceph…); the SDK's default for AWS when absent. */
+  endpoint: string | undefined;
+  bucket: string;
+  region: string;
+  forcePathStyle: boolean;
+  /** Where uploads stream in before they are checked and sent: a local folder, never the data folder. */
+  stagingDir: string;
+};
+
+/** The objects' prefix in the bucket: files/<sha256>. */
+const PREFIX = "files/";
+/** Parts of a multipart upload: at most `QUEUE` parts of `PART_SIZE` bytes in memory per upload. */
+const PART_SIZE = 8 * 1024 * 1024;
+const QUEUE = 2;
+
+const statusOf = (error: unknown) => (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+const isMissing = (error: unknown) => {
+  const name = (error as { name?: string }).name;
+  return name === "NoSuchKey" || name === "NotFound" || statusOf(error) === 404;
+};
+
+/** The client of an S3 API as our object stores need it. */
+export function s3Client(settings: Pick<S3Settings, "endpoint" | "region" | "forcePathStyle">): S3Client {
+  // The stack is pinned to Node 20 (docs/operations.md); the SDK's notice about future Node versions is not news.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  return new S3Client({
+    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    region: settings.region,
+    forcePathStyle: settings.forcePathStyle,
+    // Checksums only where the API requires them: S3 APIs other than AWS's (Swift) refuse the aws-chunked uploads
+    // that default checksums bring. Our own SHA-256 is checked on every write instead.
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+    // A store that does not answer fails the request in bounded time (the download answers 503, the job retries).
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 120_000 },
+  });
+}
+
+/**
+ * A content-addressed store in an S3 bucket: objects `files/<sha256>` with their SHA-256 recorded as metadata.
+ * Uploads stream into a local staging file (hashed, size-limited, scanned), then to the bucket (multipart beyond
+ * 8 MiB), hashed again on the way: an object whose bytes are not its key's is deleted and the write refused.
+ * Downloads stream from the bucket. The data folder holds no file content.
+ */
+export function s3FileStore(settings: S3Settings, client: S3Client = s3Client(settings)): FileStore {
+  const { bucket } = settings;
+  const staging = localStaging(settings.stagingDir);
+  const objectKey = (key: string) => `${PREFIX}${checkedKey(key)}`;
+
+  async function exists(key: string): Promise<boolean> {
+    try {
+      await client.send(new HeadObjectCommand({ Bucket: bucket, Key: objectKey(key) }));
+      return true;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Sends a staged file to its key, hashed on the way; refused (and the object deleted) when the bytes differ. */
+  async function put(key: string, path: string): Promise<void> {
+    const { tap, result } = hashingTap();
+    const feeding = pipeline(createReadStream(path), tap);
+    // The reading's failure reaches the upload through the tap; the promise itself is awaited below.
+    feeding.catch(() => undefined);
+    const upload = new Upload({
+      client,
+      params: { Bucket: bucket, Key: objectKey(key), Body: tap, ContentType: "application/octet-stream", Metadata: { sha256: key } },
+      partSize: PART_SIZE,
+      queueSize: QUEUE,
+      leavePartsOnError: false,
+    });
+    try {
+      await upload.done();
+      await feeding;
+    } catch (error) {
+      tap.destroy();
+      await feeding.catch(() => undefined);
+      throw error;
+    }
+    const sent = result();
+    if (sent.sha256 !== key) {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: objectKey(key) }));
+      throw new Error(`file integrity: the bytes sent for ${key} hash to ${sent.sha256}; the object was deleted`);
+    }
+  }
+
+  return {
+    async stage(input, inspect) {
+      const { path, sha256, size } = await staging.write(input, inspect);
+      return {
+        key: sha256,
+        sha256,
+        size,
+        open: () => openLocalFile(path),
+        async keep() {
+          // Content-addressed: the same content stored already is not sent again.
+          if (!(await exists(sha256))) await put(sha256, path);
+        },
+        drop: () => unlink(path).catch(() => {}),
+      };
+    },
+    async open(key) {
+      try {
+        const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: objectKey(key) }));
+        return object.Body as Readable;
+      } catch (error) {
+        throw new FileUnavailableError(key, isMissing(error), error);
+      }
+    },
+    exists,
+    async remove(key) {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: objectKey(key) }));
+    },
+    async *keys(storedBefore) {
+      let token: string | undefined;
+      do {
+        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: PREFIX, ContinuationToken: token }));
+        for (const object of page.Contents ?? []) {
+          const key = object.Key?.slice(PREFIX.length) ?? "";
+          if (!/^[0-9a-f]{64}$/.test(key)) continue;
+          if (storedBefore && (!object.LastModified || object.LastModified >= storedBefore)) continue;
+          yield key;
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+    },
+    async dropStaleStaged(before) {
+      let dropped = await staging.dropOlderThan(before);
+      // Multipart uploads that a crash cut off: their parts stay in the bucket until aborted.
+      let keyMarker: string | undefined;
+      let uploadIdMarker: string | undefined;
+      for (;;) {
+        const page = await client.send(
+          new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: PREFIX, KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker }),
+        );
+        for (const u of page.Uploads ?? []) {
+          if (!u.Key || !u.UploadId || !u.Initiated || u.Initiated >= before) continue;
+          await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.Key, UploadId: u.UploadId }));
+          dropped++;
+        }
+        if (!page.IsTruncated) break;
+        keyMarker = page.NextKeyMarker;
+        uploadIdMarker = page.NextUploadIdMarker;
+      }
+      return dropped;
+    },
+    async check(options) {
+      try {
+        await client.send(new HeadBucketCommand({ Bucket: bucket }));
+      } catch (error) {
+        if (!(options?.create && isMissing(error))) {
+          throw new Error(
+            `Le stockage objet ne répond pas pour le compartiment « ${bucket} » (${settings.endpoint ?? "AWS"}) : ${(error as Error).name} ${(error as Error).message}`,
+            { cause: error },
+          );
+        }
+        await client.send(new CreateBucketCommand({ Bucket: bucket }));
+      }
+    },
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * Dates in French as people read them, in the Paris calendar. Shared by the server (mails, letters, receipts,
+ * transcripts) and the web UI, so that every screen and every paper says « 1er février 2026 » the same way: the
+ * first day of a month is « 1er » in French, never « 1 ».
+ */
+const PARIS = "Europe/Paris";
+
+type Style = { month?: "long" | "short"; time?: boolean };
+
+/** « 1er février 2026 », « 4 décembre 2026 » (month « short »: « 1er févr. 2026 »); with `time`: « … à 14:05 ». */
+export function frenchDate(at: Date | string, style: Style = {}): string {
+  const parts = new Intl.DateTimeFormat("fr-FR", {
+    timeZone: PARIS,
+    day: "numeric",
+    month: style.month ?? "long",
+    year: "numeric",
+    ...(style.time ? { hour: "2-digit", minute: "2-digit", hourCycle: "h23" } : {}),
+  }).formatToParts(typeof at === "string" ? new Date(at) : at);
+  const v = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
+  const day = v("day") === "1" ? "1er" : v("day");
+  const date = `${day} ${v("month")} ${v("year")}`;
+  return style.time ? `${date} à ${v("hour")}:${v("minute")}` : date;
+}
+
+/** « 1er février 2026 »: a calendar day (`YYYY-MM-DD`) in French; anything else is returned as it is. */
+export function frenchCalendarDay(day: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  // Noon UTC is the same calendar day in Paris, winter and summer alike.
+  return m ? frenchDate(new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), 12))) : day;
+}

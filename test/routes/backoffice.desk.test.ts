@@ -1,0 +1,225 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { correspondenceDepsOf } from "../../src/app/context.js";
+import { call, CookieJar, seedReferenceData, startTestApp, type TestApp } from "../helpers/app.js";
+import { activeAdministrator, AGENT_PASSWORD, agentSignIn, newCompany, signedInPerson, signIn } from "../helpers/people.js";
+import { makeAgent } from "../../src/app/factories.js";
+import { SEED } from "../../src/app/demo.js";
+import { HOUR, MINUTE } from "../../src/platform/clock.js";
+import { runCampaign, submitCampaign } from "../../src/modules/correspondence/index.js";
+
+/** The company desk reached by a search, its letters, and the supervisors' figures per agent (product §18). */
+let t: TestApp;
+let robert: Awaited<ReturnType<typeof activeAdministrator>>;
+const ids: Record<string, string> = {};
+const AGENTS = {
+  paul: ["agent.paris11@dgfip.test", "Paul Agent", ["SIE-75111"], false, "KRSXG5CTMVRXEZLUKN2XAZLSONUW4Z3B"],
+  pierre: ["pierre.paris11@dgfip.test", "Pierre Collègue", ["SIE-75111"], false, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"],
+  sophie: ["superviseure.paris11@dgfip.test", "Sophie Superviseure", ["SIE-75111"], true, "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U"],
+  louis: ["agent.lyon@dgfip.test", "Louis Agent", ["SIE-69381"], false, "ONSWG4TFOQYTEMZUGU3DOOBZGAYTEMZU"],
+  camille: ["agent.cdif75@dgfip.test", "Camille Agent", ["CDIF-75"], false, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"],
+} as const;
+type Who = keyof typeof AGENTS;
+/** Signs an agent in with a fresh TOTP code; the helper moves the clock 30 s on first (a code is accepted once). */
+const agent = (who: Who) => agentSignIn(t, AGENTS[who][0], AGENTS[who][4]);
+/** Moves the clock to `base + ms`, then signs the agent in there (his sign-in lands exactly on that instant). */
+async function agentAt(who: Who, base: number, ms: number): Promise<CookieJar> {
+  t.clock.advance(base + ms - 30_000 - t.clock.now().getTime());
+  const jar = await agent(who);
+  expect(t.clock.now().getTime()).toBe(base + ms);
+  return jar;
+}
+const file = async (subject: string) => {
+  robert.jar = await signIn(t, robert.email);
+  const res = await call(t.app, "POST", "/api/v1/requests", {
+    jar: robert.jar,
+    body: { siren: SEED.martin.siren, tax: "TVA", nature: "question", subject, body: "Une question sur la TVA.", uploadIds: [] },
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body as { id: string; reference: string };
+};
+const versionOf = async (jar: CookieJar, id: string) => (await call(t.app, "GET", `/api/v1/backoffice/requests/${id}`, { jar })).body.version as number;
+const answer = async (jar: CookieJar, id: string) => {
+  const res = await call(t.app, "POST", `/api/v1/backoffice/requests/${id}/messages`, {
+    jar,
+    body: { body: "Voici notre réponse.", status: "answered", version: await versionOf(jar, id) },
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+};
+const assign = async (jar: CookieJar, id: string, agentId: string) => {
+  const res = await call(t.app, "POST", `/api/v1/backoffice/requests/${id}/assign`, { jar, body: { agentId, version: await versionOf(jar, id) } });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+};
+
+beforeAll(async () => {
+  t = await startTestApp();
+  await seedReferenceData(t.ctx);
+  robert = await activeAdministrator(t, SEED.martin.siren, {
+    quality: "legal_representative",
+    companyEmail: "contact@martindistribution.com",
+    email: "robert.lambda@martindistribution.com",
+    firstName: "Robert",
+    lastName: "Lambda",
+  });
+  for (const [key, [email, name, services, isSupervisor, totpSecret]] of Object.entries(AGENTS)) {
+    ids[key] = (await makeAgent(t.ctx, { email, name, services: [...services], isSupervisor, password: AGENT_PASSWORD, totpSecret })).id;
+  }
+});
+afterAll(async () => t?.close());
+
+describe("the supervisors' figures per agent", () => {
+  it("counts each agent's first answers, their median time and his open assigned requests; null, not 0, for none", async () => {
+    const base = t.clock.now().getTime();
+    const a = await file("Question A");
+    t.clock.advance(HOUR);
+    const b = await file("Question B");
+    t.clock.advance(HOUR);
+    const c = await file("Question C");
+    // Paul answers A after 4 h and B after 5 h (median 4.5 h); Pierre answers C after 6 h.
+    let paul = await agentAt("paul", base, 4 * HOUR);
+    await answer(paul, a.id);
+    await assign(paul, a.id, ids.paul!);
+    paul = await agentAt("paul", base, 6 * HOUR);
+    await answer(paul, b.id);
+    const pierre = await agentAt("pierre", base, 8 * HOUR);
+    await answer(pierre, c.id);
+    // A second message on A is not a first answer: it counts for nobody.
+    await answer(pierre, a.id);
+    const d = await file("Question D");
+    await assign(pierre, d.id, ids.pierre!);
+
+    const sophie = await agent("sophie");
+    const day = new Date(base).toISOString().slice(0, 10);
+    const q = `service=SIE-75111&from=${new Date(base - 24 * HOUR).toISOString().slice(0, 10)}&to=${day}`;
+    const stats = await call(t.app, "GET", `/api/v1/backoffice/stats?${q}`, { jar: sophie });
+    expect(stats.status, JSON.stringify(stats.body)).toBe(200);
+    const figure = (who: Who) =>
+      stats.body.agents.find((x: { agent: { id: string } }) => x.agent.id === ids[who]) as {
+        agent: { displayName: string };
+        answered: number;
+        medianFirstAnswerHours: number | null;
+        openAssigned: number;
+      };
+    expect(figure("paul")).toEqual({ agent: { id: ids.paul, displayName: "Paul Agent" }, answered: 2, medianFirstAnswerHours: 4.5, openAssigned: 1 });
+    expect(figure("pierre")).toEqual({ agent: { id: ids.pierre, displayName: "Pierre Collègue" }, answered: 1, medianFirstAnswerHours: 6, openAssigned: 1 });
+    expect(figure("sophie")).toEqual({
+      agent: { id: ids.sophie, displayName: "Sophie Superviseure" },
+      answered: 0,
+      medianFirstAnswerHours: null,
+      openAssigned: 0,
+    });
+    // Only the service's agents, by name; their first answers add up to the service's.
+    expect(stats.body.agents.map((x: { agent: { displayName: string } }) => x.agent.displayName)).toEqual([
+      "Paul Agent",
+      "Pierre Collègue",
+      "Sophie Superviseure",
+    ]);
+    expect(stats.body.totals.answered).toBe(3);
+    expect(stats.body.firstAnswer.medianHours).toBe(5);
+
+    // The CSV: a first line naming the service and the period, French headers with units, decimal commas, empty cells.
+    const csv = await t.app.inject({ method: "GET", url: `/api/v1/backoffice/stats.csv?${q}`, headers: { cookie: sophie.header() } });
+    expect(csv.statusCode).toBe(200);
+    const lines = csv.body.replace(/^\ufeff/, "").split("\r\n");
+    const fr = (iso: string) => iso.split("-").reverse().join("/");
+    expect(lines[0]).toBe(
+      `Tableau de bord du service SIE Paris 11e (SIE-75111), du ${fr(new Date(base - 24 * HOUR).toISOString().slice(0, 10))} au ${fr(day)} inclus, heure de Paris`,
+    );
+    expect(lines).toContain("Jour;Demandes reçues (nombre);Premières réponses données (nombre)");
+    expect(lines).toContain(`${fr(day)};4;3`);
+    expect(lines).toContain("Délai médian de première réponse (heures);5");
+    expect(lines).toContain("Paul Agent;2;4,5;1");
+    expect(lines).toContain("Sophie Superviseure;0;;0");
+    expect(lines.some((l) => l.startsWith("En stock : Reçue (nombre);"))).toBe(true);
+
+    // A plain agent of the service: 403; an agent of another service: 404 (he does not know the service).
+    const plain = await call(t.app, "GET", `/api/v1/backoffice/stats?${q}`, { jar: await agent("paul") });
+    expect([plain.status, plain.body.error.code]).toEqual([403, "supervisor_only"]);
+    const other = await call(t.app, "GET", `/api/v1/backoffice/stats?${q}`, { jar: await agent("louis") });
+    expect([other.status, other.body.error.code]).toEqual([404, "service_not_found"]);
+  });
+
+  it("gives an empty period no median at all (null, an empty CSV cell), and zeros for counts", async () => {
+    const sophie = await agent("sophie");
+    const q = "service=SIE-75111&from=2025-01-01&to=2025-01-31";
+    const stats = await call(t.app, "GET", `/api/v1/backoffice/stats?${q}`, { jar: sophie });
+    expect(stats.body.firstAnswer).toEqual({ count: 0, medianHours: null, p90Hours: null });
+    expect(stats.body.agents.every((a: { answered: number; medianFirstAnswerHours: null }) => a.answered === 0 && a.medianFirstAnswerHours === null)).toBe(
+      true,
+    );
+    const csv = await t.app.inject({ method: "GET", url: `/api/v1/backoffice/stats.csv?${q}`, headers: { cookie: sophie.header() } });
+    const lines = csv.body.split("\r\n");
+    expect(lines[0]).toContain("du 01/01/2025 au 31/01/2025 inclus");
+    expect(lines).toContain("Délai médian de première réponse (heures);");
+    expect(lines).toContain("90e centile du délai de première réponse (heures);");
+  });
+});
+
+describe("the company desk", () => {
+  it("finds the companies of my SIE by SIREN or words of the name, a page at a time; a CDIF or another SIE finds none", async () => {
+    const one = await newCompany(t, "BOULANGERIE DU CANAL SAINT MARTIN");
+    await newCompany(t, "BOULANGERIE DES ARTS");
+    const paul = await agent("paul");
+    const search = async (jar: CookieJar, qs: string) => (await call(t.app, "GET", `/api/v1/backoffice/companies?purpose=desk&${qs}`, { jar })).body;
+    // Words of the name in any order.
+    expect((await search(paul, "q=canal%20boulangerie")).items.map((c: { siren: string }) => c.siren)).toEqual([one]);
+    expect((await search(paul, `q=${one.slice(0, 6)}`)).items.map((c: { siren: string }) => c.siren)).toContain(one);
+    // Keyset pages: the first page's cursor gives the rest, none twice.
+    const first = await search(paul, "q=boulangerie&limit=1");
+    expect(first.items).toHaveLength(1);
+    const second = await search(paul, `q=boulangerie&limit=1&cursor=${encodeURIComponent(first.nextCursor)}`);
+    expect(second.items).toHaveLength(1);
+    expect(second.items[0].siren).not.toBe(first.items[0].siren);
+    // The CDIF covers Paris but manages no desk; Lyon's SIE does not cover Paris.
+    expect((await search(await agent("camille"), "q=boulangerie")).items).toEqual([]);
+    expect((await search(await agent("louis"), "q=boulangerie")).items).toEqual([]);
+    // Writing (the default purpose) still finds them for the CDIF.
+    expect((await call(t.app, "GET", "/api/v1/backoffice/companies?q=boulangerie", { jar: await agent("camille") })).body.items.length).toBe(2);
+  });
+
+  it("shows every letter with the address it went to, newest first, a campaign's named; a re-issued letter at once", async () => {
+    const siren = await newCompany(t, "ATELIER OBERKAMPF");
+    const newcomer = await signedInPerson(t, { siren: SEED.gestion.siren, email: "noe.nouveau@gestion.com", firstName: "Noé", lastName: "Nouveau" });
+    const adhesion = await call(t.app, "POST", "/api/v1/adhesions", {
+      jar: newcomer.jar,
+      body: { siren, quality: "mandated", services: ["compte_fiscal"] },
+    });
+    expect(adhesion.status, JSON.stringify(adhesion.body)).toBe(201);
+    // A campaign of the SIE reaches the company, which has no messagerie: by post.
+    const deps = correspondenceDepsOf(t.ctx);
+    const { campaignId } = await submitCampaign(
+      deps,
+      { id: ids.sophie!, services: ["SIE-75111"], isSupervisor: true },
+      {
+        tax: "TVA",
+        nature: "information",
+        subject: "Vérification des déclarations de TVA",
+        body: "Madame, Monsieur, merci de vérifier vos déclarations. Référence : {{reference}}.",
+        acknowledgementRequired: false,
+        repliesAllowed: true,
+        fileName: "campagne.csv",
+        csv: Buffer.from(`siren\n${siren}\n`),
+      },
+    );
+    t.clock.advance(MINUTE);
+    await runCampaign(deps, campaignId);
+    t.clock.advance(MINUTE);
+
+    const paul = await agent("paul");
+    const desk = async () => (await call(t.app, "GET", `/api/v1/backoffice/companies/${siren}`, { jar: paul })).body;
+    const before = await desk();
+    expect(before.letters.map((l: { kind: string }) => l.kind)).toEqual(["correspondence", "activation"]);
+    const [campaignLetter, activation] = before.letters;
+    expect(campaignLetter).toMatchObject({ adhesionId: null, campaign: { id: campaignId, subject: "Vérification des déclarations de TVA" } });
+    expect(activation).toMatchObject({ adhesionId: adhesion.body.id, campaign: null });
+    for (const l of before.letters) expect(l.addressLines.join(" / ")).toMatch(/ATELIER OBERKAMPF.*10 RUE OBERKAMPF.*75011 PARIS/);
+
+    t.clock.advance(MINUTE);
+    expect((await call(t.app, "POST", `/api/v1/backoffice/adhesions/${adhesion.body.id}/reissue-letter`, { jar: paul })).status).toBe(200);
+    const after = await desk();
+    expect(after.letters).toHaveLength(3);
+    expect(after.letters[0]).toMatchObject({ kind: "activation", adhesionId: adhesion.body.id, status: "edited" });
+    expect(after.letters.find((l: { id: string }) => l.id === activation.id).status).toBe("voided");
+    // Another SIE's agent does not open this desk.
+    expect((await call(t.app, "GET", `/api/v1/backoffice/companies/${siren}`, { jar: await agent("louis") })).status).toBe(404);
+  });
+});

@@ -1,0 +1,192 @@
+import { useState } from "react";
+import { Navigate, useParams } from "react-router";
+import { Input } from "@codegouvfr/react-dsfr/Input";
+import { Button } from "@codegouvfr/react-dsfr/Button";
+import { Alert } from "@codegouvfr/react-dsfr/Alert";
+import { Badge } from "@codegouvfr/react-dsfr/Badge";
+import { frenchDate } from "../../shared/api/types";
+import { ErrorAlert, FormColumn, Page, useAction, useFormErrors } from "../../shared/components/page";
+import { ScrollingTable } from "../../shared/components/table";
+import { useCatalogue } from "../../shared/catalogue";
+import { useSession } from "../../shared/session";
+import { grantWords } from "./Teams";
+import { AddCompanies } from "./AddCompanies";
+import { useTeam, useTeamAction, useTeamCompanies, type Team } from "./queries";
+
+/** The members of a team: invited or active; the owner takes one off, a member leaves. */
+function Members({ team, me }: { team: Team; me: string }) {
+  const action = useTeamAction(team.id);
+  const manager = team.myState === "owner";
+  return (
+    <section aria-labelledby="membres" className="fr-mt-6w">
+      <h2 id="membres">Membres</h2>
+      <ErrorAlert error={action.error} />
+      {team.members.length === 0 ? (
+        <p>Aucun membre pour le moment.</p>
+      ) : (
+        <ScrollingTable caption={`Membres de l'équipe ${team.name}`} hideCaption>
+          <thead>
+            <tr>
+              <th scope="col">Personne</th>
+              <th scope="col">État</th>
+              <th scope="col">Action</th>
+            </tr>
+          </thead>
+          <tbody>
+            {team.members.map((m) => (
+              <tr key={m.id}>
+                <td>
+                  {m.displayName}
+                  <br />
+                  <span className="fr-text--sm">{m.email}</span>
+                </td>
+                <td>
+                  {m.state === "active" ? (
+                    <Badge small severity="success">{`membre depuis le ${frenchDate(m.joinedAt ?? m.invitedAt)}`}</Badge>
+                  ) : (
+                    <Badge small severity="new">{`invité le ${frenchDate(m.invitedAt)}`}</Badge>
+                  )}
+                </td>
+                <td>
+                  {(manager || m.id === me) && (
+                    <Button
+                      size="small"
+                      priority="secondary"
+                      disabled={action.isPending}
+                      onClick={() => action.mutate({ kind: "remove-member", personId: m.id })}
+                      title={m.id === me ? `Quitter l'équipe ${team.name}` : `Retirer ${m.displayName} de l'équipe`}
+                    >
+                      {m.id === me ? "Quitter l'équipe" : "Retirer"}
+                    </Button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </ScrollingTable>
+      )}
+      {manager && <Invite team={team} />}
+    </section>
+  );
+}
+
+/** The owner invites a colleague of the firm by her connection address. */
+function Invite({ team }: { team: Team }) {
+  const [email, setEmail] = useState("");
+  const [sent, setSent] = useState("");
+  const action = useTeamAction(team.id);
+  const { run, busy, error } = useAction(async () => {
+    await action.mutateAsync({ kind: "invite", email });
+    setSent(email);
+    setEmail("");
+  });
+  const form = useFormErrors(error, { email: "Adresse de connexion" });
+  return (
+    <FormColumn>
+      <form onSubmit={(e) => void run(e)} noValidate className="fr-mt-3w">
+        <h3 className="fr-h6">Inviter un collègue</h3>
+        {sent && <Alert severity="success" small className="fr-mb-2w" description={`Invitation envoyée à ${sent} : la personne doit l'accepter.`} />}
+        {form.summary}
+        <Input
+          label="Adresse de connexion"
+          hintText="Un collègue de votre cabinet, qui a déjà son espace professionnel."
+          nativeInputProps={{ id: form.id("email"), type: "email", value: email, onChange: (e) => setEmail(e.target.value) }}
+          {...form.props("email")}
+        />
+        <Button type="submit" disabled={busy || !email}>
+          Inviter
+        </Button>
+      </form>
+    </FormColumn>
+  );
+}
+
+/** The team's companies, 50 at a time; the owner takes one off (the members' rights on it end at once). */
+function Companies({ team }: { team: Team }) {
+  const pages = useTeamCompanies(team.id);
+  const action = useTeamAction(team.id);
+  const companies = pages.data?.pages.flatMap((p) => p.items) ?? [];
+  const manager = team.myState === "owner";
+  return (
+    <section aria-labelledby="entreprises" className="fr-mt-6w">
+      <h2 id="entreprises">Entreprises ({team.companies})</h2>
+      <ErrorAlert error={action.error} />
+      {pages.isPending && <p>Chargement des entreprises…</p>}
+      {!pages.isPending && companies.length === 0 && <p>Aucune entreprise dans l'équipe.</p>}
+      {companies.length > 0 && (
+        <ScrollingTable caption={`Entreprises de l'équipe ${team.name}`} hideCaption>
+          <thead>
+            <tr>
+              <th scope="col">Entreprise</th>
+              <th scope="col">SIREN</th>
+              <th scope="col">Ajoutée le</th>
+              {manager && <th scope="col">Action</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {companies.map((c) => (
+              <tr key={c.siren}>
+                <td>{c.name}</td>
+                <td>{c.siren}</td>
+                <td>{frenchDate(c.addedAt)}</td>
+                {manager && (
+                  <td>
+                    <Button
+                      size="small"
+                      priority="secondary"
+                      disabled={action.isPending}
+                      onClick={() => action.mutate({ kind: "remove-company", siren: c.siren })}
+                      title={`Retirer ${c.name} de l'équipe`}
+                    >
+                      Retirer
+                    </Button>
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </ScrollingTable>
+      )}
+      {pages.hasNextPage && (
+        <Button priority="secondary" disabled={pages.isFetchingNextPage} onClick={() => void pages.fetchNextPage()}>
+          Afficher plus d'entreprises
+        </Button>
+      )}
+      {manager && <AddCompanies teamId={team.id} />}
+    </section>
+  );
+}
+
+/** A team's page: its grant, its members and its companies; the invited colleague accepts here. */
+export function TeamPage() {
+  const { id = "" } = useParams();
+  const { person } = useSession();
+  const catalogue = useCatalogue();
+  const team = useTeam(id);
+  const join = useTeamAction(id);
+  if (person === null) return <Navigate to="/connexion" replace />;
+  const t = team.data;
+  return (
+    <Page
+      title={t ? `Équipe ${t.name}` : "Équipe"}
+      trail={[{ label: "Équipes", to: "/equipes" }]}
+      lead={t ? `${grantWords(t.grant, catalogue)}. Gérée par ${t.owner.displayName}, ${t.firmName}.` : undefined}
+    >
+      <ErrorAlert error={team.error} />
+      {t && t.myState === "invited" && (
+        <div className="fr-callout fr-mb-3w">
+          <h2 className="fr-callout__title">Vous êtes invité dans cette équipe</h2>
+          <p className="fr-callout__text">
+            En l'acceptant, vous recevez cette habilitation sur chacune de ses {t.companies} entreprises ; chaque entreprise en est avertie.
+          </p>
+          <ErrorAlert error={join.error} />
+          <Button disabled={join.isPending} onClick={() => join.mutate({ kind: "join" })}>
+            Rejoindre l'équipe
+          </Button>
+        </div>
+      )}
+      {t && person && <Members team={t} me={person.id} />}
+      {t && <Companies team={t} />}
+    </Page>
+  );
+}
