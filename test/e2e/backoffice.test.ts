@@ -61,7 +61,7 @@ describe("the back office in the browser", () => {
     await agent.getByText("En attente de l'usager").first().waitFor();
     await agent.getByLabel("Nouvelle note").fill("RIB demandé, relancer sous 8 jours.");
     await agent.getByRole("button", { name: "Ajouter la note" }).click();
-    await agent.getByText("RIB demandé, relancer sous 8 jours.").waitFor();
+    await agent.getByRole("listitem").filter({ hasText: "RIB demandé, relancer sous 8 jours." }).waitFor();
 
     // Lila answers with the document, from her own browser.
     const dir = tempDir("rib");
@@ -92,7 +92,7 @@ describe("the back office in the browser", () => {
     await lila.getByLabel(/^Pièces jointes/).setInputFiles(pdfPath);
     await lila.getByText("rib-martin.pdf — envoyé").waitFor();
     await lila.getByRole("button", { name: "Répondre" }).click();
-    await lila.getByText("Voici le relevé d'identité bancaire demandé.").waitFor();
+    await lila.getByRole("listitem").filter({ hasText: "Voici le relevé d'identité bancaire demandé." }).waitFor();
     expect(await lila.getByText("RIB demandé").count()).toBe(0);
 
     // The agent's view updates live; he gives the answer.

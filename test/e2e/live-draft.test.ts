@@ -58,7 +58,8 @@ describe("a live answer while the company writes (the rule for drafts)", () => {
     // Sent, the draft is gone; the next answer shows by itself.
     await reply.fill("La période est novembre 2026.");
     await page.getByRole("button", { name: "Répondre" }).click();
-    await page.getByText("La période est novembre 2026.").waitFor();
+    // The thread's item, not the text area: a controlled text area also holds its text as content.
+    await page.getByRole("listitem").filter({ hasText: "La période est novembre 2026." }).waitFor();
     expect(await reply.inputValue()).toBe("");
     await agentAnswers(id, "Bien reçu, votre demande est en cours d'instruction.");
     await page.getByText("Bien reçu, votre demande est en cours d'instruction.").waitFor();

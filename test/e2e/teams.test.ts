@@ -140,7 +140,7 @@ describe("a firm organised in teams, in the browser", () => {
     await lila.getByText("Vous suivez cette demande.").waitFor();
     await lila.getByLabel(/^Votre réponse/).fill("Bonjour, voici les factures du trimestre.");
     await lila.getByRole("button", { name: "Répondre", exact: true }).click();
-    await lila.getByText("Bonjour, voici les factures du trimestre.").waitFor();
+    await lila.getByRole("listitem").filter({ hasText: "Bonjour, voici les factures du trimestre." }).waitFor();
 
     // Hugo sees who read the administration's message, and when.
     await hugo.goto(`${app.base}/demandes/${threadId}`);
