@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { join } from "node:path";
 import pg from "pg";
 import { call, seedReferenceData, startTestApp, type TestApp, type CookieJar } from "../helpers/app.js";
 import { activeAdministrator } from "../helpers/people.js";
 import { openStream, until } from "../helpers/sse.js";
-import { tempDir } from "../helpers/temp.js";
+import { haCluster, startAppProcess, type AppProcess } from "../helpers/processes.js";
 import { openDatabase } from "../../src/platform/db/database.js";
 import { migrate } from "../../src/platform/db/migrate.js";
 import { SEED } from "../../src/app/demo.js";
@@ -19,66 +17,10 @@ import { manualClock } from "../../src/platform/clock.js";
  * the new primary. At the end every message that was answered 201 is in the database, none twice, no answer was a
  * 500, and the API wrote again within 30 s of each failure. The figures are printed.
  */
-const ROOT = new URL("../..", import.meta.url).pathname;
-const CLUSTER = join(ROOT, "ops/ha/cluster.sh");
 const WRITERS = 8;
 // Its own ports (HAProxy 5540, PostgreSQL 5541–5543, Patroni 8541–8543, etcd 2540–2541): never the shared 5432.
-const HA_PORT = "5540";
 const HA_DIR = mkdtempSync("/tmp/mp-ha-");
-
-function cluster(...args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(CLUSTER, args, { env: { ...process.env, HA_DIR, HA_PORT }, timeout: 180_000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`cluster.sh ${args.join(" ")}: ${error.message}\n${stderr}`));
-      else resolve(stdout.trim());
-    });
-  });
-}
-
-type AppProcess = { child: ChildProcess; base: string; output: string[] };
-
-/** Starts the server as production does (its own process, worker included) on the cluster, on a free port. */
-function startAppProcess(databaseUrl: string, name: string): Promise<AppProcess> {
-  const dataDir = tempDir(`mp-ha-app-${name}`);
-  const child = spawn(process.execPath, ["--import", "tsx", "src/app/main.ts"], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      NODE_ENV: "development",
-      DATABASE_URL: databaseUrl,
-      HOST: "127.0.0.1",
-      PORT: "0",
-      DATA_DIR: dataDir,
-      DEMO_DATA: "0",
-      RUN_WORKER: "1",
-      LOG_LEVEL: "warn",
-      // Every writer comes from 127.0.0.1: the per-address limit of a public deployment would throttle the test.
-      API_RATE_PER_MINUTE: "1000000",
-      SIGNIN_RATE_PER_MINUTE: "1000000",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const output: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${output.join("")}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      const text = chunk.toString();
-      output.push(text);
-      if (output.length > 400) output.splice(0, output.length - 400);
-      const ready = /est prête : (http:\/\/127\.0\.0\.1:\d+)/.exec(text);
-      if (ready) {
-        clearTimeout(timer);
-        resolve({ child, base: ready[1]!, output });
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited (${code}):\n${output.join("")}`));
-    });
-  });
-}
+const cluster = haCluster(HA_DIR, "5540");
 
 type Outcome = { at: number; status: number; key: string; round: number; error?: string };
 

@@ -4,6 +4,7 @@ import { activeAdministrator, newCompany, signedInPerson } from "../helpers/peop
 import { openDatabase } from "../../src/platform/db/database.js";
 import { openStream, until, type Stream } from "../helpers/sse.js";
 import { SEED } from "../../src/app/demo.js";
+import { CATCH_UP } from "../../src/modules/requests/requests.events.js";
 
 let t: TestApp;
 let base: string;
@@ -106,8 +107,10 @@ describe("server-sent events", () => {
     const back = await openStream(base, person.jar.header(), "/api/v1/events", { "last-event-id": lastId });
     const outsider = await openStream(base, stranger.jar.header(), "/api/v1/events", { "last-event-id": lastId });
     try {
-      expect(await until(() => back.events.length >= 2)).toBe(true);
-      expect(back.events.map((e) => e.data.id)).toEqual([missedA.body.id, missedB.body.id]);
+      expect(await until(() => back.events.length >= 3)).toBe(true);
+      // The catch-up reaches CATCH_UP.overlapMs before the last event seen: that one comes again, then the missed.
+      expect(CATCH_UP.overlapMs).toBeGreaterThan(2_000);
+      expect(back.events.map((e) => e.data.id)).toEqual([before.body.id, missedA.body.id, missedB.body.id]);
       // A forged or stale id is ignored (no replay), never an error.
       const forged = await openStream(base, person.jar.header(), "/api/v1/events", { "last-event-id": "1970-01-01T00:00:00.000Z' OR 1=1" });
       expect(forged.status).toBe(200);
@@ -119,6 +122,39 @@ describe("server-sent events", () => {
     } finally {
       back.close();
       outsider.close();
+    }
+  });
+
+  it("replay a write that began before the last event seen but committed after it (another process, a slow commit)", async () => {
+    const siren = await newCompany(t, "ORDRE DES COMMITS");
+    const person = await activeAdministrator(t, siren, {
+      services: ["messagerie"],
+      entitySiren: SEED.gestion.siren,
+      email: "sse.order@gestion.com",
+      companyEmail: "contact@ordre.fr",
+    });
+    const startedAt = t.clock.now();
+    const first = await openStream(base, person.jar.header());
+    // The later write commits first and is seen live…
+    t.clock.advance(2_000);
+    const later = await call(t.app, "POST", "/api/v1/requests", { jar: person.jar, body: { ...REQUEST, siren, subject: "Commencée après" } });
+    expect(await until(() => first.events.some((e) => e.data.id === later.body.id))).toBe(true);
+    const lastId = first.events.find((e) => e.data.id === later.body.id)!.id!;
+    first.close();
+    // …the earlier one, whose time is before that event's, commits once the tab is away.
+    // (Another tab stays open: once it has the live event, the returning stream can only get it from the catch-up.)
+    const witness = await openStream(base, person.jar.header());
+    t.clock.set(new Date(startedAt.getTime() + 1_000));
+    const earlier = await call(t.app, "POST", "/api/v1/requests", { jar: person.jar, body: { ...REQUEST, siren, subject: "Commencée avant" } });
+    expect(await until(() => witness.events.some((e) => e.data.id === earlier.body.id))).toBe(true);
+    expect(witness.events.find((e) => e.data.id === earlier.body.id)!.id! < lastId).toBe(true);
+    t.clock.set(new Date(startedAt.getTime() + 3_000));
+    const back = await openStream(base, person.jar.header(), "/api/v1/events", { "last-event-id": lastId });
+    try {
+      expect(await until(() => back.events.some((e) => e.data.id === earlier.body.id))).toBe(true);
+    } finally {
+      back.close();
+      witness.close();
     }
   });
 

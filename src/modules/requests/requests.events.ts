@@ -20,8 +20,15 @@ export type EventClient = EventAudience & {
 
 /** Streams one session may hold open (tabs); a further one closes the oldest. */
 export const MAX_STREAMS_PER_SESSION = 5;
-/** How far back a reconnecting client (or the hub after an outage) catches up, at most. */
-const CATCH_UP = { maxAgeMs: 24 * 3600_000, maxEvents: 200, hubMaxEvents: 1000 };
+/**
+ * How far back a reconnecting client (or the hub after an outage) catches up, at most; and by how much a catch-up
+ * reaches before the last event it saw. An event's id is the time its write began, and writes commit in another
+ * order than they began (two processes, a slow transaction, a commit waiting for the synchronous standby): a write
+ * that began before the last event seen may commit after it. Replaying `overlapMs` more sends some events twice
+ * (harmless: an event only says « this request changed ») and loses none that committed within that delay.
+ */
+export const CATCH_UP = { maxAgeMs: 24 * 3600_000, maxEvents: 200, hubMaxEvents: 1000, overlapMs: 10_000 };
+const overlapped = (since: Date) => new Date(since.getTime() - CATCH_UP.overlapMs);
 
 type RequestEventRow = { id: string; reference: string; siren: string; tax: string; status: string; last_activity_at: Date; service_code: string };
 const EVENT_COLUMNS = ["id", "reference", "siren", "tax", "status", "last_activity_at", "service_code"] as const;
@@ -88,8 +95,8 @@ export function createEventHub(deps: {
     const rows = await deps.db
       .selectFrom("requests")
       .select(EVENT_COLUMNS)
-      // At or after: a change in the same millisecond as the last one fanned out is not lost (a repeat is harmless).
-      .where("last_activity_at", ">=", watermark)
+      // From before the last one fanned out (CATCH_UP.overlapMs): a write that began earlier may have committed later.
+      .where("last_activity_at", ">=", overlapped(watermark))
       .orderBy("last_activity_at")
       .limit(CATCH_UP.hubMaxEvents)
       .execute();
@@ -120,7 +127,7 @@ export function createEventHub(deps: {
     },
     /** The requests `who` may see that changed after `since` (a reconnecting client's `Last-Event-ID`). */
     async catchUp(who: EventAudience, since: Date): Promise<RequestEventRow[]> {
-      let q = deps.db.selectFrom("requests").select(EVENT_COLUMNS).where("last_activity_at", ">", since);
+      let q = deps.db.selectFrom("requests").select(EVENT_COLUMNS).where("last_activity_at", ">", overlapped(since));
       q =
         "spaceId" in who
           ? q.where(messagerieScope(who.spaceId, deps.clock.now()))
