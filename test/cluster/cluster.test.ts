@@ -198,7 +198,11 @@ describe("a cluster that loses an application process, then its database primary
       while (!state.stop) {
         const key = `grappe-w${index}-${++n}`;
         // A text file (the accepted types are checked on their content): random lines, unique to this write.
-        const content = Buffer.from(`${key}\n${randomBytes(10_000 + Math.floor(Math.random() * 90_000)).toString("hex").replace(/(.{64})/g, "$1\n")}`);
+        const content = Buffer.from(
+          `${key}\n${randomBytes(10_000 + Math.floor(Math.random() * 90_000))
+            .toString("hex")
+            .replace(/(.{64})/g, "$1\n")}`,
+        );
         let uploadId: string | undefined;
         for (;;) {
           const round = state.round;
@@ -214,7 +218,14 @@ describe("a cluster that loses an application process, then its database primary
           } else {
             const newRequest = n % 4 === 0;
             const payload = newRequest
-              ? { siren: SEED.martin.siren, tax: "TVA", nature: "question", subject: `Demande ${key}`, body: `Demande ${key} pendant la panne`, uploadIds: [uploadId] }
+              ? {
+                  siren: SEED.martin.siren,
+                  tax: "TVA",
+                  nature: "question",
+                  subject: `Demande ${key}`,
+                  body: `Demande ${key} pendant la panne`,
+                  uploadIds: [uploadId],
+                }
               : { body: `Message ${key} pendant la panne`, uploadIds: [uploadId] };
             res = await send(
               base,
@@ -254,7 +265,9 @@ describe("a cluster that loses an application process, then its database primary
       const everyone = () => Array.from({ length: WRITERS }, (_, i) => i).every((i) => log.some((o) => ofWriter(i)(o) && o.status === 201 && o.at > since));
       const ok = await until(everyone, Math.max(0, failedAt + 30_000 - Date.now()));
       const backAt = ok
-        ? Math.max(...Array.from({ length: WRITERS }, (_, i) => Math.min(...log.filter((o) => ofWriter(i)(o) && o.status === 201 && o.at > since).map((o) => o.at))))
+        ? Math.max(
+            ...Array.from({ length: WRITERS }, (_, i) => Math.min(...log.filter((o) => ofWriter(i)(o) && o.status === 201 && o.at > since).map((o) => o.at))),
+          )
         : Infinity;
       rounds.push({ round, how, failedAt, backAt });
     };
