@@ -34,6 +34,7 @@ import { benchSoftware } from "./software.js";
 import { benchCampaign } from "./campaign.js";
 import { benchSoak } from "./soak.js";
 import { teamsSection } from "./teams.js";
+import { benchObjectStore } from "./objectstore.js";
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -643,6 +644,32 @@ async function benchTeamsSection() {
   }
 }
 
+/** Files in the object store: the API's upload and download throughput against the SDK's (goal ratio ≥ 0.8). */
+async function benchObjectStoreSection() {
+  const endpoint = process.env.S3_ENDPOINT ?? process.env.TEST_S3_ENDPOINT;
+  if (!endpoint) {
+    rows.push({ name: "object store throughput", value: 'skipped: needs S3_ENDPOINT (eval "$(ops/object-store/start.sh)")' });
+    return;
+  }
+  process.env.AWS_ACCESS_KEY_ID ??= process.env.TEST_S3_ACCESS_KEY_ID ?? "test:tester";
+  process.env.AWS_SECRET_ACCESS_KEY ??= process.env.TEST_S3_SECRET_ACCESS_KEY ?? "testing";
+  const r = await benchObjectStore(process.env.DATABASE_URL, endpoint);
+  results.objectStore = r;
+  for (const [what, list] of [
+    ["upload", r.upload],
+    ["download", r.download],
+  ] as const) {
+    for (const f of list) {
+      rows.push({
+        name: `object store, ${what} of ${f.size} through the API`,
+        value: `${f.api.toFixed(1)} MiB/s (SDK straight to the store: ${f.sdk.toFixed(1)} MiB/s); rounds ${f.rounds.map((x) => x.toFixed(2)).join(", ")} (goal ratio ≥ 0.8)`,
+        baseline: `the SDK, same bytes, alternated, median`,
+        ratio: f.ratio.toFixed(2),
+      });
+    }
+  }
+}
+
 /** Sections run only when named (they take minutes): `npm run bench -- soak`. */
 const ON_REQUEST = new Set(["soak"]);
 
@@ -663,6 +690,7 @@ const SECTIONS: Record<string, () => Promise<void>> = {
   campaign: benchCampaignSection,
   national: benchNationalSection,
   teams: benchTeamsSection,
+  objectstore: benchObjectStoreSection,
 };
 
 async function main() {

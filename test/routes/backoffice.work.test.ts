@@ -330,6 +330,24 @@ describe("working a request", () => {
 });
 
 describe("attachments in the back office", () => {
+  it("are sent as stored, with their length, even to a client that accepts compression (both sides)", async () => {
+    const { upload } = await import("../helpers/upload.js");
+    const content = "mois;montant\njanvier;1200,50\n".repeat(400);
+    const uploaded = await upload(t.app, robert.jar, "ventes.csv", content);
+    const r = await file(robert, { tax: "IS", nature: "question", subject: "Ventes en pièce jointe", uploadIds: [uploaded.body.uploadId] });
+    const attachment = (await view(paul, r.id)).messages[0].attachments[0];
+    for (const [url, cookie] of [
+      [`/api/v1/backoffice/attachments/${attachment.id}`, paul.header()],
+      [`/api/v1/attachments/${attachment.id}`, robert.jar.header()],
+    ] as const) {
+      const got = await t.app.inject({ method: "GET", url, headers: { cookie, "accept-encoding": "br, gzip" } });
+      expect(got.statusCode).toBe(200);
+      expect(got.headers["content-encoding"]).toBeUndefined();
+      expect(got.headers["content-length"]).toBe(String(Buffer.byteLength(content)));
+      expect(got.body).toBe(content);
+    }
+  });
+
   it("an agent of the service downloads the company's attachment; another service and a person's session cannot", async () => {
     const { upload } = await import("../helpers/upload.js");
     const uploaded = await upload(t.app, robert.jar, "releve-bancaire.txt", "RIB de Martin distribution");

@@ -310,6 +310,8 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
     app.get(
       "/api/v1/backoffice/attachments/:id",
       {
+        // Sent as stored, with its length: compressing on the fly would cost more than it saves on files (sendAttachment).
+        compress: false,
         schema: {
           tags: ["backoffice"],
           summary: "An attachment of a request of my services (as a download)",

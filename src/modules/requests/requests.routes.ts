@@ -135,6 +135,8 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
     app.get(
       "/api/v1/attachments/:id",
       {
+        // Sent as stored, with its length: compressing on the fly would cost more than it saves on files (sendAttachment).
+        compress: false,
         schema: {
           tags: ["requests"],
           summary: "An attachment of a request I may see (as a download)",

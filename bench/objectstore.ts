@@ -1,0 +1,195 @@
+/**
+ * Files in the object store (docs/operations.md): upload and download throughput through the API (multipart form to
+ * POST /api/v1/uploads: staged, hashed, checked, then sent to the bucket; GET /api/v1/attachments/{id}: streamed
+ * from the bucket) against the same bytes straight to the store with the SDK (the adapter's part size and queue),
+ * alternated in one run. Sizes: 1 MiB and 10 MiB (the attachment limit).
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import type { Readable } from "node:stream";
+import { openFreshDatabase } from "../test/helpers/db.js";
+import { loadConfig } from "../src/platform/config.js";
+import { createLogger } from "../src/platform/logger.js";
+import { createContext } from "../src/app/context.js";
+import { buildHttpApp } from "../src/app/http.js";
+import { s3Client } from "../src/platform/files.s3.js";
+
+const MiB = 1024 * 1024;
+
+/** Text content (an accepted type), unique per call: the store is content-addressed. */
+function textFile(size: number): Buffer {
+  const line = () => `${randomBytes(32).toString("hex")}\n`;
+  const head = `mesure ${randomUUID()}\n`;
+  const chunk = Buffer.from(Array.from({ length: 1024 }, line).join(""));
+  const parts = [Buffer.from(head)];
+  let n = head.length;
+  while (n < size) {
+    parts.push(chunk);
+    n += chunk.length;
+  }
+  return Buffer.concat(parts).subarray(0, size);
+}
+
+function multipart(name: string, content: Buffer) {
+  const boundary = `----mesure${randomBytes(8).toString("hex")}`;
+  const body = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: text/plain\r\n\r\n`),
+    content,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return { body, type: `multipart/form-data; boundary=${boundary}` };
+}
+
+async function drain(body: Readable | ReadableStream<Uint8Array> | null): Promise<number> {
+  let n = 0;
+  if (!body) return 0;
+  for await (const chunk of body as AsyncIterable<Uint8Array>) n += chunk.length;
+  return n;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+export type ThroughputFigures = { size: string; api: number; sdk: number; ratio: number; rounds: number[] };
+
+export async function benchObjectStore(adminUrl: string | undefined, endpoint: string) {
+  const bucket = `mp-bench-${randomBytes(5).toString("hex")}`;
+  const database = await openFreshDatabase(adminUrl, { prefix: "mp_bench_s3" });
+  const config = loadConfig({
+    NODE_ENV: "test",
+    LOG_LEVEL: "silent",
+    API_RATE_PER_MINUTE: "100000000",
+    SIGNIN_RATE_PER_MINUTE: "100000000",
+    S3_ENDPOINT: endpoint,
+    S3_BUCKET: bucket,
+  });
+  const ctx = await createContext(config, { database, logger: createLogger("silent") });
+  const client = s3Client({ endpoint, region: "us-east-1", forcePathStyle: true });
+  let app: FastifyInstance | undefined;
+  try {
+    const { DEMO_SERVICES, SEED } = await import("../src/app/demo.js");
+    const { makeCompany, makeTaxService, makeSimplifiedAdministrator, readQueuedCode } = await import("../src/app/factories.js");
+    const { signIn, verifyDevice } = await import("../src/modules/spaces/index.js");
+    for (const s of DEMO_SERVICES) await makeTaxService(ctx, s);
+    await makeCompany(ctx, { ...SEED.martin, streetName: "DE LA ROQUETTE", postalCode: "75011", communeName: "PARIS 11", communeCode: "75111" });
+    const email = "robert.lambda@martindistribution.com";
+    await makeSimplifiedAdministrator(
+      { ...ctx, publicUrl: "http://localhost" },
+      { email, password: "Vingt-Trois-Lapins-Bleus", firstName: "Robert", lastName: "Lambda", siren: SEED.martin.siren },
+    );
+    await signIn(ctx, { email, password: "Vingt-Trois-Lapins-Bleus", ip: "127.0.0.1" });
+    const session = await verifyDevice(ctx, { email, code: await readQueuedCode(ctx.db, email, /Code de connexion : (\d{6})/), ip: "127.0.0.1" });
+    app = await buildHttpApp(ctx, { webDir: "/nonexistent" });
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    const auth = { cookie: `mp_session=${session.token}`, "x-csrf-token": session.csrfToken };
+
+    const apiUpload = async (content: Buffer) => {
+      const form = multipart("mesure.txt", content);
+      const res = await fetch(`${base}/api/v1/uploads`, { method: "POST", headers: { ...auth, "content-type": form.type }, body: form.body });
+      const json = (await res.json()) as { uploadId?: string };
+      if (res.status !== 201 || !json.uploadId) throw new Error(`upload: ${res.status} ${JSON.stringify(json)}`);
+      return json.uploadId;
+    };
+    const sdkUpload = async (content: Buffer) => {
+      const key = `bench/${randomUUID()}`;
+      await new Upload({
+        client,
+        params: { Bucket: bucket, Key: key, Body: content, ContentType: "application/octet-stream" },
+        partSize: 8 * MiB,
+        queueSize: 2,
+      }).done();
+      return key;
+    };
+    const timed = async (run: () => Promise<unknown>) => {
+      const started = performance.now();
+      await run();
+      return (performance.now() - started) / 1000;
+    };
+
+    const figures: { upload: ThroughputFigures[]; download: ThroughputFigures[] } = { upload: [], download: [] };
+    for (const [size, rounds] of [
+      [MiB, 12],
+      [10 * MiB, 5],
+    ] as const) {
+      const label = `${size / MiB} MiB`;
+      // Uploads, alternated (the order flips each round); one warm-up of each first.
+      await apiUpload(textFile(size));
+      await sdkUpload(textFile(size));
+      const api: number[] = [];
+      const sdk: number[] = [];
+      const uploadIds: string[] = [];
+      const keys: string[] = [];
+      for (let i = 0; i < rounds; i++) {
+        const a = textFile(size);
+        const b = textFile(size);
+        const runApi = async () => api.push(size / MiB / (await timed(async () => uploadIds.push(await apiUpload(a)))));
+        const runSdk = async () => sdk.push(size / MiB / (await timed(async () => keys.push(await sdkUpload(b)))));
+        if (i % 2) await runSdk().then(runApi);
+        else await runApi().then(runSdk);
+      }
+      figures.upload.push({ size: label, api: median(api), sdk: median(sdk), ratio: median(api) / median(sdk), rounds: api.map((x, i) => x / sdk[i]!) });
+
+      // Downloads: the uploads above, attached to messages (at most 25 MiB a message), read whole.
+      const perMessage = Math.max(1, Math.min(10, Math.floor((25 * MiB) / size)));
+      const attachmentIds: string[] = [];
+      for (let i = 0; i < uploadIds.length; i += perMessage) {
+        const res = await fetch(`${base}/api/v1/requests`, {
+          method: "POST",
+          headers: { ...auth, "content-type": "application/json" },
+          body: JSON.stringify({
+            siren: SEED.martin.siren,
+            tax: "TVA",
+            nature: "question",
+            subject: `Mesure ${label} ${i}`,
+            body: "Pièces jointes de mesure.",
+            uploadIds: uploadIds.slice(i, i + perMessage),
+          }),
+        });
+        const filed = (await res.json()) as { id: string };
+        const thread = (await (await fetch(`${base}/api/v1/requests/${filed.id}`, { headers: auth })).json()) as {
+          messages: { attachments: { id: string }[] }[];
+        };
+        attachmentIds.push(...thread.messages[0]!.attachments.map((x) => x.id));
+      }
+      const apiDown: number[] = [];
+      const sdkDown: number[] = [];
+      for (let i = 0; i < Math.min(attachmentIds.length, keys.length); i++) {
+        const runApi = async () =>
+          apiDown.push(
+            size /
+              MiB /
+              (await timed(async () => {
+                const res = await fetch(`${base}/api/v1/attachments/${attachmentIds[i]}`, { headers: auth });
+                if ((await drain(res.body)) !== size) throw new Error("download: short body");
+              })),
+          );
+        const runSdk = async () =>
+          sdkDown.push(
+            size /
+              MiB /
+              (await timed(async () => {
+                const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: keys[i] }));
+                if ((await drain(object.Body as Readable)) !== size) throw new Error("SDK download: short body");
+              })),
+          );
+        if (i % 2) await runSdk().then(runApi);
+        else await runApi().then(runSdk);
+      }
+      figures.download.push({
+        size: label,
+        api: median(apiDown),
+        sdk: median(sdkDown),
+        ratio: median(apiDown) / median(sdkDown),
+        rounds: apiDown.map((x, i) => x / sdkDown[i]!),
+      });
+    }
+    return figures;
+  } finally {
+    await app?.close();
+    await ctx.close();
+    const { dropBucket } = await import("../test/helpers/s3.js");
+    await dropBucket(client, bucket).catch(() => undefined);
+  }
+}
