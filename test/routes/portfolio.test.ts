@@ -103,6 +103,33 @@ describe("« mes entreprises » at portfolio scale", () => {
     expect(last.body.total).toBe(5);
   });
 
+  it("searches the words of each company's name as it is now, among the person's own companies only", async () => {
+    const a = await firmAdministrator("CABINET AUBRAC");
+    const b = await firmAdministrator("CABINET BOCAGE");
+    const own = await newCompany(t, "BOULANGERIE DUPONT");
+    const other = await newCompany(t, "BOULANGERIE DURAND");
+    for (const [jar, siren] of [
+      [a.jar, own],
+      [b.jar, other],
+    ] as const) {
+      expect((await call(t.app, "POST", "/api/v1/adhesions", { jar, body: { siren, quality: "mandated", services: ["cfe"] } })).status).toBe(201);
+    }
+    const search = async (jar: CookieJar, q: string) => {
+      const res = await call(t.app, "GET", `/api/v1/companies?q=${encodeURIComponent(q)}`, { jar });
+      expect(res.status).toBe(200);
+      return { sirens: res.body.items.map((c: { siren: string }) => c.siren), total: res.body.total };
+    };
+    expect(await search(a.jar, "boul")).toEqual({ sirens: [own], total: 1 });
+    expect(await search(b.jar, "boul")).toEqual({ sirens: [other], total: 1 });
+    // Every word must be in one company of hers: the other firm's « DURAND » does not complete her « BOULANGERIE ».
+    expect(await search(a.jar, "boulangerie durand")).toEqual({ sirens: [], total: 0 });
+    // The reference data renames the company: the search follows the new name at once, in any order of its words.
+    await t.ctx.db.updateTable("companies").set({ name: "PÂTISSERIE DUPONT" }).where("siren", "=", own).execute();
+    expect(await search(a.jar, "dupont patis")).toEqual({ sirens: [own], total: 1 });
+    expect(await search(a.jar, "boulangerie")).toEqual({ sirens: [], total: 0 });
+    expect(await search(b.jar, "patisserie")).toEqual({ sirens: [], total: 0 });
+  });
+
   it("counts unread messages and open requests per company within the person's taxes, and in the header", async () => {
     const robert = await activeAdministrator(t, SEED.martin.siren, { entitySiren: SEED.martin.siren, companyEmail: "contact@martin.example" });
     const lila = await signedInPerson(t, { siren: SEED.gestion.siren, firstName: "Lila", lastName: "Rosemonde" });
