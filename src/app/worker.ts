@@ -1,4 +1,5 @@
 import { purgeExpiredSessions } from "../platform/sessions.js";
+import { purgeRateLimits } from "../platform/limits.js";
 import { purgeExpiredArtifacts } from "../modules/software/index.js";
 import { chainJournal } from "../modules/journal/index.js";
 import { purgeRecovery, purgeUnverifiedSpaces } from "../modules/spaces/index.js";
@@ -23,7 +24,8 @@ const FILE_SWEEP_EVERY_MS = 24 * 3_600_000;
 /**
  * Periodic clean-up: adhesions whose code or link ran out, delegation offers past 14 days, rights past their end
  * date, rights records a year after revocation, unverified spaces after 7 days, expired sessions; with
- * `sweepFiles`, the stored files no row refers to; the presences on request pages long over. Safe to run in several processes.
+ * `sweepFiles`, the stored files no row refers to; the presences on request pages long over; the rate-limit counters
+ * whose window is over. Safe to run in several processes.
  */
 export async function runHousekeeping(ctx: AppContext, options: { sweepFiles?: boolean } = {}) {
   const adhesions = await expireAdhesions(ctx);
@@ -40,7 +42,8 @@ export async function runHousekeeping(ctx: AppContext, options: { sweepFiles?: b
   const files = options.sweepFiles ? await sweepFiles(ctx) : undefined;
   const exports = await purgeExports(ctx);
   const presence = await prunePresence(ctx);
-  return { adhesions, rights, closed, digests, reminders, uploads, retention, spaces, sessions, oauth, files, exports, presence };
+  const rateLimits = await purgeRateLimits(ctx.db, ctx.clock.now());
+  return { adhesions, rights, closed, digests, reminders, uploads, retention, spaces, sessions, oauth, files, exports, presence, rateLimits };
 }
 
 /** Starts the outbox worker and the housekeeping timer; returns a function that stops both. */

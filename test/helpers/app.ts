@@ -10,6 +10,7 @@ import { buildHttpApp } from "../../src/app/http.js";
 import { DEMO_SERVICES, SEED } from "../../src/app/demo.js";
 import { makeCompany, makeTaxService } from "../../src/app/factories.js";
 import { openTestDatabase } from "./db.js";
+import { openDatabase } from "../../src/platform/db/database.js";
 
 export type TestApp = {
   ctx: AppContext;
@@ -52,6 +53,18 @@ export async function startTestApp(
       await ctx.close();
     },
   };
+}
+
+/**
+ * A second application process on the database of `t`, as another server process would run: its own pool and
+ * LISTEN connection on a PostgreSQL server, the same embedded database otherwise (one process holds PGlite); the
+ * same clock and data folder (keys, files). Closing it leaves the database to `t`.
+ */
+export async function startSecondApp(t: TestApp, env: Record<string, string> = {}): Promise<TestApp> {
+  const database = t.databaseUrl
+    ? { ...(await openDatabase({ url: t.databaseUrl, poolSize: 4 })), url: t.databaseUrl }
+    : { ...t.ctx.database, close: async () => {} };
+  return startTestApp({ DATA_DIR: t.ctx.config.dataDir, ...env }, { clock: t.clock, database });
 }
 
 /** A complete production configuration (keys generated for the run), for tests of production behaviour. */

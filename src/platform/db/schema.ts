@@ -314,6 +314,7 @@ export interface DB {
   teams: TeamsTable;
   team_members: TeamMembersTable;
   team_companies: TeamCompaniesTable;
+  rate_limit_counters: RateLimitCountersTable;
 }
 
 /** A team of a firm (product §19): one grant given to its active members on each of its companies. */
@@ -350,3 +351,11 @@ export interface RequestPresenceTable {
 
 export type Row<T extends keyof DB> = Selectable<DB[T]>;
 export type NewRow<T extends keyof DB> = Insertable<DB[T]>;
+
+/** One limited key's hits in its current window (platform/limits.ts); unlogged. */
+export interface RateLimitCountersTable {
+  key: string;
+  hits: number;
+  window_ends_at: Timestamp;
+}
+

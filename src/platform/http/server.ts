@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import fastifyCompress from "@fastify/compress";
 import fastifyCookie from "@fastify/cookie";
 import fastifyHelmet from "@fastify/helmet";
-import fastifyRateLimit from "@fastify/rate-limit";
+import fastifyRateLimit, { normalizeIP } from "@fastify/rate-limit";
 import fastifyUnderPressure from "@fastify/under-pressure";
 import fastifyStatic from "@fastify/static";
 import fastifySwagger from "@fastify/swagger";
@@ -21,6 +21,7 @@ import { withCallContext } from "../acting.js";
 import { refuseUnsafeText } from "./text.js";
 import { installFrenchErrors } from "./zod-fr.js";
 import { completeOpenApi } from "./openapi.js";
+import { sharedRateLimitStore } from "../limits.js";
 
 export type HttpOptions = {
   logger: Logger;
@@ -122,9 +123,13 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
   const softwareRate = options.softwareRatePerMinute ?? 600;
   await app.register(fastifyRateLimit, {
     global: true,
-    // Counted once the caller is known: a software is limited per software and person, anyone else per address.
+    // Counted in the database, so that every process shares one count (docs/operations.md « Limits »); a database
+    // out of reach fails the request with 503 and Retry-After, as the request itself would.
+    store: sharedRateLimitStore(options.db, options.clock),
+    // Counted once the caller is known: a software is limited per software and person, anyone else per address
+    // (an IPv6 address by its /64, the block one subscriber holds).
     hook: "preHandler",
-    keyGenerator: (request) => (request.software ? `software:${request.software.clientId}:${request.software.spaceId}` : request.ip),
+    keyGenerator: (request) => (request.software ? `software:${request.software.clientId}:${request.software.spaceId}` : normalizeIP(request.ip)),
     max: (request) => (request.software ? softwareRate : options.apiRatePerMinute),
     timeWindow: 60_000,
     errorResponseBuilder: (request, context) => {

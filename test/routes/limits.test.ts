@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FastifyInstance } from "fastify";
+import { call, safeJson, seedReferenceData, startSecondApp, startTestApp, type TestApp, type WireJson } from "../helpers/app.js";
+import { signedInPerson } from "../helpers/people.js";
+import { ISSUER, listen, newSoftware, obtainTokens, softwareClient } from "../helpers/oauth.js";
+import { MINUTE } from "../../src/platform/clock.js";
+import { SEED } from "../../src/app/demo.js";
+import { runHousekeeping } from "../../src/app/worker.js";
+
+/**
+ * Every limit is counted once for all the processes on one database (product §17): two application instances on
+ * the same database stand for two server processes. Each limit is hit through both in turn.
+ */
+
+/** A request from a given address (the per-address limits tell addresses apart). */
+async function from(app: FastifyInstance, address: string, method: "GET" | "POST", url: string, body?: unknown) {
+  const res = await app.inject({
+    method,
+    url,
+    remoteAddress: address,
+    ...(body === undefined ? {} : { payload: JSON.stringify(body), headers: { "content-type": "application/json" } }),
+  });
+  return { status: res.statusCode, body: safeJson(res.body) as Record<string, WireJson>, headers: res.headers };
+}
+
+const RATE_LIMITED = { code: "rate_limited", message: expect.stringMatching(/^Trop de requêtes ; réessayez dans \d+ s\.$/) };
+
+describe("per-address limits shared by two processes", () => {
+  let a: TestApp;
+  let b: TestApp;
+  const env = { API_RATE_PER_MINUTE: "4", SIGNIN_RATE_PER_MINUTE: "3" };
+  beforeAll(async () => {
+    a = await startTestApp(env);
+    b = await startSecondApp(a, env);
+  }, 60_000);
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  it("allow the API figure once per address across both, then 429 with Retry-After; a new window a minute later", async () => {
+    const statuses: number[] = [];
+    const refusals: Awaited<ReturnType<typeof from>>[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await from(i % 2 === 0 ? a.app : b.app, "203.0.113.7", "GET", "/api/v1/health");
+      statuses.push(res.status);
+      if (res.status === 429) refusals.push(res);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+    for (const r of refusals) {
+      expect(r.body.error).toMatchObject(RATE_LIMITED);
+      expect(Number(r.headers["retry-after"])).toBeGreaterThan(0);
+      expect(Number(r.headers["retry-after"])).toBeLessThanOrEqual(60);
+    }
+    // Per address: another one is not concerned.
+    expect((await from(b.app, "203.0.113.8", "GET", "/api/v1/health")).status).toBe(200);
+    a.clock.advance(MINUTE);
+    // Housekeeping forgets the counters whose window is over.
+    expect((await runHousekeeping(a.ctx)).rateLimits).toBe(2);
+    expect((await from(b.app, "203.0.113.7", "GET", "/api/v1/health")).status).toBe(200);
+    expect((await from(a.app, "203.0.113.7", "GET", "/api/v1/health")).status).toBe(200);
+  });
+
+  it("count an IPv6 address by its /64", async () => {
+    const statuses = [];
+    for (let i = 1; i <= 5; i++) statuses.push((await from(i % 2 === 0 ? a.app : b.app, `2001:db8:5:6::${i}`, "GET", "/api/v1/health")).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 429]);
+    expect((await from(a.app, "2001:db8:5:7::1", "GET", "/api/v1/health")).status).toBe(200);
+  });
+
+  it("allow the sign-in figure once per address across both, each limited route keeping its own count", async () => {
+    const attempt = (app: FastifyInstance) =>
+      from(app, "198.51.100.4", "POST", "/api/v1/session", { email: "personne@inconnue.fr", password: "mauvais-mot-de-passe" });
+    const statuses = [];
+    for (const app of [a.app, b.app, a.app, b.app, a.app]) statuses.push((await attempt(app)).status);
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    const refused = await attempt(b.app);
+    expect(refused.body.error).toMatchObject(RATE_LIMITED);
+    expect(Number(refused.headers["retry-after"])).toBeGreaterThan(0);
+    // The recovery route has its own allowance at the same figure.
+    expect((await from(b.app, "198.51.100.4", "POST", "/api/v1/password-reset", { email: "personne@inconnue.fr" })).status).toBe(202);
+    a.clock.advance(MINUTE);
+    expect((await attempt(b.app)).status).toBe(401);
+  });
+});
+
+describe("limits of people, companies and software shared by two processes", () => {
+  let a: TestApp;
+  let b: TestApp;
+  const env = { PUBLIC_URL: ISSUER, SOFTWARE_RATE_PER_MINUTE: "3" };
+  beforeAll(async () => {
+    a = await startTestApp(env);
+    await seedReferenceData(a.ctx);
+    b = await startSecondApp(a, env);
+  }, 60_000);
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  it("back off a sign-in address from its 5th failure, whichever process counted the failures", async () => {
+    const email = "cible.partagee@exemple.fr";
+    const attempt = (app: FastifyInstance) => call(app, "POST", "/api/v1/session", { body: { email, password: "mauvais-mot-de-passe" } });
+    for (const app of [a.app, b.app, a.app, b.app, a.app]) expect((await attempt(app)).status).toBe(401);
+    for (const app of [b.app, a.app]) {
+      const locked = await attempt(app);
+      expect(locked.status).toBe(429);
+      expect(locked.body.error).toMatchObject({ code: "too_many_attempts", message: "Trop de tentatives de connexion. Réessayez dans 30 s." });
+      expect(locked.headers["retry-after"]).toBe("30");
+    }
+    a.clock.advance(30_000);
+    expect((await attempt(b.app)).status).toBe(401);
+  });
+
+  it("send 3 device codes per address in 15 minutes, whichever process is asked", async () => {
+    const ask = (app: FastifyInstance) => call(app, "POST", "/api/v1/session/device/resend", { body: { email: "codes.partages@exemple.fr" } });
+    for (const app of [a.app, b.app, a.app]) expect((await ask(app)).status).toBe(202);
+    const refused = await ask(b.app);
+    expect(refused.status).toBe(429);
+    expect(refused.body.error).toMatchObject({ code: "too_many_codes", message: expect.stringMatching(/^Trois codes ont déjà été envoyés à cette adresse/) });
+    expect(Number(refused.headers["retry-after"])).toBeGreaterThan(0);
+    a.clock.advance(15 * MINUTE);
+    expect((await ask(b.app)).status).toBe(202);
+  });
+
+  it("allow a software acting through a person its figure once across both, then 429 with Retry-After", async () => {
+    const send = await listen(a);
+    const person = await signedInPerson(a, { siren: SEED.gestion.siren });
+    const software = await newSoftware(a);
+    const config = await softwareClient(send, software);
+    const { access_token: token } = await obtainTokens(a, send, config, person, "all", "companies.read");
+    const headers = { authorization: `Bearer ${token}` };
+    const statuses: number[] = [];
+    let refused: Awaited<ReturnType<typeof call>> | undefined;
+    for (const app of [b.app, a.app, b.app, a.app, b.app]) {
+      const res = await call(app, "GET", "/api/v1/companies", { headers });
+      statuses.push(res.status);
+      refused ??= res.status === 429 ? res : undefined;
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    expect(refused!.body.error).toMatchObject(RATE_LIMITED);
+    expect(Number(refused!.headers["retry-after"])).toBeGreaterThan(0);
+    // The person's own browser session is not the software's allowance.
+    expect((await call(b.app, "GET", "/api/v1/companies", { jar: person.jar })).status).toBe(200);
+    a.clock.advance(MINUTE);
+    expect((await call(b.app, "GET", "/api/v1/companies", { headers })).status).toBe(200);
+  }, 60_000);
+});
