@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FastifyInstance } from "fastify";
 import { call, safeJson, seedReferenceData, startSecondApp, startTestApp, type TestApp, type WireJson } from "../helpers/app.js";
-import { signedInPerson } from "../helpers/people.js";
+import { letterCodes, newCompany, signedInPerson } from "../helpers/people.js";
 import { ISSUER, listen, newSoftware, obtainTokens, softwareClient } from "../helpers/oauth.js";
-import { MINUTE } from "../../src/platform/clock.js";
+import { DAY, MINUTE } from "../../src/platform/clock.js";
 import { SEED } from "../../src/app/demo.js";
 import { runHousekeeping } from "../../src/app/worker.js";
 
@@ -121,6 +121,51 @@ describe("limits of people, companies and software shared by two processes", () 
     expect(Number(refused.headers["retry-after"])).toBeGreaterThan(0);
     a.clock.advance(15 * MINUTE);
     expect((await ask(b.app)).status).toBe(202);
+  });
+
+  it("allow 5 wrong opposition codes per SIREN and day across both, a right code costing none", async () => {
+    const requester = await signedInPerson(a, { siren: SEED.gestion.siren });
+    const siren = await newCompany(a, "OPPOSITION PARTAGEE");
+    expect((await call(a.app, "POST", "/api/v1/adhesions", { jar: requester.jar, body: { siren, quality: "mandated", services: ["cfe"] } })).status).toBe(201);
+    const { oppositionCode } = await letterCodes(a, siren);
+    const wrongCode = oppositionCode.startsWith("0") ? "1111-1111" : "0000-0000";
+    const oppose = (app: FastifyInstance, code = wrongCode) => call(app, "POST", "/api/v1/opposition", { body: { siren, oppositionCode: code } });
+    for (const app of [a.app, b.app, a.app, b.app]) expect((await oppose(app)).status).toBe(422);
+    // The right code is not a failure: one wrong code is still allowed after it.
+    expect((await oppose(b.app, oppositionCode)).body).toEqual({ status: "opposed" });
+    const fifth = await oppose(a.app);
+    expect(fifth.body.error).toMatchObject({ code: "invalid_opposition_code", details: { attemptsLeft: 0 } });
+    const refused = await oppose(b.app);
+    expect(refused.status).toBe(429);
+    expect(refused.body.error).toMatchObject({
+      code: "too_many_opposition_attempts",
+      message: "Trop de codes d'opposition erronés aujourd'hui pour cette entreprise. Réessayez demain.",
+    });
+    expect(Number(refused.headers["retry-after"])).toBeGreaterThan(0);
+    a.clock.advance(DAY);
+    expect((await oppose(a.app)).status).toBe(422);
+  });
+
+  it("never let concurrent wrong opposition codes through both processes pass the figure", async () => {
+    const siren = await newCompany(a, "RAFALE SARL");
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => call(i % 2 === 0 ? a.app : b.app, "POST", "/api/v1/opposition", { body: { siren, oppositionCode: "ZZZZ-ZZZZ" } })),
+    );
+    const statuses = answers.map((r) => r.status).sort();
+    expect(statuses).toEqual([...Array<number>(5).fill(422), ...Array<number>(7).fill(429)]);
+  });
+
+  it("never let simultaneous adhesions through both processes pass a person's 3 pending in 24 hours", async () => {
+    const person = await signedInPerson(a, { siren: SEED.gestion.siren });
+    const sirens = [];
+    for (let i = 0; i < 6; i++) sirens.push(await newCompany(a, `AFFLUX ${i}`));
+    const answers = await Promise.all(
+      sirens.map((siren, i) =>
+        call(i % 2 === 0 ? a.app : b.app, "POST", "/api/v1/adhesions", { jar: person.jar, body: { siren, quality: "mandated", services: ["cfe"] } }),
+      ),
+    );
+    expect(answers.map((r) => r.status).sort()).toEqual([201, 201, 201, 429, 429, 429]);
+    expect(answers.find((r) => r.status === 429)!.body.error.code).toBe("too_many_pending_adhesions");
   });
 
   it("allow a software acting through a person its figure once across both, then 429 with Retry-After", async () => {

@@ -27,7 +27,10 @@ export async function opposeAdhesion(deps: AdhesionsDeps, input: { siren: string
     throw new DomainError("invalid", "invalid_code_format", "Le code d'opposition comporte 8 caractères, au format XXXX-XXXX.");
   const now = deps.clock.now();
   const day = parisDay(now);
-  if ((await repo.oppositionFailuresToday(deps.db, input.siren, day)) >= ADHESION_RULES.maxOppositionFailuresPerDay) {
+  // The attempt is counted before the code is checked (and given back when the code is right): a burst of
+  // concurrent attempts cannot try more codes than the figure.
+  const failures = await repo.claimOppositionAttempt(deps.db, input.siren, day, ADHESION_RULES.maxOppositionFailuresPerDay);
+  if (failures === null) {
     const tomorrow = parisDayEnd(day).getTime();
     const seconds = Math.ceil((tomorrow - now.getTime()) / 1000);
     throw new DomainError(
@@ -43,6 +46,7 @@ export async function opposeAdhesion(deps: AdhesionsDeps, input: { siren: string
     const a = await repo.findByOppositionHash(tx, input.siren, hash);
     if (!a || !["letter_issued", "active"].includes(a.status))
       return { ok: false, error: new DomainError("refused", "invalid_opposition_code", "Code d'opposition incorrect.") };
+    await repo.refundOppositionAttempt(tx, input.siren, day);
     await repo.updateAdhesion(tx, a.id, { status: "opposed", ended_at: now, code_hash: null, opposition_hash: null });
     await voidPendingLettersOf(tx, a.id);
     const revoked = await deps.rights.revokeFromAdhesion(tx, a.id, now);
@@ -97,7 +101,6 @@ export async function opposeAdhesion(deps: AdhesionsDeps, input: { siren: string
     return { ok: true };
   });
   if (!verdict.ok) {
-    const failures = await repo.addOppositionFailure(deps.db, input.siren, day);
     await deps.db.transaction().execute((tx) =>
       appendJournal(tx, now, {
         actor: { kind: "anonymous" },

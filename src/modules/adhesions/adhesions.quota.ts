@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { DB } from "../../platform/db/schema.js";
 import type { Tx } from "../../platform/db/database.js";
 import { randomUUID } from "node:crypto";
@@ -32,6 +32,15 @@ export async function adhesionAllowance(deps: QuotaDeps, spaceId: string, now: D
   const bulk =
     me !== undefined && (await deps.rights.administersAny(deps.db, spaceId, me.entity_siren, now)) && !(await repo.findBulkSuspension(deps.db, spaceId));
   return { perDay: bulk ? FLOODING_RULES.bulkPerDay : FLOODING_RULES.standardPerDay, bulk };
+}
+
+/**
+ * Serialises, until the transaction ends, the requests counted against the same person's allowance or the same
+ * SIREN's letters: the second waits, then counts the first's adhesion (always the person first, then the SIREN).
+ */
+export async function lockQuotas(tx: Tx, spaceId: string, siren: string): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(727005, hashtext(${spaceId}))`.execute(tx);
+  await sql`SELECT pg_advisory_xact_lock(727006, hashtext(${siren}))`.execute(tx);
 }
 
 /**

@@ -136,17 +136,22 @@ export async function findByOppositionHash(db: Executor, siren: string, hash: st
   return db.selectFrom("adhesions").selectAll().where("siren", "=", siren).where("opposition_hash", "=", hash).forUpdate().executeTakeFirst();
 }
 
-export async function oppositionFailuresToday(db: Executor, siren: string, day: string): Promise<number> {
-  const row = await db.selectFrom("opposition_failures").select("failures").where("siren", "=", siren).where("day", "=", day).executeTakeFirst();
-  return row?.failures ?? 0;
+/**
+ * Counts one opposition attempt on a SIREN for the day before its code is checked, in one statement: the count is
+ * taken only while fewer than `max` are counted, so concurrent attempts through any number of processes never pass
+ * the figure. Returns the attempts counted (this one included), or null when the day's allowance is spent.
+ */
+export async function claimOppositionAttempt(db: Executor, siren: string, day: string, max: number): Promise<number | null> {
+  const res = await sql<{ failures: number }>`
+    INSERT INTO opposition_failures AS f (siren, day, failures) VALUES (${siren}, ${day}, 1)
+    ON CONFLICT (siren, day) DO UPDATE SET failures = f.failures + 1 WHERE f.failures < ${max}
+    RETURNING failures`.execute(db);
+  return res.rows[0]?.failures ?? null;
 }
 
-export async function addOppositionFailure(db: Executor, siren: string, day: string): Promise<number> {
-  const res = await sql<{ failures: number }>`
-    INSERT INTO opposition_failures (siren, day, failures) VALUES (${siren}, ${day}, 1)
-    ON CONFLICT (siren, day) DO UPDATE SET failures = opposition_failures.failures + 1
-    RETURNING failures`.execute(db);
-  return res.rows[0]!.failures;
+/** Gives back the attempt of a right code (only wrong codes count against the day's allowance). */
+export async function refundOppositionAttempt(db: Executor, siren: string, day: string): Promise<void> {
+  await sql`UPDATE opposition_failures SET failures = failures - 1 WHERE siren = ${siren} AND day = ${day} AND failures > 0`.execute(db);
 }
 
 export async function insertOpposition(db: Executor, row: NewRow<"oppositions">): Promise<void> {

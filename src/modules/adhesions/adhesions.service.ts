@@ -16,7 +16,7 @@ import * as repo from "./adhesions.repository.js";
 import * as errors from "./adhesions.errors.js";
 import { orderedServices, QUALITY_LABELS, serviceLabel, type Quality, type ServiceCode } from "./adhesions.catalogue.js";
 import type { RightsPort } from "./adhesions.ports.js";
-import { assertAdhesionQuota } from "./adhesions.quota.js";
+import { assertAdhesionQuota, lockQuotas } from "./adhesions.quota.js";
 
 export type AdhesionsDeps = { db: Kysely<DB>; clock: Clock; hasher: PasswordHasher; sealer: Sealer; publicUrl: string; rights: RightsPort };
 
@@ -235,12 +235,15 @@ export async function requestAdhesion(
   const block = await repo.findBlock(deps.db, spaceId, input.siren, now);
   if (block) throw errors.blockedByOpposition(block.until);
   if (await repo.findPendingOf(deps.db, spaceId, input.siren)) throw errors.adhesionPending();
-  // Flooding: 3 pending adhesions outside the person's portfolio per 24 hours, 200 for a firm's administrator.
-  await assertAdhesionQuota(deps, spaceId, input.siren, now, options.allowance);
-  await assertLetterQuota(deps.db, input.siren, now);
   const [me] = await getSpaces(deps.db, [spaceId]);
   try {
     return await deps.db.transaction().execute(async (tx) => {
+      // Flooding: 3 pending adhesions outside the person's portfolio per 24 hours, 200 for a firm's administrator;
+      // 3 letters to a SIREN in 30 days. Counted under the person's and the SIREN's locks, so that simultaneous
+      // requests, through any number of processes, never pass the figures.
+      await lockQuotas(tx, spaceId, input.siren);
+      await assertAdhesionQuota({ ...deps, db: tx }, spaceId, input.siren, now, options.allowance);
+      await assertLetterQuota(tx, input.siren, now);
       const opened = await openAdhesion(tx, deps, now, spaceId, `${me!.first_name} ${me!.last_name}`, "expert", input, company);
       await options.onOpened?.(tx, opened);
       return opened;
