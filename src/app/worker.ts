@@ -11,6 +11,7 @@ import {
   expireUploads,
   prunePresence,
   purgeExports,
+  purgeStaleStreams,
   sendDigests,
   sendReminders,
   sweepFiles,
@@ -25,7 +26,7 @@ const FILE_SWEEP_EVERY_MS = 24 * 3_600_000;
  * Periodic clean-up: adhesions whose code or link ran out, delegation offers past 14 days, rights past their end
  * date, rights records a year after revocation, unverified spaces after 7 days, expired sessions; with
  * `sweepFiles`, the stored files no row refers to; the presences on request pages long over; the rate-limit counters
- * whose window is over. Safe to run in several processes.
+ * whose window is over and the event streams of processes that died. Safe to run in several processes.
  */
 export async function runHousekeeping(ctx: AppContext, options: { sweepFiles?: boolean } = {}) {
   const adhesions = await expireAdhesions(ctx);
@@ -43,7 +44,8 @@ export async function runHousekeeping(ctx: AppContext, options: { sweepFiles?: b
   const exports = await purgeExports(ctx);
   const presence = await prunePresence(ctx);
   const rateLimits = await purgeRateLimits(ctx.db, ctx.clock.now());
-  return { adhesions, rights, closed, digests, reminders, uploads, retention, spaces, sessions, oauth, files, exports, presence, rateLimits };
+  const streams = await purgeStaleStreams(ctx);
+  return { adhesions, rights, closed, digests, reminders, uploads, retention, spaces, sessions, oauth, files, exports, presence, rateLimits, streams };
 }
 
 /** Starts the outbox worker and the housekeeping timer; returns a function that stops both. */

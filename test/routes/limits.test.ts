@@ -3,7 +3,10 @@ import type { FastifyInstance } from "fastify";
 import { call, safeJson, seedReferenceData, startSecondApp, startTestApp, type TestApp, type WireJson } from "../helpers/app.js";
 import { letterCodes, newCompany, signedInPerson } from "../helpers/people.js";
 import { ISSUER, listen, newSoftware, obtainTokens, softwareClient } from "../helpers/oauth.js";
+import { openStream, until, type Stream } from "../helpers/sse.js";
 import { DAY, MINUTE } from "../../src/platform/clock.js";
+import { createLogger } from "../../src/platform/logger.js";
+import { createEventHub, MAX_STREAMS_PER_SESSION, purgeStaleStreams, STREAM_STALE_MS, type EventClient } from "../../src/modules/requests/index.js";
 import { SEED } from "../../src/app/demo.js";
 import { runHousekeeping } from "../../src/app/worker.js";
 
@@ -190,4 +193,99 @@ describe("limits of people, companies and software shared by two processes", () 
     a.clock.advance(MINUTE);
     expect((await call(b.app, "GET", "/api/v1/companies", { headers })).status).toBe(200);
   }, 60_000);
+});
+
+describe("event streams per session, counted across processes", () => {
+  let a: TestApp;
+  let b: TestApp;
+  const bases: string[] = [];
+  beforeAll(async () => {
+    a = await startTestApp();
+    await seedReferenceData(a.ctx);
+    b = await startSecondApp(a);
+    for (const app of [a.app, b.app]) {
+      await app.listen({ host: "127.0.0.1", port: 0 });
+      bases.push(`http://127.0.0.1:${(app.server.address() as { port: number }).port}`);
+    }
+  }, 60_000);
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  it("keep 5 streams of a session open in all: a 6th on another process closes the oldest, wherever it is", async () => {
+    const person = await signedInPerson(a, { siren: SEED.gestion.siren });
+    const other = await signedInPerson(a, { siren: SEED.gestion.siren });
+    const streams: Stream[] = [];
+    const otherStream = await openStream(bases[1]!, other.jar.header());
+    try {
+      for (let i = 0; i < 3; i++) streams.push(await openStream(bases[0]!, person.jar.header()));
+      for (let i = 0; i < 2; i++) streams.push(await openStream(bases[1]!, person.jar.header()));
+      // Five in all: none closed.
+      expect(await until(() => streams.some((s) => s.ended), 500)).toBe(false);
+      // The sixth, on the second process, closes the oldest, held by the first.
+      streams.push(await openStream(bases[1]!, person.jar.header()));
+      expect(await until(() => streams[0]!.ended)).toBe(true);
+      expect(streams[0]!.events.at(-1)).toEqual({ event: "stream.closed", data: { reason: "too_many_streams" } });
+      // A seventh on the first process closes the next oldest, held there too.
+      streams.push(await openStream(bases[0]!, person.jar.header()));
+      expect(await until(() => streams[1]!.ended)).toBe(true);
+      expect(streams.slice(2).every((s) => !s.ended)).toBe(true);
+      expect(otherStream.ended).toBe(false);
+      // In the database: the person's five and the other person's one.
+      const live = await a.ctx.db.selectFrom("event_streams").select("id").where("evicted", "=", false).execute();
+      expect(live).toHaveLength(MAX_STREAMS_PER_SESSION + 1);
+    } finally {
+      for (const s of [...streams, otherStream]) s.close();
+    }
+  });
+
+  it("stop counting the streams of a process that died, and purge them", async () => {
+    const person = await signedInPerson(a, { siren: SEED.gestion.siren });
+    const session = (await a.ctx.db.selectFrom("sessions").select("token_hash").where("subject_id", "=", person.spaceId).executeTakeFirstOrThrow()).token_hash;
+    const streams: Stream[] = [];
+    try {
+      for (let i = 0; i < 2; i++) streams.push(await openStream(bases[0]!, person.jar.header()));
+      // A third process opened three streams of the session later, then died: it stopped refreshing them.
+      const dead = new Date(a.clock.now().getTime() - STREAM_STALE_MS);
+      await a.ctx.db
+        .insertInto("event_streams")
+        .values([1, 2, 3].map((i) => ({ id: `00000000-0000-4000-8000-00000000000${i}`, session_key: session, seen_at: dead })))
+        .execute();
+      // Counted, they would make these three the sixth, seventh and eighth, closing the two live ones.
+      for (let i = 0; i < 3; i++) streams.push(await openStream(bases[1]!, person.jar.header()));
+      expect(await until(() => streams.some((s) => s.ended), 500)).toBe(false);
+      expect(await purgeStaleStreams(a.ctx)).toBe(3);
+      const left = await a.ctx.db.selectFrom("event_streams").select("id").where("session_key", "=", session).execute();
+      expect(left).toHaveLength(5);
+    } finally {
+      for (const s of streams) s.close();
+    }
+  });
+
+  it("close a stream evicted elsewhere at the next refresh, even when the word of it was missed", async () => {
+    // Two hubs on the same database, as two processes; the first hears nothing of the evictions (no LISTEN).
+    const quiet = { db: a.ctx.db, clock: a.clock, logger: createLogger("silent"), listen: () => Promise.resolve(async () => {}) };
+    const first = createEventHub(quiet);
+    const second = createEventHub({ ...quiet, listen: a.ctx.database.listen });
+    const ended: string[] = [];
+    const client = (name: string): EventClient => ({
+      spaceId: "00000000-0000-4000-8000-0000000000aa",
+      session: "session-rafraichie",
+      send: () => {},
+      evict: () => ended.push(name),
+      release: () => {},
+    });
+    try {
+      for (let i = 0; i < MAX_STREAMS_PER_SESSION; i++) first.add(await first.open("session-rafraichie"), client(`premier-${i}`));
+      second.add(await second.open("session-rafraichie"), client("second"));
+      expect(ended).toEqual([]);
+      await first.refresh();
+      expect(ended).toEqual(["premier-0"]);
+      expect(first.size).toBe(MAX_STREAMS_PER_SESSION - 1);
+    } finally {
+      await first.stop();
+      await second.stop();
+    }
+  });
 });

@@ -19,6 +19,7 @@ export {
   type UploadsDeps,
 } from "./requests.uploads.js";
 export { createEventHub, serveEventStream, type EventHub, type EventClient } from "./requests.events.js";
+export { purgeStaleStreams, MAX_STREAMS_PER_SESSION, STREAM_STALE_MS } from "./requests.streams.js";
 export { applyRetention, setLegalHold, RETENTION } from "./requests.retention.js";
 export {
   queue,

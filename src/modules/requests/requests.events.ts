@@ -1,15 +1,16 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { DB } from "../../platform/db/schema.js";
 import type { Clock } from "../../platform/clock.js";
 import type { Logger } from "../../platform/logger.js";
 import { messagerieHolders, messagerieScope } from "../rights/index.js";
 import { EVENTS_CHANNEL } from "./requests.service.js";
+import { forgetStreams, refreshStreams, registerStream, STREAM_REFRESH_MS, STREAMS_CHANNEL } from "./requests.streams.js";
 
 /** A connected person (by space), or an agent (by the services whose queue he watches). */
 export type EventAudience = { spaceId: string } | { agentServices: string[] };
 export type EventClient = EventAudience & {
-  /** The session the stream belongs to: at most MAX_STREAMS_PER_SESSION streams each. */
+  /** The session the stream belongs to: at most MAX_STREAMS_PER_SESSION streams each, across all processes. */
   session: string;
   send(event: string, data: unknown, id: string): void;
   /** Ends the stream, telling the browser not to reopen it. */
@@ -18,8 +19,6 @@ export type EventClient = EventAudience & {
   release(): void;
 };
 
-/** Streams one session may hold open (tabs); a further one closes the oldest. */
-export const MAX_STREAMS_PER_SESSION = 5;
 /**
  * How far back a reconnecting client (or the hub after an outage) catches up, at most; and by how much a catch-up
  * reaches before the last event it saw. An event's id is the time its write began, and writes commit in another
@@ -47,7 +46,8 @@ export function parseLastEventId(value: unknown, now: Date): Date | null {
 /**
  * Fans out request events to the people connected to this process (server-sent events). Events come from
  * PostgreSQL NOTIFY, so a change made through any process reaches the clients of every process. When the LISTEN
- * connection comes back after an outage, the hub replays the requests that changed meanwhile.
+ * connection comes back after an outage, the hub replays the requests that changed meanwhile. The streams are counted
+ * in the database (`requests.streams.ts`): a session holds at most MAX_STREAMS_PER_SESSION across all processes.
  */
 export function createEventHub(deps: {
   db: Kysely<DB>;
@@ -55,8 +55,10 @@ export function createEventHub(deps: {
   logger: Logger;
   listen(channel: string, on: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
 }) {
-  const clients = new Set<EventClient>();
-  let unlisten: (() => Promise<void>) | undefined;
+  /** The streams this process holds, by their id in `event_streams`. */
+  const clients = new Map<string, EventClient>();
+  const unlisten: (() => Promise<void>)[] = [];
+  let refresher: NodeJS.Timeout | undefined;
   /** The latest activity this hub has fanned out: after an outage it replays what came later. */
   let watermark = deps.clock.now();
 
@@ -64,13 +66,13 @@ export function createEventHub(deps: {
     // Presence (who of the agents has the request open) and internal notes are the back office's own: never sent
     // to the company side.
     const agentsOnly = event === "presence.updated" || event === "note.added";
-    const people = !agentsOnly && [...clients].some((c) => "spaceId" in c);
+    const people = !agentsOnly && [...clients.values()].some((c) => "spaceId" in c);
     for (const r of rows) {
       if (r.last_activity_at > watermark) watermark = r.last_activity_at;
       // Visibility is read fresh for every event, like every request: a revoked person hears nothing more.
       const holders = new Set(people ? await messagerieHolders(deps.db, r.siren, r.tax, deps.clock.now()) : []);
       const data = { id: r.id, reference: r.reference, status: r.status, lastActivityAt: eventId(r) };
-      for (const c of clients) {
+      for (const c of clients.values()) {
         if ("spaceId" in c ? !agentsOnly && holders.has(c.spaceId) : c.agentServices.includes(r.service_code))
           c.send(event, { ...data, ...("spaceId" in c ? {} : { serviceCode: r.service_code }) }, eventId(r));
       }
@@ -105,26 +107,71 @@ export function createEventHub(deps: {
 
   const report = (what: string) => (error: unknown) => deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, what);
 
+  /** Ends the streams of `ids` this process holds (evicted by a newer stream of their session) and forgets them. */
+  function evictHere(ids: string[]) {
+    const ended = ids.filter((id) => clients.has(id));
+    for (const id of ended) {
+      const client = clients.get(id)!;
+      clients.delete(id);
+      client.evict();
+    }
+    if (ended.length > 0) void forgetStreams(deps.db, ended).catch(report("stream rows not forgotten"));
+  }
+
+  /** Refreshes this process's streams in the database and closes those another process evicted meanwhile. */
+  async function refresh() {
+    const held = [...clients].map(([id, c]) => ({ id, session: c.session }));
+    evictHere(await refreshStreams(deps.db, held, deps.clock.now()));
+  }
+
   return {
     async start() {
-      unlisten = await deps.listen(
-        EVENTS_CHANNEL,
-        (payload) => void dispatch(payload).catch(report("event dispatch failed")),
-        () => {
-          deps.logger.info("live updates: LISTEN connection back, replaying missed events");
-          void replayMissed().catch(report("event replay failed"));
-        },
+      unlisten.push(
+        await deps.listen(
+          EVENTS_CHANNEL,
+          (payload) => void dispatch(payload).catch(report("event dispatch failed")),
+          () => {
+            deps.logger.info("live updates: LISTEN connection back, replaying missed events");
+            void replayMissed().catch(report("event replay failed"));
+          },
+        ),
       );
+      // Another process evicted streams beyond a session's cap: those held here end. Should this word be missed
+      // (the LISTEN connection down), the next refresh finds them marked.
+      unlisten.push(
+        await deps.listen(STREAMS_CHANNEL, (payload) => {
+          try {
+            const ids = JSON.parse(payload) as unknown;
+            if (Array.isArray(ids)) evictHere(ids.filter((id): id is string => typeof id === "string"));
+          } catch {
+            // not ours
+          }
+        }),
+      );
+      refresher = setInterval(() => void refresh().catch(report("event streams not refreshed")), STREAM_REFRESH_MS);
+      refresher.unref();
     },
-    add(client: EventClient): () => void {
-      const same = [...clients].filter((c) => c.session === client.session);
-      for (const old of same.slice(0, Math.max(0, same.length - MAX_STREAMS_PER_SESSION + 1))) {
-        clients.delete(old);
-        old.evict();
-      }
-      clients.add(client);
-      return () => clients.delete(client);
+    /**
+     * Counts a new stream of `session` before it opens (across all processes) and ends the oldest streams beyond
+     * the cap, here or in other processes; returns the stream's id, for `add`.
+     */
+    async open(session: string): Promise<string> {
+      const { id, evicted } = await registerStream(deps.db, session, deps.clock.now());
+      const elsewhere = evicted.filter((e) => !clients.has(e));
+      evictHere(evicted);
+      if (elsewhere.length > 0) await sql`SELECT pg_notify(${STREAMS_CHANNEL}, ${JSON.stringify(elsewhere)})`.execute(deps.db);
+      return id;
     },
+    /** Adds the stream `open` counted; returns the function that removes it (the client left). */
+    add(id: string, client: EventClient): () => void {
+      clients.set(id, client);
+      return () => {
+        if (clients.get(id) !== client) return;
+        clients.delete(id);
+        void forgetStreams(deps.db, [id]).catch(report("stream row not forgotten"));
+      };
+    },
+    refresh,
     /** The requests `who` may see that changed after `since` (a reconnecting client's `Last-Event-ID`). */
     async catchUp(who: EventAudience, since: Date): Promise<RequestEventRow[]> {
       let q = deps.db.selectFrom("requests").select(EVENT_COLUMNS).where("last_activity_at", ">", overlapped(since));
@@ -138,13 +185,18 @@ export function createEventHub(deps: {
       return clients.size;
     },
     /** Ends every stream with a retry hint (a process shutting down): browsers reconnect and catch up. */
-    releaseAll() {
-      for (const c of clients) c.release();
+    async releaseAll() {
+      const ids = [...clients.keys()];
+      for (const c of clients.values()) c.release();
       clients.clear();
+      // Their rows go too, so that the reconnected streams do not count twice (a row left here would be the
+      // session's oldest, the first evicted: it costs no live stream anything either way).
+      await forgetStreams(deps.db, ids).catch(report("stream rows not forgotten"));
     },
     async stop() {
-      this.releaseAll();
-      await unlisten?.();
+      clearInterval(refresher);
+      await this.releaseAll();
+      for (const stop of unlisten.splice(0)) await stop();
     },
   };
 }
@@ -168,6 +220,17 @@ export async function serveEventStream(req: FastifyRequest, reply: FastifyReply,
   });
   // A connection that breaks is the client's leaving ('close' below), never an 'error' event that ends the process.
   res.on("error", (error) => req.log.debug({ err: error.message }, "event stream connection error"));
+  let streamId: string;
+  try {
+    // Counted across all processes before anything is sent (the headers leave with the first write): the streams
+    // of the session beyond the cap end, wherever they are.
+    streamId = await hub.open(session);
+  } catch (error) {
+    // The database is briefly away: the browser reopens the stream after the hint (a 503 would stop it for good).
+    req.log.warn({ err: error instanceof Error ? error.message : String(error) }, "event stream not counted");
+    res.end("retry: 2000\n\n");
+    return;
+  }
   res.write("retry: 5000\n\n");
   /** Writes to the stream while it is open (an event may be fanned out after its end, before its 'close'). */
   const send = (text: string) => {
@@ -183,7 +246,7 @@ export async function serveEventStream(req: FastifyRequest, reply: FastifyReply,
     clearInterval(ping);
     if (!res.writableEnded && !res.destroyed) res.end(last);
   };
-  const remove = hub.add({
+  const remove = hub.add(streamId, {
     ...who,
     session,
     send: (event, data, id) => (held ? held.push({ event, data, id }) : write(event, data, id)),
@@ -192,10 +255,13 @@ export async function serveEventStream(req: FastifyRequest, reply: FastifyReply,
     // The browser's EventSource reopens after `retry` ms, sending Last-Event-ID: it misses nothing.
     release: () => end("retry: 2000\n\n"),
   });
-  req.raw.on("close", () => {
+  const leave = () => {
     clearInterval(ping);
     remove();
-  });
+  };
+  req.raw.on("close", leave);
+  // The client may have left while the stream was being counted.
+  if (res.destroyed || req.raw.socket.destroyed) leave();
   const replayed = new Set<string>();
   try {
     for (const r of since ? await hub.catchUp(who, since) : []) {

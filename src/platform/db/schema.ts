@@ -315,6 +315,7 @@ export interface DB {
   team_members: TeamMembersTable;
   team_companies: TeamCompaniesTable;
   rate_limit_counters: RateLimitCountersTable;
+  event_streams: EventStreamsTable;
 }
 
 /** A team of a firm (product §19): one grant given to its active members on each of its companies. */
@@ -359,3 +360,11 @@ export interface RateLimitCountersTable {
   window_ends_at: Timestamp;
 }
 
+/** An open event stream, whichever process holds it (requests.streams.ts); unlogged. */
+export interface EventStreamsTable {
+  id: string;
+  seq: Generated<string>;
+  session_key: string;
+  seen_at: Timestamp;
+  evicted: Generated<boolean>;
+}
