@@ -158,7 +158,7 @@ export function ManageRights({ company }: { company: Company }) {
         {pending && (
           <>
             <p>
-              {pending.name} ne pourra plus agir pour {company.name} dès maintenant ; la personne en est informée.
+              {pending.name} ne pourra plus agir pour {company.name} dès maintenant.
             </p>
             {pending.falling.length > 0 && (
               <>
