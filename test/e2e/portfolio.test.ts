@@ -148,4 +148,35 @@ describe("an accounting firm's portfolio in the browser", () => {
     expect(verdict.code).toBe(0);
     expect(app.cspViolations).toEqual([]);
   }, 180_000);
+
+  it("« Effacer les filtres » empties every field of the inbox, the company's included, whether chosen or only typed", async () => {
+    const page = await app.newPage();
+    await signInThroughUi(app, page, CHIEF, PASSWORD);
+    await page.goto(`${app.base}/demandes`);
+    await page.getByRole("heading", { level: 1, name: "Suivre mes demandes" }).waitFor();
+    const company = page.getByRole("combobox", { name: /^Entreprise/ });
+    const clear = page.getByRole("button", { name: /^Effacer les filtres/ });
+
+    // A company chosen in the list, and a tax.
+    await company.fill("client 137");
+    await page.getByRole("option", { name: new RegExp(`${clientName(137)} SIREN`) }).click();
+    await page.getByLabel("Impôt").selectOption("TVA");
+    await page.getByRole("button", { name: "Filtrer" }).click();
+    await page.waitForURL(new RegExp(`/demandes\\?siren=${clientSiren(137)}&tax=TVA$`));
+    await page.getByRole("link", { name: "Taux réduit sur la vente à emporter" }).waitFor();
+    await clear.click();
+    await page.waitForURL(`${app.base}/demandes`);
+    expect([await company.inputValue(), await page.getByLabel("Impôt").inputValue()]).toEqual(["", ""]);
+
+    // The start of a name typed but never chosen (it filters nothing), with « non lus seulement ».
+    await company.fill("garage cli");
+    await page.locator("label", { hasText: "Non lus seulement" }).click();
+    await page.getByRole("button", { name: "Filtrer" }).click();
+    await page.waitForURL(`${app.base}/demandes?unread=true`);
+    await clear.click();
+    await page.waitForURL(`${app.base}/demandes`);
+    expect(await company.inputValue()).toBe("");
+    expect(await page.getByRole("checkbox", { name: "Non lus seulement" }).isChecked()).toBe(false);
+    await page.close();
+  });
 });
