@@ -62,6 +62,10 @@ describe("the seed's stories in the browser", () => {
     const page = await app.newPage();
     await signInThroughUi(app, page, rival, PASSWORD);
     await page.getByRole("link", { name: "Adhérer à un service" }).click();
+    // A SIREN one digit short: the field says exactly what is wrong.
+    await page.getByLabel(/^SIREN de l'entreprise/).fill(SEED.martin.siren.slice(0, 8));
+    await page.getByRole("button", { name: "Envoyer la demande" }).click();
+    await page.locator(".fr-input-group--error", { hasText: "Le SIREN compte 9 chiffres ; vous en avez saisi 8." }).waitFor();
     await page.getByLabel(/^SIREN de l'entreprise/).fill(SEED.martin.siren);
     await page.locator("label", { hasText: "Représentant légal de l'entreprise" }).click();
     await page.locator("label", { hasText: "Consulter le compte fiscal" }).click();

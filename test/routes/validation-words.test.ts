@@ -5,7 +5,7 @@ import { SEED } from "../../src/app/demo.js";
 
 /**
  * A refusal says what is wrong in the words of the forms: the field as it is labelled (« Adresse électronique », never
- * « email »), the choices as they are named (« Payer la TVA », never « tva_payer »).
+ * « email »), the choices as they are named (« Payer la TVA », never « tva_payer »), and exactly what to correct.
  */
 let t: TestApp;
 beforeAll(async () => {
@@ -23,6 +23,28 @@ const space = (over: Record<string, unknown>) => ({
   phone: "04 72 00 00 00",
   siren: SEED.gestion.siren,
   ...over,
+});
+
+describe("a SIREN of the wrong length", () => {
+  it.each([
+    ["8 digits", "81234567", "Champ « SIREN » : Le SIREN compte 9 chiffres ; vous en avez saisi 8."],
+    ["10 digits", "8123456760", "Champ « SIREN » : Le SIREN compte 9 chiffres ; vous en avez saisi 10."],
+    ["a SIRET", "81234567600014", "Champ « SIREN » : Vous avez saisi un SIRET (14 chiffres) : le SIREN en est les 9 premiers, 812345676."],
+    ["letters", "81234567A", "Champ « SIREN » : Le SIREN ne compte que des chiffres (9) : retirez les lettres et les autres signes."],
+    ["spaces", "812 345 676", "Champ « SIREN » : Le SIREN s'écrit en 9 chiffres, sans espace ni point : 812345676."],
+    ["nothing", "", "Champ « SIREN » : Saisissez le SIREN : 9 chiffres."],
+  ])("%s: says what is wrong", async (_case, siren, message) => {
+    const res = await call(t.app, "POST", "/api/v1/spaces", { body: space({ siren }) });
+    expect([res.status, res.body.error.code, res.body.error.message]).toEqual([400, "invalid_request", message]);
+  });
+
+  it("is told the same way in the address (a company's page) and in a list of SIREN (an export)", async () => {
+    const { jar } = await signedInPerson(t, { siren: SEED.gestion.siren });
+    const page = await call(t.app, "GET", "/api/v1/companies/81234567", { jar });
+    expect([page.status, page.body.error.message]).toEqual([400, "Champ « SIREN » : Le SIREN compte 9 chiffres ; vous en avez saisi 8."]);
+    const exported = await call(t.app, "POST", "/api/v1/exports", { jar, body: { sirens: ["8123456760"] } });
+    expect([exported.status, exported.body.error.message]).toEqual([400, "Champ « SIREN » : Le SIREN compte 9 chiffres ; vous en avez saisi 10."]);
+  });
 });
 
 describe("fields and choices", () => {

@@ -15,7 +15,7 @@ import {
 /**
  * Validation messages in French a person can act on (zod's own are English, its French locale mechanical:
  * « Trop petit : chaîne de caractères doit avoir >=1 caractères »). A schema's own message, where it gives one
- * (« Le SIREN comporte 9 chiffres »), wins; the error answer adds the field's name (errors.ts).
+ * (« Le SIREN compte 9 chiffres ; vous en avez saisi 8. »), wins; the error answer adds the field's name (errors.ts).
  */
 const TYPES: Record<string, string> = {
   string: "un texte",
