@@ -13,6 +13,7 @@ describe("French dates", () => {
   it("give the Paris time when asked, summer and winter alike", () => {
     expect(frenchDate("2026-07-01T12:05:00Z", { time: true })).toBe("1er juillet 2026 à 14:05");
     expect(frenchDate("2026-12-04T13:05:00Z", { time: true })).toBe("4 décembre 2026 à 14:05");
+    expect(frenchDate("2026-02-01T08:05:09Z", { seconds: true })).toBe("1er février 2026 à 09:05:09");
   });
 
   it("read a calendar day as that day", () => {

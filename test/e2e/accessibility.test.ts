@@ -50,6 +50,24 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => app?.stop());
 
+/**
+ * The header's links and buttons shown now (the phone menu's too, once open) that have no name: no text, visually
+ * hidden or not, no `aria-label`, no `title`. An icon alone is no name for a screen reader.
+ */
+function unnamedHeaderControls(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const nameOf = (el: HTMLElement) => {
+      const by = el.getAttribute("aria-labelledby");
+      const labelled = by ? by.split(/\s+/).map((id) => document.getElementById(id)?.textContent ?? "") : [];
+      return [el.innerText, el.getAttribute("aria-label"), el.getAttribute("title"), ...labelled].map((t) => (t ?? "").trim()).find(Boolean) ?? "";
+    };
+    return [...document.querySelectorAll<HTMLElement>("header a, header button")]
+      .filter((el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden")
+      .filter((el) => !nameOf(el))
+      .map((el) => el.outerHTML.slice(0, 160));
+  });
+}
+
 /** Opens `path`, waits for its heading (and `ready`, when given), and returns what axe finds. */
 async function audit(page: Page, path: string, ready?: (p: Page) => Promise<unknown>): Promise<string[]> {
   await page.goto(`${app.base}${path}`);
@@ -119,8 +137,16 @@ describe("accessibility (axe, WCAG 2.1 AA)", () => {
       await p.getByRole("button", { name: "Envoyer la demande" }).click();
       await p.getByText(/Le formulaire contient \d+ erreurs/).waitFor();
     });
+    // The header's controls have a name, on a wide screen and in the phone's menu.
+    const unnamed: Record<string, string[]> = { wide: await unnamedHeaderControls(page) };
     // On a phone (390 px wide), the pages with tables scroll within their tables, never sideways as a whole.
     await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${app.base}/mon-espace`);
+    await page.getByRole("banner").getByRole("button", { name: "Menu" }).click();
+    await page.getByRole("banner").getByRole("button", { name: "Fermer" }).waitFor();
+    unnamed["phone menu"] = await unnamedHeaderControls(page);
+    found["/mon-espace (menu du téléphone ouvert)"] = await axeViolations(page);
+    expect(unnamed).toEqual({ wide: [], "phone menu": [] });
     const overflowing: Record<string, number> = {};
     for (const path of ["/mon-espace", "/demandes", `/entreprises/${SEED.martin.siren}`]) {
       await page.goto(`${app.base}${path}`);

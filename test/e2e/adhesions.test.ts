@@ -42,6 +42,14 @@ describe("the seed's stories in the browser", () => {
     await page.getByText(/Un courrier a été envoyé le .* à l'adresse de l'entreprise ; saisissez le code reçu/).waitFor();
     await page.getByLabel(/^Code d'activation reçu par courrier — MARTIN DISTRIBUTION/).fill(code.toLowerCase());
     await page.getByRole("button", { name: "Activer" }).click();
+    // The form leaves the list; a success takes its place, and the focus, naming the company and what he may now do.
+    const done = page.getByRole("status").filter({ hasText: "Adhésion activée : vous agissez désormais pour MARTIN DISTRIBUTION" });
+    await done.waitFor();
+    expect(await done.textContent()).toContain(
+      "Vous êtes administrateur de MARTIN DISTRIBUTION (SIREN 812345676) pour : Messagerie sécurisée, Consulter le compte fiscal, Déclarer la TVA, Payer la TVA, Payer l'IS, Consulter et payer la CFE, Payer la taxe sur les salaires. Vous pouvez dès maintenant écrire à l'administration pour cette entreprise",
+    );
+    expect(await page.evaluate(() => document.activeElement?.textContent ?? "")).toContain("Adhésion activée");
+    await done.getByRole("link", { name: "Écrire pour MARTIN DISTRIBUTION" }).waitFor();
     const services = page.getByRole("list", { name: "Services détenus pour MARTIN DISTRIBUTION" });
     await services.waitFor();
     expect(await services.getByRole("listitem").allTextContents()).toEqual([
@@ -62,6 +70,10 @@ describe("the seed's stories in the browser", () => {
     const page = await app.newPage();
     await signInThroughUi(app, page, rival, PASSWORD);
     await page.getByRole("link", { name: "Adhérer à un service" }).click();
+    // A SIREN one digit short: the field says exactly what is wrong.
+    await page.getByLabel(/^SIREN de l'entreprise/).fill(SEED.martin.siren.slice(0, 8));
+    await page.getByRole("button", { name: "Envoyer la demande" }).click();
+    await page.locator(".fr-input-group--error", { hasText: "Le SIREN compte 9 chiffres ; vous en avez saisi 8." }).waitFor();
     await page.getByLabel(/^SIREN de l'entreprise/).fill(SEED.martin.siren);
     await page.locator("label", { hasText: "Représentant légal de l'entreprise" }).click();
     await page.locator("label", { hasText: "Consulter le compte fiscal" }).click();

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { seedReferenceData } from "../helpers/app.js";
-import { fromLetterBox, signInThroughUi, startBrowserApp, type BrowserApp } from "../helpers/browser.js";
+import { call, seedReferenceData } from "../helpers/app.js";
+import { signIn } from "../helpers/people.js";
+import type { Page } from "playwright-core";
+import { axeViolations, fromLetterBox, signInThroughUi, startBrowserApp, type BrowserApp } from "../helpers/browser.js";
 import { makeActiveSpace, makeSimplifiedAdministrator } from "../../src/app/factories.js";
 import { SEED } from "../../src/app/demo.js";
 
@@ -91,4 +93,72 @@ describe("the seed's delegation story in the browser", () => {
     await chief.getByText("Aucune entreprise", { exact: true }).waitFor();
     expect(app.cspViolations).toEqual([]);
   });
+
+  it("on « mon espace », what ends or stops someone's access is done only once confirmed, the dialog naming who loses what", async () => {
+    const robertApi = await signIn(app, ROBERT, PASSWORD);
+    const lilaApi = await signIn(app, LILA, PASSWORD);
+    const offer = async (services: string[]) =>
+      (
+        await call(app.app, "POST", `/api/v1/companies/${SEED.martin.siren}/delegations`, {
+          jar: robertApi,
+          body: { email: LILA, role: "delegate", services },
+        })
+      ).body.id as string;
+    const vat = await offer(["tva_declarer", "tva_payer"]);
+    expect((await call(app.app, "POST", `/api/v1/delegations/${vat}/accept`, { jar: lilaApi })).status).toBe(200);
+    await offer(["is_payer"]);
+    const lilaHolds = async () =>
+      ((await call(app.app, "GET", "/api/v1/companies", { jar: lilaApi })).body.items as { siren: string; rights: { service: string }[] }[]).flatMap((c) =>
+        c.rights.map((r) => `${c.siren} ${r.service}`),
+      );
+    expect(await lilaHolds()).toEqual([`${SEED.martin.siren} tva_declarer`, `${SEED.martin.siren} tva_payer`]);
+
+    const robert = await app.newPage();
+    await signInThroughUi(app, robert, ROBERT, PASSWORD);
+    const given = robert.getByRole("region", { name: "Habilitation accordée à Lila Rosemonde pour MARTIN DISTRIBUTION" });
+    const inForce = given.filter({ hasText: "En vigueur" });
+    const offered = given.filter({ hasText: "En attente de réponse" });
+    await inForce.waitFor();
+
+    // Both at once: the dialog lists what she loses; « Annuler » changes nothing.
+    await robert.getByRole("button", { name: "Révoquer les 2 habilitations accordées à Lila Rosemonde (ci-dessous)" }).click();
+    let dialog = robert.getByRole("dialog", { name: "Révoquer les 2 habilitations accordées à Lila Rosemonde ?" });
+    await dialog.getByText("MARTIN DISTRIBUTION — délégataire : Déclarer la TVA, Payer la TVA").waitFor();
+    await dialog.getByText("MARTIN DISTRIBUTION — délégataire : Payer l'IS (proposition retirée)").waitFor();
+    await dialog.getByRole("button", { name: "Annuler" }).click();
+    await dialog.waitFor({ state: "hidden" });
+    expect(await lilaHolds()).toHaveLength(2);
+
+    // Suspending, then revoking, the delegation in force.
+    await inForce.getByRole("button", { name: "Mettre en veille…" }).click();
+    dialog = confirmation(robert, "Mettre en veille l'habilitation de Lila Rosemonde ?");
+    await dialog
+      .getByText(
+        "Lila Rosemonde ne pourra plus agir pour MARTIN DISTRIBUTION (délégataire : Déclarer la TVA, Payer la TVA) jusqu'à ce que vous réactiviez l'habilitation.",
+      )
+      .waitFor();
+    await dialog.getByRole("button", { name: "Mettre en veille" }).click();
+    await given.filter({ hasText: "En veille" }).getByRole("button", { name: "Réactiver" }).click();
+    await inForce.getByRole("button", { name: "Révoquer…" }).click();
+    dialog = confirmation(robert, "Révoquer l'habilitation de Lila Rosemonde ?");
+    await dialog
+      .getByText("Lila Rosemonde ne pourra plus agir pour MARTIN DISTRIBUTION (délégataire : Déclarer la TVA, Payer la TVA) dès maintenant.")
+      .waitFor();
+    await dialog.getByRole("button", { name: "Révoquer", exact: true }).click();
+    await given.filter({ hasText: "Révoquée" }).waitFor();
+    await expect.poll(lilaHolds).toEqual([]);
+
+    // The offer not yet accepted.
+    await offered.getByRole("button", { name: "Retirer la proposition…" }).click();
+    dialog = confirmation(robert, "Retirer la proposition faite à Lila Rosemonde ?");
+    await dialog.getByText("Lila Rosemonde ne pourra plus accepter d'agir pour MARTIN DISTRIBUTION (délégataire : Payer l'IS).").waitFor();
+    await dialog.getByRole("button", { name: "Retirer la proposition" }).click();
+    await given.filter({ hasText: "Retirée" }).waitFor();
+    expect(await axeViolations(robert)).toEqual([]);
+    await robert.close();
+    expect(app.cspViolations).toEqual([]);
+  });
 });
+
+/** The confirmation dialog of that title, open. */
+const confirmation = (page: Page, title: string) => page.getByRole("dialog", { name: title });

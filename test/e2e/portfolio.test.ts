@@ -148,4 +148,66 @@ describe("an accounting firm's portfolio in the browser", () => {
     expect(verdict.code).toBe(0);
     expect(app.cspViolations).toEqual([]);
   }, 180_000);
+
+  it("back from a company's page, « Mes entreprises » is as she left it: the pages loaded and the place in the list", async () => {
+    const page = await app.newPage();
+    await page.setViewportSize({ width: 1280, height: 720 });
+    await signInThroughUi(app, page, CHIEF, PASSWORD);
+    await page.getByText(/^\d+ entreprises, 50 affichées\.$/).waitFor();
+    await page.getByRole("button", { name: "Afficher 50 entreprises de plus" }).click();
+    await page.getByText(/^\d+ entreprises, 100 affichées\.$/).waitFor();
+    const rows = page.getByRole("table", { name: /^Mes entreprises/ }).locator("tbody tr");
+    // Once with the browser's own restoration, once without it: the page puts the place back itself (the browser
+    // restores only what is drawn at once, and other browsers restore before a list comes back from the cache).
+    for (const restoredBy of ["the browser", "the page"]) {
+      if (restoredBy === "the page") await page.evaluate(() => (history.scrollRestoration = "manual"));
+      // A company of the second page, read in the middle of the window.
+      const link = rows.nth(79).getByRole("link").first();
+      const name = (await link.textContent())!;
+      await link.evaluate((e) => e.scrollIntoView({ block: "center" }));
+      // The place is kept as the window scrolls, at the next frame.
+      await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+      const left = await page.evaluate(() => window.scrollY);
+      expect(left, restoredBy).toBeGreaterThan(2000);
+      await link.click();
+      await page.getByRole("heading", { level: 1, name }).waitFor();
+      await page.goBack();
+      await page.getByText(/^\d+ entreprises, 100 affichées\.$/).waitFor();
+      expect(await rows.count(), restoredBy).toBe(100);
+      expect(await rows.nth(79).getByRole("link").first().textContent(), restoredBy).toBe(name);
+      await expect.poll(async () => Math.abs((await page.evaluate(() => window.scrollY)) - left), { message: restoredBy }).toBeLessThan(20);
+    }
+    await page.close();
+  });
+
+  it("« Effacer les filtres » empties every field of the inbox, the company's included, whether chosen or only typed", async () => {
+    const page = await app.newPage();
+    await signInThroughUi(app, page, CHIEF, PASSWORD);
+    await page.goto(`${app.base}/demandes`);
+    await page.getByRole("heading", { level: 1, name: "Suivre mes demandes" }).waitFor();
+    const company = page.getByRole("combobox", { name: /^Entreprise/ });
+    const clear = page.getByRole("button", { name: /^Effacer les filtres/ });
+
+    // A company chosen in the list, and a tax.
+    await company.fill("client 137");
+    await page.getByRole("option", { name: new RegExp(`${clientName(137)} SIREN`) }).click();
+    await page.getByLabel("Impôt").selectOption("TVA");
+    await page.getByRole("button", { name: "Filtrer" }).click();
+    await page.waitForURL(new RegExp(`/demandes\\?siren=${clientSiren(137)}&tax=TVA$`));
+    await page.getByRole("link", { name: "Taux réduit sur la vente à emporter" }).waitFor();
+    await clear.click();
+    await page.waitForURL(`${app.base}/demandes`);
+    expect([await company.inputValue(), await page.getByLabel("Impôt").inputValue()]).toEqual(["", ""]);
+
+    // The start of a name typed but never chosen (it filters nothing), with « non lus seulement ».
+    await company.fill("garage cli");
+    await page.locator("label", { hasText: "Non lus seulement" }).click();
+    await page.getByRole("button", { name: "Filtrer" }).click();
+    await page.waitForURL(`${app.base}/demandes?unread=true`);
+    await clear.click();
+    await page.waitForURL(`${app.base}/demandes`);
+    expect(await company.inputValue()).toBe("");
+    expect(await page.getByRole("checkbox", { name: "Non lus seulement" }).isChecked()).toBe(false);
+    await page.close();
+  });
 });

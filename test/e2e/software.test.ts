@@ -111,7 +111,6 @@ describe("the consent page in Chromium", () => {
     await row.waitFor();
     expect(await row.textContent()).toContain("BOULANGERIE DU CANAL");
     expect(await axeViolations(page)).toEqual([]);
-    await page.close();
 
     // Robert sees it in « Qui agit pour mon entreprise », and cuts it off for Martin distribution.
     const robert = await app.newPage();
@@ -130,6 +129,27 @@ describe("the consent page in Chromium", () => {
     const after = await client.fetchProtectedResource(config, tokens.access_token, new URL("/api/v1/companies", app.base), "GET");
     expect(((await after.json()) as { items: { siren: string }[] }).items.map((c) => c.siren)).toEqual([BOULANGERIE]);
     await robert.close();
+
+    // Claire withdraws her authorisation: a confirmation first, naming the software and the companies it leaves.
+    await row.getByRole("button", { name: "Retirer l'autorisation…" }).click();
+    const dialog = page.getByRole("dialog", { name: "Retirer l'autorisation de Compta Express ?" });
+    await dialog
+      .getByText(
+        /^Le logiciel Compta Express ne pourra plus rien faire en votre nom pour (BOULANGERIE DU CANAL, MARTIN DISTRIBUTION|MARTIN DISTRIBUTION, BOULANGERIE DU CANAL), dès son prochain appel\./,
+      )
+      .waitFor();
+    expect(await axeViolations(page)).toEqual([]);
+    await dialog.getByRole("button", { name: "Annuler" }).click();
+    await dialog.waitFor({ state: "hidden" });
+    expect((await client.fetchProtectedResource(config, tokens.access_token, new URL("/api/v1/companies", app.base), "GET")).status).toBe(200);
+    await row.getByRole("button", { name: "Retirer l'autorisation…" }).click();
+    await dialog.getByRole("button", { name: "Retirer l'autorisation" }).click();
+    await page.getByText("L'autorisation de Compta Express est retirée : le logiciel ne peut plus rien faire en votre nom.").waitFor();
+    // Its token is refused at once (a 401 with its challenge).
+    await expect(client.fetchProtectedResource(config, tokens.access_token, new URL("/api/v1/companies", app.base), "GET")).rejects.toMatchObject({
+      status: 401,
+    });
+    await page.close();
     expect(app.cspViolations).toEqual([]);
   }, 180_000);
 });

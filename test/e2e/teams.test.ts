@@ -164,6 +164,38 @@ describe("a firm organised in teams, in the browser", () => {
     expect(lines).toHaveLength(1 + CLIENTS + 1);
     expect(lines[0]).toMatch(/SIREN/);
     expect(lines.filter((l) => l.includes(clientName(7)))).toHaveLength(1);
+
+    // Taking a company off the team, then a member: each once confirmed, the dialog naming who loses what.
+    await chief.goto(teamUrl);
+    await chief
+      .getByRole("row", { name: new RegExp(`^${clientName(50)} `) })
+      .getByRole("button", { name: "Retirer…" })
+      .click();
+    let dialog = chief.getByRole("dialog", { name: `Retirer ${clientName(50)} de l'équipe TVA ?` });
+    await dialog
+      .getByText(
+        `Les 2 membres de l'équipe perdent dès maintenant l'habilitation de l'équipe sur ${clientName(50)} (SIREN ${clientSiren(50)}) ; leurs autres habilitations restent.`,
+      )
+      .waitFor();
+    await expectAccessible(chief);
+    await dialog.getByRole("button", { name: "Retirer l'entreprise" }).click();
+    await chief.getByRole("heading", { name: "Entreprises (49)" }).waitFor();
+    await chief
+      .getByRole("row", { name: /^Hugo Bernard / })
+      .getByRole("button", { name: "Retirer…" })
+      .click();
+    dialog = chief.getByRole("dialog", { name: "Retirer Hugo Bernard de l'équipe TVA ?" });
+    await dialog
+      .getByText(
+        /^Hugo Bernard perd dès maintenant l'habilitation de l'équipe \(délégataire — .*\) sur ses 49 entreprises ; ses autres habilitations restent\.$/,
+      )
+      .waitFor();
+    await dialog.getByRole("button", { name: "Retirer de l'équipe" }).click();
+    await chief.getByRole("row", { name: /^Hugo Bernard / }).waitFor({ state: "detached" });
+    await hugo.goto(`${app.base}/mon-espace`);
+    await hugo.getByText("Aucune entreprise", { exact: true }).waitFor();
+    await lila.goto(`${app.base}/mon-espace`);
+    await lila.getByText(/^49 entreprises/).waitFor();
     expect(app.cspViolations).toEqual([]);
   });
 });

@@ -17,7 +17,7 @@ export type Operation = {
   method: Method;
   path: string;
   security?: Record<string, string[]>[];
-  parameters?: { in: string; name: string; schema?: { type?: string } }[];
+  parameters?: { in: string; name: string; schema?: JsonSchema }[];
   requestBody?: { content: Record<string, { schema?: JsonSchema }> };
 };
 

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { call, type TestApp, type CookieJar } from "../helpers/app.js";
 import { walkableApp, type JsonSchema, type Operation } from "../helpers/openapi.js";
 import { SEED } from "../../src/app/demo.js";
+import { FIELD_LABELS } from "../../src/platform/http/field-labels.js";
 
 /**
  * The OpenAPI document is the contract, and these tests walk every operation it lists: authentication follows the
@@ -49,6 +50,23 @@ const concrete = (path: string, value?: string) =>
 const jsonSchemaOf = (op: Operation) => op.requestBody?.content["application/json"]?.schema;
 const isType = (s: JsonSchema | undefined, type: string): boolean =>
   s !== undefined && (s.type === type || (Array.isArray(s.type) && s.type.includes(type)) || (s.anyOf ?? []).some((a) => isType(a, type)));
+
+/** The names of an operation's fields: its path and query parameters and every property of its JSON body. */
+function fieldsOf(op: Operation): string[] {
+  const names = (s: JsonSchema | undefined): string[] =>
+    !s
+      ? []
+      : [
+          ...Object.entries(s.properties ?? {}).flatMap(([k, v]) => [k, ...names(v)]),
+          ...names(s.items),
+          ...(s.anyOf ?? []).flatMap(names),
+          ...(s.oneOf ?? []).flatMap(names),
+        ];
+  return [...(op.parameters ?? []).filter((p) => p.in === "query" || p.in === "path").map((p) => p.name), ...names(jsonSchemaOf(op))];
+}
+
+/** The choices a parameter's schema lists (its `enum`), if it is a list of choices. */
+const choicesOf = (s: JsonSchema | undefined): unknown[] => s?.enum ?? [];
 
 /** A body following the schema, with `text` in every string field (and in every array of strings). */
 function bodyWith(schema: JsonSchema | undefined, text: string): unknown {
@@ -104,9 +122,33 @@ describe("validation errors", () => {
           expect(issue.field, key(op)).toMatch(/^(body|querystring|params)(\.|$)/);
           expect(issue.message, key(op)).not.toMatch(/expected|invalid input|too (small|big)|\brequired\b/i);
         }
+        for (const name of fieldsOf(op)) expect(message, `${key(op)}: ${name}`).not.toContain(`« ${name} »`);
       }
     }
     expect(checked).toBeGreaterThan(30);
+  });
+
+  it("name every field of every operation as its form does (« Adresse électronique », never « email »)", () => {
+    const unnamed = [...new Set(operations.flatMap(fieldsOf))].filter((name) => !Object.hasOwn(FIELD_LABELS, name)).sort();
+    expect(unnamed).toEqual([]);
+  });
+
+  it("name the choices of a list in words, the codes kept for programs in `accepted` (query parameters of every operation)", async () => {
+    let checked = 0;
+    for (const op of operations.filter((o) => o.method === "GET")) {
+      const jar = op.security?.some((s) => "agentSession" in s) ? agent : person;
+      for (const p of (op.parameters ?? []).filter((p) => p.in === "query" && choicesOf(p.schema).length > 0)) {
+        const res = await call(t.app, "GET", `${concrete(op.path)}?${p.name}=zzz`, { jar });
+        if (res.body?.error?.code !== "invalid_request") continue;
+        checked++;
+        const { message, details } = res.body.error as { message: string; details: { issues: { field: string; accepted?: unknown[] }[] } };
+        expect(message, `${key(op)} ?${p.name}`).not.toContain(`« ${p.name} »`);
+        // A code (« tva_payer », « lastActivity », « true ») is never what the sentence shows.
+        expect(message, `${key(op)} ?${p.name}`).not.toMatch(/« ([a-z]+_[a-z_]+|[a-z]+[A-Z]\w*|true|false) »/);
+        expect(details.issues.find((i) => i.field === `querystring.${p.name}`)?.accepted, `${key(op)} ?${p.name}`).toEqual(choicesOf(p.schema));
+      }
+    }
+    expect(checked).toBeGreaterThan(15);
   });
 });
 
@@ -121,6 +163,7 @@ describe("text PostgreSQL cannot store (U+0000, lone surrogates)", () => {
           const res = await call(t.app, op.method, concrete(op.path), { jar, rawBody: JSON.stringify(bodyWith(schema, bad)) });
           expect([res.status, res.body?.error?.code], `${key(op)} ${JSON.stringify(bad)}`).toEqual([400, "invalid_characters"]);
           expect(res.body.error.message).toMatch(/^Le champ « .+ » contient/);
+          for (const name of fieldsOf(op)) expect(res.body.error.message, key(op)).not.toContain(`« ${name} »`);
           checked++;
         }
       }

@@ -82,7 +82,7 @@ describe("« Mot de passe oublié »", () => {
     const forged = await call(t.app, "POST", "/api/v1/password-reset/confirm", { body: { token: "x".repeat(43), password: "Nouveau-Mot-De-Passe-Solide" } });
     expect(forged.status).toBe(410);
     const short = await call(t.app, "POST", "/api/v1/password-reset/confirm", { body: { token: "court", password: "Nouveau-Mot-De-Passe-Solide" } });
-    expect([short.status, short.body.error.message]).toEqual([400, "Champ « token » : le lien est incomplet : copiez-le en entier."]);
+    expect([short.status, short.body.error.message]).toEqual([400, "Champ « Lien » : le lien est incomplet : copiez-le en entier."]);
     expect((await call(t.app, "POST", "/api/v1/password-reset", { body: { email: "pas-une-adresse" } })).status).toBe(400);
   });
 });

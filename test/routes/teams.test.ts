@@ -127,7 +127,7 @@ describe("the team TVA of Cabinet GESTION", () => {
     expect(res.body.items).toEqual([
       { siren: SEED.martin.siren, status: "added" },
       { siren: client, status: "added" },
-      { siren: isOnly, status: "refused", error: { code: "service_not_held", message: expect.stringContaining("tva_declarer") } },
+      { siren: isOnly, status: "refused", error: { code: "service_not_held", message: expect.stringContaining("le service « Déclarer la TVA »") } },
       { siren: unknown, status: "refused", error: { code: "not_administered", message: expect.stringContaining("n'administrez pas") } },
     ]);
     const again = await call(t.app, "POST", `/api/v1/teams/${teamId}/companies`, { jar: chief.jar, body: { sirens: [client] } });

@@ -13,13 +13,8 @@ import { fieldLabel } from "../../platform/http/field-labels.js";
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorReply]));
 
-const qualityField = z.enum(["legal_representative", "mandated"], {
-  error: "qualité attendue : legal_representative (représentant légal) ou mandated (mandataire)",
-});
-const servicesField = z
-  .array(z.enum(SERVICE_CODES, { error: "service inconnu" }))
-  .min(1, "choisissez au moins un service")
-  .max(SERVICE_CODES.length);
+const qualityField = z.enum(["legal_representative", "mandated"]);
+const servicesField = z.array(z.enum(SERVICE_CODES)).min(1, "choisissez au moins un service").max(SERVICE_CODES.length);
 
 /** The JSON form of a batch. SIRENs are checked line by line afterwards, each refusal on its own line. */
 const batchBody = z.object({
@@ -94,7 +89,7 @@ async function multipartBatch(req: FastifyRequest): Promise<BatchInput> {
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new DomainError("invalid", "invalid_request", `Champ « ${fieldLabel(issue.path) || "quality"} » : ${issue.message}.`, {
+    throw new DomainError("invalid", "invalid_request", `Champ « ${fieldLabel(issue.path) || "Votre qualité"} » : ${issue.message.replace(/\.$/, "")}.`, {
       issues: parsed.error.issues.map((i) => ({ field: i.path.join("."), message: i.message })),
     });
   }

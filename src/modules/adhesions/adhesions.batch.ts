@@ -5,6 +5,7 @@ import { DomainError } from "../../platform/errors.js";
 import { enqueue, type OutboxHandler } from "../../platform/outbox.js";
 import { frenchCsv, readCsvTable } from "../../platform/csv.js";
 import { getCompanies, isValidSiren } from "../companies/index.js";
+import { sirenProblem } from "../../shared/siren.js";
 import { appendJournal } from "../journal/index.js";
 import { orderedServices, QUALITY_LABELS, serviceLabel, type Quality, type ServiceCode } from "./adhesions.catalogue.js";
 import { requestAdhesion, type AdhesionsDeps } from "./adhesions.service.js";
@@ -50,7 +51,7 @@ export function parseBatchCsv(content: Buffer): BatchLine[] {
 function lineProblem(line: BatchLine, seen: Set<string>): { code: string; message: string } | undefined {
   const siren = line.siren.replace(/\s/g, "");
   if (!siren) return { code: "blank_line", message: "Ligne vide : aucun SIREN." };
-  if (!/^\d{9}$/.test(siren)) return { code: "invalid_siren", message: `« ${line.siren.slice(0, 40)} » n'est pas un SIREN : il comporte 9 chiffres.` };
+  if (!/^\d{9}$/.test(siren)) return { code: "invalid_siren", message: `« ${line.siren.slice(0, 40)} » : ${sirenProblem(siren)}` };
   if (!isValidSiren(siren))
     return { code: "invalid_siren_key", message: `Le SIREN ${siren} est invalide : sa clé de contrôle ne correspond pas (faute de frappe ?).` };
   if (seen.has(siren)) return { code: "duplicate_line", message: `Le SIREN ${siren} figure déjà plus haut dans la liste.` };

@@ -103,7 +103,7 @@ export function adhesionsRoutes(deps: service.AdhesionsDeps & { oppositionRatePe
              * `pending`: waiting for the company address or the letter's code; `ended`: every other; `letter_issued`:
              * waiting for the letter's code only (« activations en attente »), soonest expiry first.
              */
-            status: z.enum(["pending", "ended", "letter_issued"], { error: "état attendu : pending, ended ou letter_issued" }).optional(),
+            status: z.enum(["pending", "ended", "letter_issued"]).optional(),
             limit: z.coerce.number().int().min(1).max(100).default(50),
             cursor: z.string().max(200).optional(),
           }),

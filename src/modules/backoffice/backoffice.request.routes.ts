@@ -42,7 +42,7 @@ export function requestPageRoutes(deps: bo.BackofficeDeps) {
           summary: "Reopen an answered or closed request, with the version read: it returns to the queue (journaled)",
           security: [{ agentSession: [], csrf: [] }],
           params: idParams,
-          body: z.object({ version: z.number({ error: "version : nombre attendu" }).int().min(1) }),
+          body: z.object({ version: z.number({ error: "nombre attendu" }).int().min(1) }),
           response: { 200: z.object({ status: z.enum(STATUSES), version: z.number().int() }), ...errors(400, 401, 403, 404, 409) },
         },
       },

@@ -134,7 +134,7 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
             tax: z.enum(TAX_CODES).optional(),
             nature: z.enum(ALL_NATURE_CODES).optional(),
             /** `me`, `none` or an agent's id. */
-            assignee: z.union([z.enum(["me", "none"]), z.uuid()], { error: "assignee : me, none ou l'identifiant d'un agent" }).optional(),
+            assignee: z.union([z.enum(["me", "none"]), z.uuid()], { error: "valeur attendue : moi, personne, ou l'identifiant d'un agent" }).optional(),
             overdue: flag,
             dueSoon: flag,
             siren: sirenField.optional(),

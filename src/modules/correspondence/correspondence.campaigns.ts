@@ -15,6 +15,7 @@ import { appendJournal } from "../journal/index.js";
 import { addressBlock, issueCorrespondenceLetters, type NewCorrespondenceLetter } from "../letters/index.js";
 import { announceThreads, publishThreads, reserveReferences, TAX_LABELS, type AgentScope, type ThreadSpec, type ThreadToPublish } from "../requests/index.js";
 import { natureLabel } from "../../shared/labels.js";
+import { sirenProblem } from "../../shared/siren.js";
 import { checkPlaceholders, checkTimes, fillPlaceholders, type CorrespondenceDeps, type ThreadFields } from "./correspondence.threads.js";
 
 export const CAMPAIGN_RULES = { maxLines: 100_000, chunk: 500 };
@@ -49,7 +50,7 @@ export function parseCampaignCsv(content: Buffer): Line[] {
       return {
         line,
         siren: raw.slice(0, 40),
-        problem: { code: "invalid_siren", message: `« ${raw.slice(0, 40)} » n'est pas un SIREN : il comporte 9 chiffres.` },
+        problem: { code: "invalid_siren", message: `« ${raw.slice(0, 40)} » : ${sirenProblem(siren)}` },
       };
     if (!isValidSiren(siren))
       return { line, siren, problem: { code: "invalid_siren_key", message: `Le SIREN ${siren} est invalide : sa clé de contrôle ne correspond pas.` } };

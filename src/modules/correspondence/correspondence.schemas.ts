@@ -37,7 +37,7 @@ export const textField = (max: number, label: string) =>
 
 export const threadFields = {
   tax: z.enum(TAX_CODES, { error: "impôt inconnu" }),
-  nature: z.enum(ADMIN_NATURE_CODES, { error: "nature attendue : demande_de_pieces, information, decision ou relance" }),
+  nature: z.enum(ADMIN_NATURE_CODES),
   subject: textField(LIMITS.subjectMax, "l'objet"),
   body: textField(LIMITS.bodyMax, "le message"),
   acknowledgementRequired: z.boolean().default(false),

@@ -80,13 +80,13 @@ export function checkTimes(fields: Pick<ThreadFields, "publishAt" | "replyDueAt"
     throw new DomainError(
       "refused",
       "publish_at_past",
-      "La date de publication (« publishAt ») est passée : choisissez une date à venir, ou publiez tout de suite.",
+      "La date de « Publication différée » est passée : choisissez une date à venir, ou publiez tout de suite.",
       { field: "publishAt" },
     );
   }
   const from = fields.publishAt ?? now;
   if (fields.replyDueAt && fields.replyDueAt.getTime() <= from.getTime()) {
-    throw new DomainError("refused", "reply_due_at_past", "La date limite de réponse (« replyDueAt ») doit suivre la publication du message.", {
+    throw new DomainError("refused", "reply_due_at_past", "La date « Réponse attendue au plus tard le » doit suivre la publication du message.", {
       field: "replyDueAt",
     });
   }

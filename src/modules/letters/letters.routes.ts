@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { routesPlugin } from "../../platform/http/routes.js";
+import { sirenProblem } from "../../shared/siren.js";
 import type { LettersDeps } from "./letters.service.js";
 import { letterPdf, listLetterViews } from "./letters.service.js";
 
@@ -29,7 +30,7 @@ export function devLetterRoutes(deps: Pick<LettersDeps, "db" | "sealer">): Fasti
           querystring: z.object({
             siren: z
               .string()
-              .regex(/^\d{9}$/, "SIREN : 9 chiffres")
+              .regex(/^\d{9}$/, { error: (issue) => sirenProblem(typeof issue.input === "string" ? issue.input : "") ?? undefined })
               .optional(),
             limit: z.coerce.number().int().min(1).max(500).default(100),
           }),

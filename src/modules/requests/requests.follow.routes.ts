@@ -29,7 +29,7 @@ export function followRoutes(deps: RequestsDeps): FastifyPluginAsyncZod {
           params: idParams,
           body: z.object({
             /** The colleague who follows the request; null: nobody. */
-            personId: z.uuid({ error: "personId : identifiant de personne attendu, ou null" }).nullable(),
+            personId: z.uuid({ error: "identifiant de personne attendu, ou null" }).nullable(),
           }),
           response: { 200: z.object({ followedBy: personRefSchema.nullable() }), ...errors(400, 401, 403, 404, 422) },
         },

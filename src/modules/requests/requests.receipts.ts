@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from "node:crypto";
 import { newLetterDocument } from "../letters/index.js";
+import { frenchDate } from "../../shared/dates.js";
 
 /** What an acknowledgement of receipt states (product §8, CRPA L112-11), signed with the platform's key. */
 export type ReceiptPayload = {
@@ -30,7 +31,8 @@ export function receiptKeysFromPem(privatePem: string): ReceiptKeys {
 const PAYLOAD_MARK = "%MESSAGERIE-PRO-RECEIPT ";
 const SIGNATURE_MARK = "%MESSAGERIE-PRO-SIGNATURE ed25519 ";
 
-const parisDateTime = (iso: string) => new Date(iso).toLocaleString("fr-FR", { timeZone: "Europe/Paris", dateStyle: "long", timeStyle: "medium" });
+/** « 1er février 2026 à 09:05:09 », in Paris: the legal time of receipt to the second. */
+const parisDateTime = (iso: string) => frenchDate(iso, { seconds: true });
 
 function renderPdf(p: ReceiptPayload): Promise<Buffer> {
   const doc: PDFKit.PDFDocument = newLetterDocument();
@@ -70,8 +72,8 @@ function renderPdf(p: ReceiptPayload): Promise<Buffer> {
   if (p.attachments.length === 0) row("Pièces jointes", "aucune");
   for (const a of p.attachments) row(`Pièce jointe « ${a.name} » (${a.mediaType}, ${a.size} octets), SHA-256`, a.sha256);
   doc.moveDown(0.8);
-  row("Délai de première réponse annoncé", `au plus tard le ${new Date(p.firstAnswerTarget).toLocaleDateString("fr-FR", { timeZone: "Europe/Paris" })}`);
-  if (p.legalDeadline) row("Délai légal de décision", `le ${new Date(p.legalDeadline).toLocaleDateString("fr-FR", { timeZone: "Europe/Paris" })}`);
+  row("Délai de première réponse annoncé", `au plus tard le ${frenchDate(p.firstAnswerTarget)}`);
+  if (p.legalDeadline) row("Délai légal de décision", `le ${frenchDate(p.legalDeadline)}`);
   doc.moveDown(1).fontSize(8).fillColor("#555");
   doc.text(
     "Ce document est signé électroniquement (Ed25519) par la plateforme. La clé publique est publiée à l'adresse /api/v1/receipts/public-key ; la commande « verify-receipt » vérifie ce fichier sans connexion.",

@@ -199,7 +199,7 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
               /** Archived requests (4 years after closing) instead of the current ones. */
               archived: z.enum(["true", "false"]).optional(),
               /** Only the requests with messages of the administration not yet read. */
-              unread: z.enum(["true", "false"], { error: "valeur attendue : true ou false" }).optional(),
+              unread: z.enum(["true", "false"]).optional(),
               /** Filed on or after this Paris day (YYYY-MM-DD). */
               from: parisDayField.optional(),
               /** Filed on or before this Paris day (YYYY-MM-DD). */

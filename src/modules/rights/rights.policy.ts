@@ -4,6 +4,8 @@
  * asks these functions.
  */
 
+import { serviceLabel } from "../../shared/labels.js";
+
 export type Role = "administrator" | "deputy" | "delegate";
 
 export type HeldRight = {
@@ -100,9 +102,14 @@ export function decideGrant(held: HeldRight[], req: GrantRequest, at: Date): Gra
         (a, b) => (a.taxScope === null ? -1 : b.taxScope === null ? 1 : 0) || (b.validUntil?.getTime() ?? Infinity) - (a.validUntil?.getTime() ?? Infinity),
       )[0];
     if (!source)
-      return refuse("refused", "service_not_held", `Vous ne détenez pas le service « ${service} » pour cette entreprise : vous ne pouvez pas le déléguer.`, {
-        service,
-      });
+      return refuse(
+        "refused",
+        "service_not_held",
+        `Vous ne détenez pas le service « ${serviceLabel(service)} » pour cette entreprise : vous ne pouvez pas le déléguer.`,
+        {
+          service,
+        },
+      );
     if (service === "messagerie" && source.taxScope !== null) {
       const wider = req.taxScope === null || req.taxScope.some((t) => !source.taxScope!.includes(t));
       if (wider) {
@@ -121,7 +128,9 @@ export function decideGrant(held: HeldRight[], req: GrantRequest, at: Date): Gra
       if (validUntil === null || validUntil > source.validUntil) validUntil = source.validUntil;
     }
     if (req.targetHolds.includes(service)) {
-      return refuse("conflict", "already_holds_right", `Cette personne détient déjà le service « ${service} » pour cette entreprise.`, { service });
+      return refuse("conflict", "already_holds_right", `Cette personne détient déjà le service « ${serviceLabel(service)} » pour cette entreprise.`, {
+        service,
+      });
     }
     from[service] = source.id;
   }

@@ -14,7 +14,7 @@ const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, e
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /** `true`/`false` in a query string. */
-const booleanFlag = z.enum(["true", "false"], { error: "valeur attendue : true ou false" }).transform((v) => v === "true");
+const booleanFlag = z.enum(["true", "false"]).transform((v) => v === "true");
 
 /**
  * The filters of « Mes entreprises », shared by the table, its CSV and the bulk delegation to « the selection »

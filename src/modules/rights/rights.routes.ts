@@ -110,9 +110,9 @@ export function rightsRoutes(deps: service.RightsDeps): FastifyPluginAsyncZod {
           summary: "Offers made to me and by me, newest first (keyset pagination)",
           security: [{ session: [] }],
           querystring: z.object({
-            direction: z.enum(["received", "given"], { error: "sens attendu : received ou given" }).optional(),
+            direction: z.enum(["received", "given"]).optional(),
             /** Only the offers still waiting for an answer. */
-            pending: z.enum(["true", "false"], { error: "valeur attendue : true ou false" }).optional(),
+            pending: z.enum(["true", "false"]).optional(),
             limit: z.coerce.number().int().min(1).max(100).default(100),
             cursor: z.string().max(200).optional(),
           }),

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { sirenProblem } from "../../shared/siren.js";
 
 /** An e-mail address as typed: trimmed, at most 254 characters. */
 export const emailField = z
@@ -7,7 +8,8 @@ export const emailField = z
   .max(254)
   .pipe(z.email({ error: "adresse électronique invalide" }));
 
-export const sirenField = z.string().regex(/^\d{9}$/, "le SIREN comporte 9 chiffres");
+/** A SIREN: 9 digits; anything else is refused saying what is wrong (« vous en avez saisi 8 », a SIRET…). */
+export const sirenField = z.string().regex(/^\d{9}$/, { error: (issue) => sirenProblem(typeof issue.input === "string" ? issue.input : "") ?? undefined });
 
 export const createSpaceBody = z.object({
   /** Creation mode: `simplified` (one's own company) or `expert` (acting for several companies). */

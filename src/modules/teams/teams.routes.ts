@@ -12,7 +12,7 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const teamParams = z.object({ id: z.uuid({ error: "identifiant d'équipe invalide" }) });
 
 const grantSchema = z.object({
-  role: z.enum(["delegate", "deputy"], { error: "rôle attendu : delegate (délégataire) ou deputy (administrateur suppléant)" }),
+  role: z.enum(["delegate", "deputy"]),
   services: z
     .array(z.enum(SERVICE_CODES, { error: "service inconnu du catalogue" }))
     .min(1, "choisissez au moins un service")

@@ -106,10 +106,15 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     return send(STATUS_OF_KIND[error.kind], error.code, error.message, error.details);
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
-    const issues = error.validation.map((v) => ({
-      field: [error.validationContext, ...String(v.instancePath).split("/").filter(Boolean)].join("."),
-      message: v.message ?? "Valeur invalide.",
-    }));
+    const issues = error.validation.map((v) => {
+      // The sentence names the choices in words; the codes a program must send stay in `accepted`.
+      const accepted = (v.params as { values?: unknown } | undefined)?.values;
+      return {
+        field: [error.validationContext, ...String(v.instancePath).split("/").filter(Boolean)].join("."),
+        message: v.message ?? "Valeur invalide.",
+        ...(Array.isArray(accepted) ? { accepted } : {}),
+      };
+    });
     return send(400, "invalid_request", validationSentence(issues), { issues });
   }
   if (isDatabaseUnavailable(error)) {

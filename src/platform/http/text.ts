@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from "fastify";
 import { z } from "zod";
 import { DomainError } from "../errors.js";
+import { fieldLabel } from "./field-labels.js";
 
 /**
  * Text PostgreSQL cannot store: the NUL character (U+0000) and lone UTF-16 surrogates (JSON lets a client write
@@ -13,6 +14,9 @@ export function unsafeTextProblem(value: string): string | null {
   if (LONE_SURROGATE.test(value)) return "un demi-caractère Unicode isolé";
   return null;
 }
+
+/** The place of an unsafe character found in a key rather than in a value. */
+const KEY = "(nom de champ)";
 
 /** The path of the first unsafe string in a parsed body, query or params (keys included), with its problem. */
 function findUnsafe(value: unknown, path: string[], depth = 0): { path: string[]; problem: string } | null {
@@ -30,7 +34,7 @@ function findUnsafe(value: unknown, path: string[], depth = 0): { path: string[]
   }
   for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
     const problem = unsafeTextProblem(key);
-    if (problem) return { path: [...path, "(nom de champ)"], problem };
+    if (problem) return { path: [...path, KEY], problem };
     const found = findUnsafe(v, [...path, key], depth + 1);
     if (found) return found;
   }
@@ -52,7 +56,8 @@ function unsafeTextError(request: FastifyRequest): DomainError | undefined {
   ] as const) {
     const found = findUnsafe(value, []);
     if (!found) continue;
-    const field = found.path.join(".") || PLACES[where];
+    // The field as its form names it (« Objet »), never its name in the schema.
+    const field = fieldLabel(found.path) || PLACES[where];
     return new DomainError("invalid", "invalid_characters", `Le champ « ${field} » contient ${found.problem}, qui ne peut pas être enregistré : retirez-le.`, {
       issues: [{ field: [where, ...found.path].join("."), message: `contient ${found.problem}` }],
     });

@@ -13,21 +13,31 @@ export function useScrollMemory(ready: boolean) {
   const restored = useRef<string | undefined>(undefined);
   useEffect(() => {
     let frame = 0;
-    // Saved as the person scrolls, never at unmount: by then the next page may already have moved the window.
+    // Saved as the person scrolls, never at unmount, and only while this entry is still the current one: the page
+    // opened next moves the window (to its heading) before this one is gone, and that place is not this entry's.
     const save = () => {
       cancelAnimationFrame(frame);
-      frame = requestAnimationFrame(() => sessionStorage.setItem(storageKey, String(Math.round(window.scrollY))));
+      frame = requestAnimationFrame(() => {
+        if (currentEntryKey() === key) sessionStorage.setItem(storageKey, String(Math.round(window.scrollY)));
+      });
     };
     window.addEventListener("scroll", save, { passive: true });
     return () => {
       cancelAnimationFrame(frame);
       window.removeEventListener("scroll", save);
     };
-  }, [storageKey]);
+  }, [key, storageKey]);
   useLayoutEffect(() => {
     if (!ready || restored.current === storageKey) return;
     restored.current = storageKey;
     const y = Number(sessionStorage.getItem(storageKey) ?? 0);
     if (y > 0) window.scrollTo(0, y);
   }, [ready, storageKey]);
+}
+
+/** The key of the history entry the browser is on now, as the router gives it (« default » for the first one). */
+function currentEntryKey(): string {
+  const state: unknown = window.history.state;
+  const key = state && typeof state === "object" && "key" in state ? state.key : undefined;
+  return typeof key === "string" && key ? key : "default";
 }

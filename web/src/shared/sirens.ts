@@ -1,3 +1,5 @@
+import { sirenProblem } from "../../../src/shared/siren";
+
 /** A SIREN's key (Luhn), as the server checks it: a typing error is caught on the line where it was typed. */
 function luhnValid(digits: string): boolean {
   let sum = 0;
@@ -8,6 +10,9 @@ function luhnValid(digits: string): boolean {
   }
   return sum % 10 === 0;
 }
+
+/** « Le SIREN compte 9 chiffres ; vous en avez saisi 5. » as the end of a line's sentence. */
+const asReason = (sentence: string) => sentence.charAt(0).toLowerCase() + sentence.slice(1).replace(/\.$/, "");
 
 export type PastedSirens = { sirens: string[]; invalid: { line: number; value: string; reason: string }[] };
 
@@ -23,7 +28,7 @@ export function parseSirens(text: string): PastedSirens {
     const grouped = raw.replace(/[\s.]/g, "");
     const values = /^\d{9}$/.test(grouped) ? [grouped] : raw.split(/[\s,;]+/).filter(Boolean);
     for (const value of values) {
-      if (!/^\d{9}$/.test(value)) invalid.push({ line: i + 1, value, reason: "un SIREN comporte 9 chiffres" });
+      if (!/^\d{9}$/.test(value)) invalid.push({ line: i + 1, value, reason: asReason(sirenProblem(value) ?? "") });
       else if (!luhnValid(value)) invalid.push({ line: i + 1, value, reason: "la clé de ce SIREN est fausse (faute de frappe ?)" });
       else if (!sirens.includes(value)) sirens.push(value);
     }

@@ -1,5 +1,6 @@
-import { useState } from "react";
-import { Navigate } from "react-router";
+import { useEffect, useRef, useState } from "react";
+import { Link, Navigate } from "react-router";
+import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Badge } from "@codegouvfr/react-dsfr/Badge";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Input } from "@codegouvfr/react-dsfr/Input";
@@ -46,11 +47,12 @@ function nextStep(a: Adhesion): string {
   }
 }
 
-function ActivationForm({ adhesion }: { adhesion: Adhesion }) {
+function ActivationForm({ adhesion, onActivated }: { adhesion: Adhesion; onActivated: (a: Adhesion) => void }) {
   const [code, setCode] = useState("");
   // An active adhesion gives rights: the portfolio and the adhesions (all under "companies") are asked again.
   const { run, busy, error } = useAction(async () => {
     await ok(client.POST("/api/v1/adhesions/{id}/activate", { params: { path: { id: adhesion.id } }, body: { code } }));
+    onActivated(adhesion);
   }, [["companies"]]);
   const attemptsLeft = error instanceof ApiError ? (error.details?.attemptsLeft as number | undefined) : undefined;
   return (
@@ -65,6 +67,45 @@ function ActivationForm({ adhesion }: { adhesion: Adhesion }) {
         Activer
       </Button>
     </form>
+  );
+}
+
+/**
+ * The success of an activation, where the form was (which then leaves the list): the company, the services now held
+ * as administrator, and what the person can do from now on. It takes the focus, so that it is read at once.
+ */
+function Activated({ adhesion, catalogue }: { adhesion: Adhesion; catalogue: ReturnType<typeof useCatalogue> }) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => box.current?.focus(), []);
+  const services = adhesion.services.map((s) => serviceLabel(catalogue, s)).join(", ");
+  const writes = adhesion.services.includes("messagerie");
+  return (
+    <div ref={box} tabIndex={-1} className="fr-mb-3w">
+      <Alert
+        severity="success"
+        role="status"
+        title={`Adhésion activée : vous agissez désormais pour ${adhesion.companyName}`}
+        description={
+          <>
+            <p className="fr-mb-1w">
+              {`Vous êtes administrateur de ${adhesion.companyName} (SIREN ${adhesion.siren}) pour : ${services}. `}
+              {writes
+                ? "Vous pouvez dès maintenant écrire à l'administration pour cette entreprise et suivre ses demandes, et donner des habilitations à d'autres personnes."
+                : "Vous pouvez dès maintenant donner des habilitations à d'autres personnes pour ces services."}
+            </p>
+            <p className="fr-mb-0">
+              {writes && (
+                <>
+                  <Link to={`/ecrire?siren=${adhesion.siren}`}>Écrire pour {adhesion.companyName}</Link>
+                  {" · "}
+                </>
+              )}
+              <Link to={`/entreprises/${adhesion.siren}`}>Voir la page de l'entreprise</Link>
+            </p>
+          </>
+        }
+      />
+    </div>
   );
 }
 
@@ -100,6 +141,7 @@ export function MySpace() {
   const ended = useAdhesions("ended", Boolean(person));
   const [showEnded, setShowEnded] = useState(false);
   const [cancelling, setCancelling] = useState<Adhesion | undefined>();
+  const [activated, setActivated] = useState<Adhesion | undefined>();
   // The adhesions and the portfolio (its « adhésion en attente ») are asked again: all under "companies".
   const cancel = useAction(async () => {
     if (cancelling) await ok(client.DELETE("/api/v1/adhesions/{id}", { params: { path: { id: cancelling.id } } }));
@@ -123,6 +165,7 @@ export function MySpace() {
       <NotificationChoice />
 
       <h2 className="fr-mt-6w">Mes demandes d'adhésion</h2>
+      {activated && <Activated key={activated.id} adhesion={activated} catalogue={catalogue} />}
       {counted && total === 0 && <p>Aucune demande d'adhésion.</p>}
       {counted && total > 0 && (
         <p className="fr-text--sm">
@@ -144,7 +187,7 @@ export function MySpace() {
           </h3>
           <p className="fr-text--sm fr-mb-1w">Services : {a.services.map((s) => serviceLabel(catalogue, s)).join(", ")}</p>
           <p className="fr-mb-1w">{nextStep(a)}</p>
-          {a.status === "letter_issued" && <ActivationForm adhesion={a} />}
+          {a.status === "letter_issued" && <ActivationForm adhesion={a} onActivated={setActivated} />}
           {(a.status === "letter_issued" || a.status === "awaiting_company_email") && (
             <Button priority="tertiary" size="small" className="fr-mt-1w" onClick={() => (setCancelling(a), cancelModal.open())}>
               Annuler cette demande…

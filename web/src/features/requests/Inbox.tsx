@@ -27,9 +27,14 @@ export function Inbox() {
   const key = FILTERS.map((k) => params.get(k) ?? "").join("|");
   // The form follows the address (back and forward buttons): adjusted while rendering, as React advises.
   const [formFor, setFormFor] = useState(key);
+  // The company field keeps what was typed in it until it is drawn anew: a new one when the address names another
+  // company than the form (back, forward) and when the filters are cleared, so that it never shows a company, or
+  // the start of a name, that no longer filters anything.
+  const [companyField, setCompanyField] = useState(0);
   if (formFor !== key) {
     setFormFor(key);
     setFilters(applied);
+    if (applied.siren !== filters.siren) setCompanyField((n) => n + 1);
   }
   // The live events refresh it (shared/live.ts): what moved comes first, by last activity.
   const list = useKeysetList(requestKeys.list(applied), (cursor, signal) => inboxPage(applied, cursor, signal), Boolean(person));
@@ -62,6 +67,7 @@ export function Inbox() {
         </div>
         <div className="fr-col-12 fr-col-md-6">
           <CompanyCombobox
+            key={companyField}
             label="Entreprise"
             hint="Toutes si vide. Tapez une partie du nom ou le début du SIREN."
             value={filters.siren}
@@ -139,7 +145,14 @@ export function Inbox() {
             </li>
             {active > 0 && (
               <li>
-                <Button type="button" priority="tertiary" onClick={() => apply(Object.fromEntries(FILTERS.map((k) => [k, ""])) as Filters)}>
+                <Button
+                  type="button"
+                  priority="tertiary"
+                  onClick={() => {
+                    setCompanyField((n) => n + 1);
+                    apply(Object.fromEntries(FILTERS.map((k) => [k, ""])) as Filters);
+                  }}
+                >
                   Effacer les filtres ({active})
                 </Button>
               </li>

@@ -5,7 +5,7 @@ import { Select } from "@codegouvfr/react-dsfr/Select";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { client, ok } from "../../shared/api/client";
-import { frenchDate, ROLE_LABELS, type Company, type Representative, type ServiceCode } from "../../shared/api/types";
+import { frenchDate, RIGHT_STATE_LABELS, ROLE_LABELS, type Company, type Representative, type ServiceCode } from "../../shared/api/types";
 import { ErrorAlert, FormColumn, useAction } from "../../shared/components/page";
 import { DELEGATION_BUNDLES, serviceLabel, useCatalogue } from "../../shared/catalogue";
 import { createModal } from "@codegouvfr/react-dsfr/Modal";
@@ -114,7 +114,7 @@ export function ManageRights({ company }: { company: Company }) {
                           <li key={r.id} className="fr-text--sm">
                             {serviceLabel(catalogue, r.service)} — {ROLE_LABELS[r.role] ?? r.role}
                             {r.taxScope ? ` (${r.taxScope.join(", ")})` : ""}
-                            {r.state !== "active" ? ` — ${r.state === "suspended" ? "en veille" : r.state === "expired" ? "expirée" : r.state}` : ""}
+                            {r.state !== "active" ? ` — ${RIGHT_STATE_LABELS[r.state] ?? r.state}` : ""}
                             {` — depuis le ${frenchDate(r.since)}`}
                             {r.validUntil ? `, jusqu'au ${frenchDate(r.validUntil)}` : ""}
                             {r.grantedBy ? `, accordée par ${r.grantedBy}` : ", par adhésion"}
@@ -158,7 +158,7 @@ export function ManageRights({ company }: { company: Company }) {
         {pending && (
           <>
             <p>
-              {pending.name} ne pourra plus agir pour {company.name} dès maintenant ; la personne en est informée.
+              {pending.name} ne pourra plus agir pour {company.name} dès maintenant.
             </p>
             {pending.falling.length > 0 && (
               <>

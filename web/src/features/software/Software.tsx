@@ -6,12 +6,15 @@ import { ButtonsGroup } from "@codegouvfr/react-dsfr/ButtonsGroup";
 import { CallOut } from "@codegouvfr/react-dsfr/CallOut";
 import { RadioButtons } from "@codegouvfr/react-dsfr/RadioButtons";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
+import { createModal } from "@codegouvfr/react-dsfr/Modal";
 import { client, ok } from "../../shared/api/client";
 import { frenchDate, type AuthorizedSoftware as Grant, type PortfolioCompany } from "../../shared/api/types";
 import { ErrorAlert, FormColumn, Page, useAction, useFormErrors } from "../../shared/components/page";
 import { CompanyCombobox } from "../../shared/components/CompanyCombobox";
 import { useSession } from "../../shared/session";
 import { softwareKeys, useAuthorizedSoftware, useInteraction } from "./queries";
+
+const revokeModal = createModal({ id: "confirmer-retrait-logiciel", isOpenedByDefault: false });
 
 /**
  * The consent page of a software (product §15): who asks, what it will be able to do in plain words, for all of the
@@ -135,6 +138,7 @@ export function AuthorizedSoftware() {
   const list = useAuthorizedSoftware(Boolean(person));
   const items = list.items;
   const [revoked, setRevoked] = useState<string | undefined>();
+  const [pending, setPending] = useState<Grant | undefined>();
   // Revoked or not (someone else may have revoked it already), the list is asked again; so are the companies' lists
   // of the software acting for them.
   const revoke = useMutation({
@@ -199,8 +203,16 @@ export function AuthorizedSoftware() {
                   </td>
                   <td>{g.lastUsedAt ? frenchDate(g.lastUsedAt) : "jamais"}</td>
                   <td>
-                    <Button size="small" priority="secondary" title={`Retirer l'autorisation de ${g.software.name}`} onClick={() => revoke.mutate(g)}>
-                      Retirer l'autorisation
+                    <Button
+                      size="small"
+                      priority="secondary"
+                      title={`Retirer l'autorisation de ${g.software.name}`}
+                      onClick={() => {
+                        setPending(g);
+                        revokeModal.open();
+                      }}
+                    >
+                      Retirer l'autorisation…
                     </Button>
                   </td>
                 </tr>
@@ -214,6 +226,21 @@ export function AuthorizedSoftware() {
           Voir les autorisations suivantes
         </Button>
       )}
+      <revokeModal.Component
+        title={pending ? `Retirer l'autorisation de ${pending.software.name} ?` : "Retirer l'autorisation"}
+        buttons={[
+          { children: "Annuler", priority: "secondary" },
+          { children: "Retirer l'autorisation", onClick: () => pending && revoke.mutate(pending) },
+        ]}
+      >
+        {pending && (
+          <p>
+            {`Le logiciel ${pending.software.name} ne pourra plus rien faire en votre nom ${
+              pending.companies === "all" ? "pour aucune de vos entreprises" : `pour ${pending.companies.map((c) => c.name).join(", ")}`
+            }, dès son prochain appel. Pour s'en servir de nouveau, il faudra l'autoriser à nouveau depuis le logiciel.`}
+          </p>
+        )}
+      </revokeModal.Component>
     </Page>
   );
 }

@@ -4,6 +4,7 @@ import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Badge } from "@codegouvfr/react-dsfr/Badge";
+import { createModal } from "@codegouvfr/react-dsfr/Modal";
 import { frenchDate } from "../../shared/api/types";
 import { ErrorAlert, FormColumn, Page, useAction, useFormErrors } from "../../shared/components/page";
 import { ScrollingTable } from "../../shared/components/table";
@@ -13,10 +14,20 @@ import { grantWords } from "./Teams";
 import { AddCompanies } from "./AddCompanies";
 import { useTeam, useTeamAction, useTeamCompanies, type Team } from "./queries";
 
-/** The members of a team: invited or active; the owner takes one off, a member leaves. */
+const memberModal = createModal({ id: "confirmer-retrait-membre", isOpenedByDefault: false });
+const companyModal = createModal({ id: "confirmer-retrait-entreprise", isOpenedByDefault: false });
+
+const plural = (n: number, one: string, many: string) => `${n} ${n > 1 ? many : one}`;
+
+/** The members of a team: invited or active; the owner takes one off, a member leaves (each once confirmed). */
 function Members({ team, me }: { team: Team; me: string }) {
+  const catalogue = useCatalogue();
   const action = useTeamAction(team.id);
   const manager = team.myState === "owner";
+  const [leaving, setLeaving] = useState<Team["members"][number] | undefined>();
+  const self = leaving?.id === me;
+  const grant = grantWords(team.grant, catalogue);
+  const companies = plural(team.companies, "entreprise", "entreprises");
   return (
     <section aria-labelledby="membres" className="fr-mt-6w">
       <h2 id="membres">Membres</h2>
@@ -53,10 +64,13 @@ function Members({ team, me }: { team: Team; me: string }) {
                       size="small"
                       priority="secondary"
                       disabled={action.isPending}
-                      onClick={() => action.mutate({ kind: "remove-member", personId: m.id })}
+                      onClick={() => {
+                        setLeaving(m);
+                        memberModal.open();
+                      }}
                       title={m.id === me ? `Quitter l'équipe ${team.name}` : `Retirer ${m.displayName} de l'équipe`}
                     >
-                      {m.id === me ? "Quitter l'équipe" : "Retirer"}
+                      {m.id === me ? "Quitter l'équipe…" : "Retirer…"}
                     </Button>
                   )}
                 </td>
@@ -66,6 +80,26 @@ function Members({ team, me }: { team: Team; me: string }) {
         </ScrollingTable>
       )}
       {manager && <Invite team={team} />}
+      <memberModal.Component
+        title={leaving ? (self ? `Quitter l'équipe ${team.name} ?` : `Retirer ${leaving.displayName} de l'équipe ${team.name} ?`) : "Retirer de l'équipe"}
+        buttons={[
+          { children: "Annuler", priority: "secondary" },
+          {
+            children: self ? "Quitter l'équipe" : "Retirer de l'équipe",
+            onClick: () => leaving && action.mutate({ kind: "remove-member", personId: leaving.id }),
+          },
+        ]}
+      >
+        {leaving && (
+          <p>
+            {leaving.state !== "active"
+              ? `L'invitation de ${leaving.displayName} est retirée : elle ne pourra plus rejoindre l'équipe.`
+              : self
+                ? `Vous perdez dès maintenant l'habilitation de l'équipe (${grant}) sur ses ${companies} ; vos autres habilitations restent.`
+                : `${leaving.displayName} perd dès maintenant l'habilitation de l'équipe (${grant}) sur ses ${companies} ; ses autres habilitations restent.`}
+          </p>
+        )}
+      </memberModal.Component>
     </section>
   );
 }
@@ -107,6 +141,8 @@ function Companies({ team }: { team: Team }) {
   const action = useTeamAction(team.id);
   const companies = pages.data?.pages.flatMap((p) => p.items) ?? [];
   const manager = team.myState === "owner";
+  const [leaving, setLeaving] = useState<(typeof companies)[number] | undefined>();
+  const members = team.members.filter((m) => m.state === "active").length;
   return (
     <section aria-labelledby="entreprises" className="fr-mt-6w">
       <h2 id="entreprises">Entreprises ({team.companies})</h2>
@@ -135,10 +171,13 @@ function Companies({ team }: { team: Team }) {
                       size="small"
                       priority="secondary"
                       disabled={action.isPending}
-                      onClick={() => action.mutate({ kind: "remove-company", siren: c.siren })}
+                      onClick={() => {
+                        setLeaving(c);
+                        companyModal.open();
+                      }}
                       title={`Retirer ${c.name} de l'équipe`}
                     >
-                      Retirer
+                      Retirer…
                     </Button>
                   </td>
                 )}
@@ -153,6 +192,21 @@ function Companies({ team }: { team: Team }) {
         </Button>
       )}
       {manager && <AddCompanies teamId={team.id} />}
+      <companyModal.Component
+        title={leaving ? `Retirer ${leaving.name} de l'équipe ${team.name} ?` : "Retirer l'entreprise"}
+        buttons={[
+          { children: "Annuler", priority: "secondary" },
+          { children: "Retirer l'entreprise", onClick: () => leaving && action.mutate({ kind: "remove-company", siren: leaving.siren }) },
+        ]}
+      >
+        {leaving && (
+          <p>
+            {members === 0
+              ? `L'équipe n'a aucun membre actif : personne ne perd d'accès à ${leaving.name}.`
+              : `${members > 1 ? `Les ${members} membres de l'équipe perdent` : "Le membre de l'équipe perd"} dès maintenant l'habilitation de l'équipe sur ${leaving.name} (SIREN ${leaving.siren}) ; leurs autres habilitations restent.`}
+          </p>
+        )}
+      </companyModal.Component>
     </section>
   );
 }

@@ -2,6 +2,7 @@ import { useEffect, useLayoutEffect, useRef, type FormEvent, type ReactNode } fr
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Breadcrumb } from "@codegouvfr/react-dsfr/Breadcrumb";
 import { useMutation, useQueryClient, type QueryKey } from "@tanstack/react-query";
+import { NavigationType, useNavigationType } from "react-router";
 import { receivedByPost } from "../../../../src/shared/timeline";
 import { ApiError, frenchDate, frenchDateTime, frenchReadTime, type Message } from "../api/types";
 import { useDocumentTitle } from "../title";
@@ -12,7 +13,8 @@ let isFirstPage = true;
 /**
  * A page: sets the document title (`documentTitle`, else its heading; `site` after it) and, after a client-side
  * navigation, moves the focus to its heading so that screen readers announce the new page; `trail` gives its
- * breadcrumb (the pages above it, home first).
+ * breadcrumb (the pages above it, home first). Going back or forward, the focus moves without scrolling: the page
+ * is shown at the place it was left (the browser's restoration, or the page's own: shared/scroll.ts).
  */
 export function Page({
   title,
@@ -30,10 +32,13 @@ export function Page({
   trail?: { label: string; to: string }[];
 }) {
   const heading = useRef<HTMLHeadingElement>(null);
+  const arrival = useNavigationType();
   useDocumentTitle(documentTitle ?? title, site);
   useLayoutEffect(() => {
     if (isFirstPage) isFirstPage = false;
-    else heading.current?.focus();
+    else heading.current?.focus({ preventScroll: arrival === NavigationType.Pop });
+    // Only a new title is a new page: the way it was reached is read then, not watched.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [title]);
   return (
     <div className="fr-container fr-my-6w">

@@ -5,7 +5,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { client, ok } from "../../../shared/api/client";
-import { LETTER_KIND_LABELS, QUALITY_LABELS, ROLE_LABELS, serviceLabel, taxLabel } from "../../../shared/api/types";
+import { LETTER_KIND_LABELS, QUALITY_LABELS, RIGHT_STATE_LABELS, ROLE_LABELS, serviceLabel, taxLabel } from "../../../shared/api/types";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { ErrorAlert } from "../../../shared/components/page";
 import { ScrollingTable } from "../../../shared/components/table";
@@ -241,7 +241,7 @@ function DeskView({ siren, isSupervisor }: { siren: string; isSupervisor: boolea
                 {r.taxScope ? ` (${r.taxScope.map(taxLabel).join(", ")})` : ""}
               </td>
               <td>{ROLE_LABELS[r.role] ?? r.role}</td>
-              <td>{r.state === "active" ? "active" : r.state === "suspended" ? "suspendue" : r.state}</td>
+              <td>{r.state === "suspended" ? "suspendue" : (RIGHT_STATE_LABELS[r.state] ?? r.state)}</td>
               <td>{r.grantedBy ?? "adhésion"}</td>
               <td>
                 {r.state === "active" && (
