@@ -54,6 +54,7 @@ export async function buildHttpApp(ctx: AppContext, options: { webDir?: string }
     secureCookies,
     apiRatePerMinute: ctx.config.apiRatePerMinute,
     softwareRatePerMinute: ctx.config.softwareRatePerMinute,
+    trustProxy: ctx.config.trustProxy,
     timeouts: ctx.config.httpTimeouts,
     bearer: bearerResolver(softwareDeps),
     securitySchemes: {

@@ -35,6 +35,11 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ S3_ENDPOINT: "http://127.0.0.1:8470" })).toThrow(/S3_BUCKET est obligatoire/);
     expect(() => loadConfig({ S3_BUCKET: "Pas_Un_Nom" })).toThrow(/S3_BUCKET/);
   });
+  it("trusts no proxy unless TRUST_PROXY names them", () => {
+    expect(loadConfig({}).trustProxy).toEqual([]);
+    expect(loadConfig({ TRUST_PROXY: "10.0.0.0/8, 127.0.0.1" }).trustProxy).toEqual(["10.0.0.0/8", "127.0.0.1"]);
+    expect(() => loadConfig({ TRUST_PROXY: "true" })).toThrow(/TRUST_PROXY/);
+  });
   it("names malformed values", () => {
     expect(() => loadConfig({ PORT: "abc" })).toThrow(/PORT/);
     expect(() => loadConfig({ DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL/);

@@ -83,6 +83,14 @@ const envSchema = z.object({
   SIGNIN_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   /** General API requests per IP address per minute. */
   API_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
+  /**
+   * The proxies in front (load balancer, reverse proxy) whose X-Forwarded-For is believed: a comma-separated list of
+   * addresses or CIDR ranges (e.g. `10.0.0.0/8,127.0.0.1`). Unset, the client is the TCP peer (no proxy trusted).
+   */
+  TRUST_PROXY: z
+    .string()
+    .regex(/^[0-9a-fA-F.:/]+(,\s*[0-9a-fA-F.:/]+)*$/, "une liste d'adresses ou de plages CIDR séparées par des virgules")
+    .optional(),
 });
 
 export type Config = {
@@ -101,6 +109,8 @@ export type Config = {
   oauthKey: string;
   oauthSigningKey: string | undefined;
   softwareRatePerMinute: number;
+  /** Proxies whose X-Forwarded-For gives the client's address (TRUST_PROXY). */
+  trustProxy: string[];
   filesDir: string;
   /** The object store of the files; absent: the local folder `filesDir`. */
   s3: { endpoint: string | undefined; bucket: string; region: string; forcePathStyle: boolean; stagingDir: string | undefined } | undefined;
@@ -174,6 +184,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oauthKey: e.OAUTH_KEY ?? DEVELOPMENT_OAUTH_KEY,
     oauthSigningKey: e.OAUTH_SIGNING_KEY?.replace(/\\n/g, "\n"),
     softwareRatePerMinute: e.SOFTWARE_RATE_PER_MINUTE,
+    trustProxy: (e.TRUST_PROXY ?? "")
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean),
     metricsToken: e.METRICS_TOKEN,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     overloadEventLoopDelayMs: e.OVERLOAD_EVENT_LOOP_DELAY_MS ?? (isProduction ? 1_000 : 0),

@@ -97,6 +97,7 @@ export async function startAppBalancer(backends: string[]): Promise<{ base: stri
     "  retries 3",
     "  option redispatch 1",
     "  retry-on conn-failure empty-response response-timeout",
+    "  option forwardfor",
     `  errorfile 502 ${join(dir, "503.http")}`,
     `  errorfile 503 ${join(dir, "503.http")}`,
     `  errorfile 504 ${join(dir, "503.http")}`,

@@ -28,6 +28,25 @@ async function from(app: FastifyInstance, address: string, method: "GET" | "POST
 
 const RATE_LIMITED = { code: "rate_limited", message: expect.stringMatching(/^Trop de requêtes ; réessayez dans \d+ s\.$/) };
 
+describe("the client's address behind a load balancer", () => {
+  it("is the X-Forwarded-For of a trusted proxy only: each client has its own allowance; anyone else's header is ignored", async () => {
+    const behind = await startTestApp({ API_RATE_PER_MINUTE: "2", TRUST_PROXY: "10.0.0.5" });
+    try {
+      const get = (peer: string, client: string) =>
+        behind.app.inject({ method: "GET", url: "/api/v1/health", remoteAddress: peer, headers: { "x-forwarded-for": client } });
+      // Through the balancer (10.0.0.5): two clients, two allowances.
+      expect([(await get("10.0.0.5", "198.51.100.1")).statusCode, (await get("10.0.0.5", "198.51.100.1")).statusCode]).toEqual([200, 200]);
+      expect((await get("10.0.0.5", "198.51.100.1")).statusCode).toBe(429);
+      expect((await get("10.0.0.5", "198.51.100.2")).statusCode).toBe(200);
+      // A client that is not the balancer cannot pick its address with the header: its own allowance is spent.
+      expect([(await get("192.0.2.9", "198.51.100.3")).statusCode, (await get("192.0.2.9", "198.51.100.4")).statusCode]).toEqual([200, 200]);
+      expect((await get("192.0.2.9", "198.51.100.5")).statusCode).toBe(429);
+    } finally {
+      await behind.close();
+    }
+  });
+});
+
 describe("per-address limits shared by two processes", () => {
   let a: TestApp;
   let b: TestApp;

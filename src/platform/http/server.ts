@@ -32,6 +32,8 @@ export type HttpOptions = {
   apiRatePerMinute: number;
   /** Calls per minute of one software acting through one person (product §15). */
   softwareRatePerMinute?: number;
+  /** Proxies whose X-Forwarded-For is believed (`request.ip` is then the client's address); none by default. */
+  trustProxy?: string[];
   /** Verifies Bearer tokens; without it, every Bearer call is refused (401). */
   bearer?: BearerResolver;
   /** Extra OpenAPI security schemes (the OAuth 2.0 flows of the authorization server). */
@@ -66,6 +68,8 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
   const app = Fastify({
     loggerInstance: options.logger,
     genReqId: () => randomUUID(),
+    // Behind a load balancer, the per-address limits count the client's address, not the balancer's.
+    ...(options.trustProxy?.length ? { trustProxy: options.trustProxy } : {}),
     bodyLimit: JSON_BODY_LIMIT,
     // A client that trickles its headers or its body holds a connection: Node answers 408 and closes it past these.
     // Node checks them on an interval (30 s by default): a tenth of the shortest keeps the figures true.
