@@ -108,7 +108,8 @@ beforeAll(async () => {
   // Robert signs in before the application processes start (their workers would share his device-code mail).
   robert = await activeAdministrator(t, SEED.martin.siren, { quality: "legal_representative", companyEmail: "robert.lambda@martindistribution.com" });
   // Both processes start at once, as a deployment does: each checks the bucket (and creates it, in development).
-  const env = { ...s3, SIGNIN_RATE_PER_MINUTE: String(SIGN_IN_LIMIT) };
+  // The balancer is on loopback: its X-Forwarded-For gives the client's address.
+  const env = { ...s3, SIGNIN_RATE_PER_MINUTE: String(SIGN_IN_LIMIT), TRUST_PROXY: "127.0.0.1" };
   apps = await Promise.all([startAppProcess(databaseUrl, "a", env), startAppProcess(databaseUrl, "b", env)]);
   balancer = await startAppBalancer(apps.map((a) => a.base));
 }, 300_000);
@@ -131,7 +132,8 @@ describe("a cluster that loses an application process, then its database primary
     for (let i = 0; i < SIGN_IN_LIMIT + 4; i++) {
       const res = await fetch(`${apps[i % 2]!.base}/api/v1/session`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        // One client of its own (Robert's sign-in above came from the loopback address, and counted there).
+        headers: { "content-type": "application/json", "x-forwarded-for": "198.51.100.77" },
         body: JSON.stringify({ email: `personne${i}@exemple.fr`, password: "pas-le-bon-mot-de-passe" }),
       });
       statuses.push(res.status);
