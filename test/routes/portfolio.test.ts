@@ -359,7 +359,9 @@ describe("bulk adhesion", () => {
     expect(json501.status).toBe(413);
     const badQuality = await postBatchCsv(jar, `siren\n${a}\n`, { quality: "patron", services: "cfe" });
     expect(badQuality.status).toBe(400);
-    expect(badQuality.body.error.message).toMatch(/quality/);
+    expect(badQuality.body.error.message).toBe(
+      "Champ « Votre qualité » : Valeur non reconnue : choisissez parmi « représentant légal », « personne mandatée ».",
+    );
     expect((await call(t.app, "POST", "/api/v1/adhesions/batch", { jar, body: { quality: "mandated", services: [], items: [{ siren: a }] } })).status).toBe(
       400,
     );

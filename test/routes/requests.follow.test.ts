@@ -164,7 +164,7 @@ describe("« suivie par » (POST /requests/{id}/follower)", () => {
     for (const body of [{}, { personId: "lila" }, { personId: 12 }]) {
       const bad = await follow(claire, id, body);
       expect(bad.status).toBe(400);
-      expect(bad.body.error.message).toMatch(/personId/);
+      expect(bad.body.error.message).toMatch(/^Champ « Personne » : /);
     }
     expect((await call(t.app, "GET", "/api/v1/requests?followedBy=lila", { jar: claire.jar })).status).toBe(400);
     expect(await followerColumn(id)).toBeNull();

@@ -91,7 +91,11 @@ describe("creating a team", () => {
   it.each([
     ["no name", { name: " ", grant: VAT }, "nom"],
     ["an unknown service", { name: "X", grant: { ...VAT, services: ["teleportation"] } }, "service"],
-    ["an unknown role", { name: "X", grant: { ...VAT, role: "roi" } }, "rôle"],
+    [
+      "an unknown role",
+      { name: "X", grant: { ...VAT, role: "roi" } },
+      "« Habilitation › Rôle » : Valeur non reconnue : choisissez parmi « délégataire », « administrateur suppléant »",
+    ],
     ["no service", { name: "X", grant: { ...VAT, services: [] } }, "au moins un service"],
   ])("refuses %s with a French message naming the field (400)", async (_label, body, words) => {
     const res = await call(t.app, "POST", "/api/v1/teams", { jar: chief.jar, body });
