@@ -240,6 +240,10 @@ export async function serveEventStream(req: FastifyRequest, reply: FastifyReply,
   // The stream joins the hub before it reads what the client missed, so that nothing committed in between is lost;
   // the live events that arrive during that read wait, and those the read already gave are not sent twice.
   let held: { event: string; data: unknown; id: string }[] | undefined = [];
+  // What the catch-up sent (a request at a state): the same change arriving live, during the read or after it (a
+  // NOTIFY comes a moment after its commit), is not sent again.
+  const replayed = new Set<string>();
+  const fresh = (event: string, data: unknown, id: string) => !(event === "request.updated" && replayed.has(`${(data as { id: string }).id}@${id}`));
   // A comment every 25 s keeps proxies from closing an idle stream.
   const ping = setInterval(() => send(": ping\n\n"), 25_000);
   const end = (last: string) => {
@@ -249,7 +253,7 @@ export async function serveEventStream(req: FastifyRequest, reply: FastifyReply,
   const remove = hub.add(streamId, {
     ...who,
     session,
-    send: (event, data, id) => (held ? held.push({ event, data, id }) : write(event, data, id)),
+    send: (event, data, id) => (held ? held.push({ event, data, id }) : fresh(event, data, id) && write(event, data, id)),
     // The browser would reopen a stream that merely ends: this event tells our client to stop.
     evict: () => end(`event: stream.closed\ndata: ${JSON.stringify({ reason: "too_many_streams" })}\n\n`),
     // The browser's EventSource reopens after `retry` ms, sending Last-Event-ID: it misses nothing.
@@ -262,7 +266,6 @@ export async function serveEventStream(req: FastifyRequest, reply: FastifyReply,
   req.raw.on("close", leave);
   // The client may have left while the stream was being counted.
   if (res.destroyed || req.raw.socket.destroyed) leave();
-  const replayed = new Set<string>();
   try {
     for (const r of since ? await hub.catchUp(who, since) : []) {
       const data = { id: r.id, reference: r.reference, status: r.status, lastActivityAt: eventId(r) };
@@ -278,8 +281,5 @@ export async function serveEventStream(req: FastifyRequest, reply: FastifyReply,
   }
   const waiting = held;
   held = undefined;
-  for (const e of waiting) {
-    if (e.event === "request.updated" && replayed.has(`${(e.data as { id: string }).id}@${e.id}`)) continue;
-    write(e.event, e.data, e.id);
-  }
+  for (const e of waiting) if (fresh(e.event, e.data, e.id)) write(e.event, e.data, e.id);
 }
