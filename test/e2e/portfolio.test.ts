@@ -201,6 +201,11 @@ describe("an accounting firm's portfolio in the browser", () => {
 
     // The start of a name typed but never chosen (it filters nothing), with « non lus seulement ».
     await company.fill("garage cli");
+    // Its suggestions open over the fields below: Escape closes them, keeping the text, as a person would.
+    await page.getByRole("option").first().waitFor();
+    await company.press("Escape");
+    await page.getByRole("listbox").waitFor({ state: "hidden" });
+    expect(await company.inputValue()).toBe("garage cli");
     await page.locator("label", { hasText: "Non lus seulement" }).click();
     await page.getByRole("button", { name: "Filtrer" }).click();
     await page.waitForURL(`${app.base}/demandes?unread=true`);
