@@ -10,6 +10,7 @@ import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import type { Readable } from "node:stream";
 import { openFreshDatabase } from "../test/helpers/db.js";
+import { fileForm } from "../test/helpers/upload.js";
 import { loadConfig } from "../src/platform/config.js";
 import { createLogger } from "../src/platform/logger.js";
 import { createContext } from "../src/app/context.js";
@@ -30,16 +31,6 @@ function textFile(size: number): Buffer {
     n += chunk.length;
   }
   return Buffer.concat(parts).subarray(0, size);
-}
-
-function multipart(name: string, content: Buffer) {
-  const boundary = `----mesure${randomBytes(8).toString("hex")}`;
-  const body = Buffer.concat([
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: text/plain\r\n\r\n`),
-    content,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  return { body, type: `multipart/form-data; boundary=${boundary}` };
 }
 
 async function drain(body: Readable | ReadableStream<Uint8Array> | null): Promise<number> {
@@ -86,7 +77,7 @@ export async function benchObjectStore(adminUrl: string | undefined, endpoint: s
     const auth = { cookie: `mp_session=${session.token}`, "x-csrf-token": session.csrfToken };
 
     const apiUpload = async (content: Buffer) => {
-      const form = multipart("mesure.txt", content);
+      const form = fileForm("mesure.txt", content, "text/plain");
       const res = await fetch(`${base}/api/v1/uploads`, { method: "POST", headers: { ...auth, "content-type": form.type }, body: form.body });
       const json = (await res.json()) as { uploadId?: string };
       if (res.status !== 201 || !json.uploadId) throw new Error(`upload: ${res.status} ${JSON.stringify(json)}`);

@@ -9,6 +9,7 @@ import { activeAdministrator } from "../helpers/people.js";
 import { openStream, until, type SseEvent } from "../helpers/sse.js";
 import { haCluster, ROOT, startAppBalancer, startAppProcess, type AppProcess } from "../helpers/processes.js";
 import { dropBucket } from "../helpers/s3.js";
+import { fileForm } from "../helpers/upload.js";
 import { openDatabase } from "../../src/platform/db/database.js";
 import { migrate } from "../../src/platform/db/migrate.js";
 import { s3Client } from "../../src/platform/files.s3.js";
@@ -58,16 +59,6 @@ async function send(base: string, jar: CookieJar, method: string, path: string, 
   } catch {
     return { status: 0, json: {}, retryAfter: null, text: "" };
   }
-}
-
-function multipart(name: string, content: Buffer) {
-  const boundary = `----grappe${randomBytes(8).toString("hex")}`;
-  const body = Buffer.concat([
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: text/plain\r\n\r\n`),
-    content,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
-  return { body, type: `multipart/form-data; boundary=${boundary}` };
 }
 
 let t: TestApp;
@@ -210,7 +201,7 @@ describe("a cluster that loses an application process, then its database primary
           const round = state.round;
           let res: Awaited<ReturnType<typeof send>>;
           if (!uploadId) {
-            const form = multipart(`${key}.txt`, content);
+            const form = fileForm(`${key}.txt`, content, "text/plain");
             res = await send(base, robert.jar, "POST", "/api/v1/uploads", form.body, { "content-type": form.type });
             log.push({ at: Date.now(), status: res.status, key: `${key}/upload`, round, retryAfter: res.retryAfter });
             if (res.status === 201) {

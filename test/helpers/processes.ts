@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { tempDir } from "./temp.js";
 
@@ -130,8 +131,7 @@ export async function startAppBalancer(backends: string[]): Promise<{ base: stri
 }
 
 /** A free TCP port on loopback. */
-async function freePort(): Promise<number> {
-  const { createServer } = await import("node:net");
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

@@ -1,6 +1,17 @@
 import type { FastifyInstance } from "fastify";
 import { safeJson, type CookieJar, type WireJson } from "./app.js";
 
+/** One file in the field `file`, as a browser's multipart/form-data: the body and its content type. */
+export function fileForm(name: string, content: Buffer | string, contentType = "application/octet-stream") {
+  const boundary = `----messagerie${Math.random().toString(16).slice(2)}`;
+  const body = Buffer.concat([
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: ${contentType}\r\n\r\n`),
+    Buffer.isBuffer(content) ? content : Buffer.from(content),
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return { body, type: `multipart/form-data; boundary=${boundary}` };
+}
+
 /** Posts one file as multipart/form-data, as a browser does (to the company side's route unless told). */
 export async function upload(
   app: FastifyInstance,
@@ -10,17 +21,12 @@ export async function upload(
   contentType = "application/octet-stream",
   url = "/api/v1/uploads",
 ) {
-  const boundary = `----messagerie${Math.random().toString(16).slice(2)}`;
-  const body = Buffer.concat([
-    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: ${contentType}\r\n\r\n`),
-    Buffer.isBuffer(content) ? content : Buffer.from(content),
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  ]);
+  const form = fileForm(name, content, contentType);
   const res = await app.inject({
     method: "POST",
     url,
-    headers: { cookie: jar.header(), "x-csrf-token": jar.csrf ?? "", "content-type": `multipart/form-data; boundary=${boundary}` },
-    payload: body,
+    headers: { cookie: jar.header(), "x-csrf-token": jar.csrf ?? "", "content-type": form.type },
+    payload: form.body,
   });
   return { status: res.statusCode, body: safeJson(res.body) as Record<string, WireJson> };
 }
