@@ -196,6 +196,26 @@ describe("a firm organised in teams, in the browser", () => {
     await hugo.getByText("Aucune entreprise", { exact: true }).waitFor();
     await lila.goto(`${app.base}/mon-espace`);
     await lila.getByText(/^49 entreprises/).waitFor();
+
+    // Renamed, then closed once confirmed: Lila loses the 49 companies at once.
+    await chief.getByLabel(/^Nom de l'équipe/).fill("TVA Nord");
+    await chief.getByRole("button", { name: "Renommer" }).click();
+    await chief.getByText("L'équipe s'appelle désormais « TVA Nord ».").waitFor();
+    await chief.getByRole("heading", { level: 1, name: "Équipe TVA Nord" }).waitFor();
+    await chief.getByRole("button", { name: "Fermer l'équipe…" }).click();
+    dialog = chief.getByRole("dialog", { name: "Fermer l'équipe TVA Nord ?" });
+    await dialog
+      .getByText(
+        /^Le membre perd dès maintenant l'habilitation de l'équipe \(délégataire — .*\) sur ses 49 entreprises, avec les délégations faites à partir d'elle ; ses autres habilitations restent\.$/,
+      )
+      .waitFor();
+    await expectAccessible(chief);
+    await dialog.getByRole("button", { name: "Fermer l'équipe" }).click();
+    await chief.getByText("L'équipe « TVA Nord » est fermée : les habilitations qu'elle donnait ont pris fin.").waitFor();
+    await chief.getByText("Aucune équipe pour le moment.").waitFor();
+    await expectAccessible(chief);
+    await lila.goto(`${app.base}/mon-espace`);
+    await lila.getByText("Aucune entreprise", { exact: true }).waitFor();
     expect(app.cspViolations).toEqual([]);
   });
 });

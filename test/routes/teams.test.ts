@@ -284,6 +284,60 @@ describe("the team TVA of Cabinet GESTION", () => {
   });
 });
 
+describe("renaming and closing a team", () => {
+  it("renames: its manager only (403 to a member, 404 to another firm), unique in the firm (409); the rights read the new name", async () => {
+    const other = await call(t.app, "POST", "/api/v1/teams", { jar: chief.jar, body: { name: "Paie", grant: { role: "delegate", services: ["tva_payer"] } } });
+    expect(other.status).toBe(201);
+    expect((await call(t.app, "PATCH", `/api/v1/teams/${teamId}`, { body: { name: "TVA Nord" } })).status).toBe(401);
+    expect((await call(t.app, "PATCH", `/api/v1/teams/${teamId}`, { jar: rivalChief.jar, body: { name: "TVA Nord" } })).status).toBe(404);
+    const member = await call(t.app, "PATCH", `/api/v1/teams/${teamId}`, { jar: lila.jar, body: { name: "TVA Nord" } });
+    expect(member.status).toBe(403);
+    expect(member.body.error.code).toBe("not_team_manager");
+    const taken = await call(t.app, "PATCH", `/api/v1/teams/${teamId}`, { jar: chief.jar, body: { name: " paie " } });
+    expect(taken.status).toBe(409);
+    expect(taken.body.error.message).toContain("« paie »");
+    const empty = await call(t.app, "PATCH", `/api/v1/teams/${teamId}`, { jar: chief.jar, body: { name: "  " } });
+    expect(empty.status).toBe(400);
+    expect(empty.body.error.message).toContain("donnez un nom à l'équipe");
+    const renamed = await call(t.app, "PATCH", `/api/v1/teams/${teamId}`, { jar: chief.jar, body: { name: "  TVA   Nord " } });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body).toEqual({ name: "TVA Nord" });
+    expect((await call(t.app, "GET", `/api/v1/teams/${teamId}`, { jar: lila.jar })).body.name).toBe("TVA Nord");
+    const who = await call(t.app, "GET", `/api/v1/companies/${client}/representatives`, { jar: chief.jar });
+    const lilaRow = who.body.items.find((i: { person: { connectionEmail: string } }) => i.person.connectionEmail === lila.email);
+    expect(lilaRow.rights[0].team).toEqual({ id: teamId, name: "TVA Nord", firmName: "CABINET GESTION" });
+    const journal = await t.ctx.db.selectFrom("journal").select("data").where("subject_id", "=", teamId).where("action", "=", "team.renamed").execute();
+    expect(journal.map((j) => j.data)).toEqual([{ from: "TVA", to: "TVA Nord" }]);
+  });
+
+  it("closes: every right it gave ends at once, the team is gone for everyone, its name is free, its history stays", async () => {
+    expect(await gate(lila, client, "tva_declarer")).toBe(true);
+    expect(await teamRightsCount(teamId)).toBeGreaterThan(0);
+    expect((await call(t.app, "DELETE", `/api/v1/teams/${teamId}`, { jar: lila.jar })).status).toBe(403);
+    expect((await call(t.app, "DELETE", `/api/v1/teams/${teamId}`, { jar: rivalChief.jar })).status).toBe(404);
+    expect(await gate(lila, client, "tva_declarer")).toBe(true);
+    expect((await call(t.app, "DELETE", `/api/v1/teams/${teamId}`, { jar: chief.jar })).status).toBe(204);
+    expect(await teamRightsCount(teamId)).toBe(0);
+    expect(await gate(lila, client, "tva_declarer")).toBe(false);
+    expect(await myCompanies(lila)).toEqual([]);
+    for (const who of [chief, lila]) {
+      expect((await call(t.app, "GET", `/api/v1/teams/${teamId}`, { jar: who.jar })).status).toBe(404);
+      expect((await call(t.app, "GET", "/api/v1/teams", { jar: who.jar })).body.items.map((i: { id: string }) => i.id)).not.toContain(teamId);
+    }
+    expect((await call(t.app, "POST", `/api/v1/teams/${teamId}/companies`, { jar: chief.jar, body: { sirens: [client] } })).status).toBe(404);
+    expect((await call(t.app, "DELETE", `/api/v1/teams/${teamId}`, { jar: chief.jar })).status).toBe(404);
+    // The revoked rights keep their origin in the company's history.
+    const revoked = await t.ctx.db.selectFrom("rights").select(["state", "team_id"]).where("team_id", "=", teamId).execute();
+    expect(revoked.length).toBeGreaterThan(0);
+    expect(new Set(revoked.map((r) => r.state))).toEqual(new Set(["revoked"]));
+    const closed = await t.ctx.db.selectFrom("journal").select("data").where("subject_id", "=", teamId).where("action", "=", "team.closed").execute();
+    expect(closed).toHaveLength(1);
+    expect(closed[0]!.data).toMatchObject({ name: "TVA Nord", sirens: [client] });
+    const again = await call(t.app, "POST", "/api/v1/teams", { jar: chief.jar, body: { name: "TVA Nord", grant: VAT } });
+    expect(again.status).toBe(201);
+  });
+});
+
 describe("a team of 10 and 500 companies", () => {
   it("gives 15,000 rights in one change, mails each company once, and takes them back when a company leaves", async () => {
     const boss = rivalChief;

@@ -1,3 +1,3 @@
 export { teamsRoutes } from "./teams.routes.js";
 export { createTeam, listTeams, getTeam, listTeamCompanies, teamNames, TEAM_RULES, type TeamsDeps } from "./teams.service.js";
-export { inviteMember, joinTeam, removeMember, addCompanies, removeCompany } from "./teams.changes.js";
+export { inviteMember, joinTeam, removeMember, addCompanies, removeCompany, renameTeam, closeTeam } from "./teams.changes.js";

@@ -10,7 +10,7 @@ import { appendJournalMany as journal } from "../journal/index.js";
 import { queueMail, teamInvitationMail } from "../mail/index.js";
 import { decideTeamCompanies, grantTeamRights, notifyTeamRights, revokeTeamRights, type TeamCompanyDecision } from "../rights/index.js";
 import * as repo from "./teams.repository.js";
-import { assertOwner, grantOf, TEAM_RULES, teamLabel, teamNotFound, visibleTeam, type TeamsDeps } from "./teams.service.js";
+import { assertOwner, cleanName, grantOf, nameTaken, TEAM_RULES, teamLabel, teamNotFound, visibleTeam, type TeamsDeps } from "./teams.service.js";
 
 type TeamRow = NonNullable<Awaited<ReturnType<typeof repo.lockTeam>>>;
 
@@ -176,5 +176,48 @@ export async function removeCompany(deps: TeamsDeps, actorId: string, teamId: st
         data: { siren, rightsRevoked: revoked },
       },
     ]);
+  });
+}
+
+/** Renames the team (its manager only); the name stays unique in the firm. The rights it gave now read the new name. */
+export async function renameTeam(deps: TeamsDeps, actorId: string, teamId: string, newName: string): Promise<{ name: string }> {
+  const now = deps.clock.now();
+  const v = await visibleTeam(deps, actorId, teamId);
+  assertOwner(v);
+  const name = cleanName(newName);
+  return deps.db.transaction().execute(async (tx) => {
+    const team = await locked(tx, teamId);
+    if (team.name === name) return { name };
+    if (await repo.teamNameTaken(tx, team.entity_siren, name, teamId)) throw nameTaken(name);
+    await repo.renameTeam(tx, teamId, name);
+    await journal(tx, now, [
+      { actor: { kind: "person", id: actorId }, action: "team.renamed", subject: { type: "team", id: teamId }, data: { from: team.name, to: name } },
+    ]);
+    return { name };
+  });
+}
+
+/**
+ * Closes the team (its manager only): every right it gave ends at once, with the delegations made from them; its
+ * members and companies go. The rights keep their origin in the history; the name is free again.
+ */
+export async function closeTeam(deps: TeamsDeps, actorId: string, teamId: string): Promise<{ rightsRevoked: number; companies: number }> {
+  const now = deps.clock.now();
+  const v = await visibleTeam(deps, actorId, teamId);
+  assertOwner(v);
+  return deps.db.transaction().execute(async (tx) => {
+    const team = await locked(tx, teamId);
+    const { revoked, sirens } = await revokeTeamRights(tx, teamId, {}, now);
+    const companies = (await repo.sirensOf(tx, teamId)).length;
+    await repo.closeTeam(tx, teamId, now);
+    await journal(tx, now, [
+      {
+        actor: { kind: "person", id: actorId },
+        action: "team.closed",
+        subject: { type: "team", id: teamId },
+        data: { name: team.name, rightsRevoked: revoked, sirens, companies },
+      },
+    ]);
+    return { rightsRevoked: revoked, companies };
   });
 }

@@ -6,22 +6,37 @@ export async function insertTeam(tx: Tx, row: NewRow<"teams">): Promise<void> {
   await tx.insertInto("teams").values(row).execute();
 }
 
+/** An open team (a closed one reads as gone). */
 export async function findTeam(db: Executor | Tx, id: string) {
-  return db.selectFrom("teams").selectAll().where("id", "=", id).executeTakeFirst();
+  return db.selectFrom("teams").selectAll().where("id", "=", id).where("closed_at", "is", null).executeTakeFirst();
 }
 
-/** The team, its row locked until the transaction ends: changes of one team (members, companies) happen one at a time. */
+/** The open team, its row locked until the transaction ends: changes of one team (members, companies) happen one at a time. */
 export async function lockTeam(tx: Tx, id: string) {
-  return tx.selectFrom("teams").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
+  return tx.selectFrom("teams").selectAll().where("id", "=", id).where("closed_at", "is", null).forUpdate().executeTakeFirst();
 }
 
-export async function teamNameTaken(db: Executor | Tx, entitySiren: string, name: string): Promise<boolean> {
-  const row = await db
+export async function renameTeam(tx: Tx, id: string, name: string): Promise<void> {
+  await tx.updateTable("teams").set({ name }).where("id", "=", id).execute();
+}
+
+/** Closes the team: its members and companies go, its row stays for the history of the rights it gave. */
+export async function closeTeam(tx: Tx, id: string, at: Date): Promise<void> {
+  await tx.deleteFrom("team_members").where("team_id", "=", id).execute();
+  await tx.deleteFrom("team_companies").where("team_id", "=", id).execute();
+  await tx.updateTable("teams").set({ closed_at: at }).where("id", "=", id).execute();
+}
+
+/** Whether another open team of the entity has this name (case ignored); `except`: the team being renamed. */
+export async function teamNameTaken(db: Executor | Tx, entitySiren: string, name: string, except?: string): Promise<boolean> {
+  let q = db
     .selectFrom("teams")
     .select("id")
     .where("entity_siren", "=", entitySiren)
-    .where(sql<boolean>`lower(name) = lower(${name})`)
-    .executeTakeFirst();
+    .where("closed_at", "is", null)
+    .where(sql<boolean>`lower(name) = lower(${name})`);
+  if (except) q = q.where("id", "<>", except);
+  const row = await q.executeTakeFirst();
   return row !== undefined;
 }
 
@@ -33,7 +48,7 @@ export async function teamsOf(
   db: Executor,
   p: { entitySiren: string; spaceId: string; all: boolean; q?: string | undefined; limit: number; after?: { at: Date; id: string } | undefined },
 ) {
-  let q = db.selectFrom("teams").selectAll().where("entity_siren", "=", p.entitySiren);
+  let q = db.selectFrom("teams").selectAll().where("entity_siren", "=", p.entitySiren).where("closed_at", "is", null);
   if (!p.all) {
     q = q.where((eb) =>
       eb.or([

@@ -5,11 +5,14 @@ import { requirePersonSession } from "../../platform/http/auth.js";
 import { emailField, errorReply, sirenField } from "../spaces/index.js";
 import { SERVICE_CODES, TAX_CODES } from "../adhesions/index.js";
 import { createTeam, getTeam, listTeamCompanies, listTeams, TEAM_RULES, type TeamsDeps, type TeamSummary } from "./teams.service.js";
-import { addCompanies, inviteMember, joinTeam, removeCompany, removeMember } from "./teams.changes.js";
+import { addCompanies, closeTeam, inviteMember, joinTeam, removeCompany, removeMember, renameTeam } from "./teams.changes.js";
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorReply]));
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const teamParams = z.object({ id: z.uuid({ error: "identifiant d'équipe invalide" }) });
+
+/** The team's name, unique in the firm (« TVA », « Paie »…). */
+const nameField = z.string().trim().min(1, "donnez un nom à l'équipe").max(80, "80 caractères au plus");
 
 const grantSchema = z.object({
   role: z.enum(["delegate", "deputy"]),
@@ -52,8 +55,7 @@ export function teamsRoutes(deps: TeamsDeps): FastifyPluginAsyncZod {
           summary: "Create a team of my firm with its grant (administrators of their own entity only)",
           security: [{ session: [], csrf: [] }],
           body: z.object({
-            /** The team's name, unique in the firm (« TVA », « Paie »…). */
-            name: z.string().trim().min(1, "donnez un nom à l'équipe").max(80, "80 caractères au plus"),
+            name: nameField,
             /** What each active member gets on each company of the team. */
             grant: grantSchema,
           }),
@@ -127,6 +129,38 @@ export function teamsRoutes(deps: TeamsDeps): FastifyPluginAsyncZod {
           firmName: team.firmName,
           members: team.members.map((m) => ({ ...m, invitedAt: m.invitedAt.toISOString(), joinedAt: iso(m.joinedAt) })),
         };
+      },
+    );
+
+    app.patch(
+      "/api/v1/teams/:id",
+      {
+        schema: {
+          tags: ["teams"],
+          summary: "Rename the team (its manager only); the name stays unique in the firm",
+          security: [{ session: [], csrf: [] }],
+          params: teamParams,
+          body: z.object({ name: nameField }),
+          response: { 200: z.object({ name: z.string() }), ...errors(400, 401, 403, 404, 409) },
+        },
+      },
+      async (req) => renameTeam(deps, requirePersonSession(req).subjectId, req.params.id, req.body.name),
+    );
+
+    app.delete(
+      "/api/v1/teams/:id",
+      {
+        schema: {
+          tags: ["teams"],
+          summary: "Close the team (its manager only): every right it gave ends at once; members and companies leave it",
+          security: [{ session: [], csrf: [] }],
+          params: teamParams,
+          response: { 204: z.null(), ...errors(400, 401, 403, 404) },
+        },
+      },
+      async (req, reply) => {
+        await closeTeam(deps, requirePersonSession(req).subjectId, req.params.id);
+        return reply.status(204).send(null);
       },
     );
 

@@ -67,6 +67,12 @@ export function assertOwner(v: { isOwner: boolean }): void {
   }
 }
 
+/** A team's name as kept: trimmed, inner spaces folded. */
+export const cleanName = (name: string) => name.trim().replace(/\s+/g, " ");
+
+export const nameTaken = (name: string) =>
+  new DomainError("conflict", "team_name_taken", `Votre entité a déjà une équipe nommée « ${name} » : choisissez un autre nom.`);
+
 export type CreateTeamInput = { name: string; grant: { role: "delegate" | "deputy"; services: ServiceCode[]; taxScope?: string[] | null | undefined } };
 
 /** Creates a team; only a person holding an active administrator right on her own entity (the firm) may. */
@@ -80,13 +86,12 @@ export async function createTeam(deps: TeamsDeps, actorId: string, input: Create
       "Seul un administrateur de votre entité (une habilitation d'administrateur active sur le SIREN de votre cabinet) peut créer une équipe.",
     );
   }
-  const name = input.name.trim().replace(/\s+/g, " ");
+  const name = cleanName(input.name);
   const services = orderedServices(input.grant.services);
   const taxScope = input.grant.taxScope && input.grant.taxScope.length > 0 ? [...new Set(input.grant.taxScope)].sort() : null;
   if (taxScope && !services.includes("messagerie"))
     throw new DomainError("refused", "tax_scope_without_messagerie", "Un périmètre de taxes ne s'applique qu'à la messagerie : ajoutez-la aux services.");
-  if (await repo.teamNameTaken(deps.db, me.entity_siren, name))
-    throw new DomainError("conflict", "team_name_taken", `Votre entité a déjà une équipe nommée « ${name} » : choisissez un autre nom.`);
+  if (await repo.teamNameTaken(deps.db, me.entity_siren, name)) throw nameTaken(name);
   const id = randomUUID();
   await deps.db.transaction().execute(async (tx) => {
     await repo.insertTeam(tx, {

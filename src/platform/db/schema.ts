@@ -328,6 +328,8 @@ export interface TeamsTable {
   services: ColumnType<string[], string, string>;
   tax_scope: ColumnType<string[] | null, string | null, string | null>;
   created_at: Timestamp;
+  /** Set when the team is closed: it keeps its row for the history of the rights it gave. */
+  closed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 export interface TeamMembersTable {
   team_id: string;

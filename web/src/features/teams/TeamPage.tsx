@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { Navigate, useParams } from "react-router";
+import { Navigate, useNavigate, useParams } from "react-router";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
@@ -16,6 +16,7 @@ import { useTeam, useTeamAction, useTeamCompanies, type Team } from "./queries";
 
 const memberModal = createModal({ id: "confirmer-retrait-membre", isOpenedByDefault: false });
 const companyModal = createModal({ id: "confirmer-retrait-entreprise", isOpenedByDefault: false });
+const closeModal = createModal({ id: "confirmer-fermeture-equipe", isOpenedByDefault: false });
 
 const plural = (n: number, one: string, many: string) => `${n} ${n > 1 ? many : one}`;
 
@@ -211,6 +212,63 @@ function Companies({ team }: { team: Team }) {
   );
 }
 
+/** Its manager renames the team or closes it (once confirmed: every right it gave ends at once). */
+function Manage({ team }: { team: Team }) {
+  const catalogue = useCatalogue();
+  const navigate = useNavigate();
+  const action = useTeamAction(team.id);
+  const [name, setName] = useState(team.name);
+  const [renamed, setRenamed] = useState("");
+  const { run, busy, error } = useAction(async () => {
+    await action.mutateAsync({ kind: "rename", name });
+    setRenamed(name.trim().replace(/\s+/g, " "));
+  });
+  const form = useFormErrors(error, { name: "Nom de l'équipe" });
+  const members = team.members.filter((m) => m.state === "active").length;
+  const close = useTeamAction(team.id);
+  return (
+    <section aria-labelledby="gerer" className="fr-mt-6w">
+      <h2 id="gerer">Gérer l'équipe</h2>
+      <FormColumn>
+        <form onSubmit={(e) => void run(e)} noValidate>
+          {renamed && <Alert severity="success" small className="fr-mb-2w" description={`L'équipe s'appelle désormais « ${renamed} ».`} />}
+          {form.summary}
+          <Input
+            label="Nom de l'équipe"
+            hintText="Unique dans votre cabinet ; les entreprises et les membres voient le nouveau nom."
+            nativeInputProps={{ id: form.id("name"), value: name, maxLength: 80, onChange: (e) => setName(e.target.value) }}
+            {...form.props("name")}
+          />
+          <Button type="submit" priority="secondary" disabled={busy || !name.trim() || name.trim() === team.name}>
+            Renommer
+          </Button>
+        </form>
+      </FormColumn>
+      <ErrorAlert error={close.error} />
+      <Button className="fr-mt-3w" priority="tertiary" iconId="fr-icon-delete-line" disabled={close.isPending} onClick={() => closeModal.open()}>
+        Fermer l'équipe…
+      </Button>
+      <closeModal.Component
+        title={`Fermer l'équipe ${team.name} ?`}
+        buttons={[
+          { children: "Annuler", priority: "secondary" },
+          {
+            children: "Fermer l'équipe",
+            onClick: () => close.mutate({ kind: "close" }, { onSuccess: () => void navigate("/equipes", { state: { closed: team.name } }) }),
+          },
+        ]}
+      >
+        <p>
+          {members === 0 || team.companies === 0
+            ? `L'équipe n'a ${members === 0 ? "aucun membre actif" : "aucune entreprise"} : personne ne perd d'accès.`
+            : `${members > 1 ? `Les ${members} membres perdent` : "Le membre perd"} dès maintenant l'habilitation de l'équipe (${grantWords(team.grant, catalogue)}) sur ses ${plural(team.companies, "entreprise", "entreprises")}, avec les délégations faites à partir d'elle ; ${members > 1 ? "leurs" : "ses"} autres habilitations restent.`}
+        </p>
+        <p>L'équipe disparaît de la liste ; l'historique des habilitations de chaque entreprise garde son nom.</p>
+      </closeModal.Component>
+    </section>
+  );
+}
+
 /** A team's page: its grant, its members and its companies; the invited colleague accepts here. */
 export function TeamPage() {
   const { id = "" } = useParams();
@@ -241,6 +299,7 @@ export function TeamPage() {
       )}
       {t && person && <Members team={t} me={person.id} />}
       {t && <Companies team={t} />}
+      {t && t.myState === "owner" && <Manage team={t} />}
     </Page>
   );
 }

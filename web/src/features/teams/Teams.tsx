@@ -1,10 +1,11 @@
 import { useState } from "react";
-import { Link, Navigate, useNavigate } from "react-router";
+import { Link, Navigate, useLocation, useNavigate } from "react-router";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Select } from "@codegouvfr/react-dsfr/Select";
 import { GrantRole } from "../../shared/components/GrantRole";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Badge } from "@codegouvfr/react-dsfr/Badge";
+import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { client, ok } from "../../shared/api/client";
 import { ROLE_LABELS, type ServiceCode } from "../../shared/api/types";
 import { FormColumn, Page, useAction, useFormErrors } from "../../shared/components/page";
@@ -83,6 +84,8 @@ export function Teams() {
   const catalogue = useCatalogue();
   const [q, setQ] = useState("");
   const teams = useTeams(q.trim());
+  /** The team just closed from its page, named in a confirmation. */
+  const closed = (useLocation().state as { closed?: string } | null)?.closed;
   if (person === null) return <Navigate to="/connexion" replace />;
   const items = teams.data?.items;
   return (
@@ -90,6 +93,14 @@ export function Teams() {
       title="Équipes"
       lead="Les équipes de votre cabinet : chaque membre reçoit la même habilitation sur chaque entreprise de l'équipe, et la perd dès qu'il la quitte ou que l'entreprise en sort."
     >
+      {closed && (
+        <Alert
+          severity="success"
+          small
+          className="fr-mb-3w"
+          description={`L'équipe « ${closed} » est fermée : les habilitations qu'elle donnait ont pris fin.`}
+        />
+      )}
       <div className="fr-search-bar fr-mb-3w" role="search">
         <Input label="Rechercher une équipe par son nom" nativeInputProps={{ type: "search", value: q, onChange: (e) => setQ(e.target.value) }} />
       </div>

@@ -43,9 +43,14 @@ export function useTeamCompanies(id: string) {
 
 /** What one may do to a team from its page. */
 export type TeamAction =
-  { kind: "invite"; email: string } | { kind: "join" } | { kind: "remove-member"; personId: string } | { kind: "remove-company"; siren: string };
+  | { kind: "invite"; email: string }
+  | { kind: "join" }
+  | { kind: "remove-member"; personId: string }
+  | { kind: "remove-company"; siren: string }
+  | { kind: "rename"; name: string }
+  | { kind: "close" };
 
-/** Invite, join, take off a member or a company: then the team, the teams and the companies are asked again. */
+/** Invite, join, take off a member or a company, rename or close: then the team, the teams and the companies are asked again. */
 export function useTeamAction(id: string) {
   const queryClient = useQueryClient();
   return useMutation({
@@ -63,6 +68,12 @@ export function useTeamAction(id: string) {
           return;
         case "remove-company":
           await ok(client.DELETE("/api/v1/teams/{id}/companies/{siren}", { params: { path: { id, siren: a.siren } } }));
+          return;
+        case "rename":
+          await ok(client.PATCH("/api/v1/teams/{id}", { ...path, body: { name: a.name } }));
+          return;
+        case "close":
+          await ok(client.DELETE("/api/v1/teams/{id}", path));
           return;
       }
     },
