@@ -235,10 +235,17 @@ export async function portfolioTotals(db: Executor, spaceId: string, at: Date): 
     FROM (SELECT 1) AS one
     LEFT JOIN portfolio_counts c ON c.space_id = ${spaceId}
     LEFT JOIN (
-      SELECT count(*)::integer AS entries, coalesce(sum(e.unread), 0)::integer AS unread, count(*) FILTER (WHERE e.unread > 0)::integer AS with_unread
-      FROM portfolio_entries e
-      WHERE e.space_id = ${spaceId} AND e.pending_adhesions = 0
-        AND ((e.rights_until IS NOT NULL AND e.rights_until <= ${at}) OR e.rights_from > ${at})
+      SELECT count(*)::integer AS entries, coalesce(sum(o.unread), 0)::integer AS unread, count(*) FILTER (WHERE o.unread > 0)::integer AS with_unread
+      FROM (
+        -- Not yet begun, or ended: two disjoint ranges, each read from its own index (portfolio_from, portfolio_until),
+        -- so that the cost is the few entries out of their dates, not the whole portfolio.
+        SELECT e.unread FROM portfolio_entries e
+        WHERE e.space_id = ${spaceId} AND e.pending_adhesions = 0 AND e.rights_from > ${at}
+        UNION ALL
+        SELECT e.unread FROM portfolio_entries e
+        WHERE e.space_id = ${spaceId} AND e.pending_adhesions = 0 AND e.rights_until IS NOT NULL AND e.rights_until <= ${at}
+          AND (e.rights_from IS NULL OR e.rights_from <= ${at})
+      ) AS o
     ) AS x ON true`.execute(db);
   return r.rows[0] ?? { companies: 0, unread: 0, withUnread: 0 };
 }
