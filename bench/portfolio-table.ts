@@ -34,7 +34,7 @@ async function measure(deps: Parameters<typeof seedPortfolioSpace>[0], companies
  * A colleague of the firm in `teams` teams that share `companies` companies between them (product §19): her
  * entries are written by the teams' grants, as the application writes them; then her first page of 50.
  */
-async function memberOfTeams(deps: Parameters<typeof seedPortfolioSpace>[0] & Parameters<typeof addCompanies>[0], teams: number, companies: number) {
+export async function memberOfTeams(deps: Parameters<typeof seedPortfolioSpace>[0] & Parameters<typeof addCompanies>[0], teams: number, companies: number) {
   const password = "Vingt-Trois-Lapins-Bleus";
   // The firm of seedPortfolioSpace (made by the measures before): its administrator, who may make teams.
   const { spaceId: owner } = await makeActiveSpace(deps, {

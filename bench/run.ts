@@ -187,44 +187,60 @@ const killed = async (child: ReturnType<typeof spawn>, signal: NodeJS.Signals) =
 };
 
 /**
- * Start-up: `npm start` on an empty data folder (demo data), then a process killed with SIGKILL and started again
- * on the same folder, by tsx (compiling TypeScript at start) and by the compiled JavaScript of `npm run build`,
- * alternated. Target: a restarted process healthy in ≤ 3 s.
+ * Start-up (issue: a newcomer's first minute). `node scripts/build.mjs` is what `npm start` runs before the server
+ * (and `npm install`'s prepare): first made current here, then timed when nothing changed. Then `npm start`'s
+ * server on an empty data folder, from the demo archive prepared at install (target ≤ 15 s with the build step),
+ * against the same with the demo loaded by its use cases (the archive refused: the folder is not empty); then
+ * restarts on the same folder after a clean stop (SIGTERM, Ctrl-C) and after SIGKILL (target ≤ 3 s).
  */
 async function benchStartup() {
-  execFileSync("npm", ["run", "build:server"], { cwd: ROOT, stdio: "ignore" });
+  execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "ignore" });
+  const noop = performance.now();
+  execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: ROOT, stdio: "ignore" });
+  const buildMs = performance.now() - noop;
   const dataDir = mkdtempSync(join(tmpdir(), "mp-start-"));
+  const slowDir = mkdtempSync(join(tmpdir(), "mp-start-slow-"));
+  // A file in the folder: the archive is refused and the demo is loaded by its use cases, as without the archive.
+  writeFileSync(join(slowDir, "README"), "not empty");
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const env = { ...process.env, DATA_DIR: dataDir, DATABASE_URL: "", PORT: String(port), LOG_LEVEL: "warn", NODE_ENV: "development" };
-  const tsx = ["--import", "tsx", join(ROOT, "src/app/main.ts")];
+  // The embedded default: no PostgreSQL server, no object store.
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, DATABASE_URL: "", PORT: String(port), LOG_LEVEL: "warn", NODE_ENV: "development" };
+  for (const k of Object.keys(env)) if (k.startsWith("S3_")) delete env[k];
   const compiled = [join(ROOT, "build/app/main.js")];
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const seconds = (xs: number[]) => xs.map((x) => (x / 1000).toFixed(2)).join(", ");
   try {
+    const slow = await timeToReady(compiled, { ...env, DATA_DIR: slowDir }, port);
+    await killed(slow.child, "SIGTERM");
     const first = await timeToReady(compiled, env, port);
-    await killed(first.child, "SIGKILL");
-    const times: Record<"tsx" | "compiled", number[]> = { tsx: [], compiled: [] };
+    await killed(first.child, "SIGTERM");
+    const times: Record<"SIGTERM" | "SIGKILL", number[]> = { SIGTERM: [], SIGKILL: [] };
     for (let round = 0; round < 3; round++) {
-      for (const [name, args] of [
-        ["tsx", tsx],
-        ["compiled", compiled],
-      ] as const) {
-        const run = await timeToReady(args, env, port);
-        times[name].push(run.ms);
-        await killed(run.child, "SIGKILL");
+      for (const signal of ["SIGTERM", "SIGKILL"] as const) {
+        const run = await timeToReady(compiled, env, port);
+        times[signal].push(run.ms);
+        await killed(run.child, signal);
       }
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    const m = { tsx: median(times.tsx), compiled: median(times.compiled) };
-    results.startup = { emptyDataFolderMs: first.ms, restartMs: times };
-    rows.push({ name: "npm start on an empty data folder (PGlite, demo data, compiled)", value: `${(first.ms / 1000).toFixed(1)} s to a ready server` });
+    const m = { SIGTERM: median(times.SIGTERM), SIGKILL: median(times.SIGKILL) };
+    results.startup = { buildMs, demoByUseCasesMs: slow.ms, emptyDataFolderMs: first.ms, restartMs: times };
+    rows.push({ name: "npm start's build step, nothing changed (node scripts/build.mjs)", value: `${(buildMs / 1000).toFixed(2)} s` });
     rows.push({
-      name: "restart after SIGKILL, tsx (TypeScript compiled at start)",
-      value: `median ${(m.tsx / 1000).toFixed(2)} s (${times.tsx.map((x) => (x / 1000).toFixed(2)).join(", ")})`,
+      name: "first npm start on an empty data folder: demo from the archive of install",
+      value: `${((buildMs + first.ms) / 1000).toFixed(1)} s to a ready server, build step included (target ≤ 15 s: ${buildMs + first.ms <= 15_000 ? "met" : "MISSED"})`,
+      baseline: "the demo loaded by its use cases",
+      ratio: (first.ms / slow.ms).toFixed(2),
+    });
+    rows.push({ name: "the same, the demo loaded by its use cases (no archive)", value: `${(slow.ms / 1000).toFixed(1)} s to a ready server` });
+    rows.push({
+      name: "restart after a clean stop (SIGTERM), compiled JavaScript",
+      value: `median ${(m.SIGTERM / 1000).toFixed(2)} s (${seconds(times.SIGTERM)}) (target ≤ 3 s: ${m.SIGTERM <= 3000 ? "met" : "MISSED"})`,
     });
     rows.push({
-      name: "restart after SIGKILL, compiled JavaScript (npm run build)",
-      value: `median ${(m.compiled / 1000).toFixed(2)} s (${times.compiled.map((x) => (x / 1000).toFixed(2)).join(", ")}) (target ≤ 3 s: ${m.compiled <= 3000 ? "met" : "MISSED"})`,
-      baseline: "tsx restart, median",
-      ratio: (m.compiled / m.tsx).toFixed(2),
+      name: "restart after SIGKILL, compiled JavaScript",
+      value: `median ${(m.SIGKILL / 1000).toFixed(2)} s (${seconds(times.SIGKILL)}) (target ≤ 3 s: ${m.SIGKILL <= 3000 ? "met" : "MISSED"})`,
+      baseline: "restart after SIGTERM, median",
+      ratio: (m.SIGKILL / m.SIGTERM).toFixed(2),
     });
     // The same compiled server on a PostgreSQL server (production's layout): restarts after SIGKILL.
     if (process.env.DATABASE_URL) {
@@ -244,8 +260,8 @@ async function benchStartup() {
         rows.push({
           name: "restart after SIGKILL, compiled JavaScript, PostgreSQL server",
           value: `median ${(ms / 1000).toFixed(2)} s (${server.map((x) => (x / 1000).toFixed(2)).join(", ")}) (target ≤ 3 s: ${ms <= 3000 ? "met" : "MISSED"})`,
-          baseline: "compiled restart on PGlite, median",
-          ratio: (ms / m.compiled).toFixed(2),
+          baseline: "restart after SIGKILL on PGlite, median",
+          ratio: (ms / m.SIGKILL).toFixed(2),
         });
       } finally {
         rmSync(onServer.DATA_DIR, { recursive: true, force: true });
@@ -254,6 +270,7 @@ async function benchStartup() {
     }
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(slowDir, { recursive: true, force: true });
   }
 }
 

@@ -19,7 +19,6 @@ import { join, resolve } from "node:path";
 import { tmpdir } from "node:os";
 import { generateKeyPairSync } from "node:crypto";
 import { localFileStore, type FileStore } from "../platform/files.js";
-import { s3FileStore } from "../platform/files.s3.js";
 import { clamdAntivirus, type Antivirus } from "../platform/antivirus.js";
 
 /** Everything the composition roots (server, worker, CLI) share. */
@@ -100,8 +99,10 @@ function keyInDataDir(config: Config, name: string, generate: () => string): str
  * The file store of the configuration: the S3 bucket when one is configured (the data folder then holds no file
  * content), else the local folder (the embedded default).
  */
-export function fileStoreOf(config: Config): FileStore {
+export async function fileStoreOf(config: Config): Promise<FileStore> {
   if (!config.s3) return localFileStore(config.filesDir);
+  // The AWS SDK is loaded only when a bucket is configured: a second less at every start of the embedded default.
+  const { s3FileStore } = await import("../platform/files.s3.js");
   return s3FileStore({ ...config.s3, stagingDir: config.s3.stagingDir ?? join(tmpdir(), "messagerie-pro-staging") });
 }
 
@@ -109,7 +110,7 @@ export function fileStoreOf(config: Config): FileStore {
 export async function createContext(config: Config, overrides: ContextOverrides = {}): Promise<AppContext> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const clock = overrides.clock ?? systemClock;
-  const files = overrides.files ?? fileStoreOf(config);
+  const files = overrides.files ?? (await fileStoreOf(config));
   // The store answers before anything starts (outside production, a missing bucket is created).
   await files.check({ create: !config.isProduction });
   const database =

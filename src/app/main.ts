@@ -3,17 +3,23 @@ import { DataDirLockedError } from "../platform/db/lock.js";
 import { createContext } from "./context.js";
 import { buildHttpApp } from "./http.js";
 import { demoAccountsText, loadDemoData } from "./demo.js";
+import { restoreDemoSnapshot } from "./demo-snapshot.js";
 import { startBackgroundWork } from "./worker.js";
 
 /** `npm start`: migrations, demo data on an empty database, the worker and the web server. */
 async function main() {
   const startedAt = performance.now();
   const config = loadConfig();
+  // A first start of the embedded default unpacks the demo prepared at install, when it is fresh.
+  const unpacked = config.demoData && !config.databaseUrl && restoreDemoSnapshot(config.dataDir, new Date());
   const ctx = await createContext(config);
+  if (unpacked) ctx.logger.info("demo data unpacked from the archive prepared at install");
   if (config.demoData && (await loadDemoData({ ...ctx, publicUrl: config.publicUrl }))) ctx.logger.info("demo data loaded");
-  const stopBackground = config.runWorker ? startBackgroundWork(ctx) : async () => {};
   const app = await buildHttpApp(ctx);
   await app.listen({ host: config.host, port: config.port });
+  // The worker and the housekeeping start once the server answers: their first round (a first start catching up on
+  // a day of deadlines, the file sweep) no longer delays it.
+  const stopBackground = config.runWorker ? startBackgroundWork(ctx) : async () => {};
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const url = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`;

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import PDFDocument from "pdfkit";
-import * as fontkit from "fontkit";
+import type PDFKitDocument from "pdfkit";
+import type * as Fontkit from "fontkit";
 import { normalizeLineEndings } from "../../platform/http/text.js";
 import { frenchDate } from "../../shared/dates.js";
 
@@ -54,6 +54,7 @@ export type LetterDocument =
 /** The State's typeface (Marianne), shipped with the DSFR package: full Unicode, unlike PDF's standard fonts. */
 function loadFonts() {
   const require = createRequire(import.meta.url);
+  const fontkit = require("fontkit") as typeof Fontkit;
   const dir = join(dirname(require.resolve("@codegouvfr/react-dsfr/package.json")), "dsfr", "fonts");
   // Parsed once and shared by every document: parsing the font per letter would cost more than drawing it.
   const open = (file: string) => withLayoutCache(fontkit.create(readFileSync(join(dir, file))) as unknown as ShapingFont) as unknown as Buffer;
@@ -109,9 +110,17 @@ const MM = 72 / 25.4;
 const ONCE: { features: PDFKit.Mixins.OpenTypeFeatures[] } = { features: ["kern"] };
 const parisDate = (iso: string) => frenchDate(iso);
 
+/** pdfkit, loaded at the first document rather than at every start (it weighs a second of start-up). */
+let PDFKitModule: typeof PDFKitDocument | undefined;
+function pdfkit(): typeof PDFKitDocument {
+  PDFKitModule ??= createRequire(import.meta.url)("pdfkit") as typeof PDFKitDocument;
+  return PDFKitModule;
+}
+
 /** Creates a PDF document for letters, with the fonts registered. */
 export function newLetterDocument(): PDFKit.PDFDocument {
   fonts ??= loadFonts();
+  const PDFDocument = pdfkit();
   const doc = new PDFDocument({ size: "A4", margin: 20 * MM, autoFirstPage: false, info: { Title: "Courrier", Author: "Messagerie Pro" } });
   doc.registerFont("regular", fonts.regular);
   doc.registerFont("bold", fonts.bold);

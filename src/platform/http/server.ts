@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { constants as zlibConstants } from "node:zlib";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import fastifyCompress from "@fastify/compress";
 import fastifyCookie from "@fastify/cookie";
 import fastifyHelmet from "@fastify/helmet";
@@ -71,6 +71,9 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
     // Behind a load balancer, the per-address limits count the client's address, not the balancer's.
     ...(options.trustProxy?.length ? { trustProxy: options.trustProxy } : {}),
     bodyLimit: JSON_BODY_LIMIT,
+    // Registering the routes is not a race: on a busy machine (a first start whose worker catches up at once) a
+    // plugin may take more than Fastify's 10 s by default, which stopped the start. A minute still catches a hang.
+    pluginTimeout: 60_000,
     // A client that trickles its headers or its body holds a connection: Node answers 408 and closes it past these.
     // Node checks them on an interval (30 s by default): a tenth of the shortest keeps the figures true.
     requestTimeout: timeouts.requestMs,
@@ -203,7 +206,9 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
       root: options.webDir,
       prefix: "/",
       index: false,
-      wildcard: false,
+      // One route for every file (rather than one per file: a route per DSFR icon cost a second at start); a file not
+      // found falls through to the not-found handler below.
+      wildcard: true,
       // The `.br` / `.gz` written at build time, by the browser's Accept-Encoding.
       preCompressed: true,
       // Hashed file names never change content: cached a year; anything else is revalidated.
@@ -212,10 +217,10 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
       },
     });
     // Client-side routes (/, /connexion, /dev/mail…) all answer the application shell.
+    const shell = (reply: FastifyReply) => reply.type("text/html; charset=utf-8").header("Cache-Control", "no-cache").send(indexHtml);
+    app.get("/", { schema: { hide: true } }, (_request, reply) => shell(reply));
     app.setNotFoundHandler((request, reply) => {
-      if (request.method === "GET" && !request.url.startsWith("/api/")) {
-        return reply.type("text/html; charset=utf-8").header("Cache-Control", "no-cache").send(indexHtml);
-      }
+      if (request.method === "GET" && !request.url.startsWith("/api/")) return shell(reply);
       return notFoundRoute(request.id, reply);
     });
   } else {
