@@ -113,6 +113,29 @@ describe.skipIf(!ENDPOINT)("file store in an S3 bucket (Swift's S3 API)", () => 
     await staged.drop();
   });
 
+  it("refuses bytes altered on disk but of the same length: the store checks them against the staged SHA-256", async () => {
+    const content = Buffer.from("montant déclaré : 1200,50 €");
+    const staged = await store.stage(Readable.from([content]));
+    const [name] = readdirSync(settings.stagingDir);
+    writeFileSync(join(settings.stagingDir, name!), Buffer.from("montant déclaré : 9200,50 €"));
+    await expect(staged.keep()).rejects.toThrow(/file integrity/);
+    expect(await store.exists(staged.key)).toBe(false);
+    await staged.drop();
+  });
+
+  it("sends an attachment-sized file (10 MiB) in one PUT, byte-exact", async () => {
+    const content = randomBytes(10 * 1024 * 1024);
+    const staged = await store.stage(Readable.from(Array.from({ length: 160 }, (_, i) => content.subarray(i * 65536, (i + 1) * 65536))));
+    await staged.keep();
+    await staged.drop();
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: `files/${staged.key}` }));
+    // One PUT: the ETag is the content's MD5, without the "-<parts>" of a multipart object.
+    expect(head.ETag).toBe(`"${createHash("md5").update(content).digest("hex")}"`);
+    expect(head.Metadata).toEqual({ sha256: staged.key });
+    expect(sha256(await readAll(await store.open(staged.key)))).toBe(sha256(content));
+    await store.remove(staged.key);
+  });
+
   it("drops staged uploads and multipart uploads that a crash cut off, once past their grace period", async () => {
     const stale = await store.stage(Readable.from([Buffer.from("envoi interrompu")]));
     const [name] = readdirSync(settings.stagingDir);

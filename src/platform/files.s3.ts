@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import { unlink } from "node:fs/promises";
-import type { Readable } from "node:stream";
+import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import {
   AbortMultipartUploadCommand,
@@ -11,6 +11,7 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
@@ -31,6 +32,26 @@ const PREFIX = "files/";
 /** Parts of a multipart upload: at most `QUEUE` parts of `PART_SIZE` bytes in memory per upload. */
 const PART_SIZE = 8 * 1024 * 1024;
 const QUEUE = 2;
+/**
+ * Up to this size a file goes up in one streamed PUT (an attachment, 10 MiB at most, always does): one request
+ * instead of three or more, nothing held in memory, and the store itself checks the bytes against the SHA-256
+ * computed while the file streamed in (the request's signed payload hash).
+ */
+const SINGLE_PUT_MAX = 16 * 1024 * 1024;
+
+/** A pass-through that refuses a stream longer or shorter than `size` (a request announcing a length must send it). */
+function exactLength(size: number) {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      done(seen > size ? new Error(`file integrity: more than the ${size} bytes staged`) : null, chunk);
+    },
+    flush(done) {
+      done(seen === size ? null : new Error(`file integrity: ${seen} bytes read of the ${size} staged`));
+    },
+  });
+}
 
 const statusOf = (error: unknown) => (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 const isMissing = (error: unknown) => {
@@ -57,8 +78,9 @@ export function s3Client(settings: Pick<S3Settings, "endpoint" | "region" | "for
 
 /**
  * A content-addressed store in an S3 bucket: objects `files/<sha256>` with their SHA-256 recorded as metadata.
- * Uploads stream into a local staging file (hashed, size-limited, scanned), then to the bucket (multipart beyond
- * 8 MiB), hashed again on the way: an object whose bytes are not its key's is deleted and the write refused.
+ * Uploads stream into a local staging file (hashed, size-limited, scanned), then to the bucket: in one PUT that the
+ * store checks against the SHA-256 (up to 16 MiB), else in parts hashed again on the way. Bytes that are not the
+ * key's are refused (no object is left).
  * Downloads stream from the bucket. The data folder holds no file content.
  */
 export function s3FileStore(settings: S3Settings, client: S3Client = s3Client(settings)): FileStore {
@@ -76,8 +98,50 @@ export function s3FileStore(settings: S3Settings, client: S3Client = s3Client(se
     }
   }
 
-  /** Sends a staged file to its key, hashed on the way; refused (and the object deleted) when the bytes differ. */
-  async function put(key: string, path: string): Promise<void> {
+  /**
+   * Sends a staged file in one PUT whose signed payload hash is the file's SHA-256: a store that receives other bytes
+   * refuses the request (AWS `XAmzContentSHA256Mismatch`, Swift `BadDigest`) and writes nothing.
+   */
+  async function putWhole(key: string, path: string, size: number): Promise<void> {
+    const counted = exactLength(size);
+    const reading = pipeline(createReadStream(path), counted);
+    // A staged file that cannot be read whole ends the request (else the store would wait for the missing bytes).
+    const sending = new AbortController();
+    reading.catch(() => sending.abort());
+    const command = new PutObjectCommand({
+      Bucket: bucket,
+      Key: objectKey(key),
+      Body: counted,
+      ContentLength: size,
+      ContentType: "application/octet-stream",
+      Metadata: { sha256: key },
+    });
+    // Set before signing: the signer takes this header as the payload's hash instead of reading the body for it.
+    command.middlewareStack.add(
+      (next) => (args) => {
+        (args.request as { headers: Record<string, string> }).headers["x-amz-content-sha256"] = key;
+        return next(args);
+      },
+      { step: "build", name: "stagedPayloadHash" },
+    );
+    try {
+      await client.send(command, { abortSignal: sending.signal });
+      await reading;
+    } catch (error) {
+      counted.destroy();
+      const failure = await reading.then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      const name = (error as { name?: string }).name;
+      if (failure?.message.startsWith("file integrity") || name === "BadDigest" || name === "XAmzContentSHA256Mismatch")
+        throw new Error(`file integrity: the bytes sent for ${key} are not the staged ones; the store refused them`, { cause: error });
+      throw error;
+    }
+  }
+
+  /** Sends a large staged file to its key in parts, hashed on the way; refused (and the object deleted) when the bytes differ. */
+  async function putInParts(key: string, path: string): Promise<void> {
     const { tap, result } = hashingTap();
     const feeding = pipeline(createReadStream(path), tap);
     // The reading's failure reaches the upload through the tap; the promise itself is awaited below.
@@ -115,7 +179,7 @@ export function s3FileStore(settings: S3Settings, client: S3Client = s3Client(se
         async keep() {
           // Sent without asking first whether the key exists: a PUT of the same key carries the same bytes (content
           // addressing), and one round trip less is a faster upload; the row's transaction checks it is there.
-          await put(sha256, path);
+          await (size <= SINGLE_PUT_MAX ? putWhole(sha256, path, size) : putInParts(sha256, path));
         },
         drop: () => unlink(path).catch(() => {}),
       };
