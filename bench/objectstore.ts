@@ -98,7 +98,7 @@ export async function benchObjectStore(adminUrl: string | undefined, endpoint: s
     const figures: { upload: ThroughputFigures[]; download: ThroughputFigures[] } = { upload: [], download: [] };
     for (const [size, rounds] of [
       [MiB, 12],
-      [10 * MiB, 5],
+      [10 * MiB, 9],
     ] as const) {
       const label = `${size / MiB} MiB`;
       // Uploads, alternated (the order flips each round); one warm-up of each first.
