@@ -104,6 +104,10 @@ async function demo() {
     const ctx = await createContext(config);
     try {
       await loadDemoData({ ...ctx, publicUrl: config.publicUrl });
+      // Settled as a running server leaves it: the mails sent to the test mailbox, the journal chained.
+      const { chainJournal } = await import("../build/modules/journal/index.js");
+      await ctx.worker.drain();
+      await chainJournal(ctx.db);
     } finally {
       await ctx.close();
     }

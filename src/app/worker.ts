@@ -19,6 +19,7 @@ import {
 import type { AppContext } from "./context.js";
 
 const HOUSEKEEPING_EVERY_MS = 10 * 60_000;
+const FIRST_HOUSEKEEPING_AFTER_MS = 30_000;
 /** The file store is walked whole by its sweep: once a day is enough (a lost file row is rare). */
 const FILE_SWEEP_EVERY_MS = 24 * 3_600_000;
 
@@ -71,8 +72,12 @@ export function startBackgroundWork(ctx: AppContext): () => Promise<void> {
   };
   const timer = setInterval(() => void tick(), HOUSEKEEPING_EVERY_MS);
   timer.unref();
-  void tick();
+  // The first round a little after the start rather than at once: on the embedded database (one connection) it
+  // would hold the server's first requests behind a day's catching up.
+  const first = setTimeout(() => void tick(), FIRST_HOUSEKEEPING_AFTER_MS);
+  first.unref();
   return async () => {
+    clearTimeout(first);
     clearInterval(timer);
     clearInterval(chainer);
     await chainJournal(ctx.db).catch(() => 0);
