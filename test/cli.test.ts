@@ -108,6 +108,12 @@ describe("cli", { timeout: 200_000 }, () => {
     expect(res.stdout).toMatch(/Journal intègre : \d+ entrées/);
   });
 
+  it("verifies that every row naming a stored file finds it (exit 0 when none is missing)", async () => {
+    const res = await run("files", "verify");
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/Aucun fichier manquant : \d+ ligne\(s\) vérifiée\(s\)\./);
+  });
+
   it("refuses to open the embedded database while another process holds it", async () => {
     const lock = acquireDataDirLock(dataDir);
     try {

@@ -8,7 +8,7 @@ import { appendJournal, chainJournal, verifyJournal } from "../modules/journal/i
 import { markBatchPosted, markLetterReturned, writePrintBatch } from "../modules/letters/index.js";
 import { createAgent, totpNow } from "../modules/backoffice/index.js";
 import { createContext, loadReceiptKeys, type AppContext, correspondenceDepsOf } from "./context.js";
-import { setLegalHold, verifyExport, verifyReceipt } from "../modules/requests/index.js";
+import { setLegalHold, verifyExport, verifyReceipt, verifyStoredFiles } from "../modules/requests/index.js";
 import { existsSync, readFileSync } from "node:fs";
 import { startBackgroundWork } from "./worker.js";
 import { timedImport } from "./cli.import.js";
@@ -247,6 +247,22 @@ export function buildCli(): Command {
           );
         } else {
           out(`Journal ROMPU à l'entrée ${verdict.brokenSeq} : ${verdict.reason} (${verdict.entries} entrées valides avant).`);
+          process.exitCode = 1;
+        }
+      }),
+    );
+
+  const files = program.command("files").description("Fichiers stockés (pièces jointes, exports)");
+  files
+    .command("verify")
+    .description("Vérifie que chaque ligne qui nomme un fichier le trouve dans le stockage (à lancer après une restauration)")
+    .action(() =>
+      withContext(async (ctx) => {
+        const { checked, missing } = await verifyStoredFiles(ctx);
+        for (const m of missing) out(`MANQUANT : ${m.table} ${m.id} (« ${m.name} ») — fichier ${m.key}`);
+        if (missing.length === 0) out(`Aucun fichier manquant : ${checked} ligne(s) vérifiée(s).`);
+        else {
+          out(`${missing.length} fichier(s) manquant(s) sur ${checked} ligne(s) vérifiée(s).`);
           process.exitCode = 1;
         }
       }),

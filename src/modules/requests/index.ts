@@ -69,3 +69,4 @@ export { reopenByAgent } from "./requests.reopen.js";
 export { recordPaperReply, type PaperReplyInput } from "./requests.paper.js";
 export { transcriptForAgent, transcriptPdf } from "./requests.transcript.js";
 export { extendLegalDeadline, fillMissingDeadlines } from "./requests.legal-deadline.js";
+export { verifyStoredFiles, type MissingFile } from "./requests.files-verify.js";
