@@ -4,6 +4,7 @@ import fastifyMultipart from "@fastify/multipart";
 import { checkedFileName, multipartRefusal } from "../../platform/http/multipart.js";
 import { z } from "zod";
 import { requirePerson } from "../../platform/http/auth.js";
+import { fileReply } from "../../platform/http/openapi.js";
 import { DomainError } from "../../platform/errors.js";
 import { errorReply } from "../spaces/index.js";
 import { SERVICE_CODES } from "./adhesions.catalogue.js";
@@ -159,7 +160,7 @@ export function adhesionBatchRoutes(deps: AdhesionsDeps): FastifyPluginAsyncZod 
           summary: "The report of a batch, as a CSV (semicolons, UTF-8 with BOM)",
           security: [{ session: [] }],
           params: z.object({ id: z.uuid({ error: "identifiant de demande groupée invalide" }) }),
-          response: { 200: z.string(), ...errors(400, 401, 404) },
+          response: { 200: fileReply("Le compte rendu, ligne par ligne", "text/csv"), ...errors(400, 401, 404) },
         },
       },
       async (req, reply) => {

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { routesPlugin } from "../../platform/http/routes.js";
 import { requireAgent } from "../../platform/http/auth.js";
 import { instant } from "../../platform/http/codecs.js";
+import { fileReply } from "../../platform/http/openapi.js";
 import { parisDayEnd, parisDayStart } from "../../platform/paris.js";
 import { sirenField } from "../spaces/index.js";
 import { LIMITS, STATUSES } from "../requests/index.js";
@@ -208,7 +209,7 @@ export function deskRoutes(deps: bo.BackofficeDeps): FastifyPluginAsyncZod {
           summary: "The dashboard as CSV (journaled as an export)",
           security: [{ agentSession: [] }],
           querystring: period,
-          response: { 200: z.string(), ...errors(400, 401, 404) },
+          response: { 200: fileReply("Le tableau de bord de la période", "text/csv"), ...errors(400, 401, 404) },
         },
       },
       async (req, reply) => {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { requireAgent } from "../../platform/http/auth.js";
 import { instant } from "../../platform/http/codecs.js";
+import { fileReply } from "../../platform/http/openapi.js";
 import { routesPlugin } from "../../platform/http/routes.js";
 import { storedText } from "../../platform/http/text.js";
 import { LIMITS, recordPaperReply, reopenByAgent, STATUSES, timelineForAgent, transcriptForAgent } from "../requests/index.js";
@@ -93,6 +94,7 @@ export function requestPageRoutes(deps: bo.BackofficeDeps) {
           summary: "The printable transcript of a request (PDF): header, every message with its author, internal notes, timeline (journaled)",
           security: [{ agentSession: [] }],
           params: idParams,
+          response: { 200: fileReply("La transcription de la demande", "application/pdf") },
         },
       },
       async (req, reply) => {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { requireAgent } from "../../platform/http/auth.js";
 import { instant } from "../../platform/http/codecs.js";
+import { fileReply } from "../../platform/http/openapi.js";
 import { sirenField } from "../spaces/index.js";
 import {
   addNote,
@@ -23,6 +24,7 @@ import {
   uploadedFile,
   uploadAnswer,
   serveEventStream,
+  ATTACHMENT_MEDIA_TYPES,
   STATUSES,
   transferRequest,
   type EventHub,
@@ -317,6 +319,7 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
           summary: "An attachment of a request of my services (as a download)",
           security: [{ agentSession: [] }],
           params: idParams,
+          response: { 200: fileReply("La pièce jointe, avec le type vérifié de son contenu", "application/octet-stream", ATTACHMENT_MEDIA_TYPES) },
         },
       },
       async (req, reply) => sendAttachment(reply, await openAttachmentForAgent(deps.uploads, (await scope(req)).services, req.params.id)),
@@ -371,6 +374,7 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
           tags: ["backoffice"],
           summary: "Server-sent events for the queues of my services: `request.updated`, `message.created`",
           security: [{ agentSession: [] }],
+          response: { 200: fileReply("Flux d'événements (server-sent events)", "text/event-stream") },
         },
       },
       async (req, reply) => {

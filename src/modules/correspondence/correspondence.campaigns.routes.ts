@@ -2,6 +2,7 @@ import type { FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { instant } from "../../platform/http/codecs.js";
+import { fileReply } from "../../platform/http/openapi.js";
 import { DomainError } from "../../platform/errors.js";
 import { scopeOf } from "../backoffice/index.js";
 import { type CorrespondenceDeps } from "./correspondence.threads.js";
@@ -127,6 +128,7 @@ export function campaignRoutes(app: App, deps: CorrespondenceDeps, scope: (req: 
         summary: "The report of a campaign as a CSV (French spreadsheets)",
         security: [{ agentSession: [] }],
         params: idParams,
+        response: { 200: fileReply("Le compte rendu de la campagne, destinataire par destinataire", "text/csv") },
       },
     },
     async (req, reply) => {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { routesPlugin } from "../../platform/http/routes.js";
+import { fileReply } from "../../platform/http/openapi.js";
 import { sirenProblem } from "../../shared/siren.js";
 import type { LettersDeps } from "./letters.service.js";
 import { letterPdf, listLetterViews } from "./letters.service.js";
@@ -52,6 +53,7 @@ export function devLetterRoutes(deps: Pick<LettersDeps, "db" | "sealer">): Fasti
           tags: ["dev"],
           summary: "The PDF of a letter of the development letter box",
           params: z.object({ id: z.uuid() }),
+          response: { 200: fileReply("Le courrier", "application/pdf") },
         },
       },
       async (req, reply) => {

@@ -5,7 +5,17 @@ export { type RequestSummary, type MessageView } from "./requests.views.js";
 export { requestsRoutes, acceptUploads, uploadedFile, uploadAnswer, summarySchema, messageSchema, detailSchema } from "./requests.routes.js";
 export { receiptKeysFromPem, signedReceipt, verifyReceipt, type ReceiptKeys, type ReceiptPayload, type ReceiptVerdict } from "./requests.receipts.js";
 export { transition, STATUSES, STATUS_LABELS, type RequestEvent } from "./requests.states.js";
-export { NATURES, NATURE_CODES, ADMIN_NATURES, ADMIN_NATURE_CODES, ALL_NATURE_CODES, TAX_LABELS, TAX_CODES, LIMITS } from "./requests.catalogue.js";
+export {
+  NATURES,
+  NATURE_CODES,
+  ADMIN_NATURES,
+  ADMIN_NATURE_CODES,
+  ALL_NATURE_CODES,
+  TAX_LABELS,
+  TAX_CODES,
+  LIMITS,
+  ATTACHMENT_MEDIA_TYPES,
+} from "./requests.catalogue.js";
 export { frenchHolidays, addWorkingDays, deadlinesFor } from "./requests.deadlines.js";
 export {
   receiveUpload,

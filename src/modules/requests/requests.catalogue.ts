@@ -24,4 +24,17 @@ export function routedServiceType(tax: string, _nature: string): "SIE" | "CDIF" 
   return tax === "TF" ? "CDIF" : "SIE";
 }
 
+/** The media types an attachment may be sent back with: the types its content was checked to have on upload (§8). */
+export const ATTACHMENT_MEDIA_TYPES = [
+  "application/pdf",
+  "image/jpeg",
+  "image/png",
+  "application/vnd.oasis.opendocument.text",
+  "application/vnd.oasis.opendocument.spreadsheet",
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+  "text/csv",
+  "text/plain",
+] as const;
+
 export const LIMITS = { subjectMax: 150, bodyMax: 10_000, attachmentsMax: 10, attachmentMaxBytes: 10 * 1024 * 1024, attachmentsTotalBytes: 25 * 1024 * 1024 };

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { routesPlugin } from "../../platform/http/routes.js";
 import { requirePerson } from "../../platform/http/auth.js";
+import { fileReply } from "../../platform/http/openapi.js";
 import { isCalendarDay, parisDayEnd, parisDayStart } from "../../platform/paris.js";
 import { errorReply, sirenField } from "../spaces/index.js";
 import { TAX_CODES } from "./requests.catalogue.js";
@@ -105,8 +106,7 @@ export function exportRoutes(deps: ExportDeps): FastifyPluginAsyncZod {
           summary: "The ZIP of a ready export (its owner only)",
           security: [{ session: [] }],
           params: idParams,
-          produces: ["application/zip"],
-          response: { 200: z.any(), ...errors(400, 401, 404, 409, 503) },
+          response: { 200: fileReply("L'export : une archive ZIP", "application/zip"), ...errors(400, 401, 404, 409, 503) },
         },
       },
       async (req, reply) => {

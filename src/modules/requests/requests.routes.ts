@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { requirePerson, requirePersonSession } from "../../platform/http/auth.js";
 import { errorReply, sirenField } from "../spaces/index.js";
-import { ALL_NATURE_CODES, LIMITS, NATURE_CODES, TAX_CODES } from "./requests.catalogue.js";
+import { ALL_NATURE_CODES, ATTACHMENT_MEDIA_TYPES, LIMITS, NATURE_CODES, TAX_CODES } from "./requests.catalogue.js";
 import * as service from "./requests.service.js";
 import * as correspondence from "./requests.correspondence.js";
 import * as inbox from "./requests.inbox.js";
@@ -21,6 +21,7 @@ import { serveEventStream, type EventHub } from "./requests.events.js";
 import { isCalendarDay, parisDayEnd, parisDayStart } from "../../platform/paris.js";
 import { instant } from "../../platform/http/codecs.js";
 import { storedText } from "../../platform/http/text.js";
+import { fileReply } from "../../platform/http/openapi.js";
 
 /** Multipart for the upload routes of a plugin: one file, no other field, at most the size of an attachment. */
 export async function acceptUploads(app: FastifyInstance): Promise<void> {
@@ -101,6 +102,7 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
           tags: ["requests"],
           summary: "Server-sent events for the signed-in person: `request.updated`, `message.created`",
           security: [{ session: [] }],
+          response: { 200: fileReply("Flux d'événements (server-sent events)", "text/event-stream") },
         },
       },
       async (req, reply) => {
@@ -142,6 +144,7 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
           summary: "An attachment of a request I may see (as a download)",
           security: [{ session: [] }, { oauth2: ["messagerie.read"] }],
           params: z.object({ id: z.uuid() }),
+          response: { 200: fileReply("La pièce jointe, avec le type vérifié de son contenu", "application/octet-stream", ATTACHMENT_MEDIA_TYPES) },
         },
       },
       async (req, reply) => {
@@ -312,6 +315,7 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
           summary: "The signed acknowledgement of receipt (PDF)",
           security: [{ session: [] }, { oauth2: ["messagerie.read"] }],
           params: idParams,
+          response: { 200: fileReply("L'accusé de réception signé", "application/pdf") },
         },
       },
       async (req, reply) => {
@@ -326,7 +330,14 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
 
     app.get(
       "/api/v1/receipts/public-key",
-      { schema: { security: [], tags: ["requests"], summary: "The Ed25519 public key (PEM) that signs receipts" } },
+      {
+        schema: {
+          security: [],
+          tags: ["requests"],
+          summary: "The Ed25519 public key (PEM) that signs receipts",
+          response: { 200: fileReply("La clé publique, au format PEM", "application/x-pem-file") },
+        },
+      },
       async (_req, reply) => reply.type("application/x-pem-file").header("Cache-Control", "public, max-age=3600").send(deps.receiptKeys.publicKeyPem),
     );
 

@@ -2,6 +2,7 @@ import { Readable } from "node:stream";
 import { z } from "zod";
 import type { RoutesApp } from "../../platform/http/routes.js";
 import { requirePerson } from "../../platform/http/auth.js";
+import { fileReply } from "../../platform/http/openapi.js";
 import { parisDay } from "../../platform/paris.js";
 import { errorReply } from "../spaces/index.js";
 import { SERVICE_CODES } from "../adhesions/index.js";
@@ -100,8 +101,7 @@ export function portfolioRoutes(app: RoutesApp, deps: RightsDeps) {
         description: "Semicolons, UTF-8 with a BOM, in the order asked; the file is written as the companies are read.",
         security: [{ session: [] }],
         querystring: z.object(filterQuery),
-        produces: ["text/csv"],
-        response: { 200: z.any(), ...errors(400, 401) },
+        response: { 200: fileReply("Mes entreprises, une par ligne", "text/csv"), ...errors(400, 401) },
       },
     },
     async (req, reply) => {

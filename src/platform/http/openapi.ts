@@ -1,8 +1,9 @@
+import { z } from "zod";
+
 /**
  * Completes the generated OpenAPI document from the routes themselves, so that it lints clean (`@redocly/cli
- * lint`, recommended rules): a stable `operationId` per operation, the error answers every operation can give
- * when it declares none of its own, and a 2xx answer for the ones that send a file or a stream (which have no
- * JSON schema to declare). Documentation only: validation and serialisation are untouched.
+ * lint`, recommended rules): a stable `operationId` per operation and the error answers every operation can give
+ * when it declares none of its own. Documentation only: validation and serialisation are untouched.
  */
 type Operation = { operationId?: string; security?: unknown[]; responses?: Record<string, unknown> };
 type Document = { paths?: Record<string, Record<string, Operation>>; components?: { schemas?: Record<string, unknown> } };
@@ -37,15 +38,16 @@ const ERROR_BODY = {
 };
 const errorAnswer = (description: string) => ({ description, content: { "application/json": { schema: { $ref: "#/components/schemas/ErrorBody" } } } });
 
-/** What an operation without a JSON answer sends, by its path. */
-function fileAnswer(path: string) {
-  if (path.endsWith("/events"))
-    return { description: "Flux d'événements (server-sent events)", content: { "text/event-stream": { schema: { type: "string" } } } };
-  if (path.endsWith(".pdf") || path.endsWith("/pdf"))
-    return { description: "Le document PDF", content: { "application/pdf": { schema: { type: "string", format: "binary" } } } };
-  if (path.endsWith("/public-key"))
-    return { description: "La clé publique, au format PEM", content: { "application/x-pem-file": { schema: { type: "string" } } } };
-  return { description: "Le fichier, avec son type vérifié", content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } } };
+/**
+ * A 2xx answer that is a file or a stream rather than JSON, declared with its real media types (a route that
+ * sends such bytes must say which, or the document would call them JSON, or nothing). The route sends a string, a
+ * Buffer or a stream itself: the schema is for the document only. `mediaTypes` defaults to `mediaType`; an
+ * attachment is sent with the type its content was checked to have, so it lists them all.
+ */
+export function fileReply(description: string, mediaType: string, mediaTypes: readonly string[] = [mediaType]) {
+  const text = mediaType.startsWith("text/") || mediaType === "application/x-pem-file";
+  const schema = z.any().meta(text ? { type: "string" } : { type: "string", format: "binary" });
+  return { description, content: Object.fromEntries(mediaTypes.map((m) => [m, { schema }])) };
 }
 
 export function completeOpenApi<T>(document: T): T {
@@ -57,7 +59,6 @@ export function completeOpenApi<T>(document: T): T {
       op.operationId ??= operationIdOf(method, path);
       const responses = (op.responses ??= {});
       const codes = Object.keys(responses);
-      if (!codes.some((c) => /^2/.test(c))) responses["200"] = fileAnswer(path);
       if (!codes.some((c) => /^4/.test(c))) {
         responses["400"] = errorAnswer("Requête invalide (un champ, un paramètre)");
         if ((op.security?.length ?? 0) > 0) responses["401"] = errorAnswer("Session absente ou expirée");
