@@ -11,6 +11,7 @@ import { DEMO_SERVICES, SEED } from "../../src/app/demo.js";
 import { makeCompany, makeTaxService } from "../../src/app/factories.js";
 import { openTestDatabase } from "./db.js";
 import { openDatabase } from "../../src/platform/db/database.js";
+import { recordContractViolations } from "./contract.js";
 
 export type TestApp = {
   ctx: AppContext;
@@ -18,6 +19,8 @@ export type TestApp = {
   databaseUrl?: string | undefined;
   app: FastifyInstance;
   clock: ReturnType<typeof manualClock>;
+  /** The answers that broke the OpenAPI document's contract (test/helpers/contract.ts); `close()` fails on any. */
+  contractViolations: string[];
   close(): Promise<void>;
 };
 
@@ -42,15 +45,19 @@ export async function startTestApp(
   });
   const ctx = await createContext(config, { clock, database, logger: createLogger("silent") });
   const app = await buildHttpApp(ctx, { webDir: options.webDir ?? "/nonexistent" });
+  const contractViolations: string[] = [];
+  recordContractViolations(app, contractViolations);
   await app.ready();
   return {
     ctx,
     databaseUrl: database.url,
     app,
     clock,
+    contractViolations,
     async close() {
       await app.close();
       await ctx.close();
+      if (contractViolations.length > 0) throw new Error(`answers that the OpenAPI document does not declare:\n${[...new Set(contractViolations)].join("\n")}`);
     },
   };
 }

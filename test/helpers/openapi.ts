@@ -17,8 +17,10 @@ export type Operation = {
   method: Method;
   path: string;
   security?: Record<string, string[]>[];
-  parameters?: { in: string; name: string; schema?: JsonSchema }[];
+  parameters?: { in: string; name: string; required?: boolean; schema?: JsonSchema }[];
   requestBody?: { content: Record<string, { schema?: JsonSchema }> };
+  /** The answers it declares, by status. */
+  responses?: Record<string, unknown>;
 };
 
 /**

@@ -12,6 +12,7 @@ import { makeActiveSpace, makeCompany } from "../../src/app/factories.js";
 import { SEED } from "../../src/app/demo.js";
 import { call, CookieJar, lastMailTo, type TestApp } from "../helpers/app.js";
 import { openTestDatabase } from "../helpers/db.js";
+import { recordContractViolations } from "../helpers/contract.js";
 
 const lines: string[] = [];
 let t: TestApp;
@@ -27,8 +28,20 @@ beforeAll(async () => {
   const config = loadConfig({ NODE_ENV: "test", SIGNIN_RATE_PER_MINUTE: "10000" });
   const ctx = await createContext(config, { clock, database: await openTestDatabase(), logger });
   const app = await buildHttpApp(ctx, { webDir: "/nonexistent" });
+  const contractViolations: string[] = [];
+  recordContractViolations(app, contractViolations);
   await app.ready();
-  t = { ctx, app, clock, close: async () => (await app.close(), await ctx.close()) };
+  t = {
+    ctx,
+    app,
+    clock,
+    contractViolations,
+    async close() {
+      await app.close();
+      await ctx.close();
+      expect(contractViolations, "answers that the OpenAPI document does not declare").toEqual([]);
+    },
+  };
   await makeCompany(ctx, { ...SEED.gestion, streetName: "BELLECOUR", postalCode: "69002", communeName: "LYON", communeCode: "69382" });
 });
 afterAll(async () => t.close());

@@ -1904,6 +1904,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Session ou jeton présenté, mais inconnu ou expiré */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Introuvable, ou hors de vos droits */
             404: {
                 headers: {
@@ -1915,6 +1924,15 @@ export interface operations {
             };
             /** @description Trop de requêtes : réessayez après Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1956,6 +1974,15 @@ export interface operations {
             };
             /** @description Requête invalide (un champ, un paramètre) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Session ou jeton présenté, mais inconnu ou expiré */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2033,6 +2060,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Session ou jeton présenté, mais inconnu ou expiré */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Introuvable, ou hors de vos droits */
             404: {
                 headers: {
@@ -2044,6 +2080,15 @@ export interface operations {
             };
             /** @description Trop de requêtes : réessayez après Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2106,6 +2151,33 @@ export interface operations {
                     };
                 };
             };
+            /** @description Session ou jeton présenté, mais inconnu ou expiré */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             422: {
                 headers: {
@@ -2140,6 +2212,15 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2188,6 +2269,15 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Session ou jeton présenté, mais inconnu ou expiré */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Default Response */
@@ -2244,6 +2334,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             422: {
                 headers: {
@@ -2280,6 +2388,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     getSession: {
@@ -2310,6 +2427,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Requête invalide (un paramètre, un en-tête, un caractère) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             401: {
                 headers: {
@@ -2326,6 +2452,33 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2424,6 +2577,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             429: {
                 headers: {
@@ -2440,6 +2611,15 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2459,6 +2639,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Requête invalide (un paramètre, un en-tête, un caractère) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description Default Response */
             401: {
@@ -2494,6 +2683,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2553,6 +2760,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Session ou jeton présenté, mais inconnu ou expiré */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             410: {
                 headers: {
@@ -2569,6 +2785,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Default Response */
@@ -2605,6 +2839,15 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2654,6 +2897,33 @@ export interface operations {
                     };
                 };
             };
+            /** @description Session ou jeton présenté, mais inconnu ou expiré */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             429: {
                 headers: {
@@ -2670,6 +2940,15 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2720,6 +2999,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Session ou jeton présenté, mais inconnu ou expiré */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             410: {
                 headers: {
@@ -2736,6 +3024,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Default Response */
@@ -2772,6 +3078,15 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2821,6 +3136,33 @@ export interface operations {
                     };
                 };
             };
+            /** @description Session ou jeton présenté, mais inconnu ou expiré */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             429: {
                 headers: {
@@ -2837,6 +3179,15 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2886,6 +3237,33 @@ export interface operations {
                     };
                 };
             };
+            /** @description Session ou jeton présenté, mais inconnu ou expiré */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             429: {
                 headers: {
@@ -2902,6 +3280,15 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2939,6 +3326,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Session ou jeton présenté, mais inconnu ou expiré */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Introuvable, ou hors de vos droits */
             404: {
                 headers: {
@@ -2950,6 +3346,15 @@ export interface operations {
             };
             /** @description Trop de requêtes : réessayez après Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3045,6 +3450,33 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -3154,6 +3586,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             422: {
                 headers: {
@@ -3188,6 +3638,15 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -3274,6 +3733,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -3290,6 +3758,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -3348,6 +3834,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -3382,6 +3877,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -3451,6 +3964,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -3505,6 +4027,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             422: {
                 headers: {
@@ -3521,6 +4061,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -3571,6 +4129,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Session ou jeton présenté, mais inconnu ou expiré */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             410: {
                 headers: {
@@ -3587,6 +4154,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -3638,6 +4223,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Session ou jeton présenté, mais inconnu ou expiré */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             410: {
                 headers: {
@@ -3654,6 +4248,42 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -3704,6 +4334,33 @@ export interface operations {
                     };
                 };
             };
+            /** @description Session ou jeton présenté, mais inconnu ou expiré */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             422: {
                 headers: {
@@ -3738,6 +4395,15 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -3859,6 +4525,42 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -3994,6 +4696,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     getAdhesionsBatchById: {
@@ -4078,6 +4798,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -4094,6 +4823,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -4154,6 +4901,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -4170,6 +4926,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -4264,6 +5038,33 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     getCompaniesCsv: {
@@ -4327,6 +5128,33 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     getCompaniesSummary: {
@@ -4350,6 +5178,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Requête invalide (un paramètre, un en-tête, un caractère) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             401: {
                 headers: {
@@ -4366,6 +5203,33 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -4439,6 +5303,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -4455,6 +5328,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -4586,6 +5477,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             422: {
                 headers: {
@@ -4602,6 +5511,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -4698,6 +5625,33 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     postDelegationsByIdAccept: {
@@ -4759,6 +5713,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -4811,6 +5774,42 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -4874,6 +5873,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -4926,6 +5934,42 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -5036,6 +6080,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -5158,6 +6220,42 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -5284,6 +6382,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     deleteCompaniesBySirenRightsByRightId: {
@@ -5375,6 +6491,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -5503,6 +6637,33 @@ export interface operations {
                     };
                 };
             };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     postDelegationsAcceptAll: {
@@ -5593,6 +6754,42 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -5686,6 +6883,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     getTeams: {
@@ -5768,6 +7001,33 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -5877,6 +7137,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             422: {
                 headers: {
@@ -5893,6 +7171,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -5984,6 +7280,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -6000,6 +7305,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -6283,6 +7606,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -6299,6 +7631,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -6429,6 +7779,33 @@ export interface operations {
                     };
                 };
             };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     postTeamsByIdMembers: {
@@ -6552,6 +7929,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             422: {
                 headers: {
@@ -6568,6 +7963,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -6632,6 +8045,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -6666,6 +8088,42 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -6761,6 +8219,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     deleteTeamsByIdCompaniesBySiren: {
@@ -6854,6 +8330,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     getEvents: {
@@ -6892,6 +8386,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Introuvable, ou hors de vos droits */
             404: {
                 headers: {
@@ -6903,6 +8406,15 @@ export interface operations {
             };
             /** @description Trop de requêtes : réessayez après Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7016,6 +8528,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             422: {
                 headers: {
@@ -7032,6 +8562,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -7103,6 +8651,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -7119,6 +8676,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -7256,6 +8831,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             503: {
                 headers: {
@@ -7322,6 +8906,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Introuvable, ou hors de vos droits */
             404: {
                 headers: {
@@ -7333,6 +8926,15 @@ export interface operations {
             };
             /** @description Trop de requêtes : réessayez après Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7437,6 +9039,33 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -7595,6 +9224,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             422: {
                 headers: {
@@ -7611,6 +9249,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -7754,6 +9410,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -7770,6 +9435,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -7844,6 +9527,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -7898,6 +9590,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             422: {
                 headers: {
@@ -7914,6 +9615,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -7981,6 +9700,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -7999,6 +9727,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             422: {
                 headers: {
@@ -8015,6 +9761,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -8078,6 +9842,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -8112,6 +9885,42 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -8154,6 +9963,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Introuvable, ou hors de vos droits */
             404: {
                 headers: {
@@ -8165,6 +9983,15 @@ export interface operations {
             };
             /** @description Trop de requêtes : réessayez après Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8201,6 +10028,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Session ou jeton présenté, mais inconnu ou expiré */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Introuvable, ou hors de vos droits */
             404: {
                 headers: {
@@ -8212,6 +10048,15 @@ export interface operations {
             };
             /** @description Trop de requêtes : réessayez après Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8242,6 +10087,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Requête invalide (un paramètre, un en-tête, un caractère) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             401: {
                 headers: {
@@ -8258,6 +10112,33 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -8344,6 +10225,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     getExports: {
@@ -8376,6 +10293,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Requête invalide (un paramètre, un en-tête, un caractère) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             401: {
                 headers: {
@@ -8392,6 +10318,33 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -8501,6 +10454,33 @@ export interface operations {
                     };
                 };
             };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     getExportsById: {
@@ -8569,6 +10549,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -8585,6 +10574,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -8645,6 +10652,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -8679,6 +10695,15 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description Default Response */
@@ -8804,6 +10829,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     postOauthInteractionsByUid: {
@@ -8911,6 +10954,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             422: {
                 headers: {
@@ -8927,6 +10988,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -9012,6 +11091,33 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     deleteAuthorizedSoftwareByGrantId: {
@@ -9068,6 +11174,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -9084,6 +11199,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -9207,6 +11340,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     postCompaniesBySirenSoftwareByIdCutOff: {
@@ -9300,6 +11451,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     getBackofficeSession: {
@@ -9334,6 +11521,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Requête invalide (un paramètre, un en-tête, un caractère) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             401: {
                 headers: {
@@ -9350,6 +11546,33 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -9432,6 +11655,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             429: {
                 headers: {
@@ -9448,6 +11689,15 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -9467,6 +11717,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Requête invalide (un paramètre, un en-tête, un caractère) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description Default Response */
             401: {
@@ -9502,6 +11761,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -9606,6 +11883,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -9622,6 +11908,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -9694,6 +11998,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -9710,6 +12023,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -9940,6 +12271,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -9956,6 +12296,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -10082,6 +12440,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             422: {
                 headers: {
@@ -10098,6 +12474,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -10247,6 +12641,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             422: {
                 headers: {
@@ -10263,6 +12666,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -10372,6 +12793,42 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -10497,6 +12954,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             422: {
                 headers: {
@@ -10513,6 +12988,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -10638,6 +13131,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             422: {
                 headers: {
@@ -10654,6 +13165,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -10778,6 +13307,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             422: {
                 headers: {
@@ -10794,6 +13341,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -10931,6 +13496,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             503: {
                 headers: {
@@ -10997,6 +13571,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Introuvable, ou hors de vos droits */
             404: {
                 headers: {
@@ -11008,6 +13591,15 @@ export interface operations {
             };
             /** @description Trop de requêtes : réessayez après Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11100,6 +13692,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -11134,6 +13735,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -11174,6 +13793,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Introuvable, ou hors de vos droits */
             404: {
                 headers: {
@@ -11185,6 +13813,15 @@ export interface operations {
             };
             /** @description Trop de requêtes : réessayez après Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11352,6 +13989,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -11368,6 +14014,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -11483,6 +14147,42 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -11606,6 +14306,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     postBackofficeRightsByIdSuspend: {
@@ -11727,6 +14463,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     getBackofficeStats: {
@@ -11831,6 +14603,24 @@ export interface operations {
                 };
             };
             /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -11846,6 +14636,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -11909,6 +14717,24 @@ export interface operations {
                 };
             };
             /** @description Default Response */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            message: string;
+                            requestId: string;
+                            details?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Default Response */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -11924,6 +14750,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -11997,6 +14841,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -12013,6 +14866,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -12141,6 +15012,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             422: {
                 headers: {
@@ -12157,6 +15046,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -12287,6 +15194,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             422: {
                 headers: {
@@ -12303,6 +15228,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -12397,6 +15340,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     getBackofficeRequestsByIdPresence: {
@@ -12466,6 +15427,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -12482,6 +15452,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -12595,6 +15583,42 @@ export interface operations {
                     };
                 };
             };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     deleteBackofficeRequestsByIdPresence: {
@@ -12687,6 +15711,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     getBackofficeRequestsByIdTimeline: {
@@ -12759,6 +15801,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -12775,6 +15826,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -12897,6 +15966,42 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -13049,6 +16154,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             422: {
                 headers: {
@@ -13065,6 +16179,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -13107,6 +16239,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Introuvable, ou hors de vos droits */
             404: {
                 headers: {
@@ -13118,6 +16259,15 @@ export interface operations {
             };
             /** @description Trop de requêtes : réessayez après Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13154,6 +16304,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Requête invalide (un paramètre, un en-tête, un caractère) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             401: {
                 headers: {
@@ -13170,6 +16329,33 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -13242,6 +16428,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             409: {
                 headers: {
@@ -13260,6 +16455,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             422: {
                 headers: {
@@ -13276,6 +16489,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -13334,6 +16565,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -13350,6 +16590,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -13434,6 +16692,51 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Corps de la requête trop volumineux */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     getBackofficeRequestsBulkOptions: {
@@ -13466,6 +16769,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Requête invalide (un paramètre, un en-tête, un caractère) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             401: {
                 headers: {
@@ -13482,6 +16794,33 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -13551,6 +16890,33 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -13637,6 +17003,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -13653,6 +17028,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -13794,6 +17187,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Type de contenu non accepté */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             422: {
                 headers: {
@@ -13810,6 +17212,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -13889,6 +17309,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -13905,6 +17334,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -14022,6 +17469,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     getBackofficeCampaigns: {
@@ -14106,6 +17571,33 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -14257,6 +17749,24 @@ export interface operations {
                     };
                 };
             };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     getBackofficeCampaignsById: {
@@ -14355,6 +17865,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -14371,6 +17890,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -14454,6 +17991,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Default Response */
             404: {
                 headers: {
@@ -14470,6 +18016,24 @@ export interface operations {
                             };
                         };
                     };
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -14512,6 +18076,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Introuvable, ou hors de vos droits */
             404: {
                 headers: {
@@ -14523,6 +18096,15 @@ export interface operations {
             };
             /** @description Trop de requêtes : réessayez après Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14571,6 +18153,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Session ou jeton présenté, mais inconnu ou expiré */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Introuvable, ou hors de vos droits */
             404: {
                 headers: {
@@ -14582,6 +18173,15 @@ export interface operations {
             };
             /** @description Trop de requêtes : réessayez après Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14636,6 +18236,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Session ou jeton présenté, mais inconnu ou expiré */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Introuvable, ou hors de vos droits */
             404: {
                 headers: {
@@ -14647,6 +18256,15 @@ export interface operations {
             };
             /** @description Trop de requêtes : réessayez après Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14685,6 +18303,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Session ou jeton présenté, mais inconnu ou expiré */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description Introuvable, ou hors de vos droits */
             404: {
                 headers: {
@@ -14696,6 +18323,15 @@ export interface operations {
             };
             /** @description Trop de requêtes : réessayez après Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -191,7 +191,7 @@ export function deskRoutes(deps: bo.BackofficeDeps): FastifyPluginAsyncZod {
                 )
                 .describe("every agent of the service, by name, and whoever else answered its requests in the period"),
             }),
-            ...errors(400, 401, 404),
+            ...errors(400, 401, 403, 404),
           },
         },
       },
@@ -209,7 +209,7 @@ export function deskRoutes(deps: bo.BackofficeDeps): FastifyPluginAsyncZod {
           summary: "The dashboard as CSV (journaled as an export)",
           security: [{ agentSession: [] }],
           querystring: period,
-          response: { 200: fileReply("Le tableau de bord de la période", "text/csv"), ...errors(400, 401, 404) },
+          response: { 200: fileReply("Le tableau de bord de la période", "text/csv"), ...errors(400, 401, 403, 404) },
         },
       },
       async (req, reply) => {

@@ -2,8 +2,10 @@ import { z } from "zod";
 
 /**
  * Completes the generated OpenAPI document from the routes themselves, so that it lints clean (`@redocly/cli
- * lint`, recommended rules): a stable `operationId` per operation and the error answers every operation can give
- * when it declares none of its own. Documentation only: validation and serialisation are untouched.
+ * lint`, recommended rules): a stable `operationId` per operation, the error answers every operation can give
+ * when it declares none of its own, and those the platform gives before any route runs, whatever the route declares
+ * (a malformed request, an unknown session or token, a missing CSRF header, a body too large or of another type,
+ * the rate limit, an outage). Documentation only: validation and serialisation are untouched.
  */
 type Operation = { operationId?: string; security?: unknown[]; responses?: Record<string, unknown> };
 type Document = { paths?: Record<string, Record<string, Operation>>; components?: { schemas?: Record<string, unknown> } };
@@ -63,8 +65,17 @@ export function completeOpenApi<T>(document: T): T {
         responses["400"] = errorAnswer("Requête invalide (un champ, un paramètre)");
         if ((op.security?.length ?? 0) > 0) responses["401"] = errorAnswer("Session absente ou expirée");
         responses["404"] = errorAnswer("Introuvable, ou hors de vos droits");
-        responses["429"] = errorAnswer("Trop de requêtes : réessayez après Retry-After");
       }
+      // What the platform answers before any route does, on every operation (server.ts, auth.ts).
+      responses["400"] ??= errorAnswer("Requête invalide (un paramètre, un en-tête, un caractère)");
+      responses["401"] ??= errorAnswer("Session ou jeton présenté, mais inconnu ou expiré");
+      if ((op.security?.length ?? 0) > 0) responses["403"] ??= errorAnswer("Refusé : en-tête X-CSRF-Token absent, ou jeton de logiciel sans la portée requise");
+      if (["post", "put", "patch"].includes(method)) {
+        responses["413"] ??= errorAnswer("Corps de la requête trop volumineux");
+        responses["415"] ??= errorAnswer("Type de contenu non accepté");
+      }
+      responses["429"] ??= errorAnswer("Trop de requêtes : réessayez après Retry-After");
+      responses["503"] ??= errorAnswer("Service momentanément indisponible (base de données, surcharge) : réessayez");
     }
   }
   return document;
