@@ -42,8 +42,10 @@ export type BrowserApp = TestApp & { base: string; browser: Browser; cspViolatio
  * with PUBLIC_URL pointing at itself so that mailed links work, and a headless Chromium.
  */
 export async function startBrowserApp(): Promise<BrowserApp> {
+  // Real time, never going back: a step forward a helper takes (`agentSignIn` moves 30 s on, for a fresh TOTP step)
+  // holds until real time catches up. Set back to real time, the server saw a code of a step still to come (401).
   const clock = manualClock(new Date());
-  const timer = setInterval(() => clock.set(new Date()), 200);
+  const timer = setInterval(() => clock.set(new Date(Math.max(Date.now(), clock.now().getTime()))), 200);
   timer.unref();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
