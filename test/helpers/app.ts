@@ -11,7 +11,7 @@ import { DEMO_SERVICES, SEED } from "../../src/app/demo.js";
 import { makeCompany, makeTaxService } from "../../src/app/factories.js";
 import { openTestDatabase } from "./db.js";
 import { openDatabase } from "../../src/platform/db/database.js";
-import { recordContractViolations } from "./contract.js";
+import { assertNoContractViolations, recordContractViolations } from "./contract.js";
 
 export type TestApp = {
   ctx: AppContext;
@@ -57,7 +57,7 @@ export async function startTestApp(
     async close() {
       await app.close();
       await ctx.close();
-      if (contractViolations.length > 0) throw new Error(`answers that the OpenAPI document does not declare:\n${[...new Set(contractViolations)].join("\n")}`);
+      assertNoContractViolations(contractViolations);
     },
   };
 }

@@ -106,3 +106,8 @@ export function recordContractViolations(app: FastifyInstance, into: string[]): 
     return payload;
   });
 }
+
+/** Fails (when a test app closes) naming every answer that the document does not declare, once each. */
+export function assertNoContractViolations(violations: string[]): void {
+  if (violations.length > 0) throw new Error(`answers that the OpenAPI document does not declare:\n${[...new Set(violations)].join("\n")}`);
+}

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seededRandom, type Random } from "../helpers/random.js";
 import type { CookieJar, TestApp } from "../helpers/app.js";
 import { walkableApp, type JsonSchema, type Operation } from "../helpers/openapi.js";
 import { SEED } from "../../src/app/demo.js";
@@ -12,18 +13,6 @@ import { SEED } from "../../src/app/demo.js";
 
 const SEED_VALUE = Number(process.env.FUZZ_SEED ?? 20261204);
 const ROUNDS = Number(process.env.FUZZ_ROUNDS ?? 20);
-
-/** mulberry32: a small seeded generator, so that a run can be replayed exactly. */
-function generator(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]! };
-}
 
 const MEGABYTE = "é".repeat(512 * 1024);
 const HOSTILE_STRINGS = [
@@ -100,7 +89,7 @@ const isType = (s: JsonSchema | undefined, type: string): boolean =>
   (s.type === type || (Array.isArray(s.type) && s.type.includes(type)) || [...(s.anyOf ?? []), ...(s.oneOf ?? [])].some((a) => isType(a, type)));
 
 /** A body shaped like the schema, each leaf replaced (often) by a hostile value. */
-function bodyFor(schema: JsonSchema | undefined, rnd: ReturnType<typeof generator>, depth = 0): unknown {
+function bodyFor(schema: JsonSchema | undefined, rnd: Random, depth = 0): unknown {
   if (!schema || depth > 4) return rnd.pick(HOSTILE_VALUES);
   const variants = [...(schema.anyOf ?? []), ...(schema.oneOf ?? [])];
   if (variants.length && rnd.next() < 0.7) return bodyFor(rnd.pick(variants), rnd, depth + 1);
@@ -138,9 +127,9 @@ const PATH_VALUES = [
   "null",
   "undefined",
 ];
-const concrete = (path: string, rnd: ReturnType<typeof generator>) => path.replace(/\{(\w+)\}/g, () => rnd.pick(PATH_VALUES));
+const concrete = (path: string, rnd: Random) => path.replace(/\{(\w+)\}/g, () => rnd.pick(PATH_VALUES));
 
-function multipartBody(rnd: ReturnType<typeof generator>): { contentType: string; payload: string } {
+function multipartBody(rnd: Random): { contentType: string; payload: string } {
   const b = "frontiere-fuzz";
   const part = (header: string, content: string) => `--${b}\r\n${header}\r\n\r\n${content}\r\n`;
   const shapes = [
@@ -173,7 +162,7 @@ const skippedWithSession = (op: Operation) => op.path.endsWith("/events") || (op
 
 describe("a fuzz over every operation of the OpenAPI document", () => {
   it("answers hostile bodies, queries, path parameters and headers without a 500 or a stack trace", async () => {
-    const rnd = generator(SEED_VALUE);
+    const rnd = seededRandom(SEED_VALUE);
     const failures: string[] = [];
     let tried = 0;
     for (const op of operations) {

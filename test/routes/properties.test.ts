@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seededRandom, type Random } from "../helpers/random.js";
 import { randomUUID } from "node:crypto";
 import type { CookieJar, TestApp } from "../helpers/app.js";
 import { walkableApp, type JsonSchema, type Operation } from "../helpers/openapi.js";
@@ -14,20 +15,6 @@ import { SEED } from "../../src/app/demo.js";
 
 const SEED_VALUE = Number(process.env.PROPERTY_SEED ?? 20261204);
 const ROUNDS = Number(process.env.PROPERTY_ROUNDS ?? 6);
-
-/** mulberry32: a small seeded generator, so that a run can be replayed exactly. */
-function generator(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1));
-  return { next, int, pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]! };
-}
-type Random = ReturnType<typeof generator>;
 
 type Schema = JsonSchema & {
   const?: unknown;
@@ -132,7 +119,7 @@ const skipped = (op: Operation) => op.path.endsWith("/events") || (op.method ===
 
 describe("requests generated from the document's own schemas", () => {
   it("get no 500 and only statuses the document declares, without a session and as a signed-in person", async () => {
-    const rnd = generator(SEED_VALUE);
+    const rnd = seededRandom(SEED_VALUE);
     const failures: string[] = [];
     const statuses = new Map<string, number>();
     let sent = 0;

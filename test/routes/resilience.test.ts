@@ -12,7 +12,7 @@ import { makeActiveSpace, makeCompany } from "../../src/app/factories.js";
 import { SEED } from "../../src/app/demo.js";
 import { call, CookieJar, lastMailTo, type TestApp } from "../helpers/app.js";
 import { openTestDatabase } from "../helpers/db.js";
-import { recordContractViolations } from "../helpers/contract.js";
+import { assertNoContractViolations, recordContractViolations } from "../helpers/contract.js";
 
 const lines: string[] = [];
 let t: TestApp;
@@ -39,7 +39,7 @@ beforeAll(async () => {
     async close() {
       await app.close();
       await ctx.close();
-      expect(contractViolations, "answers that the OpenAPI document does not declare").toEqual([]);
+      assertNoContractViolations(contractViolations);
     },
   };
   await makeCompany(ctx, { ...SEED.gestion, streetName: "BELLECOUR", postalCode: "69002", communeName: "LYON", communeCode: "69382" });
