@@ -44,10 +44,7 @@ export function parisDateOnly(text: string): Date | undefined {
 }
 
 /** The Paris calendar day of an instant, as `YYYY-MM-DD`. */
-export function parisDay(at: Date): string {
-  const d = new TZDate(at.getTime(), PARIS);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
-}
+export { parisDay } from "../shared/dates.js";
 
 /** A Paris wall-clock time `YYYY-MM-DDTHH:mm` (what a form's date and time fields give) as an instant. */
 export function parisLocalTime(text: string): Date | undefined {

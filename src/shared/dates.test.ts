@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { frenchCalendarDay, frenchDate } from "./dates.js";
+import { calendarDayPlus, frenchCalendarDay, frenchDate, parisDay } from "./dates.js";
 
 describe("French dates", () => {
   it("say « 1er » for the first of a month, in the Paris calendar", () => {
@@ -20,5 +20,20 @@ describe("French dates", () => {
     expect(frenchCalendarDay("2026-03-01")).toBe("1er mars 2026");
     expect(frenchCalendarDay("2026-10-25")).toBe("25 octobre 2026");
     expect(frenchCalendarDay("pas une date")).toBe("pas une date");
+  });
+});
+
+describe("Paris calendar days", () => {
+  it("are the Paris day of an instant, not the UTC one", () => {
+    // 23:30 UTC on 4 December is 00:30 on the 5th in Paris (winter); 22:30 UTC on 30 June is 00:30 on 1 July (summer).
+    expect(parisDay("2026-12-04T23:30:00Z")).toBe("2026-12-05");
+    expect(parisDay("2026-12-04T22:59:59Z")).toBe("2026-12-04");
+    expect(parisDay(new Date("2026-06-30T22:30:00Z"))).toBe("2026-07-01");
+  });
+
+  it("count days on the calendar, across months, years and the clock changes", () => {
+    expect(calendarDayPlus("2026-12-05", -29)).toBe("2026-11-06");
+    expect(calendarDayPlus("2026-03-28", 2)).toBe("2026-03-30");
+    expect(calendarDayPlus("2026-12-31", 1)).toBe("2027-01-01");
   });
 });

@@ -3,6 +3,9 @@
  * transcripts) and the web UI, so that every screen and every paper says « 1er février 2026 » the same way: the
  * first day of a month is « 1er » in French, never « 1 ».
  */
+import { TZDate } from "@date-fns/tz";
+import { addDays } from "date-fns";
+
 const PARIS = "Europe/Paris";
 
 type Style = { month?: "long" | "short"; time?: boolean; seconds?: boolean };
@@ -32,4 +35,18 @@ export function frenchCalendarDay(day: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
   // Noon UTC is the same calendar day in Paris, winter and summer alike.
   return m ? frenchDate(new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), 12))) : day;
+}
+
+/** The Paris calendar day of an instant, as `YYYY-MM-DD` (what a date field holds): 23:30 UTC on 4 December is the 5th. */
+export function parisDay(at: Date | string): string {
+  const d = new TZDate(new Date(at).getTime(), PARIS);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+}
+
+/** The calendar day `n` days after (`n` < 0: before) a `YYYY-MM-DD` day. */
+export function calendarDayPlus(day: string, n: number): string {
+  const [y, m, d] = day.split("-").map(Number) as [number, number, number];
+  return addDays(new Date(Date.UTC(y, m - 1, d)), n)
+    .toISOString()
+    .slice(0, 10);
 }

@@ -11,6 +11,7 @@ import { SERVICE_CODES } from "./adhesions.catalogue.js";
 import type { AdhesionsDeps } from "./adhesions.service.js";
 import { BATCH_RULES, batchReportCsv, getAdhesionBatch, parseBatchCsv, submitAdhesionBatch, type BatchInput, type BatchView } from "./adhesions.batch.js";
 import { fieldLabel } from "../../platform/http/field-labels.js";
+import { parisDay } from "../../platform/paris.js";
 
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorReply]));
 
@@ -167,7 +168,7 @@ export function adhesionBatchRoutes(deps: AdhesionsDeps): FastifyPluginAsyncZod 
         const batch = await getAdhesionBatch(deps, requirePerson(req).subjectId, req.params.id);
         return reply
           .header("content-type", "text/csv; charset=utf-8")
-          .header("content-disposition", `attachment; filename="adhesions-${batch.createdAt.toISOString().slice(0, 10)}.csv"`)
+          .header("content-disposition", `attachment; filename="adhesions-${parisDay(batch.createdAt)}.csv"`)
           .send(batchReportCsv(batch));
       },
     );

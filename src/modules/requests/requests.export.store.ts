@@ -2,6 +2,7 @@ import { rmSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { DomainError } from "../../platform/errors.js";
 import { openLocalFile } from "../../platform/files.js";
+import { parisDay } from "../../platform/paris.js";
 import { appendJournal } from "../journal/index.js";
 import { getExport, type ExportDeps } from "./requests.export.js";
 import { removeUnreferencedFiles } from "./requests.uploads.js";
@@ -30,7 +31,7 @@ export async function openExport(deps: ExportDeps, spaceId: string, id: string):
     stream.destroy();
     throw error;
   }
-  return { stream, size: view.size ?? 0, name: `export-messagerie-${view.createdAt.toISOString().slice(0, 10)}.zip` };
+  return { stream, size: view.size ?? 0, name: `export-messagerie-${parisDay(view.createdAt)}.zip` };
 }
 
 /** Deletes the exports past their 7 days, then their archives (in the file store, or in a folder for older ones). */

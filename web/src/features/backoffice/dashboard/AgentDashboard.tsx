@@ -9,10 +9,10 @@ import { ErrorAlert } from "../../../shared/components/page";
 import { ScrollingTable } from "../../../shared/components/table";
 import { AgentPage, AGENT_STATUS_LABELS } from "../shared/backoffice";
 import { useStats } from "../queries";
+import { calendarDayPlus, parisDay } from "../../../../../src/shared/dates";
 
 type Stats = Reply<"/api/v1/backoffice/stats", "get">;
 
-const iso = (d: Date) => d.toISOString().slice(0, 10);
 /** A duration given in hours to the tenth: 0 is under six minutes (a real figure, not an empty series — that is null). */
 const hours = (h: number | null) =>
   h === null
@@ -42,8 +42,9 @@ export function AgentDashboard() {
 }
 
 function Dashboard({ services }: { services: { code: string; name: string }[] }) {
-  const today = new Date();
-  const [form, setForm] = useState({ service: services[0]?.code ?? "", from: iso(new Date(today.getTime() - 29 * 86_400_000)), to: iso(today) });
+  // The last 30 days of the Paris calendar, today included (23:30 UTC is already tomorrow in Paris).
+  const today = parisDay(new Date());
+  const [form, setForm] = useState({ service: services[0]?.code ?? "", from: calendarDayPlus(today, -29), to: today });
   const [applied, setApplied] = useState(form);
   const { data: stats, error } = useStats(applied);
   // The same figures as a file: a download link, not a call of the page.

@@ -2,15 +2,12 @@ import { useState, type FormEvent } from "react";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { frenchCalendarDay } from "../../../../../src/shared/timeline";
+import { parisDay } from "../../../../../src/shared/dates";
 import { ErrorAlert } from "../../../shared/components/page";
 import { Attachments, type Pending } from "../../requests/Write";
 import type { AgentRequest as Detail } from "../shared/backoffice";
 import { usePaperReply } from "../queries";
 import { SentNotice } from "./conflict";
-
-/** The Paris calendar day of an instant, as `YYYY-MM-DD` (what a date field holds). */
-const parisDay = (at: Date | string) =>
-  new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris", year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(at));
 
 /**
  * « Enregistrer une réponse reçue par courrier » (product §18): on a thread the administration opened, the agent
