@@ -167,6 +167,9 @@ export async function robertDelegatesVatToLila(app: BrowserApp) {
  * offending elements): an empty list is a pass.
  */
 export async function axeViolations(page: Page): Promise<string[]> {
+  // A DSFR dialog fades in: checked mid-transition, its buttons' colours are blended with the page behind and fail
+  // the contrast rule. The check waits until every transition or animation that ends has ended.
+  await page.waitForFunction(() => document.getAnimations().every((a) => a.playState !== "running" || a.effect?.getComputedTiming().endTime === Infinity));
   const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
   return result.violations.map(
     (v) =>
