@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { parisDay } from "../src/platform/paris.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Kysely } from "kysely";
@@ -91,7 +92,8 @@ export async function benchPrintBatch(db: Kysely<DB>, sealerKey: string) {
   }, 1000);
   const t0 = performance.now();
   try {
-    const batch = await writePrintBatch({ db, clock: systemClock, sealer: createSealer(sealerKey) }, new Date().toISOString().slice(0, 10), dir);
+    const batch = await writePrintBatch({ db, clock: systemClock, sealer: createSealer(sealerKey) }, parisDay(new Date()), dir);
+    if (batch.letters === 0) throw new Error("the print batch found no letter: the bench measured nothing");
     return {
       letters: batch.letters,
       seconds: (performance.now() - t0) / 1000,
