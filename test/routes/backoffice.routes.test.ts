@@ -118,6 +118,26 @@ describe("platform routes", () => {
     expect(res.headers["x-content-type-options"]).toBe("nosniff");
     expect(res.headers["referrer-policy"]).toBe("no-referrer");
     expect(res.headers["cache-control"]).toBe("no-store");
+    // Every answer carries the same set, the refusals included; HSTS only in production (behind TLS).
+    const expected = {
+      "content-security-policy":
+        "default-src 'self';script-src 'self';style-src 'self' 'unsafe-inline';img-src 'self' data:;font-src 'self' data:;connect-src 'self';object-src 'none';frame-ancestors 'none';base-uri 'none';form-action 'self'",
+      "cross-origin-opener-policy": "same-origin",
+      "cross-origin-resource-policy": "same-origin",
+      "origin-agent-cluster": "?1",
+      "referrer-policy": "no-referrer",
+      "x-content-type-options": "nosniff",
+      "x-dns-prefetch-control": "off",
+      "x-download-options": "noopen",
+      "x-frame-options": "SAMEORIGIN",
+      "x-permitted-cross-domain-policies": "none",
+      "x-xss-protection": "0",
+    };
+    for (const answer of [res, await call(t.app, "GET", "/api/v1/nothing-here"), await call(t.app, "POST", "/api/v1/session", { email: "x" })]) {
+      expect(answer.headers).toMatchObject(expected);
+      expect(answer.headers["strict-transport-security"]).toBeUndefined();
+      expect(answer.headers["cross-origin-embedder-policy"]).toBeUndefined();
+    }
   });
 
   it("answers unknown API routes with a coded 404", async () => {

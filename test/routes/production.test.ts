@@ -29,7 +29,7 @@ describe("production mode", () => {
 
   it("sends HSTS and names its cookies __Host-", async () => {
     const res = await call(production, "GET", "/api/v1/health");
-    expect(res.headers["strict-transport-security"]).toBeDefined();
+    expect(res.headers["strict-transport-security"]).toBe("max-age=31536000; includeSubDomains");
     const openapi = await call(production, "GET", "/api/v1/openapi.json");
     expect(openapi.body.components.securitySchemes.session.name).toBe("__Host-mp_session");
   });

@@ -2,10 +2,11 @@ import { randomUUID } from "node:crypto";
 import { constants as zlibConstants } from "node:zlib";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import fastifyCompress from "@fastify/compress";
 import fastifyCookie from "@fastify/cookie";
-import fastifyHelmet from "@fastify/helmet";
+import helmet from "helmet";
 import fastifyRateLimit, { normalizeIP } from "@fastify/rate-limit";
 import fastifyUnderPressure from "@fastify/under-pressure";
 import fastifyStatic from "@fastify/static";
@@ -89,26 +90,12 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
   // The API speaks JSON (uploads will add multipart): a text/plain body is refused with 415, not parsed.
   app.removeContentTypeParser("text/plain");
 
-  await app.register(fastifyHelmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        // The DSFR sets inline style attributes; scripts stay strictly same-origin.
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", "data:"],
-        fontSrc: ["'self'", "data:"],
-        connectSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-        formAction: ["'self'"],
-      },
-    },
-    referrerPolicy: { policy: "no-referrer" },
-    crossOriginEmbedderPolicy: false,
-    hsts: options.secureCookies,
+  // The security headers are the same on every answer: helmet computes them once, here, and each request only sets
+  // them (helmet's Fastify plugin built its middlewares and parsed the policy again on every request).
+  const security = securityHeaders(options.secureCookies);
+  app.addHook("onRequest", (_request, reply, done) => {
+    for (const [name, value] of security) reply.raw.setHeader(name, value);
+    done();
   });
 
   if (options.overload) {
@@ -231,4 +218,37 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
 
 function notFoundRoute(requestId: string, reply: { status(n: number): { send(b: ErrorBody): unknown } }) {
   return reply.status(404).send({ error: { code: "route_not_found", message: "Cette adresse n'existe pas.", requestId } });
+}
+
+/** The headers helmet sets, computed once by running its middleware on a recorder (the policy is the same for every answer). */
+function securityHeaders(hsts: boolean): [string, string][] {
+  const headers = new Map<string, string>();
+  const recorder = {
+    setHeader: (name: string, value: string | number | readonly string[]) => headers.set(name, String(value)),
+    removeHeader: (name: string) => headers.delete(name),
+  };
+  helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        // The DSFR sets inline style attributes; scripts stay strictly same-origin.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", "data:"],
+        fontSrc: ["'self'", "data:"],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+      },
+    },
+    referrerPolicy: { policy: "no-referrer" },
+    crossOriginEmbedderPolicy: false,
+    strictTransportSecurity: hsts,
+  })({} as IncomingMessage, recorder as unknown as ServerResponse, (error?: unknown) => {
+    if (error) throw error instanceof Error ? error : new Error("helmet refused its configuration");
+  });
+  return [...headers];
 }
