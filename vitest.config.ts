@@ -7,8 +7,9 @@ export default defineConfig({
   test: {
     // Component tests (web/src/**/*.test.{ts,tsx}) run in happy-dom, named by their first line.
     include: ["src/**/*.test.ts", "test/**/*.test.ts", "web/src/**/*.test.{ts,tsx}"],
-    // The failover test needs a Patroni cluster of its own: `npm run test:failover` (vitest.failover.config.ts).
-    exclude: ["**/node_modules/**", "test/ha/**", "test/cluster/**"],
+    // The failover test needs a Patroni cluster of its own: `npm run test:failover` (vitest.failover.config.ts); the
+    // restore drills their own instances and archives: `npm run test:restore` (vitest.restore.config.ts).
+    exclude: ["**/node_modules/**", "test/ha/**", "test/cluster/**", "test/backup/**"],
     setupFiles: ["test/helpers/setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,

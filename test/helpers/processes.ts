@@ -131,7 +131,7 @@ export async function startAppBalancer(backends: string[]): Promise<{ base: stri
 }
 
 /** A free TCP port on loopback. */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

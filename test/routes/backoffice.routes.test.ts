@@ -133,7 +133,7 @@ describe("platform routes", () => {
       "x-permitted-cross-domain-policies": "none",
       "x-xss-protection": "0",
     };
-    for (const answer of [res, await call(t.app, "GET", "/api/v1/nothing-here"), await call(t.app, "POST", "/api/v1/session", { email: "x" })]) {
+    for (const answer of [res, await call(t.app, "GET", "/api/v1/nothing-here"), await call(t.app, "POST", "/api/v1/session", { body: { email: "x" } })]) {
       expect(answer.headers).toMatchObject(expected);
       expect(answer.headers["strict-transport-security"]).toBeUndefined();
       expect(answer.headers["cross-origin-embedder-policy"]).toBeUndefined();
