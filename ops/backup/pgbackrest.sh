@@ -23,7 +23,9 @@
 #   STANZA       the name of the backed up cluster in the repository (default messagerie).
 #   RETENTION_FULL  full backups kept (default 2: with a weekly full backup, two weeks of point-in-time recovery).
 #   S3_ENDPOINT, S3_BUCKET, S3_REGION, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: the repository is put in that bucket
-#                (prefix /pgbackrest). pgBackRest speaks to S3 over TLS only: the endpoint must be HTTPS.
+#                (prefix /pgbackrest, path-style addressing). pgBackRest speaks to S3 over TLS only: the endpoint must
+#                be HTTPS (https://host[:port]); S3_CA_FILE names the certificate authority that signed its certificate
+#                when it is not one of the system's (a TLS terminator in front of Swift's S3 API, for instance).
 # Run as root, pgBackRest runs as the `postgres` user, the owner of the data folder.
 set -euo pipefail
 
@@ -50,9 +52,14 @@ configure() {
   if [ -n "${S3_ENDPOINT:-}" ]; then
     case "$S3_ENDPOINT" in https://*) ;; *) die "S3_ENDPOINT: pgBackRest needs an HTTPS endpoint, not $S3_ENDPOINT" ;; esac
     local host="${S3_ENDPOINT#https://}"
+    host="${host%%/*}"
+    local port=443
+    if [ "${host##*:}" != "$host" ]; then port="${host##*:}"; host="${host%:*}"; fi
     repo="repo1-type=s3
 repo1-path=/pgbackrest
-repo1-s3-endpoint=${host%%/*}
+repo1-s3-endpoint=$host
+repo1-storage-port=$port${S3_CA_FILE:+
+repo1-storage-ca-file=$S3_CA_FILE}
 repo1-s3-bucket=${S3_BUCKET:?S3_BUCKET}
 repo1-s3-region=${S3_REGION:-us-east-1}
 repo1-s3-key=${S3_ACCESS_KEY_ID:?S3_ACCESS_KEY_ID}
@@ -66,6 +73,9 @@ repo1-s3-uri-style=path"
 [global]
 $repo
 repo1-retention-full=$RETENTION_FULL
+# Small files bundled into larger objects: a few requests to the store instead of one per relation file.
+repo1-bundle=y
+process-max=2
 log-path=$BACKUP_DIR/log
 lock-path=$BACKUP_DIR/lock
 spool-path=$BACKUP_DIR/spool

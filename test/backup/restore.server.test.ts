@@ -1,7 +1,9 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
-import { appendFileSync, chownSync, mkdirSync, statSync } from "node:fs";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { appendFileSync, chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { join } from "node:path";
 import pg from "pg";
 import { call, seedReferenceData, startTestApp, type TestApp } from "../helpers/app.js";
@@ -13,6 +15,8 @@ import { SEED } from "../../src/app/demo.js";
 import { openDatabase } from "../../src/platform/db/database.js";
 import { chainJournal, verifyJournal } from "../../src/modules/journal/index.js";
 import { verifyStoredFiles } from "../../src/modules/requests/index.js";
+import { s3Client } from "../../src/platform/files.s3.js";
+import { dropBucket, S3_ENDPOINT, useTestS3Credentials } from "../helpers/s3.js";
 
 /**
  * The restore drill of the PostgreSQL server (issue « Backups that restore »): an instance archiving its WAL with
@@ -20,6 +24,11 @@ import { verifyStoredFiles } from "../../src/modules/requests/index.js";
  * attachments; a full backup; writing goes on; a moment T; more writing; then a mistake (the requests truncated by
  * hand). The archive is restored to T on a new instance, and the application started on it finds every request and
  * message acknowledged before T byte for byte, nothing written after T, every attachment, an intact journal chain.
+ *
+ * With the object store of ops/object-store/start.sh (`.ci/run` starts it), the attachments are objects in a bucket
+ * and pgBackRest's repository is in another, reached over TLS (pgBackRest speaks S3 over HTTPS only) through an
+ * HAProxy terminating TLS in front of Swift's S3 API with a certificate made for the drill; without it, both are
+ * local folders.
  */
 const PG_BIN = "/usr/lib/postgresql/15/bin";
 const asRoot = process.getuid?.() === 0;
@@ -39,12 +48,16 @@ if (asRoot) chownSync(base, statSync("/var/lib/postgresql").uid, statSync("/var/
 const socket = join(base, "sock");
 mkdirSync(socket);
 if (asRoot) chownSync(socket, statSync(base).uid, statSync(base).gid);
+useTestS3Credentials("restore drill (object store)");
+/** The repository's settings: a bucket behind the TLS terminator when the object store is there. */
+let repository: Record<string, string> = {};
 const backupEnv = (data: string, port: number) => ({
   BACKUP_DIR: join(base, "backup"),
   PG_DATA: data,
   PG_PORT: String(port),
   PG_SOCKET: socket,
   STANZA: "drill",
+  ...repository,
 });
 const backup = (data: string, port: number, ...args: string[]) => run(join(ROOT, "ops/backup/pgbackrest.sh"), args, backupEnv(data, port));
 
@@ -55,12 +68,63 @@ async function startInstance(data: string, port: number, extra: string) {
   started.push(data);
 }
 
+/** HAProxy terminating TLS on `port` in front of the S3 API at `endpoint`, with a certificate made here for 127.0.0.1. */
+async function tlsTerminator(endpoint: string, port: number): Promise<{ ca: string; child: ChildProcess }> {
+  const dir = join(base, "tls");
+  mkdirSync(dir);
+  await run("openssl", [
+    ...["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:127.0.0.1"],
+    ...["-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")],
+  ]);
+  writeFileSync(join(dir, "both.pem"), readFileSync(join(dir, "cert.pem"), "utf8") + readFileSync(join(dir, "key.pem"), "utf8"));
+  const target = new URL(endpoint);
+  writeFileSync(
+    join(dir, "haproxy.cfg"),
+    [
+      "defaults",
+      "  mode tcp",
+      "  timeout connect 5s",
+      "  timeout client 120s",
+      "  timeout server 120s",
+      "frontend s3_tls",
+      `  bind 127.0.0.1:${port} ssl crt ${join(dir, "both.pem")}`,
+      "  default_backend s3",
+      "backend s3",
+      `  server swift ${target.hostname}:${target.port || 80}`,
+      "",
+    ].join("\n"),
+  );
+  const child = spawn("haproxy", ["-db", "-f", join(dir, "haproxy.cfg")], { stdio: "ignore" });
+  // Ready when it accepts connections.
+  for (;;) {
+    const up = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, "127.0.0.1", () => {
+        socket.end();
+        resolve(true);
+      }).on("error", () => resolve(false));
+    });
+    if (up) break;
+    if (child.exitCode !== null) throw new Error("haproxy (TLS in front of the object store) did not start");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  chmodForPostgres(join(dir, "cert.pem"));
+  return { ca: join(dir, "cert.pem"), child };
+}
+function chmodForPostgres(file: string) {
+  if (asRoot) chownSync(file, statSync("/var/lib/postgresql").uid, statSync("/var/lib/postgresql").gid);
+}
+
 let t: TestApp | undefined;
 let restored: TestApp | undefined;
+let terminator: ChildProcess | undefined;
+const buckets: string[] = [];
+const client = S3_ENDPOINT ? s3Client({ endpoint: S3_ENDPOINT, region: "us-east-1", forcePathStyle: true }) : undefined;
 afterAll(async () => {
   await restored?.close();
   await t?.close();
   for (const data of started) await run(`${PG_BIN}/pg_ctl`, ["-D", data, "-m", "immediate", "stop"], {}, true).catch(() => undefined);
+  terminator?.kill("SIGKILL");
+  for (const bucket of buckets) await dropBucket(client!, bucket).catch(() => undefined);
 });
 
 const sha256 = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
@@ -68,6 +132,25 @@ type Written = { id: string; reference: string; bodies: string[]; file: { name: 
 
 describe("restore drill on the PostgreSQL server (pgBackRest, point in time)", () => {
   it("restores to a moment T: everything acknowledged before is there byte for byte, nothing after, the application starts on it", async () => {
+    // The application's files and the backups' repository: two buckets of the object store, or local folders.
+    let appFiles: Record<string, string> = {};
+    if (S3_ENDPOINT && client) {
+      const [filesBucket, backupBucket] = [`mp-drill-files-${randomBytes(4).toString("hex")}`, `mp-drill-backup-${randomBytes(4).toString("hex")}`];
+      await client.send(new CreateBucketCommand({ Bucket: backupBucket }));
+      buckets.push(filesBucket, backupBucket);
+      const tlsPort = await freePort();
+      const tls = await tlsTerminator(S3_ENDPOINT, tlsPort);
+      terminator = tls.child;
+      repository = {
+        S3_ENDPOINT: `https://127.0.0.1:${tlsPort}`,
+        S3_BUCKET: backupBucket,
+        S3_REGION: "us-east-1",
+        S3_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID!,
+        S3_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY!,
+        S3_CA_FILE: tls.ca,
+      };
+      appFiles = { S3_ENDPOINT, S3_BUCKET: filesBucket, S3_STAGING_DIR: tempDir("mp-drill-staging") };
+    }
     const primary = join(base, "primary");
     const port = await freePort();
     await run(`${PG_BIN}/initdb`, ["-D", primary, "-A", "trust", "-U", "postgres", "--no-sync"], {}, true);
@@ -81,7 +164,7 @@ describe("restore drill on the PostgreSQL server (pgBackRest, point in time)", (
     await backup(primary, port, "stanza-create");
 
     const url = `postgres://postgres@127.0.0.1:${port}/messagerie`;
-    t = await startTestApp({}, { database: { ...(await openDatabase({ url, poolSize: 5 })), url } });
+    t = await startTestApp(appFiles, { database: { ...(await openDatabase({ url, poolSize: 5 })), url } });
     const dataDir = t.ctx.config.dataDir;
     await seedReferenceData(t.ctx);
     const robert = await activeAdministrator(t, SEED.martin.siren, { companyEmail: "contact@martin.example" });
@@ -148,7 +231,10 @@ describe("restore drill on the PostgreSQL server (pgBackRest, point in time)", (
     await probe.end();
     const restoreMs = performance.now() - t0;
 
-    restored = await startTestApp({ DATA_DIR: dataDir }, { database: { ...(await openDatabase({ url: restoredUrl, poolSize: 5 })), url: restoredUrl } });
+    restored = await startTestApp(
+      { ...appFiles, DATA_DIR: dataDir },
+      { database: { ...(await openDatabase({ url: restoredUrl, poolSize: 5 })), url: restoredUrl } },
+    );
     expect((await call(restored.app, "GET", "/api/v1/health/ready")).status).toBe(200);
     let records = 0;
     for (const w of before) {
@@ -173,7 +259,7 @@ describe("restore drill on the PostgreSQL server (pgBackRest, point in time)", (
     expect(files.missing).toEqual([]);
 
     process.stdout.write(
-      `restore drill (PostgreSQL server, pgBackRest): full backup ${(sizeBytes / 2 ** 20).toFixed(1)} MiB in the repository, taken in ${(backupMs / 1000).toFixed(1)} s; ` +
+      `restore drill (PostgreSQL server, pgBackRest, repository ${S3_ENDPOINT ? "in the object store over TLS" : "in a local folder"}): full backup ${(sizeBytes / 2 ** 20).toFixed(1)} MiB in the repository, taken in ${(backupMs / 1000).toFixed(1)} s; ` +
         `restored to T and promoted in ${(restoreMs / 1000).toFixed(1)} s; ${records} records checked (${before.length} requests, their messages and attachments), ` +
         `${after.length} requests after T absent, journal ${journal.entries} entries chained, ${files.checked} stored files present\n`,
     );
