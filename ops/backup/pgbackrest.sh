@@ -42,6 +42,11 @@ as_owner() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 pgbr() { as_owner pgbackrest --config="$CONF" --stanza="$STANZA" "$@"; }
+# The instance named by PG_DATA, PG_PORT and PG_SOCKET now, over the configuration: with Patroni, the primary of the
+# moment (ops/ha/cluster.sh primary) — a backup is taken from it, and a failover changes which node that is.
+pgbr_on() {
+  if [ -n "$PG_DATA" ]; then pgbr --pg1-path="$PG_DATA" --pg1-port="$PG_PORT" --pg1-socket-path="$PG_SOCKET" "$@"; else pgbr "$@"; fi
+}
 
 command -v pgbackrest >/dev/null 2>&1 || die "missing pgbackrest: apt-get install pgbackrest"
 
@@ -98,9 +103,9 @@ CONF
 
 case "${1:-}" in
   configure) configure ;;
-  stanza-create) pgbr stanza-create && pgbr check ;;
-  check) pgbr check ;;
-  backup) pgbr backup --type="${2:-full}" ;;
+  stanza-create) pgbr_on stanza-create && pgbr_on check ;;
+  check) pgbr_on check ;;
+  backup) pgbr_on backup --type="${2:-full}" ;;
   info)
     if [ "${INFO_JSON:-0}" = 1 ]; then pgbr info --output=json; else pgbr info; fi
     ;;

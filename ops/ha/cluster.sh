@@ -15,7 +15,8 @@
 #
 # Settings (environment): HA_DIR (folder of data, configurations and logs; default /tmp/messagerie-pro-ha),
 # HA_PORT (HAProxy's port for the application, default 5440; the nodes use HA_PORT+1…+3 for PostgreSQL and
-# HA_PORT+3001…+3003 for Patroni's REST API, etcd HA_PORT-3000 and HA_PORT-2999), HA_DATABASE (default messagerie).
+# HA_PORT+3001…+3003 for Patroni's REST API, etcd HA_PORT-3000 and HA_PORT-2999), HA_DATABASE (default messagerie);
+# BACKUP_CONF and BACKUP_STANZA to archive the WAL with pgBackRest (ops/backup/pgbackrest.sh).
 # Everything listens on 127.0.0.1 only. Run as root, the processes run as the `postgres` user (PostgreSQL refuses
 # to run as root).
 set -euo pipefail
@@ -62,6 +63,15 @@ wait_for() {
     [ $SECONDS -lt $end ] || die "timed out after ${seconds}s waiting for $what (logs in $HA_DIR)"
     sleep 0.5
   done
+}
+
+# With BACKUP_CONF (the pgbackrest.conf of ops/backup/pgbackrest.sh configure) and BACKUP_STANZA: every node archives
+# its WAL to pgBackRest while it is the primary (a standby does not archive with archive_mode on), at least once a
+# minute; the segment names its own data folder, so that the archive follows a failover.
+archive_parameters() {
+  [ -n "${BACKUP_CONF:-}" ] || return 0
+  printf "    archive_mode: \"on\"\n    archive_timeout: 60\n    archive_command: \"pgbackrest --config=%s --stanza=%s --pg1-path=%s archive-push %%p\"\n" \
+    "$BACKUP_CONF" "${BACKUP_STANZA:-messagerie}" "$HA_DIR/$1/data"
 }
 
 write_configs() {
@@ -130,6 +140,7 @@ postgresql:
       password: postgres
   parameters:
     unix_socket_directories: $HA_DIR/$node
+$(archive_parameters "$node")
   remove_data_directory_on_rewind_failure: true
   remove_data_directory_on_diverged_timelines: true
 YAML

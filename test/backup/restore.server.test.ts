@@ -9,7 +9,7 @@ import pg from "pg";
 import { call, seedReferenceData, startTestApp, type TestApp } from "../helpers/app.js";
 import { activeAdministrator } from "../helpers/people.js";
 import { upload } from "../helpers/upload.js";
-import { freePort, ROOT } from "../helpers/processes.js";
+import { freePort, haCluster, ROOT } from "../helpers/processes.js";
 import { tempDir } from "../helpers/temp.js";
 import { SEED } from "../../src/app/demo.js";
 import { openDatabase } from "../../src/platform/db/database.js";
@@ -19,8 +19,8 @@ import { s3Client } from "../../src/platform/files.s3.js";
 import { dropBucket, S3_ENDPOINT, useTestS3Credentials } from "../helpers/s3.js";
 
 /**
- * The restore drill of the PostgreSQL server (issue « Backups that restore »): an instance archiving its WAL with
- * pgBackRest (ops/backup/pgbackrest.sh, repository in a local folder); people file requests and messages with
+ * The restore drill of the PostgreSQL server: the Patroni cluster of ops/ha/cluster.sh archiving its WAL with pgBackRest
+ * from whichever node is the primary (ops/backup/pgbackrest.sh); people file requests and messages with
  * attachments; a full backup; writing goes on; a moment T; more writing; then a mistake (the requests truncated by
  * hand). The archive is restored to T on a new instance, and the application started on it finds every request and
  * message acknowledged before T byte for byte, nothing written after T, every attachment, an intact journal chain.
@@ -51,19 +51,43 @@ if (asRoot) chownSync(socket, statSync(base).uid, statSync(base).gid);
 useTestS3Credentials("restore drill (object store)");
 /** The repository's settings: a bucket behind the TLS terminator when the object store is there. */
 let repository: Record<string, string> = {};
-const backupEnv = (data: string, port: number) => ({
+type Instance = { data: string; port: number; socket: string };
+const backupEnv = (pgInstance: Instance) => ({
   BACKUP_DIR: join(base, "backup"),
-  PG_DATA: data,
-  PG_PORT: String(port),
-  PG_SOCKET: socket,
+  PG_DATA: pgInstance.data,
+  PG_PORT: String(pgInstance.port),
+  PG_SOCKET: pgInstance.socket,
   STANZA: "drill",
   ...repository,
 });
-const backup = (data: string, port: number, ...args: string[]) => run(join(ROOT, "ops/backup/pgbackrest.sh"), args, backupEnv(data, port));
+const backup = (pgInstance: Instance, ...args: string[]) => run(join(ROOT, "ops/backup/pgbackrest.sh"), args, backupEnv(pgInstance));
+/** The Patroni pair's folder and port (ops/ha/cluster.sh), apart from those of the failover and cluster tests. */
+const HA_DIR = join(base, "ha");
+const HA_PORT = 5740;
+const cluster = haCluster(HA_DIR, String(HA_PORT), { BACKUP_CONF: join(base, "backup", "pgbackrest.conf"), BACKUP_STANZA: "drill" });
+/** The node Patroni made the primary, as pgBackRest reaches it. */
+async function primaryNode(): Promise<Instance> {
+  const node = await cluster("primary");
+  return { data: join(HA_DIR, node, "data"), port: HA_PORT + Number(node.replace("pg", "")), socket: join(HA_DIR, node) };
+}
 
 const started: string[] = [];
-async function startInstance(data: string, port: number, extra: string) {
-  appendFileSync(data + "/postgresql.conf", `\nport = ${port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '${socket}'\n${extra}`);
+/** Starts PostgreSQL on a restored data folder: its own port and socket, no archiving, no synchronous standby to wait for. */
+async function startRestored(data: string, port: number) {
+  appendFileSync(
+    join(data, "postgresql.conf"),
+    [
+      "",
+      `port = ${port}`,
+      "listen_addresses = '127.0.0.1'",
+      `unix_socket_directories = '${socket}'`,
+      `hba_file = '${join(data, "pg_hba.conf")}'`,
+      `ident_file = '${join(data, "pg_ident.conf")}'`,
+      "archive_mode = off",
+      "synchronous_standby_names = ''",
+      "",
+    ].join("\n"),
+  );
   await run(`${PG_BIN}/pg_ctl`, ["-D", data, "-l", `${data}.log`, "-w", "-t", "120", "start"], {}, true);
   started.push(data);
 }
@@ -123,6 +147,7 @@ afterAll(async () => {
   await restored?.close();
   await t?.close();
   for (const data of started) await run(`${PG_BIN}/pg_ctl`, ["-D", data, "-m", "immediate", "stop"], {}, true).catch(() => undefined);
+  await cluster("destroy").catch(() => undefined);
   terminator?.kill("SIGKILL");
   for (const bucket of buckets) await dropBucket(client!, bucket).catch(() => undefined);
 });
@@ -151,19 +176,13 @@ describe("restore drill on the PostgreSQL server (pgBackRest, point in time)", (
       };
       appFiles = { S3_ENDPOINT, S3_BUCKET: filesBucket, S3_STAGING_DIR: tempDir("mp-drill-staging") };
     }
-    const primary = join(base, "primary");
-    const port = await freePort();
-    await run(`${PG_BIN}/initdb`, ["-D", primary, "-A", "trust", "-U", "postgres", "--no-sync"], {}, true);
-    const settings = await backup(primary, port, "configure");
-    expect(settings).toContain("archive_command = 'pgbackrest");
-    await startInstance(primary, port, settings);
-    const admin = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${port}/postgres` });
-    await admin.connect();
-    await admin.query("CREATE DATABASE messagerie");
-    await admin.end();
-    await backup(primary, port, "stanza-create");
+    // The repository's configuration, then the Patroni pair archiving to it from whichever node is the primary.
+    await backup({ data: join(HA_DIR, "pg1", "data"), port: HA_PORT + 1, socket: join(HA_DIR, "pg1") }, "configure");
+    const url = /DATABASE_URL=(\S+)/.exec(await cluster("start"))![1]!;
+    await cluster("wait-healthy", "90");
+    let primary = await primaryNode();
+    await backup(primary, "stanza-create");
 
-    const url = `postgres://postgres@127.0.0.1:${port}/messagerie`;
     t = await startTestApp(appFiles, { database: { ...(await openDatabase({ url, poolSize: 5 })), url } });
     const dataDir = t.ctx.config.dataDir;
     await seedReferenceData(t.ctx);
@@ -191,7 +210,8 @@ describe("restore drill on the PostgreSQL server (pgBackRest, point in time)", (
 
     const before = await write("A", 6);
     let t0 = performance.now();
-    await backup(primary, port, "backup", "full");
+    primary = await primaryNode();
+    await backup(primary, "backup", "full");
     const backupMs = performance.now() - t0;
     before.push(...(await write("B", 6)));
     // The journal chained as the worker does, before T: the restored chain must verify to its last link.
@@ -207,8 +227,9 @@ describe("restore drill on the PostgreSQL server (pgBackRest, point in time)", (
     expect((await server.query("SELECT count(*)::int AS n FROM requests")).rows[0].n).toBe(0);
     await server.end();
     // Archived up to now (the segment holding the truncation included), as archive_timeout does within a minute.
-    await backup(primary, port, "check");
-    const info = JSON.parse(await run(join(ROOT, "ops/backup/pgbackrest.sh"), ["info"], { ...backupEnv(primary, port), INFO_JSON: "1" })) as {
+    primary = await primaryNode();
+    await backup(primary, "check");
+    const info = JSON.parse(await run(join(ROOT, "ops/backup/pgbackrest.sh"), ["info"], { ...backupEnv(primary), INFO_JSON: "1" })) as {
       backup: { info: { repository: { delta: number } }; label: string }[];
     }[];
     const full = info[0]!.backup.at(-1)!;
@@ -221,9 +242,9 @@ describe("restore drill on the PostgreSQL server (pgBackRest, point in time)", (
     t0 = performance.now();
     // The backup named: pgBackRest would pick the newest that ended before T, to the second, and T comes within a
     // second of its end here.
-    await run(join(ROOT, "ops/backup/pgbackrest.sh"), ["restore", copy, T], { ...backupEnv(primary, port), BACKUP_SET: full.label });
+    await run(join(ROOT, "ops/backup/pgbackrest.sh"), ["restore", copy, T], { ...backupEnv(primary), BACKUP_SET: full.label });
     const restorePort = await freePort();
-    await startInstance(copy, restorePort, "archive_mode = off\n");
+    await startRestored(copy, restorePort);
     const restoredUrl = `postgres://postgres@127.0.0.1:${restorePort}/messagerie`;
     const probe = new pg.Client({ connectionString: restoredUrl });
     await probe.connect();
@@ -259,7 +280,7 @@ describe("restore drill on the PostgreSQL server (pgBackRest, point in time)", (
     expect(files.missing).toEqual([]);
 
     process.stdout.write(
-      `restore drill (PostgreSQL server, pgBackRest, repository ${S3_ENDPOINT ? "in the object store over TLS" : "in a local folder"}): full backup ${(sizeBytes / 2 ** 20).toFixed(1)} MiB in the repository, taken in ${(backupMs / 1000).toFixed(1)} s; ` +
+      `restore drill (Patroni cluster, pgBackRest, repository ${S3_ENDPOINT ? "in the object store over TLS" : "in a local folder"}): full backup ${(sizeBytes / 2 ** 20).toFixed(1)} MiB in the repository, taken in ${(backupMs / 1000).toFixed(1)} s; ` +
         `restored to T and promoted in ${(restoreMs / 1000).toFixed(1)} s; ${records} records checked (${before.length} requests, their messages and attachments), ` +
         `${after.length} requests after T absent, journal ${journal.entries} entries chained, ${files.checked} stored files present\n`,
     );

@@ -8,10 +8,10 @@ import { tempDir } from "./temp.js";
 export const ROOT = new URL("../..", import.meta.url).pathname;
 
 /** Runs `ops/ha/cluster.sh` (a Patroni cluster on loopback) with its folder and port, and answers its output. */
-export function haCluster(dir: string, port: string) {
+export function haCluster(dir: string, port: string, env: Record<string, string> = {}) {
   return (...args: string[]): Promise<string> =>
     new Promise((resolve, reject) => {
-      execFile(join(ROOT, "ops/ha/cluster.sh"), args, { env: { ...process.env, HA_DIR: dir, HA_PORT: port }, timeout: 180_000 }, (error, stdout, stderr) => {
+      execFile(join(ROOT, "ops/ha/cluster.sh"), args, { env: { ...process.env, ...env, HA_DIR: dir, HA_PORT: port }, timeout: 180_000 }, (error, stdout, stderr) => {
         if (error) reject(new Error(`cluster.sh ${args.join(" ")}: ${error.message}\n${stderr}`));
         else resolve(stdout.trim());
       });
