@@ -11,10 +11,15 @@ export const ROOT = new URL("../..", import.meta.url).pathname;
 export function haCluster(dir: string, port: string, env: Record<string, string> = {}) {
   return (...args: string[]): Promise<string> =>
     new Promise((resolve, reject) => {
-      execFile(join(ROOT, "ops/ha/cluster.sh"), args, { env: { ...process.env, ...env, HA_DIR: dir, HA_PORT: port }, timeout: 180_000 }, (error, stdout, stderr) => {
-        if (error) reject(new Error(`cluster.sh ${args.join(" ")}: ${error.message}\n${stderr}`));
-        else resolve(stdout.trim());
-      });
+      execFile(
+        join(ROOT, "ops/ha/cluster.sh"),
+        args,
+        { env: { ...process.env, ...env, HA_DIR: dir, HA_PORT: port }, timeout: 180_000 },
+        (error, stdout, stderr) => {
+          if (error) reject(new Error(`cluster.sh ${args.join(" ")}: ${error.message}\n${stderr}`));
+          else resolve(stdout.trim());
+        },
+      );
     });
 }
 
