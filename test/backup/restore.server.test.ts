@@ -21,8 +21,8 @@ import { dropBucket, S3_ENDPOINT, useTestS3Credentials } from "../helpers/s3.js"
 /**
  * The restore drill of the PostgreSQL server: the Patroni cluster of ops/ha/cluster.sh archiving its WAL with pgBackRest
  * from whichever node is the primary (ops/backup/pgbackrest.sh); people file requests and messages with
- * attachments; a full backup; writing goes on; a moment T; more writing; then a mistake (the requests truncated by
- * hand). The archive is restored to T on a new instance, and the application started on it finds every request and
+ * attachments; a full backup; the primary is killed and its standby promoted; writing goes on; a moment T; more
+ * writing; then a mistake (the requests truncated by hand). The archive is restored to T on a new instance, and the application started on it finds every request and
  * message acknowledged before T byte for byte, nothing written after T, every attachment, an intact journal chain.
  *
  * With the object store of ops/object-store/start.sh (`.ci/run` starts it), the attachments are objects in a bucket
@@ -187,7 +187,7 @@ describe("restore drill on the PostgreSQL server (pgBackRest, point in time)", (
     const dataDir = t.ctx.config.dataDir;
     await seedReferenceData(t.ctx);
     const robert = await activeAdministrator(t, SEED.martin.siren, { companyEmail: "contact@martin.example" });
-    const app = t;
+    let app = t;
 
     async function write(batch: string, n: number): Promise<Written[]> {
       const out: Written[] = [];
@@ -213,6 +213,17 @@ describe("restore drill on the PostgreSQL server (pgBackRest, point in time)", (
     primary = await primaryNode();
     await backup(primary, "backup", "full");
     const backupMs = performance.now() - t0;
+    // A failover before T: the primary killed, its synchronous standby promoted; the archive goes on from the new
+    // primary, on a new timeline. The application restarts on the promoted node (same address: HAProxy).
+    await t.close();
+    t = undefined;
+    await cluster("kill-primary");
+    await cluster("wait-healthy", "90");
+    const promoted = await primaryNode();
+    expect(promoted.data).not.toBe(primary.data);
+    primary = promoted;
+    t = await startTestApp({ ...appFiles, DATA_DIR: dataDir }, { database: { ...(await openDatabase({ url, poolSize: 5 })), url } });
+    app = t;
     before.push(...(await write("B", 6)));
     // The journal chained as the worker does, before T: the restored chain must verify to its last link.
     const chainedBeforeT = (await verifyJournal(t.ctx.db)).entries + (await chainJournal(t.ctx.db));
