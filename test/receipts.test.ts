@@ -1,9 +1,10 @@
-import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { pdfLines } from "./helpers/pdf.js";
-import { receiptKeysFromPem, signedReceipt, verifyReceipt, type ReceiptPayload } from "../src/modules/requests/requests.receipts.js";
+import { signedReceipt, verifyReceipt, type ReceiptPayload } from "../src/modules/requests/requests.receipts.js";
+import { generateSigningIdentity, signingIdentityFromPem } from "../src/platform/signing.js";
 
-const keys = receiptKeysFromPem(generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString());
+const generated = generateSigningIdentity();
+const keys = signingIdentityFromPem(generated.keyPem, generated.certificatePem);
 
 const payload: ReceiptPayload = {
   version: 1,

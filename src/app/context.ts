@@ -12,7 +12,8 @@ import { createPasswordHasher, type PasswordHasher } from "../modules/spaces/ind
 import { LETTER_RENDER_KIND, letterRenderHandler } from "../modules/letters/index.js";
 import { ADHESION_BATCH_KIND, adhesionBatchHandler } from "../modules/adhesions/index.js";
 import { adhesionRightsPort } from "../modules/rights/index.js";
-import { EXPORT_BUILD_KIND, exportBuildHandler, fillMissingDeadlines, receiptKeysFromPem, type ReceiptKeys } from "../modules/requests/index.js";
+import { EXPORT_BUILD_KIND, exportBuildHandler, fillMissingDeadlines, type ReceiptKeys } from "../modules/requests/index.js";
+import { generateSigningIdentity, pemBlock, signingIdentityFromPem } from "../platform/signing.js";
 import { CAMPAIGN_RUN_KIND, campaignRunHandler, THREAD_PUBLISH_KIND, threadPublishHandler } from "../modules/correspondence/index.js";
 import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -53,14 +54,34 @@ async function assertDurable(db: Kysely<DB>): Promise<void> {
 }
 
 /**
- * The key that signs receipts: from the configuration, or (outside production) generated once and kept in the
- * data folder, so that receipts stay verifiable across restarts.
+ * The key and certificate that sign receipts and exports: from the files the configuration names
+ * (RECEIPT_SIGNING_KEY_FILE, RECEIPT_CERTIFICATE_FILE), or (outside production) generated once, self-signed, and
+ * kept in the data folder, so that receipts stay verifiable across restarts. Throws, in French, what is wrong.
  */
 export function loadReceiptKeys(config: Config): ReceiptKeys {
-  if (config.receiptSigningKey) return receiptKeysFromPem(config.receiptSigningKey);
-  return receiptKeysFromPem(
-    keyInDataDir(config, "receipt-signing-key.pem", () => generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString()),
-  );
+  if (config.receiptSigning) {
+    const read = (variable: string, file: string) => {
+      try {
+        return readFileSync(file, "utf8");
+      } catch (error) {
+        throw new Error(`${variable} : fichier illisible (${file} : ${(error as NodeJS.ErrnoException).code ?? "erreur"})`);
+      }
+    };
+    const keyPem = read("RECEIPT_SIGNING_KEY_FILE", config.receiptSigning.keyFile);
+    const certificatePem = read("RECEIPT_CERTIFICATE_FILE", config.receiptSigning.certificateFile);
+    try {
+      return signingIdentityFromPem(keyPem, certificatePem);
+    } catch (error) {
+      throw new Error(`RECEIPT_SIGNING_KEY_FILE, RECEIPT_CERTIFICATE_FILE : ${(error as Error).message}`);
+    }
+  }
+  if (config.isProduction) throw new Error("RECEIPT_SIGNING_KEY_FILE et RECEIPT_CERTIFICATE_FILE sont obligatoires en production");
+  // One file holds both (written at once, so that two processes starting together keep the same pair).
+  const pem = keyInDataDir(config, "receipt-signing-identity.pem", () => {
+    const generated = generateSigningIdentity();
+    return `${generated.keyPem}${generated.certificatePem}`;
+  });
+  return signingIdentityFromPem(pemBlock(pem, "PRIVATE KEY") ?? "", pemBlock(pem, "CERTIFICATE") ?? "");
 }
 
 /** The authorization server's signing key (EC P-256): from the configuration, or kept in the data folder outside production. */

@@ -13,9 +13,29 @@ describe("loadConfig", () => {
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
       const message = (error as Error).message;
-      for (const name of ["DATABASE_URL", "SMTP_URL", "ENCRYPTION_KEY", "PUBLIC_URL", "RECEIPT_SIGNING_KEY", "OAUTH_KEY", "OAUTH_SIGNING_KEY"])
+      for (const name of [
+        "DATABASE_URL",
+        "SMTP_URL",
+        "ENCRYPTION_KEY",
+        "PUBLIC_URL",
+        "RECEIPT_SIGNING_KEY_FILE",
+        "RECEIPT_CERTIFICATE_FILE",
+        "OAUTH_KEY",
+        "OAUTH_SIGNING_KEY",
+      ])
         expect(message).toContain(name);
     }
+  });
+  it("takes the signing key and certificate as two files, together; the old Ed25519 key is refused with what replaces it", () => {
+    expect(loadConfig({}).receiptSigning).toBeUndefined();
+    expect(loadConfig({ RECEIPT_SIGNING_KEY_FILE: "/k.pem", RECEIPT_CERTIFICATE_FILE: "/c.pem" }).receiptSigning).toEqual({
+      keyFile: "/k.pem",
+      certificateFile: "/c.pem",
+    });
+    expect(() => loadConfig({ RECEIPT_SIGNING_KEY_FILE: "/k.pem" })).toThrow(/RECEIPT_SIGNING_KEY_FILE et RECEIPT_CERTIFICATE_FILE vont ensemble/);
+    expect(() => loadConfig({ RECEIPT_SIGNING_KEY: "-----BEGIN PRIVATE KEY-----" })).toThrow(
+      /RECEIPT_SIGNING_KEY n'est plus lu .* RECEIPT_SIGNING_KEY_FILE et RECEIPT_CERTIFICATE_FILE/,
+    );
   });
   it("keeps the files in the local folder unless an S3 bucket is configured", () => {
     expect(loadConfig({}).s3).toBeUndefined();
@@ -52,7 +72,8 @@ describe("loadConfig", () => {
       SMTP_URL: "smtp://h:25",
       ENCRYPTION_KEY: "k".repeat(40),
       PUBLIC_URL: "https://messagerie.example",
-      RECEIPT_SIGNING_KEY: "-----BEGIN PRIVATE KEY-----\\nMC4CAQAwBQYDK2VwBCIEIB9dsOHlODaTIbVy1kPkrcRWaGFvMt5fnwuJT96AxM8h\\n-----END PRIVATE KEY-----",
+      RECEIPT_SIGNING_KEY_FILE: "/etc/messagerie-pro/signature.key",
+      RECEIPT_CERTIFICATE_FILE: "/etc/messagerie-pro/signature.pem",
       OAUTH_KEY: "o".repeat(40),
       OAUTH_SIGNING_KEY: "-----BEGIN PRIVATE KEY-----\\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\\n-----END PRIVATE KEY-----",
       DEMO_DATA: "1",

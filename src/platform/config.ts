@@ -31,8 +31,12 @@ const envSchema = z.object({
   MAIL_FROM: z.string().min(3).default("Messagerie Pro <ne-pas-repondre@messagerie-pro.localhost>"),
   /** Key (≥ 32 characters) that encrypts agents' TOTP secrets and letters at rest. */
   ENCRYPTION_KEY: secret.optional(),
-  /** Ed25519 private key (PEM, PKCS#8) that signs receipts; generated in the data folder outside production. */
-  RECEIPT_SIGNING_KEY: z.string().min(40).optional(),
+  /** No longer read (an Ed25519 key): receipts and exports are signed with RECEIPT_SIGNING_KEY_FILE and RECEIPT_CERTIFICATE_FILE. */
+  RECEIPT_SIGNING_KEY: z.string().optional(),
+  /** File of the RSA private key (PEM) that signs receipts and exports; with RECEIPT_CERTIFICATE_FILE; generated in the data folder outside production. */
+  RECEIPT_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  /** File of the X.509 certificate (PEM) of that key, published at /api/v1/receipts/certificate. */
+  RECEIPT_CERTIFICATE_FILE: z.string().min(1).optional(),
   /** Key (≥ 32 characters) of the OAuth authorization server: its cookies, and the derivation of client secrets. */
   OAUTH_KEY: secret.optional(),
   /** EC P-256 private key (PEM, PKCS#8) the authorization server signs with; generated in the data folder outside production. */
@@ -105,7 +109,8 @@ export type Config = {
   smtpUrl: string | undefined;
   mailFrom: string;
   encryptionKey: string;
-  receiptSigningKey: string | undefined;
+  /** The files of the key and certificate that sign receipts and exports; absent: generated in the data folder (never in production). */
+  receiptSigning: { keyFile: string; certificateFile: string } | undefined;
   oauthKey: string;
   oauthSigningKey: string | undefined;
   softwareRatePerMinute: number;
@@ -161,10 +166,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.SMTP_URL) problems.push("SMTP_URL est obligatoire en production");
     if (!e.ENCRYPTION_KEY) problems.push("ENCRYPTION_KEY est obligatoire en production");
     if (!e.PUBLIC_URL) problems.push("PUBLIC_URL est obligatoire en production");
-    if (!e.RECEIPT_SIGNING_KEY) problems.push("RECEIPT_SIGNING_KEY est obligatoire en production");
+    if (!e.RECEIPT_SIGNING_KEY_FILE)
+      problems.push(
+        "RECEIPT_SIGNING_KEY_FILE (fichier de la clé privée RSA, PEM, qui signe les accusés de réception et les exports) est obligatoire en production",
+      );
+    if (!e.RECEIPT_CERTIFICATE_FILE) problems.push("RECEIPT_CERTIFICATE_FILE (fichier du certificat X.509 de cette clé, PEM) est obligatoire en production");
     if (!e.OAUTH_KEY) problems.push("OAUTH_KEY est obligatoire en production");
     if (!e.OAUTH_SIGNING_KEY) problems.push("OAUTH_SIGNING_KEY est obligatoire en production");
   }
+  if (!isProduction && !e.RECEIPT_SIGNING_KEY_FILE !== !e.RECEIPT_CERTIFICATE_FILE)
+    problems.push("RECEIPT_SIGNING_KEY_FILE et RECEIPT_CERTIFICATE_FILE vont ensemble : indiquez les deux fichiers, ou aucun");
+  if (e.RECEIPT_SIGNING_KEY)
+    problems.push(
+      "RECEIPT_SIGNING_KEY n'est plus lu : les accusés de réception et les exports sont signés avec une clé RSA et son certificat X.509, indiqués par RECEIPT_SIGNING_KEY_FILE et RECEIPT_CERTIFICATE_FILE",
+    );
   if (e.S3_ENDPOINT && !e.S3_BUCKET) problems.push("S3_BUCKET est obligatoire avec S3_ENDPOINT");
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -179,8 +194,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     encryptionKey: e.ENCRYPTION_KEY ?? DEVELOPMENT_ENCRYPTION_KEY,
-    // Environment files often carry a PEM on one line with literal \n.
-    receiptSigningKey: e.RECEIPT_SIGNING_KEY?.replace(/\\n/g, "\n"),
+    receiptSigning:
+      e.RECEIPT_SIGNING_KEY_FILE && e.RECEIPT_CERTIFICATE_FILE
+        ? { keyFile: e.RECEIPT_SIGNING_KEY_FILE, certificateFile: e.RECEIPT_CERTIFICATE_FILE }
+        : undefined,
     oauthKey: e.OAUTH_KEY ?? DEVELOPMENT_OAUTH_KEY,
     oauthSigningKey: e.OAUTH_SIGNING_KEY?.replace(/\\n/g, "\n"),
     softwareRatePerMinute: e.SOFTWARE_RATE_PER_MINUTE,

@@ -1,5 +1,8 @@
 import { generateKeyPairSync } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { tempDir } from "./temp.js";
+import { generateSigningIdentity } from "../../src/platform/signing.js";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 
 import { loadConfig } from "../../src/platform/config.js";
@@ -25,6 +28,18 @@ export type TestApp = {
 };
 
 /**
+ * The files of a signing key and its self-signed certificate, made once for the test file (an RSA 3072 key takes
+ * a second to make): every test app signs with them unless its environment names others.
+ */
+export const SIGNING_FILES = (() => {
+  const dir = tempDir("mp-signing");
+  const { keyPem, certificatePem } = generateSigningIdentity();
+  writeFileSync(join(dir, "key.pem"), keyPem, { mode: 0o600 });
+  writeFileSync(join(dir, "certificate.pem"), certificatePem);
+  return { RECEIPT_SIGNING_KEY_FILE: join(dir, "key.pem"), RECEIPT_CERTIFICATE_FILE: join(dir, "certificate.pem") };
+})();
+
+/**
  * The real application on a fresh database with a manual clock. Rate limits are raised (many sign-ins come from
  * one address in tests); the tests of the limits lower them explicitly.
  */
@@ -41,6 +56,7 @@ export async function startTestApp(
     SIGNIN_RATE_PER_MINUTE: "10000",
     API_RATE_PER_MINUTE: "100000",
     DATA_DIR: dataDir,
+    ...SIGNING_FILES,
     ...env,
   });
   const ctx = await createContext(config, { clock, database, logger: createLogger("silent") });
@@ -76,7 +92,7 @@ export async function startSecondApp(t: TestApp, env: Record<string, string> = {
 
 /** A complete production configuration (keys generated for the run), for tests of production behaviour. */
 export const PRODUCTION_ENV = {
-  RECEIPT_SIGNING_KEY: generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+  ...SIGNING_FILES,
   NODE_ENV: "production",
   DATABASE_URL: "postgres://unused@127.0.0.1/unused",
   SMTP_URL: "smtp://127.0.0.1:2525",

@@ -940,6 +940,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/receipts/certificate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The X.509 certificate (PEM) that signs receipts (PAdES) and export manifests (CMS) */
+        get: operations["getReceiptsCertificate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/receipts/public-key": {
         parameters: {
             query?: never;
@@ -947,7 +964,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The Ed25519 public key (PEM) that signs receipts */
+        /** The public key (PEM) of the certificate that signs receipts and exports (GET /api/v1/receipts/certificate) */
         get: operations["getReceiptsPublicKey"];
         put?: never;
         post?: never;
@@ -10055,6 +10072,71 @@ export interface operations {
             };
         };
     };
+    getReceiptsCertificate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Le certificat X.509 de signature, au format PEM */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-pem-file": string;
+                };
+            };
+            /** @description Requête invalide (un champ, un paramètre) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Session ou jeton présenté, mais inconnu ou expiré */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Introuvable, ou hors de vos droits */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Trop de requêtes : réessayez après Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Service momentanément indisponible (base de données, surcharge) : réessayez */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     getReceiptsPublicKey: {
         parameters: {
             query?: never;
@@ -10064,7 +10146,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description La clé publique, au format PEM */
+            /** @description La clé publique du certificat de signature, au format PEM */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -3,7 +3,7 @@ export { sendDigests, notifyCompanySide } from "./requests.notify.js";
 export { fileRequest, getRequest, postCompanyMessage, closeRequest, receiptOf, autoCloseAnswered, type RequestsDeps } from "./requests.service.js";
 export { type RequestSummary, type MessageView } from "./requests.views.js";
 export { requestsRoutes, acceptUploads, uploadedFile, uploadAnswer, summarySchema, messageSchema, detailSchema } from "./requests.routes.js";
-export { receiptKeysFromPem, signedReceipt, verifyReceipt, type ReceiptKeys, type ReceiptPayload, type ReceiptVerdict } from "./requests.receipts.js";
+export { signedReceipt, verifyReceipt, type ReceiptKeys, type ReceiptPayload, type ReceiptVerdict } from "./requests.receipts.js";
 export { transition, STATUSES, STATUS_LABELS, type RequestEvent } from "./requests.states.js";
 export {
   NATURES,

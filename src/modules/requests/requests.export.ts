@@ -303,7 +303,7 @@ export async function buildExport(deps: ExportDeps, exportId: string): Promise<v
     };
     const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2));
     zip.addBuffer(manifestBytes, "manifest.json", { mtime: startedAt });
-    zip.addBuffer(Buffer.from(`${sign(null, manifestBytes, deps.receiptKeys.privateKey).toString("base64")}\n`), "manifest.sig", { mtime: startedAt });
+    zip.addBuffer(Buffer.from(`${sign("sha256", manifestBytes, deps.receiptKeys.privateKey).toString("base64")}\n`), "manifest.sig", { mtime: startedAt });
     zip.end();
     staged = await written;
   } catch (error) {

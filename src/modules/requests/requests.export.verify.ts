@@ -79,7 +79,7 @@ export async function verifyExport(path: string, publicKeyPem: string): Promise<
       file: "manifest.sig",
     };
   }
-  if (signature.length !== 64 || !verify(null, manifestEntry.bytes, key, signature)) {
+  if (!verify("sha256", manifestEntry.bytes, key, signature)) {
     return {
       valid: false,
       reason: "la signature du manifeste ne correspond pas : le manifeste a été modifié, ou l'export vient d'une autre plateforme",

@@ -1,4 +1,5 @@
-import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from "node:crypto";
+import { createPublicKey, sign, verify, type KeyObject } from "node:crypto";
+import type { SigningIdentity } from "../../platform/signing.js";
 import { newLetterDocument } from "../letters/index.js";
 import { frenchDate } from "../../shared/dates.js";
 
@@ -19,17 +20,11 @@ export type ReceiptPayload = {
   legalDeadline: string | null;
 };
 
-export type ReceiptKeys = { privateKey: KeyObject; publicKey: KeyObject; publicKeyPem: string };
-
-export function receiptKeysFromPem(privatePem: string): ReceiptKeys {
-  const privateKey = createPrivateKey(privatePem);
-  if (privateKey.asymmetricKeyType !== "ed25519") throw new Error("the receipt signing key must be an Ed25519 private key (PEM, PKCS#8)");
-  const publicKey = createPublicKey(privateKey);
-  return { privateKey, publicKey, publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString() };
-}
+/** The platform's signing identity (RSA key and X.509 certificate, src/platform/signing.ts). */
+export type ReceiptKeys = SigningIdentity;
 
 const PAYLOAD_MARK = "%MESSAGERIE-PRO-RECEIPT ";
-const SIGNATURE_MARK = "%MESSAGERIE-PRO-SIGNATURE ed25519 ";
+const SIGNATURE_MARK = "%MESSAGERIE-PRO-SIGNATURE rsa-sha256 ";
 
 /** « 1er février 2026 à 09:05:09 », in Paris: the legal time of receipt to the second. */
 const parisDateTime = (iso: string) => frenchDate(iso, { seconds: true });
@@ -87,7 +82,7 @@ function renderPdf(p: ReceiptPayload): Promise<Buffer> {
 export async function signedReceipt(payload: ReceiptPayload, keys: ReceiptKeys): Promise<Buffer> {
   const pdf = await renderPdf(payload);
   const signed = Buffer.concat([pdf, Buffer.from(`\n${PAYLOAD_MARK}${Buffer.from(JSON.stringify(payload)).toString("base64")}\n`)]);
-  const signature = sign(null, signed, keys.privateKey);
+  const signature = sign("sha256", signed, keys.privateKey);
   return Buffer.concat([signed, Buffer.from(`${SIGNATURE_MARK}${signature.toString("base64")}\n`)]);
 }
 
@@ -106,7 +101,7 @@ export function verifyReceipt(file: Buffer, publicKeyPem: string): ReceiptVerdic
   } catch {
     return { valid: false, reason: "clé publique illisible" };
   }
-  if (signature.length !== 64 || !verify(null, signedPart, key, signature)) {
+  if (!verify("sha256", signedPart, key, signature)) {
     return { valid: false, reason: "signature invalide : le fichier a été modifié après sa signature, ou il n'a pas été signé avec cette clé" };
   }
   const payloadAt = text.lastIndexOf(PAYLOAD_MARK, at);

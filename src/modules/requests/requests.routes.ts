@@ -329,13 +329,31 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
     );
 
     app.get(
+      "/api/v1/receipts/certificate",
+      {
+        schema: {
+          security: [],
+          tags: ["requests"],
+          summary: "The X.509 certificate (PEM) that signs receipts (PAdES) and export manifests (CMS)",
+          response: { 200: fileReply("Le certificat X.509 de signature, au format PEM", "application/x-pem-file") },
+        },
+      },
+      async (_req, reply) =>
+        reply
+          .type("application/x-pem-file")
+          .header("Content-Disposition", 'inline; filename="messagerie-pro-certificat.pem"')
+          .header("Cache-Control", "public, max-age=3600")
+          .send(deps.receiptKeys.certificatePem),
+    );
+
+    app.get(
       "/api/v1/receipts/public-key",
       {
         schema: {
           security: [],
           tags: ["requests"],
-          summary: "The Ed25519 public key (PEM) that signs receipts",
-          response: { 200: fileReply("La clé publique, au format PEM", "application/x-pem-file") },
+          summary: "The public key (PEM) of the certificate that signs receipts and exports (GET /api/v1/receipts/certificate)",
+          response: { 200: fileReply("La clé publique du certificat de signature, au format PEM", "application/x-pem-file") },
         },
       },
       async (_req, reply) => reply.type("application/x-pem-file").header("Cache-Control", "public, max-age=3600").send(deps.receiptKeys.publicKeyPem),
