@@ -283,23 +283,32 @@ export function buildCli(): Command {
 
   program
     .command("verify-receipt")
-    .description("Vérifie un accusé de réception signé, sans base de données : le fichier et la clé publique suffisent")
+    .description(
+      "Vérifie un accusé de réception signé (signature PDF PAdES), sans base de données : le fichier et le certificat de la plateforme suffisent (pdfsig ou tout lecteur de PDF le vérifient aussi)",
+    )
     .argument("<fichier>", "accusé de réception (PDF)")
-    .option("--public-key <fichier.pem>", "clé publique (GET /api/v1/receipts/public-key) ; sinon celle de la configuration locale")
-    .action((file: string, opts: { publicKey?: string }) => {
+    .option(
+      "--certificate <fichier.pem>",
+      "certificat de la plateforme (GET /api/v1/receipts/certificate), ou sa clé publique (GET /api/v1/receipts/public-key) ; sinon celui de la configuration locale",
+    )
+    .option("--public-key <fichier.pem>", "synonyme de --certificate")
+    .action(async (file: string, opts: { certificate?: string; publicKey?: string }) => {
       let pdf: Buffer;
       try {
         pdf = readFileSync(file);
       } catch {
         throw new DomainError("invalid", "file_not_found", `Fichier illisible : ${file}`);
       }
-      const publicKeyPem = opts.publicKey ? readFileSync(opts.publicKey, "utf8") : loadReceiptKeys(loadConfig()).publicKeyPem;
-      const verdict = verifyReceipt(pdf, publicKeyPem);
+      const trustedFile = opts.certificate ?? opts.publicKey;
+      if (trustedFile && !existsSync(trustedFile)) throw new DomainError("invalid", "file_not_found", `Certificat illisible : ${trustedFile}`);
+      const trusted = trustedFile ? readFileSync(trustedFile, "utf8") : loadReceiptKeys(loadConfig()).certificatePem;
+      const verdict = await verifyReceipt(pdf, trusted);
       if (verdict.valid) {
         const p = verdict.payload;
         out(`VALIDE : accusé de réception ${p.reference}, reçu le ${p.receivedAt} par ${p.service.name} (${p.service.code}).`);
         out(`  ${p.company.name} (SIREN ${p.company.siren}) — ${p.author.name} <${p.author.connectionEmail}>`);
         out(`  message SHA-256 ${p.bodySha256}${p.attachments.length ? `, ${p.attachments.length} pièce(s) jointe(s)` : ""}`);
+        out(`  signé par ${verdict.signer}`);
       } else {
         out(`INVALIDE : ${verdict.reason}.`);
         process.exitCode = 1;

@@ -15,8 +15,9 @@ export type SigningIdentity = {
   certificateDer: Buffer;
   /** The certificate's public key (SubjectPublicKeyInfo, PEM). */
   publicKeyPem: string;
-  /** The certificate's subject as a reader shows it (`CN=…, O=…`). */
+  /** The certificate's subject as a reader shows it (`CN=…, O=…`), and its common name (the signer a PDF reader names). */
   subject: string;
+  commonName: string;
   /** The key for WebCrypto (the CMS signer's), imported once. */
   cryptoKey: Promise<CryptoKey>;
 };
@@ -94,6 +95,11 @@ export function signingIdentityFromPem(keyPem: string, certificatePem: string): 
     certificateDer: certificate.raw,
     publicKeyPem,
     subject: certificate.subject.split("\n").reverse().join(", "),
+    commonName:
+      certificate.subject
+        .split("\n")
+        .find((l) => l.startsWith("CN="))
+        ?.slice(3) ?? certificate.subject,
     cryptoKey,
   };
 }
@@ -178,6 +184,11 @@ export async function cmsVerifyDetached(signature: Uint8Array, content: Uint8Arr
     const message = (error as { message?: string }).message ?? String(error);
     return { valid: false, reason: `signature CMS invalide (${message})` };
   }
+}
+
+/** The length of the DER element at the start of these bytes (what follows it is not part of it), or -1. */
+export function derLength(bytes: Uint8Array): number {
+  return asn1js.fromBER(new Uint8Array(bytes)).offset;
 }
 
 /** The first PEM block of this label in a text (`PRIVATE KEY`, `CERTIFICATE`), or undefined. */

@@ -86,8 +86,8 @@ describe("filing (product §8)", () => {
     expect(receipt.statusCode).toBe(200);
     expect(receipt.headers["content-type"]).toBe("application/pdf");
     expect(receipt.headers["content-disposition"]).toContain("attachment;");
-    const key = (await t.app.inject({ method: "GET", url: "/api/v1/receipts/public-key" })).body;
-    const verdict = verifyReceipt(receipt.rawPayload, key);
+    const certificate = (await t.app.inject({ method: "GET", url: "/api/v1/receipts/certificate" })).body;
+    const verdict = await verifyReceipt(receipt.rawPayload, certificate);
     expect(verdict.valid).toBe(true);
     if (verdict.valid) {
       expect(verdict.payload).toMatchObject({
@@ -109,8 +109,8 @@ describe("filing (product §8)", () => {
     const tampered = Buffer.from(pdf);
     const at = Math.floor(tampered.length / 3);
     tampered.writeUInt8(tampered.readUInt8(at) ^ 0x01, at);
-    expect(verifyReceipt(tampered, key)).toMatchObject({ valid: false, reason: expect.stringContaining("signature invalide") });
-    const verdict = verifyReceipt(pdf, key);
+    expect(await verifyReceipt(tampered, key)).toMatchObject({ valid: false, reason: expect.stringContaining("signature invalide") });
+    const verdict = await verifyReceipt(pdf, key);
     // The application cannot change a message; someone with the database's keys would have to disable the guard.
     await expect(sql`UPDATE messages SET body = body || ' (modifié)' WHERE request_id = ${res.body.id}`.execute(t.ctx.db)).rejects.toThrow(/immutable/);
     await sql`ALTER TABLE messages DISABLE TRIGGER messages_immutable`.execute(t.ctx.db);
@@ -408,7 +408,7 @@ describe("cli verify-receipt", () => {
     const pdf = (await t.app.inject({ method: "GET", url: r.body.receiptUrl, headers: { cookie: jar.header() } })).rawPayload;
     const dir = tempDir("receipt");
     writeFileSync(join(dir, "ar.pdf"), pdf);
-    writeFileSync(join(dir, "cle.pem"), t.ctx.receiptKeys.publicKeyPem);
+    writeFileSync(join(dir, "cle.pem"), t.ctx.receiptKeys.certificatePem);
     const tampered = Buffer.from(pdf);
     tampered.writeUInt8(tampered.readUInt8(200) ^ 0x20, 200);
     writeFileSync(join(dir, "faux.pdf"), tampered);
@@ -416,7 +416,7 @@ describe("cli verify-receipt", () => {
       new Promise<{ code: number; out: string }>((resolve) =>
         execFile(
           process.execPath,
-          ["--import", "tsx", "src/app/cli.ts", "verify-receipt", join(dir, f), "--public-key", join(dir, "cle.pem")],
+          ["--import", "tsx", "src/app/cli.ts", "verify-receipt", join(dir, f), "--certificate", join(dir, "cle.pem")],
           { cwd: new URL("../..", import.meta.url).pathname, env: { ...process.env, DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" } },
           (e, out) => resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out }),
         ),

@@ -118,10 +118,17 @@ function pdfkit(): typeof PDFKitDocument {
 }
 
 /** Creates a PDF document for letters, with the fonts registered. */
-export function newLetterDocument(): PDFKit.PDFDocument {
+export function newLetterDocument(accessible?: { title: string }): PDFKit.PDFDocument {
   fonts ??= loadFonts();
   const PDFDocument = pdfkit();
-  const doc = new PDFDocument({ size: "A4", margin: 20 * MM, autoFirstPage: false, info: { Title: "Courrier", Author: "Messagerie Pro" } });
+  const doc = new PDFDocument({
+    size: "A4",
+    margin: 20 * MM,
+    autoFirstPage: false,
+    info: { Title: accessible?.title ?? "Courrier", Author: "Messagerie Pro" },
+    // A tagged PDF in French whose reader shows the title, not the file name (PDF/UA): what a screen reader needs.
+    ...(accessible ? { tagged: true, lang: "fr-FR", displayTitle: true, pdfVersion: "1.7" as const } : {}),
+  });
   doc.registerFont("regular", fonts.regular);
   doc.registerFont("bold", fonts.bold);
   return doc;

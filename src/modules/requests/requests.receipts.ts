@@ -1,5 +1,8 @@
-import { createPublicKey, sign, verify, type KeyObject } from "node:crypto";
-import type { SigningIdentity } from "../../platform/signing.js";
+import { createPublicKey, X509Certificate } from "node:crypto";
+import { pdfkitAddPlaceholder } from "@signpdf/placeholder-pdfkit";
+import { SignPdf } from "@signpdf/signpdf";
+import { Signer, SUBFILTER_ETSI_CADES_DETACHED } from "@signpdf/utils";
+import { cmsSignDetached, cmsVerifyDetached, derLength, type SigningIdentity } from "../../platform/signing.js";
 import { newLetterDocument } from "../letters/index.js";
 import { frenchDate } from "../../shared/dates.js";
 
@@ -23,17 +26,20 @@ export type ReceiptPayload = {
 /** The platform's signing identity (RSA key and X.509 certificate, src/platform/signing.ts). */
 export type ReceiptKeys = SigningIdentity;
 
-const PAYLOAD_MARK = "%MESSAGERIE-PRO-RECEIPT ";
-const SIGNATURE_MARK = "%MESSAGERIE-PRO-SIGNATURE rsa-sha256 ";
+/** The key of the document information entry that carries the payload (JSON, base64), inside the signed bytes. */
+const PAYLOAD_KEY = "MessagerieProReceipt";
+/** Room for the CMS signature in the PDF (bytes): a 3072-bit RSA signature and its certificate take about 2 KB. */
+const SIGNATURE_ROOM = 8192;
 
 /** « 1er février 2026 à 09:05:09 », in Paris: the legal time of receipt to the second. */
 const parisDateTime = (iso: string) => frenchDate(iso, { seconds: true });
 
-function renderPdf(p: ReceiptPayload): Promise<Buffer> {
-  const doc: PDFKit.PDFDocument = newLetterDocument();
+function renderPdf(p: ReceiptPayload, keys: ReceiptKeys): Promise<Buffer> {
+  const doc: PDFKit.PDFDocument = newLetterDocument({ title: `Accusé de réception ${p.reference}` });
   // A fixed creation date keeps the bytes a function of the payload alone.
   doc.info.CreationDate = new Date(p.receivedAt);
-  doc.info.Title = `Accusé de réception ${p.reference}`;
+  doc.info.Subject = `Accusé de réception de la demande ${p.reference}, reçue le ${parisDateTime(p.receivedAt)} (heure de Paris)`;
+  (doc.info as Record<string, unknown>)[PAYLOAD_KEY] = Buffer.from(JSON.stringify(p)).toString("base64");
   const chunks: Buffer[] = [];
   doc.on("data", (c: Buffer) => chunks.push(c));
   const done = new Promise<void>((resolve, reject) => {
@@ -43,17 +49,23 @@ function renderPdf(p: ReceiptPayload): Promise<Buffer> {
   doc.addPage();
   const left = 56;
   const width = 483;
-  doc.font("bold").fontSize(10).text("RÉPUBLIQUE FRANÇAISE", left, 42);
-  doc.font("regular").fontSize(9).text("Direction générale des Finances publiques — messagerie sécurisée de l'espace professionnel", left, 58, { width });
-  doc.moveDown(2).font("bold").fontSize(16).text("Accusé de réception", { width });
-  doc.font("regular").fontSize(9).text("Article L112-11 du code des relations entre le public et l'administration", { width });
+  // Each block is a structure element (a paragraph, the heading), read in this order by a screen reader.
+  const tag = (type: string, draw: () => unknown) => doc.addStructure(doc.struct(type, {}, () => void draw()));
+  tag("P", () => doc.font("bold").fontSize(10).text("RÉPUBLIQUE FRANÇAISE", left, 42));
+  tag("P", () =>
+    doc.font("regular").fontSize(9).text("Direction générale des Finances publiques — messagerie sécurisée de l'espace professionnel", left, 58, { width }),
+  );
+  tag("H1", () => doc.moveDown(2).font("bold").fontSize(16).text("Accusé de réception", { width }));
+  tag("P", () => doc.font("regular").fontSize(9).text("Article L112-11 du code des relations entre le public et l'administration", { width }));
   doc.moveDown(1).fontSize(10);
   const row = (label: string, value: string) =>
-    doc
-      .font("bold")
-      .text(`${label} : `, { continued: true, width })
-      .font("regular")
-      .text(value, { width, features: ["kern"] });
+    tag("P", () =>
+      doc
+        .font("bold")
+        .text(`${label} : `, { continued: true, width })
+        .font("regular")
+        .text(value, { width, features: ["kern"] }),
+    );
   row("Référence", p.reference);
   row("Date et heure légales de réception", `${parisDateTime(p.receivedAt)} (heure de Paris)`);
   row("Service saisi", `${p.service.name} (${p.service.code})`);
@@ -70,42 +82,88 @@ function renderPdf(p: ReceiptPayload): Promise<Buffer> {
   row("Délai de première réponse annoncé", `au plus tard le ${frenchDate(p.firstAnswerTarget)}`);
   if (p.legalDeadline) row("Délai légal de décision", `le ${frenchDate(p.legalDeadline)}`);
   doc.moveDown(1).fontSize(8).fillColor("#555");
-  doc.text(
-    "Ce document est signé électroniquement (Ed25519) par la plateforme. La clé publique est publiée à l'adresse /api/v1/receipts/public-key ; la commande « verify-receipt » vérifie ce fichier sans connexion.",
-    { width },
+  tag("P", () =>
+    doc.text(
+      `Ce document est signé électroniquement (signature PDF PAdES) par « ${keys.commonName} ». Tout lecteur de PDF affiche et vérifie cette signature ; toute modification du fichier l'invalide. Le certificat de signature est publié à l'adresse /api/v1/receipts/certificate.`,
+      { width },
+    ),
   );
+  // The room for the signature, in a signature field of the document: filled once the bytes are final.
+  pdfkitAddPlaceholder({
+    pdf: doc,
+    pdfBuffer: Buffer.alloc(0),
+    reason: `Accusé de réception ${p.reference}`,
+    contactInfo: "",
+    name: keys.commonName,
+    location: "France",
+    signingTime: new Date(p.receivedAt),
+    signatureLength: SIGNATURE_ROOM,
+    subFilter: SUBFILTER_ETSI_CADES_DETACHED,
+  });
   doc.end();
   return done.then(() => Buffer.concat(chunks));
 }
 
-/** Renders the receipt and signs it: the PDF, then the payload and the signature as trailing PDF comments. */
-export async function signedReceipt(payload: ReceiptPayload, keys: ReceiptKeys): Promise<Buffer> {
-  const pdf = await renderPdf(payload);
-  const signed = Buffer.concat([pdf, Buffer.from(`\n${PAYLOAD_MARK}${Buffer.from(JSON.stringify(payload)).toString("base64")}\n`)]);
-  const signature = sign("sha256", signed, keys.privateKey);
-  return Buffer.concat([signed, Buffer.from(`${SIGNATURE_MARK}${signature.toString("base64")}\n`)]);
+/** Signs the PDF's bytes as a detached CMS (CAdES: signing certificate bound by signing-certificate-v2), as PAdES asks. */
+class PlatformSigner extends Signer {
+  constructor(private readonly keys: ReceiptKeys) {
+    super();
+  }
+  override async sign(pdfBuffer: Buffer): Promise<Buffer> {
+    return cmsSignDetached(this.keys, pdfBuffer);
+  }
 }
 
-export type ReceiptVerdict = { valid: true; payload: ReceiptPayload } | { valid: false; reason: string };
+/**
+ * Renders the receipt and signs it as a PDF signature, PAdES baseline B-B (ETSI EN 319 142-1): a CAdES detached
+ * signature over the whole file but the signature itself, with the signing certificate, and the time of receipt as
+ * the signature's time. Any PDF reader, or `pdfsig`, shows the signer and checks it.
+ */
+export async function signedReceipt(payload: ReceiptPayload, keys: ReceiptKeys): Promise<Buffer> {
+  const pdf = await renderPdf(payload, keys);
+  return new SignPdf().sign(pdf, new PlatformSigner(keys), new Date(payload.receivedAt));
+}
 
-/** Checks a receipt file with the public key alone (no database): whole file signed, payload readable. */
-export function verifyReceipt(file: Buffer, publicKeyPem: string): ReceiptVerdict {
-  const text = file.toString("latin1");
-  const at = text.lastIndexOf(SIGNATURE_MARK);
-  if (at < 0) return { valid: false, reason: "aucune signature : ce n'est pas un accusé de réception de la plateforme, ou elle a été retirée" };
-  const signedPart = file.subarray(0, at);
-  const signature = Buffer.from(text.slice(at + SIGNATURE_MARK.length).trim(), "base64");
-  let key: KeyObject;
+export type ReceiptVerdict = { valid: true; payload: ReceiptPayload; signer: string } | { valid: false; reason: string };
+
+/**
+ * Checks a receipt file offline with the platform's certificate (or its public key) alone: one PDF signature that
+ * covers the whole file, valid, made with that certificate's key; then reads the payload from the signed bytes.
+ */
+export async function verifyReceipt(file: Buffer, trustedPem: string): Promise<ReceiptVerdict> {
+  let trustedKey: Buffer;
   try {
-    key = createPublicKey(publicKeyPem);
+    const key = trustedPem.includes("BEGIN CERTIFICATE") ? new X509Certificate(trustedPem).publicKey : createPublicKey(trustedPem);
+    trustedKey = key.export({ type: "spki", format: "der" });
   } catch {
-    return { valid: false, reason: "clé publique illisible" };
+    return { valid: false, reason: "certificat ou clé publique illisible (PEM attendu)" };
   }
-  if (!verify("sha256", signedPart, key, signature)) {
-    return { valid: false, reason: "signature invalide : le fichier a été modifié après sa signature, ou il n'a pas été signé avec cette clé" };
+  const text = file.toString("latin1");
+  const ranges = [...text.matchAll(/\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/g)];
+  if (ranges.length === 0) return { valid: false, reason: "aucune signature : ce n'est pas un accusé de réception de la plateforme, ou elle a été retirée" };
+  if (ranges.length > 1) return { valid: false, reason: "signature invalide : le fichier porte plusieurs signatures ou a été modifié après sa signature" };
+  const [a, b, c, d] = ranges[0]!.slice(1, 5).map(Number) as [number, number, number, number];
+  // The signature must cover every byte but its own: a revision added after it would change what a reader shows.
+  if (a !== 0 || b >= c || c + d !== file.length || file[b] !== 0x3c || file[c - 1] !== 0x3e) {
+    return { valid: false, reason: "signature invalide : elle ne couvre pas tout le fichier, qui a été modifié après sa signature" };
   }
-  const payloadAt = text.lastIndexOf(PAYLOAD_MARK, at);
-  if (payloadAt < 0) return { valid: false, reason: "contenu signé introuvable" };
-  const line = text.slice(payloadAt + PAYLOAD_MARK.length, text.indexOf("\n", payloadAt));
-  return { valid: true, payload: JSON.parse(Buffer.from(line, "base64").toString("utf8")) as ReceiptPayload };
+  const signed = Buffer.concat([file.subarray(0, b), file.subarray(c)]);
+  const room = Buffer.from(text.slice(b + 1, c - 1), "hex");
+  // The signature, then zeros to the end of its room: anything else there was written after the signature.
+  const length = derLength(room);
+  if (length <= 0 || room.subarray(length).some((x) => x !== 0)) return { valid: false, reason: "signature invalide : elle est illisible ou a été modifiée" };
+  const cms = await cmsVerifyDetached(room.subarray(0, length), signed);
+  if (!cms.valid) return { valid: false, reason: "signature invalide : le fichier a été modifié après sa signature" };
+  if (!cms.signer.publicKey.export({ type: "spki", format: "der" }).equals(trustedKey)) {
+    return { valid: false, reason: `signature invalide : signée par « ${cms.signer.subject.split("\n").reverse().join(", ")} », pas par le certificat fourni` };
+  }
+  // The document information entry, written by PDFKit as a reference to a string object.
+  const ref = new RegExp(`/${PAYLOAD_KEY}\\s+(\\d+)\\s+0\\s+R`).exec(text);
+  const payload = ref ? new RegExp(`(?:^|\\s)${ref[1]}\\s+0\\s+obj\\s*\\(([A-Za-z0-9+/=]+)\\)`).exec(text) : null;
+  if (!payload) return { valid: false, reason: "contenu signé introuvable : ce n'est pas un accusé de réception de la plateforme" };
+  return {
+    valid: true,
+    payload: JSON.parse(Buffer.from(payload[1]!, "base64").toString("utf8")) as ReceiptPayload,
+    signer: cms.signer.subject.split("\n").reverse().join(", "),
+  };
 }

@@ -43,8 +43,8 @@ function paragraphs(doc: PDFKit.PDFDocument, text: string, width: number) {
 
 /** The transcript of a thread: every message with its author, date and read marks, and the request's states. */
 export function transcriptPdf(r: TranscriptHead, messages: MessageView[], agentSide?: AgentTranscriptExtras): Promise<Buffer> {
-  const doc = newLetterDocument();
-  doc.info.Title = agentSide ? `Transcription ${r.reference}` : `Échanges ${r.reference}`;
+  // A tagged PDF in French with its title (read aloud by a screen reader).
+  const doc = newLetterDocument({ title: agentSide ? `Transcription ${r.reference}` : `Échanges ${r.reference}` });
   doc.info.CreationDate = agentSide?.printedAt ?? r.received_at;
   const chunks: Buffer[] = [];
   doc.on("data", (c: Buffer) => chunks.push(c));
