@@ -66,6 +66,7 @@ describe("the receipt's PDF signature (PAdES)", () => {
     const info = execFileSync("pdfinfo", [file], { encoding: "utf8" });
     expect(info).toMatch(/^Tagged:\s+yes$/m);
     expect(info).toMatch(/^Title:\s+Accusé de réception 2026-SIE-75111-0000001$/m);
+    expect(pdf.includes(Buffer.from("/Lang (fr-FR)"))).toBe(true);
     // The signature's time is the legal time of receipt (08:05:09 UTC, 09:05:09 in Paris).
     expect(out).toContain("Signing Time: Feb 01 2026 08:05:09");
     expect(out).not.toContain("Syntax Error");

@@ -317,20 +317,22 @@ export function buildCli(): Command {
 
   program
     .command("verify-export")
-    .description("Vérifie un export signé (ZIP), sans base de données : signature du manifeste, puis chaque fichier")
+    .description("Vérifie un export signé (ZIP), sans base de données : signature CMS du manifeste (manifest.p7s), puis chaque fichier")
     .argument("<fichier>", "export (ZIP)")
-    .option("--public-key <fichier.pem>", "clé publique de la plateforme, téléchargée à GET /api/v1/receipts/public-key (obligatoire)")
-    .action(async (file: string, opts: { publicKey?: string }) => {
+    .option("--certificate <fichier.pem>", "certificat de la plateforme, téléchargé à GET /api/v1/receipts/certificate (obligatoire)")
+    .option("--public-key <fichier.pem>", "ou sa clé publique, téléchargée à GET /api/v1/receipts/public-key")
+    .action(async (file: string, opts: { certificate?: string; publicKey?: string }) => {
       if (!existsSync(file)) throw new DomainError("invalid", "file_not_found", `Fichier illisible : ${file}`);
-      // The key is the platform's, never a local one: an export checked with the wrong key would read INVALIDE.
-      if (!opts.publicKey)
+      // The certificate is the platform's, never a local one: an export checked with the wrong one would read INVALIDE.
+      const trusted = opts.certificate ?? opts.publicKey;
+      if (!trusted)
         throw new DomainError(
           "invalid",
-          "public_key_required",
-          "Indiquez la clé publique de la plateforme qui a signé l'export : téléchargez-la à l'adresse /api/v1/receipts/public-key du site, puis passez-la avec --public-key FICHIER.",
+          "certificate_required",
+          "Indiquez le certificat de la plateforme qui a signé l'export : téléchargez-le à l'adresse /api/v1/receipts/certificate du site, puis passez-le avec --certificate FICHIER.",
         );
-      if (!existsSync(opts.publicKey)) throw new DomainError("invalid", "file_not_found", `Clé publique illisible : ${opts.publicKey}`);
-      const verdict = await verifyExport(file, readFileSync(opts.publicKey, "utf8"));
+      if (!existsSync(trusted)) throw new DomainError("invalid", "file_not_found", `Certificat illisible : ${trusted}`);
+      const verdict = await verifyExport(file, readFileSync(trusted, "utf8"));
       if (verdict.valid) {
         const m = verdict.manifest;
         out(`VALIDE : export du ${m.createdAt} pour ${m.person.name} <${m.person.connectionEmail}>, ${m.requests} demande(s), ${m.files.length} fichier(s).`);

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWriteStream, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createHash, createPublicKey, generateKeyPairSync } from "node:crypto";
+import { createHash, generateKeyPairSync, X509Certificate } from "node:crypto";
+import { spawnSync } from "node:child_process";
 import { pipeline } from "node:stream/promises";
 import yauzl from "yauzl";
 import yazl from "yazl";
@@ -105,29 +106,73 @@ describe("signed exports", () => {
     expect(files.get([...files.keys()].find((n) => n.endsWith("01-ventes.csv"))!)!.toString()).toContain("contenu de ventes.csv");
     expect((await verifyExport(path, t.ctx.receiptKeys.publicKeyPem)).valid).toBe(true);
 
-    // The key a stranger checks it with: the one the platform publishes, which the export names by its fingerprint.
-    const published = await call(t.app, "GET", "/api/v1/receipts/public-key");
+    expect(names).toContain("manifest.p7s");
+    expect(names).not.toContain("manifest.sig");
+
+    // The certificate a stranger checks it with: the one the platform publishes; the export names its key by its fingerprint.
+    const published = await call(t.app, "GET", "/api/v1/receipts/certificate");
     expect(published.status).toBe(200);
-    const keyFile = join(dir, "public.pem");
+    const keyFile = join(dir, "certificat.pem");
     writeFileSync(keyFile, published.raw.body);
     const fingerprint = createHash("sha256")
-      .update(createPublicKey(published.raw.body).export({ type: "spki", format: "der" }))
+      .update(new X509Certificate(published.raw.body).publicKey.export({ type: "spki", format: "der" }))
       .digest("hex");
     expect(manifest.keyFingerprint).toBe(fingerprint);
-    const ok = await cli(["verify-export", path, "--public-key", keyFile]);
+    // OpenSSL checks the manifest's CMS signature with that certificate alone.
+    writeFileSync(join(dir, "manifest.json"), files.get("manifest.json")!);
+    writeFileSync(join(dir, "manifest.p7s"), files.get("manifest.p7s")!);
+    const openssl = (content: string) =>
+      spawnSync(
+        "openssl",
+        [
+          "cms",
+          "-verify",
+          "-binary",
+          "-inform",
+          "DER",
+          "-in",
+          join(dir, "manifest.p7s"),
+          "-content",
+          content,
+          "-CAfile",
+          keyFile,
+          "-purpose",
+          "any",
+          "-out",
+          "/dev/null",
+        ],
+        { encoding: "utf8" },
+      );
+    const checked = openssl(join(dir, "manifest.json"));
+    expect(checked.stderr).toContain("CMS Verification successful");
+    expect(checked.status).toBe(0);
+    writeFileSync(join(dir, "manifest-modifie.json"), Buffer.concat([files.get("manifest.json")!, Buffer.from(" ")]));
+    const refused = openssl(join(dir, "manifest-modifie.json"));
+    expect(refused.stderr).toContain("CMS Verification failure");
+    expect(refused.status).not.toBe(0);
+    const signer = spawnSync("openssl", ["cms", "-cmsout", "-print", "-inform", "DER", "-in", join(dir, "manifest.p7s")], { encoding: "utf8" }).stdout;
+    expect(signer).toContain("signingTime");
+    expect(signer).toContain("id-smime-aa-signingCertificateV2");
+
+    const ok = await cli(["verify-export", path, "--certificate", keyFile]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^VALIDE : export du .* 2 demande\(s\), 7 fichier\(s\)/);
     expect(ok.stdout).toContain(`Signé par la clé d'empreinte SHA-256 ${fingerprint}.`);
-    // Without a key, the command says which one and where to find it (never a local key that would read INVALIDE).
+    // Without a certificate, the command says which one and where to find it (never a local one that would read INVALIDE).
     const keyless = await cli(["verify-export", path]);
     expect(keyless.code).toBe(1);
-    expect(keyless.stderr).toContain("--public-key");
-    expect(keyless.stderr).toContain("/api/v1/receipts/public-key");
+    expect(keyless.stderr).toContain("--certificate");
+    expect(keyless.stderr).toContain("/api/v1/receipts/certificate");
     // Another key: named by its fingerprint, against the one that signed.
     const other = generateKeyPairSync("ed25519").publicKey.export({ type: "spki", format: "pem" }).toString();
     const wrong = await verifyExport(path, other);
-    expect(wrong).toMatchObject({ valid: false, file: "manifest.sig" });
-    expect(!wrong.valid && wrong.reason).toContain(`n'est pas celle qui a signé cet export (empreinte ${fingerprint})`);
+    expect(wrong).toMatchObject({ valid: false, file: "manifest.p7s" });
+    expect(!wrong.valid && wrong.reason).toContain(`n'est pas celui qui a signé cet export (empreinte ${fingerprint})`);
+    // A signature replaced by junk is named.
+    const junkSignature = new Map(files);
+    junkSignature.set("manifest.p7s", Buffer.from("pas une signature"));
+    await writeZip(join(dir, "junk-signature.zip"), junkSignature);
+    expect(await verifyExport(join(dir, "junk-signature.zip"), published.raw.body)).toMatchObject({ valid: false, file: "manifest.p7s" });
 
     // One byte of one attachment changed: the file is named.
     const attachment = [...files.keys()].find((n) => n.endsWith("02-notes.txt"))!;
@@ -136,7 +181,7 @@ describe("signed exports", () => {
     bytes[3] = bytes[3]! ^ 1;
     altered.set(attachment, bytes);
     await writeZip(join(dir, "altered.zip"), altered);
-    const bad = await cli(["verify-export", join(dir, "altered.zip"), "--public-key", keyFile]);
+    const bad = await cli(["verify-export", join(dir, "altered.zip"), "--certificate", keyFile]);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain(`INVALIDE : ${attachment} — contenu modifié`);
     // A file added after the signature.
@@ -154,7 +199,7 @@ describe("signed exports", () => {
     expect(await verifyExport(join(dir, "forged.zip"), t.ctx.receiptKeys.publicKeyPem)).toMatchObject({ valid: false, file: "manifest.json" });
     // Not a ZIP at all.
     writeFileSync(join(dir, "junk.zip"), readFileSync(keyFile));
-    expect((await cli(["verify-export", join(dir, "junk.zip"), "--public-key", keyFile])).code).toBe(1);
+    expect((await cli(["verify-export", join(dir, "junk.zip"), "--certificate", keyFile])).code).toBe(1);
   }, 200_000); // four starts of the command line, each a process of its own
 
   it("holds only what the person may see: Lila's export of Martin distribution is its VAT requests", async () => {
@@ -165,6 +210,12 @@ describe("signed exports", () => {
     expect(manifest.files.filter((f) => f.path.includes("/attachments/")).map((f) => f.path.split("/").pop())).toEqual(["01-ventes.csv", "02-notes.txt"]);
     const transcript = files.get(manifest.files.find((f) => f.path.endsWith("transcript.pdf"))!.path)!;
     expect(transcript.subarray(0, 5).toString()).toBe("%PDF-");
+    // A tagged PDF, in French, with its title (what a screen reader announces).
+    writeFileSync(join(dir, "transcript.pdf"), transcript);
+    const info = spawnSync("pdfinfo", [join(dir, "transcript.pdf")], { encoding: "utf8" }).stdout;
+    expect(info).toMatch(/^Tagged:\s+yes$/m);
+    expect(info).toMatch(/^Title:\s+Échanges \d{4}-/m);
+    expect(transcript.includes(Buffer.from("/Lang (fr-FR)"))).toBe(true);
     expect(files.get(manifest.files.find((f) => f.path.endsWith("transcript.pdf"))!.path)!.includes(Buffer.from("Acompte"))).toBe(false);
   });
 

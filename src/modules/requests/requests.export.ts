@@ -1,4 +1,4 @@
-import { createHash, randomUUID, sign } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { Readable, Transform } from "node:stream";
 import { sql, type Kysely } from "kysely";
 import yazl from "yazl";
@@ -20,11 +20,13 @@ import { transcriptPdf } from "./requests.transcript.js";
 import type { RequestStatus } from "../../platform/db/schema.js";
 import type { ReceiptKeys } from "./requests.receipts.js";
 import { keyFingerprint } from "../../platform/crypto.js";
+import { cmsSignDetached } from "../../platform/signing.js";
 
 /**
  * Signed exports (product §14): the threads a person may see, for chosen companies and filters, as one ZIP with
  * a transcript, the receipt and the attachments of each request, a manifest of every file with its SHA-256, and
- * an Ed25519 signature of the manifest. Built by the worker with bounded memory; kept 7 days.
+ * the manifest's signature, `manifest.p7s`: CMS detached, DER, which `openssl cms -verify` checks with the
+ * platform's certificate (GET /api/v1/receipts/certificate). Built by the worker with bounded memory; kept 7 days.
  */
 export const EXPORT_RULES = { keepMs: 7 * DAY, maxCompanies: 10_000, pageSize: 50, maxQueuedEntries: 16 };
 export const EXPORT_BUILD_KIND = "export.build";
@@ -48,7 +50,7 @@ export type ExportManifest = {
   person: { name: string; connectionEmail: string };
   scope: ExportScope;
   requests: number;
-  /** The SHA-256 of the signing public key (DER): which key to check the signature with (GET /api/v1/receipts/public-key). */
+  /** The SHA-256 of the signing certificate's public key (DER SubjectPublicKeyInfo): the certificate is at GET /api/v1/receipts/certificate. */
   keyFingerprint?: string;
   files: { path: string; size: number; sha256: string }[];
 };
@@ -303,7 +305,7 @@ export async function buildExport(deps: ExportDeps, exportId: string): Promise<v
     };
     const manifestBytes = Buffer.from(JSON.stringify(manifest, null, 2));
     zip.addBuffer(manifestBytes, "manifest.json", { mtime: startedAt });
-    zip.addBuffer(Buffer.from(`${sign("sha256", manifestBytes, deps.receiptKeys.privateKey).toString("base64")}\n`), "manifest.sig", { mtime: startedAt });
+    zip.addBuffer(await cmsSignDetached(deps.receiptKeys, manifestBytes, startedAt), "manifest.p7s", { mtime: startedAt });
     zip.end();
     staged = await written;
   } catch (error) {

@@ -1,7 +1,12 @@
-import { createHash, createPublicKey, verify } from "node:crypto";
+import { createHash, createPublicKey, X509Certificate } from "node:crypto";
 import yauzl from "yauzl";
 import type { ExportManifest } from "./requests.export.js";
-import { keyFingerprint } from "../../platform/crypto.js";
+import { sha256Hex } from "../../platform/crypto.js";
+import { cmsVerifyDetached } from "../../platform/signing.js";
+
+/** The manifest and its signature (CMS detached, DER). */
+const MANIFEST = "manifest.json";
+const SIGNATURE = "manifest.p7s";
 
 export type ExportVerdict = { valid: true; manifest: ExportManifest } | { valid: false; reason: string; file?: string };
 
@@ -19,7 +24,7 @@ function readEntries(path: string): Promise<Entry[]> {
         zip.openReadStream(entry, (e, stream) => {
           if (e || !stream) return reject(e ?? new Error(`entry ${entry.fileName} unreadable`));
           const hash = createHash("sha256");
-          const keep = entry.fileName === "manifest.json" || entry.fileName === "manifest.sig";
+          const keep = entry.fileName === MANIFEST || entry.fileName === SIGNATURE;
           const chunks: Buffer[] = [];
           let size = 0;
           stream.on("data", (c: Buffer) => {
@@ -40,57 +45,69 @@ function readEntries(path: string): Promise<Entry[]> {
 }
 
 /**
- * Checks an export offline with the public key alone: the manifest's signature, then every file against the
- * manifest (size and SHA-256), and that the ZIP holds nothing the manifest does not list. Names the first bad file.
+ * Checks an export offline with the platform's certificate (or its public key) alone: the manifest's CMS signature
+ * (`manifest.p7s`, made with that certificate's key), then every file against the manifest (size and SHA-256), and
+ * that the ZIP holds nothing the manifest does not list. Names the first bad file.
  */
-export async function verifyExport(path: string, publicKeyPem: string): Promise<ExportVerdict> {
+export async function verifyExport(path: string, trustedPem: string): Promise<ExportVerdict> {
+  let trustedKey: Buffer;
+  try {
+    const key = trustedPem.includes("BEGIN CERTIFICATE") ? new X509Certificate(trustedPem).publicKey : createPublicKey(trustedPem);
+    trustedKey = key.export({ type: "spki", format: "der" });
+  } catch {
+    return { valid: false, reason: "certificat ou clé publique illisible (PEM attendu)" };
+  }
   let entries: Entry[];
   try {
     entries = await readEntries(path);
   } catch (error) {
     return { valid: false, reason: `archive ZIP illisible ou altérée (${(error as Error).message})` };
   }
-  const manifestEntry = entries.find((e) => e.name === "manifest.json");
-  const sigEntry = entries.find((e) => e.name === "manifest.sig");
+  const manifestEntry = entries.find((e) => e.name === MANIFEST);
+  const sigEntry = entries.find((e) => e.name === SIGNATURE);
   if (!manifestEntry?.bytes || !sigEntry?.bytes)
     return {
       valid: false,
-      reason: "manifest.json ou manifest.sig absent : ce n'est pas un export de la plateforme",
-      file: manifestEntry ? "manifest.sig" : "manifest.json",
+      reason: `${MANIFEST} ou ${SIGNATURE} absent : ce n'est pas un export signé de la plateforme`,
+      file: manifestEntry ? SIGNATURE : MANIFEST,
     };
-  const signature = Buffer.from(sigEntry.bytes.toString("utf8").trim(), "base64");
-  let key;
-  try {
-    key = createPublicKey(publicKeyPem);
-  } catch {
-    return { valid: false, reason: "clé publique illisible (PEM attendu)" };
-  }
   let signedBy: string | undefined;
   try {
     signedBy = (JSON.parse(manifestEntry.bytes.toString("utf8")) as ExportManifest).keyFingerprint;
   } catch {
     signedBy = undefined;
   }
-  const given = keyFingerprint(publicKeyPem);
+  const given = sha256Hex(trustedKey);
   if (signedBy && signedBy !== given) {
     return {
       valid: false,
-      reason: `la clé publique fournie (empreinte SHA-256 ${given}) n'est pas celle qui a signé cet export (empreinte ${signedBy}) : téléchargez celle de la plateforme à /api/v1/receipts/public-key`,
-      file: "manifest.sig",
+      reason: `le certificat fourni (clé d'empreinte SHA-256 ${given}) n'est pas celui qui a signé cet export (empreinte ${signedBy}) : téléchargez celui de la plateforme à /api/v1/receipts/certificate`,
+      file: SIGNATURE,
     };
   }
-  if (!verify("sha256", manifestEntry.bytes, key, signature)) {
+  const cms = await cmsVerifyDetached(sigEntry.bytes, manifestEntry.bytes);
+  if (!cms.valid) {
+    // A readable signature whose digest differs: the manifest changed; anything else: the signature itself is bad.
+    return /Message digest/i.test(cms.reason)
+      ? {
+          valid: false,
+          reason: "la signature du manifeste ne correspond pas : le manifeste a été modifié, ou l'export vient d'une autre plateforme",
+          file: MANIFEST,
+        }
+      : { valid: false, reason: `signature du manifeste illisible ou invalide (${cms.reason})`, file: SIGNATURE };
+  }
+  if (!cms.signer.publicKey.export({ type: "spki", format: "der" }).equals(trustedKey)) {
     return {
       valid: false,
-      reason: "la signature du manifeste ne correspond pas : le manifeste a été modifié, ou l'export vient d'une autre plateforme",
-      file: "manifest.json",
+      reason: `le manifeste est signé par « ${cms.signer.subject.split("\n").reverse().join(", ")} », pas par le certificat fourni`,
+      file: SIGNATURE,
     };
   }
   const manifest = JSON.parse(manifestEntry.bytes.toString("utf8")) as ExportManifest;
   const listed = new Map(manifest.files.map((f) => [f.path, f]));
   const present = new Map(entries.map((e) => [e.name, e]));
   for (const e of entries) {
-    if (e.name === "manifest.json" || e.name === "manifest.sig") continue;
+    if (e.name === MANIFEST || e.name === SIGNATURE) continue;
     const f = listed.get(e.name);
     if (!f) return { valid: false, reason: "fichier absent du manifeste (ajouté après la signature)", file: e.name };
     if (f.size !== e.size || f.sha256 !== e.sha256) return { valid: false, reason: "contenu modifié (empreinte SHA-256 différente)", file: e.name };
