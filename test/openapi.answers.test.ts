@@ -45,6 +45,7 @@ describe("the answers the OpenAPI document declares", () => {
     expect(typesOf("/api/v1/backoffice/requests/{id}/transcript.pdf")).toEqual(["application/pdf"]);
     expect(typesOf("/api/v1/dev/letters/{id}/pdf")).toEqual(["application/pdf"]);
     expect(typesOf("/api/v1/receipts/public-key")).toEqual(["application/x-pem-file"]);
+    expect(typesOf("/api/v1/receipts/certificate")).toEqual(["application/x-pem-file"]);
     expect(typesOf("/api/v1/exports/{id}/download")).toEqual(["application/zip"]);
     expect(typesOf("/api/v1/events")).toEqual(["text/event-stream"]);
     expect(typesOf("/api/v1/backoffice/events")).toEqual(["text/event-stream"]);

@@ -27,6 +27,7 @@ const PUBLIC = [
   "GET /api/v1/company-email/link",
   "POST /api/v1/company-email/confirm",
   "POST /api/v1/opposition",
+  "GET /api/v1/receipts/certificate",
   "GET /api/v1/receipts/public-key",
   "POST /api/v1/backoffice/session",
   "GET /api/v1/dev/mails",
