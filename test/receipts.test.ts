@@ -67,6 +67,12 @@ describe("the receipt's PDF signature (PAdES)", () => {
     expect(info).toMatch(/^Tagged:\s+yes$/m);
     expect(info).toMatch(/^Title:\s+Accusé de réception 2026-SIE-75111-0000001$/m);
     expect(pdf.includes(Buffer.from("/Lang (fr-FR)"))).toBe(true);
+    // Its structure, in reading order, as a screen reader gets it: one document, a heading, paragraphs.
+    const structure = spawnSync("pdfinfo", ["-struct-text", file], { encoding: "utf8" });
+    expect(structure.stderr).toBe("");
+    expect(structure.stdout).toMatch(/^Document\n {2}P \(block\)\n {4}"RÉPUBLIQUE FRANÇAISE"\n/);
+    expect(structure.stdout).toContain('  H1 (block)\n    "Accusé de réception"\n');
+    expect(structure.stdout).toContain('  P (block)\n    "Référence : 2026-SIE-75111-0000001"\n');
     // The signature's time is the legal time of receipt (08:05:09 UTC, 09:05:09 in Paris).
     expect(out).toContain("Signing Time: Feb 01 2026 08:05:09");
     expect(out).not.toContain("Syntax Error");

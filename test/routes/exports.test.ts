@@ -216,6 +216,10 @@ describe("signed exports", () => {
     expect(info).toMatch(/^Tagged:\s+yes$/m);
     expect(info).toMatch(/^Title:\s+Échanges \d{4}-/m);
     expect(transcript.includes(Buffer.from("/Lang (fr-FR)"))).toBe(true);
+    const structure = spawnSync("pdfinfo", ["-struct-text", join(dir, "transcript.pdf")], { encoding: "utf8" });
+    expect(structure.stderr).toBe("");
+    expect(structure.stdout).toMatch(/^Document\n {2}P \(block\)\n/);
+    expect(structure.stdout).toMatch(/ {2}H1 \(block\)\n {4}"\d{4}-/);
     expect(files.get(manifest.files.find((f) => f.path.endsWith("transcript.pdf"))!.path)!.includes(Buffer.from("Acompte"))).toBe(false);
   });
 

@@ -50,7 +50,9 @@ function renderPdf(p: ReceiptPayload, keys: ReceiptKeys): Promise<Buffer> {
   const left = 56;
   const width = 483;
   // Each block is a structure element (a paragraph, the heading), read in this order by a screen reader.
-  const tag = (type: string, draw: () => unknown) => doc.addStructure(doc.struct(type, {}, () => void draw()));
+  const root = doc.struct("Document");
+  doc.addStructure(root);
+  const tag = (type: string, draw: () => unknown) => root.add(doc.struct(type, {}, () => void draw()));
   tag("P", () => doc.font("bold").fontSize(10).text("RÉPUBLIQUE FRANÇAISE", left, 42));
   tag("P", () =>
     doc.font("regular").fontSize(9).text("Direction générale des Finances publiques — messagerie sécurisée de l'espace professionnel", left, 58, { width }),
@@ -88,6 +90,7 @@ function renderPdf(p: ReceiptPayload, keys: ReceiptKeys): Promise<Buffer> {
       { width },
     ),
   );
+  root.end();
   // The room for the signature, in a signature field of the document: filled once the bytes are final.
   pdfkitAddPlaceholder({
     pdf: doc,

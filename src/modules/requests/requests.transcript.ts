@@ -31,13 +31,25 @@ export type AgentTranscriptExtras = {
   timeline: TimelineItem[];
 };
 
+type Tag = (type: string, draw: () => unknown) => void;
+
+/**
+ * The structure of a tagged PDF: one `Document` element, and in it, in reading order, an element (a paragraph, a
+ * heading) around each block drawn: what a screen reader reads. `end()` before the document ends.
+ */
+function documentStructure(doc: PDFKit.PDFDocument): { tag: Tag; end: () => void } {
+  const root = doc.struct("Document");
+  doc.addStructure(root);
+  return { tag: (type, draw) => root.add(doc.struct(type, {}, () => void draw())), end: () => root.end() };
+}
+
 /** Draws a text paragraph by paragraph (blank lines between paragraphs kept as space; line endings normalised). */
-function paragraphs(doc: PDFKit.PDFDocument, text: string, width: number) {
+function paragraphs(doc: PDFKit.PDFDocument, tag: Tag, text: string, width: number) {
   for (const [i, paragraph] of normalizeLineEndings(text)
     .split(/\n\s*\n/)
     .entries()) {
     if (i > 0) doc.moveDown(0.5);
-    doc.text(paragraph, { width });
+    tag("P", () => doc.text(paragraph, { width }));
   }
 }
 
@@ -53,23 +65,28 @@ export function transcriptPdf(r: TranscriptHead, messages: MessageView[], agentS
     doc.on("error", reject);
   });
   const width = 483;
-  const heading = (text: string) => doc.moveDown(1.2).font("bold").fontSize(12).text(text, { width }).moveDown(0.3);
+  const { tag, end } = documentStructure(doc);
+  const heading = (text: string) => tag("H2", () => doc.moveDown(1.2).font("bold").fontSize(12).text(text, { width }).moveDown(0.3));
   doc.addPage();
-  doc.font("bold").fontSize(10).text("RÉPUBLIQUE FRANÇAISE — messagerie sécurisée de l'espace professionnel", 56, 42, { width });
+  tag("P", () => doc.font("bold").fontSize(10).text("RÉPUBLIQUE FRANÇAISE — messagerie sécurisée de l'espace professionnel", 56, 42, { width }));
   if (agentSide) {
-    doc
-      .font("regular")
-      .fontSize(9)
-      .text(`Transcription pour usage interne, imprimée le ${parisDateTime(agentSide.printedAt)} (heure de Paris) par ${agentSide.printedBy}`, { width });
+    tag("P", () =>
+      doc
+        .font("regular")
+        .fontSize(9)
+        .text(`Transcription pour usage interne, imprimée le ${parisDateTime(agentSide.printedAt)} (heure de Paris) par ${agentSide.printedBy}`, { width }),
+    );
   }
-  doc.moveDown(1).font("bold").fontSize(15).text(`${r.reference} — ${r.subject}`, { width });
+  tag("H1", () => doc.moveDown(1).font("bold").fontSize(15).text(`${r.reference} — ${r.subject}`, { width }));
   doc.moveDown(0.5).font("regular").fontSize(10);
   const line = (label: string, value: string) =>
-    doc
-      .font("bold")
-      .text(`${label} : `, { continued: true, width })
-      .font("regular")
-      .text(value, { width, features: ["kern"] });
+    tag("P", () =>
+      doc
+        .font("bold")
+        .text(`${label} : `, { continued: true, width })
+        .font("regular")
+        .text(value, { width, features: ["kern"] }),
+    );
   line("Service", r.serviceName);
   line("Entreprise", `${r.companyName} — SIREN ${r.siren}`);
   line("Référence", r.reference);
@@ -97,46 +114,50 @@ export function transcriptPdf(r: TranscriptHead, messages: MessageView[], agentS
 
   if (agentSide) heading("Échanges");
   for (const m of messages) {
-    doc
-      .moveDown(1)
-      .font("bold")
-      .fontSize(10)
-      .text(`${m.author.displayName} — ${parisDateTime(m.createdAt)}`, { width });
+    tag("H3", () =>
+      doc
+        .moveDown(1)
+        .font("bold")
+        .fontSize(10)
+        .text(`${m.author.displayName} — ${parisDateTime(m.createdAt)}`, { width }),
+    );
     if (m.paper) {
       const by = m.paper.recordedBy ? ` — enregistré par ${m.paper.recordedBy}` : "";
-      doc
-        .font("bold")
-        .fontSize(9)
-        .text(`${receivedByPost(m.paper.receivedOn)}${by}`, { width });
+      const received = receivedByPost(m.paper.receivedOn);
+      tag("P", () => doc.font("bold").fontSize(9).text(`${received}${by}`, { width }));
     }
     const marks = [
       m.readByCompanyAt ? `lu par l'entreprise le ${parisDateTime(m.readByCompanyAt)}` : null,
       m.readByAdministrationAt ? `lu par l'administration le ${parisDateTime(m.readByAdministrationAt)}` : null,
     ].filter(Boolean);
-    if (marks.length) doc.font("regular").fontSize(8).fillColor("#555").text(marks.join(" ; "), { width }).fillColor("black");
+    if (marks.length) tag("P", () => doc.font("regular").fontSize(8).fillColor("#555").text(marks.join(" ; "), { width }).fillColor("black"));
     doc.font("regular").fontSize(10);
-    paragraphs(doc, m.body, width);
-    for (const a of m.attachments) doc.fontSize(8).text(`Pièce jointe : ${a.name} (${a.size} octets, SHA-256 ${a.sha256})`, { width, features: ["kern"] });
+    paragraphs(doc, tag, m.body, width);
+    for (const a of m.attachments)
+      tag("P", () => doc.fontSize(8).text(`Pièce jointe : ${a.name} (${a.size} octets, SHA-256 ${a.sha256})`, { width, features: ["kern"] }));
   }
 
   if (agentSide) {
     heading("Notes internes — réservées aux agents, à ne pas communiquer à l'entreprise");
-    if (agentSide.notes.length === 0) doc.font("regular").fontSize(10).text("Aucune note.", { width });
+    if (agentSide.notes.length === 0) tag("P", () => doc.font("regular").fontSize(10).text("Aucune note.", { width }));
     for (const n of agentSide.notes) {
-      doc
-        .moveDown(0.6)
-        .font("bold")
-        .fontSize(10)
-        .text(`Note interne de ${n.author} — ${parisDateTime(n.at)}`, { width });
+      tag("H3", () =>
+        doc
+          .moveDown(0.6)
+          .font("bold")
+          .fontSize(10)
+          .text(`Note interne de ${n.author} — ${parisDateTime(n.at)}`, { width }),
+      );
       doc.font("regular").fontSize(10);
-      paragraphs(doc, n.body, width);
+      paragraphs(doc, tag, n.body, width);
     }
     heading("Chronologie");
     doc.font("regular").fontSize(9);
     for (const i of agentSide.timeline) {
-      doc.text(`${parisDateTime(i.at)} — ${describeTimelineStep(i, (at) => parisDateTime(new Date(at)))}`, { width });
+      tag("P", () => doc.text(`${parisDateTime(i.at)} — ${describeTimelineStep(i, (at) => parisDateTime(new Date(at)))}`, { width }));
     }
   }
+  end();
   doc.end();
   return done;
 }
