@@ -27,17 +27,21 @@ export type TestApp = {
   close(): Promise<void>;
 };
 
+let signingFiles: { RECEIPT_SIGNING_KEY_FILE: string; RECEIPT_CERTIFICATE_FILE: string } | undefined;
+
 /**
- * The files of a signing key and its self-signed certificate, made once for the test file (an RSA 3072 key takes
- * a second to make): every test app signs with them unless its environment names others.
+ * The files of a signing key and its self-signed certificate, made once for the test file when first asked (an RSA
+ * 3072 key takes half a second to make): every test app signs with them unless its environment names others.
  */
-export const SIGNING_FILES = (() => {
+export function testSigningFiles(): { RECEIPT_SIGNING_KEY_FILE: string; RECEIPT_CERTIFICATE_FILE: string } {
+  if (signingFiles) return signingFiles;
   const dir = tempDir("mp-signing");
   const { keyPem, certificatePem } = generateSigningIdentity();
   writeFileSync(join(dir, "key.pem"), keyPem, { mode: 0o600 });
   writeFileSync(join(dir, "certificate.pem"), certificatePem);
-  return { RECEIPT_SIGNING_KEY_FILE: join(dir, "key.pem"), RECEIPT_CERTIFICATE_FILE: join(dir, "certificate.pem") };
-})();
+  signingFiles = { RECEIPT_SIGNING_KEY_FILE: join(dir, "key.pem"), RECEIPT_CERTIFICATE_FILE: join(dir, "certificate.pem") };
+  return signingFiles;
+}
 
 /**
  * The real application on a fresh database with a manual clock. Rate limits are raised (many sign-ins come from
@@ -56,7 +60,7 @@ export async function startTestApp(
     SIGNIN_RATE_PER_MINUTE: "10000",
     API_RATE_PER_MINUTE: "100000",
     DATA_DIR: dataDir,
-    ...SIGNING_FILES,
+    ...testSigningFiles(),
     ...env,
   });
   const ctx = await createContext(config, { clock, database, logger: createLogger("silent") });
@@ -92,7 +96,13 @@ export async function startSecondApp(t: TestApp, env: Record<string, string> = {
 
 /** A complete production configuration (keys generated for the run), for tests of production behaviour. */
 export const PRODUCTION_ENV = {
-  ...SIGNING_FILES,
+  // The signing files are made when the configuration is read (spread or read), not when this module loads.
+  get RECEIPT_SIGNING_KEY_FILE() {
+    return testSigningFiles().RECEIPT_SIGNING_KEY_FILE;
+  },
+  get RECEIPT_CERTIFICATE_FILE() {
+    return testSigningFiles().RECEIPT_CERTIFICATE_FILE;
+  },
   NODE_ENV: "production",
   DATABASE_URL: "postgres://unused@127.0.0.1/unused",
   SMTP_URL: "smtp://127.0.0.1:2525",

@@ -3,7 +3,7 @@ import { createPublicKey, generateKeyPairSync, X509Certificate } from "node:cryp
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, SIGNING_FILES, startTestApp, type TestApp } from "../helpers/app.js";
+import { call, testSigningFiles, startTestApp, type TestApp } from "../helpers/app.js";
 import { tempDir } from "../helpers/temp.js";
 import { loadReceiptKeys } from "../../src/app/context.js";
 import { loadConfig } from "../../src/platform/config.js";
@@ -21,7 +21,7 @@ describe("the signing certificate", () => {
     expect(res.status).toBe(200);
     expect(res.headers["content-type"]).toMatch(/^application\/x-pem-file/);
     const pem = res.raw.body;
-    expect(new X509Certificate(pem).raw.equals(new X509Certificate(readFileSync(SIGNING_FILES.RECEIPT_CERTIFICATE_FILE)).raw)).toBe(true);
+    expect(new X509Certificate(pem).raw.equals(new X509Certificate(readFileSync(testSigningFiles().RECEIPT_CERTIFICATE_FILE)).raw)).toBe(true);
     const dir = tempDir("certificate");
     writeFileSync(join(dir, "certificat.pem"), pem);
     const subject = execFileSync("openssl", ["x509", "-noout", "-subject", "-nameopt", "utf8,sep_comma_plus_space", "-in", join(dir, "certificat.pem")], {
@@ -66,25 +66,25 @@ describe("the signing certificate", () => {
     };
     expect(() => loadConfig(production)).toThrow(/RECEIPT_SIGNING_KEY_FILE \(fichier de la clé privée RSA, PEM, .*\) est obligatoire en production/);
     expect(() => loadConfig(production)).toThrow(/RECEIPT_CERTIFICATE_FILE \(fichier du certificat X\.509 de cette clé, PEM\) est obligatoire en production/);
-    const identity = loadReceiptKeys(loadConfig({ ...production, ...SIGNING_FILES }));
-    expect(identity.certificateDer.equals(new X509Certificate(readFileSync(SIGNING_FILES.RECEIPT_CERTIFICATE_FILE)).raw)).toBe(true);
+    const identity = loadReceiptKeys(loadConfig({ ...production, ...testSigningFiles() }));
+    expect(identity.certificateDer.equals(new X509Certificate(readFileSync(testSigningFiles().RECEIPT_CERTIFICATE_FILE)).raw)).toBe(true);
 
     const dir = tempDir("mp-files");
-    expect(() => loadReceiptKeys(loadConfig({ ...production, ...SIGNING_FILES, RECEIPT_SIGNING_KEY_FILE: join(dir, "absent.pem") }))).toThrow(
+    expect(() => loadReceiptKeys(loadConfig({ ...production, ...testSigningFiles(), RECEIPT_SIGNING_KEY_FILE: join(dir, "absent.pem") }))).toThrow(
       /^RECEIPT_SIGNING_KEY_FILE : fichier illisible \(.*absent\.pem : ENOENT\)$/,
     );
     // Another key than the certificate's.
     writeFileSync(join(dir, "other.pem"), generateSigningIdentity().keyPem);
-    expect(() => loadReceiptKeys(loadConfig({ ...production, ...SIGNING_FILES, RECEIPT_SIGNING_KEY_FILE: join(dir, "other.pem") }))).toThrow(
+    expect(() => loadReceiptKeys(loadConfig({ ...production, ...testSigningFiles(), RECEIPT_SIGNING_KEY_FILE: join(dir, "other.pem") }))).toThrow(
       "le certificat de signature n'est pas celui de la clé de signature",
     );
     // The old Ed25519 key.
     writeFileSync(join(dir, "ed25519.pem"), generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString());
-    expect(() => loadReceiptKeys(loadConfig({ ...production, ...SIGNING_FILES, RECEIPT_SIGNING_KEY_FILE: join(dir, "ed25519.pem") }))).toThrow(
+    expect(() => loadReceiptKeys(loadConfig({ ...production, ...testSigningFiles(), RECEIPT_SIGNING_KEY_FILE: join(dir, "ed25519.pem") }))).toThrow(
       "la clé de signature doit être une clé RSA",
     );
     // A certificate file that holds no certificate.
-    expect(() => loadReceiptKeys(loadConfig({ ...production, ...SIGNING_FILES, RECEIPT_CERTIFICATE_FILE: join(dir, "ed25519.pem") }))).toThrow(
+    expect(() => loadReceiptKeys(loadConfig({ ...production, ...testSigningFiles(), RECEIPT_CERTIFICATE_FILE: join(dir, "ed25519.pem") }))).toThrow(
       "le certificat de signature est illisible (PEM X.509 attendu)",
     );
   });
