@@ -13,6 +13,8 @@ export type SigningIdentity = {
   /** The certificate, PEM and DER. */
   certificatePem: string;
   certificateDer: Buffer;
+  /** The certificates of the issuers that follow it in the certificate file (an issued certificate's chain), DER. */
+  chainDer: Buffer[];
   /** The certificate's public key (SubjectPublicKeyInfo, PEM). */
   publicKeyPem: string;
   /** The certificate's subject as a reader shows it (`CN=…, O=…`), and its common name (the signer a PDF reader names). */
@@ -65,7 +67,8 @@ export function generateSigningIdentity(now: Date = new Date()): { keyPem: strin
 }
 
 /**
- * The identity of a key (PEM, PKCS#8 or PKCS#1) and its certificate (PEM). Throws, in French, when either cannot be
+ * The identity of a key (PEM, PKCS#8 or PKCS#1) and its certificate (PEM; the certificates of its issuers may
+ * follow it in the same text, and go into each signature so that a reader builds the chain). Throws, in French, when either cannot be
  * read, when the key is not RSA, or when the certificate is not the key's.
  */
 export function signingIdentityFromPem(keyPem: string, certificatePem: string): SigningIdentity {
@@ -93,6 +96,15 @@ export function signingIdentityFromPem(keyPem: string, certificatePem: string): 
     privateKey,
     certificatePem: certificate.toString(),
     certificateDer: certificate.raw,
+    chainDer: pemBlocks(certificatePem, "CERTIFICATE")
+      .slice(1)
+      .map((pem) => {
+        try {
+          return new X509Certificate(pem).raw;
+        } catch {
+          throw new Error("un certificat de la chaîne, après celui de la clé, est illisible (PEM X.509 attendu)");
+        }
+      }),
     publicKeyPem,
     subject: certificate.subject.split("\n").reverse().join(", "),
     commonName:
@@ -148,7 +160,7 @@ export async function cmsSignDetached(identity: SigningIdentity, content: Uint8A
         signedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes }),
       }),
     ],
-    certificates: [certificate],
+    certificates: [certificate, ...identity.chainDer.map((der) => pkijs.Certificate.fromBER(new Uint8Array(der)))],
   });
   await signedData.sign(await identity.cryptoKey, 0, "SHA-256", undefined, cmsCrypto);
   const info = new pkijs.ContentInfo({ contentType: pkijs.ContentInfo.SIGNED_DATA, content: signedData.toSchema(true) });
@@ -189,6 +201,12 @@ export async function cmsVerifyDetached(signature: Uint8Array, content: Uint8Arr
 /** The length of the DER element at the start of these bytes (what follows it is not part of it), or -1. */
 export function derLength(bytes: Uint8Array): number {
   return asn1js.fromBER(new Uint8Array(bytes)).offset;
+}
+
+/** Every PEM block of this label in a text, in order. */
+export function pemBlocks(text: string, label: string): string[] {
+  const pattern = new RegExp(`-----BEGIN ${label}-----[^-]*-----END ${label}-----`, "g");
+  return [...text.matchAll(pattern)].map((m) => `${m[0]}\n`);
 }
 
 /** The first PEM block of this label in a text (`PRIVATE KEY`, `CERTIFICATE`), or undefined. */

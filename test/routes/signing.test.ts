@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createPublicKey, generateKeyPairSync, X509Certificate } from "node:crypto";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -7,7 +7,45 @@ import { call, testSigningFiles, startTestApp, type TestApp } from "../helpers/a
 import { tempDir } from "../helpers/temp.js";
 import { loadReceiptKeys } from "../../src/app/context.js";
 import { loadConfig } from "../../src/platform/config.js";
-import { generateSigningIdentity, SELF_ISSUED_SUBJECT } from "../../src/platform/signing.js";
+import forge from "node-forge";
+import { cmsSignDetached, generateSigningIdentity, SELF_ISSUED_SUBJECT, signingIdentityFromPem } from "../../src/platform/signing.js";
+import { signedReceipt, verifyReceipt } from "../../src/modules/requests/index.js";
+
+/** A certificate authority and a signing certificate it issues (RSA 2048 to be quick), as production would have. */
+function issuedIdentity() {
+  const utf8 = forge.asn1.Type.UTF8;
+  const make = (subject: string, issuer: { name: forge.pki.CertificateField[]; key: forge.pki.rsa.PrivateKey } | undefined, ca: boolean) => {
+    const keys = forge.pki.rsa.generateKeyPair(2048);
+    const certificate = forge.pki.createCertificate();
+    certificate.publicKey = keys.publicKey;
+    certificate.serialNumber = ca ? "01" : "02";
+    certificate.validity.notBefore = new Date(Date.now() - 60_000);
+    certificate.validity.notAfter = new Date(Date.now() + 365 * 24 * 3600_000);
+    const name = [
+      { shortName: "C", value: "FR" },
+      { shortName: "O", value: "Direction générale des Finances publiques", valueTagClass: utf8 },
+      { shortName: "CN", value: subject, valueTagClass: utf8 },
+    ] as forge.pki.CertificateField[];
+    certificate.setSubject(name);
+    certificate.setIssuer(issuer?.name ?? name);
+    certificate.setExtensions(
+      ca
+        ? [
+            { name: "basicConstraints", cA: true, critical: true },
+            { name: "keyUsage", keyCertSign: true, cRLSign: true, critical: true },
+          ]
+        : [
+            { name: "basicConstraints", cA: false, critical: true },
+            { name: "keyUsage", digitalSignature: true, nonRepudiation: true, critical: true },
+          ],
+    );
+    certificate.sign(issuer?.key ?? keys.privateKey, forge.md.sha256.create());
+    return { name, key: keys.privateKey, pem: forge.pki.certificateToPem(certificate), keyPem: forge.pki.privateKeyToPem(keys.privateKey) };
+  };
+  const authority = make("Autorité de certification de test", undefined, true);
+  const signer = make("Direction générale des Finances publiques — Messagerie Pro", authority, false);
+  return { authorityPem: authority.pem, keyPem: signer.keyPem, certificatePem: `${signer.pem}${authority.pem}` };
+}
 
 let t: TestApp;
 beforeAll(async () => {
@@ -87,5 +125,64 @@ describe("the signing certificate", () => {
     expect(() => loadReceiptKeys(loadConfig({ ...production, ...testSigningFiles(), RECEIPT_CERTIFICATE_FILE: join(dir, "ed25519.pem") }))).toThrow(
       "le certificat de signature est illisible (PEM X.509 attendu)",
     );
+  });
+
+  it("issued by an authority (its certificate after the key's in the file): signatures carry the chain; openssl trusts them with the authority alone", async () => {
+    const issued = issuedIdentity();
+    const identity = signingIdentityFromPem(issued.keyPem, issued.certificatePem);
+    expect(identity.chainDer).toHaveLength(1);
+    const dir = tempDir("mp-issued");
+    const manifest = Buffer.from('{"format":"messagerie-pro-export/1"}');
+    writeFileSync(join(dir, "manifest.json"), manifest);
+    const p7s = await cmsSignDetached(identity, manifest, new Date());
+    expect(p7s.includes(new X509Certificate(issued.authorityPem).raw)).toBe(true);
+    writeFileSync(join(dir, "manifest.p7s"), p7s);
+    writeFileSync(join(dir, "autorite.pem"), issued.authorityPem);
+    const verified = spawnSync(
+      "openssl",
+      [
+        "cms",
+        "-verify",
+        "-binary",
+        "-inform",
+        "DER",
+        "-in",
+        join(dir, "manifest.p7s"),
+        "-content",
+        join(dir, "manifest.json"),
+        "-CAfile",
+        join(dir, "autorite.pem"),
+        "-purpose",
+        "any",
+        "-out",
+        "/dev/null",
+      ],
+      { encoding: "utf8" },
+    );
+    expect(verified.stderr).toContain("CMS Verification successful");
+    // A receipt signed with it reads valid, and names its signer.
+    const receipt = await signedReceipt(
+      {
+        version: 1,
+        reference: "2026-SIE-75111-0000009",
+        receivedAt: "2026-02-01T08:05:09.000Z",
+        service: { code: "SIE-75111", name: "SIE Paris 11e" },
+        author: { name: "Lila Rosemonde", connectionEmail: "lila.rosemonde@gestion.com" },
+        company: { siren: "812345676", name: "MARTIN DISTRIBUTION" },
+        tax: "TVA",
+        nature: "Je pose une question",
+        subject: "Taux réduit",
+        bodySha256: "0".repeat(64),
+        attachments: [],
+        firstAnswerTarget: "2026-03-01T22:59:59.999Z",
+        legalDeadline: null,
+      },
+      identity,
+    );
+    expect(await verifyReceipt(receipt, issued.certificatePem)).toMatchObject({ valid: true, signer: expect.stringContaining("CN=Direction générale") });
+    writeFileSync(join(dir, "accuse.pdf"), receipt);
+    const pdfsig = spawnSync("pdfsig", [join(dir, "accuse.pdf")], { encoding: "utf8" }).stdout;
+    expect(pdfsig).toContain("Signature is Valid.");
+    expect(pdfsig).toContain("Signer Certificate Common Name: Direction générale des Finances publiques — Messagerie Pro");
   });
 });
