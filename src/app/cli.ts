@@ -15,6 +15,8 @@ import { timedImport } from "./cli.import.js";
 import { disableSoftware, listSoftware, registerSoftware } from "../modules/software/index.js";
 import { DEMO_AGENTS } from "./demo.js";
 import { runCampaign } from "../modules/correspondence/index.js";
+import { requestDump, restoreBackup, writeBackup } from "../platform/backup.js";
+import { openDatabase } from "../platform/db/database.js";
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -267,6 +269,62 @@ export function buildCli(): Command {
         }
       }),
     );
+
+  program
+    .command("backup")
+    .description("Sauvegarde la base embarquée et les fichiers en une archive (.tar.gz) avec un manifeste SHA-256, serveur en marche ou non")
+    .requiredOption("--to <fichier>", "archive à écrire (.tar.gz)")
+    .action(async (opts: { to: string }) => {
+      const config = loadConfig();
+      if (config.databaseUrl)
+        throw new DomainError(
+          "invalid",
+          "server_mode",
+          "Cette commande sauvegarde la base embarquée ; avec un serveur PostgreSQL (DATABASE_URL), sauvegardez-le avec ses propres outils (docs/operations.md).",
+        );
+      if (config.s3)
+        throw new DomainError(
+          "invalid",
+          "object_store",
+          "Les fichiers sont dans un stockage objet (S3) : cette commande ne sauvegarde que le dossier de fichiers local (docs/operations.md).",
+        );
+      const startedAt = performance.now();
+      // The process holding the database (the server) dumps it; when none does, the command opens it itself.
+      let dump = await requestDump(config.dataDir);
+      if (!dump) {
+        const database = await openDatabase({ dataDir: config.dataDir });
+        try {
+          dump = await database.dumpDataDir!();
+        } finally {
+          await database.close();
+        }
+      }
+      const report = await writeBackup({ to: opts.to, dataDir: config.dataDir, filesDir: config.filesDir, dump, now: new Date(), startedAt });
+      out(
+        `Sauvegarde écrite : ${report.archive} (${(report.bytes / 1e6).toFixed(1)} Mo, ${report.entries} entrées vérifiables, ${(report.ms / 1000).toFixed(1)} s).`,
+      );
+    });
+
+  program
+    .command("restore")
+    .description("Restaure une sauvegarde dans un dossier de données vide, après avoir vérifié chaque empreinte SHA-256")
+    .requiredOption("--from <fichier>", "archive écrite par la commande backup")
+    .action(async (opts: { from: string }) => {
+      const config = loadConfig();
+      if (config.databaseUrl)
+        throw new DomainError("invalid", "server_mode", "Cette commande restaure la base embarquée : retirez DATABASE_URL de la configuration.");
+      if (config.s3)
+        throw new DomainError(
+          "invalid",
+          "object_store",
+          "Les fichiers sont configurés dans un stockage objet (S3) : cette commande restaure un dossier local.",
+        );
+      const report = await restoreBackup({ from: opts.from, dataDir: config.dataDir, filesDir: config.filesDir });
+      out(
+        `Sauvegarde restaurée dans ${config.dataDir} : ${report.entries} entrées vérifiées (${(report.bytes / 1e6).toFixed(1)} Mo), ${(report.ms / 1000).toFixed(1)} s. ` +
+          "Lancez ensuite « journal verify » et « files verify ».",
+      );
+    });
 
   program
     .command("legal-hold")

@@ -10,6 +10,7 @@ import { Kysely, PostgresDialect, type Transaction } from "kysely";
 import pg from "pg";
 import type { DB } from "./schema.js";
 import { acquireDataDirLock, type DataDirLock } from "./lock.js";
+import { serveDumps } from "../backup.js";
 
 /** The query interface handed to repositories: the root database or a transaction. */
 export type Executor = Kysely<DB>;
@@ -29,6 +30,13 @@ export type Database = {
   poolStats(): { total: number; idle: number; waiting: number; max: number };
   /** Ends the pool, closes PGlite and releases the data-folder lock. */
   close(): Promise<void>;
+  /** The embedded database's data folder (the one it locks); absent on a server and in memory. */
+  dataDir?: string;
+  /**
+   * The embedded database's files as one tar (PGlite's `dumpDataDir`), taken between two statements: a
+   * crash-consistent copy that PostgreSQL's recovery opens like after a power cut. Absent on a server.
+   */
+  dumpDataDir?: () => Promise<Uint8Array>;
 };
 
 const statsOf = (pool: pg.Pool, max: number) => () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max });
@@ -113,15 +121,20 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const dataDir = options.dataDir ?? "./data";
   let lock: DataDirLock | undefined;
   let pglite: PGlite;
+  let dir: string | undefined;
   if (dataDir.startsWith("memory://")) {
     pglite = new PGlite(dataDir, { extensions: { unaccent, btree_gin, pg_trgm }, postgresqlconf: EMBEDDED_SETTINGS });
   } else {
-    const dir = resolve(dataDir);
+    dir = resolve(dataDir);
     mkdirSync(dir, { recursive: true });
     lock = acquireDataDirLock(dir);
     pglite = new PGlite(resolve(dir, "pg"), { extensions: { unaccent, btree_gin, pg_trgm }, postgresqlconf: EMBEDDED_SETTINGS });
   }
   await pglite.waitReady;
+  const dumpDataDir = async () => new Uint8Array(await (await pglite.dumpDataDir("none")).arrayBuffer());
+  // The holder of the folder answers `cli backup` (src/platform/backup.ts); a folder whose socket path is too long
+  // for the system (over 107 bytes) is backed up with the server stopped.
+  const dumps = dir ? await serveDumps(dir, dumpDataDir).catch(() => undefined) : undefined;
   const pool = new pg.Pool(createPgConfig(pglite));
   prepareMarkedStatements(pool);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
@@ -136,10 +149,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       };
     },
     close: async () => {
+      await dumps?.close();
       await db.destroy();
       await pglite.close();
       lock?.release();
     },
+    ...(dir ? { dataDir: dir } : {}),
+    dumpDataDir,
   };
 }
 
