@@ -41,7 +41,7 @@ export async function runHousekeeping(ctx: AppContext, options: { sweepFiles?: b
   const sessions = await purgeExpiredSessions(ctx.db, ctx.clock.now());
   await purgeRecovery(ctx);
   const oauth = await purgeExpiredArtifacts(ctx.db);
-  const files = options.sweepFiles ? await sweepFiles(ctx) : undefined;
+  const files = options.sweepFiles ? await sweepFiles(ctx, { graceMs: ctx.config.filesSweepGraceMs }) : undefined;
   const exports = await purgeExports(ctx);
   const presence = await prunePresence(ctx);
   const rateLimits = await purgeRateLimits(ctx.db, ctx.clock.now());

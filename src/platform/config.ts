@@ -57,6 +57,17 @@ const envSchema = z.object({
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   /** Calls per minute allowed to one software acting through one person (product §15). */
   SOFTWARE_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  /**
+   * How long (hours) a stored file no row names is kept before the sweep removes it: at least the restore window
+   * (the oldest backup kept, or the point-in-time window), so a database restored to any point of it finds every file
+   * it names (docs/operations.md « Sauvegardes et restauration »). Default: 7 days in production, 1 hour otherwise.
+   */
+  FILES_SWEEP_GRACE_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 400)
+    .optional(),
   /** Folder of the content-addressed file store (attachments); default `<DATA_DIR>/files`. */
   FILES_DIR: z.string().min(1).optional(),
   /** An S3 object store for the files (attachments, exports) instead of the local folder: its URL (absent: AWS). */
@@ -117,6 +128,8 @@ export type Config = {
   /** Proxies whose X-Forwarded-For gives the client's address (TRUST_PROXY). */
   trustProxy: string[];
   filesDir: string;
+  /** The sweep's grace for a stored file no row names (FILES_SWEEP_GRACE_HOURS), in ms. */
+  filesSweepGraceMs: number;
   /** The object store of the files; absent: the local folder `filesDir`. */
   s3: { endpoint: string | undefined; bucket: string; region: string; forcePathStyle: boolean; stagingDir: string | undefined } | undefined;
   clamavUrl: string | undefined;
@@ -215,6 +228,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       keepAliveMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     },
     filesDir: e.FILES_DIR ?? `${e.DATA_DIR.replace(/\/$/, "")}/files`,
+    filesSweepGraceMs: (e.FILES_SWEEP_GRACE_HOURS ?? (isProduction ? 7 * 24 : 1)) * 3_600_000,
     s3: e.S3_BUCKET
       ? {
           endpoint: e.S3_ENDPOINT,

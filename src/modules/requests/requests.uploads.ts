@@ -269,7 +269,8 @@ export async function expireUploads(deps: Pick<UploadsDeps, "db" | "clock" | "fi
 const STAGED_GRACE_MS = 6 * HOUR;
 /**
  * How long a stored file may wait for the row that names it (the file is written first): a file no row names is
- * swept only once it is older than this.
+ * swept only once it is older than this. The least grace: the server's is FILES_SWEEP_GRACE_HOURS (7 days in
+ * production), at least the restore window of the backups.
  */
 export const STORED_GRACE_MS = HOUR;
 
@@ -278,7 +279,11 @@ export const STORED_GRACE_MS = HOUR;
  * after the file was stored) once past their grace period. Walks the store in batches; each deletion is checked
  * again under the file's lock.
  */
-export async function sweepFiles(deps: Pick<UploadsDeps, "db" | "clock" | "files">): Promise<{ staged: number; unreferenced: number }> {
+export async function sweepFiles(
+  deps: Pick<UploadsDeps, "db" | "clock" | "files">,
+  options: { graceMs?: number } = {},
+): Promise<{ staged: number; unreferenced: number }> {
+  const graceMs = Math.max(options.graceMs ?? STORED_GRACE_MS, STORED_GRACE_MS);
   const staged = await deps.files.dropStaleStaged(new Date(deps.clock.now().getTime() - STAGED_GRACE_MS));
   let unreferenced = 0;
   let batch: string[] = [];
@@ -290,7 +295,7 @@ export async function sweepFiles(deps: Pick<UploadsDeps, "db" | "clock" | "files
     );
     batch = [];
   };
-  for await (const key of deps.files.keys(new Date(deps.clock.now().getTime() - STORED_GRACE_MS))) {
+  for await (const key of deps.files.keys(new Date(deps.clock.now().getTime() - graceMs))) {
     batch.push(key);
     if (batch.length === 500) await flush();
   }
