@@ -69,6 +69,25 @@ describe.skipIf(!ENDPOINT)("file store in an S3 bucket (Swift's S3 API)", () => 
     expect(await store.exists(staged.key)).toBe(false);
   });
 
+  it("releases an object by writing it again now (same bytes, same recorded SHA-256), so the sweep's grace starts over", async () => {
+    const content = Buffer.from("pièce d'une demande purgée\n".repeat(50));
+    const staged = await store.stage(Readable.from([content]));
+    await staged.keep();
+    await staged.drop();
+    const before = (await client.send(new HeadObjectCommand({ Bucket: bucket, Key: `files/${staged.key}` }))).LastModified!;
+    // The store's dates are whole seconds: released at least a second later, the object's date moves on.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await store.release(staged.key, new Date());
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: `files/${staged.key}` }));
+    expect(head.LastModified!.getTime()).toBeGreaterThan(before.getTime());
+    expect(head.Metadata).toEqual({ sha256: staged.key });
+    expect((await readAll(await store.open(staged.key))).equals(content)).toBe(true);
+    // A missing object is left missing.
+    await store.release("0".repeat(64), new Date());
+    expect(await store.exists("0".repeat(64))).toBe(false);
+    await store.remove(staged.key);
+  });
+
   it("answers a missing object with a coded error, not a crash", async () => {
     const missing = "0".repeat(64);
     const error = await store.open(missing).catch((e: unknown) => e);

@@ -8,6 +8,7 @@ import { upload } from "./helpers/upload.js";
 import { SEED } from "../src/app/demo.js";
 import { HOUR } from "../src/platform/clock.js";
 import { runHousekeeping } from "../src/app/worker.js";
+import { releaseFiles } from "../src/modules/requests/index.js";
 
 /**
  * The sweep of stored files no row names waits FILES_SWEEP_GRACE_HOURS (7 days in production): a database restored
@@ -58,5 +59,16 @@ describe("the sweep of unreferenced files", () => {
     expect((await runHousekeeping(t.ctx, { sweepFiles: true })).files).toEqual({ staged: 0, unreferenced: 1 });
     expect(await t.ctx.files.exists(young)).toBe(false);
     expect(await t.ctx.files.exists(kept.body.sha256 as string)).toBe(true);
+  });
+
+  it("counts the grace of a file let go by a purge from the purge, not from when it was stored", async () => {
+    // Stored a month ago; its last row goes now (a retention purge, an expired export): it stays for the whole window.
+    const released = await storedAt("pièce d'une demande purgée aujourd'hui", 30 * 24);
+    await releaseFiles(t.ctx, [released]);
+    expect((await runHousekeeping(t.ctx, { sweepFiles: true })).files).toEqual({ staged: 0, unreferenced: 0 });
+    expect(await t.ctx.files.exists(released)).toBe(true);
+    t.clock.advance(7 * 24 * HOUR + HOUR);
+    expect((await runHousekeeping(t.ctx, { sweepFiles: true })).files).toEqual({ staged: 0, unreferenced: 1 });
+    expect(await t.ctx.files.exists(released)).toBe(false);
   });
 });

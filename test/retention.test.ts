@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, seedReferenceData, startTestApp, type TestApp } from "./helpers/app.js";
 import { activeAdministrator, newCompany, signIn } from "./helpers/people.js";
 import { upload } from "./helpers/upload.js";
-import { addNote, applyRetention, setLegalHold } from "../src/modules/requests/index.js";
+import { addNote, applyRetention, setLegalHold, sweepFiles } from "../src/modules/requests/index.js";
 import { makeAgent } from "../src/app/factories.js";
-import { YEAR } from "../src/platform/clock.js";
+import { HOUR, YEAR } from "../src/platform/clock.js";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -62,6 +62,13 @@ describe("retention (product §8)", () => {
       { unread: 0, open_requests: 0 },
     ]);
     expect(await t.ctx.db.selectFrom("requests").select("id").where("id", "=", r2.body.id).executeTakeFirst()).toBeDefined();
+    // The file is let go, not deleted at once: a database restored to before the purge still finds it. The sweep
+    // removes it once its grace (1 hour outside production, 7 days in production) is over.
+    expect(await t.ctx.files.exists(file.body.sha256)).toBe(true);
+    expect((await sweepFiles(t.ctx)).unreferenced).toBe(0);
+    expect(await t.ctx.files.exists(file.body.sha256)).toBe(true);
+    t.clock.advance(HOUR + 1000);
+    expect((await sweepFiles(t.ctx)).unreferenced).toBe(1);
     expect(await t.ctx.files.exists(file.body.sha256)).toBe(false);
     const journal = (await t.ctx.db.selectFrom("journal").select("action").execute()).map((j) => j.action);
     expect(journal).toEqual(expect.arrayContaining(["retention.archived", "retention.purged", "retention.notes_purged", "legal_hold.set"]));

@@ -4,6 +4,7 @@ import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import {
   AbortMultipartUploadCommand,
+  CopyObjectCommand,
   CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
@@ -195,6 +196,23 @@ export function s3FileStore(settings: S3Settings, client: S3Client = s3Client(se
     exists,
     async remove(key) {
       await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: objectKey(key) }));
+    },
+    async release(key) {
+      // An object's date cannot be set: copied onto itself (same bytes, same metadata), it is written again now.
+      try {
+        await client.send(
+          new CopyObjectCommand({
+            Bucket: bucket,
+            Key: objectKey(key),
+            CopySource: `${bucket}/${objectKey(key)}`,
+            MetadataDirective: "REPLACE",
+            Metadata: { sha256: key },
+            ContentType: "application/octet-stream",
+          }),
+        );
+      } catch (error) {
+        if (!isMissing(error)) throw error;
+      }
     },
     async *keys(storedBefore) {
       let token: string | undefined;

@@ -32,6 +32,11 @@ export type FileStore = {
   /** Whether a file is stored; throws when the store cannot tell (never "absent" for "unreachable"). */
   exists(key: string): Promise<boolean>;
   remove(key: string): Promise<void>;
+  /**
+   * Marks a stored file as let go by a row that named it, at `at`: the sweep counts its grace from then, so a database
+   * restored to a moment before the row went still finds the file. A missing file is left missing.
+   */
+  release(key: string, at: Date): Promise<void>;
   /** Every stored key, or those last written before `storedBefore` (for the sweep of files no row refers to). */
   keys(storedBefore?: Date): AsyncIterable<string>;
   /** Deletes staged files older than `before`: uploads cut off by a crash. Answers how many. */
@@ -178,6 +183,10 @@ export function localFileStore(dir: string): FileStore {
       ),
     remove: async (key) =>
       unlink(pathOf(key)).catch((error: unknown) => {
+        if (!missing(error)) throw error;
+      }),
+    release: async (key, at) =>
+      utimes(pathOf(key), at, at).catch((error: unknown) => {
         if (!missing(error)) throw error;
       }),
     async *keys(storedBefore) {

@@ -231,6 +231,11 @@ describe("uploads", () => {
     t.clock.advance(24 * HOUR + 1);
     expect(await expireUploads(t.ctx)).toBeGreaterThanOrEqual(1);
     expect(await t.ctx.db.selectFrom("uploads").select("id").where("id", "=", res.body.uploadId).executeTakeFirst()).toBeUndefined();
+    // Its file is let go to the sweep, which waits its grace from now (a restored database may still name it).
+    expect(await t.ctx.files.exists(res.body.sha256)).toBe(true);
+    expect((await sweepFiles(t.ctx)).unreferenced).toBe(0);
+    t.clock.advance(HOUR + 1000);
+    expect((await sweepFiles(t.ctx)).unreferenced).toBeGreaterThanOrEqual(1);
     expect(await t.ctx.files.exists(res.body.sha256)).toBe(false);
   });
 });

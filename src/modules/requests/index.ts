@@ -24,6 +24,7 @@ export {
   sendAttachment,
   expireUploads,
   sweepFiles,
+  releaseFiles,
   recogniseType,
   safeFileName,
   type UploadsDeps,

@@ -5,7 +5,7 @@ import { openLocalFile } from "../../platform/files.js";
 import { parisDay } from "../../platform/paris.js";
 import { appendJournal } from "../journal/index.js";
 import { getExport, type ExportDeps } from "./requests.export.js";
-import { removeUnreferencedFiles } from "./requests.uploads.js";
+import { releaseFiles } from "./requests.uploads.js";
 
 // The archives of exports in the file store: downloaded by their owner, deleted after their 7 days.
 
@@ -34,7 +34,7 @@ export async function openExport(deps: ExportDeps, spaceId: string, id: string):
   return { stream, size: view.size ?? 0, name: `export-messagerie-${parisDay(view.createdAt)}.zip` };
 }
 
-/** Deletes the exports past their 7 days, then their archives (in the file store, or in a folder for older ones). */
+/** Deletes the exports past their 7 days, then their archives (let go to the sweep in the file store; deleted in a folder for older ones). */
 export async function purgeExports(deps: Pick<ExportDeps, "db" | "clock" | "files">): Promise<number> {
   const rows = await deps.db
     .selectFrom("exports")
@@ -52,7 +52,7 @@ export async function purgeExports(deps: Pick<ExportDeps, "db" | "clock" | "file
     )
     .execute();
   for (const r of rows) if (r.file_path) rmSync(r.file_path, { force: true });
-  await removeUnreferencedFiles(
+  await releaseFiles(
     deps,
     rows.flatMap((r) => (r.storage_key ? [r.storage_key] : [])),
   );

@@ -5,7 +5,7 @@ import { YEAR } from "../../platform/clock.js";
 import type { FileStore } from "../../platform/files.js";
 import { DomainError } from "../../platform/errors.js";
 import { appendJournal } from "../journal/index.js";
-import { removeUnreferencedFiles } from "./requests.uploads.js";
+import { releaseFiles } from "./requests.uploads.js";
 
 /** GAIA figures (product §8): archived 4 years after closing, purged 10 years after closing. */
 export const RETENTION = { archiveAfterMs: 4 * YEAR, purgeAfterMs: 10 * YEAR, notesAfterMs: 2 * YEAR };
@@ -75,8 +75,8 @@ export async function applyRetention(deps: { db: Kysely<DB>; clock: Clock; files
       await appendJournal(tx, now, { actor: { kind: "system" }, action: "retention.purged", data: { references: doomed.map((d) => d.reference) } });
     return { archived: archived.length, purged: doomed.length, notesPurged, keys };
   });
-  // Files go once the rows that cited them are gone (a file still cited by another upload stays).
-  await removeUnreferencedFiles(deps, result.keys);
+  // Files go once the rows that cited them are gone and the sweep's grace is over (a file still cited stays).
+  await releaseFiles(deps, result.keys);
   return { archived: result.archived, purged: result.purged, notesPurged: result.notesPurged };
 }
 

@@ -211,6 +211,15 @@ export async function removeUnreferencedFiles(deps: Pick<UploadsDeps, "db" | "fi
   return removed;
 }
 
+/**
+ * Lets go of the stored files of rows just deleted: each is marked released now and left to the sweep, which removes
+ * it once no row names it and its grace (FILES_SWEEP_GRACE_HOURS, the restore window) is over. Never deleted at
+ * once: a database restored to a moment before the rows went must find them.
+ */
+export async function releaseFiles(deps: Pick<UploadsDeps, "files" | "clock">, keys: string[]): Promise<void> {
+  for (const key of new Set(keys)) await deps.files.release(key, deps.clock.now());
+}
+
 /** An attachment of a request the person may see (else 404), to stream back. */
 export async function openAttachment(deps: UploadsDeps, spaceId: string, attachmentId: string) {
   return openAttachmentIf(deps, attachmentId, (r) => can(deps.db, { spaceId, siren: r.siren, service: "messagerie", tax: r.tax }, deps.clock.now()));
@@ -250,7 +259,7 @@ export function sendAttachment(reply: FastifyReply, file: Awaited<ReturnType<typ
     .send(file.stream);
 }
 
-/** Deletes uploads never referenced by a message within 24 hours, and their files (job). */
+/** Deletes uploads never referenced by a message within 24 hours, and lets go of their files (job). */
 export async function expireUploads(deps: Pick<UploadsDeps, "db" | "clock" | "files">): Promise<number> {
   const rows = await deps.db
     .deleteFrom("uploads")
@@ -258,7 +267,7 @@ export async function expireUploads(deps: Pick<UploadsDeps, "db" | "clock" | "fi
     .where("created_at", "<", new Date(deps.clock.now().getTime() - 24 * HOUR))
     .returning("storage_key")
     .execute();
-  await removeUnreferencedFiles(
+  await releaseFiles(
     deps,
     rows.map((r) => r.storage_key),
   );
