@@ -105,6 +105,17 @@ describe("embedded backup and restore", () => {
     const sourceFiles = digestsUnder(t.ctx.config.filesDir);
     const sourceKeys = readFileSync(join(dataDir, "receipt-signing-key.pem"), "utf8");
     await t.close();
+    // No process holds the folder any more: the command opens the database itself (its socket is gone with the server).
+    expect(existsSync(join(dataDir, BACKUP_SOCKET))).toBe(false);
+    const offline = await cli(["backup", "--to", `${archive}.hors-ligne.tar.gz`], { dataDir });
+    expect(offline.code).toBe(0);
+    const listed = (file: string) =>
+      execFileSync("tar", ["-tzf", file], { encoding: "utf8" })
+        .split("\n")
+        .filter((p) => p.startsWith("files/"))
+        .sort();
+    expect(listed(`${archive}.hors-ligne.tar.gz`)).toEqual(listed(archive));
+    expect(existsSync(join(dataDir, "messagerie-pro.lock"))).toBe(false);
 
     const target = join(tempDir("mp-bk-dst"), "donnees");
     started = performance.now();
