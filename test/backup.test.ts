@@ -149,6 +149,15 @@ describe("embedded backup and restore", () => {
     figures["fichiers vérifiés"] = String(Object.keys(sourceFiles).length);
   });
 
+  it("never overwrites an archive, and names a missing folder", async () => {
+    const again = await cli(["backup", "--to", archive], { dataDir: tempDir("mp-bk-src") });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("existe déjà");
+    const nowhere = await cli(["backup", "--to", join(tempDir("mp-bk-out"), "absent", "s.tar.gz")], { dataDir: tempDir("mp-bk-src") });
+    expect(nowhere.code).toBe(1);
+    expect(nowhere.stderr).toContain("Le dossier de l'archive n'existe pas");
+  });
+
   it("refuses a damaged archive (one byte flipped) and writes nothing", async () => {
     const bytes = readFileSync(archive);
     const damaged = Buffer.from(bytes);

@@ -15,7 +15,7 @@ import { timedImport } from "./cli.import.js";
 import { disableSoftware, listSoftware, registerSoftware } from "../modules/software/index.js";
 import { DEMO_AGENTS } from "./demo.js";
 import { runCampaign } from "../modules/correspondence/index.js";
-import { requestDump, restoreBackup, writeBackup } from "../platform/backup.js";
+import { checkBackupTarget, requestDump, restoreBackup, writeBackup } from "../platform/backup.js";
 import { openDatabase } from "../platform/db/database.js";
 
 const out = (line: string): void => {
@@ -288,6 +288,7 @@ export function buildCli(): Command {
           "object_store",
           "Les fichiers sont dans un stockage objet (S3) : cette commande ne sauvegarde que le dossier de fichiers local (docs/operations.md).",
         );
+      checkBackupTarget(opts.to);
       const startedAt = performance.now();
       // The process holding the database (the server) dumps it; when none does, the command opens it itself.
       let dump = await requestDump(config.dataDir);

@@ -114,6 +114,13 @@ export async function requestDump(dataDir: string): Promise<Uint8Array | null> {
   return bytes;
 }
 
+/** Refuses an archive path that cannot receive a new backup (checked before the database is dumped). */
+export function checkBackupTarget(file: string): void {
+  const to = resolve(file);
+  if (!existsSync(dirname(to))) throw refused("backup_folder_missing", `Le dossier de l'archive n'existe pas : ${dirname(to)}`);
+  if (existsSync(to)) throw refused("backup_exists", `L'archive ${to} existe déjà : choisissez un autre nom (une sauvegarde n'en écrase jamais une autre).`);
+}
+
 export type BackupReport = { archive: string; bytes: number; entries: number; ms: number };
 
 /**
@@ -132,6 +139,7 @@ export async function writeBackup(options: {
   const dataDir = resolve(options.dataDir);
   const filesDir = resolve(options.filesDir);
   const to = resolve(options.to);
+  checkBackupTarget(to);
   const filesInside = filesDir.startsWith(`${dataDir}${sep}`) ? relative(dataDir, filesDir).split(sep)[0] : undefined;
   const stage = await mkdtemp(join(dirname(to), `.${basename(to)}-`));
   try {
