@@ -79,8 +79,8 @@ describe("loadConfig", () => {
       DEMO_DATA: "1",
     });
     expect(c.demoData).toBe(false);
-    // The sweep of unreferenced files waits 7 days in production: the restore window of the backups.
-    expect(c.filesSweepGraceMs).toBe(7 * 24 * 3_600_000);
+    // The sweep of unreferenced files waits 15 days in production: the restore window of the backups (two weeks).
+    expect(c.filesSweepGraceMs).toBe(15 * 24 * 3_600_000);
   });
   it("keeps an unreferenced file 1 hour outside production, FILES_SWEEP_GRACE_HOURS otherwise", () => {
     expect(loadConfig({}).filesSweepGraceMs).toBe(3_600_000);

@@ -60,7 +60,8 @@ const envSchema = z.object({
   /**
    * How long (hours) a stored file no row names is kept before the sweep removes it: at least the restore window
    * (the oldest backup kept, or the point-in-time window), so a database restored to any point of it finds every file
-   * it names (docs/operations.md « Sauvegardes et restauration »). Default: 7 days in production, 1 hour otherwise.
+   * it names (docs/operations.md « Backups and restore »). Default: 15 days in production (the two weeks of
+   * point-in-time recovery of ops/backup/pgbackrest.sh's weekly full backups kept twice, and a day), 1 hour otherwise.
    */
   FILES_SWEEP_GRACE_HOURS: z.coerce
     .number()
@@ -228,7 +229,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       keepAliveMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     },
     filesDir: e.FILES_DIR ?? `${e.DATA_DIR.replace(/\/$/, "")}/files`,
-    filesSweepGraceMs: (e.FILES_SWEEP_GRACE_HOURS ?? (isProduction ? 7 * 24 : 1)) * 3_600_000,
+    filesSweepGraceMs: (e.FILES_SWEEP_GRACE_HOURS ?? (isProduction ? 15 * 24 : 1)) * 3_600_000,
     s3: e.S3_BUCKET
       ? {
           endpoint: e.S3_ENDPOINT,

@@ -3,15 +3,15 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { call, seedReferenceData, startTestApp, type TestApp } from "./helpers/app.js";
-import { cli } from "./helpers/cli.js";
-import { activeAdministrator } from "./helpers/people.js";
-import { upload } from "./helpers/upload.js";
-import { tempDir } from "./helpers/temp.js";
-import { SEED } from "../src/app/demo.js";
-import { openDatabase } from "../src/platform/db/database.js";
-import { BACKUP_SOCKET } from "../src/platform/backup.js";
-import { chainJournal } from "../src/modules/journal/index.js";
+import { call, seedReferenceData, startTestApp, type TestApp } from "../helpers/app.js";
+import { cli } from "../helpers/cli.js";
+import { activeAdministrator } from "../helpers/people.js";
+import { upload } from "../helpers/upload.js";
+import { tempDir } from "../helpers/temp.js";
+import { SEED } from "../../src/app/demo.js";
+import { openDatabase } from "../../src/platform/db/database.js";
+import { BACKUP_SOCKET } from "../../src/platform/backup.js";
+import { chainJournal } from "../../src/modules/journal/index.js";
 
 /**
  * The embedded backup drill (docs/operations.md « Sauvegardes et restauration »): a data folder with requests,
