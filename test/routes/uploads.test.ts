@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { expireUploads, sweepFiles } from "../../src/modules/requests/index.js";
 import { renderLetterPdf as letterPdf } from "../../src/modules/letters/index.js";
+import { verifyReceipt } from "../../src/modules/requests/requests.receipts.js";
 
 const EICAR = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
 const CLAMAV_URL = process.env.TEST_CLAMAV_URL ?? "tcp://127.0.0.1:3310";
@@ -84,8 +85,12 @@ describe("uploads", () => {
     expect(download.headers["x-content-type-options"]).toBe("nosniff");
     expect(sha256(download.rawPayload)).toBe(sha256(pdf));
     // The receipt carries the attachments' hashes.
-    const receipt = (await t.app.inject({ method: "GET", url: filed.body.receiptUrl, headers: { cookie: robert.jar.header() } })).rawPayload.toString("latin1");
-    expect(receipt).toContain("MESSAGERIE-PRO-RECEIPT");
+    const receipt = (await t.app.inject({ method: "GET", url: filed.body.receiptUrl, headers: { cookie: robert.jar.header() } })).rawPayload;
+    const verdict = await verifyReceipt(receipt, t.ctx.receiptKeys.certificatePem);
+    expect(verdict.valid && verdict.payload.attachments).toEqual([
+      { name: "Déclaration 3519 (T3).pdf", size: pdf.length, mediaType: "application/pdf", sha256: sha256(pdf) },
+      { name: "scan.png", size: PNG.length, mediaType: "image/png", sha256: sha256(PNG) },
+    ]);
     // An upload is used once.
     const again = await call(t.app, "POST", "/api/v1/requests", {
       jar: robert.jar,
