@@ -103,7 +103,7 @@ describe("embedded backup and restore", () => {
     });
     expect(later.status).toBe(201);
     const sourceFiles = digestsUnder(t.ctx.config.filesDir);
-    const sourceKeys = readFileSync(join(dataDir, "receipt-signing-key.pem"), "utf8");
+    const sourceKeys = readFileSync(join(dataDir, "oauth-signing-key.pem"), "utf8");
     await t.close();
     // No process holds the folder any more: the command opens the database itself (its socket is gone with the server).
     expect(existsSync(join(dataDir, BACKUP_SOCKET))).toBe(false);
@@ -124,7 +124,7 @@ describe("embedded backup and restore", () => {
     expect(restored.code).toBe(0);
     expect(restored.stdout).toContain("Sauvegarde restaurée");
     expect(digestsUnder(join(target, "files"))).toEqual(Object.fromEntries(Object.entries(sourceFiles).filter(([p]) => !p.startsWith("tmp"))));
-    expect(readFileSync(join(target, "receipt-signing-key.pem"), "utf8")).toBe(sourceKeys);
+    expect(readFileSync(join(target, "oauth-signing-key.pem"), "utf8")).toBe(sourceKeys);
     expect(existsSync(join(target, "messagerie-pro.lock"))).toBe(false);
 
     const journal = await cli(["journal", "verify"], { dataDir: target });
