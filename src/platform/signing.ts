@@ -221,3 +221,13 @@ export function pemBlock(text: string, label: string): string | undefined {
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
+
+/** The public key (SPKI, DER) of a PEM certificate or public key, what a signature is checked against; undefined when unreadable. */
+export function trustedPublicKeyDer(pem: string): Buffer | undefined {
+  try {
+    const key = pem.includes("BEGIN CERTIFICATE") ? new X509Certificate(pem).publicKey : createPublicKey(pem);
+    return key.export({ type: "spki", format: "der" });
+  } catch {
+    return undefined;
+  }
+}

@@ -1,8 +1,8 @@
-import { createHash, createPublicKey, X509Certificate } from "node:crypto";
+import { createHash } from "node:crypto";
 import yauzl from "yauzl";
 import type { ExportManifest } from "./requests.export.js";
 import { sha256Hex } from "../../platform/crypto.js";
-import { cmsVerifyDetached } from "../../platform/signing.js";
+import { cmsVerifyDetached, trustedPublicKeyDer } from "../../platform/signing.js";
 
 /** The manifest and its signature (CMS detached, DER). */
 const MANIFEST = "manifest.json";
@@ -50,13 +50,8 @@ function readEntries(path: string): Promise<Entry[]> {
  * that the ZIP holds nothing the manifest does not list. Names the first bad file.
  */
 export async function verifyExport(path: string, trustedPem: string): Promise<ExportVerdict> {
-  let trustedKey: Buffer;
-  try {
-    const key = trustedPem.includes("BEGIN CERTIFICATE") ? new X509Certificate(trustedPem).publicKey : createPublicKey(trustedPem);
-    trustedKey = key.export({ type: "spki", format: "der" });
-  } catch {
-    return { valid: false, reason: "certificat ou clé publique illisible (PEM attendu)" };
-  }
+  const trustedKey = trustedPublicKeyDer(trustedPem);
+  if (!trustedKey) return { valid: false, reason: "certificat ou clé publique illisible (PEM attendu)" };
   let entries: Entry[];
   try {
     entries = await readEntries(path);

@@ -1,8 +1,8 @@
-import { createPublicKey, X509Certificate } from "node:crypto";
 import { pdfkitAddPlaceholder } from "@signpdf/placeholder-pdfkit";
 import { SignPdf } from "@signpdf/signpdf";
 import { Signer, SUBFILTER_ETSI_CADES_DETACHED } from "@signpdf/utils";
-import { cmsSignDetached, cmsVerifyDetached, derLength, type SigningIdentity } from "../../platform/signing.js";
+import { cmsSignDetached, cmsVerifyDetached, derLength, trustedPublicKeyDer, type SigningIdentity } from "../../platform/signing.js";
+import { documentStructure, labelledLine } from "./requests.tagged-pdf.js";
 import { newLetterDocument } from "../letters/index.js";
 import { frenchDate } from "../../shared/dates.js";
 
@@ -50,9 +50,7 @@ function renderPdf(p: ReceiptPayload, keys: ReceiptKeys): Promise<Buffer> {
   const left = 56;
   const width = 483;
   // Each block is a structure element (a paragraph, the heading), read in this order by a screen reader.
-  const root = doc.struct("Document");
-  doc.addStructure(root);
-  const tag = (type: string, draw: () => unknown) => root.add(doc.struct(type, {}, () => void draw()));
+  const { tag, end } = documentStructure(doc);
   tag("P", () => doc.font("bold").fontSize(10).text("RÉPUBLIQUE FRANÇAISE", left, 42));
   tag("P", () =>
     doc.font("regular").fontSize(9).text("Direction générale des Finances publiques — messagerie sécurisée de l'espace professionnel", left, 58, { width }),
@@ -60,14 +58,7 @@ function renderPdf(p: ReceiptPayload, keys: ReceiptKeys): Promise<Buffer> {
   tag("H1", () => doc.moveDown(2).font("bold").fontSize(16).text("Accusé de réception", { width }));
   tag("P", () => doc.font("regular").fontSize(9).text("Article L112-11 du code des relations entre le public et l'administration", { width }));
   doc.moveDown(1).fontSize(10);
-  const row = (label: string, value: string) =>
-    tag("P", () =>
-      doc
-        .font("bold")
-        .text(`${label} : `, { continued: true, width })
-        .font("regular")
-        .text(value, { width, features: ["kern"] }),
-    );
+  const row = labelledLine(doc, tag, width);
   row("Référence", p.reference);
   row("Date et heure légales de réception", `${parisDateTime(p.receivedAt)} (heure de Paris)`);
   row("Service saisi", `${p.service.name} (${p.service.code})`);
@@ -90,7 +81,7 @@ function renderPdf(p: ReceiptPayload, keys: ReceiptKeys): Promise<Buffer> {
       { width },
     ),
   );
-  root.end();
+  end();
   // The room for the signature, in a signature field of the document: filled once the bytes are final.
   pdfkitAddPlaceholder({
     pdf: doc,
@@ -134,13 +125,8 @@ export type ReceiptVerdict = { valid: true; payload: ReceiptPayload; signer: str
  * covers the whole file, valid, made with that certificate's key; then reads the payload from the signed bytes.
  */
 export async function verifyReceipt(file: Buffer, trustedPem: string): Promise<ReceiptVerdict> {
-  let trustedKey: Buffer;
-  try {
-    const key = trustedPem.includes("BEGIN CERTIFICATE") ? new X509Certificate(trustedPem).publicKey : createPublicKey(trustedPem);
-    trustedKey = key.export({ type: "spki", format: "der" });
-  } catch {
-    return { valid: false, reason: "certificat ou clé publique illisible (PEM attendu)" };
-  }
+  const trustedKey = trustedPublicKeyDer(trustedPem);
+  if (!trustedKey) return { valid: false, reason: "certificat ou clé publique illisible (PEM attendu)" };
   const text = file.toString("latin1");
   const ranges = [...text.matchAll(/\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/g)];
   if (ranges.length === 0) return { valid: false, reason: "aucune signature : ce n'est pas un accusé de réception de la plateforme, ou elle a été retirée" };

@@ -13,6 +13,7 @@ import { describeTimelineStep, receivedByPost } from "../../shared/timeline.js";
 import * as repo from "./requests.repository.js";
 import { TAX_LABELS } from "./requests.catalogue.js";
 import { STATUS_LABELS } from "./requests.states.js";
+import { documentStructure, labelledLine, type Tag } from "./requests.tagged-pdf.js";
 import type { AgentScope } from "./requests.queue.js";
 import { timelineForAgent, type TimelineItem } from "./requests.timeline.js";
 import { notFound, type RequestsDeps } from "./requests.service.js";
@@ -30,18 +31,6 @@ export type AgentTranscriptExtras = {
   notes: { author: string; at: Date; body: string }[];
   timeline: TimelineItem[];
 };
-
-type Tag = (type: string, draw: () => unknown) => void;
-
-/**
- * The structure of a tagged PDF: one `Document` element, and in it, in reading order, an element (a paragraph, a
- * heading) around each block drawn: what a screen reader reads. `end()` before the document ends.
- */
-function documentStructure(doc: PDFKit.PDFDocument): { tag: Tag; end: () => void } {
-  const root = doc.struct("Document");
-  doc.addStructure(root);
-  return { tag: (type, draw) => root.add(doc.struct(type, {}, () => void draw())), end: () => root.end() };
-}
 
 /** Draws a text paragraph by paragraph (blank lines between paragraphs kept as space; line endings normalised). */
 function paragraphs(doc: PDFKit.PDFDocument, tag: Tag, text: string, width: number) {
@@ -79,14 +68,7 @@ export function transcriptPdf(r: TranscriptHead, messages: MessageView[], agentS
   }
   tag("H1", () => doc.moveDown(1).font("bold").fontSize(15).text(`${r.reference} — ${r.subject}`, { width }));
   doc.moveDown(0.5).font("regular").fontSize(10);
-  const line = (label: string, value: string) =>
-    tag("P", () =>
-      doc
-        .font("bold")
-        .text(`${label} : `, { continued: true, width })
-        .font("regular")
-        .text(value, { width, features: ["kern"] }),
-    );
+  const line = labelledLine(doc, tag, width);
   line("Service", r.serviceName);
   line("Entreprise", `${r.companyName} — SIREN ${r.siren}`);
   line("Référence", r.reference);
