@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import { systemClock } from "../src/platform/clock.js";
 import { upsertCompanies, withLuhnKey } from "../src/modules/companies/index.js";
 import { can, pagePortfolio } from "../src/modules/rights/index.js";
-import { makeActiveSpace, makeCompany } from "../src/app/factories.js";
+import { makeActiveSpace, makeCompany, makeTaxService } from "../src/app/factories.js";
 import { timeEach } from "./measure.js";
 
 const TRADES = ["BOULANGERIE", "GARAGE", "PHARMACIE", "ÉPICERIE", "CABINET", "TRANSPORTS", "HÔTEL", "BRASSERIE", "MENUISERIE", "SARL", "SAS", "HOLDING"];
@@ -110,14 +110,36 @@ export async function seedPortfolioSpace(deps: Parameters<typeof makeActiveSpace
       )
       .execute();
   }
-  // One company in ten has unread messages of the administration (its activity row, as the triggers keep it).
+  // One company in ten has an open VAT request (its last activity, a minute apart) with unread messages of the
+  // administration (its activity row's counters, as the triggers keep them).
+  const { DEMO_SERVICES } = await import("../src/app/demo.js");
+  const service = DEMO_SERVICES[0]!;
+  if (!(await deps.db.selectFrom("tax_services").select("code").where("code", "=", service.code).executeTakeFirst())) await makeTaxService(deps, service);
   for (let i = 0; i < sirens.length; i += 10_000) {
     const slice = sirens.slice(i, i + 10_000).filter((_, j) => (i + j) % 10 === 0);
-    if (slice.length)
-      await deps.db
-        .insertInto("company_activity")
-        .values(slice.map((siren, j) => ({ siren, tax: "TVA", unread: 1 + (j % 3), open_requests: 1, last_activity_at: new Date(now.getTime() - j * 60_000) })))
-        .execute();
+    if (slice.length === 0) continue;
+    await deps.db
+      .insertInto("requests")
+      .values(
+        slice.map((siren, j) => {
+          const at = new Date(now.getTime() - j * 60_000);
+          return {
+            id: randomUUID(),
+            reference: `BENCH-${siren}`,
+            siren,
+            tax: "TVA",
+            nature: "question",
+            subject: "Mesure",
+            status: "received",
+            service_code: service.code,
+            author_space_id: spaceId,
+            received_at: at,
+            last_activity_at: at,
+          };
+        }),
+      )
+      .execute();
+    await sql`UPDATE company_activity SET unread = 1 + (abs(hashtext(siren)) % 3) WHERE siren = ANY (${slice}::char(9)[]) AND tax = 'TVA'`.execute(deps.db);
   }
   await sql`ANALYZE rights`.execute(deps.db);
   await sql`ANALYZE portfolio_entries`.execute(deps.db);

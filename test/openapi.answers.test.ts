@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { OPENAPI_FILE } from "../scripts/openapi.lib.js";
-import { contractViolations, STREAM } from "./helpers/contract.js";
+import Fastify from "fastify";
+import { contractViolations, recordContractViolations, STREAM } from "./helpers/contract.js";
 
 type Document = { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: unknown }> }> }>> };
 const document = JSON.parse(readFileSync(OPENAPI_FILE, "utf8")) as Document;
@@ -90,5 +91,19 @@ describe("the contract check of the test apps", () => {
     expect(contractViolations("GET", "/api/v1/exports/x/download", 404, "application/json", "pas du JSON")).toEqual([
       "GET /api/v1/exports/{id}/download → 404: declared JSON, but the body is not JSON",
     ]);
+  });
+
+  it("names the cause of an unexpected error with the 500 it makes", async () => {
+    const app = Fastify();
+    const violations: string[] = [];
+    recordContractViolations(app, violations);
+    app.get("/api/v1/adhesions", () => {
+      throw new Error("la base a répondu de travers");
+    });
+    await app.ready();
+    expect((await app.inject({ method: "GET", url: "/api/v1/adhesions" })).statusCode).toBe(500);
+    await app.close();
+    expect(violations).toHaveLength(1);
+    expect(violations[0]).toMatch(/^GET \/api\/v1\/adhesions → 500: status not declared .*\(cause: Error: la base a répondu de travers ← +at /);
   });
 });

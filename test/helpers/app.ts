@@ -43,6 +43,9 @@ export function testSigningFiles(): { RECEIPT_SIGNING_KEY_FILE: string; RECEIPT_
   return signingFiles;
 }
 
+/** Silent by default; `TEST_LOG_LEVEL=error` prints what the test apps log (an unexpected error's stack). */
+const TEST_LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? "silent";
+
 /**
  * The real application on a fresh database with a manual clock. Rate limits are raised (many sign-ins come from
  * one address in tests); the tests of the limits lower them explicitly.
@@ -56,14 +59,14 @@ export async function startTestApp(
   const dataDir = tempDir("mp-test");
   const config = loadConfig({
     NODE_ENV: "test",
-    LOG_LEVEL: "silent",
+    LOG_LEVEL: TEST_LOG_LEVEL,
     SIGNIN_RATE_PER_MINUTE: "10000",
     API_RATE_PER_MINUTE: "100000",
     DATA_DIR: dataDir,
     ...testSigningFiles(),
     ...env,
   });
-  const ctx = await createContext(config, { clock, database, logger: createLogger("silent") });
+  const ctx = await createContext(config, { clock, database, logger: createLogger(TEST_LOG_LEVEL) });
   const app = await buildHttpApp(ctx, { webDir: options.webDir ?? "/nonexistent" });
   const contractViolations: string[] = [];
   recordContractViolations(app, contractViolations);

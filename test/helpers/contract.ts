@@ -96,13 +96,20 @@ export function contractViolations(method: string, url: string, status: number, 
  * ZIP, an event stream) are checked by status and media type only: their body is not read here.
  */
 export function recordContractViolations(app: FastifyInstance, into: string[]): void {
+  // An unexpected error's cause goes with the violation it makes, so that a failed run names it (test apps log nothing).
+  const causes = new WeakMap<object, Error>();
+  app.addHook("onError", async (req, _reply, error) => {
+    causes.set(req, error);
+  });
   app.addHook("onSend", async (req, reply, payload) => {
     const contentType = reply.getHeader("content-type");
     let body: string | undefined;
     if (typeof payload === "string") body = payload;
     else if (Buffer.isBuffer(payload)) body = payload.toString("utf8");
     else if (payload !== null && payload !== undefined) body = STREAM;
-    into.push(...contractViolations(req.method, req.url, reply.statusCode, typeof contentType === "string" ? contentType : undefined, body));
+    const found = contractViolations(req.method, req.url, reply.statusCode, typeof contentType === "string" ? contentType : undefined, body);
+    const cause = reply.statusCode >= 500 ? causes.get(req) : undefined;
+    into.push(...(cause ? found.map((v) => `${v} (cause: ${(cause.stack ?? String(cause)).split("\n").slice(0, 4).join(" ← ")})`) : found));
     return payload;
   });
 }

@@ -114,10 +114,7 @@ describe("a campaign to 1,000 companies, 300 without messagerie", () => {
       const stuckOn = order.slice(450).find((s) => sirens.indexOf(s) < 700)!;
       const locker = new pg.Client({ connectionString: t.databaseUrl });
       await locker.connect();
-      await locker.query(
-        "INSERT INTO company_activity (siren, tax, unread, open_requests, last_activity_at) VALUES ($1, 'TVA', 0, 0, now()) ON CONFLICT DO NOTHING",
-        [stuckOn],
-      );
+      await locker.query("INSERT INTO company_activity (siren, tax, unread, open_requests) VALUES ($1, 'TVA', 0, 0) ON CONFLICT DO NOTHING", [stuckOn]);
       await locker.query("BEGIN");
       await locker.query("SELECT 1 FROM company_activity WHERE siren = $1 AND tax = 'TVA' FOR UPDATE", [stuckOn]);
       const child = spawn(process.execPath, ["--import", "tsx", "src/app/cli.ts", "run-campaign", campaignId, "--chunk", "50"], {

@@ -121,8 +121,8 @@ describe("« Mes entreprises » as a table: CSV of every filtered row", () => {
     await t.ctx.db
       .insertInto("company_activity")
       .values([
-        { siren: sirens[3]!, tax: "TVA", unread: 0, open_requests: 4, last_activity_at: t.clock.now() },
-        { siren: sirens[1]!, tax: "TVA", unread: 0, open_requests: 2, last_activity_at: t.clock.now() },
+        { siren: sirens[3]!, tax: "TVA", unread: 0, open_requests: 4 },
+        { siren: sirens[1]!, tax: "TVA", unread: 0, open_requests: 2 },
       ])
       .execute();
     // Open requests count where the person's messagerie reaches: give her the messagerie on all five.

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "csv-parse/sync";
+import pg from "pg";
 import { call, countRows, seedReferenceData, startTestApp, type CookieJar, type TestApp, type WireJson } from "../helpers/app.js";
 import { activeAdministrator, letterCodes, newCompany, signedInPerson } from "../helpers/people.js";
 import { SEED } from "../../src/app/demo.js";
@@ -203,6 +204,34 @@ describe("« mes entreprises » at portfolio scale", () => {
     await call(t.app, "DELETE", `/api/v1/delegations/${offer.body.id}`, { jar: robert.jar });
     expect((await call(t.app, "GET", "/api/v1/companies", { jar: lila.jar })).body).toMatchObject({ items: [], total: 0 });
     expect((await call(t.app, "GET", "/api/v1/companies/summary", { jar: lila.jar })).body).toEqual({ companies: 0, unread: 0 });
+  });
+
+  it.runIf(!!process.env.TEST_DATABASE_URL)("posts a company's replies without touching its activity row, which another session holds locked", async () => {
+    const siren = await newCompany(t, "TRANSPORTS RAPIDES");
+    const robert = await activeAdministrator(t, siren, { companyEmail: "contact@transports.example" });
+    const filed = await call(t.app, "POST", "/api/v1/requests", {
+      jar: robert.jar,
+      body: { siren, tax: "TVA", nature: "question", subject: "Crédit de TVA", body: "Bonjour", uploadIds: [] },
+    });
+    expect(filed.status).toBe(201);
+    const locker = new pg.Client({ connectionString: t.databaseUrl });
+    await locker.connect();
+    try {
+      await locker.query("BEGIN");
+      expect((await locker.query("SELECT 1 FROM company_activity WHERE siren = $1 AND tax = 'TVA' FOR UPDATE", [siren])).rowCount).toBe(1);
+      // A reply that waited on that row would wait until the lock goes: it answers while the lock is held.
+      t.clock.advance(60_000);
+      const reply = call(t.app, "POST", `/api/v1/requests/${filed.body.id}/messages`, { jar: robert.jar, body: { body: "Précision", uploadIds: [] } });
+      const held = new Promise<"still waiting">((resolve) => setTimeout(() => resolve("still waiting"), 10_000).unref());
+      const first = await Promise.race([reply.then((r) => r.status), held]);
+      expect(first).toBe(201);
+      // The company's last activity is the reply's, read from its requests.
+      const [entry] = (await call(t.app, "GET", `/api/v1/companies?q=${siren}`, { jar: robert.jar })).body.items;
+      expect(entry).toMatchObject({ openRequests: 1, lastActivityAt: t.clock.now().toISOString() });
+    } finally {
+      await locker.query("ROLLBACK");
+      await locker.end();
+    }
   });
 
   it("refuses bad input and shows nobody else's companies", async () => {

@@ -150,12 +150,16 @@ type EntryRow = {
 };
 
 /**
- * The company's last activity within the taxes the person sees, read from company_activity (not kept in the entry:
- * a company reply would rewrite every holder's row). For the rows of a page it is a few index probes; sorting by
- * it reads it for every entry of the person.
+ * The company's last activity within the taxes the person sees, read from its live requests: one probe of the
+ * requests_inbox index per tax in which it has any (its company_activity rows). Not kept in the entry (a company
+ * reply would rewrite every holder's row) nor in company_activity (every reply of a company would queue on that row).
+ * For the rows of a page it is a few index probes; sorting by it reads it for every entry of the person.
  */
 const ACTIVITY = sql`LEFT JOIN LATERAL (
-  SELECT coalesce(max(a.last_activity_at), '-infinity'::timestamptz) AS at FROM company_activity a
+  SELECT coalesce(max(latest.at), '-infinity'::timestamptz) AS at FROM company_activity a
+  CROSS JOIN LATERAL (
+    SELECT r.last_activity_at AS at FROM requests r WHERE r.siren = a.siren AND r.tax = a.tax AND r.archived_at IS NULL
+    ORDER BY r.last_activity_at DESC, r.id DESC LIMIT 1) latest
   WHERE a.siren = e.siren AND 'messagerie' = ANY (e.services) AND (e.messagerie_taxes IS NULL OR a.tax = ANY (e.messagerie_taxes))
 ) activity ON true`;
 

@@ -245,7 +245,6 @@ export interface CompanyActivityTable {
   tax: string;
   unread: number;
   open_requests: number;
-  last_activity_at: Timestamp;
 }
 /** The index of « mes entreprises »: one row per person and company (kept by triggers, never written by code). */
 export interface PortfolioEntriesTable {
