@@ -10,6 +10,7 @@ import { loadConfig } from "../../src/platform/config.js";
 import forge from "node-forge";
 import { cmsSignDetached, generateSigningIdentity, SELF_ISSUED_SUBJECT, signingIdentityFromPem } from "../../src/platform/signing.js";
 import { signedReceipt, verifyReceipt } from "../../src/modules/requests/index.js";
+import { sampleReceiptPayload } from "../helpers/receipts.js";
 
 /** A certificate authority and a signing certificate it issues (RSA 2048 to be quick), as production would have. */
 function issuedIdentity() {
@@ -161,24 +162,7 @@ describe("the signing certificate", () => {
     );
     expect(verified.stderr).toContain("CMS Verification successful");
     // A receipt signed with it reads valid, and names its signer.
-    const receipt = await signedReceipt(
-      {
-        version: 1,
-        reference: "2026-SIE-75111-0000009",
-        receivedAt: "2026-02-01T08:05:09.000Z",
-        service: { code: "SIE-75111", name: "SIE Paris 11e" },
-        author: { name: "Lila Rosemonde", connectionEmail: "lila.rosemonde@gestion.com" },
-        company: { siren: "812345676", name: "MARTIN DISTRIBUTION" },
-        tax: "TVA",
-        nature: "Je pose une question",
-        subject: "Taux réduit",
-        bodySha256: "0".repeat(64),
-        attachments: [],
-        firstAnswerTarget: "2026-03-01T22:59:59.999Z",
-        legalDeadline: null,
-      },
-      identity,
-    );
+    const receipt = await signedReceipt(sampleReceiptPayload({ reference: "2026-SIE-75111-0000009" }), identity);
     expect(await verifyReceipt(receipt, issued.certificatePem)).toMatchObject({ valid: true, signer: expect.stringContaining("CN=Direction générale") });
     writeFileSync(join(dir, "accuse.pdf"), receipt);
     const pdfsig = spawnSync("pdfsig", [join(dir, "accuse.pdf")], { encoding: "utf8" }).stdout;
