@@ -18,7 +18,10 @@ export type SoftwareActing = {
   scopes: string[];
 };
 
-type CallContext = { software?: SoftwareActing };
+/** A rate-limit hit counted ahead of the limit's own hook, in the statement that read the call's sessions. */
+export type CountedHit = { key: string; hits: number; windowEndsAt: Date };
+
+type CallContext = { software?: SoftwareActing; countedHit?: CountedHit };
 
 const storage = new AsyncLocalStorage<CallContext>();
 
@@ -37,4 +40,19 @@ export function setActingSoftware(software: SoftwareActing): void {
 /** The software the current call is made by, if any. */
 export function actingSoftware(): SoftwareActing | undefined {
   return storage.getStore()?.software;
+}
+
+/** Records the hit counted for the current call under `hit.key` (the session hook, in its one statement). */
+export function setCountedHit(hit: CountedHit): void {
+  const context = storage.getStore();
+  if (context) context.countedHit = hit;
+}
+
+/** The hit counted ahead for this call under `key`, once (the rate-limit store, instead of counting again). */
+export function takeCountedHit(key: string): CountedHit | undefined {
+  const context = storage.getStore();
+  const hit = context?.countedHit;
+  if (!hit || hit.key !== key) return undefined;
+  context.countedHit = undefined;
+  return hit;
 }

@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from "@fastify/rate-limit";
 import { PREPARED, type Executor } from "./db/database.js";
 import type { Clock } from "./clock.js";
+import { takeCountedHit } from "./acting.js";
 
 /**
  * Limits shared by all processes (product §17): every rate limit is counted in the database, so N processes allow
@@ -17,15 +18,19 @@ export type Hit = { hits: number; windowEndsAt: Date };
  * any number of processes are each counted once (the upsert locks the key's row).
  */
 export async function countHit(db: Executor, key: string, windowMs: number, now: Date): Promise<Hit> {
+  const res = await sql<{ hits: number; window_ends_at: Date }>`${sql.raw(PREPARED)} ${hitStatement(key, windowMs, now)}`.execute(db);
+  const row = res.rows[0]!;
+  return { hits: row.hits, windowEndsAt: row.window_ends_at };
+}
+
+/** The upsert of `countHit`, returning `hits` and `window_ends_at`: a statement of its own or a CTE of a larger one. */
+export function hitStatement(key: string, windowMs: number, now: Date) {
   const end = new Date(now.getTime() + windowMs);
-  const res = await sql<{ hits: number; window_ends_at: Date }>`${sql.raw(PREPARED)}
-    INSERT INTO rate_limit_counters AS c (key, hits, window_ends_at) VALUES (${key}, 1, ${end})
+  return sql`INSERT INTO rate_limit_counters AS c (key, hits, window_ends_at) VALUES (${key}, 1, ${end})
     ON CONFLICT (key) DO UPDATE SET
       hits = CASE WHEN c.window_ends_at <= ${now} THEN 1 ELSE c.hits + 1 END,
       window_ends_at = CASE WHEN c.window_ends_at <= ${now} THEN ${end} ELSE c.window_ends_at END
-    RETURNING hits, window_ends_at`.execute(db);
-  const row = res.rows[0]!;
-  return { hits: row.hits, windowEndsAt: row.window_ends_at };
+    RETURNING hits, window_ends_at`;
 }
 
 /** Housekeeping: the counters whose window is over (the next hit would start afresh anyway). */
@@ -54,6 +59,12 @@ export function sharedRateLimitStore(db: Executor, clock: Clock): FastifyRateLim
     }
     incr(key: string, callback: Callback, timeWindow: number): void {
       const now = clock.now();
+      // Counted already, with the call's sessions in one statement (sessionHook): not counted twice.
+      const counted = takeCountedHit(`${this.namespace}:${key}`);
+      if (counted) {
+        callback(null, { current: counted.hits, ttl: Math.max(0, counted.windowEndsAt.getTime() - now.getTime()) });
+        return;
+      }
       countHit(db, `${this.namespace}:${key}`, timeWindow, now).then(
         (hit) => callback(null, { current: hit.hits, ttl: Math.max(0, hit.windowEndsAt.getTime() - now.getTime()) }),
         (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),

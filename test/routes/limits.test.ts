@@ -83,6 +83,29 @@ describe("per-address limits shared by two processes", () => {
     expect((await from(a.app, "203.0.113.7", "GET", "/api/v1/health")).status).toBe(200);
   });
 
+  it("count a signed-in call once, with its session read in the same statement, whichever process answers", async () => {
+    await seedReferenceData(a.ctx);
+    const { jar } = await signedInPerson(a, { siren: SEED.gestion.siren });
+    const get = (app: FastifyInstance) =>
+      app.inject({ method: "GET", url: "/api/v1/session", remoteAddress: "203.0.113.9", headers: { cookie: jar.header() } });
+    const answers = [];
+    for (const app of [a.app, b.app, a.app, b.app, a.app]) answers.push(await get(app));
+    expect(answers.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 429]);
+    expect(answers.slice(0, 4).map((r) => r.headers["x-ratelimit-remaining"])).toEqual(["3", "2", "1", "0"]);
+    const counter = await a.ctx.db.selectFrom("rate_limit_counters").select("hits").where("key", "=", "api:203.0.113.9").executeTakeFirstOrThrow();
+    expect(counter.hits).toBe(5);
+    // A route with a limit of its own is not counted by the global one.
+    const signIn = await a.app.inject({
+      method: "POST",
+      url: "/api/v1/session",
+      remoteAddress: "203.0.113.10",
+      payload: JSON.stringify({ email: "personne@inconnue.fr", password: "mauvais-mot-de-passe" }),
+      headers: { "content-type": "application/json" },
+    });
+    expect(signIn.statusCode).toBe(401);
+    expect(await a.ctx.db.selectFrom("rate_limit_counters").select("key").where("key", "=", "api:203.0.113.10").executeTakeFirst()).toBeUndefined();
+  });
+
   it("count an IPv6 address by its /64", async () => {
     const statuses = [];
     for (let i = 1; i <= 5; i++) statuses.push((await from(i % 2 === 0 ? a.app : b.app, `2001:db8:5:6::${i}`, "GET", "/api/v1/health")).status);

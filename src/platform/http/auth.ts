@@ -2,8 +2,9 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { DomainError } from "../errors.js";
 import type { Executor } from "../db/database.js";
 import type { Clock } from "../clock.js";
-import { resolveSession, type Session, type SessionKind } from "../sessions.js";
-import { setActingSoftware, type SoftwareActing } from "../acting.js";
+import { resolveCallSessions, type Session, type SessionKind } from "../sessions.js";
+import { hitStatement } from "../limits.js";
+import { setActingSoftware, setCountedHit, type SoftwareActing } from "../acting.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -58,7 +59,18 @@ const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
  * Resolves the session cookies of every request and enforces the CSRF header on state-changing calls made with
  * a session (api.md: `X-CSRF-Token`).
  */
-export function sessionHook(deps: { db: Executor; clock: Clock; cookies: CookieNames; bearer?: BearerResolver | undefined }) {
+export function sessionHook(deps: {
+  db: Executor;
+  clock: Clock;
+  cookies: CookieNames;
+  bearer?: BearerResolver | undefined;
+  /**
+   * The key and window under which the global rate limit counts this call (null: not counted by it): counted in the
+   * statement that reads the sessions, and handed to the limit's store (`takeCountedHit`), which then does not count
+   * it again.
+   */
+  rateLimit?: { keyOf: (request: FastifyRequest) => string | null; windowMs: number } | undefined;
+}) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     request.personSession = null;
     request.agentSession = null;
@@ -88,8 +100,16 @@ export function sessionHook(deps: { db: Executor; clock: Clock; cookies: CookieN
       // No CSRF with a Bearer token: no browser sends it by itself.
       return;
     }
-    if (personToken) request.personSession = await resolveSession(deps.db, "person", personToken, now);
-    if (agentToken) request.agentSession = await resolveSession(deps.db, "agent", agentToken, now);
+    const rateKey = deps.rateLimit?.keyOf(request) ?? null;
+    const found = await resolveCallSessions(
+      deps.db,
+      { person: personToken, agent: agentToken },
+      rateKey && deps.rateLimit ? hitStatement(rateKey, deps.rateLimit.windowMs, now) : undefined,
+      now,
+    );
+    request.personSession = found.person;
+    request.agentSession = found.agent;
+    if (rateKey && found.hits !== undefined && found.windowEndsAt) setCountedHit({ key: rateKey, hits: found.hits, windowEndsAt: found.windowEndsAt });
 
     if (!STATE_CHANGING.has(request.method) || request.routeOptions.config?.csrf === false) return;
     const session = request.url.startsWith("/api/v1/backoffice") ? request.agentSession : request.personSession;

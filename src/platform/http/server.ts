@@ -55,6 +55,8 @@ const DEFAULT_TIMEOUTS = { headersMs: 30_000, requestMs: 60_000, keepAliveMs: 70
 
 /** Seconds an overloaded server asks clients to wait. */
 export const OVERLOAD_RETRY_AFTER_S = 5;
+/** The window of the global rate limit (its figure is per minute). */
+const RATE_WINDOW_MS = 60_000;
 
 /** JSON bodies larger than this are refused with 413 (uploads have their own limits). */
 export const JSON_BODY_LIMIT = 64 * 1024;
@@ -125,7 +127,7 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
     hook: "preHandler",
     keyGenerator: (request) => (request.software ? `software:${request.software.clientId}:${request.software.spaceId}` : normalizeIP(request.ip)),
     max: (request) => (request.software ? softwareRate : options.apiRatePerMinute),
-    timeWindow: 60_000,
+    timeWindow: RATE_WINDOW_MS,
     errorResponseBuilder: (request, context) => {
       const body: ErrorBody & { statusCode: number } = {
         statusCode: 429,
@@ -154,7 +156,22 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
   app.decorateRequest("software", null);
   app.addHook("onRoute", enforceDeclaredSecurity);
   app.addHook("preValidation", refuseUnsafeText);
-  app.addHook("preValidation", sessionHook({ db: options.db, clock: options.clock, cookies: names, bearer: options.bearer }));
+  app.addHook(
+    "preValidation",
+    sessionHook({
+      db: options.db,
+      clock: options.clock,
+      cookies: names,
+      bearer: options.bearer,
+      // The global limit's count of a call by a person or an agent (a software's is counted by its own key), on a
+      // route without a limit of its own: read with the sessions, in one statement.
+      rateLimit: {
+        windowMs: RATE_WINDOW_MS,
+        keyOf: (request) =>
+          request.routeOptions.url !== undefined && request.routeOptions.config.rateLimit === undefined ? `api:${normalizeIP(request.ip)}` : null,
+      },
+    }),
+  );
 
   app.addHook("onSend", async (request, reply, payload) => {
     reply.header("X-Request-Id", request.id);
