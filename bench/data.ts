@@ -157,7 +157,9 @@ export function requestLine(r: {
  */
 export async function activityTriggers(client: pg.PoolClient, action: "DISABLE" | "ENABLE") {
   for (const [table, trigger] of [
-    ["rights", "portfolio_follow_rights"],
+    ["rights", "portfolio_follow_rights_insert"],
+    ["rights", "portfolio_follow_rights_update"],
+    ["rights", "portfolio_follow_rights_delete"],
     ["requests", "company_activity_follow_inserted_requests"],
     ["messages", "company_activity_follow_inserted_messages"],
   ]) {
