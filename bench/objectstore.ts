@@ -2,24 +2,21 @@
  * Files in the object store (docs/operations.md): upload and download throughput through the API (multipart form to
  * POST /api/v1/uploads: staged, hashed, checked, then sent to the bucket; GET /api/v1/attachments/{id}: streamed
  * from the bucket) against the same bytes straight to the store with the SDK (one PutObject, one GetObject),
- * alternated in one run. Sizes: 1 MiB and 10 MiB (the attachment limit).
+ * alternated in one run. Sizes: 1 MiB and 10 MiB (the attachment limit). The application runs in a process of its own
+ * (bench/objectstore.server.ts); the clients run here.
  */
-import { randomBytes, randomUUID } from "node:crypto";
-import type { FastifyInstance } from "fastify";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { Readable } from "node:stream";
-import { openFreshDatabase } from "../test/helpers/db.js";
 import { fileForm } from "../test/helpers/upload.js";
-import { loadConfig } from "../src/platform/config.js";
-import { createLogger } from "../src/platform/logger.js";
-import { createContext } from "../src/app/context.js";
-import { buildHttpApp } from "../src/app/http.js";
 import { s3Client } from "../src/platform/files.s3.js";
 
 const MiB = 1024 * 1024;
 
 /** Text content (an accepted type), unique per call: the store is content-addressed. */
-function textFile(size: number): Buffer {
+function textFile(size: number): Buffer<ArrayBuffer> {
   const line = () => `${randomBytes(32).toString("hex")}\n`;
   const head = `mesure ${randomUUID()}\n`;
   const chunk = Buffer.from(Array.from({ length: 1024 }, line).join(""));
@@ -29,7 +26,7 @@ function textFile(size: number): Buffer {
     parts.push(chunk);
     n += chunk.length;
   }
-  return Buffer.concat(parts).subarray(0, size);
+  return Buffer.concat(parts, size);
 }
 
 async function drain(body: Readable | ReadableStream<Uint8Array> | null): Promise<number> {
@@ -45,39 +42,47 @@ export type ThroughputFigures = { size: string; api: number; sdk: number; ratio:
 
 export async function benchObjectStore(adminUrl: string | undefined, endpoint: string) {
   const bucket = `mp-bench-${randomBytes(5).toString("hex")}`;
-  const database = await openFreshDatabase(adminUrl, { prefix: "mp_bench_s3" });
-  const config = loadConfig({
-    NODE_ENV: "test",
-    LOG_LEVEL: "silent",
-    API_RATE_PER_MINUTE: "100000000",
-    SIGNIN_RATE_PER_MINUTE: "100000000",
-    S3_ENDPOINT: endpoint,
-    S3_BUCKET: bucket,
+  // The application in a process of its own (a host of its own in production): the clients measured here share no
+  // event loop with it.
+  const server = fork(fileURLToPath(new URL("./objectstore.server.ts", import.meta.url)), {
+    execArgv: ["--import", "tsx"],
+    env: { ...process.env, BENCH_ADMIN_URL: adminUrl ?? "", BENCH_S3_ENDPOINT: endpoint, BENCH_S3_BUCKET: bucket },
   });
-  const ctx = await createContext(config, { database, logger: createLogger("silent") });
+  const exited = new Promise<number | null>((resolve) => server.once("exit", resolve));
   const client = s3Client({ endpoint, region: "us-east-1", forcePathStyle: true });
-  let app: FastifyInstance | undefined;
   try {
-    const { DEMO_SERVICES, SEED } = await import("../src/app/demo.js");
-    const { makeCompany, makeTaxService, makeSimplifiedAdministrator, readQueuedCode } = await import("../src/app/factories.js");
-    const { signIn, verifyDevice } = await import("../src/modules/spaces/index.js");
-    for (const s of DEMO_SERVICES) await makeTaxService(ctx, s);
-    await makeCompany(ctx, { ...SEED.martin, streetName: "DE LA ROQUETTE", postalCode: "75011", communeName: "PARIS 11", communeCode: "75111" });
-    const email = "robert.lambda@martindistribution.com";
-    await makeSimplifiedAdministrator(
-      { ...ctx, publicUrl: "http://localhost" },
-      { email, password: "Vingt-Trois-Lapins-Bleus", firstName: "Robert", lastName: "Lambda", siren: SEED.martin.siren },
-    );
-    await signIn(ctx, { email, password: "Vingt-Trois-Lapins-Bleus", ip: "127.0.0.1" });
-    const session = await verifyDevice(ctx, { email, code: await readQueuedCode(ctx.db, email, /Code de connexion : (\d{6})/), ip: "127.0.0.1" });
-    app = await buildHttpApp(ctx, { webDir: "/nonexistent" });
-    await app.listen({ host: "127.0.0.1", port: 0 });
-    const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-    const auth = { cookie: `mp_session=${session.token}`, "x-csrf-token": session.csrfToken };
+    const ready = await Promise.race([
+      new Promise<{ base: string; cookie: string; csrf: string }>((resolve) =>
+        server.once("message", (m) => resolve(m as { base: string; cookie: string; csrf: string })),
+      ),
+      exited.then((code) => {
+        throw new Error(`the bench's application stopped at its start (exit ${code})`);
+      }),
+    ]);
+    const { base } = ready;
+    const auth = { cookie: ready.cookie, "x-csrf-token": ready.csrf };
+    const { SEED } = await import("../src/app/demo.js");
 
     const apiUpload = async (content: Buffer) => {
       const form = fileForm("mesure.txt", content, "text/plain");
       const res = await fetch(`${base}/api/v1/uploads`, { method: "POST", headers: { ...auth, "content-type": form.type }, body: form.body });
+      const json = (await res.json()) as { uploadId?: string };
+      if (res.status !== 201 || !json.uploadId) throw new Error(`upload: ${res.status} ${JSON.stringify(json)}`);
+      return json.uploadId;
+    };
+    // The file's bytes announced with their SHA-256 (Repr-Digest): streamed to the store as they arrive.
+    const apiAnnounced = async (content: Buffer<ArrayBuffer>) => {
+      const digest = createHash("sha256").update(content).digest("base64");
+      const res = await fetch(`${base}/api/v1/uploads`, {
+        method: "POST",
+        headers: {
+          ...auth,
+          "content-type": "application/octet-stream",
+          "content-disposition": "attachment; filename*=UTF-8''mesure.txt",
+          "repr-digest": `sha-256=:${digest}:`,
+        },
+        body: content,
+      });
       const json = (await res.json()) as { uploadId?: string };
       if (res.status !== 201 || !json.uploadId) throw new Error(`upload: ${res.status} ${JSON.stringify(json)}`);
       return json.uploadId;
@@ -101,22 +106,34 @@ export async function benchObjectStore(adminUrl: string | undefined, endpoint: s
       [10 * MiB, 9],
     ] as const) {
       const label = `${size / MiB} MiB`;
-      // Uploads, alternated (the order flips each round); one warm-up of each first.
+      // Uploads, alternated (each round turns the order of the three); one warm-up of each first.
       await apiUpload(textFile(size));
+      await apiAnnounced(textFile(size));
       await sdkUpload(textFile(size));
-      const api: number[] = [];
+      const form: number[] = [];
+      const announced: number[] = [];
       const sdk: number[] = [];
       const uploadIds: string[] = [];
       const keys: string[] = [];
       for (let i = 0; i < rounds; i++) {
-        const a = textFile(size);
-        const b = textFile(size);
-        const runApi = async () => api.push(size / MiB / (await timed(async () => uploadIds.push(await apiUpload(a)))));
-        const runSdk = async () => sdk.push(size / MiB / (await timed(async () => keys.push(await sdkUpload(b)))));
-        if (i % 2) await runSdk().then(runApi);
-        else await runApi().then(runSdk);
+        const runs = [
+          async (content: Buffer<ArrayBuffer>) => form.push(size / MiB / (await timed(async () => uploadIds.push(await apiUpload(content))))),
+          async (content: Buffer<ArrayBuffer>) => announced.push(size / MiB / (await timed(async () => uploadIds.push(await apiAnnounced(content))))),
+          async (content: Buffer<ArrayBuffer>) => sdk.push(size / MiB / (await timed(async () => keys.push(await sdkUpload(content))))),
+        ];
+        for (let j = 0; j < 3; j++) await runs[(i + j) % 3]!(textFile(size));
       }
-      figures.upload.push({ size: label, api: median(api), sdk: median(sdk), ratio: median(api) / median(sdk), rounds: api.map((x, i) => x / sdk[i]!) });
+      for (const [how, api] of [
+        ["a form (multipart)", form],
+        ["its bytes announced with their SHA-256 (Repr-Digest)", announced],
+      ] as const)
+        figures.upload.push({
+          size: `${label}, ${how}`,
+          api: median(api),
+          sdk: median(sdk),
+          ratio: median(api) / median(sdk),
+          rounds: api.map((x, i) => x / sdk[i]!),
+        });
 
       // Downloads: the uploads above, attached to messages (at most 25 MiB a message), read whole.
       const perMessage = Math.max(1, Math.min(10, Math.floor((25 * MiB) / size)));
@@ -174,8 +191,8 @@ export async function benchObjectStore(adminUrl: string | undefined, endpoint: s
     }
     return figures;
   } finally {
-    await app?.close();
-    await ctx.close();
+    if (server.connected) server.send("stop");
+    await exited;
     const { dropBucket } = await import("../test/helpers/s3.js");
     await dropBucket(client, bucket).catch(() => undefined);
   }

@@ -142,6 +142,25 @@ describe.skipIf(!ENDPOINT)("file store in an S3 bucket (Swift's S3 API)", () => 
     await staged.drop();
   });
 
+  it("writes announced bytes as they stream in, without staging, and refuses bytes that are not the announced ones", async () => {
+    const content = randomBytes(3 * 1024 * 1024);
+    const chunks = Array.from({ length: 48 }, (_, i) => content.subarray(i * 65536, (i + 1) * 65536));
+    await store.write(sha256(content), content.length, Readable.from(chunks));
+    expect(readdirSync(settings.stagingDir)).toEqual([]);
+    expect(sha256(await readAll(await store.open(sha256(content))))).toBe(sha256(content));
+    // Same length, other bytes: the store checks the payload's signed SHA-256 and writes nothing.
+    const other = Buffer.from(content);
+    other[1000] = other[1000]! ^ 0xff;
+    const claimed = sha256(Buffer.concat([content, Buffer.from("x")]));
+    await expect(store.write(claimed, other.length, Readable.from([other]))).rejects.toThrow(/file integrity/);
+    expect(await store.exists(claimed)).toBe(false);
+    // Fewer bytes than announced: the request ends, nothing is written.
+    const short = randomBytes(1000);
+    await expect(store.write(sha256(short), 2000, Readable.from([short]))).rejects.toThrow(/file integrity/);
+    expect(await store.exists(sha256(short))).toBe(false);
+    await store.remove(sha256(content));
+  });
+
   it("sends an attachment-sized file (10 MiB) in one PUT, byte-exact", async () => {
     const content = randomBytes(10 * 1024 * 1024);
     const staged = await store.stage(Readable.from(Array.from({ length: 160 }, (_, i) => content.subarray(i * 65536, (i + 1) * 65536))));

@@ -9,6 +9,7 @@ import { SEED } from "../src/app/demo.js";
 import { HOUR } from "../src/platform/clock.js";
 import { runHousekeeping } from "../src/app/worker.js";
 import { releaseFiles } from "../src/modules/requests/index.js";
+import { claimFile } from "../src/modules/requests/requests.uploads.js";
 
 /**
  * The sweep of stored files no row names waits FILES_SWEEP_GRACE_HOURS (7 days in production): a database restored
@@ -70,5 +71,19 @@ describe("the sweep of unreferenced files", () => {
     t.clock.advance(7 * 24 * HOUR + HOUR);
     expect((await runHousekeeping(t.ctx, { sweepFiles: true })).files).toEqual({ staged: 0, unreferenced: 1 });
     expect(await t.ctx.files.exists(released)).toBe(false);
+  });
+
+  it("keeps an old unreferenced file that a write has claimed, until the claim is 6 hours old", async () => {
+    // An upload of content stored long ago and let go: claimed before its bytes leave for the store, so that the sweep
+    // does not delete the object the write is putting back.
+    const key = await storedAt("relevé envoyé de nouveau", 30 * 24);
+    await claimFile(t.ctx, key);
+    expect((await runHousekeeping(t.ctx, { sweepFiles: true })).files).toEqual({ staged: 0, unreferenced: 0 });
+    expect(await t.ctx.files.exists(key)).toBe(true);
+    // Its row never came (the process stopped): past 6 hours the claim goes, then the file.
+    t.clock.advance(6 * HOUR + 1000);
+    expect((await runHousekeeping(t.ctx, { sweepFiles: true })).files).toEqual({ staged: 0, unreferenced: 1 });
+    expect(await t.ctx.files.exists(key)).toBe(false);
+    expect(await t.ctx.db.selectFrom("file_claims").select("storage_key").where("storage_key", "=", key).execute()).toEqual([]);
   });
 });

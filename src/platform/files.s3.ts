@@ -16,7 +16,7 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import { checkedKey, FileUnavailableError, hashingTap, localStaging, openLocalFile, type FileStore } from "./files.js";
+import { checkedKey, FileUnavailableError, hashingTap, localStaging, openLocalFile, writeStaged, type FileStore } from "./files.js";
 
 export type S3Settings = {
   /** The object store's URL (any S3 API: AWS, Swift, MinIO, Ceph…); the SDK's default for AWS when absent. */
@@ -80,8 +80,9 @@ export function s3Client(settings: Pick<S3Settings, "endpoint" | "region" | "for
 /**
  * A content-addressed store in an S3 bucket: objects `files/<sha256>` with their SHA-256 recorded as metadata.
  * Uploads stream into a local staging file (hashed, size-limited, scanned), then to the bucket: in one PUT that the
- * store checks against the SHA-256 (up to 16 MiB), else in parts hashed again on the way. Bytes that are not the
- * key's are refused (no object is left).
+ * store checks against the SHA-256 (up to 16 MiB), else in parts hashed again on the way. An upload announced with its
+ * SHA-256 and length streams straight to the bucket in one PUT as it arrives (`write`). Bytes that are not the key's
+ * are refused (no object is left).
  * Downloads stream from the bucket. The data folder holds no file content.
  */
 export function s3FileStore(settings: S3Settings, client: S3Client = s3Client(settings)): FileStore {
@@ -100,19 +101,20 @@ export function s3FileStore(settings: S3Settings, client: S3Client = s3Client(se
   }
 
   /**
-   * Sends a staged file in one PUT whose signed payload hash is the file's SHA-256: a store that receives other bytes
-   * refuses the request (AWS `XAmzContentSHA256Mismatch`, Swift `BadDigest`) and writes nothing.
+   * Sends `size` bytes in one PUT whose signed payload hash is their SHA-256 (`key`): a store that receives other
+   * bytes refuses the request (AWS `XAmzContentSHA256Mismatch`, Swift `BadDigest`) and writes nothing. A source that
+   * fails or gives another length ends the request (else the store would wait for the missing bytes).
    */
-  async function putWhole(key: string, path: string, size: number): Promise<void> {
+  async function putWhole(key: string, source: Readable, size: number): Promise<void> {
     const counted = exactLength(size);
-    const reading = pipeline(createReadStream(path), counted);
-    // A staged file that cannot be read whole ends the request (else the store would wait for the missing bytes).
+    const { tap, result } = hashingTap();
+    const reading = pipeline(source, counted, tap);
     const sending = new AbortController();
     reading.catch(() => sending.abort());
     const command = new PutObjectCommand({
       Bucket: bucket,
       Key: objectKey(key),
-      Body: counted,
+      Body: tap,
       ContentLength: size,
       ContentType: "application/octet-stream",
       Metadata: { sha256: key },
@@ -123,21 +125,27 @@ export function s3FileStore(settings: S3Settings, client: S3Client = s3Client(se
         (args.request as { headers: Record<string, string> }).headers["x-amz-content-sha256"] = key;
         return next(args);
       },
-      { step: "build", name: "stagedPayloadHash" },
+      { step: "build", name: "announcedPayloadHash" },
     );
     try {
       await client.send(command, { abortSignal: sending.signal });
       await reading;
     } catch (error) {
-      counted.destroy();
+      source.destroy();
+      tap.destroy();
       const failure = await reading.then(
         () => undefined,
         (e: unknown) => e as Error,
       );
       const name = (error as { name?: string }).name;
       if (failure?.message.startsWith("file integrity") || name === "BadDigest" || name === "XAmzContentSHA256Mismatch")
-        throw new Error(`file integrity: the bytes sent for ${key} are not the staged ones; the store refused them`, { cause: error });
-      throw error;
+        throw new Error(`file integrity: the bytes sent for ${key} are not the announced ones; the store refused them`, { cause: error });
+      throw failure ?? error;
+    }
+    // A store that did not check the payload's hash: the object holds other bytes than its key's, and goes.
+    if (result().sha256 !== key) {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: objectKey(key) }));
+      throw new Error(`file integrity: the bytes sent for ${key} hash to ${result().sha256}; the object was deleted`);
     }
   }
 
@@ -180,10 +188,16 @@ export function s3FileStore(settings: S3Settings, client: S3Client = s3Client(se
         async keep() {
           // Sent without asking first whether the key exists: a PUT of the same key carries the same bytes (content
           // addressing), and one round trip less is a faster upload; the row's transaction checks it is there.
-          await (size <= SINGLE_PUT_MAX ? putWhole(sha256, path, size) : putInParts(sha256, path));
+          await (size <= SINGLE_PUT_MAX ? putWhole(sha256, createReadStream(path), size) : putInParts(sha256, path));
         },
         drop: () => unlink(path).catch(() => {}),
       };
+    },
+    async write(key, size, input) {
+      checkedKey(key);
+      if (size <= SINGLE_PUT_MAX) return putWhole(key, input, size);
+      // Larger than one PUT takes: staged, then sent in parts (an attachment never is).
+      return writeStaged(this, key, size, input);
     },
     async open(key) {
       try {

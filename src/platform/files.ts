@@ -27,6 +27,12 @@ export type StagedFile = {
 export type FileStore = {
   /** Streams a file in, hashing it; `inspect` sees every chunk (size limits, type sniffing) and may throw. */
   stage(input: Readable, inspect?: (chunk: Buffer) => void): Promise<StagedFile>;
+  /**
+   * Stores `size` bytes whose SHA-256 (`key`) the sender announced, as they stream in: nothing staged, so that the
+   * store receives them while they arrive. Bytes that are not the key's (another length, another hash) are refused
+   * with a "file integrity" error, and no object holds them.
+   */
+  write(key: string, size: number, input: Readable): Promise<void>;
   /** A stored file's content; a missing or unreadable file rejects with `FileUnavailableError` (coded 503). */
   open(key: string): Promise<Readable>;
   /** Whether a file is stored; throws when the store cannot tell (never "absent" for "unreachable"). */
@@ -95,6 +101,18 @@ export function hashingTap(inspect?: (chunk: Buffer) => void) {
     },
   });
   return { tap, result: () => ({ sha256: hash.digest("hex"), size }) };
+}
+
+/** Stores announced bytes by staging them first: kept only when they are the `size` bytes of `key`. */
+export async function writeStaged(store: Pick<FileStore, "stage">, key: string, size: number, input: Readable): Promise<void> {
+  const staged = await store.stage(input);
+  try {
+    if (staged.size !== size || staged.sha256 !== key)
+      throw new Error(`file integrity: ${staged.size} bytes hashing to ${staged.sha256} were announced as ${size} bytes of ${key}`);
+    await staged.keep();
+  } finally {
+    await staged.drop();
+  }
 }
 
 /** Opens a local file for reading once it is known to be open: a missing file rejects here, not as a stream event. */
@@ -171,6 +189,9 @@ export function localFileStore(dir: string): FileStore {
         },
         drop: () => unlink(tmp).catch(() => {}),
       };
+    },
+    write(key, size, input) {
+      return writeStaged(this, checkedKey(key), size, input);
     },
     open: (key) => openLocalFile(pathOf(key), key),
     exists: async (key) =>

@@ -5,7 +5,7 @@ import { join, relative } from "node:path";
 import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { call, seedReferenceData, startTestApp, type TestApp } from "../helpers/app.js";
 import { activeAdministrator, signedInPerson } from "../helpers/people.js";
-import { upload } from "../helpers/upload.js";
+import { upload, uploadBytes } from "../helpers/upload.js";
 import { tempDir } from "../helpers/temp.js";
 import { SEED } from "../../src/app/demo.js";
 import { s3Client } from "../../src/platform/files.s3.js";
@@ -39,6 +39,30 @@ describe.skipIf(!ENDPOINT)("attachments and exports in an S3 bucket", () => {
   afterAll(async () => {
     await t?.close();
     await dropBucket(client, bucket);
+  });
+
+  it("streams a file announced with its SHA-256 straight to the bucket, and keeps nothing of bytes that are not the announced ones", async () => {
+    const content = randomBytes(2 * 1024 * 1024).toString("base64");
+    const bytes = Buffer.from(content);
+    const res = await uploadBytes(t.app, robert.jar, "relevé annoncé.txt", bytes);
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ sha256: sha256(bytes), size: bytes.length, mediaType: "text/plain" });
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: `files/${sha256(bytes)}` }));
+    expect(head.ContentLength).toBe(bytes.length);
+    expect(filesUnder(staging)).toEqual([]);
+    // The same length, one byte changed: Swift refuses the PUT whose signed SHA-256 is not the bytes'; no object.
+    const altered = Buffer.from(bytes);
+    altered[12345] = altered[12345] === 0x41 ? 0x42 : 0x41;
+    const refused = await uploadBytes(t.app, robert.jar, "relevé altéré.txt", altered, { digestOf: Buffer.concat([altered, Buffer.from("!")]) });
+    expect(refused.status).toBe(422);
+    expect((refused.body.error as { code: string }).code).toBe("digest_mismatch");
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "files/" }));
+    expect(listed.Contents?.map((o) => o.Key)).toEqual([`files/${sha256(bytes)}`]);
+    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: `files/${sha256(bytes)}` }));
+    await t.ctx.db
+      .deleteFrom("uploads")
+      .where("id", "=", res.body.uploadId as string)
+      .execute();
   });
 
   it("stores an uploaded attachment as an object in the bucket, nothing in the data folder, and serves it back", async () => {

@@ -809,7 +809,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Upload one file (multipart field `file`), to attach to a message within 24 hours */
+        /**
+         * Upload one file (multipart field `file`, or the bytes as application/octet-stream), to attach to a message within 24 hours
+         * @description Two forms. A browser's form: `multipart/form-data`, one part `file`. Or the file's bytes as `application/octet-stream`, with `Content-Length`, its name in `Content-Disposition: attachment; filename*=UTF-8''bilan%202025.pdf` and, optionally, its SHA-256 in `Repr-Digest: sha-256=:<base64>:` (RFC 9530): a file announced so streams to the object store as it arrives (no staging), and bytes that do not match the announcement are refused with 422 `digest_mismatch`, nothing kept.
+         */
         post: operations["postUploads"];
         delete?: never;
         options?: never;
@@ -1314,7 +1317,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Upload one file (multipart field `file`), to attach to a reply within 24 hours */
+        /**
+         * Upload one file (multipart field `file`, or the bytes as application/octet-stream), to attach to a reply within 24 hours
+         * @description Two forms. A browser's form: `multipart/form-data`, one part `file`. Or the file's bytes as `application/octet-stream`, with `Content-Length`, its name in `Content-Disposition: attachment; filename*=UTF-8''bilan%202025.pdf` and, optionally, its SHA-256 in `Repr-Digest: sha-256=:<base64>:` (RFC 9530): a file announced so streams to the object store as it arrives (no staging), and bytes that do not match the announcement are refused with 422 `digest_mismatch`, nothing kept.
+         */
         post: operations["postBackofficeUploads"];
         delete?: never;
         options?: never;

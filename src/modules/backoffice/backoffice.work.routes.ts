@@ -23,6 +23,7 @@ import {
   receiveUpload,
   uploadedFile,
   uploadAnswer,
+  UPLOAD_DESCRIPTION,
   serveEventStream,
   ATTACHMENT_MEDIA_TYPES,
   STATUSES,
@@ -297,9 +298,10 @@ export function workRoutes(deps: bo.BackofficeDeps & { events: EventHub; uploads
       {
         schema: {
           tags: ["backoffice"],
-          summary: "Upload one file (multipart field `file`), to attach to a reply within 24 hours",
+          summary: "Upload one file (multipart field `file`, or the bytes as application/octet-stream), to attach to a reply within 24 hours",
+          description: UPLOAD_DESCRIPTION,
           security: [{ agentSession: [], csrf: [] }],
-          consumes: ["multipart/form-data"],
+          consumes: ["multipart/form-data", "application/octet-stream"],
           response: { 201: uploadAnswer, ...errors(400, 401, 403, 413, 415, 422, 503) },
         },
       },

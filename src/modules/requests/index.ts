@@ -2,7 +2,16 @@ export { listRequests } from "./requests.inbox.js";
 export { sendDigests, notifyCompanySide } from "./requests.notify.js";
 export { fileRequest, getRequest, postCompanyMessage, closeRequest, receiptOf, autoCloseAnswered, type RequestsDeps } from "./requests.service.js";
 export { type RequestSummary, type MessageView } from "./requests.views.js";
-export { requestsRoutes, acceptUploads, uploadedFile, uploadAnswer, summarySchema, messageSchema, detailSchema } from "./requests.routes.js";
+export {
+  requestsRoutes,
+  acceptUploads,
+  uploadedFile,
+  uploadAnswer,
+  UPLOAD_DESCRIPTION,
+  summarySchema,
+  messageSchema,
+  detailSchema,
+} from "./requests.routes.js";
 export { signedReceipt, verifyReceipt, type ReceiptKeys, type ReceiptPayload, type ReceiptVerdict } from "./requests.receipts.js";
 export { transition, STATUSES, STATUS_LABELS, type RequestEvent } from "./requests.states.js";
 export {

@@ -14,7 +14,7 @@ import { appendJournal } from "../journal/index.js";
 import { exportReadyMail, queueMail } from "../mail/index.js";
 import { messagerieScope } from "../rights/index.js";
 import * as repo from "./requests.repository.js";
-import { confirmStored, safeFileName } from "./requests.uploads.js";
+import { safeFileName, storeStaged } from "./requests.uploads.js";
 import { serviceNames, threadOf } from "./requests.views.js";
 import { transcriptPdf } from "./requests.transcript.js";
 import type { RequestStatus } from "../../platform/db/schema.js";
@@ -332,11 +332,10 @@ async function storeArchive(
   fileCount: number,
 ): Promise<void> {
   const size = staged.size;
-  await staged.keep();
+  await storeStaged(deps, staged);
   const now = deps.clock.now();
   const expiresAt = new Date(now.getTime() + EXPORT_RULES.keepMs);
   await deps.db.transaction().execute(async (tx) => {
-    await confirmStored(tx, deps.files, staged);
     await tx
       .updateTable("exports")
       .set({ status: "ready", storage_key: staged.key, sha256: staged.sha256, size, finished_at: now, expires_at: expiresAt })

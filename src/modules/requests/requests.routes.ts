@@ -1,4 +1,3 @@
-import type { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -13,19 +12,23 @@ import { STATUSES } from "./requests.states.js";
 import { companyDetailSchema, inboxItemSchema, serviceRef } from "./requests.schema.js";
 import { getRequestForCompany } from "./requests.follow.js";
 import { followRoutes } from "./requests.follow.routes.js";
-import { openAttachment, receiveUpload, sendAttachment, tooLarge, type UploadsDeps } from "./requests.uploads.js";
+import { openAttachment, receiveUpload, sendAttachment, tooLarge, type IncomingFile, type UploadsDeps } from "./requests.uploads.js";
 import { DomainError } from "../../platform/errors.js";
 import fastifyMultipart from "@fastify/multipart";
-import { checkedFileName, guardedFileStream, multipartRefusal } from "../../platform/http/multipart.js";
+import { checkedFileName, guardedFileStream, multipartRefusal, rawFileBody, rawUpload } from "../../platform/http/multipart.js";
 import { serveEventStream, type EventHub } from "./requests.events.js";
 import { isCalendarDay, parisDayEnd, parisDayStart } from "../../platform/paris.js";
 import { instant } from "../../platform/http/codecs.js";
 import { storedText } from "../../platform/http/text.js";
 import { fileReply } from "../../platform/http/openapi.js";
 
-/** Multipart for the upload routes of a plugin: one file, no other field, at most the size of an attachment. */
+/**
+ * The bodies of the upload routes of a plugin: multipart (a browser's form: one file, no other field, at most the
+ * size of an attachment), or the file's bytes themselves (`application/octet-stream`), streamed to the route.
+ */
 export async function acceptUploads(app: FastifyInstance): Promise<void> {
   await app.register(fastifyMultipart, { limits: { fileSize: LIMITS.attachmentMaxBytes, files: 1, fields: 0, parts: 2 } });
+  app.addContentTypeParser("application/octet-stream", (_req, payload, done) => done(null, payload));
 }
 
 const ONE_FILE = { expected: "Un seul fichier par envoi, dans le champ « file ».", tooLarge: tooLarge().message };
@@ -34,8 +37,14 @@ const ONE_FILE = { expected: "Un seul fichier par envoi, dans le champ « file �
  * The one file of an upload request (field `file`), streamed; coded errors for anything else (platform/http/
  * multipart). `noMoreParts` is called once the file is read: a second part refuses the whole upload.
  */
-export async function uploadedFile(req: FastifyRequest): Promise<{ filename: string; stream: Readable; noMoreParts(): Promise<void> }> {
-  if (!req.isMultipart()) throw new DomainError("unsupported_type", "multipart_required", "Envoyez le fichier en multipart/form-data, dans le champ « file ».");
+export async function uploadedFile(req: FastifyRequest): Promise<IncomingFile> {
+  if (rawFileBody(req)) return rawUpload(req);
+  if (!req.isMultipart())
+    throw new DomainError(
+      "unsupported_type",
+      "multipart_required",
+      "Envoyez le fichier en multipart/form-data dans le champ « file », ou ses octets en application/octet-stream avec son nom (Content-Disposition).",
+    );
   const parts = req.parts();
   const oneFileOnly = (error: unknown) => {
     const code = (error as { code?: string }).code;
@@ -68,6 +77,13 @@ export async function uploadedFile(req: FastifyRequest): Promise<{ filename: str
 }
 
 export { summarySchema, messageSchema, correspondenceSchema, detailSchema } from "./requests.schema.js";
+
+/** How an upload route takes its file (docs/api.md « Pièces jointes »). */
+export const UPLOAD_DESCRIPTION =
+  "Two forms. A browser's form: `multipart/form-data`, one part `file`. Or the file's bytes as `application/octet-stream`, " +
+  "with `Content-Length`, its name in `Content-Disposition: attachment; filename*=UTF-8''bilan%202025.pdf` and, optionally, " +
+  "its SHA-256 in `Repr-Digest: sha-256=:<base64>:` (RFC 9530): a file announced so streams to the object store as it " +
+  "arrives (no staging), and bytes that do not match the announcement are refused with 422 `digest_mismatch`, nothing kept.";
 
 export const uploadAnswer = z.object({ uploadId: z.uuid(), name: z.string(), size: z.number().int(), mediaType: z.string(), sha256: z.string() });
 
@@ -119,9 +135,10 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
       {
         schema: {
           tags: ["requests"],
-          summary: "Upload one file (multipart field `file`), to attach to a message within 24 hours",
+          summary: "Upload one file (multipart field `file`, or the bytes as application/octet-stream), to attach to a message within 24 hours",
+          description: UPLOAD_DESCRIPTION,
           security: [{ session: [], csrf: [] }, { oauth2: ["messagerie.write"] }],
-          consumes: ["multipart/form-data"],
+          consumes: ["multipart/form-data", "application/octet-stream"],
           response: {
             201: uploadAnswer,
             ...errors(400, 401, 403, 413, 415, 422, 503),

@@ -1,6 +1,7 @@
 import type { FastifyReply } from "fastify";
 import { randomUUID } from "node:crypto";
-import type { Readable } from "node:stream";
+import { PassThrough, type Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { sql, type Kysely } from "kysely";
 import { fileTypeFromBuffer } from "file-type";
 import type { DB } from "../../platform/db/schema.js";
@@ -8,7 +9,7 @@ import type { Tx } from "../../platform/db/database.js";
 import type { Clock } from "../../platform/clock.js";
 import { HOUR } from "../../platform/clock.js";
 import { DomainError } from "../../platform/errors.js";
-import type { FileStore, StagedFile } from "../../platform/files.js";
+import { hashingTap, type FileStore, type StagedFile } from "../../platform/files.js";
 import type { Antivirus } from "../../platform/antivirus.js";
 import { can } from "../rights/index.js";
 import { appendJournal } from "../journal/index.js";
@@ -70,18 +71,34 @@ export async function recogniseType(name: string, sample: Buffer): Promise<strin
   return detected?.mime === expected ? expected : null;
 }
 
+/** A file announced whole before its bytes: its length and its SHA-256 (`Repr-Digest`, RFC 9530), hex. */
+type AnnouncedFile = { size: number; sha256: string };
+
+/**
+ * One file sent to an upload route: its name, its bytes, and what the sender announced of them (its length when the
+ * body is the file, its SHA-256 when given).
+ */
+export type IncomingFile = { filename: string; stream: Readable; noMoreParts?: () => Promise<void>; size?: number; sha256?: string };
+
 /**
  * Receives one file (streamed: never held whole in memory): size limit while it streams, type recognised from its
  * content, SHA-256, antivirus when configured (fail closed). Returns the upload, to be referenced by a message
- * within 24 hours.
+ * within 24 hours. A file announced with its length and SHA-256 streams to the store as it arrives, once its first
+ * bytes show an accepted type (with an antivirus, it is staged and scanned first like any other).
  */
-export async function receiveUpload(deps: UploadsDeps, owner: UploadOwner, file: { filename: string; stream: Readable; noMoreParts?: () => Promise<void> }) {
+export async function receiveUpload(deps: UploadsDeps, owner: UploadOwner, file: IncomingFile) {
   const name = safeFileName(file.filename);
   const ext = name.toLowerCase().split(".").pop() ?? "";
   if (!ACCEPTED[ext]) {
     file.stream.resume();
     throw new DomainError("unsupported_type", "unsupported_file_type", "Type de fichier refusé : PDF, JPEG, PNG, ODT, ODS, DOCX, XLSX, CSV ou TXT uniquement.");
   }
+  if (file.size !== undefined && file.size > LIMITS.attachmentMaxBytes) {
+    file.stream.resume();
+    throw tooLarge();
+  }
+  const announced = file.size !== undefined && file.sha256 !== undefined ? { size: file.size, sha256: file.sha256 } : undefined;
+  if (announced && !deps.antivirus) return receiveAnnounced(deps, owner, name, file.stream, announced);
   const chunks: Buffer[] = [];
   let sampled = 0;
   const staged = await deps.files.stage(file.stream, (chunk) => {
@@ -93,36 +110,105 @@ export async function receiveUpload(deps: UploadsDeps, owner: UploadOwner, file:
   try {
     // A body with more than the one file is refused whole: nothing of it is kept.
     await file.noMoreParts?.();
+    if (announced && (announced.size !== staged.size || announced.sha256 !== staged.sha256)) throw notAnnounced();
     const upload = await checkStaged(deps, owner, name, staged, file.stream, Buffer.concat(chunks));
-    const id = randomUUID();
-    // The file is stored before the row that names it commits (outside the transaction: an upload to an object
-    // store takes time); a commit that fails after it leaves a file no row refers to, which the sweep deletes.
+    // The file is stored before the row that names it is written (outside any transaction: an upload to an object
+    // store takes time); a row that fails after it leaves a file no row refers to, which the sweep deletes.
+    await claimFile(deps, staged.key);
     await staged.keep();
-    await deps.db.transaction().execute(async (tx) => {
-      await confirmStored(tx, deps.files, staged);
-      await tx
-        .insertInto("uploads")
-        .values({
-          id,
-          space_id: owner.kind === "person" ? owner.id : null,
-          agent_id: owner.kind === "agent" ? owner.id : null,
-          name,
-          size: staged.size,
-          media_type: upload.mediaType,
-          sha256: staged.sha256,
-          storage_key: staged.key,
-          scan_status: upload.scanStatus,
-          created_at: deps.clock.now(),
-          attached_at: null,
-        })
-        .execute();
-    });
-    return { uploadId: id, name, size: staged.size, mediaType: upload.mediaType, sha256: staged.sha256 };
+    return await insertUpload(deps, owner, name, { size: staged.size, sha256: staged.sha256, mediaType: upload.mediaType, scanStatus: upload.scanStatus });
   } finally {
     // Kept, the staged name is gone already; refused or failed, the content goes (it was never stored).
     await staged.drop();
   }
 }
+
+/**
+ * An announced file, without antivirus: its first bytes (64 KiB) are held while its type is recognised, then the
+ * file is claimed and streams to the store as it arrives; the store refuses bytes that are not the announced ones.
+ */
+async function receiveAnnounced(deps: UploadsDeps, owner: UploadOwner, name: string, input: Readable, announced: AnnouncedFile) {
+  const chunks: Buffer[] = [];
+  let sampled = 0;
+  let sniffed!: () => void;
+  const sampleReady = new Promise<void>((resolve) => (sniffed = resolve));
+  if (announced.size === 0) sniffed();
+  const { tap } = hashingTap((chunk) => {
+    if (sampled < SNIFF_BYTES) {
+      chunks.push(chunk.subarray(0, SNIFF_BYTES - sampled));
+      sampled += Math.min(chunk.length, SNIFF_BYTES - sampled);
+      if (sampled >= Math.min(SNIFF_BYTES, announced.size)) sniffed();
+    }
+  });
+  // Room for the sample while the type is checked: the rest waits in the sender's socket.
+  const body = new PassThrough({ highWaterMark: 2 * SNIFF_BYTES });
+  const arriving = pipeline(input, tap, body);
+  arriving.then(sniffed, sniffed);
+  let mediaType: string | null = null;
+  // Claimed while the first bytes arrive (a claim of a file then refused is harmless: it only delays a sweep).
+  const claimed = claimFile(deps, announced.sha256);
+  try {
+    await sampleReady;
+    mediaType = await recogniseType(name, Buffer.concat(chunks));
+    if (!mediaType) throw refusedType();
+    await claimed;
+    await deps.files.write(announced.sha256, announced.size, body);
+    await arriving;
+  } catch (error) {
+    body.destroy();
+    await claimed.catch(() => undefined);
+    const failure = await arriving.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (failure instanceof DomainError) throw failure;
+    if (error instanceof Error && error.message.startsWith("file integrity")) throw notAnnounced();
+    throw error;
+  }
+  return insertUpload(deps, owner, name, { ...announced, mediaType, scanStatus: "not_scanned" });
+}
+
+/** The row of an upload whose file is stored. */
+async function insertUpload(
+  deps: UploadsDeps,
+  owner: UploadOwner,
+  name: string,
+  file: { size: number; sha256: string; mediaType: string; scanStatus: "clean" | "not_scanned" },
+) {
+  const id = randomUUID();
+  await deps.db
+    .insertInto("uploads")
+    .values({
+      id,
+      space_id: owner.kind === "person" ? owner.id : null,
+      agent_id: owner.kind === "agent" ? owner.id : null,
+      name,
+      size: file.size,
+      media_type: file.mediaType,
+      sha256: file.sha256,
+      storage_key: file.sha256,
+      scan_status: file.scanStatus,
+      created_at: deps.clock.now(),
+      attached_at: null,
+    })
+    .execute();
+  return { uploadId: id, name, size: file.size, mediaType: file.mediaType, sha256: file.sha256 };
+}
+
+/** The refusal of bytes that are not those the sender announced (length or SHA-256). */
+const notAnnounced = () =>
+  new DomainError(
+    "refused",
+    "digest_mismatch",
+    "Le fichier reçu ne correspond pas à son empreinte SHA-256 (en-tête Repr-Digest) ou à sa taille (Content-Length) : il n'a pas été conservé. Envoyez-le de nouveau.",
+  );
+
+const refusedType = () =>
+  new DomainError(
+    "unsupported_type",
+    "unsupported_file_type",
+    "Le contenu du fichier ne correspond pas à un type accepté (ou à son extension) : PDF, JPEG, PNG, ODT, ODS, DOCX, XLSX, CSV ou TXT.",
+  );
 
 /** Size, antivirus (fail closed) and type of a staged file; throws the refusal. */
 async function checkStaged(deps: UploadsDeps, owner: UploadOwner, name: string, staged: StagedFile, stream: Readable, sample: Buffer) {
@@ -152,13 +238,7 @@ async function checkStaged(deps: UploadsDeps, owner: UploadOwner, name: string, 
     }
   }
   const mediaType = await recogniseType(name, sample);
-  if (!mediaType) {
-    throw new DomainError(
-      "unsupported_type",
-      "unsupported_file_type",
-      "Le contenu du fichier ne correspond pas à un type accepté (ou à son extension) : PDF, JPEG, PNG, ODT, ODS, DOCX, XLSX, CSV ou TXT.",
-    );
-  }
+  if (!mediaType) throw refusedType();
   return { mediaType, scanStatus: deps.antivirus ? ("clean" as const) : ("not_scanned" as const) };
 }
 
@@ -175,34 +255,49 @@ async function lockFile(tx: Tx, key: string): Promise<void> {
 }
 
 /**
- * In the transaction that writes a row naming a stored file, after `keep()`: under the file's lock, the file is
- * there. A sweep may have removed an older copy of the same content between the keep and the lock: it is stored
- * again, so that a row never names a missing file.
+ * Claims a file before its bytes leave for the store, under the file's lock, in one statement: the sweep, which
+ * deletes under the same lock, keeps a claimed file. Without it, a sweep that found an old unreferenced copy of the
+ * same content could delete it just as this write puts it back, and the row written next would name a missing file
+ * (an object store keeps the request that arrived last, and a deletion may arrive after a write began).
  */
-export async function confirmStored(tx: Tx, files: FileStore, staged: StagedFile): Promise<void> {
-  await lockFile(tx, staged.key);
-  if (!(await files.exists(staged.key))) await staged.keep();
+export async function claimFile(deps: Pick<UploadsDeps, "db" | "clock">, key: string): Promise<void> {
+  await sql`WITH locked AS (SELECT pg_advisory_xact_lock(727003, ('x' || substr(${key}, 1, 8))::bit(32)::int))
+    INSERT INTO file_claims (storage_key, claimed_at) SELECT ${key}, ${deps.clock.now()}::timestamptz FROM locked
+    ON CONFLICT (storage_key) DO UPDATE SET claimed_at = GREATEST(file_claims.claimed_at, EXCLUDED.claimed_at)`.execute(deps.db);
 }
 
-/** The keys among `keys` that a row names (an upload, or an export's archive). */
-async function referencedKeys(db: Kysely<DB> | Tx, keys: string[]): Promise<Set<string>> {
+/** Claims and stores a staged file (an export's archive, a letter's PDF): the row that names it comes next. */
+export async function storeStaged(deps: Pick<UploadsDeps, "db" | "clock">, staged: StagedFile): Promise<void> {
+  await claimFile(deps, staged.key);
+  await staged.keep();
+}
+
+/** The keys among `keys` that a row names (an upload, or an export's archive) or that a write claimed since `claimedAfter`. */
+async function referencedKeys(db: Kysely<DB> | Tx, keys: string[], claimedAfter: Date): Promise<Set<string>> {
   if (keys.length === 0) return new Set();
   const rows = await db
     .selectFrom("uploads")
     .select("storage_key as key")
     .where("storage_key", "in", keys)
     .union(db.selectFrom("exports").select("storage_key as key").where("storage_key", "in", keys).$narrowType<{ key: string }>())
+    .union(db.selectFrom("file_claims").select("storage_key as key").where("storage_key", "in", keys).where("claimed_at", ">", claimedAfter))
     .execute();
   return new Set(rows.map((r) => r.key));
 }
 
+/** How long a claim protects its file: the longest an upload may take to stream in and be named by its row. */
+const CLAIM_MS = 6 * HOUR;
+/** How long an upload may take to stream in: a staged file older than this was left by a crash. */
+const STAGED_GRACE_MS = CLAIM_MS;
+
 /** Deletes the stored files that no row refers to any more (the store is content-addressed: one file, many rows). */
-export async function removeUnreferencedFiles(deps: Pick<UploadsDeps, "db" | "files">, keys: string[]): Promise<number> {
+export async function removeUnreferencedFiles(deps: Pick<UploadsDeps, "db" | "files" | "clock">, keys: string[]): Promise<number> {
   let removed = 0;
+  const claimedAfter = new Date(deps.clock.now().getTime() - CLAIM_MS);
   for (const key of new Set(keys)) {
     await deps.db.transaction().execute(async (tx) => {
       await lockFile(tx, key);
-      if (!(await referencedKeys(tx, [key])).has(key)) {
+      if (!(await referencedKeys(tx, [key], claimedAfter)).has(key)) {
         await deps.files.remove(key);
         removed++;
       }
@@ -274,8 +369,6 @@ export async function expireUploads(deps: Pick<UploadsDeps, "db" | "clock" | "fi
   return rows.length;
 }
 
-/** How long an upload may take to stream in: a staged file older than this was left by a crash. */
-const STAGED_GRACE_MS = 6 * HOUR;
 /**
  * How long a stored file may wait for the row that names it (the file is written first): a file no row names is
  * swept only once it is older than this. The least grace: the server's is FILES_SWEEP_GRACE_HOURS (7 days in
@@ -294,10 +387,12 @@ export async function sweepFiles(
 ): Promise<{ staged: number; unreferenced: number }> {
   const graceMs = Math.max(options.graceMs ?? STORED_GRACE_MS, STORED_GRACE_MS);
   const staged = await deps.files.dropStaleStaged(new Date(deps.clock.now().getTime() - STAGED_GRACE_MS));
+  const claimedAfter = new Date(deps.clock.now().getTime() - CLAIM_MS);
+  await deps.db.deleteFrom("file_claims").where("claimed_at", "<=", claimedAfter).execute();
   let unreferenced = 0;
   let batch: string[] = [];
   const flush = async () => {
-    const used = await referencedKeys(deps.db, batch);
+    const used = await referencedKeys(deps.db, batch, claimedAfter);
     unreferenced += await removeUnreferencedFiles(
       deps,
       batch.filter((k) => !used.has(k)),

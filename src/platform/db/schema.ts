@@ -315,6 +315,7 @@ export interface DB {
   team_members: TeamMembersTable;
   team_companies: TeamCompaniesTable;
   rate_limit_counters: RateLimitCountersTable;
+  file_claims: FileClaimsTable;
   event_streams: EventStreamsTable;
 }
 
@@ -356,6 +357,11 @@ export type Row<T extends keyof DB> = Selectable<DB[T]>;
 export type NewRow<T extends keyof DB> = Insertable<DB[T]>;
 
 /** One limited key's hits in its current window (platform/limits.ts); unlogged. */
+export interface FileClaimsTable {
+  storage_key: string;
+  claimed_at: Timestamp;
+}
+
 export interface RateLimitCountersTable {
   key: string;
   hits: number;

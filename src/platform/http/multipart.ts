@@ -1,4 +1,6 @@
 import { PassThrough, type Readable } from "node:stream";
+import type { FastifyRequest } from "fastify";
+import { parse as parseDisposition } from "content-disposition";
 import { DomainError } from "../errors.js";
 
 /**
@@ -44,5 +46,63 @@ export function guardedFileStream(
   file.once("error", (error: Error) => out.destroy(multipartRefusal(error, sentences)));
   file.pipe(out);
   Object.defineProperty(out, "truncated", { get: () => file.truncated });
+  return out;
+}
+
+/** Whether an upload's body is the file's bytes themselves (`application/octet-stream`), not a form. */
+export function rawFileBody(req: FastifyRequest): boolean {
+  return (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase() === "application/octet-stream";
+}
+
+/** The SHA-256 member of a `Repr-Digest` field (RFC 9530): `sha-256=:<base64>:`. */
+const SHA256_MEMBER = /(?:^|,)\s*sha-256=:([A-Za-z0-9+/]{43}=):\s*(?:;[^,]*)?(?:,|$)/;
+
+/**
+ * An upload sent as the file's bytes: its name from `Content-Disposition` (`attachment; filename*=UTF-8''…`), its
+ * length from `Content-Length` (required), and, when `Repr-Digest` gives its SHA-256, the announcement that lets it
+ * stream to the store as it arrives. Coded refusals name the header at fault.
+ */
+export function rawUpload(req: FastifyRequest): { filename: string; stream: Readable; size: number; sha256?: string } {
+  const stream = guardedRawStream(req.body as Readable);
+  const refuse = (code: string, message: string, kind: "invalid" | "too_large" = "invalid") => {
+    stream.resume();
+    return new DomainError(kind, code, message);
+  };
+  const lengthHeader = req.headers["content-length"];
+  if (lengthHeader === undefined || !/^\d+$/.test(lengthHeader))
+    throw refuse("length_required", "En-tête Content-Length manquant : envoyez la taille du fichier avec ses octets.");
+  const size = Number(lengthHeader);
+  let filename: string | undefined;
+  try {
+    const disposition = parseDisposition(req.headers["content-disposition"] ?? "");
+    filename = disposition.parameters.filename;
+  } catch {
+    filename = undefined;
+  }
+  if (!filename)
+    throw refuse("file_name_required", "En-tête Content-Disposition manquant ou mal formé : donnez le nom du fichier (attachment; filename*=UTF-8''nom.pdf).");
+  const digestHeader = req.headers["repr-digest"];
+  if (digestHeader === undefined) return { filename: checkedFileName(filename), stream, size };
+  const digest = SHA256_MEMBER.exec(String(digestHeader));
+  if (!digest) throw refuse("invalid_digest", "En-tête Repr-Digest illisible : attendu sha-256=:<empreinte SHA-256 en base64>: (RFC 9530).");
+  return { filename: checkedFileName(filename), stream, size, sha256: Buffer.from(digest[1]!, "base64").toString("hex") };
+}
+
+/**
+ * A request body's stream whose failure (the sender stopped before the end) is a coded refusal; when the route stops
+ * reading it (a refusal), the rest of the body is read and dropped, so that the answer reaches the sender.
+ */
+function guardedRawStream(source: Readable): Readable {
+  const out = new PassThrough();
+  source.once("error", () =>
+    out.destroy(new DomainError("invalid", "upload_interrupted", "L'envoi du fichier s'est interrompu avant sa fin : envoyez-le de nouveau.")),
+  );
+  source.pipe(out);
+  out.once("close", () => {
+    if (!source.readableEnded) {
+      source.unpipe(out);
+      source.resume();
+    }
+  });
   return out;
 }

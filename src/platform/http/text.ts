@@ -25,6 +25,8 @@ function findUnsafe(value: unknown, path: string[], depth = 0): { path: string[]
     return problem ? { path, problem } : null;
   }
   if (depth > 32 || value === null || typeof value !== "object") return null;
+  // An upload's body stream or a buffer holds no field (and walking a stream would walk its socket and server).
+  if (ArrayBuffer.isView(value) || typeof (value as { pipe?: unknown }).pipe === "function") return null;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const found = findUnsafe(value[i], [...path, String(i)], depth + 1);

@@ -92,16 +92,32 @@ export {
   natureLabel,
   serviceLabel,
 } from "../../../../src/shared/labels";
+import { encodedFileName } from "../../../../src/shared/file-names";
+
+/** The file's SHA-256 in base64, or null where the page has no WebCrypto (a page not served over HTTPS). */
+async function sha256Base64(file: File): Promise<string | null> {
+  const subtle = globalThis.crypto?.subtle as SubtleCrypto | undefined;
+  if (!subtle) return null;
+  try {
+    const digest = new Uint8Array(await subtle.digest("SHA-256", await file.arrayBuffer()));
+    return btoa(String.fromCharCode(...digest));
+  } catch {
+    // A file the browser cannot read whole now: sent as a form, the server reports what it receives.
+    return null;
+  }
+}
 
 /**
  * Uploads one file with progress (XMLHttpRequest reports upload progress; fetch does not), to the company side's
- * upload route or to the back office's.
+ * upload route or to the back office's. The file goes as its bytes, announced with its SHA-256 (Repr-Digest): the
+ * server streams it to the store as it arrives; without WebCrypto, as a form.
  */
-export function uploadFile(
+export async function uploadFile(
   file: File,
   onProgress: (fraction: number) => void,
   path: "/api/v1/uploads" | "/api/v1/backoffice/uploads" = "/api/v1/uploads",
 ): Promise<Uploaded> {
+  const digest = await sha256Base64(file);
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", path);
@@ -120,6 +136,13 @@ export function uploadFile(
       else reject(apiErrorOf(xhr.status, data, "upload_failed"));
     };
     xhr.onerror = () => reject(networkError());
+    if (digest) {
+      xhr.setRequestHeader("Content-Type", "application/octet-stream");
+      xhr.setRequestHeader("Content-Disposition", `attachment; filename*=UTF-8''${encodedFileName(file.name)}`);
+      xhr.setRequestHeader("Repr-Digest", `sha-256=:${digest}:`);
+      xhr.send(file);
+      return;
+    }
     const form = new FormData();
     form.append("file", file);
     xhr.send(form);
