@@ -9,7 +9,7 @@ import { SEED } from "../src/app/demo.js";
 import { HOUR } from "../src/platform/clock.js";
 import { runHousekeeping } from "../src/app/worker.js";
 import { releaseFiles } from "../src/modules/requests/index.js";
-import { claimFile } from "../src/modules/requests/requests.uploads.js";
+import { claimFile } from "../src/modules/requests/requests.stored-files.js";
 
 /**
  * The sweep of stored files no row names waits FILES_SWEEP_GRACE_HOURS (7 days in production): a database restored

@@ -2,16 +2,8 @@ export { listRequests } from "./requests.inbox.js";
 export { sendDigests, notifyCompanySide } from "./requests.notify.js";
 export { fileRequest, getRequest, postCompanyMessage, closeRequest, receiptOf, autoCloseAnswered, type RequestsDeps } from "./requests.service.js";
 export { type RequestSummary, type MessageView } from "./requests.views.js";
-export {
-  requestsRoutes,
-  acceptUploads,
-  uploadedFile,
-  uploadAnswer,
-  UPLOAD_DESCRIPTION,
-  summarySchema,
-  messageSchema,
-  detailSchema,
-} from "./requests.routes.js";
+export { requestsRoutes, summarySchema, messageSchema, detailSchema } from "./requests.routes.js";
+export { acceptUploads, uploadedFile, uploadAnswer, UPLOAD_DESCRIPTION } from "./requests.uploads.routes.js";
 export { signedReceipt, verifyReceipt, type ReceiptKeys, type ReceiptPayload, type ReceiptVerdict } from "./requests.receipts.js";
 export { transition, STATUSES, STATUS_LABELS, type RequestEvent } from "./requests.states.js";
 export {
@@ -32,12 +24,11 @@ export {
   openAttachmentForAgent,
   sendAttachment,
   expireUploads,
-  sweepFiles,
-  releaseFiles,
   recogniseType,
   safeFileName,
   type UploadsDeps,
 } from "./requests.uploads.js";
+export { sweepFiles, releaseFiles } from "./requests.stored-files.js";
 export { createEventHub, serveEventStream, type EventHub, type EventClient } from "./requests.events.js";
 export { purgeStaleStreams, MAX_STREAMS_PER_SESSION, STREAM_STALE_MS } from "./requests.streams.js";
 export { applyRetention, setLegalHold, RETENTION } from "./requests.retention.js";

@@ -5,7 +5,7 @@ import { openLocalFile } from "../../platform/files.js";
 import { parisDay } from "../../platform/paris.js";
 import { appendJournal } from "../journal/index.js";
 import { getExport, type ExportDeps } from "./requests.export.js";
-import { releaseFiles } from "./requests.uploads.js";
+import { releaseFiles } from "./requests.stored-files.js";
 
 // The archives of exports in the file store: downloaded by their owner, deleted after their 7 days.
 

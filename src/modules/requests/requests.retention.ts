@@ -5,7 +5,7 @@ import { YEAR } from "../../platform/clock.js";
 import type { FileStore } from "../../platform/files.js";
 import { DomainError } from "../../platform/errors.js";
 import { appendJournal } from "../journal/index.js";
-import { releaseFiles } from "./requests.uploads.js";
+import { releaseFiles } from "./requests.stored-files.js";
 
 /** GAIA figures (product §8): archived 4 years after closing, purged 10 years after closing. */
 export const RETENTION = { archiveAfterMs: 4 * YEAR, purgeAfterMs: 10 * YEAR, notesAfterMs: 2 * YEAR };

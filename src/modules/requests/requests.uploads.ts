@@ -2,13 +2,13 @@ import type { FastifyReply } from "fastify";
 import { randomUUID } from "node:crypto";
 import { PassThrough, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { sql, type Kysely } from "kysely";
+import type { Kysely } from "kysely";
 import { fileTypeFromBuffer } from "file-type";
 import type { DB } from "../../platform/db/schema.js";
-import type { Tx } from "../../platform/db/database.js";
 import type { Clock } from "../../platform/clock.js";
 import { HOUR } from "../../platform/clock.js";
 import { DomainError } from "../../platform/errors.js";
+import { claimFile, releaseFiles, storeStaged } from "./requests.stored-files.js";
 import { hashingTap, type FileStore, type StagedFile } from "../../platform/files.js";
 import type { Antivirus } from "../../platform/antivirus.js";
 import { can } from "../rights/index.js";
@@ -32,6 +32,27 @@ const ACCEPTED: Record<string, string> = {
   txt: "text/plain",
 };
 const SNIFF_BYTES = 64 * 1024;
+
+/** Keeps the first 64 KiB that cross a stream (the sample its type is recognised from); `full` once it has them all. */
+function sampler(size?: number) {
+  const chunks: Buffer[] = [];
+  let sampled = 0;
+  let full!: () => void;
+  const ready = new Promise<void>((resolve) => (full = resolve));
+  if (size === 0) full();
+  return {
+    inspect(chunk: Buffer) {
+      if (sampled >= SNIFF_BYTES) return;
+      chunks.push(chunk.subarray(0, SNIFF_BYTES - sampled));
+      sampled += Math.min(chunk.length, SNIFF_BYTES - sampled);
+      if (size !== undefined && sampled >= Math.min(SNIFF_BYTES, size)) full();
+    },
+    sample: () => Buffer.concat(chunks),
+    ready,
+    /** Ends the wait (the stream ended or failed before the sample was whole). */
+    end: () => full(),
+  };
+}
 
 /** A file name safe to show and to send back: no path, no control character, at most 200 characters. */
 export function safeFileName(name: string): string {
@@ -99,23 +120,16 @@ export async function receiveUpload(deps: UploadsDeps, owner: UploadOwner, file:
   }
   const announced = file.size !== undefined && file.sha256 !== undefined ? { size: file.size, sha256: file.sha256 } : undefined;
   if (announced && !deps.antivirus) return receiveAnnounced(deps, owner, name, file.stream, announced);
-  const chunks: Buffer[] = [];
-  let sampled = 0;
-  const staged = await deps.files.stage(file.stream, (chunk) => {
-    if (sampled < SNIFF_BYTES) {
-      chunks.push(chunk.subarray(0, SNIFF_BYTES - sampled));
-      sampled += Math.min(chunk.length, SNIFF_BYTES - sampled);
-    }
-  });
+  const sample = sampler();
+  const staged = await deps.files.stage(file.stream, (chunk) => sample.inspect(chunk));
   try {
     // A body with more than the one file is refused whole: nothing of it is kept.
     await file.noMoreParts?.();
     if (announced && (announced.size !== staged.size || announced.sha256 !== staged.sha256)) throw notAnnounced();
-    const upload = await checkStaged(deps, owner, name, staged, file.stream, Buffer.concat(chunks));
+    const upload = await checkStaged(deps, owner, name, staged, file.stream, sample.sample());
     // The file is stored before the row that names it is written (outside any transaction: an upload to an object
     // store takes time); a row that fails after it leaves a file no row refers to, which the sweep deletes.
-    await claimFile(deps, staged.key);
-    await staged.keep();
+    await storeStaged(deps, staged);
     return await insertUpload(deps, owner, name, { size: staged.size, sha256: staged.sha256, mediaType: upload.mediaType, scanStatus: upload.scanStatus });
   } finally {
     // Kept, the staged name is gone already; refused or failed, the content goes (it was never stored).
@@ -128,28 +142,18 @@ export async function receiveUpload(deps: UploadsDeps, owner: UploadOwner, file:
  * file is claimed and streams to the store as it arrives; the store refuses bytes that are not the announced ones.
  */
 async function receiveAnnounced(deps: UploadsDeps, owner: UploadOwner, name: string, input: Readable, announced: AnnouncedFile) {
-  const chunks: Buffer[] = [];
-  let sampled = 0;
-  let sniffed!: () => void;
-  const sampleReady = new Promise<void>((resolve) => (sniffed = resolve));
-  if (announced.size === 0) sniffed();
-  const { tap } = hashingTap((chunk) => {
-    if (sampled < SNIFF_BYTES) {
-      chunks.push(chunk.subarray(0, SNIFF_BYTES - sampled));
-      sampled += Math.min(chunk.length, SNIFF_BYTES - sampled);
-      if (sampled >= Math.min(SNIFF_BYTES, announced.size)) sniffed();
-    }
-  });
+  const sample = sampler(announced.size);
+  const { tap } = hashingTap((chunk) => sample.inspect(chunk));
   // Room for the sample while the type is checked: the rest waits in the sender's socket.
   const body = new PassThrough({ highWaterMark: 2 * SNIFF_BYTES });
   const arriving = pipeline(input, tap, body);
-  arriving.then(sniffed, sniffed);
+  arriving.then(sample.end, sample.end);
   let mediaType: string | null = null;
   // Claimed while the first bytes arrive (a claim of a file then refused is harmless: it only delays a sweep).
   const claimed = claimFile(deps, announced.sha256);
   try {
-    await sampleReady;
-    mediaType = await recogniseType(name, Buffer.concat(chunks));
+    await sample.ready;
+    mediaType = await recogniseType(name, sample.sample());
     if (!mediaType) throw refusedType();
     await claimed;
     await deps.files.write(announced.sha256, announced.size, body);
@@ -246,75 +250,6 @@ async function checkStaged(deps: UploadsDeps, owner: UploadOwner, name: string, 
 export const tooLarge = () =>
   new DomainError("too_large", "file_too_large", `Fichier trop volumineux : ${LIMITS.attachmentMaxBytes / 1024 / 1024} Mio au plus par pièce jointe.`);
 
-/**
- * The lock of one stored file (transaction-scoped): storing a file with its row and deleting a file no row refers to
- * exclude each other, so that a deletion never takes the file of an upload of the same content being written.
- */
-async function lockFile(tx: Tx, key: string): Promise<void> {
-  await sql`SELECT pg_advisory_xact_lock(727003, ('x' || substr(${key}, 1, 8))::bit(32)::int)`.execute(tx);
-}
-
-/**
- * Claims a file before its bytes leave for the store, under the file's lock, in one statement: the sweep, which
- * deletes under the same lock, keeps a claimed file. Without it, a sweep that found an old unreferenced copy of the
- * same content could delete it just as this write puts it back, and the row written next would name a missing file
- * (an object store keeps the request that arrived last, and a deletion may arrive after a write began).
- */
-export async function claimFile(deps: Pick<UploadsDeps, "db" | "clock">, key: string): Promise<void> {
-  await sql`WITH locked AS (SELECT pg_advisory_xact_lock(727003, ('x' || substr(${key}, 1, 8))::bit(32)::int))
-    INSERT INTO file_claims (storage_key, claimed_at) SELECT ${key}, ${deps.clock.now()}::timestamptz FROM locked
-    ON CONFLICT (storage_key) DO UPDATE SET claimed_at = GREATEST(file_claims.claimed_at, EXCLUDED.claimed_at)`.execute(deps.db);
-}
-
-/** Claims and stores a staged file (an export's archive, a letter's PDF): the row that names it comes next. */
-export async function storeStaged(deps: Pick<UploadsDeps, "db" | "clock">, staged: StagedFile): Promise<void> {
-  await claimFile(deps, staged.key);
-  await staged.keep();
-}
-
-/** The keys among `keys` that a row names (an upload, or an export's archive) or that a write claimed since `claimedAfter`. */
-async function referencedKeys(db: Kysely<DB> | Tx, keys: string[], claimedAfter: Date): Promise<Set<string>> {
-  if (keys.length === 0) return new Set();
-  const rows = await db
-    .selectFrom("uploads")
-    .select("storage_key as key")
-    .where("storage_key", "in", keys)
-    .union(db.selectFrom("exports").select("storage_key as key").where("storage_key", "in", keys).$narrowType<{ key: string }>())
-    .union(db.selectFrom("file_claims").select("storage_key as key").where("storage_key", "in", keys).where("claimed_at", ">", claimedAfter))
-    .execute();
-  return new Set(rows.map((r) => r.key));
-}
-
-/** How long a claim protects its file: the longest an upload may take to stream in and be named by its row. */
-const CLAIM_MS = 6 * HOUR;
-/** How long an upload may take to stream in: a staged file older than this was left by a crash. */
-const STAGED_GRACE_MS = CLAIM_MS;
-
-/** Deletes the stored files that no row refers to any more (the store is content-addressed: one file, many rows). */
-export async function removeUnreferencedFiles(deps: Pick<UploadsDeps, "db" | "files" | "clock">, keys: string[]): Promise<number> {
-  let removed = 0;
-  const claimedAfter = new Date(deps.clock.now().getTime() - CLAIM_MS);
-  for (const key of new Set(keys)) {
-    await deps.db.transaction().execute(async (tx) => {
-      await lockFile(tx, key);
-      if (!(await referencedKeys(tx, [key], claimedAfter)).has(key)) {
-        await deps.files.remove(key);
-        removed++;
-      }
-    });
-  }
-  return removed;
-}
-
-/**
- * Lets go of the stored files of rows just deleted: each is marked released now and left to the sweep, which removes
- * it once no row names it and its grace (FILES_SWEEP_GRACE_HOURS, the restore window) is over. Never deleted at
- * once: a database restored to a moment before the rows went must find them.
- */
-export async function releaseFiles(deps: Pick<UploadsDeps, "files" | "clock">, keys: string[]): Promise<void> {
-  for (const key of new Set(keys)) await deps.files.release(key, deps.clock.now());
-}
-
 /** An attachment of a request the person may see (else 404), to stream back. */
 export async function openAttachment(deps: UploadsDeps, spaceId: string, attachmentId: string) {
   return openAttachmentIf(deps, attachmentId, (r) => can(deps.db, { spaceId, siren: r.siren, service: "messagerie", tax: r.tax }, deps.clock.now()));
@@ -367,42 +302,4 @@ export async function expireUploads(deps: Pick<UploadsDeps, "db" | "clock" | "fi
     rows.map((r) => r.storage_key),
   );
   return rows.length;
-}
-
-/**
- * How long a stored file may wait for the row that names it (the file is written first): a file no row names is
- * swept only once it is older than this. The least grace: the server's is FILES_SWEEP_GRACE_HOURS (7 days in
- * production), at least the restore window of the backups.
- */
-export const STORED_GRACE_MS = HOUR;
-
-/**
- * The sweep of the file store (job): staged files left by a crash, and stored files no row refers to (a commit lost
- * after the file was stored) once past their grace period. Walks the store in batches; each deletion is checked
- * again under the file's lock.
- */
-export async function sweepFiles(
-  deps: Pick<UploadsDeps, "db" | "clock" | "files">,
-  options: { graceMs?: number } = {},
-): Promise<{ staged: number; unreferenced: number }> {
-  const graceMs = Math.max(options.graceMs ?? STORED_GRACE_MS, STORED_GRACE_MS);
-  const staged = await deps.files.dropStaleStaged(new Date(deps.clock.now().getTime() - STAGED_GRACE_MS));
-  const claimedAfter = new Date(deps.clock.now().getTime() - CLAIM_MS);
-  await deps.db.deleteFrom("file_claims").where("claimed_at", "<=", claimedAfter).execute();
-  let unreferenced = 0;
-  let batch: string[] = [];
-  const flush = async () => {
-    const used = await referencedKeys(deps.db, batch, claimedAfter);
-    unreferenced += await removeUnreferencedFiles(
-      deps,
-      batch.filter((k) => !used.has(k)),
-    );
-    batch = [];
-  };
-  for await (const key of deps.files.keys(new Date(deps.clock.now().getTime() - graceMs))) {
-    batch.push(key);
-    if (batch.length === 500) await flush();
-  }
-  if (batch.length > 0) await flush();
-  return { staged, unreferenced };
 }
