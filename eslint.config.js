@@ -10,7 +10,7 @@ import jsxA11y from "eslint-plugin-jsx-a11y";
  * exhaustive switch, React's hook rules and the accessibility rules of JSX. `npm test` runs it with zero warnings.
  */
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "build/", "coverage/", "web/src/api.gen.ts", "bench/results/", "**/*.cjs", "scripts/*.mjs"] },
+  { ignores: ["node_modules/", "dist/", "build/", "coverage/", "web/src/api.gen.ts", "bench/results/", "**/*.cjs", "scripts/*.mjs", "bench/*.mjs"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

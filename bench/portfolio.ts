@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "../src/platform/config.js";
 import { createLogger } from "../src/platform/logger.js";
@@ -84,19 +84,16 @@ export async function benchBulkAdhesion(adminUrl: string | undefined, lines = 50
   }
 }
 
-function buildInChild(
-  databaseUrl: string,
-  dataDir: string,
-  exportId: string,
-  flags: string[],
-): Promise<{ seconds: number; rssAtStartMb: number; peakRssMb: number }> {
+/** What the export's own process measured: its time, its resident memory, and the peaks of V8's heap and of the buffers outside it (MiB). */
+type ChildMeasure = { seconds: number; rssAtStartMb: number; peakRssMb: number; peaks: { heapTotal: number; heapUsed: number; external: number } };
+
+function buildInChild(databaseUrl: string, dataDir: string, exportId: string, flags: string[]): Promise<ChildMeasure> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      [...flags, "--import", "tsx", fileURLToPath(new URL("./export-child.ts", import.meta.url)), exportId],
+      [...flags, fileURLToPath(new URL("./export-child.mjs", import.meta.url)), exportId],
       { env: { ...process.env, DATABASE_URL: databaseUrl, DATA_DIR: dataDir }, maxBuffer: 1 << 20 },
-      (error, stdout, stderr) =>
-        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout) as { seconds: number; rssAtStartMb: number; peakRssMb: number }),
+      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout) as ChildMeasure)),
     );
   });
 }
@@ -169,12 +166,15 @@ export async function benchExport(adminUrl: string | undefined, requests = 1_000
       rssAtStartMb: number;
       peakRssMb: number;
       where: string;
-      capped?: { seconds: number; rssAtStartMb: number; peakRssMb: number };
+      peaks?: ChildMeasure["peaks"];
+      capped?: ChildMeasure;
     };
     if (adminUrl) {
       // On a server, the export is built by a process of its own: its peak RSS is the worker's need, unmixed. V8
       // collects lazily under its default heap limit (gigabytes here); built again with a 96 MiB heap, the export
       // must still finish, which shows what it holds at once.
+      // The child runs the compiled server, as a worker host does: built here when its sources changed.
+      execFileSync(process.execPath, [fileURLToPath(new URL("../scripts/build.mjs", import.meta.url)), "server"], { stdio: "ignore" });
       const free = await buildInChild(databaseUrl!, dataDir, exportId, []);
       await ctx.db.updateTable("exports").set({ status: "running" }).where("id", "=", exportId).execute();
       const capped = await buildInChild(databaseUrl!, dataDir, exportId, ["--max-old-space-size=96"]);

@@ -381,7 +381,7 @@ async function benchPortfolioSection() {
   });
   rows.push({
     name: `export of ${exp.requests.toLocaleString("en")} requests with ${exp.attachments.toLocaleString("en")} attachments of ${exp.attachmentKiB} KiB`,
-    value: `${exp.seconds.toFixed(1)} s, ${(exp.bytes / 1e6).toFixed(0)} MB, ${exp.mbPerSecond.toFixed(1)} MB/s; peak RSS of ${exp.where} ${exp.peakRssMb.toFixed(0)} MiB (${exp.rssAtStartMb.toFixed(0)} at its start; target ≤ 300)`,
+    value: `${exp.seconds.toFixed(1)} s, ${(exp.bytes / 1e6).toFixed(0)} MB, ${exp.mbPerSecond.toFixed(1)} MB/s; peak RSS of ${exp.where} ${exp.peakRssMb.toFixed(0)} MiB (${exp.rssAtStartMb.toFixed(0)} at its start${exp.peaks ? `; peaks: V8 heap ${exp.peaks.heapTotal.toFixed(0)}, of it in use ${exp.peaks.heapUsed.toFixed(0)}, buffers outside it ${exp.peaks.external.toFixed(0)}` : ""}; target ≤ 300)`,
   });
   if (exp.capped) {
     rows.push({

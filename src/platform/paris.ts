@@ -57,6 +57,7 @@ export function parisLocalTime(text: string): Date | undefined {
 }
 
 /** An instant as French spreadsheets read it, in Paris time: `04/12/2026 13:05`. */
+const SHORT_DATE_TIME = new Intl.DateTimeFormat("fr-FR", { timeZone: PARIS, dateStyle: "short", timeStyle: "short" });
 export function parisDateTime(at: Date): string {
-  return new Intl.DateTimeFormat("fr-FR", { timeZone: PARIS, dateStyle: "short", timeStyle: "short" }).format(at);
+  return SHORT_DATE_TIME.format(at);
 }

@@ -10,19 +10,31 @@ const PARIS = "Europe/Paris";
 
 type Style = { month?: "long" | "short"; time?: boolean; seconds?: boolean };
 
+/** One formatter per style, made once: making an `Intl.DateTimeFormat` costs far more than formatting with it. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(style: Style): Intl.DateTimeFormat {
+  const key = `${style.month ?? "long"}|${style.time ? 1 : 0}|${style.seconds ? 1 : 0}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat("fr-FR", {
+      timeZone: PARIS,
+      day: "numeric",
+      month: style.month ?? "long",
+      year: "numeric",
+      ...(style.time || style.seconds ? { hour: "2-digit", minute: "2-digit", hourCycle: "h23" } : {}),
+      ...(style.seconds ? { second: "2-digit" } : {}),
+    });
+    formatters.set(key, f);
+  }
+  return f;
+}
+
 /**
  * « 1er février 2026 », « 4 décembre 2026 » (month « short »: « 1er févr. 2026 »); with `time`: « … à 14:05 », and
  * with `seconds` too: « … à 14:05:09 » (a legal time of receipt).
  */
 export function frenchDate(at: Date | string, style: Style = {}): string {
-  const parts = new Intl.DateTimeFormat("fr-FR", {
-    timeZone: PARIS,
-    day: "numeric",
-    month: style.month ?? "long",
-    year: "numeric",
-    ...(style.time || style.seconds ? { hour: "2-digit", minute: "2-digit", hourCycle: "h23" } : {}),
-    ...(style.seconds ? { second: "2-digit" } : {}),
-  }).formatToParts(typeof at === "string" ? new Date(at) : at);
+  const parts = formatter(style).formatToParts(typeof at === "string" ? new Date(at) : at);
   const v = (type: string) => parts.find((p) => p.type === type)?.value ?? "";
   const day = v("day") === "1" ? "1er" : v("day");
   const date = `${day} ${v("month")} ${v("year")}`;

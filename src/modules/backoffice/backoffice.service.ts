@@ -37,8 +37,8 @@ export async function managesCompany(db: Kysely<DB> | Tx, agent: AgentScope, sir
 
 const companyNotFound = () => new DomainError("not_found", "not_found", "Entreprise introuvable dans la compétence de vos services.");
 
-const frenchDate = (d: Date | null) =>
-  d ? new Intl.DateTimeFormat("fr-FR", { timeZone: "Europe/Paris", day: "2-digit", month: "2-digit", year: "numeric" }).format(d) : "";
+const SHORT_DATE = new Intl.DateTimeFormat("fr-FR", { timeZone: "Europe/Paris", day: "2-digit", month: "2-digit", year: "numeric" });
+const frenchDate = (d: Date | null) => (d ? SHORT_DATE.format(d) : "");
 
 /**
  * A request as the agent works it: the thread, notes and transfers with the agents' names, the company's context

@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import { DomainError } from "../../platform/errors.js";
 import { decodeKey, decodeKeysetOrLast, encodeKey, encodeKeyset } from "../../platform/cursor.js";
 import { frenchCsv } from "../../platform/csv.js";
+import { parisDateTime } from "../../platform/paris.js";
 import type { AgentScope } from "../requests/index.js";
 import type { CorrespondenceDeps } from "./correspondence.threads.js";
 
@@ -183,8 +184,7 @@ export async function campaignRecipients(
 }
 
 const RESULT_LABELS = { pending: "en attente", thread: "message publié", letter: "courrier postal", refused: "non adressé" } as const;
-const parisDateTime = (d: Date | null) =>
-  d ? new Intl.DateTimeFormat("fr-FR", { timeZone: "Europe/Paris", dateStyle: "short", timeStyle: "short" }).format(d) : null;
+const parisDateTimeOrNull = (d: Date | null) => (d ? parisDateTime(d) : null);
 
 /** The report of a campaign, every line, as a CSV for French spreadsheets (read a page at a time). */
 export async function campaignReportCsv(deps: CorrespondenceDeps, agent: AgentScope, id: string): Promise<string> {
@@ -199,9 +199,9 @@ export async function campaignReportCsv(deps: CorrespondenceDeps, agent: AgentSc
         r.companyName,
         RESULT_LABELS[r.status],
         r.reference,
-        parisDateTime(r.readAt),
-        parisDateTime(r.acknowledgedAt),
-        parisDateTime(r.repliedAt),
+        parisDateTimeOrNull(r.readAt),
+        parisDateTimeOrNull(r.acknowledgedAt),
+        parisDateTimeOrNull(r.repliedAt),
         r.error?.message ?? null,
       ]);
     }

@@ -74,16 +74,19 @@ type ShapingFont = { layout(text: string, features?: unknown): GlyphRun };
 function withLayoutCache(font: ShapingFont): ShapingFont {
   const cache = new Map<string, GlyphRun>();
   const layout = (text: string, features?: unknown): GlyphRun => {
-    const key = features === undefined ? text : `${JSON.stringify(features)}\u0000${text}`;
-    let run = cache.get(key);
+    // Text shaped with named features is text met once (see ONCE): shaped, never kept.
+    let run = features === undefined ? cache.get(text) : undefined;
     if (!run) {
       const shaped = font.layout(text, features);
-      run = { glyphs: shaped.glyphs, positions: shaped.positions.map((p) => ({ ...p })) };
-      // Codes, numbers and addresses are unique words: keep the cache small so that it does not grow with a batch.
-      if (cache.size > 5_000) cache.clear();
-      cache.set(key, run);
+      run = { glyphs: shaped.glyphs, positions: shaped.positions };
+      if (features === undefined) {
+        // Codes, numbers and addresses are unique words: keep the cache small so that it does not grow with a batch.
+        if (cache.size > 5_000) cache.clear();
+        cache.set(text, run);
+      }
     }
-    const positions = run.positions.map((p) => ({ ...p }));
+    // pdfkit adds `advanceWidth` to each position: made with it, a position keeps its shape (no second allocation).
+    const positions = run.positions.map((p) => ({ xAdvance: p.xAdvance!, yAdvance: p.yAdvance!, xOffset: p.xOffset!, yOffset: p.yOffset!, advanceWidth: 0 }));
     return {
       glyphs: run.glyphs,
       positions,
@@ -126,12 +129,18 @@ export function newLetterDocument(accessible?: { title: string }): PDFKit.PDFDoc
     margin: 20 * MM,
     autoFirstPage: false,
     info: { Title: accessible?.title ?? "Courrier", Author: "Messagerie Pro" },
+    // No default font: pdfkit's (Helvetica) would parse its metrics anew for every document, thousands of objects
+    // per letter that no letter uses. The State's typeface is the current font from the start (below).
+    font: null as unknown as string,
+    // The fonts above remember the shaping of every word across documents; pdfkit's own cache, per document, would
+    // keep every run of a long document alive (and push it out of V8's young generation) for nothing.
+    fontLayoutCache: false,
     // A tagged PDF in French whose reader shows the title, not the file name (PDF/UA): what a screen reader needs.
     ...(accessible ? { tagged: true, lang: "fr-FR", displayTitle: true, pdfVersion: "1.7" as const } : {}),
   });
   doc.registerFont("regular", fonts.regular);
   doc.registerFont("bold", fonts.bold);
-  return doc;
+  return doc.font("regular");
 }
 
 /** Draws one letter on a new A4 page: sender, window-envelope address block, then the body. */

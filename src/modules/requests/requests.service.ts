@@ -66,6 +66,9 @@ export async function checkUploads(ex: Kysely<DB> | Tx, owner: repo.UploadOwner,
   return found.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
 }
 
+/** The Paris year of an instant (a reference number restarts each year), with one formatter made once. */
+const PARIS_YEAR = new Intl.DateTimeFormat("fr-FR", { timeZone: "Europe/Paris", year: "numeric" });
+
 const unknownUpload = () =>
   new DomainError("refused", "unknown_upload", "Une pièce jointe est introuvable, déjà utilisée ou expirée : téléversez-la de nouveau.");
 
@@ -107,7 +110,7 @@ export async function fileRequest(deps: RequestsDeps, spaceId: string, input: Fi
         "no_competent_service",
         "Aucun service des impôts n'est compétent pour l'adresse de cette entreprise : contactez le centre de contact.",
       );
-    const year = Number(new Intl.DateTimeFormat("fr-FR", { timeZone: "Europe/Paris", year: "numeric" }).format(now));
+    const year = Number(PARIS_YEAR.format(now));
     const number = await repo.nextReferenceNumber(tx, service.code, year);
     const reference = `${year}-${service.code}-${String(number).padStart(7, "0")}`;
     const id = randomUUID();
