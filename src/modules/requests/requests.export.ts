@@ -203,9 +203,14 @@ export async function buildExport(deps: ExportDeps, exportId: string): Promise<v
     files.push(record);
     let settle!: () => void;
     const entryDone = new Promise<void>((resolve) => (settle = resolve));
+    // The writer keeps each entry's callback until the archive ends (for its central directory): what the callback
+    // reaches (the opener, holding a transcript's bytes; the streams) is let go once the entry is written, or an
+    // export would hold every transcript and receipt until its last file.
+    let opener: (() => Promise<Readable>) | undefined = open;
     let source: Readable | undefined;
     let through: Transform | undefined;
     const finish = () => {
+      opener = source = through = undefined;
       if (!unfinished.delete(entryDone)) return;
       queued--;
       settle();
@@ -233,7 +238,9 @@ export async function buildExport(deps: ExportDeps, exportId: string): Promise<v
         finish();
       });
       // A file that cannot be opened or read (gone, a store that fails) fails the build, never the process.
-      open().then(
+      const opening = opener!();
+      opener = undefined;
+      opening.then(
         (opened) => {
           source = opened;
           if (failure) return void opened.destroy();
