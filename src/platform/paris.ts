@@ -56,8 +56,9 @@ export function parisLocalTime(text: string): Date | undefined {
   return new Date(new TZDate(p[0], p[1] - 1, p[2], h, mi, PARIS).getTime());
 }
 
-/** An instant as French spreadsheets read it, in Paris time: `04/12/2026 13:05`. */
 const SHORT_DATE_TIME = new Intl.DateTimeFormat("fr-FR", { timeZone: PARIS, dateStyle: "short", timeStyle: "short" });
+
+/** An instant as French spreadsheets read it, in Paris time: `04/12/2026 13:05`. */
 export function parisDateTime(at: Date): string {
   return SHORT_DATE_TIME.format(at);
 }

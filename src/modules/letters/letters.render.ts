@@ -132,7 +132,7 @@ export function newLetterDocument(accessible?: { title: string }): PDFKit.PDFDoc
     // No default font: pdfkit's (Helvetica) would parse its metrics anew for every document, thousands of objects
     // per letter that no letter uses. The State's typeface is the current font from the start (below).
     font: null as unknown as string,
-    // The fonts above remember the shaping of every word across documents; pdfkit's own cache, per document, would
+    // The fonts registered below remember the shaping of every word across documents; pdfkit's own cache, per document, would
     // keep every run of a long document alive (and push it out of V8's young generation) for nothing.
     fontLayoutCache: false,
     // A tagged PDF in French whose reader shows the title, not the file name (PDF/UA): what a screen reader needs.

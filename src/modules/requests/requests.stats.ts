@@ -2,6 +2,7 @@
 import { sql } from "kysely";
 import { DAY } from "../../platform/clock.js";
 import { DomainError } from "../../platform/errors.js";
+import { parisDay } from "../../shared/dates.js";
 import type { RequestsDeps } from "./requests.service.js";
 import { queueCounts } from "./requests.backoffice.js";
 import { servicesIn, type AgentScope } from "./requests.queue.js";
@@ -53,12 +54,11 @@ export async function serviceStats(deps: RequestsDeps, agent: AgentScope, servic
   if (!(from < to)) throw new DomainError("invalid", "invalid_period", "La période est vide : la date de début doit précéder la date de fin.");
   if (to.getTime() - from.getTime() > 366 * DAY + DAY) throw new DomainError("invalid", "period_too_long", "La période ne peut dépasser un an.");
   const now = deps.clock.now();
-  const fmt = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris", year: "numeric", month: "2-digit", day: "2-digit" });
   // The daily series come from the rollup kept on write (whole Paris days: the period's bounds are day starts).
   const [series, times, counts, agents] = await Promise.all([
     sql<{ day: string; received: number; answered: number }>`
       SELECT to_char(day, 'YYYY-MM-DD') AS day, received, answered
-      FROM service_daily_stats WHERE service_code = ${service} AND day >= ${fmt.format(from)}::date AND day < ${fmt.format(to)}::date`.execute(deps.db),
+      FROM service_daily_stats WHERE service_code = ${service} AND day >= ${parisDay(from)}::date AND day < ${parisDay(to)}::date`.execute(deps.db),
     // Exact percentiles, both from one sort, over an index-only scan (requests_service_first_answer).
     sql<{ n: number; median: number | null; p90: number | null }>`
       SELECT n::int AS n, p[1] AS median, p[2] AS p90
@@ -71,7 +71,7 @@ export async function serviceStats(deps: RequestsDeps, agent: AgentScope, servic
   const rec = new Map(series.rows.map((r) => [r.day, r.received]));
   const ans = new Map(series.rows.map((r) => [r.day, r.answered]));
   for (let t = from.getTime(); t < to.getTime(); t += DAY) {
-    const date = fmt.format(new Date(t));
+    const date = parisDay(new Date(t));
     if (days[days.length - 1]?.date === date) continue;
     days.push({ date, received: rec.get(date) ?? 0, answered: ans.get(date) ?? 0 });
   }
