@@ -136,6 +136,18 @@ describe("the supervisors' figures per agent", () => {
     expect([plain.status, plain.body.error.code]).toEqual([403, "supervisor_only"]);
     const other = await call(t.app, "GET", `/api/v1/backoffice/stats?${q}`, { jar: await agent("louis") });
     expect([other.status, other.body.error.code]).toEqual([404, "service_not_found"]);
+
+    // A first answer whose author was not recorded (written before the dashboard kept him) still counts for the
+    // service, and for no agent.
+    await t.ctx.db.updateTable("requests").set({ first_answer_agent_id: null }).where("id", "=", c.id).execute();
+    const unrecorded = await call(t.app, "GET", `/api/v1/backoffice/stats?${q}`, { jar: sophie });
+    expect(unrecorded.body.firstAnswer).toEqual(stats.body.firstAnswer);
+    expect(unrecorded.body.firstAnswer.count).toBe(3);
+    expect(unrecorded.body.agents.find((x: { agent: { id: string } }) => x.agent.id === ids.pierre)).toMatchObject({
+      answered: 0,
+      medianFirstAnswerHours: null,
+    });
+    expect(unrecorded.body.agents.find((x: { agent: { id: string } }) => x.agent.id === ids.paul)).toMatchObject({ answered: 2, medianFirstAnswerHours: 4.5 });
   });
 
   it("gives an empty period no median at all (null, an empty CSV cell), and zeros for counts", async () => {
