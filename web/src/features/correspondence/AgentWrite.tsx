@@ -11,7 +11,7 @@ import { ADMIN_NATURES, frenchDateTime, TAXES, type Reply } from "../../shared/a
 import { FormColumn, useAction, useFormErrors } from "../../shared/components/page";
 import { AgentPage } from "../backoffice/shared/backoffice";
 import { CompanyCombobox } from "../../shared/components/CompanyCombobox";
-import { Attachments, type Pending } from "../requests/Write";
+import { Attachments, uploadedIds, type Pending } from "../requests/Write";
 import { correspondenceKeys, lookupCompetence, searchCompetence } from "./queries";
 
 type Found = Reply<"/api/v1/backoffice/companies", "get">["items"][number];
@@ -180,7 +180,7 @@ function WriteForm() {
   const { run, busy, error } = useAction(async () => {
     const created = await ok(
       client.POST("/api/v1/backoffice/threads", {
-        body: { siren, ...messagePayload(message), uploadIds: files.flatMap((f) => (f.done ? [f.done.uploadId] : [])) },
+        body: { siren, ...messagePayload(message), uploadIds: uploadedIds(files) },
       }),
     );
     setOpened(created);
@@ -220,7 +220,7 @@ function WriteForm() {
           onChange={(c) => setSiren(c?.siren ?? "")}
         />
         <MessageForm value={message} onChange={setMessage} errors={errors} />
-        <Attachments value={files} onChange={setFiles} agent />
+        <Attachments value={files} onChange={setFiles} agent id={errors.id("uploadIds")} error={errors.fields.uploadIds} />
         <Button type="submit" disabled={busy || uploading || !siren || !message.tax || !message.nature}>
           {message.publishDay ? "Programmer le message" : "Envoyer le message"}
         </Button>

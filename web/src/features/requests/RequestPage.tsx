@@ -9,7 +9,7 @@ import { client, ok } from "../../shared/api/client";
 import { frenchDate, frenchDateTime, frenchDeadline, natureLabel, REQUEST_STATUS_LABELS } from "../../shared/api/types";
 import { ErrorAlert, Page, Thread, useAction } from "../../shared/components/page";
 import { useSession } from "../../shared/session";
-import { Attachments } from "./Write";
+import { Attachments, uploadedIds } from "./Write";
 import { NewMessageNotice } from "../../shared/components/NewMessageNotice";
 import { useDraftHold } from "../../shared/live";
 import { requestKeys, useRequest } from "./queries";
@@ -33,7 +33,7 @@ export function RequestPage() {
     await ok(
       client.POST("/api/v1/requests/{id}/messages", {
         params: { path: { id } },
-        body: { body, uploadIds: files.flatMap((f) => (f.done ? [f.done.uploadId] : [])) },
+        body: { body, uploadIds: uploadedIds(files) },
       }),
     );
     setBody("");

@@ -5,7 +5,7 @@ import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { CompanyCombobox } from "../../shared/components/CompanyCombobox";
 import type { paths } from "../../api.gen";
-import { client, ok } from "../../shared/api/client";
+import { ApiError, client, ok } from "../../shared/api/client";
 import { NATURES, TAXES, uploadFile, type Company, type Uploaded } from "../../shared/api/types";
 import { FormColumn, Page, useAction, useFormErrors } from "../../shared/components/page";
 import { useSession } from "../../shared/session";
@@ -18,6 +18,20 @@ export type Pending = { file: File; progress: number; done?: Uploaded; error?: s
 /** The limits of product §8, checked in the browser too (the server checks them again). */
 const ATTACHMENT_LIMITS = { files: 10, fileBytes: 10 * 1024 * 1024, totalBytes: 25 * 1024 * 1024 };
 
+/**
+ * The uploads a message sends, once every chosen file is sent: a file refused or still on its way stops the sending
+ * with an error naming it (the field « Pièces jointes »), never a message that leaves without it.
+ */
+export function uploadedIds(files: Pending[]): string[] {
+  const refused = files.find((f) => f.error);
+  const waiting = files.find((f) => !f.done);
+  const problem = refused
+    ? `le fichier « ${refused.file.name} » est refusé (${(refused.error ?? "").replace(/\.$/, "")}) : retirez-le ou remplacez-le avant d'envoyer.`
+    : waiting && `le fichier « ${waiting.file.name} » est encore en cours d'envoi : attendez la fin de son envoi.`;
+  if (problem) throw new ApiError(400, "invalid_request", `Pièces jointes : ${problem}`, undefined, { issues: [{ field: "uploadIds", message: problem }] });
+  return files.flatMap((f) => (f.done ? [f.done.uploadId] : []));
+}
+
 /** Files chosen for a message, uploaded at once with a progress bar each (agents upload to the back office). */
 export function Attachments({
   value,
@@ -25,6 +39,7 @@ export function Attachments({
   agent = false,
   id = "pieces-jointes",
   label = "Pièces jointes",
+  error,
 }: {
   value: Pending[];
   onChange: (p: Pending[]) => void;
@@ -32,6 +47,8 @@ export function Attachments({
   /** The field's id and label (a page with two upload fields gives each its own). */
   id?: string;
   label?: string;
+  /** The form's error on this field (a refused file it would have sent), shown under it. */
+  error?: string | undefined;
 }) {
   const add = (files: FileList | null) => {
     if (!files) return;
@@ -70,7 +87,7 @@ export function Attachments({
     }
   };
   return (
-    <div className="fr-upload-group fr-mb-3w">
+    <div className={`fr-upload-group fr-mb-3w${error ? " fr-input-group--error" : ""}`}>
       <label className="fr-label" htmlFor={id}>
         {label}
         <span className="fr-hint-text">10 fichiers au plus, 10 Mio chacun, 25 Mio en tout. Formats : PDF, JPEG, PNG, ODT, ODS, DOCX, XLSX, CSV, TXT.</span>
@@ -82,8 +99,16 @@ export function Attachments({
         multiple
         onChange={(e) => add(e.target.files)}
         accept=".pdf,.jpg,.jpeg,.png,.odt,.ods,.docx,.xlsx,.csv,.txt"
+        aria-invalid={error ? true : undefined}
+        aria-describedby={`${id}-fichiers${error ? ` ${id}-erreur` : ""}`}
       />
-      <ul className="fr-mt-2w">
+      {error && (
+        <p id={`${id}-erreur`} className="fr-error-text">
+          {error}
+        </p>
+      )}
+      {/* A file refused or sent is announced where it is listed. */}
+      <ul className="fr-mt-2w" id={`${id}-fichiers`} aria-live="polite">
         {value.map((p, i) => (
           <li key={`${p.file.name}-${i}`} className="fr-text--sm">
             {p.file.name} —{" "}
@@ -97,7 +122,7 @@ export function Attachments({
               </progress>
             )}{" "}
             <button type="button" className="fr-link fr-text--sm" onClick={() => onChange(value.filter((x) => x !== p))}>
-              retirer
+              retirer<span className="fr-sr-only"> {p.file.name}</span>
             </button>
           </li>
         ))}
@@ -135,7 +160,7 @@ export function Write() {
             nature: nature as NewRequest["nature"],
             subject,
             body,
-            uploadIds: files.flatMap((f) => (f.done ? [f.done.uploadId] : [])),
+            uploadIds: uploadedIds(files),
           },
         }),
       );
@@ -214,7 +239,7 @@ export function Write() {
             nativeTextAreaProps={{ id: errors.id("body"), value: body, maxLength: 10_000, rows: 8, onChange: (e) => setBody(e.target.value) }}
             {...errors.props("body")}
           />
-          <Attachments value={files} onChange={setFiles} />
+          <Attachments value={files} onChange={setFiles} id={errors.id("uploadIds")} error={errors.fields.uploadIds} />
           <Button type="submit" disabled={busy || uploading || !siren || !tax || !nature}>
             Envoyer la demande
           </Button>

@@ -4,7 +4,7 @@ import { Input } from "@codegouvfr/react-dsfr/Input";
 import { frenchCalendarDay } from "../../../../../src/shared/timeline";
 import { parisDay } from "../../../../../src/shared/dates";
 import { ErrorAlert } from "../../../shared/components/page";
-import { Attachments, type Pending } from "../../requests/Write";
+import { Attachments, uploadedIds, type Pending } from "../../requests/Write";
 import type { AgentRequest as Detail } from "../shared/backoffice";
 import { usePaperReply } from "../queries";
 import { SentNotice } from "./conflict";
@@ -23,7 +23,9 @@ export function PaperReplyForm({ r }: { r: Detail }) {
   const [done, setDone] = useState<string | undefined>();
   const record = usePaperReply(r.id);
   const uploading = files.some((f) => !f.done && !f.error);
-  const scans = files.flatMap((f) => (f.done ? [f.done.uploadId] : []));
+  const scans = files.filter((f) => f.done);
+  // A refused scan is not dropped silently: the form says which one to remove.
+  const refused = files.find((f) => f.error);
   const dateError = !receivedAt
     ? "Indiquez la date de réception du courrier."
     : receivedAt > today
@@ -37,9 +39,9 @@ export function PaperReplyForm({ r }: { r: Detail }) {
     e.preventDefault();
     setTried(true);
     setDone(undefined);
-    if (dateError || scans.length === 0 || uploading) return;
+    if (dateError || scans.length === 0 || uploading || refused) return;
     const trimmed = note.trim();
-    const res = await record.mutateAsync({ receivedAt, uploadIds: scans, ...(trimmed ? { note: trimmed } : {}) }).catch(() => undefined);
+    const res = await record.mutateAsync({ receivedAt, uploadIds: uploadedIds(files), ...(trimmed ? { note: trimmed } : {}) }).catch(() => undefined);
     if (!res) return;
     setFiles([]);
     setNote("");
@@ -64,7 +66,12 @@ export function PaperReplyForm({ r }: { r: Detail }) {
           nativeInputProps={{ type: "date", value: receivedAt, min: opened, max: today, required: true, onChange: (e) => setReceivedAt(e.target.value) }}
         />
         <Attachments value={files} onChange={setFiles} agent id="scan-courrier" label="Scan du courrier reçu (au moins un fichier)" />
-        {tried && scans.length === 0 && !uploading && (
+        {tried && refused && (
+          <p className="fr-error-text fr-mt-n2w fr-mb-2w" role="alert">
+            Le fichier « {refused.file.name} » est refusé : retirez-le ou remplacez-le avant d'enregistrer.
+          </p>
+        )}
+        {tried && !refused && scans.length === 0 && !uploading && (
           <p className="fr-error-text fr-mt-n2w fr-mb-2w" role="alert">
             Joignez au moins un scan du courrier reçu.
           </p>

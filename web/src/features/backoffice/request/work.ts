@@ -4,7 +4,7 @@ import type { QueryKey } from "@tanstack/react-query";
 import { ApiError, client, ok } from "../../../shared/api/client";
 import { useAction } from "../../../shared/components/page";
 import { useDraftHold } from "../../../shared/live";
-import type { Pending } from "../../requests/Write";
+import { uploadedIds, type Pending } from "../../requests/Write";
 import { AGENT_STATUS_LABELS } from "../shared/backoffice";
 import { backofficeKeys, useAgentRequest } from "../queries";
 import { closeModal, transferModal, type Draft } from "./RequestForms";
@@ -93,7 +93,7 @@ export function useRequestWork(id: string, agentId: string) {
   // Sending the reply with the version it was started on: a colleague's reply, note or assignment, or a company
   // message, since then stops it (409) and the page says what changed: « Envoyer quand même » or « Revoir ».
   const send = async (version: number) => {
-    const uploadIds = files.flatMap((f) => (f.done ? [f.done.uploadId] : []));
+    const uploadIds = uploadedIds(files);
     drafted.setConflict(false);
     setSent(undefined);
     try {
