@@ -56,7 +56,7 @@ export function exportRoutes(deps: ExportDeps): FastifyPluginAsyncZod {
               /** Filed on or before this Paris day. */
               to: parisDay.optional(),
             })
-            .refine((b) => !b.from || !b.to || b.from <= b.to, { message: "la date de début (from) doit précéder la date de fin (to)", path: ["from"] }),
+            .refine((b) => !b.from || !b.to || b.from <= b.to, { message: "la date de début doit précéder la date de fin, ou lui être égale", path: ["from"] }),
           response: { 202: z.object({ exportId: z.uuid() }), ...errors(400, 401, 403, 413) },
         },
       },

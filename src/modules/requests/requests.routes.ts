@@ -163,7 +163,7 @@ export function requestsRoutes(deps: service.RequestsDeps & UploadsDeps & { even
               limit: z.coerce.number().int().min(1).max(100).default(50),
               cursor: z.string().max(200).optional(),
             })
-            .refine((q) => !q.from || !q.to || q.from <= q.to, { message: "la date de début (from) doit précéder la date de fin (to)", path: ["from"] }),
+            .refine((q) => !q.from || !q.to || q.from <= q.to, { message: "la date de début doit précéder la date de fin, ou lui être égale", path: ["from"] }),
           response: { 200: z.object({ items: z.array(inboxItemSchema), nextCursor: z.string().nullable() }), ...errors(400, 401) },
         },
       },

@@ -116,6 +116,8 @@ export function CreateSpace() {
           )}
           <PasswordInput
             label="Mot de passe"
+            // The rules are in the hint: the messages are errors only, with no « Votre mot de passe doit contenir : » above them.
+            messagesHint=""
             hintText="12 caractères au moins. Évitez les mots de passe courants, votre nom, votre adresse ou le SIREN."
             messages={passwordProblem ? [{ message: passwordProblem, severity: "error" }] : []}
             nativeInputProps={{ id: errors.id("password"), autoComplete: "new-password", required: true, value: form.password, onChange: set("password") }}

@@ -172,7 +172,11 @@ export function MySpace() {
           {pending.total} en attente de leur code.{" "}
           {(ended.total ?? 0) > 0 && (
             <button type="button" className="fr-link fr-text--sm" aria-pressed={showEnded} onClick={() => setShowEnded(!showEnded)}>
-              {showEnded ? "Masquer les demandes terminées" : `Afficher aussi les ${ended.total} demandes terminées`}
+              {showEnded
+                ? "Masquer les demandes terminées"
+                : ended.total === 1
+                  ? "Afficher aussi la demande terminée"
+                  : `Afficher aussi les ${ended.total} demandes terminées`}
             </button>
           )}
         </p>

@@ -99,6 +99,8 @@ export function NewPassword() {
             <form onSubmit={(e) => void run(e)} noValidate>
               <PasswordInput
                 label="Nouveau mot de passe"
+                // The rules are in the hint: the messages are errors only, with no « Votre mot de passe doit contenir : » above them.
+                messagesHint=""
                 hintText="12 caractères au moins. Évitez les mots de passe courants, votre nom, votre adresse ou le SIREN."
                 messages={errors.fields.password ? [{ message: errors.fields.password, severity: "error" }] : []}
                 nativeInputProps={{

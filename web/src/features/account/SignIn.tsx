@@ -50,6 +50,8 @@ export function SignIn() {
           />
           <PasswordInput
             label="Mot de passe"
+            // The rules are in the hint: the messages are errors only, with no « Votre mot de passe doit contenir : » above them.
+            messagesHint=""
             messages={errors.fields.password ? [{ message: errors.fields.password, severity: "error" }] : []}
             nativeInputProps={{
               id: errors.id("password"),
