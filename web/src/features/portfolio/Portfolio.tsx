@@ -13,6 +13,9 @@ import { PortfolioTable } from "./PortfolioTable";
  * in the address (shareable; the back button restores them, with the pages loaded and the place in the list). The
  * live events and every change of rights or adhesions refresh it (its key starts with "companies").
  */
+/** A row's group of buttons at its own width: beside a heading that takes the rest of the row, it would be squeezed. */
+const UNSHRUNK = { flex: "0 0 auto", maxWidth: "100%" } as const;
+
 export function Portfolio() {
   const [params, setParams] = useSearchParams();
   const filters = portfolioFiltersOf(params);
@@ -39,7 +42,8 @@ export function Portfolio() {
         <h2 id="mes-entreprises" className="fr-col fr-mb-0">
           Mes entreprises
         </h2>
-        <ul className="fr-btns-group fr-btns-group--inline-md fr-btns-group--sm">
+        {/* DSFR's small group shows only the icons of its buttons unless it is an « icon-left » group. */}
+        <ul className="fr-btns-group fr-btns-group--inline-md fr-btns-group--sm fr-btns-group--icon-left" style={UNSHRUNK}>
           <li>
             <Link className="fr-btn fr-btn--secondary fr-icon-add-line fr-btn--icon-left" to="/adherer">
               Adhérer à un service
@@ -69,7 +73,7 @@ export function Portfolio() {
               : `${total} entreprise${total > 1 ? "s" : ""}${items.length < total ? `, ${items.length} affichées` : ""}.`
             : ""}
         </p>
-        <ul className="fr-btns-group fr-btns-group--inline-md fr-btns-group--sm fr-btns-group--right">
+        <ul className="fr-btns-group fr-btns-group--inline-md fr-btns-group--sm fr-btns-group--right fr-btns-group--icon-left" style={UNSHRUNK}>
           {filtered && (
             <li>
               <Button priority="tertiary" iconId="fr-icon-close-circle-line" onClick={clear}>

@@ -75,7 +75,7 @@ export function PortfolioTable({ items, total, sort, onSort }: { items: Portfoli
                       <th scope="row" style={{ fontWeight: "normal" }}>
                         <Link to={`/entreprises/${c.siren}`}>{c.name}</Link>
                       </th>
-                      <td className="fr-text--sm">
+                      <td className="fr-text--sm fr-cell--multiline" style={{ minWidth: "18rem" }}>
                         {c.rights.length === 0 ? (
                           "—"
                         ) : (
