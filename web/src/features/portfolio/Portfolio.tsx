@@ -8,14 +8,14 @@ import { portfolioCsvUrl, portfolioFiltersOf, portfolioSearch, usePortfolio } fr
 import { PortfolioSearch } from "./PortfolioSearch";
 import { PortfolioTable } from "./PortfolioTable";
 
+/** A row's group of buttons at its own width: beside a heading that takes the rest of the row, it would be squeezed. */
+const UNSHRUNK = { flex: "0 0 auto", maxWidth: "100%" } as const;
+
 /**
  * « Mes entreprises » at portfolio scale: searched, filtered and sorted by the server, 50 at a time, the filters
  * in the address (shareable; the back button restores them, with the pages loaded and the place in the list). The
  * live events and every change of rights or adhesions refresh it (its key starts with "companies").
  */
-/** A row's group of buttons at its own width: beside a heading that takes the rest of the row, it would be squeezed. */
-const UNSHRUNK = { flex: "0 0 auto", maxWidth: "100%" } as const;
-
 export function Portfolio() {
   const [params, setParams] = useSearchParams();
   const filters = portfolioFiltersOf(params);
