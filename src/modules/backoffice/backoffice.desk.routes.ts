@@ -179,7 +179,14 @@ export function deskRoutes(deps: bo.BackofficeDeps): FastifyPluginAsyncZod {
               totals: z.object({ received: z.number(), answered: z.number() }),
               backlog: byStatus,
               overdue: z.number(),
-              firstAnswer: z.object({ count: z.number(), medianHours: z.number().nullable(), p90Hours: z.number().nullable() }),
+              firstAnswer: z.object({
+                count: z.number(),
+                medianHours: z.number().nullable(),
+                p90Hours: z.number().nullable(),
+                exact: z
+                  .boolean()
+                  .describe("true: the times were sorted; false (over 20,000 first answers in the period): read from a histogram, within 2.5 %"),
+              }),
               agents: z
                 .array(
                   z.object({

@@ -4,6 +4,7 @@ import { DAY } from "../../platform/clock.js";
 import { PREPARED } from "../../platform/db/database.js";
 import { DomainError } from "../../platform/errors.js";
 import { parisDay } from "../../shared/dates.js";
+import { histogramPercentiles, type Histogram } from "./first-answer-histogram.js";
 import type { RequestsDeps } from "./requests.service.js";
 import { queueCounts } from "./requests.backoffice.js";
 import { servicesIn, type AgentScope } from "./requests.queue.js";
@@ -36,38 +37,115 @@ const answeringAgents = (service: string) => sql`
             ORDER BY r.first_answer_agent_id LIMIT 1)
     FROM agents a WHERE a.id IS NOT NULL)`;
 
-/**
- * Per agent over the period: the requests whose first answer he wrote (their sum is the service's « traitées »),
- * the median time to that first answer, and the open requests assigned to him now. Only agents with a figure
- * appear; the caller adds the service's other agents with zeros.
- */
-async function agentFigures(deps: RequestsDeps, service: string, from: Date, to: Date) {
-  const [answers, assigned] = await Promise.all([
-    // Each agent's answers of the period are one range of the index: his median sorts his answers only. Prepared: its
-    // planning (about ten milliseconds over the indexes of requests at national scale) would cost as much as a small service's run.
+/** Up to this many first answers in the period, their times are read and sorted (exact); beyond, the histogram serves. */
+const EXACT_UP_TO = 20_000;
+
+const NO_AGENT = "00000000-0000-0000-0000-000000000000";
+
+type FirstAnswerTimes = {
+  exact: boolean;
+  count: number;
+  median: number | null;
+  p90: number | null;
+  agents: Map<string, { answered: number; median: number | null }>;
+};
+
+/** Exact: each agent's answers of the period are one range of the index, his median sorts them; the service's percentiles sort them all. */
+async function exactTimes(deps: RequestsDeps, service: string, from: Date, to: Date): Promise<FirstAnswerTimes> {
+  const [answers, times] = await Promise.all([
+    // Prepared: its planning (about ten milliseconds over the indexes of requests at national scale) would cost as
+    // much as a small service's run.
     sql<{ agent_id: string; answered: number; median: number | null }>`${sql.raw(PREPARED)}${answeringAgents(service)}
       SELECT a.id AS agent_id, f.answered, f.median
       FROM agents a CROSS JOIN LATERAL (
         SELECT count(*)::int AS answered, percentile_cont(0.5) WITHIN GROUP (ORDER BY ${SECONDS}) AS median
         FROM requests r WHERE ${firstAnswers(service, from, to)} AND r.first_answer_agent_id = a.id) f
       WHERE a.id IS NOT NULL AND f.answered > 0`.execute(deps.db),
-    deps.db
-      .selectFrom("requests")
-      .select(["assignee_agent_id", sql<number>`count(*)::int`.as("n")])
-      .where("service_code", "=", service)
-      .where("status", "<>", "closed")
-      .where("archived_at", "is", null)
-      .where("assignee_agent_id", "is not", null)
-      .groupBy("assignee_agent_id")
-      .execute(),
+    // Both percentiles from one sort, over the same ranges of the index (each agent's, and the answers without an
+    // agent), read by the index alone. OFFSET 0 keeps each agent's range a probe of the index: flattened, the join
+    // would read the service's answers of every year and keep the period's.
+    sql<{ n: number; median: number | null; p90: number | null }>`${sql.raw(PREPARED)}${answeringAgents(service)}
+      SELECT n::int AS n, p[1] AS median, p[2] AS p90
+      FROM (SELECT count(*) AS n, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY seconds) AS p FROM (
+        SELECT f.seconds FROM agents a CROSS JOIN LATERAL (
+          SELECT ${SECONDS} AS seconds FROM requests r WHERE ${firstAnswers(service, from, to)} AND r.first_answer_agent_id = a.id OFFSET 0) f
+        WHERE a.id IS NOT NULL
+        UNION ALL
+        SELECT ${SECONDS} FROM requests r WHERE ${firstAnswers(service, from, to)} AND r.first_answer_agent_id IS NULL) u) t`.execute(deps.db),
   ]);
+  const t = times.rows[0]!;
+  return {
+    exact: true,
+    count: t.n,
+    median: t.median,
+    p90: t.p90,
+    agents: new Map(answers.rows.map((a) => [a.agent_id, { answered: a.answered, median: a.median }])),
+  };
+}
+
+/**
+ * From the monthly histogram: the period's whole Paris months are read from it, the days before the first whole
+ * month and after the last one (at most two months' worth) from the requests, bucketed the same way. Each agent's
+ * median and the service's percentiles are placed in their bucket (within 2.5 %).
+ */
+async function histogramTimes(deps: RequestsDeps, service: string, from: Date, to: Date): Promise<FirstAnswerTimes> {
+  const cells = await sql<{ agent_key: string; bucket: number; n: number }>`${sql.raw(PREPARED)}${answeringAgents(service)},
+    whole AS (
+      SELECT date_trunc('month', (${from}::timestamptz AT TIME ZONE 'Europe/Paris') + interval '1 month' - interval '1 microsecond')::date AS first,
+             date_trunc('month', ${to}::timestamptz AT TIME ZONE 'Europe/Paris')::date AS last),
+    edges AS (
+      SELECT ${from}::timestamptz AS lo, least(first::timestamp AT TIME ZONE 'Europe/Paris', ${to}::timestamptz) AS hi FROM whole
+      UNION ALL
+      SELECT greatest(last::timestamp AT TIME ZONE 'Europe/Paris', first::timestamp AT TIME ZONE 'Europe/Paris', ${from}::timestamptz), ${to}::timestamptz FROM whole)
+    SELECT agent_key::text, bucket, sum(n)::int AS n FROM (
+      SELECT m.agent_key, m.bucket, m.answers AS n
+      FROM service_first_answer_months m, whole w WHERE m.service_code = ${service} AND m.month >= w.first AND m.month < w.last
+      UNION ALL
+      SELECT a.id, first_answer_bucket(f.seconds), 1 FROM agents a CROSS JOIN edges e CROSS JOIN LATERAL (
+        SELECT ${SECONDS} AS seconds FROM requests r
+        WHERE ${firstAnswers(service, from, to)} AND r.first_answer_agent_id = a.id AND r.first_answer_at >= e.lo AND r.first_answer_at < e.hi OFFSET 0) f
+      WHERE a.id IS NOT NULL
+      UNION ALL
+      SELECT ${NO_AGENT}::uuid, first_answer_bucket(${SECONDS}), 1 FROM requests r, edges e
+      WHERE ${firstAnswers(service, from, to)} AND r.first_answer_agent_id IS NULL AND r.first_answer_at >= e.lo AND r.first_answer_at < e.hi) c
+    GROUP BY 1, 2`.execute(deps.db);
+  const all: Histogram = new Map();
+  const byAgent = new Map<string, Histogram>();
+  for (const c of cells.rows) {
+    if (c.n === 0) continue;
+    all.set(c.bucket, (all.get(c.bucket) ?? 0) + c.n);
+    if (c.agent_key === NO_AGENT) continue;
+    let h = byAgent.get(c.agent_key);
+    if (!h) byAgent.set(c.agent_key, (h = new Map<number, number>()));
+    h.set(c.bucket, (h.get(c.bucket) ?? 0) + c.n);
+  }
+  const [median, p90] = histogramPercentiles(all, [0.5, 0.9]);
+  const agents = new Map<string, { answered: number; median: number | null }>();
+  for (const [agentId, h] of byAgent) {
+    const answered = [...h.values()].reduce((s, n) => s + n, 0);
+    if (answered > 0) agents.set(agentId, { answered, median: histogramPercentiles(h, [0.5])[0]! });
+  }
+  return { exact: false, count: [...all.values()].reduce((s, n) => s + n, 0), median: median!, p90: p90!, agents };
+}
+
+/** The first-answer times of a service over a period: exact when they are few, from the histogram beyond (or as `read` says). */
+export function firstAnswerTimes(deps: RequestsDeps, service: string, from: Date, to: Date, read: "exact" | "histogram") {
+  return read === "exact" ? exactTimes(deps, service, from, to) : histogramTimes(deps, service, from, to);
+}
+
+/**
+ * Per agent over the period: the requests whose first answer he wrote (their sum is the service's « traitées »),
+ * the median time to that first answer, and the open requests assigned to him now. Only agents with a figure
+ * appear; the caller adds the service's other agents with zeros.
+ */
+function agentFigures(times: FirstAnswerTimes, assigned: { assignee_agent_id: string | null; n: number }[]) {
   const out = new Map<string, { agentId: string; answered: number; medianFirstAnswerHours: number | null; openAssigned: number }>();
   const of = (agentId: string) => {
     let row = out.get(agentId);
     if (!row) out.set(agentId, (row = { agentId, answered: 0, medianFirstAnswerHours: null, openAssigned: 0 }));
     return row;
   };
-  for (const a of answers.rows) Object.assign(of(a.agent_id), { answered: a.answered, medianFirstAnswerHours: hours(a.median) });
+  for (const [agentId, a] of times.agents) Object.assign(of(agentId), { answered: a.answered, medianFirstAnswerHours: hours(a.median) });
   for (const a of assigned) of(a.assignee_agent_id!).openAssigned = a.n;
   return [...out.values()];
 }
@@ -81,25 +159,26 @@ export async function serviceStats(deps: RequestsDeps, agent: AgentScope, servic
   if (!(from < to)) throw new DomainError("invalid", "invalid_period", "La période est vide : la date de début doit précéder la date de fin.");
   if (to.getTime() - from.getTime() > 366 * DAY + DAY) throw new DomainError("invalid", "period_too_long", "La période ne peut dépasser un an.");
   const now = deps.clock.now();
-  // The daily series come from the rollup kept on write (whole Paris days: the period's bounds are day starts).
-  const [series, times, counts, agents] = await Promise.all([
-    sql<{ day: string; received: number; answered: number }>`
-      SELECT to_char(day, 'YYYY-MM-DD') AS day, received, answered
-      FROM service_daily_stats WHERE service_code = ${service} AND day >= ${parisDay(from)}::date AND day < ${parisDay(to)}::date`.execute(deps.db),
-    // Exact percentiles, both from one sort, over the same ranges of the index (each agent's, and the answers without
-    // an agent), read by the index alone. OFFSET 0 keeps each agent's range a probe of the index: flattened, the join
-    // would read the service's answers of every year and keep the period's. Prepared, as the figures per agent.
-    sql<{ n: number; median: number | null; p90: number | null }>`${sql.raw(PREPARED)}${answeringAgents(service)}
-      SELECT n::int AS n, p[1] AS median, p[2] AS p90
-      FROM (SELECT count(*) AS n, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY seconds) AS p FROM (
-        SELECT f.seconds FROM agents a CROSS JOIN LATERAL (
-          SELECT ${SECONDS} AS seconds FROM requests r WHERE ${firstAnswers(service, from, to)} AND r.first_answer_agent_id = a.id OFFSET 0) f
-        WHERE a.id IS NOT NULL
-        UNION ALL
-        SELECT ${SECONDS} FROM requests r WHERE ${firstAnswers(service, from, to)} AND r.first_answer_agent_id IS NULL) u) t`.execute(deps.db),
+  // The daily series come from the rollup kept on write (whole Paris days: the period's bounds are day starts); their
+  // count of first answers chooses how the times are read.
+  const series = await sql<{ day: string; received: number; answered: number }>`
+    SELECT to_char(day, 'YYYY-MM-DD') AS day, received, answered
+    FROM service_daily_stats WHERE service_code = ${service} AND day >= ${parisDay(from)}::date AND day < ${parisDay(to)}::date`.execute(deps.db);
+  const answered = series.rows.reduce((s, r) => s + r.answered, 0);
+  const [time, counts, assigned] = await Promise.all([
+    firstAnswerTimes(deps, service, from, to, answered <= EXACT_UP_TO ? "exact" : "histogram"),
     queueCounts(deps, agent, service),
-    agentFigures(deps, service, from, to),
+    deps.db
+      .selectFrom("requests")
+      .select(["assignee_agent_id", sql<number>`count(*)::int`.as("n")])
+      .where("service_code", "=", service)
+      .where("status", "<>", "closed")
+      .where("archived_at", "is", null)
+      .where("assignee_agent_id", "is not", null)
+      .groupBy("assignee_agent_id")
+      .execute(),
   ]);
+  const agents = agentFigures(time, assigned);
   const days: { date: string; received: number; answered: number }[] = [];
   const rec = new Map(series.rows.map((r) => [r.day, r.received]));
   const ans = new Map(series.rows.map((r) => [r.day, r.answered]));
@@ -108,7 +187,6 @@ export async function serviceStats(deps: RequestsDeps, agent: AgentScope, servic
     if (days[days.length - 1]?.date === date) continue;
     days.push({ date, received: rec.get(date) ?? 0, answered: ans.get(date) ?? 0 });
   }
-  const time = times.rows[0]!;
   return {
     service,
     from,
@@ -119,9 +197,10 @@ export async function serviceStats(deps: RequestsDeps, agent: AgentScope, servic
     backlog: counts.byStatus,
     overdue: counts.overdue,
     firstAnswer: {
-      count: time.n,
+      count: time.count,
       medianHours: hours(time.median),
       p90Hours: hours(time.p90),
+      exact: time.exact,
     },
     agents,
   };

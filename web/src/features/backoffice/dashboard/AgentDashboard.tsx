@@ -99,6 +99,11 @@ function Dashboard({ services }: { services: { code: string; name: string }[] })
               </div>
             ))}
           </div>
+          {!stats.firstAnswer.exact && (
+            <p className="fr-text--sm fr-mb-3w">
+              Plus de 20 000 premières réponses sur la période : les délais sont calculés par tranches et exacts à 2,5 % près.
+            </p>
+          )}
           <h2 className="fr-h4">Reçues et traitées par jour</h2>
           <figure className="fr-mb-3w" aria-describedby="jours-table">
             <div style={{ width: "100%", height: 300 }} aria-hidden="true">
