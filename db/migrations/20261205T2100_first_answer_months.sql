@@ -13,7 +13,7 @@ CREATE TABLE service_first_answer_months (
 );
 
 -- Bucket 0 holds the first minute; bucket b ≥ 1 the times in [60 × 1.05^(b-1), 60 × 1.05^b) seconds: each bucket is
--- 5 % wide, so a percentile placed inside its bucket is within 2.5 % of the exact one (src/modules/requests/
+-- 5 % wide, so a percentile placed inside its bucket is within 5 % of the exact one (src/modules/requests/
 -- first-answer-histogram.ts holds the same bounds).
 CREATE FUNCTION first_answer_bucket(seconds double precision) RETURNS smallint LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT CASE WHEN seconds < 60 THEN 0 ELSE (1 + floor(ln(seconds / 60) / ln(1.05)))::smallint END

@@ -712,7 +712,7 @@ describe("the dashboard and the templates", () => {
     expect(exported).toHaveLength(1);
   });
 
-  it("reads a long period's first-answer times from a monthly histogram kept on write, within 2.5 % of the exact figures", async () => {
+  it("reads a long period's first-answer times from a monthly histogram kept on write, within 5 % of the exact figures", async () => {
     // Nine months of first answers, from half a minute to twelve days after receipt, some without a recorded agent.
     const model = await sql<{ id: string; first_answer_agent_id: string }>`
       SELECT id, first_answer_agent_id FROM requests
@@ -750,7 +750,7 @@ describe("the dashboard and the templates", () => {
     const deps = { db: t.ctx.db, clock: t.clock, receiptKeys: t.ctx.receiptKeys };
     const close = (approx: number | null, exact: number | null) => {
       expect(approx === null).toBe(exact === null);
-      if (exact !== null) expect(Math.abs(approx! - exact)).toBeLessThanOrEqual(exact * 0.025 + 30);
+      if (exact !== null) expect(Math.abs(approx! - exact)).toBeLessThanOrEqual(exact * 0.05 + 60);
     };
     const monthStart = (d: Date) => {
       const paris = new TZDate(d.getTime(), "Europe/Paris");

@@ -14690,7 +14690,7 @@ export interface operations {
                             count: number;
                             medianHours: number | null;
                             p90Hours: number | null;
-                            /** @description true: the times were sorted; false (over 20,000 first answers in the period): read from a histogram, within 2.5 % */
+                            /** @description true: the times were sorted; false (over 20,000 first answers in the period): read from a histogram, within 5 % */
                             exact: boolean;
                         };
                         /** @description every agent of the service, by name, and whoever else answered its requests in the period */

@@ -219,7 +219,7 @@ export async function statsCsv(deps: BackofficeDeps, agent: AgentScope & { isSup
     ["Indicateur", "Valeur"],
     ["Délai médian de première réponse (heures)", csvNumber(s.firstAnswer.medianHours)],
     ["90e centile du délai de première réponse (heures)", csvNumber(s.firstAnswer.p90Hours)],
-    ["Précision des délais", s.firstAnswer.exact ? "exacts" : "à 2,5 % près (plus de 20 000 premières réponses)"],
+    ["Précision des délais", s.firstAnswer.exact ? "exacts" : "à 5 % près (plus de 20 000 premières réponses)"],
     [`Demandes en retard au ${csvDay(parisDay(now))} (nombre)`, s.overdue],
     ...Object.entries(s.backlog).map(([state, n]) => [`En stock : ${STATUS_LABELS[state as keyof typeof STATUS_LABELS] ?? state} (nombre)`, n]),
     [],

@@ -10,13 +10,18 @@ export function bucketSpan(bucket: number): [number, number] {
   return bucket <= 0 ? [0, 60] : [60 * RATIO ** (bucket - 1), 60 * RATIO ** bucket];
 }
 
+/** The bucket of a time in seconds, as `first_answer_bucket` computes it in the database. */
+export function bucketOf(seconds: number): number {
+  return seconds < 60 ? 0 : 1 + Math.floor(Math.log(seconds / 60) / Math.log(RATIO));
+}
+
 /** A histogram's cells: bucket → number of first answers. */
 export type Histogram = Map<number, number>;
 
 /**
  * `percentile_cont(p)` of the times a histogram counts, each bucket's answers spread evenly across its span: the
  * answer of rank r (0-based, in time order) is placed at the middle of its share of its bucket, and a position between
- * two ranks is interpolated as PostgreSQL does. Within 2.5 % of the exact percentile; null for an empty histogram.
+ * two ranks is interpolated as PostgreSQL does. Within 5 % of the exact percentile (the width of a bucket); null for an empty histogram.
  */
 export function histogramPercentiles(histogram: Histogram, ps: readonly number[]): (number | null)[] {
   const cells = [...histogram].filter(([, n]) => n > 0).sort((a, b) => a[0] - b[0]);

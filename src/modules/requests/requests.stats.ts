@@ -86,7 +86,7 @@ async function exactTimes(deps: RequestsDeps, service: string, from: Date, to: D
 /**
  * From the monthly histogram: the period's whole Paris months are read from it, the days before the first whole
  * month and after the last one (at most two months' worth) from the requests, bucketed the same way. Each agent's
- * median and the service's percentiles are placed in their bucket (within 2.5 %).
+ * median and the service's percentiles are placed in their bucket (within 5 %).
  */
 async function histogramTimes(deps: RequestsDeps, service: string, from: Date, to: Date): Promise<FirstAnswerTimes> {
   const cells = await sql<{ agent_key: string; bucket: number; n: number }>`${sql.raw(PREPARED)}${answeringAgents(service)},

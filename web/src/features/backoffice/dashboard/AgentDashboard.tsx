@@ -101,7 +101,7 @@ function Dashboard({ services }: { services: { code: string; name: string }[] })
           </div>
           {!stats.firstAnswer.exact && (
             <p className="fr-text--sm fr-mb-3w">
-              Plus de 20 000 premières réponses sur la période : les délais sont calculés par tranches et exacts à 2,5 % près.
+              Plus de 20 000 premières réponses sur la période : les délais sont calculés par tranches et exacts à 5 % près.
             </p>
           )}
           <h2 className="fr-h4">Reçues et traitées par jour</h2>
