@@ -6,7 +6,6 @@ import { DomainError } from "../../platform/errors.js";
 import { parisDay } from "../../shared/dates.js";
 import { histogramPercentiles, type Histogram } from "./first-answer-histogram.js";
 import type { RequestsDeps } from "./requests.service.js";
-import { queueCounts } from "./requests.backoffice.js";
 import { servicesIn, type AgentScope } from "./requests.queue.js";
 
 /** Seconds as hours with one decimal; null stays null (an empty series has no median, never « 0 h »). */
@@ -151,6 +150,33 @@ function agentFigures(times: FirstAnswerTimes, assigned: { assignee_agent_id: st
 }
 
 /**
+ * The service's open requests in one reading of them, per assignee: the backlog by state and the overdue ones, as the
+ * queue counts them (threads of a campaign the company has not answered stay out), and all of each agent's open ones.
+ */
+async function openByAssignee(deps: RequestsDeps, service: string, now: Date) {
+  // The queue's rule (originCondition) computed once per request, the states as literals: each FILTER is a cheap test.
+  const rows = await sql<{
+    assignee_agent_id: string | null;
+    open: number;
+    received: number;
+    in_progress: number;
+    awaiting_user: number;
+    answered: number;
+    overdue: number;
+  }>`
+    SELECT assignee_agent_id, count(*)::int AS open,
+           count(*) FILTER (WHERE queued AND status = 'received')::int AS received,
+           count(*) FILTER (WHERE queued AND status = 'in_progress')::int AS in_progress,
+           count(*) FILTER (WHERE queued AND status = 'awaiting_user')::int AS awaiting_user,
+           count(*) FILTER (WHERE queued AND status = 'answered')::int AS answered,
+           count(*) FILTER (WHERE queued AND due_at < ${now})::int AS overdue
+    FROM (SELECT assignee_agent_id, status, due_at, (campaign_id IS NULL OR company_replied_at IS NOT NULL) AS queued
+          FROM requests WHERE service_code = ${service} AND status <> 'closed' AND archived_at IS NULL) r
+    GROUP BY assignee_agent_id`.execute(deps.db);
+  return rows.rows;
+}
+
+/**
  * The dashboard of a service over a period (product §9): daily series, backlog, first-answer times, overdue. The
  * threads the administration opened are not requests received nor answered: they stay out of the series.
  */
@@ -165,19 +191,19 @@ export async function serviceStats(deps: RequestsDeps, agent: AgentScope, servic
     SELECT to_char(day, 'YYYY-MM-DD') AS day, received, answered
     FROM service_daily_stats WHERE service_code = ${service} AND day >= ${parisDay(from)}::date AND day < ${parisDay(to)}::date`.execute(deps.db);
   const answered = series.rows.reduce((s, r) => s + r.answered, 0);
-  const [time, counts, assigned] = await Promise.all([
+  const [time, open] = await Promise.all([
     firstAnswerTimes(deps, service, from, to, answered <= EXACT_UP_TO ? "exact" : "histogram"),
-    queueCounts(deps, agent, service),
-    deps.db
-      .selectFrom("requests")
-      .select(["assignee_agent_id", sql<number>`count(*)::int`.as("n")])
-      .where("service_code", "=", service)
-      .where("status", "<>", "closed")
-      .where("archived_at", "is", null)
-      .where("assignee_agent_id", "is not", null)
-      .groupBy("assignee_agent_id")
-      .execute(),
+    openByAssignee(deps, service, now),
   ]);
+  const counts = {
+    byStatus: { received: 0, in_progress: 0, awaiting_user: 0, answered: 0 },
+    overdue: 0,
+  };
+  for (const o of open) {
+    for (const status of ["received", "in_progress", "awaiting_user", "answered"] as const) counts.byStatus[status] += o[status];
+    counts.overdue += o.overdue;
+  }
+  const assigned = open.filter((o) => o.assignee_agent_id !== null).map((o) => ({ assignee_agent_id: o.assignee_agent_id, n: o.open }));
   const agents = agentFigures(time, assigned);
   const days: { date: string; received: number; answered: number }[] = [];
   const rec = new Map(series.rows.map((r) => [r.day, r.received]));
