@@ -101,11 +101,22 @@ describe("accessibility (axe, WCAG 2.1 AA)", () => {
       await p.getByLabel(/^Adresse électronique de connexion/).fill("quelquun@exemple.fr");
       await p.getByLabel("Mot de passe", { exact: true }).fill("mauvais-mot-de-passe");
       await p.getByRole("button", { name: "Se connecter" }).click();
-      await p.getByText("Adresse électronique ou mot de passe incorrect.").waitFor();
+      // Under the password field, which is in error (the summary links to it).
+      await p.getByText("Adresse électronique ou mot de passe incorrect.", { exact: true }).waitFor();
     });
     found["/creer-un-espace (refusée)"] = await audit(page, "/creer-un-espace", async (p) => {
       await p.getByRole("button", { name: "Créer mon espace" }).click();
       await p.getByText(/Le formulaire contient \d+ erreurs/).waitFor();
+      // The summary names the fields as they are labelled, in the order they come in the form.
+      const named = (await p.locator("a[href^='#champ-']").allTextContents()).map((t) => t.split(" : ")[0]);
+      expect(named).toEqual([
+        "SIREN de l'entité à laquelle vous appartenez",
+        "Adresse électronique de connexion",
+        "Mot de passe",
+        "Prénom",
+        "Nom",
+        "Téléphone",
+      ]);
     });
     await page.close();
     expect(found).toEqual(Object.fromEntries(Object.keys(found).map((k) => [k, []])));

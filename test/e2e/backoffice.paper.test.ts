@@ -55,9 +55,10 @@ describe("paper replies and the transcript on the agent's request page", () => {
     await form.waitFor();
     expect(await axeViolations(page)).toEqual([]);
 
-    // Without a scan, the form says what is missing.
+    // Without a scan, the form says what is missing: under the field, and in the summary that takes the focus.
     await form.getByRole("button", { name: "Enregistrer la réponse reçue par courrier" }).click();
-    await form.getByText("Joignez au moins un scan du courrier reçu.").waitFor();
+    await form.getByText("Joignez au moins un scan du courrier reçu.", { exact: true }).waitFor();
+    await form.locator(":focus", { hasText: "Scan du courrier reçu : joignez au moins un scan du courrier reçu." }).waitFor();
 
     const today = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Paris" }).format(new Date());
     await form.getByLabel(/Date de réception du courrier/).fill(today);

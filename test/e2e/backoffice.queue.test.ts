@@ -97,8 +97,11 @@ describe("the queue (issue 24)", () => {
     await page.keyboard.press("Enter");
     await page.waitForURL(/\/agent\/demandes\/[0-9a-f-]{36}$/);
 
-    // On the request: r brings the focus to the reply, n to a note, ? lists them; a letter typed stays in the field.
+    // On the request: its heading names it (reference and subject); r brings the focus to the reply, n to a note, ?
+    // lists them; a letter typed stays in the field.
     await page.getByRole("heading", { name: /Répondre/ }).waitFor();
+    const opened = filed.map((f, i) => `Demande ${f.reference} — ${["Premier", "Deuxième", "Troisième"][i]} sujet`);
+    expect(opened).toContain(await page.getByRole("heading", { level: 1 }).textContent());
     const focusedId = () => page.evaluate(() => document.activeElement?.id ?? "");
     await page.keyboard.press("r");
     expect(await focusedId()).toBe("reponse-texte");
@@ -124,6 +127,12 @@ describe("the queue (issue 24)", () => {
     await page.goto(`${app.base}/agent?origin=company&sort=company&order=desc&q=${filed[1]!.reference.slice(-5)}`);
     await expect.poll(() => page.locator("tbody tr").count()).toBe(1);
     expect(await page.getByLabel("Origine").inputValue()).toBe("company");
+
+    // A view without a name: the field says so, named as it is labelled, and takes the focus.
+    await page.getByRole("button", { name: "Enregistrer la vue" }).click();
+    await page.locator("#champ-name:focus").waitFor();
+    expect(await page.locator("#champ-name").getAttribute("aria-invalid")).toBe("true");
+    await page.getByText("Saisissez un nom pour la vue.", { exact: true }).waitFor();
 
     // Saved as a view, picked again from a bare queue.
     await page.getByLabel("Nom de la vue").fill("Entreprises, par nom");
@@ -158,6 +167,23 @@ describe("the queue (issue 24)", () => {
     expect(await page.locator("tbody tr", { hasText: filed[0]!.reference }).textContent()).not.toMatch(/Agent File/);
     expect(await axeViolations(page)).toEqual([]);
   }, 120_000);
+
+  it("shows the whole of each filter's choice at 1,280 px (« Origine » included)", async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${app.base}/agent`);
+    await page.getByRole("table").waitFor();
+    const cut = await page.locator("form[aria-label='Filtrer la file'] select").evaluateAll((selects) =>
+      (selects as HTMLSelectElement[]).flatMap((s) => {
+        const style = getComputedStyle(s);
+        const context = document.createElement("canvas").getContext("2d")!;
+        context.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+        const room = s.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        const text = s.options[s.selectedIndex]?.text ?? "";
+        return context.measureText(text).width > room ? [`${s.labels?.[0]?.textContent ?? s.id} : ${text}`] : [];
+      }),
+    );
+    expect(cut).toEqual([]);
+  });
 
   it("passes axe, at full width and 390 px wide, sorted and filtered", async () => {
     await page.goto(`${app.base}/agent`);

@@ -120,11 +120,11 @@ describe("a campaign in the browser, read back on paper", () => {
     }
     expect(lines.join("\n")).not.toMatch(/\r|\{\{|\}\}|\uFFFD|TVA \(TVA\)/);
 
-    // The thread of Martin distribution, on the agent's side: the due date is the day typed (« 17 déc. 2026 »), not
-    // the next one, and without « 00:00 ».
+    // The thread of Martin distribution, on the agent's side: the due date is the day typed, not the next one, and
+    // without « 00:00 », in the style of every screen (« 17 décembre 2026 », as the company reads it).
     await page.goto(`${app.base}/agent?origin=campaign&q=${threadRef}`);
     await page.getByRole("link", { name: threadRef }).click();
-    const agentSide = `Réponse attendue au plus tard le ${paris(dueDay, { dateStyle: "medium" })}.`;
+    const agentSide = `Réponse attendue au plus tard le ${due}.`;
     await page.getByText(agentSide, { exact: true }).waitFor();
     expect(await axeViolations(page)).toEqual([]);
 

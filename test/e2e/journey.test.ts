@@ -70,7 +70,14 @@ describe("browser journeys", () => {
 
     // The device code arrives by mail; the page keeps the address in its state, so the catcher opens in another tab.
     const deviceCode = await codeFromMailCatcher(page, email, /Code de connexion : (\d{6})/);
-    await page.getByLabel("Code de connexion").fill(deviceCode);
+    // A wrong code: the field is in error and takes the focus back; the attempts left are in its hint, after its label.
+    await page.getByLabel(/^Code de connexion/).fill(deviceCode === "000000" ? "111111" : "000000");
+    await page.getByRole("button", { name: "Valider" }).click();
+    await page.locator("#champ-code:focus").waitFor();
+    expect(await page.locator("#champ-code").getAttribute("aria-invalid")).toBe("true");
+    expect(await page.locator("label[for=champ-code] .fr-hint-text").textContent()).toMatch(/Il vous reste 4 essais\.$/);
+    expect(await page.getByText("Code de connexion incorrect.").getAttribute("id")).toBe(await page.locator("#champ-code").getAttribute("aria-describedby"));
+    await page.getByLabel(/^Code de connexion/).fill(deviceCode);
     await page.getByRole("button", { name: "Valider" }).click();
     await page.waitForURL(`${base}/mon-espace`);
     await page.getByText("Aucune entreprise", { exact: true }).waitFor();
@@ -94,6 +101,17 @@ describe("browser journeys", () => {
     const page = await newPage();
     await page.goto(`${base}/agent/connexion`);
     await page.getByLabel("Adresse électronique professionnelle").fill("agent.paris11@dgfip.test");
+    // Wrong credentials: the summary takes the focus and links to the password field, which is in error, its message tied to it.
+    await page.getByLabel("Mot de passe", { exact: true }).fill("pas-le-bon-mot-de-passe");
+    await page.getByLabel("Code de votre application d'authentification").fill("000000");
+    await page.getByRole("button", { name: "Se connecter" }).click();
+    await page.locator(":focus", { hasText: "Le formulaire contient une erreur" }).waitFor();
+    const password = page.getByLabel("Mot de passe", { exact: true });
+    expect(await password.getAttribute("aria-invalid")).toBe("true");
+    const described = (await password.getAttribute("aria-describedby")) ?? "";
+    expect(await page.locator(`[id="${described.split(" ")[0]}"]`).textContent()).toContain("Adresse électronique, mot de passe ou code TOTP incorrect.");
+    await page.getByRole("link", { name: /^Mot de passe : / }).click();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("champ-password");
     await page.getByLabel("Mot de passe", { exact: true }).fill("Guichet-Fiscal-Solide-42");
     await page.getByLabel("Code de votre application d'authentification").fill(await generate({ secret: AGENT_SECRET }));
     await page.getByRole("button", { name: "Se connecter" }).click();

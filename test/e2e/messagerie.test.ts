@@ -57,10 +57,10 @@ describe("the seed's messagerie story in the browser", () => {
     await lila.getByLabel("Nature de la demande").selectOption("remboursement_credit_tva");
     await lila.getByLabel(/^Objet/).fill("Remboursement du crédit de TVA du 3e trimestre");
     await lila.getByLabel(/^Message/).fill("Bonjour,\nVeuillez trouver ci-joint le formulaire 3519.\nCordialement,\nLila Rosemonde");
-    // A file refused in the browser (over 10 Mio) stops the sending and names the field: the request never leaves
+    // A file refused in the browser (over 10 Mo) stops the sending and names the field: the request never leaves
     // without it.
     await lila.getByLabel(/^Pièces jointes/).setInputFiles({ name: "trop-gros.pdf", mimeType: "application/pdf", buffer: Buffer.alloc(10.5 * 1024 * 1024) });
-    await lila.getByText(/^trop volumineux \(10,5 Mio\)/).waitFor();
+    await lila.getByText(/^trop volumineux \(10,5 Mo\)/).waitFor();
     await lila.getByRole("button", { name: "Envoyer la demande" }).click();
     await lila.getByRole("link", { name: /^Pièces jointes : le fichier « trop-gros\.pdf » est refusé/ }).waitFor();
     expect(new URL(lila.url()).pathname).toBe("/ecrire");

@@ -157,6 +157,9 @@ describe("an accounting firm's portfolio in the browser", () => {
     await page.getByRole("button", { name: "Afficher 50 entreprises de plus" }).click();
     await page.getByText(/^\d+ entreprises, 100 affichées\.$/).waitFor();
     const rows = page.getByRole("table", { name: /^Mes entreprises/ }).locator("tbody tr");
+    // The focus went to the first company loaded (never to the page's body), to go on from there.
+    const first = (await rows.nth(50).getByRole("link").first().textContent())!;
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent ?? "")).toBe(first);
     // Once with the browser's own restoration, once without it: the page puts the place back itself (the browser
     // restores only what is drawn at once, and other browsers restore before a list comes back from the cache).
     for (const restoredBy of ["the browser", "the page"]) {

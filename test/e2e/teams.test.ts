@@ -146,7 +146,7 @@ describe("a firm organised in teams, in the browser", () => {
     await hugo.goto(`${app.base}/demandes/${threadId}`);
     const readBy = hugo.getByRole("list", { name: "Lu par" });
     await readBy.waitFor();
-    expect(await readBy.textContent()).toMatch(/Lu par Lila Rosemonde le \d{1,2}(er)? \S+ \d{4} à \d{1,2} h \d{2}/);
+    expect(await readBy.textContent()).toMatch(/Lu par Lila Rosemonde le \d{1,2}(er)? \S+ \d{4} à \d{2}:\d{2}/);
     await hugo.getByText("Cette demande est suivie par Lila Rosemonde.").waitFor();
     await expectAccessible(hugo);
 

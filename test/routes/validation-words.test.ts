@@ -50,10 +50,10 @@ describe("a SIREN of the wrong length", () => {
 describe("fields and choices", () => {
   it("names the fields as the forms do: « Adresse électronique », « Prénom », « Téléphone »", async () => {
     const res = await call(t.app, "POST", "/api/v1/session", { body: { email: "camille", password: "x" } });
-    expect(res.body.error.message).toBe("Champ « Adresse électronique » : adresse électronique invalide.");
+    expect(res.body.error.message).toBe("Champ « Adresse électronique » : saisissez une adresse au format nom@domaine.fr.");
     const created = await call(t.app, "POST", "/api/v1/spaces", { body: space({ connectionEmail: "x", firstName: " ", phone: "?" }) });
     expect(created.body.error.message).toBe(
-      "3 champs à corriger : « Adresse électronique de connexion » (adresse électronique invalide), « Prénom » (ce champ ne peut pas être vide), « Téléphone » (numéro de téléphone invalide).",
+      "3 champs à corriger : « Adresse électronique de connexion » (saisissez une adresse au format nom@domaine.fr), « Prénom » (ce champ ne peut pas être vide), « Téléphone » (saisissez un numéro de téléphone, par exemple 01 23 45 67 89).",
     );
     const nul = await call(t.app, "POST", "/api/v1/session", { body: { email: "camille\u0000@gestion.com", password: "x" } });
     expect(nul.body.error.message).toBe("Le champ « Adresse électronique » contient le caractère nul (U+0000), qui ne peut pas être enregistré : retirez-le.");

@@ -183,9 +183,7 @@ export function deskRoutes(deps: bo.BackofficeDeps): FastifyPluginAsyncZod {
                 count: z.number(),
                 medianHours: z.number().nullable(),
                 p90Hours: z.number().nullable(),
-                exact: z
-                  .boolean()
-                  .describe("true: the times were sorted; false (over 20,000 first answers in the period): read from a histogram, within 5 %"),
+                exact: z.boolean().describe("true: the times were sorted; false (over 20,000 first answers in the period): read from a histogram, within 5 %"),
               }),
               agents: z
                 .array(

@@ -21,8 +21,8 @@ export const TEMPLATE_VARIABLES: Record<string, string> = {
   service: "nom du service",
   agent: "nom de l'agent qui répond",
   objet: "objet de la demande",
-  date_reception: "date de réception (jj/mm/aaaa)",
-  date_limite: "échéance de réponse (jj/mm/aaaa)",
+  date_reception: "date de réception (ex. : 4 décembre 2026)",
+  date_limite: "échéance de réponse (ex. : 4 décembre 2026)",
 };
 
 /** Names the templates written before keep: `{{entreprise}}` reads as `{{raison_sociale}}`. */

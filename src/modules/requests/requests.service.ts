@@ -61,7 +61,7 @@ export async function checkUploads(ex: Kysely<DB> | Tx, owner: repo.UploadOwner,
   if (found.some((u) => u.scan_status === "quarantined"))
     throw new DomainError("refused", "upload_quarantined", "Une pièce jointe attend encore l'analyse antivirus : réessayez dans quelques minutes.");
   const total = found.reduce((s, u) => s + u.size, 0);
-  if (total > LIMITS.attachmentsTotalBytes) throw new DomainError("too_large", "attachments_too_large", "Les pièces jointes dépassent 25 Mio au total.");
+  if (total > LIMITS.attachmentsTotalBytes) throw new DomainError("too_large", "attachments_too_large", "Les pièces jointes dépassent 25 Mo au total.");
   const order = new Map(ids.map((id, i) => [id, i]));
   return found.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
 }

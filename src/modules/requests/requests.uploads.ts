@@ -248,7 +248,7 @@ async function checkStaged(deps: UploadsDeps, owner: UploadOwner, name: string, 
 
 /** The refusal of a file over the attachment limit. */
 export const tooLarge = () =>
-  new DomainError("too_large", "file_too_large", `Fichier trop volumineux : ${LIMITS.attachmentMaxBytes / 1024 / 1024} Mio au plus par pièce jointe.`);
+  new DomainError("too_large", "file_too_large", `Fichier trop volumineux : ${LIMITS.attachmentMaxBytes / 1024 / 1024} Mo au plus par pièce jointe.`);
 
 /** An attachment of a request the person may see (else 404), to stream back. */
 export async function openAttachment(deps: UploadsDeps, spaceId: string, attachmentId: string) {

@@ -6,7 +6,7 @@ export const emailField = z
   .string()
   .trim()
   .max(254)
-  .pipe(z.email({ error: "adresse électronique invalide" }));
+  .pipe(z.email({ error: "saisissez une adresse au format nom@domaine.fr" }));
 
 /** A SIREN: 9 digits; anything else is refused saying what is wrong (« vous en avez saisi 8 », a SIRET…). */
 export const sirenField = z.string().regex(/^\d{9}$/, { error: (issue) => sirenProblem(typeof issue.input === "string" ? issue.input : "") ?? undefined });
@@ -24,7 +24,7 @@ export const createSpaceBody = z.object({
   phone: z
     .string()
     .trim()
-    .regex(/^\+?[0-9 .()-]{6,25}$/, "numéro de téléphone invalide"),
+    .regex(/^\+?[0-9 .()-]{6,25}$/, "saisissez un numéro de téléphone, par exemple 01 23 45 67 89"),
   /** Expert mode: SIREN of the entity the person belongs to; simplified mode: the company's SIREN. */
   siren: sirenField,
   /** Simplified mode only: the company e-mail address. */

@@ -18,10 +18,12 @@ function List({ fetchPage }: { fetchPage: (cursor: string | undefined, signal: A
     <>
       <ul aria-label="Entreprises">
         {list.items?.map((s) => (
-          <li key={s}>{s}</li>
+          <li key={s} id={`e-${s}`}>
+            {s}
+          </li>
         ))}
       </ul>
-      <MoreButton list={list} />
+      <MoreButton list={list} itemId={(s) => `e-${s}`} />
     </>
   );
 }
@@ -56,11 +58,26 @@ describe("a keyset list", () => {
     fireEvent.click(screen.getByRole("button", { name: "Afficher plus" }));
     const busy = await screen.findByRole("button", { name: "Chargement…" });
     expect(busy.getAttribute("aria-busy")).toBe("true");
-    expect((busy as HTMLButtonElement).disabled).toBe(true);
+    // Not disabled: a disabled button would lose the focus to <body>; it says it is busy and ignores a click.
+    expect(busy.getAttribute("aria-disabled")).toBe("true");
+    expect((busy as HTMLButtonElement).disabled).toBe(false);
     fireEvent.click(busy);
     act(() => next.resolve(page("100000002")));
     await waitFor(() => expect(shown()).toHaveLength(4));
     expect(calls).toBe(2);
+  });
+
+  it("moves the focus to the first item loaded, also when the button goes with the last page", async () => {
+    renderWithQueries(<List fetchPage={(cursor) => Promise.resolve(page(cursor))} />);
+    await waitFor(() => expect(shown()).toHaveLength(2));
+    const button = screen.getByRole("button", { name: "Afficher plus" });
+    button.focus();
+    fireEvent.click(button);
+    await waitFor(() => expect(document.activeElement?.id).toBe("e-100000003"));
+    expect(document.activeElement?.getAttribute("tabindex")).toBe("-1");
+    fireEvent.click(screen.getByRole("button", { name: "Afficher plus" }));
+    await waitFor(() => expect(document.activeElement?.id).toBe("e-100000005"));
+    expect(screen.queryByRole("button", { name: "Afficher plus" })).toBeNull();
   });
 
   it("cancels the request of a page that is left", async () => {

@@ -1,5 +1,5 @@
 import { keepPreviousData, QueryClient, useInfiniteQuery, type QueryKey } from "@tanstack/react-query";
-import { useMemo } from "react";
+import { useEffect, useMemo, useRef } from "react";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { ApiError } from "./api/client";
 
@@ -58,12 +58,62 @@ export function useKeysetList<T>(
   };
 }
 
-/** « Afficher plus » under a keyset list: there while the server has more, busy while the next page comes. */
-export function MoreButton({ list, label = "Afficher plus" }: { list: { hasMore: boolean; loadingMore: boolean; more: () => void }; label?: string }) {
+/** Whether an element takes the focus by itself (a link, a button, a field): others get `tabindex="-1"` first. */
+const FOCUSABLE = "a[href], button, input, select, textarea, [tabindex]";
+
+/**
+ * « Afficher plus » under a keyset list: there while the server has more, busy while the next page comes. As an
+ * accessible « load more » does, the focus then moves to the first item loaded (the element whose id `itemId`
+ * gives, the first in the page's order when the list is shown in several groups), so that a keyboard or screen
+ * reader user goes on from there; the button stays enabled while busy (`aria-disabled`, a click ignored), so that
+ * the focus never falls to the page's <body>.
+ */
+export function MoreButton<T>({
+  list,
+  label = "Afficher plus",
+  itemId,
+  className,
+}: {
+  list: { items?: T[] | undefined; hasMore: boolean; loadingMore: boolean; more: () => void };
+  label?: string;
+  itemId: (item: T) => string;
+  className?: string;
+}) {
+  /** The number of items shown when « Afficher plus » was pressed, and whether the next page has started coming. */
+  const asked = useRef<{ before: number; came: boolean } | undefined>(undefined);
+  const { items, loadingMore } = list;
+  useEffect(() => {
+    if (!asked.current) return;
+    if (loadingMore) {
+      asked.current.came = true;
+      return;
+    }
+    const { before, came } = asked.current;
+    // A page that came between two renders is seen by its items only.
+    if (!came && (items?.length ?? 0) <= before) return;
+    asked.current = undefined;
+    const target = (items ?? [])
+      .slice(before)
+      .map((item) => document.getElementById(itemId(item)))
+      .filter((el): el is HTMLElement => el !== null)
+      .sort((a, b) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1))[0];
+    if (!target) return;
+    if (!target.matches(FOCUSABLE)) target.setAttribute("tabindex", "-1");
+    target.focus();
+  }, [items, loadingMore, itemId]);
   if (!list.hasMore) return null;
   return (
-    <Button priority="secondary" onClick={list.more} disabled={list.loadingMore} nativeButtonProps={{ "aria-busy": list.loadingMore }}>
-      {list.loadingMore ? "Chargement…" : label}
+    <Button
+      priority="secondary"
+      className={className}
+      onClick={() => {
+        if (list.loadingMore) return;
+        asked.current = { before: items?.length ?? 0, came: false };
+        list.more();
+      }}
+      nativeButtonProps={{ "aria-busy": loadingMore, "aria-disabled": loadingMore }}
+    >
+      {loadingMore ? "Chargement…" : label}
     </Button>
   );
 }

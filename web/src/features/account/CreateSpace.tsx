@@ -7,7 +7,7 @@ import { Checkbox } from "@codegouvfr/react-dsfr/Checkbox";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { client, ok } from "../../shared/api/client";
 import { ApiError } from "../../shared/api/types";
-import { FormColumn, Page, useAction, useFormErrors } from "../../shared/components/page";
+import { capitalised, FormColumn, Page, useAction, useFormErrors } from "../../shared/components/page";
 
 type Mode = "expert" | "simplified";
 
@@ -31,10 +31,12 @@ export function CreateSpace() {
     if (mode === "simplified") params.set("entreprise", companyEmail ?? "");
     await navigate(`/valider-mon-adresse?${params.toString()}`);
   });
+  const sirenLabel = mode === "simplified" ? "SIREN de votre entreprise" : "SIREN de l'entité à laquelle vous appartenez";
+  // In the order of the fields, each named as its label reads.
   const errors = useFormErrors(
     error,
     {
-      siren: "SIREN",
+      siren: sirenLabel,
       connectionEmail: "Adresse électronique de connexion",
       companyEmail: "Adresse électronique de l'entreprise",
       password: "Mot de passe",
@@ -71,20 +73,20 @@ export function CreateSpace() {
             ]}
           />
           <Input
-            label={mode === "simplified" ? "SIREN de votre entreprise" : "SIREN de l'entité à laquelle vous appartenez"}
+            label={sirenLabel}
             hintText={
               mode === "simplified"
                 ? "9 chiffres. Le courrier d'activation sera envoyé à l'adresse de son siège."
                 : "9 chiffres, par exemple celui de votre cabinet."
             }
-            nativeInputProps={{ id: errors.id("siren"), inputMode: "numeric", required: true, value: form.siren, onChange: set("siren") }}
+            nativeInputProps={{ ...errors.native("siren"), inputMode: "numeric", required: true, value: form.siren, onChange: set("siren") }}
             {...errors.props("siren")}
           />
           <Input
             label="Adresse électronique de connexion"
             hintText="Votre adresse personnelle : elle vous identifie."
             nativeInputProps={{
-              id: errors.id("connectionEmail"),
+              ...errors.native("connectionEmail"),
               type: "email",
               autoComplete: "email",
               required: true,
@@ -108,7 +110,13 @@ export function CreateSpace() {
                 <Input
                   label="Adresse électronique de l'entreprise"
                   hintText="Un lien valable 72 heures y sera envoyé pour la vérifier."
-                  nativeInputProps={{ id: errors.id("companyEmail"), type: "email", required: true, value: form.companyEmail, onChange: set("companyEmail") }}
+                  nativeInputProps={{
+                    ...errors.native("companyEmail"),
+                    type: "email",
+                    required: true,
+                    value: form.companyEmail,
+                    onChange: set("companyEmail"),
+                  }}
                   {...errors.props("companyEmail")}
                 />
               )}
@@ -119,22 +127,22 @@ export function CreateSpace() {
             // The rules are in the hint: the messages are errors only, with no « Votre mot de passe doit contenir : » above them.
             messagesHint=""
             hintText="12 caractères au moins. Évitez les mots de passe courants, votre nom, votre adresse ou le SIREN."
-            messages={passwordProblem ? [{ message: passwordProblem, severity: "error" }] : []}
-            nativeInputProps={{ id: errors.id("password"), autoComplete: "new-password", required: true, value: form.password, onChange: set("password") }}
+            messages={passwordProblem ? [{ message: capitalised(passwordProblem), severity: "error" }] : []}
+            nativeInputProps={{ ...errors.native("password"), autoComplete: "new-password", required: true, value: form.password, onChange: set("password") }}
           />
           <Input
             label="Prénom"
-            nativeInputProps={{ id: errors.id("firstName"), autoComplete: "given-name", required: true, value: form.firstName, onChange: set("firstName") }}
+            nativeInputProps={{ ...errors.native("firstName"), autoComplete: "given-name", required: true, value: form.firstName, onChange: set("firstName") }}
             {...errors.props("firstName")}
           />
           <Input
             label="Nom"
-            nativeInputProps={{ id: errors.id("lastName"), autoComplete: "family-name", required: true, value: form.lastName, onChange: set("lastName") }}
+            nativeInputProps={{ ...errors.native("lastName"), autoComplete: "family-name", required: true, value: form.lastName, onChange: set("lastName") }}
             {...errors.props("lastName")}
           />
           <Input
             label="Téléphone"
-            nativeInputProps={{ id: errors.id("phone"), type: "tel", autoComplete: "tel", required: true, value: form.phone, onChange: set("phone") }}
+            nativeInputProps={{ ...errors.native("phone"), type: "tel", autoComplete: "tel", required: true, value: form.phone, onChange: set("phone") }}
             {...errors.props("phone")}
           />
           <Button type="submit" disabled={busy}>

@@ -4,9 +4,9 @@ import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { client, ok } from "../../shared/api/client";
-import { ApiError } from "../../shared/api/types";
-import { ErrorAlert, FormColumn, Page, safeReturn, useAction } from "../../shared/components/page";
+import { ErrorAlert, FormColumn, Page, safeReturn, useAction, useFormErrors } from "../../shared/components/page";
 import { useSession } from "../../shared/session";
+import { attemptsHint, codeProblem } from "./codes";
 
 export function DeviceCode() {
   const navigate = useNavigate();
@@ -24,6 +24,9 @@ export function DeviceCode() {
     signedIn(reply.person, reply.csrfToken);
     await navigate(safeReturn(retour) ?? "/mon-espace");
   });
+  // A wrong or malformed code is the field's error, and the focus goes back to the field; an expired or voided
+  // code is said in a summary above the form.
+  const errors = useFormErrors(error, { code: "Code de connexion" }, { code: codeProblem(error) }, { focus: "field" });
   const resend = useAction(async () => {
     await ok(client.POST("/api/v1/session/device/resend", { body: { email: email ?? "" } }));
     setResent(true);
@@ -39,7 +42,6 @@ export function DeviceCode() {
     );
   }
 
-  const attemptsLeft = error instanceof ApiError ? (error.details?.attemptsLeft as number | undefined) : undefined;
   return (
     <Page title="Connexion depuis un nouvel appareil">
       <FormColumn>
@@ -49,13 +51,20 @@ export function DeviceCode() {
           className="fr-mb-3w"
           description={`Nous ne reconnaissons pas cet appareil. Un code à 6 chiffres, valable 30 minutes, a été envoyé à ${email}.`}
         />
-        <ErrorAlert error={error} />
-        {attemptsLeft !== undefined && <p className="fr-error-text">Il vous reste {attemptsLeft} essai(s).</p>}
+        {errors.summary}
         <form onSubmit={(e) => void submit(e)} noValidate>
           <Input
             label="Code de connexion"
-            hintText="6 chiffres. Cet appareil sera ensuite reconnu pendant 6 mois."
-            nativeInputProps={{ inputMode: "numeric", autoComplete: "one-time-code", required: true, value: code, onChange: (e) => setCode(e.target.value) }}
+            hintText={`6 chiffres. Cet appareil sera ensuite reconnu pendant 6 mois.${attemptsHint(error)}`}
+            {...errors.props("code")}
+            nativeInputProps={{
+              ...errors.native("code"),
+              inputMode: "numeric",
+              autoComplete: "one-time-code",
+              required: true,
+              value: code,
+              onChange: (e) => setCode(e.target.value),
+            }}
           />
           <Button type="submit" disabled={busy}>
             Valider

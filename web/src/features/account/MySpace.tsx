@@ -13,6 +13,7 @@ import { useSession } from "../../shared/session";
 import { Delegations } from "../rights/Delegations";
 import { Portfolio } from "../portfolio/Portfolio";
 import { PendingActivations } from "../adhesions/PendingActivations";
+import { MoreButton } from "../../shared/query";
 import { useAdhesions, useNotificationChoice } from "./queries";
 
 const cancelModal = createModal({ id: "annuler-adhesion", isOpenedByDefault: false });
@@ -130,6 +131,9 @@ function NotificationChoice() {
   );
 }
 
+/** The id of an adhesion's card: « Afficher plus » moves the focus to the first card loaded. */
+const adhesionId = (a: Adhesion) => `adhesion-${a.id}`;
+
 /** Ended requests shown at once: those that ended badly in the last 30 days (a refusal must be seen). */
 const isWorthShowing = (a: Adhesion) =>
   a.status !== "active" && a.status !== "cancelled" && !!a.endedAt && Date.now() - Date.parse(a.endedAt) < 30 * 86_400_000;
@@ -182,7 +186,7 @@ export function MySpace() {
         </p>
       )}
       {[...(pending.items ?? []), ...(ended.items ?? []).filter((a) => showEnded || isWorthShowing(a))].map((a) => (
-        <section key={a.id} className="fr-card fr-p-3w fr-mb-2w" aria-labelledby={`a-${a.id}`}>
+        <section key={a.id} id={`adhesion-${a.id}`} className="fr-card fr-p-3w fr-mb-2w" aria-labelledby={`a-${a.id}`}>
           <h3 id={`a-${a.id}`} className="fr-h6 fr-mb-1w">
             {a.companyName} <span className="fr-text--sm">SIREN {a.siren}</span>{" "}
             <Badge small severity={STATUS[a.status].severity}>
@@ -199,16 +203,8 @@ export function MySpace() {
           )}
         </section>
       ))}
-      {pending.hasMore && (
-        <Button priority="secondary" onClick={pending.more}>
-          Afficher plus de demandes en attente
-        </Button>
-      )}
-      {showEnded && ended.hasMore && (
-        <Button priority="secondary" className="fr-ml-2w" onClick={ended.more}>
-          Afficher plus de demandes terminées
-        </Button>
-      )}
+      <MoreButton list={pending} label="Afficher plus de demandes en attente" itemId={adhesionId} />
+      {showEnded && <MoreButton list={ended} label="Afficher plus de demandes terminées" itemId={adhesionId} className="fr-ml-2w" />}
       <cancelModal.Component
         title={cancelling ? `Annuler la demande d'adhésion pour ${cancelling.companyName} ?` : "Annuler la demande d'adhésion"}
         buttons={[

@@ -6,7 +6,7 @@ import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { client, ok } from "../../shared/api/client";
 import { ApiError } from "../../shared/api/types";
-import { FormColumn, Page, useAction, useFormErrors } from "../../shared/components/page";
+import { capitalised, FormColumn, Page, useAction, useFormErrors } from "../../shared/components/page";
 
 /** « Mot de passe oublié » : asks for the link; says the same thing whether the address is known or not. */
 export function ForgottenPassword() {
@@ -34,7 +34,7 @@ export function ForgottenPassword() {
               <Input
                 label="Adresse électronique de connexion"
                 nativeInputProps={{
-                  id: errors.id("email"),
+                  ...errors.native("email"),
                   type: "email",
                   autoComplete: "username",
                   required: true,
@@ -88,6 +88,18 @@ export function NewPassword() {
               </Link>
             </p>
           </>
+        ) : !token ? (
+          // Without the link's token nothing can be saved: said at once, rather than a button that stays disabled.
+          <Alert
+            severity="warning"
+            title="Lien incomplet"
+            description={
+              <>
+                Ouvrez le lien reçu par courriel tel quel (il se termine par une longue suite de caractères), ou{" "}
+                <Link to="/mot-de-passe-oublie">demandez un nouveau lien</Link>.
+              </>
+            }
+          />
         ) : (
           <>
             {errors.summary}
@@ -102,16 +114,16 @@ export function NewPassword() {
                 // The rules are in the hint: the messages are errors only, with no « Votre mot de passe doit contenir : » above them.
                 messagesHint=""
                 hintText="12 caractères au moins. Évitez les mots de passe courants, votre nom, votre adresse ou le SIREN."
-                messages={errors.fields.password ? [{ message: errors.fields.password, severity: "error" }] : []}
+                messages={errors.fields.password ? [{ message: capitalised(errors.fields.password), severity: "error" }] : []}
                 nativeInputProps={{
-                  id: errors.id("password"),
+                  ...errors.native("password"),
                   autoComplete: "new-password",
                   required: true,
                   value: password,
                   onChange: (e) => setPassword(e.target.value),
                 }}
               />
-              <Button type="submit" disabled={busy || !token}>
+              <Button type="submit" disabled={busy}>
                 Enregistrer le mot de passe
               </Button>
             </form>

@@ -3,8 +3,8 @@ import { Link, useLocation, useNavigate } from "react-router";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { PasswordInput } from "@codegouvfr/react-dsfr/blocks/PasswordInput";
 import { Button } from "@codegouvfr/react-dsfr/Button";
-import { client, ok } from "../../shared/api/client";
-import { FormColumn, Page, safeReturn, useAction, useFormErrors } from "../../shared/components/page";
+import { ApiError, client, ok } from "../../shared/api/client";
+import { capitalised, FormColumn, Page, safeReturn, useAction, useFormErrors } from "../../shared/components/page";
 import { useSession } from "../../shared/session";
 
 export function SignIn() {
@@ -29,7 +29,13 @@ export function SignIn() {
     }
   });
 
-  const errors = useFormErrors(error, { email: "Adresse électronique de connexion", password: "Mot de passe" });
+  // Wrong credentials (the server does not say which is wrong) put the password field in error, its message tied
+  // to it (aria-invalid, aria-describedby); the error summary, which takes the focus, links to it.
+  const errors = useFormErrors(
+    error,
+    { email: "Adresse électronique de connexion", password: "Mot de passe" },
+    { password: error instanceof ApiError && error.code === "invalid_credentials" ? error.message : undefined },
+  );
 
   return (
     <Page title="Se connecter à mon espace professionnel">
@@ -39,7 +45,7 @@ export function SignIn() {
           <Input
             label="Adresse électronique de connexion"
             nativeInputProps={{
-              id: errors.id("email"),
+              ...errors.native("email"),
               type: "email",
               autoComplete: "username",
               required: true,
@@ -52,9 +58,9 @@ export function SignIn() {
             label="Mot de passe"
             // The rules are in the hint: the messages are errors only, with no « Votre mot de passe doit contenir : » above them.
             messagesHint=""
-            messages={errors.fields.password ? [{ message: errors.fields.password, severity: "error" }] : []}
+            messages={errors.fields.password ? [{ message: capitalised(errors.fields.password), severity: "error" }] : []}
             nativeInputProps={{
-              id: errors.id("password"),
+              ...errors.native("password"),
               autoComplete: "current-password",
               required: true,
               value: password,

@@ -4,8 +4,8 @@ import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { client, ok } from "../../shared/api/client";
-import { ApiError } from "../../shared/api/types";
-import { ErrorAlert, FormColumn, Page, useAction } from "../../shared/components/page";
+import { FormColumn, Page, refuseFields, useAction, useFormErrors } from "../../shared/components/page";
+import { attemptsHint, codeProblem } from "./codes";
 
 export function VerifySpace() {
   const [params] = useSearchParams();
@@ -13,7 +13,10 @@ export function VerifySpace() {
   const [code, setCode] = useState("");
   const [done, setDone] = useState(false);
   const [resent, setResent] = useState(false);
+  const [last, setLast] = useState<"submit" | "resend">("submit");
   const resend = useAction(async () => {
+    // The button stays enabled: without an address, the field says so and takes the focus.
+    refuseFields({ connectionEmail: !email.trim() && "saisissez votre adresse de connexion pour recevoir un nouveau code." });
     await ok(client.POST("/api/v1/spaces/verify/resend", { body: { connectionEmail: email } }));
     setResent(true);
   });
@@ -29,6 +32,16 @@ export function VerifySpace() {
     await ok(client.POST("/api/v1/spaces/verify", { body: { connectionEmail: email, code } }));
     setDone(true);
   });
+  // A wrong or malformed code is the field's error, and the focus goes back to the field in error.
+  const errors = useFormErrors(
+    error,
+    { connectionEmail: "Adresse électronique de connexion", code: "Code de validation" },
+    { code: codeProblem(error) },
+    { focus: "field" },
+  );
+  const resendErrors = useFormErrors(resend.error, { connectionEmail: "Adresse électronique de connexion" }, {}, { focus: "field" });
+  // The address's error, from the last of the two buttons used.
+  const emailErrors = last === "resend" ? resendErrors : errors;
 
   if (done) {
     return (
@@ -42,7 +55,6 @@ export function VerifySpace() {
       </Page>
     );
   }
-  const attemptsLeft = error instanceof ApiError ? (error.details?.attemptsLeft as number | undefined) : undefined;
   if (linkOnly) {
     return (
       <Page title="Confirmez l'adresse de votre entreprise">
@@ -68,17 +80,32 @@ export function VerifySpace() {
             description={`Votre demande de création est enregistrée. Un code de validation vous a été envoyé par courriel, avec votre numéro d'abonné ; il est valable 48 heures.${companyAddress ? ` Un lien a aussi été envoyé à ${companyAddress} pour vérifier l'adresse de l'entreprise.` : ""}`}
           />
         )}
-        <ErrorAlert error={error} />
-        {attemptsLeft !== undefined && <p className="fr-error-text">Il vous reste {attemptsLeft} essai(s).</p>}
-        <form onSubmit={(e) => void submit(e)} noValidate>
+        {errors.summary}
+        <form onSubmit={(e) => (setLast("submit"), void submit(e))} noValidate>
           <Input
             label="Adresse électronique de connexion"
-            nativeInputProps={{ type: "email", autoComplete: "email", required: true, value: email, onChange: (e) => setEmail(e.target.value) }}
+            {...emailErrors.props("connectionEmail")}
+            nativeInputProps={{
+              ...emailErrors.native("connectionEmail"),
+              type: "email",
+              autoComplete: "email",
+              required: true,
+              value: email,
+              onChange: (e) => setEmail(e.target.value),
+            }}
           />
           <Input
             label="Code de validation"
-            hintText="8 caractères, au format XXXX-XXXX."
-            nativeInputProps={{ required: true, autoComplete: "one-time-code", value: code, onChange: (e) => setCode(e.target.value), spellCheck: false }}
+            hintText={`8 caractères, au format XXXX-XXXX.${attemptsHint(error)}`}
+            {...errors.props("code")}
+            nativeInputProps={{
+              ...errors.native("code"),
+              required: true,
+              autoComplete: "one-time-code",
+              value: code,
+              onChange: (e) => setCode(e.target.value),
+              spellCheck: false,
+            }}
           />
           <Button type="submit" disabled={busy}>
             Valider
@@ -91,8 +118,8 @@ export function VerifySpace() {
               Si un espace attend la validation de {email}, un nouveau code vient d'y être envoyé.
             </p>
           )}
-          <ErrorAlert error={resend.error} />
-          <Button priority="secondary" disabled={resend.busy || !email} onClick={() => void resend.run()}>
+          {resendErrors.summary}
+          <Button priority="secondary" disabled={resend.busy} onClick={() => (setLast("resend"), void resend.run())}>
             Renvoyer le code
           </Button>
         </div>

@@ -58,7 +58,7 @@ export function Adhere() {
           <Input
             label="SIREN de l'entreprise"
             hintText="9 chiffres."
-            nativeInputProps={{ id: errors.id("siren"), inputMode: "numeric", value: siren, onChange: (e) => setSiren(e.target.value) }}
+            nativeInputProps={{ ...errors.native("siren"), inputMode: "numeric", value: siren, onChange: (e) => setSiren(e.target.value) }}
             {...errors.props("siren")}
           />
           <RadioButtons
@@ -91,7 +91,7 @@ export function Adhere() {
             <Input
               label="Adresse électronique de l'entreprise"
               hintText="Nécessaire si l'entreprise n'en a pas encore de vérifiée : un lien valable 72 heures y sera envoyé, puis l'adresse sera imprimée sur le courrier."
-              nativeInputProps={{ id: errors.id("companyEmail"), type: "email", value: companyEmail, onChange: (e) => setCompanyEmail(e.target.value) }}
+              nativeInputProps={{ ...errors.native("companyEmail"), type: "email", value: companyEmail, onChange: (e) => setCompanyEmail(e.target.value) }}
               {...errors.props("companyEmail")}
             />
           )}

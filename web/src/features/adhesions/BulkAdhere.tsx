@@ -7,7 +7,7 @@ import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Badge } from "@codegouvfr/react-dsfr/Badge";
 import { client, ok, postForm } from "../../shared/api/client";
 import type { ServiceCode } from "../../shared/api/types";
-import { ErrorAlert, fieldErrors, Page, useAction } from "../../shared/components/page";
+import { capitalised, ErrorAlert, Page, refuseFields, useAction, useFormErrors } from "../../shared/components/page";
 import { useCatalogue } from "../../shared/catalogue";
 import { useSession } from "../../shared/session";
 import { adhesionKeys, useAdhesionBatch } from "./queries";
@@ -110,7 +110,15 @@ export function BulkAdhere() {
   const [quality, setQuality] = useState<"legal_representative" | "mandated">("mandated");
   const [services, setServices] = useState<ServiceCode[]>(["messagerie"]);
   const lines = pastedLines(pasted);
+  const tooMany = lines.length > MAX_LINES;
   const { run, busy, error } = useAction(async () => {
+    // The button stays enabled: what is missing is named in the error summary, which takes the focus.
+    refuseFields({
+      items: tooMany
+        ? `${lines.length} lignes : 500 au plus par demande.`
+        : !file && lines.length === 0 && "collez au moins un SIREN, ou choisissez un fichier CSV.",
+      services: services.length === 0 && "choisissez au moins un service.",
+    });
     // One key per submission: a retried click creates nothing twice.
     const key = crypto.randomUUID();
     let created: { batchId: string };
@@ -127,10 +135,16 @@ export function BulkAdhere() {
     }
     setParams({ lot: created.batchId });
   }, [adhesionKeys.all]);
+  const errors = useFormErrors(
+    error,
+    { items: "SIREN, un par ligne", file: "Ou un fichier CSV", services: "Services demandés pour chaque entreprise" },
+    {},
+    { ids: { items: "siren-liste", file: "fichier-csv", services: "services-demandes-0" } },
+  );
+  // Too many lines is said as they are pasted, before any submit.
+  const itemsProblem = errors.fields.items ?? (tooMany ? `${lines.length} lignes : 500 au plus par demande.` : undefined);
   if (person === null) return <Navigate to="/connexion" replace />;
-  const fields = fieldErrors(error);
   const toggle = (code: ServiceCode, on: boolean) => setServices(on ? [...services, code] : services.filter((s) => s !== code));
-  const tooMany = lines.length > MAX_LINES;
   return (
     <Page
       title="Adhérer pour plusieurs entreprises"
@@ -147,29 +161,49 @@ export function BulkAdhere() {
         </>
       ) : (
         <form onSubmit={(e) => void run(e)} noValidate>
-          <ErrorAlert error={error && Object.keys(fields).length === 0 ? error : undefined} />
+          {errors.summary}
           <div className="fr-grid-row fr-grid-row--gutters">
             <div className="fr-col-12 fr-col-md-6">
               <Input
                 label="SIREN, un par ligne"
                 hintText="Collez une colonne d'un tableur. Pour demander la messagerie d'une entreprise qui n'a pas encore d'adresse électronique vérifiée, ajoutez-la après un point-virgule : 812345676;contact@entreprise.fr"
                 textArea
-                nativeTextAreaProps={{ rows: 12, value: pasted, disabled: !!file, onChange: (e) => setPasted(e.target.value), spellCheck: false }}
-                {...(tooMany ? { state: "error" as const, stateRelatedMessage: `${lines.length} lignes : 500 au plus par demande.` } : {})}
+                nativeTextAreaProps={{
+                  ...errors.native("items"),
+                  ...(itemsProblem ? { "aria-invalid": true } : {}),
+                  rows: 12,
+                  value: pasted,
+                  disabled: !!file,
+                  onChange: (e) => setPasted(e.target.value),
+                  spellCheck: false,
+                }}
+                {...(itemsProblem ? { state: "error" as const, stateRelatedMessage: capitalised(itemsProblem) } : {})}
               />
               <p className="fr-text--sm" aria-live="polite">
                 {lines.length} ligne{lines.length > 1 ? "s" : ""}
               </p>
             </div>
             <div className="fr-col-12 fr-col-md-6">
-              <div className="fr-upload-group">
+              <div className={`fr-upload-group${errors.fields.file ? " fr-input-group--error" : ""}`}>
                 <label className="fr-label" htmlFor="fichier-csv">
                   Ou un fichier CSV
                   <span className="fr-hint-text">
                     Une colonne « siren » et, au besoin, une colonne « companyEmail ». Séparateur point-virgule ou virgule, UTF-8. 500 lignes au plus.
                   </span>
                 </label>
-                <input className="fr-upload" type="file" id="fichier-csv" accept=".csv,text/csv" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />
+                <input
+                  className="fr-upload"
+                  type="file"
+                  accept=".csv,text/csv"
+                  onChange={(e) => setFile(e.target.files?.[0] ?? null)}
+                  {...errors.native("file")}
+                  {...(errors.fields.file ? { "aria-describedby": "fichier-csv-erreur" } : {})}
+                />
+                {errors.fields.file && (
+                  <p id="fichier-csv-erreur" className="fr-error-text">
+                    {capitalised(errors.fields.file)}
+                  </p>
+                )}
               </div>
             </div>
           </div>
@@ -189,17 +223,24 @@ export function BulkAdhere() {
           />
           <Checkbox
             legend="Services demandés pour chaque entreprise"
-            state={fields.services ? "error" : "default"}
-            stateRelatedMessage={fields.services ? "Choisissez au moins un service." : undefined}
+            // Its boxes are « services-demandes-0 », « -1 »…: the summary's link goes to the first.
+            id="services-demandes"
+            state={errors.fields.services ? "error" : "default"}
+            stateRelatedMessage={errors.fields.services ? capitalised(errors.fields.services) : undefined}
             options={catalogue.map((s) => {
               const code = s.code as ServiceCode;
               return {
                 label: s.label,
-                nativeInputProps: { name: "services", value: code, checked: services.includes(code), onChange: (e) => toggle(code, e.target.checked) },
+                nativeInputProps: {
+                  name: "services",
+                  value: code,
+                  checked: services.includes(code),
+                  onChange: (e) => toggle(code, e.target.checked),
+                },
               };
             })}
           />
-          <Button type="submit" disabled={busy || tooMany || (!file && lines.length === 0) || services.length === 0}>
+          <Button type="submit" disabled={busy}>
             Envoyer les demandes
           </Button>
         </form>

@@ -41,14 +41,14 @@ export function Opposition() {
             label="SIREN de votre entreprise"
             hintText="9 chiffres, tels qu'imprimés sur le courrier."
             {...errors.props("siren")}
-            nativeInputProps={{ id: errors.id("siren"), inputMode: "numeric", value: siren, onChange: (e) => setSiren(e.target.value) }}
+            nativeInputProps={{ ...errors.native("siren"), inputMode: "numeric", value: siren, onChange: (e) => setSiren(e.target.value) }}
           />
           <Input
             label="Code d'opposition"
             hintText="8 caractères, au format XXXX-XXXX."
             {...errors.props("oppositionCode")}
             nativeInputProps={{
-              id: errors.id("oppositionCode"),
+              ...errors.native("oppositionCode"),
               value: code,
               onChange: (e) => setCode(e.target.value),
               autoComplete: "off",

@@ -36,7 +36,9 @@ export function PendingActivations() {
           {items.map((a) => (
             <tr key={a.id}>
               <th scope="row" style={{ fontWeight: "normal" }}>
-                <Link to={`/entreprises/${a.siren}`}>{a.companyName}</Link>
+                <Link to={`/entreprises/${a.siren}`} id={`activation-${a.id}`}>
+                  {a.companyName}
+                </Link>
                 <br />
                 <span className="fr-text--xs">SIREN {a.siren}</span>
               </th>
@@ -47,7 +49,7 @@ export function PendingActivations() {
           ))}
         </tbody>
       </ScrollingTable>
-      <MoreButton list={list} label="Afficher plus d'activations en attente" />
+      <MoreButton list={list} label="Afficher plus d'activations en attente" itemId={(a) => `activation-${a.id}`} />
     </section>
   );
 }

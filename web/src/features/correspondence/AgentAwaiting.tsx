@@ -73,10 +73,12 @@ function Lists() {
               {list.items.map((t) => (
                 <tr key={t.id}>
                   <td>
-                    <Link to={`/agent/demandes/${t.id}`}>{t.subject}</Link>
+                    <Link to={`/agent/demandes/${t.id}`} id={`attente-${t.id}`}>
+                      {t.subject}
+                    </Link>
                     <br />
                     <span className="fr-text--xs">
-                      {t.reference} — {t.tax} — {natureLabel(t.nature)} — publié le {frenchDateTime(t.publishedAt, true)}
+                      {t.reference} — {t.tax} — {natureLabel(t.nature)} — publié le {frenchDateTime(t.publishedAt)}
                     </span>
                   </td>
                   <td>
@@ -94,14 +96,14 @@ function Lists() {
                   <td>
                     <Deadline at={t.replyDueAt} overdue={t.overdue} />
                   </td>
-                  <td>{t.firstReadAt ? frenchDateTime(t.firstReadAt, true) : "Non lu"}</td>
+                  <td>{t.firstReadAt ? frenchDateTime(t.firstReadAt) : "Non lu"}</td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
       )}
-      <MoreButton list={list} />
+      <MoreButton list={list} itemId={(t) => `attente-${t.id}`} />
       <h2 className="fr-mt-6w">Messages programmés</h2>
       <ErrorAlert error={scheduled.error} />
       {scheduled.items && scheduled.items.length === 0 && <p>Aucun message programmé.</p>}
@@ -112,7 +114,7 @@ function Lists() {
           ))}
         </ul>
       )}
-      <MoreButton list={scheduled} />
+      <MoreButton list={scheduled} itemId={(s) => `programme-${s.id}`} />
     </>
   );
 }
@@ -123,11 +125,11 @@ function ScheduledLine({ s }: { s: Scheduled }) {
     await ok(client.DELETE("/api/v1/backoffice/threads/scheduled/{id}", { params: { path: { id: s.id } } }));
   }, [correspondenceKeys.all]);
   return (
-    <li className="fr-card fr-p-2w fr-mb-2w">
+    <li className="fr-card fr-p-2w fr-mb-2w" id={`programme-${s.id}`}>
       <p className="fr-mb-1w">
         <strong>{s.subject}</strong> — {s.companyName} (SIREN {s.siren}) — {s.reference}
       </p>
-      <p className="fr-text--sm fr-mb-1w">Publication le {frenchDateTime(s.publishAt, true)}</p>
+      <p className="fr-text--sm fr-mb-1w">Publication le {frenchDateTime(s.publishAt)}</p>
       <ErrorAlert error={cancel.error} />
       <Button
         size="small"

@@ -8,10 +8,10 @@ import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Select } from "@codegouvfr/react-dsfr/Select";
 import { postForm } from "../../shared/api/client";
 import { frenchDateTime, frenchDeadline, natureLabel } from "../../shared/api/types";
-import { ErrorAlert, FormColumn, useAction, useFormErrors } from "../../shared/components/page";
+import { ErrorAlert, FormColumn, refuseFields, useAction, useFormErrors } from "../../shared/components/page";
 import { MoreButton } from "../../shared/query";
 import { AgentPage } from "../backoffice/shared/backoffice";
-import { EMPTY_MESSAGE, MESSAGE_FIELD_LABELS, MessageForm, messagePayload, type MessageFields } from "./AgentWrite";
+import { EMPTY_MESSAGE, MESSAGE_FIELD_LABELS, MessageForm, messagePayload, messageProblems, type MessageFields } from "./AgentWrite";
 import { correspondenceKeys, useCampaign, useCampaigns, useRecipients, type RecipientFilters } from "./queries";
 
 const STATUS = { scheduled: "Programmée", running: "En cours", done: "Terminée" } as const;
@@ -59,14 +59,16 @@ function Campaigns() {
               {list.items.map((c) => (
                 <tr key={c.id}>
                   <td>
-                    <Link to={`/agent/campagnes/${c.id}`}>{c.subject}</Link>
+                    <Link to={`/agent/campagnes/${c.id}`} id={`campagne-${c.id}`}>
+                      {c.subject}
+                    </Link>
                     <br />
                     <span className="fr-text--xs">
                       {c.tax} — {natureLabel(c.nature)} — {c.fileName}
                     </span>
                   </td>
                   <td>{STATUS[c.status]}</td>
-                  <td>{frenchDateTime(c.publishAt, true)}</td>
+                  <td>{frenchDateTime(c.publishAt)}</td>
                   <td>
                     {c.done.toLocaleString("fr-FR")} / {c.total.toLocaleString("fr-FR")}
                   </td>
@@ -79,7 +81,7 @@ function Campaigns() {
           </table>
         </div>
       )}
-      <MoreButton list={list} />
+      <MoreButton list={list} itemId={(c) => `campagne-${c.id}`} />
     </>
   );
 }
@@ -89,13 +91,14 @@ function NewCampaign() {
   const [file, setFile] = useState<File | null>(null);
   const [message, setMessage] = useState<MessageFields>(EMPTY_MESSAGE);
   const { run, busy, error } = useAction(async () => {
+    refuseFields({ file: !file && "choisissez le fichier CSV des SIREN.", ...messageProblems(message) });
     const form = new FormData();
     for (const [k, v] of Object.entries(messagePayload(message))) form.append(k, String(v));
     if (file) form.append("file", file);
     const created = await postForm("/api/v1/backoffice/campaigns", form);
     void navigate(`/agent/campagnes/${created.campaignId}`);
   }, [correspondenceKeys.campaigns]);
-  const errors = useFormErrors(error, { ...MESSAGE_FIELD_LABELS, file: "Fichier des SIREN" });
+  const errors = useFormErrors(error, { file: "Fichier des SIREN (CSV)", ...MESSAGE_FIELD_LABELS });
   return (
     <FormColumn>
       <h2>Nouvelle campagne</h2>
@@ -104,11 +107,11 @@ function NewCampaign() {
         <Input
           label="Fichier des SIREN (CSV)"
           hintText="Une colonne « siren » (les autres colonnes sont ignorées), séparateur virgule ou point-virgule, 100 000 lignes au plus."
-          nativeInputProps={{ id: errors.id("file"), type: "file", accept: ".csv,text/csv", onChange: (e) => setFile(e.target.files?.[0] ?? null) }}
+          nativeInputProps={{ ...errors.native("file"), type: "file", accept: ".csv,text/csv", onChange: (e) => setFile(e.target.files?.[0] ?? null) }}
           {...errors.props("file")}
         />
         <MessageForm value={message} onChange={setMessage} errors={errors} />
-        <Button type="submit" disabled={busy || !file || !message.tax || !message.nature}>
+        <Button type="submit" disabled={busy}>
           Lancer la campagne
         </Button>
       </form>
@@ -138,9 +141,9 @@ function CampaignView({ id }: { id: string }) {
       <h2>{campaign.subject}</h2>
       <p>
         <Badge severity={campaign.status === "done" ? "success" : "info"}>{STATUS[campaign.status]}</Badge> {campaign.tax} — {natureLabel(campaign.nature)} —
-        publication le {frenchDateTime(campaign.publishAt, true)}
+        publication le {frenchDateTime(campaign.publishAt)}
         {campaign.acknowledgementRequired ? " — accusé de réception demandé" : ""}
-        {campaign.replyDueAt ? ` — réponse attendue avant le ${frenchDeadline(campaign.replyDueAt, true)}` : ""}
+        {campaign.replyDueAt ? ` — réponse attendue avant le ${frenchDeadline(campaign.replyDueAt)}` : ""}
       </p>
       <div className="fr-mb-3w">
         <label htmlFor="avancement" className="fr-label">
@@ -268,7 +271,7 @@ function CampaignView({ id }: { id: string }) {
                 <tbody>
                   {lines.items.map((l) => (
                     <tr key={l.line}>
-                      <td>{l.line}</td>
+                      <td id={`ligne-${l.line}`}>{l.line}</td>
                       <td>
                         {l.companyName ?? "—"}
                         <br />
@@ -284,15 +287,15 @@ function CampaignView({ id }: { id: string }) {
                         )}
                         {l.error && <p className="fr-text--xs fr-mb-0">{l.error.message}</p>}
                       </td>
-                      <td>{l.readAt ? frenchDateTime(l.readAt, true) : "—"}</td>
-                      <td>{l.acknowledgedAt ? frenchDateTime(l.acknowledgedAt, true) : "—"}</td>
+                      <td>{l.readAt ? frenchDateTime(l.readAt) : "—"}</td>
+                      <td>{l.acknowledgedAt ? frenchDateTime(l.acknowledgedAt) : "—"}</td>
                     </tr>
                   ))}
                 </tbody>
               </table>
             </div>
           )}
-          <MoreButton list={lines} />
+          <MoreButton list={lines} itemId={(l) => `ligne-${l.line}`} />
         </>
       )}
     </>

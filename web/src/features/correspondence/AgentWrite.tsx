@@ -8,10 +8,10 @@ import { Select } from "@codegouvfr/react-dsfr/Select";
 import type { paths } from "../../api.gen";
 import { client, ok } from "../../shared/api/client";
 import { ADMIN_NATURES, frenchDateTime, TAXES, type Reply } from "../../shared/api/types";
-import { FormColumn, useAction, useFormErrors } from "../../shared/components/page";
+import { FormColumn, refuseFields, useAction, useFormErrors } from "../../shared/components/page";
 import { AgentPage } from "../backoffice/shared/backoffice";
 import { CompanyCombobox } from "../../shared/components/CompanyCombobox";
-import { Attachments, uploadedIds, type Pending } from "../requests/Write";
+import { Attachments, uploadedIds, uploadProblem, type Pending } from "../requests/Write";
 import { correspondenceKeys, lookupCompetence, searchCompetence } from "./queries";
 
 type Found = Reply<"/api/v1/backoffice/companies", "get">["items"][number];
@@ -57,6 +57,17 @@ export function messagePayload(m: MessageFields) {
   };
 }
 
+/**
+ * What the message still lacks, by field, for `refuseFields`: the submit buttons stay enabled, and a submit names
+ * each field to fill in the error summary.
+ */
+export const messageProblems = (m: MessageFields) => ({
+  tax: !m.tax && "choisissez l'impôt concerné.",
+  nature: !m.nature && "choisissez la nature du message.",
+  subject: !m.subject.trim() && "saisissez l'objet du message.",
+  body: !m.body.trim() && "saisissez le message.",
+});
+
 export const PLACEHOLDER_HINT = "Champs remplis pour chaque entreprise : {{raison_sociale}}, {{siren}}, {{reference}}.";
 
 /** The fields of the message, as form controls. */
@@ -75,7 +86,7 @@ export function MessageForm({
       <Select
         label="Impôt"
         {...errors.props("tax")}
-        nativeSelectProps={{ id: errors.id("tax"), value: value.tax, onChange: (e) => set({ tax: e.target.value }) }}
+        nativeSelectProps={{ ...errors.native("tax"), value: value.tax, onChange: (e) => set({ tax: e.target.value }) }}
       >
         <option value="">Choisir</option>
         {TAXES.map((t) => (
@@ -87,7 +98,7 @@ export function MessageForm({
       <Select
         label="Nature du message"
         {...errors.props("nature")}
-        nativeSelectProps={{ id: errors.id("nature"), value: value.nature, onChange: (e) => set({ nature: e.target.value }) }}
+        nativeSelectProps={{ ...errors.native("nature"), value: value.nature, onChange: (e) => set({ nature: e.target.value }) }}
       >
         <option value="">Choisir</option>
         {ADMIN_NATURES.map((n) => (
@@ -99,14 +110,14 @@ export function MessageForm({
       <Input
         label="Objet"
         hintText="150 caractères au plus."
-        nativeInputProps={{ id: errors.id("subject"), value: value.subject, maxLength: 150, onChange: (e) => set({ subject: e.target.value }) }}
+        nativeInputProps={{ ...errors.native("subject"), value: value.subject, maxLength: 150, onChange: (e) => set({ subject: e.target.value }) }}
         {...errors.props("subject")}
       />
       <Input
         label="Message"
         textArea
         hintText={`10 000 caractères au plus, texte simple. ${PLACEHOLDER_HINT}`}
-        nativeTextAreaProps={{ id: errors.id("body"), value: value.body, maxLength: 10_000, rows: 8, onChange: (e) => set({ body: e.target.value }) }}
+        nativeTextAreaProps={{ ...errors.native("body"), value: value.body, maxLength: 10_000, rows: 8, onChange: (e) => set({ body: e.target.value }) }}
         {...errors.props("body")}
       />
       <Checkbox
@@ -127,7 +138,7 @@ export function MessageForm({
       <Input
         label="Réponse attendue au plus tard le (facultatif)"
         hintText="Jour inclus, heure de Paris."
-        nativeInputProps={{ id: errors.id("replyDueAt"), type: "date", value: value.replyDueAt, onChange: (e) => set({ replyDueAt: e.target.value }) }}
+        nativeInputProps={{ ...errors.native("replyDueAt"), type: "date", value: value.replyDueAt, onChange: (e) => set({ replyDueAt: e.target.value }) }}
         {...errors.props("replyDueAt")}
       />
       <fieldset className="fr-fieldset" aria-labelledby="publication-legende">
@@ -138,7 +149,7 @@ export function MessageForm({
         <div className="fr-fieldset__element fr-fieldset__element--inline">
           <Input
             label="Jour"
-            nativeInputProps={{ id: errors.id("publishAt"), type: "date", value: value.publishDay, onChange: (e) => set({ publishDay: e.target.value }) }}
+            nativeInputProps={{ ...errors.native("publishAt"), type: "date", value: value.publishDay, onChange: (e) => set({ publishDay: e.target.value }) }}
             {...errors.props("publishAt")}
           />
         </div>
@@ -178,6 +189,7 @@ function WriteForm() {
   const [opened, setOpened] = useState<Opened | undefined>();
   // A new thread shows in the queue, in what companies owe or among the messages to come.
   const { run, busy, error } = useAction(async () => {
+    refuseFields({ siren: !siren && "choisissez l'entreprise à qui vous écrivez.", ...messageProblems(message), uploadIds: uploadProblem(files) });
     const created = await ok(
       client.POST("/api/v1/backoffice/threads", {
         body: { siren, ...messagePayload(message), uploadIds: uploadedIds(files) },
@@ -188,7 +200,6 @@ function WriteForm() {
     setFiles([]);
   }, [correspondenceKeys.all]);
   const errors = useFormErrors(error, { siren: "Entreprise", ...MESSAGE_FIELD_LABELS, uploadIds: "Pièces jointes" });
-  const uploading = files.some((f) => !f.done && !f.error);
   return (
     <FormColumn>
       {opened && (
@@ -199,8 +210,8 @@ function WriteForm() {
           description={
             <>
               {opened.status === "published"
-                ? `Publié le ${frenchDateTime(opened.publishAt, true)} ; l'entreprise a reçu l'avis. `
-                : `Il sera publié le ${frenchDateTime(opened.publishAt, true)}. `}
+                ? `Publié le ${frenchDateTime(opened.publishAt)} ; l'entreprise a reçu l'avis. `
+                : `Il sera publié le ${frenchDateTime(opened.publishAt)}. `}
               {opened.status === "published" && <Link to={`/agent/demandes/${opened.id}`}>Ouvrir le fil</Link>}
             </>
           }
@@ -221,7 +232,7 @@ function WriteForm() {
         />
         <MessageForm value={message} onChange={setMessage} errors={errors} />
         <Attachments value={files} onChange={setFiles} agent id={errors.id("uploadIds")} error={errors.fields.uploadIds} />
-        <Button type="submit" disabled={busy || uploading || !siren || !message.tax || !message.nature}>
+        <Button type="submit" disabled={busy}>
           {message.publishDay ? "Programmer le message" : "Envoyer le message"}
         </Button>
       </form>

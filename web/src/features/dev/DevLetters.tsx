@@ -1,6 +1,7 @@
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { ErrorAlert, Page } from "../../shared/components/page";
 import { useDevLetters } from "./queries";
+import { frenchDate } from "../../shared/api/types";
 
 const FIELD_LABELS: Record<string, string> = {
   activationCode: "Code d'activation",
@@ -25,7 +26,7 @@ function show(v: unknown): string {
     return Object.values(v as Record<string, unknown>)
       .filter(Boolean)
       .join(" — ");
-  if (typeof v === "string" && /^\d{4}-\d{2}-\d{2}T/.test(v)) return new Date(v).toLocaleDateString("fr-FR", { timeZone: "Europe/Paris" });
+  if (typeof v === "string" && /^\d{4}-\d{2}-\d{2}T/.test(v)) return frenchDate(v);
   return typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? String(v) : "";
 }
 

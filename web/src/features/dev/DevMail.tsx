@@ -2,6 +2,7 @@ import { useState, type FormEvent } from "react";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
+import { frenchDateTime } from "../../shared/api/types";
 import { ErrorAlert, Page } from "../../shared/components/page";
 import { useDevMails } from "./queries";
 
@@ -32,7 +33,7 @@ export function DevMail() {
             {m.subject}
           </h2>
           <p className="fr-text--sm fr-mb-1w">
-            À : <strong>{m.to}</strong> — {new Date(m.sentAt).toLocaleString("fr-FR", { timeZone: "Europe/Paris" })}
+            À : <strong>{m.to}</strong> — {frenchDateTime(m.sentAt)}
           </p>
           <pre className="fr-text--sm" style={{ whiteSpace: "pre-wrap" }}>
             {m.text}

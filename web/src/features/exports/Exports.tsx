@@ -4,7 +4,7 @@ import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Select } from "@codegouvfr/react-dsfr/Select";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { client, ok } from "../../shared/api/client";
-import { frenchDateTime, TAXES } from "../../shared/api/types";
+import { frenchDateTime, frenchSize, TAXES } from "../../shared/api/types";
 import { ErrorAlert, fieldErrors, Page, useAction } from "../../shared/components/page";
 import { CompanyPicker, type Picked } from "../../shared/components/CompanyPicker";
 import { useSession } from "../../shared/session";
@@ -108,7 +108,7 @@ export function Exports() {
                   <td>
                     {j.status === "ready" ? (
                       <a className="fr-link fr-icon-download-line fr-link--icon-left" href={`/api/v1/exports/${j.id}/download`} download>
-                        {`Télécharger (${Math.ceil((j.size ?? 0) / 1024)} Kio), jusqu'au ${frenchDateTime(j.expiresAt!)}`}
+                        {`Télécharger (${frenchSize(j.size ?? 0)}), jusqu'au ${frenchDateTime(j.expiresAt!)}`}
                       </a>
                     ) : (
                       "—"

@@ -109,7 +109,7 @@ export function Portfolio() {
         />
       )}
       {items && items.length > 0 && total !== undefined && <PortfolioTable items={items} total={total} sort={filters.sort} onSort={(sort) => set({ sort })} />}
-      <MoreButton list={list} label="Afficher 50 entreprises de plus" />
+      <MoreButton list={list} label="Afficher 50 entreprises de plus" itemId={(c) => `entreprise-${c.siren}`} />
     </section>
   );
 }

@@ -73,7 +73,9 @@ export function PortfolioTable({ items, total, sort, onSort }: { items: Portfoli
                         {c.siren}
                       </td>
                       <th scope="row" style={{ fontWeight: "normal" }}>
-                        <Link to={`/entreprises/${c.siren}`}>{c.name}</Link>
+                        <Link to={`/entreprises/${c.siren}`} id={`entreprise-${c.siren}`}>
+                          {c.name}
+                        </Link>
                       </th>
                       <td className="fr-text--sm fr-cell--multiline" style={{ minWidth: "18rem" }}>
                         {c.rights.length === 0 ? (

@@ -4,7 +4,7 @@ import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Select } from "@codegouvfr/react-dsfr/Select";
 import { client, ok } from "../../shared/api/client";
 import type { Colleague } from "../../shared/api/types";
-import { ErrorAlert, useAction } from "../../shared/components/page";
+import { ErrorAlert, refuseFields, useAction, useFormErrors } from "../../shared/components/page";
 import { requestKeys, usePossibleFollowers } from "./queries";
 
 /**
@@ -27,12 +27,14 @@ export function FollowerControl({ requestId, followedBy, me }: { requestId: stri
     await ok(client.POST("/api/v1/requests/{id}/follower", { params: { path: { id: requestId } }, body: { personId } }));
   };
   const give = useAction(async () => {
+    // The button stays enabled: no one chosen is said under the list, which takes the focus.
+    refuseFields({ personId: !choice && "choisissez la personne à qui confier le suivi." });
     await setFollower(choice)();
     setChoice("");
   }, changes);
   const take = useAction(setFollower(me), changes);
   const release = useAction(setFollower(null), changes);
-  const error = give.error ?? take.error ?? release.error;
+  const giveErrors = useFormErrors(give.error, { personId: "Confier le suivi à" }, {}, { focus: "field", ids: { personId: `${headingId}-personne` } });
   const busy = give.busy || take.busy || release.busy;
   const items = colleagues.data?.items ?? [];
   return (
@@ -47,7 +49,8 @@ export function FollowerControl({ requestId, followedBy, me }: { requestId: stri
             ? "Vous suivez cette demande."
             : `Cette demande est suivie par ${followedBy.displayName}.`}
       </p>
-      <ErrorAlert error={error ?? colleagues.error ?? undefined} />
+      <ErrorAlert error={take.error ?? release.error ?? colleagues.error ?? undefined} />
+      {giveErrors.summary}
       <form onSubmit={(e) => void give.run(e)} className="fr-grid-row fr-grid-row--gutters fr-grid-row--bottom">
         <div className="fr-col-12 fr-col-md-4">
           <Input
@@ -64,7 +67,8 @@ export function FollowerControl({ requestId, followedBy, me }: { requestId: stri
                 ? `Les ${items.length} premières personnes : précisez la recherche pour trouver les autres.`
                 : "Vos collègues habilités à voir cette demande."
             }
-            nativeSelectProps={{ value: choice, onChange: (e) => setChoice(e.target.value) }}
+            {...giveErrors.props("personId")}
+            nativeSelectProps={{ ...giveErrors.native("personId"), value: choice, onChange: (e) => setChoice(e.target.value) }}
           >
             <option value="">{items.length === 0 && !colleagues.isPending ? "Aucune personne ne correspond" : "Choisir une personne"}</option>
             {items.map((c) => (
@@ -78,7 +82,7 @@ export function FollowerControl({ requestId, followedBy, me }: { requestId: stri
         <div className="fr-col-12 fr-col-md-4 fr-mb-3w">
           <ul className="fr-btns-group fr-btns-group--inline fr-btns-group--sm">
             <li>
-              <Button type="submit" priority="secondary" disabled={busy || !choice}>
+              <Button type="submit" priority="secondary" disabled={busy}>
                 Confier le suivi
               </Button>
             </li>

@@ -187,7 +187,9 @@ export function Inbox() {
                         <br />
                       </>
                     )}
-                    <Link to={`/demandes/${r.id}`}>{r.subject}</Link>
+                    <Link to={`/demandes/${r.id}`} id={`demande-${r.id}`}>
+                      {r.subject}
+                    </Link>
                     <br />
                     <span className="fr-text--xs">
                       {r.reference} — {r.tax}
@@ -218,7 +220,7 @@ export function Inbox() {
           </table>
         </div>
       )}
-      <MoreButton list={list} />
+      <MoreButton list={list} itemId={(r) => `demande-${r.id}`} />
     </Page>
   );
 }

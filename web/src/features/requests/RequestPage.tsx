@@ -7,9 +7,9 @@ import { createModal } from "@codegouvfr/react-dsfr/Modal";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { client, ok } from "../../shared/api/client";
 import { frenchDate, frenchDateTime, frenchDeadline, natureLabel, REQUEST_STATUS_LABELS } from "../../shared/api/types";
-import { ErrorAlert, Page, Thread, useAction } from "../../shared/components/page";
+import { ErrorAlert, Page, refuseFields, Thread, useAction, useFormErrors } from "../../shared/components/page";
 import { useSession } from "../../shared/session";
-import { Attachments, uploadedIds } from "./Write";
+import { Attachments, uploadedIds, uploadProblem } from "./Write";
 import { NewMessageNotice } from "../../shared/components/NewMessageNotice";
 import { useDraftHold } from "../../shared/live";
 import { requestKeys, useRequest } from "./queries";
@@ -30,6 +30,8 @@ export function RequestPage() {
   const live = useDraftHold(requestKeys.detail(id), body.trim() !== "" || files.length > 0);
   const changes = [requestKeys.all, ["companies"]];
   const reply = useAction(async () => {
+    // The button is never disabled: an empty reply, or a file not sent, is named in the summary that takes the focus.
+    refuseFields({ body: !body.trim() && "saisissez votre réponse.", uploadIds: uploadProblem(files) });
     await ok(
       client.POST("/api/v1/requests/{id}/messages", {
         params: { path: { id } },
@@ -39,6 +41,7 @@ export function RequestPage() {
     setBody("");
     setFiles([]);
   }, changes);
+  const replyErrors = useFormErrors(reply.error, { body: "Votre réponse", uploadIds: "Pièces jointes" });
   const acknowledge = useAction(async () => {
     await ok(client.POST("/api/v1/requests/{id}/acknowledge", { params: { path: { id } } }));
   }, changes);
@@ -147,10 +150,15 @@ export function RequestPage() {
         />
       ) : (
         <form onSubmit={(e) => void reply.run(e)} noValidate className="fr-mt-4w">
-          <ErrorAlert error={reply.error} />
-          <Input label="Votre réponse" textArea nativeTextAreaProps={{ value: body, rows: 5, maxLength: 10_000, onChange: (e) => setBody(e.target.value) }} />
-          <Attachments value={files} onChange={setFiles} />
-          <Button type="submit" disabled={reply.busy || !body.trim() || files.some((f) => !f.done && !f.error)}>
+          {replyErrors.summary}
+          <Input
+            label="Votre réponse"
+            textArea
+            {...replyErrors.props("body")}
+            nativeTextAreaProps={{ ...replyErrors.native("body"), value: body, rows: 5, maxLength: 10_000, onChange: (e) => setBody(e.target.value) }}
+          />
+          <Attachments value={files} onChange={setFiles} id={replyErrors.id("uploadIds")} error={replyErrors.fields.uploadIds} />
+          <Button type="submit" disabled={reply.busy}>
             Répondre
           </Button>{" "}
           {awaitingAcknowledgement ? (

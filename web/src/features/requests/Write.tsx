@@ -6,8 +6,8 @@ import { Button } from "@codegouvfr/react-dsfr/Button";
 import { CompanyCombobox } from "../../shared/components/CompanyCombobox";
 import type { paths } from "../../api.gen";
 import { ApiError, client, ok } from "../../shared/api/client";
-import { NATURES, TAXES, uploadFile, type Company, type Uploaded } from "../../shared/api/types";
-import { FormColumn, Page, useAction, useFormErrors } from "../../shared/components/page";
+import { frenchSize, NATURES, TAXES, uploadFile, type Company, type Uploaded } from "../../shared/api/types";
+import { capitalised, FormColumn, Page, refuseFields, useAction, useFormErrors } from "../../shared/components/page";
 import { useSession } from "../../shared/session";
 import { requestKeys, useCompany } from "./queries";
 
@@ -18,16 +18,21 @@ export type Pending = { file: File; progress: number; done?: Uploaded; error?: s
 /** The limits of product §8, checked in the browser too (the server checks them again). */
 const ATTACHMENT_LIMITS = { files: 10, fileBytes: 10 * 1024 * 1024, totalBytes: 25 * 1024 * 1024 };
 
+/** What stops a message's files from leaving: a file refused or still on its way, named; undefined when all are sent. */
+export function uploadProblem(files: Pending[]): string | undefined {
+  const refused = files.find((f) => f.error);
+  const waiting = files.find((f) => !f.done);
+  return refused
+    ? `le fichier « ${refused.file.name} » est refusé (${(refused.error ?? "").replace(/\.$/, "")}) : retirez-le ou remplacez-le avant d'envoyer.`
+    : waiting && `le fichier « ${waiting.file.name} » est encore en cours d'envoi : attendez la fin de son envoi.`;
+}
+
 /**
  * The uploads a message sends, once every chosen file is sent: a file refused or still on its way stops the sending
  * with an error naming it (the field « Pièces jointes »), never a message that leaves without it.
  */
 export function uploadedIds(files: Pending[]): string[] {
-  const refused = files.find((f) => f.error);
-  const waiting = files.find((f) => !f.done);
-  const problem = refused
-    ? `le fichier « ${refused.file.name} » est refusé (${(refused.error ?? "").replace(/\.$/, "")}) : retirez-le ou remplacez-le avant d'envoyer.`
-    : waiting && `le fichier « ${waiting.file.name} » est encore en cours d'envoi : attendez la fin de son envoi.`;
+  const problem = uploadProblem(files);
   if (problem) throw new ApiError(400, "invalid_request", `Pièces jointes : ${problem}`, undefined, { issues: [{ field: "uploadIds", message: problem }] });
   return files.flatMap((f) => (f.done ? [f.done.uploadId] : []));
 }
@@ -56,10 +61,10 @@ export function Attachments({
     let total = value.filter((v) => !v.error).reduce((n, v) => n + v.file.size, 0);
     let count = value.filter((v) => !v.error).length;
     const added = [...files].map((file): Pending => {
-      const mib = (file.size / 1024 / 1024).toLocaleString("fr-FR", { maximumFractionDigits: 1 });
-      if (file.size > ATTACHMENT_LIMITS.fileBytes) return { file, progress: 0, error: `trop volumineux (${mib} Mio) : 10 Mio au plus par fichier.` };
+      if (file.size > ATTACHMENT_LIMITS.fileBytes)
+        return { file, progress: 0, error: `trop volumineux (${frenchSize(file.size)}) : 10 Mo au plus par fichier.` };
       if (count + 1 > ATTACHMENT_LIMITS.files) return { file, progress: 0, error: "10 fichiers au plus par message." };
-      if (total + file.size > ATTACHMENT_LIMITS.totalBytes) return { file, progress: 0, error: "25 Mio au plus en tout : retirez un autre fichier d'abord." };
+      if (total + file.size > ATTACHMENT_LIMITS.totalBytes) return { file, progress: 0, error: "25 Mo au plus en tout : retirez un autre fichier d'abord." };
       count++;
       total += file.size;
       return { file, progress: 0 };
@@ -90,7 +95,7 @@ export function Attachments({
     <div className={`fr-upload-group fr-mb-3w${error ? " fr-input-group--error" : ""}`}>
       <label className="fr-label" htmlFor={id}>
         {label}
-        <span className="fr-hint-text">10 fichiers au plus, 10 Mio chacun, 25 Mio en tout. Formats : PDF, JPEG, PNG, ODT, ODS, DOCX, XLSX, CSV, TXT.</span>
+        <span className="fr-hint-text">10 fichiers au plus, 10 Mo chacun, 25 Mo en tout. Formats : PDF, JPEG, PNG, ODT, ODS, DOCX, XLSX, CSV, TXT.</span>
       </label>
       <input
         className="fr-upload"
@@ -104,7 +109,7 @@ export function Attachments({
       />
       {error && (
         <p id={`${id}-erreur`} className="fr-error-text">
-          {error}
+          {capitalised(error)}
         </p>
       )}
       {/* A file refused or sent is announced where it is listed. */}
@@ -149,9 +154,18 @@ export function Write() {
   const scopes = company?.myRights.filter((r) => r.service === "messagerie").map((r) => r.taxScope);
   const taxes = TAXES.filter((t) => scopes?.some((s) => s === null || s.includes(t.code)));
   const natures = NATURES.filter((n) => !n.onlyFor || n.onlyFor === tax);
-  const uploading = files.some((f) => !f.done && !f.error);
   const { run, busy, error } = useAction(
     async () => {
+      // The button is never disabled: a submit names every field still to fill (the steps in their order: the
+      // company, then its tax, then the nature), in the error summary that takes the focus.
+      refuseFields({
+        siren: !siren && "choisissez l'entreprise pour laquelle vous écrivez.",
+        tax: !!siren && !tax && "choisissez l'impôt concerné.",
+        nature: !!tax && !nature && "choisissez la nature de la demande.",
+        subject: !subject.trim() && "saisissez l'objet de la demande.",
+        body: !body.trim() && "saisissez votre message.",
+        uploadIds: uploadProblem(files),
+      });
       const created = await ok(
         client.POST("/api/v1/requests", {
           body: {
@@ -204,7 +218,7 @@ export function Write() {
             label="Impôt"
             disabled={!company || company.siren !== siren}
             {...errors.props("tax")}
-            nativeSelectProps={{ id: errors.id("tax"), value: tax, onChange: (e) => (setTax(e.target.value), setNature("")) }}
+            nativeSelectProps={{ ...errors.native("tax"), value: tax, onChange: (e) => (setTax(e.target.value), setNature("")) }}
           >
             <option value="">Choisir</option>
             {taxes.map((t) => (
@@ -217,7 +231,7 @@ export function Write() {
             label="Nature de la demande"
             disabled={!tax}
             {...errors.props("nature")}
-            nativeSelectProps={{ id: errors.id("nature"), value: nature, onChange: (e) => setNature(e.target.value) }}
+            nativeSelectProps={{ ...errors.native("nature"), value: nature, onChange: (e) => setNature(e.target.value) }}
           >
             <option value="">Choisir</option>
             {natures.map((n) => (
@@ -229,18 +243,18 @@ export function Write() {
           <Input
             label="Objet"
             hintText="150 caractères au plus."
-            nativeInputProps={{ id: errors.id("subject"), value: subject, maxLength: 150, onChange: (e) => setSubject(e.target.value) }}
+            nativeInputProps={{ ...errors.native("subject"), value: subject, maxLength: 150, onChange: (e) => setSubject(e.target.value) }}
             {...errors.props("subject")}
           />
           <Input
             label="Message"
             textArea
             hintText="10 000 caractères au plus."
-            nativeTextAreaProps={{ id: errors.id("body"), value: body, maxLength: 10_000, rows: 8, onChange: (e) => setBody(e.target.value) }}
+            nativeTextAreaProps={{ ...errors.native("body"), value: body, maxLength: 10_000, rows: 8, onChange: (e) => setBody(e.target.value) }}
             {...errors.props("body")}
           />
           <Attachments value={files} onChange={setFiles} id={errors.id("uploadIds")} error={errors.fields.uploadIds} />
-          <Button type="submit" disabled={busy || uploading || !siren || !tax || !nature}>
+          <Button type="submit" disabled={busy}>
             Envoyer la demande
           </Button>
         </form>

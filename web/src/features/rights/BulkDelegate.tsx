@@ -6,14 +6,14 @@ import { Button } from "@codegouvfr/react-dsfr/Button";
 import { RadioButtons } from "@codegouvfr/react-dsfr/RadioButtons";
 import { client, ok } from "../../shared/api/client";
 import type { Reply, ServiceCode } from "../../shared/api/types";
-import { ErrorAlert, fieldErrors, Page, useAction } from "../../shared/components/page";
+import { capitalised, Page, refuseFields, useAction, useFormErrors } from "../../shared/components/page";
 import { type Picked } from "../../shared/components/CompanyPicker";
 import { useSession } from "../../shared/session";
 import { DELEGATION_BUNDLES } from "../../shared/catalogue";
 import { portfolioFiltersOf, usePortfolio } from "../portfolio/queries";
 import { rightsChanges } from "./queries";
 import { parseSirens } from "../../shared/sirens";
-import { BulkOutcomes, CompaniesChoice, type Mode } from "./BulkDelegateParts";
+import { BulkOutcomes, CompaniesChoice, companiesProblem, type Mode } from "./BulkDelegateParts";
 
 /** One bundle for every company: « tous les services » would differ from one company to the next. */
 const BUNDLES = DELEGATION_BUNDLES.filter((b) => b.id !== "all");
@@ -48,6 +48,11 @@ export function BulkDelegate() {
   const parsed = parseSirens(pasted);
   const count = mode === "selection" ? (selection.total ?? 0) : mode === "pasted" ? parsed.sirens.length : companies.length;
   const { run, busy, error } = useAction(async () => {
+    // The button stays enabled: what is missing is named in the error summary, which takes the focus.
+    refuseFields({
+      sirens: companiesProblem(mode, count, MAX, parsed),
+      email: !email.trim() && "saisissez l'adresse de connexion de la personne.",
+    });
     const chosen = BUNDLES.find((b) => b.id === bundle)!;
     const which =
       mode === "selection"
@@ -74,10 +79,16 @@ export function BulkDelegate() {
     );
     setOutcomes(r.items);
   }, rightsChanges);
+  const companiesLabel = mode === "pasted" ? "SIREN des entreprises" : "Entreprises";
+  const errors = useFormErrors(
+    error,
+    { sirens: companiesLabel, filter: companiesLabel, email: "Adresse de connexion de la personne", services: "Habilitation" },
+    {},
+    { ids: { sirens: "delegation-entreprises", filter: "delegation-entreprises", email: "delegation-adresse", services: "delegation-habilitation" } },
+  );
   if (person === null) return <Navigate to="/connexion" replace />;
-  const fields = fieldErrors(error);
+  const fields = errors.fields;
   const names = new Map([...(selection.items ?? []), ...companies].map((c) => [c.siren, c.name]));
-  const blocked = count === 0 || count > MAX || (mode === "pasted" && parsed.invalid.length > 0);
   return (
     <Page
       title="Déléguer pour plusieurs entreprises"
@@ -85,7 +96,7 @@ export function BulkDelegate() {
       trail={[{ label: "Mon espace", to: "/mon-espace" }]}
     >
       <form onSubmit={(e) => void run(e)} noValidate>
-        <ErrorAlert error={error && Object.keys(fields).length === 0 ? error : undefined} />
+        {errors.summary}
         <RadioButtons
           legend="Entreprises"
           options={[
@@ -105,7 +116,8 @@ export function BulkDelegate() {
           parsed={parsed}
           companies={companies}
           setCompanies={setCompanies}
-          error={fields.sirens ?? fields.filter}
+          error={fields.sirens || fields.filter ? capitalised(fields.sirens ?? fields.filter ?? "") : undefined}
+          inputId={errors.id("sirens")}
         />
         {mode === "selection" && (
           <p className="fr-text--sm">
@@ -115,17 +127,21 @@ export function BulkDelegate() {
         <Input
           label="Adresse de connexion de la personne"
           hintText="Elle doit déjà avoir un espace professionnel."
-          nativeInputProps={{ type: "email", value: email, onChange: (e) => setEmail(e.target.value) }}
-          {...(fields.email ? { state: "error" as const, stateRelatedMessage: fields.email } : {})}
+          nativeInputProps={{ ...errors.native("email"), type: "email", value: email, onChange: (e) => setEmail(e.target.value) }}
+          {...errors.props("email")}
         />
-        <Select label="Habilitation" nativeSelectProps={{ value: bundle, onChange: (e) => setBundle(e.target.value) }}>
+        <Select
+          label="Habilitation"
+          {...errors.props("services")}
+          nativeSelectProps={{ ...errors.native("services"), value: bundle, onChange: (e) => setBundle(e.target.value) }}
+        >
           {BUNDLES.map((b) => (
             <option key={b.id} value={b.id}>
               {b.label}
             </option>
           ))}
         </Select>
-        <Button type="submit" disabled={busy || blocked || !email}>
+        <Button type="submit" disabled={busy}>
           {`Proposer l'habilitation pour ${count} entreprise${count > 1 ? "s" : ""}`}
         </Button>
       </form>

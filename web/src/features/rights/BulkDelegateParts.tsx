@@ -20,17 +20,21 @@ export function CompaniesChoice(props: {
   companies: Picked[];
   setCompanies: (c: Picked[]) => void;
   error: string | undefined;
+  /** The id of the field the error summary links to (the list, the picker, or the selection's sentence). */
+  inputId: string;
 }) {
-  const { mode, max, parsed } = props;
+  const { mode, max, parsed, inputId } = props;
   if (mode === "selection") {
     const total = props.selectionTotal;
     if (total === undefined) return <p className="fr-text--sm">Chargement de la sélection…</p>;
     return total > max ? (
-      <p className="fr-error-text" role="alert">
+      <p className="fr-error-text" role="alert" id={inputId} tabIndex={-1}>
         {`La sélection compte ${total} entreprises : une délégation groupée porte sur ${max} entreprises au plus. Affinez les filtres de « Mes entreprises » (recherche, service, rôle, messages non lus).`}
       </p>
     ) : (
-      <p role="status">{`${total} entreprise${total > 1 ? "s" : ""} sélectionnée${total > 1 ? "s" : ""} par les filtres de « Mes entreprises ».`}</p>
+      <p role="status" id={inputId} tabIndex={-1} className={props.error ? "fr-error-text" : undefined}>
+        {props.error ?? `${total} entreprise${total > 1 ? "s" : ""} sélectionnée${total > 1 ? "s" : ""} par les filtres de « Mes entreprises ».`}
+      </p>
     );
   }
   if (mode === "picked") {
@@ -41,14 +45,18 @@ export function CompaniesChoice(props: {
         value={props.companies}
         onChange={props.setCompanies}
         max={max}
+        inputId={inputId}
         {...(props.error ? { error: props.error } : {})}
       />
     );
   }
+  // Said once: a refused submit repeats what the list already shows.
   const problems = [
-    ...parsed.invalid.map((i) => `Ligne ${i.line} : « ${i.value} » — ${i.reason}.`),
-    ...(parsed.sirens.length > max ? [`${parsed.sirens.length} SIREN : ${max} au plus par délégation groupée.`] : []),
-    ...(props.error ? [props.error] : []),
+    ...new Set([
+      ...parsed.invalid.map((i) => `Ligne ${i.line} : « ${i.value} » — ${i.reason}.`),
+      ...(parsed.sirens.length > max ? [tooManySirens(parsed.sirens.length, max)] : []),
+      ...(props.error ? [props.error] : []),
+    ]),
   ];
   return (
     <>
@@ -56,7 +64,14 @@ export function CompaniesChoice(props: {
         textArea
         label="SIREN des entreprises"
         hintText="Collez-les depuis un tableur ou un courriel : séparés par des espaces, des virgules, des points-virgules ou des retours à la ligne."
-        nativeTextAreaProps={{ rows: 8, value: props.pasted, onChange: (e) => props.setPasted(e.target.value), spellCheck: false }}
+        nativeTextAreaProps={{
+          id: inputId,
+          ...(problems.length > 0 ? { "aria-invalid": true } : {}),
+          rows: 8,
+          value: props.pasted,
+          onChange: (e) => props.setPasted(e.target.value),
+          spellCheck: false,
+        }}
         {...(problems.length > 0 ? { state: "error" as const, stateRelatedMessage: <PasteProblems problems={problems} /> } : {})}
       />
       <p className="fr-text--sm" role="status">
@@ -65,6 +80,24 @@ export function CompaniesChoice(props: {
       </p>
     </>
   );
+}
+
+/** Too many SIREN pasted: said under the list as it is pasted, and by a refused submit. */
+export const tooManySirens = (n: number, max: number) => `${n} SIREN : ${max} au plus par délégation groupée.`;
+
+/**
+ * What stops a bulk delegation's companies, by the way they are chosen (undefined: nothing), for the error summary:
+ * nothing chosen, too many, or values of the pasted list that are not SIREN.
+ */
+export function companiesProblem(mode: Mode, count: number, max: number, parsed: PastedSirens): string | undefined {
+  if (mode === "selection") {
+    if (count === 0) return "la sélection ne compte aucune entreprise : changez les filtres de « Mes entreprises ».";
+    return count > max ? `la sélection compte ${count} entreprises, ${max} au plus : affinez les filtres de « Mes entreprises ».` : undefined;
+  }
+  if (mode === "picked") return count === 0 ? "choisissez au moins une entreprise." : undefined;
+  if (count === 0 && parsed.invalid.length === 0) return "collez au moins un SIREN.";
+  if (parsed.invalid.length > 0) return "corrigez ou retirez les valeurs qui ne sont pas des SIREN, listées sous le champ.";
+  return count > max ? tooManySirens(count, max) : undefined;
 }
 
 function PasteProblems({ problems }: { problems: string[] }) {

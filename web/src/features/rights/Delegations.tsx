@@ -103,6 +103,7 @@ export function Delegations() {
       {received.map((d) => (
         <section
           key={d.id}
+          id={`habilitation-${d.id}`}
           className="fr-card fr-p-3w fr-mb-2w"
           aria-label={`Habilitation proposée par ${d.from.firstName} ${d.from.lastName} pour ${d.companyName}`}
         >
@@ -159,6 +160,7 @@ export function Delegations() {
       {given.map((d) => (
         <section
           key={d.id}
+          id={`habilitation-${d.id}`}
           className="fr-card fr-p-3w fr-mb-2w"
           aria-label={`Habilitation accordée à ${d.to.firstName} ${d.to.lastName} pour ${d.companyName}`}
         >
@@ -202,7 +204,7 @@ export function Delegations() {
           )}
         </section>
       ))}
-      <MoreButton list={list} label="Afficher plus d'habilitations" />
+      <MoreButton list={list} label="Afficher plus d'habilitations" itemId={(d) => `habilitation-${d.id}`} />
       <confirmModal.Component
         title={pending?.title ?? "Confirmer"}
         buttons={[

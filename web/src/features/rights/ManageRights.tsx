@@ -5,8 +5,8 @@ import { Select } from "@codegouvfr/react-dsfr/Select";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { client, ok } from "../../shared/api/client";
-import { frenchDate, RIGHT_STATE_LABELS, ROLE_LABELS, type Company, type Representative, type ServiceCode } from "../../shared/api/types";
-import { ErrorAlert, FormColumn, useAction } from "../../shared/components/page";
+import { frenchDate, parisDayLastInstant, RIGHT_STATE_LABELS, ROLE_LABELS, type Company, type Representative, type ServiceCode } from "../../shared/api/types";
+import { ErrorAlert, FormColumn, refuseFields, useAction, useFormErrors } from "../../shared/components/page";
 import { DELEGATION_BUNDLES, serviceLabel, useCatalogue } from "../../shared/catalogue";
 import { createModal } from "@codegouvfr/react-dsfr/Modal";
 import { CompanySoftware } from "../software/CompanySoftware";
@@ -55,6 +55,11 @@ export function ManageRights({ company }: { company: Company }) {
   const services = catalogue.map((c) => c.code as ServiceCode).filter((code) => wanted.includes(code) && grantable.includes(code));
   // An offer is not a right until accepted: only the offers given (« mon espace ») change.
   const offer = useAction(async () => {
+    // The button stays enabled: what is missing is named in the error summary, which takes the focus.
+    refuseFields({
+      email: !email.trim() && "saisissez l'adresse de connexion de la personne.",
+      services: services.length === 0 && "vous ne pouvez déléguer aucun service de cette habilitation : choisissez-en une autre.",
+    });
     await ok(
       client.POST("/api/v1/companies/{siren}/delegations", {
         params: { path: { siren: company.siren } },
@@ -63,13 +68,20 @@ export function ManageRights({ company }: { company: Company }) {
           role,
           services,
           ...(chosen.taxScope && services.includes("messagerie") ? { taxScope: [...chosen.taxScope] } : {}),
-          ...(until ? { validUntil: new Date(`${until}T23:59:59`).toISOString() } : {}),
+          // The day typed, until its end on the Paris calendar.
+          ...(until ? { validUntil: parisDayLastInstant(until) } : {}),
         },
       }),
     );
     setOffered(true);
     setEmail("");
   }, [rightsKeys.delegations]);
+  const offerErrors = useFormErrors(
+    offer.error,
+    { email: "Adresse électronique de connexion de la personne", services: "Habilitation", validUntil: "Date de fin (facultative)" },
+    {},
+    { ids: { email: "habilitation-adresse", services: "habilitation-choix", validUntil: "habilitation-fin" } },
+  );
   const revoke = useRevokeRights(company.siren);
   const [pending, setPending] = useState<{ name: string; ids: string[]; falling: string[] } | undefined>();
 
@@ -180,13 +192,18 @@ export function ManageRights({ company }: { company: Company }) {
           {offered && (
             <Alert severity="success" small className="fr-mb-2w" description="Proposition envoyée : la personne doit l'accepter dans son espace (14 jours)." />
           )}
-          <ErrorAlert error={offer.error} />
+          {offerErrors.summary}
           <Input
             label="Adresse électronique de connexion de la personne"
             hintText="Elle doit avoir un espace professionnel."
-            nativeInputProps={{ type: "email", value: email, onChange: (e) => setEmail(e.target.value) }}
+            {...offerErrors.props("email")}
+            nativeInputProps={{ ...offerErrors.native("email"), type: "email", value: email, onChange: (e) => setEmail(e.target.value) }}
           />
-          <Select label="Habilitation" nativeSelectProps={{ value: bundle, onChange: (e) => setBundle(e.target.value as typeof bundle) }}>
+          <Select
+            label="Habilitation"
+            {...offerErrors.props("services")}
+            nativeSelectProps={{ ...offerErrors.native("services"), value: bundle, onChange: (e) => setBundle(e.target.value as typeof bundle) }}
+          >
             {DELEGATION_BUNDLES.map((b) => (
               <option key={b.id} value={b.id}>
                 {b.label}
@@ -198,8 +215,12 @@ export function ManageRights({ company }: { company: Company }) {
             {chosen.taxScope && services.includes("messagerie") ? ` — messagerie limitée à ${chosen.taxScope.join(", ")}` : ""}
           </p>
           <GrantRole legend="Rôle" role={role} onChange={setRole} deputyHint="Gère aussi les habilitations, comme vous." />
-          <Input label="Date de fin (facultative)" nativeInputProps={{ type: "date", value: until, onChange: (e) => setUntil(e.target.value) }} />
-          <Button type="submit" disabled={offer.busy || services.length === 0}>
+          <Input
+            label="Date de fin (facultative)"
+            {...offerErrors.props("validUntil")}
+            nativeInputProps={{ ...offerErrors.native("validUntil"), type: "date", value: until, onChange: (e) => setUntil(e.target.value) }}
+          />
+          <Button type="submit" disabled={offer.busy}>
             Proposer l'habilitation
           </Button>
         </form>

@@ -6,6 +6,7 @@ import { client, ok } from "../../shared/api/client";
 import { frenchDate, type Company, type CompanySoftware as Row } from "../../shared/api/types";
 import { ErrorAlert } from "../../shared/components/page";
 import { softwareKeys, useCompanySoftware } from "./queries";
+import { MoreButton } from "../../shared/query";
 
 const cutOffModal = createModal({ id: "confirmer-coupure-logiciel", isOpenedByDefault: false });
 
@@ -36,7 +37,7 @@ export function CompanySoftware({ company }: { company: Company }) {
       ) : (
         <ul className="fr-raw-list">
           {items.map((s) => (
-            <li key={s.id} className="fr-mb-2w" data-software={s.software.name}>
+            <li key={s.id} id={`logiciel-${s.id}`} className="fr-mb-2w" data-software={s.software.name}>
               <p className="fr-mb-1v">
                 <strong>Logiciel {s.software.name}</strong>, via {s.via.name}, depuis le {frenchDate(s.since)}
                 {s.lastUsedAt ? ` — dernière action le ${frenchDate(s.lastUsedAt)}` : ""}
@@ -62,11 +63,7 @@ export function CompanySoftware({ company }: { company: Company }) {
           ))}
         </ul>
       )}
-      {list.hasMore && (
-        <Button priority="tertiary" onClick={list.more} disabled={list.loadingMore}>
-          Voir les logiciels suivants
-        </Button>
-      )}
+      <MoreButton list={list} label="Voir les logiciels suivants" itemId={(s) => `logiciel-${s.id}`} />
       <cutOffModal.Component
         title={pending ? `Couper l'accès de ${pending.software.name} ?` : "Couper l'accès"}
         buttons={[

@@ -13,6 +13,7 @@ import { ErrorAlert, FormColumn, Page, useAction, useFormErrors } from "../../sh
 import { CompanyCombobox } from "../../shared/components/CompanyCombobox";
 import { useSession } from "../../shared/session";
 import { softwareKeys, useAuthorizedSoftware, useInteraction } from "./queries";
+import { MoreButton } from "../../shared/query";
 
 const revokeModal = createModal({ id: "confirmer-retrait-logiciel", isOpenedByDefault: false });
 
@@ -185,7 +186,7 @@ export function AuthorizedSoftware() {
             <tbody>
               {items.map((g) => (
                 <tr key={g.grantId} data-grant={g.software.name}>
-                  <td>{g.software.name}</td>
+                  <td id={`autorisation-${g.grantId}`}>{g.software.name}</td>
                   <td>
                     <ul className="fr-mb-0">
                       {g.scopes.map((s) => (
@@ -221,11 +222,7 @@ export function AuthorizedSoftware() {
           </table>
         </div>
       )}
-      {list.hasMore && (
-        <Button priority="tertiary" onClick={list.more} disabled={list.loadingMore}>
-          Voir les autorisations suivantes
-        </Button>
-      )}
+      <MoreButton list={list} label="Voir les autorisations suivantes" itemId={(g) => `autorisation-${g.grantId}`} />
       <revokeModal.Component
         title={pending ? `Retirer l'autorisation de ${pending.software.name} ?` : "Retirer l'autorisation"}
         buttons={[

@@ -3,7 +3,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Badge } from "@codegouvfr/react-dsfr/Badge";
-import { ErrorAlert, FormColumn, useAction } from "../../shared/components/page";
+import { FormColumn, refuseFields, useAction, useFormErrors } from "../../shared/components/page";
 import { CompanyPicker, type Picked } from "../../shared/components/CompanyPicker";
 import { addTeamCompanies, teamChanges, type CompanyLine } from "./queries";
 import { parseSirens } from "../../shared/sirens";
@@ -21,11 +21,19 @@ export function AddCompanies({ teamId }: { teamId: string }) {
   const fromList = parseSirens(pasted);
   const sirens = [...new Set([...picked.map((c) => c.siren), ...fromList.sirens])];
   const { run, busy, error } = useAction(async () => {
+    // The button stays enabled: nothing chosen, or too many, is said under the field, which takes the focus.
+    refuseFields({
+      sirens:
+        sirens.length === 0
+          ? "choisissez au moins une entreprise, ou collez une liste de SIREN."
+          : sirens.length > MAX && `${MAX} entreprises au plus à la fois : vous en avez ${sirens.length}, retirez-en.`,
+    });
     setLines(await addTeamCompanies(teamId, sirens));
     setPicked([]);
     setPasted("");
     await Promise.all(teamChanges.map((queryKey) => queryClient.invalidateQueries({ queryKey })));
   });
+  const errors = useFormErrors(error, { sirens: "Entreprises de mon portefeuille" }, {}, { focus: "field", ids: { sirens: "equipe-ajout-entreprises" } });
   const names = new Map(picked.map((c) => [c.siren, c.name]));
   return (
     <FormColumn>
@@ -35,8 +43,10 @@ export function AddCompanies({ teamId }: { teamId: string }) {
           Seules les entreprises dont vous êtes administrateur pour les services de l'équipe peuvent y entrer ; chacune est avertie des personnes qui pourront
           agir pour elle.
         </p>
-        <ErrorAlert error={error} />
+        {errors.summary}
         <CompanyPicker
+          inputId={errors.id("sirens")}
+          error={errors.fields.sirens}
           label="Entreprises de mon portefeuille"
           hint="Tapez une partie du nom ou le début du SIREN, puis choisissez ; recommencez pour en ajouter."
           value={picked}
@@ -60,7 +70,7 @@ export function AddCompanies({ teamId }: { teamId: string }) {
             {fromList.invalid.length > 20 && <li>{`… et ${fromList.invalid.length - 20} autres valeurs ignorées.`}</li>}
           </ul>
         )}
-        <Button type="submit" disabled={busy || sirens.length === 0 || sirens.length > MAX}>
+        <Button type="submit" disabled={busy}>
           {`Ajouter ${sirens.length} entreprise${sirens.length > 1 ? "s" : ""}`}
         </Button>
       </form>

@@ -6,13 +6,14 @@ import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Badge } from "@codegouvfr/react-dsfr/Badge";
 import { createModal } from "@codegouvfr/react-dsfr/Modal";
 import { frenchDate } from "../../shared/api/types";
-import { ErrorAlert, FormColumn, Page, useAction, useFormErrors } from "../../shared/components/page";
+import { ErrorAlert, FormColumn, Page, refuseFields, useAction, useFormErrors } from "../../shared/components/page";
 import { ScrollingTable } from "../../shared/components/table";
 import { useCatalogue } from "../../shared/catalogue";
 import { useSession } from "../../shared/session";
 import { grantWords } from "./Teams";
 import { AddCompanies } from "./AddCompanies";
 import { useTeam, useTeamAction, useTeamCompanies, type Team } from "./queries";
+import { MoreButton } from "../../shared/query";
 
 const memberModal = createModal({ id: "confirmer-retrait-membre", isOpenedByDefault: false });
 const companyModal = createModal({ id: "confirmer-retrait-entreprise", isOpenedByDefault: false });
@@ -111,6 +112,7 @@ function Invite({ team }: { team: Team }) {
   const [sent, setSent] = useState("");
   const action = useTeamAction(team.id);
   const { run, busy, error } = useAction(async () => {
+    refuseFields({ email: !email.trim() && "saisissez l'adresse de connexion de votre collègue." });
     await action.mutateAsync({ kind: "invite", email });
     setSent(email);
     setEmail("");
@@ -125,10 +127,10 @@ function Invite({ team }: { team: Team }) {
         <Input
           label="Adresse de connexion"
           hintText="Un collègue de votre cabinet, qui a déjà son espace professionnel."
-          nativeInputProps={{ id: form.id("email"), type: "email", value: email, onChange: (e) => setEmail(e.target.value) }}
+          nativeInputProps={{ ...form.native("email"), type: "email", value: email, onChange: (e) => setEmail(e.target.value) }}
           {...form.props("email")}
         />
-        <Button type="submit" disabled={busy || !email}>
+        <Button type="submit" disabled={busy}>
           Inviter
         </Button>
       </form>
@@ -163,7 +165,7 @@ function Companies({ team }: { team: Team }) {
           <tbody>
             {companies.map((c) => (
               <tr key={c.siren}>
-                <td>{c.name}</td>
+                <td id={`equipe-entreprise-${c.siren}`}>{c.name}</td>
                 <td>{c.siren}</td>
                 <td>{frenchDate(c.addedAt)}</td>
                 {manager && (
@@ -187,11 +189,11 @@ function Companies({ team }: { team: Team }) {
           </tbody>
         </ScrollingTable>
       )}
-      {pages.hasNextPage && (
-        <Button priority="secondary" disabled={pages.isFetchingNextPage} onClick={() => void pages.fetchNextPage()}>
-          Afficher plus d'entreprises
-        </Button>
-      )}
+      <MoreButton
+        list={{ items: companies, hasMore: pages.hasNextPage, loadingMore: pages.isFetchingNextPage, more: () => void pages.fetchNextPage() }}
+        label="Afficher plus d'entreprises"
+        itemId={(c) => `equipe-entreprise-${c.siren}`}
+      />
       {manager && <AddCompanies teamId={team.id} />}
       <companyModal.Component
         title={leaving ? `Retirer ${leaving.name} de l'équipe ${team.name} ?` : "Retirer l'entreprise"}
@@ -220,6 +222,11 @@ function Manage({ team }: { team: Team }) {
   const [name, setName] = useState(team.name);
   const [renamed, setRenamed] = useState("");
   const { run, busy, error } = useAction(async () => {
+    refuseFields({
+      name: !name.trim()
+        ? "saisissez le nouveau nom de l'équipe."
+        : name.trim().replace(/\s+/g, " ") === team.name && "c'est déjà le nom de l'équipe : saisissez-en un autre.",
+    });
     await action.mutateAsync({ kind: "rename", name });
     setRenamed(name.trim().replace(/\s+/g, " "));
   });
@@ -236,10 +243,10 @@ function Manage({ team }: { team: Team }) {
           <Input
             label="Nom de l'équipe"
             hintText="Unique dans votre cabinet ; les entreprises et les membres voient le nouveau nom."
-            nativeInputProps={{ id: form.id("name"), value: name, maxLength: 80, onChange: (e) => setName(e.target.value) }}
+            nativeInputProps={{ ...form.native("name"), value: name, maxLength: 80, onChange: (e) => setName(e.target.value) }}
             {...form.props("name")}
           />
-          <Button type="submit" priority="secondary" disabled={busy || !name.trim() || name.trim() === team.name}>
+          <Button type="submit" priority="secondary" disabled={busy}>
             Renommer
           </Button>
         </form>

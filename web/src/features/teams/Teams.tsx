@@ -54,12 +54,12 @@ function CreateTeam() {
           <Input
             label="Nom de l'équipe"
             hintText="Par exemple « TVA » ou « Paie » ; unique dans votre cabinet."
-            nativeInputProps={{ id: form.id("name"), value: name, onChange: (e) => setName(e.target.value), maxLength: 80 }}
+            nativeInputProps={{ ...form.native("name"), value: name, onChange: (e) => setName(e.target.value), maxLength: 80 }}
             {...form.props("name")}
           />
           <Select
             label="Habilitation donnée aux membres, pour chaque entreprise de l'équipe"
-            nativeSelectProps={{ id: form.id("grant.services"), value: bundle, onChange: (e) => setBundle(e.target.value) }}
+            nativeSelectProps={{ ...form.native("grant.services"), value: bundle, onChange: (e) => setBundle(e.target.value) }}
             {...form.props("grant.services")}
           >
             {BUNDLES.map((b) => (

@@ -1,6 +1,7 @@
 import type { paths } from "../../api.gen";
 import { apiErrorOf, csrfFor, networkError } from "./client";
-import { frenchDate as sharedFrenchDate } from "../../../../src/shared/dates";
+import { TZDate } from "@date-fns/tz";
+import { calendarDayPlus, frenchDate as sharedFrenchDate } from "../../../../src/shared/dates";
 
 export { ApiError } from "./client";
 /*
@@ -34,11 +35,20 @@ export const isParisDayEnd = (iso: string) => {
 };
 
 /**
- * Paris date and time: « 28 novembre 2026 à 10:24 », or compact « 28 nov. 2026, 10:24 » (back-office lists). A date
- * given without a time (a due date « le 17 décembre », stored as the end of that Paris day) is shown as that day only.
+ * Paris date and time, one style on every screen of both sides: « 28 novembre 2026 à 10:24 » (shared/dates.ts, as
+ * the mails, letters and receipts say it). A date given without a time (a due date « le 17 décembre », stored as the
+ * end of that Paris day) is shown as that day only.
  */
-export const frenchDateTime = (iso: string, compact = false) =>
-  isParisDayEnd(iso) ? sharedFrenchDate(iso, { month: compact ? "short" : "long" }) : sharedFrenchDate(iso, { month: compact ? "short" : "long", time: true });
+export const frenchDateTime = (iso: string) => (isParisDayEnd(iso) ? sharedFrenchDate(iso) : sharedFrenchDate(iso, { time: true }));
+
+/**
+ * The last instant (23:59:59.999 in Paris) of a day typed without a time (`YYYY-MM-DD`), as an ISO instant: « jusqu'au
+ * 17 décembre » means until the end of the 17th on the Paris calendar, whatever the browser's time zone.
+ */
+export function parisDayLastInstant(day: string): string {
+  const [y, m, d] = calendarDayPlus(day, 1).split("-").map(Number) as [number, number, number];
+  return new Date(new TZDate(y, m - 1, d, "Europe/Paris").getTime() - 1).toISOString();
+}
 
 /**
  * A due date: a day typed without a time is stored as its last instant in Paris (23:59:59.999) and shown as that day
@@ -46,16 +56,14 @@ export const frenchDateTime = (iso: string, compact = false) =>
  */
 export const frenchDeadline = frenchDateTime;
 
-/** Paris date and time as a read mark says it: « 4 décembre 2026 à 14 h 05 ». */
-export const frenchReadTime = (iso: string) => {
-  const d = new Date(iso);
-  const time = Object.fromEntries(
-    new Intl.DateTimeFormat("fr-FR", { timeZone: "Europe/Paris", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
-      .formatToParts(d)
-      .map((p) => [p.type, p.value]),
-  );
-  return `${frenchDate(iso)} à ${Number(time.hour)} h ${time.minute}`;
-};
+/**
+ * A file's size as French users read it: « 12 Ko » under a megabyte (rounded up: never « 0 Ko »), else « 1,5 Mo »
+ * (one decimal at most). Ko and Mo count 1,024 bytes and 1,024 Ko, as the limits of the messagerie do.
+ */
+export function frenchSize(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${Math.max(1, Math.ceil(bytes / 1024))} Ko`;
+  return `${(bytes / 1024 / 1024).toLocaleString("fr-FR", { maximumFractionDigits: 1 })} Mo`;
+}
 
 /** Paris date, long form: « 28 novembre 2026 ». */
 export const frenchDate = (iso: string) => sharedFrenchDate(iso);

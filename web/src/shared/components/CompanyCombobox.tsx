@@ -2,6 +2,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useEffect, useId, useState, type KeyboardEvent } from "react";
 import { client, ok } from "../api/client";
 import type { PortfolioCompany, ServiceCode } from "../api/types";
+import { capitalised } from "./page";
 
 /**
  * What the list shows of a company; `total` is how many match (more than shown: « précisez votre saisie »), or,
@@ -174,7 +175,7 @@ export function CompanyCombobox<T extends Choice = PortfolioCompany>({
       />
       {error && (
         <p className="fr-error-text" id={errorId}>
-          {error}
+          {capitalised(error)}
         </p>
       )}
       <ul

@@ -13,6 +13,7 @@ export function CompanyPicker({
   onChange,
   max,
   error,
+  inputId,
 }: {
   label: string;
   hint?: string;
@@ -20,7 +21,9 @@ export function CompanyPicker({
   value: Picked[];
   onChange: (v: Picked[]) => void;
   max: number;
-  error?: string;
+  error?: string | undefined;
+  /** The input's id (an error summary links to it). */
+  inputId?: string;
 }) {
   return (
     <div className="fr-mb-3w">
@@ -29,6 +32,7 @@ export function CompanyPicker({
         {...(hint ? { hint } : {})}
         {...(service ? { service } : {})}
         {...(error ? { error } : {})}
+        {...(inputId ? { inputId } : {})}
         value=""
         clearOnSelect
         disabled={value.length >= max}

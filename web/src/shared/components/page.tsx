@@ -1,10 +1,10 @@
-import { useEffect, useLayoutEffect, useRef, type FormEvent, type ReactNode } from "react";
+import { useEffect, useId, useLayoutEffect, useRef, type FormEvent, type ReactNode } from "react";
 import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Breadcrumb } from "@codegouvfr/react-dsfr/Breadcrumb";
 import { useMutation, useQueryClient, type QueryKey } from "@tanstack/react-query";
 import { NavigationType, useNavigationType } from "react-router";
 import { receivedByPost } from "../../../../src/shared/timeline";
-import { ApiError, frenchDate, frenchDateTime, frenchReadTime, type Message } from "../api/types";
+import { ApiError, frenchDate, frenchDateTime, frenchSize, type Message } from "../api/types";
 import { useDocumentTitle } from "../title";
 
 /** The first page of a visit keeps the browser's own focus order (skip links first). */
@@ -107,32 +107,62 @@ export function fieldErrors(error: unknown): Record<string, string> {
 /** The id of a form field, so that the error summary links to it. */
 export const fieldId = (field: string) => `champ-${field.replace(/[^a-zA-Z0-9_-]/g, "-")}`;
 
-const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+/** A message shown alone under its field starts with a capital (« Ce champ… »), as a sentence does. */
+export const capitalised = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/**
+ * Refuses a form in the browser before it is sent, as the server would (a 400 naming each field): `issues` gives the
+ * message of each field in error (`false` or empty: no error). Thrown from a form's action, it reaches the error
+ * summary and the fields as the server's refusal does. Nothing is thrown when every field is right.
+ */
+export function refuseFields(issues: Record<string, string | false | undefined>): void {
+  const named = Object.entries(issues).flatMap(([field, message]) => (message ? [{ field, message }] : []));
+  if (named.length === 0) return;
+  const sentence = named.length > 1 ? `Le formulaire contient ${named.length} erreurs.` : "Le formulaire contient une erreur.";
+  throw new ApiError(400, "invalid_request", sentence, undefined, { issues: named });
+}
 
 /**
  * A form's errors, DSFR and RGAA style: an error summary at the top of the form that receives the focus after a
- * refused submit, listing each field in error as a link to it (« Objet : l'objet est vide »), or the server's
- * sentence when no field is named; and, for each field, the props that put it in its error state (`aria-invalid`,
- * its message tied by `aria-describedby`, its hint kept). `extra` adds errors the page maps itself (a rule's
- * code shown under its field).
+ * refused submit, listing each field in error as a link to it (« Objet : l'objet est vide »), in the order of the
+ * fields (the order of `labels`, which names each field as its label does), or the server's sentence when no field
+ * is named; and, for each field, the props that put it in its error state (its message, capitalised, tied by
+ * `aria-describedby`; `aria-invalid` through `native`). `extra` adds errors the page maps itself (a rule's code
+ * shown under its field). A form of one or two fields (a code, a sign-in) takes `{ focus: "field" }`: the focus
+ * goes to the first field in error, whose message is read with it, and no summary repeats it; an error that names
+ * no field still shows in a summary, which takes the focus. `ids` gives the id of a field that has its own (two forms
+ * of one page with a field of the same name, a field a keyboard shortcut reaches).
  */
-export function useFormErrors(error: unknown, labels: Record<string, string>, extra: Record<string, string | undefined> = {}) {
+export function useFormErrors(
+  error: unknown,
+  labels: Record<string, string>,
+  extra: Record<string, string | undefined> = {},
+  options: { focus?: "summary" | "field"; ids?: Record<string, string> } = {},
+) {
+  const idOf = (field: string) => options.ids?.[field] ?? fieldId(field);
   const summaryRef = useRef<HTMLDivElement>(null);
+  const titleId = useId();
   const fields: Record<string, string> = { ...fieldErrors(error) };
   for (const [k, v] of Object.entries(extra)) if (v) fields[k] = v;
+  const listed = Object.keys(labels).flatMap((k) => (fields[k] ? [[k, fields[k]] as const] : []));
+  const onField = options.focus === "field" && listed.length > 0;
+  const first = listed[0]?.[0];
   useEffect(() => {
-    if (error) summaryRef.current?.focus();
+    if (!error) return;
+    if (onField && first) document.getElementById(idOf(first))?.focus();
+    else summaryRef.current?.focus();
+    // A new error moves the focus, once: not every render.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [error]);
-  const listed = Object.entries(fields).filter(([k]) => labels[k]);
   const links = (
     <ul className="fr-mb-0">
       {listed.map(([k, message]) => (
         <li key={k}>
           <a
-            href={`#${fieldId(k)}`}
+            href={`#${idOf(k)}`}
             onClick={(e) => {
               e.preventDefault();
-              document.getElementById(fieldId(k))?.focus();
+              document.getElementById(idOf(k))?.focus();
             }}
           >
             {labels[k]} : {message}
@@ -142,40 +172,43 @@ export function useFormErrors(error: unknown, labels: Record<string, string>, ex
     </ul>
   );
   // The focus moves to the summary, which is then read: no role="alert" on top (it would be read twice).
-  const summary = error ? (
-    <div ref={summaryRef} tabIndex={-1} className="fr-mb-3w" aria-labelledby="resume-erreurs">
-      {listed.length > 0 ? (
-        <Alert
-          severity="error"
-          role={undefined}
-          title={<span id="resume-erreurs">{listed.length > 1 ? `Le formulaire contient ${listed.length} erreurs` : "Le formulaire contient une erreur"}</span>}
-          description={
-            <>
-              {links}
-              <ErrorReference error={error} />
-            </>
-          }
-        />
-      ) : (
-        <Alert
-          severity="error"
-          role={undefined}
-          small
-          description={
-            <>
-              <span id="resume-erreurs">{capitalise(messageOf(error))}</span>
-              <ErrorReference error={error} />
-            </>
-          }
-        />
-      )}
-    </div>
-  ) : null;
-  /** Props for a DSFR Input (or Select) of `field`: its id, and its error state when it has one. */
+  const summary =
+    error && !onField ? (
+      <div ref={summaryRef} tabIndex={-1} className="fr-mb-3w" aria-labelledby={titleId}>
+        {listed.length > 0 ? (
+          <Alert
+            severity="error"
+            role={undefined}
+            title={<span id={titleId}>{listed.length > 1 ? `Le formulaire contient ${listed.length} erreurs` : "Le formulaire contient une erreur"}</span>}
+            description={
+              <>
+                {links}
+                <ErrorReference error={error} />
+              </>
+            }
+          />
+        ) : (
+          <Alert
+            severity="error"
+            role={undefined}
+            small
+            description={
+              <>
+                <span id={titleId}>{capitalised(messageOf(error))}</span>
+                <ErrorReference error={error} />
+              </>
+            }
+          />
+        )}
+      </div>
+    ) : null;
+  /** Props for a DSFR Input (or Select) of `field`: its error state and message when it has one. */
   const props = (field: string) => ({
-    ...(fields[field] ? { state: "error" as const, stateRelatedMessage: fields[field] } : {}),
+    ...(fields[field] ? { state: "error" as const, stateRelatedMessage: capitalised(fields[field]) } : {}),
   });
-  return { summary, fields, props, id: fieldId };
+  /** For the native field of `field` (an Input's `nativeInputProps`): its id, and `aria-invalid` while in error. */
+  const native = (field: string) => ({ id: idOf(field), ...(fields[field] ? { "aria-invalid": true as const } : {}) });
+  return { summary, fields, props, native, id: idOf };
 }
 
 /**
@@ -203,7 +236,7 @@ type ThreadMessage = Omit<Message, "readBy"> & { readBy?: Message["readBy"] };
 /**
  * A thread's messages (plain text, never HTML) and their attachments, as the company side reads it (the
  * administration's read marks on its own messages, and under the administration's ones who read them: « Lu par Lila
- * Rosemonde le 4 décembre 2026 à 14 h 05 ») or as an agent does (the company's read marks, file hashes).
+ * Rosemonde le 4 décembre 2026 à 14:05 ») or as an agent does (the company's read marks, file hashes).
  */
 export function Thread({ messages, side }: { messages: ThreadMessage[]; side: "company" | "agent" }) {
   const agent = side === "agent";
@@ -212,12 +245,12 @@ export function Thread({ messages, side }: { messages: ThreadMessage[]; side: "c
       {messages.map((m) => {
         const fromCompany = m.author.kind === "person";
         const readMark = agent
-          ? !fromCompany && m.readByCompanyAt && ` — lu par l'entreprise le ${frenchDateTime(m.readByCompanyAt, true)}`
+          ? !fromCompany && m.readByCompanyAt && ` — lu par l'entreprise le ${frenchDateTime(m.readByCompanyAt)}`
           : fromCompany && m.readByAdministrationAt && ` — lu par l'administration le ${frenchDate(m.readByAdministrationAt)}`;
         return (
           <li key={m.id} className={`fr-card ${agent ? "fr-p-2w" : "fr-p-3w"} fr-mb-2w ${fromCompany ? "" : "fr-background-alt--blue-france"}`}>
             <p className="fr-text--sm fr-mb-1w">
-              <strong>{m.author.displayName}</strong> — {frenchDateTime(m.createdAt, agent)}
+              <strong>{m.author.displayName}</strong> — {frenchDateTime(m.createdAt)}
               {readMark || ""}
             </p>
             {m.paper && (
@@ -233,7 +266,7 @@ export function Thread({ messages, side }: { messages: ThreadMessage[]; side: "c
               <ul className="fr-raw-list fr-text--xs fr-mb-1w" aria-label="Lu par">
                 {m.readBy.map((r) => (
                   <li key={`${r.displayName}-${r.at}`}>
-                    <span className="fr-icon-check-line fr-icon--sm" aria-hidden="true" /> Lu par {r.displayName} le {frenchReadTime(r.at)}
+                    <span className="fr-icon-check-line fr-icon--sm" aria-hidden="true" /> Lu par {r.displayName} le {frenchDateTime(r.at)}
                   </li>
                 ))}
               </ul>
@@ -248,9 +281,9 @@ export function Thread({ messages, side }: { messages: ThreadMessage[]; side: "c
                       download
                     >
                       {a.name}
-                      {agent ? "" : ` (${Math.ceil(a.size / 1024)} Kio)`}
+                      {agent ? "" : ` (${frenchSize(a.size)})`}
                     </a>
-                    {agent && ` (${Math.ceil(a.size / 1024)} Kio, SHA-256 ${a.sha256.slice(0, 12)}…)`}
+                    {agent && ` (${frenchSize(a.size)}, SHA-256 ${a.sha256.slice(0, 12)}…)`}
                   </li>
                 ))}
               </ul>

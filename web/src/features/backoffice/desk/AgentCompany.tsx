@@ -14,6 +14,7 @@ import { useSession } from "../../../shared/session";
 import { backofficeKeys, useDesk } from "../queries";
 
 const reasonModal = createModal({ id: "motif-action", isOpenedByDefault: false });
+const REASON_FIELD = "motif-action-texte";
 
 /** A desk action: a new letter for an adhesion, or what stops someone (with the reason typed in its dialog). */
 type DeskAction = { label: string } & ({ kind: "reissue"; id: string } | { kind: "cancel" | "suspend"; id: string; reason: string });
@@ -61,11 +62,14 @@ function DeskView({ siren, isSupervisor }: { siren: string; isSupervisor: boolea
   const { data: desk, error: loadError } = useDesk(siren);
   const [done, setDone] = useState<string | undefined>();
   const [reason, setReason] = useState("");
+  /** The reason's error (none typed), said under it; the button stays enabled. */
+  const [reasonError, setReasonError] = useState<string | undefined>();
   /** The action waiting for its confirmation and its own reason (what stops someone is never one click). */
   const [pending, setPending] = useState<{ label: string; kind: "cancel" | "suspend"; id: string; question: string; consequence: string } | undefined>();
   const ask = (p: NonNullable<typeof pending>) => {
     setPending(p);
     setReason("");
+    setReasonError(undefined);
     reasonModal.open();
   };
   /** Runs a desk action, then shows the desk as it now is (the request pages' company context too), done or not. */
@@ -95,7 +99,12 @@ function DeskView({ siren, isSupervisor }: { siren: string; isSupervisor: boolea
           noValidate
           onSubmit={(e) => {
             e.preventDefault();
-            if (!pending || !reason.trim()) return;
+            if (!pending) return;
+            if (!reason.trim()) {
+              setReasonError("Saisissez le motif : il est conservé dans le journal.");
+              document.getElementById(REASON_FIELD)?.focus();
+              return;
+            }
             reasonModal.close();
             run({ label: pending.label, kind: pending.kind, id: pending.id, reason: reason.trim() });
           }}
@@ -104,11 +113,18 @@ function DeskView({ siren, isSupervisor }: { siren: string; isSupervisor: boolea
           <Input
             label="Motif (obligatoire, conservé dans le journal)"
             textArea
-            nativeTextAreaProps={{ value: reason, rows: 3, maxLength: 1_000, required: true, onChange: (e) => setReason(e.target.value) }}
+            {...(reasonError ? { state: "error" as const, stateRelatedMessage: reasonError } : {})}
+            nativeTextAreaProps={{
+              id: REASON_FIELD,
+              ...(reasonError ? { "aria-invalid": true } : {}),
+              value: reason,
+              rows: 3,
+              maxLength: 1_000,
+              required: true,
+              onChange: (e) => (setReason(e.target.value), setReasonError(undefined)),
+            }}
           />
-          <Button type="submit" disabled={!reason.trim()}>
-            Confirmer
-          </Button>{" "}
+          <Button type="submit">Confirmer</Button>{" "}
           <Button type="button" priority="secondary" onClick={() => reasonModal.close()}>
             Ne rien faire
           </Button>

@@ -12,7 +12,7 @@ import { AgentPage, AGENT_STATUS_LABELS, type QueueCounts, type QueueItem } from
 import { BulkActions, type Picked } from "./BulkActions";
 import { backofficeKeys, queuePage, useQueueCounts, type QueueFilters as Filters } from "../queries";
 import { EMPTY, filtersFromUrl, filtersToUrl, isEmpty } from "./queueUrl";
-import { FIRST_ORDER, QueueTable, type SortKey } from "./QueueTable";
+import { FIRST_ORDER, QueueTable, queueRowId, type SortKey } from "./QueueTable";
 import { QUEUE_SHORTCUTS, ShortcutsDialog } from "../shared/ShortcutsDialog";
 import { SavedViews } from "./SavedViews";
 import { useShortcuts } from "../shared/shortcuts";
@@ -193,7 +193,8 @@ function Queue({ agentId }: { agentId: string }) {
             <option value="none">Non attribuées</option>
           </Select>
         </div>
-        <div className="fr-col-12 fr-col-md-3">
+        {/* Half a row: its first choice (« Toutes sauf campagnes sans réponse ») is read whole at 1,280 px. */}
+        <div className="fr-col-12 fr-col-md-6">
           <Select label="Origine" nativeSelectProps={{ value: filters.origin, onChange: set("origin") }}>
             {ORIGINS.map(([k, v]) => (
               <option key={k} value={k}>
@@ -251,7 +252,7 @@ function Queue({ agentId }: { agentId: string }) {
           onSelect={onSelect}
         />
       )}
-      <MoreButton list={list} />
+      <MoreButton list={list} itemId={queueRowId} />
     </>
   );
 }

@@ -26,6 +26,9 @@ function SortHeader({ k, sort, order, onSort }: { k: SortKey; sort: SortKey; ord
   );
 }
 
+/** The id of a row's reference link: « Afficher plus » moves the focus to the first row loaded. */
+export const queueRowId = (r: QueueItem) => `file-${r.id}`;
+
 /** A small DSFR checkbox whose label only screen readers read (the row says the rest). */
 function RowCheckbox({ id, label, checked, onChange }: { id: string; label: string; checked: boolean; onChange: (checked: boolean) => void }) {
   return (
@@ -102,6 +105,7 @@ export function QueueTable({
               <td>
                 <Link
                   to={`/agent/demandes/${r.id}`}
+                  id={queueRowId(r)}
                   ref={(el) => {
                     links.current[i] = el;
                   }}

@@ -3,8 +3,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Select } from "@codegouvfr/react-dsfr/Select";
-import { client, ok } from "../../../shared/api/client";
-import { ErrorAlert } from "../../../shared/components/page";
+import { ApiError, client, ok } from "../../../shared/api/client";
+import { ErrorAlert, refuseFields, useFormErrors } from "../../../shared/components/page";
 
 const viewsKey = ["backoffice", "views"] as const;
 
@@ -20,7 +20,10 @@ export function SavedViews({ current, onPick }: { current: string; onPick: (quer
   const [done, setDone] = useState("");
   const refresh = () => queryClient.invalidateQueries({ queryKey: viewsKey });
   const save = useMutation({
-    mutationFn: () => ok(client.POST("/api/v1/backoffice/views", { body: { name, query: current } })),
+    mutationFn: () => {
+      refuseFields({ name: !name.trim() && "saisissez un nom pour la vue." });
+      return ok(client.POST("/api/v1/backoffice/views", { body: { name, query: current } }));
+    },
     onSuccess: async (v) => {
       setName("");
       setPicked(v.id);
@@ -36,6 +39,10 @@ export function SavedViews({ current, onPick }: { current: string; onPick: (quer
       await refresh();
     },
   });
+  // The name's errors under the field, named as it is labelled; the focus goes back to it. A name already taken is
+  // the field's error too (the server's sentence names the field: only what follows is shown under it).
+  const taken = save.error instanceof ApiError && save.error.code === "view_name_taken" ? save.error.message.replace(/^Nom de la vue : /, "") : undefined;
+  const errors = useFormErrors(save.error, { name: "Nom de la vue" }, { name: taken }, { focus: "field" });
   const views = data?.items ?? [];
   return (
     <section aria-labelledby="vues-titre" className="fr-mb-2w">
@@ -75,10 +82,12 @@ export function SavedViews({ current, onPick }: { current: string; onPick: (quer
             save.mutate();
           }}
         >
+          {errors.summary}
           <Input
             label="Nom de la vue"
             hintText="Enregistre les filtres et le tri affichés"
-            nativeInputProps={{ value: name, onChange: (e) => setName(e.target.value), maxLength: 80 }}
+            {...errors.props("name")}
+            nativeInputProps={{ ...errors.native("name"), value: name, onChange: (e) => setName(e.target.value), maxLength: 80 }}
           />
           <Button type="submit" priority="secondary" size="small" disabled={save.isPending}>
             Enregistrer la vue
@@ -88,7 +97,7 @@ export function SavedViews({ current, onPick }: { current: string; onPick: (quer
       <p className="fr-sr-only" aria-live="polite">
         {done}
       </p>
-      <ErrorAlert error={error ?? save.error ?? remove.error} />
+      <ErrorAlert error={error ?? remove.error} />
     </section>
   );
 }

@@ -3,8 +3,8 @@ import { Alert } from "@codegouvfr/react-dsfr/Alert";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Select } from "@codegouvfr/react-dsfr/Select";
 import { RadioButtons } from "@codegouvfr/react-dsfr/RadioButtons";
-import { frenchDeadline, natureLabel } from "../../../shared/api/types";
-import { ErrorAlert, Thread } from "../../../shared/components/page";
+import { frenchDate, frenchDeadline, natureLabel } from "../../../shared/api/types";
+import { ErrorAlert, Thread, useFormErrors } from "../../../shared/components/page";
 import { NewMessageNotice } from "../../../shared/components/NewMessageNotice";
 import { Attachments } from "../../requests/Write";
 import { AgentPage, dateTime, Deadline, StatusBadge } from "../shared/backoffice";
@@ -16,7 +16,7 @@ import { useSession } from "../../../shared/session";
 import { ConflictPanel, SentNotice } from "./conflict";
 import { PresenceNotice } from "./presence";
 import { Consultations, Timeline } from "./History";
-import { TemplatePicker } from "./TemplatePicker";
+import { REPLY_FIELD, TemplatePicker } from "./TemplatePicker";
 import { RequestShortcuts } from "./RequestShortcuts";
 import { PaperReplyForm } from "./PaperReplyForm";
 
@@ -24,11 +24,8 @@ import { PaperReplyForm } from "./PaperReplyForm";
 export function AgentRequest() {
   const { id = "" } = useParams();
   const { data } = useAgentRequest(id, Boolean(useSession().agent));
-  return (
-    <AgentPage title="Demande" documentTitle={data ? `Demande ${data.reference} — ${data.subject}` : "Demande"}>
-      {(agent) => <Work id={id} agentId={agent.id} />}
-    </AgentPage>
-  );
+  // The heading names the request (its reference and subject), as the tab does, once it is read.
+  return <AgentPage title={data ? `Demande ${data.reference} — ${data.subject}` : "Demande"}>{(agent) => <Work id={id} agentId={agent.id} />}</AgentPage>;
 }
 
 function Work({ id, agentId }: { id: string; agentId: string }) {
@@ -36,20 +33,30 @@ function Work({ id, agentId }: { id: string; agentId: string }) {
   const { body, files, setFiles, outcome, setOutcome, note, colleague, target, reason, closeReason, extensionReason } = drafts;
   const { assignMe, assignColleague, unassign, reply, close, transfer, extend, addNote, reopen } = actions;
   const r = detail.data;
+  // The reply's fields in error (an empty text, a file not sent) and the colleague not chosen: under their fields.
+  const replyErrors = useFormErrors(
+    reply.error ?? conflict?.anyway.error,
+    { body: "Message à l'entreprise", uploadIds: "Pièces jointes" },
+    {},
+    { ids: { body: REPLY_FIELD, uploadIds: "reponse-pieces-jointes" } },
+  );
+  const colleagueErrors = useFormErrors(
+    assignColleague.error,
+    { agentId: "Attribuer à un collègue" },
+    {},
+    { focus: "field", ids: { agentId: "attribuer-collegue" } },
+  );
   if (!r) return detail.error ? <ErrorAlert error={detail.error} /> : <p>Chargement…</p>;
   const nature = natureLabel(r.nature);
   const open = r.status !== "closed";
   return (
     <>
-      <h2>
-        {r.reference} — {r.subject}
-      </h2>
       <p>
         <StatusBadge status={r.status} /> {r.companyName} (SIREN {r.siren}) — {r.tax} — {nature}. Reçue le {dateTime(r.receivedAt)} par {r.service.name}.
       </p>
       <p>
         Échéance : <Deadline at={r.deadlineAt} overdue={r.overdue} />
-        {r.deadlines.legal ? ` — délai légal : ${new Date(r.deadlines.legal).toLocaleDateString("fr-FR", { timeZone: "Europe/Paris" })}` : ""}
+        {r.deadlines.legal ? ` — délai légal : ${frenchDate(r.deadlines.legal)}` : ""}
       </p>
       <RequestShortcuts />
       <p>
@@ -59,7 +66,7 @@ function Work({ id, agentId }: { id: string; agentId: string }) {
       </p>
       {r.origin === "administration" && r.correspondence && (
         <div className="fr-callout fr-icon-mail-line fr-mb-3w">
-          <h3 className="fr-callout__title">Message de l'administration</h3>
+          <h2 className="fr-callout__title">Message de l'administration</h2>
           <p className="fr-callout__text">
             Publié le {dateTime(r.receivedAt)}.{" "}
             {r.companySide.firstRead
@@ -73,9 +80,7 @@ function Work({ id, agentId }: { id: string; agentId: string }) {
                 : "Accusé de réception demandé : pas encore donné."}
             </p>
           )}
-          {r.correspondence.replyDueAt && (
-            <p className="fr-callout__text">Réponse attendue au plus tard le {frenchDeadline(r.correspondence.replyDueAt, true)}.</p>
-          )}
+          {r.correspondence.replyDueAt && <p className="fr-callout__text">Réponse attendue au plus tard le {frenchDeadline(r.correspondence.replyDueAt)}.</p>}
           {!r.correspondence.repliesAllowed && <p className="fr-callout__text">Les réponses de l'entreprise ne sont pas autorisées.</p>}
         </div>
       )}
@@ -84,14 +89,15 @@ function Work({ id, agentId }: { id: string; agentId: string }) {
           <Alert severity="warning" small description={changed} />
         </div>
       )}
-      <ErrorAlert error={assignMe.error ?? assignColleague.error ?? unassign.error} />
+      <ErrorAlert error={assignMe.error ?? unassign.error} />
+      {colleagueErrors.summary}
 
       <div className="fr-grid-row fr-grid-row--gutters">
         <div className="fr-col-12 fr-col-lg-8">
           <section aria-labelledby="attribution">
-            <h3 id="attribution" className="fr-h5">
+            <h2 id="attribution" className="fr-h5">
               Attribution
-            </h3>
+            </h2>
             <p>Attribuée à : {r.assignee ? r.assignee.name : "personne"}</p>
             {open && (
               <div className="fr-grid-row fr-grid-row--gutters fr-grid-row--bottom">
@@ -103,7 +109,11 @@ function Work({ id, agentId }: { id: string; agentId: string }) {
                   )}
                 </div>
                 <div className="fr-col-12 fr-col-md-5">
-                  <Select label="Attribuer à un collègue" nativeSelectProps={{ value: colleague.value, onChange: (e) => colleague.set(e.target.value) }}>
+                  <Select
+                    label="Attribuer à un collègue"
+                    {...colleagueErrors.props("agentId")}
+                    nativeSelectProps={{ ...colleagueErrors.native("agentId"), value: colleague.value, onChange: (e) => colleague.set(e.target.value) }}
+                  >
                     <option value="">Choisir…</option>
                     {r.colleagues.map((c) => (
                       <option key={c.id} value={c.id}>
@@ -113,7 +123,7 @@ function Work({ id, agentId }: { id: string; agentId: string }) {
                   </Select>
                 </div>
                 <div className="fr-col-auto">
-                  <Button priority="secondary" disabled={!colleague.value || assignColleague.busy} onClick={() => void assignColleague.run()}>
+                  <Button priority="secondary" disabled={assignColleague.busy} onClick={() => void assignColleague.run()}>
                     Attribuer
                   </Button>{" "}
                   {r.assignee && (
@@ -126,21 +136,21 @@ function Work({ id, agentId }: { id: string; agentId: string }) {
             )}
           </section>
 
-          <h3 className="fr-h5 fr-mt-3w">Échanges</h3>
+          <h2 className="fr-h5 fr-mt-3w">Échanges</h2>
           <PresenceNotice others={presence} />
           <NewMessageNotice live={live} />
           <Thread messages={r.messages} side="agent" />
 
           {open ? (
             <form onSubmit={(e) => void reply.run(e)} noValidate>
-              <h3 className="fr-h5">Répondre</h3>
+              <h2 className="fr-h5">Répondre</h2>
               <SentNotice text={sent?.kind === "reply" ? sent.text : undefined} />
               {conflict && (
                 <ConflictPanel base={conflict.base} r={r} anyway={() => void conflict.anyway.run()} review={conflict.review} busy={conflict.anyway.busy} />
               )}
-              <ErrorAlert error={reply.error ?? conflict?.anyway.error} />
-              <TemplatePicker templates={r.templates} body={body} />
-              <Attachments value={files} onChange={setFiles} agent />
+              {replyErrors.summary}
+              <TemplatePicker templates={r.templates} body={body} error={replyErrors.fields.body} />
+              <Attachments value={files} onChange={setFiles} agent id={replyErrors.id("uploadIds")} error={replyErrors.fields.uploadIds} />
               <RadioButtons
                 legend="Suite donnée"
                 name="issue"
@@ -153,7 +163,7 @@ function Work({ id, agentId }: { id: string; agentId: string }) {
                   { label: "Donner la réponse (traitée)", nativeInputProps: { checked: outcome === "answered", onChange: () => setOutcome("answered") } },
                 ]}
               />
-              <Button type="submit" disabled={reply.busy || !body.value.trim() || files.some((f) => !f.done && !f.error)}>
+              <Button type="submit" disabled={reply.busy}>
                 Envoyer
               </Button>{" "}
               <Button type="button" priority="secondary" nativeButtonProps={transferModal.buttonProps}>

@@ -7,9 +7,9 @@ import { ADHESION_STATUS_LABELS, AGENT_STATUS_LABELS, type AgentRequest as Detai
 export function CompanyContext({ r }: { r: Detail }) {
   return (
     <aside className="fr-col-12 fr-col-lg-4" aria-labelledby="contexte">
-      <h3 id="contexte" className="fr-h5">
+      <h2 id="contexte" className="fr-h5">
         L'entreprise
-      </h3>
+      </h2>
       <p>
         <strong>{r.company.name}</strong>
         <br />
@@ -25,7 +25,7 @@ export function CompanyContext({ r }: { r: Detail }) {
         <Link to={`/agent/entreprises/${r.siren}`}>Guichet des adhésions de l'entreprise</Link>
       </p>
       {r.company.oppositions > 0 && <Alert severity="warning" small description={`${r.company.oppositions} opposition(s) à des demandes d'adhésion.`} />}
-      <h4 className="fr-h6 fr-mt-2w">Qui agit pour elle</h4>
+      <h3 className="fr-h6 fr-mt-2w">Qui agit pour elle</h3>
       <ul>
         {r.company.representatives.map((p, i) => (
           <li key={i}>
@@ -34,7 +34,7 @@ export function CompanyContext({ r }: { r: Detail }) {
           </li>
         ))}
       </ul>
-      <h4 className="fr-h6">Adhésions</h4>
+      <h3 className="fr-h6">Adhésions</h3>
       <ul>
         {r.company.adhesions.map((a) => (
           <li key={a.id}>
@@ -42,7 +42,7 @@ export function CompanyContext({ r }: { r: Detail }) {
           </li>
         ))}
       </ul>
-      <h4 className="fr-h6">Ses autres demandes</h4>
+      <h3 className="fr-h6">Ses autres demandes</h3>
       {r.otherRequests.length === 0 ? (
         <p>Aucune.</p>
       ) : (

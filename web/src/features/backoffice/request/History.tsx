@@ -11,9 +11,9 @@ export function Consultations({ r }: { r: Detail }) {
   if (r.openings.length === 0) return null;
   return (
     <section aria-labelledby="consultations" className="fr-mt-4w">
-      <h3 id="consultations" className="fr-h5">
+      <h2 id="consultations" className="fr-h5">
         Consultations
-      </h3>
+      </h2>
       <ul>
         {r.openings.map((o) => (
           <li key={o.agent.id}>
@@ -37,9 +37,9 @@ export function Timeline({ id, version }: { id: string; version: number }) {
   return (
     <details className="fr-mt-4w" onToggle={(e) => setOpen(e.currentTarget.open)}>
       <summary>
-        <h3 className="fr-h5 fr-mb-0" style={{ display: "inline" }}>
+        <h2 className="fr-h5 fr-mb-0" style={{ display: "inline" }}>
           Chronologie
-        </h3>
+        </h2>
       </summary>
       <ErrorAlert error={timeline.error ?? undefined} />
       {!open ? null : timeline.data ? (

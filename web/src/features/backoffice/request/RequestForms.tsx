@@ -2,7 +2,7 @@ import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Select } from "@codegouvfr/react-dsfr/Select";
 import { createModal } from "@codegouvfr/react-dsfr/Modal";
-import { ErrorAlert, type useAction } from "../../../shared/components/page";
+import { useFormErrors, type useAction } from "../../../shared/components/page";
 import { dateTime, type AgentRequest as Detail } from "../shared/backoffice";
 import { SentNotice } from "./conflict";
 
@@ -15,11 +15,12 @@ type Action = ReturnType<typeof useAction>;
 
 /** Internal notes: never visible to the company. */
 export function Notes({ r, note, addNote, sent }: { r: Detail; note: Draft; addNote: Action; sent: string | undefined }) {
+  const errors = useFormErrors(addNote.error, { body: "Nouvelle note" }, {}, { focus: "field", ids: { body: NOTE_FIELD } });
   return (
     <section aria-labelledby="notes" className="fr-mt-4w">
-      <h3 id="notes" className="fr-h5">
+      <h2 id="notes" className="fr-h5">
         Notes internes
-      </h3>
+      </h2>
       <p className="fr-text--sm">Les notes ne sont jamais visibles de l'entreprise.</p>
       {r.notes.length === 0 ? (
         <p>Aucune note.</p>
@@ -34,13 +35,14 @@ export function Notes({ r, note, addNote, sent }: { r: Detail; note: Draft; addN
       )}
       <form onSubmit={(e) => void addNote.run(e)} noValidate>
         <SentNotice text={sent} />
-        <ErrorAlert error={addNote.error} />
+        {errors.summary}
         <Input
           label="Nouvelle note"
           textArea
-          nativeTextAreaProps={{ id: NOTE_FIELD, value: note.value, rows: 2, maxLength: 5_000, onChange: (e) => note.set(e.target.value) }}
+          {...errors.props("body")}
+          nativeTextAreaProps={{ ...errors.native("body"), value: note.value, rows: 2, maxLength: 5_000, onChange: (e) => note.set(e.target.value) }}
         />
-        <Button type="submit" priority="secondary" disabled={addNote.busy || !note.value.trim()}>
+        <Button type="submit" priority="secondary" disabled={addNote.busy}>
           Ajouter la note
         </Button>
       </form>
@@ -53,19 +55,22 @@ export const NOTE_FIELD = "nouvelle-note";
 
 /** A claim's legal deadline, extended once by 3 months (the reason stays internal). */
 export function Extension({ reason, extend }: { reason: Draft; extend: Action }) {
+  const label = "Motif de la prolongation (interne)";
+  const errors = useFormErrors(extend.error, { reason: label }, {}, { focus: "field", ids: { reason: "motif-prolongation" } });
   return (
     <section aria-labelledby="prolongation" className="fr-mt-4w">
-      <h3 id="prolongation" className="fr-h5">
+      <h2 id="prolongation" className="fr-h5">
         Délai légal de décision
-      </h3>
+      </h2>
       <form onSubmit={(e) => void extend.run(e)} noValidate>
-        <ErrorAlert error={extend.error} />
+        {errors.summary}
         <Input
-          label="Motif de la prolongation (interne)"
+          label={label}
           hintText="L'entreprise voit la nouvelle date et un message, jamais le motif. Une seule prolongation de 3 mois."
-          nativeInputProps={{ value: reason.value, maxLength: 1_000, onChange: (e) => reason.set(e.target.value) }}
+          {...errors.props("reason")}
+          nativeInputProps={{ ...errors.native("reason"), value: reason.value, maxLength: 1_000, onChange: (e) => reason.set(e.target.value) }}
         />
-        <Button type="submit" priority="secondary" disabled={extend.busy || !reason.value.trim()}>
+        <Button type="submit" priority="secondary" disabled={extend.busy}>
           Prolonger de 3 mois
         </Button>
       </form>
@@ -78,7 +83,7 @@ export function Transfers({ r }: { r: Detail }) {
   if (r.transfers.length === 0) return null;
   return (
     <section className="fr-mt-4w">
-      <h3 className="fr-h5">Transferts</h3>
+      <h2 className="fr-h5">Transferts</h2>
       <ul>
         {r.transfers.map((t, i) => (
           <li key={i}>
@@ -93,18 +98,28 @@ export function Transfers({ r }: { r: Detail }) {
 /** Closing: the reason is read by the company, and required when nobody answered. */
 export function CloseDialog({ r, reason, close }: { r: Detail; reason: Draft; close: Action }) {
   const answered = r.messages.some((m) => m.author.kind === "agent");
+  const label = answered ? "Motif de la clôture (facultatif, lu par l'entreprise)" : "Motif de la clôture (lu par l'entreprise)";
+  const errors = useFormErrors(close.error, { reason: label }, {}, { focus: "field", ids: { reason: "motif-cloture" } });
   return (
     <closeModal.Component title={`Clôturer la demande ${r.reference} ?`}>
       <form onSubmit={(e) => void close.run(e)} noValidate>
         <p>L'entreprise ne pourra plus y répondre ; elle devra déposer une nouvelle demande en citant sa référence.</p>
-        <ErrorAlert error={close.error} />
+        {errors.summary}
         <Input
-          label={answered ? "Motif de la clôture (facultatif, lu par l'entreprise)" : "Motif de la clôture (lu par l'entreprise)"}
+          label={label}
           hintText={answered ? undefined : "Cette demande n'a reçu aucune réponse : dites à l'entreprise pourquoi elle est clôturée."}
           textArea
-          nativeTextAreaProps={{ value: reason.value, rows: 3, maxLength: 1_000, onChange: (e) => reason.set(e.target.value), required: !answered }}
+          {...errors.props("reason")}
+          nativeTextAreaProps={{
+            ...errors.native("reason"),
+            value: reason.value,
+            rows: 3,
+            maxLength: 1_000,
+            onChange: (e) => reason.set(e.target.value),
+            required: !answered,
+          }}
         />
-        <Button type="submit" disabled={close.busy || (!answered && !reason.value.trim())}>
+        <Button type="submit" disabled={close.busy}>
           Clôturer
         </Button>{" "}
         <Button type="button" priority="secondary" onClick={() => closeModal.close()}>
@@ -117,11 +132,17 @@ export function CloseDialog({ r, reason, close }: { r: Detail; reason: Draft; cl
 
 /** Transferring to another service, with an internal reason. */
 export function TransferDialog({ r, target, reason, transfer }: { r: Detail; target: Draft; reason: Draft; transfer: Action }) {
+  const labels = { serviceCode: "Service destinataire", reason: "Motif (interne, non visible de l'entreprise)" };
+  const errors = useFormErrors(transfer.error, labels, {}, { ids: { serviceCode: "transfert-service", reason: "transfert-motif" } });
   return (
     <transferModal.Component title="Transférer la demande">
       <form onSubmit={(e) => void transfer.run(e)} noValidate>
-        <ErrorAlert error={transfer.error} />
-        <Select label="Service destinataire" nativeSelectProps={{ value: target.value, onChange: (e) => target.set(e.target.value), required: true }}>
+        {errors.summary}
+        <Select
+          label={labels.serviceCode}
+          {...errors.props("serviceCode")}
+          nativeSelectProps={{ ...errors.native("serviceCode"), value: target.value, onChange: (e) => target.set(e.target.value), required: true }}
+        >
           <option value="">Choisir…</option>
           {r.transferTargets.map((s) => (
             <option key={s.code} value={s.code}>
@@ -130,11 +151,19 @@ export function TransferDialog({ r, target, reason, transfer }: { r: Detail; tar
           ))}
         </Select>
         <Input
-          label="Motif (interne, non visible de l'entreprise)"
+          label={labels.reason}
           textArea
-          nativeTextAreaProps={{ value: reason.value, rows: 3, maxLength: 1_000, onChange: (e) => reason.set(e.target.value), required: true }}
+          {...errors.props("reason")}
+          nativeTextAreaProps={{
+            ...errors.native("reason"),
+            value: reason.value,
+            rows: 3,
+            maxLength: 1_000,
+            onChange: (e) => reason.set(e.target.value),
+            required: true,
+          }}
         />
-        <Button type="submit" disabled={!target.value || !reason.value.trim() || transfer.busy}>
+        <Button type="submit" disabled={transfer.busy}>
           Transférer
         </Button>
       </form>

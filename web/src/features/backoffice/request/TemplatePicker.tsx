@@ -2,6 +2,7 @@ import { useRef, useState } from "react";
 import { Button } from "@codegouvfr/react-dsfr/Button";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { Select } from "@codegouvfr/react-dsfr/Select";
+import { capitalised } from "../../../shared/components/page";
 import type { Draft } from "./RequestForms";
 
 /**
@@ -10,15 +11,31 @@ import type { Draft } from "./RequestForms";
  */
 /** The reply's text area (the « r » shortcut brings the focus to it). */
 export const REPLY_FIELD = "reponse-texte";
+const TEMPLATE_FIELD = "reponse-modele";
 
-export function TemplatePicker({ templates, body }: { templates: { id: string; title: string; body: string }[]; body: Draft }) {
+export function TemplatePicker({
+  templates,
+  body,
+  error,
+}: {
+  templates: { id: string; title: string; body: string }[];
+  body: Draft;
+  /** The reply's error on its text (an empty reply sent), shown under it. */
+  error?: string | undefined;
+}) {
   const [chosen, setChosen] = useState("");
+  /** « Insérer le modèle » pressed with no template chosen: said under the list, which takes the focus. */
+  const [pickError, setPickError] = useState(false);
   const [inserted, setInserted] = useState<string>();
   const cursor = useRef<number | null>(null);
   const textArea = useRef<HTMLTextAreaElement | null>(null);
   const insert = () => {
     const t = templates.find((x) => x.id === chosen);
-    if (!t) return;
+    if (!t) {
+      setPickError(true);
+      document.getElementById(TEMPLATE_FIELD)?.focus();
+      return;
+    }
     const at = Math.min(cursor.current ?? body.value.length, body.value.length);
     const before = body.value.slice(0, at);
     const after = body.value.slice(at);
@@ -40,7 +57,13 @@ export function TemplatePicker({ templates, body }: { templates: { id: string; t
             <Select
               label="Modèle de réponse"
               hint="Le modèle est inséré à l'endroit du curseur, sans effacer votre texte ; les variables sont déjà remplies."
-              nativeSelectProps={{ value: chosen, onChange: (e) => setChosen(e.target.value) }}
+              {...(pickError ? { state: "error" as const, stateRelatedMessage: "Choisissez le modèle à insérer." } : {})}
+              nativeSelectProps={{
+                id: TEMPLATE_FIELD,
+                ...(pickError ? { "aria-invalid": true } : {}),
+                value: chosen,
+                onChange: (e) => (setChosen(e.target.value), setPickError(false)),
+              }}
             >
               <option value="">Choisir un modèle…</option>
               {templates.map((t) => (
@@ -51,7 +74,7 @@ export function TemplatePicker({ templates, body }: { templates: { id: string; t
             </Select>
           </div>
           <div className="fr-col-auto fr-mb-3w">
-            <Button type="button" priority="secondary" disabled={!chosen} onClick={insert}>
+            <Button type="button" priority="secondary" onClick={insert}>
               Insérer le modèle
             </Button>
           </div>
@@ -63,8 +86,10 @@ export function TemplatePicker({ templates, body }: { templates: { id: string; t
       <Input
         label="Message à l'entreprise"
         textArea
+        {...(error ? { state: "error" as const, stateRelatedMessage: capitalised(error) } : {})}
         nativeTextAreaProps={{
           id: REPLY_FIELD,
+          ...(error ? { "aria-invalid": true as const } : {}),
           value: body.value,
           rows: 6,
           maxLength: 10_000,

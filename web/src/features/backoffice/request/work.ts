@@ -2,9 +2,9 @@ import { useState } from "react";
 import { useNavigate } from "react-router";
 import type { QueryKey } from "@tanstack/react-query";
 import { ApiError, client, ok } from "../../../shared/api/client";
-import { useAction } from "../../../shared/components/page";
+import { refuseFields, useAction } from "../../../shared/components/page";
 import { useDraftHold } from "../../../shared/live";
-import { uploadedIds, type Pending } from "../../requests/Write";
+import { uploadedIds, uploadProblem, type Pending } from "../../requests/Write";
 import { AGENT_STATUS_LABELS } from "../shared/backoffice";
 import { backofficeKeys, useAgentRequest } from "../queries";
 import { closeModal, transferModal, type Draft } from "./RequestForms";
@@ -88,11 +88,16 @@ export function useRequestWork(id: string, agentId: string) {
     await ok(client.POST("/api/v1/backoffice/requests/{id}/assign", { params: { path: { id } }, body: { agentId: agent, version } }));
   };
   const assignMe = useVersioned(v, assign(agentId));
-  const assignColleague = useVersioned(v, assign(colleague.value || null));
+  const assignColleague = useVersioned(v, async (version) => {
+    refuseFields({ agentId: !colleague.value && "choisissez le collègue à qui attribuer la demande." });
+    await assign(colleague.value)(version);
+  });
   const unassign = useVersioned(v, assign(null));
   // Sending the reply with the version it was started on: a colleague's reply, note or assignment, or a company
   // message, since then stops it (409) and the page says what changed: « Envoyer quand même » or « Revoir ».
   const send = async (version: number) => {
+    // The buttons are never disabled: what is missing is named under its field (RequestForms, AgentRequest).
+    refuseFields({ body: !body.value.trim() && "saisissez votre réponse à l'entreprise.", uploadIds: uploadProblem(files) });
     const uploadIds = uploadedIds(files);
     drafted.setConflict(false);
     setSent(undefined);
@@ -124,6 +129,8 @@ export function useRequestWork(id: string, agentId: string) {
   };
   const close = useVersioned(v, async (version) => {
     const why = closeReason.value.trim();
+    const answered = r?.messages.some((m) => m.author.kind === "agent") ?? false;
+    refuseFields({ reason: !answered && !why && "dites à l'entreprise pourquoi sa demande est clôturée sans réponse." });
     await ok(client.POST("/api/v1/backoffice/requests/{id}/close", { params: { path: { id } }, body: { version, ...(why ? { reason: why } : {}) } }));
     closeModal.close();
     closeReason.set("");
@@ -133,6 +140,10 @@ export function useRequestWork(id: string, agentId: string) {
   const transfer = useVersioned(
     v,
     async (version) => {
+      refuseFields({
+        serviceCode: !target.value && "choisissez le service à qui transférer la demande.",
+        reason: !reason.value.trim() && "saisissez le motif du transfert.",
+      });
       await ok(
         client.POST("/api/v1/backoffice/requests/{id}/transfer", {
           params: { path: { id } },
@@ -151,11 +162,13 @@ export function useRequestWork(id: string, agentId: string) {
     setSent({ kind: "reply", text: "La demande a été rouverte : elle est de nouveau dans la file." });
   });
   const extend = useVersioned(v, async (version) => {
+    refuseFields({ reason: !extensionReason.value.trim() && "saisissez le motif de la prolongation." });
     await ok(client.POST("/api/v1/backoffice/requests/{id}/extend", { params: { path: { id } }, body: { reason: extensionReason.value, version } }));
     extensionReason.set("");
   });
   const addNote = useAction(async () => {
     setSent(undefined);
+    refuseFields({ body: !note.value.trim() && "saisissez le texte de la note." });
     await ok(client.POST("/api/v1/backoffice/requests/{id}/notes", { params: { path: { id } }, body: { body: note.value } }));
     note.set("");
     setSent({ kind: "note", text: "Votre note a été ajoutée." });

@@ -3,8 +3,8 @@ import { useNavigate } from "react-router";
 import { Input } from "@codegouvfr/react-dsfr/Input";
 import { PasswordInput } from "@codegouvfr/react-dsfr/blocks/PasswordInput";
 import { Button } from "@codegouvfr/react-dsfr/Button";
-import { client, ok } from "../../../shared/api/client";
-import { FormColumn, Page, useAction, useFormErrors } from "../../../shared/components/page";
+import { ApiError, client, ok } from "../../../shared/api/client";
+import { capitalised, FormColumn, Page, useAction, useFormErrors } from "../../../shared/components/page";
 import { useSession } from "../../../shared/session";
 import { AGENT_SITE_TITLE } from "../../../shared/title";
 
@@ -21,11 +21,17 @@ export function AgentSignIn() {
     agentSignedIn(reply.agent, reply.csrfToken);
     void navigate("/agent");
   });
-  const errors = useFormErrors(error, {
-    email: "Adresse électronique professionnelle",
-    password: "Mot de passe",
-    totp: "Code de votre application d'authentification",
-  });
+  // Wrong credentials (the server does not say which of the three is wrong) put the password field in error, its
+  // message tied to it (aria-invalid, aria-describedby); the error summary, which takes the focus, links to it.
+  const errors = useFormErrors(
+    error,
+    {
+      email: "Adresse électronique professionnelle",
+      password: "Mot de passe",
+      totp: "Code de votre application d'authentification",
+    },
+    { password: error instanceof ApiError && error.code === "invalid_credentials" ? error.message : undefined },
+  );
 
   return (
     <Page title="Connexion à l'espace agent" site={AGENT_SITE_TITLE}>
@@ -36,7 +42,7 @@ export function AgentSignIn() {
             label="Adresse électronique professionnelle"
             {...errors.props("email")}
             nativeInputProps={{
-              id: errors.id("email"),
+              ...errors.native("email"),
               type: "email",
               autoComplete: "username",
               required: true,
@@ -46,8 +52,10 @@ export function AgentSignIn() {
           />
           <PasswordInput
             label="Mot de passe"
+            messagesHint=""
+            messages={errors.fields.password ? [{ message: capitalised(errors.fields.password), severity: "error" }] : []}
             nativeInputProps={{
-              id: errors.id("password"),
+              ...errors.native("password"),
               autoComplete: "current-password",
               required: true,
               value: form.password,
@@ -59,7 +67,7 @@ export function AgentSignIn() {
             hintText="6 chiffres, renouvelés toutes les 30 secondes."
             {...errors.props("totp")}
             nativeInputProps={{
-              id: errors.id("totp"),
+              ...errors.native("totp"),
               inputMode: "numeric",
               autoComplete: "one-time-code",
               required: true,

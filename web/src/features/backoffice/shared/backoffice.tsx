@@ -32,7 +32,7 @@ export function StatusBadge({ status }: { status: Status }) {
 /** The deadline, with « en retard » or « bientôt » standing out (text, not colour alone). */
 export function Deadline({ at, overdue, dueSoon }: { at: string | null; overdue: boolean; dueSoon?: boolean }) {
   if (!at) return <span className="fr-text--sm">—</span>;
-  const date = frenchDate(at, { month: "short" });
+  const date = frenchDate(at);
   return (
     <span>
       {date}{" "}
@@ -49,7 +49,8 @@ export function Deadline({ at, overdue, dueSoon }: { at: string | null; overdue:
   );
 }
 
-export const dateTime = (iso: string) => frenchDateTime(iso, true);
+/** A date and time in the back office: the same style as everywhere (« 28 novembre 2026 à 10:24 »). */
+export const dateTime = frenchDateTime;
 
 /** Highlighted excerpt: the matches in <mark>, everything as text (never HTML). */
 export function Excerpt({ segments }: { segments: Segment[] }) {

@@ -105,7 +105,7 @@ export function TemplateForm({
               label="Service"
               {...errors.props("serviceCode")}
               nativeSelectProps={{
-                id: errors.id("serviceCode"),
+                ...errors.native("serviceCode"),
                 value: value.serviceCode,
                 onChange: (e) => setValue({ ...value, serviceCode: e.target.value }),
               }}
@@ -121,7 +121,7 @@ export function TemplateForm({
             label="Titre"
             hintText="Tel qu'il apparaît dans la liste des modèles de la page d'une demande (120 caractères au plus)."
             {...errors.props("title")}
-            nativeInputProps={{ id: errors.id("title"), value: value.title, maxLength: 120, onChange: (e) => setValue({ ...value, title: e.target.value }) }}
+            nativeInputProps={{ ...errors.native("title"), value: value.title, maxLength: 120, onChange: (e) => setValue({ ...value, title: e.target.value }) }}
           />
           <fieldset className="fr-fieldset fr-mb-1w" aria-describedby="variables-aide">
             <legend className="fr-fieldset__legend fr-text--regular">Insérer une variable</legend>

@@ -12,6 +12,10 @@ describe("answer template placeholders (the form's preview)", () => {
     );
     expect(parts.filter((p) => p.known === false).map((p) => p.placeholder)).toEqual(["ref"]);
     expect(values.reference).toBe("2026-SIE-75111-0000123");
+    // The dates as the server fills them, on the Paris calendar (a week later for the due date).
+    expect(values.date_reception).toBe("4 décembre 2026");
+    expect(values.date_limite).toBe("11 décembre 2026");
+    expect(sampleValues(undefined, "A", new Date("2026-12-31T23:30:00Z")).date_reception).toBe("1er janvier 2027");
   });
 
   it("names each unknown placeholder once, as the server would", () => {

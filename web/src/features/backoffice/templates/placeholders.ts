@@ -1,3 +1,5 @@
+import { calendarDayPlus, frenchCalendarDay, parisDay } from "../../../../../src/shared/dates";
+
 /**
  * The placeholders of an answer template as the form handles them: the same reading as the server's (every
  * `{{…}}`, spaces inside allowed, `{{entreprise}}` read as `{{raison_sociale}}`), to preview a template with example
@@ -42,8 +44,9 @@ export function insertAt(text: string, start: number, end: number, insert: strin
 
 /** The example the preview fills placeholders with: a sample company, a reference of the service, the agent. */
 export function sampleValues(service: { code: string; name: string } | undefined, agentName: string, now = new Date()): Record<string, string> {
-  const day = (d: Date) => d.toLocaleDateString("fr-FR", { timeZone: "Europe/Paris", day: "2-digit", month: "2-digit", year: "numeric" });
-  const year = now.toLocaleDateString("fr-FR", { timeZone: "Europe/Paris", year: "numeric" });
+  // The dates as the server fills them (shared/dates.ts: « 4 décembre 2026 »), on the Paris calendar.
+  const today = parisDay(now);
+  const year = today.slice(0, 4);
   return {
     raison_sociale: "MARTIN DISTRIBUTION",
     siren: "123 456 789",
@@ -51,7 +54,7 @@ export function sampleValues(service: { code: string; name: string } | undefined
     service: service?.name ?? "votre service",
     agent: agentName,
     objet: "Remboursement du crédit de TVA",
-    date_reception: day(now),
-    date_limite: day(new Date(now.getTime() + 7 * 86_400_000)),
+    date_reception: frenchCalendarDay(today),
+    date_limite: frenchCalendarDay(calendarDayPlus(today, 7)),
   };
 }
