@@ -38,15 +38,31 @@ async function freePort(): Promise<number> {
 export type BrowserApp = TestApp & { base: string; browser: Browser; cspViolations: string[]; newPage(): Promise<Page>; stop(): Promise<void> };
 
 /**
+ * Real time, read at each call and never going back: a step forward a helper takes (`agentSignIn` moves 30 s on, for
+ * a fresh TOTP step) holds until real time catches up. Set back to real time, the server saw a code of a step still
+ * to come (401); a clock brought up to real time by a timer lagged it as long as the event loop was busy, and a code
+ * made in the browser or the test for the step just begun was refused the same way.
+ */
+function realTimeClock(): ReturnType<typeof manualClock> {
+  let floor = 0;
+  const now = () => new Date(Math.max(Date.now(), floor));
+  return {
+    now,
+    advance: (ms) => {
+      floor = now().getTime() + ms;
+    },
+    set: (d) => {
+      floor = d.getTime();
+    },
+  };
+}
+
+/**
  * The application served over HTTP with the built UI, on real time (browser and server must agree on the clock),
  * with PUBLIC_URL pointing at itself so that mailed links work, and a headless Chromium.
  */
 export async function startBrowserApp(): Promise<BrowserApp> {
-  // Real time, never going back: a step forward a helper takes (`agentSignIn` moves 30 s on, for a fresh TOTP step)
-  // holds until real time catches up. Set back to real time, the server saw a code of a step still to come (401).
-  const clock = manualClock(new Date());
-  const timer = setInterval(() => clock.set(new Date(Math.max(Date.now(), clock.now().getTime()))), 200);
-  timer.unref();
+  const clock = realTimeClock();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const t = await startTestApp({ PUBLIC_URL: base }, { webDir: WEB_DIST, clock });
@@ -70,7 +86,6 @@ export async function startBrowserApp(): Promise<BrowserApp> {
       return page;
     },
     async stop() {
-      clearInterval(timer);
       await browser.close();
       await t.close();
     },
