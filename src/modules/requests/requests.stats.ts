@@ -6,7 +6,7 @@ import { DomainError } from "../../platform/errors.js";
 import { parisDay } from "../../shared/dates.js";
 import { histogramPercentiles, type Histogram } from "./first-answer-histogram.js";
 import type { RequestsDeps } from "./requests.service.js";
-import { servicesIn, type AgentScope } from "./requests.queue.js";
+import { originCondition, servicesIn, type AgentScope } from "./requests.queue.js";
 
 /** Seconds as hours with one decimal; null stays null (an empty series has no median, never « 0 h »). */
 const hours = (seconds: number | string | null) => (seconds === null ? null : Math.round((Number(seconds) / 3600) * 10) / 10);
@@ -137,7 +137,7 @@ export function firstAnswerTimes(deps: RequestsDeps, service: string, from: Date
  * the median time to that first answer, and the open requests assigned to him now. Only agents with a figure
  * appear; the caller adds the service's other agents with zeros.
  */
-function agentFigures(times: FirstAnswerTimes, assigned: { assignee_agent_id: string | null; n: number }[]) {
+function agentFigures(times: FirstAnswerTimes, open: { assignee_agent_id: string | null; open: number }[]) {
   const out = new Map<string, { agentId: string; answered: number; medianFirstAnswerHours: number | null; openAssigned: number }>();
   const of = (agentId: string) => {
     let row = out.get(agentId);
@@ -145,7 +145,7 @@ function agentFigures(times: FirstAnswerTimes, assigned: { assignee_agent_id: st
     return row;
   };
   for (const [agentId, a] of times.agents) Object.assign(of(agentId), { answered: a.answered, medianFirstAnswerHours: hours(a.median) });
-  for (const a of assigned) of(a.assignee_agent_id!).openAssigned = a.n;
+  for (const o of open) if (o.assignee_agent_id !== null) of(o.assignee_agent_id).openAssigned = o.open;
   return [...out.values()];
 }
 
@@ -154,7 +154,13 @@ function agentFigures(times: FirstAnswerTimes, assigned: { assignee_agent_id: st
  * queue counts them (threads of a campaign the company has not answered stay out), and all of each agent's open ones.
  */
 async function openByAssignee(deps: RequestsDeps, service: string, now: Date) {
-  // The queue's rule (originCondition) computed once per request, the states as literals: each FILTER is a cheap test.
+  // The queue's rule computed once per request, the states as literals: each FILTER is a cheap test.
+  const open = deps.db
+    .selectFrom("requests")
+    .select(["assignee_agent_id", "status", "due_at", sql<boolean>`${originCondition(undefined)}`.as("queued")])
+    .where("service_code", "=", service)
+    .where("status", "<>", "closed")
+    .where("archived_at", "is", null);
   const rows = await sql<{
     assignee_agent_id: string | null;
     open: number;
@@ -170,8 +176,7 @@ async function openByAssignee(deps: RequestsDeps, service: string, now: Date) {
            count(*) FILTER (WHERE queued AND status = 'awaiting_user')::int AS awaiting_user,
            count(*) FILTER (WHERE queued AND status = 'answered')::int AS answered,
            count(*) FILTER (WHERE queued AND due_at < ${now})::int AS overdue
-    FROM (SELECT assignee_agent_id, status, due_at, (campaign_id IS NULL OR company_replied_at IS NOT NULL) AS queued
-          FROM requests WHERE service_code = ${service} AND status <> 'closed' AND archived_at IS NULL) r
+    FROM (${open}) r
     GROUP BY assignee_agent_id`.execute(deps.db);
   return rows.rows;
 }
@@ -203,8 +208,7 @@ export async function serviceStats(deps: RequestsDeps, agent: AgentScope, servic
     for (const status of ["received", "in_progress", "awaiting_user", "answered"] as const) counts.byStatus[status] += o[status];
     counts.overdue += o.overdue;
   }
-  const assigned = open.filter((o) => o.assignee_agent_id !== null).map((o) => ({ assignee_agent_id: o.assignee_agent_id, n: o.open }));
-  const agents = agentFigures(time, assigned);
+  const agents = agentFigures(time, open);
   const days: { date: string; received: number; answered: number }[] = [];
   const rec = new Map(series.rows.map((r) => [r.day, r.received]));
   const ans = new Map(series.rows.map((r) => [r.day, r.answered]));
