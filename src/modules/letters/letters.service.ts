@@ -225,7 +225,13 @@ export async function writePrintBatch(deps: LettersDeps, date: string, outDir: s
   written.catch(() => undefined);
   /** Waits until `s` takes more (or has failed). */
   const drained = async (s: Writable) => {
-    if (!failure && !s.destroyed) await new Promise<void>((resolve) => (s.once("drain", resolve), s.once("close", resolve)));
+    if (!failure && !s.destroyed)
+      await new Promise<void>((resolve) => {
+        // The listener that did not fire goes too: a batch of 10,000 letters waits hundreds of times on one stream.
+        const done = () => (s.off("drain", done), s.off("close", done), resolve());
+        s.once("drain", done);
+        s.once("close", done);
+      });
     if (failure) throw failure;
   };
   manifest.write("page,numero,id,siren,type,adresse,edite_le\n");
