@@ -8,6 +8,7 @@ import { call, CookieJar, countRows, lastMailTo, seedReferenceData, startTestApp
 import { activeAdministrator, agentSignIn, signedInPerson } from "../helpers/people.js";
 import { makeAgent } from "../../src/app/factories.js";
 import { SEED } from "../../src/app/demo.js";
+import { uploadBytes } from "../helpers/upload.js";
 import { DAY } from "../../src/platform/clock.js";
 import { sha256Hex } from "../../src/platform/crypto.js";
 import { verifyReceipt } from "../../src/modules/requests/index.js";
@@ -245,6 +246,16 @@ describe("visibility, threads and agents", () => {
     expect((await call(t.app, "GET", `/api/v1/requests/${isRequest.body.id}`, { jar: lila.jar })).status).toBe(404);
     expect((await call(t.app, "POST", `/api/v1/requests/${isRequest.body.id}/messages`, { jar: lila.jar, body: { body: "Bonjour" } })).status).toBe(404);
     expect((await call(t.app, "GET", `/api/v1/requests/${isRequest.body.id}/receipt.pdf`, { jar: lila.jar })).status).toBe(404);
+    // Nor its attachments: the file of an IS message answers 404 to her, 200 to Robert.
+    const piece = await uploadBytes(t.app, robert.jar, "liasse-is.txt", Buffer.from("Liasse IS 2026\n"));
+    await call(t.app, "POST", `/api/v1/requests/${isRequest.body.id}/messages`, {
+      jar: robert.jar,
+      body: { body: "Ci-joint.", uploadIds: [piece.body.uploadId] },
+    });
+    const isThread = await call(t.app, "GET", `/api/v1/requests/${isRequest.body.id}`, { jar: robert.jar });
+    const isAttachment = isThread.body.messages.at(-1).attachments[0].id;
+    expect((await call(t.app, "GET", `/api/v1/attachments/${isAttachment}`, { jar: robert.jar })).status).toBe(200);
+    expect((await call(t.app, "GET", `/api/v1/attachments/${isAttachment}`, { jar: lila.jar })).status).toBe(404);
     expect((await call(t.app, "GET", `/api/v1/requests/${vat.body.id}`, { jar: robert.jar })).status).toBe(200);
     const inbox = await call(t.app, "GET", "/api/v1/requests", { jar: lila.jar });
     expect(inbox.body.items.every((r: { tax: string }) => r.tax === "TVA")).toBe(true);

@@ -2,7 +2,7 @@ import type { FastifyReply } from "fastify";
 import { randomUUID } from "node:crypto";
 import { PassThrough, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { Kysely } from "kysely";
+import { sql, type Kysely, type RawBuilder } from "kysely";
 import { fileTypeFromBuffer } from "file-type";
 import type { DB } from "../../platform/db/schema.js";
 import type { Clock } from "../../platform/clock.js";
@@ -11,7 +11,7 @@ import { DomainError } from "../../platform/errors.js";
 import { claimFile, releaseFiles, storeStaged } from "./requests.stored-files.js";
 import { hashingTap, type FileStore, type StagedFile } from "../../platform/files.js";
 import type { Antivirus } from "../../platform/antivirus.js";
-import { can } from "../rights/index.js";
+import { messagerieScope } from "../rights/index.js";
 import { appendJournal } from "../journal/index.js";
 import { LIMITS } from "./requests.catalogue.js";
 import type { UploadOwner } from "./requests.repository.js";
@@ -252,28 +252,29 @@ export const tooLarge = () =>
 
 /** An attachment of a request the person may see (else 404), to stream back. */
 export async function openAttachment(deps: UploadsDeps, spaceId: string, attachmentId: string) {
-  return openAttachmentIf(deps, attachmentId, (r) => can(deps.db, { spaceId, siren: r.siren, service: "messagerie", tax: r.tax }, deps.clock.now()));
+  return openAttachmentWhere(deps, attachmentId, messagerieScope(spaceId, deps.clock.now()));
 }
 
 /** An attachment of a request of the agent's services (404 for any other). */
 export async function openAttachmentForAgent(deps: UploadsDeps, agentServices: string[], attachmentId: string) {
-  return openAttachmentIf(deps, attachmentId, (r) => agentServices.includes(r.service_code));
+  if (agentServices.length === 0) throw attachmentNotFound();
+  return openAttachmentWhere(deps, attachmentId, sql<boolean>`requests.service_code = ANY(${agentServices}::text[])`);
 }
 
-async function openAttachmentIf(
-  deps: UploadsDeps,
-  attachmentId: string,
-  may: (r: { siren: string; tax: string; service_code: string }) => boolean | Promise<boolean>,
-) {
+const attachmentNotFound = () => new DomainError("not_found", "not_found", "Pièce jointe introuvable.");
+
+/** The attachment, when its request meets `visible` (a condition on `requests`): one statement, then the file. */
+async function openAttachmentWhere(deps: UploadsDeps, attachmentId: string, visible: RawBuilder<boolean>) {
   const row = await deps.db
     .selectFrom("attachments as a")
     .innerJoin("uploads as u", "u.id", "a.upload_id")
     .innerJoin("messages as m", "m.id", "a.message_id")
-    .innerJoin("requests as r", "r.id", "m.request_id")
-    .select(["u.name", "u.size", "u.media_type", "u.storage_key", "r.siren", "r.tax", "r.service_code"])
+    .innerJoin("requests", "requests.id", "m.request_id")
+    .select(["u.name", "u.size", "u.media_type", "u.storage_key"])
     .where("a.id", "=", attachmentId)
+    .where(visible)
     .executeTakeFirst();
-  if (!row || !(await may(row))) throw new DomainError("not_found", "not_found", "Pièce jointe introuvable.");
+  if (!row) throw attachmentNotFound();
   // Opened before anything is sent: a missing or unreadable file answers 503 file_unavailable, not a cut download.
   return { name: row.name, size: row.size, mediaType: row.media_type, stream: await deps.files.open(row.storage_key) };
 }
