@@ -3,10 +3,11 @@
  * POST /api/v1/uploads: staged, hashed, checked, then sent to the bucket; GET /api/v1/attachments/{id}: streamed
  * from the bucket) against the same bytes straight to the store with the SDK (one PutObject, one GetObject),
  * alternated in one run. Sizes: 1 MiB and 10 MiB (the attachment limit). The application runs in a process of its own
- * (bench/objectstore.server.ts); the clients run here.
+ * (bench/objectstore.server.ts); the clients run here, both through node:http with keep-alive (the SDK's own client).
  */
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { fork } from "node:child_process";
+import { Agent, request } from "node:http";
 import { fileURLToPath } from "node:url";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { Readable } from "node:stream";
@@ -34,6 +35,28 @@ async function drain(body: Readable | ReadableStream<Uint8Array> | null): Promis
   if (!body) return 0;
   for await (const chunk of body as AsyncIterable<Uint8Array>) n += chunk.length;
   return n;
+}
+
+/**
+ * One request through node:http with a keep-alive agent: the HTTP client the SDK itself uses, so that both sides of
+ * the ratio pay the same client (fetch's web streams cost the client more CPU per byte on a machine of two cores).
+ */
+const agent = new Agent({ keepAlive: true });
+function send(url: string, method: string, headers: Record<string, string>, body?: Buffer) {
+  return new Promise<{ status: number; bytes: number; text: string }>((resolve, reject) => {
+    const req = request(url, { method, headers: body ? { ...headers, "content-length": String(body.length) } : headers, agent }, (res) => {
+      let bytes = 0;
+      const small: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (bytes <= 64 * 1024) small.push(chunk);
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, bytes, text: Buffer.concat(small).toString("utf8") }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -65,26 +88,27 @@ export async function benchObjectStore(adminUrl: string | undefined, endpoint: s
 
     const apiUpload = async (content: Buffer) => {
       const form = fileForm("mesure.txt", content, "text/plain");
-      const res = await fetch(`${base}/api/v1/uploads`, { method: "POST", headers: { ...auth, "content-type": form.type }, body: form.body });
-      const json = (await res.json()) as { uploadId?: string };
-      if (res.status !== 201 || !json.uploadId) throw new Error(`upload: ${res.status} ${JSON.stringify(json)}`);
+      const res = await send(`${base}/api/v1/uploads`, "POST", { ...auth, "content-type": form.type }, form.body);
+      const json = JSON.parse(res.text) as { uploadId?: string };
+      if (res.status !== 201 || !json.uploadId) throw new Error(`upload: ${res.status} ${res.text}`);
       return json.uploadId;
     };
     // The file's bytes announced with their SHA-256 (Repr-Digest): streamed to the store as they arrive.
     const apiAnnounced = async (content: Buffer<ArrayBuffer>) => {
       const digest = createHash("sha256").update(content).digest("base64");
-      const res = await fetch(`${base}/api/v1/uploads`, {
-        method: "POST",
-        headers: {
+      const res = await send(
+        `${base}/api/v1/uploads`,
+        "POST",
+        {
           ...auth,
           "content-type": "application/octet-stream",
           "content-disposition": "attachment; filename*=UTF-8''mesure.txt",
           "repr-digest": `sha-256=:${digest}:`,
         },
-        body: content,
-      });
-      const json = (await res.json()) as { uploadId?: string };
-      if (res.status !== 201 || !json.uploadId) throw new Error(`upload: ${res.status} ${JSON.stringify(json)}`);
+        content,
+      );
+      const json = JSON.parse(res.text) as { uploadId?: string };
+      if (res.status !== 201 || !json.uploadId) throw new Error(`upload: ${res.status} ${res.text}`);
       return json.uploadId;
     };
     // The SDK's plain PUT of the bytes in memory: its fastest way for these sizes (a multipart upload of 10 MiB in
@@ -165,8 +189,8 @@ export async function benchObjectStore(adminUrl: string | undefined, endpoint: s
             size /
               MiB /
               (await timed(async () => {
-                const res = await fetch(`${base}/api/v1/attachments/${attachmentIds[i]}`, { headers: auth });
-                if ((await drain(res.body)) !== size) throw new Error("download: short body");
+                const res = await send(`${base}/api/v1/attachments/${attachmentIds[i]}`, "GET", auth);
+                if (res.status !== 200 || res.bytes !== size) throw new Error(`download: ${res.status}, ${res.bytes} bytes`);
               })),
           );
         const runSdk = async () =>
