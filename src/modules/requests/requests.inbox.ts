@@ -2,12 +2,12 @@
 import { sql, type SelectQueryBuilder } from "kysely";
 import type { DB, RequestStatus } from "../../platform/db/schema.js";
 import { decodeKeyset, encodeKeyset } from "../../platform/cursor.js";
-import { getCompanies } from "../companies/index.js";
-import { messagerieReach, messagerieScope } from "../rights/index.js";
+import { PREPARED } from "../../platform/db/database.js";
+import { messagerieCovers, messagerieReach, messagerieScope } from "../rights/index.js";
 import { TAX_CODES } from "./requests.catalogue.js";
 import * as repo from "./requests.repository.js";
 import { type RequestsDeps } from "./requests.service.js";
-import { serviceNames, toSummary } from "./requests.views.js";
+import { toSummary } from "./requests.views.js";
 import { followersOf } from "./requests.follow.js";
 
 export type ListFilters = {
@@ -63,10 +63,11 @@ export function decodeCursor(cursor: string): [Date, string] {
  */
 export const FEW_COMPANIES = 25;
 /**
- * Up to this many companies (a portfolio: product §14 speaks of 10,000), the walk is steered by the person's list of
+ * Up to this many companies in her portfolio (product §14 speaks of 10,000), the walk is steered by the person's
  * companies: the activity index carries each request's company, so the walk skips other companies' requests inside
- * the index (a hashed list, no visit of the table, no rights probe) and the rights are checked on the page's
- * candidates only. Beyond it the person sees so large a share of the companies that the plain walk is as good.
+ * the index (a probe in her companies and tax-scoped (company, tax) pairs, hashed once per statement: no visit of the
+ * table, no rights probe). Beyond it she sees so large a share of the companies that the plain walk, which probes the
+ * rights for each request it passes, costs less than hashing all of hers.
  */
 export const STEERED_COMPANIES = 20_000;
 
@@ -86,11 +87,13 @@ export async function listRequests(
   const after = cursor ? decodeCursor(cursor) : undefined;
   // The requests a person follows are read by their own index (the follower's, by activity): the walk, narrowed to them.
   const walk = options.plan === "walk" || (options.plan === undefined && filters.followedBy !== undefined);
-  const reach = walk
-    ? undefined
-    : await messagerieReach(deps.db, spaceId, now, options.plan === "per_company" || options.plan === "steered" ? 1_000_000 : STEERED_COMPANIES);
-  const reachable = reach && [...new Set(reach.map((r) => r.siren))];
-  const plan: InboxPlan = walk ? "walk" : (options.plan ?? (!reachable ? "walk" : reachable.length <= FEW_COMPANIES ? "per_company" : "steered"));
+  // Up to FEW_COMPANIES, her rights themselves (a few rows); beyond, the size of her portfolio decides between the
+  // steered walk and the plain one.
+  const { reach, portfolio } =
+    walk || options.plan === "steered"
+      ? { reach: undefined, portfolio: 0 }
+      : await messagerieReach(deps.db, spaceId, now, options.plan === "per_company" ? 1_000_000 : FEW_COMPANIES);
+  const plan: InboxPlan = walk ? "walk" : (options.plan ?? (reach ? "per_company" : portfolio <= STEERED_COMPANIES ? "steered" : "walk"));
   const pairs =
     plan === "per_company" && reach
       ? [
@@ -101,8 +104,8 @@ export async function listRequests(
           ),
         ].map((p) => p.split("|") as [string, string])
       : undefined;
-  const filtered = <O>(base: SelectQueryBuilder<DB, "requests", O>, scoped = true) => {
-    let q = scoped ? base.where(messagerieScope(spaceId, now)) : base;
+  const filtered = <O>(base: SelectQueryBuilder<DB, "requests", O>, scope = messagerieScope(spaceId, now)) => {
+    let q = base.where(scope);
     q = filters.archived ? q.where("requests.archived_at", "is not", null) : q.where("requests.archived_at", "is", null);
     if (filters.siren) q = q.where("requests.siren", "=", filters.siren);
     if (filters.status) q = q.where("requests.status", "=", filters.status);
@@ -127,20 +130,25 @@ export async function listRequests(
     return q
       .orderBy("requests.last_activity_at", "desc")
       .orderBy("requests.id", "desc")
-      .limit(limit + 1);
+      .limit(sql.lit(Math.trunc(limit) + 1));
   };
+  // The company's and the service's names come with the rows (keys, a page of probes): no round trip of their own.
   const shown = deps.db
     .selectFrom("requests")
+    .leftJoin("companies", "companies.siren", "requests.siren")
+    .leftJoin("tax_services", "tax_services.code", "requests.service_code")
     .select([
       ...repo.SUMMARY_COLUMNS,
+      "companies.name as company_name",
+      "tax_services.name as service_name",
       "requests.followed_by",
       sql<number>`(SELECT count(*)::int FROM messages m WHERE m.request_id = requests.id AND m.author_kind <> 'person' AND m.read_by_company_at IS NULL)`.as(
         "unread",
       ),
     ]);
-  /** The rows to show for these ids (those the query `q` keeps), in the order of the ids. */
-  const inOrder = async (ids: string[], q: typeof shown = shown) => {
-    const found = ids.length ? await q.where("requests.id", "in", ids).execute() : [];
+  /** The rows to show for these ids, in the order of the ids. */
+  const inOrder = async (ids: string[]) => {
+    const found = ids.length ? await shown.where("requests.id", "in", ids).execute() : [];
     const order = new Map(ids.map((id, i) => [id, i]));
     return found.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
   };
@@ -156,46 +164,27 @@ export async function listRequests(
       CROSS JOIN LATERAL (${perPair}) AS r
       ORDER BY r.last_activity_at DESC, r.id DESC LIMIT ${limit + 1}`.execute(deps.db);
     rows = await inOrder(merged.rows.map((r) => r.id));
-  } else if (plan === "steered" && reachable) {
-    // Candidates in activity order among the person's companies (filters applied), kept when one of her rights on the
-    // company covers the request's tax (the rights just read, at the same instant as the scope would read them: no
-    // second reading of thousands of rights), then the page's rows; a batch the taxes thin out is followed by a larger one.
-    // The list as one array literal (SIREN are digits): the driver would quote and escape thousands of elements one by one.
-    const steer = sql<boolean>`requests.siren = ANY(${`{${reachable.join(",")}}`}::char(9)[])`;
-    const scopes = new Map<string, (string[] | null)[]>();
-    for (const r of reach) scopes.set(r.siren, [...(scopes.get(r.siren) ?? []), r.taxScope]);
-    const covered = (c: { siren: string; tax: string }) => scopes.get(c.siren)?.some((scope) => scope === null || scope.includes(c.tax)) === true;
-    rows = [];
-    // The page's cursor is in `filtered`; `from` is where the previous batch stopped.
-    let from: [Date, string] | undefined;
-    for (let batch = limit + 1; rows.length <= limit; batch = Math.min(batch * 4, 2_000)) {
-      const page = filtered(deps.db.selectFrom("requests").select(["requests.id", "requests.last_activity_at", "requests.siren", "requests.tax"]), false)
-        .where(steer)
-        .clearLimit()
-        .limit(batch);
-      const candidates = await (from ? page.where(sql<boolean>`(requests.last_activity_at, requests.id) < (${from[0]}, ${from[1]}::uuid)`) : page).execute();
-      if (candidates.length === 0) break;
-      rows.push(...(await inOrder(candidates.filter(covered).map((c) => c.id))));
-      if (candidates.length < batch) break;
-      const last = candidates[candidates.length - 1]!;
-      from = [last.last_activity_at, last.id];
-    }
-    rows = rows.slice(0, limit + 1);
+  } else if (plan === "steered") {
+    // One statement: the walk by activity, each request passed tested inside the activity index (an index-only scan)
+    // against her companies and (company, tax) pairs hashed once (messagerieCovers); then the page's rows by their
+    // keys. No list of thousands of companies travels or is planned, and taxes that thin out the requests only make
+    // the walk go on.
+    const walked = filtered(deps.db.selectFrom("requests").select(["requests.id", "requests.last_activity_at"]), messagerieCovers(spaceId, now)).as("w");
+    // Prepared, its limit written in it: the plan (the same whatever the person) is made once per connection, not at
+    // each call (a generic plan with the limit as a parameter would assume a tenth of the requests and be refused).
+    const query = shown.innerJoin(walked, "w.id", "requests.id").orderBy("w.last_activity_at", "desc").orderBy("w.id", "desc");
+    rows = (await sql<(typeof rows)[number]>`${sql.raw(PREPARED)} ${query}`.execute(deps.db)).rows;
   } else {
     rows = await filtered(shown).execute();
   }
   const page = rows.slice(0, limit);
-  const [companies, services, followers] = await Promise.all([
-    getCompanies(deps.db, [...new Set(page.map((r) => r.siren))]),
-    serviceNames(deps.db, [...new Set(page.map((r) => r.service_code))]),
-    followersOf(
-      deps.db,
-      page.filter((r) => r.followed_by).map((r) => r.id),
-      now,
-    ),
-  ]);
+  const followers = await followersOf(
+    deps.db,
+    page.filter((r) => r.followed_by).map((r) => r.id),
+    now,
+  );
   const items = page.map((r) => ({
-    ...toSummary(r, companies.get(r.siren)?.name, services.get(r.service_code), r.unread),
+    ...toSummary(r, r.company_name ?? undefined, r.service_name ?? undefined, r.unread),
     followedBy: followers.get(r.id) ?? null,
   }));
   const last = page[page.length - 1];

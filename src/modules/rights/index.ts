@@ -12,7 +12,7 @@ export {
 } from "./rights.company.js";
 export { decideGrant, can as canWithRights, isLive, mayRevoke, canManage, type HeldRight, type GrantRequest } from "./rights.policy.js";
 export { rightsRoutes } from "./rights.routes.js";
-export { messagerieScope, messagerieHolders, messagerieReach, liveRightsIn, liveRight } from "./rights.repository.js";
+export { messagerieScope, messagerieCovers, messagerieHolders, messagerieReach, liveRightsIn, liveRight } from "./rights.repository.js";
 export { pagePortfolio, portfolioTotals, foldName, type PortfolioItem, type PortfolioFilters, type PortfolioSort } from "./rights.portfolio.js";
 export { rightsBatchRoutes } from "./rights.batch.routes.js";
 export {
