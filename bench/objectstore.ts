@@ -30,9 +30,8 @@ function textFile(size: number): Buffer<ArrayBuffer> {
   return Buffer.concat(parts, size);
 }
 
-async function drain(body: Readable | ReadableStream<Uint8Array> | null): Promise<number> {
+async function drain(body: Readable): Promise<number> {
   let n = 0;
-  if (!body) return 0;
   for await (const chunk of body as AsyncIterable<Uint8Array>) n += chunk.length;
   return n;
 }

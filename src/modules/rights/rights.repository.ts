@@ -273,9 +273,11 @@ export async function liveRightsIn(db: Executor, spaceId: string, at: Date, sire
 export function messagerieScope(spaceId: string, at: Date) {
   return sql<boolean>`EXISTS (
     SELECT 1 FROM rights g
-    WHERE g.space_id = ${spaceId} AND g.siren = requests.siren AND g.service = 'messagerie' AND ${liveRight("g", at)}
-      AND (g.tax_scope IS NULL OR g.tax_scope ? requests.tax))`;
+    WHERE ${liveMessagerieOf(spaceId, at)} AND g.siren = requests.siren AND (g.tax_scope IS NULL OR g.tax_scope ? requests.tax))`;
 }
+
+/** The rights `g` that are the person's live messagerie rights: what messagerieScope and messagerieCovers read. */
+const liveMessagerieOf = (spaceId: string, at: Date) => sql<boolean>`g.space_id = ${spaceId} AND g.service = 'messagerie' AND ${liveRight("g", at)}`;
 
 /**
  * messagerieScope for a walk over many requests: the same rule, read as two sets built once per statement (her
@@ -285,7 +287,7 @@ export function messagerieScope(spaceId: string, at: Date) {
  * loosely enough that a short serial walk wins over parallel workers.
  */
 export function messagerieCovers(spaceId: string, at: Date) {
-  const mine = sql`g.space_id = ${spaceId} AND g.service = 'messagerie' AND ${liveRight("g", at)}`;
+  const mine = liveMessagerieOf(spaceId, at);
   return sql<boolean>`(requests.siren IN (SELECT g.siren FROM rights g WHERE ${mine} AND g.tax_scope IS NULL)
     OR (requests.siren, requests.tax) IN (
       SELECT g.siren, t.tax FROM rights g CROSS JOIN LATERAL jsonb_array_elements_text(g.tax_scope) AS t(tax) WHERE ${mine} AND g.tax_scope IS NOT NULL))`;
