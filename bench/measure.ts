@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from "node:fs";
+
 /** Percentiles of a list of durations (ms). */
 export function percentiles(times: number[]) {
   const s = [...times].sort((a, b) => a - b);
@@ -15,4 +17,32 @@ export async function timeEach(n: number, run: (i: number) => Promise<unknown>, 
     times.push(performance.now() - t0);
   }
   return percentiles(times);
+}
+
+/**
+ * CPU time (ms) used so far by the PostgreSQL server processes of this machine (every `postgres` process), read from
+ * /proc, where the kernel counts it in ticks of 1/100 s; null where /proc does not show them (another system, a
+ * server on another machine). A figure per request divides the difference over a run by its requests.
+ */
+export function postgresCpuMs(): number | null {
+  let ticks = 0;
+  let seen = false;
+  let pids: string[];
+  try {
+    pids = readdirSync("/proc").filter((p) => /^\d+$/.test(p));
+  } catch {
+    return null;
+  }
+  for (const pid of pids) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() !== "postgres") continue;
+      // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+      seen = true;
+    } catch {
+      // A process that ended between the listing and the read.
+    }
+  }
+  return seen ? ticks * 10 : null;
 }

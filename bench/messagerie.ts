@@ -11,7 +11,7 @@ import { buildHttpApp } from "../src/app/http.js";
 import { systemClock } from "../src/platform/clock.js";
 import { listRequests } from "../src/modules/requests/index.js";
 import { generateDataSet } from "./data.js";
-import { timeEach } from "./measure.js";
+import { postgresCpuMs, timeEach } from "./measure.js";
 
 /**
  * The inbox of a person acting for `portfolio` companies, at a given number of requests: first page and page 50
@@ -102,25 +102,37 @@ export async function benchPostMessage(adminUrl: string | undefined, seconds: nu
     // connections queuing on the same row locks.
     process.env.BENCH_POST_IDS = ids.join(",");
     const setupRequest = fileURLToPath(new URL("./post-request.cjs", import.meta.url));
-    const run = (paths: string[]) =>
-      new Promise<autocannon.Result>((resolve, reject) => {
+    // Each run with the CPU it cost per request: PostgreSQL's processes (when on this machine) and this process (the
+    // server and autocannon's worker thread, the same load generator for both routes).
+    const run = async (paths: string[]) => {
+      const pg0 = postgresCpuMs();
+      const node0 = process.cpuUsage();
+      const result = await new Promise<autocannon.Result>((resolve, reject) => {
         const requests =
           paths[0] === "/bench/insert"
             ? [{ method: "POST" as const, path: paths[0], headers, body }]
             : [{ method: "POST" as const, path: paths[0]!, headers, body, setupRequest }];
         autocannon({ url: base, connections, duration: seconds, workers: 1, requests }, (e: Error | null, r) => (e ? reject(e) : resolve(r)));
       });
+      const node = process.cpuUsage(node0);
+      const pg1 = postgresCpuMs();
+      const n = Math.max(1, result.requests.total);
+      return Object.assign(result, {
+        cpu: { postgres: pg0 === null || pg1 === null ? null : (pg1 - pg0) / n, node: (node.user + node.system) / 1000 / n },
+      });
+    };
     const probe = await fetch(`${base}/api/v1/requests/${ids[0]}/messages`, { method: "POST", headers, body });
     if (probe.status !== 201) throw new Error(`the measured route answers ${probe.status}: ${await probe.text()}`);
     // Three rounds, the order alternating, so that a checkpoint or a neighbour's burst does not fall on one side
     // only; the ratio is the median of the rounds' ratios.
-    const rounds: { bare: autocannon.Result; post: autocannon.Result }[] = [];
+    const rounds: { bare: Awaited<ReturnType<typeof run>>; post: Awaited<ReturnType<typeof run>> }[] = [];
     for (let i = 0; i < 3; i++) {
       const first = i % 2 === 0 ? await run(["/bench/insert"]) : await run(ids.map((id) => `/api/v1/requests/${id}/messages`));
       const second = i % 2 === 0 ? await run(ids.map((id) => `/api/v1/requests/${id}/messages`)) : await run(["/bench/insert"]);
       rounds.push(i % 2 === 0 ? { bare: first, post: second } : { bare: second, post: first });
     }
     const mean = (f: (r: (typeof rounds)[number]) => number) => rounds.reduce((s, r) => s + f(r), 0) / rounds.length;
+    const meanCpu = (xs: (number | null)[]) => (xs.some((x) => x === null) ? null : xs.reduce<number>((a, x) => a + x!, 0) / xs.length);
     const ratios = rounds.map((r) => r.post.requests.average / r.bare.requests.average).sort((a, b) => a - b);
     return {
       bare: {
@@ -135,6 +147,11 @@ export async function benchPostMessage(adminUrl: string | undefined, seconds: nu
       },
       ratios,
       ratio: ratios[1]!,
+      // CPU per request, mean of the rounds (null: PostgreSQL's processes are not visible from here).
+      cpu: {
+        bare: { postgres: meanCpu(rounds.map((r) => r.bare.cpu.postgres)), node: mean((r) => r.bare.cpu.node) },
+        post: { postgres: meanCpu(rounds.map((r) => r.post.cpu.postgres)), node: mean((r) => r.post.cpu.node) },
+      },
     };
   } finally {
     await app?.close();

@@ -401,6 +401,11 @@ async function benchPosting() {
     baseline: "one-INSERT route, median of 3 alternating rounds",
     ratio: r.ratio.toFixed(2),
   });
+  const ms = (x: number | null) => (x === null ? "n/a (server not on this machine)" : `${x.toFixed(2)} ms`);
+  rows.push({
+    name: "  CPU per request: PostgreSQL's processes, this process (server and load generator)",
+    value: `posting ${ms(r.cpu.post.postgres)}, ${ms(r.cpu.post.node)}; bare route ${ms(r.cpu.bare.postgres)}, ${ms(r.cpu.bare.node)}`,
+  });
 }
 
 async function benchInboxScales() {

@@ -4,6 +4,7 @@ import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "kysely";
+import pg from "pg";
 import { call, CookieJar, countRows, lastMailTo, seedReferenceData, startTestApp, type TestApp } from "../helpers/app.js";
 import { activeAdministrator, agentSignIn, signedInPerson } from "../helpers/people.js";
 import { makeAgent } from "../../src/app/factories.js";
@@ -320,6 +321,52 @@ describe("visibility, threads and agents", () => {
     expect(answer.body.status).toBe("answered");
     expect((await call(t.app, "GET", `/api/v1/requests/${req.body.id}`, { jar: robert.jar })).body.status).toBe("answered");
   });
+
+  // A reply takes the request's lock in the statement that moves it: one that waited behind another change (on
+  // PostgreSQL's server, where two sessions run at once) moves the request from the state that change left.
+  it.runIf(!!process.env.TEST_DATABASE_URL)(
+    "a reply that waited behind another change moves the request from the new state, or is refused if it closed",
+    async () => {
+      const locker = new pg.Client({ connectionString: t.databaseUrl });
+      const watcher = new pg.Client({ connectionString: t.databaseUrl });
+      await Promise.all([locker.connect(), watcher.connect()]);
+      const replyBehind = async (id: string, change: string) => {
+        await locker.query("BEGIN");
+        await locker.query(`UPDATE requests SET ${change}, version = version + 1 WHERE id = $1`, [id]);
+        const posting = call(t.app, "POST", `/api/v1/requests/${id}/messages`, { jar: lila.jar, body: { body: "Le justificatif demandé." } });
+        // Asked from a third session: the reply is waiting on the row's lock.
+        for (;;) {
+          const w = await watcher.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()");
+          if (w.rows[0].n > 0) break;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        await locker.query("COMMIT");
+        return posting;
+      };
+      try {
+        const a = await file(lila, { ...VAT_REFUND, subject: "Réponse derrière une demande de pièce" });
+        const replied = await replyBehind(a.body.id, "status = 'awaiting_user'");
+        expect(replied.status).toBe(201);
+        expect((await call(t.app, "GET", `/api/v1/requests/${a.body.id}`, { jar: lila.jar })).body.status).toBe("in_progress");
+        const entry = await t.ctx.db
+          .selectFrom("journal")
+          .select(["data"])
+          .where("action", "=", "message.posted")
+          .where("subject_id", "=", a.body.id)
+          .executeTakeFirstOrThrow();
+        expect(entry.data).toMatchObject({ messageId: replied.body.id, status: "in_progress" });
+
+        const b = await file(lila, { ...VAT_REFUND, subject: "Réponse derrière une clôture" });
+        const before = await Promise.all((["journal", "messages"] as const).map((x) => countRows(t, x)));
+        const refused = await replyBehind(b.body.id, "status = 'closed', closed_at = now()");
+        expect(refused.status).toBe(409);
+        expect(refused.body.error.code).toBe("request_closed");
+        expect(await Promise.all((["journal", "messages"] as const).map((x) => countRows(t, x)))).toEqual(before);
+      } finally {
+        await Promise.all([locker.end(), watcher.end()]);
+      }
+    },
+  );
 
   it("closing: once; a closed request refuses messages (409); 30 days in « answered » close it", async () => {
     const a = await file(lila, { ...VAT_REFUND, subject: "À clôturer" });

@@ -244,11 +244,13 @@ type JournalRow = {
 };
 
 /**
- * A reply from the company side in ONE statement (one round trip, atomic without an explicit transaction): finds the
- * request under the person's visibility and locks it, moves it by the state table given (`moves`, one entry per state
- * it may leave, each with its journal entry), inserts the message and the journal entry. Answers the state the
- * request was in (`undefined`: not visible), whether it moved (false: no move from that state, i.e. closed, or a
- * thread of the administration that takes no reply) and whether the thread takes replies.
+ * A reply from the company side in ONE statement (one round trip, atomic without an explicit transaction): moves the
+ * request by the state table given (`moves`, one entry per state it may leave, each with its journal entry) where the
+ * person sees it and it takes replies, inserts the message and the journal entry. The update takes the row's lock
+ * itself: a reply that waited for another one re-reads the request as that one left it (its new state gives the
+ * move), so no separate locking read comes first. Only when nothing moved does a second read tell why: the state the
+ * request is in (`undefined`: not visible), whether the thread takes replies (false: a thread of the administration
+ * that takes none); a visible request that takes replies and did not move is closed.
  */
 export async function postAsPerson(
   db: Executor,
@@ -258,27 +260,28 @@ export async function postAsPerson(
 ): Promise<{ status: string | undefined; moved: boolean; repliesAllowed: boolean }> {
   const j = moves[0]?.journal;
   if (!j) throw new Error("postAsPerson needs at least one move");
-  // Prepared: parsing and planning this statement would cost more than running it.
-  const r = await sql<{ status: string; moved: boolean; replies_allowed: boolean }>`${sql.raw(PREPARED)}
-    WITH t AS (
-      SELECT * FROM unnest(${moves.map((x) => x.from)}::text[], ${moves.map((x) => x.to)}::text[], ${moves.map((x) => x.journal.data)}::text[]) AS t(from_status, to_status, data)),
-    r AS (
-      SELECT requests.id, requests.status, requests.replies_allowed FROM requests WHERE requests.id = ${m.requestId} AND ${visible} FOR UPDATE),
-    moved AS (
-      UPDATE requests SET status = t.to_status, last_activity_at = ${m.at}, version = requests.version + 1,
-        company_replied_at = COALESCE(requests.company_replied_at, ${m.at})
-      FROM r JOIN t ON t.from_status = r.status
-      WHERE requests.id = r.id AND r.replies_allowed
-      RETURNING requests.id, requests.service_code, t.data),
+  const from = moves.map((x) => x.from);
+  const to = moves.map((x) => x.to);
+  // Prepared: parsing and planning this statement would cost more than running it. The journal's data depends on
+  // the state reached only, so it is found by that state.
+  const r = await sql<{ status: string }>`${sql.raw(PREPARED)}
+    WITH moved AS (
+      UPDATE requests SET status = (${to}::text[])[array_position(${from}::text[], requests.status)], last_activity_at = ${m.at},
+        version = requests.version + 1, company_replied_at = COALESCE(requests.company_replied_at, ${m.at})
+      WHERE requests.id = ${m.requestId} AND ${visible} AND requests.replies_allowed AND requests.status = ANY(${from}::text[])
+      RETURNING requests.id, requests.service_code, requests.status),
     msg AS (
       INSERT INTO messages (id, request_id, author_kind, author_space_id, body, body_sha256, created_at, read_by_company_at, read_by_company_space, service_code)
       SELECT ${m.id}, moved.id, 'person', ${m.authorSpaceId}, ${m.body}, ${m.bodySha256}, ${m.at}, ${m.at}, ${m.authorSpaceId}, moved.service_code FROM moved),
     journal_entry AS (
       INSERT INTO journal (at, actor_kind, actor_id, action, subject_type, subject_id, data)
-      SELECT ${j.at}, ${j.actor_kind}, ${j.actor_id}, ${j.action}, ${j.subject_type}, ${j.subject_id}, moved.data::jsonb FROM moved)
-    SELECT r.status, r.replies_allowed, EXISTS (SELECT 1 FROM moved) AS moved FROM r`.execute(db);
+      SELECT ${j.at}, ${j.actor_kind}, ${j.actor_id}, ${j.action}, ${j.subject_type}, ${j.subject_id},
+        ((${moves.map((x) => x.journal.data)}::text[])[array_position(${to}::text[], moved.status)])::jsonb FROM moved)
+    SELECT moved.status FROM moved`.execute(db);
   const row = r.rows[0];
-  return { status: row?.status, moved: row?.moved ?? false, repliesAllowed: row?.replies_allowed ?? true };
+  if (row) return { status: row.status, moved: true, repliesAllowed: true };
+  const why = await db.selectFrom("requests").select(["status", "replies_allowed"]).where("id", "=", m.requestId).where(visible).executeTakeFirst();
+  return { status: why?.status, moved: false, repliesAllowed: why?.replies_allowed ?? true };
 }
 
 // The back office ---------------------------------------------------------------------------------------------
