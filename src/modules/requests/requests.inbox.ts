@@ -72,6 +72,31 @@ export const FEW_COMPANIES = 25;
 export const STEERED_COMPANIES = 20_000;
 
 /**
+ * The plan last chosen for a portfolio, per person, kept by this process for a minute: her next pages and refreshes
+ * skip the round trip that reads her reach. Only a portfolio's plans are kept (steered, walk): both read her rights
+ * inside their own statement, so a hint grown stale (rights withdrawn meanwhile) may give a slower plan, never another
+ * page. A person of few companies is read each time: her rights are the per-company plan's input.
+ */
+const PLAN_HINT_MS = 60_000;
+const PLAN_HINTS_MAX = 10_000;
+const planHints = new Map<string, { plan: "steered" | "walk"; until: number }>();
+
+/** The portfolio plan this process keeps for the person, while it holds. */
+export function hintedInboxPlan(spaceId: string, now: Date): "steered" | "walk" | undefined {
+  const hint = planHints.get(spaceId);
+  if (hint && hint.until > now.getTime()) return hint.plan;
+  if (hint) planHints.delete(spaceId);
+  return undefined;
+}
+
+function rememberPlan(spaceId: string, plan: "steered" | "walk", now: Date): void {
+  planHints.delete(spaceId);
+  planHints.set(spaceId, { plan, until: now.getTime() + PLAN_HINT_MS });
+  // The oldest hint goes first (a Map keeps the order of insertion).
+  if (planHints.size > PLAN_HINTS_MAX) planHints.delete(planHints.keys().next().value!);
+}
+
+/**
  * The inbox (« Suivre mes demandes »): every request the person may see, across companies and taxes, by last
  * activity, keyset-paginated (no OFFSET), with French full-text search over references, subjects and messages.
  */
@@ -88,12 +113,14 @@ export async function listRequests(
   // The requests a person follows are read by their own index (the follower's, by activity): the walk, narrowed to them.
   const walk = options.plan === "walk" || (options.plan === undefined && filters.followedBy !== undefined);
   // Up to FEW_COMPANIES, her rights themselves (a few rows); beyond, the size of her portfolio decides between the
-  // steered walk and the plain one.
+  // steered walk and the plain one (a decision this process then keeps a minute).
+  const hinted = walk || options.plan ? undefined : hintedInboxPlan(spaceId, now);
   const { reach, portfolio } =
-    walk || options.plan === "steered"
+    walk || hinted || options.plan === "steered"
       ? { reach: undefined, portfolio: 0 }
       : await messagerieReach(deps.db, spaceId, now, options.plan === "per_company" ? 1_000_000 : FEW_COMPANIES);
-  const plan: InboxPlan = walk ? "walk" : (options.plan ?? (reach ? "per_company" : portfolio <= STEERED_COMPANIES ? "steered" : "walk"));
+  const plan: InboxPlan = walk ? "walk" : (options.plan ?? hinted ?? (reach ? "per_company" : portfolio <= STEERED_COMPANIES ? "steered" : "walk"));
+  if (!walk && !options.plan && !hinted && plan !== "per_company") rememberPlan(spaceId, plan, now);
   const pairs =
     plan === "per_company" && reach
       ? [

@@ -1,0 +1,121 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { call, seedReferenceData, startTestApp, type TestApp } from "../helpers/app.js";
+import { signedInPerson } from "../helpers/people.js";
+import { SEED } from "../../src/app/demo.js";
+import { upsertCompanies, withLuhnKey } from "../../src/modules/companies/index.js";
+import { fileRequest, hintedInboxPlan } from "../../src/modules/requests/index.js";
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+  await seedReferenceData(t.ctx);
+});
+afterAll(() => t.close());
+
+/** Messagerie rights on Martin and on `others` companies more, written as a data load writes them. */
+async function portfolio(spaceId: string, others: number): Promise<void> {
+  const now = t.clock.now();
+  const sirens = Array.from({ length: others }, (_, i) => withLuhnKey(String(61_000_000 + i * 7)));
+  await upsertCompanies(
+    t.ctx.db,
+    sirens.map((siren, i) => ({
+      siren,
+      name: `CLIENT ${i}`,
+      acronym: null,
+      legal_form: "5710",
+      is_active: true,
+      diffusion: "O",
+      head_office_nic: null,
+      legal_rep_first_name: null,
+      legal_rep_last_name: null,
+      updated_at: now,
+    })),
+  );
+  await t.ctx.db
+    .insertInto("rights")
+    .values(
+      [SEED.martin.siren, ...sirens].map((siren) => ({
+        id: randomUUID(),
+        space_id: spaceId,
+        siren,
+        service: "messagerie" as const,
+        role: "administrator" as const,
+        tax_scope: null,
+        state: "active" as const,
+        valid_from: now,
+        valid_until: null,
+        adhesion_id: null,
+        granted_by_right: null,
+        granted_by_space: null,
+        created_at: now,
+        revoked_at: null,
+      })),
+    )
+    .execute();
+}
+
+describe("the inbox of a portfolio keeps its plan a minute, never its rights", () => {
+  it("a right withdrawn within that minute hides its requests at once; a person of few companies is read each time", async () => {
+    const firm = await signedInPerson(t, { siren: SEED.gestion.siren });
+    await portfolio(firm.spaceId, 40);
+    const deps = { db: t.ctx.db, clock: t.ctx.clock, receiptKeys: t.ctx.receiptKeys };
+    const filed = [];
+    for (const tax of ["TVA", "IS"]) {
+      filed.push(
+        await fileRequest(deps, firm.spaceId, {
+          siren: SEED.martin.siren,
+          tax,
+          nature: "question",
+          subject: `Question ${tax}`,
+          body: "Bonjour",
+          uploadIds: [],
+        }),
+      );
+    }
+    // The ids seen, in a fixed order (the two requests share their instant of activity).
+    const inbox = async (jar = firm.jar) =>
+      ((await call(t.app, "GET", "/api/v1/requests", { jar })).body.items.map((i: { id: string }) => i.id) as string[]).sort();
+    expect(await inbox()).toEqual(filed.map((f) => f.id).sort());
+    // 41 companies: the steered walk, now kept for her.
+    expect(hintedInboxPlan(firm.spaceId, t.clock.now())).toBe("steered");
+
+    // Martin's right and 20 others withdrawn: 20 companies left, for which a fresh choice would read her rights
+    // company by company; the kept plan serves her, and her rights as they are now.
+    const twenty = await t.ctx.db
+      .selectFrom("rights")
+      .select("siren")
+      .where("space_id", "=", firm.spaceId)
+      .where("siren", "<>", SEED.martin.siren)
+      .orderBy("siren")
+      .limit(20)
+      .execute();
+    await t.ctx.db
+      .updateTable("rights")
+      .set({ state: "revoked", revoked_at: t.clock.now() })
+      .where("space_id", "=", firm.spaceId)
+      .where("siren", "in", [SEED.martin.siren, ...twenty.map((r) => r.siren)])
+      .execute();
+    const left = await t.ctx.db.selectFrom("rights").select("siren").where("space_id", "=", firm.spaceId).where("state", "=", "active").execute();
+    expect(left).toHaveLength(20);
+    expect(await inbox()).toEqual([]);
+    expect(hintedInboxPlan(firm.spaceId, t.clock.now())).toBe("steered");
+    t.clock.advance(60_001);
+    expect(hintedInboxPlan(firm.spaceId, t.clock.now())).toBeUndefined();
+
+    // A person of one company (Martin: she sees its requests, whoever filed them): her rights are the plan's input,
+    // never kept.
+    const one = await signedInPerson(t, { siren: SEED.gestion.siren });
+    await portfolio(one.spaceId, 0);
+    const own = await fileRequest(deps, one.spaceId, {
+      siren: SEED.martin.siren,
+      tax: "TVA",
+      nature: "question",
+      subject: "Seule",
+      body: "Bonjour",
+      uploadIds: [],
+    });
+    expect(await inbox(one.jar)).toEqual([...filed.map((f) => f.id), own.id].sort());
+    expect(hintedInboxPlan(one.spaceId, t.clock.now())).toBeUndefined();
+  });
+});
