@@ -20,7 +20,7 @@ import { openSession } from "../src/platform/sessions.js";
 import { createContext } from "../src/app/context.js";
 import { buildHttpApp } from "../src/app/http.js";
 import { withLuhnKey } from "../src/modules/companies/index.js";
-import { listRequests, queue, searchForAgent, serviceStats, type AgentScope } from "../src/modules/requests/index.js";
+import { forgetInboxPlans, listRequests, queue, searchForAgent, serviceStats, type AgentScope } from "../src/modules/requests/index.js";
 import { activityTriggers, copy, dayDeadlines, prng, requestLine, REQUEST_COLUMNS, uuidOf, esc } from "./data.js";
 import { servicesAndAgents, vocabulary } from "./backoffice.js";
 import { percentiles, timeEach } from "./measure.js";
@@ -298,6 +298,10 @@ export async function benchNational(adminUrl: string, s: NationalScale = NATIONA
         .executeTakeFirst(),
     );
     results.portfolioInbox = await measure("portfolioInbox", 100, () => listRequests(deps, firm, {}, 50));
+    results.portfolioInboxFresh = await measure("portfolioInboxFresh", 100, () => {
+      forgetInboxPlans();
+      return listRequests(deps, firm, {}, 50);
+    });
     let cursor: string | null = null;
     for (let i = 0; i < 20; i++) cursor = (await listRequests(deps, firm, {}, 50, cursor ?? undefined)).nextCursor;
     results.portfolioInboxPage20 = await measure("portfolioInboxPage20", 100, () => listRequests(deps, firm, {}, 50, cursor ?? undefined));

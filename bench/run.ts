@@ -518,6 +518,7 @@ async function benchNationalSection() {
   // The goals of a large firm's inbox and of the dashboard (product: the hot paths at national scale).
   line(`inbox of a ${r.portfolio.toLocaleString("en")}-company portfolio, first page`, "portfolioInbox", 10);
   line(`inbox of a ${r.portfolio.toLocaleString("en")}-company portfolio, page 21 (cursor)`, "portfolioInboxPage20", 10);
+  line(`  the same first page, its plan chosen afresh (a person's first call of the minute)`, "portfolioInboxFresh", 10);
   line("inbox of a person holding 3 companies", "trioInbox", 50);
   line("a company's inbox (portfolio filtered by one company)", "companyInbox", 50);
   line(`agent queue, ${r.openInService.toLocaleString("en")} open requests, first page`, "agentQueue", 50);

@@ -1,4 +1,4 @@
-export { hintedInboxPlan, listRequests } from "./requests.inbox.js";
+export { forgetInboxPlans, hintedInboxPlan, listRequests } from "./requests.inbox.js";
 export { sendDigests, notifyCompanySide } from "./requests.notify.js";
 export { fileRequest, getRequest, postCompanyMessage, closeRequest, receiptOf, autoCloseAnswered, type RequestsDeps } from "./requests.service.js";
 export { type RequestSummary, type MessageView } from "./requests.views.js";

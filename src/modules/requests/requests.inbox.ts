@@ -89,6 +89,11 @@ export function hintedInboxPlan(spaceId: string, now: Date): "steered" | "walk" 
   return undefined;
 }
 
+/** Forgets every kept plan: the next call of each person chooses afresh (what a measure of that first call needs). */
+export function forgetInboxPlans(): void {
+  planHints.clear();
+}
+
 function rememberPlan(spaceId: string, plan: "steered" | "walk", now: Date): void {
   planHints.delete(spaceId);
   planHints.set(spaceId, { plan, until: now.getTime() + PLAN_HINT_MS });

@@ -1,0 +1,15 @@
+import { sql } from "kysely";
+import { openDatabase } from "../src/platform/db/database.js";
+import { systemClock } from "../src/platform/clock.js";
+import { listRequests } from "../src/modules/requests/index.js";
+const database = await openDatabase({ url: process.env.URL!, poolSize: 1 });
+const deps = { db: database.db, clock: systemClock, receiptKeys: undefined as never };
+const spaceId = "00000001-0000-4000-8000-000000000001";
+for (let i = 0; i < 20; i++) await listRequests(deps, spaceId, {}, 50);
+await sql`LOAD 'auto_explain'`.execute(database.db);
+await sql`SET auto_explain.log_min_duration = 0`.execute(database.db);
+await sql`SET auto_explain.log_analyze = on`.execute(database.db);
+await sql`SET auto_explain.log_buffers = on`.execute(database.db);
+await sql`SET auto_explain.log_timing = ${sql.lit(process.env.TIMING ?? "on")}`.execute(database.db);
+for (let i = 0; i < 3; i++) await listRequests(deps, spaceId, {}, 50);
+await database.close();
