@@ -334,10 +334,12 @@ describe("visibility, threads and agents", () => {
         await locker.query("BEGIN");
         await locker.query(`UPDATE requests SET ${change}, version = version + 1 WHERE id = $1`, [id]);
         const posting = call(t.app, "POST", `/api/v1/requests/${id}/messages`, { jar: lila.jar, body: { body: "Le justificatif demandé." } });
-        // Asked from a third session: the reply is waiting on the row's lock.
-        for (;;) {
-          const w = await watcher.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()");
+        // Asked from a third session: a session is blocked by the one holding the row (the reply, on its lock).
+        const holder = (await locker.query("SELECT pg_backend_pid() AS pid")).rows[0].pid;
+        for (let i = 0; ; i++) {
+          const w = await watcher.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid))", [holder]);
           if (w.rows[0].n > 0) break;
+          if (i === 500) throw new Error("the reply never waited on the request's lock");
           await new Promise((r) => setTimeout(r, 20));
         }
         await locker.query("COMMIT");

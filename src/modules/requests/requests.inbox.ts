@@ -75,7 +75,8 @@ export const STEERED_COMPANIES = 20_000;
  * The plan last chosen for a portfolio, per person, kept by this process for a minute: her next pages and refreshes
  * skip the round trip that reads her reach. Only a portfolio's plans are kept (steered, walk): both read her rights
  * inside their own statement, so a hint grown stale (rights withdrawn meanwhile) may give a slower plan, never another
- * page. A person of few companies is read each time: her rights are the per-company plan's input.
+ * page; a kept plan that walks to the end of the requests is dropped. A person of few companies is read each time:
+ * her rights are the per-company plan's input.
  */
 const PLAN_HINT_MS = 60_000;
 const PLAN_HINTS_MAX = 10_000;
@@ -209,6 +210,9 @@ export async function listRequests(
   } else {
     rows = await filtered(shown).execute();
   }
+  // A kept plan that came back with less than a full page walked to the end of the requests: her last page, or rights
+  // withdrawn meanwhile (a walk for a few companies passes every other company's requests). Chosen afresh next time.
+  if (hinted && rows.length <= limit) planHints.delete(spaceId);
   const page = rows.slice(0, limit);
   const followers = await followersOf(
     deps.db,

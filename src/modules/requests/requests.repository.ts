@@ -248,9 +248,10 @@ type JournalRow = {
  * request by the state table given (`moves`, one entry per state it may leave, each with its journal entry) where the
  * person sees it and it takes replies, inserts the message and the journal entry. The update takes the row's lock
  * itself: a reply that waited for another one re-reads the request as that one left it (its new state gives the
- * move), so no separate locking read comes first. Only when nothing moved does a second read tell why: the state the
- * request is in (`undefined`: not visible), whether the thread takes replies (false: a thread of the administration
- * that takes none); a visible request that takes replies and did not move is closed.
+ * move), so no separate locking read comes first. Answers the state reached when it moved; only when nothing moved
+ * does a second read tell why: the state the request is in (`undefined`: not visible), whether the thread takes
+ * replies (false: a thread of the administration that takes none); a visible request that takes replies and did not
+ * move is closed.
  */
 export async function postAsPerson(
   db: Executor,
@@ -262,9 +263,13 @@ export async function postAsPerson(
   if (!j) throw new Error("postAsPerson needs at least one move");
   const from = moves.map((x) => x.from);
   const to = moves.map((x) => x.to);
+  if (moves.some((x) => moves.some((y) => y.to === x.to && y.journal.data !== x.journal.data))) {
+    throw new Error("postAsPerson: the moves that reach one state must journal the same data (it is found by that state)");
+  }
   // Prepared: parsing and planning this statement would cost more than running it. The journal's data depends on
   // the state reached only, so it is found by that state.
-  const r = await sql<{ status: string }>`${sql.raw(PREPARED)}
+  const post = () =>
+    sql<{ status: string }>`${sql.raw(PREPARED)}
     WITH moved AS (
       UPDATE requests SET status = (${to}::text[])[array_position(${from}::text[], requests.status)], last_activity_at = ${m.at},
         version = requests.version + 1, company_replied_at = COALESCE(requests.company_replied_at, ${m.at})
@@ -278,10 +283,17 @@ export async function postAsPerson(
       SELECT ${j.at}, ${j.actor_kind}, ${j.actor_id}, ${j.action}, ${j.subject_type}, ${j.subject_id},
         ((${moves.map((x) => x.journal.data)}::text[])[array_position(${to}::text[], moved.status)])::jsonb FROM moved)
     SELECT moved.status FROM moved`.execute(db);
-  const row = r.rows[0];
-  if (row) return { status: row.status, moved: true, repliesAllowed: true };
-  const why = await db.selectFrom("requests").select(["status", "replies_allowed"]).where("id", "=", m.requestId).where(visible).executeTakeFirst();
-  return { status: why?.status, moved: false, repliesAllowed: why?.replies_allowed ?? true };
+  // The reading that tells why nothing moved has a snapshot of its own: a request it finds open, taking replies and
+  // visible changed in between (reopened, or a right granted meanwhile), and the reply is posted again on it, rather
+  // than refused as closed.
+  for (let attempt = 1; ; attempt++) {
+    const row = (await post()).rows[0];
+    if (row) return { status: row.status, moved: true, repliesAllowed: true };
+    const why = await db.selectFrom("requests").select(["status", "replies_allowed"]).where("id", "=", m.requestId).where(visible).executeTakeFirst();
+    if (!why || !why.replies_allowed || !from.includes(why.status) || attempt === 3) {
+      return { status: why?.status, moved: false, repliesAllowed: why?.replies_allowed ?? true };
+    }
+  }
 }
 
 // The back office ---------------------------------------------------------------------------------------------
