@@ -271,11 +271,12 @@ export async function loadCampaignTargets(
  * A firm's clients written in bulk (teams at 500 companies, their benchmark and tests): `count` active companies in
  * Paris 11e, each with a verified company e-mail address and an activated adhesion of `spaceId` that made her
  * administrator of `services` — what the adhesion use case leaves, without its letter and code per company, which
- * would make the data set the thing measured. Answers the SIRENs, in order.
+ * would make the data set the thing measured. `name` names the i-th company (« CLIENT DU CABINET i+1 » by default).
+ * Answers the SIRENs, in order.
  */
 export async function loadAdministeredCompanies(
   deps: Pick<FactoryDeps, "db" | "clock">,
-  spec: { base: number; count: number; spaceId: string; services: ServiceCode[] },
+  spec: { base: number; count: number; spaceId: string; services: ServiceCode[]; name?: (i: number) => string },
 ): Promise<string[]> {
   const now = deps.clock.now();
   const sirens = Array.from({ length: spec.count }, (_, i) => withLuhnKey(String(spec.base + i).padStart(8, "0")));
@@ -283,7 +284,7 @@ export async function loadAdministeredCompanies(
     companyRows(
       {
         siren,
-        name: `CLIENT DU CABINET ${i + 1}`,
+        name: spec.name?.(i) ?? `CLIENT DU CABINET ${i + 1}`,
         streetNumber: String((i % 200) + 1),
         streetType: "RUE",
         streetName: "OBERKAMPF",

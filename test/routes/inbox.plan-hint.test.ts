@@ -1,9 +1,8 @@
-import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, seedReferenceData, startTestApp, type TestApp } from "../helpers/app.js";
 import { signedInPerson } from "../helpers/people.js";
 import { SEED } from "../../src/app/demo.js";
-import { upsertCompanies, withLuhnKey } from "../../src/modules/companies/index.js";
+import { loadAdministeredCompanies, makePortfolio } from "../../src/app/factories.js";
 import { fileRequest, hintedInboxPlan } from "../../src/modules/requests/index.js";
 
 let t: TestApp;
@@ -13,46 +12,16 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-/** Messagerie rights on Martin and on `others` companies more, written as a data load writes them. */
+let nextBase = 61_000_000;
+/** Messagerie rights on Martin (the adhesion use case) and on `others` companies more, written as a data load writes them. */
 async function portfolio(spaceId: string, others: number): Promise<void> {
-  const now = t.clock.now();
-  const sirens = Array.from({ length: others }, (_, i) => withLuhnKey(String(61_000_000 + i * 7)));
-  await upsertCompanies(
-    t.ctx.db,
-    sirens.map((siren, i) => ({
-      siren,
-      name: `CLIENT ${i}`,
-      acronym: null,
-      legal_form: "5710",
-      is_active: true,
-      diffusion: "O",
-      head_office_nic: null,
-      legal_rep_first_name: null,
-      legal_rep_last_name: null,
-      updated_at: now,
-    })),
+  await makePortfolio(
+    { ...t.ctx, publicUrl: "http://localhost" },
+    { spaceId, sirens: [SEED.martin.siren], services: ["messagerie"], companyEmail: () => "contact@martin-distribution.fr" },
   );
-  await t.ctx.db
-    .insertInto("rights")
-    .values(
-      [SEED.martin.siren, ...sirens].map((siren) => ({
-        id: randomUUID(),
-        space_id: spaceId,
-        siren,
-        service: "messagerie" as const,
-        role: "administrator" as const,
-        tax_scope: null,
-        state: "active" as const,
-        valid_from: now,
-        valid_until: null,
-        adhesion_id: null,
-        granted_by_right: null,
-        granted_by_space: null,
-        created_at: now,
-        revoked_at: null,
-      })),
-    )
-    .execute();
+  if (others === 0) return;
+  await loadAdministeredCompanies(t.ctx, { base: nextBase, count: others, spaceId, services: ["messagerie"] });
+  nextBase += others;
 }
 
 describe("the inbox of a portfolio keeps its plan a minute, never its rights", () => {

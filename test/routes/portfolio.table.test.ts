@@ -1,10 +1,9 @@
-import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "csv-parse/sync";
 import { call, seedReferenceData, startTestApp, type TestApp } from "../helpers/app.js";
 import { letterCodes, newCompany, signIn, signedInPerson } from "../helpers/people.js";
 import { SEED } from "../../src/app/demo.js";
-import { upsertCompanies, withLuhnKey } from "../../src/modules/companies/index.js";
+import { loadAdministeredCompanies } from "../../src/app/factories.js";
 import { DAY } from "../../src/platform/clock.js";
 
 let t: TestApp;
@@ -14,51 +13,15 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-let nextSiren = 0;
+let nextBase = 60_000_000;
 /**
- * `count` companies named `<prefix> <i>` on which the person holds an administrator right on `cfe`, written as a
- * data load writes them (the triggers keep « mes entreprises »): the adhesion use case would post 600 letters.
+ * `count` companies named `<prefix> <i>` administered by the person on `cfe`, written as a data load writes them
+ * (the triggers keep « mes entreprises »): the adhesion use case would post 600 letters.
  */
 async function seedPortfolio(spaceId: string, count: number, prefix: string): Promise<string[]> {
-  const now = t.clock.now();
-  const sirens = Array.from({ length: count }, () => withLuhnKey(String(60_000_000 + nextSiren++ * 7)));
-  await upsertCompanies(
-    t.ctx.db,
-    sirens.map((siren, i) => ({
-      siren,
-      name: `${prefix} ${String(i).padStart(4, "0")}`,
-      acronym: null,
-      legal_form: "5710",
-      is_active: true,
-      diffusion: "O",
-      head_office_nic: null,
-      legal_rep_first_name: null,
-      legal_rep_last_name: null,
-      updated_at: now,
-    })),
-  );
-  await t.ctx.db
-    .insertInto("rights")
-    .values(
-      sirens.map((siren) => ({
-        id: randomUUID(),
-        space_id: spaceId,
-        siren,
-        service: "cfe" as const,
-        role: "administrator" as const,
-        tax_scope: null,
-        state: "active" as const,
-        valid_from: now,
-        valid_until: null,
-        adhesion_id: null,
-        granted_by_right: null,
-        granted_by_space: null,
-        created_at: now,
-        revoked_at: null,
-      })),
-    )
-    .execute();
-  return sirens;
+  const base = nextBase;
+  nextBase += count;
+  return loadAdministeredCompanies(t.ctx, { base, count, spaceId, services: ["cfe"], name: (i) => `${prefix} ${String(i).padStart(4, "0")}` });
 }
 
 function csvOf(res: { raw: { body: string } }): string[][] {
