@@ -25,8 +25,19 @@ import { activityTriggers, copy, dayDeadlines, prng, requestLine, REQUEST_COLUMN
 import { servicesAndAgents, vocabulary } from "./backoffice.js";
 import { percentiles, timeEach } from "./measure.js";
 
-export type NationalScale = { companies: number; requests: number; messagesPerRequest: number; portfolio: number; openInService: number };
-export const NATIONAL: NationalScale = { companies: 1_000_000, requests: 3_000_000, messagesPerRequest: 4, portfolio: 5_000, openInService: 100_000 };
+/**
+ * `holders`: each company's own administrator (one person per company, rights on the messagerie and one other
+ * service), so that the rights the measured people's plans read sit among the millions of a real service.
+ */
+export type NationalScale = { companies: number; requests: number; messagesPerRequest: number; portfolio: number; openInService: number; holders: boolean };
+export const NATIONAL: NationalScale = {
+  companies: 1_000_000,
+  requests: 3_000_000,
+  messagesPerRequest: 4,
+  portfolio: 5_000,
+  openInService: 100_000,
+  holders: true,
+};
 
 const SERVICE = "SIE-75111";
 const SERVICES = [SERVICE, ...Array.from({ length: 29 }, (_, i) => `SIE-9${String(i).padStart(4, "0")}`)];
@@ -93,6 +104,8 @@ export async function generateNational(url: string, s: NationalScale) {
           yield `${uuidOf(2, i)}\t${rights[i]![0]}\t${rights[i]![1]}\tmessagerie\tdelegate\tactive\t2026-01-01T00:00:00Z\t2026-01-01T00:00:00Z\n`;
       })(),
     );
+
+    if (s.holders) await companyHolders(client);
 
     // Messages' indexes are built after the load, at once (much faster than 12 M insertions into a text index).
     const indexes = (
@@ -207,6 +220,25 @@ export async function generateNational(url: string, s: NationalScale) {
     client.release();
     await pool.end();
   }
+}
+
+/**
+ * Each company's administrator: a person per company (ids of prefix 11), holding the messagerie and « déclarer la
+ * TVA » on it (rights of prefix 12), written in one statement each from the companies loaded.
+ */
+export async function companyHolders(client: pg.PoolClient | pg.Client) {
+  say("company holders: spaces");
+  await client.query(`
+    INSERT INTO spaces (id, subscriber_number, mode, connection_email, password_hash, first_name, last_name, phone, entity_siren, status, created_at, verified_at)
+    SELECT ('0000000b-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, lpad((20000000000000 + n)::text, 14, '0'), 'simplified',
+           'dirigeant.' || c.siren || '@entreprise.test', 'x', 'Dirigeant', 'Mesure', '0100000000', c.siren, 'active', now(), now()
+      FROM (SELECT siren, row_number() OVER (ORDER BY siren)::int AS n FROM companies) c`);
+  say("company holders: rights");
+  await client.query(`
+    INSERT INTO rights (id, space_id, siren, service, role, state, valid_from, created_at)
+    SELECT ('0000000c-0000-4000-8000-' || lpad(to_hex(2 * n + k), 12, '0'))::uuid, ('0000000b-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid,
+           c.siren, (ARRAY['messagerie', 'tva_declarer'])[k + 1], 'administrator', 'active', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'
+      FROM (SELECT siren, row_number() OVER (ORDER BY siren)::int AS n FROM companies) c CROSS JOIN generate_series(0, 1) AS k`);
 }
 
 /** The national database: reused when it holds this scale, else rebuilt. */

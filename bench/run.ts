@@ -499,6 +499,7 @@ async function benchNationalSection() {
     messagesPerRequest: NATIONAL.messagesPerRequest,
     portfolio: Math.max(50, Math.round(NATIONAL.portfolio * f)),
     openInService: Math.round(NATIONAL.openInService * f),
+    holders: NATIONAL.holders,
   };
   const r = await benchNational(url, scale);
   results.national = r;
