@@ -4,6 +4,8 @@ import { signedInPerson } from "../helpers/people.js";
 import { SEED } from "../../src/app/demo.js";
 import { loadAdministeredCompanies, makePortfolio } from "../../src/app/factories.js";
 import { fileRequest, hintedInboxPlan } from "../../src/modules/requests/index.js";
+import { messagerieCovers } from "../../src/modules/rights/index.js";
+import { sql } from "kysely";
 
 let t: TestApp;
 beforeAll(async () => {
@@ -92,5 +94,35 @@ describe("the inbox of a portfolio keeps its plan a minute, never its rights", (
     });
     expect(await inbox(one.jar)).toEqual([...filed.map((f) => f.id), own.id].sort());
     expect(hintedInboxPlan(one.spaceId, t.clock.now())).toBeUndefined();
+  });
+
+  it("the steered walk reads her two sets of rights (every tax; tax-scoped) each from its own index, her rows only", async () => {
+    const firm = await signedInPerson(t, { siren: SEED.gestion.siren });
+    await portfolio(firm.spaceId, 30);
+    // One right narrowed to VAT: the second set holds it.
+    await t.ctx.db
+      .updateTable("rights")
+      .set({ tax_scope: JSON.stringify(["TVA"]) })
+      .where("space_id", "=", firm.spaceId)
+      .where("siren", "=", SEED.martin.siren)
+      .execute();
+    const now = t.clock.now();
+    const plan = await t.ctx.db.transaction().execute(async (tx) => {
+      // The tables are tiny here: without this, a sequential scan is as good as any index.
+      await sql`SET LOCAL enable_seqscan = off`.execute(tx);
+      await sql`SET LOCAL enable_bitmapscan = off`.execute(tx);
+      return sql<{ "QUERY PLAN": string }>`EXPLAIN SELECT requests.id FROM requests WHERE ${messagerieCovers(firm.spaceId, now)}
+        ORDER BY requests.last_activity_at DESC, requests.id DESC LIMIT 51`.execute(tx);
+    });
+    const text = plan.rows.map((r) => r["QUERY PLAN"]).join("\n");
+    expect(text).toMatch(/Index Only Scan using rights_messagerie_whole/);
+    expect(text).toMatch(/Index Only Scan using rights_messagerie_scoped/);
+    // The sets hold what the rule says: Martin for VAT only, the 30 others for every tax.
+    const pairs = await sql<{
+      siren: string;
+      tax: string;
+    }>`SELECT g.siren, t.tax FROM rights g CROSS JOIN LATERAL jsonb_array_elements_text(g.tax_scope) AS t(tax)
+      WHERE g.space_id = ${firm.spaceId} AND g.service = 'messagerie' AND g.state = 'active' AND g.tax_scope IS NOT NULL`.execute(t.ctx.db);
+    expect(pairs.rows).toEqual([{ siren: SEED.martin.siren, tax: "TVA" }]);
   });
 });
