@@ -226,7 +226,7 @@ export async function generateNational(url: string, s: NationalScale) {
  * Each company's administrator: a person per company (ids of prefix 11), holding the messagerie and « déclarer la
  * TVA » on it (rights of prefix 12), written in one statement each from the companies loaded.
  */
-export async function companyHolders(client: pg.PoolClient | pg.Client) {
+async function companyHolders(client: pg.PoolClient) {
   say("company holders: spaces");
   await client.query(`
     INSERT INTO spaces (id, subscriber_number, mode, connection_email, password_hash, first_name, last_name, phone, entity_siren, status, created_at, verified_at)

@@ -245,8 +245,9 @@ type JournalRow = {
 
 /**
  * A reply from the company side in ONE statement (one round trip, atomic without an explicit transaction): moves the
- * request by the state table given (`moves`, one entry per state it may leave, each with its journal entry) where the
- * person sees it and it takes replies, inserts the message and the journal entry. The update takes the row's lock
+ * request by the state table given (`moves`, one entry per state it may leave) where the person sees it and it takes
+ * replies, inserts the message and the journal entry of the state reached (`journalOf`: one event whose data may name
+ * that state). The update takes the row's lock
  * itself: a reply that waited for another one re-reads the request as that one left it (its new state gives the
  * move), so no separate locking read comes first. Answers the state reached when it moved; only when nothing moved
  * does a second read tell why: the state the request is in (`undefined`: not visible), whether the thread takes
@@ -257,17 +258,17 @@ export async function postAsPerson(
   db: Executor,
   m: { id: string; requestId: string; authorSpaceId: string; body: string; bodySha256: string; at: Date },
   visible: ReturnType<typeof sql<boolean>>,
-  moves: { from: string; to: string; journal: JournalRow }[],
+  moves: { from: string; to: string }[],
+  journalOf: (reached: string) => JournalRow,
 ): Promise<{ status: string | undefined; moved: boolean; repliesAllowed: boolean }> {
-  const j = moves[0]?.journal;
-  if (!j) throw new Error("postAsPerson needs at least one move");
+  if (moves.length === 0) throw new Error("postAsPerson needs at least one move");
   const from = moves.map((x) => x.from);
   const to = moves.map((x) => x.to);
-  if (moves.some((x) => moves.some((y) => y.to === x.to && y.journal.data !== x.journal.data))) {
-    throw new Error("postAsPerson: the moves that reach one state must journal the same data (it is found by that state)");
-  }
-  // Prepared: parsing and planning this statement would cost more than running it. The journal's data depends on
-  // the state reached only, so it is found by that state.
+  // The journal entry of each state a move reaches, found in the statement by the state the request reached.
+  const reached = [...new Set(to)];
+  const entries = reached.map(journalOf);
+  const j = entries[0]!;
+  // Prepared: parsing and planning this statement would cost more than running it.
   const post = () =>
     sql<{ status: string }>`${sql.raw(PREPARED)}
     WITH moved AS (
@@ -281,7 +282,7 @@ export async function postAsPerson(
     journal_entry AS (
       INSERT INTO journal (at, actor_kind, actor_id, action, subject_type, subject_id, data)
       SELECT ${j.at}, ${j.actor_kind}, ${j.actor_id}, ${j.action}, ${j.subject_type}, ${j.subject_id},
-        ((${moves.map((x) => x.journal.data)}::text[])[array_position(${to}::text[], moved.status)])::jsonb FROM moved)
+        ((${entries.map((e) => e.data)}::text[])[array_position(${reached}::text[], moved.status)])::jsonb FROM moved)
     SELECT moved.status FROM moved`.execute(db);
   // The reading that tells why nothing moved has a snapshot of its own: a request it finds open, taking replies and
   // visible changed in between (reopened, or a right granted meanwhile), and the reply is posted again on it, rather

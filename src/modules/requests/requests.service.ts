@@ -292,20 +292,20 @@ export async function postCompanyMessage(
     const attachments = uploads.map((u) => u.sha256);
     const moves = STATUSES.flatMap((from) => {
       const t = transition(from, "company_replies");
-      if (!t.ok) return [];
-      const journal = journalRow(now, {
-        actor: { kind: "person", id: spaceId },
-        action: "message.posted",
-        subject: { type: "request", id },
-        data: { messageId, sha256: bodySha256, attachments, status: t.to },
-      });
-      return [{ from, to: t.to, journal }];
+      return t.ok ? [{ from, to: t.to }] : [];
     });
     const done = await repo.postAsPerson(
       ex,
       { id: messageId, requestId: id, authorSpaceId: spaceId, body: input.body, bodySha256, at: now },
       messagerieScope(spaceId, now),
       moves,
+      (status) =>
+        journalRow(now, {
+          actor: { kind: "person", id: spaceId },
+          action: "message.posted",
+          subject: { type: "request", id },
+          data: { messageId, sha256: bodySha256, attachments, status },
+        }),
     );
     if (done.status === undefined) throw notFound();
     if (!done.repliesAllowed) throw repliesNotAllowed();
