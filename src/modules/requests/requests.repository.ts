@@ -233,7 +233,7 @@ export async function attachReservedUploads(db: Executor, messageId: string, ids
     .execute();
 }
 
-type JournalRow = {
+export type JournalRow = {
   at: Date;
   actor_kind: string;
   actor_id: string | null;

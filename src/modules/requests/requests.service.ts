@@ -13,6 +13,7 @@ import { appendJournal, entriesAbout, journalRow } from "../journal/index.js";
 import { queueMail, receiptMail } from "../mail/index.js";
 import * as repo from "./requests.repository.js";
 import { idempotent } from "./requests.idempotency.js";
+import { postReply } from "./requests.posting.js";
 import { LIMITS, NATURES, natureAllowed, routedServiceType, TAX_LABELS } from "./requests.catalogue.js";
 import { deadlinesFor } from "./requests.deadlines.js";
 import { signedReceipt, type ReceiptKeys, type ReceiptPayload } from "./requests.receipts.js";
@@ -294,19 +295,17 @@ export async function postCompanyMessage(
       const t = transition(from, "company_replies");
       return t.ok ? [{ from, to: t.to }] : [];
     });
-    const done = await repo.postAsPerson(
-      ex,
-      { id: messageId, requestId: id, authorSpaceId: spaceId, body: input.body, bodySha256, at: now },
-      messagerieScope(spaceId, now),
+    const done = await postReply(ex, {
+      m: { id: messageId, requestId: id, authorSpaceId: spaceId, body: input.body, bodySha256, at: now },
       moves,
-      (status) =>
+      journalOf: (status) =>
         journalRow(now, {
           actor: { kind: "person", id: spaceId },
           action: "message.posted",
           subject: { type: "request", id },
           data: { messageId, sha256: bodySha256, attachments, status },
         }),
-    );
+    });
     if (done.status === undefined) throw notFound();
     if (!done.repliesAllowed) throw repliesNotAllowed();
     if (!done.moved) throw requestClosed();

@@ -7,7 +7,7 @@ import { actingSoftware, type SoftwareActing } from "../../platform/acting.js";
  * The one definition, in SQL, of a right that works at `at` (the policy's `isLive` is its mirror in memory): active,
  * started, not ended. `alias` names the `rights` row in the query.
  */
-export function liveRight(alias: string, at: Date) {
+export function liveRight(alias: string, at: Date | RawBuilder<Date>) {
   const col = (c: string) => sql.ref(`${alias}.${c}`);
   const live = sql<boolean>`(${col("state")} = 'active' AND ${col("valid_from")} <= ${at} AND (${col("valid_until")} IS NULL OR ${col("valid_until")} > ${at}))`;
   const software = actingSoftware();
@@ -268,16 +268,17 @@ export async function liveRightsIn(db: Executor, spaceId: string, at: Date, sire
 
 /**
  * The visibility of requests (product §8) as a condition on an outer query over `requests`: the person holds a
- * live `messagerie` right on the request's company whose tax scope includes its tax (unscoped covers all).
+ * live `messagerie` right on the request's company whose tax scope includes its tax (unscoped covers all). The person
+ * and the time are values, or columns of the outer query (a batch of replies reads each one's from its own row).
  */
-export function messagerieScope(spaceId: string, at: Date) {
+export function messagerieScope(spaceId: string | RawBuilder<string>, at: Date | RawBuilder<Date>) {
   return sql<boolean>`EXISTS (
     SELECT 1 FROM rights g
     WHERE ${liveMessagerieOf(spaceId, at)} AND g.siren = requests.siren AND (g.tax_scope IS NULL OR g.tax_scope ? requests.tax))`;
 }
 
 /** The rights `g` that are the person's live messagerie rights: what messagerieScope and messagerieCovers read. */
-const liveMessagerieOf = (spaceId: string, at: Date) => sql<boolean>`g.space_id = ${spaceId} AND g.service = 'messagerie' AND ${liveRight("g", at)}`;
+const liveMessagerieOf = (spaceId: string | RawBuilder<string>, at: Date | RawBuilder<Date>) => sql<boolean>`g.space_id = ${spaceId} AND g.service = 'messagerie' AND ${liveRight("g", at)}`;
 
 /**
  * messagerieScope for a walk over many requests: the same rule, read as two sets built once per statement (her
