@@ -10,7 +10,14 @@ type Reply = {
   journalOf: (reached: string) => JournalRow;
 };
 type Posted = Awaited<ReturnType<typeof postAsPerson>>;
-type Waiting = Reply & { key: string; resolve: (p: Posted) => void; reject: (e: unknown) => void };
+type Waiting = Reply & {
+  key: string;
+  /** The states the moves reach, and the journal entry of each: read at hand-over, in the caller's own context. */
+  reached: string[];
+  entries: JournalRow[];
+  resolve: (p: Posted) => void;
+  reject: (e: unknown) => void;
+};
 
 /** Statements of replies in flight at once per pool; the replies that come meanwhile wait and leave together. */
 const IN_FLIGHT = 2;
@@ -45,8 +52,11 @@ class Queue {
   constructor(private readonly db: Executor) {}
 
   add(reply: Reply): Promise<Posted> {
+    const reached = [...new Set(reply.moves.map((x) => x.to))];
+    const entries = reached.map(reply.journalOf);
+    const journalOf = (state: string) => entries[reached.indexOf(state)]!;
     return new Promise((resolve, reject) => {
-      this.waiting.push({ ...reply, key: JSON.stringify(reply.moves), resolve, reject });
+      this.waiting.push({ ...reply, journalOf, key: JSON.stringify(reply.moves), reached, entries, resolve, reject });
       this.pump();
     });
   }
@@ -100,7 +110,10 @@ class Queue {
 
 /** An error the server answered (a SQLSTATE): the statement did nothing. A lost connection leaves that unknown. */
 const refusedByServer = (error: unknown) =>
-  typeof error === "object" && error !== null && typeof (error as { code?: unknown }).code === "string" && /^[0-9A-Z]{5}$/.test((error as { code: string }).code);
+  typeof error === "object" &&
+  error !== null &&
+  typeof (error as { code?: unknown }).code === "string" &&
+  /^[0-9A-Z]{5}$/.test((error as { code: string }).code);
 
 /**
  * The batch's statement; answers, by place in the batch (from 1), the state each moved request reached. Each column of
@@ -111,13 +124,16 @@ const refusedByServer = (error: unknown) =>
  * measured). At `BATCH` elements the generic plan wins and is kept.
  */
 async function postTogether(db: Executor, batch: Waiting[]): Promise<Map<number, string>> {
-  const { moves } = batch[0]!;
+  const { moves, reached } = batch[0]!;
   const from = moves.map((x) => x.from);
   const to = moves.map((x) => x.to);
-  const reached = [...new Set(to)];
-  const entries = batch.map((w) => reached.map(w.journalOf));
+  const entries = batch.map((w) => w.entries);
   const col = <T>(f: (w: Waiting, i: number) => T) => padded(batch.map(f), null);
-  const j = <T>(f: (e: JournalRow) => T) => padded(entries.map((e) => f(e[0]!)), null);
+  const j = <T>(f: (e: JournalRow) => T) =>
+    padded(
+      entries.map((e) => f(e[0]!)),
+      null,
+    );
   const data = padded(
     entries.map((e) => e.map((x) => x.data)),
     reached.map(() => null),

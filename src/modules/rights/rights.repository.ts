@@ -278,7 +278,8 @@ export function messagerieScope(spaceId: string | RawBuilder<string>, at: Date |
 }
 
 /** The rights `g` that are the person's live messagerie rights: what messagerieScope and messagerieCovers read. */
-const liveMessagerieOf = (spaceId: string | RawBuilder<string>, at: Date | RawBuilder<Date>) => sql<boolean>`g.space_id = ${spaceId} AND g.service = 'messagerie' AND ${liveRight("g", at)}`;
+const liveMessagerieOf = (spaceId: string | RawBuilder<string>, at: Date | RawBuilder<Date>) =>
+  sql<boolean>`g.space_id = ${spaceId} AND g.service = 'messagerie' AND ${liveRight("g", at)}`;
 
 /**
  * messagerieScope for a walk over many requests: the same rule, read as two sets built once per statement (her
