@@ -142,7 +142,7 @@ describe("replies posted at the same moment", () => {
     }
   });
 
-  it("handed over together, they leave in one statement: the replies that wait for the two in flight share one transaction", async () => {
+  it("handed over together, they leave in one statement: the replies that wait for the one in flight share one transaction", async () => {
     const ids = [];
     for (let i = 0; i < 10; i++) ids.push(await file(robert));
     const messageIds = ids.map(() => randomUUID());
@@ -150,8 +150,8 @@ describe("replies posted at the same moment", () => {
     expect(results).toEqual(Array(10).fill({ status: "in_progress", moved: true, repliesAllowed: true }));
     const writers = await sql<{ id: string; xid: string }>`SELECT id, xmin::text AS xid FROM messages WHERE id = ANY(${messageIds}::uuid[])`.execute(t.ctx.db);
     const xid = new Map(writers.rows.map((r) => [r.id, r.xid]));
-    expect(new Set(messageIds.slice(2).map((id) => xid.get(id))).size).toBe(1);
-    expect(new Set(messageIds.map((id) => xid.get(id))).size).toBe(3);
+    expect(new Set(messageIds.slice(1).map((id) => xid.get(id))).size).toBe(1);
+    expect(new Set(messageIds.map((id) => xid.get(id))).size).toBe(2);
     for (const [i, id] of ids.entries()) expect((await messagesOf(id)).map((m) => m.id)).toEqual([messageIds[i]]);
   });
 
@@ -164,8 +164,8 @@ describe("replies posted at the same moment", () => {
     const existing = await t.ctx.db.selectFrom("messages").select("id").where("request_id", "=", clash).executeTakeFirstOrThrow();
     const before = await requestRow(clash);
     const post = direct;
-    // Handed over in one go: the first two leave at once (two statements in flight), the eight others wait and leave
-    // together with the clashing one.
+    // Handed over in one go: the first leaves at once, the nine others wait for it and leave together, the clashing one
+    // among them.
     const results = await Promise.allSettled([...ids.map((id) => post(id, randomUUID())), post(clash, existing.id)]);
     expect(results.slice(0, 10).map((r) => r.status)).toEqual(Array(10).fill("fulfilled"));
     expect(results.slice(0, 10).map((r) => (r as PromiseFulfilledResult<{ status: string; moved: boolean }>).value)).toEqual(
@@ -181,6 +181,34 @@ describe("replies posted at the same moment", () => {
 });
 
 describe.skipIf(!process.env.TEST_DATABASE_URL)("the statement of a batch", () => {
+  it("never waits for a request another transaction holds: that reply waits on its own, the others land", async () => {
+    const ids = [];
+    for (let i = 0; i < 6; i++) ids.push(await file(robert));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holder = t.ctx.db.transaction().execute(async (tx) => {
+      await sql`SELECT 1 FROM requests WHERE id = ${ids[2]} FOR UPDATE`.execute(tx);
+      locked();
+      await released;
+    });
+    await isLocked;
+    const settled = new Set<number>();
+    const posts = ids.map((id, i) => direct(id, randomUUID()).then((r) => (settled.add(i), r)));
+    // Every reply but the held one lands while the lock is held (the batch skipped that request).
+    await Promise.all(posts.filter((_, i) => i !== 2));
+    expect([...settled].sort()).toEqual([0, 1, 3, 4, 5]);
+    // And the lane is free: a reply handed over now lands too.
+    const later = await file(robert);
+    expect(await direct(later, randomUUID())).toMatchObject({ moved: true });
+    expect(settled.has(2)).toBe(false);
+    release();
+    await holder;
+    expect(await posts[2]).toEqual({ status: "in_progress", moved: true, repliesAllowed: true });
+    for (const id of ids) expect(await messagesOf(id)).toHaveLength(1);
+  });
+
   it("keeps one generic plan on its connection (planning it for each batch would cost more than running it)", async () => {
     const database = await openDatabase({ url: t.databaseUrl!, poolSize: 1 });
     try {
@@ -199,7 +227,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("the statement of a batch", () =
       await sql`ANALYZE requests`.execute(database.db);
       for (const id of ids) await direct(id, randomUUID(), database.db);
       const plans = await sql<{ generic_plans: string; custom_plans: string }>`
-        SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%requests.id = ANY%'`.execute(database.db);
+        SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE '%FOR NO KEY UPDATE SKIP LOCKED%'`.execute(database.db);
       expect(plans.rows).toHaveLength(1);
       expect(Number(plans.rows[0]!.generic_plans)).toBeGreaterThanOrEqual(3);
     } finally {

@@ -20,7 +20,7 @@ type Waiting = Reply & {
 };
 
 /** Statements of replies in flight at once per pool; the replies that come meanwhile wait and leave together. */
-const IN_FLIGHT = 2;
+const IN_FLIGHT = 1;
 /** The most replies one statement carries. */
 const BATCH = 16;
 
@@ -75,33 +75,42 @@ class Queue {
       }
       this.waiting = rest;
       this.inFlight++;
-      void this.run(batch).finally(() => {
-        this.inFlight--;
-        for (const w of batch) this.busy.delete(w.m.requestId);
-        this.pump();
-      });
+      void this.run(batch);
     }
   }
 
+  /**
+   * Runs a batch; its lane is free again as soon as its statement answers: the replies it did not move are then
+   * posted on their own (waiting, if need be, for a request another transaction holds) while the next batch leaves.
+   * Their requests stay out of any batch until they are done.
+   */
   private async run(batch: Waiting[]): Promise<void> {
-    let moved: Map<number, string>;
+    let moved = new Map<number, string>();
+    let failure: { error: unknown } | undefined;
     try {
       moved = await postTogether(this.db, batch);
     } catch (error) {
-      if (!refusedByServer(error) || batch.length === 1) {
-        for (const w of batch) w.reject(error);
-        return;
-      }
-      moved = new Map();
+      if (!refusedByServer(error) || batch.length === 1) failure = { error };
     }
+    this.inFlight--;
+    const rest = batch.filter((w, i) => {
+      const status = moved.get(i + 1);
+      if (failure) w.reject(failure.error);
+      else if (status !== undefined) w.resolve({ status, moved: true, repliesAllowed: true });
+      else return true;
+      this.busy.delete(w.m.requestId);
+      return false;
+    });
+    this.pump();
     await Promise.all(
-      batch.map(async (w, i) => {
-        const status = moved.get(i + 1);
-        if (status !== undefined) return w.resolve({ status, moved: true, repliesAllowed: true });
+      rest.map(async (w) => {
         try {
           w.resolve(await postAsPerson(this.db, w.m, messagerieScope(w.m.authorSpaceId, w.m.at), w.moves, w.journalOf));
         } catch (error) {
           w.reject(error);
+        } finally {
+          this.busy.delete(w.m.requestId);
+          this.pump();
         }
       }),
     );
@@ -142,10 +151,11 @@ async function postTogether(db: Executor, batch: Waiting[]): Promise<Map<number,
   const place = sql`array_position(${ids}::uuid[], requests.id)`;
   const at = col((w) => w.m.at);
   const res = await sql<{ ord: number; status: string }>`${sql.raw(PREPARED)}
-    WITH moved AS (
+    WITH free AS (SELECT id FROM requests WHERE id = ANY(${ids}::uuid[]) FOR NO KEY UPDATE SKIP LOCKED),
+    moved AS (
       UPDATE requests SET status = (${to}::text[])[array_position(${from}::text[], requests.status)], last_activity_at = (${at}::timestamptz[])[${place}],
         version = requests.version + 1, company_replied_at = COALESCE(requests.company_replied_at, (${at}::timestamptz[])[${place}])
-      WHERE requests.id = ANY(${ids}::uuid[])
+      WHERE requests.id = ANY(${ids}::uuid[]) AND requests.id IN (SELECT id FROM free)
         AND ${messagerieScope(sql<string>`(${col((w) => w.m.authorSpaceId)}::uuid[])[${place}]`, sql<Date>`(${at}::timestamptz[])[${place}]`)}
         AND requests.replies_allowed AND requests.status = ANY(${from}::text[])
       RETURNING ${place} AS ord, requests.id, requests.service_code, requests.status),
