@@ -143,7 +143,7 @@ describe("replies posted at the same moment", () => {
   });
 
   it("handed over together, they leave in one statement: the replies that wait for the one in flight share one transaction", async () => {
-    const ids = [];
+    const ids: string[] = [];
     for (let i = 0; i < 10; i++) ids.push(await file(robert));
     const messageIds = ids.map(() => randomUUID());
     const results = await Promise.all(ids.map((id, i) => direct(id, messageIds[i]!)));
@@ -156,7 +156,7 @@ describe("replies posted at the same moment", () => {
   });
 
   it("a batch the server refuses is rolled back whole, and each of its replies is posted on its own", async () => {
-    const ids = [];
+    const ids: string[] = [];
     for (let i = 0; i < 10; i++) ids.push(await file(robert));
     // A reply whose message id is already used (the request's opening message): the statement that carries it fails
     // on the primary key.
@@ -182,7 +182,7 @@ describe("replies posted at the same moment", () => {
 
 describe.skipIf(!process.env.TEST_DATABASE_URL)("the statement of a batch", () => {
   it("never waits for a request another transaction holds: that reply waits on its own, the others land", async () => {
-    const ids = [];
+    const ids: string[] = [];
     for (let i = 0; i < 6; i++) ids.push(await file(robert));
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
@@ -212,7 +212,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("the statement of a batch", () =
   it("keeps one generic plan on its connection (planning it for each batch would cost more than running it)", async () => {
     const database = await openDatabase({ url: t.databaseUrl!, poolSize: 1 });
     try {
-      const ids = [];
+      const ids: string[] = [];
       for (let i = 0; i < 8; i++) ids.push(await file(robert));
       // A service's table, not a test's: on a few rows any plan is cheap, and PostgreSQL would keep the generic one
       // whatever the arrays' length.
