@@ -2,6 +2,7 @@ import { expect } from "vitest";
 import { generate } from "otplib";
 import { makeActiveSpace, makeCompany, siretNic } from "../../src/app/factories.js";
 import { withLuhnKey } from "../../src/modules/companies/index.js";
+import { SEED } from "../../src/app/demo.js";
 import { call, CookieJar, lastMailTo, type TestApp, type WireJson } from "./app.js";
 
 export const PASSWORD = "Vingt-Trois-Lapins-Bleus";
@@ -115,6 +116,17 @@ export async function activeAdministrator(
   const activated = await call(t.app, "POST", `/api/v1/adhesions/${res.body.id}/activate`, { jar: person.jar, body: { code: letter.fields.activationCode } });
   expect(activated.status).toBe(200);
   return person;
+}
+
+/** Robert Lambda, Martin distribution's legal representative, administrator of its services (the seed's example). */
+export function robertOfMartin(t: TestApp) {
+  return activeAdministrator(t, SEED.martin.siren, {
+    quality: "legal_representative",
+    companyEmail: "robert.lambda@martindistribution.com",
+    email: "robert.lambda@martindistribution.com",
+    firstName: "Robert",
+    lastName: "Lambda",
+  });
 }
 
 export const AGENT_PASSWORD = "Guichet-Fiscal-Solide-42";

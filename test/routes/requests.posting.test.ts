@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
 import { call, seedReferenceData, startTestApp, type TestApp } from "../helpers/app.js";
-import { activeAdministrator, signedInPerson } from "../helpers/people.js";
+import { activeAdministrator, signedInPerson, robertOfMartin } from "../helpers/people.js";
 import { SEED } from "../../src/app/demo.js";
 import { openDatabase } from "../../src/platform/db/database.js";
 import { sha256Hex } from "../../src/platform/crypto.js";
@@ -59,13 +59,7 @@ const direct = (requestId: string, id: string, db = t.ctx.db) => {
 beforeAll(async () => {
   t = await startTestApp();
   await seedReferenceData(t.ctx);
-  robert = await activeAdministrator(t, SEED.martin.siren, {
-    quality: "legal_representative",
-    companyEmail: "robert.lambda@martindistribution.com",
-    email: "robert.lambda@martindistribution.com",
-    firstName: "Robert",
-    lastName: "Lambda",
-  });
+  robert = await robertOfMartin(t);
   const chief = await activeAdministrator(t, SEED.martin.siren, { entitySiren: SEED.gestion.siren, email: "cabinet.comptable@gestion.com" });
   lila = await signedInPerson(t, { siren: SEED.gestion.siren, email: "lila.rosemonde@gestion.com", firstName: "Lila", lastName: "Rosemonde" });
   const offer = await call(t.app, "POST", `/api/v1/companies/${SEED.martin.siren}/delegations`, {

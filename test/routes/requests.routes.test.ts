@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { sql } from "kysely";
 import pg from "pg";
 import { call, CookieJar, countRows, lastMailTo, seedReferenceData, startTestApp, type TestApp } from "../helpers/app.js";
-import { activeAdministrator, agentSignIn, signedInPerson } from "../helpers/people.js";
+import { activeAdministrator, agentSignIn, signedInPerson, robertOfMartin } from "../helpers/people.js";
 import { makeAgent } from "../../src/app/factories.js";
 import { SEED } from "../../src/app/demo.js";
 import { uploadBytes } from "../helpers/upload.js";
@@ -40,13 +40,7 @@ const file = (who: Person, body: Record<string, unknown> = VAT_REFUND, headers: 
 beforeAll(async () => {
   t = await startTestApp();
   await seedReferenceData(t.ctx);
-  robert = await activeAdministrator(t, SEED.martin.siren, {
-    quality: "legal_representative",
-    companyEmail: "robert.lambda@martindistribution.com",
-    email: "robert.lambda@martindistribution.com",
-    firstName: "Robert",
-    lastName: "Lambda",
-  });
+  robert = await robertOfMartin(t);
   chief = await activeAdministrator(t, SEED.martin.siren, {
     entitySiren: SEED.gestion.siren,
     email: "cabinet.comptable@gestion.com",

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, countRows, lastMailTo, seedReferenceData, startTestApp, type TestApp } from "../helpers/app.js";
-import { activeAdministrator, newCompany, signedInPerson, signIn } from "../helpers/people.js";
+import { activeAdministrator, newCompany, signedInPerson, signIn, robertOfMartin } from "../helpers/people.js";
 import { SEED } from "../../src/app/demo.js";
 import { DAY } from "../../src/platform/clock.js";
 import { can, runRightsHousekeeping } from "../../src/modules/rights/index.js";
@@ -28,13 +28,7 @@ async function rightsOf(who: Person, siren: string) {
 
 describe("the seed's story: the firm delegates the VAT of Martin distribution", () => {
   it("head accountant → Lila (gestion de la TVA); Robert sees both and revokes the head accountant: Lila falls with her", async () => {
-    const robert = await activeAdministrator(t, SEED.martin.siren, {
-      quality: "legal_representative",
-      companyEmail: "robert.lambda@martindistribution.com",
-      email: "robert.lambda@martindistribution.com",
-      firstName: "Robert",
-      lastName: "Lambda",
-    });
+    const robert = await robertOfMartin(t);
     const chief = await activeAdministrator(t, SEED.martin.siren, {
       entitySiren: SEED.gestion.siren,
       email: "cabinet.comptable@gestion.com",

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as client from "openid-client";
 import { sql } from "kysely";
 import { call, startTestApp, type CookieJar, type TestApp, type WireJson } from "../helpers/app.js";
-import { activeAdministrator, newCompany } from "../helpers/people.js";
+import { activeAdministrator, newCompany, robertOfMartin } from "../helpers/people.js";
 import { authorize, cookieHeader, cookiesOf, ISSUER, listen, newSoftware, obtainTokens, REDIRECT_URI, softwareClient } from "../helpers/oauth.js";
 import { seedReferenceData } from "../helpers/app.js";
 import { SEED } from "../../src/app/demo.js";
@@ -27,13 +27,7 @@ beforeAll(async () => {
   t = await startTestApp({ PUBLIC_URL: ISSUER });
   await seedReferenceData(t.ctx);
   send = await listen(t);
-  robert = await activeAdministrator(t, SEED.martin.siren, {
-    quality: "legal_representative",
-    companyEmail: "robert.lambda@martindistribution.com",
-    email: "robert.lambda@martindistribution.com",
-    firstName: "Robert",
-    lastName: "Lambda",
-  });
+  robert = await robertOfMartin(t);
   claire = await activeAdministrator(t, SEED.martin.siren, {
     entitySiren: SEED.gestion.siren,
     email: "cabinet.comptable@gestion.com",

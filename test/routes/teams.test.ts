@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, lastMailTo, seedReferenceData, startTestApp, type TestApp } from "../helpers/app.js";
-import { activeAdministrator, newCompany, signedInPerson } from "../helpers/people.js";
+import { activeAdministrator, newCompany, signedInPerson, robertOfMartin } from "../helpers/people.js";
 import { SEED } from "../../src/app/demo.js";
 import { loadAdministeredCompanies, makeActiveSpace } from "../../src/app/factories.js";
 import { can, suspendRightByAgent } from "../../src/modules/rights/index.js";
@@ -50,13 +50,7 @@ const teamRightsCount = async (id: string) =>
 beforeAll(async () => {
   t = await startTestApp();
   await seedReferenceData(t.ctx);
-  robert = await activeAdministrator(t, SEED.martin.siren, {
-    quality: "legal_representative",
-    companyEmail: "robert.lambda@martindistribution.com",
-    email: "robert.lambda@martindistribution.com",
-    firstName: "Robert",
-    lastName: "Lambda",
-  });
+  robert = await robertOfMartin(t);
   // The head accountant administers her own firm (so she may make teams) and her clients.
   chief = await activeAdministrator(t, SEED.gestion.siren, {
     quality: "legal_representative",
