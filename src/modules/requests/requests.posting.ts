@@ -37,11 +37,14 @@ const BATCH = 16;
  * A software acting through a person (its limits are read from its call) posts on its own.
  */
 export function postReply(db: Executor, reply: Reply): Promise<Posted> {
-  if (db.isTransaction || actingSoftware()) return postAsPerson(db, reply.m, messagerieScope(reply.m.authorSpaceId, reply.m.at), reply.moves, reply.journalOf);
+  if (db.isTransaction || actingSoftware()) return postAlone(db, reply);
   let q = queues.get(db);
   if (!q) queues.set(db, (q = new Queue(db)));
   return q.add(reply);
 }
+
+/** A reply in a statement of its own, seen by its own person. */
+const postAlone = (db: Executor, r: Reply) => postAsPerson(db, r.m, messagerieScope(r.m.authorSpaceId, r.m.at), r.moves, r.journalOf);
 
 const queues = new WeakMap<Executor, Queue>();
 
@@ -105,7 +108,7 @@ class Queue {
     await Promise.all(
       rest.map(async (w) => {
         try {
-          w.resolve(await postAsPerson(this.db, w.m, messagerieScope(w.m.authorSpaceId, w.m.at), w.moves, w.journalOf));
+          w.resolve(await postAlone(this.db, w));
         } catch (error) {
           w.reject(error);
         } finally {
@@ -130,7 +133,8 @@ const refusedByServer = (error: unknown) =>
  * the last reply): PostgreSQL plans a statement prepared with parameters anew while planning it for its values looks
  * cheaper than its generic plan, which it does for an array it counts shorter than its default guess of 10 elements,
  * and planning this statement costs more than running it (about 1.5 ms of the server's CPU against 0.3 per reply,
- * measured). At `BATCH` elements the generic plan wins and is kept.
+ * measured). At `BATCH` elements the generic plan wins and is kept. The update's own `id = ANY(…)`, beside the set it
+ * locked, is what the planner estimates it from.
  */
 async function postTogether(db: Executor, batch: Waiting[]): Promise<Map<number, string>> {
   const { moves, reached } = batch[0]!;
