@@ -528,6 +528,7 @@ async function benchNationalSection() {
   line("search of a service, two words", "searchTwoWords", 300);
   line("search of a service, one rare word", "searchRare", 300);
   line("dashboard of the service over one year", "dashboard", 50);
+  line("  the same, 10,000 changes of its open requests not yet folded", "dashboardUnfolded", 50);
   rows.push({ name: `national, ${at}: GET /api/v1/health/live over HTTP`, value: ms(r.results.httpBaseline!) });
   line("posting a message (HTTP, whole route)", "post", 50, r.results.httpBaseline, "health over HTTP, p95");
   const gb = (r.generated.bytes / 1024 ** 3).toFixed(1);

@@ -9,6 +9,7 @@ import {
   applyRetention,
   autoCloseAnswered,
   expireUploads,
+  foldOpenCounts,
   prunePresence,
   purgeExports,
   purgeStaleStreams,
@@ -25,9 +26,10 @@ const FILE_SWEEP_EVERY_MS = 24 * 3_600_000;
 
 /**
  * Periodic clean-up: adhesions whose code or link ran out, delegation offers past 14 days, rights past their end
- * date, rights records a year after revocation, unverified spaces after 7 days, expired sessions; with
- * `sweepFiles`, the stored files no row refers to; the presences on request pages long over; the rate-limit counters
- * whose window is over and the event streams of processes that died. Safe to run in several processes.
+ * date, rights records a year after revocation, unverified spaces after 7 days, expired sessions; with `sweepFiles`,
+ * the stored files no row refers to; the presences on request pages long over; the rate-limit counters whose window
+ * is over, the event streams of processes that died, and the dashboard's open counts folded (one row per key). Safe
+ * to run in several processes.
  */
 export async function runHousekeeping(ctx: AppContext, options: { sweepFiles?: boolean } = {}) {
   const adhesions = await expireAdhesions(ctx);
@@ -46,7 +48,25 @@ export async function runHousekeeping(ctx: AppContext, options: { sweepFiles?: b
   const presence = await prunePresence(ctx);
   const rateLimits = await purgeRateLimits(ctx.db, ctx.clock.now());
   const streams = await purgeStaleStreams(ctx);
-  return { adhesions, rights, closed, digests, reminders, uploads, retention, spaces, sessions, oauth, files, exports, presence, rateLimits, streams };
+  const openCounts = await foldOpenCounts(ctx);
+  return {
+    adhesions,
+    rights,
+    closed,
+    digests,
+    reminders,
+    uploads,
+    retention,
+    spaces,
+    sessions,
+    oauth,
+    files,
+    exports,
+    presence,
+    rateLimits,
+    streams,
+    openCounts,
+  };
 }
 
 /** Starts the outbox worker and the housekeeping timer; returns a function that stops both. */

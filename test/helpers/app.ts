@@ -15,6 +15,7 @@ import { makeCompany, makeTaxService } from "../../src/app/factories.js";
 import { openTestDatabase } from "./db.js";
 import { openDatabase } from "../../src/platform/db/database.js";
 import { assertNoContractViolations, recordContractViolations } from "./contract.js";
+import { openCountsMismatches } from "./open-counts.js";
 
 export type TestApp = {
   ctx: AppContext;
@@ -24,7 +25,11 @@ export type TestApp = {
   clock: ReturnType<typeof manualClock>;
   /** The answers that broke the OpenAPI document's contract (test/helpers/contract.ts); `close()` fails on any. */
   contractViolations: string[];
-  close(): Promise<void>;
+  /**
+   * Fails on any answer that broke the contract, and on open counts kept for the dashboard that differ from the
+   * requests (test/helpers/open-counts.ts), unless `{ database: "damaged" }`: a test that stopped or broke its database on purpose.
+   */
+  close(options?: { database?: "damaged" }): Promise<void>;
 };
 
 let signingFiles: { RECEIPT_SIGNING_KEY_FILE: string; RECEIPT_CERTIFICATE_FILE: string } | undefined;
@@ -77,10 +82,12 @@ export async function startTestApp(
     app,
     clock,
     contractViolations,
-    async close() {
+    async close(closing = {}) {
       await app.close();
+      const counts = closing.database === "damaged" ? undefined : await openCountsMismatches(ctx.db);
       await ctx.close();
       assertNoContractViolations(contractViolations);
+      if (counts && counts.length > 0) throw new Error(`the dashboard's open counts differ from the requests:\n${counts.join("\n")}`);
     },
   };
 }

@@ -1,10 +1,14 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { correspondenceDepsOf } from "../../src/app/context.js";
 import { call, CookieJar, seedReferenceData, startTestApp, type TestApp } from "../helpers/app.js";
 import { activeAdministrator, AGENT_PASSWORD, agentSignIn, newCompany, signedInPerson, signIn } from "../helpers/people.js";
 import { makeAgent } from "../../src/app/factories.js";
 import { SEED } from "../../src/app/demo.js";
-import { HOUR, MINUTE } from "../../src/platform/clock.js";
+import { DAY, HOUR, MINUTE } from "../../src/platform/clock.js";
+import { foldOpenCounts } from "../../src/modules/requests/index.js";
+import { runHousekeeping } from "../../src/app/worker.js";
+import { assertOpenCountsKept } from "../helpers/open-counts.js";
 import { runCampaign, submitCampaign } from "../../src/modules/correspondence/index.js";
 
 /** The company desk reached by a search, its letters, and the supervisors' figures per agent (product §18). */
@@ -163,6 +167,156 @@ describe("the supervisors' figures per agent", () => {
     expect(lines[0]).toContain("du 01/01/2025 au 31/01/2025 inclus");
     expect(lines).toContain("Délai médian de première réponse (heures);");
     expect(lines).toContain("90e centile du délai de première réponse (heures);");
+  });
+});
+
+describe("the backlog kept on write", () => {
+  type Stats = { backlog: Record<string, number>; overdue: number; agents: { agent: { id: string }; openAssigned: number }[] };
+  /** The figures of « now » as the dashboard answers them to the supervisor, and as a count of the requests gives them. */
+  const now = async () => {
+    const jar = await agent("sophie");
+    const day = (ms: number) => new Date(t.clock.now().getTime() + ms).toISOString().slice(0, 10);
+    const res = await call(t.app, "GET", `/api/v1/backoffice/stats?service=SIE-75111&from=${day(-DAY)}&to=${day(0)}`, { jar });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const body = res.body as Stats;
+    return {
+      backlog: body.backlog,
+      overdue: body.overdue,
+      assigned: Object.fromEntries(body.agents.map((a) => [a.agent.id, a.openAssigned])),
+    };
+  };
+  const counted = async () => {
+    const at = t.clock.now();
+    const open = t.ctx.db.selectFrom("requests").where("service_code", "=", "SIE-75111").where("status", "<>", "closed").where("archived_at", "is", null);
+    const queued = open.where((e) => e.or([e("campaign_id", "is", null), e("company_replied_at", "is not", null)]));
+    const byStatus = await queued
+      .select(["status", (e) => e.fn.countAll<number>().as("n")])
+      .groupBy("status")
+      .execute();
+    const byAgent = await open
+      .select(["assignee_agent_id", (e) => e.fn.countAll<number>().as("n")])
+      .groupBy("assignee_agent_id")
+      .execute();
+    const overdue = await queued
+      .select((e) => e.fn.countAll<number>().as("n"))
+      .where(sql<boolean>`due_at < ${at}`)
+      .executeTakeFirstOrThrow();
+    const backlog: Record<string, number> = { received: 0, in_progress: 0, awaiting_user: 0, answered: 0 };
+    for (const r of byStatus) backlog[r.status] = Number(r.n);
+    const assigned: Record<string, number> = { [ids.paul!]: 0, [ids.pierre!]: 0, [ids.sophie!]: 0 };
+    for (const r of byAgent) if (r.assignee_agent_id) assigned[r.assignee_agent_id] = Number(r.n);
+    return { backlog, overdue: Number(overdue.n), assigned };
+  };
+  const rowsOfService = async () =>
+    (
+      await sql<{ n: number; folded: number }>`
+      SELECT count(*)::int AS n, count(*) FILTER (WHERE folded)::int AS folded FROM service_open_counts WHERE service_code = 'SIE-75111'`.execute(t.ctx.db)
+    ).rows[0]!;
+
+  it("answers the backlog, the overdue and each agent's open requests from the counts, as a count of the requests would", async () => {
+    // Noon (UTC) of the next day: the deadlines below fall on both sides of now, and of the day's start.
+    t.clock.advance(Date.parse(`${new Date(t.clock.now().getTime() + DAY).toISOString().slice(0, 10)}T12:00:00Z`) - t.clock.now().getTime());
+    const at = t.clock.now().getTime();
+    const [e, f, g, h] = [await file("Question E"), await file("Question F"), await file("Question G"), await file("Question H")];
+    // E was due yesterday, F an hour ago (today), G in an hour (today), H tomorrow.
+    for (const [r, due] of [
+      [e, at - DAY],
+      [f, at - HOUR],
+      [g, at + HOUR],
+      [h, at + DAY],
+    ] as const)
+      await t.ctx.db
+        .updateTable("requests")
+        .set({ first_answer_due_at: new Date(due), legal_due_at: null })
+        .where("id", "=", r.id)
+        .execute();
+    const before = await now();
+    expect(before).toEqual(await counted());
+    expect(before.backlog.received).toBeGreaterThanOrEqual(4);
+
+    // Time alone moves the overdue: two hours later G is past too (the part of today read from the queue's index).
+    t.clock.advance(2 * HOUR);
+    const later = await now();
+    expect(later.overdue).toBe(before.overdue + 1);
+    expect(later).toEqual(await counted());
+
+    // Assigned, answered, transferred, closed: each change moves the figures as the requests say.
+    const paul = await agent("paul");
+    await assign(paul, e.id, ids.paul!);
+    await assign(paul, f.id, ids.paul!);
+    await answer(paul, f.id);
+    const moved = await call(t.app, "POST", `/api/v1/backoffice/requests/${g.id}/transfer`, {
+      jar: paul,
+      body: { serviceCode: "SIE-69381", reason: "Entreprise suivie à Lyon", version: await versionOf(paul, g.id) },
+    });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    const closed = await call(t.app, "POST", `/api/v1/backoffice/requests/${h.id}/close`, {
+      jar: paul,
+      body: { version: await versionOf(paul, h.id), reason: "Demande faite en double" },
+    });
+    expect(closed.status, JSON.stringify(closed.body)).toBe(200);
+    const after = await now();
+    expect(after).toEqual(await counted());
+    expect(after.assigned[ids.paul!]).toBe(later.assigned[ids.paul!]! + 2);
+    expect(after.backlog.answered).toBe(later.backlog.answered! + 1);
+    expect(after.backlog.received).toBe(later.backlog.received! - 4);
+
+    // A reply that keeps its request's state writes no count; one that moves it writes its two states.
+    const rows = await rowsOfService();
+    const reply = async (id: string) => {
+      robert.jar = await signIn(t, robert.email);
+      const res = await call(t.app, "POST", `/api/v1/requests/${id}/messages`, { jar: robert.jar, body: { body: "Précision.", uploadIds: [] } });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+    };
+    await reply(f.id); // answered → in progress
+    expect((await rowsOfService()).n).toBe(rows.n + 2);
+    await reply(f.id); // stays in progress
+    expect((await rowsOfService()).n).toBe(rows.n + 2);
+    expect(await now()).toEqual(await counted());
+
+    // Folded: one row per key, the same figures.
+    const figures = await now();
+    const fold = await foldOpenCounts(t.ctx);
+    expect(fold.services).toBeGreaterThanOrEqual(2); // Paris, and Lyon which received G
+    const folded = await rowsOfService();
+    expect(folded.folded).toBe(folded.n);
+    const keys = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM (SELECT DISTINCT kind, assignee_agent_id, status, due_day FROM service_open_counts WHERE service_code = 'SIE-75111') k`.execute(
+      t.ctx.db,
+    );
+    expect(folded.n).toBe(keys.rows[0]!.n);
+    expect(await now()).toEqual(figures);
+    expect(await foldOpenCounts(t.ctx)).toEqual({ services: 0, rows: 0 });
+    await assertOpenCountsKept(t.ctx.db);
+  });
+
+  it("keeps them exact while changes and folds run at once", async () => {
+    const ids4: { id: string }[] = [];
+    for (const i of [1, 2, 3, 4, 5, 6]) ids4.push(await file(`Question simultanée ${i}`));
+    const agents = [ids.paul!, ids.pierre!, null];
+    // Each request changes assignee three times, each change its own statement on its own connection; folds run between.
+    const work: Promise<unknown>[] = [];
+    for (let round = 0; round < 3; round++) {
+      for (const [i, r] of ids4.entries())
+        work.push(
+          t.ctx.db
+            .updateTable("requests")
+            .set({ assignee_agent_id: agents[(i + round) % 3] })
+            .where("id", "=", r.id)
+            .execute(),
+        );
+      work.push(foldOpenCounts(t.ctx));
+    }
+    await Promise.all(work);
+    await assertOpenCountsKept(t.ctx.db);
+    // The housekeeping folds what the changes appended after the last fold.
+    expect((await runHousekeeping(t.ctx)).openCounts.services).toBeGreaterThanOrEqual(1);
+    await assertOpenCountsKept(t.ctx.db);
+    const keys = await sql<{ rows: number; keys: number }>`
+      SELECT count(*)::int AS rows, count(DISTINCT (service_code, kind, assignee_agent_id, status, due_day))::int AS keys FROM service_open_counts`.execute(
+      t.ctx.db,
+    );
+    expect(keys.rows[0]!.rows).toBe(keys.rows[0]!.keys);
   });
 });
 

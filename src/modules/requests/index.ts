@@ -46,7 +46,7 @@ export {
 } from "./requests.queue.js";
 export { queueCounts, getRequestForAgent, postAgentMessage, assignRequest, addNote, transferRequest, closeByAgent } from "./requests.backoffice.js";
 export { searchForAgent, requestsOfCompany, SEARCH_CANDIDATES } from "./requests.search.js";
-export { serviceStats } from "./requests.stats.js";
+export { serviceStats, foldOpenCounts } from "./requests.stats.js";
 export {
   requestExport,
   getExport,

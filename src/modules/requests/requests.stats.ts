@@ -137,7 +137,7 @@ export function firstAnswerTimes(deps: RequestsDeps, service: string, from: Date
  * the median time to that first answer, and the open requests assigned to him now. Only agents with a figure
  * appear; the caller adds the service's other agents with zeros.
  */
-function agentFigures(times: FirstAnswerTimes, open: { assignee_agent_id: string | null; open: number }[]) {
+function agentFigures(times: FirstAnswerTimes, open: Map<string, number>) {
   const out = new Map<string, { agentId: string; answered: number; medianFirstAnswerHours: number | null; openAssigned: number }>();
   const of = (agentId: string) => {
     let row = out.get(agentId);
@@ -145,40 +145,51 @@ function agentFigures(times: FirstAnswerTimes, open: { assignee_agent_id: string
     return row;
   };
   for (const [agentId, a] of times.agents) Object.assign(of(agentId), { answered: a.answered, medianFirstAnswerHours: hours(a.median) });
-  for (const o of open) if (o.assignee_agent_id !== null) of(o.assignee_agent_id).openAssigned = o.open;
+  for (const [agentId, n] of open) of(agentId).openAssigned = n;
   return [...out.values()];
 }
 
+const STATES = ["received", "in_progress", "awaiting_user", "answered"] as const;
+
 /**
- * The service's open requests in one reading of them, per assignee: the backlog by state and the overdue ones, as the
- * queue counts them (threads of a campaign the company has not answered stay out), and all of each agent's open ones.
+ * The service's open requests now, from the counts kept on write (`service_open_counts`, one statement): all of each
+ * agent's, and the ones the queue counts (threads of a campaign the company has not answered stay out) by state and
+ * overdue. The overdue ones are the counted days before today's (UTC) and, of today's, the requests whose deadline is
+ * already past: a range of the queue's index.
  */
-async function openByAssignee(deps: RequestsDeps, service: string, now: Date) {
-  // The queue's rule computed once per request, the states as literals: each FILTER is a cheap test.
-  const open = deps.db
-    .selectFrom("requests")
-    .select(["assignee_agent_id", "status", "due_at", sql<boolean>`${originCondition(undefined)}`.as("queued")])
-    .where("service_code", "=", service)
-    .where("status", "<>", "closed")
-    .where("archived_at", "is", null);
-  const rows = await sql<{
-    assignee_agent_id: string | null;
-    open: number;
-    received: number;
-    in_progress: number;
-    awaiting_user: number;
-    answered: number;
-    overdue: number;
-  }>`
-    SELECT assignee_agent_id, count(*)::int AS open,
-           count(*) FILTER (WHERE queued AND status = 'received')::int AS received,
-           count(*) FILTER (WHERE queued AND status = 'in_progress')::int AS in_progress,
-           count(*) FILTER (WHERE queued AND status = 'awaiting_user')::int AS awaiting_user,
-           count(*) FILTER (WHERE queued AND status = 'answered')::int AS answered,
-           count(*) FILTER (WHERE queued AND due_at < ${now})::int AS overdue
-    FROM (${open}) r
-    GROUP BY assignee_agent_id`.execute(deps.db);
-  return rows.rows;
+async function openNow(deps: RequestsDeps, service: string, now: Date) {
+  const rows = await sql<{ kind: "a" | "s" | "o"; assignee_agent_id: string | null; status: string | null; n: number }>`${sql.raw(PREPARED)}
+    WITH c AS (
+      SELECT kind, assignee_agent_id, status, due_day, sum(n)::int AS n
+      FROM service_open_counts WHERE service_code = ${service} GROUP BY kind, assignee_agent_id, status, due_day),
+    today AS (SELECT (${now}::timestamptz AT TIME ZONE 'UTC')::date AS day)
+    SELECT kind::text AS kind, assignee_agent_id, status, n FROM c WHERE kind IN ('a', 's') AND n <> 0
+    UNION ALL
+    SELECT 'o', NULL, NULL,
+      (SELECT coalesce(sum(n), 0)::int FROM c, today WHERE c.kind = 'd' AND c.due_day < today.day)
+      + (SELECT count(*)::int FROM requests, today
+         WHERE requests.service_code = ${service} AND requests.status <> 'closed' AND requests.archived_at IS NULL AND ${originCondition(undefined)}
+           AND requests.due_at >= (today.day::timestamp AT TIME ZONE 'UTC') AND requests.due_at < ${now})`.execute(deps.db);
+  const byAssignee = new Map<string, number>();
+  const backlog = { received: 0, in_progress: 0, awaiting_user: 0, answered: 0 };
+  let overdue = 0;
+  for (const r of rows.rows) {
+    if (r.kind === "a" && r.assignee_agent_id !== null) byAssignee.set(r.assignee_agent_id, r.n);
+    else if (r.kind === "s") {
+      const state = STATES.find((s) => s === r.status);
+      if (state) backlog[state] = r.n;
+    } else if (r.kind === "o") overdue = r.n;
+  }
+  return { byAssignee, backlog, overdue };
+}
+
+/** Folds the counts appended to a service's open requests since the last fold (housekeeping): one row per key remains. */
+export async function foldOpenCounts(deps: Pick<RequestsDeps, "db">) {
+  const services = await sql<{ service_code: string }>`
+    SELECT DISTINCT service_code FROM service_open_counts WHERE NOT folded`.execute(deps.db);
+  let rows = 0;
+  for (const s of services.rows) rows += (await sql<{ n: number }>`SELECT service_open_counts_fold(${s.service_code}) AS n`.execute(deps.db)).rows[0]!.n;
+  return { services: services.rows.length, rows };
 }
 
 /**
@@ -198,17 +209,9 @@ export async function serviceStats(deps: RequestsDeps, agent: AgentScope, servic
   const answered = series.rows.reduce((s, r) => s + r.answered, 0);
   const [time, open] = await Promise.all([
     firstAnswerTimes(deps, service, from, to, answered <= EXACT_UP_TO ? "exact" : "histogram"),
-    openByAssignee(deps, service, now),
+    openNow(deps, service, now),
   ]);
-  const counts = {
-    byStatus: { received: 0, in_progress: 0, awaiting_user: 0, answered: 0 },
-    overdue: 0,
-  };
-  for (const o of open) {
-    for (const status of ["received", "in_progress", "awaiting_user", "answered"] as const) counts.byStatus[status] += o[status];
-    counts.overdue += o.overdue;
-  }
-  const agents = agentFigures(time, open);
+  const agents = agentFigures(time, open.byAssignee);
   const days: { date: string; received: number; answered: number }[] = [];
   const rec = new Map(series.rows.map((r) => [r.day, r.received]));
   const ans = new Map(series.rows.map((r) => [r.day, r.answered]));
@@ -224,8 +227,8 @@ export async function serviceStats(deps: RequestsDeps, agent: AgentScope, servic
     generatedAt: now,
     days,
     totals: { received: days.reduce((s, d) => s + d.received, 0), answered: days.reduce((s, d) => s + d.answered, 0) },
-    backlog: counts.byStatus,
-    overdue: counts.overdue,
+    backlog: open.backlog,
+    overdue: open.overdue,
     firstAnswer: {
       count: time.count,
       medianHours: hours(time.median),
