@@ -105,8 +105,6 @@ export async function generateNational(url: string, s: NationalScale) {
       })(),
     );
 
-    if (s.holders) await companyHolders(client);
-
     // Messages' indexes are built after the load, at once (much faster than 12 M insertions into a text index).
     const indexes = (
       await client.query<{ indexname: string; indexdef: string }>(
@@ -163,12 +161,16 @@ export async function generateNational(url: string, s: NationalScale) {
     );
     // The three companies of the small holder get a few requests each (like any company: about three), open ones
     // among them (posting is measured there).
+    // Requests of companies outside the two portfolios; the companies' own administrators come after (they hold a
+    // right on every company).
     for (let k = 0; k < three.length; k++) {
       await client.query(
-        `UPDATE requests SET siren = $1 WHERE id IN (SELECT id FROM requests WHERE status <> 'closed' AND siren NOT IN (SELECT siren FROM rights) ORDER BY id LIMIT 3 OFFSET $2)`,
+        `UPDATE requests SET siren = $1 WHERE id IN (
+           SELECT id FROM requests r WHERE status <> 'closed' AND NOT EXISTS (SELECT 1 FROM rights g WHERE g.siren = r.siren) ORDER BY id LIMIT 3 OFFSET $2)`,
         [three[k], 1000 + k * 3],
       );
     }
+    if (s.holders) await companyHolders(client);
 
     // Messages: two COPY streams at once (two server processes compute the text vectors), split by request.
     const total = s.requests * s.messagesPerRequest;
