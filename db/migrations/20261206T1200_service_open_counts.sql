@@ -33,47 +33,45 @@ RETURNS TABLE (kind char(1), assignee_agent_id uuid, status text, due_day date) 
     AND (k.kind <> 'd' OR p_due_at IS NOT NULL)
 $$;
 
-CREATE FUNCTION service_open_follow_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
+-- Appends the rows of requests given as arrays, each with its sign (+1 where it is counted now, -1 where it was),
+-- one row per key they move: keys whose signs cancel out get none.
+CREATE FUNCTION service_open_apply(p_service text[], p_status text[], p_archived_at timestamptz[], p_assignee uuid[], p_campaign uuid[],
+                                   p_company_replied_at timestamptz[], p_due_at timestamptz[], p_sign integer[]) RETURNS void LANGUAGE sql AS $$
   INSERT INTO service_open_counts (service_code, kind, assignee_agent_id, status, due_day, n)
-  SELECT r.service_code, k.kind, k.assignee_agent_id, k.status, k.due_day, count(*)::int
-  FROM new_requests r
-  CROSS JOIN LATERAL service_open_keys(r.status, r.archived_at, r.assignee_agent_id, r.campaign_id, r.company_replied_at, r.due_at) k
-  GROUP BY 1, 2, 3, 4, 5;
+  SELECT t.service_code, k.kind, k.assignee_agent_id, k.status, k.due_day, sum(t.sign)::int
+  FROM unnest(p_service, p_status, p_archived_at, p_assignee, p_campaign, p_company_replied_at, p_due_at, p_sign)
+    AS t (service_code, status, archived_at, assignee, campaign, company_replied_at, due_at, sign)
+  CROSS JOIN LATERAL service_open_keys(t.status, t.archived_at, t.assignee, t.campaign, t.company_replied_at, t.due_at) k
+  GROUP BY 1, 2, 3, 4, 5
+  HAVING sum(t.sign) <> 0
+$$;
+
+-- Inserts and deletes: one statement for all the rows of the statement (a campaign inserts its threads by hundreds).
+-- Each transition table exists only for its own event.
+CREATE FUNCTION service_open_follow_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    PERFORM service_open_apply(array_agg(service_code), array_agg(status), array_agg(archived_at), array_agg(assignee_agent_id),
+      array_agg(campaign_id), array_agg(company_replied_at), array_agg(due_at), array_agg(1)) FROM new_requests HAVING count(*) > 0;
+  ELSE
+    PERFORM service_open_apply(array_agg(service_code), array_agg(status), array_agg(archived_at), array_agg(assignee_agent_id),
+      array_agg(campaign_id), array_agg(company_replied_at), array_agg(due_at), array_agg(-1)) FROM old_requests HAVING count(*) > 0;
+  END IF;
   RETURN NULL;
 END
 $$;
 CREATE TRIGGER service_open_follow_inserted AFTER INSERT ON requests
-  REFERENCING NEW TABLE AS new_requests FOR EACH STATEMENT EXECUTE FUNCTION service_open_follow_inserted();
-
-CREATE FUNCTION service_open_follow_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO service_open_counts (service_code, kind, assignee_agent_id, status, due_day, n)
-  SELECT r.service_code, k.kind, k.assignee_agent_id, k.status, k.due_day, -count(*)::int
-  FROM old_requests r
-  CROSS JOIN LATERAL service_open_keys(r.status, r.archived_at, r.assignee_agent_id, r.campaign_id, r.company_replied_at, r.due_at) k
-  GROUP BY 1, 2, 3, 4, 5;
-  RETURN NULL;
-END
-$$;
+  REFERENCING NEW TABLE AS new_requests FOR EACH STATEMENT EXECUTE FUNCTION service_open_follow_rows();
 CREATE TRIGGER service_open_follow_deleted AFTER DELETE ON requests
-  REFERENCING OLD TABLE AS old_requests FOR EACH STATEMENT EXECUTE FUNCTION service_open_follow_deleted();
+  REFERENCING OLD TABLE AS old_requests FOR EACH STATEMENT EXECUTE FUNCTION service_open_follow_rows();
 
 -- A change of state, assignee, service, deadline or archive: the keys the request leaves get -1, the ones it enters
 -- +1; a key it keeps gets nothing (a reply that moves the state only writes the two state rows).
 CREATE FUNCTION service_open_follow_updated() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  INSERT INTO service_open_counts (service_code, kind, assignee_agent_id, status, due_day, n)
-  SELECT service_code, kind, assignee_agent_id, status, due_day, sum(n)::int
-  FROM (
-    SELECT OLD.service_code AS service_code, k.*, -1 AS n
-    FROM service_open_keys(OLD.status, OLD.archived_at, OLD.assignee_agent_id, OLD.campaign_id, OLD.company_replied_at, OLD.due_at) k
-    UNION ALL
-    SELECT NEW.service_code, k.*, 1
-    FROM service_open_keys(NEW.status, NEW.archived_at, NEW.assignee_agent_id, NEW.campaign_id, NEW.company_replied_at, NEW.due_at) k
-  ) x
-  GROUP BY 1, 2, 3, 4, 5
-  HAVING sum(n) <> 0;
+  PERFORM service_open_apply(ARRAY[OLD.service_code, NEW.service_code], ARRAY[OLD.status, NEW.status], ARRAY[OLD.archived_at, NEW.archived_at],
+                             ARRAY[OLD.assignee_agent_id, NEW.assignee_agent_id], ARRAY[OLD.campaign_id, NEW.campaign_id],
+                             ARRAY[OLD.company_replied_at, NEW.company_replied_at], ARRAY[OLD.due_at, NEW.due_at], ARRAY[-1, 1]);
   RETURN NULL;
 END
 $$;

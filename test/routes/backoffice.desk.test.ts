@@ -290,7 +290,7 @@ describe("the backlog kept on write", () => {
     await assertOpenCountsKept(t.ctx.db);
   });
 
-  it("keeps them exact while changes and folds run at once", async () => {
+  it("keeps them exact while changes and folds run at once, and when requests are deleted", async () => {
     const ids4: { id: string }[] = [];
     for (const i of [1, 2, 3, 4, 5, 6]) ids4.push(await file(`Question simultanée ${i}`));
     const agents = [ids.paul!, ids.pierre!, null];
@@ -313,6 +313,10 @@ describe("the backlog kept on write", () => {
     await t.ctx.db.updateTable("requests").set({ assignee_agent_id: ids.sophie! }).where("id", "=", ids4[0]!.id).execute();
     expect((await runHousekeeping(t.ctx)).openCounts.services).toBeGreaterThanOrEqual(1);
     await assertOpenCountsKept(t.ctx.db);
+    // Two open requests deleted in one statement (an erasure by hand): their rows leave the counts.
+    await t.ctx.db.deleteFrom("requests").where("id", "in", [ids4[1]!.id, ids4[2]!.id]).execute();
+    await assertOpenCountsKept(t.ctx.db);
+    await foldOpenCounts(t.ctx);
     const keys = await sql<{ rows: number; keys: number }>`
       SELECT count(*)::int AS rows, count(DISTINCT (service_code, kind, assignee_agent_id, status, due_day))::int AS keys FROM service_open_counts`.execute(
       t.ctx.db,
