@@ -81,9 +81,19 @@ CREATE TRIGGER service_open_follow_updated AFTER UPDATE OF service_code, status,
   FOR EACH ROW
   WHEN (OLD.service_code IS DISTINCT FROM NEW.service_code OR OLD.status IS DISTINCT FROM NEW.status
         OR OLD.archived_at IS DISTINCT FROM NEW.archived_at OR OLD.assignee_agent_id IS DISTINCT FROM NEW.assignee_agent_id
-        OR OLD.campaign_id IS DISTINCT FROM NEW.campaign_id OR (OLD.company_replied_at IS NULL) <> (NEW.company_replied_at IS NULL)
-        OR OLD.due_at IS DISTINCT FROM NEW.due_at)
+        OR OLD.campaign_id IS DISTINCT FROM NEW.campaign_id OR OLD.due_at IS DISTINCT FROM NEW.due_at
+        -- A company's first reply counts only for a campaign's thread (any other request is counted by the queue already).
+        OR ((OLD.company_replied_at IS NULL) <> (NEW.company_replied_at IS NULL) AND NEW.campaign_id IS NOT NULL))
   EXECUTE FUNCTION service_open_follow_updated();
+
+-- A TRUNCATE empties the requests without row events: the counts go with them.
+CREATE FUNCTION service_open_follow_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM service_open_counts;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER service_open_follow_truncated AFTER TRUNCATE ON requests FOR EACH STATEMENT EXECUTE FUNCTION service_open_follow_truncated();
 
 -- Folds a service's rows into one per key, in one statement: the rows it reads are deleted and their sums written
 -- back. Rows appended meanwhile by other transactions are not in its snapshot and stay as they are; a second fold

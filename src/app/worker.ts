@@ -28,10 +28,16 @@ const FILE_SWEEP_EVERY_MS = 24 * 3_600_000;
  * Periodic clean-up: adhesions whose code or link ran out, delegation offers past 14 days, rights past their end
  * date, rights records a year after revocation, unverified spaces after 7 days, expired sessions; with `sweepFiles`,
  * the stored files no row refers to; the presences on request pages long over; the rate-limit counters whose window
- * is over, the event streams of processes that died, and the dashboard's open counts folded (one row per key). Safe
- * to run in several processes.
+ * is over, the event streams of processes that died; first of all, the dashboard's open counts folded (one row per
+ * key). Safe to run in several processes.
  */
 export async function runHousekeeping(ctx: AppContext, options: { sweepFiles?: boolean } = {}) {
+  // First, and on its own: a step failing below (the object store out of reach, say) must not leave the dashboard's
+  // counts unfolded, its reading growing, for as long as it lasts.
+  const openCounts = await foldOpenCounts(ctx).catch((error: unknown) => {
+    ctx.logger.error({ err: error instanceof Error ? error.message : String(error) }, "open counts not folded");
+    return null;
+  });
   const adhesions = await expireAdhesions(ctx);
   const rights = await runRightsHousekeeping(ctx);
   const closed = await autoCloseAnswered(ctx);
@@ -48,7 +54,6 @@ export async function runHousekeeping(ctx: AppContext, options: { sweepFiles?: b
   const presence = await prunePresence(ctx);
   const rateLimits = await purgeRateLimits(ctx.db, ctx.clock.now());
   const streams = await purgeStaleStreams(ctx);
-  const openCounts = await foldOpenCounts(ctx);
   return {
     adhesions,
     rights,

@@ -27,9 +27,9 @@ export type TestApp = {
   contractViolations: string[];
   /**
    * Fails on any answer that broke the contract, and on open counts kept for the dashboard that differ from the
-   * requests (test/helpers/open-counts.ts), unless `{ database: "damaged" }`: a test that stopped or broke its database on purpose.
+   * requests (test/helpers/open-counts.ts).
    */
-  close(options?: { database?: "damaged" }): Promise<void>;
+  close(): Promise<void>;
 };
 
 let signingFiles: { RECEIPT_SIGNING_KEY_FILE: string; RECEIPT_CERTIFICATE_FILE: string } | undefined;
@@ -82,12 +82,16 @@ export async function startTestApp(
     app,
     clock,
     contractViolations,
-    async close(closing = {}) {
+    async close() {
       await app.close();
-      const counts = closing.database === "damaged" ? undefined : await openCountsMismatches(ctx.db);
-      await ctx.close();
+      let counts: string[];
+      try {
+        counts = await openCountsMismatches(ctx.db);
+      } finally {
+        await ctx.close();
+      }
       assertNoContractViolations(contractViolations);
-      if (counts && counts.length > 0) throw new Error(`the dashboard's open counts differ from the requests:\n${counts.join("\n")}`);
+      if (counts.length > 0) throw new Error(`the dashboard's open counts differ from the requests:\n${counts.join("\n")}`);
     },
   };
 }

@@ -207,6 +207,15 @@ describe("the backlog kept on write", () => {
     for (const r of byAgent) if (r.assignee_agent_id) assigned[r.assignee_agent_id] = Number(r.n);
     return { backlog, overdue: Number(overdue.n), assigned };
   };
+  /** Gives each request its deadline (the first answer's; no legal one): its due_at, through the update trigger. */
+  const dueAt = async (...deadlines: [{ id: string }, number][]) => {
+    for (const [r, due] of deadlines)
+      await t.ctx.db
+        .updateTable("requests")
+        .set({ first_answer_due_at: new Date(due), legal_due_at: null })
+        .where("id", "=", r.id)
+        .execute();
+  };
   const rowsOfService = async () =>
     (
       await sql<{ n: number; folded: number }>`
@@ -219,17 +228,7 @@ describe("the backlog kept on write", () => {
     const at = t.clock.now().getTime();
     const [e, f, g, h] = [await file("Question E"), await file("Question F"), await file("Question G"), await file("Question H")];
     // E was due yesterday, F an hour ago (today), G in an hour (today), H tomorrow.
-    for (const [r, due] of [
-      [e, at - DAY],
-      [f, at - HOUR],
-      [g, at + HOUR],
-      [h, at + DAY],
-    ] as const)
-      await t.ctx.db
-        .updateTable("requests")
-        .set({ first_answer_due_at: new Date(due), legal_due_at: null })
-        .where("id", "=", r.id)
-        .execute();
+    await dueAt([e, at - DAY], [f, at - HOUR], [g, at + HOUR], [h, at + DAY]);
     const before = await now();
     expect(before).toEqual(await counted());
     expect(before.backlog.received).toBeGreaterThanOrEqual(4);
@@ -290,6 +289,21 @@ describe("the backlog kept on write", () => {
     await assertOpenCountsKept(t.ctx.db);
   });
 
+  it("puts a deadline at midnight (UTC) on its side of now: read at midnight exactly, then 30 s after", async () => {
+    const midnight = Date.parse(`${new Date(t.clock.now().getTime() + DAY).toISOString().slice(0, 10)}T00:00:00Z`);
+    const [i, j] = [await file("Question I"), await file("Question J")];
+    await dueAt([i, midnight - 1], [j, midnight]);
+    // The supervisor's sign-in moves the clock 30 s on: the first reading is at midnight exactly.
+    t.clock.advance(midnight - 30_000 - t.clock.now().getTime());
+    const atMidnight = await now();
+    expect(t.clock.now().getTime()).toBe(midnight);
+    expect(atMidnight).toEqual(await counted());
+    // J, due at midnight, is overdue once midnight is past (today's part, from the queue's index); I was already.
+    const after = await now();
+    expect(after.overdue).toBe(atMidnight.overdue + 1);
+    expect(after).toEqual(await counted());
+  });
+
   it("keeps them exact while changes and folds run at once, and when requests are deleted", async () => {
     const ids4: { id: string }[] = [];
     for (const i of [1, 2, 3, 4, 5, 6]) ids4.push(await file(`Question simultanée ${i}`));
@@ -311,7 +325,7 @@ describe("the backlog kept on write", () => {
     await assertOpenCountsKept(t.ctx.db);
     // The housekeeping folds what a change appended after the last fold.
     await t.ctx.db.updateTable("requests").set({ assignee_agent_id: ids.sophie! }).where("id", "=", ids4[0]!.id).execute();
-    expect((await runHousekeeping(t.ctx)).openCounts.services).toBeGreaterThanOrEqual(1);
+    expect((await runHousekeeping(t.ctx)).openCounts?.services).toBeGreaterThanOrEqual(1);
     await assertOpenCountsKept(t.ctx.db);
     // Two open requests deleted in one statement (an erasure by hand): their rows leave the counts.
     await t.ctx.db.deleteFrom("requests").where("id", "in", [ids4[1]!.id, ids4[2]!.id]).execute();
@@ -392,5 +406,14 @@ describe("the company desk", () => {
     expect(after.letters.find((l: { id: string }) => l.id === activation.id).status).toBe("voided");
     // Another SIE's agent does not open this desk.
     expect((await call(t.app, "GET", `/api/v1/backoffice/companies/${siren}`, { jar: await agent("louis") })).status).toBe(404);
+  });
+});
+
+describe("the backlog kept on write, after a TRUNCATE", () => {
+  it("empties the counts with the requests (a TRUNCATE fires no row trigger)", async () => {
+    expect((await sql<{ n: number }>`SELECT count(*)::int AS n FROM service_open_counts`.execute(t.ctx.db)).rows[0]!.n).toBeGreaterThan(0);
+    await sql`TRUNCATE requests CASCADE`.execute(t.ctx.db);
+    expect((await sql<{ n: number }>`SELECT count(*)::int AS n FROM service_open_counts`.execute(t.ctx.db)).rows[0]!.n).toBe(0);
+    await assertOpenCountsKept(t.ctx.db);
   });
 });

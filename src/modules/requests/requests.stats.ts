@@ -183,12 +183,22 @@ async function openNow(deps: RequestsDeps, service: string, now: Date) {
   return { byAssignee, backlog, overdue };
 }
 
-/** Folds the counts appended to a service's open requests since the last fold (housekeeping): one row per key remains. */
+/**
+ * Folds the counts appended to a service's open requests since the last fold (housekeeping): one row per key remains.
+ * A service another process is folding at the moment is left to it (two folds at once would be right, but each would
+ * write its own row per key).
+ */
 export async function foldOpenCounts(deps: Pick<RequestsDeps, "db">) {
   const services = await sql<{ service_code: string }>`
     SELECT DISTINCT service_code FROM service_open_counts WHERE NOT folded`.execute(deps.db);
   let rows = 0;
-  for (const s of services.rows) rows += (await sql<{ n: number }>`SELECT service_open_counts_fold(${s.service_code}) AS n`.execute(deps.db)).rows[0]!.n;
+  for (const s of services.rows) {
+    const folded = await sql<{ n: number }>`
+      SELECT CASE WHEN pg_try_advisory_xact_lock(727007, hashtext(${s.service_code})) THEN service_open_counts_fold(${s.service_code}) ELSE 0 END AS n`.execute(
+      deps.db,
+    );
+    rows += folded.rows[0]!.n;
+  }
   return { services: services.rows.length, rows };
 }
 
