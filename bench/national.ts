@@ -160,9 +160,8 @@ export async function generateNational(url: string, s: NationalScale) {
       })(),
     );
     // The three companies of the small holder get a few requests each (like any company: about three), open ones
-    // among them (posting is measured there).
-    // Requests of companies outside the two portfolios; the companies' own administrators come after (they hold a
-    // right on every company).
+    // among them (posting is measured there), taken from companies outside the two portfolios: before the companies'
+    // own administrators are written (they hold a right on every company).
     for (let k = 0; k < three.length; k++) {
       await client.query(
         `UPDATE requests SET siren = $1 WHERE id IN (

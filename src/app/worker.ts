@@ -24,6 +24,12 @@ const FIRST_HOUSEKEEPING_AFTER_MS = 30_000;
 /** The file store is walked whole by its sweep: once a day is enough (a lost file row is rare). */
 const FILE_SWEEP_EVERY_MS = 24 * 3_600_000;
 
+/** Logs a background step's failure (its message only) and answers null in place of its result. */
+const logFailure = (ctx: AppContext, what: string) => (error: unknown) => {
+  ctx.logger.error({ err: error instanceof Error ? error.message : String(error) }, what);
+  return null;
+};
+
 /**
  * Periodic clean-up: adhesions whose code or link ran out, delegation offers past 14 days, rights past their end
  * date, rights records a year after revocation, unverified spaces after 7 days, expired sessions; with `sweepFiles`,
@@ -34,10 +40,7 @@ const FILE_SWEEP_EVERY_MS = 24 * 3_600_000;
 export async function runHousekeeping(ctx: AppContext, options: { sweepFiles?: boolean } = {}) {
   // First, and on its own: a step failing below (the object store out of reach, say) must not leave the dashboard's
   // counts unfolded, its reading growing, for as long as it lasts.
-  const openCounts = await foldOpenCounts(ctx).catch((error: unknown) => {
-    ctx.logger.error({ err: error instanceof Error ? error.message : String(error) }, "open counts not folded");
-    return null;
-  });
+  const openCounts = await foldOpenCounts(ctx).catch(logFailure(ctx, "open counts not folded"));
   const adhesions = await expireAdhesions(ctx);
   const rights = await runRightsHousekeeping(ctx);
   const closed = await autoCloseAnswered(ctx);
@@ -83,7 +86,7 @@ export function startBackgroundWork(ctx: AppContext): () => Promise<void> {
     if (chaining) return;
     chaining = true;
     chainJournal(ctx.db)
-      .catch((error: unknown) => ctx.logger.error({ err: error instanceof Error ? error.message : String(error) }, "journal chaining failed"))
+      .catch(logFailure(ctx, "journal chaining failed"))
       .finally(() => (chaining = false));
   }, 1_000);
   chainer.unref();
@@ -91,9 +94,7 @@ export function startBackgroundWork(ctx: AppContext): () => Promise<void> {
   const tick = () => {
     const sweep = Date.now() - lastSweep >= FILE_SWEEP_EVERY_MS;
     if (sweep) lastSweep = Date.now();
-    return runHousekeeping(ctx, { sweepFiles: sweep }).catch((error: unknown) =>
-      ctx.logger.error({ err: error instanceof Error ? error.message : String(error) }, "housekeeping failed"),
-    );
+    return runHousekeeping(ctx, { sweepFiles: sweep }).catch(logFailure(ctx, "housekeeping failed"));
   };
   const timer = setInterval(() => void tick(), HOUSEKEEPING_EVERY_MS);
   timer.unref();

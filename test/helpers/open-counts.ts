@@ -7,7 +7,7 @@ import type { DB } from "../../src/platform/db/schema.js";
  * campaign, or the company answered) per state and per UTC day of their deadline. One statement, so one snapshot:
  * the two sides agree whatever else is running. Answers each key whose figures differ, as text.
  */
-export async function openCountsMismatches(db: Kysely<DB>): Promise<string[]> {
+async function openCountsMismatches(db: Kysely<DB>): Promise<string[]> {
   const rows = await sql<{ side: string; service_code: string; kind: string; key: string | null; n: number }>`
     WITH kept AS (
       SELECT service_code, kind::text AS kind, coalesce(assignee_agent_id::text, status, due_day::text) AS key, sum(n)::int AS n

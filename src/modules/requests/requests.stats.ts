@@ -149,8 +149,6 @@ function agentFigures(times: FirstAnswerTimes, open: Map<string, number>) {
   return [...out.values()];
 }
 
-const STATES = ["received", "in_progress", "awaiting_user", "answered"] as const;
-
 /**
  * The service's open requests now, from the counts kept on write (`service_open_counts`, one statement): all of each
  * agent's, and the ones the queue counts (threads of a campaign the company has not answered stay out) by state and
@@ -175,10 +173,8 @@ async function openNow(deps: RequestsDeps, service: string, now: Date) {
   let overdue = 0;
   for (const r of rows.rows) {
     if (r.kind === "a" && r.assignee_agent_id !== null) byAssignee.set(r.assignee_agent_id, r.n);
-    else if (r.kind === "s") {
-      const state = STATES.find((s) => s === r.status);
-      if (state) backlog[state] = r.n;
-    } else if (r.kind === "o") overdue = r.n;
+    else if (r.kind === "s" && r.status !== null && r.status in backlog) backlog[r.status as keyof typeof backlog] = r.n;
+    else if (r.kind === "o") overdue = r.n;
   }
   return { byAssignee, backlog, overdue };
 }
